@@ -1,0 +1,49 @@
+// A small command-line parser: --name value, --flag, positionals, and a
+// generated --help. Bad usage throws mae::UsageError.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mae::cli {
+
+class Args {
+public:
+  Args(std::string command, std::string summary);
+
+  // Declarations, in the order --help lists them.
+  Args& option(const std::string& name, const std::string& value_name, const std::string& help,
+               std::optional<std::string> default_value = std::nullopt);
+  Args& flag(const std::string& name, const std::string& help);
+  Args& positional(const std::string& name, const std::string& help, bool required = true);
+  Args& repeated_option(const std::string& name, const std::string& value_name, const std::string& help);
+
+  // Returns false when --help was given (usage already printed).
+  bool parse(int argc, const char* const* argv);
+
+  bool has(const std::string& name) const;
+  std::string get(const std::string& name) const; // throws if absent and no default
+  std::string get_or(const std::string& name, const std::string& fallback) const;
+  std::vector<std::string> get_all(const std::string& name) const;
+  double get_double(const std::string& name) const;
+  long long get_int(const std::string& name) const;
+  bool flag_set(const std::string& name) const;
+
+  std::string usage() const;
+
+private:
+  struct Spec {
+    std::string name, value_name, help;
+    std::optional<std::string> default_value;
+    bool is_flag = false, is_positional = false, required = false, repeated = false;
+  };
+  const Spec* find(const std::string& name) const;
+
+  std::string command_, summary_;
+  std::vector<Spec> specs_;
+  std::map<std::string, std::vector<std::string>> values_;
+};
+
+} // namespace mae::cli

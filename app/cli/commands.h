@@ -1,0 +1,11 @@
+// The `mae` subcommands; each parses its own arguments and returns the exit code.
+#pragma once
+
+namespace mae::cli {
+
+int run_info(int argc, const char* const* argv);
+int run_forward(int argc, const char* const* argv);
+int run_reconstruct(int argc, const char* const* argv);
+int run_convert(int argc, const char* const* argv);
+
+} // namespace mae::cli

@@ -1,0 +1,62 @@
+// mae: the headless command-line tool. Every job the GUI does can be run here.
+#include "commands.h"
+
+#include "mae/errors.h"
+
+#include <cstring>
+#include <iostream>
+#include <string>
+
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(int, const char* const*);
+};
+
+const Command kCommands[] = {
+    {"info", "print a model's architecture, parameter counts and format", mae::cli::run_info},
+#ifdef MAE_WITH_OPENCV
+    {"reconstruct", "mask an image and write the paper's demo figure", mae::cli::run_reconstruct},
+#endif
+    {"forward", "run the model on tensors from a safetensors file (parity checks)", mae::cli::run_forward},
+    {"convert", "convert an official .pth or HuggingFace checkpoint to our format", mae::cli::run_convert},
+};
+
+void print_usage() {
+  std::cout << "usage: mae <command> [options]\n\nMAE Studio command-line tool for Masked Autoencoders.\n\ncommands:\n";
+  for (const auto& c : kCommands) {
+    std::string name = c.name;
+    name.resize(14, ' ');
+    std::cout << "  " << name << c.summary << "\n";
+  }
+  std::cout << "\nRun 'mae <command> --help' for a command's options.\n";
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+    print_usage();
+    return argc < 2 ? 2 : 0;
+  }
+  for (const auto& c : kCommands) {
+    if (std::strcmp(argv[1], c.name) != 0) continue;
+    try {
+      return c.run(argc - 2, argv + 2);
+    } catch (const mae::UsageError& e) {
+      std::cerr << "mae " << c.name << ": error: " << e.what() << "\n";
+      return 2;
+    } catch (const mae::Error& e) {
+      std::cerr << "mae " << c.name << ": error: " << e.what() << "\n";
+      return 1;
+    } catch (const std::exception& e) {
+      std::cerr << "mae " << c.name << ": internal error: " << e.what() << "\n";
+      return 3;
+    }
+  }
+  std::cerr << "mae: unknown command '" << argv[1] << "'\n\n";
+  print_usage();
+  return 2;
+}

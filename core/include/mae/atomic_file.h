@@ -1,0 +1,37 @@
+// Whole-file reads and crash-safe writes for checkpoints: a write goes to a
+// temporary file beside the target and is renamed over it only once it is
+// complete and on disk, so a failure keeps the previous file intact.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace mae {
+
+// Reads the whole file. `what` names the kind of file for the message
+// ("checkpoint", "config"): CheckpointError("cannot open checkpoint 'p': ...").
+std::shared_ptr<const std::vector<uint8_t>> read_file_bytes(const std::string& path,
+                                                            const char* what);
+
+// The temporary name used while writing `path`: "<path>.tmp-<pid>".
+std::string temp_path_for(const std::string& path);
+
+// Calls `writer` on a stream to "<path>.tmp-<pid>", flushes and fsyncs it,
+// calls `before_rename` (a test hook: make it throw to simulate a crash
+// between write and rename), then renames it over `path`. On any exception
+// the temporary file is removed and the exception rethrown. I/O failures
+// throw CheckpointError naming the path and the system's reason.
+void write_file_atomic(const std::string& path,
+                       const std::function<void(std::ostream&)>& writer,
+                       const std::function<void()>& before_rename = {});
+
+// Same, for bytes already in memory.
+void write_file_atomic(const std::string& path, const void* data, size_t size,
+                       const std::function<void()>& before_rename = {});
+
+} // namespace mae

@@ -1,0 +1,95 @@
+// The Masked Autoencoder of He et al. (CVPR 2022), matching
+// facebookresearch/mae models_mae.py: parameter names, initialisation,
+// patchify layout, masking and loss. The encoder sees only kept patches; the
+// decoder fills the rest with one shared mask token.
+#pragma once
+
+#include "mae/config.h"
+#include "mae/masking.h"
+#include "mae/vit_block.h"
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+
+namespace mae {
+
+struct MaeOutput {
+  torch::Tensor loss;        // [] mean over masked patches
+  torch::Tensor pred;        // [B, L, p*p*C] channel innermost
+  torch::Tensor mask;        // [B, L] 1 = removed
+  torch::Tensor ids_restore; // [B, L] int64
+  torch::Tensor latent;      // [B, 1 + keep, D] encoder output after its norm
+};
+
+class PatchEmbedImpl : public torch::nn::Module {
+public:
+  PatchEmbedImpl(int64_t in_chans, int64_t embed_dim, int64_t patch_size);
+  // [B, C, H, W] -> [B, (H/p)*(W/p), D]
+  torch::Tensor forward(const torch::Tensor& imgs);
+
+  torch::nn::Conv2d proj{nullptr};
+};
+TORCH_MODULE(PatchEmbed);
+
+class MaskedAutoencoderViTImpl : public torch::nn::Module {
+public:
+  // `with_decoder` false builds the encoder only (released encoder checkpoints).
+  explicit MaskedAutoencoderViTImpl(const ModelConfig& config, bool with_decoder = true);
+
+  const ModelConfig& config() const { return config_; }
+  bool has_decoder() const { return has_decoder_; }
+
+  // Official initialisation: sin-cos position tables, xavier_uniform Linear
+  // and patch weights, zero biases, normal(0.02) tokens, LayerNorm 1/0.
+  void initialize_weights();
+
+  // [B, C, H, W] -> [B, L, p*p*C], 'nchpwq->nhwpqc'.
+  torch::Tensor patchify(const torch::Tensor& imgs) const;
+  // [B, L, p*p*C] -> [B, C, gh*p, gw*p]
+  torch::Tensor unpatchify(const torch::Tensor& x, int64_t grid_h, int64_t grid_w) const;
+
+  // Encoder over the plan's kept patches. Returns [B, 1 + keep, D].
+  torch::Tensor forward_encoder(const torch::Tensor& imgs, const MaskPlan& plan);
+  // Encoder over every patch (linear probes, k-NN): [B, 1 + L, D].
+  torch::Tensor forward_features(const torch::Tensor& imgs);
+  // [B, L, p*p*C] for a grid_h x grid_w input.
+  torch::Tensor forward_decoder(const torch::Tensor& latent, const torch::Tensor& ids_restore, int64_t grid_h,
+                                int64_t grid_w);
+  // Per-patch MSE averaged over pixels, then over removed patches.
+  torch::Tensor forward_loss(const torch::Tensor& imgs, const torch::Tensor& pred, const torch::Tensor& mask) const;
+  // The patch targets of the loss (normalised per patch with norm_pix_loss).
+  torch::Tensor loss_targets(const torch::Tensor& imgs) const;
+
+  // Full pass with scores [B, L] (lowest kept), as the official forward with
+  // noise. The kept count follows `mask_ratio`.
+  MaeOutput forward(const torch::Tensor& imgs, const torch::Tensor& scores, double mask_ratio);
+
+  PatchEmbed patch_embed{nullptr};
+  torch::Tensor cls_token, pos_embed;
+  torch::nn::ModuleList blocks{nullptr};
+  torch::nn::LayerNorm norm{nullptr};
+
+  torch::nn::Linear decoder_embed{nullptr};
+  torch::Tensor mask_token, decoder_pos_embed;
+  torch::nn::ModuleList decoder_blocks{nullptr};
+  torch::nn::LayerNorm decoder_norm{nullptr};
+  torch::nn::Linear decoder_pred{nullptr};
+
+private:
+  std::pair<int64_t, int64_t> grid_of(const torch::Tensor& imgs) const;
+  // Position-embedded patches (only `ids_keep` when given) behind the cls token, through the blocks and norm.
+  torch::Tensor encode(const torch::Tensor& imgs, const torch::Tensor* ids_keep);
+
+  ModelConfig config_;
+  bool has_decoder_;
+};
+TORCH_MODULE(MaskedAutoencoderViT);
+
+// Number of parameters whose name starts with `prefix` ("" for all).
+int64_t count_parameters(const torch::nn::Module& module, const std::string& prefix = "");
+bool is_decoder_parameter(const std::string& name);
+
+} // namespace mae

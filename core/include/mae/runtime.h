@@ -1,0 +1,25 @@
+// Process-wide runtime set-up shared by every binary: thread count and device.
+#pragma once
+
+#include <string>
+
+namespace c10 {
+struct Device;
+}
+
+namespace mae {
+
+// Debian's LibTorch starts with one thread. Sets intra-op threads to
+// `requested`, else $MAE_THREADS, else the machine's cores; returns the count.
+int configure_threads(int requested = 0);
+
+bool cuda_available();
+
+// "auto" (CUDA when present), "cpu", "cuda" or "cuda:N". Throws UsageError
+// when CUDA is asked for and absent.
+c10::Device resolve_device(const std::string& name);
+
+// "CPU (2 threads)" or "CUDA: NVIDIA H200".
+std::string device_description(const c10::Device& device);
+
+} // namespace mae

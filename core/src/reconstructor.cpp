@@ -1,0 +1,135 @@
+#include "mae/reconstructor.h"
+
+#include "mae/checkpoint.h"
+#include "mae/errors.h"
+#include "mae/masking.h"
+#include "mae/normalization_io.h"
+#include "mae/runtime.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstring>
+
+namespace mae {
+
+struct Reconstructor::Impl {
+  LoadedModel loaded;
+  torch::Device device{torch::kCPU};
+  ModelInfo info;
+};
+
+namespace {
+
+// [H, W, C] uint8 image -> [1, C, H, W] float in [0, 1].
+torch::Tensor to_tensor01(const Image& image) {
+  auto t = torch::from_blob(const_cast<uint8_t*>(image.pixels.data()), {image.height, image.width, image.channels},
+                            torch::kUInt8);
+  return t.permute({2, 0, 1}).unsqueeze(0).to(torch::kFloat32).div(255.0);
+}
+
+Image to_image(const torch::Tensor& chw01) {
+  auto t = chw01.squeeze(0).clamp(0.0, 1.0).mul(255.0).round().to(torch::kUInt8).permute({1, 2, 0}).contiguous().cpu();
+  Image out(static_cast<int>(t.size(1)), static_cast<int>(t.size(0)), static_cast<int>(t.size(2)));
+  std::memcpy(out.pixels.data(), t.data_ptr<uint8_t>(), out.pixels.size());
+  return out;
+}
+
+torch::Tensor channel_tensor(const std::vector<float>& v, const torch::Device& device) {
+  return torch::tensor(v, torch::kFloat32).view({1, -1, 1, 1}).to(device);
+}
+
+} // namespace
+
+Reconstructor::Reconstructor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Reconstructor::~Reconstructor() = default;
+
+std::unique_ptr<Reconstructor> Reconstructor::load(const std::string& path, const LoadOptions& options,
+                                                   const std::string& device) {
+  auto impl = std::make_unique<Impl>();
+  impl->device = resolve_device(device);
+  impl->loaded = load_model(path, options);
+  impl->loaded.model->to(impl->device);
+  impl->loaded.model->eval();
+  const ModelConfig& c = impl->loaded.model->config();
+  ModelInfo& info = impl->info;
+  info.path = path;
+  info.format = to_string(impl->loaded.format);
+  info.config_source = impl->loaded.config_source;
+  info.config = c;
+  info.has_decoder = impl->loaded.model->has_decoder();
+  const int64_t total = count_parameters(*impl->loaded.model);
+  info.decoder_params = 0;
+  for (const auto& p : impl->loaded.model->named_parameters())
+    if (is_decoder_parameter(p.key())) info.decoder_params += p.value().numel();
+  info.encoder_params = total - info.decoder_params;
+  info.device = device_description(impl->device);
+  info.normalization = normalization_from_metadata(impl->loaded.metadata, c.in_chans);
+  info.notices = impl->loaded.notices;
+  info.metadata = impl->loaded.metadata;
+  return std::unique_ptr<Reconstructor>(new Reconstructor(std::move(impl)));
+}
+
+const ModelInfo& Reconstructor::info() const { return impl_->info; }
+
+void Reconstructor::set_normalization(const Normalization& n) {
+  n.validate(impl_->info.config.in_chans);
+  impl_->info.normalization = n;
+}
+
+ReconstructionResult Reconstructor::run(const Image& image, const MaskSettings& settings) {
+  auto& model = impl_->loaded.model;
+  const ModelConfig& c = model->config();
+  if (!model->has_decoder())
+    throw UsageError("this is an encoder-only checkpoint: reconstruction needs a decoder");
+  if (image.channels != c.in_chans)
+    throw UsageError("the model takes " + std::to_string(c.in_chans) + "-channel images, got " +
+                     std::to_string(image.channels));
+  const int p = c.patch_size;
+  if (image.width % p != 0 || image.height % p != 0 || image.empty())
+    throw UsageError("image sides must be multiples of the patch size " + std::to_string(p));
+  const auto start = std::chrono::steady_clock::now();
+  torch::NoGradGuard no_grad;
+  const torch::Device& dev = impl_->device;
+  const auto mean = channel_tensor(impl_->info.normalization.mean, dev);
+  const auto stdev = channel_tensor(impl_->info.normalization.std, dev);
+  const auto x01 = to_tensor01(image).to(dev);
+  const auto x = (x01 - mean) / stdev;
+  const int64_t gh = image.height / p, gw = image.width / p;
+
+  const auto scores = mask_scores(settings.strategy, 1, gh, gw, settings.ratio, settings.seed);
+  const MaeOutput out = model->forward(x, scores, settings.ratio);
+  auto pred = out.pred;
+  if (c.norm_pix_loss) {
+    // The decoder predicts normalised patches: undo it with the true patches' statistics.
+    const auto target = model->patchify(x);
+    pred = pred * (target.var(-1, true, true) + 1e-6).sqrt() + target.mean(-1, true);
+  }
+  const auto recon01 = model->unpatchify(pred, gh, gw) * stdev + mean;
+  const auto pixel_mask = model->unpatchify(out.mask.unsqueeze(-1).expand({-1, -1, p * p * c.in_chans}), gh, gw);
+  const auto masked01 = x01 * (1 - pixel_mask) + mean * pixel_mask;
+  const auto mixed01 = x01 * (1 - pixel_mask) + recon01 * pixel_mask;
+
+  ReconstructionResult r;
+  r.original = image;
+  r.masked = to_image(masked01);
+  r.reconstruction = to_image(recon01);
+  r.reconstruction_visible = to_image(mixed01);
+  r.grid_h = static_cast<int>(gh);
+  r.grid_w = static_cast<int>(gw);
+  r.patch_size = p;
+  const auto mask_cpu = out.mask.squeeze(0).to(torch::kCPU, torch::kUInt8).contiguous();
+  r.mask.assign(mask_cpu.data_ptr<uint8_t>(), mask_cpu.data_ptr<uint8_t>() + mask_cpu.numel());
+  // Errors of what is shown: the clamped reconstruction against the input.
+  const auto err = (recon01.clamp(0, 1) - x01).pow(2);
+  const auto per_patch = model->patchify(err).mean(-1).squeeze(0).to(torch::kCPU).contiguous();
+  r.patch_error.assign(per_patch.data_ptr<float>(), per_patch.data_ptr<float>() + per_patch.numel());
+  const double removed = out.mask.sum().item<double>();
+  r.masked_mse = removed > 0 ? (per_patch.to(dev) * out.mask.squeeze(0)).sum().item<double>() / removed : 0.0;
+  r.loss = out.loss.item<double>();
+  r.denormalised_with_true_stats = c.norm_pix_loss;
+  r.inference_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+} // namespace mae

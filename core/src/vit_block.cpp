@@ -1,0 +1,49 @@
+#include "mae/vit_block.h"
+
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include <cmath>
+
+namespace mae {
+
+AttentionImpl::AttentionImpl(int64_t dim, int64_t num_heads)
+    : num_heads_(num_heads), scale_(1.0 / std::sqrt(static_cast<double>(dim / num_heads))) {
+  qkv = register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(dim, 3 * dim).bias(true)));
+  proj = register_module("proj", torch::nn::Linear(dim, dim));
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
+  const int64_t B = x.size(0), N = x.size(1), C = x.size(2);
+  auto qkv_out = qkv(x).reshape({B, N, 3, num_heads_, C / num_heads_}).permute({2, 0, 3, 1, 4});
+  auto q = qkv_out[0], k = qkv_out[1], v = qkv_out[2];
+#if TORCH_VERSION_MAJOR >= 2
+  // Flash / memory-efficient kernels where the device has them.
+  auto out = at::scaled_dot_product_attention(q, k, v);
+#else
+  auto attn = torch::matmul(q * scale_, k.transpose(-2, -1)).softmax(-1);
+  auto out = torch::matmul(attn, v);
+#endif
+  return proj(out.transpose(1, 2).reshape({B, N, C}));
+}
+
+MlpImpl::MlpImpl(int64_t dim, int64_t hidden) {
+  fc1 = register_module("fc1", torch::nn::Linear(dim, hidden));
+  fc2 = register_module("fc2", torch::nn::Linear(hidden, dim));
+}
+
+torch::Tensor MlpImpl::forward(const torch::Tensor& x) { return fc2(torch::gelu(fc1(x))); }
+
+BlockImpl::BlockImpl(int64_t dim, int64_t num_heads, int64_t mlp_hidden, double eps) {
+  norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(eps)));
+  attn = register_module("attn", Attention(dim, num_heads));
+  norm2 = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(eps)));
+  mlp = register_module("mlp", Mlp(dim, mlp_hidden));
+}
+
+torch::Tensor BlockImpl::forward(torch::Tensor x) {
+  x = x + attn(norm1(x));
+  return x + mlp(norm2(x));
+}
+
+} // namespace mae
