@@ -15,6 +15,7 @@
 
 namespace {
 
+using namespace std::string_literals;
 using mae::CheckpointError;
 using mae::DType;
 using mae::PickleValue;
@@ -23,7 +24,9 @@ using Kind = mae::PickleValue::Kind;
 const std::string kOfficial = MAE_TEST_DATA "/vitmae/rgb32_p4/official.pth";
 const std::string kHf = MAE_TEST_DATA "/vitmae/rgb32_p4/hf/model.safetensors";
 
-std::string fixture(const std::string& name) { return MAE_TEST_DATA "/formats/" + name; }
+std::string fixture(const std::string& name) {
+  return MAE_TEST_DATA "/formats/" + name;
+}
 
 template <typename F> std::string error_of(F&& f) {
   try {
@@ -37,7 +40,8 @@ template <typename F> std::string error_of(F&& f) {
 #define EXPECT_ERROR_HAS(stmt, phrase)                                                             \
   do {                                                                                             \
     const std::string msg_ = error_of([&] { stmt; });                                              \
-    EXPECT_NE(msg_.find(phrase), std::string::npos) << "expected '" << (phrase) << "' in: " << msg_; \
+    EXPECT_NE(msg_.find(phrase), std::string::npos)                                                \
+        << "expected '" << (phrase) << "' in: " << msg_;                                           \
   } while (0)
 
 const mae::TensorView& get(const mae::PthFile& f, const std::string& name) {
@@ -131,8 +135,7 @@ TEST(Pth, BareStateDictWithZipComment) {
 TEST(Pth, ModelKeyWithExtrasIgnoresTheRest) {
   const mae::PthFile f = mae::read_pth(fixture("model_extras.pth"));
   EXPECT_TRUE(f.had_model_key);
-  EXPECT_EQ(f.ignored_keys,
-            (std::vector<std::string>{"optimizer", "epoch", "scaler", "args"}));
+  EXPECT_EQ(f.ignored_keys, (std::vector<std::string>{"optimizer", "epoch", "scaler", "args"}));
   EXPECT_EQ(names(f), (std::vector<std::string>{"cls_token", "head.weight", "head.bias"}));
   EXPECT_EQ(get(f, "cls_token").shape, (std::vector<int64_t>{1, 1, 4}));
   EXPECT_EQ(values<float>(get(f, "cls_token")), (std::vector<float>{0, 0.25f, 0.5f, 0.75f}));
@@ -187,7 +190,8 @@ TEST(Pth, EveryStorageDtype) {
   EXPECT_EQ(values<float>(get(f, "f32")), (std::vector<float>{0.1f, -3.5f}));
   EXPECT_EQ(get(f, "f16").dtype, DType::F16);
   EXPECT_EQ(get(f, "f16").shape, (std::vector<int64_t>{2, 2}));
-  EXPECT_EQ(values<uint16_t>(get(f, "f16")), (std::vector<uint16_t>{0x3c00, 0xc100, 0x2e66, 0x7bff}));
+  EXPECT_EQ(values<uint16_t>(get(f, "f16")),
+            (std::vector<uint16_t>{0x3c00, 0xc100, 0x2e66, 0x7bff}));
   EXPECT_EQ(get(f, "bf16").dtype, DType::BF16);
   EXPECT_EQ(values<uint16_t>(get(f, "bf16")), (std::vector<uint16_t>{0x3f80, 0xc020, 0x4049}));
   EXPECT_EQ(get(f, "i64").dtype, DType::I64);
@@ -224,6 +228,15 @@ TEST(PthBad, LegacyFormat) {
   const std::string msg = error_of([] { mae::read_pth(fixture("legacy.pth")); });
   EXPECT_NE(msg.find("legacy (pre-1.6) torch.save format"), std::string::npos) << msg;
   EXPECT_NE(msg.find("torch.save(torch.load(p), p)"), std::string::npos) << msg;
+  // The magic number as other pickle protocols write it (0, and 4 with a FRAME).
+  EXPECT_ERROR_HAS(mae::parse_pth(bytes_of("L119547037146038801333356L\n."), "p0.pth"),
+                   "p0.pth: this is the legacy (pre-1.6)");
+  EXPECT_ERROR_HAS(
+      mae::parse_pth(
+          bytes_of(
+              "\x80\x04\x95\x0d\0\0\0\0\0\0\0\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19."s),
+          "p4.pth"),
+      "p4.pth: this is the legacy (pre-1.6)");
 }
 
 TEST(PthBad, PlainPickle) {
@@ -256,6 +269,11 @@ TEST(PthBad, StorageEntrySizeMismatch) {
 TEST(PthBad, StorageTooSmallForTheView) {
   EXPECT_ERROR_HAS(mae::read_pth(fixture("small_storage.pth")),
                    "reaches element 8 but its storage '0' has only 4 elements");
+}
+
+TEST(PthBad, ViewWithMoreElementsThanItsStorage) {
+  EXPECT_ERROR_HAS(mae::read_pth(fixture("expanded_view.pth")),
+                   "has 8 elements but its storage '0' only 2");
 }
 
 TEST(PthBad, BigEndianByteorder) {
@@ -315,10 +333,19 @@ TEST(Pickle, SamplesFromEveryProtocol) {
     EXPECT_TRUE(root->find("true")->is(Kind::Bool) && root->find("true")->boolean);
     EXPECT_TRUE(root->find("false")->is(Kind::Bool) && !root->find("false")->boolean);
 
-    const std::vector<int64_t> ints = {0,          1,          -1,         255,
-                                       256,        65535,      65536,      INT32_MAX,
-                                       INT32_MIN,  int64_t{1} << 40,      -(int64_t{1} << 40),
-                                       INT64_MAX,  INT64_MIN};
+    const std::vector<int64_t> ints = {0,
+                                       1,
+                                       -1,
+                                       255,
+                                       256,
+                                       65535,
+                                       65536,
+                                       INT32_MAX,
+                                       INT32_MIN,
+                                       int64_t{1} << 40,
+                                       -(int64_t{1} << 40),
+                                       INT64_MAX,
+                                       INT64_MIN};
     const PickleValue* iv = root->find("ints");
     ASSERT_EQ(iv->items.size(), ints.size());
     for (size_t i = 0; i < ints.size(); ++i)
@@ -330,7 +357,9 @@ TEST(Pickle, SamplesFromEveryProtocol) {
     EXPECT_EQ(fv->items[2]->real, 3.25);
     EXPECT_EQ(root->find("str")->text, "h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9d\x84\x9e");
     EXPECT_EQ(root->find("bytes")->kind, Kind::Bytes);
-    EXPECT_EQ(root->find("bytes")->text, std::string("\x00\xff" "ab", 4));
+    EXPECT_EQ(root->find("bytes")->text, std::string("\x00\xff"
+                                                     "ab",
+                                                     4));
 
     const PickleValue* tuples = root->find("tuples");
     ASSERT_EQ(tuples->items.size(), 5u);
@@ -373,7 +402,8 @@ TEST(Pickle, SamplesFromEveryProtocol) {
 
 TEST(Pickle, TextAndRareOpcodes) {
   // Protocol 0 text forms, written by hand since Python 3 no longer emits some.
-  auto v = unpickle_str("(S'a\\'b\\x41\\n'\nU\x02hiT\x03\0\0\0" "abcI42\nL-7L\nF2.5\n"
+  auto v = unpickle_str("(S'a\\'b\\x41\\n'\nU\x02hiT\x03\0\0\0"
+                        "abcI42\nL-7L\nF2.5\n"s
                         "Vsnow\\u2603\nI01\nl.");
   ASSERT_EQ(v->kind, Kind::List);
   ASSERT_EQ(v->items.size(), 8u);
@@ -387,10 +417,9 @@ TEST(Pickle, TextAndRareOpcodes) {
   EXPECT_TRUE(v->items[7]->boolean);
 
   // 8-byte lengths, LONG4, DUP, POP, POP_MARK, PUT/GET text forms.
-  v = unpickle_str(std::string("\x8d\x02\0\0\0\0\0\0\0hi", 11) +
-                   std::string("\x8e\x01\0\0\0\0\0\0\0z", 10) +
-                   std::string("\x8b\x02\0\0\0\xff\x7f", 7) + "2" + "0" + "(N1" + "p5\n0g5\n" +
-                   "\x87.");
+  v = unpickle_str(
+      std::string("\x8d\x02\0\0\0\0\0\0\0hi", 11) + std::string("\x8e\x01\0\0\0\0\0\0\0z", 10) +
+      std::string("\x8b\x02\0\0\0\xff\x7f", 7) + "2" + "0" + "(N1" + "p5\n0g5\n" + "\x87.");
   ASSERT_EQ(v->kind, Kind::Tuple);
   EXPECT_EQ(v->items[0]->text, "hi");
   EXPECT_EQ(v->items[1]->kind, Kind::Bytes);
@@ -425,7 +454,7 @@ TEST(Pickle, ErrorsAreCheckpointErrors) {
   EXPECT_ERROR_HAS(unpickle_str("a."), "stack underflow");
   EXPECT_ERROR_HAS(unpickle_str("(a."), "stack underflow"); // items below a MARK are hidden
   EXPECT_ERROR_HAS(unpickle_str("h\x05."), "memo key 5 not found");
-  EXPECT_ERROR_HAS(unpickle_str("X\x10\0\0\0abc"), "truncated pickle");
+  EXPECT_ERROR_HAS(unpickle_str("X\x10\0\0\0abc"s), "truncated pickle");
   EXPECT_ERROR_HAS(unpickle_str("N"), "no STOP");
   EXPECT_ERROR_HAS(unpickle_str(""), "no STOP");
   EXPECT_ERROR_HAS(unpickle_str("\xff."), "unknown pickle opcode 0xff");
@@ -435,19 +464,26 @@ TEST(Pickle, ErrorsAreCheckpointErrors) {
                    "does not fit in 64 bits");
   EXPECT_ERROR_HAS(unpickle_str("L99999999999999999999\n."), "does not fit in 64 bits");
   EXPECT_ERROR_HAS(unpickle_str("t."), "MARK expected");
-  EXPECT_ERROR_HAS(unpickle_str("K\x01K\x02" "a."), "APPEND to a int");
-  EXPECT_ERROR_HAS(unpickle_str("X\x02\0\0\0\xff\xfe."), "not valid UTF-8");
+  EXPECT_ERROR_HAS(unpickle_str("K\x01K\x02"
+                                "a."),
+                   "APPEND to a int");
+  EXPECT_ERROR_HAS(unpickle_str("X\x02\0\0\0\xff\xfe."s), "not valid UTF-8");
   EXPECT_ERROR_HAS(unpickle_str("\x82\x01."), "extension registry");
   EXPECT_ERROR_HAS(unpickle_str("\x97."), "out-of-band");
 }
 
 TEST(Pickle, SelfReferenceIsRejected) {
   // l = []; l.append(l)
-  EXPECT_ERROR_HAS(unpickle_str("]q\x00h\x00" "a."), "self-referencing");
+  EXPECT_ERROR_HAS(unpickle_str("]q\x00h\x00"
+                                "a."s),
+                   "self-referencing");
   // a = []; b = [a]; a.append(b)
-  EXPECT_ERROR_HAS(unpickle_str("]q\x00]q\x01h\x00" "a0h\x01" "a."), "self-referencing");
+  EXPECT_ERROR_HAS(unpickle_str("]q\x00]q\x01h\x00"
+                                "a0h\x01"
+                                "a."s),
+                   "self-referencing");
   // Sharing without a cycle is fine: b = [a, a].
-  auto v = unpickle_str("]q\x00(h\x00h\x00l.");
+  auto v = unpickle_str("]q\x00(h\x00h\x00l."s);
   EXPECT_EQ(v->items[0], v->items[1]);
 }
 
@@ -518,9 +554,7 @@ void fuzz_file(const std::vector<uint8_t>& original, uint32_t seed, int rounds, 
     const int flips = 1 + static_cast<int>(rng() % 3);
     for (int k = 0; k < flips; ++k) {
       const uint32_t where = rng() % 5;
-      const size_t pos = where < 2   ? rng() % edge
-                         : where < 4 ? n - 1 - rng() % edge
-                                     : rng() % n;
+      const size_t pos = where < 2 ? rng() % edge : where < 4 ? n - 1 - rng() % edge : rng() % n;
       if (rng() % 2)
         b[pos] ^= static_cast<uint8_t>(1u << (rng() % 8));
       else
@@ -536,8 +570,7 @@ TEST(PthFuzz, TruncationsAndByteFlipsThrowOnlyCheckpointError) {
   fuzz_file(*mae::read_file_bytes(kOfficial, "test"), 11, 3000, parse_and_touch);
   uint32_t seed = 100;
   for (const char* name : {"bare_state_dict.pth", "model_extras.pth", "views.pth", "dtypes.pth",
-                           "zip64.pth", "zip64_zipfile.pth", "small_storage.pth",
-                           "legacy.pth"})
+                           "zip64.pth", "zip64_zipfile.pth", "small_storage.pth", "legacy.pth"})
     fuzz_file(*mae::read_file_bytes(fixture(name), "test"), ++seed, 2000, parse_and_touch);
 }
 

@@ -159,18 +159,12 @@ TEST(Safetensors, RoundTripsEveryDtypeAndMetadata) {
   const std::vector<uint8_t> u8 = {200, 3};
   const std::vector<uint8_t> boolean = {1, 0, 1};
   std::vector<mae::SafetensorsEntry> entries = {
-      {"f64", DType::F64, {3}, f64.data(), 24},
-      {"f32", DType::F32, {2, 3}, f32.data(), 24},
-      {"f16", DType::F16, {3}, f16.data(), 6},
-      {"bf16", DType::BF16, {2, 1}, bf16.data(), 4},
-      {"i64", DType::I64, {3}, i64.data(), 24},
-      {"i32", DType::I32, {2}, i32.data(), 8},
-      {"i16", DType::I16, {1, 2}, i16.data(), 4},
-      {"i8", DType::I8, {3}, i8.data(), 3},
-      {"u8", DType::U8, {2}, u8.data(), 2},
-      {"bool", DType::Bool, {3}, boolean.data(), 3},
-      {"scalar", DType::F32, {}, f32.data(), 4},
-      {"empty", DType::F32, {0, 4}, nullptr, 0},
+      {"f64", DType::F64, {3}, f64.data(), 24},   {"f32", DType::F32, {2, 3}, f32.data(), 24},
+      {"f16", DType::F16, {3}, f16.data(), 6},    {"bf16", DType::BF16, {2, 1}, bf16.data(), 4},
+      {"i64", DType::I64, {3}, i64.data(), 24},   {"i32", DType::I32, {2}, i32.data(), 8},
+      {"i16", DType::I16, {1, 2}, i16.data(), 4}, {"i8", DType::I8, {3}, i8.data(), 3},
+      {"u8", DType::U8, {2}, u8.data(), 2},       {"bool", DType::Bool, {3}, boolean.data(), 3},
+      {"scalar", DType::F32, {}, f32.data(), 4},  {"empty", DType::F32, {0, 4}, nullptr, 0},
   };
   const std::map<std::string, std::string> meta = {{"format", "mae-studio"},
                                                    {"config", "{\"embed_dim\": 64}"}};
@@ -218,11 +212,11 @@ TEST(Safetensors, HeaderIsPaddedToAMultipleOf8) {
 TEST(Safetensors, WriterRejectsInvalidEntries) {
   const float x[2] = {1, 2};
   const std::string path = tmp_dir() + "/invalid.safetensors";
-  EXPECT_NE(error_of([&] {
-              mae::write_safetensors(path, {{"a", DType::F32, {1}, x, 4},
-                                            {"a", DType::F32, {1}, x, 4}});
-            }).find("appears twice"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] {
+        mae::write_safetensors(path, {{"a", DType::F32, {1}, x, 4}, {"a", DType::F32, {1}, x, 4}});
+      }).find("appears twice"),
+      std::string::npos);
   EXPECT_NE(error_of([&] {
               mae::write_safetensors(path, {{"a", DType::F32, {3}, x, 8}});
             }).find("need 12"),
@@ -284,8 +278,7 @@ TEST(AtomicFile, WritesLargeStreams) {
 }
 
 TEST(AtomicFile, UnwritableDirectoryIsACheckpointError) {
-  const std::string msg =
-      error_of([] { mae::write_file_atomic("/no/such/dir/file.bin", "x", 1); });
+  const std::string msg = error_of([] { mae::write_file_atomic("/no/such/dir/file.bin", "x", 1); });
   EXPECT_NE(msg.find("/no/such/dir/file.bin.tmp-"), std::string::npos) << msg;
 }
 
@@ -298,8 +291,7 @@ TEST(AtomicFile, ReadingADirectoryIsACheckpointError) {
 // --- malformed files: each its own reason ------------------------------------------
 
 TEST(SafetensorsBad, FileShorterThan8Bytes) {
-  const std::string msg =
-      error_of([] { mae::parse_safetensors(make_bytes({1, 2, 3}), "bad.st"); });
+  const std::string msg = error_of([] { mae::parse_safetensors(make_bytes({1, 2, 3}), "bad.st"); });
   EXPECT_NE(msg.find("bad.st: file is too short"), std::string::npos) << msg;
 }
 
@@ -319,11 +311,17 @@ TEST(SafetensorsBad, AbsurdlyLargeHeaderLength) {
   EXPECT_NE(msg.find("absurdly large"), std::string::npos) << msg;
 }
 
-TEST(SafetensorsBad, HeaderNotJson) { expect_bad("{\"a\": [1, 2", 0, "not valid JSON"); }
+TEST(SafetensorsBad, HeaderNotJson) {
+  expect_bad("{\"a\": [1, 2", 0, "not valid JSON");
+}
 
-TEST(SafetensorsBad, HeaderNotAnObject) { expect_bad("[1, 2, 3]", 0, "not an object"); }
+TEST(SafetensorsBad, HeaderNotAnObject) {
+  expect_bad("[1, 2, 3]", 0, "not an object");
+}
 
-TEST(SafetensorsBad, EntryNotAnObject) { expect_bad("{\"x\": 5}", 0, "tensor 'x' is described"); }
+TEST(SafetensorsBad, EntryNotAnObject) {
+  expect_bad("{\"x\": 5}", 0, "tensor 'x' is described");
+}
 
 TEST(SafetensorsBad, MissingDtype) {
   expect_bad(R"({"x": {"shape": [1], "data_offsets": [0, 4]}})", 4, "tensor 'x' has no \"dtype\"");
@@ -410,9 +408,8 @@ TEST(SafetensorsBad, MetadataNotAnObject) {
 }
 
 TEST(SafetensorsBad, DeeplyNestedJsonIsRejectedWithoutCrashing) {
-  const std::string deep = "{\"x\": {\"dtype\": \"F32\", \"shape\": " +
-                           std::string(200000, '[') + std::string(200000, ']') +
-                           ", \"data_offsets\": [0, 4]}}";
+  const std::string deep = "{\"x\": {\"dtype\": \"F32\", \"shape\": " + std::string(200000, '[') +
+                           std::string(200000, ']') + ", \"data_offsets\": [0, 4]}}";
   expect_bad(deep, 4, "shape entry that is not an integer: [");
 }
 
@@ -473,7 +470,8 @@ TEST(SafetensorsFuzz, TruncationsAndByteFlipsThrowOnlyCheckpointError) {
   const std::string path = tmp_dir() + "/fuzz_src.safetensors";
   const int64_t v[3] = {1, 2, 3};
   mae::write_safetensors(path,
-                         {{"a", DType::I64, {3}, v, 24}, {"b", DType::I8, {2, 2}, v, 4},
+                         {{"a", DType::I64, {3}, v, 24},
+                          {"b", DType::I8, {2, 2}, v, 4},
                           {"c", DType::BF16, {0}, nullptr, 0}},
                          {{"k", "v"}});
   fuzz_file(file_bytes(path), 4);

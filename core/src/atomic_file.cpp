@@ -13,7 +13,9 @@ namespace mae {
 
 namespace {
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
 
 // Closes a descriptor on every path out of a scope.
 class Fd {

@@ -286,8 +286,7 @@ public:
 
 private:
   [[noreturn]] void fail(const std::string& why) const {
-    throw CheckpointError(label_ + ": " + why + " (pickle offset " + std::to_string(op_pos_) +
-                          ")");
+    throw CheckpointError(label_ + ": " + why + " (pickle offset " + std::to_string(op_pos_) + ")");
   }
 
   // --- input
@@ -638,8 +637,8 @@ PickleValuePtr Unpickler::call_builtin(const std::string& g, const PickleValue& 
   if (g == "collections.OrderedDict" || g == "builtins.dict" || g == "__builtin__.dict") {
     if (a.empty())
       return make(Kind::Dict);
-    if (a.size() == 1 && (a[0]->kind == Kind::Dict || a[0]->kind == Kind::List ||
-                          a[0]->kind == Kind::Tuple))
+    if (a.size() == 1 &&
+        (a[0]->kind == Kind::Dict || a[0]->kind == Kind::List || a[0]->kind == Kind::Tuple))
       return make_dict_from(*a[0]);
     return nullptr;
   }

@@ -17,10 +17,12 @@ namespace {
 
 using Kind = PickleValue::Kind;
 
-// pickle.dumps(0x1950a86a20f9469cfc6c, protocol=2) without the STOP: how
-// the legacy (pre-1.6) torch.save format begins.
-constexpr uint8_t kLegacyMagic[] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c,
-                                    0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
+// The legacy (pre-1.6) torch.save format starts with a pickled magic number,
+// 0x1950a86a20f9469cfc6c: a LONG1 of these 10 bytes (protocol 2 and up, maybe
+// after PROTO and FRAME), or a text LONG (protocols 0 and 1).
+constexpr uint8_t kLegacyMagic[] = {0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46,
+                                    0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
+constexpr char kLegacyMagicText[] = "L119547037146038801333356L\n";
 
 // Tensor wrappers nest (Parameter around tensor, subclass around that);
 // more than this is not a real checkpoint.
@@ -32,9 +34,9 @@ struct StorageType {
 };
 
 constexpr StorageType kStorageTypes[] = {
-    {"DoubleStorage", DType::F64}, {"FloatStorage", DType::F32}, {"HalfStorage", DType::F16},
-    {"BFloat16Storage", DType::BF16}, {"LongStorage", DType::I64}, {"IntStorage", DType::I32},
-    {"ShortStorage", DType::I16},  {"CharStorage", DType::I8},   {"ByteStorage", DType::U8},
+    {"DoubleStorage", DType::F64},    {"FloatStorage", DType::F32}, {"HalfStorage", DType::F16},
+    {"BFloat16Storage", DType::BF16}, {"LongStorage", DType::I64},  {"IntStorage", DType::I32},
+    {"ShortStorage", DType::I16},     {"CharStorage", DType::I8},   {"ByteStorage", DType::U8},
     {"BoolStorage", DType::Bool},
 };
 
@@ -103,9 +105,9 @@ public:
     check_byteorder();
     const std::string pkl = prefix_ + "/data.pkl";
     const auto [data, size] = zip_.entry(pkl);
-    const PickleValuePtr root = unpickle(
-        data, size, label_ + ": " + pkl,
-        [this](const PickleValuePtr& pid) { return persistent_load(pid); });
+    const PickleValuePtr root =
+        unpickle(data, size, label_ + ": " + pkl,
+                 [this](const PickleValuePtr& pid) { return persistent_load(pid); });
     return interpret(*root);
   }
 
@@ -145,7 +147,8 @@ private:
     s.data = storage_bytes(s);
 
     auto known = by_key_.find(s.key);
-    if (known != by_key_.end() && (known->second.dtype != s.dtype || known->second.numel != s.numel))
+    if (known != by_key_.end() &&
+        (known->second.dtype != s.dtype || known->second.numel != s.numel))
       fail("storage '" + s.key + "' is referenced with two different types or sizes");
     by_key_[s.key] = s;
 
@@ -173,8 +176,8 @@ private:
     const auto [data, size] = zip_.entry(name);
     const size_t esize = dtype_size(s.dtype);
     if (s.numel > std::numeric_limits<uint64_t>::max() / esize || s.numel * esize != size)
-      fail("storage '" + s.key + "' holds " + std::to_string(s.numel) + " " +
-           dtype_name(s.dtype) + " elements (" +
+      fail("storage '" + s.key + "' holds " + std::to_string(s.numel) + " " + dtype_name(s.dtype) +
+           " elements (" +
            (s.numel > std::numeric_limits<uint64_t>::max() / esize
                 ? std::string("too many")
                 : std::to_string(s.numel * esize)) +
@@ -210,9 +213,8 @@ private:
       keys.push_back(key_text(*kv.first));
     for (const auto& kv : root.entries) {
       if (!is_tensor_object(*kv.second))
-        fail("no 'model' key, and the top level is not a state dict (key '" +
-             key_text(*kv.first) + "' holds " + describe(*kv.second) +
-             "); top-level keys: " + join(keys, 20));
+        fail("no 'model' key, and the top level is not a state dict (key '" + key_text(*kv.first) +
+             "' holds " + describe(*kv.second) + "); top-level keys: " + join(keys, 20));
     }
   }
 
@@ -314,9 +316,8 @@ private:
     }
     if (numel > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
       fail("tensor '" + key + "' size " + ints_text(t.shape) + " overflows");
-    const std::string where = "tensor '" + key + "' (offset " + std::to_string(offset) +
-                              ", size " + ints_text(t.shape) + ", stride " +
-                              ints_text(t.strides) + ")";
+    const std::string where = "tensor '" + key + "' (offset " + std::to_string(offset) + ", size " +
+                              ints_text(t.shape) + ", stride " + ints_text(t.strides) + ")";
     if (numel == 0) {
       if (offset > s.numel)
         fail(where + " starts past the end of its storage '" + s.key + "' (" +
@@ -325,6 +326,11 @@ private:
       fail(where + " reaches element " + std::to_string(last) + " but its storage '" + s.key +
            "' has only " + std::to_string(s.numel) + " elements");
     }
+    // Only self-overlapping views (expand, stride 0) have more elements than
+    // their storage; refusing them bounds what a copy of the tensor can cost.
+    if (numel > s.numel)
+      fail(where + " has " + std::to_string(numel) + " elements but its storage '" + s.key +
+           "' only " + std::to_string(s.numel) + "; such expanded views are not supported");
 
     t.owner = zip_.bytes();
     t.data = s.data + offset * dtype_size(s.dtype);
@@ -341,8 +347,21 @@ private:
   std::vector<PickleValuePtr> keep_alive_;
 };
 
+bool is_legacy_torch_save(const std::vector<uint8_t>& b) {
+  const size_t text_len = sizeof kLegacyMagicText - 1;
+  if (b.size() >= text_len && std::memcmp(b.data(), kLegacyMagicText, text_len) == 0)
+    return true;
+  size_t i = 0;
+  if (b.size() >= 2 && b[0] == 0x80) // PROTO n
+    i = 2;
+  if (i < b.size() && b[i] == 0x95) // FRAME <8-byte length>
+    i += 9;
+  return i <= b.size() && b.size() - i >= sizeof kLegacyMagic &&
+         std::memcmp(b.data() + i, kLegacyMagic, sizeof kLegacyMagic) == 0;
+}
+
 [[noreturn]] void reject_non_zip(const std::vector<uint8_t>& b, const std::string& label) {
-  if (b.size() >= sizeof kLegacyMagic && std::memcmp(b.data(), kLegacyMagic, sizeof kLegacyMagic) == 0)
+  if (is_legacy_torch_save(b))
     throw CheckpointError(
         label +
         ": this is the legacy (pre-1.6) torch.save format, which is not supported; convert it "

@@ -113,7 +113,8 @@ std::vector<int64_t> parse_entry_shape(const std::string& label, const std::stri
   for (const json& d : v) {
     int64_t dim;
     if (!json_int64(d, &dim))
-      fail(label, "tensor '" + name + "' has a shape entry that is not an integer: " + json_brief(d));
+      fail(label,
+           "tensor '" + name + "' has a shape entry that is not an integer: " + json_brief(d));
     if (dim < 0)
       fail(label, "tensor '" + name + "' has a negative dimension " + std::to_string(dim) +
                       " in its shape");
@@ -128,8 +129,9 @@ void parse_entry_offsets(const std::string& label, const std::string& name, cons
   int64_t b, e;
   if (!v.is_array() || v.size() != 2 || !json_int64(v[0], &b) || !json_int64(v[1], &e) || b < 0 ||
       e < 0)
-    fail(label, "tensor '" + name +
-                    "' has \"data_offsets\" that are not two non-negative integers: " + json_brief(v));
+    fail(label,
+         "tensor '" + name +
+             "' has \"data_offsets\" that are not two non-negative integers: " + json_brief(v));
   *begin = static_cast<uint64_t>(b);
   *end = static_cast<uint64_t>(e);
 }
@@ -137,8 +139,8 @@ void parse_entry_offsets(const std::string& label, const std::string& name, cons
 Entry parse_entry(const std::string& label, const std::string& name, const json& info,
                   const std::shared_ptr<const std::vector<uint8_t>>& bytes, size_t data_start) {
   if (!info.is_object())
-    fail(label, "tensor '" + name + "' is described by a JSON " + info.type_name() +
-                    ", not an object");
+    fail(label,
+         "tensor '" + name + "' is described by a JSON " + info.type_name() + ", not an object");
   Entry e;
   e.name = name;
   e.view.dtype = parse_entry_dtype(label, name, info);
@@ -155,13 +157,12 @@ Entry parse_entry(const std::string& label, const std::string& name, const json&
     fail(label, "tensor '" + name + "' data_offsets " + offs + " have begin > end");
   if (e.end > data_size)
     fail(label, "tensor '" + name + "' data_offsets " + offs +
-                    " past the end of the data section (" + std::to_string(data_size) +
-                    " bytes)");
+                    " past the end of the data section (" + std::to_string(data_size) + " bytes)");
   if (e.end - e.begin != need)
     fail(label, "tensor '" + name + "' data_offsets " + offs + " hold " +
                     std::to_string(e.end - e.begin) + " bytes but dtype " +
-                    dtype_name(e.view.dtype) + " and shape " + shape_text(e.view.shape) +
-                    " need " + std::to_string(need) + " bytes (size mismatch)");
+                    dtype_name(e.view.dtype) + " and shape " + shape_text(e.view.shape) + " need " +
+                    std::to_string(need) + " bytes (size mismatch)");
   e.view.owner = bytes;
   e.view.data = bytes->data() + data_start + e.begin;
   return e;

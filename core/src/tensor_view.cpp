@@ -13,9 +13,9 @@ struct DTypeInfo {
 };
 
 constexpr DTypeInfo kDTypes[] = {
-    {DType::F64, "F64", 8}, {DType::F32, "F32", 4}, {DType::F16, "F16", 2},
+    {DType::F64, "F64", 8},   {DType::F32, "F32", 4}, {DType::F16, "F16", 2},
     {DType::BF16, "BF16", 2}, {DType::I64, "I64", 8}, {DType::I32, "I32", 4},
-    {DType::I16, "I16", 2}, {DType::I8, "I8", 1},   {DType::U8, "U8", 1},
+    {DType::I16, "I16", 2},   {DType::I8, "I8", 1},   {DType::U8, "U8", 1},
     {DType::Bool, "BOOL", 1},
 };
 
@@ -28,9 +28,13 @@ const DTypeInfo& info(DType dtype) {
 
 } // namespace
 
-size_t dtype_size(DType dtype) { return info(dtype).size; }
+size_t dtype_size(DType dtype) {
+  return info(dtype).size;
+}
 
-const char* dtype_name(DType dtype) { return info(dtype).name; }
+const char* dtype_name(DType dtype) {
+  return info(dtype).name;
+}
 
 bool parse_dtype_name(const std::string& name, DType* out) {
   for (const DTypeInfo& i : kDTypes) {
@@ -71,7 +75,9 @@ bool TensorView::contiguous() const {
   return true;
 }
 
-size_t TensorView::nbytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype); }
+size_t TensorView::nbytes() const {
+  return static_cast<size_t>(numel()) * dtype_size(dtype);
+}
 
 std::vector<uint8_t> TensorView::contiguous_bytes() const {
   const size_t esize = dtype_size(dtype);

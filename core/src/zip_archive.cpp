@@ -2,6 +2,7 @@
 
 #include "mae/errors.h"
 
+#include <cstdio>
 #include <cstring>
 
 namespace mae {
@@ -50,6 +51,22 @@ private:
   const std::vector<uint8_t>& b_;
   const std::string& label_;
 };
+
+// Entry names come from the file; escape control and non-ASCII bytes so a
+// corrupt name cannot garble a terminal.
+std::string printable(const std::string& name) {
+  std::string out;
+  for (unsigned char c : name) {
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  return out;
+}
 
 // Where the central directory is, from the (ZIP64) end records.
 struct Directory {
@@ -113,8 +130,8 @@ Directory read_directory_location(const Bytes& b) {
     d.limit = end;
   }
   if (d.offset > d.limit || d.size > d.limit - d.offset)
-    b.fail("central directory (offset " + std::to_string(d.offset) + ", " +
-           std::to_string(d.size) + " bytes) lies outside the archive");
+    b.fail("central directory (offset " + std::to_string(d.offset) + ", " + std::to_string(d.size) +
+           " bytes) lies outside the archive");
   if (d.count > d.size / kCentralSize)
     b.fail("central directory claims " + std::to_string(d.count) + " entries but its " +
            std::to_string(d.size) + " bytes can hold at most " +
@@ -139,18 +156,18 @@ void apply_zip64_extra(const Bytes& b, uint64_t p, uint64_t end, const std::stri
   uint64_t* fields[3] = {&s->size, &s->compressed, &s->local_offset};
   while (p < end) {
     if (end - p < 4)
-      b.fail("entry '" + name + "' has a malformed extra field");
+      b.fail("entry '" + printable(name) + "' has a malformed extra field");
     const uint16_t id = b.u16(p);
     const uint16_t len = b.u16(p + 2);
     if (len > end - p - 4)
-      b.fail("entry '" + name + "' has an extra field longer than its extra area");
+      b.fail("entry '" + printable(name) + "' has an extra field longer than its extra area");
     if (id == kZip64ExtraId) {
       uint64_t q = p + 4;
       for (int i = 0; i < 3; ++i) {
         if (!want[i])
           continue;
         if (q + 8 > p + 4 + len)
-          b.fail("entry '" + name + "' has a ZIP64 extra field too short for its sizes");
+          b.fail("entry '" + printable(name) + "' has a ZIP64 extra field too short for its sizes");
         *fields[i] = b.u64(q);
         q += 8;
       }
@@ -158,7 +175,8 @@ void apply_zip64_extra(const Bytes& b, uint64_t p, uint64_t end, const std::stri
     }
     p += 4 + len;
   }
-  b.fail("entry '" + name + "' has 32-bit size or offset fields saturated but no ZIP64 extra field");
+  b.fail("entry '" + printable(name) +
+         "' has 32-bit size or offset fields saturated but no ZIP64 extra field");
 }
 
 const char* method_name(uint16_t method) {
@@ -218,7 +236,7 @@ ZipArchive ZipArchive::open(std::shared_ptr<const std::vector<uint8_t>> bytes, s
     e.compressed_size = s.compressed;
 
     // The local header's own name and extra lengths decide where data starts.
-    const std::string entry_what = "local header of entry '" + e.name + "'";
+    const std::string entry_what = "local header of entry '" + printable(e.name) + "'";
     b.need(s.local_offset, kLocalSize, entry_what);
     if (b.u32(s.local_offset) != kLocalSig)
       b.fail(entry_what + " has a bad signature (offset " + std::to_string(s.local_offset) + ")");
@@ -229,10 +247,10 @@ ZipArchive ZipArchive::open(std::shared_ptr<const std::vector<uint8_t>> bytes, s
         std::memcmp(b.at(s.local_offset + kLocalSize), e.name.data(), name_len) != 0)
       b.fail(entry_what + " names a different file than the central directory");
     e.data_offset = s.local_offset + kLocalSize + local_name_len + local_extra_len;
-    b.need(e.data_offset, e.compressed_size, "data of entry '" + e.name + "'");
+    b.need(e.data_offset, e.compressed_size, "data of entry '" + printable(e.name) + "'");
 
     if (!zip.index_.emplace(e.name, zip.entries_.size()).second)
-      b.fail("entry '" + e.name + "' appears twice in the central directory");
+      b.fail("entry '" + printable(e.name) + "' appears twice in the central directory");
     zip.entries_.push_back(std::move(e));
     p += record;
   }
@@ -247,22 +265,24 @@ std::vector<std::string> ZipArchive::names() const {
   return out;
 }
 
-bool ZipArchive::contains(const std::string& name) const { return index_.count(name) != 0; }
+bool ZipArchive::contains(const std::string& name) const {
+  return index_.count(name) != 0;
+}
 
 std::pair<const uint8_t*, size_t> ZipArchive::entry(const std::string& name) const {
   auto it = index_.find(name);
   if (it == index_.end())
-    throw CheckpointError(label_ + ": the archive has no entry '" + name + "'");
+    throw CheckpointError(label_ + ": the archive has no entry '" + printable(name) + "'");
   const Entry& e = entries_[it->second];
   if (e.flags & 1)
-    throw CheckpointError(label_ + ": entry '" + name + "' is encrypted");
+    throw CheckpointError(label_ + ": entry '" + printable(name) + "' is encrypted");
   if (e.method != 0)
-    throw CheckpointError(label_ + ": entry '" + name + "' is compressed (zip method " +
+    throw CheckpointError(label_ + ": entry '" + printable(name) + "' is compressed (zip method " +
                           std::to_string(e.method) + ", " + method_name(e.method) +
                           "); only stored (uncompressed) entries are supported, as torch.save "
                           "writes them: re-save the file with torch.save");
   if (e.compressed_size != e.size)
-    throw CheckpointError(label_ + ": stored entry '" + name + "' has compressed size " +
+    throw CheckpointError(label_ + ": stored entry '" + printable(name) + "' has compressed size " +
                           std::to_string(e.compressed_size) + " but size " +
                           std::to_string(e.size));
   return {bytes_->data() + e.data_offset, static_cast<size_t>(e.size)};

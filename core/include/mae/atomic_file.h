@@ -26,8 +26,7 @@ std::string temp_path_for(const std::string& path);
 // between write and rename), then renames it over `path`. On any exception
 // the temporary file is removed and the exception rethrown. I/O failures
 // throw CheckpointError naming the path and the system's reason.
-void write_file_atomic(const std::string& path,
-                       const std::function<void(std::ostream&)>& writer,
+void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& writer,
                        const std::function<void()>& before_rename = {});
 
 // Same, for bytes already in memory.

@@ -44,8 +44,8 @@ struct PickleValue {
   bool boolean = false;
   int64_t integer = 0;
   double real = 0.0;
-  std::string text;   // String and Bytes contents; Global: the module
-  std::string name;   // Global: the qualified name inside the module
+  std::string text;                  // String and Bytes contents; Global: the module
+  std::string name;                  // Global: the qualified name inside the module
   std::vector<PickleValuePtr> items; // List, Tuple, Set, FrozenSet; Object: APPENDed items
   // Dict (and Object: SETITEMed) pairs in insertion order. A repeated key
   // appears twice; as in Python, the later value wins.
@@ -85,7 +85,7 @@ std::string describe(const PickleValue& value);
 using PersistentLoad = std::function<PickleValuePtr(const PickleValuePtr& pid)>;
 
 struct UnpickleLimits {
-  size_t max_values = size_t{1} << 24;         // values created in total
+  size_t max_values = size_t{1} << 24;                // values created in total
   uint64_t max_cycle_check_steps = uint64_t{1} << 26; // work spent proving inserts acyclic
 };
 

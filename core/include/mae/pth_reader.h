@@ -26,7 +26,8 @@ struct PthFile {
 // Uses top-level["model"] if it is a dict, else the top level itself if all
 // its values are tensors. Throws CheckpointError for anything else, for the
 // legacy (pre-1.6) format, compressed archives, missing entries, unsupported
-// tensor types and views that reach past their storage.
+// tensor types, views that reach past their storage and views with more
+// elements than their storage (expanded, stride 0).
 PthFile read_pth(const std::string& path);
 // `label` names the source in error messages (usually the path).
 PthFile parse_pth(std::shared_ptr<const std::vector<uint8_t>> bytes, const std::string& label);

@@ -293,6 +293,8 @@ def make_bad():
     save("storage_size_mismatch.pth", simple_model(), storage_raw={"1": b"\0" * 12})
     too_small = Storage("FloatStorage", arange(4))
     save("small_storage.pth", {"model": {"w": Tensor(too_small, [3, 3])}})
+    two = Storage("FloatStorage", [1.0, 2.0])
+    save("expanded_view.pth", {"model": {"e": Tensor(two, [4, 2], stride=[0, 1])}})
     save("big_endian.pth", simple_model(), byteorder=b"big")
     save("no_model.pth", {"epoch": 3, "optimizer": {"state": {}}, "lr": 0.1})
     save("bad_value.pth", {"model": state_dict(w=tensor("FloatStorage", [1.0]), step=5)})

@@ -1,0 +1,21 @@
+// The device half of the data pipeline: crop, bicubic resize, flip and
+// channel conversion of a HostBatch as tensor ops, then normalisation. The
+// same code serves CPU and CUDA; on CUDA the uint8 pixels cross the bus once.
+#pragma once
+
+#include "mae/data_loader.h"
+#include "mae/model_info.h"
+
+#include <torch/types.h>
+
+namespace mae {
+
+// [B, channels, size, size] float in [0, 1] on `device`. Each crop is resized
+// with bicubic interpolation (antialiased when shrinking, like PIL's resize
+// in torchvision); gray becomes RGB by repetition, RGB gray by luma.
+torch::Tensor crop_resize(const HostBatch& batch, int64_t size, int64_t channels, const torch::Device& device);
+
+// (x - mean) / std per channel.
+torch::Tensor normalize(const torch::Tensor& images01, const Normalization& n);
+
+} // namespace mae

@@ -1,0 +1,275 @@
+#include "mae/train_config.h"
+
+#include "mae/errors.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace mae {
+namespace {
+
+void require(bool ok, const std::string& field, const std::string& why) {
+  if (!ok) throw ConfigError("config field '" + field + "': " + why);
+}
+
+// Reads j[key] into `out` when present; `field` is the dotted name for messages.
+template <typename T>
+void read(const nlohmann::json& j, const char* key, T& out, const std::string& prefix = "") {
+  auto it = j.find(key);
+  if (it == j.end()) return;
+  const std::string field = prefix + key;
+  if constexpr (std::is_same_v<T, bool>) {
+    require(it->is_boolean(), field, "must be true or false");
+    out = it->template get<bool>();
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    require(it->is_string(), field, "must be a string");
+    out = it->template get<std::string>();
+  } else if constexpr (std::is_unsigned_v<T>) {
+    require(it->is_number_unsigned(), field, "must be a non-negative integer");
+    out = it->template get<T>();
+  } else if constexpr (std::is_integral_v<T>) {
+    require(it->is_number_integer(), field, "must be an integer");
+    out = it->template get<T>();
+  } else {
+    require(it->is_number(), field, "must be a number");
+    out = it->template get<T>();
+  }
+}
+
+void check_keys(const nlohmann::json& j, const std::set<std::string>& known, const std::string& prefix) {
+  require(j.is_object(), prefix.empty() ? "(top level)" : prefix.substr(0, prefix.size() - 1),
+          "must be a JSON object");
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (!known.count(it.key()) && it.key() != "comment")
+      throw ConfigError("unknown config field '" + prefix + it.key() + "'");
+}
+
+const std::set<std::string> kTopKeys = {
+    "name",          "arch",           "model",           "data",
+    "normalization", "augment",        "batch_size",      "accum_iter",
+    "blr",           "lr",             "min_lr",          "warmup_steps",
+    "warmup_epochs", "total_steps",    "epochs",          "weight_decay",
+    "mask_ratio",    "mask_strategy",  "norm_pix_loss",   "clip_grad",
+    "bf16",          "skip_nonfinite", "log_every",       "checkpoint_every",
+    "probe_every",   "probe_k",        "probe_temperature", "probe_bank_size",
+    "probe_query_size", "seed",        "num_workers",     "prefetch"};
+
+void read_model(const nlohmann::json& j, TrainConfig& c) {
+  const bool has_arch = j.contains("arch"), has_model = j.contains("model");
+  require(has_arch != has_model, "arch", "give either \"arch\" (a named architecture) or an inline \"model\" object");
+  if (has_arch) {
+    read(j, "arch", c.arch);
+    try {
+      c.model = builtin_model_config(c.arch);
+    } catch (const ConfigError& e) {
+      throw ConfigError(std::string("config field 'arch': ") + e.what());
+    }
+  } else {
+    c.arch.clear();
+    c.model = ModelConfig{};
+    try {
+      from_json(j.at("model"), c.model);
+    } catch (const ConfigError& e) {
+      throw ConfigError(std::string("in \"model\": ") + e.what());
+    }
+  }
+  read(j, "mask_ratio", c.model.mask_ratio);
+  read(j, "norm_pix_loss", c.model.norm_pix_loss);
+}
+
+void read_data(const nlohmann::json& j, DataConfig& d) {
+  auto it = j.find("data");
+  if (it == j.end()) return;
+  check_keys(*it, {"type", "path", "val_path"}, "data.");
+  read(*it, "type", d.type, "data.");
+  read(*it, "path", d.path, "data.");
+  read(*it, "val_path", d.val_path, "data.");
+}
+
+void read_normalization(const nlohmann::json& j, TrainConfig& c) {
+  auto it = j.find("normalization");
+  c.normalization = Normalization::imagenet(c.model.in_chans);
+  if (it == j.end()) return;
+  if (it->is_string()) {
+    require(*it == "imagenet", "normalization", "must be \"imagenet\" or {\"mean\": [...], \"std\": [...]}");
+    return;
+  }
+  check_keys(*it, {"mean", "std"}, "normalization.");
+  try {
+    c.normalization.mean = it->at("mean").get<std::vector<float>>();
+    c.normalization.std = it->at("std").get<std::vector<float>>();
+  } catch (const nlohmann::json::exception&) {
+    throw ConfigError("config field 'normalization': needs \"mean\" and \"std\" lists of numbers");
+  }
+}
+
+void read_augment(const nlohmann::json& j, AugmentConfig& a) {
+  auto it = j.find("augment");
+  if (it == j.end()) return;
+  check_keys(*it, {"random_resized_crop", "min_scale", "max_scale", "min_ratio", "max_ratio", "hflip"},
+             "augment.");
+  read(*it, "random_resized_crop", a.random_resized_crop, "augment.");
+  read(*it, "min_scale", a.min_scale, "augment.");
+  read(*it, "max_scale", a.max_scale, "augment.");
+  read(*it, "min_ratio", a.min_ratio, "augment.");
+  read(*it, "max_ratio", a.max_ratio, "augment.");
+  read(*it, "hflip", a.hflip, "augment.");
+}
+
+} // namespace
+
+double TrainConfig::peak_lr() const {
+  return lr > 0 ? lr : blr * static_cast<double>(effective_batch()) / 256.0;
+}
+
+void TrainConfig::validate() const {
+  model.validate();
+  normalization.validate(model.in_chans);
+  augment.validate();
+  require(data.type == "fmnist" || data.type == "folder" || data.type == "shards", "data.type",
+          "must be \"fmnist\", \"folder\" or \"shards\", got \"" + data.type + "\"");
+  require(data.type == "fmnist" || !data.path.empty(), "data.path",
+          "a \"" + data.type + "\" data source needs a path");
+  require(data.type != "fmnist" || model.in_chans == 1 || model.in_chans == 3, "model.in_chans",
+          "Fashion-MNIST trains 1- or 3-channel models");
+  require(batch_size > 0, "batch_size", "must be positive");
+  require(accum_iter > 0, "accum_iter", "must be positive");
+  require(std::isfinite(blr) && blr > 0, "blr", "must be positive");
+  require(std::isfinite(lr) && lr >= 0, "lr", "must not be negative (0: derive from blr)");
+  require(std::isfinite(min_lr) && min_lr >= 0 && min_lr <= peak_lr(), "min_lr",
+          "must be in [0, peak lr " + std::to_string(peak_lr()) + "]");
+  require((total_steps > 0) != (epochs > 0), "total_steps",
+          "give exactly one of \"total_steps\" and \"epochs\" (positive)");
+  require(total_steps >= 0, "total_steps", "must not be negative");
+  require(std::isfinite(epochs) && epochs >= 0, "epochs", "must not be negative");
+  require(warmup_steps >= 0, "warmup_steps", "must not be negative");
+  require(std::isfinite(warmup_epochs) && warmup_epochs >= 0, "warmup_epochs", "must not be negative");
+  require(warmup_steps == 0 || warmup_epochs == 0, "warmup_steps",
+          "give at most one of \"warmup_steps\" and \"warmup_epochs\"");
+  require(std::isfinite(weight_decay) && weight_decay >= 0, "weight_decay", "must not be negative");
+  require(std::isfinite(clip_grad) && clip_grad >= 0, "clip_grad", "must not be negative (0: off)");
+  require(log_every > 0, "log_every", "must be positive");
+  require(checkpoint_every >= 0, "checkpoint_every", "must not be negative (0: only at the end)");
+  require(probe_every >= 0, "probe_every", "must not be negative (0: off)");
+  require(probe_k > 0, "probe_k", "must be positive");
+  require(std::isfinite(probe_temperature) && probe_temperature > 0, "probe_temperature",
+          "must be positive");
+  require(probe_bank_size > 0, "probe_bank_size", "must be positive");
+  require(probe_query_size > 0, "probe_query_size", "must be positive");
+  require(num_workers >= 0 && num_workers <= 64, "num_workers", "must be in [0, 64]");
+  require(prefetch >= 1 && prefetch <= 64, "prefetch", "must be in [1, 64]");
+}
+
+void to_json(nlohmann::json& j, const TrainConfig& c) {
+  j = nlohmann::json::object();
+  if (!c.name.empty()) j["name"] = c.name;
+  if (!c.arch.empty())
+    j["arch"] = c.arch;
+  else
+    j["model"] = c.model;
+  j["data"] = {{"type", c.data.type}, {"path", c.data.path}, {"val_path", c.data.val_path}};
+  j["normalization"] = {{"mean", c.normalization.mean}, {"std", c.normalization.std}};
+  const AugmentConfig& a = c.augment;
+  j["augment"] = {{"random_resized_crop", a.random_resized_crop}, {"min_scale", a.min_scale},
+                  {"max_scale", a.max_scale}, {"min_ratio", a.min_ratio},
+                  {"max_ratio", a.max_ratio}, {"hflip", a.hflip}};
+  j["batch_size"] = c.batch_size;
+  j["accum_iter"] = c.accum_iter;
+  j["blr"] = c.blr;
+  j["lr"] = c.lr;
+  j["min_lr"] = c.min_lr;
+  j["warmup_steps"] = c.warmup_steps;
+  j["warmup_epochs"] = c.warmup_epochs;
+  j["total_steps"] = c.total_steps;
+  j["epochs"] = c.epochs;
+  j["weight_decay"] = c.weight_decay;
+  j["mask_ratio"] = c.model.mask_ratio;
+  j["mask_strategy"] = to_string(c.mask_strategy);
+  j["norm_pix_loss"] = c.model.norm_pix_loss;
+  j["clip_grad"] = c.clip_grad;
+  j["bf16"] = c.bf16;
+  j["skip_nonfinite"] = c.skip_nonfinite;
+  j["log_every"] = c.log_every;
+  j["checkpoint_every"] = c.checkpoint_every;
+  j["probe_every"] = c.probe_every;
+  j["probe_k"] = c.probe_k;
+  j["probe_temperature"] = c.probe_temperature;
+  j["probe_bank_size"] = c.probe_bank_size;
+  j["probe_query_size"] = c.probe_query_size;
+  j["seed"] = c.seed;
+  j["num_workers"] = c.num_workers;
+  j["prefetch"] = c.prefetch;
+}
+
+void from_json(const nlohmann::json& j, TrainConfig& c) {
+  check_keys(j, kTopKeys, "");
+  read(j, "name", c.name);
+  read_model(j, c);
+  read_data(j, c.data);
+  read_normalization(j, c);
+  read_augment(j, c.augment);
+  read(j, "batch_size", c.batch_size);
+  read(j, "accum_iter", c.accum_iter);
+  read(j, "blr", c.blr);
+  read(j, "lr", c.lr);
+  read(j, "min_lr", c.min_lr);
+  read(j, "warmup_steps", c.warmup_steps);
+  read(j, "warmup_epochs", c.warmup_epochs);
+  read(j, "total_steps", c.total_steps);
+  read(j, "epochs", c.epochs);
+  read(j, "weight_decay", c.weight_decay);
+  std::string strategy = to_string(c.mask_strategy);
+  read(j, "mask_strategy", strategy);
+  try {
+    c.mask_strategy = parse_mask_strategy(strategy);
+  } catch (const UsageError&) {
+    throw ConfigError("config field 'mask_strategy': must be \"random\", \"block\" or \"grid\", got \"" +
+                      strategy + "\"");
+  }
+  read(j, "clip_grad", c.clip_grad);
+  read(j, "bf16", c.bf16);
+  read(j, "skip_nonfinite", c.skip_nonfinite);
+  read(j, "log_every", c.log_every);
+  read(j, "checkpoint_every", c.checkpoint_every);
+  read(j, "probe_every", c.probe_every);
+  read(j, "probe_k", c.probe_k);
+  read(j, "probe_temperature", c.probe_temperature);
+  read(j, "probe_bank_size", c.probe_bank_size);
+  read(j, "probe_query_size", c.probe_query_size);
+  read(j, "seed", c.seed);
+  read(j, "num_workers", c.num_workers);
+  read(j, "prefetch", c.prefetch);
+}
+
+TrainConfig parse_train_config(const std::string& json_text, const std::string& label) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(json_text);
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError(label + ": not valid JSON: " + e.what());
+  }
+  TrainConfig c;
+  try {
+    from_json(j, c);
+    c.validate();
+  } catch (const ConfigError& e) {
+    throw ConfigError(label + ": " + e.what());
+  }
+  return c;
+}
+
+TrainConfig load_train_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError("cannot open training config '" + path + "'");
+  std::stringstream s;
+  s << in.rdbuf();
+  return parse_train_config(s.str(), path);
+}
+
+std::string train_config_json(const TrainConfig& c) { return nlohmann::json(c).dump(2); }
+
+} // namespace mae
