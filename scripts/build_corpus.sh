@@ -55,8 +55,11 @@ link_all() {
   rm -rf "$dir"; mkdir -p "$dir"
   for f in "$@"; do
     [ -f "$f" ] || { echo "missing: $f" >&2; exit 1; }
-    # Package-relative names keep files with the same basename apart.
-    ln -s "$f" "$dir/$(echo "${f#/usr/}" | tr '/' '_')"
+    local pkg=opencv
+    case "$f" in "$sk"/*) pkg=skimage ;; "$mate"/*) pkg=mate ;; esac
+    local name="$dir/${pkg}_$(basename "$f")"
+    [ ! -e "$name" ] || { echo "duplicate name: $name" >&2; exit 1; }
+    ln -s "$f" "$name"
   done
 }
 link_all "$out/train" "${train[@]}"

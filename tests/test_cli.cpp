@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 
 namespace mae {
@@ -28,7 +29,7 @@ TEST(Cli, HelpListsEveryCommand) {
   const std::string dir = test::temp_dir("cli_help");
   auto r = mae_raw("--help", dir);
   EXPECT_EQ(r.code, 0);
-  for (const char* cmd : {"info", "forward", "reconstruct", "convert"}) {
+  for (const char* cmd : {"info", "forward", "reconstruct", "convert", "eval-recon"}) {
     EXPECT_TRUE(contains(r.out, cmd)) << cmd;
     auto sub = mae_raw(std::string(cmd) + " --help", dir);
     EXPECT_EQ(sub.code, 0) << cmd;
@@ -116,6 +117,27 @@ TEST(Cli, ReconstructWritesTheDemoFigure) {
   const Image fig = load_image(dir + "/fig.png");
   EXPECT_EQ(fig.width, 8 + 4 * (224 + 8));
   EXPECT_GT(fig.height, 224);
+}
+
+TEST(Cli, EvalReconComparesAgainstBaselines) {
+  const std::string dir = test::temp_dir("cli_eval_recon");
+  auto r = mae_cli("eval-recon --model " + q(test::fixture("hf")) + " --images " + q(test::data_path("images")) +
+                       " --seeds 2 --csv " + q(dir + "/t.csv") + " --figure " + q(dir + "/f.png"),
+                   dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "photo.jpg")) << r.out;
+  EXPECT_TRUE(contains(r.out, "1 images x 2 seeds, random masking at ratio 0.75")) << r.out;
+  const std::string csv = test::slurp(dir + "/t.csv");
+  ASSERT_TRUE(contains(csv, "image,mae,telea,mean_fill\nphoto.jpg,")) << csv;
+  // Three positive errors per image.
+  double mae = 0, telea = 0, mean_fill = 0;
+  ASSERT_EQ(std::sscanf(csv.c_str() + csv.find("photo.jpg,") + 10, "%lf,%lf,%lf", &mae, &telea, &mean_fill), 3);
+  EXPECT_GT(mae, 0);
+  EXPECT_GT(telea, 0);
+  EXPECT_GT(mean_fill, 0);
+  const Image fig = load_image(dir + "/f.png");
+  EXPECT_EQ(fig.width, 8 + 4 * (224 + 8));
+  EXPECT_EQ(mae_cli("eval-recon --model " + q(test::fixture("hf")) + " --images " + q(dir + "/nothing"), dir).code, 2);
 }
 
 TEST(Cli, BadInputsFailWithClearMessages) {

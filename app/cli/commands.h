@@ -7,5 +7,6 @@ int run_info(int argc, const char* const* argv);
 int run_forward(int argc, const char* const* argv);
 int run_reconstruct(int argc, const char* const* argv);
 int run_convert(int argc, const char* const* argv);
+int run_eval_recon(int argc, const char* const* argv);
 
 } // namespace mae::cli

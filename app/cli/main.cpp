@@ -19,6 +19,7 @@ const Command kCommands[] = {
     {"info", "print a model's architecture, parameter counts and format", mae::cli::run_info},
 #ifdef MAE_WITH_OPENCV
     {"reconstruct", "mask an image and write the paper's demo figure", mae::cli::run_reconstruct},
+    {"eval-recon", "masked-region error of a model against inpainting baselines", mae::cli::run_eval_recon},
 #endif
     {"forward", "run the model on tensors from a safetensors file (parity checks)", mae::cli::run_forward},
     {"convert", "convert an official .pth or HuggingFace checkpoint to our format", mae::cli::run_convert},
