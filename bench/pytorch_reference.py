@@ -110,8 +110,6 @@ def main():
     ap.add_argument("--peak-tflops", type=float, default=790.0)
     args = ap.parse_args()
 
-    torch.backends.cuda.matmul.allow_tf32 = True
-    torch.backends.cudnn.allow_tf32 = True
     dim, depth, heads, patch = ARCHS[args.arch]
     model = MAE(patch=patch, dim=dim, depth=depth, heads=heads).cuda()
     step_model = torch.compile(model) if args.compile else model

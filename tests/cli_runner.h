@@ -25,7 +25,8 @@ inline std::string slurp(const std::string& path) {
 }
 
 // `args` is appended to the binary's path as shell words.
-inline RunResult run_binary(const std::string& binary, const std::string& args, const std::string& work_dir) {
+inline RunResult run_binary(const std::string& binary, const std::string& args,
+                            const std::string& work_dir) {
   const std::string out = work_dir + "/stdout.txt", err = work_dir + "/stderr.txt";
   const std::string cmd = "'" + binary + "' " + args + " >'" + out + "' 2>'" + err + "'";
   const int status = std::system(cmd.c_str());

@@ -12,7 +12,9 @@
 namespace mae {
 namespace {
 
-ModelConfig fixture_config() { return load_model_config(test::fixture("mae_config.json")); }
+ModelConfig fixture_config() {
+  return load_model_config(test::fixture("mae_config.json"));
+}
 
 std::string error_of(const std::function<void()>& f) {
   try {
@@ -26,7 +28,8 @@ std::string error_of(const std::function<void()>& f) {
 // Writes `sd` under official names with no metadata, like a third-party export.
 void write_plain(const std::string& path, const StateDict& sd) {
   std::vector<SafetensorsEntry> entries;
-  for (const auto& [n, t] : sd) entries.push_back({n, DType::F32, t.sizes().vec(), t.data_ptr(), t.nbytes()});
+  for (const auto& [n, t] : sd)
+    entries.push_back({n, DType::F32, t.sizes().vec(), t.data_ptr(), t.nbytes()});
   write_safetensors(path, entries);
 }
 
@@ -36,7 +39,8 @@ TEST(Checkpoint, ShapeMismatchesAreListed) {
   options.config->embed_dim = 128;
   const std::string msg = error_of([&] { load_model(test::fixture("official.pth"), options); });
   EXPECT_NE(msg.find("shape mismatches"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("cls_token: checkpoint [1, 1, 64], model [1, 1, 128]"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("cls_token: checkpoint [1, 1, 64], model [1, 1, 128]"), std::string::npos)
+      << msg;
 }
 
 TEST(Checkpoint, MissingAndUnexpectedKeysAreListed) {
@@ -49,7 +53,9 @@ TEST(Checkpoint, MissingAndUnexpectedKeysAreListed) {
   LoadOptions options;
   options.config = fixture_config();
   const std::string msg = error_of([&] { load_model(dir + "/w.safetensors", options); });
-  EXPECT_NE(msg.find("missing keys:\n  " + model_state_dict(loaded.model)[3].first), std::string::npos) << msg;
+  EXPECT_NE(msg.find("missing keys:\n  " + model_state_dict(loaded.model)[3].first),
+            std::string::npos)
+      << msg;
   EXPECT_NE(msg.find("unexpected keys:\n  head.weight"), std::string::npos) << msg;
 }
 
@@ -68,7 +74,8 @@ TEST(Checkpoint, InfersNamedArchitecturesFromShapes) {
   EXPECT_EQ(loaded.model->config(), model->config());
   EXPECT_EQ(loaded.config_source, "inferred from tensor shapes");
   bool noted = false;
-  for (const auto& n : loaded.notices) noted = noted || n.find("head counts taken from mae_vit_micro_patch4_28") != std::string::npos;
+  for (const auto& n : loaded.notices)
+    noted = noted || n.find("head counts taken from mae_vit_micro_patch4_28") != std::string::npos;
   EXPECT_TRUE(noted);
 }
 
@@ -76,17 +83,21 @@ TEST(Checkpoint, EncoderOnlyLoadsWithANotice) {
   MaskedAutoencoderViT model(builtin_model_config("mae_vit_micro_patch4_28"));
   StateDict encoder;
   for (const auto& [n, t] : model_state_dict(model))
-    if (!is_decoder_parameter(n)) encoder.emplace_back(n, t);
+    if (!is_decoder_parameter(n))
+      encoder.emplace_back(n, t);
   const std::string dir = test::temp_dir("encoder_only");
   write_plain(dir + "/enc.safetensors", encoder);
-  LoadedModel loaded = load_model(dir + "/enc.safetensors", {std::nullopt, "mae_vit_micro_patch4_28"});
+  LoadedModel loaded =
+      load_model(dir + "/enc.safetensors", {std::nullopt, "mae_vit_micro_patch4_28"});
   EXPECT_FALSE(loaded.model->has_decoder());
   bool noted = false;
-  for (const auto& n : loaded.notices) noted = noted || n.find("encoder-only") != std::string::npos;
+  for (const auto& n : loaded.notices)
+    noted = noted || n.find("encoder-only") != std::string::npos;
   EXPECT_TRUE(noted);
   torch::NoGradGuard no_grad;
   EXPECT_EQ(loaded.model->forward_features(torch::randn({1, 1, 28, 28})).size(1), 50);
-  EXPECT_THROW(loaded.model->forward(torch::randn({1, 1, 28, 28}), torch::rand({1, 49}), 0.75), CheckpointError);
+  EXPECT_THROW(loaded.model->forward(torch::randn({1, 1, 28, 28}), torch::rand({1, 49}), 0.75),
+               CheckpointError);
 }
 
 TEST(Checkpoint, HalfPrecisionFilesLoad) {
@@ -105,10 +116,9 @@ TEST(Checkpoint, HalfPrecisionFilesLoad) {
 
 TEST(Checkpoint, BadFilesGiveClearErrors) {
   const std::string dir = test::temp_dir("bad_files");
-  EXPECT_NE(error_of([&] { load_model(dir + "/nope.safetensors"); }).find("no such file"), std::string::npos);
-  {
-    std::ofstream(dir + "/garbage.safetensors") << "hello, I am not a checkpoint at all";
-  }
+  EXPECT_NE(error_of([&] { load_model(dir + "/nope.safetensors"); }).find("no such file"),
+            std::string::npos);
+  { std::ofstream(dir + "/garbage.safetensors") << "hello, I am not a checkpoint at all"; }
   EXPECT_FALSE(error_of([&] { load_model(dir + "/garbage.safetensors"); }).empty());
   // A truncated copy of a real file.
   std::ifstream in(test::fixture("hf/model.safetensors"), std::ios::binary);
@@ -119,14 +129,17 @@ TEST(Checkpoint, BadFilesGiveClearErrors) {
   std::string pth((std::istreambuf_iterator<char>(pin)), std::istreambuf_iterator<char>());
   std::ofstream(dir + "/cut.pth", std::ios::binary) << pth.substr(0, pth.size() - 100);
   EXPECT_FALSE(error_of([&] { load_model(dir + "/cut.pth", {fixture_config(), ""}); }).empty());
-  EXPECT_NE(error_of([&] { load_model(test::fixture("hf"), {std::nullopt, "mae_vit_nope"}); }).find("unknown architecture"),
+  EXPECT_NE(error_of([&] {
+              load_model(test::fixture("hf"), {std::nullopt, "mae_vit_nope"});
+            }).find("unknown architecture"),
             std::string::npos);
   // A directory without weights.
   EXPECT_NE(error_of([&] { load_model(dir); }).find("model.safetensors"), std::string::npos);
 }
 
 TEST(Checkpoint, HfLayoutFusesQueryKeyValueInOrder) {
-  const auto q = torch::full({4, 4}, 1.0), k = torch::full({4, 4}, 2.0), v = torch::full({4, 4}, 3.0);
+  const auto q = torch::full({4, 4}, 1.0), k = torch::full({4, 4}, 2.0),
+             v = torch::full({4, 4}, 3.0);
   StateDict hf = {{"vit.encoder.layer.0.attention.attention.value.weight", v},
                   {"vit.encoder.layer.0.attention.attention.query.weight", q},
                   {"vit.encoder.layer.0.attention.attention.key.weight", k}};

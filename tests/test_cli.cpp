@@ -23,7 +23,9 @@ test::RunResult mae_raw(const std::string& args, const std::string& dir) {
   return test::run_binary(MAE_CLI_PATH, args, dir);
 }
 
-std::string q(const std::string& s) { return "'" + s + "'"; }
+std::string q(const std::string& s) {
+  return "'" + s + "'";
+}
 
 TEST(Cli, HelpListsEveryCommand) {
   const std::string dir = test::temp_dir("cli_help");
@@ -41,28 +43,33 @@ TEST(Cli, HelpListsEveryCommand) {
 
 TEST(Cli, ForwardReproducesTheFixture) {
   const std::string dir = test::temp_dir("cli_forward");
-  auto r = mae_cli("forward --model " + q(test::fixture("hf")) + " --inputs " + q(test::fixture("inputs.safetensors")) +
-                       " --out " + q(dir + "/out.safetensors") + " --device cpu",
+  auto r = mae_cli("forward --model " + q(test::fixture("hf")) + " --inputs " +
+                       q(test::fixture("inputs.safetensors")) + " --out " +
+                       q(dir + "/out.safetensors") + " --device cpu",
                    dir);
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string expected = test::fixture("expected.safetensors");
   for (const char* name : {"pred", "latent", "loss"})
-    EXPECT_LE(test::max_abs_diff(test::load_tensor(dir + "/out.safetensors", name), test::load_tensor(expected, name)),
+    EXPECT_LE(test::max_abs_diff(test::load_tensor(dir + "/out.safetensors", name),
+                                 test::load_tensor(expected, name)),
               1e-4)
         << name;
   EXPECT_TRUE(torch::equal(test::load_tensor(dir + "/out.safetensors", "ids_restore"),
                            test::load_tensor(expected, "ids_restore")));
-  EXPECT_TRUE(torch::equal(test::load_tensor(dir + "/out.safetensors", "mask"), test::load_tensor(expected, "mask")));
+  EXPECT_TRUE(torch::equal(test::load_tensor(dir + "/out.safetensors", "mask"),
+                           test::load_tensor(expected, "mask")));
 }
 
 TEST(Cli, ForwardWithoutNoiseUsesTheStrategy) {
   const std::string dir = test::temp_dir("cli_forward_strategy");
   // Inputs without noise.
-  const auto pixels = test::load_tensor(test::fixture("inputs.safetensors"), "pixel_values").contiguous();
-  write_safetensors(dir + "/in.safetensors",
-                    {{"pixel_values", DType::F32, pixels.sizes().vec(), pixels.data_ptr(), pixels.nbytes()}});
-  auto r = mae_cli("forward --model " + q(test::fixture("hf")) + " --inputs " + q(dir + "/in.safetensors") +
-                       " --out " + q(dir + "/out.safetensors") + " --strategy grid --ratio 0.75",
+  const auto pixels =
+      test::load_tensor(test::fixture("inputs.safetensors"), "pixel_values").contiguous();
+  write_safetensors(dir + "/in.safetensors", {{"pixel_values", DType::F32, pixels.sizes().vec(),
+                                               pixels.data_ptr(), pixels.nbytes()}});
+  auto r = mae_cli("forward --model " + q(test::fixture("hf")) + " --inputs " +
+                       q(dir + "/in.safetensors") + " --out " + q(dir + "/out.safetensors") +
+                       " --strategy grid --ratio 0.75",
                    dir);
   ASSERT_EQ(r.code, 0) << r.err;
   const auto mask = test::load_tensor(dir + "/out.safetensors", "mask");
@@ -75,8 +82,8 @@ TEST(Cli, OfficialPthNeedsAnArchitectureAndConvertsToOurs) {
   auto r = mae_cli("info " + q(test::fixture("official.pth")), dir);
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "--config")) << r.err;
-  r = mae_cli("convert " + q(test::fixture("official.pth")) + " --config " + q(test::fixture("mae_config.json")) +
-                  " --out " + q(dir + "/ours.safetensors"),
+  r = mae_cli("convert " + q(test::fixture("official.pth")) + " --config " +
+                  q(test::fixture("mae_config.json")) + " --out " + q(dir + "/ours.safetensors"),
               dir);
   ASSERT_EQ(r.code, 0) << r.err;
   r = mae_cli("info " + q(dir + "/ours.safetensors"), dir);
@@ -86,8 +93,8 @@ TEST(Cli, OfficialPthNeedsAnArchitectureAndConvertsToOurs) {
   // The converted file needs no config and gives the same outputs as the HF original.
   for (const auto& [model, out] : {std::pair{dir + "/ours.safetensors", dir + "/a.safetensors"},
                                    std::pair{test::fixture("hf"), dir + "/b.safetensors"}}) {
-    r = mae_cli("forward --model " + q(model) + " --inputs " + q(test::fixture("inputs.safetensors")) + " --out " +
-                    q(out),
+    r = mae_cli("forward --model " + q(model) + " --inputs " +
+                    q(test::fixture("inputs.safetensors")) + " --out " + q(out),
                 dir);
     ASSERT_EQ(r.code, 0) << r.err;
   }
@@ -121,8 +128,9 @@ TEST(Cli, ReconstructWritesTheDemoFigure) {
 
 TEST(Cli, EvalReconComparesAgainstBaselines) {
   const std::string dir = test::temp_dir("cli_eval_recon");
-  auto r = mae_cli("eval-recon --model " + q(test::fixture("hf")) + " --images " + q(test::data_path("images")) +
-                       " --seeds 2 --csv " + q(dir + "/t.csv") + " --figure " + q(dir + "/f.png"),
+  auto r = mae_cli("eval-recon --model " + q(test::fixture("hf")) + " --images " +
+                       q(test::data_path("images")) + " --seeds 2 --csv " + q(dir + "/t.csv") +
+                       " --figure " + q(dir + "/f.png"),
                    dir);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "photo.jpg")) << r.out;
@@ -131,22 +139,26 @@ TEST(Cli, EvalReconComparesAgainstBaselines) {
   ASSERT_TRUE(contains(csv, "image,mae,telea,mean_fill\nphoto.jpg,")) << csv;
   // Three positive errors per image.
   double mae = 0, telea = 0, mean_fill = 0;
-  ASSERT_EQ(std::sscanf(csv.c_str() + csv.find("photo.jpg,") + 10, "%lf,%lf,%lf", &mae, &telea, &mean_fill), 3);
+  ASSERT_EQ(std::sscanf(csv.c_str() + csv.find("photo.jpg,") + 10, "%lf,%lf,%lf", &mae, &telea,
+                        &mean_fill),
+            3);
   EXPECT_GT(mae, 0);
   EXPECT_GT(telea, 0);
   EXPECT_GT(mean_fill, 0);
   const Image fig = load_image(dir + "/f.png");
   EXPECT_EQ(fig.width, 8 + 4 * (224 + 8));
-  EXPECT_EQ(mae_cli("eval-recon --model " + q(test::fixture("hf")) + " --images " + q(dir + "/nothing"), dir).code, 2);
+  EXPECT_EQ(
+      mae_cli("eval-recon --model " + q(test::fixture("hf")) + " --images " + q(dir + "/nothing"),
+              dir)
+          .code,
+      2);
 }
 
 TEST(Cli, BadInputsFailWithClearMessages) {
   const std::string dir = test::temp_dir("cli_errors");
-  {
-    std::ofstream(dir + "/not_an_image.png") << "plain text";
-  }
-  auto r = mae_cli("reconstruct --model " + q(test::fixture("hf")) + " --image " + q(dir + "/not_an_image.png") +
-                       " --out " + q(dir + "/fig.png"),
+  { std::ofstream(dir + "/not_an_image.png") << "plain text"; }
+  auto r = mae_cli("reconstruct --model " + q(test::fixture("hf")) + " --image " +
+                       q(dir + "/not_an_image.png") + " --out " + q(dir + "/fig.png"),
                    dir);
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "not_an_image.png")) << r.err;
@@ -156,8 +168,8 @@ TEST(Cli, BadInputsFailWithClearMessages) {
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.err, "--image")) << r.err;
 
-  r = mae_cli("reconstruct --model " + q(test::fixture("hf")) + " --image " + q(test::data_path("images/photo.jpg")) +
-                  " --out x.png --ratio 1.5",
+  r = mae_cli("reconstruct --model " + q(test::fixture("hf")) + " --image " +
+                  q(test::data_path("images/photo.jpg")) + " --out x.png --ratio 1.5",
               dir);
   EXPECT_EQ(r.code, 2);
 
@@ -172,8 +184,8 @@ TEST(Cli, BadInputsFailWithClearMessages) {
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "cut.safetensors")) << r.err;
 
-  r = mae_cli("forward --model " + q(test::fixture("hf")) + " --inputs " + q(dir + "/missing.safetensors") +
-                  " --out " + q(dir + "/o.safetensors"),
+  r = mae_cli("forward --model " + q(test::fixture("hf")) + " --inputs " +
+                  q(dir + "/missing.safetensors") + " --out " + q(dir + "/o.safetensors"),
               dir);
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "missing.safetensors")) << r.err;

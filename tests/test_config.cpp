@@ -1,5 +1,6 @@
 #include "mae/config.h"
 #include "mae/errors.h"
+#include "mae/flops.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -37,7 +38,8 @@ TEST(Config, NamedArchitecturesMatchTheOfficialConstructors) {
     EXPECT_EQ(c->decoder_num_heads, 16);
     EXPECT_EQ(c->layer_norm_eps, 1e-6);
   }
-  for (const auto& name : builtin_model_names()) EXPECT_NO_THROW(builtin_model_config(name).validate()) << name;
+  for (const auto& name : builtin_model_names())
+    EXPECT_NO_THROW(builtin_model_config(name).validate()) << name;
 }
 
 TEST(Config, UnknownArchitectureListsTheKnownOnes) {
@@ -71,7 +73,8 @@ TEST(Config, InvalidValuesNameTheField) {
 }
 
 TEST(Config, HuggingFaceConfigMapsToOfficialNames) {
-  const auto hf = nlohmann::json::parse(R"({"model_type": "vit_mae", "hidden_size": 768, "num_hidden_layers": 12,
+  const auto hf = nlohmann::json::parse(
+      R"({"model_type": "vit_mae", "hidden_size": 768, "num_hidden_layers": 12,
     "num_attention_heads": 12, "intermediate_size": 3072, "decoder_hidden_size": 512, "decoder_num_hidden_layers": 8,
     "decoder_num_attention_heads": 16, "decoder_intermediate_size": 2048, "image_size": 224, "patch_size": 16,
     "num_channels": 3, "layer_norm_eps": 1e-12, "mask_ratio": 0.75, "norm_pix_loss": true, "hidden_act": "gelu"})");
@@ -86,6 +89,15 @@ TEST(Config, HuggingFaceConfigMapsToOfficialNames) {
   bad = hf;
   bad["decoder_intermediate_size"] = 1000;
   EXPECT_THROW(model_config_from_hf(bad, "config.json"), ConfigError);
+}
+
+TEST(Flops, ViTBaseForwardIs19Point6Gflop) {
+  // The figure the MAE literature quotes for ViT-B/16 at mask ratio 0.75.
+  const double f = mae_forward_flops(builtin_model_config("mae_vit_base_patch16"), 0.75);
+  EXPECT_NEAR(f / 1e9, 19.6, 0.05);
+  // Fewer kept patches, fewer encoder FLOPs; the decoder sees every patch either way.
+  EXPECT_LT(mae_forward_flops(builtin_model_config("mae_vit_base_patch16"), 0.9), f);
+  EXPECT_DOUBLE_EQ(mae_train_flops(builtin_model_config("mae_vit_base_patch16"), 0.75), 3 * f);
 }
 
 } // namespace

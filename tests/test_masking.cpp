@@ -10,11 +10,13 @@
 namespace mae {
 namespace {
 
-const std::vector<std::pair<int64_t, int64_t>> kGrids = {{14, 14}, {7, 7}, {8, 8}, {16, 16}, {4, 6}, {10, 14}, {2, 2}};
+const std::vector<std::pair<int64_t, int64_t>> kGrids = {{14, 14}, {7, 7},   {8, 8}, {16, 16},
+                                                         {4, 6},   {10, 14}, {2, 2}};
 const MaskStrategy kStrategies[] = {MaskStrategy::Random, MaskStrategy::Block, MaskStrategy::Grid};
 
 std::vector<uint8_t> mask_of(MaskStrategy s, int64_t gh, int64_t gw, double ratio, uint64_t seed) {
-  const auto plan = plan_from_scores(mask_scores(s, 1, gh, gw, ratio, seed), num_kept(gh * gw, ratio));
+  const auto plan =
+      plan_from_scores(mask_scores(s, 1, gh, gw, ratio, seed), num_kept(gh * gw, ratio));
   const auto m = plan.mask[0].to(torch::kUInt8).contiguous();
   return std::vector<uint8_t>(m.data_ptr<uint8_t>(), m.data_ptr<uint8_t>() + m.numel());
 }
@@ -24,7 +26,8 @@ int components(const std::vector<uint8_t>& m, int64_t gh, int64_t gw) {
   std::vector<int> seen(m.size(), 0);
   int n = 0;
   for (int64_t start = 0; start < gh * gw; ++start) {
-    if (!m[start] || seen[start]) continue;
+    if (!m[start] || seen[start])
+      continue;
     ++n;
     std::vector<int64_t> stack{start};
     seen[start] = 1;
@@ -34,9 +37,11 @@ int components(const std::vector<uint8_t>& m, int64_t gh, int64_t gw) {
       const int64_t r = i / gw, c = i % gw;
       const int64_t nb[4][2] = {{r - 1, c}, {r + 1, c}, {r, c - 1}, {r, c + 1}};
       for (const auto& q : nb) {
-        if (q[0] < 0 || q[0] >= gh || q[1] < 0 || q[1] >= gw) continue;
+        if (q[0] < 0 || q[0] >= gh || q[1] < 0 || q[1] >= gw)
+          continue;
         const int64_t j = q[0] * gw + q[1];
-        if (m[j] && !seen[j]) seen[j] = 1, stack.push_back(j);
+        if (m[j] && !seen[j])
+          seen[j] = 1, stack.push_back(j);
       }
     }
   }
@@ -48,8 +53,10 @@ int boundary_edges(const std::vector<uint8_t>& m, int64_t gh, int64_t gw) {
   int n = 0;
   for (int64_t r = 0; r < gh; ++r)
     for (int64_t c = 0; c < gw; ++c) {
-      if (c + 1 < gw) n += m[r * gw + c] != m[r * gw + c + 1];
-      if (r + 1 < gh) n += m[r * gw + c] != m[(r + 1) * gw + c];
+      if (c + 1 < gw)
+        n += m[r * gw + c] != m[r * gw + c + 1];
+      if (r + 1 < gh)
+        n += m[r * gw + c] != m[(r + 1) * gw + c];
     }
   return n;
 }
@@ -91,7 +98,8 @@ TEST(Masking, SameSeedSameMaskOtherSeedOtherMask) {
     EXPECT_EQ(mask_of(s, 14, 14, 0.75, 42), mask_of(s, 14, 14, 0.75, 42)) << to_string(s);
     EXPECT_NE(mask_of(s, 14, 14, 0.75, 42), mask_of(s, 14, 14, 0.75, 43)) << to_string(s);
   }
-  EXPECT_EQ(mask_of(MaskStrategy::Grid, 14, 14, 0.6, 9), mask_of(MaskStrategy::Grid, 14, 14, 0.6, 9));
+  EXPECT_EQ(mask_of(MaskStrategy::Grid, 14, 14, 0.6, 9),
+            mask_of(MaskStrategy::Grid, 14, 14, 0.6, 9));
   // A batch's first sample is the single-image mask of the same seed.
   for (auto s : kStrategies) {
     const auto one = mask_scores(s, 1, 14, 14, 0.75, 5);
@@ -107,13 +115,15 @@ TEST(Masking, GridAtThreeQuartersKeepsOneOfEveryTwoByTwo) {
       for (int64_t bc = 0; bc < 7; ++bc) {
         int kept = 0;
         for (int64_t r = 2 * br; r < 2 * br + 2; ++r)
-          for (int64_t c = 2 * bc; c < 2 * bc + 2; ++c) kept += m[r * 14 + c] == 0;
+          for (int64_t c = 2 * bc; c < 2 * bc + 2; ++c)
+            kept += m[r * 14 + c] == 0;
         ASSERT_EQ(kept, 1) << "block " << br << "," << bc << " seed " << seed;
       }
     // The same corner in every block: a lattice, not one keep per block at random.
     std::set<int64_t> corners;
     for (int64_t i = 0; i < 196; ++i)
-      if (!m[i]) corners.insert((i / 14) % 2 * 2 + (i % 14) % 2);
+      if (!m[i])
+        corners.insert((i / 14) % 2 * 2 + (i % 14) % 2);
     EXPECT_EQ(corners.size(), 1u);
   }
 }
@@ -124,18 +134,23 @@ TEST(Masking, GridKeepsAnEvenLattice) {
       const auto m = mask_of(MaskStrategy::Grid, gh, gw, ratio, 0);
       std::set<int64_t> rows, cols;
       for (int64_t i = 0; i < gh * gw; ++i)
-        if (!m[i]) rows.insert(i / gw), cols.insert(i % gw);
+        if (!m[i])
+          rows.insert(i / gw), cols.insert(i % gw);
       // Kept patches lie on a few lattice lines whose spacings differ by at most one.
       for (const auto* lines : {&rows, &cols}) {
         std::vector<int64_t> v(lines->begin(), lines->end());
         int64_t lo = 1 << 30, hi = 0;
-        for (size_t k = 1; k < v.size(); ++k) lo = std::min(lo, v[k] - v[k - 1]), hi = std::max(hi, v[k] - v[k - 1]);
-        if (v.size() > 1) EXPECT_LE(hi - lo, 1) << gh << "x" << gw << " ratio " << ratio;
+        for (size_t k = 1; k < v.size(); ++k)
+          lo = std::min(lo, v[k] - v[k - 1]), hi = std::max(hi, v[k] - v[k - 1]);
+        if (v.size() > 1)
+          EXPECT_LE(hi - lo, 1) << gh << "x" << gw << " ratio " << ratio;
       }
       const int64_t keep = num_kept(gh * gw, ratio);
-      if (keep == 0) continue;
+      if (keep == 0)
+        continue;
       EXPECT_GE(static_cast<int64_t>(rows.size() * cols.size()), keep);
-      EXPECT_LT(static_cast<int64_t>(rows.size() * cols.size()) - keep, static_cast<int64_t>(rows.size()));
+      EXPECT_LT(static_cast<int64_t>(rows.size() * cols.size()) - keep,
+                static_cast<int64_t>(rows.size()));
     }
 }
 
@@ -157,9 +172,11 @@ TEST(Masking, BlockMasksFormContiguousRegions) {
     for (uint64_t seed = 0; seed < 20; ++seed) {
       const auto m = block_mask(14, 14, masked, seed);
       for (int64_t i = 0; i < 196; ++i) {
-        if (!m[i]) continue;
+        if (!m[i])
+          continue;
         const int64_t r = i / 14, c = i % 14;
-        const int nb = (r > 0 && m[i - 14]) + (r < 13 && m[i + 14]) + (c > 0 && m[i - 1]) + (c < 13 && m[i + 1]);
+        const int nb = (r > 0 && m[i - 14]) + (r < 13 && m[i + 14]) + (c > 0 && m[i - 1]) +
+                       (c < 13 && m[i + 1]);
         EXPECT_GT(nb, 0) << "masked " << masked << " seed " << seed << " patch " << i;
       }
     }

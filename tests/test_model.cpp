@@ -72,7 +72,8 @@ TEST(Model, InitialisationFollowsTheOfficialRecipe) {
   MaskedAutoencoderViT model(c);
   const auto params = model->named_parameters();
   EXPECT_TRUE(torch::equal(params["pos_embed"], sincos_pos_embed_2d(c.embed_dim, 4, 4)));
-  EXPECT_TRUE(torch::equal(params["decoder_pos_embed"], sincos_pos_embed_2d(c.decoder_embed_dim, 4, 4)));
+  EXPECT_TRUE(
+      torch::equal(params["decoder_pos_embed"], sincos_pos_embed_2d(c.decoder_embed_dim, 4, 4)));
   EXPECT_FALSE(params["pos_embed"].requires_grad());
   EXPECT_TRUE(params["cls_token"].requires_grad());
   for (const auto& p : params) {
@@ -92,7 +93,8 @@ TEST(Model, InitialisationFollowsTheOfficialRecipe) {
   const double bound = std::sqrt(6.0 / static_cast<double>(w.size(0) + w[0].numel()));
   EXPECT_LE(w.abs().max().item<double>(), bound + 1e-6);
   MaskedAutoencoderViT big(builtin_model_config("mae_vit_tiny_patch16"));
-  EXPECT_NEAR(big->cls_token.std().item<double>() + big->mask_token.std().item<double>(), 0.04, 0.03);
+  EXPECT_NEAR(big->cls_token.std().item<double>() + big->mask_token.std().item<double>(), 0.04,
+              0.03);
 }
 
 TEST(Model, EncoderSeesOnlyKeptPatches) {
@@ -110,7 +112,10 @@ TEST(Model, EncoderSeesOnlyKeptPatches) {
   auto edited = imgs.clone();
   for (int64_t i = 0; i < 16; ++i) {
     if (plan.mask[0][i].item<float>() == 1.0f) {
-      edited[0].slice(1, (i / 4) * 8, (i / 4) * 8 + 8).slice(2, (i % 4) * 8, (i % 4) * 8 + 8).fill_(9.0);
+      edited[0]
+          .slice(1, (i / 4) * 8, (i / 4) * 8 + 8)
+          .slice(2, (i % 4) * 8, (i % 4) * 8 + 8)
+          .fill_(9.0);
       break;
     }
   }
@@ -133,7 +138,8 @@ TEST(Model, LossIsMeanOverRemovedPatchesWithOptionalNormPix) {
     const auto target = model->patchify(imgs);
     for (int b = 0; b < 2; ++b)
       for (int i = 0; i < 16; ++i) {
-        if (mask[b][i].item<float>() == 0) continue;
+        if (mask[b][i].item<float>() == 0)
+          continue;
         auto t = target[b][i].to(torch::kFloat64);
         if (norm_pix) {
           const double mean = t.mean().item<double>();
@@ -143,7 +149,8 @@ TEST(Model, LossIsMeanOverRemovedPatchesWithOptionalNormPix) {
         total += (pred[b][i].to(torch::kFloat64) - t).pow(2).mean().item<double>();
         ++count;
       }
-    EXPECT_NEAR(model->forward_loss(imgs, pred, mask).item<double>(), total / count, 1e-5) << norm_pix;
+    EXPECT_NEAR(model->forward_loss(imgs, pred, mask).item<double>(), total / count, 1e-5)
+        << norm_pix;
   }
 }
 
@@ -155,14 +162,17 @@ TEST(Model, RunsOnOtherSizesByInterpolatingPositions) {
   EXPECT_EQ(out.pred.sizes(), (std::vector<int64_t>{1, 48, 192}));
   EXPECT_EQ(out.latent.size(1), 1 + num_kept(48, 0.75));
   EXPECT_TRUE(torch::isfinite(out.loss).item<bool>());
-  EXPECT_THROW(model->forward(torch::randn({1, 3, 30, 32}), torch::rand({1, 12}), 0.75), UsageError);
-  EXPECT_THROW(model->forward(torch::randn({1, 1, 32, 32}), torch::rand({1, 16}), 0.75), UsageError);
+  EXPECT_THROW(model->forward(torch::randn({1, 3, 30, 32}), torch::rand({1, 12}), 0.75),
+               UsageError);
+  EXPECT_THROW(model->forward(torch::randn({1, 1, 32, 32}), torch::rand({1, 16}), 0.75),
+               UsageError);
 }
 
 TEST(Model, ForwardFeaturesSeesEveryPatch) {
   MaskedAutoencoderViT model(tiny_config());
   torch::NoGradGuard no_grad;
-  EXPECT_EQ(model->forward_features(torch::randn({3, 3, 32, 32})).sizes(), (std::vector<int64_t>{3, 17, 32}));
+  EXPECT_EQ(model->forward_features(torch::randn({3, 3, 32, 32})).sizes(),
+            (std::vector<int64_t>{3, 17, 32}));
 }
 
 TEST(Model, ParameterCountsMatchTheOfficialViTB) {
@@ -171,7 +181,8 @@ TEST(Model, ParameterCountsMatchTheOfficialViTB) {
   MaskedAutoencoderViT model(builtin_model_config("mae_vit_base_patch16"));
   int64_t trainable = 0;
   for (const auto& p : model->parameters())
-    if (p.requires_grad()) trainable += p.numel();
+    if (p.requires_grad())
+      trainable += p.numel();
   EXPECT_EQ(trainable, 111655680);
   EXPECT_EQ(count_parameters(*model), 111907840);
 }

@@ -37,7 +37,8 @@ void expect_matches_fixture(const MaeOutput& out) {
 
 LoadedModel load_layout(const Layout& layout) {
   LoadOptions options;
-  if (layout.needs_config) options.config = load_model_config(test::fixture("mae_config.json"));
+  if (layout.needs_config)
+    options.config = load_model_config(test::fixture("mae_config.json"));
   return load_model(test::fixture(layout.path), options);
 }
 
@@ -49,7 +50,8 @@ TEST_P(ParityTest, MatchesTransformers) {
 TEST_P(ParityTest, ConvertedToOurFormatGivesIdenticalOutputs) {
   LoadedModel loaded = load_layout(GetParam());
   const auto before = run_fixture(loaded.model);
-  const std::string path = test::temp_dir(std::string("convert_") + GetParam().name) + "/model.safetensors";
+  const std::string path =
+      test::temp_dir(std::string("convert_") + GetParam().name) + "/model.safetensors";
   save_model(path, loaded.model);
   LoadedModel again = load_model(path);
   EXPECT_EQ(again.format, CheckpointFormat::MaeStudio);
@@ -61,7 +63,8 @@ TEST_P(ParityTest, ConvertedToOurFormatGivesIdenticalOutputs) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, ParityTest,
-                         ::testing::Values(Layout{"hf", "hf", false}, Layout{"hf_t5", "hf_t5", false},
+                         ::testing::Values(Layout{"hf", "hf", false},
+                                           Layout{"hf_t5", "hf_t5", false},
                                            Layout{"official", "official.pth", true}),
                          [](const auto& info) { return std::string(info.param.name); });
 

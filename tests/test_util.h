@@ -10,8 +10,12 @@
 
 namespace mae::test {
 
-inline std::string data_path(const std::string& rel) { return std::string(MAE_TEST_DATA) + "/" + rel; }
-inline std::string fixture(const std::string& rel) { return data_path("vitmae/rgb32_p4/" + rel); }
+inline std::string data_path(const std::string& rel) {
+  return std::string(MAE_TEST_DATA) + "/" + rel;
+}
+inline std::string fixture(const std::string& rel) {
+  return data_path("vitmae/rgb32_p4/" + rel);
+}
 
 // A fresh directory under the build tree for one test.
 inline std::string temp_dir(const std::string& name) {
@@ -25,7 +29,8 @@ inline std::string temp_dir(const std::string& name) {
 inline torch::Tensor load_tensor(const std::string& path, const std::string& name) {
   const SafetensorsFile f = read_safetensors(path);
   const TensorView* v = f.find(name);
-  if (!v) throw std::runtime_error(path + ": no tensor " + name);
+  if (!v)
+    throw std::runtime_error(path + ": no tensor " + name);
   const auto type = v->dtype == DType::I64 ? torch::kInt64 : torch::kFloat32;
   return torch::from_blob(const_cast<uint8_t*>(v->data), v->shape, type).clone();
 }

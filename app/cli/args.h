@@ -18,7 +18,8 @@ public:
                std::optional<std::string> default_value = std::nullopt);
   Args& flag(const std::string& name, const std::string& help);
   Args& positional(const std::string& name, const std::string& help, bool required = true);
-  Args& repeated_option(const std::string& name, const std::string& value_name, const std::string& help);
+  Args& repeated_option(const std::string& name, const std::string& value_name,
+                        const std::string& help);
 
   // Returns false when --help was given (usage already printed).
   bool parse(int argc, const char* const* argv);

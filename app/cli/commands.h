@@ -8,5 +8,10 @@ int run_forward(int argc, const char* const* argv);
 int run_reconstruct(int argc, const char* const* argv);
 int run_convert(int argc, const char* const* argv);
 int run_eval_recon(int argc, const char* const* argv);
+int run_bench(int argc, const char* const* argv);
+int run_train(int argc, const char* const* argv);
+int run_probe(int argc, const char* const* argv);
+int run_pack(int argc, const char* const* argv);
+int run_plot_metrics(int argc, const char* const* argv);
 
 } // namespace mae::cli

@@ -10,13 +10,16 @@ namespace mae::cli {
 
 void add_model_options(Args& args) {
   args.option("config", "FILE.json", "architecture for checkpoints without one (official .pth)")
-      .option("arch", "NAME", "named architecture, e.g. mae_vit_large_patch16 (see configs/models/)");
+      .option("arch", "NAME",
+              "named architecture, e.g. mae_vit_large_patch16 (see configs/models/)");
 }
 
 LoadOptions load_options(const Args& args) {
   LoadOptions o;
-  if (args.has("config") && args.has("arch")) throw UsageError("give either --config or --arch, not both");
-  if (args.has("config")) o.config = load_model_config(args.get("config"));
+  if (args.has("config") && args.has("arch"))
+    throw UsageError("give either --config or --arch, not both");
+  if (args.has("config"))
+    o.config = load_model_config(args.get("config"));
   if (args.has("arch")) {
     builtin_model_config(args.get("arch")); // unknown names fail here, listing the known ones
     o.arch = args.get("arch");
@@ -26,7 +29,8 @@ LoadOptions load_options(const Args& args) {
 
 void add_runtime_options(Args& args, bool with_device) {
   args.option("threads", "N", "CPU threads (default: all cores, or $MAE_THREADS)");
-  if (with_device) args.option("device", "auto|cpu|cuda", "where to run", "auto");
+  if (with_device)
+    args.option("device", "auto|cpu|cuda", "where to run", "auto");
 }
 
 void apply_runtime_options(const Args& args) {
@@ -34,13 +38,17 @@ void apply_runtime_options(const Args& args) {
 }
 
 void add_normalization_options(Args& args) {
-  args.option("mean", "R,G,B", "pixel mean used for normalisation (default: the model's, else ImageNet)")
-      .option("std", "R,G,B", "pixel std used for normalisation (default: the model's, else ImageNet)");
+  args.option("mean", "R,G,B",
+              "pixel mean used for normalisation (default: the model's, else ImageNet)")
+      .option("std", "R,G,B",
+              "pixel std used for normalisation (default: the model's, else ImageNet)");
 }
 
 void apply_normalization_options(const Args& args, Normalization& n, int channels) {
-  if (args.has("mean")) n.mean = parse_float_list(args.get("mean"), "--mean");
-  if (args.has("std")) n.std = parse_float_list(args.get("std"), "--std");
+  if (args.has("mean"))
+    n.mean = parse_float_list(args.get("mean"), "--mean");
+  if (args.has("std"))
+    n.std = parse_float_list(args.get("std"), "--std");
   n.validate(channels);
 }
 
@@ -52,7 +60,8 @@ std::vector<float> parse_float_list(const std::string& text, const std::string& 
     try {
       size_t used = 0;
       out.push_back(std::stof(item, &used));
-      if (used != item.size()) throw std::invalid_argument(item);
+      if (used != item.size())
+        throw std::invalid_argument(item);
     } catch (const std::exception&) {
       throw UsageError(option + " expects comma-separated numbers, got '" + text + "'");
     }

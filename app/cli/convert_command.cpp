@@ -12,29 +12,36 @@ namespace mae::cli {
 
 int run_convert(int argc, const char* const* argv) {
   Args args("convert",
-            "Convert a checkpoint (official .pth, HuggingFace, safetensors) to MAE Studio's safetensors format,\n"
+            "Convert a checkpoint (official .pth, HuggingFace, safetensors) to MAE Studio's "
+            "safetensors format,\n"
             "which records the architecture so that later loads need no --config or --arch.");
   args.positional("MODEL", "model file or HuggingFace directory")
       .option("out", "OUT.safetensors", "where to write")
       .option("dtype", "f32|f16|bf16", "stored precision", "f32");
   add_model_options(args);
   add_runtime_options(args, /*with_device=*/false);
-  if (!args.parse(argc, argv)) return 0;
+  if (!args.parse(argc, argv))
+    return 0;
   apply_runtime_options(args);
   const std::string dtype_name = args.get("dtype");
   torch::ScalarType dtype = torch::kFloat32;
-  if (dtype_name == "f16") dtype = torch::kFloat16;
-  else if (dtype_name == "bf16") dtype = torch::kBFloat16;
-  else if (dtype_name != "f32") throw UsageError("--dtype must be f32, f16 or bf16");
+  if (dtype_name == "f16")
+    dtype = torch::kFloat16;
+  else if (dtype_name == "bf16")
+    dtype = torch::kBFloat16;
+  else if (dtype_name != "f32")
+    throw UsageError("--dtype must be f32, f16 or bf16");
 
   LoadedModel loaded = load_model(args.get("MODEL"), load_options(args));
   std::map<std::string, std::string> metadata;
   // Keep what our own files record beyond the architecture (normalisation, training notes).
   for (const auto& [k, v] : loaded.metadata)
-    if (k != "format" && k != "format_version" && k != "mae_config") metadata[k] = v;
+    if (k != "format" && k != "format_version" && k != "mae_config")
+      metadata[k] = v;
   metadata["converted_from"] = std::string(to_string(loaded.format));
   save_model(args.get("out"), loaded.model, metadata, dtype);
-  for (const auto& n : loaded.notices) std::cerr << "note: " << n << "\n";
+  for (const auto& n : loaded.notices)
+    std::cerr << "note: " << n << "\n";
   std::cout << "wrote " << args.get("out") << " (" << loaded.model->config().summary() << ")\n";
   return 0;
 }

@@ -25,12 +25,16 @@ struct Scores {
 
 std::vector<std::string> image_files(const std::string& dir) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw UsageError("--images: '" + dir + "' is not a directory");
+  if (!fs::is_directory(dir, ec))
+    throw UsageError("--images: '" + dir + "' is not a directory");
   std::vector<std::string> files;
-  for (const auto& e : fs::recursive_directory_iterator(dir, fs::directory_options::follow_directory_symlink))
-    if (is_image_path(e.path().string())) files.push_back(e.path().string());
+  for (const auto& e :
+       fs::recursive_directory_iterator(dir, fs::directory_options::follow_directory_symlink))
+    if (is_image_path(e.path().string()))
+      files.push_back(e.path().string());
   std::sort(files.begin(), files.end());
-  if (files.empty()) throw UsageError("--images: no images in '" + dir + "'");
+  if (files.empty())
+    throw UsageError("--images: no images in '" + dir + "'");
   return files;
 }
 
@@ -42,21 +46,25 @@ Scores score_image(Reconstructor& model, const Image& input, MaskSettings settin
     const ReconstructionResult r = model.run(input, settings);
     const int gh = r.grid_h, gw = r.grid_w, p = r.patch_size;
     s.mae += masked_mse(r.reconstruction_visible, input, r.mask, gh, gw, p) / seeds;
-    s.telea += masked_mse(inpaint_telea(input, r.mask, gh, gw, p), input, r.mask, gh, gw, p) / seeds;
-    s.mean_fill += masked_mse(fill_visible_mean(input, r.mask, gh, gw, p), input, r.mask, gh, gw, p) / seeds;
+    s.telea +=
+        masked_mse(inpaint_telea(input, r.mask, gh, gw, p), input, r.mask, gh, gw, p) / seeds;
+    s.mean_fill +=
+        masked_mse(fill_visible_mean(input, r.mask, gh, gw, p), input, r.mask, gh, gw, p) / seeds;
   }
   return s;
 }
 
 // masked | MAE | Telea | original, one row per image, seed 0.
-Image comparison_figure(Reconstructor& model, const std::vector<Image>& inputs, const MaskSettings& settings) {
+Image comparison_figure(Reconstructor& model, const std::vector<Image>& inputs,
+                        const MaskSettings& settings) {
   std::vector<FigurePanel> panels;
   for (const Image& input : inputs) {
     const ReconstructionResult r = model.run(input, settings);
     const Image telea = inpaint_telea(input, r.mask, r.grid_h, r.grid_w, r.patch_size);
     char mae_title[64], telea_title[64];
-    std::snprintf(mae_title, sizeof mae_title, "MAE (MSE %.4f)",
-                  masked_mse(r.reconstruction_visible, input, r.mask, r.grid_h, r.grid_w, r.patch_size));
+    std::snprintf(
+        mae_title, sizeof mae_title, "MAE (MSE %.4f)",
+        masked_mse(r.reconstruction_visible, input, r.mask, r.grid_h, r.grid_w, r.patch_size));
     std::snprintf(telea_title, sizeof telea_title, "Telea (MSE %.4f)",
                   masked_mse(telea, input, r.mask, r.grid_h, r.grid_w, r.patch_size));
     panels.push_back({r.masked, "masked"});
@@ -65,8 +73,10 @@ Image comparison_figure(Reconstructor& model, const std::vector<Image>& inputs, 
     panels.push_back({input, "original"});
   }
   char caption[160];
-  std::snprintf(caption, sizeof caption, "%s masking, ratio %.2f, seed %llu; masked-region MSE in [0,1] pixels",
-                to_string(settings.strategy), settings.ratio, static_cast<unsigned long long>(settings.seed));
+  std::snprintf(caption, sizeof caption,
+                "%s masking, ratio %.2f, seed %llu; masked-region MSE in [0,1] pixels",
+                to_string(settings.strategy), settings.ratio,
+                static_cast<unsigned long long>(settings.seed));
   return compose_figure(panels, {caption}, 224, 4);
 }
 
@@ -74,28 +84,34 @@ Image comparison_figure(Reconstructor& model, const std::vector<Image>& inputs, 
 
 int run_eval_recon(int argc, const char* const* argv) {
   Args args("eval-recon",
-            "Masked-region MSE ([0,1] pixel space) of the model's reconstruction against two baselines that\n"
+            "Masked-region MSE ([0,1] pixel space) of the model's reconstruction against two "
+            "baselines that\n"
             "learn nothing: OpenCV's Telea inpainting and the mean colour of the visible patches.\n"
-            "Each image is resized and centre-cropped to the model's size; errors are averaged over seeds.");
+            "Each image is resized and centre-cropped to the model's size; errors are averaged "
+            "over seeds.");
   args.option("model", "MODEL", "model file or HuggingFace directory")
       .option("images", "DIR", "folder of images (searched recursively)")
       .option("ratio", "R", "fraction of patches removed", "0.75")
       .option("strategy", "random|block|grid", "masking strategy", "random")
       .option("seeds", "N", "masks per image (seeds 0..N-1)", "5")
       .option("csv", "FILE.csv", "also write the per-image table as CSV")
-      .option("figure", "FIG.png", "masked | MAE | Telea | original for the first --figure-images images")
+      .option("figure", "FIG.png",
+              "masked | MAE | Telea | original for the first --figure-images images")
       .option("figure-images", "N", "rows of the figure", "3");
   add_model_options(args);
   add_runtime_options(args);
-  if (!args.parse(argc, argv)) return 0;
+  if (!args.parse(argc, argv))
+    return 0;
   apply_runtime_options(args);
 
   MaskSettings settings;
   settings.ratio = args.get_double("ratio");
-  if (!(settings.ratio > 0 && settings.ratio < 1)) throw UsageError("--ratio must be in (0, 1)");
+  if (!(settings.ratio > 0 && settings.ratio < 1))
+    throw UsageError("--ratio must be in (0, 1)");
   settings.strategy = parse_mask_strategy(args.get("strategy"));
   const int seeds = static_cast<int>(args.get_int("seeds"));
-  if (seeds < 1) throw UsageError("--seeds must be at least 1");
+  if (seeds < 1)
+    throw UsageError("--seeds must be at least 1");
   const auto files = image_files(args.get("images"));
   auto model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
   const ModelConfig& c = model->info().config;
@@ -105,24 +121,27 @@ int run_eval_recon(int argc, const char* const* argv) {
   std::vector<Image> inputs;
   std::string csv = "image,mae,telea,mean_fill\n";
   for (const auto& file : files) {
-    const Image input = convert_channels(resize_center_crop(load_image(file), c.img_size), c.in_chans);
+    const Image input =
+        convert_channels(resize_center_crop(load_image(file), c.img_size), c.in_chans);
     inputs.push_back(input);
     const Scores s = score_image(*model, input, settings, seeds);
     const std::string name = fs::path(file).filename().string();
     std::printf("%-36s %10.5f %10.5f %10.5f %+7.1f%%\n", name.c_str(), s.mae, s.telea, s.mean_fill,
                 100.0 * (s.mae - s.telea) / s.telea);
-    csv += name + "," + std::to_string(s.mae) + "," + std::to_string(s.telea) + "," + std::to_string(s.mean_fill) + "\n";
+    csv += name + "," + std::to_string(s.mae) + "," + std::to_string(s.telea) + "," +
+           std::to_string(s.mean_fill) + "\n";
     total.mae += s.mae / files.size();
     total.telea += s.telea / files.size();
     total.mean_fill += s.mean_fill / files.size();
   }
-  std::printf("%-36s %10.5f %10.5f %10.5f %+7.1f%%\n", "mean", total.mae, total.telea, total.mean_fill,
-              100.0 * (total.mae - total.telea) / total.telea);
-  std::printf("%zu images x %d seeds, %s masking at ratio %.2f\n", files.size(), seeds, to_string(settings.strategy),
-              settings.ratio);
+  std::printf("%-36s %10.5f %10.5f %10.5f %+7.1f%%\n", "mean", total.mae, total.telea,
+              total.mean_fill, 100.0 * (total.mae - total.telea) / total.telea);
+  std::printf("%zu images x %d seeds, %s masking at ratio %.2f\n", files.size(), seeds,
+              to_string(settings.strategy), settings.ratio);
   if (args.has("csv")) {
     std::ofstream out(args.get("csv"));
-    if (!(out << csv)) throw UsageError("cannot write " + args.get("csv"));
+    if (!(out << csv))
+      throw UsageError("cannot write " + args.get("csv"));
   }
   if (args.has("figure")) {
     const auto rows = static_cast<size_t>(std::max<long long>(1, args.get_int("figure-images")));

@@ -4,6 +4,7 @@
 #include "common.h"
 
 #include "mae/checkpoint.h"
+#include "mae/cuda_info.h"
 #include "mae/errors.h"
 #include "mae/masking.h"
 #include "mae/runtime.h"
@@ -16,10 +17,13 @@
 namespace mae::cli {
 namespace {
 
-torch::Tensor read_f32(const SafetensorsFile& file, const std::string& name, const std::string& path) {
+torch::Tensor read_f32(const SafetensorsFile& file, const std::string& name,
+                       const std::string& path) {
   const TensorView* v = file.find(name);
-  if (!v) return {};
-  if (v->dtype != DType::F32) throw UsageError(path + ": '" + name + "' must be float32, got " + dtype_name(v->dtype));
+  if (!v)
+    return {};
+  if (v->dtype != DType::F32)
+    throw UsageError(path + ": '" + name + "' must be float32, got " + dtype_name(v->dtype));
   return torch::from_blob(const_cast<uint8_t*>(v->data), v->shape, torch::kFloat32).clone();
 }
 
@@ -35,8 +39,8 @@ void write_outputs(const std::string& path, const MaeOutput& out) {
   for (const auto& [name, t] : named) {
     cpu.push_back(t.detach().cpu().contiguous());
     const auto& c = cpu.back();
-    entries.push_back({name, c.scalar_type() == torch::kInt64 ? DType::I64 : DType::F32, c.sizes().vec(),
-                       c.data_ptr(), c.nbytes()});
+    entries.push_back({name, c.scalar_type() == torch::kInt64 ? DType::I64 : DType::F32,
+                       c.sizes().vec(), c.data_ptr(), c.nbytes()});
   }
   write_safetensors(path, entries);
 }
@@ -44,10 +48,12 @@ void write_outputs(const std::string& path, const MaeOutput& out) {
 } // namespace
 
 int run_forward(int argc, const char* const* argv) {
-  Args args("forward",
-            "Run the full model on IN.safetensors: pixel_values float32 [B,C,H,W] (already normalised)\n"
-            "and optionally noise float32 [B,L] (random masking from that noise, as the official code).\n"
-            "Writes loss [1], pred [B,L,p*p*C], mask [B,L], ids_restore int64 [B,L], latent [B,1+keep,D].");
+  Args args(
+      "forward",
+      "Run the full model on IN.safetensors: pixel_values float32 [B,C,H,W] (already normalised)\n"
+      "and optionally noise float32 [B,L] (random masking from that noise, as the official code).\n"
+      "Writes loss [1], pred [B,L,p*p*C], mask [B,L], ids_restore int64 [B,L], latent "
+      "[B,1+keep,D].");
   args.option("model", "MODEL", "model file or HuggingFace directory")
       .option("inputs", "IN.safetensors", "input tensors")
       .option("out", "OUT.safetensors", "output tensors")
@@ -56,7 +62,8 @@ int run_forward(int argc, const char* const* argv) {
       .option("seed", "N", "mask seed when no noise is given", "0");
   add_model_options(args);
   add_runtime_options(args);
-  if (!args.parse(argc, argv)) return 0;
+  if (!args.parse(argc, argv))
+    return 0;
   apply_runtime_options(args);
 
   const torch::Device device = resolve_device(args.get("device"));
@@ -65,10 +72,13 @@ int run_forward(int argc, const char* const* argv) {
   const std::string in_path = args.get("inputs");
   const SafetensorsFile inputs = read_safetensors(in_path);
   torch::Tensor pixels = read_f32(inputs, "pixel_values", in_path);
-  if (!pixels.defined()) throw UsageError(in_path + ": no 'pixel_values' tensor");
-  if (pixels.dim() != 4) throw UsageError(in_path + ": pixel_values must be [B,C,H,W]");
+  if (!pixels.defined())
+    throw UsageError(in_path + ": no 'pixel_values' tensor");
+  if (pixels.dim() != 4)
+    throw UsageError(in_path + ": pixel_values must be [B,C,H,W]");
   const double ratio = args.has("ratio") ? args.get_double("ratio") : model->config().mask_ratio;
-  if (!(ratio >= 0 && ratio < 1)) throw UsageError("--ratio must be in [0, 1)");
+  if (!(ratio >= 0 && ratio < 1))
+    throw UsageError("--ratio must be in [0, 1)");
   const int64_t p = model->config().patch_size;
   const int64_t gh = pixels.size(2) / p, gw = pixels.size(3) / p;
   torch::Tensor scores = read_f32(inputs, "noise", in_path);
@@ -81,11 +91,13 @@ int run_forward(int argc, const char* const* argv) {
                          static_cast<uint64_t>(args.get_int("seed")));
   }
   model->to(device);
+  cuda_strict_fp32(); // a parity tool: no TF32 in float32 matmuls and convolutions
   torch::NoGradGuard no_grad;
   const MaeOutput out = model->forward(pixels.to(device), scores.to(device), ratio);
   write_outputs(args.get("out"), out);
   std::cout << "loss " << out.loss.item<double>() << ", wrote " << args.get("out") << "\n";
-  for (const auto& n : loaded.notices) std::cerr << "note: " << n << "\n";
+  for (const auto& n : loaded.notices)
+    std::cerr << "note: " << n << "\n";
   return 0;
 }
 

@@ -19,14 +19,24 @@ const Command kCommands[] = {
     {"info", "print a model's architecture, parameter counts and format", mae::cli::run_info},
 #ifdef MAE_WITH_OPENCV
     {"reconstruct", "mask an image and write the paper's demo figure", mae::cli::run_reconstruct},
-    {"eval-recon", "masked-region error of a model against inpainting baselines", mae::cli::run_eval_recon},
+    {"eval-recon", "masked-region error of a model against inpainting baselines",
+     mae::cli::run_eval_recon},
+    {"pack", "pack an image folder into uint8 shards for training", mae::cli::run_pack},
+    {"plot-metrics", "plot a training run's loss and k-NN accuracy curves",
+     mae::cli::run_plot_metrics},
 #endif
-    {"forward", "run the model on tensors from a safetensors file (parity checks)", mae::cli::run_forward},
-    {"convert", "convert an official .pth or HuggingFace checkpoint to our format", mae::cli::run_convert},
+    {"forward", "run the model on tensors from a safetensors file (parity checks)",
+     mae::cli::run_forward},
+    {"convert", "convert an official .pth or HuggingFace checkpoint to our format",
+     mae::cli::run_convert},
+    {"train", "pre-train a Masked Autoencoder from a training config", mae::cli::run_train},
+    {"probe", "linear-probe a trained encoder on labelled data", mae::cli::run_probe},
+    {"bench", "measure training, inference or input-pipeline speed", mae::cli::run_bench},
 };
 
 void print_usage() {
-  std::cout << "usage: mae <command> [options]\n\nMAE Studio command-line tool for Masked Autoencoders.\n\ncommands:\n";
+  std::cout << "usage: mae <command> [options]\n\nMAE Studio command-line tool for Masked "
+               "Autoencoders.\n\ncommands:\n";
   for (const auto& c : kCommands) {
     std::string name = c.name;
     name.resize(14, ' ');
@@ -38,12 +48,14 @@ void print_usage() {
 } // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+      !std::strcmp(argv[1], "help")) {
     print_usage();
     return argc < 2 ? 2 : 0;
   }
   for (const auto& c : kCommands) {
-    if (std::strcmp(argv[1], c.name) != 0) continue;
+    if (std::strcmp(argv[1], c.name) != 0)
+      continue;
     try {
       return c.run(argc - 2, argv + 2);
     } catch (const mae::UsageError& e) {

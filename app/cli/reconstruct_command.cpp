@@ -29,18 +29,21 @@ int run_reconstruct(int argc, const char* const* argv) {
   add_model_options(args);
   add_normalization_options(args);
   add_runtime_options(args);
-  if (!args.parse(argc, argv)) return 0;
+  if (!args.parse(argc, argv))
+    return 0;
   apply_runtime_options(args);
 
   const auto t0 = std::chrono::steady_clock::now();
   MaskSettings settings;
   settings.ratio = args.get_double("ratio");
-  if (!(settings.ratio >= 0 && settings.ratio < 1)) throw UsageError("--ratio must be in [0, 1)");
+  if (!(settings.ratio >= 0 && settings.ratio < 1))
+    throw UsageError("--ratio must be in [0, 1)");
   settings.strategy = parse_mask_strategy(args.get("strategy"));
   settings.seed = static_cast<uint64_t>(args.get_int("seed"));
   const std::string out = args.get("out");
   const auto panel = static_cast<int>(args.get_int("panel-size"));
-  if (panel < 32 || panel > 4096) throw UsageError("--panel-size must be in [32, 4096]");
+  if (panel < 32 || panel > 4096)
+    throw UsageError("--panel-size must be in [32, 4096]");
 
   auto model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
   Normalization n = model->info().normalization;
@@ -48,13 +51,14 @@ int run_reconstruct(int argc, const char* const* argv) {
   model->set_normalization(n);
 
   const ModelConfig& c = model->info().config;
-  const Image input = convert_channels(resize_center_crop(load_image(args.get("image")), c.img_size), c.in_chans);
+  const Image input =
+      convert_channels(resize_center_crop(load_image(args.get("image")), c.img_size), c.in_chans);
   const ReconstructionResult r = model->run(input, settings);
   const std::string label = std::filesystem::path(args.get("model")).filename().string();
   write_png(out, demo_figure(r, label, settings, panel));
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("wrote %s: masked-region MSE %.5f, inference %.1f ms, total %.2f s\n", out.c_str(), r.masked_mse,
-              r.inference_ms, total);
+  std::printf("wrote %s: masked-region MSE %.5f, inference %.1f ms, total %.2f s\n", out.c_str(),
+              r.masked_mse, r.inference_ms, total);
   return 0;
 }
 

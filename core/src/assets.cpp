@@ -5,17 +5,23 @@
 namespace mae {
 
 std::string asset_dir() {
-  if (const char* env = std::getenv("MAE_STUDIO_ASSETS")) return env;
+  if (const char* env = std::getenv("MAE_STUDIO_ASSETS"))
+    return env;
   return MAE_SOURCE_DIR "/assets";
 }
 
 std::string shader_dir() {
-  if (const char* env = std::getenv("MAE_STUDIO_SHADERS")) return env;
+  if (const char* env = std::getenv("MAE_STUDIO_SHADERS"))
+    return env;
   return MAE_SOURCE_DIR "/shaders";
 }
 
-std::string default_model_path() { return asset_dir() + "/models/default.safetensors"; }
+std::string default_model_path() {
+  return asset_dir() + "/models/default.safetensors";
+}
 
-std::string default_image_path() { return asset_dir() + "/images/chelsea.png"; }
+std::string default_image_path() {
+  return asset_dir() + "/images/chelsea.png";
+}
 
 } // namespace mae

@@ -7,9 +7,13 @@ namespace {
 
 namespace F = torch::nn::functional;
 
+} // namespace
+
 torch::Tensor match_channels(const torch::Tensor& x, int64_t channels) {
-  if (x.size(1) == channels) return x;
-  if (x.size(1) == 1) return x.expand({-1, channels, -1, -1});
+  if (x.size(1) == channels)
+    return x;
+  if (x.size(1) == 1)
+    return x.expand({-1, channels, -1, -1});
   if (channels == 1) {
     const auto luma = torch::tensor({0.299f, 0.587f, 0.114f}, x.options()).view({1, 3, 1, 1});
     return (x * luma).sum(1, /*keepdim=*/true);
@@ -17,9 +21,8 @@ torch::Tensor match_channels(const torch::Tensor& x, int64_t channels) {
   return x.mean(1, /*keepdim=*/true).expand({-1, channels, -1, -1});
 }
 
-} // namespace
-
-torch::Tensor crop_resize(const HostBatch& batch, int64_t size, int64_t channels, const torch::Device& device) {
+torch::Tensor crop_resize(const HostBatch& batch, int64_t size, int64_t channels,
+                          const torch::Device& device) {
   const auto pixels = batch.pixels.to(device, /*non_blocking=*/true);
   std::vector<torch::Tensor> out;
   out.reserve(batch.slots.size());
@@ -41,17 +44,20 @@ torch::Tensor crop_resize(const HostBatch& batch, int64_t size, int64_t channels
                                     .align_corners(false)
                                     .antialias(shrinking));
     }
-    if (b.flip) img = img.flip({3});
+    if (b.flip)
+      img = img.flip({3});
     out.push_back(img);
   }
   return torch::cat(out).clamp_(0.0, 255.0).div_(255.0);
 }
 
+NormalizationTensors::NormalizationTensors(const Normalization& n,
+                                           const torch::TensorOptions& options)
+    : mean(torch::tensor(n.mean, torch::kFloat32).view({1, -1, 1, 1}).to(options)),
+      std(torch::tensor(n.std, torch::kFloat32).view({1, -1, 1, 1}).to(options)) {}
+
 torch::Tensor normalize(const torch::Tensor& images01, const Normalization& n) {
-  const auto opts = images01.options();
-  const auto mean = torch::tensor(n.mean, opts).view({1, -1, 1, 1});
-  const auto std = torch::tensor(n.std, opts).view({1, -1, 1, 1});
-  return (images01 - mean) / std;
+  return NormalizationTensors(n, images01.options()).apply(images01);
 }
 
 } // namespace mae

@@ -9,18 +9,19 @@
 namespace mae {
 namespace {
 
-void check_geometry(const Image& image, const std::vector<uint8_t>& mask, int grid_h, int grid_w, int patch_size,
-                    const char* what) {
+void check_geometry(const Image& image, const std::vector<uint8_t>& mask, int grid_h, int grid_w,
+                    int patch_size, const char* what) {
   const auto shape = [](int w, int h) { return std::to_string(w) + "x" + std::to_string(h); };
   if (grid_h <= 0 || grid_w <= 0 || patch_size <= 0)
     throw ImageError(std::string(what) + ": the patch grid must be non-empty");
   if (mask.size() != static_cast<size_t>(grid_h) * grid_w)
-    throw ImageError(std::string(what) + ": the mask has " + std::to_string(mask.size()) + " entries, the grid " +
-                     shape(grid_w, grid_h) + " needs " + std::to_string(grid_h * grid_w));
+    throw ImageError(std::string(what) + ": the mask has " + std::to_string(mask.size()) +
+                     " entries, the grid " + shape(grid_w, grid_h) + " needs " +
+                     std::to_string(grid_h * grid_w));
   if (image.width != grid_w * patch_size || image.height != grid_h * patch_size)
-    throw ImageError(std::string(what) + ": the image is " + shape(image.width, image.height) + ", the " +
-                     shape(grid_w, grid_h) + " grid of " + std::to_string(patch_size) + "px patches needs " +
-                     shape(grid_w * patch_size, grid_h * patch_size));
+    throw ImageError(std::string(what) + ": the image is " + shape(image.width, image.height) +
+                     ", the " + shape(grid_w, grid_h) + " grid of " + std::to_string(patch_size) +
+                     "px patches needs " + shape(grid_w * patch_size, grid_h * patch_size));
   if (image.channels != 1 && image.channels != 3)
     throw ImageError(std::string(what) + ": images must have 1 or 3 channels");
 }
@@ -31,8 +32,8 @@ bool removed_at(const std::vector<uint8_t>& mask, int grid_w, int patch_size, in
 
 } // namespace
 
-Image inpaint_telea(const Image& image, const std::vector<uint8_t>& mask, int grid_h, int grid_w, int patch_size,
-                    double radius) {
+Image inpaint_telea(const Image& image, const std::vector<uint8_t>& mask, int grid_h, int grid_w,
+                    int patch_size, double radius) {
   check_geometry(image, mask, grid_h, grid_w, patch_size, "inpaint_telea");
   const int type = image.channels == 1 ? CV_8UC1 : CV_8UC3;
   const cv::Mat src(image.height, image.width, type, const_cast<uint8_t*>(image.pixels.data()));
@@ -48,32 +49,36 @@ Image inpaint_telea(const Image& image, const std::vector<uint8_t>& mask, int gr
   return out;
 }
 
-Image fill_visible_mean(const Image& image, const std::vector<uint8_t>& mask, int grid_h, int grid_w,
-                        int patch_size) {
+Image fill_visible_mean(const Image& image, const std::vector<uint8_t>& mask, int grid_h,
+                        int grid_w, int patch_size) {
   check_geometry(image, mask, grid_h, grid_w, patch_size, "fill_visible_mean");
   const int c = image.channels;
   std::vector<double> sum(c, 0.0);
   size_t visible = 0;
   for (int y = 0; y < image.height; ++y)
     for (int x = 0; x < image.width; ++x) {
-      if (removed_at(mask, grid_w, patch_size, x, y)) continue;
+      if (removed_at(mask, grid_w, patch_size, x, y))
+        continue;
       const uint8_t* px = image.row(y) + static_cast<size_t>(x) * c;
-      for (int k = 0; k < c; ++k) sum[k] += px[k];
+      for (int k = 0; k < c; ++k)
+        sum[k] += px[k];
       ++visible;
     }
   std::vector<uint8_t> fill(c, 128);
   if (visible > 0)
-    for (int k = 0; k < c; ++k) fill[k] = static_cast<uint8_t>(sum[k] / static_cast<double>(visible) + 0.5);
+    for (int k = 0; k < c; ++k)
+      fill[k] = static_cast<uint8_t>(sum[k] / static_cast<double>(visible) + 0.5);
   Image out = image;
   for (int y = 0; y < out.height; ++y)
     for (int x = 0; x < out.width; ++x)
       if (removed_at(mask, grid_w, patch_size, x, y))
-        for (int k = 0; k < c; ++k) out.row(y)[static_cast<size_t>(x) * c + k] = fill[k];
+        for (int k = 0; k < c; ++k)
+          out.row(y)[static_cast<size_t>(x) * c + k] = fill[k];
   return out;
 }
 
-double masked_mse(const Image& a, const Image& b, const std::vector<uint8_t>& mask, int grid_h, int grid_w,
-                  int patch_size) {
+double masked_mse(const Image& a, const Image& b, const std::vector<uint8_t>& mask, int grid_h,
+                  int grid_w, int patch_size) {
   check_geometry(a, mask, grid_h, grid_w, patch_size, "masked_mse");
   if (b.width != a.width || b.height != a.height || b.channels != a.channels)
     throw ImageError("masked_mse: the two images differ in size or channels");
@@ -81,7 +86,8 @@ double masked_mse(const Image& a, const Image& b, const std::vector<uint8_t>& ma
   size_t count = 0;
   for (int y = 0; y < a.height; ++y)
     for (int x = 0; x < a.width; ++x) {
-      if (!removed_at(mask, grid_w, patch_size, x, y)) continue;
+      if (!removed_at(mask, grid_w, patch_size, x, y))
+        continue;
       const size_t off = static_cast<size_t>(x) * a.channels;
       for (int k = 0; k < a.channels; ++k) {
         const double d = (a.row(y)[off + k] - b.row(y)[off + k]) / 255.0;

@@ -1,5 +1,6 @@
 #include "mae/config.h"
 
+#include "mae/config_json.h"
 #include "mae/errors.h"
 
 #include <nlohmann/json.hpp>
@@ -16,30 +17,33 @@ const std::vector<std::pair<std::string, std::string>>& builtin_model_configs();
 namespace {
 
 void require(bool ok, const std::string& field, const std::string& why) {
-  if (!ok) throw ConfigError("config field '" + field + "': " + why);
+  if (!ok)
+    throw ConfigError("config field '" + field + "': " + why);
 }
 
-template <typename T>
-void read_field(const nlohmann::json& j, const char* key, T& out) {
+template <typename T> void read_field(const nlohmann::json& j, const char* key, T& out) {
   auto it = j.find(key);
-  if (it == j.end()) return;
+  if (it == j.end())
+    return;
   if constexpr (std::is_same_v<T, bool>) {
-    if (!it->is_boolean()) throw ConfigError(std::string("config field '") + key + "' must be true or false");
+    if (!it->is_boolean())
+      throw ConfigError(std::string("config field '") + key + "' must be true or false");
     out = it->template get<bool>();
   } else if constexpr (std::is_integral_v<T>) {
     if (!it->is_number_integer())
       throw ConfigError(std::string("config field '") + key + "' must be an integer");
     out = it->template get<T>();
   } else {
-    if (!it->is_number()) throw ConfigError(std::string("config field '") + key + "' must be a number");
+    if (!it->is_number())
+      throw ConfigError(std::string("config field '") + key + "' must be a number");
     out = it->template get<T>();
   }
 }
 
-const char* const kKeys[] = {"img_size",          "patch_size",        "in_chans",     "embed_dim",
-                             "depth",             "num_heads",         "decoder_embed_dim",
-                             "decoder_depth",     "decoder_num_heads", "mlp_ratio",
-                             "norm_pix_loss",     "layer_norm_eps",    "mask_ratio"};
+const char* const kKeys[] = {
+    "img_size",      "patch_size",        "in_chans",      "embed_dim",         "depth",
+    "num_heads",     "decoder_embed_dim", "decoder_depth", "decoder_num_heads", "mlp_ratio",
+    "norm_pix_loss", "layer_norm_eps",    "mask_ratio"};
 
 } // namespace
 
@@ -47,7 +51,8 @@ void ModelConfig::validate() const {
   require(img_size > 0, "img_size", "must be positive, got " + std::to_string(img_size));
   require(patch_size > 0, "patch_size", "must be positive, got " + std::to_string(patch_size));
   require(img_size % patch_size == 0, "img_size",
-          std::to_string(img_size) + " is not divisible by patch_size " + std::to_string(patch_size));
+          std::to_string(img_size) + " is not divisible by patch_size " +
+              std::to_string(patch_size));
   require(in_chans > 0, "in_chans", "must be positive, got " + std::to_string(in_chans));
   require(embed_dim > 0, "embed_dim", "must be positive, got " + std::to_string(embed_dim));
   require(depth >= 0, "depth", "must not be negative, got " + std::to_string(depth));
@@ -57,13 +62,15 @@ void ModelConfig::validate() const {
               std::to_string(num_heads));
   // The 2D sin-cos embedding splits the width into four equal parts.
   require(embed_dim % 4 == 0, "embed_dim",
-          "must be a multiple of 4 for 2D sin-cos position embeddings, got " + std::to_string(embed_dim));
+          "must be a multiple of 4 for 2D sin-cos position embeddings, got " +
+              std::to_string(embed_dim));
   require(decoder_embed_dim > 0, "decoder_embed_dim",
           "must be positive, got " + std::to_string(decoder_embed_dim));
   require(decoder_embed_dim % 4 == 0, "decoder_embed_dim",
           "must be a multiple of 4 for 2D sin-cos position embeddings, got " +
               std::to_string(decoder_embed_dim));
-  require(decoder_depth >= 0, "decoder_depth", "must not be negative, got " + std::to_string(decoder_depth));
+  require(decoder_depth >= 0, "decoder_depth",
+          "must not be negative, got " + std::to_string(decoder_depth));
   require(decoder_num_heads > 0, "decoder_num_heads",
           "must be positive, got " + std::to_string(decoder_num_heads));
   require(decoder_embed_dim % decoder_num_heads == 0, "decoder_num_heads",
@@ -72,8 +79,8 @@ void ModelConfig::validate() const {
   require(std::isfinite(mlp_ratio) && mlp_ratio > 0 && mlp_ratio <= 64, "mlp_ratio",
           "must be in (0, 64]");
   require(mlp_hidden() > 0 && decoder_mlp_hidden() > 0, "mlp_ratio", "gives an empty MLP");
-  require(std::isfinite(layer_norm_eps) && layer_norm_eps > 0 && layer_norm_eps < 1, "layer_norm_eps",
-          "must be in (0, 1)");
+  require(std::isfinite(layer_norm_eps) && layer_norm_eps > 0 && layer_norm_eps < 1,
+          "layer_norm_eps", "must be in (0, 1)");
   require(std::isfinite(mask_ratio) && mask_ratio >= 0 && mask_ratio < 1, "mask_ratio",
           "must be in [0, 1), got " + std::to_string(mask_ratio));
 }
@@ -82,8 +89,10 @@ std::string ModelConfig::summary() const {
   std::ostringstream s;
   s << "ViT encoder " << embed_dim << "x" << depth << " (" << num_heads << " heads), decoder "
     << decoder_embed_dim << "x" << decoder_depth << " (" << decoder_num_heads << " heads), patch "
-    << patch_size << ", " << img_size << "px, " << in_chans << (in_chans == 1 ? " channel" : " channels");
-  if (norm_pix_loss) s << ", norm-pix targets";
+    << patch_size << ", " << img_size << "px, " << in_chans
+    << (in_chans == 1 ? " channel" : " channels");
+  if (norm_pix_loss)
+    s << ", norm-pix targets";
   return s.str();
 }
 
@@ -113,10 +122,12 @@ void to_json(nlohmann::json& j, const ModelConfig& c) {
 }
 
 void from_json(const nlohmann::json& j, ModelConfig& c) {
-  if (!j.is_object()) throw ConfigError("model config must be a JSON object");
+  if (!j.is_object())
+    throw ConfigError("model config must be a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it) {
     bool known = false;
-    for (const char* k : kKeys) known = known || it.key() == k;
+    for (const char* k : kKeys)
+      known = known || it.key() == k;
     // Free-text notes are allowed; anything else is most likely a typo.
     if (!known && it.key() != "comment" && it.key() != "name")
       throw ConfigError("unknown config field '" + it.key() + "'");
@@ -137,28 +148,11 @@ void from_json(const nlohmann::json& j, ModelConfig& c) {
 }
 
 ModelConfig parse_model_config(const std::string& json_text, const std::string& label) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(label + ": not valid JSON: " + e.what());
-  }
-  ModelConfig c;
-  try {
-    from_json(j, c);
-    c.validate();
-  } catch (const ConfigError& e) {
-    throw ConfigError(label + ": " + e.what());
-  }
-  return c;
+  return parse_config_json<ModelConfig>(json_text, label);
 }
 
 ModelConfig load_model_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError("cannot open config file '" + path + "'");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_model_config(text.str(), path);
+  return parse_model_config(read_config_file(path, "config file"), path);
 }
 
 std::string model_config_json(const ModelConfig& c) {
@@ -169,21 +163,28 @@ std::string model_config_json(const ModelConfig& c) {
 ModelConfig model_config_from_hf(const nlohmann::json& hf, const std::string& label) {
   auto get_int = [&](const char* key, int fallback) {
     auto it = hf.find(key);
-    if (it == hf.end()) return fallback;
-    if (!it->is_number_integer()) throw ConfigError(label + ": field '" + key + "' must be an integer");
+    if (it == hf.end())
+      return fallback;
+    if (!it->is_number_integer())
+      throw ConfigError(label + ": field '" + key + "' must be an integer");
     return it->get<int>();
   };
   auto get_num = [&](const char* key, double fallback) {
     auto it = hf.find(key);
-    if (it == hf.end()) return fallback;
-    if (!it->is_number()) throw ConfigError(label + ": field '" + key + "' must be a number");
+    if (it == hf.end())
+      return fallback;
+    if (!it->is_number())
+      throw ConfigError(label + ": field '" + key + "' must be a number");
     return it->get<double>();
   };
-  if (!hf.is_object()) throw ConfigError(label + ": config.json must be a JSON object");
+  if (!hf.is_object())
+    throw ConfigError(label + ": config.json must be a JSON object");
   if (hf.contains("model_type") && hf["model_type"] != "vit_mae")
-    throw ConfigError(label + ": model_type is " + hf["model_type"].dump() + ", expected \"vit_mae\"");
+    throw ConfigError(label + ": model_type is " + hf["model_type"].dump() +
+                      ", expected \"vit_mae\"");
   if (hf.contains("hidden_act") && hf["hidden_act"] != "gelu")
-    throw ConfigError(label + ": hidden_act " + hf["hidden_act"].dump() + " is not supported (only gelu)");
+    throw ConfigError(label + ": hidden_act " + hf["hidden_act"].dump() +
+                      " is not supported (only gelu)");
   if (hf.contains("qkv_bias") && hf["qkv_bias"] != true)
     throw ConfigError(label + ": qkv_bias false is not supported");
 
@@ -211,29 +212,43 @@ ModelConfig model_config_from_hf(const nlohmann::json& hf, const std::string& la
   }
   // One mlp_ratio serves both halves in the official model.
   if (c.decoder_mlp_hidden() != decoder_intermediate || c.mlp_hidden() != intermediate)
-    throw ConfigError(label + ": decoder_intermediate_size " + std::to_string(decoder_intermediate) +
-                      " does not match mlp ratio " + std::to_string(c.mlp_ratio) +
+    throw ConfigError(label + ": decoder_intermediate_size " +
+                      std::to_string(decoder_intermediate) + " does not match mlp ratio " +
+                      std::to_string(c.mlp_ratio) +
                       " of the encoder; only one mlp_ratio is supported");
   return c;
 }
 
+std::string read_config_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path);
+  if (!in)
+    throw ConfigError("cannot open " + what + " '" + path + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 std::vector<std::string> builtin_model_names() {
   std::vector<std::string> names;
-  for (const auto& [name, text] : builtin_model_configs()) names.push_back(name);
+  for (const auto& [name, text] : builtin_model_configs())
+    names.push_back(name);
   return names;
 }
 
 bool has_builtin_model(const std::string& name) {
   for (const auto& entry : builtin_model_configs())
-    if (entry.first == name) return true;
+    if (entry.first == name)
+      return true;
   return false;
 }
 
 ModelConfig builtin_model_config(const std::string& name) {
   for (const auto& [n, text] : builtin_model_configs())
-    if (n == name) return parse_model_config(text, "configs/models/" + n + ".json");
+    if (n == name)
+      return parse_model_config(text, "configs/models/" + n + ".json");
   std::string known;
-  for (const auto& n : builtin_model_names()) known += (known.empty() ? "" : ", ") + n;
+  for (const auto& n : builtin_model_names())
+    known += (known.empty() ? "" : ", ") + n;
   throw ConfigError("unknown architecture '" + name + "'; known: " + known);
 }
 

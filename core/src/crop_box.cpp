@@ -10,7 +10,8 @@ namespace mae {
 namespace {
 
 void require(bool ok, const std::string& field, const std::string& why) {
-  if (!ok) throw ConfigError("config field 'augment." + field + "': " + why);
+  if (!ok)
+    throw ConfigError("config field 'augment." + field + "': " + why);
 }
 
 } // namespace

@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstring>
 #include <numeric>
 
@@ -17,7 +18,8 @@ constexpr int kMaxSubstitutions = 64;
 
 } // namespace
 
-HostBatch pack_images(const std::vector<Image>& images, const std::vector<CropBox>& boxes, bool pin) {
+HostBatch pack_images(const std::vector<Image>& images, const std::vector<CropBox>& boxes,
+                      bool pin) {
   HostBatch b;
   int64_t total = 0;
   for (size_t i = 0; i < images.size(); ++i) {
@@ -42,7 +44,8 @@ HostBatch eval_batch(const ImageDataset& data, const std::vector<size_t>& indice
   }
   HostBatch b = pack_images(images, boxes, pin);
   auto labels = b.labels.accessor<int64_t, 1>();
-  for (size_t j = 0; j < indices.size(); ++j) labels[static_cast<int64_t>(j)] = data.label(indices[j]);
+  for (size_t j = 0; j < indices.size(); ++j)
+    labels[static_cast<int64_t>(j)] = data.label(indices[j]);
   return b;
 }
 
@@ -51,17 +54,22 @@ std::vector<size_t> sample_indices(size_t n, size_t count, SeededRng& rng) {
   std::iota(all.begin(), all.end(), size_t{0});
   count = std::min(count, n);
   // Partial Fisher-Yates: the first `count` entries are a uniform sample.
-  for (size_t i = 0; i < count; ++i) std::swap(all[i], all[i + rng.below(n - i)]);
+  for (size_t i = 0; i < count; ++i)
+    std::swap(all[i], all[i + rng.below(n - i)]);
   all.resize(count);
   return all;
 }
 
-TrainLoader::TrainLoader(const ImageDataset& data, const TrainConfig& config, int64_t micro_per_epoch,
-                         int64_t grid, bool pin, int64_t first)
+TrainLoader::TrainLoader(const ImageDataset& data, const TrainConfig& config,
+                         int64_t micro_per_epoch, int64_t grid, bool pin, int64_t first,
+                         const DeviceImageCache* cache)
     : data_(data), config_(config), micro_per_epoch_(micro_per_epoch), grid_(grid), pin_(pin),
-      prefetcher_([this](int64_t k) { return make(k); }, config.num_workers, config.prefetch, first) {}
+      cache_(cache), prefetcher_([this](int64_t k) { return make(k); }, config.num_workers,
+                                 config.prefetch, first) {}
 
-HostBatch TrainLoader::next() { return prefetcher_.next(); }
+HostBatch TrainLoader::next() {
+  return prefetcher_.next();
+}
 
 size_t TrainLoader::skipped_images() const {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -70,22 +78,32 @@ size_t TrainLoader::skipped_images() const {
 
 std::shared_ptr<const std::vector<uint32_t>> TrainLoader::epoch_order(int64_t epoch) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (auto it = orders_.find(epoch); it != orders_.end()) return it->second;
-  auto order = std::make_shared<std::vector<uint32_t>>(data_.size());
-  std::iota(order->begin(), order->end(), 0u);
+  if (auto it = orders_.find(epoch); it != orders_.end())
+    return it->second;
+  // Datasets smaller than the epoch's samples appear several times per epoch.
+  const size_t needed =
+      static_cast<size_t>(micro_per_epoch_) * static_cast<size_t>(config_.batch_size);
+  const size_t repeats = std::max<size_t>(1, (needed + data_.size() - 1) / data_.size());
+  auto order = std::make_shared<std::vector<uint32_t>>(data_.size() * repeats);
+  for (size_t i = 0; i < order->size(); ++i)
+    (*order)[i] = static_cast<uint32_t>(i % data_.size());
   SeededRng rng(config_.seed, RngStream::DataOrder, static_cast<uint64_t>(epoch));
-  for (size_t i = order->size(); i > 1; --i) std::swap((*order)[i - 1], (*order)[rng.below(i)]);
-  // Workers are at most `prefetch` batches apart: two epochs cover them.
-  while (orders_.size() >= 2) orders_.erase(orders_.begin());
+  for (size_t i = order->size(); i > 1; --i)
+    std::swap((*order)[i - 1], (*order)[rng.below(i)]);
+  // Prefetching workers rarely straddle more than two epochs; a miss recomputes.
+  while (orders_.size() >= 2)
+    orders_.erase(orders_.begin());
   orders_.emplace(epoch, order);
   return order;
 }
 
 std::vector<size_t> TrainLoader::batch_indices(int64_t k) const {
   const auto order = epoch_order(k / micro_per_epoch_);
-  const size_t start = static_cast<size_t>(k % micro_per_epoch_) * static_cast<size_t>(config_.batch_size);
+  const size_t start =
+      static_cast<size_t>(k % micro_per_epoch_) * static_cast<size_t>(config_.batch_size);
   return std::vector<size_t>(order->begin() + static_cast<std::ptrdiff_t>(start),
-                             order->begin() + static_cast<std::ptrdiff_t>(start + config_.batch_size));
+                             order->begin() +
+                                 static_cast<std::ptrdiff_t>(start + config_.batch_size));
 }
 
 Image TrainLoader::load_or_substitute(size_t& index) const {
@@ -93,7 +111,8 @@ Image TrainLoader::load_or_substitute(size_t& index) const {
     const size_t i = (index + static_cast<size_t>(attempt)) % data_.size();
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (bad_.count(i)) continue;
+      if (bad_.count(i))
+        continue;
     }
     try {
       Image image = data_.load(i);
@@ -104,7 +123,8 @@ Image TrainLoader::load_or_substitute(size_t& index) const {
       bad_.insert(i);
     }
   }
-  throw DataError(std::to_string(kMaxSubstitutions) + " unreadable images in a row in " + data_.describe());
+  throw DataError(std::to_string(kMaxSubstitutions) + " unreadable images in a row in " +
+                  data_.describe());
 }
 
 HostBatch TrainLoader::make(int64_t k) const {
@@ -113,16 +133,33 @@ HostBatch TrainLoader::make(int64_t k) const {
   std::vector<CropBox> boxes;
   std::vector<int64_t> labels;
   for (size_t j = 0; j < indices.size(); ++j) {
-    images.push_back(load_or_substitute(indices[j]));
+    int height = 0, width = 0;
+    if (cache_) {
+      height = cache_->height(indices[j]);
+      width = cache_->width(indices[j]);
+    } else {
+      images.push_back(load_or_substitute(indices[j]));
+      height = images.back().height;
+      width = images.back().width;
+    }
     SeededRng rng(config_.seed, RngStream::Crop, static_cast<uint64_t>(k), j);
-    boxes.push_back(training_crop(images.back().height, images.back().width, config_.augment, rng));
+    boxes.push_back(training_crop(height, width, config_.augment, rng));
     labels.push_back(data_.label(indices[j]));
   }
-  HostBatch b = pack_images(images, boxes, pin_);
+  HostBatch b;
+  if (cache_) {
+    for (size_t j = 0; j < indices.size(); ++j)
+      b.slots.push_back({0, cache_->height(indices[j]), cache_->width(indices[j]), 0, boxes[j]});
+  } else {
+    b = pack_images(images, boxes, pin_);
+  }
+  b.indices = indices;
   b.labels = torch::tensor(labels, torch::kInt64);
-  b.mask_scores = mask_scores(config_.mask_strategy, static_cast<int64_t>(indices.size()), grid_, grid_,
-                              config_.model.mask_ratio, derive_seed(config_.seed, RngStream::Mask, static_cast<uint64_t>(k)));
-  if (pin_) b.mask_scores = b.mask_scores.pin_memory();
+  b.mask_scores = mask_scores(config_.mask_strategy, static_cast<int64_t>(indices.size()), grid_,
+                              grid_, config_.model.mask_ratio,
+                              derive_seed(config_.seed, RngStream::Mask, static_cast<uint64_t>(k)));
+  if (pin_)
+    b.mask_scores = b.mask_scores.pin_memory();
   return b;
 }
 

@@ -17,7 +17,8 @@ constexpr int kCaptionLine = 20;
 const cv::Scalar kText(30, 30, 30);
 
 void put_text(cv::Mat& canvas, const std::string& text, int x, int y, double scale) {
-  cv::putText(canvas, text, cv::Point(x, y), cv::FONT_HERSHEY_SIMPLEX, scale, kText, 1, cv::LINE_AA);
+  cv::putText(canvas, text, cv::Point(x, y), cv::FONT_HERSHEY_SIMPLEX, scale, kText, 1,
+              cv::LINE_AA);
 }
 
 // Centres `text` over [x, x + width), shrinking the font until it fits.
@@ -34,14 +35,16 @@ void put_centred(cv::Mat& canvas, const std::string& text, int x, int width, int
 
 } // namespace
 
-Image compose_figure(const std::vector<FigurePanel>& panels, const std::vector<std::string>& caption, int panel_size,
-                     int columns) {
-  if (panels.empty()) throw ImageError("a figure needs at least one panel");
+Image compose_figure(const std::vector<FigurePanel>& panels,
+                     const std::vector<std::string>& caption, int panel_size, int columns) {
+  if (panels.empty())
+    throw ImageError("a figure needs at least one panel");
   const int cols = columns > 0 ? columns : static_cast<int>(panels.size());
   const int rows = (static_cast<int>(panels.size()) + cols - 1) / cols;
   const int cell_h = kTitleHeight + panel_size + kMargin;
   const int width = kMargin + cols * (panel_size + kMargin);
-  const int height = kMargin + rows * cell_h + static_cast<int>(caption.size()) * kCaptionLine + kMargin;
+  const int height =
+      kMargin + rows * cell_h + static_cast<int>(caption.size()) * kCaptionLine + kMargin;
   cv::Mat canvas(height, width, CV_8UC3, cv::Scalar(255, 255, 255));
   for (size_t i = 0; i < panels.size(); ++i) {
     const int x = kMargin + static_cast<int>(i % cols) * (panel_size + kMargin);
@@ -64,22 +67,26 @@ Image compose_figure(const std::vector<FigurePanel>& panels, const std::vector<s
   return out;
 }
 
-Image demo_figure(const ReconstructionResult& r, const std::string& model_label, const MaskSettings& settings,
-                  int panel_size) {
+Image demo_figure(const ReconstructionResult& r, const std::string& model_label,
+                  const MaskSettings& settings, int panel_size) {
   const std::vector<FigurePanel> panels = {{r.masked, "masked"},
                                            {r.reconstruction, "reconstruction"},
                                            {r.reconstruction_visible, "reconstruction + visible"},
                                            {r.original, "original"}};
   size_t removed = 0;
-  for (uint8_t m : r.mask) removed += m;
+  for (uint8_t m : r.mask)
+    removed += m;
   char line1[256], line2[256];
-  std::snprintf(line1, sizeof line1, "%s | %s masking, ratio %.2f, seed %llu: %zu of %zu patches removed",
+  std::snprintf(line1, sizeof line1,
+                "%s | %s masking, ratio %.2f, seed %llu: %zu of %zu patches removed",
                 model_label.c_str(), to_string(settings.strategy), settings.ratio,
                 static_cast<unsigned long long>(settings.seed), removed, r.mask.size());
-  std::snprintf(line2, sizeof line2, "masked-region MSE %.4f ([0,1] pixels), %.0f ms", r.masked_mse, r.inference_ms);
+  std::snprintf(line2, sizeof line2, "masked-region MSE %.4f ([0,1] pixels), %.0f ms", r.masked_mse,
+                r.inference_ms);
   std::vector<std::string> caption = {line1, line2};
   if (r.denormalised_with_true_stats)
-    caption.emplace_back("norm-pix model: predicted patches de-normalised with the true patches' mean/std");
+    caption.emplace_back(
+        "norm-pix model: predicted patches de-normalised with the true patches' mean/std");
   return compose_figure(panels, caption, panel_size);
 }
 

@@ -17,10 +17,14 @@ namespace {
 
 // Any decoded Mat -> 8-bit gray or RGB.
 Image from_mat(cv::Mat m, const std::string& label) {
-  if (m.empty()) throw ImageError(label + ": not an image, or an unsupported/corrupt format");
-  if (m.depth() == CV_16U) m.convertTo(m, CV_8U, 1.0 / 257.0);
-  else if (m.depth() == CV_32F || m.depth() == CV_64F) m.convertTo(m, CV_8U, 255.0);
-  else if (m.depth() != CV_8U) m.convertTo(m, CV_8U);
+  if (m.empty())
+    throw ImageError(label + ": not an image, or an unsupported/corrupt format");
+  if (m.depth() == CV_16U)
+    m.convertTo(m, CV_8U, 1.0 / 257.0);
+  else if (m.depth() == CV_32F || m.depth() == CV_64F)
+    m.convertTo(m, CV_8U, 255.0);
+  else if (m.depth() != CV_8U)
+    m.convertTo(m, CV_8U);
   if (m.channels() == 4) {
     // Transparent pixels over white, as image viewers show them.
     std::vector<cv::Mat> ch;
@@ -49,7 +53,8 @@ Image from_mat(cv::Mat m, const std::string& label) {
     cv::cvtColor(m, m, cv::COLOR_BGR2RGB);
     img.channels = 3;
   }
-  if (!m.isContinuous()) m = m.clone();
+  if (!m.isContinuous())
+    m = m.clone();
   img.pixels.assign(m.data, m.data + m.total() * m.elemSize());
   return img;
 }
@@ -69,7 +74,8 @@ Image copy_of(const cv::Mat& m) {
 } // namespace
 
 Image decode_image(const uint8_t* data, size_t size, const std::string& label) {
-  if (size == 0) throw ImageError(label + ": empty file");
+  if (size == 0)
+    throw ImageError(label + ": empty file");
   cv::Mat buf(1, static_cast<int>(size), CV_8UC1, const_cast<uint8_t*>(data));
   cv::Mat m;
   try {
@@ -82,13 +88,16 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& label) {
 
 Image load_image(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ImageError(path + ": cannot open file");
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in)
+    throw ImageError(path + ": cannot open file");
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
   return decode_image(bytes.data(), bytes.size(), path);
 }
 
 Image resize_image(const Image& image, int width, int height, bool nearest) {
-  if (width <= 0 || height <= 0) throw ImageError("cannot resize to an empty image");
+  if (width <= 0 || height <= 0)
+    throw ImageError("cannot resize to an empty image");
   const bool shrinking = width < image.width && height < image.height;
   const int interp = nearest ? cv::INTER_NEAREST : (shrinking ? cv::INTER_AREA : cv::INTER_CUBIC);
   cv::Mat out;
@@ -97,7 +106,8 @@ Image resize_image(const Image& image, int width, int height, bool nearest) {
 }
 
 Image resize_center_crop(const Image& image, int size) {
-  if (image.empty()) throw ImageError("empty image");
+  if (image.empty())
+    throw ImageError("empty image");
   const double scale = static_cast<double>(size) / std::min(image.width, image.height);
   const int w = std::max(size, static_cast<int>(std::lround(image.width * scale)));
   const int h = std::max(size, static_cast<int>(std::lround(image.height * scale)));
@@ -107,7 +117,8 @@ Image resize_center_crop(const Image& image, int size) {
 }
 
 Image convert_channels(const Image& image, int channels) {
-  if (image.channels == channels) return image;
+  if (image.channels == channels)
+    return image;
   cv::Mat out;
   cv::cvtColor(as_mat(image), out, channels == 1 ? cv::COLOR_RGB2GRAY : cv::COLOR_GRAY2RGB);
   return copy_of(out);
@@ -116,11 +127,14 @@ Image convert_channels(const Image& image, int channels) {
 void write_png(const std::string& path, const Image& image) {
   cv::Mat m = as_mat(image);
   cv::Mat bgr;
-  if (image.channels == 3) cv::cvtColor(m, bgr, cv::COLOR_RGB2BGR);
-  else bgr = m;
+  if (image.channels == 3)
+    cv::cvtColor(m, bgr, cv::COLOR_RGB2BGR);
+  else
+    bgr = m;
   std::vector<uint8_t> bytes;
   try {
-    if (!cv::imencode(".png", bgr, bytes)) throw ImageError(path + ": PNG encoding failed");
+    if (!cv::imencode(".png", bgr, bytes))
+      throw ImageError(path + ": PNG encoding failed");
   } catch (const cv::Exception& e) {
     throw ImageError(path + ": PNG encoding failed: " + e.what());
   }
@@ -133,9 +147,12 @@ void write_png(const std::string& path, const Image& image) {
 
 bool is_image_path(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  for (const char* e : {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm", ".pnm"})
-    if (ext == e) return true;
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  for (const char* e :
+       {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm", ".pnm"})
+    if (ext == e)
+      return true;
   return false;
 }
 

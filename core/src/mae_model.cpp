@@ -12,31 +12,38 @@ torch::Tensor gather_tokens(const torch::Tensor& x, const torch::Tensor& ids) {
   return torch::gather(x, 1, ids.unsqueeze(-1).expand({-1, -1, x.size(2)}));
 }
 
-torch::nn::ModuleList make_blocks(int64_t depth, int64_t dim, int64_t heads, int64_t hidden, double eps) {
+torch::nn::ModuleList make_blocks(int64_t depth, int64_t dim, int64_t heads, int64_t hidden,
+                                  double eps) {
   torch::nn::ModuleList list;
-  for (int64_t i = 0; i < depth; ++i) list->push_back(Block(dim, heads, hidden, eps));
+  for (int64_t i = 0; i < depth; ++i)
+    list->push_back(Block(dim, heads, hidden, eps));
   return list;
 }
 
 torch::Tensor run_blocks(const torch::nn::ModuleList& blocks, torch::Tensor x) {
-  for (const auto& block : *blocks) x = block->as<Block>()->forward(x);
+  for (const auto& block : *blocks)
+    x = block->as<Block>()->forward(x);
   return x;
 }
 
-torch::nn::LayerNormOptions ln(int64_t dim, double eps) { return torch::nn::LayerNormOptions({dim}).eps(eps); }
+torch::nn::LayerNormOptions ln(int64_t dim, double eps) {
+  return torch::nn::LayerNormOptions({dim}).eps(eps);
+}
 
 } // namespace
 
 PatchEmbedImpl::PatchEmbedImpl(int64_t in_chans, int64_t embed_dim, int64_t patch_size) {
   proj = register_module(
-      "proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_chans, embed_dim, patch_size).stride(patch_size)));
+      "proj", torch::nn::Conv2d(
+                  torch::nn::Conv2dOptions(in_chans, embed_dim, patch_size).stride(patch_size)));
 }
 
 torch::Tensor PatchEmbedImpl::forward(const torch::Tensor& imgs) {
   return proj(imgs).flatten(2).transpose(1, 2);
 }
 
-MaskedAutoencoderViTImpl::MaskedAutoencoderViTImpl(const ModelConfig& config, bool with_decoder)
+MaskedAutoencoderViTImpl::MaskedAutoencoderViTImpl(const ModelConfig& config, bool with_decoder,
+                                                   bool initialize)
     : config_(config), has_decoder_(with_decoder) {
   config_.validate();
   const int64_t D = config.embed_dim, L = config.num_patches();
@@ -44,22 +51,24 @@ MaskedAutoencoderViTImpl::MaskedAutoencoderViTImpl(const ModelConfig& config, bo
   cls_token = register_parameter("cls_token", torch::zeros({1, 1, D}));
   // Fixed, as the official nn.Parameter(requires_grad=False), but still in the state dict.
   pos_embed = register_parameter("pos_embed", torch::zeros({1, L + 1, D}), /*requires_grad=*/false);
-  blocks = register_module(
-      "blocks", make_blocks(config.depth, D, config.num_heads, config.mlp_hidden(), config.layer_norm_eps));
+  blocks = register_module("blocks", make_blocks(config.depth, D, config.num_heads,
+                                                 config.mlp_hidden(), config.layer_norm_eps));
   norm = register_module("norm", torch::nn::LayerNorm(ln(D, config.layer_norm_eps)));
   if (with_decoder) {
     const int64_t Dd = config.decoder_embed_dim;
     decoder_embed = register_module("decoder_embed", torch::nn::Linear(D, Dd));
     mask_token = register_parameter("mask_token", torch::zeros({1, 1, Dd}));
-    decoder_pos_embed =
-        register_parameter("decoder_pos_embed", torch::zeros({1, L + 1, Dd}), /*requires_grad=*/false);
-    decoder_blocks = register_module("decoder_blocks",
-                                     make_blocks(config.decoder_depth, Dd, config.decoder_num_heads,
-                                                 config.decoder_mlp_hidden(), config.layer_norm_eps));
-    decoder_norm = register_module("decoder_norm", torch::nn::LayerNorm(ln(Dd, config.layer_norm_eps)));
+    decoder_pos_embed = register_parameter("decoder_pos_embed", torch::zeros({1, L + 1, Dd}),
+                                           /*requires_grad=*/false);
+    decoder_blocks = register_module(
+        "decoder_blocks", make_blocks(config.decoder_depth, Dd, config.decoder_num_heads,
+                                      config.decoder_mlp_hidden(), config.layer_norm_eps));
+    decoder_norm =
+        register_module("decoder_norm", torch::nn::LayerNorm(ln(Dd, config.layer_norm_eps)));
     decoder_pred = register_module("decoder_pred", torch::nn::Linear(Dd, config.patch_dim()));
   }
-  initialize_weights();
+  if (initialize)
+    initialize_weights();
 }
 
 void MaskedAutoencoderViTImpl::initialize_weights() {
@@ -89,12 +98,14 @@ void MaskedAutoencoderViTImpl::initialize_weights() {
 std::pair<int64_t, int64_t> MaskedAutoencoderViTImpl::grid_of(const torch::Tensor& imgs) const {
   const int64_t p = config_.patch_size;
   if (imgs.dim() != 4)
-    throw UsageError("images must be [B, C, H, W], got " + std::to_string(imgs.dim()) + " dimensions");
+    throw UsageError("images must be [B, C, H, W], got " + std::to_string(imgs.dim()) +
+                     " dimensions");
   if (imgs.size(1) != config_.in_chans)
-    throw UsageError("model expects " + std::to_string(config_.in_chans) + " channels, images have " +
-                     std::to_string(imgs.size(1)));
+    throw UsageError("model expects " + std::to_string(config_.in_chans) +
+                     " channels, images have " + std::to_string(imgs.size(1)));
   if (imgs.size(2) % p != 0 || imgs.size(3) % p != 0 || imgs.size(2) == 0 || imgs.size(3) == 0)
-    throw UsageError("image size " + std::to_string(imgs.size(2)) + "x" + std::to_string(imgs.size(3)) +
+    throw UsageError("image size " + std::to_string(imgs.size(2)) + "x" +
+                     std::to_string(imgs.size(3)) +
                      " is not a positive multiple of the patch size " + std::to_string(p));
   return {imgs.size(2) / p, imgs.size(3) / p};
 }
@@ -102,54 +113,69 @@ std::pair<int64_t, int64_t> MaskedAutoencoderViTImpl::grid_of(const torch::Tenso
 torch::Tensor MaskedAutoencoderViTImpl::patchify(const torch::Tensor& imgs) const {
   const auto [gh, gw] = grid_of(imgs);
   const int64_t p = config_.patch_size, C = config_.in_chans, B = imgs.size(0);
-  return imgs.reshape({B, C, gh, p, gw, p}).permute({0, 2, 4, 3, 5, 1}).reshape({B, gh * gw, p * p * C});
+  return imgs.reshape({B, C, gh, p, gw, p})
+      .permute({0, 2, 4, 3, 5, 1})
+      .reshape({B, gh * gw, p * p * C});
 }
 
-torch::Tensor MaskedAutoencoderViTImpl::unpatchify(const torch::Tensor& x, int64_t grid_h, int64_t grid_w) const {
+torch::Tensor MaskedAutoencoderViTImpl::unpatchify(const torch::Tensor& x, int64_t grid_h,
+                                                   int64_t grid_w) const {
   const int64_t p = config_.patch_size, C = config_.in_chans, B = x.size(0);
   if (x.dim() != 3 || x.size(1) != grid_h * grid_w || x.size(2) != p * p * C)
-    throw UsageError("unpatchify: expected [B, " + std::to_string(grid_h * grid_w) + ", " + std::to_string(p * p * C) +
-                     "] patches");
-  return x.reshape({B, grid_h, grid_w, p, p, C}).permute({0, 5, 1, 3, 2, 4}).reshape({B, C, grid_h * p, grid_w * p});
+    throw UsageError("unpatchify: expected [B, " + std::to_string(grid_h * grid_w) + ", " +
+                     std::to_string(p * p * C) + "] patches");
+  return x.reshape({B, grid_h, grid_w, p, p, C})
+      .permute({0, 5, 1, 3, 2, 4})
+      .reshape({B, C, grid_h * p, grid_w * p});
 }
 
-torch::Tensor MaskedAutoencoderViTImpl::encode(const torch::Tensor& imgs, const torch::Tensor* ids_keep) {
+torch::Tensor MaskedAutoencoderViTImpl::encode(const torch::Tensor& imgs,
+                                               const torch::Tensor* ids_keep) {
   const auto [gh, gw] = grid_of(imgs);
   auto pos = interpolate_pos_embed(pos_embed, gh, gw);
   auto x = patch_embed(imgs) + pos.slice(1, 1);
-  if (ids_keep) x = gather_tokens(x, *ids_keep);
+  if (ids_keep)
+    x = gather_tokens(x, *ids_keep);
   auto cls = (cls_token + pos.slice(1, 0, 1)).expand({x.size(0), -1, -1});
   return norm(run_blocks(blocks, torch::cat({cls, x}, 1)));
 }
 
-torch::Tensor MaskedAutoencoderViTImpl::forward_encoder(const torch::Tensor& imgs, const MaskPlan& plan) {
+torch::Tensor MaskedAutoencoderViTImpl::forward_encoder(const torch::Tensor& imgs,
+                                                        const MaskPlan& plan) {
   return encode(imgs, &plan.ids_keep);
 }
 
-torch::Tensor MaskedAutoencoderViTImpl::forward_features(const torch::Tensor& imgs) { return encode(imgs, nullptr); }
+torch::Tensor MaskedAutoencoderViTImpl::forward_features(const torch::Tensor& imgs) {
+  return encode(imgs, nullptr);
+}
 
-torch::Tensor MaskedAutoencoderViTImpl::forward_decoder(const torch::Tensor& latent, const torch::Tensor& ids_restore,
+torch::Tensor MaskedAutoencoderViTImpl::forward_decoder(const torch::Tensor& latent,
+                                                        const torch::Tensor& ids_restore,
                                                         int64_t grid_h, int64_t grid_w) {
   if (!has_decoder_)
-    throw CheckpointError("this model has no decoder (an encoder-only checkpoint): reconstruction needs a decoder");
+    throw CheckpointError(
+        "this model has no decoder (an encoder-only checkpoint): reconstruction needs a decoder");
   auto x = decoder_embed(latent);
   const int64_t B = x.size(0), L = ids_restore.size(1);
   auto mask_tokens = mask_token.expand({B, L + 1 - x.size(1), -1});
   auto patches = gather_tokens(torch::cat({x.slice(1, 1), mask_tokens}, 1), ids_restore);
-  x = torch::cat({x.slice(1, 0, 1), patches}, 1) + interpolate_pos_embed(decoder_pos_embed, grid_h, grid_w);
+  x = torch::cat({x.slice(1, 0, 1), patches}, 1) +
+      interpolate_pos_embed(decoder_pos_embed, grid_h, grid_w);
   x = decoder_pred(decoder_norm(run_blocks(decoder_blocks, x)));
   return x.slice(1, 1);
 }
 
 torch::Tensor MaskedAutoencoderViTImpl::loss_targets(const torch::Tensor& imgs) const {
   auto target = patchify(imgs);
-  if (!config_.norm_pix_loss) return target;
+  if (!config_.norm_pix_loss)
+    return target;
   auto mean = target.mean(-1, /*keepdim=*/true);
   auto var = target.var(-1, /*unbiased=*/true, /*keepdim=*/true);
   return (target - mean) / (var + 1e-6).sqrt();
 }
 
-torch::Tensor MaskedAutoencoderViTImpl::forward_loss(const torch::Tensor& imgs, const torch::Tensor& pred,
+torch::Tensor MaskedAutoencoderViTImpl::forward_loss(const torch::Tensor& imgs,
+                                                     const torch::Tensor& pred,
                                                      const torch::Tensor& mask) const {
   auto per_patch = (pred - loss_targets(imgs)).pow(2).mean(-1);
   // A ratio that removes nothing has no loss rather than 0/0.
@@ -160,12 +186,15 @@ MaeOutput MaskedAutoencoderViTImpl::forward(const torch::Tensor& imgs, const tor
                                             double mask_ratio) {
   const auto [gh, gw] = grid_of(imgs);
   if (scores.dim() != 2 || scores.size(0) != imgs.size(0) || scores.size(1) != gh * gw)
-    throw UsageError("mask scores must be [" + std::to_string(imgs.size(0)) + ", " + std::to_string(gh * gw) + "]");
-  const auto plan = plan_from_scores(scores.to(imgs.device(), torch::kFloat32), num_kept(gh * gw, mask_ratio));
+    throw UsageError("mask scores must be [" + std::to_string(imgs.size(0)) + ", " +
+                     std::to_string(gh * gw) + "]");
+  const auto plan =
+      plan_from_scores(scores.to(imgs.device(), torch::kFloat32), num_kept(gh * gw, mask_ratio));
   MaeOutput out;
   out.latent = forward_encoder(imgs, plan);
   out.pred = forward_decoder(out.latent, plan.ids_restore, gh, gw);
-  out.mask = plan.mask.to(out.pred.dtype());
+  // float32 even under autocast: the loss divides by its sum.
+  out.mask = plan.mask;
   out.ids_restore = plan.ids_restore;
   out.loss = forward_loss(imgs, out.pred, out.mask);
   return out;
@@ -174,7 +203,8 @@ MaeOutput MaskedAutoencoderViTImpl::forward(const torch::Tensor& imgs, const tor
 int64_t count_parameters(const torch::nn::Module& module, const std::string& prefix) {
   int64_t n = 0;
   for (const auto& p : module.named_parameters())
-    if (p.key().rfind(prefix, 0) == 0) n += p.value().numel();
+    if (p.key().rfind(prefix, 0) == 0)
+      n += p.value().numel();
   return n;
 }
 

@@ -31,12 +31,17 @@ int64_t uniform_int(Rng& rng, int64_t lo, int64_t hi) {
   return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
 }
 
-int count_masked_neighbours(const std::vector<uint8_t>& m, int64_t gh, int64_t gw, int64_t r, int64_t c) {
+int count_masked_neighbours(const std::vector<uint8_t>& m, int64_t gh, int64_t gw, int64_t r,
+                            int64_t c) {
   int n = 0;
-  if (r > 0) n += m[(r - 1) * gw + c];
-  if (r + 1 < gh) n += m[(r + 1) * gw + c];
-  if (c > 0) n += m[r * gw + c - 1];
-  if (c + 1 < gw) n += m[r * gw + c + 1];
+  if (r > 0)
+    n += m[(r - 1) * gw + c];
+  if (r + 1 < gh)
+    n += m[(r + 1) * gw + c];
+  if (c > 0)
+    n += m[r * gw + c - 1];
+  if (c + 1 < gw)
+    n += m[r * gw + c + 1];
   return n;
 }
 
@@ -45,8 +50,10 @@ bool strands_neighbour(const std::vector<uint8_t>& m, int64_t gh, int64_t gw, in
   const int64_t r = i / gw, c = i % gw;
   const int64_t nb[4][2] = {{r - 1, c}, {r + 1, c}, {r, c - 1}, {r, c + 1}};
   for (const auto& q : nb) {
-    if (q[0] < 0 || q[0] >= gh || q[1] < 0 || q[1] >= gw || !m[q[0] * gw + q[1]]) continue;
-    if (count_masked_neighbours(m, gh, gw, q[0], q[1]) == 1) return true;
+    if (q[0] < 0 || q[0] >= gh || q[1] < 0 || q[1] >= gw || !m[q[0] * gw + q[1]])
+      continue;
+    if (count_masked_neighbours(m, gh, gw, q[0], q[1]) == 1)
+      return true;
   }
   return false;
 }
@@ -61,14 +68,18 @@ int64_t add_block(std::vector<uint8_t>& m, int64_t gh, int64_t gw, int64_t budge
     const double aspect = std::exp(uniform(rng, -log_aspect, log_aspect));
     const auto h = static_cast<int64_t>(std::lround(std::sqrt(area * aspect)));
     const auto w = static_cast<int64_t>(std::lround(std::sqrt(area / aspect)));
-    if (h < 1 || w < 1 || h > gh || w > gw) continue;
+    if (h < 1 || w < 1 || h > gh || w > gw)
+      continue;
     const int64_t top = uniform_int(rng, 0, gh - h), left = uniform_int(rng, 0, gw - w);
     int64_t fresh = 0;
     for (int64_t r = top; r < top + h; ++r)
-      for (int64_t c = left; c < left + w; ++c) fresh += m[r * gw + c] == 0;
-    if (fresh == 0 || fresh > budget) continue;
+      for (int64_t c = left; c < left + w; ++c)
+        fresh += m[r * gw + c] == 0;
+    if (fresh == 0 || fresh > budget)
+      continue;
     for (int64_t r = top; r < top + h; ++r)
-      for (int64_t c = left; c < left + w; ++c) m[r * gw + c] = 1;
+      for (int64_t c = left; c < left + w; ++c)
+        m[r * gw + c] = 1;
     return fresh;
   }
   return 0;
@@ -83,15 +94,19 @@ void adjust_count(std::vector<uint8_t>& m, int64_t gh, int64_t gw, int64_t targe
     std::vector<int64_t> best;
     int best_score = -1;
     for (int64_t i = 0; i < gh * gw; ++i) {
-      if ((m[i] == 0) != grow) continue;
+      if ((m[i] == 0) != grow)
+        continue;
       const int nb = count_masked_neighbours(m, gh, gw, i / gw, i % gw);
       // Grow next to many masked patches; shrink where few masked ones touch,
       // never leaving a removed patch on its own.
       const int score = grow ? nb : 4 - nb - (strands_neighbour(m, gh, gw, i) ? 8 : 0);
-      if (score > best_score) best.clear(), best_score = score;
-      if (score == best_score) best.push_back(i);
+      if (score > best_score)
+        best.clear(), best_score = score;
+      if (score == best_score)
+        best.push_back(i);
     }
-    const int64_t pick = best[static_cast<size_t>(uniform_int(rng, 0, static_cast<int64_t>(best.size()) - 1))];
+    const int64_t pick =
+        best[static_cast<size_t>(uniform_int(rng, 0, static_cast<int64_t>(best.size()) - 1))];
     m[pick] = grow ? 1 : 0;
     count += grow ? 1 : -1;
   }
@@ -107,7 +122,8 @@ std::vector<uint8_t> block_mask_with(int64_t gh, int64_t gw, int64_t num_masked,
   // patches grow the existing blocks instead.
   while (num_masked - count >= min_area) {
     const int64_t added = add_block(m, gh, gw, num_masked - count, min_area, rng);
-    if (added == 0) break;
+    if (added == 0)
+      break;
     count += added;
   }
   adjust_count(m, gh, gw, num_masked, rng);
@@ -118,30 +134,38 @@ std::vector<uint8_t> block_mask_with(int64_t gh, int64_t gw, int64_t num_masked,
 // `phase` cells (phase < extent / n keeps them inside).
 std::vector<int64_t> lattice_lines(int64_t extent, int64_t n, int64_t phase) {
   std::vector<int64_t> lines(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) lines[static_cast<size_t>(i)] = i * extent / n + phase;
+  for (int64_t i = 0; i < n; ++i)
+    lines[static_cast<size_t>(i)] = i * extent / n + phase;
   return lines;
 }
 
 std::vector<uint8_t> grid_mask_with(int64_t gh, int64_t gw, int64_t keep, Rng& rng) {
   const int64_t L = gh * gw;
   std::vector<uint8_t> m(static_cast<size_t>(L), 1);
-  if (keep <= 0) return m;
-  if (keep >= L) return std::vector<uint8_t>(static_cast<size_t>(L), 0);
+  if (keep <= 0)
+    return m;
+  if (keep >= L)
+    return std::vector<uint8_t>(static_cast<size_t>(L), 0);
   // Pick rows x cols >= keep whose cells are closest to square, with few
   // surplus lattice points to drop.
   int64_t rows = 1, cols = keep;
   double best = std::numeric_limits<double>::infinity();
   for (int64_t r = 1; r <= gh; ++r) {
     const int64_t c = (keep + r - 1) / r;
-    if (c > gw) continue;
-    const double squareness = std::abs(std::log((static_cast<double>(gh) / r) / (static_cast<double>(gw) / c)));
-    const double score = squareness + 2.0 * static_cast<double>(r * c - keep) / static_cast<double>(keep);
-    if (score < best) best = score, rows = r, cols = c;
+    if (c > gw)
+      continue;
+    const double squareness =
+        std::abs(std::log((static_cast<double>(gh) / r) / (static_cast<double>(gw) / c)));
+    const double score =
+        squareness + 2.0 * static_cast<double>(r * c - keep) / static_cast<double>(keep);
+    if (score < best)
+      best = score, rows = r, cols = c;
   }
   const auto row_pos = lattice_lines(gh, rows, uniform_int(rng, 0, gh / rows - 1));
   const auto col_pos = lattice_lines(gw, cols, uniform_int(rng, 0, gw / cols - 1));
   for (int64_t r : row_pos)
-    for (int64_t c : col_pos) m[static_cast<size_t>(r * gw + c)] = 0;
+    for (int64_t c : col_pos)
+      m[static_cast<size_t>(r * gw + c)] = 0;
   // Drop the surplus (fewer than `rows` points) spread over rows and columns.
   const int64_t surplus = rows * cols - keep;
   for (int64_t j = 0; j < surplus; ++j) {
@@ -176,9 +200,10 @@ std::vector<uint8_t> grid_mask(int64_t grid_h, int64_t grid_w, int64_t keep, uin
   return grid_mask_with(grid_h, grid_w, keep, rng);
 }
 
-torch::Tensor mask_scores(MaskStrategy strategy, int64_t batch, int64_t grid_h, int64_t grid_w, double ratio,
-                          uint64_t seed) {
-  if (!(ratio >= 0.0 && ratio < 1.0)) throw UsageError("mask ratio must be in [0, 1), got " + std::to_string(ratio));
+torch::Tensor mask_scores(MaskStrategy strategy, int64_t batch, int64_t grid_h, int64_t grid_w,
+                          double ratio, uint64_t seed) {
+  if (!(ratio >= 0.0 && ratio < 1.0))
+    throw UsageError("mask ratio must be in [0, 1), got " + std::to_string(ratio));
   const int64_t L = grid_h * grid_w;
   const int64_t keep = num_kept(L, ratio);
   if (strategy == MaskStrategy::Random) {

@@ -6,17 +6,23 @@ namespace mae {
 
 const char* to_string(MaskStrategy s) {
   switch (s) {
-  case MaskStrategy::Random: return "random";
-  case MaskStrategy::Block: return "block";
-  case MaskStrategy::Grid: return "grid";
+  case MaskStrategy::Random:
+    return "random";
+  case MaskStrategy::Block:
+    return "block";
+  case MaskStrategy::Grid:
+    return "grid";
   }
   return "?";
 }
 
 MaskStrategy parse_mask_strategy(const std::string& name) {
-  if (name == "random") return MaskStrategy::Random;
-  if (name == "block") return MaskStrategy::Block;
-  if (name == "grid") return MaskStrategy::Grid;
+  if (name == "random")
+    return MaskStrategy::Random;
+  if (name == "block")
+    return MaskStrategy::Block;
+  if (name == "grid")
+    return MaskStrategy::Grid;
   throw UsageError("unknown masking strategy '" + name + "' (use random, block or grid)");
 }
 

@@ -21,9 +21,11 @@ Normalization Normalization::imagenet(int channels) {
 
 void Normalization::validate(int channels) const {
   if (mean.size() != static_cast<size_t>(channels) || std.size() != static_cast<size_t>(channels))
-    throw ConfigError("normalization: mean and std need " + std::to_string(channels) + " values each");
+    throw ConfigError("normalization: mean and std need " + std::to_string(channels) +
+                      " values each");
   for (float s : std)
-    if (!(s > 0)) throw ConfigError("normalization: std values must be positive");
+    if (!(s > 0))
+      throw ConfigError("normalization: std values must be positive");
 }
 
 namespace {
@@ -42,16 +44,19 @@ std::string ModelInfo::describe() const {
     << "format:       " << format << "\n"
     << "architecture: " << config.summary() << "\n"
     << "config from:  " << config_source << "\n"
-    << "patches:      " << config.grid_size() << "x" << config.grid_size() << " = " << config.num_patches()
-    << " of " << config.patch_size << "x" << config.patch_size << "\n"
+    << "patches:      " << config.grid_size() << "x" << config.grid_size() << " = "
+    << config.num_patches() << " of " << config.patch_size << "x" << config.patch_size << "\n"
     << "parameters:   encoder " << millions(encoder_params) << ", decoder "
     << (has_decoder ? millions(decoder_params) : std::string("none")) << ", total "
     << millions(encoder_params + decoder_params) << "\n"
     << "mask ratio:   " << config.mask_ratio << " (training)\n"
     << "layer norm:   eps " << config.layer_norm_eps << "\n"
-    << "targets:      " << (config.norm_pix_loss ? "per-patch normalised pixels" : "pixels") << "\n";
-  if (!device.empty()) s << "device:       " << device << "\n";
-  for (const auto& n : notices) s << "note:         " << n << "\n";
+    << "targets:      " << (config.norm_pix_loss ? "per-patch normalised pixels" : "pixels")
+    << "\n";
+  if (!device.empty())
+    s << "device:       " << device << "\n";
+  for (const auto& n : notices)
+    s << "note:         " << n << "\n";
   return s.str();
 }
 

@@ -6,9 +6,11 @@
 
 namespace mae {
 
-Normalization normalization_from_metadata(const std::map<std::string, std::string>& metadata, int channels) {
+Normalization normalization_from_metadata(const std::map<std::string, std::string>& metadata,
+                                          int channels) {
   auto it = metadata.find(kNormalizationKey);
-  if (it == metadata.end()) return Normalization::imagenet(channels);
+  if (it == metadata.end())
+    return Normalization::imagenet(channels);
   Normalization n;
   try {
     const auto j = nlohmann::json::parse(it->second);

@@ -20,12 +20,14 @@ torch::Tensor sincos_1d(int64_t dim, const torch::Tensor& pos) {
 } // namespace
 
 torch::Tensor sincos_pos_embed_2d(int64_t dim, int64_t grid_h, int64_t grid_w, bool cls_token) {
-  if (dim % 4 != 0) throw ConfigError("position embedding width must be a multiple of 4");
+  if (dim % 4 != 0)
+    throw ConfigError("position embedding width must be a multiple of 4");
   // Computed in float64 like the numpy reference, then rounded once.
   auto ys = torch::arange(grid_h, torch::kFloat64).view({grid_h, 1}).expand({grid_h, grid_w});
   auto xs = torch::arange(grid_w, torch::kFloat64).view({1, grid_w}).expand({grid_h, grid_w});
   auto emb = torch::cat({sincos_1d(dim / 2, xs), sincos_1d(dim / 2, ys)}, 1);
-  if (cls_token) emb = torch::cat({torch::zeros({1, dim}, torch::kFloat64), emb}, 0);
+  if (cls_token)
+    emb = torch::cat({torch::zeros({1, dim}, torch::kFloat64), emb}, 0);
   return emb.to(torch::kFloat32).unsqueeze(0);
 }
 
@@ -33,8 +35,10 @@ torch::Tensor interpolate_pos_embed(const torch::Tensor& pos, int64_t grid_h, in
   const int64_t n = pos.size(1) - 1;
   const int64_t dim = pos.size(2);
   const auto g = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(n))));
-  if (g * g != n) throw ConfigError("position embedding table of " + std::to_string(n) + " rows is not square");
-  if (g == grid_h && g == grid_w) return pos;
+  if (g * g != n)
+    throw ConfigError("position embedding table of " + std::to_string(n) + " rows is not square");
+  if (g == grid_h && g == grid_w)
+    return pos;
   namespace F = torch::nn::functional;
   auto grid = pos.slice(1, 1).reshape({1, g, g, dim}).permute({0, 3, 1, 2});
   grid = F::interpolate(grid, F::InterpolateFuncOptions()

@@ -23,13 +23,20 @@ namespace {
 
 // [H, W, C] uint8 image -> [1, C, H, W] float in [0, 1].
 torch::Tensor to_tensor01(const Image& image) {
-  auto t = torch::from_blob(const_cast<uint8_t*>(image.pixels.data()), {image.height, image.width, image.channels},
-                            torch::kUInt8);
+  auto t = torch::from_blob(const_cast<uint8_t*>(image.pixels.data()),
+                            {image.height, image.width, image.channels}, torch::kUInt8);
   return t.permute({2, 0, 1}).unsqueeze(0).to(torch::kFloat32).div(255.0);
 }
 
 Image to_image(const torch::Tensor& chw01) {
-  auto t = chw01.squeeze(0).clamp(0.0, 1.0).mul(255.0).round().to(torch::kUInt8).permute({1, 2, 0}).contiguous().cpu();
+  auto t = chw01.squeeze(0)
+               .clamp(0.0, 1.0)
+               .mul(255.0)
+               .round()
+               .to(torch::kUInt8)
+               .permute({1, 2, 0})
+               .contiguous()
+               .cpu();
   Image out(static_cast<int>(t.size(1)), static_cast<int>(t.size(0)), static_cast<int>(t.size(2)));
   std::memcpy(out.pixels.data(), t.data_ptr<uint8_t>(), out.pixels.size());
   return out;
@@ -44,7 +51,8 @@ torch::Tensor channel_tensor(const std::vector<float>& v, const torch::Device& d
 Reconstructor::Reconstructor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Reconstructor::~Reconstructor() = default;
 
-std::unique_ptr<Reconstructor> Reconstructor::load(const std::string& path, const LoadOptions& options,
+std::unique_ptr<Reconstructor> Reconstructor::load(const std::string& path,
+                                                   const LoadOptions& options,
                                                    const std::string& device) {
   auto impl = std::make_unique<Impl>();
   impl->device = resolve_device(device);
@@ -61,7 +69,8 @@ std::unique_ptr<Reconstructor> Reconstructor::load(const std::string& path, cons
   const int64_t total = count_parameters(*impl->loaded.model);
   info.decoder_params = 0;
   for (const auto& p : impl->loaded.model->named_parameters())
-    if (is_decoder_parameter(p.key())) info.decoder_params += p.value().numel();
+    if (is_decoder_parameter(p.key()))
+      info.decoder_params += p.value().numel();
   info.encoder_params = total - info.decoder_params;
   info.device = device_description(impl->device);
   info.normalization = normalization_from_metadata(impl->loaded.metadata, c.in_chans);
@@ -70,7 +79,9 @@ std::unique_ptr<Reconstructor> Reconstructor::load(const std::string& path, cons
   return std::unique_ptr<Reconstructor>(new Reconstructor(std::move(impl)));
 }
 
-const ModelInfo& Reconstructor::info() const { return impl_->info; }
+const ModelInfo& Reconstructor::info() const {
+  return impl_->info;
+}
 
 void Reconstructor::set_normalization(const Normalization& n) {
   n.validate(impl_->info.config.in_chans);
@@ -106,7 +117,8 @@ ReconstructionResult Reconstructor::run(const Image& image, const MaskSettings& 
     pred = pred * (target.var(-1, true, true) + 1e-6).sqrt() + target.mean(-1, true);
   }
   const auto recon01 = model->unpatchify(pred, gh, gw) * stdev + mean;
-  const auto pixel_mask = model->unpatchify(out.mask.unsqueeze(-1).expand({-1, -1, p * p * c.in_chans}), gh, gw);
+  const auto pixel_mask =
+      model->unpatchify(out.mask.unsqueeze(-1).expand({-1, -1, p * p * c.in_chans}), gh, gw);
   const auto masked01 = x01 * (1 - pixel_mask) + mean * pixel_mask;
   const auto mixed01 = x01 * (1 - pixel_mask) + recon01 * pixel_mask;
 
@@ -123,12 +135,15 @@ ReconstructionResult Reconstructor::run(const Image& image, const MaskSettings& 
   // Errors of what is shown: the clamped reconstruction against the input.
   const auto err = (recon01.clamp(0, 1) - x01).pow(2);
   const auto per_patch = model->patchify(err).mean(-1).squeeze(0).to(torch::kCPU).contiguous();
-  r.patch_error.assign(per_patch.data_ptr<float>(), per_patch.data_ptr<float>() + per_patch.numel());
+  r.patch_error.assign(per_patch.data_ptr<float>(),
+                       per_patch.data_ptr<float>() + per_patch.numel());
   const double removed = out.mask.sum().item<double>();
-  r.masked_mse = removed > 0 ? (per_patch.to(dev) * out.mask.squeeze(0)).sum().item<double>() / removed : 0.0;
+  r.masked_mse =
+      removed > 0 ? (per_patch.to(dev) * out.mask.squeeze(0)).sum().item<double>() / removed : 0.0;
   r.loss = out.loss.item<double>();
   r.denormalised_with_true_stats = c.norm_pix_loss;
-  r.inference_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  r.inference_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return r;
 }
 

@@ -12,27 +12,35 @@ namespace mae {
 int configure_threads(int requested) {
   int n = requested;
   if (n <= 0) {
-    if (const char* env = std::getenv("MAE_THREADS")) n = std::atoi(env);
+    if (const char* env = std::getenv("MAE_THREADS"))
+      n = std::atoi(env);
   }
-  if (n <= 0) n = static_cast<int>(std::thread::hardware_concurrency());
-  if (n <= 0) n = 1;
+  if (n <= 0)
+    n = static_cast<int>(std::thread::hardware_concurrency());
+  if (n <= 0)
+    n = 1;
   torch::set_num_threads(n);
   return n;
 }
 
-bool cuda_available() { return torch::cuda::is_available(); }
+bool cuda_available() {
+  return torch::cuda::is_available();
+}
 
 c10::Device resolve_device(const std::string& name) {
-  if (name.empty() || name == "auto") return cuda_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-  if (name == "cpu") return torch::Device(torch::kCPU);
+  if (name.empty() || name == "auto")
+    return cuda_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  if (name == "cpu")
+    return torch::Device(torch::kCPU);
   if (name.rfind("cuda", 0) == 0) {
     if (!cuda_available())
-      throw UsageError("device '" + name + "' requested but CUDA is not available in this build or machine");
+      throw UsageError("device '" + name +
+                       "' requested but CUDA is not available in this build or machine");
     try {
       torch::Device d(name);
       if (d.has_index() && d.index() >= static_cast<int>(torch::cuda::device_count()))
-        throw UsageError("device '" + name + "' does not exist (" + std::to_string(torch::cuda::device_count()) +
-                         " CUDA devices)");
+        throw UsageError("device '" + name + "' does not exist (" +
+                         std::to_string(torch::cuda::device_count()) + " CUDA devices)");
       return d;
     } catch (const c10::Error&) {
       throw UsageError("bad device name '" + name + "'");
@@ -42,7 +50,8 @@ c10::Device resolve_device(const std::string& name) {
 }
 
 std::string device_description(const c10::Device& device) {
-  if (device.is_cuda()) return "CUDA:" + std::to_string(device.has_index() ? device.index() : 0);
+  if (device.is_cuda())
+    return "CUDA:" + std::to_string(device.has_index() ? device.index() : 0);
   return "CPU (" + std::to_string(torch::get_num_threads()) + " threads)";
 }
 

@@ -1,26 +1,27 @@
 #include "mae/train_config.h"
 
+#include "mae/config_json.h"
 #include "mae/errors.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 namespace mae {
 namespace {
 
 void require(bool ok, const std::string& field, const std::string& why) {
-  if (!ok) throw ConfigError("config field '" + field + "': " + why);
+  if (!ok)
+    throw ConfigError("config field '" + field + "': " + why);
 }
 
 // Reads j[key] into `out` when present; `field` is the dotted name for messages.
 template <typename T>
 void read(const nlohmann::json& j, const char* key, T& out, const std::string& prefix = "") {
   auto it = j.find(key);
-  if (it == j.end()) return;
+  if (it == j.end())
+    return;
   const std::string field = prefix + key;
   if constexpr (std::is_same_v<T, bool>) {
     require(it->is_boolean(), field, "must be true or false");
@@ -40,7 +41,8 @@ void read(const nlohmann::json& j, const char* key, T& out, const std::string& p
   }
 }
 
-void check_keys(const nlohmann::json& j, const std::set<std::string>& known, const std::string& prefix) {
+void check_keys(const nlohmann::json& j, const std::set<std::string>& known,
+                const std::string& prefix) {
   require(j.is_object(), prefix.empty() ? "(top level)" : prefix.substr(0, prefix.size() - 1),
           "must be a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it)
@@ -48,19 +50,44 @@ void check_keys(const nlohmann::json& j, const std::set<std::string>& known, con
       throw ConfigError("unknown config field '" + prefix + it.key() + "'");
 }
 
-const std::set<std::string> kTopKeys = {
-    "name",          "arch",           "model",           "data",
-    "normalization", "augment",        "batch_size",      "accum_iter",
-    "blr",           "lr",             "min_lr",          "warmup_steps",
-    "warmup_epochs", "total_steps",    "epochs",          "weight_decay",
-    "mask_ratio",    "mask_strategy",  "norm_pix_loss",   "clip_grad",
-    "bf16",          "skip_nonfinite", "log_every",       "checkpoint_every",
-    "probe_every",   "probe_k",        "probe_temperature", "probe_bank_size",
-    "probe_query_size", "seed",        "num_workers",     "prefetch"};
+const std::set<std::string> kTopKeys = {"name",
+                                        "arch",
+                                        "model",
+                                        "data",
+                                        "normalization",
+                                        "augment",
+                                        "batch_size",
+                                        "accum_iter",
+                                        "blr",
+                                        "lr",
+                                        "min_lr",
+                                        "warmup_steps",
+                                        "warmup_epochs",
+                                        "total_steps",
+                                        "epochs",
+                                        "weight_decay",
+                                        "mask_ratio",
+                                        "mask_strategy",
+                                        "norm_pix_loss",
+                                        "clip_grad",
+                                        "bf16",
+                                        "skip_nonfinite",
+                                        "cuda_graph",
+                                        "log_every",
+                                        "checkpoint_every",
+                                        "probe_every",
+                                        "probe_k",
+                                        "probe_temperature",
+                                        "probe_bank_size",
+                                        "probe_query_size",
+                                        "seed",
+                                        "num_workers",
+                                        "prefetch"};
 
 void read_model(const nlohmann::json& j, TrainConfig& c) {
   const bool has_arch = j.contains("arch"), has_model = j.contains("model");
-  require(has_arch != has_model, "arch", "give either \"arch\" (a named architecture) or an inline \"model\" object");
+  require(has_arch != has_model, "arch",
+          "give either \"arch\" (a named architecture) or an inline \"model\" object");
   if (has_arch) {
     read(j, "arch", c.arch);
     try {
@@ -83,19 +110,24 @@ void read_model(const nlohmann::json& j, TrainConfig& c) {
 
 void read_data(const nlohmann::json& j, DataConfig& d) {
   auto it = j.find("data");
-  if (it == j.end()) return;
-  check_keys(*it, {"type", "path", "val_path"}, "data.");
+  if (it == j.end())
+    return;
+  check_keys(*it, {"type", "path", "val_path", "synthetic_count", "synthetic_size"}, "data.");
   read(*it, "type", d.type, "data.");
   read(*it, "path", d.path, "data.");
   read(*it, "val_path", d.val_path, "data.");
+  read(*it, "synthetic_count", d.synthetic_count, "data.");
+  read(*it, "synthetic_size", d.synthetic_size, "data.");
 }
 
 void read_normalization(const nlohmann::json& j, TrainConfig& c) {
   auto it = j.find("normalization");
   c.normalization = Normalization::imagenet(c.model.in_chans);
-  if (it == j.end()) return;
+  if (it == j.end())
+    return;
   if (it->is_string()) {
-    require(*it == "imagenet", "normalization", "must be \"imagenet\" or {\"mean\": [...], \"std\": [...]}");
+    require(*it == "imagenet", "normalization",
+            "must be \"imagenet\" or {\"mean\": [...], \"std\": [...]}");
     return;
   }
   check_keys(*it, {"mean", "std"}, "normalization.");
@@ -109,8 +141,10 @@ void read_normalization(const nlohmann::json& j, TrainConfig& c) {
 
 void read_augment(const nlohmann::json& j, AugmentConfig& a) {
   auto it = j.find("augment");
-  if (it == j.end()) return;
-  check_keys(*it, {"random_resized_crop", "min_scale", "max_scale", "min_ratio", "max_ratio", "hflip"},
+  if (it == j.end())
+    return;
+  check_keys(*it,
+             {"random_resized_crop", "min_scale", "max_scale", "min_ratio", "max_ratio", "hflip"},
              "augment.");
   read(*it, "random_resized_crop", a.random_resized_crop, "augment.");
   read(*it, "min_scale", a.min_scale, "augment.");
@@ -130,9 +164,13 @@ void TrainConfig::validate() const {
   model.validate();
   normalization.validate(model.in_chans);
   augment.validate();
-  require(data.type == "fmnist" || data.type == "folder" || data.type == "shards", "data.type",
-          "must be \"fmnist\", \"folder\" or \"shards\", got \"" + data.type + "\"");
-  require(data.type == "fmnist" || !data.path.empty(), "data.path",
+  require(data.type == "fmnist" || data.type == "folder" || data.type == "shards" ||
+              data.type == "synthetic",
+          "data.type",
+          "must be \"fmnist\", \"folder\", \"shards\" or \"synthetic\", got \"" + data.type + "\"");
+  require(data.type != "synthetic" || (data.synthetic_count > 0 && data.synthetic_size > 0),
+          "data.synthetic_count", "synthetic data needs a positive count and size");
+  require(data.type == "fmnist" || data.type == "synthetic" || !data.path.empty(), "data.path",
           "a \"" + data.type + "\" data source needs a path");
   require(data.type != "fmnist" || model.in_chans == 1 || model.in_chans == 3, "model.in_chans",
           "Fashion-MNIST trains 1- or 3-channel models");
@@ -147,7 +185,8 @@ void TrainConfig::validate() const {
   require(total_steps >= 0, "total_steps", "must not be negative");
   require(std::isfinite(epochs) && epochs >= 0, "epochs", "must not be negative");
   require(warmup_steps >= 0, "warmup_steps", "must not be negative");
-  require(std::isfinite(warmup_epochs) && warmup_epochs >= 0, "warmup_epochs", "must not be negative");
+  require(std::isfinite(warmup_epochs) && warmup_epochs >= 0, "warmup_epochs",
+          "must not be negative");
   require(warmup_steps == 0 || warmup_epochs == 0, "warmup_steps",
           "give at most one of \"warmup_steps\" and \"warmup_epochs\"");
   require(std::isfinite(weight_decay) && weight_decay >= 0, "weight_decay", "must not be negative");
@@ -166,17 +205,25 @@ void TrainConfig::validate() const {
 
 void to_json(nlohmann::json& j, const TrainConfig& c) {
   j = nlohmann::json::object();
-  if (!c.name.empty()) j["name"] = c.name;
+  if (!c.name.empty())
+    j["name"] = c.name;
   if (!c.arch.empty())
     j["arch"] = c.arch;
   else
     j["model"] = c.model;
   j["data"] = {{"type", c.data.type}, {"path", c.data.path}, {"val_path", c.data.val_path}};
+  if (c.data.type == "synthetic") {
+    j["data"]["synthetic_count"] = c.data.synthetic_count;
+    j["data"]["synthetic_size"] = c.data.synthetic_size;
+  }
   j["normalization"] = {{"mean", c.normalization.mean}, {"std", c.normalization.std}};
   const AugmentConfig& a = c.augment;
-  j["augment"] = {{"random_resized_crop", a.random_resized_crop}, {"min_scale", a.min_scale},
-                  {"max_scale", a.max_scale}, {"min_ratio", a.min_ratio},
-                  {"max_ratio", a.max_ratio}, {"hflip", a.hflip}};
+  j["augment"] = {{"random_resized_crop", a.random_resized_crop},
+                  {"min_scale", a.min_scale},
+                  {"max_scale", a.max_scale},
+                  {"min_ratio", a.min_ratio},
+                  {"max_ratio", a.max_ratio},
+                  {"hflip", a.hflip}};
   j["batch_size"] = c.batch_size;
   j["accum_iter"] = c.accum_iter;
   j["blr"] = c.blr;
@@ -193,6 +240,7 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
   j["clip_grad"] = c.clip_grad;
   j["bf16"] = c.bf16;
   j["skip_nonfinite"] = c.skip_nonfinite;
+  j["cuda_graph"] = c.cuda_graph;
   j["log_every"] = c.log_every;
   j["checkpoint_every"] = c.checkpoint_every;
   j["probe_every"] = c.probe_every;
@@ -227,12 +275,14 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   try {
     c.mask_strategy = parse_mask_strategy(strategy);
   } catch (const UsageError&) {
-    throw ConfigError("config field 'mask_strategy': must be \"random\", \"block\" or \"grid\", got \"" +
-                      strategy + "\"");
+    throw ConfigError(
+        "config field 'mask_strategy': must be \"random\", \"block\" or \"grid\", got \"" +
+        strategy + "\"");
   }
   read(j, "clip_grad", c.clip_grad);
   read(j, "bf16", c.bf16);
   read(j, "skip_nonfinite", c.skip_nonfinite);
+  read(j, "cuda_graph", c.cuda_graph);
   read(j, "log_every", c.log_every);
   read(j, "checkpoint_every", c.checkpoint_every);
   read(j, "probe_every", c.probe_every);
@@ -246,30 +296,15 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
 }
 
 TrainConfig parse_train_config(const std::string& json_text, const std::string& label) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(label + ": not valid JSON: " + e.what());
-  }
-  TrainConfig c;
-  try {
-    from_json(j, c);
-    c.validate();
-  } catch (const ConfigError& e) {
-    throw ConfigError(label + ": " + e.what());
-  }
-  return c;
+  return parse_config_json<TrainConfig>(json_text, label);
 }
 
 TrainConfig load_train_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError("cannot open training config '" + path + "'");
-  std::stringstream s;
-  s << in.rdbuf();
-  return parse_train_config(s.str(), path);
+  return parse_train_config(read_config_file(path, "training config"), path);
 }
 
-std::string train_config_json(const TrainConfig& c) { return nlohmann::json(c).dump(2); }
+std::string train_config_json(const TrainConfig& c) {
+  return nlohmann::json(c).dump(2);
+}
 
 } // namespace mae

@@ -40,6 +40,16 @@ public:
   // One update at learning rate `lr`, the same arithmetic as torch.optim.AdamW.
   void step(double lr);
 
+  // step() in parts, for CUDA graphs. set_lr() writes the rate to a device
+  // tensor outside the graph; fused_update() is the capturable update (one
+  // fused kernel per group reading that tensor and per-parameter device
+  // step counters); count_step() keeps the host's step count, once per update.
+  void set_lr(double lr);
+  void fused_update();
+  void count_step() { ++steps_; }
+  // Whether this optimizer runs the fused CUDA kernels (CUDA, LibTorch >= 2.3).
+  bool fused() const { return fused_; }
+
   int64_t steps() const { return steps_; }
   const ParamGroups& groups() const { return groups_; }
 
@@ -52,10 +62,16 @@ public:
 private:
   void update(const torch::Tensor& param, size_t slot, double lr, double weight_decay);
 
+  void sync_step_counters();
+
   ParamGroups groups_;
   AdamWOptions options_;
   std::vector<torch::Tensor> exp_avg_, exp_avg_sq_; // decay group first, then no_decay
   int64_t steps_ = 0;
+  double lr_ = 0;
+  bool fused_ = false;
+  torch::Tensor lr_tensor_;                // fused: the rate, on the device
+  std::vector<torch::Tensor> step_counts_; // fused: float32 device step per parameter
 };
 
 // Scales every gradient so that their global L2 norm is at most `max_norm`,

@@ -52,7 +52,8 @@ ModelConfig infer_config(const StateDict& tensors, std::vector<std::string>* not
 
 // Copies `tensors` into `model` after checking every name and shape; the
 // error lists missing and unexpected keys and mismatched shapes.
-void load_state_dict(MaskedAutoencoderViT& model, const StateDict& tensors, const std::string& label);
+void load_state_dict(MaskedAutoencoderViT& model, const StateDict& tensors,
+                     const std::string& label);
 
 StateDict model_state_dict(MaskedAutoencoderViT& model);
 

@@ -9,8 +9,8 @@
 namespace mae {
 
 struct AugmentConfig {
-  bool random_resized_crop = true; // false: the centred square, resized
-  double min_scale = 0.2, max_scale = 1.0;      // fraction of the image area
+  bool random_resized_crop = true;                     // false: the centred square, resized
+  double min_scale = 0.2, max_scale = 1.0;             // fraction of the image area
   double min_ratio = 3.0 / 4.0, max_ratio = 4.0 / 3.0; // crop width / height
   bool hflip = true;
 

@@ -7,6 +7,7 @@
 
 #include "mae/crop_box.h"
 #include "mae/dataset.h"
+#include "mae/device_image_cache.h"
 #include "mae/prefetcher.h"
 #include "mae/train_config.h"
 
@@ -29,15 +30,18 @@ struct ImageSlot {
 };
 
 struct HostBatch {
-  torch::Tensor pixels;      // uint8, every image's HWC bytes back to back
+  torch::Tensor
+      pixels; // uint8, every image's HWC bytes back to back (undefined with a device cache)
   std::vector<ImageSlot> slots;
-  torch::Tensor labels;      // int64 [B], -1 when unlabelled
-  torch::Tensor mask_scores; // float [B, L] (training batches)
+  std::vector<size_t> indices; // the dataset images, in slot order
+  torch::Tensor labels;        // int64 [B], -1 when unlabelled
+  torch::Tensor mask_scores;   // float [B, L] (training batches)
 };
 
 // Packs images with their crops; `pin` page-locks the buffer for an
 // asynchronous copy to CUDA.
-HostBatch pack_images(const std::vector<Image>& images, const std::vector<CropBox>& boxes, bool pin);
+HostBatch pack_images(const std::vector<Image>& images, const std::vector<CropBox>& boxes,
+                      bool pin);
 
 // The unaugmented view (centre square) of dataset images, for probes and
 // previews. Throws when an image cannot be read.
@@ -51,8 +55,10 @@ class TrainLoader {
 public:
   // `micro_per_epoch` micro-batches make an epoch; `grid` is the model's
   // patch grid side; `first` the first micro-batch to produce (resume).
-  TrainLoader(const ImageDataset& data, const TrainConfig& config, int64_t micro_per_epoch, int64_t grid,
-              bool pin, int64_t first);
+  // With a `cache`, batches carry indices and crop boxes only: the pixels
+  // are already on the device.
+  TrainLoader(const ImageDataset& data, const TrainConfig& config, int64_t micro_per_epoch,
+              int64_t grid, bool pin, int64_t first, const DeviceImageCache* cache = nullptr);
 
   HostBatch next();
 
@@ -71,6 +77,7 @@ private:
   TrainConfig config_;
   int64_t micro_per_epoch_, grid_;
   bool pin_;
+  const DeviceImageCache* cache_;
   mutable std::mutex mutex_;
   mutable std::set<size_t> bad_;
   mutable std::map<int64_t, std::shared_ptr<const std::vector<uint32_t>>> orders_;

@@ -20,7 +20,9 @@ struct Image {
 
   bool empty() const { return pixels.empty(); }
   uint8_t* row(int y) { return pixels.data() + static_cast<size_t>(y) * width * channels; }
-  const uint8_t* row(int y) const { return pixels.data() + static_cast<size_t>(y) * width * channels; }
+  const uint8_t* row(int y) const {
+    return pixels.data() + static_cast<size_t>(y) * width * channels;
+  }
 };
 
 } // namespace mae

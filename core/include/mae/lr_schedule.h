@@ -22,13 +22,14 @@ struct LrSchedule {
 
 // A run's length in optimizer steps, once the dataset size is known.
 struct TrainingLength {
-  int64_t steps_per_epoch = 0; // full effective batches per pass (drop_last)
+  int64_t repeats = 1;         // passes over a dataset smaller than a batch, per epoch
+  int64_t steps_per_epoch = 0; // full effective batches per epoch (drop_last)
   int64_t total_steps = 0;
   int64_t warmup_steps = 0; // clamped to total_steps
 };
 
-// Converts epochs to steps. Throws DataError when the dataset holds fewer
-// images than one effective batch.
+// Converts epochs to steps. A dataset with fewer images than one effective
+// batch is repeated within each epoch; an empty one throws DataError.
 TrainingLength training_length(const TrainConfig& config, size_t dataset_size);
 
 LrSchedule lr_schedule(const TrainConfig& config, const TrainingLength& length);

@@ -37,7 +37,10 @@ TORCH_MODULE(PatchEmbed);
 class MaskedAutoencoderViTImpl : public torch::nn::Module {
 public:
   // `with_decoder` false builds the encoder only (released encoder checkpoints).
-  explicit MaskedAutoencoderViTImpl(const ModelConfig& config, bool with_decoder = true);
+  // `initialize` false skips the random initialisation, for weights that are
+  // about to be loaded (it costs seconds for ViT-L).
+  explicit MaskedAutoencoderViTImpl(const ModelConfig& config, bool with_decoder = true,
+                                    bool initialize = true);
 
   const ModelConfig& config() const { return config_; }
   bool has_decoder() const { return has_decoder_; }
@@ -56,10 +59,11 @@ public:
   // Encoder over every patch (linear probes, k-NN): [B, 1 + L, D].
   torch::Tensor forward_features(const torch::Tensor& imgs);
   // [B, L, p*p*C] for a grid_h x grid_w input.
-  torch::Tensor forward_decoder(const torch::Tensor& latent, const torch::Tensor& ids_restore, int64_t grid_h,
-                                int64_t grid_w);
+  torch::Tensor forward_decoder(const torch::Tensor& latent, const torch::Tensor& ids_restore,
+                                int64_t grid_h, int64_t grid_w);
   // Per-patch MSE averaged over pixels, then over removed patches.
-  torch::Tensor forward_loss(const torch::Tensor& imgs, const torch::Tensor& pred, const torch::Tensor& mask) const;
+  torch::Tensor forward_loss(const torch::Tensor& imgs, const torch::Tensor& pred,
+                             const torch::Tensor& mask) const;
   // The patch targets of the loss (normalised per patch with norm_pix_loss).
   torch::Tensor loss_targets(const torch::Tensor& imgs) const;
 
@@ -80,7 +84,8 @@ public:
 
 private:
   std::pair<int64_t, int64_t> grid_of(const torch::Tensor& imgs) const;
-  // Position-embedded patches (only `ids_keep` when given) behind the cls token, through the blocks and norm.
+  // Position-embedded patches (only `ids_keep` when given) behind the cls token, through the blocks
+  // and norm.
   torch::Tensor encode(const torch::Tensor& imgs, const torch::Tensor* ids_keep);
 
   ModelConfig config_;

@@ -11,7 +11,8 @@ namespace mae {
 constexpr const char* kNormalizationKey = "normalization";
 
 // {"mean": [...], "std": [...]} from metadata, else ImageNet's.
-Normalization normalization_from_metadata(const std::map<std::string, std::string>& metadata, int channels);
+Normalization normalization_from_metadata(const std::map<std::string, std::string>& metadata,
+                                          int channels);
 std::string normalization_to_json(const Normalization& n);
 
 } // namespace mae

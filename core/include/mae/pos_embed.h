@@ -10,7 +10,8 @@ namespace mae {
 // `cls_token`). Row-major over the grid; each row is
 // [sin x | cos x | sin y | cos y] with x the column index and frequencies
 // 1 / 10000^(i / (dim/4)).
-torch::Tensor sincos_pos_embed_2d(int64_t dim, int64_t grid_h, int64_t grid_w, bool cls_token = true);
+torch::Tensor sincos_pos_embed_2d(int64_t dim, int64_t grid_h, int64_t grid_w,
+                                  bool cls_token = true);
 
 // Resamples a [1, 1 + g*g, D] table (cls row first) to a grid_h x grid_w grid
 // with bicubic interpolation (align_corners=false), as HuggingFace's

@@ -14,15 +14,16 @@
 
 namespace mae {
 
-template <typename T>
-class OrderedPrefetcher {
+template <typename T> class OrderedPrefetcher {
 public:
   using Producer = std::function<T(int64_t index)>;
 
   // `workers` 0 produces on the caller's thread inside next().
   OrderedPrefetcher(Producer produce, int workers, int depth, int64_t first)
-      : produce_(std::move(produce)), depth_(depth < 1 ? 1 : depth), next_claim_(first), next_out_(first) {
-    for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { work(); });
+      : produce_(std::move(produce)), depth_(depth < 1 ? 1 : depth), next_claim_(first),
+        next_out_(first) {
+    for (int i = 0; i < workers; ++i)
+      threads_.emplace_back([this] { work(); });
   }
 
   ~OrderedPrefetcher() {
@@ -31,7 +32,8 @@ public:
       stop_ = true;
     }
     cv_.notify_all();
-    for (auto& t : threads_) t.join();
+    for (auto& t : threads_)
+      t.join();
   }
 
   OrderedPrefetcher(const OrderedPrefetcher&) = delete;
@@ -39,12 +41,14 @@ public:
 
   // The next item in order; rethrows the producer's exception for it.
   T next() {
-    if (threads_.empty()) return produce_(next_out_++);
+    if (threads_.empty())
+      return produce_(next_out_++);
     std::unique_lock<std::mutex> lock(mutex_);
     cv_.wait(lock, [&] { return ready_.count(next_out_) || errors_.count(next_out_); });
     const int64_t index = next_out_++;
     cv_.notify_all();
-    if (auto e = errors_.find(index); e != errors_.end()) std::rethrow_exception(e->second);
+    if (auto e = errors_.find(index); e != errors_.end())
+      std::rethrow_exception(e->second);
     T item = std::move(ready_.at(index));
     ready_.erase(index);
     return item;
@@ -57,7 +61,8 @@ private:
       {
         std::unique_lock<std::mutex> lock(mutex_);
         cv_.wait(lock, [&] { return stop_ || next_claim_ < next_out_ + depth_; });
-        if (stop_) return;
+        if (stop_)
+          return;
         index = next_claim_++;
       }
       try {

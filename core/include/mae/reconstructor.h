@@ -26,10 +26,10 @@ struct ReconstructionResult {
   Image reconstruction_visible; // prediction where removed, input where visible
   Image original;
   int grid_h = 0, grid_w = 0, patch_size = 0;
-  std::vector<uint8_t> mask;      // grid_h * grid_w, 1 = removed
-  std::vector<float> patch_error; // per-patch MSE of the reconstruction, [0,1] pixels
-  double masked_mse = 0;          // MSE over removed pixels, [0,1] pixel space
-  double loss = 0;                // the model's training loss on this input
+  std::vector<uint8_t> mask;                 // grid_h * grid_w, 1 = removed
+  std::vector<float> patch_error;            // per-patch MSE of the reconstruction, [0,1] pixels
+  double masked_mse = 0;                     // MSE over removed pixels, [0,1] pixel space
+  double loss = 0;                           // the model's training loss on this input
   bool denormalised_with_true_stats = false; // norm-pix models
   double inference_ms = 0;
 };
@@ -37,7 +37,8 @@ struct ReconstructionResult {
 class Reconstructor {
 public:
   // Throws CheckpointError / ConfigError / UsageError.
-  static std::unique_ptr<Reconstructor> load(const std::string& path, const LoadOptions& options = {},
+  static std::unique_ptr<Reconstructor> load(const std::string& path,
+                                             const LoadOptions& options = {},
                                              const std::string& device = "auto");
   ~Reconstructor();
 

@@ -7,11 +7,19 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 
 namespace mae {
 
 // Independent streams of the same run seed.
-enum class RngStream : uint64_t { DataOrder = 1, Crop = 2, Mask = 3, Probe = 4, Preview = 5, Init = 6 };
+enum class RngStream : uint64_t {
+  DataOrder = 1,
+  Crop = 2,
+  Mask = 3,
+  Probe = 4,
+  Preview = 5,
+  Init = 6
+};
 
 inline uint64_t splitmix64(uint64_t& state) {
   uint64_t z = (state += 0x9e3779b97f4a7c15ull);

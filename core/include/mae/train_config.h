@@ -16,16 +16,20 @@
 namespace mae {
 
 struct DataConfig {
-  std::string type = "fmnist"; // "fmnist" | "folder" | "shards"
+  std::string type = "fmnist"; // "fmnist" | "folder" | "shards" | "synthetic" (benchmarks)
   // fmnist: the directory of IDX .gz files (empty: the Debian package's);
   // folder: an image tree; shards: a `mae pack` output directory.
   std::string path;
   // Labelled held-out images for the k-NN probe's queries (folder/shards).
   // Fashion-MNIST uses its test split; without one, labelled data is split.
   std::string val_path;
+  // synthetic: this many random RGB images of this side.
+  int synthetic_count = 512;
+  int synthetic_size = 256;
 
   bool operator==(const DataConfig& o) const {
-    return type == o.type && path == o.path && val_path == o.val_path;
+    return type == o.type && path == o.path && val_path == o.val_path &&
+           synthetic_count == o.synthetic_count && synthetic_size == o.synthetic_size;
   }
 };
 
@@ -50,13 +54,14 @@ struct TrainConfig {
   double epochs = 0;
   double weight_decay = 0.05;
   MaskStrategy mask_strategy = MaskStrategy::Random;
-  double clip_grad = 0; // max global grad norm; 0 = off (the official default)
-  bool bf16 = true;     // bf16 autocast on CUDA; CPU always trains in fp32
+  double clip_grad = 0;        // max global grad norm; 0 = off (the official default)
+  bool bf16 = true;            // bf16 autocast on CUDA; CPU always trains in fp32
   bool skip_nonfinite = false; // skip steps with NaN/inf loss instead of stopping
+  bool cuda_graph = true;      // CUDA: capture the step as a CUDA graph where possible
 
-  int64_t log_every = 10;        // metrics line every N steps
-  int64_t checkpoint_every = 0;  // 0: only at the end
-  int64_t probe_every = 0;       // k-NN probe every N steps; 0: off
+  int64_t log_every = 10;       // metrics line every N steps
+  int64_t checkpoint_every = 0; // 0: only at the end
+  int64_t probe_every = 0;      // k-NN probe every N steps; 0: off
   int probe_k = 20;
   double probe_temperature = 0.07;
   int probe_bank_size = 5000;  // training images in the memory bank

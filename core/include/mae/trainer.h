@@ -28,22 +28,26 @@ constexpr const char* kTrainModelName = "model.safetensors";
 constexpr const char* kMetricsName = "metrics.jsonl";
 
 struct TrainOptions {
-  std::string out_dir;   // required
-  std::string resume;    // a run directory or its checkpoint.safetensors; empty: fresh start
+  std::string out_dir; // required
+  std::string resume;  // a run directory or its checkpoint.safetensors; empty: fresh start
   std::string device = "auto";
   // Test hook: images of the steps it returns true for are replaced by NaN.
   std::function<bool(int64_t step)> poison_step;
+  // Save a checkpoint when the run ends (benchmarks turn it off).
+  bool save_final = true;
 };
 
 // What a logged step reports (metrics.jsonl, progress bar, GUI curves).
 struct TrainProgress {
   int64_t step = 0, total_steps = 0;
   double epoch = 0;
-  double loss = 0;          // mean over the steps since the last report
-  double lr = 0;            // of the last step
-  double images_per_s = 0;  // since the last report
+  // Mean loss over the steps since the last report; absent on a report with
+  // no steps (the probe at initialisation), as are lr and the rates.
+  std::optional<double> loss;
+  double lr = 0;           // of the last step
+  double images_per_s = 0; // since the last report
   double steps_per_s = 0;
-  double elapsed_s = 0;     // this process's training time
+  double elapsed_s = 0; // this process's training time
   double eta_s = 0;
   std::optional<double> knn_accuracy; // when the probe ran at this step
   int64_t skipped_images = 0;         // unreadable images replaced so far

@@ -1,0 +1,228 @@
+// `mae bench`: training and inference speed of any config, in the units the
+// PyTorch reference (bench/pytorch_reference.py) prints, so the two compare
+// line by line on the same card.
+#include "commands.h"
+#include "common.h"
+
+#include "mae/autocast.h"
+#include "mae/batch_source.h"
+#include "mae/checkpoint.h"
+#include "mae/cuda_info.h"
+#include "mae/dataset.h"
+#include "mae/errors.h"
+#include "mae/flops.h"
+#include "mae/masking.h"
+#include "mae/runtime.h"
+#include "mae/trainer.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+namespace mae::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct BenchResult {
+  double img_per_s = 0, step_ms = 0;
+};
+
+// Times steps [warmup, warmup + steps) of a real training run.
+class StepTimer : public TrainObserver {
+public:
+  explicit StepTimer(int64_t warmup) : warmup_(warmup) {}
+  void after_step(Trainer& trainer) override {
+    if (trainer.step() == warmup_) {
+      cuda_synchronize();
+      cuda_reset_peak_memory();
+      start_ = Clock::now();
+    }
+    if (trainer.step() == trainer.total_steps()) {
+      cuda_synchronize();
+      seconds_ = std::chrono::duration<double>(Clock::now() - start_).count();
+    }
+  }
+  double seconds() const { return seconds_; }
+
+private:
+  int64_t warmup_;
+  Clock::time_point start_;
+  double seconds_ = 0;
+};
+
+TrainConfig bench_train_config(const Args& args, const ModelConfig& model) {
+  TrainConfig c;
+  c.name = "bench";
+  c.model = model;
+  const std::string data = args.get("data");
+  if (data == "synthetic") {
+    c.data.type = "synthetic";
+    c.data.synthetic_size = model.img_size + model.img_size / 8; // room for crops
+  } else if (data == "fmnist") {
+    c.data.type = "fmnist";
+  } else if (data.rfind("shards:", 0) == 0) {
+    c.data.type = "shards";
+    c.data.path = data.substr(7);
+  } else {
+    throw UsageError("--data must be synthetic, fmnist or shards:DIR");
+  }
+  c.normalization = Normalization::imagenet(model.in_chans);
+  c.batch_size = static_cast<int>(args.get_int("batch"));
+  c.warmup_steps = 5;
+  c.total_steps = args.get_int("warmup") + args.get_int("steps");
+  c.log_every = c.total_steps;
+  c.bf16 = !args.flag_set("fp32");
+  c.cuda_graph = !args.flag_set("no-graph");
+  c.num_workers = static_cast<int>(args.get_int("workers"));
+  c.validate();
+  return c;
+}
+
+BenchResult bench_train(const Args& args, const ModelConfig& model,
+                        std::vector<std::string>& notes) {
+  const TrainConfig config = bench_train_config(args, model);
+  TrainOptions options;
+  options.out_dir = (std::filesystem::temp_directory_path() / "mae-bench").string();
+  options.device = args.get("device");
+  options.save_final = false;
+  Trainer trainer(config, options);
+  StepTimer timer(args.get_int("warmup"));
+  trainer.run(timer);
+  for (const auto& line : trainer.describe())
+    notes.push_back(line);
+  const double steps = static_cast<double>(args.get_int("steps"));
+  return {steps * config.batch_size / timer.seconds(), 1e3 * timer.seconds() / steps};
+}
+
+// Forward passes (masking, encoder, decoder, loss) under no_grad, one batch
+// at a time with a sync after each: latency, as the reconstruction view sees it.
+BenchResult bench_infer(const Args& args, const ModelConfig& config) {
+  const torch::Device device = resolve_device(args.get("device"));
+  MaskedAutoencoderViT model(config);
+  model->to(device);
+  model->eval();
+  cuda_reset_peak_memory(); // after the first CUDA allocation: the allocator starts lazily
+  torch::NoGradGuard no_grad;
+  const int64_t B = args.get_int("batch"), g = config.grid_size();
+  const auto imgs = torch::randn({B, config.in_chans, config.img_size, config.img_size},
+                                 torch::TensorOptions().device(device));
+  const bool bf16 = device.is_cuda() && !args.flag_set("fp32");
+  std::vector<double> ms;
+  const int64_t warmup = args.get_int("warmup"), steps = args.get_int("steps");
+  for (int64_t i = 0; i < warmup + steps; ++i) {
+    const auto t = Clock::now();
+    const auto scores =
+        mask_scores(MaskStrategy::Random, B, g, g, config.mask_ratio, static_cast<uint64_t>(i));
+    {
+      CudaAutocast autocast(device, bf16);
+      model->forward(imgs, scores.to(device), config.mask_ratio);
+    }
+    cuda_synchronize();
+    if (i >= warmup)
+      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  const double median = ms[ms.size() / 2];
+  return {1e3 * static_cast<double>(B) / median, median};
+}
+
+// How fast the input pipeline alone delivers augmented, normalised batches.
+BenchResult bench_data(const Args& args, const ModelConfig& model,
+                       std::vector<std::string>& notes) {
+  const TrainConfig config = bench_train_config(args, model);
+  const auto data = open_dataset(config.data);
+  BatchSource source(*data, config, static_cast<int64_t>(data->size()) / config.batch_size + 1,
+                     resolve_device(args.get("device")), 0);
+  notes.push_back("data:     " + data->describe());
+  notes.push_back("batches:  " + source.describe());
+  const int64_t warmup = args.get_int("warmup"), steps = args.get_int("steps");
+  Clock::time_point start;
+  for (int64_t i = 0; i < warmup + steps; ++i) {
+    if (i == warmup) {
+      cuda_synchronize();
+      start = Clock::now();
+    }
+    source.next();
+  }
+  cuda_synchronize();
+  const double s = std::chrono::duration<double>(Clock::now() - start).count();
+  return {static_cast<double>(steps * config.batch_size) / s, 1e3 * s / static_cast<double>(steps)};
+}
+
+} // namespace
+
+int run_bench(int argc, const char* const* argv) {
+  Args args(
+      "bench",
+      "Measure training (real `mae train` steps: data, forward, backward, AdamW), inference\n"
+      "(batched forward latency) or the input pipeline alone. Prints a table row and a JSON line\n"
+      "with img/s, step ms, peak GPU memory, model TFLOP/s (forward + backward = 3x forward) and\n"
+      "the share of --peak-tflops.");
+  args.option("mode", "train|infer|data", "what to measure", "train")
+      .option("arch", "NAME", "architecture from configs/models/", "mae_vit_base_patch16")
+      .option("model-config", "FILE.json", "architecture file instead of --arch")
+      .option("batch", "N", "images per step", "256")
+      .option("steps", "N", "timed steps", "30")
+      .option("warmup", "N", "untimed steps first", "10")
+      .option("data", "synthetic|fmnist|shards:DIR",
+              "training and data modes: where images come from", "synthetic")
+      .option("workers", "N", "data-loading threads (host streaming only)", "4")
+      .option("peak-tflops", "T", "the card's bf16 peak for the percentage", "790")
+      .flag("fp32", "train or infer in float32 instead of bf16 autocast (CUDA)")
+      .flag("no-graph", "train without capturing the step as a CUDA graph");
+  add_runtime_options(args);
+  if (!args.parse(argc, argv))
+    return 0;
+  apply_runtime_options(args);
+  ModelConfig model = args.has("model-config") ? load_model_config(args.get("model-config"))
+                                               : builtin_model_config(args.get("arch"));
+  const std::string mode = args.get("mode");
+  const std::string label = args.has("model-config")
+                                ? std::filesystem::path(args.get("model-config")).stem().string()
+                                : args.get("arch");
+  std::vector<std::string> notes;
+  BenchResult r;
+  if (mode == "train")
+    r = bench_train(args, model, notes);
+  else if (mode == "infer")
+    r = bench_infer(args, model);
+  else if (mode == "data")
+    r = bench_data(args, model, notes);
+  else
+    throw UsageError("--mode must be train, infer or data");
+  for (const auto& n : notes)
+    std::fprintf(stderr, "%s\n", n.c_str());
+
+  const double flops = mode == "train" ? mae_train_flops(model, model.mask_ratio)
+                                       : mae_forward_flops(model, model.mask_ratio);
+  const double tflops = mode == "data" ? 0.0 : r.img_per_s * flops / 1e12;
+  const double peak = args.get_double("peak-tflops");
+  const std::string device = device_description(resolve_device(args.get("device")));
+  const std::string card = cuda_device_name();
+  const double mem_gib = static_cast<double>(cuda_peak_memory_bytes()) / (1 << 30);
+  std::printf("%-12s %-24s %-5s batch %4lld  %9.1f img/s  %8.2f ms/step  %6.2f GiB  %6.1f TFLOP/s  "
+              "%5.1f%%\n",
+              "mae-studio", label.c_str(), mode.c_str(), args.get_int("batch"), r.img_per_s,
+              r.step_ms, mem_gib, tflops, 100 * tflops / peak);
+  const nlohmann::json line = {
+      {"impl", std::string("mae-studio") + (args.flag_set("no-graph") ? "-nograph" : "")},
+      {"arch", label},
+      {"mode", mode},
+      {"batch", args.get_int("batch")},
+      {"data", args.get("data")},
+      {"img_per_s", r.img_per_s},
+      {"step_ms", r.step_ms},
+      {"peak_mem_gib", mem_gib},
+      {"tflops", tflops},
+      {"pct_peak", 100 * tflops / peak},
+      {"device", card.empty() ? device : card}};
+  std::printf("%s\n", line.dump().c_str());
+  return 0;
+}
+
+} // namespace mae::cli

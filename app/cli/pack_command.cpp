@@ -1,0 +1,54 @@
+#include "commands.h"
+#include "common.h"
+
+#include "mae/errors.h"
+#include "mae/pack.h"
+
+#include <cstdio>
+
+namespace mae::cli {
+
+int run_pack(int argc, const char* const* argv) {
+  Args args("pack",
+            "Pack an image folder (recursive; class subfolders become labels) into uint8 shards\n"
+            "with a fixed short side, for training without decoding (and without OpenCV).");
+  args.option("input", "DIR", "image folder")
+      .option("out", "DIR", "shard directory to write")
+      .option("short-side", "PX", "short side of the stored images", "112")
+      .option("channels", "1|3", "stored channels", "3")
+      .option("max-aspect", "R", "crop the long side to at most R x the short side", "2")
+      .option("shard-mb", "MB", "size of each shard file", "256");
+  add_runtime_options(args, /*with_device=*/false);
+  if (!args.parse(argc, argv))
+    return 0;
+  apply_runtime_options(args);
+
+  PackOptions o;
+  o.short_side = static_cast<int>(args.get_int("short-side"));
+  o.channels = static_cast<int>(args.get_int("channels"));
+  o.max_aspect = args.get_double("max-aspect");
+  const long long mb = args.get_int("shard-mb");
+  if (mb < 1 || mb > 16384)
+    throw UsageError("--shard-mb must be in [1, 16384]");
+  o.shard_bytes = static_cast<size_t>(mb) << 20;
+  o.threads = args.has("threads") ? static_cast<int>(args.get_int("threads")) : 0;
+  o.progress = [](size_t done, size_t total) {
+    std::fprintf(stderr, "\rpacked %zu/%zu", done, total);
+    if (done == total)
+      std::fputc('\n', stderr);
+  };
+  const PackReport r = pack_image_folder(args.get("input"), args.get("out"), o);
+  std::printf("packed %zu images (%zu classes) into %d shard%s, %.1f MB, in %s\n", r.images,
+              r.classes, r.shards, r.shards == 1 ? "" : "s", static_cast<double>(r.bytes) / 1e6,
+              args.get("out").c_str());
+  if (r.skipped > 0) {
+    std::printf("skipped %zu unreadable images:\n", r.skipped);
+    for (const auto& f : r.skipped_files)
+      std::printf("  %s\n", f.c_str());
+    if (r.skipped > r.skipped_files.size())
+      std::printf("  ... and %zu more\n", r.skipped - r.skipped_files.size());
+  }
+  return 0;
+}
+
+} // namespace mae::cli

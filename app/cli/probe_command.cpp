@@ -1,0 +1,62 @@
+#include "commands.h"
+#include "common.h"
+
+#include "mae/errors.h"
+#include "mae/linear_probe.h"
+
+#include <cstdio>
+
+namespace mae::cli {
+
+int run_probe(int argc, const char* const* argv) {
+  Args args(
+      "probe",
+      "Linear probe of a trained encoder, as the MAE paper's: frozen cls features, BatchNorm\n"
+      "without affine + a linear head trained with LARS; prints top-1 on the held-out split.");
+  args.option("model", "MODEL", "trained model (model.safetensors, or any format mae info reads)")
+      .option("data", "fmnist|folder|shards", "labelled data", "fmnist")
+      .option("path", "DIR", "data directory (fmnist: the Debian package's by default)")
+      .option("val-path", "DIR", "held-out labelled images (folder / shards)")
+      .option("epochs", "E", "training epochs of the head", "90")
+      .option("batch-size", "B", "head batch size", "1024")
+      .option("blr", "BLR", "base lr: lr = blr * batch / 256 (6.4, the official lr, at batch 1024)",
+              "1.6")
+      .option("max-train", "N", "use N training images (0: all)", "0")
+      .option("max-test", "N", "use N held-out images (0: all)", "0")
+      .option("seed", "N", "subset and head seed", "0");
+  add_model_options(args);
+  add_runtime_options(args);
+  if (!args.parse(argc, argv))
+    return 0;
+  apply_runtime_options(args);
+
+  LinearProbeOptions o;
+  o.data.type = args.get("data");
+  o.data.path = args.get_or("path", "");
+  o.data.val_path = args.get_or("val-path", "");
+  if (o.data.type != "fmnist" && o.data.type != "folder" && o.data.type != "shards")
+    throw UsageError("--data must be fmnist, folder or shards");
+  if (o.data.type != "fmnist" && o.data.path.empty())
+    throw UsageError("--data " + o.data.type + " needs --path");
+  o.epochs = static_cast<int>(args.get_int("epochs"));
+  o.batch_size = static_cast<int>(args.get_int("batch-size"));
+  o.blr = args.get_double("blr");
+  if (args.get_int("max-train") < 0 || args.get_int("max-test") < 0)
+    throw UsageError("--max-train/--max-test must not be negative");
+  o.max_train = static_cast<size_t>(args.get_int("max-train"));
+  o.max_test = static_cast<size_t>(args.get_int("max-test"));
+  o.seed = static_cast<uint64_t>(args.get_int("seed"));
+  o.device = args.get("device");
+  o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+
+  const LinearProbeResult r = run_linear_probe(args.get("model"), load_options(args), o);
+  std::printf("linear probe top-1: %.2f%% on %lld held-out images (train %.2f%%, %lld images, "
+              "%lld-d cls features, "
+              "%lld classes; features %.1f s, head %.1f s)\n",
+              100.0 * r.test_top1, static_cast<long long>(r.test_count), 100.0 * r.train_top1,
+              static_cast<long long>(r.train_count), static_cast<long long>(r.feature_dim),
+              static_cast<long long>(r.num_classes), r.feature_seconds, r.train_seconds);
+  return 0;
+}
+
+} // namespace mae::cli

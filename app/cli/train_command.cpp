@@ -1,0 +1,141 @@
+#include "commands.h"
+#include "common.h"
+
+#include "mae/errors.h"
+#include "mae/progress_bar.h"
+#include "mae/safetensors.h"
+#include "mae/trainer.h"
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace mae::cli {
+namespace {
+
+volatile std::sig_atomic_t g_interrupted = 0;
+
+// The first Ctrl-C stops after the current step with a checkpoint; a second one kills.
+extern "C" void on_interrupt(int) {
+  g_interrupted = 1;
+  std::signal(SIGINT, SIG_DFL);
+}
+
+class CliObserver : public TrainObserver {
+public:
+  explicit CliObserver(bool quiet) : bar_(stderr, ProgressBar::stderr_is_tty()), quiet_(quiet) {}
+
+  void on_message(const std::string& line) override { bar_.message(line); }
+  void on_progress(const TrainProgress& p) override {
+    if (p.loss && !first_loss_)
+      first_loss_ = p.loss;
+    if (!quiet_)
+      bar_.update(p);
+  }
+  bool before_step(Trainer&) override { return g_interrupted == 0; }
+
+  void finish() { bar_.finish(); }
+  std::optional<double> first_loss() const { return first_loss_; }
+
+private:
+  ProgressBar bar_;
+  bool quiet_;
+  std::optional<double> first_loss_;
+};
+
+std::string resume_state_path(const std::string& resume) {
+  return fs::is_directory(resume) ? (fs::path(resume) / kTrainStateName).string() : resume;
+}
+
+// The config a checkpoint was trained with, for `--resume` without `--config`.
+TrainConfig checkpoint_config(const std::string& resume) {
+  const std::string path = resume_state_path(resume);
+  const SafetensorsFile f = read_safetensors(path);
+  auto it = f.metadata.find("train_config");
+  if (it == f.metadata.end())
+    throw UsageError(path + " records no training config: pass --config");
+  return parse_train_config(it->second, path + " metadata");
+}
+
+std::string default_out_dir(const Args& args, const TrainConfig& config) {
+  if (args.has("resume")) {
+    const std::string r = args.get("resume");
+    return fs::is_directory(r) ? r : fs::path(r).parent_path().string();
+  }
+  const std::string name =
+      !config.name.empty() ? config.name : fs::path(args.get("config")).stem().string();
+  return (fs::path("runs") / name).string();
+}
+
+} // namespace
+
+int run_train(int argc, const char* const* argv) {
+  Args args(
+      "train",
+      "Pre-train a Masked Autoencoder with the official recipe (AdamW, warmup + cosine lr,\n"
+      "random/block/grid masking). Writes checkpoint.safetensors (resumable), model.safetensors\n"
+      "(for mae info / reconstruct / the app) and metrics.jsonl to the output directory.\n"
+      "Ctrl-C stops after the current step and saves a checkpoint.");
+  args.option("config", "FILE.json", "training config (see configs/train/); optional with --resume")
+      .option("resume", "PATH", "continue a run: its directory or its checkpoint.safetensors")
+      .option("out", "DIR", "output directory (default: runs/<config name>, or the resumed run's)")
+      .option("steps", "N", "total optimizer steps, overriding the config's total_steps / epochs")
+      .flag("quiet", "no progress display (messages and the summary only)");
+  add_runtime_options(args);
+  if (!args.parse(argc, argv))
+    return 0;
+  apply_runtime_options(args);
+  if (!args.has("config") && !args.has("resume"))
+    throw UsageError("give --config FILE.json (or --resume PATH)");
+
+  TrainConfig config = args.has("config") ? load_train_config(args.get("config"))
+                                          : checkpoint_config(args.get("resume"));
+  if (args.has("steps")) {
+    const long long steps = args.get_int("steps");
+    if (steps <= 0)
+      throw UsageError("--steps must be positive");
+    config.total_steps = steps;
+    config.epochs = 0;
+  }
+  config.validate();
+  TrainOptions options;
+  options.out_dir = args.get_or("out", default_out_dir(args, config));
+  options.resume = args.get_or("resume", "");
+  options.device = args.get("device");
+
+  Trainer trainer(config, options);
+  CliObserver observer(args.flag_set("quiet"));
+  std::signal(SIGINT, on_interrupt);
+  const TrainSummary s = trainer.run(observer);
+  std::signal(SIGINT, SIG_DFL);
+  observer.finish();
+
+  if (s.stopped_early)
+    std::printf("stopped at step %lld of %lld; continue with: mae train --resume %s\n",
+                static_cast<long long>(s.step), static_cast<long long>(s.total_steps),
+                options.out_dir.c_str());
+  else
+    std::printf("finished %lld steps in %s\n", static_cast<long long>(s.step),
+                format_duration(s.last.elapsed_s).c_str());
+  if (observer.first_loss() && s.last.loss)
+    std::printf("loss: %.4f -> %.4f\n", *observer.first_loss(), *s.last.loss);
+  if (s.initial_knn_accuracy || s.final_knn_accuracy) {
+    std::printf("k-NN accuracy:");
+    if (s.initial_knn_accuracy)
+      std::printf(" %.2f%% at init", 100.0 * *s.initial_knn_accuracy);
+    if (s.final_knn_accuracy)
+      std::printf("%s%.2f%% at step %lld", s.initial_knn_accuracy ? " -> " : " ",
+                  100.0 * *s.final_knn_accuracy, static_cast<long long>(s.step));
+    std::printf("\n");
+  }
+  if (s.last.skipped_images > 0)
+    std::printf("skipped %lld unreadable images\n", static_cast<long long>(s.last.skipped_images));
+  if (s.last.skipped_steps > 0)
+    std::printf("skipped %lld non-finite steps\n", static_cast<long long>(s.last.skipped_steps));
+  std::printf("checkpoint: %s\nmodel:      %s\n", s.checkpoint_path.c_str(), s.model_path.c_str());
+  return 0;
+}
+
+} // namespace mae::cli

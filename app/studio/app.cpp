@@ -1,0 +1,540 @@
+#include "app.h"
+
+#include "dialogs.h"
+#include "figure_export.h"
+#include "mask_controls.h"
+#include "open_target.h"
+#include "panels/panels.h"
+#include "theme.h"
+
+#include "mae/assets.h"
+#include "mae/config.h"
+#include "mae/errors.h"
+#include "mae/image_io.h"
+
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cfloat>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+namespace mae::studio {
+namespace fs = std::filesystem;
+namespace {
+
+// The tabs of the main area, in order. A new panel is one more row.
+struct TabSpec {
+  const char* label;
+  Tab tab;
+  void (*draw)(PanelContext&);
+};
+const TabSpec kTabs[] = {
+    {"Explorer", Tab::Explorer, draw_reconstruction_panel},
+    {"Compare", Tab::Compare, draw_compare_panel},
+    {"Training", Tab::Training, draw_training_panel},
+};
+
+// Panels of the Explorer and Compare tabs tell their requests apart by tag.
+constexpr int kExplorerTag = 0, kCompareTag = 1;
+
+std::vector<MaskSettings> compare_settings(const UiState& st) {
+  std::vector<MaskSettings> out;
+  if (st.compare_mode == CompareMode::Ratios) {
+    for (double r : {0.5, 0.75, 0.9})
+      out.push_back({st.mask.strategy, r, st.mask.seed});
+  } else {
+    for (MaskStrategy s : {MaskStrategy::Random, MaskStrategy::Block, MaskStrategy::Grid})
+      out.push_back({s, st.mask.ratio, st.mask.seed});
+  }
+  return out;
+}
+
+// Best guess for the architecture dialog: the name the file hints at.
+int guess_architecture(const std::string& path, const std::vector<std::string>& names) {
+  std::string file = fs::path(path).filename().string();
+  std::transform(file.begin(), file.end(), file.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  for (const char* size : {"huge", "large", "base", "small", "tiny"})
+    if (file.find(size) != std::string::npos)
+      for (size_t i = 0; i < names.size(); ++i)
+        if (names[i].find(size) != std::string::npos)
+          return static_cast<int>(i);
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i].find("large") != std::string::npos)
+      return static_cast<int>(i); // the visualize checkpoint
+  return 0;
+}
+
+// --threads, else $MAE_THREADS, else all cores but one: the UI thread (and a
+// software GL rasteriser) keeps a core, or inference threads spinning at
+// their barriers would take turns with it and run many times slower.
+int inference_threads(int requested) {
+  if (requested > 0)
+    return requested;
+  const char* env = std::getenv("MAE_THREADS");
+  if (env && std::atoi(env) > 0)
+    return std::atoi(env);
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+}
+
+void glfw_error(int code, const char* text) {
+  std::cerr << "mae-studio: GLFW error " << code << ": " << text << "\n";
+}
+
+} // namespace
+
+std::string failure_text(const std::string& path, const std::string& reason, const char* kind,
+                         const std::string& kept) {
+  std::string why = reason;
+  if (why.rfind(path + ": ", 0) == 0)
+    why = why.substr(path.size() + 2);
+  std::string text = "File: " + path + "\n\n" + why;
+  if (!kept.empty())
+    text += std::string("\n\nKeeping the current ") + kind + ", " +
+            fs::path(kept).filename().string() + ".";
+  return text;
+}
+
+App::App(const CliOptions& options) : options_(options), state_(RecentFiles::default_location()) {
+  state_.mask = {options.strategy, options.ratio, options.seed};
+  if (options.view != StartView::Single) {
+    state_.tab = Tab::Compare;
+    state_.compare_mode =
+        options.view == StartView::Ratios ? CompareMode::Ratios : CompareMode::Strategies;
+  }
+  if (!state_.recent.last_error().empty())
+    std::cerr << "mae-studio: " << state_.recent.last_error() << "\n";
+  init_window();
+  init_imgui();
+  try {
+    renderer_ = std::make_unique<ImageRenderer>(shader_dir());
+  } catch (const ShaderError& e) {
+    // The UI still runs (dialogs, status); the pictures need the shaders.
+    std::cerr << "mae-studio: " << e.what() << "\n";
+    state_.errors.push_back({"Shader error", e.what()});
+  }
+  worker_ = std::make_unique<InferenceWorker>(options.device, inference_threads(options.threads),
+                                              [] { glfwPostEmptyEvent(); });
+  init_training_form();
+}
+
+App::~App() {
+  worker_.reset(); // joins the worker before the window goes
+  renderer_.reset();
+  explorer_textures_ = ResultTextures();
+  compare_textures_ = ResultTextures();
+  preview_ = Texture();
+  training_previews_ = PreviewTextures();
+  if (imgui_ready_) {
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+  }
+  if (window_)
+    glfwDestroyWindow(window_);
+  glfwTerminate();
+}
+
+void App::init_window() {
+  glfwSetErrorCallback(glfw_error);
+  if (!glfwInit())
+    throw Error("cannot initialise GLFW: no display? Headless machines can run "
+                "xvfb-run -a -s \"-screen 0 1600x1000x24\" mae-studio ...");
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+  glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
+  window_ = glfwCreateWindow(options_.width, options_.height, "MAE Studio", nullptr, nullptr);
+  if (!window_)
+    throw Error("cannot open a window with OpenGL 3.3 core (see the GLFW error above)");
+  glfwMakeContextCurrent(window_);
+  // Headless runs measure and finish as fast as they can; on screen, vsync paces frames.
+  glfwSwapInterval(options_.headless() ? 0 : 1);
+  glfwSetWindowUserPointer(window_, this);
+  glfwSetDropCallback(window_, [](GLFWwindow* w, int count, const char** paths) {
+    auto* app = static_cast<App*>(glfwGetWindowUserPointer(w));
+    for (int i = 0; i < count; ++i)
+      app->dropped_.emplace_back(paths[i]);
+  });
+  glfwSetWindowContentScaleCallback(window_, [](GLFWwindow* w, float, float) {
+    static_cast<App*>(glfwGetWindowUserPointer(w))->rescale_ = true;
+  });
+}
+
+void App::init_imgui() {
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr; // the layout is computed, nothing to remember
+  float sx = 1, sy = 1;
+  glfwGetWindowContentScale(window_, &sx, &sy);
+  state_.ui_scale = std::max(1.0f, sx);
+  apply_theme(state_.ui_scale);
+  ImGui_ImplGlfw_InitForOpenGL(window_, true);
+  ImGui_ImplOpenGL3_Init("#version 330 core");
+  imgui_ready_ = true;
+}
+
+void App::start_loading() {
+  const StartupModel m = choose_startup_model(options_.model.value_or(""), default_model_path(),
+                                              asset_dir() + "/models");
+  state_.model_note = m.note;
+  startup_model_ = m.path;
+  if (!m.path.empty()) {
+    worker_->load_model({m.path, {}});
+    state_.loading_model = m.path;
+  }
+  const std::string image = options_.image.value_or(default_image_path());
+  std::error_code ec;
+  if (options_.image || fs::exists(image, ec)) {
+    worker_->load_image(image);
+    state_.loading_image = image;
+  } else {
+    state_.image_note = "demo image " + image + " not found: drop an image on the window";
+  }
+  if (options_.training())
+    state_.commands.push_back({Command::Kind::StartTraining, "", ""});
+}
+
+void App::handle_worker_events() {
+  UiState& st = state_;
+  for (WorkerEvent& ev : worker_->take_events()) {
+    const std::string file = fs::path(ev.path).filename().string();
+    switch (ev.kind) {
+    case WorkerEvent::Kind::ModelLoaded:
+      st.model = ev.model;
+      st.model_path = ev.path;
+      if (st.loading_model == ev.path)
+        st.loading_model.clear();
+      if (ev.path != startup_model_)
+        st.model_note.clear();
+      st.status = "loaded " + file;
+      for (const auto& n : ev.model->notices)
+        st.status += " (" + n + ")";
+      st.recent.add(ev.path, "model");
+      break;
+    case WorkerEvent::Kind::ModelFailed:
+      if (st.loading_model == ev.path)
+        st.loading_model.clear();
+      if (needs_architecture(ev.message) && ev.model_request.options.arch.empty() &&
+          !ev.model_request.options.config) {
+        st.arch = ArchDialog{true, ev.path, builtin_model_names(), 0};
+        st.arch.choice = guess_architecture(ev.path, st.arch.names);
+      } else {
+        st.errors.push_back(
+            {"Cannot load the model", failure_text(ev.path, ev.message, "model", st.model_path)});
+      }
+      break;
+    case WorkerEvent::Kind::ImageLoaded:
+      st.image = ev.image;
+      st.preview = ev.preview;
+      st.image_path = ev.path;
+      st.image_note.clear();
+      if (st.loading_image == ev.path)
+        st.loading_image.clear();
+      st.recent.add(ev.path, "image");
+      break;
+    case WorkerEvent::Kind::ImageFailed:
+      if (st.loading_image == ev.path)
+        st.loading_image.clear();
+      st.errors.push_back(
+          {"Cannot open the image", failure_text(ev.path, ev.message, "image", st.image_path)});
+      break;
+    case WorkerEvent::Kind::Reconstructed: {
+      TabResults& tr = ev.tag == kCompareTag ? st.compare : st.explorer;
+      tr.answered_id = std::max(tr.answered_id, ev.request_id);
+      // Results arrive in request order (a request's second answer adds the
+      // baselines); never go back to an older one.
+      if (!tr.shown || ev.request_id >= tr.shown->request_id)
+        tr.shown = ev.result;
+      st.latency.arrived_id = ev.request_id;
+      st.reconstruct_error.clear();
+      break;
+    }
+    case WorkerEvent::Kind::ReconstructFailed: {
+      TabResults& tr = ev.tag == kCompareTag ? st.compare : st.explorer;
+      tr.answered_id = std::max(tr.answered_id, ev.request_id);
+      if (ev.message != st.reconstruct_error)
+        st.errors.push_back({"Reconstruction failed", ev.message});
+      st.reconstruct_error = ev.message;
+      break;
+    }
+    }
+    if (!st.recent.last_error().empty())
+      st.status = st.recent.last_error();
+  }
+}
+
+void App::open_path(const std::string& path) {
+  UiState& st = state_;
+  switch (classify_path(path)) {
+  case TargetKind::Image:
+    worker_->load_image(path);
+    st.loading_image = path;
+    break;
+  case TargetKind::Model:
+    worker_->load_model({path, {}});
+    st.loading_model = path;
+    break;
+  case TargetKind::Unsupported:
+    st.errors.push_back(
+        {"Cannot open this file",
+         "File: " + path +
+             "\n\nNot an image or a model. Images: png, jpg, bmp, webp, tiff. Models: "
+             ".safetensors, official .pth, or a HuggingFace folder (config.json + "
+             "model.safetensors)."});
+    break;
+  }
+}
+
+void App::export_figure(const std::string& path) {
+  try {
+    write_png(path, current_figure(state_));
+    state_.status = "exported " + path;
+  } catch (const Error& e) {
+    state_.errors.push_back({"Cannot export the figure", "File: " + path + "\n\n" + e.what()});
+  }
+}
+
+void App::run_commands() {
+  std::vector<Command> commands;
+  commands.swap(state_.commands);
+  for (const Command& c : commands) {
+    switch (c.kind) {
+    case Command::Kind::Open:
+      open_path(c.path);
+      break;
+    case Command::Kind::LoadModelWithArch: {
+      LoadOptions o;
+      o.arch = c.arch;
+      worker_->load_model({c.path, o});
+      state_.loading_model = c.path;
+      break;
+    }
+    case Command::Kind::ExportFigure:
+      export_figure(c.path);
+      break;
+    case Command::Kind::Quit:
+      glfwSetWindowShouldClose(window_, GLFW_TRUE);
+      break;
+    case Command::Kind::ChooseTrainConfig:
+      choose_train_config(c.path);
+      break;
+    case Command::Kind::ExportCurves:
+      export_curves(c.path);
+      break;
+    case Command::Kind::StartTraining:
+    case Command::Kind::PauseTraining:
+    case Command::Kind::ResumeTraining:
+    case Command::Kind::StopTraining:
+    case Command::Kind::SaveCheckpoint:
+    case Command::Kind::OpenInExplorer:
+      run_training_command(c.kind);
+      break;
+    }
+  }
+}
+
+void App::send_requests() {
+  UiState& st = state_;
+  sent_this_frame_ = false;
+  if (!st.model || !st.image)
+    return;
+  const bool compare = st.tab == Tab::Compare;
+  TabResults& tr = compare ? st.compare : st.explorer;
+  RequestKey key{st.image.get(), st.model.get(),
+                 compare ? compare_settings(st) : std::vector<MaskSettings>{st.mask}};
+  // A request replaced in the worker's slot by the other tab's never gets an answer: ask again.
+  if (tr.requested_id > tr.answered_id && worker_->idle())
+    tr.requested = RequestKey{};
+  if (key == tr.requested)
+    return;
+  ReconstructRequest request;
+  request.id = st.next_request_id++;
+  request.tag = compare ? kCompareTag : kExplorerTag;
+  request.image = st.image;
+  request.settings = key.settings;
+  worker_->reconstruct(std::move(request));
+  tr.requested = std::move(key);
+  tr.requested_id = st.next_request_id - 1;
+  st.latency.sent.emplace_back(tr.requested_id, Clock::now());
+  while (st.latency.sent.size() > 256)
+    st.latency.sent.pop_front();
+  sent_this_frame_ = true;
+}
+
+void App::draw_main_window() {
+  UiState& st = state_;
+  PanelContext ctx{st,       renderer_.get(),   explorer_textures_, compare_textures_,
+                   preview_, training_previews_};
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(vp->WorkPos);
+  ImGui::SetNextWindowSize(vp->WorkSize);
+  const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                 ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_MenuBar |
+                                 ImGuiWindowFlags_NoBringToFrontOnFocus |
+                                 ImGuiWindowFlags_NoBackground;
+  ImGui::Begin("MAE Studio", nullptr, flags);
+  draw_menu_bar(st);
+  const float status_height = ImGui::GetFrameHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y;
+  const float sidebar = std::min(ImGui::GetFontSize() * 21, vp->WorkSize.x * 0.3f);
+
+  ImGui::BeginChild("sidebar", {sidebar, -status_height}, true);
+  draw_controls_panel(ctx);
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("main", {0, -status_height}, false);
+  if (ImGui::BeginTabBar("tabs")) {
+    for (const TabSpec& spec : kTabs) {
+      const bool force = st.select_tab && st.tab == spec.tab;
+      if (!ImGui::BeginTabItem(spec.label, nullptr, force ? ImGuiTabItemFlags_SetSelected : 0))
+        continue;
+      // A programmatic switch takes effect a frame later; until then the
+      // visible tab must not overwrite the requested one.
+      if (!st.select_tab)
+        st.tab = spec.tab;
+      else if (st.tab == spec.tab)
+        st.select_tab = false;
+      ImGui::BeginChild("content", {0, 0}, false,
+                        ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+      spec.draw(ctx);
+      ImGui::EndChild();
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
+  ImGui::EndChild();
+  ImGui::Separator();
+  draw_status_bar(ctx);
+  ImGui::End();
+}
+
+void App::frame() {
+  const Clock::time_point start = Clock::now();
+  if (last_frame_start_ != Clock::time_point()) {
+    const float ms = std::chrono::duration<float, std::milli>(start - last_frame_start_).count();
+    state_.frame_ms = state_.frame_ms == 0 ? ms : 0.9f * state_.frame_ms + 0.1f * ms;
+  }
+  const double dt = last_frame_start_ == Clock::time_point()
+                        ? 0.0
+                        : std::chrono::duration<double>(start - last_frame_start_).count();
+  last_frame_start_ = start;
+
+  if (rescale_) {
+    rescale_ = false;
+    float sx = 1, sy = 1;
+    glfwGetWindowContentScale(window_, &sx, &sy);
+    state_.ui_scale = std::max(1.0f, sx);
+    apply_theme(state_.ui_scale);
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+  }
+  handle_worker_events();
+  training_.poll(state_);
+  for (const std::string& path : dropped_)
+    state_.commands.push_back({Command::Kind::Open, path, ""});
+  dropped_.clear();
+  advance_play(state_, std::min(dt, 0.1));
+  state_.worker_busy = worker_->busy();
+
+  explorer_textures_.sync(state_.explorer.shown);
+  compare_textures_.sync(state_.compare.shown);
+  if (state_.preview.get() != preview_uploaded_) {
+    if (state_.preview)
+      preview_.upload(*state_.preview);
+    preview_uploaded_ = state_.preview.get();
+  }
+  training_previews_.sync(state_.training.session_id, state_.training.snapshot.get());
+
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  // Headless screenshots must not depend on where the X server's pointer is.
+  if (options_.headless())
+    ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+  ImGui::NewFrame();
+  if (renderer_)
+    renderer_->new_frame();
+  state_.panel_rects.clear();
+  state_.popups.clear();
+  handle_shortcuts(state_);
+  draw_main_window();
+  draw_help_window(state_);
+  draw_model_details(state_);
+  draw_file_browser(state_);
+  draw_arch_dialog(state_);
+  draw_stopping_dialog(state_);
+  draw_error_popup(state_);
+  run_commands();
+  send_requests();
+  ImGui::Render();
+
+  int fb_w = 0, fb_h = 0;
+  glfwGetFramebufferSize(window_, &fb_w, &fb_h);
+  glViewport(0, 0, fb_w, fb_h);
+  // The main window has no background of its own: clearing is far cheaper
+  // than blending a window-sized quad on a software rasteriser.
+  const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+  glClearColor(bg.x, bg.y, bg.z, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+}
+
+void App::present() {
+  glfwSwapBuffers(window_);
+  LatencyLog& log = state_.latency;
+  if (!log.arrived_id)
+    return;
+  // The result that arrived this frame is on screen now.
+  glFinish();
+  const Clock::time_point now = Clock::now();
+  for (const auto& [id, sent] : log.sent)
+    if (id == log.arrived_id) {
+      log.last_ms = std::chrono::duration<double, std::milli>(now - sent).count();
+      log.samples.push_back(log.last_ms);
+      if (log.samples.size() > 4096) // hours of "play": keep the recent half
+        log.samples.erase(log.samples.begin(), log.samples.begin() + 2048);
+    }
+  while (!log.sent.empty() && log.sent.front().first <= log.arrived_id)
+    log.sent.pop_front();
+  log.arrived_id = 0;
+}
+
+int App::run() {
+  start_loading();
+  return options_.headless() ? run_headless() : run_interactive();
+}
+
+void App::wait_for_events() {
+  if (state_.play.playing || extra_frames_ > 0) {
+    glfwPollEvents();
+    extra_frames_ = std::max(0, extra_frames_ - 1);
+    return;
+  }
+  // A run's snapshots do not wake the loop: poll them at 30 Hz while it trains.
+  if (training_.needs_frames(state_)) {
+    glfwWaitEventsTimeout(1.0 / 30);
+    return;
+  }
+  // Sleep until input or a worker result (glfwPostEmptyEvent) arrives; while
+  // the worker computes, tick slowly so that the status bar stays current.
+  glfwWaitEventsTimeout(worker_->idle() ? 0.5 : 0.1);
+  extra_frames_ = 2; // let hover and release states settle
+}
+
+int App::run_interactive() {
+  while (!should_close()) {
+    wait_for_events();
+    frame();
+    present();
+  }
+  return 0;
+}
+
+} // namespace mae::studio

@@ -1,0 +1,165 @@
+#include "cli_options.h"
+
+#include "mae/errors.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace mae::studio {
+namespace {
+
+double parse_double(const std::string& flag, const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0')
+    throw UsageError(flag + ": not a number: '" + text + "'");
+  return v;
+}
+
+long long parse_int(const std::string& flag, const std::string& text, long long lo, long long hi) {
+  char* end = nullptr;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0')
+    throw UsageError(flag + ": not an integer: '" + text + "'");
+  if (v < lo || v > hi)
+    throw UsageError(flag + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return v;
+}
+
+StartView parse_view(const std::string& text) {
+  if (text == "single")
+    return StartView::Single;
+  if (text == "ratios")
+    return StartView::Ratios;
+  if (text == "strategies")
+    return StartView::Strategies;
+  throw UsageError("--view must be single, ratios or strategies, not '" + text + "'");
+}
+
+} // namespace
+
+bool CliOptions::headless() const {
+  return frames > 0 || bench_latency > 0 || !screenshot.empty() || !layout.empty() ||
+         !export_figure.empty() || !train_csv.empty() || train_explore || train_until > 0;
+}
+
+std::string cli_usage() {
+  return R"(usage: mae-studio [options]
+
+MAE Studio's reconstruction explorer: mask a picture, watch a Masked Autoencoder
+reconstruct it, compare masking ratios and strategies with an inpainting baseline.
+Drop images and model files (.safetensors, HuggingFace folders, official .pth) on the window.
+
+options:
+  --model MODEL          model file or HuggingFace folder (default: assets/models/default.safetensors,
+                         else the largest model in assets/models)
+  --image IMG            picture to start with (default: assets/images/chelsea.png)
+  --ratio R              masking ratio in [0.05, 0.95] (default 0.75)
+  --strategy S           random | block | grid (default random)
+  --seed N               mask seed (default 0)
+  --view V               single | ratios | strategies: the tab shown first (default single)
+  --device D             auto | cpu | cuda | cuda:N (default auto: CUDA when available)
+  --threads N            CPU threads for inference (default $MAE_THREADS, else all cores
+                         but one, which the UI keeps)
+  --size WxH             window size in screen coordinates (default 1600x1000)
+  --train CONFIG.json    start training with this config on the Training tab
+  --train-resume RUN     ... or continue the run in folder RUN
+  --train-steps N        total optimizer steps, overriding the config's length
+  --train-out DIR        the run's folder (default runs/<config name>-<date>-<time>)
+
+headless test mode (render, write the files, exit 0):
+  --drop FILE ...        handle FILEs as if dropped on the window, one after another
+  --frames N             frames to render once loading and inference are done (default 3)
+  --screenshot OUT.png   write the window's pixels after the last frame
+  --layout OUT.json      write the panels' pixel rectangles and open popups
+  --export FIG.png       write the demo figure, as File > Export figure does
+  --bench-latency N      move the ratio N times; print the median request -> display
+                         time and frame times while inference runs
+  with --train / --train-resume, the run is waited for (frame times printed) before the
+  frames are rendered, and then:
+  --train-until N        ... only until step N: the frames show the run going, and the
+                         window is then closed mid-run (stopping it with a checkpoint)
+  --train-csv OUT.csv    export the training curves, as the Export CSV... button does
+  --train-explore        press "Open in explorer" and wait for its reconstruction
+  --help                 show this help
+)";
+}
+
+CliOptions parse_cli_options(int argc, const char* const* argv) {
+  CliOptions o;
+  for (int i = 0; i < argc; ++i) {
+    const std::string flag = argv[i];
+    const auto value = [&]() -> std::string {
+      if (i + 1 >= argc)
+        throw UsageError(flag + " needs a value");
+      return argv[++i];
+    };
+    if (flag == "--help" || flag == "-h") {
+      o.help = true;
+    } else if (flag == "--model") {
+      o.model = value();
+    } else if (flag == "--image") {
+      o.image = value();
+    } else if (flag == "--ratio") {
+      o.ratio = parse_double(flag, value());
+      if (!(o.ratio >= 0.05 && o.ratio <= 0.95))
+        throw UsageError("--ratio must be in [0.05, 0.95]");
+    } else if (flag == "--strategy") {
+      o.strategy = parse_mask_strategy(value());
+    } else if (flag == "--seed") {
+      o.seed = static_cast<uint64_t>(parse_int(flag, value(), 0, (1LL << 53)));
+    } else if (flag == "--view") {
+      o.view = parse_view(value());
+    } else if (flag == "--device") {
+      o.device = value();
+    } else if (flag == "--threads") {
+      o.threads = static_cast<int>(parse_int(flag, value(), 1, 1024));
+    } else if (flag == "--size") {
+      const std::string v = value();
+      const auto x = v.find('x');
+      if (x == std::string::npos)
+        throw UsageError("--size must look like 1600x1000");
+      o.width = static_cast<int>(parse_int(flag, v.substr(0, x), 320, 16384));
+      o.height = static_cast<int>(parse_int(flag, v.substr(x + 1), 240, 16384));
+    } else if (flag == "--drop") {
+      o.drops.push_back(value());
+      // --drop A B C: every following argument up to the next option.
+      while (i + 1 < argc && std::strncmp(argv[i + 1], "--", 2) != 0)
+        o.drops.emplace_back(argv[++i]);
+    } else if (flag == "--frames") {
+      o.frames = static_cast<int>(parse_int(flag, value(), 1, 100000));
+    } else if (flag == "--screenshot") {
+      o.screenshot = value();
+    } else if (flag == "--layout") {
+      o.layout = value();
+    } else if (flag == "--export") {
+      o.export_figure = value();
+    } else if (flag == "--train") {
+      o.train_config = value();
+    } else if (flag == "--train-resume") {
+      o.train_resume = value();
+    } else if (flag == "--train-steps") {
+      o.train_steps = parse_int(flag, value(), 1, 1LL << 40);
+    } else if (flag == "--train-out") {
+      o.train_out = value();
+    } else if (flag == "--train-until") {
+      o.train_until = parse_int(flag, value(), 1, 1LL << 40);
+    } else if (flag == "--train-csv") {
+      o.train_csv = value();
+    } else if (flag == "--train-explore") {
+      o.train_explore = true;
+    } else if (flag == "--bench-latency") {
+      o.bench_latency = static_cast<int>(parse_int(flag, value(), 1, 100000));
+    } else {
+      throw UsageError("unknown option '" + flag + "' (see --help)");
+    }
+  }
+  if ((!o.train_csv.empty() || o.train_explore || o.train_until > 0) && !o.training())
+    throw UsageError("--train-csv, --train-explore and --train-until need --train or "
+                     "--train-resume");
+  if (o.headless() && o.frames == 0)
+    o.frames = 3;
+  return o;
+}
+
+} // namespace mae::studio

@@ -1,0 +1,54 @@
+// mae-studio's command line: the interactive start-up choices plus the
+// headless test mode (render, screenshot, exit) that the GUI tests drive.
+#pragma once
+
+#include "mae/masking_types.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mae::studio {
+
+enum class StartView { Single, Ratios, Strategies };
+
+struct CliOptions {
+  std::optional<std::string> model; // else the default model, else the best one in assets/models
+  std::optional<std::string> image; // else assets/images/chelsea.png
+  double ratio = 0.75;
+  MaskStrategy strategy = MaskStrategy::Random;
+  uint64_t seed = 0;
+  StartView view = StartView::Single;
+  std::vector<std::string> drops; // handled like files dropped on the window
+  std::string screenshot;         // PNG of the window after the last frame
+  std::string layout;             // JSON with the panels' rectangles
+  std::string export_figure;      // the demo figure, as File > Export writes it
+  int frames = 0;                 // frames rendered after pending work is done
+  int bench_latency = 0;          // ratio changes to time, request -> display
+  std::string device = "auto";
+  int threads = 0;
+  int width = 1600, height = 1000;
+  bool help = false;
+
+  // Training from the command line: starts on the Training tab with this
+  // run; headless, waits for it to end before the frames are rendered.
+  std::string train_config;   // --train
+  std::string train_resume;   // --train-resume: a run directory
+  int64_t train_steps = 0;    // total steps; 0: the config's
+  std::string train_out;      // else runs/<name>-<time>
+  int64_t train_until = 0;    // headless: stop waiting at this step, the run still going
+  std::string train_csv;      // headless: export the curves here once the run ends
+  bool train_explore = false; // headless: then open the weights in the Explorer
+
+  bool training() const { return !train_config.empty() || !train_resume.empty(); }
+
+  // Render, write the requested files and exit instead of waiting for the user.
+  bool headless() const;
+};
+
+// Throws UsageError naming the bad option.
+CliOptions parse_cli_options(int argc, const char* const* argv);
+std::string cli_usage();
+
+} // namespace mae::studio

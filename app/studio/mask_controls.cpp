@@ -1,0 +1,33 @@
+#include "mask_controls.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace mae::studio {
+
+void set_ratio(UiState& state, double ratio) {
+  state.mask.ratio =
+      std::round(std::clamp(ratio, double(kMinRatio), double(kMaxRatio)) * 1000.0) / 1000.0;
+}
+
+void reroll_seed(UiState& state) {
+  uint64_t z = state.mask.seed + 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  // Keep seeds below 2^53 so that every one can be typed back and round-trips through JSON.
+  state.mask.seed = (z ^ (z >> 31)) & ((1ull << 53) - 1);
+}
+
+void advance_play(UiState& state, double seconds) {
+  if (!state.play.playing)
+    return;
+  double r = state.mask.ratio + state.play.direction * state.play.speed * seconds;
+  if (r >= kMaxRatio)
+    r = kMaxRatio, state.play.direction = -1;
+  if (r <= kMinRatio)
+    r = kMinRatio, state.play.direction = 1;
+  // Not rounded: small steps at high frame rates must still move.
+  state.mask.ratio = r;
+}
+
+} // namespace mae::studio

@@ -1,0 +1,67 @@
+#include "open_target.h"
+
+#include "mae/image_io.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <system_error>
+
+namespace mae::studio {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string lower_extension(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return ext;
+}
+
+} // namespace
+
+TargetKind classify_path(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec))
+    return fs::exists(fs::path(path) / "config.json", ec) ||
+                   fs::exists(fs::path(path) / "model.safetensors", ec)
+               ? TargetKind::Model
+               : TargetKind::Unsupported;
+  if (is_image_path(path))
+    return TargetKind::Image;
+  const std::string ext = lower_extension(path);
+  if (ext == ".safetensors" || ext == ".pth" || ext == ".pt" || ext == ".bin")
+    return TargetKind::Model;
+  return TargetKind::Unsupported;
+}
+
+bool needs_architecture(const std::string& load_error) {
+  return load_error.find("attention heads") != std::string::npos ||
+         load_error.find("--arch") != std::string::npos;
+}
+
+StartupModel choose_startup_model(const std::string& requested, const std::string& default_path,
+                                  const std::string& models_dir) {
+  if (!requested.empty())
+    return {requested, ""};
+  std::error_code ec;
+  if (fs::exists(default_path, ec))
+    return {default_path, ""};
+  // The largest model is the most capable one people are likely to have put there.
+  std::string best;
+  uintmax_t best_size = 0;
+  for (const auto& entry : fs::directory_iterator(models_dir, ec)) {
+    if (!entry.is_regular_file(ec) || lower_extension(entry.path().string()) != ".safetensors")
+      continue;
+    const uintmax_t size = entry.file_size(ec);
+    if (!ec && (best.empty() || size > best_size))
+      best = entry.path().string(), best_size = size;
+  }
+  const std::string missing = fs::path(default_path).filename().string() + " not found";
+  if (!best.empty())
+    return {best, missing + ": using " + fs::path(best).filename().string() + " instead"};
+  return {"", missing + ": no model loaded - drop a model file on the window"};
+}
+
+} // namespace mae::studio

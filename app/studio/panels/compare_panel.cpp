@@ -1,0 +1,72 @@
+#include "panels/panels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace mae::studio {
+
+void draw_compare_panel(PanelContext& ctx) {
+  UiState& st = ctx.state;
+  if (ImGui::RadioButton("masking ratios 50 / 75 / 90 %", st.compare_mode == CompareMode::Ratios))
+    st.compare_mode = CompareMode::Ratios;
+  ImGui::SameLine();
+  if (ImGui::RadioButton("strategies at one ratio (paper Fig. 6)",
+                         st.compare_mode == CompareMode::Strategies))
+    st.compare_mode = CompareMode::Strategies;
+  ImGui::Separator();
+
+  const std::string waiting = waiting_reason(st, st.compare);
+  if (!waiting.empty() || ctx.compare.items().empty()) {
+    centred_message(waiting.empty() ? "Uploading ..." : waiting);
+    return;
+  }
+  const ReconstructionSet& set = *st.compare.shown;
+  const size_t n = std::min(set.items.size(), ctx.compare.items().size());
+
+  // Columns of masked over reconstruction + visible, as large as fit.
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float gap = ImGui::GetStyle().ItemSpacing.x * 2;
+  const float cols = static_cast<float>(std::max<size_t>(n, 1));
+  const float side =
+      std::floor(std::max(32.0f, std::min((avail.x - (cols - 1) * gap) / cols,
+                                          (avail.y - 2 * image_panel_extra_height(1) - gap) / 2)));
+  for (size_t i = 0; i < n; ++i) {
+    const Reconstruction& rec = set.items[i];
+    const ReconstructionTextures& tex = ctx.compare.items()[i];
+    if (i)
+      ImGui::SameLine(0, gap);
+    ImGui::BeginGroup();
+    PanelImage img;
+    img.grid_w = rec.result.grid_w;
+    img.grid_h = rec.result.grid_h;
+    img.grid = st.display.grid;
+    img.integer_zoom = st.display.integer_zoom;
+    img.mask = &tex.mask;
+    img.image = &tex.masked;
+    char title[96], caption[96];
+    std::snprintf(title, sizeof title, "%s, ratio %.2f", to_string(rec.settings.strategy),
+                  rec.settings.ratio);
+    int removed = 0;
+    for (uint8_t m : rec.result.mask)
+      removed += m != 0;
+    std::snprintf(caption, sizeof caption, "%d of %zu patches removed", removed,
+                  rec.result.mask.size());
+    const std::string id = std::to_string(i);
+    image_panel(ctx, ("compare_masked_" + id).c_str(), title, img, st.compare_view, side,
+                {caption});
+    ImGui::Dummy({0, gap / 2});
+    img.image = &tex.reconstruction_visible;
+    img.tint = st.display.tint;
+    if (rec.baselines_ready)
+      std::snprintf(caption, sizeof caption, "MAE %.4f | Telea %.4f (masked MSE)", rec.mae_mse,
+                    rec.telea_mse);
+    else
+      std::snprintf(caption, sizeof caption, "MAE %.4f (masked MSE)", rec.mae_mse);
+    image_panel(ctx, ("compare_reconstruction_" + id).c_str(), "reconstruction + visible", img,
+                st.compare_view, side, {caption});
+    ImGui::EndGroup();
+  }
+}
+
+} // namespace mae::studio

@@ -1,0 +1,147 @@
+#include "panels/panels.h"
+
+#include "dialogs.h"
+#include "mask_controls.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+namespace mae::studio {
+namespace {
+
+std::string file_name(const std::string& path) {
+  return std::filesystem::path(path).filename().string();
+}
+
+void model_section(PanelContext& ctx) {
+  UiState& st = ctx.state;
+  section("Model");
+  if (st.model) {
+    ImGui::TextWrapped("%s", file_name(st.model_path).c_str());
+    dim_wrapped(st.model->config.summary());
+    dim_wrapped(st.model->device);
+  } else {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.75f, 0.3f, 1.0f));
+    ImGui::TextWrapped("No model loaded - drop a model file (.safetensors, HuggingFace folder, "
+                       "official .pth) on the window.");
+    ImGui::PopStyleColor();
+  }
+  if (!st.loading_model.empty())
+    dim_wrapped("loading " + file_name(st.loading_model) + " ...");
+  if (ImGui::Button("Open..."))
+    open_file_browser(st, FileBrowserState::Mode::Open);
+  if (st.model) {
+    ImGui::SameLine();
+    if (ImGui::Button("Details"))
+      st.show_model_details = true;
+  }
+}
+
+// The whole picture with the square the model sees outlined.
+void image_section(PanelContext& ctx) {
+  UiState& st = ctx.state;
+  section("Image");
+  if (!st.image || ctx.preview.empty()) {
+    dim_wrapped(st.loading_image.empty()
+                    ? "No image - drop one on the window (png, jpg, bmp, webp, tiff)."
+                    : "loading " + file_name(st.loading_image) + " ...");
+    return;
+  }
+  const float width = ImGui::GetContentRegionAvail().x;
+  const float aspect = static_cast<float>(st.image->height) / static_cast<float>(st.image->width);
+  const float height = std::min(width * aspect, width * 0.9f);
+  const ImVec2 min = ImGui::GetCursorScreenPos();
+  const ImVec2 max = {min.x + width, min.y + height};
+  ImGui::Dummy({width, height});
+  if (ctx.renderer) {
+    PanelImage img;
+    img.image = &ctx.preview;
+    const DrawnRect r = ctx.renderer->draw(ImGui::GetWindowDrawList(), min, max, img, ImageView{});
+    st.panel_rects.push_back({"source", r});
+    // resize_center_crop keeps the centred square of the short side.
+    const float fb = ImGui::GetIO().DisplayFramebufferScale.x;
+    const float side = std::min(r.w, r.h) / fb;
+    const ImVec2 c = {(r.x + r.w / 2.0f) / fb, (r.y + r.h / 2.0f) / fb};
+    ImGui::GetWindowDrawList()->AddRect({c.x - side / 2, c.y - side / 2},
+                                        {c.x + side / 2, c.y + side / 2},
+                                        IM_COL32(255, 210, 60, 230), 0.0f, 0, 2.0f);
+  }
+  ImGui::TextWrapped("%s", file_name(st.image_path).c_str());
+  char line[128];
+  std::snprintf(
+      line, sizeof line, "%d x %d, %s%s", st.image->width, st.image->height,
+      st.image->channels == 1 ? "grey" : "RGB",
+      st.model
+          ? (", shown to the model at " + std::to_string(st.model->config.img_size) + " px").c_str()
+          : "");
+  dim_wrapped(line);
+  if (!st.loading_image.empty())
+    dim_wrapped("loading " + file_name(st.loading_image) + " ...");
+}
+
+void masking_section(PanelContext& ctx) {
+  UiState& st = ctx.state;
+  section("Masking");
+  ImGui::PushItemWidth(-1);
+  float ratio = static_cast<float>(st.mask.ratio);
+  if (ImGui::SliderFloat("##ratio", &ratio, kMinRatio, kMaxRatio, "ratio %.2f"))
+    set_ratio(st, ratio);
+  ImGui::PopItemWidth();
+  const MaskStrategy strategies[] = {MaskStrategy::Random, MaskStrategy::Block, MaskStrategy::Grid};
+  for (int i = 0; i < 3; ++i) {
+    if (i)
+      ImGui::SameLine();
+    if (ImGui::RadioButton(to_string(strategies[i]), st.mask.strategy == strategies[i]))
+      st.mask.strategy = strategies[i];
+  }
+  ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.55f);
+  uint64_t seed = st.mask.seed;
+  if (ImGui::InputScalar("##seed", ImGuiDataType_U64, &seed, nullptr, nullptr, "seed %llu"))
+    st.mask.seed = seed;
+  ImGui::SameLine();
+  if (ImGui::Button("Re-roll"))
+    reroll_seed(st);
+  if (ImGui::Button(st.play.playing ? "Pause" : "Play", {ImGui::GetFontSize() * 4.5f, 0}))
+    st.play.playing = !st.play.playing;
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(-1);
+  ImGui::SliderFloat("##speed", &st.play.speed, 0.02f, 1.0f, "sweep %.2f/s",
+                     ImGuiSliderFlags_Logarithmic);
+}
+
+void display_section(PanelContext& ctx) {
+  UiState& st = ctx.state;
+  section("Display");
+  ImGui::Checkbox("Patch grid", &st.display.grid);
+  ImGui::SameLine();
+  ImGui::Checkbox("Tint removed", &st.display.tint);
+  ImGui::Checkbox("Integer zoom", &st.display.integer_zoom);
+  ImageView& view = st.tab == Tab::Explorer ? st.explorer_view : st.compare_view;
+  ImGui::SameLine();
+  char zoom[32];
+  std::snprintf(zoom, sizeof zoom, "Reset %.1fx", view.zoom);
+  if (ImGui::Button(zoom))
+    view = ImageView{};
+  dim_wrapped("Wheel zooms, drag pans, double-click resets.");
+}
+
+} // namespace
+
+void draw_controls_panel(PanelContext& ctx) {
+  // The sidebar holds the current tab's controls.
+  if (ctx.state.tab == Tab::Training) {
+    draw_training_sidebar(ctx);
+    return;
+  }
+  model_section(ctx);
+  image_section(ctx);
+  masking_section(ctx);
+  display_section(ctx);
+  section("Export");
+  if (ImGui::Button("Export figure..."))
+    open_file_browser(ctx.state, FileBrowserState::Mode::ExportFigure);
+  dim_wrapped("Press F1 for keyboard shortcuts.");
+}
+
+} // namespace mae::studio

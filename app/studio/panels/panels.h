@@ -1,0 +1,66 @@
+// The panels of the main window. Each draws from UiState and the uploaded
+// textures, and queues Commands for anything the app must do.
+#pragma once
+
+#include "image_renderer.h"
+#include "preview_textures.h"
+#include "result_textures.h"
+#include "ui_state.h"
+
+#include <imgui.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mae::studio {
+
+struct PanelContext {
+  UiState& state;
+  ImageRenderer* renderer; // null when the shaders failed to build
+  const ResultTextures& explorer;
+  const ResultTextures& compare;
+  const Texture& preview;
+  const PreviewTextures& training_previews;
+};
+
+void draw_controls_panel(PanelContext& ctx);       // sidebar: model, image, masking, display
+void draw_reconstruction_panel(PanelContext& ctx); // Explorer tab
+void draw_compare_panel(PanelContext& ctx);        // Compare tab
+void draw_training_panel(PanelContext& ctx);       // Training tab: progress, curves, previews
+void draw_training_sidebar(PanelContext& ctx);     // its sidebar: config, data, Start, log
+void draw_status_bar(PanelContext& ctx);
+
+// A titled square picture with caption lines under it, at the cursor. The
+// wheel zooms and dragging pans `view` (double-click resets it); `name`
+// identifies the panel in --layout. Returns the hovered image texel, if any.
+struct PanelHit {
+  std::optional<ImVec2> texel; // the image texel under the pointer
+  ImVec2 min, max;             // the picture's square, ImGui coordinates
+};
+PanelHit image_panel(PanelContext& ctx, const char* name, const std::string& title,
+                     const PanelImage& image, ImageView& view, float side,
+                     const std::vector<std::string>& caption);
+
+// Height image_panel takes beyond `side` for a title and `caption_lines`.
+float image_panel_extra_height(int caption_lines);
+
+// Sidebar section heading: spacing, an accent-coloured title, a separator.
+void section(const char* title);
+// Wrapped text in the dimmed colour, for explanations under a control.
+void dim_wrapped(const std::string& text);
+
+// A message centred in the space left in the current window.
+void centred_message(const std::string& text);
+
+// A training run is Running or Paused.
+bool training_under_way(const UiState& state);
+
+// The current ImGui window's rectangle in framebuffer pixels.
+DrawnRect current_window_rect();
+
+// Why the main area has no pictures yet (no model, no image, loading, error),
+// or "" when there is a result to show.
+std::string waiting_reason(const UiState& state, const TabResults& results);
+
+} // namespace mae::studio

@@ -1,0 +1,187 @@
+#include "panels/panels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace mae::studio {
+namespace {
+
+std::string format(const char* fmt, double a) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, fmt, a);
+  return buf;
+}
+
+int removed_count(const ReconstructionResult& r) {
+  int n = 0;
+  for (uint8_t m : r.mask)
+    n += m != 0;
+  return n;
+}
+
+// Which patch the pointer is over, and what happened to it.
+void patch_tooltip(const ImVec2& texel, const Reconstruction& rec) {
+  const ReconstructionResult& r = rec.result;
+  const int gx = std::clamp(static_cast<int>(texel.x) / r.patch_size, 0, r.grid_w - 1);
+  const int gy = std::clamp(static_cast<int>(texel.y) / r.patch_size, 0, r.grid_h - 1);
+  const size_t i = static_cast<size_t>(gy) * r.grid_w + gx;
+  ImGui::BeginTooltip();
+  ImGui::Text("patch (%d, %d): %s", gx, gy, r.mask[i] ? "removed" : "visible");
+  ImGui::Text("reconstruction MSE %.4f", r.patch_error[i]);
+  ImGui::EndTooltip();
+}
+
+} // namespace
+
+void draw_reconstruction_panel(PanelContext& ctx) {
+  UiState& st = ctx.state;
+  const std::string waiting = waiting_reason(st, st.explorer);
+  if (!waiting.empty() || ctx.explorer.items().empty()) {
+    centred_message(waiting.empty() ? "Uploading ..." : waiting);
+    return;
+  }
+  const Reconstruction& rec = st.explorer.shown->items.front();
+  const ReconstructionResult& r = rec.result;
+  const ReconstructionTextures& tex = ctx.explorer.items().front();
+
+  // Two rows of square panels with one caption line each, as large as fit.
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float gap = style.ItemSpacing.x * 2;
+  const float side =
+      std::floor(std::max(32.0f, std::min((avail.x - 3 * gap) / 4,
+                                          (avail.y - 2 * image_panel_extra_height(1) - gap) / 2)));
+
+  PanelImage picture;
+  picture.grid_w = r.grid_w;
+  picture.grid_h = r.grid_h;
+  picture.grid = st.display.grid;
+  picture.integer_zoom = st.display.integer_zoom;
+  picture.mask = &tex.mask;
+  PanelImage predicted = picture;
+  predicted.tint = st.display.tint;
+
+  const int removed = removed_count(r);
+  char removed_text[96];
+  std::snprintf(removed_text, sizeof removed_text, "%d of %zu patches removed (%.0f%%)", removed,
+                r.mask.size(), 100.0 * removed / std::max<size_t>(1, r.mask.size()));
+  const std::string mae_text = format("MAE masked MSE %.4f", rec.mae_mse);
+
+  struct Cell {
+    const char* name;
+    const char* title;
+    const Texture* texture;
+    const PanelImage* style;
+    std::string caption;
+  };
+  const Cell top[4] = {
+      {"masked", "masked", &tex.masked, &picture, removed_text},
+      {"reconstruction", "reconstruction", &tex.reconstruction, &predicted,
+       format("training loss %.4f", r.loss)},
+      {"reconstruction_visible", "reconstruction + visible", &tex.reconstruction_visible,
+       &predicted, mae_text},
+      {"original", "original", &tex.original, &picture,
+       std::to_string(r.original.width) + " x " + std::to_string(r.original.height) +
+           " model input"},
+  };
+  for (int i = 0; i < 4; ++i) {
+    if (i)
+      ImGui::SameLine(0, gap);
+    PanelImage img = *top[i].style;
+    img.image = top[i].texture;
+    const PanelHit hit =
+        image_panel(ctx, top[i].name, top[i].title, img, st.explorer_view, side, {top[i].caption});
+    if (hit.texel)
+      patch_tooltip(*hit.texel, rec);
+  }
+  ImGui::Dummy({0, gap / 2});
+
+  // Second row: where MAE errs, and what the baselines make of the same mask.
+  float max_error = 1e-6f;
+  for (float e : r.patch_error)
+    max_error = std::max(max_error, e);
+  PanelImage heat = picture;
+  heat.mode = PanelImage::Mode::Heatmap;
+  heat.image = &tex.original;
+  heat.values = &tex.error;
+  heat.value_max = max_error;
+  const PanelHit heat_hit =
+      image_panel(ctx, "error_heatmap", "per-patch error", heat, st.explorer_view, side, {""});
+  if (heat_hit.texel)
+    patch_tooltip(*heat_hit.texel, rec);
+  if (ctx.renderer) {
+    // Colour bar in the caption line: 0 ... max error.
+    const float line = ImGui::GetTextLineHeight();
+    const float y = heat_hit.max.y + style.ItemSpacing.y;
+    const std::string lo = "0", hi = format("%.3f", max_error);
+    const float lo_w = ImGui::CalcTextSize(lo.c_str()).x, hi_w = ImGui::CalcTextSize(hi.c_str()).x;
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->AddText({heat_hit.min.x, y}, ImGui::GetColorU32(ImGuiCol_Text), lo.c_str());
+    dl->AddText({heat_hit.max.x - hi_w, y}, ImGui::GetColorU32(ImGuiCol_Text), hi.c_str());
+    PanelImage bar;
+    bar.mode = PanelImage::Mode::ColourBar;
+    ctx.renderer->draw(dl, {heat_hit.min.x + lo_w + 6, y + line * 0.2f},
+                       {heat_hit.max.x - hi_w - 6, y + line * 0.85f}, bar, ImageView{});
+  }
+
+  ImGui::SameLine(0, gap);
+  // The baselines arrive a moment after the model's pictures.
+  const bool ready = rec.baselines_ready;
+  PanelImage telea = picture;
+  telea.image = ready ? &tex.telea : nullptr;
+  const PanelHit telea_hit =
+      image_panel(ctx, "telea", "inpainting (Telea)", telea, st.explorer_view, side,
+                  {ready ? format("Telea masked MSE %.4f", rec.telea_mse) : "computing ..."});
+  if (telea_hit.texel)
+    patch_tooltip(*telea_hit.texel, rec);
+
+  ImGui::SameLine(0, gap);
+  PanelImage mean = picture;
+  mean.image = ready ? &tex.mean_fill : nullptr;
+  image_panel(ctx, "mean_fill", "mean-colour fill", mean, st.explorer_view, side,
+              {ready ? format("mean-fill masked MSE %.4f", rec.mean_fill_mse) : "computing ..."});
+
+  // Fourth column: the numbers side by side.
+  ImGui::SameLine(0, gap);
+  ImGui::BeginGroup();
+  ImGui::PushTextWrapPos(ImGui::GetCursorPos().x + side);
+  ImGui::TextUnformatted("masked-region MSE ([0,1] pixels)");
+  ImGui::Separator();
+  const double best_baseline = std::min(rec.telea_mse, rec.mean_fill_mse);
+  if (ImGui::BeginTable("mse", 2, ImGuiTableFlags_SizingFixedFit)) {
+    const auto row = [](const char* name, double v, bool known) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(name);
+      ImGui::TableNextColumn();
+      if (known)
+        ImGui::Text("%.4f", v);
+      else
+        ImGui::TextDisabled("...");
+    };
+    row("MAE", rec.mae_mse, true);
+    row("Telea inpainting", rec.telea_mse, ready);
+    row("mean-colour fill", rec.mean_fill_mse, ready);
+    ImGui::EndTable();
+  }
+  if (ready && best_baseline > 0) {
+    const double change = 100.0 * (rec.mae_mse - best_baseline) / best_baseline;
+    ImGui::PushStyleColor(ImGuiCol_Text, change < 0 ? ImVec4(0.45f, 0.85f, 0.45f, 1.0f)
+                                                    : ImVec4(1.0f, 0.6f, 0.35f, 1.0f));
+    ImGui::TextWrapped("MAE error is %.0f%% %s than the best baseline", std::fabs(change),
+                       change < 0 ? "lower" : "higher");
+    ImGui::PopStyleColor();
+  }
+  ImGui::Spacing();
+  ImGui::Text("%s masking, ratio %.2f, seed %llu", to_string(rec.settings.strategy),
+              rec.settings.ratio, static_cast<unsigned long long>(rec.settings.seed));
+  ImGui::Text("%d x %d patches of %d px", r.grid_w, r.grid_h, r.patch_size);
+  ImGui::Text("inference %.1f ms", r.inference_ms);
+  if (r.denormalised_with_true_stats)
+    ImGui::TextWrapped("norm-pix model: patches de-normalised with the true patches' mean/std");
+  ImGui::PopTextWrapPos();
+  ImGui::EndGroup();
+}
+
+} // namespace mae::studio

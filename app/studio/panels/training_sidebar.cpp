@@ -1,0 +1,164 @@
+// The sidebar of the Training tab: what to train (config, data, output
+// folder, device, length, resume), the Start button, and the run's log.
+#include "panels/panels.h"
+
+#include "dialogs.h"
+
+#include <imgui_stdlib.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+namespace mae::studio {
+namespace {
+
+const ImVec4 kError(1.0f, 0.5f, 0.4f, 1.0f);
+
+std::string stem(const std::string& path) {
+  return std::filesystem::path(path).stem().string();
+}
+
+// A path field with a "..." button that opens the file browser in `mode`.
+void path_field(UiState& st, const char* id, const char* hint, std::string& value,
+                FileBrowserState::Mode mode) {
+  ImGui::PushID(id);
+  const float button = ImGui::GetFrameHeight() * 1.6f;
+  ImGui::SetNextItemWidth(-button - ImGui::GetStyle().ItemSpacing.x);
+  ImGui::InputTextWithHint("##path", hint, &value);
+  if (ImGui::IsItemHovered() && !value.empty())
+    ImGui::SetTooltip("%s", value.c_str());
+  ImGui::SameLine();
+  if (ImGui::Button("...", {button, 0}))
+    open_file_browser(st, mode);
+  ImGui::PopID();
+}
+
+std::string config_summary(const TrainConfig& c) {
+  char length[64], recipe[128];
+  if (c.total_steps > 0)
+    std::snprintf(length, sizeof length, "%lld steps", static_cast<long long>(c.total_steps));
+  else
+    std::snprintf(length, sizeof length, "%g epochs", c.epochs);
+  std::snprintf(recipe, sizeof recipe, "batch %d x %d, peak lr %.3g, mask %.2f %s, %s",
+                c.batch_size, c.accum_iter, c.peak_lr(), c.model.mask_ratio,
+                to_string(c.mask_strategy), length);
+  return c.model.summary() + "\n" + recipe;
+}
+
+void config_section(UiState& st) {
+  TrainingForm& f = st.training.form;
+  section("Config");
+  // A resumed run trains with its own config.json.
+  ImGui::BeginDisabled(!f.resume.empty());
+  const float button = ImGui::CalcTextSize("Open...").x + ImGui::GetStyle().FramePadding.x * 2;
+  ImGui::SetNextItemWidth(-button - ImGui::GetStyle().ItemSpacing.x);
+  if (ImGui::BeginCombo("##config",
+                        f.config_path.empty() ? "(none)" : stem(f.config_path).c_str())) {
+    for (const std::string& path : f.configs) {
+      if (ImGui::Selectable(stem(path).c_str(), path == f.config_path))
+        st.commands.push_back({Command::Kind::ChooseTrainConfig, path, ""});
+      if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("%s", path.c_str());
+    }
+    ImGui::EndCombo();
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Open..."))
+    open_file_browser(st, FileBrowserState::Mode::TrainConfig);
+  ImGui::EndDisabled();
+  if (!f.resume.empty()) {
+    dim_wrapped("Continuing a run: its own config.json is used.");
+  } else if (!f.config_error.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, kError);
+    ImGui::TextWrapped("%s", f.config_error.c_str());
+    ImGui::PopStyleColor();
+  } else if (f.config) {
+    dim_wrapped(config_summary(*f.config));
+  }
+}
+
+void data_section(UiState& st) {
+  TrainingForm& f = st.training.form;
+  section("Data");
+  const std::string config_type = f.config ? f.config->data.type : "fmnist";
+  const std::string& type = f.data_type.empty() ? config_type : f.data_type;
+  for (const char* t : {"fmnist", "folder", "shards"}) {
+    if (t != std::string("fmnist"))
+      ImGui::SameLine();
+    if (ImGui::RadioButton(t, type == t))
+      f.data_type = t == config_type ? "" : t;
+  }
+  const std::string config_path = f.config ? f.config->data.path : "";
+  const std::string hint = !config_path.empty() ? config_path
+                           : type == "fmnist"   ? "the dataset-fashion-mnist package"
+                                                : "an image folder or a mae pack folder";
+  path_field(st, "data", hint.c_str(), f.data_path, FileBrowserState::Mode::TrainData);
+  if (type == "fmnist" && f.data_path.empty())
+    dim_wrapped("Fashion-MNIST needs no path: the Debian package's files are used.");
+}
+
+void run_section(UiState& st) {
+  TrainingForm& f = st.training.form;
+  section("Run");
+  ImGui::TextUnformatted("output folder");
+  const std::string name = f.config && !f.config->name.empty() ? f.config->name : "run";
+  const std::string hint =
+      f.resume.empty() ? "runs/" + name + "-<date>-<time>" : "the resumed run's";
+  path_field(st, "out", hint.c_str(), f.out_dir, FileBrowserState::Mode::TrainOutput);
+  ImGui::TextUnformatted("device");
+  for (const char* d : {"auto", "cpu", "cuda"}) {
+    ImGui::SameLine();
+    if (ImGui::RadioButton(d, f.device == d))
+      f.device = d;
+  }
+  ImGui::SetNextItemWidth(-1);
+  long long steps = f.steps;
+  const long long small = 100, big = 1000;
+  if (ImGui::InputScalar("##steps", ImGuiDataType_S64, &steps, &small, &big,
+                         steps > 0 ? "%lld steps" : "config's length"))
+    f.steps = std::max(0LL, steps);
+  ImGui::TextUnformatted("resume");
+  path_field(st, "resume", "a run folder to continue", f.resume,
+             FileBrowserState::Mode::TrainResume);
+  if (!f.resume.empty())
+    dim_wrapped("Continues that run in its folder.");
+}
+
+void log_section(const UiState& st) {
+  section("Log");
+  ImGui::BeginChild("log", {0, std::max(ImGui::GetContentRegionAvail().y, 100.0f)}, true);
+  ImGui::PushTextWrapPos(0.0f);
+  if (st.training.snapshot)
+    for (const std::string& line : st.training.snapshot->log)
+      ImGui::TextUnformatted(line.c_str());
+  ImGui::PopTextWrapPos();
+  // Follow new lines unless the user scrolled up to read.
+  if (ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1)
+    ImGui::SetScrollHereY(1.0f);
+  ImGui::EndChild();
+}
+
+} // namespace
+
+bool training_under_way(const UiState& st) {
+  const auto& s = st.training.snapshot;
+  return s && (s->state == TrainingState::Running || s->state == TrainingState::Paused);
+}
+
+void draw_training_sidebar(PanelContext& ctx) {
+  UiState& st = ctx.state;
+  config_section(st);
+  data_section(st);
+  run_section(st);
+  ImGui::Spacing();
+  const bool busy = training_under_way(st);
+  ImGui::BeginDisabled(busy);
+  if (ImGui::Button(st.training.form.resume.empty() ? "Start training" : "Continue the run",
+                    {-1, ImGui::GetFrameHeight() * 1.3f}))
+    st.commands.push_back({Command::Kind::StartTraining, "", ""});
+  ImGui::EndDisabled();
+  log_section(st);
+}
+
+} // namespace mae::studio

@@ -1,0 +1,55 @@
+// The numbers behind a plot: ranges that fit the data, round tick values and
+// their labels, log scales, and the point nearest the pointer. No ImGui or
+// GL here, so that the tests check them directly.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mae::studio {
+
+using Curve = std::vector<std::pair<int64_t, double>>; // (step, value), steps increasing
+
+struct Range {
+  double lo = 0, hi = 1;
+  double span() const { return hi - lo; }
+};
+
+// A tick at `at` in axis space (log10 of the value on a log axis).
+struct Tick {
+  double at = 0;
+  std::string label;
+};
+
+// Axis space: log10(value) on a log axis, where non-positive values have no place.
+std::optional<double> to_axis(double value, bool log);
+
+// The steps the curve covers; a single point gets +-1 around it.
+Range step_range(const Curve& curve);
+
+// Its values in axis space with `margin` (a fraction of the span) on both
+// sides; a flat curve gets a band around its value. nullopt when no value
+// can be shown (empty, or nothing positive on a log axis).
+std::optional<Range> value_range(const Curve& curve, bool log, double margin = 0.06);
+
+// Round ticks (1, 2 or 5 x 10^k apart) inside `r`, at most `max_ticks`.
+std::vector<Tick> linear_ticks(Range r, int max_ticks);
+// Powers of ten inside `r` (axis space); where it spans less than about a
+// decade, round values placed at their logarithms instead.
+std::vector<Tick> log_ticks(Range r, int max_ticks);
+// Training steps: whole numbers, "25k" from ten thousand on.
+std::vector<Tick> step_ticks(Range r, int max_ticks);
+
+// `value` with as many digits as ticks `spacing` apart need; scientific for
+// very small or large numbers.
+std::string format_tick(double value, double spacing);
+// A value for the hover read-out: four significant digits.
+std::string format_value(double value);
+
+// The index of the point whose step is nearest to `step`; -1 when empty.
+int nearest_point(const Curve& curve, double step);
+
+} // namespace mae::studio

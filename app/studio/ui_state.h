@@ -1,0 +1,241 @@
+// Everything the panels show and edit, in one place: panels are functions of
+// this state (no function-local statics), and they ask the app for work by
+// queueing Commands instead of calling it.
+#pragma once
+
+#include "image_view.h"
+#include "inference_worker.h"
+#include "recent_files.h"
+
+#include "mae/masking_types.h"
+#include "mae/model_info.h"
+#include "mae/reconstructor.h"
+#include "mae/train_config.h"
+#include "mae/training_session.h"
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mae::studio {
+
+// The tabs of the main area; a new panel is one more entry here and in
+// app.cpp's kTabs.
+enum class Tab { Explorer, Compare, Training };
+enum class CompareMode { Ratios, Strategies };
+
+constexpr float kMinRatio = 0.05f, kMaxRatio = 0.95f;
+
+struct DisplayOptions {
+  bool grid = false;         // patch grid over every panel
+  bool tint = false;         // tint removed patches in the reconstructions
+  bool integer_zoom = false; // whole screen pixels per image pixel
+};
+
+// "Play" sweeps the masking ratio back and forth.
+struct PlayState {
+  bool playing = false;
+  float speed = 0.15f; // ratio per second
+  int direction = 1;
+};
+
+struct ErrorMessage {
+  std::string title;
+  std::string message;
+};
+
+// Asks which architecture an official .pth without a config has.
+struct ArchDialog {
+  bool open = false;
+  std::string path;
+  std::vector<std::string> names;
+  int choice = 0;
+};
+
+struct FileBrowserState {
+  // Open: images and models. Export*: a file name to save. Train*: a pick
+  // for the Training form (a config file, or a folder).
+  enum class Mode {
+    Open,
+    ExportFigure,
+    ExportCurves,
+    TrainConfig,
+    TrainData,
+    TrainOutput,
+    TrainResume
+  };
+  struct Entry {
+    std::string name;
+    bool directory = false;
+    bool model_folder = false; // a HuggingFace folder: opens as a model
+    bool run_folder = false;   // a training run (Run to resume)
+    uintmax_t size = 0;
+  };
+  bool open = false;
+  bool just_opened = false;
+  Mode mode = Mode::Open;
+  std::string dir;
+  std::string path_input; // the editable path bar
+  std::string filename;   // ExportFigure: the name typed
+  bool show_all = false;  // also files that are neither images nor models
+  bool stale = true;      // re-read `dir` on the next frame
+  std::vector<Entry> entries;
+  std::string error;
+  int selected = -1;
+};
+
+// Things panels ask the app to do after the frame is built.
+struct Command {
+  enum class Kind {
+    Open,
+    LoadModelWithArch,
+    ExportFigure,
+    Quit,
+    ChooseTrainConfig, // path: a training config to show in the form
+    StartTraining,     // from the Training form
+    PauseTraining,
+    ResumeTraining,
+    StopTraining,
+    SaveCheckpoint, // into the run directory
+    OpenInExplorer, // export the current weights and load them in the Explorer
+    ExportCurves    // path: the training curves as CSV
+  };
+  Kind kind = Kind::Open;
+  std::string path;
+  std::string arch;
+};
+
+// A panel's picture in framebuffer pixels (what a screenshot holds), for --layout.
+struct PanelRect {
+  std::string name;
+  DrawnRect rect;
+};
+
+// A popup or dialog open this frame, for --layout (the tests look for them).
+struct OpenPopup {
+  std::string name; // "error", "architecture", "file_browser", "help", "stopping"
+  std::string title;
+  std::string text;
+  DrawnRect rect;
+};
+
+// What a reconstruct request was for: a new one is sent when this changes.
+struct RequestKey {
+  const Image* image = nullptr;
+  const ModelInfo* model = nullptr;
+  std::vector<MaskSettings> settings;
+  bool operator==(const RequestKey& o) const {
+    if (image != o.image || model != o.model || settings.size() != o.settings.size())
+      return false;
+    for (size_t i = 0; i < settings.size(); ++i)
+      if (settings[i].strategy != o.settings[i].strategy ||
+          settings[i].ratio != o.settings[i].ratio || settings[i].seed != o.settings[i].seed)
+        return false;
+    return true;
+  }
+  bool operator!=(const RequestKey& o) const { return !(*this == o); }
+};
+
+// One tab's reconstructions: what is shown and what was last asked for.
+struct TabResults {
+  std::shared_ptr<const ReconstructionSet> shown;
+  RequestKey requested;
+  uint64_t requested_id = 0;
+  uint64_t answered_id = 0; // newest request answered, with a result or an error
+};
+
+using Clock = std::chrono::steady_clock;
+
+// What the Training tab's sidebar sets up; read when Start is pressed.
+struct TrainingForm {
+  std::vector<std::string> configs; // configs/train/*.json, then any opened ones
+  std::string config_path;
+  std::shared_ptr<const TrainConfig> config; // config_path parsed, for its summary
+  std::string config_error;                  // why config_path could not be read
+  std::string data_type;                     // "" = the config's; fmnist | folder | shards
+  std::string data_path;                     // "" = the config's
+  std::string out_dir;                       // "" = runs/<name>-<time> at Start
+  std::string resume;                        // a run directory to continue, or ""
+  std::string device = "auto";               // auto | cpu | cuda
+  int64_t steps = 0;                         // total steps; 0 = the config's length
+};
+
+// One plot's own settings; the ranges follow the data.
+struct PlotOptions {
+  bool log_y = false;
+};
+
+struct TrainingUi {
+  TrainingForm form;
+  std::shared_ptr<const TrainingSnapshot> snapshot; // the session's, taken each frame
+  uint64_t session_id = 0;                          // counts Starts: keys the preview textures
+  std::string run_dir;                              // the run's output directory
+  std::string config_label;                         // the config it was started from
+  TrainingState seen_state = TrainingState::Idle;   // the state already reported
+  std::string exporting_model;                      // "Open in explorer": the file awaited
+  std::string export_message_before;                // the snapshot's note when it was asked
+  bool stop_requested = false; // Stop pressed: the run ends after its current step
+  bool quitting = false;       // the window was closed mid-run: stop, then quit
+  PlotOptions loss_plot{true}, lr_plot, speed_plot, knn_plot;
+};
+
+// Request -> display timing, for the status bar and --bench-latency.
+struct LatencyLog {
+  std::deque<std::pair<uint64_t, Clock::time_point>> sent; // request id, when sent
+  uint64_t arrived_id = 0;                                 // the newest result not yet on screen
+  double last_ms = 0; // the last result's request -> display time
+  std::vector<double> samples;
+};
+
+struct UiState {
+  explicit UiState(const std::string& recent_file) : recent(recent_file) {}
+
+  // Settings.
+  MaskSettings mask;
+  Tab tab = Tab::Explorer;
+  bool select_tab = true; // make `tab` the selected one on the next frame
+  CompareMode compare_mode = CompareMode::Ratios;
+  ImageView explorer_view, compare_view;
+  DisplayOptions display;
+  PlayState play;
+  bool show_help = false;
+  bool show_model_details = false;
+  float ui_scale = 1.0f;
+
+  // Loaded things (immutable; replaced on a successful load only).
+  std::string image_path;
+  std::shared_ptr<const Image> image, preview;
+  std::string model_path;
+  std::shared_ptr<const ModelInfo> model;
+  std::string model_note; // e.g. the default model is missing and what was used instead
+  std::string image_note;
+  std::string loading_model, loading_image; // paths being loaded, for the status bar
+
+  // Reconstructions.
+  TabResults explorer, compare;
+  uint64_t next_request_id = 1;
+  std::string reconstruct_error;
+
+  // The Training tab.
+  TrainingUi training;
+
+  // Dialogs and messages.
+  std::deque<ErrorMessage> errors;
+  ArchDialog arch;
+  FileBrowserState browser;
+  RecentFiles recent;
+  std::string status; // last action, e.g. "exported fig.png"
+  std::vector<Command> commands;
+
+  // This frame's layout and timing.
+  std::vector<PanelRect> panel_rects;
+  std::vector<OpenPopup> popups;
+  bool worker_busy = false;
+  float frame_ms = 0;
+  LatencyLog latency;
+};
+
+} // namespace mae::studio

@@ -1,0 +1,607 @@
+// mae-studio end to end: the headless test mode renders the real window
+// under a virtual X server (xvfb-run), and these tests read its screenshot
+// and the --layout JSON that says where each panel landed.
+#include "../cli_runner.h"
+
+#include "mae/fashion_mnist.h"
+#include "mae/image.h"
+#include "mae/image_io.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace mae {
+namespace {
+namespace fs = std::filesystem;
+using nlohmann::json;
+using test::contains;
+
+const std::string kFixture = std::string(MAE_TEST_DATA) + "/vitmae/rgb32_p4/";
+const std::string kModel = kFixture + "hf";
+
+std::string q(const std::string& s) {
+  return "'" + s + "'";
+}
+
+std::string temp_dir(const std::string& name) {
+  const fs::path dir = fs::path(MAE_TEST_TMP) / "studio_gui" / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+struct StudioRun {
+  test::RunResult result;
+  json layout;
+  Image shot;
+};
+
+// Runs mae-studio headless in `dir` with its own config directory, writing
+// dir/shot.png and dir/layout.json.
+StudioRun studio(const std::string& dir, const std::string& args, const std::string& env = "") {
+  const std::string cmd = "env XDG_CONFIG_HOME=" + q(dir + "/config") + " MAE_THREADS=2 " + env +
+                          " " + q(MAE_STUDIO_PATH);
+  StudioRun r;
+  r.result =
+      test::run_binary("/bin/sh",
+                       "-c " + q(cmd.substr(0) + " " + args + " --screenshot " +
+                                 q(dir + "/shot.png") + " --layout " + q(dir + "/layout.json")),
+                       dir);
+  if (fs::exists(dir + "/layout.json"))
+    r.layout = json::parse(test::slurp(dir + "/layout.json"));
+  if (fs::exists(dir + "/shot.png"))
+    r.shot = load_image(dir + "/shot.png");
+  return r;
+}
+
+struct Rect {
+  int x = 0, y = 0, w = 0, h = 0;
+};
+
+Rect panel(const StudioRun& r, const std::string& name) {
+  const json& p = r.layout.at("panels").at(name);
+  return {p.at("x").get<int>(), p.at("y").get<int>(), p.at("w").get<int>(), p.at("h").get<int>()};
+}
+
+// Mean absolute difference of two same-sized regions, per channel value.
+double region_diff(const Image& a, const Rect& ra, const Image& b, const Rect& rb) {
+  double sum = 0;
+  for (int y = 0; y < ra.h; ++y)
+    for (int x = 0; x < ra.w * 3; ++x)
+      sum += std::abs(a.row(ra.y + y)[ra.x * 3 + x] - b.row(rb.y + y)[rb.x * 3 + x]);
+  return sum / (ra.w * ra.h * 3.0);
+}
+
+double region_stddev(const Image& img, const Rect& r) {
+  double sum = 0, sq = 0;
+  const double n = r.w * r.h * 3.0;
+  for (int y = 0; y < r.h; ++y)
+    for (int x = 0; x < r.w * 3; ++x) {
+      const double v = img.row(r.y + y)[r.x * 3 + x];
+      sum += v, sq += v * v;
+    }
+  return std::sqrt(std::max(0.0, sq / n - (sum / n) * (sum / n)));
+}
+
+// Fraction of the region's pixels within 2 of `rgb`: the mask fill colour.
+double fraction_of_colour(const Image& img, const Rect& r, const json& rgb) {
+  const int c[3] = {rgb[0].get<int>(), rgb[1].get<int>(), rgb[2].get<int>()};
+  size_t hits = 0;
+  for (int y = 0; y < r.h; ++y)
+    for (int x = 0; x < r.w; ++x) {
+      const uint8_t* px = img.row(r.y + y) + (r.x + x) * 3;
+      if (std::abs(px[0] - c[0]) <= 2 && std::abs(px[1] - c[1]) <= 2 && std::abs(px[2] - c[2]) <= 2)
+        ++hits;
+    }
+  return static_cast<double>(hits) / (static_cast<double>(r.w) * r.h);
+}
+
+const json* popup(const StudioRun& r, const std::string& name) {
+  for (const json& p : r.layout.at("popups"))
+    if (p.at("name") == name)
+      return &p;
+  return nullptr;
+}
+
+void expect_inside(const StudioRun& r, const Rect& p) {
+  EXPECT_GE(p.x, 0);
+  EXPECT_GE(p.y, 0);
+  EXPECT_LE(p.x + p.w, r.shot.width);
+  EXPECT_LE(p.y + p.h, r.shot.height);
+}
+
+const char* const kExplorerPanels[] = {"masked",   "reconstruction", "reconstruction_visible",
+                                       "original", "error_heatmap",  "telea",
+                                       "mean_fill"};
+
+TEST(StudioGui, HelpAndBadOptions) {
+  const std::string dir = temp_dir("help");
+  auto help = test::run_binary(MAE_STUDIO_PATH, "--help", dir);
+  EXPECT_EQ(help.code, 0);
+  for (const char* s : {"--drop", "--screenshot", "--layout", "--bench-latency", "--view",
+                        "--train", "--train-steps", "--train-csv"})
+    EXPECT_TRUE(contains(help.out, s)) << s;
+  EXPECT_EQ(test::run_binary(MAE_STUDIO_PATH, "--ratio 2", dir).code, 2);
+  EXPECT_EQ(test::run_binary(MAE_STUDIO_PATH, "--frobnicate", dir).code, 2);
+}
+
+TEST(StudioGui, FirstFrameShowsTheReconstructionPanels) {
+  const std::string dir = temp_dir("explorer");
+  const StudioRun r = studio(dir, "--model " + q(kModel) + " --frames 2");
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  ASSERT_EQ(r.shot.width, 1600);
+  ASSERT_EQ(r.shot.height, 1000);
+  EXPECT_EQ(r.layout.at("tab"), "explorer");
+  EXPECT_TRUE(r.layout.at("popups").empty()) << r.layout.at("popups").dump();
+  EXPECT_TRUE(contains(r.layout.at("image").get<std::string>(), "chelsea.png"));
+  ASSERT_EQ(r.layout.at("explorer").size(), 1u);
+  for (const char* name : kExplorerPanels) {
+    const Rect p = panel(r, name);
+    EXPECT_GE(p.w, 150) << name;
+    EXPECT_EQ(p.w, p.h) << name;
+    expect_inside(r, p);
+    EXPECT_GT(region_stddev(r.shot, p), 5.0) << name << " looks blank";
+  }
+  // Every panel shows something different.
+  const Rect masked = panel(r, "masked");
+  EXPECT_GT(region_diff(r.shot, masked, r.shot, panel(r, "reconstruction")), 10.0);
+  EXPECT_GT(region_diff(r.shot, masked, r.shot, panel(r, "reconstruction_visible")), 5.0);
+  EXPECT_GT(region_diff(r.shot, masked, r.shot, panel(r, "original")), 5.0);
+  EXPECT_GT(region_diff(r.shot, masked, r.shot, panel(r, "telea")), 5.0);
+  // The sidebar shows the whole source picture.
+  EXPECT_GT(panel(r, "source").w, 100);
+  // The recent-files list remembers what was opened.
+  const std::string recent = test::slurp(dir + "/config/mae-studio/recent.json");
+  EXPECT_TRUE(contains(recent, "chelsea.png")) << recent;
+  EXPECT_TRUE(contains(recent, "rgb32_p4/hf")) << recent;
+}
+
+TEST(StudioGui, MaskedFractionFollowsTheRatio) {
+  double fraction[2] = {0, 0};
+  const double ratios[2] = {0.5, 0.9};
+  for (int i = 0; i < 2; ++i) {
+    const std::string dir = temp_dir("ratio" + std::to_string(i));
+    const StudioRun r =
+        studio(dir, "--model " + q(kModel) + " --ratio " + std::to_string(ratios[i]));
+    ASSERT_EQ(r.result.code, 0) << r.result.err;
+    const json& item = r.layout.at("explorer").at(0);
+    const double expected = item.at("removed").get<double>() / item.at("patches").get<double>();
+    fraction[i] = fraction_of_colour(r.shot, panel(r, "masked"), r.layout.at("mask_fill"));
+    // Some visible pixels may happen to have the fill colour; removed ones always do.
+    EXPECT_NEAR(fraction[i], expected, 0.03) << "ratio " << ratios[i];
+    // The original has (almost) none of it.
+    EXPECT_LT(fraction_of_colour(r.shot, panel(r, "original"), r.layout.at("mask_fill")), 0.03);
+  }
+  EXPECT_GT(fraction[1], fraction[0] + 0.3);
+}
+
+TEST(StudioGui, CompareViewsShowThreeColumns) {
+  for (const std::string view : {"ratios", "strategies"}) {
+    const std::string dir = temp_dir("compare_" + view);
+    const StudioRun r = studio(dir, "--model " + q(kModel) + " --view " + view + " --ratio 0.75");
+    ASSERT_EQ(r.result.code, 0) << r.result.err;
+    EXPECT_EQ(r.layout.at("tab"), "compare");
+    const json& items = r.layout.at("compare");
+    ASSERT_EQ(items.size(), 3u) << view;
+    for (int i = 0; i < 3; ++i) {
+      const Rect m = panel(r, "compare_masked_" + std::to_string(i));
+      const Rect c = panel(r, "compare_reconstruction_" + std::to_string(i));
+      expect_inside(r, m);
+      expect_inside(r, c);
+      EXPECT_GE(m.w, 150);
+      EXPECT_GT(region_diff(r.shot, m, r.shot, c), 5.0);
+    }
+    if (view == "ratios") {
+      EXPECT_DOUBLE_EQ(items[0].at("ratio").get<double>(), 0.5);
+      EXPECT_DOUBLE_EQ(items[2].at("ratio").get<double>(), 0.9);
+      const double f0 =
+          fraction_of_colour(r.shot, panel(r, "compare_masked_0"), r.layout.at("mask_fill"));
+      const double f2 =
+          fraction_of_colour(r.shot, panel(r, "compare_masked_2"), r.layout.at("mask_fill"));
+      EXPECT_GT(f2, f0 + 0.3);
+    } else {
+      EXPECT_EQ(items[0].at("strategy"), "random");
+      EXPECT_EQ(items[1].at("strategy"), "block");
+      EXPECT_EQ(items[2].at("strategy"), "grid");
+      // Same ratio, same number of removed patches, different places.
+      EXPECT_EQ(items[0].at("removed"), items[2].at("removed"));
+      EXPECT_GT(
+          region_diff(r.shot, panel(r, "compare_masked_0"), r.shot, panel(r, "compare_masked_2")),
+          5.0);
+    }
+  }
+}
+
+// A bad drop leaves the previous state and shows an error popup over it.
+void expect_error_popup(const std::string& name, const std::string& file, const char* kept_key) {
+  const std::string dir = temp_dir(name);
+  const StudioRun before = studio(dir + "", "--model " + q(kModel));
+  ASSERT_EQ(before.result.code, 0) << before.result.err;
+  const std::string after_dir = temp_dir(name + "_after");
+  const StudioRun r = studio(after_dir, "--model " + q(kModel) + " --drop " + q(file));
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  const json* p = popup(r, "error");
+  ASSERT_NE(p, nullptr) << r.layout.at("popups").dump();
+  EXPECT_TRUE(contains(p->at("text").get<std::string>(), fs::path(file).filename().string()))
+      << p->dump();
+  EXPECT_EQ(r.layout.at(kept_key), before.layout.at(kept_key));
+  // The popup is really on screen: its area differs from the same area without it.
+  const json& pr = p->at("rect");
+  const Rect area{pr.at("x").get<int>(), pr.at("y").get<int>(), pr.at("w").get<int>(),
+                  pr.at("h").get<int>()};
+  expect_inside(r, area);
+  EXPECT_GT(region_diff(r.shot, area, before.shot, area), 10.0);
+  // And the panels behind it still show the previous reconstruction (dimmed).
+  EXPECT_GT(region_stddev(r.shot, panel(r, "original")), 3.0);
+}
+
+TEST(StudioGui, NotAnImageShowsAnErrorAndKeepsTheImage) {
+  const std::string dir = temp_dir("bad_image_file");
+  std::ofstream(dir + "/notes.png") << "this is text, not a PNG\n";
+  expect_error_popup("bad_image", dir + "/notes.png", "image");
+}
+
+TEST(StudioGui, TruncatedModelShowsAnErrorAndKeepsTheModel) {
+  const std::string dir = temp_dir("bad_model_file");
+  std::ifstream in(kModel + "/model.safetensors", std::ios::binary);
+  std::string bytes(5000, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(dir + "/truncated.safetensors", std::ios::binary) << bytes;
+  expect_error_popup("bad_model", dir + "/truncated.safetensors", "model");
+}
+
+TEST(StudioGui, UnsupportedFileShowsAnError) {
+  const std::string dir = temp_dir("unsupported_file");
+  std::ofstream(dir + "/notes.txt") << "hello\n";
+  expect_error_popup("unsupported", dir + "/notes.txt", "image");
+}
+
+TEST(StudioGui, OfficialPthWithoutConfigAsksForTheArchitecture) {
+  const std::string dir = temp_dir("pth");
+  const StudioRun r =
+      studio(dir, "--model " + q(kModel) + " --drop " + q(kFixture + "official.pth"));
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  const json* p = popup(r, "architecture");
+  ASSERT_NE(p, nullptr) << r.layout.at("popups").dump();
+  EXPECT_EQ(p->at("text"), "official.pth");
+  EXPECT_TRUE(contains(r.layout.at("model").get<std::string>(), "rgb32_p4/hf"));
+}
+
+TEST(StudioGui, DroppedImagesOfEveryKindAreReconstructed) {
+  const std::string dir = temp_dir("images_in");
+  // Grey, 16-bit RGB, RGBA, very large, tiny, and a JPEG.
+  cv::Mat grey(120, 90, CV_8UC1), rgb16(64, 80, CV_16UC3), rgba(50, 70, CV_8UC4),
+      coarse(6, 5, CV_8UC3), big, tiny(5, 7, CV_8UC3);
+  cv::randu(grey, 0, 255);
+  cv::randu(rgb16, 0, 65535);
+  cv::randu(rgba, 0, 255);
+  cv::randu(coarse, 0, 255);
+  cv::randu(tiny, 0, 255);
+  // Smooth, so that it still has structure once shrunk to the model's size.
+  cv::resize(coarse, big, cv::Size(5000, 4200), 0, 0, cv::INTER_CUBIC);
+  ASSERT_TRUE(cv::imwrite(dir + "/grey.png", grey));
+  ASSERT_TRUE(cv::imwrite(dir + "/deep.tiff", rgb16));
+  ASSERT_TRUE(cv::imwrite(dir + "/alpha.png", rgba));
+  ASSERT_TRUE(cv::imwrite(dir + "/big.jpg", big));
+  ASSERT_TRUE(cv::imwrite(dir + "/tiny.bmp", tiny));
+  struct Case {
+    const char* file;
+    int w, h, channels;
+  };
+  for (const Case c :
+       {Case{"grey.png", 90, 120, 1}, Case{"deep.tiff", 80, 64, 3}, Case{"alpha.png", 70, 50, 3},
+        Case{"big.jpg", 5000, 4200, 3}, Case{"tiny.bmp", 7, 5, 3}}) {
+    const std::string out = temp_dir(std::string("image_") + c.file);
+    const StudioRun r = studio(out, "--model " + q(kModel) + " --drop " + q(dir + "/" + c.file));
+    ASSERT_EQ(r.result.code, 0) << c.file << r.result.err;
+    EXPECT_TRUE(r.layout.at("popups").empty()) << c.file << r.layout.at("popups").dump();
+    EXPECT_TRUE(contains(r.layout.at("image").get<std::string>(), c.file)) << c.file;
+    EXPECT_EQ(r.layout.at("image_size"), json::array({c.w, c.h, c.channels})) << c.file;
+    // Displayed at most 2048 px wide or high.
+    EXPECT_LE(std::max(r.layout.at("preview_size")[0].get<int>(),
+                       r.layout.at("preview_size")[1].get<int>()),
+              2048);
+    EXPECT_GT(region_stddev(r.shot, panel(r, "original")), 3.0) << c.file;
+  }
+}
+
+TEST(StudioGui, StartsWithoutAModelAndSaysSo) {
+  const std::string dir = temp_dir("no_model");
+  fs::create_directories(dir + "/assets/models");
+  fs::create_directories(dir + "/assets/images");
+  const StudioRun r = studio(dir, "", "MAE_STUDIO_ASSETS=" + q(dir + "/assets"));
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  EXPECT_TRUE(r.layout.at("model").is_null());
+  EXPECT_TRUE(contains(r.layout.at("model_note").get<std::string>(), "no model loaded"))
+      << r.layout.dump();
+  EXPECT_TRUE(r.layout.at("panels").find("masked") == r.layout.at("panels").end());
+}
+
+TEST(StudioGui, FallsBackToAnotherModelAndSaysSo) {
+  const std::string dir = temp_dir("fallback");
+  fs::create_directories(dir + "/assets/models");
+  fs::create_directories(dir + "/assets/images");
+  fs::copy_file(std::string(MAE_TEST_DATA) + "/../../assets/images/chelsea.png",
+                dir + "/assets/images/chelsea.png");
+  auto conv = test::run_binary(
+      MAE_CLI_PATH, "convert " + q(kModel) + " --out " + q(dir + "/assets/models/tiny.safetensors"),
+      dir);
+  ASSERT_EQ(conv.code, 0) << conv.err;
+  const StudioRun r = studio(dir, "", "MAE_STUDIO_ASSETS=" + q(dir + "/assets"));
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  EXPECT_TRUE(contains(r.layout.at("model").get<std::string>(), "tiny.safetensors"));
+  const std::string note = r.layout.at("model_note");
+  EXPECT_TRUE(contains(note, "default.safetensors not found") && contains(note, "tiny.safetensors"))
+      << note;
+  EXPECT_EQ(r.layout.at("explorer").size(), 1u);
+}
+
+TEST(StudioGui, ExportWritesTheSameFigureAsTheCli) {
+  const std::string dir = temp_dir("export");
+  const std::string image = std::string(MAE_TEST_DATA) + "/../../assets/images/chelsea.png";
+  const StudioRun r =
+      studio(dir, "--model " + q(kModel) + " --image " + q(image) +
+                      " --ratio 0.6 --strategy block --seed 5 --export " + q(dir + "/studio.png"));
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  auto cli = test::run_binary(MAE_CLI_PATH,
+                              "reconstruct --model " + q(kModel) + " --image " + q(image) +
+                                  " --ratio 0.6 --strategy block --seed 5 --device cpu --out " +
+                                  q(dir + "/cli.png"),
+                              dir);
+  ASSERT_EQ(cli.code, 0) << cli.err;
+  const Image a = load_image(dir + "/studio.png"), b = load_image(dir + "/cli.png");
+  ASSERT_EQ(a.width, b.width);
+  ASSERT_EQ(a.height, b.height);
+  // Identical except the timing in the last caption line.
+  const Rect panels{0, 0, a.width, a.height - 30};
+  EXPECT_EQ(region_diff(a, panels, b, panels), 0.0);
+}
+
+TEST(StudioGui, SmallWindowsStillFitEveryPanel) {
+  const std::string dir = temp_dir("small_window");
+  const StudioRun r = studio(dir, "--model " + q(kModel) + " --size 1100x700");
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  EXPECT_EQ(r.shot.width, 1100);
+  EXPECT_EQ(r.shot.height, 700);
+  for (const char* name : kExplorerPanels) {
+    const Rect p = panel(r, name);
+    EXPECT_GE(p.w, 60) << name;
+    expect_inside(r, p);
+  }
+}
+
+TEST(StudioGui, ShaderErrorsNameTheFile) {
+  const std::string dir = temp_dir("shader_error");
+  fs::create_directories(dir + "/shaders");
+  for (const char* f : {"image.vert", "colormap.glsl"})
+    fs::copy_file(std::string(MAE_TEST_DATA) + "/../../shaders/" + f, dir + "/shaders/" + f);
+  std::ofstream(dir + "/shaders/image.frag")
+      << "#version 330 core\nout vec4 c;\nvoid main() { c = nonsense; }\n";
+  const StudioRun r =
+      studio(dir, "--model " + q(kModel), "MAE_STUDIO_SHADERS=" + q(dir + "/shaders"));
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  const json* p = popup(r, "error");
+  ASSERT_NE(p, nullptr);
+  const std::string text = p->at("text");
+  EXPECT_TRUE(contains(text, "image.frag")) << text;
+  EXPECT_TRUE(contains(text, "nonsense")) << text;
+  EXPECT_TRUE(contains(r.result.err, "image.frag")) << r.result.err;
+}
+
+TEST(StudioGui, BenchLatencyReportsMedians) {
+  const std::string dir = temp_dir("bench");
+  const StudioRun r = studio(dir, "--model " + q(kModel) + " --bench-latency 4");
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  EXPECT_TRUE(contains(r.result.out, "request -> display: median")) << r.result.out;
+  EXPECT_TRUE(contains(r.result.out, "frame time while inference runs")) << r.result.out;
+}
+
+// The Training tab, driven by --train: a quick Fashion-MNIST config (small
+// batches, a small k-NN probe every few steps) so that a dozen steps give
+// every curve points on 2 CPU cores.
+const std::string kTrainConfig = std::string(MAE_TEST_DATA) + "/studio/fmnist_gui.json";
+// The run trains with the inference thread count: one, leaving a core to the
+// UI and the software renderer (two would spin against them at every barrier).
+const std::string kOneThread = "MAE_THREADS=1";
+
+bool has_fashion_mnist() {
+  return fs::exists(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz");
+}
+
+// Fraction of the region's pixels within `tolerance` of `rgb`.
+double fraction_near(const Image& img, const Rect& r, const int (&rgb)[3], int tolerance) {
+  size_t hits = 0;
+  for (int y = 0; y < r.h; ++y)
+    for (int x = 0; x < r.w; ++x) {
+      const uint8_t* px = img.row(r.y + y) + (r.x + x) * 3;
+      if (std::abs(px[0] - rgb[0]) <= tolerance && std::abs(px[1] - rgb[1]) <= tolerance &&
+          std::abs(px[2] - rgb[2]) <= tolerance)
+        ++hits;
+    }
+  return static_cast<double>(hits) / (static_cast<double>(r.w) * r.h);
+}
+
+std::vector<json> metrics_lines(const std::string& path) {
+  std::vector<json> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty())
+      out.push_back(json::parse(line));
+  return out;
+}
+
+std::vector<std::vector<std::string>> csv_rows(const std::string& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::stringstream s(line);
+    for (std::string cell; std::getline(s, cell, ',');)
+      cells.push_back(cell);
+    if (!line.empty() && line.back() == ',')
+      cells.emplace_back();
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+TEST(StudioTraining, TrainingTabShowsTheCurvesAndTheReconstructions) {
+  if (!has_fashion_mnist())
+    GTEST_SKIP() << "needs the Debian package dataset-fashion-mnist";
+  const std::string dir = temp_dir("training");
+  const StudioRun r = studio(dir,
+                             "--train " + q(kTrainConfig) + " --train-steps 12 --train-out " +
+                                 q(dir + "/run") + " --train-csv " + q(dir + "/curves.csv"),
+                             kOneThread);
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  EXPECT_TRUE(contains(r.result.out, "frame time while training: median")) << r.result.out;
+  EXPECT_EQ(r.layout.at("tab"), "training");
+  EXPECT_TRUE(r.layout.at("popups").empty()) << r.layout.at("popups").dump();
+  const json& t = r.layout.at("training");
+  EXPECT_EQ(t.at("state"), "finished") << t.dump();
+  EXPECT_EQ(t.at("step"), 12);
+  EXPECT_EQ(t.at("out_dir"), dir + "/run");
+  EXPECT_GT(t.at("log").size(), 3u);
+
+  // Four plots with something drawn in them; the loss curve in its colour.
+  for (const char* name : {"plot_loss", "plot_lr", "plot_images_per_s", "plot_knn_accuracy"}) {
+    const Rect p = panel(r, name);
+    expect_inside(r, p);
+    EXPECT_GE(p.w, 150) << name;
+    EXPECT_GE(p.h, 100) << name;
+    EXPECT_GT(region_stddev(r.shot, p), 4.0) << name << " looks blank";
+  }
+  const int loss_colour[3] = {255, 150, 70};
+  EXPECT_GT(fraction_near(r.shot, panel(r, "plot_loss"), loss_colour, 30), 0.002);
+
+  // The held-out images: masked | reconstruction + visible | original, each different.
+  ASSERT_EQ(t.at("previews"), 4);
+  EXPECT_EQ(t.at("preview_step"), 12);
+  for (int i = 0; i < 4; ++i) {
+    const std::string n = std::to_string(i);
+    const Rect m = panel(r, "train_masked_" + n), rec = panel(r, "train_reconstruction_" + n),
+               o = panel(r, "train_original_" + n);
+    for (const Rect& p : {m, rec, o}) {
+      expect_inside(r, p);
+      EXPECT_GE(p.w, 100);
+      EXPECT_EQ(p.w, p.h);
+      EXPECT_GT(region_stddev(r.shot, p), 5.0) << "preview " << n << " looks blank";
+    }
+    EXPECT_GT(region_diff(r.shot, m, r.shot, o), 5.0);
+    EXPECT_GT(region_diff(r.shot, rec, r.shot, o), 2.0);
+  }
+
+  // The run folder, as `mae train` writes it.
+  EXPECT_TRUE(fs::exists(dir + "/run/model.safetensors"));
+  EXPECT_TRUE(fs::exists(dir + "/run/checkpoint.safetensors"));
+  const std::vector<json> metrics = metrics_lines(dir + "/run/metrics.jsonl");
+  ASSERT_FALSE(metrics.empty());
+  EXPECT_EQ(metrics.back().at("step"), 12);
+
+  // The CSV holds the same curves.
+  const auto rows = csv_rows(dir + "/curves.csv");
+  ASSERT_GE(rows.size(), 2u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"step", "loss", "lr", "img_per_s", "knn_accuracy"}));
+  size_t losses = 0;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    ASSERT_EQ(rows[i].size(), 5u) << i;
+    losses += !rows[i][1].empty();
+  }
+  EXPECT_EQ(losses, t.at("points").at("loss").get<size_t>());
+  EXPECT_EQ(rows.back()[0], "12");
+  EXPECT_NEAR(std::stod(rows.back()[1]), metrics.back().at("loss").get<double>(), 1e-6);
+}
+
+TEST(StudioTraining, OpenInExplorerReconstructsWithTheResumedRunsWeights) {
+  if (!has_fashion_mnist())
+    GTEST_SKIP() << "needs the Debian package dataset-fashion-mnist";
+  const std::string dir = temp_dir("training_explore");
+  auto first = test::run_binary(
+      MAE_CLI_PATH,
+      "train --config " + q(kTrainConfig) + " --steps 4 --quiet --out " + q(dir + "/run"), dir);
+  ASSERT_EQ(first.code, 0) << first.err;
+  const StudioRun r = studio(
+      dir, "--train-resume " + q(dir + "/run") + " --train-steps 8 --train-explore", kOneThread);
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  EXPECT_TRUE(r.layout.at("popups").empty()) << r.layout.at("popups").dump();
+  EXPECT_EQ(r.layout.at("training").at("step"), 8);
+  EXPECT_EQ(metrics_lines(dir + "/run/metrics.jsonl").back().at("step"), 8);
+  // The Explorer shows the run's weights: a 28 px, 1-channel model with 4 px patches.
+  EXPECT_EQ(r.layout.at("tab"), "explorer");
+  EXPECT_EQ(r.layout.at("model"), dir + "/run/explorer_model.safetensors");
+  ASSERT_EQ(r.layout.at("explorer").size(), 1u);
+  EXPECT_EQ(r.layout.at("explorer")[0].at("grid"), json::array({7, 7}));
+  for (const char* name : {"masked", "reconstruction_visible", "original"})
+    EXPECT_GT(region_stddev(r.shot, panel(r, name)), 3.0) << name;
+}
+
+TEST(StudioTraining, ClosingMidRunStopsTheRunWithACheckpoint) {
+  if (!has_fashion_mnist())
+    GTEST_SKIP() << "needs the Debian package dataset-fashion-mnist";
+  const std::string dir = temp_dir("training_close");
+  const StudioRun r =
+      studio(dir,
+             "--train " + q(kTrainConfig) + " --train-steps 5000 --train-until 6 --train-out " +
+                 q(dir + "/run"),
+             kOneThread);
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  // Shown going, then closed: the run stopped after a step or so, with its checkpoint.
+  EXPECT_EQ(r.layout.at("training").at("state"), "running");
+  EXPECT_TRUE(contains(r.result.out, "closed mid-run: finished at step")) << r.result.out;
+  const std::vector<json> metrics = metrics_lines(dir + "/run/metrics.jsonl");
+  ASSERT_FALSE(metrics.empty());
+  EXPECT_GE(metrics.back().at("step").get<int>(), 6);
+  EXPECT_LT(metrics.back().at("step").get<int>(), 100);
+  EXPECT_TRUE(fs::exists(dir + "/run/checkpoint.safetensors"));
+}
+
+TEST(StudioTraining, ConfigAndDataErrorsNameTheFile) {
+  const std::string dir = temp_dir("training_errors");
+  std::string text = test::slurp(kTrainConfig);
+  text.replace(text.find("\"batch_size\": 32"), 16, "\"batch_size\": 0");
+  std::ofstream(dir + "/bad.json") << text;
+  const StudioRun bad =
+      studio(dir, "--train " + q(dir + "/bad.json") + " --train-steps 3", kOneThread);
+  ASSERT_EQ(bad.result.code, 0) << bad.result.err;
+  const json* p = popup(bad, "error");
+  ASSERT_NE(p, nullptr) << bad.layout.at("popups").dump();
+  EXPECT_TRUE(contains(p->at("text").get<std::string>(), "bad.json")) << p->dump();
+  EXPECT_TRUE(contains(p->at("text").get<std::string>(), "batch_size")) << p->dump();
+
+  // Data that is not there: the run fails, and says where it looked.
+  std::string folder = test::slurp(kTrainConfig);
+  folder.replace(folder.find("{\"type\": \"fmnist\"}"), 18,
+                 "{\"type\": \"folder\", \"path\": \"" + dir + "/no_pictures\"}");
+  std::ofstream(dir + "/folder.json") << folder;
+  const std::string out = temp_dir("training_errors_data");
+  const StudioRun failed =
+      studio(out, "--train " + q(dir + "/folder.json") + " --train-steps 3", kOneThread);
+  ASSERT_EQ(failed.result.code, 0) << failed.result.err;
+  EXPECT_EQ(failed.layout.at("training").at("state"), "failed");
+  const json* f = popup(failed, "error");
+  ASSERT_NE(f, nullptr) << failed.layout.at("popups").dump();
+  EXPECT_EQ(f->at("title"), "Training failed");
+  EXPECT_TRUE(contains(f->at("text").get<std::string>(), "no_pictures")) << f->dump();
+}
+
+} // namespace
+} // namespace mae
+
+int main(int argc, char** argv) {
+  const char* display = std::getenv("DISPLAY");
+  if (!display || !*display) {
+    std::cout << "skipped: no X display (install xvfb: the test runs under xvfb-run)\n";
+    return 77;
+  }
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}

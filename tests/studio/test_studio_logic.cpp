@@ -1,0 +1,337 @@
+// mae-studio's GL-free parts: the inference worker's queue, file routing,
+// the start-up model choice, the recent-files list and the command line.
+#include "cli_options.h"
+#include "inference_worker.h"
+#include "open_target.h"
+#include "recent_files.h"
+
+#include "mae/errors.h"
+#include "mae/image_io.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+namespace mae::studio {
+namespace {
+namespace fs = std::filesystem;
+
+const std::string kFixture = std::string(MAE_TEST_DATA) + "/vitmae/rgb32_p4/";
+
+std::string temp_dir(const std::string& name) {
+  const fs::path dir = fs::path(MAE_TEST_TMP) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+// A worker and the events it posted, waited for with a timeout.
+struct WorkerHarness {
+  InferenceWorker worker{"cpu", 1, nullptr};
+  std::vector<WorkerEvent> events;
+
+  // Collects events until the worker has nothing left to do.
+  void drain() {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (!worker.idle() && std::chrono::steady_clock::now() < give_up) {
+      for (auto& e : worker.take_events())
+        events.push_back(std::move(e));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    for (auto& e : worker.take_events())
+      events.push_back(std::move(e));
+    ASSERT_TRUE(worker.idle());
+  }
+  std::vector<WorkerEvent> of(WorkerEvent::Kind kind) const {
+    std::vector<WorkerEvent> out;
+    for (const auto& e : events)
+      if (e.kind == kind)
+        out.push_back(e);
+    return out;
+  }
+};
+
+std::shared_ptr<const Image> test_picture(int w = 48, int h = 40) {
+  Image img(w, h, 3);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int c = 0; c < 3; ++c)
+        img.row(y)[x * 3 + c] = static_cast<uint8_t>(x * 5 + y * 3 + c * 40);
+  return std::make_shared<const Image>(img);
+}
+
+TEST(StudioWorker, LoadsAModelAndReconstructsWithBaselines) {
+  WorkerHarness h;
+  h.worker.load_model({kFixture + "hf", {}});
+  h.drain();
+  const auto loaded = h.of(WorkerEvent::Kind::ModelLoaded);
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(loaded[0].model->config.img_size, 32);
+
+  ReconstructRequest req;
+  req.id = 7;
+  req.tag = 1;
+  req.image = test_picture();
+  req.settings = {{MaskStrategy::Random, 0.5, 3}, {MaskStrategy::Grid, 0.75, 3}};
+  h.worker.reconstruct(req);
+  h.drain();
+  // First the model's pictures, then the same request with the baselines.
+  const auto done = h.of(WorkerEvent::Kind::Reconstructed);
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_EQ(done[0].request_id, 7u);
+  EXPECT_FALSE(done[0].result->items.front().baselines_ready);
+  EXPECT_GT(done[0].result->items.front().mae_mse, 0.0);
+  const ReconstructionSet& set = *done[1].result;
+  EXPECT_EQ(set.request_id, 7u);
+  EXPECT_EQ(set.tag, 1);
+  EXPECT_EQ(set.model_label, "hf");
+  ASSERT_EQ(set.items.size(), 2u);
+  for (const Reconstruction& r : set.items) {
+    EXPECT_TRUE(r.baselines_ready);
+    EXPECT_EQ(r.result.masked.width, 32);
+    EXPECT_EQ(r.telea.width, 32);
+    EXPECT_EQ(r.mean_fill.width, 32);
+    EXPECT_GT(r.mae_mse, 0.0);
+    EXPECT_GT(r.telea_mse, 0.0);
+    EXPECT_GT(r.mean_fill_mse, 0.0);
+  }
+  int removed = 0;
+  for (uint8_t m : set.items[0].result.mask)
+    removed += m;
+  EXPECT_EQ(removed, 32); // 64 patches at ratio 0.5
+}
+
+TEST(StudioWorker, TheLatestRequestWinsAndStaleOnesAreDropped) {
+  WorkerHarness h;
+  h.worker.load_model({kFixture + "hf", {}});
+  h.drain();
+  const auto image = test_picture();
+  // Far more requests than the worker can serve while they arrive.
+  constexpr int kRequests = 200;
+  for (int i = 1; i <= kRequests; ++i) {
+    ReconstructRequest req;
+    req.id = static_cast<uint64_t>(i);
+    req.image = image;
+    req.settings = {{MaskStrategy::Random, 0.05 + 0.9 * i / kRequests, 0}};
+    h.worker.reconstruct(req);
+  }
+  h.drain();
+  const auto done = h.of(WorkerEvent::Kind::Reconstructed);
+  ASSERT_FALSE(done.empty());
+  EXPECT_LT(done.size(), static_cast<size_t>(kRequests));
+  EXPECT_EQ(done.back().result->request_id, static_cast<uint64_t>(kRequests));
+  // The last request gets its baselines; superseded ones skip them.
+  EXPECT_TRUE(done.back().result->items.front().baselines_ready);
+  size_t with_baselines = 0;
+  for (size_t i = 0; i < done.size(); ++i) {
+    if (i > 0)
+      EXPECT_GE(done[i].request_id, done[i - 1].request_id);
+    with_baselines += done[i].result->items.front().baselines_ready;
+  }
+  EXPECT_LE(with_baselines, done.size() / 2 + 1);
+}
+
+TEST(StudioWorker, FailedLoadsKeepThePreviousModel) {
+  const std::string dir = temp_dir("studio_worker_bad");
+  const std::string truncated = dir + "/truncated.safetensors";
+  {
+    std::ifstream in(kFixture + "hf/model.safetensors", std::ios::binary);
+    std::string bytes(4000, '\0');
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(truncated, std::ios::binary) << bytes;
+  }
+  WorkerHarness h;
+  h.worker.load_model({kFixture + "hf", {}});
+  h.drain();
+  h.worker.load_model({truncated, {}});
+  h.drain();
+  const auto failed = h.of(WorkerEvent::Kind::ModelFailed);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].path, truncated);
+  EXPECT_FALSE(failed[0].message.empty());
+
+  // An official .pth whose heads cannot be inferred asks for the architecture.
+  h.worker.load_model({kFixture + "official.pth", {}});
+  h.drain();
+  const auto pth = h.of(WorkerEvent::Kind::ModelFailed);
+  ASSERT_EQ(pth.size(), 2u);
+  EXPECT_TRUE(needs_architecture(pth[1].message)) << pth[1].message;
+  EXPECT_FALSE(needs_architecture(failed[0].message)) << failed[0].message;
+
+  // ... and the wrong architecture is an ordinary error.
+  LoadOptions base;
+  base.arch = "mae_vit_base_patch16";
+  h.worker.load_model({kFixture + "official.pth", base});
+  h.drain();
+  const auto wrong = h.of(WorkerEvent::Kind::ModelFailed);
+  ASSERT_EQ(wrong.size(), 3u);
+  EXPECT_FALSE(needs_architecture(wrong[2].message)) << wrong[2].message;
+
+  ReconstructRequest req;
+  req.id = 1;
+  req.image = test_picture();
+  req.settings = {{}};
+  h.worker.reconstruct(req);
+  h.drain();
+  ASSERT_EQ(h.of(WorkerEvent::Kind::Reconstructed).size(), 2u); // still the fixture model
+}
+
+TEST(StudioWorker, ImagesLoadWithAPreviewAndBadOnesFail) {
+  const std::string dir = temp_dir("studio_worker_images");
+  write_png(dir + "/big.png", Image(3000, 1000, 1, 90));
+  write_text(dir + "/text.png", "not a picture\n");
+  WorkerHarness h;
+  h.worker.load_image(dir + "/big.png");
+  h.drain();
+  h.worker.load_image(dir + "/text.png");
+  h.drain();
+  const auto ok = h.of(WorkerEvent::Kind::ImageLoaded);
+  ASSERT_EQ(ok.size(), 1u);
+  EXPECT_EQ(ok[0].image->width, 3000);
+  EXPECT_EQ(ok[0].preview->width, InferenceWorker::kPreviewSide);
+  EXPECT_EQ(ok[0].preview->height, 682);
+  const auto bad = h.of(WorkerEvent::Kind::ImageFailed);
+  ASSERT_EQ(bad.size(), 1u);
+  EXPECT_NE(bad[0].message.find("text.png"), std::string::npos);
+
+  // Reconstructing without a model is an error event, not a crash.
+  ReconstructRequest req;
+  req.id = 1;
+  req.image = ok[0].image;
+  req.settings = {{}};
+  h.worker.reconstruct(req);
+  h.drain();
+  ASSERT_EQ(h.of(WorkerEvent::Kind::ReconstructFailed).size(), 1u);
+}
+
+TEST(StudioFiles, ClassifiesImagesModelsAndFolders) {
+  const std::string dir = temp_dir("studio_classify");
+  fs::create_directories(dir + "/plain");
+  EXPECT_EQ(classify_path("a/b/cat.PNG"), TargetKind::Image);
+  EXPECT_EQ(classify_path("x.tiff"), TargetKind::Image);
+  EXPECT_EQ(classify_path("x.webp"), TargetKind::Image);
+  EXPECT_EQ(classify_path("m.safetensors"), TargetKind::Model);
+  EXPECT_EQ(classify_path("mae_visualize_vit_large.pth"), TargetKind::Model);
+  EXPECT_EQ(classify_path(kFixture + "hf"), TargetKind::Model);
+  EXPECT_EQ(classify_path(dir + "/plain"), TargetKind::Unsupported);
+  EXPECT_EQ(classify_path("notes.txt"), TargetKind::Unsupported);
+}
+
+TEST(StudioFiles, StartupModelFallsBackAndSaysSo) {
+  const std::string dir = temp_dir("studio_startup");
+  const std::string models = dir + "/models";
+  fs::create_directories(models);
+  EXPECT_EQ(choose_startup_model("x.pth", models + "/default.safetensors", models).path, "x.pth");
+  const StartupModel none = choose_startup_model("", models + "/default.safetensors", models);
+  EXPECT_TRUE(none.path.empty());
+  EXPECT_NE(none.note.find("no model loaded"), std::string::npos) << none.note;
+  write_text(models + "/small.safetensors", "1");
+  write_text(models + "/large.safetensors", "123456");
+  const StartupModel fallback = choose_startup_model("", models + "/default.safetensors", models);
+  EXPECT_EQ(fs::path(fallback.path).filename(), "large.safetensors");
+  EXPECT_NE(fallback.note.find("default.safetensors not found"), std::string::npos)
+      << fallback.note;
+  write_text(models + "/default.safetensors", "1");
+  const StartupModel def = choose_startup_model("", models + "/default.safetensors", models);
+  EXPECT_EQ(fs::path(def.path).filename(), "default.safetensors");
+  EXPECT_TRUE(def.note.empty());
+}
+
+TEST(StudioFiles, RecentFilesPersistDeduplicateAndCap) {
+  const std::string dir = temp_dir("studio_recent");
+  const std::string file = dir + "/cfg/mae-studio/recent.json";
+  {
+    RecentFiles r(file);
+    EXPECT_TRUE(r.entries().empty());
+    for (int i = 0; i < 20; ++i)
+      ASSERT_TRUE(r.add(dir + "/img" + std::to_string(i) + ".png", "image"));
+    ASSERT_TRUE(r.add(dir + "/img5.png", "image"));
+    ASSERT_TRUE(r.add(dir + "/model.safetensors", "model"));
+  }
+  RecentFiles again(file);
+  ASSERT_EQ(again.entries().size(), RecentFiles::kMaxEntries);
+  EXPECT_EQ(fs::path(again.entries()[0].path).filename(), "model.safetensors");
+  EXPECT_EQ(again.entries()[0].kind, "model");
+  EXPECT_EQ(fs::path(again.entries()[1].path).filename(), "img5.png");
+  EXPECT_EQ(fs::path(again.entries()[2].path).filename(), "img19.png");
+
+  write_text(file, "{ not json");
+  RecentFiles corrupt(file);
+  EXPECT_TRUE(corrupt.entries().empty());
+  EXPECT_FALSE(corrupt.last_error().empty());
+
+  const char* old = std::getenv("XDG_CONFIG_HOME");
+  const std::string saved = old ? old : "";
+  setenv("XDG_CONFIG_HOME", dir.c_str(), 1);
+  EXPECT_EQ(RecentFiles::default_location(), dir + "/mae-studio/recent.json");
+  if (old)
+    setenv("XDG_CONFIG_HOME", saved.c_str(), 1);
+  else
+    unsetenv("XDG_CONFIG_HOME");
+}
+
+CliOptions parse(std::vector<const char*> args) {
+  return parse_cli_options(static_cast<int>(args.size()), args.data());
+}
+
+TEST(StudioCli, ParsesTheTestModeOptions) {
+  const CliOptions o =
+      parse({"--model",    "m.pth",    "--image", "i.png",  "--ratio", "0.9",
+             "--strategy", "grid",     "--seed",  "12",     "--view",  "strategies",
+             "--drop",     "a.png",    "b.pth",   "--drop", "c",       "--screenshot",
+             "s.png",      "--layout", "l.json",  "--size", "800x600"});
+  EXPECT_EQ(*o.model, "m.pth");
+  EXPECT_EQ(*o.image, "i.png");
+  EXPECT_DOUBLE_EQ(o.ratio, 0.9);
+  EXPECT_EQ(o.strategy, MaskStrategy::Grid);
+  EXPECT_EQ(o.seed, 12u);
+  EXPECT_EQ(o.view, StartView::Strategies);
+  EXPECT_EQ(o.drops, (std::vector<std::string>{"a.png", "b.pth", "c"}));
+  EXPECT_EQ(o.width, 800);
+  EXPECT_EQ(o.height, 600);
+  EXPECT_TRUE(o.headless());
+  EXPECT_EQ(o.frames, 3); // the default once headless
+  EXPECT_FALSE(parse({}).headless());
+  EXPECT_TRUE(parse({"--help"}).help);
+}
+
+TEST(StudioCli, RejectsBadValues) {
+  EXPECT_THROW(parse({"--ratio", "0.99"}), UsageError);
+  EXPECT_THROW(parse({"--ratio", "abc"}), UsageError);
+  EXPECT_THROW(parse({"--strategy", "spiral"}), UsageError);
+  EXPECT_THROW(parse({"--view", "grid"}), UsageError);
+  EXPECT_THROW(parse({"--frames", "0"}), UsageError);
+  EXPECT_THROW(parse({"--size", "big"}), UsageError);
+  EXPECT_THROW(parse({"--model"}), UsageError);
+  EXPECT_THROW(parse({"--frobnicate"}), UsageError);
+}
+
+TEST(StudioCli, ParsesTheTrainingOptions) {
+  const CliOptions o = parse({"--train", "c.json", "--train-steps", "12", "--train-out", "runs/x",
+                              "--train-csv", "c.csv", "--train-explore"});
+  EXPECT_EQ(o.train_config, "c.json");
+  EXPECT_EQ(o.train_steps, 12);
+  EXPECT_EQ(o.train_out, "runs/x");
+  EXPECT_EQ(o.train_csv, "c.csv");
+  EXPECT_TRUE(o.train_explore);
+  EXPECT_TRUE(o.training());
+  EXPECT_TRUE(o.headless());
+  // --train alone starts the run in the interactive app.
+  EXPECT_FALSE(parse({"--train", "c.json"}).headless());
+  EXPECT_TRUE(parse({"--train-resume", "runs/x"}).training());
+  EXPECT_EQ(parse({"--train", "c.json", "--train-until", "5"}).train_until, 5);
+  EXPECT_THROW(parse({"--train-steps", "0"}), UsageError);
+  EXPECT_THROW(parse({"--train-csv", "c.csv"}), UsageError);
+  EXPECT_THROW(parse({"--train-explore"}), UsageError);
+}
+
+} // namespace
+} // namespace mae::studio

@@ -1,0 +1,348 @@
+// The Training tab's GL-free parts: the plots' axes, the CSV export, the
+// form -> session set-up (configs, run folders, overrides, resume) and the
+// controller that drives a TrainingSession from the UI thread.
+#include "curves_csv.h"
+#include "plot_axis.h"
+#include "training_controller.h"
+#include "training_setup.h"
+
+#include "mae/errors.h"
+#include "mae/fashion_mnist.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+namespace mae::studio {
+namespace {
+namespace fs = std::filesystem;
+
+const std::string kGuiConfig = std::string(MAE_TEST_DATA) + "/studio/fmnist_gui.json";
+
+std::string temp_dir(const std::string& name) {
+  const fs::path dir = fs::path(MAE_TEST_TMP) / "studio_training" / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<std::string> labels(const std::vector<Tick>& ticks) {
+  std::vector<std::string> out;
+  for (const Tick& t : ticks)
+    out.push_back(t.label);
+  return out;
+}
+
+bool has_fashion_mnist() {
+  std::error_code ec;
+  return fs::exists(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz", ec);
+}
+
+TEST(PlotAxis, LinearTicksAreRoundEvenlySpacedAndInside) {
+  const std::vector<Tick> t = linear_ticks({0.13, 0.97}, 5);
+  EXPECT_EQ(labels(t), (std::vector<std::string>{"0.2", "0.4", "0.6", "0.8"}));
+  for (const Tick& tick : t) {
+    EXPECT_GE(tick.at, 0.13);
+    EXPECT_LE(tick.at, 0.97);
+  }
+  EXPECT_EQ(labels(linear_ticks({-3, 12}, 4)), (std::vector<std::string>{"0", "5", "10"}));
+  EXPECT_EQ(labels(linear_ticks({340, 402}, 5)),
+            (std::vector<std::string>{"340", "360", "380", "400"}));
+  EXPECT_TRUE(linear_ticks({1, 1}, 5).empty());
+}
+
+TEST(PlotAxis, SmallValuesGetShortScientificLabels) {
+  EXPECT_EQ(labels(linear_ticks({0, 2.6e-4}, 6)),
+            (std::vector<std::string>{"0", "5e-5", "1e-4", "1.5e-4", "2e-4", "2.5e-4"}));
+  EXPECT_EQ(format_tick(0.0015, 0.0005), "1.5e-3"); // as its neighbours 5e-4 and 1e-3
+  EXPECT_EQ(format_tick(0.25, 0.05), "0.25");
+  EXPECT_EQ(format_tick(2e6, 1e6), "2e6");
+  EXPECT_EQ(format_value(0.92034567), "0.9203");
+  EXPECT_EQ(format_value(1.2e-05), "1.2e-5");
+  EXPECT_EQ(format_value(57.5), "57.5");
+}
+
+TEST(PlotAxis, LogTicksArePowersOfTenOrRoundValuesAtTheirLogarithms) {
+  const std::vector<Tick> decades = log_ticks({std::log10(1e-4), std::log10(1.0)}, 6);
+  EXPECT_EQ(labels(decades), (std::vector<std::string>{"1e-4", "0.001", "0.01", "0.1", "1"}));
+  EXPECT_NEAR(decades[1].at, -3.0, 1e-12);
+  // Less than a decade: round values where their logarithms fall.
+  const std::vector<Tick> narrow = log_ticks({std::log10(0.9), std::log10(3.4)}, 6);
+  EXPECT_EQ(labels(narrow), (std::vector<std::string>{"1.0", "1.5", "2.0", "2.5", "3.0"}));
+  EXPECT_NEAR(narrow[2].at, std::log10(2.0), 1e-12);
+  // Many decades: every other power.
+  EXPECT_EQ(labels(log_ticks({-8, 0}, 5)),
+            (std::vector<std::string>{"1e-8", "1e-6", "1e-4", "0.01", "1"}));
+}
+
+TEST(PlotAxis, StepTicksAreWholeAndShortenThousands) {
+  EXPECT_EQ(labels(step_ticks({0, 40000}, 5)),
+            (std::vector<std::string>{"0", "10k", "20k", "30k", "40k"}));
+  EXPECT_EQ(labels(step_ticks({-0.8, 40.8}, 3)), (std::vector<std::string>{"0", "20", "40"}));
+  // Never fractions of a step.
+  EXPECT_EQ(labels(step_ticks({0, 2}, 10)), (std::vector<std::string>{"0", "1", "2"}));
+}
+
+TEST(PlotAxis, RangesFitTheDataAndLogAxesSkipNonPositiveValues) {
+  const Curve c = {{0, 0.0}, {10, 0.1}, {20, 10.0}};
+  const auto lin = value_range(c, false, 0.05);
+  ASSERT_TRUE(lin);
+  EXPECT_NEAR(lin->lo, -0.5, 1e-12);
+  EXPECT_NEAR(lin->hi, 10.5, 1e-12);
+  const auto log = value_range(c, true, 0.0);
+  ASSERT_TRUE(log);
+  EXPECT_NEAR(log->lo, -1.0, 1e-12);
+  EXPECT_NEAR(log->hi, 1.0, 1e-12);
+  EXPECT_FALSE(value_range({}, false));
+  EXPECT_FALSE(value_range({{0, 0.0}, {1, -2.0}}, true));
+  // A flat curve still gets a band around its value.
+  const auto flat = value_range({{0, 2.0}, {5, 2.0}}, false);
+  ASSERT_TRUE(flat);
+  EXPECT_LT(flat->lo, 2.0);
+  EXPECT_GT(flat->hi, 2.0);
+  EXPECT_EQ(step_range(c).lo, 0);
+  EXPECT_EQ(step_range(c).hi, 20);
+  EXPECT_EQ(step_range({{7, 1.0}}).span(), 2);
+  EXPECT_FALSE(to_axis(std::nan(""), false));
+}
+
+TEST(PlotAxis, NearestPointByStep) {
+  const Curve c = {{0, 1.0}, {10, 2.0}, {20, 3.0}};
+  EXPECT_EQ(nearest_point(c, -5), 0);
+  EXPECT_EQ(nearest_point(c, 4), 0);
+  EXPECT_EQ(nearest_point(c, 6), 1);
+  EXPECT_EQ(nearest_point(c, 15.5), 2);
+  EXPECT_EQ(nearest_point(c, 100), 2);
+  EXPECT_EQ(nearest_point({}, 3), -1);
+}
+
+TEST(CurvesCsv, OneRowPerStepWithEmptyCellsForMissingValues) {
+  TrainingSnapshot s;
+  s.loss = {{2, 1.5}, {4, 0.75}};
+  s.lr = {{2, 1e-4}, {4, 2e-4}};
+  s.images_per_s = {{2, 300}, {4, 310.5}};
+  s.knn_accuracy = {{0, 0.52}, {4, 0.6}};
+  const std::string expected = "step,loss,lr,img_per_s,knn_accuracy\n"
+                               "0,,,,0.52\n"
+                               "2,1.5,0.0001,300,\n"
+                               "4,0.75,0.0002,310.5,0.6\n";
+  EXPECT_EQ(curves_csv(s), expected);
+  const std::string dir = temp_dir("csv");
+  write_curves_csv(dir + "/curves.csv", s);
+  EXPECT_EQ(slurp(dir + "/curves.csv"), expected);
+  EXPECT_THROW(write_curves_csv(dir + "/missing/dir/curves.csv", s), Error);
+  EXPECT_EQ(curves_csv(TrainingSnapshot{}), "step,loss,lr,img_per_s,knn_accuracy\n");
+}
+
+TEST(TrainingSetup, FindsTheConfigsAndPrefersFmnistTiny) {
+  const std::string dir = temp_dir("configs");
+  for (const char* f : {"photos.json", "fmnist_tiny.json", "a.json", "notes.txt"})
+    std::ofstream(dir + "/" + f) << "{}";
+  fs::create_directories(dir + "/sub.json");
+  const auto found = find_train_configs(dir);
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(fs::path(found[0]).filename(), "a.json");
+  EXPECT_EQ(fs::path(found[2]).filename(), "photos.json");
+  EXPECT_EQ(fs::path(preferred_train_config(found)).filename(), "fmnist_tiny.json");
+  EXPECT_EQ(preferred_train_config({"/x/b.json", "/x/c.json"}), "/x/b.json");
+  EXPECT_EQ(preferred_train_config({}), "");
+  EXPECT_TRUE(find_train_configs(dir + "/nope").empty());
+
+  // The shipped ones, found without any set-up; the variable overrides them.
+  EXPECT_TRUE(fs::exists(fs::path(train_configs_dir()) / "fmnist_tiny.json"))
+      << train_configs_dir();
+  setenv("MAE_STUDIO_CONFIGS", dir.c_str(), 1);
+  EXPECT_EQ(train_configs_dir(), dir);
+  unsetenv("MAE_STUDIO_CONFIGS");
+}
+
+TEST(TrainingSetup, RunFoldersAreNamedAfterTheConfigAndTheTime) {
+  const std::time_t t = 1700000000;
+  std::tm local{};
+  localtime_r(&t, &local);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &local);
+  EXPECT_EQ(default_run_dir("/work/runs", "fmnist_tiny", t),
+            std::string("/work/runs/fmnist_tiny-") + stamp);
+  EXPECT_TRUE(std::regex_match(default_run_dir("runs", "x", std::time(nullptr)),
+                               std::regex(R"(runs/x-\d{8}-\d{6})")));
+}
+
+TEST(TrainingSetup, TellsDataFoldersApart) {
+  const std::string dir = temp_dir("data_kinds");
+  fs::create_directories(dir + "/shards");
+  fs::create_directories(dir + "/fmnist");
+  fs::create_directories(dir + "/photos");
+  std::ofstream(dir + "/shards/index.safetensors") << "x";
+  std::ofstream(dir + "/fmnist/train-images-idx3-ubyte.gz") << "x";
+  EXPECT_EQ(detect_data_type(dir + "/shards"), "shards");
+  EXPECT_EQ(detect_data_type(dir + "/fmnist"), "fmnist");
+  EXPECT_EQ(detect_data_type(dir + "/photos"), "folder");
+}
+
+TEST(TrainingSetup, TheFormsOverridesReachTheSession) {
+  TrainingForm f;
+  f.config_path = kGuiConfig;
+  f.steps = 7;
+  f.data_type = "folder";
+  f.data_path = "/data/photos";
+  f.device = "cpu";
+  const std::time_t now = std::time(nullptr);
+  const TrainingLaunch l = prepare_training(f, now);
+  EXPECT_EQ(l.config.name, "fmnist_gui");
+  EXPECT_EQ(l.config.total_steps, 7);
+  EXPECT_EQ(l.config.epochs, 0);
+  EXPECT_EQ(l.config.data.type, "folder");
+  EXPECT_EQ(l.config.data.path, "/data/photos");
+  EXPECT_EQ(l.options.train.device, "cpu");
+  EXPECT_TRUE(l.options.train.resume.empty());
+  // No folder given: runs/<name>-<time> under the working directory.
+  EXPECT_EQ(l.options.train.out_dir,
+            default_run_dir(fs::absolute("runs").string(), "fmnist_gui", now));
+  f.out_dir = "/tmp/my_run";
+  EXPECT_EQ(prepare_training(f, now).options.train.out_dir, "/tmp/my_run");
+  // Without overrides the config's own data and length.
+  TrainingForm plain;
+  plain.config_path = kGuiConfig;
+  const TrainingLaunch p = prepare_training(plain, now);
+  EXPECT_EQ(p.config.data.type, "fmnist");
+  EXPECT_EQ(p.config.total_steps, 4000);
+}
+
+TEST(TrainingSetup, BadConfigsNameTheFileAndTheField) {
+  const std::string dir = temp_dir("bad_config");
+  std::string text = slurp(kGuiConfig);
+  text.replace(text.find("\"batch_size\": 32"), 16, "\"batch_size\": 0");
+  std::ofstream(dir + "/bad.json") << text;
+  TrainingForm f;
+  f.config_path = dir + "/bad.json";
+  try {
+    prepare_training(f, 0);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.json"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("batch_size"), std::string::npos) << e.what();
+  }
+  // An override that makes the config invalid says which file it was applied to.
+  f.config_path = kGuiConfig;
+  f.data_type = "shards";
+  try {
+    prepare_training(f, 0);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("fmnist_gui.json"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("data.path"), std::string::npos) << e.what();
+  }
+  TrainingForm none;
+  EXPECT_THROW(prepare_training(none, 0), UsageError);
+}
+
+TEST(TrainingSetup, ResumingUsesTheRunsFolderAndConfig) {
+  const std::string run = temp_dir("resume_run");
+  std::string text = slurp(kGuiConfig);
+  text.replace(text.find("fmnist_gui"), 10, "earlier");
+  std::ofstream(run + "/config.json") << text;
+  TrainingForm f;
+  f.config_path = "/nonexistent/ignored.json";
+  f.resume = run;
+  f.steps = 20;
+  const TrainingLaunch l = prepare_training(f, 0);
+  EXPECT_EQ(l.config.name, "earlier");
+  EXPECT_EQ(l.config.total_steps, 20);
+  EXPECT_EQ(l.options.train.out_dir, run);
+  EXPECT_EQ(l.options.train.resume, run);
+  // Its checkpoint file works too.
+  f.resume = run + "/checkpoint.safetensors";
+  EXPECT_EQ(prepare_training(f, 0).options.train.out_dir, run);
+  f.resume = temp_dir("not_a_run");
+  try {
+    prepare_training(f, 0);
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("config.json"), std::string::npos) << e.what();
+  }
+}
+
+// Polls like the UI does, once a "frame", until `done` or a minute passes.
+template <class Done> bool poll_until(TrainingController& c, UiState& st, Done done) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < give_up) {
+    c.poll(st);
+    if (done())
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+TEST(TrainingController, DataErrorsFailTheRunAndAreReportedOnce) {
+  const std::string dir = temp_dir("data_error");
+  UiState st(dir + "/recent.json");
+  st.training.form.config_path = kGuiConfig;
+  st.training.form.data_type = "shards";
+  st.training.form.data_path = dir + "/no_shards_here";
+  st.training.form.out_dir = dir + "/run";
+  TrainingController c;
+  c.start(st, 0);
+  EXPECT_EQ(st.training.run_dir, dir + "/run");
+  ASSERT_TRUE(
+      poll_until(c, st, [&] { return st.training.snapshot->state == TrainingState::Failed; }));
+  EXPECT_FALSE(c.active());
+  c.poll(st);
+  ASSERT_EQ(st.errors.size(), 1u);
+  EXPECT_EQ(st.errors.front().title, "Training failed");
+  EXPECT_NE(st.errors.front().message.find("no_shards_here"), std::string::npos)
+      << st.errors.front().message;
+  EXPECT_NE(st.errors.front().message.find("fmnist_gui.json"), std::string::npos);
+}
+
+TEST(TrainingController, TrainsThenOpensItsWeightsInTheExplorer) {
+  if (!has_fashion_mnist())
+    GTEST_SKIP() << "needs the Debian package dataset-fashion-mnist";
+  const std::string dir = temp_dir("run_and_open");
+  UiState st(dir + "/recent.json");
+  st.training.form.config_path = kGuiConfig;
+  st.training.form.steps = 3;
+  st.training.form.out_dir = dir + "/run";
+  TrainingController c;
+  c.start(st, 0);
+  EXPECT_TRUE(c.active());
+  EXPECT_TRUE(c.needs_frames(st));
+  EXPECT_THROW(c.start(st, 0), UsageError); // one run at a time
+  ASSERT_TRUE(poll_until(c, st, [&] { return !c.active(); }));
+  const TrainingSnapshot& s = *st.training.snapshot;
+  ASSERT_EQ(s.state, TrainingState::Finished) << s.error;
+  EXPECT_EQ(s.step, 3);
+  EXPECT_FALSE(s.loss.empty());
+  EXPECT_EQ(s.previews.size(), 4u);
+  EXPECT_TRUE(fs::exists(dir + "/run/model.safetensors"));
+  EXPECT_FALSE(c.needs_frames(st));
+
+  st.commands.clear();
+  c.open_in_explorer(st);
+  EXPECT_EQ(st.training.exporting_model, explorer_model_path(dir + "/run"));
+  EXPECT_TRUE(c.needs_frames(st));
+  ASSERT_TRUE(poll_until(c, st, [&] { return st.training.exporting_model.empty(); }));
+  ASSERT_EQ(st.commands.size(), 1u);
+  EXPECT_EQ(st.commands[0].kind, Command::Kind::Open);
+  EXPECT_EQ(st.commands[0].path, explorer_model_path(dir + "/run"));
+  EXPECT_EQ(st.tab, Tab::Explorer);
+  EXPECT_TRUE(st.errors.empty());
+}
+
+} // namespace
+} // namespace mae::studio
