@@ -4,6 +4,7 @@
 #include "mae/errors.h"
 #include "mae/masking.h"
 #include "mae/normalization_io.h"
+#include "mae/reconstruction_tensors.h"
 #include "mae/runtime.h"
 
 #include <torch/torch.h>
@@ -26,24 +27,6 @@ torch::Tensor to_tensor01(const Image& image) {
   auto t = torch::from_blob(const_cast<uint8_t*>(image.pixels.data()),
                             {image.height, image.width, image.channels}, torch::kUInt8);
   return t.permute({2, 0, 1}).unsqueeze(0).to(torch::kFloat32).div(255.0);
-}
-
-Image to_image(const torch::Tensor& chw01) {
-  auto t = chw01.squeeze(0)
-               .clamp(0.0, 1.0)
-               .mul(255.0)
-               .round()
-               .to(torch::kUInt8)
-               .permute({1, 2, 0})
-               .contiguous()
-               .cpu();
-  Image out(static_cast<int>(t.size(1)), static_cast<int>(t.size(0)), static_cast<int>(t.size(2)));
-  std::memcpy(out.pixels.data(), t.data_ptr<uint8_t>(), out.pixels.size());
-  return out;
-}
-
-torch::Tensor channel_tensor(const std::vector<float>& v, const torch::Device& device) {
-  return torch::tensor(v, torch::kFloat32).view({1, -1, 1, 1}).to(device);
 }
 
 } // namespace
@@ -102,31 +85,22 @@ ReconstructionResult Reconstructor::run(const Image& image, const MaskSettings& 
   const auto start = std::chrono::steady_clock::now();
   torch::NoGradGuard no_grad;
   const torch::Device& dev = impl_->device;
-  const auto mean = channel_tensor(impl_->info.normalization.mean, dev);
-  const auto stdev = channel_tensor(impl_->info.normalization.std, dev);
+  const NormalizationTensors n(impl_->info.normalization, torch::TensorOptions().device(dev));
   const auto x01 = to_tensor01(image).to(dev);
-  const auto x = (x01 - mean) / stdev;
+  const auto x = n.apply(x01);
   const int64_t gh = image.height / p, gw = image.width / p;
 
   const auto scores = mask_scores(settings.strategy, 1, gh, gw, settings.ratio, settings.seed);
   const MaeOutput out = model->forward(x, scores, settings.ratio);
-  auto pred = out.pred;
-  if (c.norm_pix_loss) {
-    // The decoder predicts normalised patches: undo it with the true patches' statistics.
-    const auto target = model->patchify(x);
-    pred = pred * (target.var(-1, true, true) + 1e-6).sqrt() + target.mean(-1, true);
-  }
-  const auto recon01 = model->unpatchify(pred, gh, gw) * stdev + mean;
-  const auto pixel_mask =
-      model->unpatchify(out.mask.unsqueeze(-1).expand({-1, -1, p * p * c.in_chans}), gh, gw);
-  const auto masked01 = x01 * (1 - pixel_mask) + mean * pixel_mask;
+  const auto [recon01, pixel_mask] = reconstruction_tensors(model, x, out, n);
+  const auto masked01 = x01 * (1 - pixel_mask) + n.mean * pixel_mask;
   const auto mixed01 = x01 * (1 - pixel_mask) + recon01 * pixel_mask;
 
   ReconstructionResult r;
   r.original = image;
-  r.masked = to_image(masked01);
-  r.reconstruction = to_image(recon01);
-  r.reconstruction_visible = to_image(mixed01);
+  r.masked = image_from_tensor(masked01);
+  r.reconstruction = image_from_tensor(recon01);
+  r.reconstruction_visible = image_from_tensor(mixed01);
   r.grid_h = static_cast<int>(gh);
   r.grid_w = static_cast<int>(gw);
   r.patch_size = p;
