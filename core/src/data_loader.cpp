@@ -129,30 +129,24 @@ Image TrainLoader::load_or_substitute(size_t& index) const {
 
 HostBatch TrainLoader::make(int64_t k) const {
   auto indices = batch_indices(k);
+  HostBatch b;
   std::vector<Image> images;
   std::vector<CropBox> boxes;
   std::vector<int64_t> labels;
   for (size_t j = 0; j < indices.size(); ++j) {
-    int height = 0, width = 0;
-    if (cache_) {
-      height = cache_->height(indices[j]);
-      width = cache_->width(indices[j]);
-    } else {
+    if (!cache_)
       images.push_back(load_or_substitute(indices[j]));
-      height = images.back().height;
-      width = images.back().width;
-    }
+    // With a device cache no pixels are loaded: its sizes drive the crop.
+    const int height = cache_ ? cache_->height(indices[j]) : images.back().height;
+    const int width = cache_ ? cache_->width(indices[j]) : images.back().width;
     SeededRng rng(config_.seed, RngStream::Crop, static_cast<uint64_t>(k), j);
     boxes.push_back(training_crop(height, width, config_.augment, rng));
+    if (cache_)
+      b.slots.push_back({0, height, width, 0, boxes.back()});
     labels.push_back(data_.label(indices[j]));
   }
-  HostBatch b;
-  if (cache_) {
-    for (size_t j = 0; j < indices.size(); ++j)
-      b.slots.push_back({0, cache_->height(indices[j]), cache_->width(indices[j]), 0, boxes[j]});
-  } else {
+  if (!cache_)
     b = pack_images(images, boxes, pin_);
-  }
   b.indices = indices;
   b.labels = torch::tensor(labels, torch::kInt64);
   b.mask_scores = mask_scores(config_.mask_strategy, static_cast<int64_t>(indices.size()), grid_,
