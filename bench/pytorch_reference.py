@@ -108,6 +108,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--compile", action="store_true")
     ap.add_argument("--peak-tflops", type=float, default=790.0)
+    ap.add_argument("--profile", help="write a Chrome trace of the timed steps (slows them)")
     args = ap.parse_args()
 
     dim, depth, heads, patch = ARCHS[args.arch]
@@ -142,11 +143,19 @@ def main():
         step()
     torch.cuda.synchronize()
     torch.cuda.reset_peak_memory_stats()
+    profiler = None
+    if args.profile:
+        acts = [torch.profiler.ProfilerActivity.CPU, torch.profiler.ProfilerActivity.CUDA]
+        profiler = torch.profiler.profile(activities=acts)
+        profiler.__enter__()
     t0 = time.perf_counter()
     for _ in range(args.steps):
         loss = step()
     torch.cuda.synchronize()
     dt = (time.perf_counter() - t0) / args.steps
+    if profiler:
+        profiler.__exit__(None, None, None)
+        profiler.export_chrome_trace(args.profile)
     img_s = args.batch / dt
     tflops = img_s * flops * (3 if args.mode == "train" else 1) / 1e12
     print(json.dumps({

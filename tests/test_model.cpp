@@ -97,6 +97,45 @@ TEST(Model, InitialisationFollowsTheOfficialRecipe) {
               0.03);
 }
 
+// Multi-head attention written out head by head, as the paper's ViT defines
+// it: the fused qkv split and its gradient must match it.
+torch::Tensor reference_attention(const torch::Tensor& x, const torch::Tensor& w_qkv,
+                                  const torch::Tensor& b_qkv, const torch::Tensor& w_proj,
+                                  const torch::Tensor& b_proj, int64_t heads) {
+  const int64_t C = x.size(2), d = C / heads;
+  const auto qkv = torch::nn::functional::linear(x, w_qkv, b_qkv);
+  std::vector<torch::Tensor> outs;
+  for (int64_t h = 0; h < heads; ++h) {
+    const auto q = qkv.slice(2, h * d, (h + 1) * d);
+    const auto k = qkv.slice(2, C + h * d, C + (h + 1) * d);
+    const auto v = qkv.slice(2, 2 * C + h * d, 2 * C + (h + 1) * d);
+    const auto a =
+        (torch::matmul(q, k.transpose(1, 2)) / std::sqrt(static_cast<double>(d))).softmax(-1);
+    outs.push_back(torch::matmul(a, v));
+  }
+  return torch::nn::functional::linear(torch::cat(outs, 2), w_proj, b_proj);
+}
+
+TEST(Model, AttentionAndItsGradientsMatchHeadByHeadAttention) {
+  torch::manual_seed(3);
+  Attention attn(24, 3);
+  for (auto& p : attn->parameters())
+    p.data().normal_(0.0, 0.3);
+  const auto x = torch::randn({2, 5, 24}, torch::kFloat64).requires_grad_(true);
+  attn->to(torch::kFloat64);
+  const auto x_ref = x.detach().clone().requires_grad_(true);
+  const auto w_qkv = attn->qkv->weight.detach().clone().requires_grad_(true);
+  const auto out = attn->forward(x);
+  const auto ref = reference_attention(x_ref, w_qkv, attn->qkv->bias.detach(),
+                                       attn->proj->weight.detach(), attn->proj->bias.detach(), 3);
+  EXPECT_TRUE(torch::allclose(out, ref, 1e-9, 1e-10));
+  const auto g = torch::randn_like(out);
+  out.backward(g);
+  ref.backward(g);
+  EXPECT_TRUE(torch::allclose(x.grad(), x_ref.grad(), 1e-9, 1e-10));
+  EXPECT_TRUE(torch::allclose(attn->qkv->weight.grad(), w_qkv.grad(), 1e-9, 1e-10));
+}
+
 TEST(Model, EncoderSeesOnlyKeptPatches) {
   MaskedAutoencoderViT model(tiny_config());
   model->eval();

@@ -12,6 +12,7 @@
 #include "mae/errors.h"
 #include "mae/flops.h"
 #include "mae/masking.h"
+#include "mae/op_trace.h"
 #include "mae/runtime.h"
 #include "mae/trainer.h"
 
@@ -32,25 +33,33 @@ struct BenchResult {
   double img_per_s = 0, step_ms = 0;
 };
 
-// Times steps [warmup, warmup + steps) of a real training run.
+// Times steps [warmup, warmup + steps) of a real training run, and traces
+// them where a profile file is named.
 class StepTimer : public TrainObserver {
 public:
-  explicit StepTimer(int64_t warmup) : warmup_(warmup) {}
+  StepTimer(int64_t warmup, std::string profile)
+      : warmup_(warmup), profile_path_(std::move(profile)) {}
   void after_step(Trainer& trainer) override {
     if (trainer.step() == warmup_) {
       cuda_synchronize();
       cuda_reset_peak_memory();
+      if (!profile_path_.empty())
+        trace_ = std::make_unique<OpTrace>(profile_path_);
       start_ = Clock::now();
     }
     if (trainer.step() == trainer.total_steps()) {
       cuda_synchronize();
       seconds_ = std::chrono::duration<double>(Clock::now() - start_).count();
+      if (trace_)
+        trace_->stop();
     }
   }
   double seconds() const { return seconds_; }
 
 private:
   int64_t warmup_;
+  std::string profile_path_;
+  std::unique_ptr<OpTrace> trace_;
   Clock::time_point start_;
   double seconds_ = 0;
 };
@@ -91,7 +100,7 @@ BenchResult bench_train(const Args& args, const ModelConfig& model,
   options.device = args.get("device");
   options.save_final = false;
   Trainer trainer(config, options);
-  StepTimer timer(args.get_int("warmup"));
+  StepTimer timer(args.get_int("warmup"), args.get_or("profile", ""));
   trainer.run(timer);
   for (const auto& line : trainer.describe())
     notes.push_back(line);
@@ -114,7 +123,10 @@ BenchResult bench_infer(const Args& args, const ModelConfig& config) {
   const bool bf16 = device.is_cuda() && !args.flag_set("fp32");
   std::vector<double> ms;
   const int64_t warmup = args.get_int("warmup"), steps = args.get_int("steps");
+  std::unique_ptr<OpTrace> trace;
   for (int64_t i = 0; i < warmup + steps; ++i) {
+    if (i == warmup && !args.get_or("profile", "").empty())
+      trace = std::make_unique<OpTrace>(args.get_or("profile", ""));
     const auto t = Clock::now();
     const auto scores =
         mask_scores(MaskStrategy::Random, B, g, g, config.mask_ratio, static_cast<uint64_t>(i));
@@ -126,6 +138,8 @@ BenchResult bench_infer(const Args& args, const ModelConfig& config) {
     if (i >= warmup)
       ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
   }
+  if (trace)
+    trace->stop();
   std::sort(ms.begin(), ms.end());
   const double median = ms[ms.size() / 2];
   return {1e3 * static_cast<double>(B) / median, median};
@@ -173,6 +187,9 @@ int run_bench(int argc, const char* const* argv) {
               "training and data modes: where images come from", "synthetic")
       .option("workers", "N", "data-loading threads (host streaming only)", "4")
       .option("peak-tflops", "T", "the card's bf16 peak for the percentage", "790")
+      .option("profile", "FILE.json",
+              "train and infer modes: write a Chrome trace of the timed steps (" +
+                  OpTrace::describe() + "); the profiler slows the steps it records")
       .flag("fp32", "train or infer in float32 instead of bf16 autocast (CUDA)")
       .flag("no-graph", "train without capturing the step as a CUDA graph");
   add_runtime_options(args);

@@ -16,8 +16,12 @@ AttentionImpl::AttentionImpl(int64_t dim, int64_t num_heads)
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   const int64_t B = x.size(0), N = x.size(1), C = x.size(2);
-  auto qkv_out = qkv(x).reshape({B, N, 3, num_heads_, C / num_heads_}).permute({2, 0, 3, 1, 4});
-  auto q = qkv_out[0], k = qkv_out[1], v = qkv_out[2];
+  // unbind over the q/k/v axis of the [B, N, 3, H, d] view: its backward is
+  // one stack straight into the qkv gradient's layout, where indexing would
+  // zero-fill and sum three full-size tensors, and unbinding a permuted view
+  // would add a copy back.
+  const auto parts = qkv(x).view({B, N, 3, num_heads_, C / num_heads_}).unbind(2);
+  auto q = parts[0].transpose(1, 2), k = parts[1].transpose(1, 2), v = parts[2].transpose(1, 2);
 #if TORCH_VERSION_MAJOR >= 2
   // Flash / memory-efficient kernels where the device has them.
   auto out = at::scaled_dot_product_attention(q, k, v);
