@@ -6,6 +6,7 @@
 #include "mae/safetensors.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <fstream>
@@ -152,6 +153,27 @@ TEST(Cli, EvalReconComparesAgainstBaselines) {
               dir)
           .code,
       2);
+}
+
+TEST(Cli, BenchTimesTrainingStepsAndTracesThem) {
+  const std::string dir = test::temp_dir("cli_bench");
+  const std::string config = q(test::fixture("mae_config.json"));
+  auto r = mae_cli("bench --model-config " + config +
+                       " --batch 4 --steps 2 --warmup 1 --device cpu --profile " +
+                       q(dir + "/trace.json"),
+                   dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto line = nlohmann::json::parse(r.out.substr(r.out.rfind("{")));
+  EXPECT_EQ(line["mode"], "train");
+  EXPECT_GT(line["img_per_s"].get<double>(), 0.0);
+  EXPECT_GT(line["step_ms"].get<double>(), 0.0);
+  // The trace holds the recorded steps' operators, the patch embedding's matrix product among them.
+  const std::string trace = test::slurp(dir + "/trace.json");
+  EXPECT_TRUE(contains(trace, "aten::addmm") || contains(trace, "aten::linear")) << trace.size();
+
+  r = mae_cli("bench --model-config " + config + " --device cpu --attention fastest", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "auto, flash, efficient, cudnn, math")) << r.err;
 }
 
 TEST(Cli, BadInputsFailWithClearMessages) {

@@ -136,6 +136,15 @@ TEST(Model, AttentionAndItsGradientsMatchHeadByHeadAttention) {
   EXPECT_TRUE(torch::allclose(attn->qkv->weight.grad(), w_qkv.grad(), 1e-9, 1e-10));
 }
 
+TEST(Model, PatchEmbeddingOfPatchifiedPixelsIsThePatchConvolution) {
+  MaskedAutoencoderViT model(tiny_config());
+  torch::NoGradGuard no_grad;
+  const auto imgs = torch::randn({2, 3, 32, 40});
+  const auto expected = model->patch_embed->proj(imgs).flatten(2).transpose(1, 2);
+  const auto embedded = model->patch_embed->forward(model->patchify(imgs));
+  EXPECT_LE((embedded - expected).abs().max().item().toDouble(), 1e-5);
+}
+
 TEST(Model, EncoderSeesOnlyKeptPatches) {
   MaskedAutoencoderViT model(tiny_config());
   model->eval();

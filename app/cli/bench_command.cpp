@@ -226,18 +226,22 @@ int run_bench(int argc, const char* const* argv) {
               "%5.1f%%\n",
               "mae-studio", label.c_str(), mode.c_str(), args.get_int("batch"), r.img_per_s,
               r.step_ms, mem_gib, tflops, 100 * tflops / peak);
-  const nlohmann::json line = {
-      {"impl", std::string("mae-studio") + (args.flag_set("no-graph") ? "-nograph" : "")},
-      {"arch", label},
-      {"mode", mode},
-      {"batch", args.get_int("batch")},
-      {"data", args.get("data")},
-      {"img_per_s", r.img_per_s},
-      {"step_ms", r.step_ms},
-      {"peak_mem_gib", mem_gib},
-      {"tflops", tflops},
-      {"pct_peak", 100 * tflops / peak},
-      {"device", card.empty() ? device : card}};
+  std::string impl = "mae-studio";
+  if (args.flag_set("no-graph"))
+    impl += "-nograph";
+  if (args.get_or("attention", "auto") != "auto")
+    impl += "-" + args.get("attention");
+  const nlohmann::json line = {{"impl", impl},
+                               {"arch", label},
+                               {"mode", mode},
+                               {"batch", args.get_int("batch")},
+                               {"data", args.get("data")},
+                               {"img_per_s", r.img_per_s},
+                               {"step_ms", r.step_ms},
+                               {"peak_mem_gib", mem_gib},
+                               {"tflops", tflops},
+                               {"pct_peak", 100 * tflops / peak},
+                               {"device", card.empty() ? device : card}};
   std::printf("%s\n", line.dump().c_str());
   return 0;
 }

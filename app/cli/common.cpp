@@ -30,11 +30,15 @@ LoadOptions load_options(const Args& args) {
 void add_runtime_options(Args& args, bool with_device) {
   args.option("threads", "N", "CPU threads (default: all cores, or $MAE_THREADS)");
   if (with_device)
-    args.option("device", "auto|cpu|cuda", "where to run", "auto");
+    args.option("device", "auto|cpu|cuda", "where to run", "auto")
+        .option("attention", "auto|flash|efficient|cudnn|math",
+                "CUDA attention kernels (LibTorch 2.5+)", "auto");
 }
 
 void apply_runtime_options(const Args& args) {
   configure_threads(args.has("threads") ? static_cast<int>(args.get_int("threads")) : 0);
+  if (args.has("attention"))
+    set_attention_backend(args.get("attention"));
 }
 
 void add_normalization_options(Args& args) {

@@ -17,7 +17,9 @@ double mae_forward_flops(const ModelConfig& c, double mask_ratio) {
   const double L = c.num_patches();
   const double keep = static_cast<double>(num_kept(c.num_patches(), mask_ratio));
   const double D = c.embed_dim, Dd = c.decoder_embed_dim, P = c.patch_dim();
-  const double patch_embed = 2.0 * L * P * D; // the conv runs on every patch
+  // The official model embeds every patch (we embed only the kept ones): the
+  // count follows the official model, so TFLOP/s compare across implementations.
+  const double patch_embed = 2.0 * L * P * D;
   const double encoder = blocks_flops(1 + keep, D, c.mlp_hidden(), c.depth);
   const double decoder_embed = 2.0 * (1 + keep) * D * Dd;
   const double decoder = blocks_flops(1 + L, Dd, c.decoder_mlp_hidden(), c.decoder_depth);

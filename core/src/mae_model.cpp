@@ -38,8 +38,10 @@ PatchEmbedImpl::PatchEmbedImpl(int64_t in_chans, int64_t embed_dim, int64_t patc
                   torch::nn::Conv2dOptions(in_chans, embed_dim, patch_size).stride(patch_size)));
 }
 
-torch::Tensor PatchEmbedImpl::forward(const torch::Tensor& imgs) {
-  return proj(imgs).flatten(2).transpose(1, 2);
+torch::Tensor PatchEmbedImpl::forward(const torch::Tensor& patches) {
+  // Conv weight [D, C, p, p] reordered to the patches' (row, column, channel) order.
+  const auto& w = proj->weight;
+  return torch::linear(patches, w.permute({0, 2, 3, 1}).reshape({w.size(0), -1}), proj->bias);
 }
 
 MaskedAutoencoderViTImpl::MaskedAutoencoderViTImpl(const ModelConfig& config, bool with_decoder,
@@ -129,24 +131,32 @@ torch::Tensor MaskedAutoencoderViTImpl::unpatchify(const torch::Tensor& x, int64
       .reshape({B, C, grid_h * p, grid_w * p});
 }
 
-torch::Tensor MaskedAutoencoderViTImpl::encode(const torch::Tensor& imgs,
-                                               const torch::Tensor* ids_keep) {
-  const auto [gh, gw] = grid_of(imgs);
-  auto pos = interpolate_pos_embed(pos_embed, gh, gw);
-  auto x = patch_embed(imgs) + pos.slice(1, 1);
-  if (ids_keep)
-    x = gather_tokens(x, *ids_keep);
-  auto cls = (cls_token + pos.slice(1, 0, 1)).expand({x.size(0), -1, -1});
+torch::Tensor MaskedAutoencoderViTImpl::encode(const torch::Tensor& patches, int64_t grid_h,
+                                               int64_t grid_w, const torch::Tensor* ids_keep) {
+  const int64_t B = patches.size(0);
+  const auto pos = interpolate_pos_embed(pos_embed, grid_h, grid_w);
+  auto patch_pos = pos.slice(1, 1);
+  auto kept = patches;
+  if (ids_keep) {
+    // Removing patches before the embedding, not after as the official code
+    // does, gives the same tokens for a quarter of the work.
+    kept = gather_tokens(patches, *ids_keep);
+    patch_pos = gather_tokens(patch_pos.expand({B, -1, -1}), *ids_keep);
+  }
+  auto x = patch_embed(kept) + patch_pos;
+  auto cls = (cls_token + pos.slice(1, 0, 1)).expand({B, -1, -1});
   return norm(run_blocks(blocks, torch::cat({cls, x}, 1)));
 }
 
 torch::Tensor MaskedAutoencoderViTImpl::forward_encoder(const torch::Tensor& imgs,
                                                         const MaskPlan& plan) {
-  return encode(imgs, &plan.ids_keep);
+  const auto [gh, gw] = grid_of(imgs);
+  return encode(patchify(imgs), gh, gw, &plan.ids_keep);
 }
 
 torch::Tensor MaskedAutoencoderViTImpl::forward_features(const torch::Tensor& imgs) {
-  return encode(imgs, nullptr);
+  const auto [gh, gw] = grid_of(imgs);
+  return encode(patchify(imgs), gh, gw, nullptr);
 }
 
 torch::Tensor MaskedAutoencoderViTImpl::forward_decoder(const torch::Tensor& latent,
@@ -155,31 +165,40 @@ torch::Tensor MaskedAutoencoderViTImpl::forward_decoder(const torch::Tensor& lat
   if (!has_decoder_)
     throw CheckpointError(
         "this model has no decoder (an encoder-only checkpoint): reconstruction needs a decoder");
-  auto x = decoder_embed(latent);
+  auto x = linear(decoder_embed, latent);
   const int64_t B = x.size(0), L = ids_restore.size(1);
   auto mask_tokens = mask_token.expand({B, L + 1 - x.size(1), -1});
   auto patches = gather_tokens(torch::cat({x.slice(1, 1), mask_tokens}, 1), ids_restore);
   x = torch::cat({x.slice(1, 0, 1), patches}, 1) +
       interpolate_pos_embed(decoder_pos_embed, grid_h, grid_w);
-  x = decoder_pred(decoder_norm(run_blocks(decoder_blocks, x)));
+  x = linear(decoder_pred, decoder_norm(run_blocks(decoder_blocks, x)));
   return x.slice(1, 1);
 }
 
-torch::Tensor MaskedAutoencoderViTImpl::loss_targets(const torch::Tensor& imgs) const {
-  auto target = patchify(imgs);
+torch::Tensor MaskedAutoencoderViTImpl::targets_from_patches(const torch::Tensor& patches) const {
   if (!config_.norm_pix_loss)
-    return target;
-  auto mean = target.mean(-1, /*keepdim=*/true);
-  auto var = target.var(-1, /*unbiased=*/true, /*keepdim=*/true);
-  return (target - mean) / (var + 1e-6).sqrt();
+    return patches;
+  auto mean = patches.mean(-1, /*keepdim=*/true);
+  auto var = patches.var(-1, /*unbiased=*/true, /*keepdim=*/true);
+  return (patches - mean) / (var + 1e-6).sqrt();
+}
+
+torch::Tensor MaskedAutoencoderViTImpl::loss_targets(const torch::Tensor& imgs) const {
+  return targets_from_patches(patchify(imgs));
+}
+
+torch::Tensor MaskedAutoencoderViTImpl::loss_from_targets(const torch::Tensor& targets,
+                                                          const torch::Tensor& pred,
+                                                          const torch::Tensor& mask) const {
+  auto per_patch = (pred - targets).pow(2).mean(-1);
+  // A ratio that removes nothing has no loss rather than 0/0.
+  return (per_patch * mask).sum() / mask.sum().clamp_min(1.0);
 }
 
 torch::Tensor MaskedAutoencoderViTImpl::forward_loss(const torch::Tensor& imgs,
                                                      const torch::Tensor& pred,
                                                      const torch::Tensor& mask) const {
-  auto per_patch = (pred - loss_targets(imgs)).pow(2).mean(-1);
-  // A ratio that removes nothing has no loss rather than 0/0.
-  return (per_patch * mask).sum() / mask.sum().clamp_min(1.0);
+  return loss_from_targets(loss_targets(imgs), pred, mask);
 }
 
 MaeOutput MaskedAutoencoderViTImpl::forward(const torch::Tensor& imgs, const torch::Tensor& scores,
@@ -190,13 +209,15 @@ MaeOutput MaskedAutoencoderViTImpl::forward(const torch::Tensor& imgs, const tor
                      std::to_string(gh * gw) + "]");
   const auto plan =
       plan_from_scores(scores.to(imgs.device(), torch::kFloat32), num_kept(gh * gw, mask_ratio));
+  // One patchify serves the encoder and the loss targets.
+  const auto patches = patchify(imgs);
   MaeOutput out;
-  out.latent = forward_encoder(imgs, plan);
+  out.latent = encode(patches, gh, gw, &plan.ids_keep);
   out.pred = forward_decoder(out.latent, plan.ids_restore, gh, gw);
   // float32 even under autocast: the loss divides by its sum.
   out.mask = plan.mask;
   out.ids_restore = plan.ids_restore;
-  out.loss = forward_loss(imgs, out.pred, out.mask);
+  out.loss = loss_from_targets(targets_from_patches(patches), out.pred, out.mask);
   return out;
 }
 

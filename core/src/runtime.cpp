@@ -3,6 +3,7 @@
 #include "mae/errors.h"
 
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <cstdlib>
 #include <thread>
@@ -53,6 +54,23 @@ std::string device_description(const c10::Device& device) {
   if (device.is_cuda())
     return "CUDA:" + std::to_string(device.has_index() ? device.index() : 0);
   return "CPU (" + std::to_string(torch::get_num_threads()) + " threads)";
+}
+
+void set_attention_backend(const std::string& name) {
+  if (name == "auto")
+    return;
+  if (name != "flash" && name != "efficient" && name != "cudnn" && name != "math")
+    throw UsageError("attention backend '" + name +
+                     "' is not one of auto, flash, efficient, cudnn, math");
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
+  auto& context = at::globalContext();
+  context.setSDPUseFlash(name == "flash");
+  context.setSDPUseMemEfficient(name == "efficient");
+  context.setSDPUseCuDNN(name == "cudnn");
+  context.setSDPUseMath(name == "math");
+#else
+  throw UsageError("choosing the attention backend needs LibTorch 2.5 or later");
+#endif
 }
 
 } // namespace mae

@@ -27,8 +27,10 @@ struct MaeOutput {
 class PatchEmbedImpl : public torch::nn::Module {
 public:
   PatchEmbedImpl(int64_t in_chans, int64_t embed_dim, int64_t patch_size);
-  // [B, C, H, W] -> [B, (H/p)*(W/p), D]
-  torch::Tensor forward(const torch::Tensor& imgs);
+  // Patchified pixels [B, n, p*p*C] ('nhwpqc', as patchify) -> [B, n, D]: the
+  // patch convolution as one matrix product, so the encoder embeds only the
+  // patches it keeps and shares the patchified pixels with the loss.
+  torch::Tensor forward(const torch::Tensor& patches);
 
   torch::nn::Conv2d proj{nullptr};
 };
@@ -85,8 +87,12 @@ public:
 private:
   std::pair<int64_t, int64_t> grid_of(const torch::Tensor& imgs) const;
   // Position-embedded patches (only `ids_keep` when given) behind the cls token, through the blocks
-  // and norm.
-  torch::Tensor encode(const torch::Tensor& imgs, const torch::Tensor* ids_keep);
+  // and norm. `patches` are patchify(imgs) of a grid_h x grid_w input.
+  torch::Tensor encode(const torch::Tensor& patches, int64_t grid_h, int64_t grid_w,
+                       const torch::Tensor* ids_keep);
+  torch::Tensor targets_from_patches(const torch::Tensor& patches) const;
+  torch::Tensor loss_from_targets(const torch::Tensor& targets, const torch::Tensor& pred,
+                                  const torch::Tensor& mask) const;
 
   ModelConfig config_;
   bool has_decoder_;

@@ -22,4 +22,9 @@ c10::Device resolve_device(const std::string& name);
 // "CPU (2 threads)" or "CUDA: NVIDIA H200".
 std::string device_description(const c10::Device& device);
 
+// Which kernels scaled_dot_product_attention may use on CUDA: "auto"
+// (LibTorch's choice), "flash", "efficient", "cudnn" or "math". Needs
+// LibTorch 2.5 or later for anything but "auto".
+void set_attention_backend(const std::string& name);
+
 } // namespace mae
