@@ -13,11 +13,11 @@ import re
 
 # First matching pattern names the kernel's category.
 CATEGORIES = [
-    ("attention", r"flash|fmha|attention|mem_eff"),
+    ("attention", r"flash|fmha|attention|mem_eff|sdpa|cudnn::fusion"),
     ("adamw", r"adam"),
     ("layer_norm", r"layer_norm|LayerNorm"),
+    ("conv", r"conv|Convolution|nchwToNhwc|nhwcToNchw|cutlass__5x_cudnn"),
     ("matmul", r"gemm|nvjet|cutlass|xmma|cublas|splitKreduce"),
-    ("conv", r"conv|cudnn|implicit"),
     ("gelu", r"gelu|Gelu"),
     ("softmax", r"softmax"),
     ("grid_sample", r"grid_sampler"),
@@ -31,7 +31,7 @@ CATEGORIES = [
 
 
 def short(name):
-    base = re.sub(r"^void ", "", name)
+    base = re.sub(r"^void ", "", name).replace("(anonymous namespace)::", "")
     head = re.split(r"[<(]", base)[0]
     functor = re.search(r"(\w*Functor\w*|\w+_kernel_cuda|\w*Op\w*)", base[len(head):])
     return head + (f"<{functor.group(1)}>" if functor and "elementwise" in head else "")
