@@ -58,7 +58,7 @@ MaskedAutoencoderViTImpl::MaskedAutoencoderViTImpl(const ModelConfig& config, bo
   norm = register_module("norm", torch::nn::LayerNorm(ln(D, config.layer_norm_eps)));
   if (with_decoder) {
     const int64_t Dd = config.decoder_embed_dim;
-    decoder_embed = register_module("decoder_embed", torch::nn::Linear(D, Dd));
+    decoder_embed = register_module("decoder_embed", Linear(D, Dd));
     mask_token = register_parameter("mask_token", torch::zeros({1, 1, Dd}));
     decoder_pos_embed = register_parameter("decoder_pos_embed", torch::zeros({1, L + 1, Dd}),
                                            /*requires_grad=*/false);
@@ -67,7 +67,7 @@ MaskedAutoencoderViTImpl::MaskedAutoencoderViTImpl(const ModelConfig& config, bo
                                       config.decoder_mlp_hidden(), config.layer_norm_eps));
     decoder_norm =
         register_module("decoder_norm", torch::nn::LayerNorm(ln(Dd, config.layer_norm_eps)));
-    decoder_pred = register_module("decoder_pred", torch::nn::Linear(Dd, config.patch_dim()));
+    decoder_pred = register_module("decoder_pred", Linear(Dd, config.patch_dim()));
   }
   if (initialize)
     initialize_weights();
@@ -87,7 +87,7 @@ void MaskedAutoencoderViTImpl::initialize_weights() {
     torch::nn::init::normal_(mask_token, 0.0, 0.02);
   }
   for (auto& module : modules(/*include_self=*/false)) {
-    if (auto* linear = module->as<torch::nn::Linear>()) {
+    if (auto* linear = module->as<Linear>()) {
       torch::nn::init::xavier_uniform_(linear->weight);
       torch::nn::init::zeros_(linear->bias);
     } else if (auto* layer_norm = module->as<torch::nn::LayerNorm>()) {
@@ -165,13 +165,13 @@ torch::Tensor MaskedAutoencoderViTImpl::forward_decoder(const torch::Tensor& lat
   if (!has_decoder_)
     throw CheckpointError(
         "this model has no decoder (an encoder-only checkpoint): reconstruction needs a decoder");
-  auto x = linear(decoder_embed, latent);
+  auto x = decoder_embed(latent);
   const int64_t B = x.size(0), L = ids_restore.size(1);
   auto mask_tokens = mask_token.expand({B, L + 1 - x.size(1), -1});
   auto patches = gather_tokens(torch::cat({x.slice(1, 1), mask_tokens}, 1), ids_restore);
   x = torch::cat({x.slice(1, 0, 1), patches}, 1) +
       interpolate_pos_embed(decoder_pos_embed, grid_h, grid_w);
-  x = linear(decoder_pred, decoder_norm(run_blocks(decoder_blocks, x)));
+  x = decoder_pred(decoder_norm(run_blocks(decoder_blocks, x)));
   return x.slice(1, 1);
 }
 

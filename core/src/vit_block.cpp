@@ -7,15 +7,10 @@
 
 namespace mae {
 
-torch::Tensor linear(const torch::nn::Linear& layer, const torch::Tensor& x) {
-  return torch::linear(x, layer->weight, layer->bias);
-}
-
 AttentionImpl::AttentionImpl(int64_t dim, int64_t num_heads)
     : num_heads_(num_heads), scale_(1.0 / std::sqrt(static_cast<double>(dim / num_heads))) {
-  qkv =
-      register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(dim, 3 * dim).bias(true)));
-  proj = register_module("proj", torch::nn::Linear(dim, dim));
+  qkv = register_module("qkv", Linear(dim, 3 * dim));
+  proj = register_module("proj", Linear(dim, dim));
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
@@ -24,7 +19,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   // one stack straight into the qkv gradient's layout, where indexing would
   // zero-fill and sum three full-size tensors, and unbinding a permuted view
   // would add a copy back.
-  const auto parts = linear(qkv, x).view({B, N, 3, num_heads_, C / num_heads_}).unbind(2);
+  const auto parts = qkv(x).view({B, N, 3, num_heads_, C / num_heads_}).unbind(2);
   auto q = parts[0].transpose(1, 2), k = parts[1].transpose(1, 2), v = parts[2].transpose(1, 2);
 #if TORCH_VERSION_MAJOR >= 2
   // Flash / memory-efficient kernels where the device has them.
@@ -33,16 +28,16 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   auto attn = torch::matmul(q * scale_, k.transpose(-2, -1)).softmax(-1);
   auto out = torch::matmul(attn, v);
 #endif
-  return linear(proj, out.transpose(1, 2).reshape({B, N, C}));
+  return proj(out.transpose(1, 2).reshape({B, N, C}));
 }
 
 MlpImpl::MlpImpl(int64_t dim, int64_t hidden) {
-  fc1 = register_module("fc1", torch::nn::Linear(dim, hidden));
-  fc2 = register_module("fc2", torch::nn::Linear(hidden, dim));
+  fc1 = register_module("fc1", Linear(dim, hidden));
+  fc2 = register_module("fc2", Linear(hidden, dim));
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
-  return linear(fc2, torch::gelu(linear(fc1, x)));
+  return fc2(torch::gelu(fc1(x)));
 }
 
 BlockImpl::BlockImpl(int64_t dim, int64_t num_heads, int64_t mlp_hidden, double eps) {

@@ -11,7 +11,6 @@
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/conv.h>
-#include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 
 namespace mae {
@@ -78,11 +77,11 @@ public:
   torch::nn::ModuleList blocks{nullptr};
   torch::nn::LayerNorm norm{nullptr};
 
-  torch::nn::Linear decoder_embed{nullptr};
+  Linear decoder_embed{nullptr};
   torch::Tensor mask_token, decoder_pos_embed;
   torch::nn::ModuleList decoder_blocks{nullptr};
   torch::nn::LayerNorm decoder_norm{nullptr};
-  torch::nn::Linear decoder_pred{nullptr};
+  Linear decoder_pred{nullptr};
 
 private:
   std::pair<int64_t, int64_t> grid_of(const torch::Tensor& imgs) const;
