@@ -362,6 +362,37 @@ TEST_F(TrainerTest, SessionPausesResumesStopsAndExports) {
   EXPECT_TRUE(fs::exists(o.train.out_dir + "/after/model.safetensors"));
 }
 
+TEST_F(TrainerTest, SessionResumingARunContinuesItsCurves) {
+  const TrainConfig c = test::tiny_train_config(shards_); // 6 steps, a metrics line each
+  const std::string first = test::train_tmp("session_resume_first");
+  {
+    Trainer t(c, {first});
+    StopAt stop(3);
+    t.run(stop);
+  }
+  const auto steps_of = [](const TrainingSnapshot& s) {
+    std::vector<int64_t> steps;
+    for (const auto& point : s.loss)
+      steps.push_back(point.first);
+    return steps;
+  };
+  const std::vector<int64_t> all_steps{1, 2, 3, 4, 5, 6};
+  // Into a new directory, then in place: either way the curves start at step 1.
+  for (const std::string& out : {test::train_tmp("session_resume_elsewhere"), first}) {
+    TrainingSessionOptions o;
+    o.train.out_dir = out;
+    o.train.resume = first;
+    o.preview_every = 0;
+    TrainingSession session(c, o);
+    session.start();
+    ASSERT_TRUE(session.wait(60));
+    const auto snap = session.snapshot();
+    ASSERT_EQ(snap->state, TrainingState::Finished) << snap->error;
+    EXPECT_EQ(steps_of(*snap), all_steps) << out;
+    EXPECT_EQ(snap->lr.size(), 6u);
+  }
+}
+
 TEST_F(TrainerTest, SessionReportsFailures) {
   TrainConfig c = test::tiny_train_config(shards_ + "/missing");
   TrainingSessionOptions o;

@@ -1,10 +1,12 @@
 #include "mae/training_session.h"
 
 #include "mae/errors.h"
+#include "mae/metrics_log.h"
 
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -20,6 +22,19 @@ struct Command {
 
 bool ended(TrainingState s) {
   return s == TrainingState::Finished || s == TrainingState::Failed;
+}
+
+// The metrics a resumed run continues: its own directory's when it resumes in
+// place (the trainer has already cut them at the resumed step), else those
+// beside the checkpoint it resumes from.
+std::string resumed_metrics_path(const TrainOptions& options) {
+  namespace fs = std::filesystem;
+  const fs::path own = fs::path(options.out_dir) / kMetricsName;
+  std::error_code ec;
+  if (fs::file_size(own, ec) > 0 && !ec)
+    return own.string();
+  const fs::path from = options.resume;
+  return ((fs::is_directory(from, ec) ? from : from.parent_path()) / kMetricsName).string();
 }
 
 } // namespace
@@ -164,6 +179,26 @@ struct TrainingSession::Impl : TrainObserver {
       publish();
   }
 
+  // A resumed run's curves start with the steps it resumes from.
+  void restore_curves(int64_t resumed_step) {
+    const std::string path = resumed_metrics_path(options.train);
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+      return; // a checkpoint copied without its metrics: the curves start empty
+    for (const MetricsRecord& r : read_metrics(path)) {
+      if (r.step > resumed_step)
+        continue;
+      if (r.loss)
+        draft.loss.emplace_back(r.step, *r.loss);
+      if (r.lr)
+        draft.lr.emplace_back(r.step, *r.lr);
+      if (r.images_per_s)
+        draft.images_per_s.emplace_back(r.step, *r.images_per_s);
+      if (r.knn_accuracy)
+        draft.knn_accuracy.emplace_back(r.step, *r.knn_accuracy);
+    }
+  }
+
   void refresh_previews(Trainer& trainer) {
     draft.previews = trainer.previews(options.preview_count);
     draft.preview_step = trainer.step();
@@ -186,6 +221,8 @@ struct TrainingSession::Impl : TrainObserver {
       draft.total_steps = trainer.total_steps();
       draft.step = trainer.step();
       draft.out_dir = trainer.out_dir();
+      if (!options.train.resume.empty())
+        restore_curves(trainer.step());
       if (options.preview_every > 0)
         refresh_previews(trainer);
       publish();
