@@ -123,10 +123,11 @@ BenchResult bench_infer(const Args& args, const ModelConfig& config) {
   const bool bf16 = device.is_cuda() && !args.flag_set("fp32");
   std::vector<double> ms;
   const int64_t warmup = args.get_int("warmup"), steps = args.get_int("steps");
+  const std::string profile = args.get_or("profile", "");
   std::unique_ptr<OpTrace> trace;
   for (int64_t i = 0; i < warmup + steps; ++i) {
-    if (i == warmup && !args.get_or("profile", "").empty())
-      trace = std::make_unique<OpTrace>(args.get_or("profile", ""));
+    if (i == warmup && !profile.empty())
+      trace = std::make_unique<OpTrace>(profile);
     const auto t = Clock::now();
     const auto scores =
         mask_scores(MaskStrategy::Random, B, g, g, config.mask_ratio, static_cast<uint64_t>(i));
