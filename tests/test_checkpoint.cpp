@@ -4,6 +4,7 @@
 #include "mae/checkpoint.h"
 #include "mae/errors.h"
 #include "mae/masking.h"
+#include "mae/safetensors.h"
 
 #include <gtest/gtest.h>
 
@@ -111,6 +112,46 @@ TEST(Checkpoint, HalfPrecisionFilesLoad) {
     const auto b = again.model->named_parameters()["blocks.0.attn.qkv.weight"];
     EXPECT_LE(test::max_abs_diff(a, b), dtype == torch::kFloat16 ? 1e-3 : 1e-2);
     EXPECT_GT(test::max_abs_diff(a, b), 0.0);
+  }
+}
+
+// A writer that does not pad its header leaves float data at odd offsets:
+// such tensors are copied, aligned ones are read in place; both load exactly.
+TEST(Checkpoint, AlignedAndUnalignedFloatDataLoadExactly) {
+  LoadedModel reference = load_model(test::fixture("hf"));
+  const StateDict sd = model_state_dict(reference.model);
+  std::vector<SafetensorsEntry> entries;
+  for (const auto& [n, t] : sd)
+    entries.push_back({n, DType::F32, t.sizes().vec(), t.data_ptr(), t.nbytes()});
+  const std::string dir = test::temp_dir("alignment");
+  write_safetensors(dir + "/aligned.safetensors", entries);
+
+  std::vector<uint8_t> bytes = safetensors_header(entries, {});
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i)
+    n = (n << 8) | bytes[static_cast<size_t>(i)];
+  bytes.insert(bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n), ' '); // JSON allows it
+  ++n;
+  for (int i = 0; i < 8; ++i)
+    bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(n >> (8 * i));
+  ASSERT_EQ((8 + n) % 4, 1u);
+  for (const auto& e : entries) {
+    const auto* p = static_cast<const uint8_t*>(e.data);
+    bytes.insert(bytes.end(), p, p + e.nbytes);
+  }
+  {
+    std::ofstream out(dir + "/unaligned.safetensors", std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
+  }
+
+  LoadOptions options;
+  options.config = fixture_config(); // plain files carry no architecture
+  for (const std::string name : {"aligned", "unaligned"}) {
+    LoadedModel loaded = load_model(dir + "/" + name + ".safetensors", options);
+    const auto params = loaded.model->named_parameters();
+    for (const auto& [key, t] : sd)
+      EXPECT_TRUE(torch::equal(params[key], t)) << name << " " << key;
   }
 }
 
