@@ -1,6 +1,7 @@
 #include "mae/mae_model.h"
 
 #include "mae/errors.h"
+#include "mae/masking.h"
 #include "mae/pos_embed.h"
 
 #include <torch/torch.h>
@@ -148,12 +149,6 @@ torch::Tensor MaskedAutoencoderViTImpl::encode(const torch::Tensor& patches, int
   return norm(run_blocks(blocks, torch::cat({cls, x}, 1)));
 }
 
-torch::Tensor MaskedAutoencoderViTImpl::forward_encoder(const torch::Tensor& imgs,
-                                                        const MaskPlan& plan) {
-  const auto [gh, gw] = grid_of(imgs);
-  return encode(patchify(imgs), gh, gw, &plan.ids_keep);
-}
-
 torch::Tensor MaskedAutoencoderViTImpl::forward_features(const torch::Tensor& imgs) {
   const auto [gh, gw] = grid_of(imgs);
   return encode(patchify(imgs), gh, gw, nullptr);
@@ -183,10 +178,6 @@ torch::Tensor MaskedAutoencoderViTImpl::targets_from_patches(const torch::Tensor
   return (patches - mean) / (var + 1e-6).sqrt();
 }
 
-torch::Tensor MaskedAutoencoderViTImpl::loss_targets(const torch::Tensor& imgs) const {
-  return targets_from_patches(patchify(imgs));
-}
-
 torch::Tensor MaskedAutoencoderViTImpl::loss_from_targets(const torch::Tensor& targets,
                                                           const torch::Tensor& pred,
                                                           const torch::Tensor& mask) const {
@@ -198,7 +189,7 @@ torch::Tensor MaskedAutoencoderViTImpl::loss_from_targets(const torch::Tensor& t
 torch::Tensor MaskedAutoencoderViTImpl::forward_loss(const torch::Tensor& imgs,
                                                      const torch::Tensor& pred,
                                                      const torch::Tensor& mask) const {
-  return loss_from_targets(loss_targets(imgs), pred, mask);
+  return loss_from_targets(targets_from_patches(patchify(imgs)), pred, mask);
 }
 
 MaeOutput MaskedAutoencoderViTImpl::forward(const torch::Tensor& imgs, const torch::Tensor& scores,

@@ -5,7 +5,6 @@
 #pragma once
 
 #include "mae/config.h"
-#include "mae/masking.h"
 #include "mae/vit_block.h"
 
 #include <torch/nn/module.h>
@@ -55,8 +54,6 @@ public:
   // [B, L, p*p*C] -> [B, C, gh*p, gw*p]
   torch::Tensor unpatchify(const torch::Tensor& x, int64_t grid_h, int64_t grid_w) const;
 
-  // Encoder over the plan's kept patches. Returns [B, 1 + keep, D].
-  torch::Tensor forward_encoder(const torch::Tensor& imgs, const MaskPlan& plan);
   // Encoder over every patch (linear probes, k-NN): [B, 1 + L, D].
   torch::Tensor forward_features(const torch::Tensor& imgs);
   // [B, L, p*p*C] for a grid_h x grid_w input.
@@ -65,8 +62,6 @@ public:
   // Per-patch MSE averaged over pixels, then over removed patches.
   torch::Tensor forward_loss(const torch::Tensor& imgs, const torch::Tensor& pred,
                              const torch::Tensor& mask) const;
-  // The patch targets of the loss (normalised per patch with norm_pix_loss).
-  torch::Tensor loss_targets(const torch::Tensor& imgs) const;
 
   // Full pass with scores [B, L] (lowest kept), as the official forward with
   // noise. The kept count follows `mask_ratio`.
@@ -89,6 +84,7 @@ private:
   // and norm. `patches` are patchify(imgs) of a grid_h x grid_w input.
   torch::Tensor encode(const torch::Tensor& patches, int64_t grid_h, int64_t grid_w,
                        const torch::Tensor* ids_keep);
+  // The patch targets of the loss (normalised per patch with norm_pix_loss).
   torch::Tensor targets_from_patches(const torch::Tensor& patches) const;
   torch::Tensor loss_from_targets(const torch::Tensor& targets, const torch::Tensor& pred,
                                   const torch::Tensor& mask) const;
