@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # One call on a GPU machine (LibTorch from pip, no OpenCV): build the core and
-# CLI, check CUDA parity, benchmark `mae train` and inference against the
-# PyTorch reference on the same card, break both training steps down by
-# kernel, measure the input pipeline, then train the default model from the
-# packed photo corpus with the time that is left. Keeps to DEADLINE seconds
-# (default 500) so that the call ends inside its limit.
+# CLI, check CUDA parity and the --fused-norm kernels, benchmark `mae train`
+# (with and without --fused-norm) and inference against the PyTorch reference
+# on the same card, break both training steps down by kernel, measure the
+# input pipeline, then train the default model from the packed photo corpus
+# with the time that is left. Keeps to DEADLINE seconds (default 500) so that
+# the call ends inside its limit.
 #
 #   bash bench/gpu_run.sh [TRAIN_SECONDS]   (0: no training)
 # Writes $OUT/log.txt (everything printed), $OUT/bench.jsonl (one JSON line per
@@ -57,8 +58,18 @@ bench() { $M bench --device cuda "$@" 2>"$TMP/bench.err" | tail -2 | tee -a "$J"
 profile() { $M bench --device cuda "$@" >/dev/null 2>"$TMP/bench.err" || tail -5 "$TMP/bench.err"; }
 ref() { python3 bench/pytorch_reference.py "$@" | tee -a "$J"; }
 
-say "== ViT-B/16 training, batch 256, bf16: ours (graph; eager; attention kernels), PyTorch eager"
+say "== fused residual add + LayerNorm: kernels against ATen, then bf16 training loss with and without"
+$M bench --device cuda --fused-norm on --arch mae_vit_tiny_patch16_dec256d3 --batch 8 --steps 1 --warmup 1 \
+  >/dev/null 2>"$TMP/check.err" && echo "kernel check passed" || tail -3 "$TMP/check.err"
+for f in off on; do
+  echo "fused-norm $f:"
+  timeout 120 $M train --config configs/train/photos_default.json --steps 300 --device cuda --fused-norm $f \
+    --out "$TMP/loss_$f" --quiet | grep -E "^loss"
+done
+
+say "== ViT-B/16 training, batch 256, bf16: ours (graph; fused norm; eager; attention kernels), PyTorch eager"
 bench --arch mae_vit_base_patch16 --batch 256 --steps 30 --warmup 10
+bench --arch mae_vit_base_patch16 --batch 256 --steps 30 --warmup 10 --fused-norm on
 bench --arch mae_vit_base_patch16 --batch 256 --steps 15 --warmup 5 --no-graph
 for a in flash efficient; do
   echo "attention: $a"
@@ -67,7 +78,7 @@ done
 ref --arch base --mode train --batch 256 --steps 30 --warmup 10
 
 say "== ViT-B/16 training step by kernel (5 profiled steps each)"
-profile --arch mae_vit_base_patch16 --batch 256 --steps 5 --warmup 5 --profile "$TMP/mae_studio.json"
+profile --arch mae_vit_base_patch16 --batch 256 --steps 5 --warmup 5 --fused-norm on --profile "$TMP/mae_studio.json"
 python3 bench/pytorch_reference.py --arch base --mode train --batch 256 --steps 5 --warmup 5 \
   --profile "$TMP/pytorch.json" >/dev/null 2>&1
 python3 bench/kernel_table.py "$TMP/mae_studio.json:5" "$TMP/pytorch.json:5" --top 30 >"$OUT/kernels.txt"
@@ -75,7 +86,7 @@ head -22 "$OUT/kernels.txt"
 
 say "== ViT-L/16 training, batch 256"
 bench --arch mae_vit_large_patch16 --batch 256 --steps 15 --warmup 6
-bench --arch mae_vit_large_patch16 --batch 256 --steps 15 --warmup 6 --attention flash
+bench --arch mae_vit_large_patch16 --batch 256 --steps 15 --warmup 6 --fused-norm on
 ref --arch large --mode train --batch 256 --steps 15 --warmup 6
 
 say "== ViT-L/16 inference latency, batch 1"
@@ -121,9 +132,10 @@ def pick(impl, arch, mode):
         if r["impl"] == impl and arch in r["arch"] and r["mode"] == mode:
             return r
 for arch, a in (("base", "mae_vit_base"), ("large", "mae_vit_large")):
-    ours, ref = pick("mae-studio", a, "train"), pick("pytorch-eager", arch, "train")
-    if ours and ref:
-        print(f"ViT-{arch[0].upper()} train: mae-studio / pytorch eager = {ours['img_per_s'] / ref['img_per_s']:.2f}x")
+    for impl in ("mae-studio", "mae-studio-fusednorm"):
+        ours, ref = pick(impl, a, "train"), pick("pytorch-eager", arch, "train")
+        if ours and ref:
+            print(f"ViT-{arch[0].upper()} train: {impl} / pytorch eager = {ours['img_per_s'] / ref['img_per_s']:.2f}x")
 ours, ref = pick("mae-studio", "mae_vit_large", "infer"), pick("pytorch-eager", "large", "infer")
 if ours and ref:
     print(f"ViT-L infer latency: mae-studio {ours['step_ms']:.2f} ms, pytorch {ref['step_ms']:.2f} ms "

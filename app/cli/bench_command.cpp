@@ -232,6 +232,8 @@ int run_bench(int argc, const char* const* argv) {
     impl += "-nograph";
   if (args.get_or("attention", "auto") != "auto")
     impl += "-" + args.get("attention");
+  if (args.get_or("fused-norm", "off") == "on")
+    impl += "-fusednorm";
   const nlohmann::json line = {{"impl", impl},
                                {"arch", label},
                                {"mode", mode},

@@ -2,7 +2,10 @@
 
 #include "mae/config.h"
 #include "mae/errors.h"
+#include "mae/fused_norm.h"
 #include "mae/runtime.h"
+
+#include <c10/core/Device.h>
 
 #include <sstream>
 
@@ -32,13 +35,38 @@ void add_runtime_options(Args& args, bool with_device) {
   if (with_device)
     args.option("device", "auto|cpu|cuda", "where to run", "auto")
         .option("attention", "auto|flash|efficient|cudnn|math",
-                "CUDA attention kernels (LibTorch 2.5+)", "auto");
+                "CUDA attention kernels (LibTorch 2.5+)", "auto")
+        .option("fused-norm", "on|off",
+                "CUDA, bf16: residual add + LayerNorm as one kernel (checked against ATen first)",
+                "off");
 }
+
+namespace {
+
+void apply_fused_norm(const std::string& value, const std::string& device_name) {
+  if (value != "on" && value != "off")
+    throw UsageError("--fused-norm must be on or off, not '" + value + "'");
+  set_fused_norm(false);
+  if (value == "off")
+    return;
+  if (!fused_norm_kernels_built())
+    throw UsageError("--fused-norm on needs a build with the CUDA kernels (LibTorch with CUDA, "
+                     "nvcc, and the CMake option MAE_CUDA_KERNELS)");
+  // Kernels that disagree with ATen stop the run before it starts.
+  const c10::Device device = resolve_device(device_name);
+  if (device.is_cuda())
+    check_fused_norm(device);
+  set_fused_norm(true);
+}
+
+} // namespace
 
 void apply_runtime_options(const Args& args) {
   configure_threads(args.has("threads") ? static_cast<int>(args.get_int("threads")) : 0);
   if (args.has("attention"))
     set_attention_backend(args.get("attention"));
+  if (args.has("fused-norm"))
+    apply_fused_norm(args.get("fused-norm"), args.get("device"));
 }
 
 void add_normalization_options(Args& args) {

@@ -21,10 +21,17 @@ torch::nn::ModuleList make_blocks(int64_t depth, int64_t dim, int64_t heads, int
   return list;
 }
 
-torch::Tensor run_blocks(const torch::nn::ModuleList& blocks, torch::Tensor x) {
-  for (const auto& block : *blocks)
-    x = block->as<Block>()->forward(x);
-  return x;
+// The blocks, then `final_norm`.
+torch::Tensor run_blocks(torch::nn::ModuleList blocks, const torch::Tensor& x,
+                         torch::nn::LayerNorm final_norm) {
+  const size_t n = blocks->size();
+  if (n == 0)
+    return final_norm(x);
+  const auto block = [&](size_t i) { return blocks[i]->as<Block>(); };
+  auto r = add_layer_norm(x, torch::Tensor(), block(0)->norm1);
+  for (size_t i = 0; i < n; ++i)
+    r = block(i)->forward(r, i + 1 < n ? block(i + 1)->norm1 : final_norm);
+  return r.normed;
 }
 
 torch::nn::LayerNormOptions ln(int64_t dim, double eps) {
@@ -146,7 +153,7 @@ torch::Tensor MaskedAutoencoderViTImpl::encode(const torch::Tensor& patches, int
   }
   auto x = patch_embed(kept) + patch_pos;
   auto cls = (cls_token + pos.slice(1, 0, 1)).expand({B, -1, -1});
-  return norm(run_blocks(blocks, torch::cat({cls, x}, 1)));
+  return run_blocks(blocks, torch::cat({cls, x}, 1), norm);
 }
 
 torch::Tensor MaskedAutoencoderViTImpl::forward_features(const torch::Tensor& imgs) {
@@ -166,7 +173,7 @@ torch::Tensor MaskedAutoencoderViTImpl::forward_decoder(const torch::Tensor& lat
   auto patches = gather_tokens(torch::cat({x.slice(1, 1), mask_tokens}, 1), ids_restore);
   x = torch::cat({x.slice(1, 0, 1), patches}, 1) +
       interpolate_pos_embed(decoder_pos_embed, grid_h, grid_w);
-  x = decoder_pred(decoder_norm(run_blocks(decoder_blocks, x)));
+  x = decoder_pred(run_blocks(decoder_blocks, x, decoder_norm));
   return x.slice(1, 1);
 }
 

@@ -49,9 +49,9 @@ BlockImpl::BlockImpl(int64_t dim, int64_t num_heads, int64_t mlp_hidden, double 
   mlp = register_module("mlp", Mlp(dim, mlp_hidden));
 }
 
-torch::Tensor BlockImpl::forward(torch::Tensor x) {
-  x = x + attn(norm1(x));
-  return x + mlp(norm2(x));
+Residual BlockImpl::forward(const Residual& in, torch::nn::LayerNorm next_norm) {
+  const auto mid = add_layer_norm(in.stream, attn(in.normed), norm2);
+  return add_layer_norm(mid.stream, mlp(mid.normed), next_norm);
 }
 
 } // namespace mae

@@ -3,6 +3,7 @@
 // Submodule names match the official state-dict keys.
 #pragma once
 
+#include "mae/add_layer_norm.h"
 #include "mae/linear.h"
 
 #include <torch/nn/module.h>
@@ -35,7 +36,11 @@ TORCH_MODULE(Mlp);
 class BlockImpl : public torch::nn::Module {
 public:
   BlockImpl(int64_t dim, int64_t num_heads, int64_t mlp_hidden, double eps);
-  torch::Tensor forward(torch::Tensor x);
+  // `in.normed` is norm1(in.stream), computed by whatever added the stream's
+  // last residual. Each of this block's residual adds runs as one op with the
+  // LayerNorm that reads its sum: norm2, then `next_norm` (the next block's
+  // norm1, or the stack's final norm).
+  Residual forward(const Residual& in, torch::nn::LayerNorm next_norm);
 
   torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
   Attention attn{nullptr};
