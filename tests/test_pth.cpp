@@ -1,7 +1,7 @@
 // torch.save (.pth) reading: the zip container, the unpickler and the
 // state-dict interpretation. Fixtures come from data/formats/make_fixtures.py.
-#include "mae/atomic_file.h"
 #include "mae/errors.h"
+#include "mae/file_bytes.h"
 #include "mae/pickle.h"
 #include "mae/pth_reader.h"
 #include "mae/safetensors.h"
@@ -65,8 +65,13 @@ template <typename T> std::vector<T> values(const mae::TensorView& t) {
   return out;
 }
 
-std::shared_ptr<const std::vector<uint8_t>> bytes_of(const std::string& s) {
-  return std::make_shared<const std::vector<uint8_t>>(s.begin(), s.end());
+std::vector<uint8_t> file_vector(const std::string& path) {
+  const auto bytes = mae::read_file_bytes(path, "test");
+  return {bytes->begin(), bytes->end()};
+}
+
+mae::SharedBytes bytes_of(const std::string& s) {
+  return std::make_shared<const mae::FileBytes>(std::vector<uint8_t>(s.begin(), s.end()));
 }
 
 mae::PickleValuePtr unpickle_str(const std::string& s, const mae::PersistentLoad& load = {},
@@ -316,7 +321,8 @@ TEST(Zip, RejectsGarbageAndTruncation) {
   EXPECT_ERROR_HAS(mae::ZipArchive::open(bytes_of(std::string(100, 'x')), "z.zip"),
                    "no zip end of central directory record");
   const auto full = mae::read_file_bytes(fixture("bare_state_dict.pth"), "test");
-  auto cut = std::make_shared<const std::vector<uint8_t>>(full->begin(), full->end() - 30);
+  auto cut =
+      std::make_shared<const mae::FileBytes>(std::vector<uint8_t>(full->begin(), full->end() - 30));
   EXPECT_THROW(mae::ZipArchive::open(cut, "cut.zip"), CheckpointError);
 }
 
@@ -522,7 +528,7 @@ namespace {
 void parse_and_touch(const std::vector<uint8_t>& bytes) {
   try {
     const mae::PthFile f =
-        mae::parse_pth(std::make_shared<const std::vector<uint8_t>>(bytes), "fuzz.pth");
+        mae::parse_pth(std::make_shared<const mae::FileBytes>(bytes), "fuzz.pth");
     size_t sum = 0;
     for (const auto& [name, t] : f.tensors)
       for (uint8_t b : t.contiguous_bytes())
@@ -567,15 +573,15 @@ void fuzz_file(const std::vector<uint8_t>& original, uint32_t seed, int rounds, 
 } // namespace
 
 TEST(PthFuzz, TruncationsAndByteFlipsThrowOnlyCheckpointError) {
-  fuzz_file(*mae::read_file_bytes(kOfficial, "test"), 11, 3000, parse_and_touch);
+  fuzz_file(file_vector(kOfficial), 11, 3000, parse_and_touch);
   uint32_t seed = 100;
   for (const char* name : {"bare_state_dict.pth", "model_extras.pth", "views.pth", "dtypes.pth",
                            "zip64.pth", "zip64_zipfile.pth", "small_storage.pth", "legacy.pth"})
-    fuzz_file(*mae::read_file_bytes(fixture(name), "test"), ++seed, 2000, parse_and_touch);
+    fuzz_file(file_vector(fixture(name)), ++seed, 2000, parse_and_touch);
 }
 
 TEST(PickleFuzz, TruncationsAndByteFlipsThrowOnlyCheckpointError) {
   for (int proto = 0; proto <= 5; ++proto)
-    fuzz_file(*mae::read_file_bytes(fixture("sample_p" + std::to_string(proto) + ".pkl"), "test"),
-              200 + proto, 2000, unpickle_quietly);
+    fuzz_file(file_vector(fixture("sample_p" + std::to_string(proto) + ".pkl")), 200 + proto, 2000,
+              unpickle_quietly);
 }

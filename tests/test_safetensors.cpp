@@ -1,6 +1,7 @@
 // safetensors reading/writing and the atomic file helpers.
 #include "mae/atomic_file.h"
 #include "mae/errors.h"
+#include "mae/file_bytes.h"
 #include "mae/safetensors.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +11,9 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
+
+#include <sys/stat.h>
 
 namespace {
 
@@ -26,10 +30,10 @@ std::string tmp_dir() {
   return dir;
 }
 
-using Bytes = std::shared_ptr<const std::vector<uint8_t>>;
+using Bytes = mae::SharedBytes;
 
 Bytes make_bytes(std::vector<uint8_t> v) {
-  return std::make_shared<const std::vector<uint8_t>>(std::move(v));
+  return std::make_shared<const mae::FileBytes>(std::move(v));
 }
 
 // A file made of an 8-byte length, `header` and `data_size` zero bytes.
@@ -73,7 +77,8 @@ uint64_t header_length(const std::vector<uint8_t>& b) {
 }
 
 std::vector<uint8_t> file_bytes(const std::string& path) {
-  return *mae::read_file_bytes(path, "test file");
+  const auto bytes = mae::read_file_bytes(path, "test file");
+  return {bytes->begin(), bytes->end()};
 }
 
 } // namespace
@@ -296,9 +301,10 @@ TEST(SafetensorsBad, FileShorterThan8Bytes) {
 }
 
 TEST(SafetensorsBad, HeaderLengthPastEndOfFile) {
-  auto b = std::make_shared<std::vector<uint8_t>>(*file_with_header("{}", 0));
-  (*b)[0] = 50;
-  const std::string msg = error_of([&] { mae::parse_safetensors(b, "bad.st"); });
+  const auto file = file_with_header("{}", 0);
+  std::vector<uint8_t> b(file->begin(), file->end());
+  b[0] = 50;
+  const std::string msg = error_of([&] { mae::parse_safetensors(make_bytes(b), "bad.st"); });
   EXPECT_NE(msg.find("header length 50 runs past the end of the file (10 bytes)"),
             std::string::npos)
       << msg;
@@ -475,4 +481,46 @@ TEST(SafetensorsFuzz, TruncationsAndByteFlipsThrowOnlyCheckpointError) {
                           {"c", DType::BF16, {0}, nullptr, 0}},
                          {{"k", "v"}});
   fuzz_file(file_bytes(path), 4);
+}
+
+namespace {
+
+std::vector<uint8_t> pattern(size_t n) {
+  std::vector<uint8_t> v(n);
+  for (size_t i = 0; i < n; ++i)
+    v[i] = static_cast<uint8_t>((i * 131) ^ (i >> 8));
+  return v;
+}
+
+} // namespace
+
+TEST(FileBytes, RegularFileIsMappedWithItsExactContents) {
+  const std::string path = tmp_dir() + "/mapped.bin";
+  const auto want = pattern(300001);
+  mae::write_file_atomic(path, want.data(), want.size());
+  const auto got = mae::read_file_bytes(path, "test file");
+  EXPECT_TRUE(got->mapped());
+  ASSERT_EQ(got->size(), want.size());
+  EXPECT_TRUE(std::equal(got->begin(), got->end(), want.begin()));
+}
+
+TEST(FileBytes, PipeAndEmptyFileAreReadToTheEnd) {
+  const std::string fifo = tmp_dir() + "/pipe";
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const auto want = pattern(200000); // several pipe buffers
+  std::thread writer([&] {
+    std::ofstream out(fifo, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(want.data()),
+              static_cast<std::streamsize>(want.size()));
+  });
+  const auto got = mae::read_file_bytes(fifo, "test pipe");
+  writer.join();
+  EXPECT_FALSE(got->mapped());
+  ASSERT_EQ(got->size(), want.size());
+  EXPECT_TRUE(std::equal(got->begin(), got->end(), want.begin()));
+
+  const std::string empty = tmp_dir() + "/empty.bin";
+  std::ofstream(empty).close();
+  EXPECT_EQ(mae::read_file_bytes(empty, "test file")->size(), 0u);
 }

@@ -1,6 +1,7 @@
 #include "mae/atomic_file.h"
 
 #include "mae/errors.h"
+#include "posix_fd.h"
 
 #include <cerrno>
 #include <cstring>
@@ -16,28 +17,6 @@ namespace {
 std::string errno_text(int err) {
   return std::strerror(err);
 }
-
-// Closes a descriptor on every path out of a scope.
-class Fd {
-public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { close(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  // Returns errno of a failed close, 0 on success; close errors can report
-  // delayed write failures, so the writer checks them.
-  int close() {
-    if (fd_ < 0)
-      return 0;
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    return rc == 0 ? 0 : errno;
-  }
-
-private:
-  int fd_;
-};
 
 // Writes everything or returns the errno of the failure.
 int write_all(int fd, const char* p, size_t n) {
@@ -139,40 +118,6 @@ void write_temp(const std::string& tmp, const std::function<void(std::ostream&)>
 }
 
 } // namespace
-
-std::shared_ptr<const std::vector<uint8_t>> read_file_bytes(const std::string& path,
-                                                            const char* what) {
-  const std::string label = std::string(what) + " " + path;
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0)
-    throw CheckpointError("cannot open " + label + ": " + errno_text(errno));
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0)
-    throw CheckpointError("cannot open " + label + ": " + errno_text(errno));
-  if (S_ISDIR(st.st_mode))
-    throw CheckpointError("cannot open " + label + ": " + errno_text(EISDIR));
-
-  // Read to EOF rather than trusting st_size (pipes, files that grow); the
-  // spare byte lets a regular file finish without a reallocation.
-  auto bytes = std::make_shared<std::vector<uint8_t>>(
-      S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) + 1 : size_t{1} << 16);
-  size_t used = 0;
-  for (;;) {
-    if (used == bytes->size())
-      bytes->resize(bytes->size() * 2);
-    const ssize_t r = ::read(fd.get(), bytes->data() + used, bytes->size() - used);
-    if (r < 0) {
-      if (errno == EINTR)
-        continue;
-      throw CheckpointError("cannot read " + label + ": " + errno_text(errno));
-    }
-    if (r == 0)
-      break;
-    used += static_cast<size_t>(r);
-  }
-  bytes->resize(used);
-  return bytes;
-}
 
 std::string temp_path_for(const std::string& path) {
   return path + ".tmp-" + std::to_string(static_cast<long>(::getpid()));

@@ -1,7 +1,7 @@
 #include "mae/pth_reader.h"
 
-#include "mae/atomic_file.h"
 #include "mae/errors.h"
+#include "mae/file_bytes.h"
 #include "mae/pickle.h"
 #include "mae/zip_archive.h"
 
@@ -347,7 +347,7 @@ private:
   std::vector<PickleValuePtr> keep_alive_;
 };
 
-bool is_legacy_torch_save(const std::vector<uint8_t>& b) {
+bool is_legacy_torch_save(const FileBytes& b) {
   const size_t text_len = sizeof kLegacyMagicText - 1;
   if (b.size() >= text_len && std::memcmp(b.data(), kLegacyMagicText, text_len) == 0)
     return true;
@@ -360,7 +360,7 @@ bool is_legacy_torch_save(const std::vector<uint8_t>& b) {
          std::memcmp(b.data() + i, kLegacyMagic, sizeof kLegacyMagic) == 0;
 }
 
-[[noreturn]] void reject_non_zip(const std::vector<uint8_t>& b, const std::string& label) {
+[[noreturn]] void reject_non_zip(const FileBytes& b, const std::string& label) {
   if (is_legacy_torch_save(b))
     throw CheckpointError(
         label +
@@ -377,7 +377,7 @@ bool is_legacy_torch_save(const std::vector<uint8_t>& b) {
 
 } // namespace
 
-PthFile parse_pth(std::shared_ptr<const std::vector<uint8_t>> bytes, const std::string& label) {
+PthFile parse_pth(SharedBytes bytes, const std::string& label) {
   if (!bytes)
     throw CheckpointError(label + ": no data");
   if (!looks_like_zip(*bytes))

@@ -2,6 +2,7 @@
 
 #include "mae/atomic_file.h"
 #include "mae/errors.h"
+#include "mae/file_bytes.h"
 
 #include <nlohmann/json.hpp>
 
@@ -137,7 +138,7 @@ void parse_entry_offsets(const std::string& label, const std::string& name, cons
 }
 
 Entry parse_entry(const std::string& label, const std::string& name, const json& info,
-                  const std::shared_ptr<const std::vector<uint8_t>>& bytes, size_t data_start) {
+                  const SharedBytes& bytes, size_t data_start) {
   if (!info.is_object())
     fail(label,
          "tensor '" + name + "' is described by a JSON " + info.type_name() + ", not an object");
@@ -219,8 +220,7 @@ const TensorView* SafetensorsFile::find(const std::string& name) const {
   return nullptr;
 }
 
-SafetensorsFile parse_safetensors(std::shared_ptr<const std::vector<uint8_t>> bytes,
-                                  const std::string& label) {
+SafetensorsFile parse_safetensors(SharedBytes bytes, const std::string& label) {
   if (!bytes)
     fail(label, "no data");
   const size_t size = bytes->size();

@@ -2,16 +2,11 @@
 
 #include "mae/atomic_file.h"
 #include "mae/errors.h"
+#include "mae/file_bytes.h"
 #include "mae/safetensors.h"
 
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -106,39 +101,6 @@ void ShardWriter::finish() {
                     metadata);
 }
 
-// A read-only memory map of one shard file.
-struct ShardDataset::Mapping {
-  const uint8_t* data = nullptr;
-  size_t size = 0;
-
-  explicit Mapping(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY);
-    if (fd < 0)
-      throw DataError("cannot open shard '" + path + "': " + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-      ::close(fd);
-      throw DataError("cannot stat shard '" + path + "'");
-    }
-    size = static_cast<size_t>(st.st_size);
-    if (size > 0) {
-      void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (p == MAP_FAILED) {
-        ::close(fd);
-        throw DataError("cannot map shard '" + path + "': " + std::strerror(errno));
-      }
-      data = static_cast<const uint8_t*>(p);
-    }
-    ::close(fd);
-  }
-  ~Mapping() {
-    if (data)
-      ::munmap(const_cast<uint8_t*>(data), size);
-  }
-  Mapping(const Mapping&) = delete;
-  Mapping& operator=(const Mapping&) = delete;
-};
-
 ShardDataset::ShardDataset(const std::string& dir) : dir_(dir) {
   const std::string index_path = (fs::path(dir) / kShardIndexName).string();
   if (!fs::exists(index_path))
@@ -172,20 +134,25 @@ ShardDataset::ShardDataset(const std::string& dir) : dir_(dir) {
   width_ = column<int32_t>(index, "width", DType::I32, n, index_path);
   label_ = column<int32_t>(index, "label", DType::I32, n, index_path);
   for (size_t s = 0; s < shard_sizes.size(); ++s) {
-    shards_.push_back(std::make_unique<Mapping>((fs::path(dir) / shard_name(s)).string()));
-    if (static_cast<int64_t>(shards_.back()->size) != shard_sizes[s])
+    try {
+      shards_.push_back(read_file_bytes((fs::path(dir) / shard_name(s)).string(), "shard",
+                                        /*read_ahead=*/false));
+    } catch (const CheckpointError& e) {
+      throw DataError(e.what());
+    }
+    if (static_cast<int64_t>(shards_.back()->size()) != shard_sizes[s])
       throw DataError("shard '" + shard_name(s) + "' in '" + dir + "' has " +
-                      std::to_string(shards_.back()->size) + " bytes, the index expects " +
+                      std::to_string(shards_.back()->size()) + " bytes, the index expects " +
                       std::to_string(shard_sizes[s]));
   }
   // Every image must lie inside its shard: load() then never reads out of bounds.
   for (size_t i = 0; i < n; ++i) {
     const int64_t bytes = int64_t{height_[i]} * width_[i] * channels_;
-    const bool ok =
-        shard_[i] >= 0 && static_cast<size_t>(shard_[i]) < shards_.size() && height_[i] > 0 &&
-        width_[i] > 0 && offset_[i] >= 0 &&
-        offset_[i] + bytes <= static_cast<int64_t>(shards_[static_cast<size_t>(shard_[i])]->size) &&
-        label_[i] >= -1 && label_[i] < static_cast<int32_t>(classes_.size());
+    const bool ok = shard_[i] >= 0 && static_cast<size_t>(shard_[i]) < shards_.size() &&
+                    height_[i] > 0 && width_[i] > 0 && offset_[i] >= 0 &&
+                    offset_[i] + bytes <=
+                        static_cast<int64_t>(shards_[static_cast<size_t>(shard_[i])]->size()) &&
+                    label_[i] >= -1 && label_[i] < static_cast<int32_t>(classes_.size());
     if (!ok)
       throw DataError(index_path + ": entry " + std::to_string(i) + " does not fit its shard");
   }
@@ -195,7 +162,7 @@ ShardDataset::~ShardDataset() = default;
 
 Image ShardDataset::load(size_t i) const {
   Image img(width_[i], height_[i], channels_);
-  std::memcpy(img.pixels.data(), shards_[static_cast<size_t>(shard_[i])]->data + offset_[i],
+  std::memcpy(img.pixels.data(), shards_[static_cast<size_t>(shard_[i])]->data() + offset_[i],
               img.pixels.size());
   return img;
 }

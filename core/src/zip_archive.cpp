@@ -24,7 +24,7 @@ constexpr uint16_t kZip64ExtraId = 0x0001;
 // Little-endian reads with every range checked against the buffer.
 class Bytes {
 public:
-  Bytes(const std::vector<uint8_t>& b, const std::string& label) : b_(b), label_(label) {}
+  Bytes(const FileBytes& b, const std::string& label) : b_(b), label_(label) {}
 
   [[noreturn]] void fail(const std::string& why) const {
     throw CheckpointError(label_ + ": " + why);
@@ -48,7 +48,7 @@ public:
   size_t size() const { return b_.size(); }
 
 private:
-  const std::vector<uint8_t>& b_;
+  const FileBytes& b_;
   const std::string& label_;
 };
 
@@ -200,7 +200,7 @@ const char* method_name(uint16_t method) {
 
 } // namespace
 
-ZipArchive ZipArchive::open(std::shared_ptr<const std::vector<uint8_t>> bytes, std::string label) {
+ZipArchive ZipArchive::open(SharedBytes bytes, std::string label) {
   ZipArchive zip;
   zip.bytes_ = std::move(bytes);
   zip.label_ = std::move(label);
@@ -288,7 +288,7 @@ std::pair<const uint8_t*, size_t> ZipArchive::entry(const std::string& name) con
   return {bytes_->data() + e.data_offset, static_cast<size_t>(e.size)};
 }
 
-bool looks_like_zip(const std::vector<uint8_t>& bytes) {
+bool looks_like_zip(const FileBytes& bytes) {
   static const uint8_t local[4] = {'P', 'K', 3, 4};
   static const uint8_t empty[4] = {'P', 'K', 5, 6};
   return bytes.size() >= 4 &&

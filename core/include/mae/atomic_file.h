@@ -1,6 +1,6 @@
-// Whole-file reads and crash-safe writes for checkpoints: a write goes to a
-// temporary file beside the target and is renamed over it only once it is
-// complete and on disk, so a failure keeps the previous file intact.
+// Crash-safe writes for checkpoints: a write goes to a temporary file beside
+// the target and is renamed over it only once it is complete and on disk, so a
+// failure keeps the previous file intact.
 #pragma once
 
 #include <cstddef>
@@ -12,11 +12,6 @@
 #include <vector>
 
 namespace mae {
-
-// Reads the whole file. `what` names the kind of file for the message
-// ("checkpoint", "config"): CheckpointError("cannot open checkpoint 'p': ...").
-std::shared_ptr<const std::vector<uint8_t>> read_file_bytes(const std::string& path,
-                                                            const char* what);
 
 // The temporary name used while writing `path`: "<path>.tmp-<pid>".
 std::string temp_path_for(const std::string& path);

@@ -30,6 +30,6 @@ struct PthFile {
 // elements than their storage (expanded, stride 0).
 PthFile read_pth(const std::string& path);
 // `label` names the source in error messages (usually the path).
-PthFile parse_pth(std::shared_ptr<const std::vector<uint8_t>> bytes, const std::string& label);
+PthFile parse_pth(SharedBytes bytes, const std::string& label);
 
 } // namespace mae

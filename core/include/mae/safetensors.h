@@ -27,8 +27,7 @@ struct SafetensorsFile {
 // contiguous (empty strides) and may be unaligned if the writer did not pad.
 SafetensorsFile read_safetensors(const std::string& path);
 // `label` names the source in error messages (usually the path).
-SafetensorsFile parse_safetensors(std::shared_ptr<const std::vector<uint8_t>> bytes,
-                                  const std::string& label);
+SafetensorsFile parse_safetensors(SharedBytes bytes, const std::string& label);
 
 // One tensor to write: `nbytes` contiguous little-endian bytes at `data`.
 struct SafetensorsEntry {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "mae/dataset.h"
+#include "mae/file_bytes.h"
 
 #include <cstdint>
 #include <memory>
@@ -66,13 +67,12 @@ public:
   int short_side() const { return short_side_; }
 
 private:
-  struct Mapping;
   std::string dir_;
   int channels_ = 0, short_side_ = 0;
   std::vector<std::string> classes_;
   std::vector<int32_t> shard_, height_, width_, label_;
   std::vector<int64_t> offset_;
-  std::vector<std::unique_ptr<Mapping>> shards_;
+  std::vector<SharedBytes> shards_;
 };
 
 } // namespace mae

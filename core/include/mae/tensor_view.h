@@ -2,6 +2,8 @@
 // safetensors and .pth readers so that parsing stays out of torch TUs.
 #pragma once
 
+#include "mae/file_bytes.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -28,7 +30,7 @@ struct TensorView {
   // Element strides; empty means contiguous row-major.
   std::vector<int64_t> strides;
   // Keeps the file bytes alive; data points inside it.
-  std::shared_ptr<const std::vector<uint8_t>> owner;
+  SharedBytes owner;
   const uint8_t* data = nullptr;
 
   int64_t numel() const;

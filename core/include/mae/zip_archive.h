@@ -5,6 +5,8 @@
 // throw CheckpointError naming the label and the reason.
 #pragma once
 
+#include "mae/file_bytes.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -18,7 +20,7 @@ namespace mae {
 class ZipArchive {
 public:
   // Parses the central directory of `bytes`; `label` prefixes messages.
-  static ZipArchive open(std::shared_ptr<const std::vector<uint8_t>> bytes, std::string label);
+  static ZipArchive open(SharedBytes bytes, std::string label);
 
   // Entry names in central directory order.
   std::vector<std::string> names() const;
@@ -28,7 +30,7 @@ public:
   std::pair<const uint8_t*, size_t> entry(const std::string& name) const;
 
   const std::string& label() const { return label_; }
-  const std::shared_ptr<const std::vector<uint8_t>>& bytes() const { return bytes_; }
+  const SharedBytes& bytes() const { return bytes_; }
 
 private:
   struct Entry {
@@ -42,13 +44,13 @@ private:
 
   ZipArchive() = default;
 
-  std::shared_ptr<const std::vector<uint8_t>> bytes_;
+  SharedBytes bytes_;
   std::string label_;
   std::vector<Entry> entries_;
   std::map<std::string, size_t> index_;
 };
 
 // True if the bytes start with a ZIP local header or end-of-directory record.
-bool looks_like_zip(const std::vector<uint8_t>& bytes);
+bool looks_like_zip(const FileBytes& bytes);
 
 } // namespace mae
