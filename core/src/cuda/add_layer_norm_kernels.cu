@@ -187,6 +187,19 @@ int grid_for(std::int64_t rows, int resident) {
   return static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(needed, resident)));
 }
 
+#if defined(__CUDACC__)
+template <class Args>
+void launch(void (*kernel)(Args), int blocks, void* stream, const Args& args) {
+  kernel<<<blocks, kBlock, 0, static_cast<cudaStream_t>(stream)>>>(args);
+}
+#else
+// Compiled as C++ by tests/test_cuda_kernels.cpp, whose stand-in CUDA headers
+// run each warp's 32 threads on CPU threads.
+template <class Args> void launch(void (*kernel)(Args), int blocks, void*, const Args& args) {
+  emulation::launch(kernel, blocks, kBlock, args);
+}
+#endif
+
 template <int kPerLane> int forward_blocks(std::int64_t rows) {
   static std::atomic<int> cache[kMaxDevices];
   return grid_for(rows, resident_blocks(forward_kernel<kPerLane>, cache));
@@ -209,9 +222,7 @@ int add_layer_norm_partial_rows(std::int64_t rows, int cols) {
 void add_layer_norm_forward(const AddLayerNormForward& args, void* stream) {
   with_cols_per_lane(args.cols, [&](auto per_lane) {
     constexpr int kPerLane = decltype(per_lane)::value;
-    forward_kernel<kPerLane>
-        <<<forward_blocks<kPerLane>(args.rows), kBlock, 0, static_cast<cudaStream_t>(stream)>>>(
-            args);
+    launch(forward_kernel<kPerLane>, forward_blocks<kPerLane>(args.rows), stream, args);
   });
   check(cudaGetLastError(), "add_layer_norm forward kernel");
 }
@@ -219,9 +230,7 @@ void add_layer_norm_forward(const AddLayerNormForward& args, void* stream) {
 void add_layer_norm_backward(const AddLayerNormBackward& args, void* stream) {
   with_cols_per_lane(args.cols, [&](auto per_lane) {
     constexpr int kPerLane = decltype(per_lane)::value;
-    backward_kernel<kPerLane>
-        <<<backward_blocks<kPerLane>(args.rows), kBlock, 0, static_cast<cudaStream_t>(stream)>>>(
-            args);
+    launch(backward_kernel<kPerLane>, backward_blocks<kPerLane>(args.rows), stream, args);
   });
   check(cudaGetLastError(), "add_layer_norm backward kernel");
 }
