@@ -36,10 +36,11 @@ build() {
     -DMAE_BUILD_TESTS=OFF -DCMAKE_PREFIX_PATH="$TP" "${zlib[@]}" "$@" >"$TMP/cmake.log" 2>&1 &&
     cmake --build build-gpu --target mae -j"$(nproc)" >"$TMP/build.log" 2>&1
 }
-if ! build -DMAE_CUDA_FAST_PATH=ON -DMAE_PROFILER=ON; then
-  grep -E "error" "$TMP/build.log" | head -20
-  say "build failed: trying without the profiler"
-  build -DMAE_CUDA_FAST_PATH=ON -DMAE_PROFILER=OFF || {
+if ! build -DMAE_CUDA_FAST_PATH=ON -DMAE_PROFILER=ON -DMAE_CUDA_KERNELS=ON; then
+  grep -E "error" "$TMP/cmake.log" "$TMP/build.log" | head -20
+  say "build failed: trying without the --fused-norm kernels, then without the profiler"
+  build -DMAE_CUDA_FAST_PATH=ON -DMAE_PROFILER=ON -DMAE_CUDA_KERNELS=OFF ||
+  build -DMAE_CUDA_FAST_PATH=ON -DMAE_PROFILER=OFF -DMAE_CUDA_KERNELS=OFF || {
     grep -E "error" "$TMP/build.log" | head -20
     say "fast path failed to build: falling back to the eager path"
     build -DMAE_CUDA_FAST_PATH=OFF -DMAE_PROFILER=OFF || { tail -40 "$TMP/build.log"; exit 1; }
