@@ -136,6 +136,17 @@ NormBackward backward_kernels(const torch::Tensor& d_normed_in, const torch::Ten
   b.d_bias = sums[1];
   return b;
 }
+#else
+// Unreachable: kernels_apply() is false in a build without the kernels.
+NormForward forward_kernels(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
+                            const torch::Tensor&, double) {
+  throw Error("this build has no CUDA kernels");
+}
+
+NormBackward backward_kernels(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
+                              const torch::Tensor&, const torch::Tensor&, const torch::Tensor&) {
+  throw Error("this build has no CUDA kernels");
+}
 #endif
 
 class AddLayerNormFunction : public torch::autograd::Function<AddLayerNormFunction> {
@@ -144,12 +155,8 @@ public:
                                const torch::Tensor& delta, const torch::Tensor& weight,
                                const torch::Tensor& bias, double eps) {
     const bool kernels = kernels_apply(x, delta, weight);
-#if MAE_WITH_CUDA_KERNELS
     auto f = kernels ? forward_kernels(x, delta, weight, bias, eps)
                      : forward_reference(x, delta, weight, bias, eps);
-#else
-    auto f = forward_reference(x, delta, weight, bias, eps);
-#endif
     ctx->save_for_backward({f.stream, f.mean, f.rstd, weight});
     ctx->saved_data["kernels"] = kernels;
     ctx->saved_data["delta_type"] = static_cast<int64_t>(delta.scalar_type());
@@ -169,15 +176,10 @@ public:
                 torch::Tensor()};
       return {d_stream, d_stream.to(delta_type), torch::Tensor(), torch::Tensor(), torch::Tensor()};
     }
-#if MAE_WITH_CUDA_KERNELS
     auto b = ctx->saved_data["kernels"].toBool()
                  ? backward_kernels(d_normed, d_stream, saved[0], saved[1], saved[2], saved[3])
                  : backward_reference(d_normed, d_stream, saved[0], saved[1], saved[2], saved[3],
                                       delta_type);
-#else
-    auto b =
-        backward_reference(d_normed, d_stream, saved[0], saved[1], saved[2], saved[3], delta_type);
-#endif
     return {b.d_x, b.d_delta, b.d_weight, b.d_bias, torch::Tensor()};
   }
 };
