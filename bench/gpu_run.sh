@@ -59,9 +59,12 @@ bench() { $M bench --device cuda "$@" 2>"$TMP/bench.err" | tail -2 | tee -a "$J"
 profile() { $M bench --device cuda "$@" >/dev/null 2>"$TMP/bench.err" || tail -5 "$TMP/bench.err"; }
 ref() { python3 bench/pytorch_reference.py "$@" | tee -a "$J"; }
 
-say "== fused residual add + LayerNorm: kernels against ATen, then bf16 training loss with and without"
+say "== fused residual add + LayerNorm: kernels against ATen, alone against ATen's ops, bf16 training loss with and without"
 $M bench --device cuda --fused-norm on --arch mae_vit_tiny_patch16_dec256d3 --batch 8 --steps 1 --warmup 1 \
   >/dev/null 2>"$TMP/check.err" && echo "kernel check passed" || tail -3 "$TMP/check.err"
+for a in mae_vit_base_patch16 mae_vit_large_patch16; do
+  $M bench --device cuda --mode norm --arch $a --batch 256 --steps 20 --warmup 5 2>&1 | tail -2
+done
 for f in off on; do
   echo "fused-norm $f:"
   timeout 120 $M train --config configs/train/photos_default.json --steps 300 --device cuda --fused-norm $f \

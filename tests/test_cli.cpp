@@ -171,6 +171,13 @@ TEST(Cli, BenchTimesTrainingStepsAndTracesThem) {
   const std::string trace = test::slurp(dir + "/trace.json");
   EXPECT_TRUE(contains(trace, "aten::addmm") || contains(trace, "aten::linear")) << trace.size();
 
+  r = mae_cli("bench --mode norm --model-config " + config +
+                  " --batch 2 --steps 1 --warmup 0 --device cpu",
+              dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "add + LayerNorm, encoder")) << r.out;
+  EXPECT_TRUE(contains(r.out, "add + LayerNorm, decoder")) << r.out;
+
   r = mae_cli("bench --model-config " + config + " --device cpu --attention fastest", dir);
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.err, "auto, flash, efficient, cudnn, math")) << r.err;

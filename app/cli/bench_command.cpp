@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "common.h"
 
+#include "mae/add_layer_norm.h"
 #include "mae/autocast.h"
 #include "mae/batch_source.h"
 #include "mae/checkpoint.h"
@@ -12,6 +13,7 @@
 #include "mae/errors.h"
 #include "mae/flops.h"
 #include "mae/masking.h"
+#include "mae/masking_types.h"
 #include "mae/op_trace.h"
 #include "mae/runtime.h"
 #include "mae/trainer.h"
@@ -23,6 +25,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 
 namespace mae::cli {
 namespace {
@@ -169,6 +172,59 @@ BenchResult bench_data(const Args& args, const ModelConfig& model,
   return {static_cast<double>(steps * config.batch_size) / s, 1e3 * s / static_cast<double>(steps)};
 }
 
+// The residual add + LayerNorm alone, forward and backward, at the model's
+// encoder and decoder shapes: ATen's add, layer_norm and cast to bf16 against
+// add_layer_norm_fused (the --fused-norm kernels on CUDA). GB/s counts the
+// bytes the fused op must move: 12 per element forward, 16 backward.
+void bench_norm(const Args& args, const ModelConfig& model) {
+  const torch::Device device = resolve_device(args.get("device"));
+  const int64_t B = args.get_int("batch"), L = model.num_patches();
+  const int64_t warmup = args.get_int("warmup"), steps = args.get_int("steps");
+  const struct {
+    const char* stack;
+    int64_t rows, cols;
+  } shapes[] = {{"encoder", B * (1 + num_kept(L, model.mask_ratio)), model.embed_dim},
+                {"decoder", B * (1 + L), model.decoder_embed_dim}};
+  const bool kernels = device.is_cuda() && fused_norm_kernels_built();
+  for (const auto& shape : shapes) {
+    const auto f32 = torch::TensorOptions().device(device).dtype(torch::kFloat32);
+    const auto x = torch::randn({shape.rows, shape.cols}, f32).requires_grad_(true);
+    const auto delta = torch::randn({shape.rows, shape.cols}, f32).to(torch::kBFloat16);
+    delta.requires_grad_(true);
+    const auto weight = torch::ones({shape.cols}, f32).requires_grad_(true);
+    const auto bias = torch::zeros({shape.cols}, f32).requires_grad_(true);
+    const auto d_stream = torch::randn_like(x), d_normed = torch::randn_like(delta);
+    const std::vector<torch::Tensor> inputs{x, delta, weight, bias};
+    const auto aten = [&] {
+      const auto stream = x + delta;
+      const auto normed = torch::layer_norm(stream, {shape.cols}, weight, bias, 1e-6);
+      torch::autograd::grad({stream, normed.to(torch::kBFloat16)}, inputs, {d_stream, d_normed});
+    };
+    const auto fused = [&] {
+      const auto r = add_layer_norm_fused(x, delta, weight, bias, 1e-6);
+      torch::autograd::grad({r.stream, r.normed}, inputs, {d_stream, d_normed});
+    };
+    const auto time_ms = [&](const std::function<void()>& op) {
+      for (int64_t i = 0; i < warmup; ++i)
+        op();
+      cuda_synchronize();
+      const auto start = Clock::now();
+      for (int64_t i = 0; i < steps; ++i)
+        op();
+      cuda_synchronize();
+      return std::chrono::duration<double, std::milli>(Clock::now() - start).count() /
+             static_cast<double>(steps);
+    };
+    const double aten_ms = time_ms(aten), fused_ms = time_ms(fused);
+    const double gb = 28.0 * static_cast<double>(shape.rows * shape.cols) / 1e9;
+    std::printf("add + LayerNorm, %s %lld x %lld: ATen %.3f ms (%.0f GB/s), fused %s %.3f ms (%.0f "
+                "GB/s): %.2fx\n",
+                shape.stack, static_cast<long long>(shape.rows), static_cast<long long>(shape.cols),
+                aten_ms, gb / aten_ms * 1e3, kernels ? "kernels" : "in ATen ops", fused_ms,
+                gb / fused_ms * 1e3, aten_ms / fused_ms);
+  }
+}
+
 } // namespace
 
 int run_bench(int argc, const char* const* argv) {
@@ -178,7 +234,10 @@ int run_bench(int argc, const char* const* argv) {
       "(batched forward latency) or the input pipeline alone. Prints a table row and a JSON line\n"
       "with img/s, step ms, peak GPU memory, model TFLOP/s (forward + backward = 3x forward) and\n"
       "the share of --peak-tflops.");
-  args.option("mode", "train|infer|data", "what to measure", "train")
+  args.option("mode", "train|infer|data|norm",
+              "what to measure (norm: the residual add + LayerNorm alone, ATen against "
+              "--fused-norm's kernels)",
+              "train")
       .option("arch", "NAME", "architecture from configs/models/", "mae_vit_base_patch16")
       .option("model-config", "FILE.json", "architecture file instead of --arch")
       .option("batch", "N", "images per step", "256")
@@ -200,6 +259,10 @@ int run_bench(int argc, const char* const* argv) {
   ModelConfig model = args.has("model-config") ? load_model_config(args.get("model-config"))
                                                : builtin_model_config(args.get("arch"));
   const std::string mode = args.get("mode");
+  if (mode == "norm") {
+    bench_norm(args, model);
+    return 0;
+  }
   const std::string label = args.has("model-config")
                                 ? std::filesystem::path(args.get("model-config")).stem().string()
                                 : args.get("arch");
@@ -212,7 +275,7 @@ int run_bench(int argc, const char* const* argv) {
   else if (mode == "data")
     r = bench_data(args, model, notes);
   else
-    throw UsageError("--mode must be train, infer or data");
+    throw UsageError("--mode must be train, infer, data or norm");
   for (const auto& n : notes)
     std::fprintf(stderr, "%s\n", n.c_str());
 
