@@ -63,10 +63,10 @@ SharedBytes read_file_bytes(const std::string& path, const char* what, bool read
     throw CheckpointError("cannot open " + label + ": " + std::strerror(EISDIR));
   if (S_ISREG(st.st_mode) && st.st_size > 0) {
     const auto size = static_cast<size_t>(st.st_size);
-    // Private and writable: a stray write into a view copies its page instead
-    // of faulting, and never reaches the file. Reads map the page cache's
-    // pages without a copy (MAP_POPULATE would copy each one for writing).
-    void* map = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd.get(), 0);
+    // Read-only: a writable private mapping counts its whole size against the
+    // system's commit limit, which would refuse shards larger than memory.
+    // Nothing writes into these bytes.
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
     if (map != MAP_FAILED) {
       if (read_ahead)
         ::madvise(map, size, MADV_WILLNEED);
