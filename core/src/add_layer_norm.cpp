@@ -272,10 +272,6 @@ void set_fused_norm(bool on) {
   fused_norm = on;
 }
 
-bool fused_norm_enabled() {
-  return fused_norm.load();
-}
-
 bool fused_norm_kernels_built() {
 #if MAE_WITH_CUDA_KERNELS
   return true;

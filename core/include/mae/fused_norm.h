@@ -10,7 +10,6 @@ namespace mae {
 
 // Off by default; the setting is process-wide, like ATen's backend switches.
 void set_fused_norm(bool on);
-bool fused_norm_enabled();
 // Whether this build has the CUDA kernels (LibTorch with CUDA and nvcc).
 bool fused_norm_kernels_built();
 
