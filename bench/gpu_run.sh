@@ -49,7 +49,7 @@ fi
 say "built"
 
 say "== parity on CUDA, float32 with TF32 off (tolerance 1e-3)"
-F=tests/data/vitmae/rgb32_p4
+F=tests/fixtures/vitmae/rgb32_p4
 for m in "$F/hf" "$F/hf_t5" "$F/official.pth --config $F/mae_config.json"; do
   $M forward --model $m --inputs $F/inputs.safetensors --out "$TMP/p.safetensors" --device cuda >/dev/null &&
     python3 bench/compare_outputs.py "$TMP/p.safetensors" $F/expected.safetensors --tol 1e-3 | tail -1

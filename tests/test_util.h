@@ -1,7 +1,7 @@
 // Shared helpers for the torch tests.
 #pragma once
 
-#include "mae/safetensors.h"
+#include "formats/safetensors.h"
 
 #include <torch/torch.h>
 

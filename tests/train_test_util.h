@@ -1,10 +1,10 @@
 // Small synthetic datasets and configs for the training tests (torch-free).
 #pragma once
 
-#include "mae/config.h"
-#include "mae/seeded_rng.h"
-#include "mae/shards.h"
-#include "mae/train_config.h"
+#include "data/shards.h"
+#include "model/model_config.h"
+#include "runtime/seeded_rng.h"
+#include "train/train_config.h"
 
 #include <cmath>
 #include <filesystem>

@@ -1,6 +1,6 @@
 #include "args.h"
 
-#include "mae/errors.h"
+#include "base/errors.h"
 
 #include <cstdlib>
 #include <iostream>

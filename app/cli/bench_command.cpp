@@ -4,19 +4,19 @@
 #include "commands.h"
 #include "common.h"
 
-#include "mae/add_layer_norm.h"
-#include "mae/autocast.h"
-#include "mae/batch_source.h"
-#include "mae/checkpoint.h"
-#include "mae/cuda_info.h"
-#include "mae/dataset.h"
-#include "mae/errors.h"
-#include "mae/flops.h"
-#include "mae/masking.h"
-#include "mae/masking_types.h"
-#include "mae/op_trace.h"
-#include "mae/runtime.h"
-#include "mae/trainer.h"
+#include "base/errors.h"
+#include "checkpoint/checkpoint.h"
+#include "data/batch_source.h"
+#include "data/dataset.h"
+#include "model/add_layer_norm.h"
+#include "model/flops.h"
+#include "model/masking.h"
+#include "model/masking_types.h"
+#include "runtime/autocast.h"
+#include "runtime/cuda_info.h"
+#include "runtime/op_trace.h"
+#include "runtime/runtime.h"
+#include "train/trainer.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -128,15 +128,17 @@ BenchResult bench_infer(const Args& args, const ModelConfig& config) {
   const int64_t warmup = args.get_int("warmup"), steps = args.get_int("steps");
   const std::string profile = args.get_or("profile", "");
   std::unique_ptr<OpTrace> trace;
+  MaskSettings mask;
+  mask.ratio = config.mask_ratio;
   for (int64_t i = 0; i < warmup + steps; ++i) {
     if (i == warmup && !profile.empty())
       trace = std::make_unique<OpTrace>(profile);
     const auto t = Clock::now();
-    const auto scores =
-        mask_scores(MaskStrategy::Random, B, g, g, config.mask_ratio, static_cast<uint64_t>(i));
+    mask.seed = static_cast<uint64_t>(i);
+    const auto scores = mask_scores(mask, B, g, g);
     {
       CudaAutocast autocast(device, bf16);
-      model->forward(imgs, scores.to(device), config.mask_ratio);
+      model->forward(imgs, scores.to(device), mask.num_kept(g * g));
     }
     cuda_synchronize();
     if (i >= warmup)
@@ -154,7 +156,8 @@ BenchResult bench_data(const Args& args, const ModelConfig& model,
                        std::vector<std::string>& notes) {
   const TrainConfig config = bench_train_config(args, model);
   const auto data = open_dataset(config.data);
-  BatchSource source(*data, config, static_cast<int64_t>(data->size()) / config.batch_size + 1,
+  BatchSource source(*data, config.loader(),
+                     static_cast<int64_t>(data->size()) / config.batch_size + 1,
                      resolve_device(args.get("device")), 0);
   notes.push_back("data:     " + data->describe());
   notes.push_back("batches:  " + source.describe());
@@ -252,10 +255,8 @@ int run_bench(int argc, const char* const* argv) {
                   OpTrace::describe() + "); the profiler slows the steps it records")
       .flag("fp32", "train or infer in float32 instead of bf16 autocast (CUDA)")
       .flag("no-graph", "train without capturing the step as a CUDA graph");
-  add_runtime_options(args);
-  if (!args.parse(argc, argv))
+  if (!parse_command(args, argc, argv))
     return 0;
-  apply_runtime_options(args);
   ModelConfig model = args.has("model-config") ? load_model_config(args.get("model-config"))
                                                : builtin_model_config(args.get("arch"));
   const std::string mode = args.get("mode");

@@ -1,9 +1,9 @@
 #include "common.h"
 
-#include "mae/config.h"
-#include "mae/errors.h"
-#include "mae/fused_norm.h"
-#include "mae/runtime.h"
+#include "base/errors.h"
+#include "model/fused_norm.h"
+#include "model/model_config.h"
+#include "runtime/runtime.h"
 
 #include <c10/core/Device.h>
 
@@ -11,11 +11,15 @@
 
 namespace mae::cli {
 
+namespace {
+
 void add_model_options(Args& args) {
   args.option("config", "FILE.json", "architecture for checkpoints without one (official .pth)")
       .option("arch", "NAME",
               "named architecture, e.g. mae_vit_large_patch16 (see configs/models/)");
 }
+
+} // namespace
 
 LoadOptions load_options(const Args& args) {
   LoadOptions o;
@@ -30,6 +34,8 @@ LoadOptions load_options(const Args& args) {
   return o;
 }
 
+namespace {
+
 void add_runtime_options(Args& args, bool with_device) {
   args.option("threads", "N", "CPU threads (default: all cores, or $MAE_THREADS)");
   if (with_device)
@@ -40,8 +46,6 @@ void add_runtime_options(Args& args, bool with_device) {
                 "CUDA, bf16: residual add + LayerNorm as one kernel (checked against ATen first)",
                 "off");
 }
-
-namespace {
 
 void apply_fused_norm(const std::string& value, const std::string& device_name) {
   if (value != "on" && value != "off")
@@ -59,14 +63,28 @@ void apply_fused_norm(const std::string& value, const std::string& device_name) 
   set_fused_norm(true);
 }
 
-} // namespace
-
 void apply_runtime_options(const Args& args) {
   configure_threads(args.has("threads") ? static_cast<int>(args.get_int("threads")) : 0);
   if (args.has("attention"))
     set_attention_backend(args.get("attention"));
   if (args.has("fused-norm"))
     apply_fused_norm(args.get("fused-norm"), args.get("device"));
+}
+
+} // namespace
+
+bool parse_command(Args& args, int argc, const char* const* argv, unsigned shared) {
+  if (shared & kModel)
+    add_model_options(args);
+  if (shared & kNormalization)
+    add_normalization_options(args);
+  if (shared & kThreads)
+    add_runtime_options(args, shared & kDevice);
+  if (!args.parse(argc, argv))
+    return false;
+  if (shared & kThreads)
+    apply_runtime_options(args);
+  return true;
 }
 
 void add_normalization_options(Args& args) {

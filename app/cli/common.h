@@ -3,18 +3,25 @@
 
 #include "args.h"
 
-#include "mae/model_info.h"
+#include "model/model_info.h"
 
 namespace mae::cli {
 
-// --config, --arch
-void add_model_options(Args& args);
-LoadOptions load_options(const Args& args);
+// The options a command shares with others, added after its own.
+enum SharedOptions : unsigned {
+  kThreads = 1,       // --threads
+  kDevice = 2,        // --device, --attention, --fused-norm
+  kModel = 4,         // --config, --arch (load_options)
+  kNormalization = 8, // --mean, --std (apply_normalization_options)
+};
 
-// --threads, and --device unless `with_device` is false.
-void add_runtime_options(Args& args, bool with_device = true);
-// Sets the thread count (every binary must: Debian's LibTorch starts with one).
-void apply_runtime_options(const Args& args);
+// Adds the shared options, parses, and applies the runtime ones (every binary
+// must set the thread count: Debian's LibTorch starts with one). False when
+// --help was printed: the command returns 0.
+bool parse_command(Args& args, int argc, const char* const* argv,
+                   unsigned shared = kThreads | kDevice);
+
+LoadOptions load_options(const Args& args);
 
 // --mean/--std "a,b,c" overrides, validated against the channel count.
 void add_normalization_options(Args& args);

@@ -1,8 +1,8 @@
 #include "commands.h"
 #include "common.h"
 
-#include "mae/checkpoint.h"
-#include "mae/errors.h"
+#include "base/errors.h"
+#include "checkpoint/checkpoint.h"
 
 #include <torch/torch.h>
 
@@ -18,11 +18,8 @@ int run_convert(int argc, const char* const* argv) {
   args.positional("MODEL", "model file or HuggingFace directory")
       .option("out", "OUT.safetensors", "where to write")
       .option("dtype", "f32|f16|bf16", "stored precision", "f32");
-  add_model_options(args);
-  add_runtime_options(args, /*with_device=*/false);
-  if (!args.parse(argc, argv))
+  if (!parse_command(args, argc, argv, kModel | kThreads))
     return 0;
-  apply_runtime_options(args);
   const std::string dtype_name = args.get("dtype");
   torch::ScalarType dtype = torch::kFloat32;
   if (dtype_name == "f16")

@@ -3,11 +3,11 @@
 #include "commands.h"
 #include "common.h"
 
-#include "mae/baselines.h"
-#include "mae/errors.h"
-#include "mae/figure.h"
-#include "mae/image_io.h"
-#include "mae/reconstructor.h"
+#include "base/errors.h"
+#include "data/image_io.h"
+#include "eval/baselines.h"
+#include "eval/figure.h"
+#include "eval/reconstructor.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -98,11 +98,8 @@ int run_eval_recon(int argc, const char* const* argv) {
       .option("figure", "FIG.png",
               "masked | MAE | Telea | original for the first --figure-images images")
       .option("figure-images", "N", "rows of the figure", "3");
-  add_model_options(args);
-  add_runtime_options(args);
-  if (!args.parse(argc, argv))
+  if (!parse_command(args, argc, argv, kModel | kThreads | kDevice))
     return 0;
-  apply_runtime_options(args);
 
   MaskSettings settings;
   settings.ratio = args.get_double("ratio");

@@ -3,12 +3,12 @@
 #include "commands.h"
 #include "common.h"
 
-#include "mae/checkpoint.h"
-#include "mae/cuda_info.h"
-#include "mae/errors.h"
-#include "mae/masking.h"
-#include "mae/runtime.h"
-#include "mae/safetensors.h"
+#include "base/errors.h"
+#include "checkpoint/checkpoint.h"
+#include "formats/safetensors.h"
+#include "model/masking.h"
+#include "runtime/cuda_info.h"
+#include "runtime/runtime.h"
 
 #include <torch/torch.h>
 
@@ -60,11 +60,8 @@ int run_forward(int argc, const char* const* argv) {
       .option("ratio", "R", "mask ratio (default: the model's mask_ratio)")
       .option("strategy", "random|block|grid", "masking strategy when no noise is given", "random")
       .option("seed", "N", "mask seed when no noise is given", "0");
-  add_model_options(args);
-  add_runtime_options(args);
-  if (!args.parse(argc, argv))
+  if (!parse_command(args, argc, argv, kModel | kThreads | kDevice))
     return 0;
-  apply_runtime_options(args);
 
   const torch::Device device = resolve_device(args.get("device"));
   LoadedModel loaded = load_model(args.get("model"), load_options(args));
@@ -76,8 +73,9 @@ int run_forward(int argc, const char* const* argv) {
     throw UsageError(in_path + ": no 'pixel_values' tensor");
   if (pixels.dim() != 4)
     throw UsageError(in_path + ": pixel_values must be [B,C,H,W]");
-  const double ratio = args.has("ratio") ? args.get_double("ratio") : model->config().mask_ratio;
-  if (!(ratio >= 0 && ratio < 1))
+  MaskSettings mask;
+  mask.ratio = args.has("ratio") ? args.get_double("ratio") : model->config().mask_ratio;
+  if (!(mask.ratio >= 0 && mask.ratio < 1))
     throw UsageError("--ratio must be in [0, 1)");
   const int64_t p = model->config().patch_size;
   const int64_t gh = pixels.size(2) / p, gw = pixels.size(3) / p;
@@ -87,13 +85,15 @@ int run_forward(int argc, const char* const* argv) {
       throw UsageError(in_path + ": noise must be [" + std::to_string(pixels.size(0)) + ", " +
                        std::to_string(gh * gw) + "]");
   } else {
-    scores = mask_scores(parse_mask_strategy(args.get("strategy")), pixels.size(0), gh, gw, ratio,
-                         static_cast<uint64_t>(args.get_int("seed")));
+    mask.strategy = parse_mask_strategy(args.get("strategy"));
+    mask.seed = static_cast<uint64_t>(args.get_int("seed"));
+    scores = mask_scores(mask, pixels.size(0), gh, gw);
   }
   model->to(device);
   cuda_strict_fp32(); // a parity tool: no TF32 in float32 matmuls and convolutions
   torch::NoGradGuard no_grad;
-  const MaeOutput out = model->forward(pixels.to(device), scores.to(device), ratio);
+  const MaeOutput out =
+      model->forward(pixels.to(device), scores.to(device), mask.num_kept(gh * gw));
   write_outputs(args.get("out"), out);
   std::cout << "loss " << out.loss.item<double>() << ", wrote " << args.get("out") << "\n";
   for (const auto& n : loaded.notices)

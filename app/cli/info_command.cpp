@@ -1,7 +1,7 @@
 #include "commands.h"
 #include "common.h"
 
-#include "mae/reconstructor.h"
+#include "eval/reconstructor.h"
 
 #include <iostream>
 
@@ -10,11 +10,8 @@ namespace mae::cli {
 int run_info(int argc, const char* const* argv) {
   Args args("info", "Print a model's architecture, parameter counts and checkpoint format.");
   args.positional("MODEL", "model file or HuggingFace directory");
-  add_model_options(args);
-  add_runtime_options(args, /*with_device=*/false);
-  if (!args.parse(argc, argv))
+  if (!parse_command(args, argc, argv, kModel | kThreads))
     return 0;
-  apply_runtime_options(args);
   const auto model = Reconstructor::load(args.get("MODEL"), load_options(args), "cpu");
   std::cout << model->info().describe();
   return 0;

@@ -1,7 +1,7 @@
 // mae: the headless command-line tool. Every job the GUI does can be run here.
 #include "commands.h"
 
-#include "mae/errors.h"
+#include "base/errors.h"
 
 #include <cstring>
 #include <iostream>

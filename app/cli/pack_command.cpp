@@ -1,8 +1,8 @@
 #include "commands.h"
 #include "common.h"
 
-#include "mae/errors.h"
-#include "mae/pack.h"
+#include "base/errors.h"
+#include "data/pack.h"
 
 #include <cstdio>
 
@@ -18,10 +18,8 @@ int run_pack(int argc, const char* const* argv) {
       .option("channels", "1|3", "stored channels", "3")
       .option("max-aspect", "R", "crop the long side to at most R x the short side", "2")
       .option("shard-mb", "MB", "size of each shard file", "256");
-  add_runtime_options(args, /*with_device=*/false);
-  if (!args.parse(argc, argv))
+  if (!parse_command(args, argc, argv, kThreads))
     return 0;
-  apply_runtime_options(args);
 
   PackOptions o;
   o.short_side = static_cast<int>(args.get_int("short-side"));

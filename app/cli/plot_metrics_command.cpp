@@ -1,9 +1,9 @@
 #include "commands.h"
 #include "common.h"
 
-#include "mae/errors.h"
-#include "mae/image_io.h"
-#include "mae/metrics_plot.h"
+#include "base/errors.h"
+#include "data/image_io.h"
+#include "train/metrics_plot.h"
 
 #include <cstdio>
 
@@ -17,7 +17,7 @@ int run_plot_metrics(int argc, const char* const* argv) {
       .option("title", "TEXT", "figure title", "")
       .option("width", "PX", "figure width", "1200")
       .option("height", "PX", "figure height", "480");
-  if (!args.parse(argc, argv))
+  if (!parse_command(args, argc, argv, 0))
     return 0;
   const auto width = static_cast<int>(args.get_int("width")),
              height = static_cast<int>(args.get_int("height"));

@@ -1,8 +1,8 @@
 #include "commands.h"
 #include "common.h"
 
-#include "mae/errors.h"
-#include "mae/linear_probe.h"
+#include "base/errors.h"
+#include "train/linear_probe.h"
 
 #include <cstdio>
 
@@ -24,11 +24,8 @@ int run_probe(int argc, const char* const* argv) {
       .option("max-train", "N", "use N training images (0: all)", "0")
       .option("max-test", "N", "use N held-out images (0: all)", "0")
       .option("seed", "N", "subset and head seed", "0");
-  add_model_options(args);
-  add_runtime_options(args);
-  if (!args.parse(argc, argv))
+  if (!parse_command(args, argc, argv, kModel | kThreads | kDevice))
     return 0;
-  apply_runtime_options(args);
 
   LinearProbeOptions o;
   o.data.type = args.get("data");

@@ -1,11 +1,11 @@
 #include "commands.h"
 #include "common.h"
 
-#include "mae/assets.h"
-#include "mae/errors.h"
-#include "mae/figure.h"
-#include "mae/image_io.h"
-#include "mae/reconstructor.h"
+#include "base/errors.h"
+#include "data/image_io.h"
+#include "eval/figure.h"
+#include "eval/reconstructor.h"
+#include "runtime/assets.h"
 
 #include <chrono>
 #include <cstdio>
@@ -26,12 +26,8 @@ int run_reconstruct(int argc, const char* const* argv) {
       .option("strategy", "random|block|grid", "masking strategy", "random")
       .option("seed", "N", "mask seed", "0")
       .option("panel-size", "PX", "size of each panel in the figure", "224");
-  add_model_options(args);
-  add_normalization_options(args);
-  add_runtime_options(args);
-  if (!args.parse(argc, argv))
+  if (!parse_command(args, argc, argv, kModel | kNormalization | kThreads | kDevice))
     return 0;
-  apply_runtime_options(args);
 
   const auto t0 = std::chrono::steady_clock::now();
   MaskSettings settings;

@@ -1,16 +1,14 @@
 #include "commands.h"
 #include "common.h"
 
-#include "mae/errors.h"
-#include "mae/progress_bar.h"
-#include "mae/safetensors.h"
-#include "mae/trainer.h"
+#include "base/errors.h"
+#include "train/progress_bar.h"
+#include "train/run_plan.h"
+#include "train/trainer.h"
 
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
-
-namespace fs = std::filesystem;
+#include <ctime>
 
 namespace mae::cli {
 namespace {
@@ -45,30 +43,6 @@ private:
   std::optional<double> first_loss_;
 };
 
-std::string resume_state_path(const std::string& resume) {
-  return fs::is_directory(resume) ? (fs::path(resume) / kTrainStateName).string() : resume;
-}
-
-// The config a checkpoint was trained with, for `--resume` without `--config`.
-TrainConfig checkpoint_config(const std::string& resume) {
-  const std::string path = resume_state_path(resume);
-  const SafetensorsFile f = read_safetensors(path);
-  auto it = f.metadata.find("train_config");
-  if (it == f.metadata.end())
-    throw UsageError(path + " records no training config: pass --config");
-  return parse_train_config(it->second, path + " metadata");
-}
-
-std::string default_out_dir(const Args& args, const TrainConfig& config) {
-  if (args.has("resume")) {
-    const std::string r = args.get("resume");
-    return fs::is_directory(r) ? r : fs::path(r).parent_path().string();
-  }
-  const std::string name =
-      !config.name.empty() ? config.name : fs::path(args.get("config")).stem().string();
-  return (fs::path("runs") / name).string();
-}
-
 } // namespace
 
 int run_train(int argc, const char* const* argv) {
@@ -80,32 +54,30 @@ int run_train(int argc, const char* const* argv) {
       "Ctrl-C stops after the current step and saves a checkpoint.");
   args.option("config", "FILE.json", "training config (see configs/train/); optional with --resume")
       .option("resume", "PATH", "continue a run: its directory or its checkpoint.safetensors")
-      .option("out", "DIR", "output directory (default: runs/<config name>, or the resumed run's)")
+      .option(
+          "out", "DIR",
+          "output directory (default: the resumed run's, else runs/<config name>-<date>-<time>)")
       .option("steps", "N", "total optimizer steps, overriding the config's total_steps / epochs")
       .flag("quiet", "no progress display (messages and the summary only)");
-  add_runtime_options(args);
-  if (!args.parse(argc, argv))
+  if (!parse_command(args, argc, argv))
     return 0;
-  apply_runtime_options(args);
   if (!args.has("config") && !args.has("resume"))
     throw UsageError("give --config FILE.json (or --resume PATH)");
 
-  TrainConfig config = args.has("config") ? load_train_config(args.get("config"))
-                                          : checkpoint_config(args.get("resume"));
+  RunRequest request;
+  request.config_path = args.get_or("config", "");
+  request.resume = args.get_or("resume", "");
+  request.out_dir = args.get_or("out", "");
   if (args.has("steps")) {
-    const long long steps = args.get_int("steps");
-    if (steps <= 0)
+    request.steps = args.get_int("steps");
+    if (request.steps <= 0)
       throw UsageError("--steps must be positive");
-    config.total_steps = steps;
-    config.epochs = 0;
   }
-  config.validate();
-  TrainOptions options;
-  options.out_dir = args.get_or("out", default_out_dir(args, config));
-  options.resume = args.get_or("resume", "");
-  options.device = args.get("device");
+  request.device = args.get("device");
+  const RunPlan plan = plan_run(request, std::time(nullptr));
+  const TrainOptions& options = plan.options;
 
-  Trainer trainer(config, options);
+  Trainer trainer(plan.config, options);
   CliObserver observer(args.flag_set("quiet"));
   std::signal(SIGINT, on_interrupt);
   const TrainSummary s = trainer.run(observer);

@@ -1,16 +1,18 @@
 #include "app.h"
 
-#include "dialogs.h"
+#include "dialogs/dialogs.h"
 #include "figure_export.h"
 #include "mask_controls.h"
 #include "open_target.h"
 #include "panels/panels.h"
+#include "testing/headless.h"
 #include "theme.h"
 
-#include "mae/assets.h"
-#include "mae/config.h"
-#include "mae/errors.h"
-#include "mae/image_io.h"
+#include "base/errors.h"
+#include "data/image_io.h"
+#include "model/model_config.h"
+#include "runtime/assets.h"
+#include "runtime/runtime.h"
 
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
@@ -71,18 +73,6 @@ int guess_architecture(const std::string& path, const std::vector<std::string>& 
   return 0;
 }
 
-// --threads, else $MAE_THREADS, else all cores but one: the UI thread (and a
-// software GL rasteriser) keeps a core, or inference threads spinning at
-// their barriers would take turns with it and run many times slower.
-int inference_threads(int requested) {
-  if (requested > 0)
-    return requested;
-  const char* env = std::getenv("MAE_THREADS");
-  if (env && std::atoi(env) > 0)
-    return std::atoi(env);
-  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
-}
-
 void glfw_error(int code, const char* text) {
   std::cerr << "mae-studio: GLFW error " << code << ": " << text << "\n";
 }
@@ -101,7 +91,9 @@ std::string failure_text(const std::string& path, const std::string& reason, con
   return text;
 }
 
-App::App(const CliOptions& options) : options_(options), state_(RecentFiles::default_location()) {
+App::App(const CliOptions& options)
+    : options_(options), state_(RecentFiles::default_location()),
+      training_([] { glfwPostEmptyEvent(); }) {
   state_.mask = {options.strategy, options.ratio, options.seed};
   if (options.view != StartView::Single) {
     state_.tab = Tab::Compare;
@@ -119,13 +111,18 @@ App::App(const CliOptions& options) : options_(options), state_(RecentFiles::def
     std::cerr << "mae-studio: " << e.what() << "\n";
     state_.errors.push_back({"Shader error", e.what()});
   }
-  worker_ = std::make_unique<InferenceWorker>(options.device, inference_threads(options.threads),
+  // All cores but one by default: the UI thread (and a software GL rasteriser)
+  // keeps a core, or inference threads spinning at their barriers would take
+  // turns with it and run many times slower.
+  worker_ = std::make_unique<InferenceWorker>(options.device, thread_count(options.threads, 1),
                                               [] { glfwPostEmptyEvent(); });
   init_training_form();
 }
 
 App::~App() {
-  worker_.reset(); // joins the worker before the window goes
+  // Join the workers while GLFW is alive: they post wake-up events.
+  training_.close();
+  worker_.reset();
   renderer_.reset();
   explorer_textures_ = ResultTextures();
   compare_textures_ = ResultTextures();
@@ -508,7 +505,26 @@ void App::present() {
 
 int App::run() {
   start_loading();
-  return options_.headless() ? run_headless() : run_interactive();
+  return options_.headless() ? run_headless(*this, options_) : run_interactive();
+}
+
+void App::wait_events(double timeout_s) {
+  if (timeout_s > 0)
+    glfwWaitEventsTimeout(timeout_s);
+  else
+    glfwPollEvents();
+}
+
+bool App::window_closed() const {
+  return glfwWindowShouldClose(window_);
+}
+
+void App::request_close() {
+  glfwSetWindowShouldClose(window_, GLFW_TRUE);
+}
+
+void App::framebuffer_size(int& width, int& height) const {
+  glfwGetFramebufferSize(window_, &width, &height);
 }
 
 void App::wait_for_events() {
@@ -517,13 +533,9 @@ void App::wait_for_events() {
     extra_frames_ = std::max(0, extra_frames_ - 1);
     return;
   }
-  // A run's snapshots do not wake the loop: poll them at 30 Hz while it trains.
-  if (training_.needs_frames(state_)) {
-    glfwWaitEventsTimeout(1.0 / 30);
-    return;
-  }
-  // Sleep until input or a worker result (glfwPostEmptyEvent) arrives; while
-  // the worker computes, tick slowly so that the status bar stays current.
+  // Sleep until input, a worker result or a training snapshot (each posts an
+  // empty GLFW event) arrives; while the worker computes, tick slowly so that
+  // the status bar stays current.
   glfwWaitEventsTimeout(worker_->idle() ? 0.5 : 0.1);
   extra_frames_ = 2; // let hover and release states settle
 }

@@ -3,13 +3,13 @@
 #pragma once
 
 #include "cli_options.h"
-#include "gl.h"
-#include "image_renderer.h"
-#include "inference_worker.h"
-#include "preview_textures.h"
-#include "result_textures.h"
-#include "training_controller.h"
+#include "gl/gl.h"
+#include "gl/image_renderer.h"
+#include "gl/preview_textures.h"
+#include "gl/result_textures.h"
 #include "ui_state.h"
+#include "workers/inference_worker.h"
+#include "workers/training_controller.h"
 
 #include <memory>
 #include <string>
@@ -33,13 +33,29 @@ public:
   // Until the window closes, or once the headless run is done. Returns the exit code.
   int run();
 
+  // The seam the headless test mode (testing/headless.h) drives the app
+  // through, as polyscope's tests drive its mock backend: events, frames and
+  // state, nothing of the window's internals. UI thread only.
+  void wait_events(double timeout_s); // 0: poll
+  void frame();                       // events in, UI built and drawn into the back buffer
+  void present();                     // swap; time the update that just reached the screen
+  bool worker_idle() const { return worker_->idle(); }
+  bool worker_busy() const { return worker_->busy(); }
+  // A request went out in the last frame, or a dropped file waits for the next.
+  bool frame_pending() const { return sent_this_frame_ || !dropped_.empty(); }
+  void drop(const std::string& path) { dropped_.push_back(path); }
+  UiState& state() { return state_; }
+  TrainingController& training() { return training_; }
+  bool window_closed() const;
+  void request_close(); // as the window's close button
+  // Closing mid-run first stops the run, keeping frames coming.
+  bool should_close();
+  void framebuffer_size(int& width, int& height) const;
+
 private:
   void init_window();
   void init_imgui();
   void start_loading();
-
-  void frame();   // events in, UI built and drawn into the back buffer
-  void present(); // swap; time the update that just reached the screen
   void draw_main_window();
   void handle_worker_events();
   void run_commands();
@@ -52,15 +68,8 @@ private:
   void choose_train_config(const std::string& path);
   void run_training_command(Command::Kind kind);
   void export_curves(const std::string& path);
-  bool should_close(); // closing mid-run first stops the run, keeping frames coming
-
   void wait_for_events(); // sleeps unless something on screen moves
   int run_interactive();
-  int run_headless();
-  void settle(); // frames until loading and inference are done
-  void run_bench(int moves);
-  void run_training();  // --train: wait for the run, then --train-csv / --train-explore
-  void close_mid_run(); // --train-until: close the window as a user would, timing the stop
 
   CliOptions options_;
   GLFWwindow* window_ = nullptr;
@@ -80,7 +89,6 @@ private:
   bool sent_this_frame_ = false;
   int extra_frames_ = 0;
   Clock::time_point last_frame_start_;
-  std::vector<double> busy_frame_ms_; // --bench-latency: frame times while inference ran
 };
 
 } // namespace mae::studio

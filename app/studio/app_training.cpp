@@ -3,10 +3,10 @@
 // error popup naming the file and the reason.
 #include "app.h"
 
-#include "curves_csv.h"
-#include "training_setup.h"
+#include "plot/curves_csv.h"
+#include "workers/training_setup.h"
 
-#include "mae/errors.h"
+#include "base/errors.h"
 
 #include <algorithm>
 #include <ctime>

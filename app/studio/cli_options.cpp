@@ -1,6 +1,6 @@
 #include "cli_options.h"
 
-#include "mae/errors.h"
+#include "base/errors.h"
 
 #include <cstdlib>
 #include <cstring>

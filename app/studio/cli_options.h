@@ -2,7 +2,7 @@
 // headless test mode (render, screenshot, exit) that the GUI tests drive.
 #pragma once
 
-#include "mae/masking_types.h"
+#include "model/masking_types.h"
 
 #include <cstdint>
 #include <optional>

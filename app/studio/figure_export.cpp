@@ -1,7 +1,7 @@
 #include "figure_export.h"
 
-#include "mae/errors.h"
-#include "mae/figure.h"
+#include "base/errors.h"
+#include "eval/figure.h"
 
 #include <cstdio>
 

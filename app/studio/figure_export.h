@@ -3,7 +3,7 @@
 
 #include "ui_state.h"
 
-#include "mae/image.h"
+#include "data/image.h"
 
 namespace mae::studio {
 

@@ -3,7 +3,7 @@
 #include "app.h"
 #include "cli_options.h"
 
-#include "mae/errors.h"
+#include "base/errors.h"
 
 #include <iostream>
 

@@ -1,6 +1,6 @@
 #include "open_target.h"
 
-#include "mae/image_io.h"
+#include "data/image_io.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,6 +1,6 @@
 #include "recent_files.h"
 
-#include "mae/atomic_file.h"
+#include "formats/atomic_file.h"
 
 #include <nlohmann/json.hpp>
 

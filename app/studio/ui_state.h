@@ -4,14 +4,14 @@
 #pragma once
 
 #include "image_view.h"
-#include "inference_worker.h"
 #include "recent_files.h"
+#include "workers/inference_worker.h"
 
-#include "mae/masking_types.h"
-#include "mae/model_info.h"
-#include "mae/reconstructor.h"
-#include "mae/train_config.h"
-#include "mae/training_session.h"
+#include "eval/reconstructor.h"
+#include "model/masking_types.h"
+#include "model/model_info.h"
+#include "train/train_config.h"
+#include "train/training_session.h"
 
 #include <chrono>
 #include <cstdint>

@@ -3,9 +3,9 @@
 // trained checkpoint is at hand. Reconstructions from it are noise.
 //
 //   make_random_model mae_vit_base_patch16 /tmp/vit_b_random.safetensors
-#include "mae/checkpoint.h"
-#include "mae/config.h"
-#include "mae/errors.h"
+#include "base/errors.h"
+#include "checkpoint/checkpoint.h"
+#include "model/model_config.h"
 
 #include <torch/torch.h>
 

@@ -3,9 +3,9 @@
 // and the --layout JSON that says where each panel landed.
 #include "../cli_runner.h"
 
-#include "mae/fashion_mnist.h"
-#include "mae/image.h"
-#include "mae/image_io.h"
+#include "data/fashion_mnist.h"
+#include "data/image.h"
+#include "data/image_io.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

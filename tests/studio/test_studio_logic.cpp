@@ -1,12 +1,12 @@
 // mae-studio's GL-free parts: the inference worker's queue, file routing,
 // the start-up model choice, the recent-files list and the command line.
 #include "cli_options.h"
-#include "inference_worker.h"
 #include "open_target.h"
 #include "recent_files.h"
+#include "workers/inference_worker.h"
 
-#include "mae/errors.h"
-#include "mae/image_io.h"
+#include "base/errors.h"
+#include "data/image_io.h"
 
 #include <gtest/gtest.h>
 

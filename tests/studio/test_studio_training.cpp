@@ -1,16 +1,18 @@
 // The Training tab's GL-free parts: the plots' axes, the CSV export, the
 // form -> session set-up (configs, run folders, overrides, resume) and the
 // controller that drives a TrainingSession from the UI thread.
-#include "curves_csv.h"
-#include "plot_axis.h"
-#include "training_controller.h"
-#include "training_setup.h"
+#include "plot/curves_csv.h"
+#include "plot/plot_axis.h"
+#include "workers/training_controller.h"
+#include "workers/training_setup.h"
 
-#include "mae/errors.h"
-#include "mae/fashion_mnist.h"
+#include "base/errors.h"
+#include "data/fashion_mnist.h"
+#include "formats/safetensors.h"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -251,11 +253,12 @@ TEST(TrainingSetup, BadConfigsNameTheFileAndTheField) {
   EXPECT_THROW(prepare_training(none, 0), UsageError);
 }
 
-TEST(TrainingSetup, ResumingUsesTheRunsFolderAndConfig) {
+TEST(TrainingSetup, ResumingUsesTheRunsFolderAndTheConfigItsCheckpointRecords) {
   const std::string run = temp_dir("resume_run");
   std::string text = slurp(kGuiConfig);
   text.replace(text.find("fmnist_gui"), 10, "earlier");
-  std::ofstream(run + "/config.json") << text;
+  // A checkpoint records its config in its metadata, as the trainer writes it.
+  write_safetensors(run + "/checkpoint.safetensors", {}, {{"train_config", text}});
   TrainingForm f;
   f.config_path = "/nonexistent/ignored.json";
   f.resume = run;
@@ -264,7 +267,8 @@ TEST(TrainingSetup, ResumingUsesTheRunsFolderAndConfig) {
   EXPECT_EQ(l.config.name, "earlier");
   EXPECT_EQ(l.config.total_steps, 20);
   EXPECT_EQ(l.options.train.out_dir, run);
-  EXPECT_EQ(l.options.train.resume, run);
+  EXPECT_EQ(l.options.train.resume, run + "/checkpoint.safetensors");
+  EXPECT_EQ(l.config_label, run + "/checkpoint.safetensors");
   // Its checkpoint file works too.
   f.resume = run + "/checkpoint.safetensors";
   EXPECT_EQ(prepare_training(f, 0).options.train.out_dir, run);
@@ -273,7 +277,8 @@ TEST(TrainingSetup, ResumingUsesTheRunsFolderAndConfig) {
     prepare_training(f, 0);
     FAIL() << "no error";
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("config.json"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("checkpoint.safetensors"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not a run folder"), std::string::npos) << e.what();
   }
 }
 
@@ -318,10 +323,10 @@ TEST(TrainingController, TrainsThenOpensItsWeightsInTheExplorer) {
   st.training.form.config_path = kGuiConfig;
   st.training.form.steps = 3;
   st.training.form.out_dir = dir + "/run";
-  TrainingController c;
+  std::atomic<int> wakes{0};
+  TrainingController c([&] { ++wakes; }); // the app posts an empty GLFW event
   c.start(st, 0);
   EXPECT_TRUE(c.active());
-  EXPECT_TRUE(c.needs_frames(st));
   EXPECT_THROW(c.start(st, 0), UsageError); // one run at a time
   ASSERT_TRUE(poll_until(c, st, [&] { return !c.active(); }));
   const TrainingSnapshot& s = *st.training.snapshot;
@@ -330,13 +335,15 @@ TEST(TrainingController, TrainsThenOpensItsWeightsInTheExplorer) {
   EXPECT_FALSE(s.loss.empty());
   EXPECT_EQ(s.previews.size(), 4u);
   EXPECT_TRUE(fs::exists(dir + "/run/model.safetensors"));
-  EXPECT_FALSE(c.needs_frames(st));
+  // Every snapshot woke the UI (start, set-up, steps, the end): it never polls.
+  EXPECT_GE(wakes.load(), 3);
 
   st.commands.clear();
+  const int before_export = wakes.load();
   c.open_in_explorer(st);
   EXPECT_EQ(st.training.exporting_model, explorer_model_path(dir + "/run"));
-  EXPECT_TRUE(c.needs_frames(st));
   ASSERT_TRUE(poll_until(c, st, [&] { return st.training.exporting_model.empty(); }));
+  EXPECT_GT(wakes.load(), before_export); // the export's snapshot woke it too
   ASSERT_EQ(st.commands.size(), 1u);
   EXPECT_EQ(st.commands[0].kind, Command::Kind::Open);
   EXPECT_EQ(st.commands[0].path, explorer_model_path(dir + "/run"));

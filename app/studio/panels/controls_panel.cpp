@@ -1,6 +1,6 @@
 #include "panels/panels.h"
 
-#include "dialogs.h"
+#include "dialogs/dialogs.h"
 #include "mask_controls.h"
 
 #include <algorithm>

@@ -2,9 +2,9 @@
 // textures, and queues Commands for anything the app must do.
 #pragma once
 
-#include "image_renderer.h"
-#include "preview_textures.h"
-#include "result_textures.h"
+#include "gl/image_renderer.h"
+#include "gl/preview_textures.h"
+#include "gl/result_textures.h"
 #include "ui_state.h"
 
 #include <imgui.h>

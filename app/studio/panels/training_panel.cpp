@@ -4,8 +4,8 @@
 // newest snapshot; the buttons queue Commands.
 #include "panels/panels.h"
 
-#include "dialogs.h"
-#include "plot_widget.h"
+#include "dialogs/dialogs.h"
+#include "plot/plot_widget.h"
 
 #include <algorithm>
 #include <cmath>

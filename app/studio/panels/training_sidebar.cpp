@@ -2,7 +2,7 @@
 // folder, device, length, resume), the Start button, and the run's log.
 #include "panels/panels.h"
 
-#include "dialogs.h"
+#include "dialogs/dialogs.h"
 
 #include <imgui_stdlib.h>
 

@@ -1,0 +1,381 @@
+#include "dialogs/dialogs.h"
+#include "open_target.h"
+#include "panels/panels.h"
+#include "workers/training_setup.h"
+
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+namespace mae::studio {
+namespace fs = std::filesystem;
+namespace {
+
+using Mode = FileBrowserState::Mode;
+
+// The window keeps one ImGui id whatever it is opened for.
+const char* title(Mode m) {
+  switch (m) {
+  case Mode::Open:
+    return "Open###file_browser";
+  case Mode::ExportFigure:
+    return "Export figure###file_browser";
+  case Mode::ExportCurves:
+    return "Export curves as CSV###file_browser";
+  case Mode::TrainConfig:
+    return "Training config###file_browser";
+  case Mode::TrainData:
+    return "Training data folder###file_browser";
+  case Mode::TrainOutput:
+    return "Output folder###file_browser";
+  case Mode::TrainResume:
+    return "Run to resume###file_browser";
+  }
+  return "###file_browser";
+}
+
+// The browser writes a file of this extension; nullptr when it picks one.
+const char* saved_extension(Mode m) {
+  return m == Mode::ExportFigure ? ".png" : m == Mode::ExportCurves ? ".csv" : nullptr;
+}
+
+bool picks_folder(Mode m) {
+  return m == Mode::TrainData || m == Mode::TrainOutput || m == Mode::TrainResume;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::string human_size(uintmax_t bytes) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4)
+    v /= 1024, ++u;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+bool is_run_folder(const fs::path& dir) {
+  std::error_code ec;
+  return fs::exists(dir / "checkpoint.safetensors", ec);
+}
+
+// Files listed unless "all files" is ticked; folder picks list folders only.
+bool wanted_file(Mode m, const fs::path& path) {
+  const std::string ext = lower(path.extension().string());
+  switch (m) {
+  case Mode::Open:
+    return classify_path(path.string()) != TargetKind::Unsupported;
+  case Mode::TrainConfig:
+    return ext == ".json";
+  case Mode::ExportFigure:
+  case Mode::ExportCurves:
+    return ext == saved_extension(m);
+  case Mode::TrainData:
+  case Mode::TrainOutput:
+  case Mode::TrainResume:
+    break;
+  }
+  return false;
+}
+
+void read_directory(FileBrowserState& b) {
+  b.stale = false;
+  b.entries.clear();
+  b.selected = -1;
+  b.error.clear();
+  std::error_code ec;
+  fs::directory_iterator it(b.dir, fs::directory_options::skip_permission_denied, ec);
+  if (ec) {
+    b.error = b.dir + ": " + ec.message();
+    return;
+  }
+  for (const auto& entry : it) {
+    const std::string name = entry.path().filename().string();
+    if (!b.show_all && !name.empty() && name[0] == '.')
+      continue;
+    FileBrowserState::Entry e;
+    e.name = name;
+    std::error_code e2;
+    e.directory = entry.is_directory(e2);
+    if (e.directory) {
+      e.model_folder =
+          b.mode == Mode::Open && classify_path(entry.path().string()) == TargetKind::Model;
+      e.run_folder = b.mode == Mode::TrainResume && is_run_folder(entry.path());
+    } else {
+      if (!b.show_all && !wanted_file(b.mode, entry.path()))
+        continue;
+      e.size = entry.file_size(e2);
+    }
+    b.entries.push_back(std::move(e));
+  }
+  std::sort(b.entries.begin(), b.entries.end(), [](const auto& a, const auto& c) {
+    if (a.directory != c.directory)
+      return a.directory;
+    return lower(a.name) < lower(c.name);
+  });
+}
+
+void navigate(FileBrowserState& b, const fs::path& dir) {
+  std::error_code ec;
+  const fs::path abs = fs::weakly_canonical(fs::absolute(dir, ec), ec);
+  b.dir = (ec ? dir : abs).string();
+  b.path_input = b.dir;
+  b.stale = true;
+}
+
+void close(UiState& st) {
+  st.browser.open = false;
+  ImGui::CloseCurrentPopup();
+}
+
+// A file picked: opened, or shown as the Training form's config.
+void open_and_close(UiState& st, const std::string& path) {
+  const bool config = st.browser.mode == Mode::TrainConfig;
+  st.commands.push_back(
+      {config ? Command::Kind::ChooseTrainConfig : Command::Kind::Open, path, ""});
+  close(st);
+}
+
+// A folder picked for the Training form.
+void choose_folder(UiState& st, const std::string& dir) {
+  TrainingForm& f = st.training.form;
+  switch (st.browser.mode) {
+  case Mode::TrainData:
+    f.data_path = dir;
+    f.data_type = detect_data_type(dir);
+    break;
+  case Mode::TrainOutput:
+    f.out_dir = dir;
+    break;
+  case Mode::TrainResume:
+    f.resume = dir;
+    break;
+  default:
+    return;
+  }
+  close(st);
+}
+
+// Where each kind of pick starts: next to what the form already names.
+void start_directory(UiState& st, Mode mode) {
+  FileBrowserState& b = st.browser;
+  const TrainingForm& f = st.training.form;
+  std::error_code ec;
+  const fs::path runs = fs::absolute("runs", ec);
+  if (mode == Mode::TrainConfig)
+    navigate(b, f.config_path.empty() ? fs::path(train_configs_dir())
+                                      : fs::path(f.config_path).parent_path());
+  else if (mode == Mode::TrainData && !f.data_path.empty())
+    navigate(b, f.data_path);
+  else if ((mode == Mode::TrainOutput || mode == Mode::TrainResume) && fs::is_directory(runs, ec))
+    navigate(b, runs);
+  else if (mode == Mode::ExportCurves && !st.training.run_dir.empty())
+    navigate(b, st.training.run_dir);
+}
+
+// The file name a save starts with.
+std::string default_file_name(const UiState& st, Mode mode) {
+  char name[160];
+  if (mode == Mode::ExportCurves)
+    return st.training.run_dir.empty()
+               ? "curves.csv"
+               : fs::path(st.training.run_dir).filename().string() + "_curves.csv";
+  const std::string stem =
+      st.image_path.empty() ? "figure" : fs::path(st.image_path).stem().string();
+  if (st.tab == Tab::Compare)
+    std::snprintf(name, sizeof name, "mae_%s_compare_%s.png", stem.c_str(),
+                  st.compare_mode == CompareMode::Ratios ? "ratios" : "strategies");
+  else
+    std::snprintf(name, sizeof name, "mae_%s_%s_%02d.png", stem.c_str(),
+                  to_string(st.mask.strategy), static_cast<int>(std::lround(st.mask.ratio * 100)));
+  return name;
+}
+
+} // namespace
+
+void open_file_browser(UiState& st, FileBrowserState::Mode mode) {
+  FileBrowserState& b = st.browser;
+  b.open = b.just_opened = true;
+  b.mode = mode;
+  if (b.dir.empty()) {
+    std::error_code ec;
+    navigate(b, st.image_path.empty() ? fs::current_path(ec)
+                                      : fs::absolute(st.image_path, ec).parent_path());
+  }
+  start_directory(st, mode);
+  b.path_input = b.dir;
+  b.stale = true;
+  if (saved_extension(mode))
+    b.filename = default_file_name(st, mode);
+}
+
+namespace {
+
+// Up, Home, the editable path and "all files". Enter on a path opens a folder
+// (or, when picking a file, the file).
+void path_bar(UiState& st) {
+  FileBrowserState& b = st.browser;
+  if (ImGui::Button("Up"))
+    navigate(b, fs::path(b.dir).parent_path());
+  ImGui::SameLine();
+  if (ImGui::Button("Home")) {
+    const char* home = std::getenv("HOME");
+    if (home)
+      navigate(b, home);
+  }
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(-ImGui::GetFontSize() * 9);
+  if (ImGui::InputText("##path", &b.path_input, ImGuiInputTextFlags_EnterReturnsTrue)) {
+    std::error_code ec;
+    if (fs::is_directory(b.path_input, ec))
+      navigate(b, b.path_input);
+    else if (!saved_extension(b.mode) && !picks_folder(b.mode) && fs::exists(b.path_input, ec))
+      open_and_close(st, b.path_input);
+    else
+      b.error = b.path_input + ": no such folder";
+  }
+  ImGui::SameLine();
+  if (ImGui::Checkbox("all files", &b.show_all))
+    b.stale = true;
+}
+
+// The folder's entries; returns the name double-clicked, if any.
+std::string entry_list(FileBrowserState& b, float footer) {
+  ImGui::BeginChild("entries", {0, -footer}, true);
+  if (!b.error.empty())
+    ImGui::TextColored({1.0f, 0.5f, 0.4f, 1.0f}, "%s", b.error.c_str());
+  std::string activate;
+  for (int i = 0; i < static_cast<int>(b.entries.size()); ++i) {
+    const auto& e = b.entries[i];
+    std::string label = e.directory ? e.name + "/" : e.name;
+    if (e.model_folder)
+      label += "   (model folder)";
+    if (e.run_folder)
+      label += "   (training run)";
+    if (ImGui::Selectable(label.c_str(), b.selected == i, ImGuiSelectableFlags_AllowDoubleClick)) {
+      b.selected = i;
+      if (saved_extension(b.mode) && !e.directory)
+        b.filename = e.name;
+      if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left))
+        activate = e.name;
+    }
+    if (!e.directory) {
+      ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - ImGui::GetFontSize() * 6);
+      ImGui::TextDisabled("%s", human_size(e.size).c_str());
+    }
+  }
+  ImGui::EndChild();
+  return activate;
+}
+
+void save_footer(UiState& st, float w) {
+  FileBrowserState& b = st.browser;
+  ImGui::SetNextItemWidth(-1);
+  ImGui::InputText("##filename", &b.filename);
+  if (ImGui::Button("Save", {w, 0}) && !b.filename.empty()) {
+    const std::string ext = saved_extension(b.mode);
+    fs::path out = fs::path(b.dir) / b.filename;
+    if (lower(out.extension().string()) != ext)
+      out += ext;
+    const bool curves = b.mode == Mode::ExportCurves;
+    st.commands.push_back(
+        {curves ? Command::Kind::ExportCurves : Command::Kind::ExportFigure, out.string(), ""});
+    close(st);
+  }
+}
+
+// The selected folder, else the one shown, is the choice.
+void folder_footer(UiState& st, const fs::path& selected, float w) {
+  FileBrowserState& b = st.browser;
+  const bool folder_selected = !selected.empty() && b.entries[b.selected].directory;
+  const std::string choice = folder_selected ? selected.string() : b.dir;
+  ImGui::TextDisabled("%s", choice.c_str());
+  if (ImGui::Button("Choose", {w, 0}))
+    choose_folder(st, choice);
+}
+
+// Returns the entry to step into when Open is pressed on a plain folder.
+std::string open_footer(UiState& st, const fs::path& selected, float w) {
+  FileBrowserState& b = st.browser;
+  const bool config = b.mode == Mode::TrainConfig;
+  const char* hint = config ? "training configs: .json (see configs/train)"
+                            : "images: png jpg bmp webp tiff | models: .safetensors .pth, "
+                              "HuggingFace folders";
+  ImGui::TextDisabled("%s", selected.empty() ? hint : selected.string().c_str());
+  std::string activate;
+  if (ImGui::Button("Open", {w, 0}) && !selected.empty()) {
+    const auto& e = b.entries[b.selected];
+    if (e.model_folder || !e.directory)
+      open_and_close(st, selected.string());
+    else
+      activate = e.name;
+  }
+  if (!config && classify_path(b.dir) == TargetKind::Model) {
+    ImGui::SameLine();
+    if (ImGui::Button("Open this folder as a model"))
+      open_and_close(st, b.dir);
+  }
+  return activate;
+}
+
+} // namespace
+
+void draw_file_browser(UiState& st) {
+  FileBrowserState& b = st.browser;
+  if (!b.open)
+    return;
+  const char* id = title(b.mode);
+  if (b.just_opened) {
+    ImGui::OpenPopup(id);
+    b.just_opened = false;
+  }
+  if (b.stale)
+    read_directory(b);
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(vp->GetCenter(), ImGuiCond_Appearing, {0.5f, 0.5f});
+  ImGui::SetNextWindowSize({vp->Size.x * 0.55f, vp->Size.y * 0.65f}, ImGuiCond_Appearing);
+  if (!ImGui::BeginPopupModal(id, &b.open))
+    return;
+  const std::string shown_title(id, std::strstr(id, "###"));
+  st.popups.push_back({"file_browser", shown_title, b.dir, current_window_rect()});
+
+  path_bar(st);
+  const float footer = ImGui::GetFrameHeightWithSpacing() * 2 + ImGui::GetStyle().ItemSpacing.y;
+  std::string activate = entry_list(b, footer);
+  const fs::path selected = b.selected >= 0 && b.selected < static_cast<int>(b.entries.size())
+                                ? fs::path(b.dir) / b.entries[b.selected].name
+                                : fs::path();
+  const float w = ImGui::GetFontSize() * 6;
+  if (saved_extension(b.mode))
+    save_footer(st, w);
+  else if (picks_folder(b.mode))
+    folder_footer(st, selected, w);
+  else if (const std::string step_in = open_footer(st, selected, w); !step_in.empty())
+    activate = step_in;
+  ImGui::SameLine();
+  if (b.open &&
+      (ImGui::Button("Cancel", {w, 0}) || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))))
+    close(st);
+  if (!activate.empty() && b.open) {
+    const fs::path p = fs::path(b.dir) / activate;
+    std::error_code ec;
+    if (fs::is_directory(p, ec))
+      navigate(b, p);
+    else if (!saved_extension(b.mode) && !picks_folder(b.mode))
+      open_and_close(st, p.string());
+  }
+  ImGui::EndPopup();
+}
+
+} // namespace mae::studio

@@ -1,0 +1,67 @@
+#include "dialogs/dialogs.h"
+#include "panels/panels.h"
+
+#include <imgui.h>
+
+namespace mae::studio {
+
+void draw_help_window(UiState& st) {
+  if (!st.show_help)
+    return;
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(vp->GetCenter(), ImGuiCond_Appearing, {0.5f, 0.5f});
+  if (!ImGui::Begin("Help - MAE Studio", &st.show_help, ImGuiWindowFlags_AlwaysAutoResize)) {
+    ImGui::End();
+    return;
+  }
+  st.popups.push_back({"help", "Help", "", current_window_rect()});
+  ImGui::TextUnformatted("Keyboard shortcuts");
+  ImGui::Separator();
+  if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
+    for (const Shortcut& s : shortcuts()) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(s.keys);
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(s.action);
+    }
+    ImGui::EndTable();
+  }
+  ImGui::Spacing();
+  ImGui::TextUnformatted("Files");
+  ImGui::Separator();
+  ImGui::BulletText("Drop an image (png, jpg, bmp, webp, tiff) on the window to reconstruct it.");
+  ImGui::BulletText(
+      "Drop a model: our .safetensors, a HuggingFace folder or its model.safetensors,\n"
+      "or an official facebookresearch/mae .pth (e.g. mae_visualize_vit_large.pth).");
+  ImGui::BulletText(
+      "A .pth whose architecture cannot be inferred asks for it (base / large / huge).");
+  ImGui::Spacing();
+  ImGui::TextUnformatted("Panels");
+  ImGui::Separator();
+  ImGui::BulletText(
+      "masked | reconstruction | reconstruction + visible | original: the paper's figure.");
+  ImGui::BulletText("per-patch error: MSE of each reconstructed patch (colour bar below it).");
+  ImGui::BulletText(
+      "Telea inpainting and mean-colour fill: baselines on the same mask;\n"
+      "masked-region MSE is measured on the removed pixels only, in [0,1] pixel units.");
+  ImGui::BulletText(
+      "Training: pick a config in the sidebar and Start; the curves and reconstructions of\n"
+      "held-out images follow the run. Open in explorer loads its current weights here.");
+  ImGui::End();
+}
+
+void draw_model_details(UiState& st) {
+  if (!st.show_model_details || !st.model)
+    return;
+  ImGui::SetNextWindowSize({ImGui::GetFontSize() * 36, ImGui::GetFontSize() * 22},
+                           ImGuiCond_Appearing);
+  if (ImGui::Begin("Model details", &st.show_model_details)) {
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextUnformatted(st.model->describe().c_str());
+    ImGui::PopTextWrapPos();
+  }
+  ImGui::End();
+}
+
+} // namespace mae::studio

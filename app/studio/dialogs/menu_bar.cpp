@@ -1,0 +1,64 @@
+#include "dialogs/dialogs.h"
+
+#include <imgui.h>
+
+#include <filesystem>
+
+namespace mae::studio {
+
+void draw_menu_bar(UiState& st) {
+  if (!ImGui::BeginMenuBar())
+    return;
+  if (ImGui::BeginMenu("File")) {
+    if (ImGui::MenuItem("Open...", "Ctrl+O"))
+      open_file_browser(st, FileBrowserState::Mode::Open);
+    if (ImGui::BeginMenu("Open recent", !st.recent.entries().empty())) {
+      for (const RecentFile& r : st.recent.entries()) {
+        const std::string label =
+            std::filesystem::path(r.path).filename().string() + "  (" + r.kind + ")";
+        if (ImGui::MenuItem(label.c_str()))
+          st.commands.push_back({Command::Kind::Open, r.path, ""});
+        if (ImGui::IsItemHovered())
+          ImGui::SetTooltip("%s", r.path.c_str());
+      }
+      ImGui::EndMenu();
+    }
+    if (ImGui::MenuItem("Export figure...", "Ctrl+E"))
+      open_file_browser(st, FileBrowserState::Mode::ExportFigure);
+    ImGui::Separator();
+    if (ImGui::MenuItem("Quit", "Ctrl+Q"))
+      st.commands.push_back({Command::Kind::Quit, "", ""});
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("View")) {
+    if (ImGui::MenuItem("Explorer", "E", st.tab == Tab::Explorer))
+      st.tab = Tab::Explorer, st.select_tab = true;
+    if (ImGui::MenuItem("Compare ratios", nullptr,
+                        st.tab == Tab::Compare && st.compare_mode == CompareMode::Ratios))
+      st.tab = Tab::Compare, st.compare_mode = CompareMode::Ratios, st.select_tab = true;
+    if (ImGui::MenuItem("Compare strategies", nullptr,
+                        st.tab == Tab::Compare && st.compare_mode == CompareMode::Strategies))
+      st.tab = Tab::Compare, st.compare_mode = CompareMode::Strategies, st.select_tab = true;
+    if (ImGui::MenuItem("Training", nullptr, st.tab == Tab::Training))
+      st.tab = Tab::Training, st.select_tab = true;
+    ImGui::Separator();
+    ImGui::MenuItem("Patch grid", "G", &st.display.grid);
+    ImGui::MenuItem("Tint removed patches", "T", &st.display.tint);
+    ImGui::MenuItem("Integer zoom", "I", &st.display.integer_zoom);
+    if (ImGui::MenuItem("Reset zoom", "0"))
+      st.explorer_view = st.compare_view = ImageView{};
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("Model")) {
+    if (ImGui::MenuItem("Details...", nullptr, false, st.model != nullptr))
+      st.show_model_details = true;
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("Help")) {
+    ImGui::MenuItem("Shortcuts and help", "F1", &st.show_help);
+    ImGui::EndMenu();
+  }
+  ImGui::EndMenuBar();
+}
+
+} // namespace mae::studio

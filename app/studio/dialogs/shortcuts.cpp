@@ -1,0 +1,96 @@
+#include "dialogs/dialogs.h"
+#include "gl/gl.h"
+#include "mask_controls.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+
+namespace mae::studio {
+namespace {
+
+const std::vector<Shortcut> kShortcuts = {
+    {"Left / Right", "masking ratio -/+ 0.05 (with Shift: 0.01)"},
+    {"1 / 2 / 3", "strategy random / block / grid"},
+    {"R", "re-roll the mask seed"},
+    {"Up / Down", "seed +/- 1"},
+    {"Space", "play / pause the ratio sweep"},
+    {"E", "Explorer tab"},
+    {"C", "Compare tab (again: switch ratios / strategies)"},
+    {"G", "patch grid overlay"},
+    {"T", "tint removed patches"},
+    {"I", "integer zoom (whole pixels per image pixel)"},
+    {"+ / - / 0", "zoom in / out / reset (also: mouse wheel, drag, double-click)"},
+    {"Ctrl+O", "open an image or model"},
+    {"Ctrl+E", "export the current figure as PNG"},
+    {"F1", "this help"},
+    {"Ctrl+Q", "quit"},
+};
+
+} // namespace
+
+const std::vector<Shortcut>& shortcuts() {
+  return kShortcuts;
+}
+
+void handle_shortcuts(UiState& st) {
+  const ImGuiIO& io = ImGui::GetIO();
+  // Typing into a field, or a modal dialog up: the keys belong to it.
+  if (io.WantTextInput || ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId))
+    return;
+  const auto pressed = [](int key) { return ImGui::IsKeyPressed(key, false); };
+  const auto repeated = [](int key) { return ImGui::IsKeyPressed(key, true); };
+  if (io.KeyCtrl) {
+    if (pressed(GLFW_KEY_O))
+      open_file_browser(st, FileBrowserState::Mode::Open);
+    if (pressed(GLFW_KEY_E))
+      open_file_browser(st, FileBrowserState::Mode::ExportFigure);
+    if (pressed(GLFW_KEY_Q))
+      st.commands.push_back({Command::Kind::Quit, "", ""});
+    return;
+  }
+  const double step = io.KeyShift ? 0.01 : 0.05;
+  if (repeated(GLFW_KEY_LEFT))
+    set_ratio(st, st.mask.ratio - step);
+  if (repeated(GLFW_KEY_RIGHT))
+    set_ratio(st, st.mask.ratio + step);
+  if (pressed(GLFW_KEY_1))
+    st.mask.strategy = MaskStrategy::Random;
+  if (pressed(GLFW_KEY_2))
+    st.mask.strategy = MaskStrategy::Block;
+  if (pressed(GLFW_KEY_3))
+    st.mask.strategy = MaskStrategy::Grid;
+  if (pressed(GLFW_KEY_R))
+    reroll_seed(st);
+  if (repeated(GLFW_KEY_UP))
+    ++st.mask.seed;
+  if (repeated(GLFW_KEY_DOWN) && st.mask.seed > 0)
+    --st.mask.seed;
+  if (pressed(GLFW_KEY_SPACE))
+    st.play.playing = !st.play.playing;
+  if (pressed(GLFW_KEY_E))
+    st.tab = Tab::Explorer, st.select_tab = true;
+  if (pressed(GLFW_KEY_C)) {
+    if (st.tab == Tab::Compare)
+      st.compare_mode =
+          st.compare_mode == CompareMode::Ratios ? CompareMode::Strategies : CompareMode::Ratios;
+    st.tab = Tab::Compare, st.select_tab = true;
+  }
+  if (pressed(GLFW_KEY_G))
+    st.display.grid = !st.display.grid;
+  if (pressed(GLFW_KEY_T))
+    st.display.tint = !st.display.tint;
+  if (pressed(GLFW_KEY_I))
+    st.display.integer_zoom = !st.display.integer_zoom;
+  ImageView& view = st.tab == Tab::Explorer ? st.explorer_view : st.compare_view;
+  if (repeated(GLFW_KEY_EQUAL) || repeated(GLFW_KEY_KP_ADD))
+    view.zoom = std::min(view.zoom * 1.25f, 64.0f);
+  if (repeated(GLFW_KEY_MINUS) || repeated(GLFW_KEY_KP_SUBTRACT))
+    view.zoom = std::max(view.zoom * 0.8f, 1.0f);
+  if (pressed(GLFW_KEY_0) || pressed(GLFW_KEY_KP_0))
+    view = ImageView{};
+  if (pressed(GLFW_KEY_F1))
+    st.show_help = !st.show_help;
+}
+
+} // namespace mae::studio

@@ -1,0 +1,247 @@
+#include "testing/headless.h"
+
+#include "app.h"
+#include "figure_export.h"
+#include "gl/gl.h"
+#include "mask_controls.h"
+#include "testing/layout_file.h"
+#include "testing/screenshot.h"
+
+#include "data/image_io.h"
+#include "formats/atomic_file.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+namespace mae::studio {
+namespace fs = std::filesystem;
+namespace {
+
+double median(std::vector<double> v) {
+  if (v.empty())
+    return 0;
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty())
+    return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1,
+                    static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
+}
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+class HeadlessRun {
+public:
+  HeadlessRun(App& app, const CliOptions& options) : app_(app), options_(options) {}
+  int run();
+
+private:
+  void settle(); // frames until loading and inference are done
+  void run_bench(int moves);
+  void run_training();  // --train: wait for the run, then --train-csv / --train-explore
+  void close_mid_run(); // --train-until: close the window as a user would, timing the stop
+  void frame() {
+    app_.frame();
+    app_.present();
+  }
+
+  App& app_;
+  const CliOptions& options_;
+};
+
+void HeadlessRun::settle() {
+  const Clock::time_point start = Clock::now();
+  int quiet = 0;
+  while (quiet < 2 && !app_.window_closed()) {
+    // Sleep while the worker computes: its result wakes the loop.
+    app_.wait_events(app_.worker_idle() ? 0 : 0.05);
+    frame();
+    const bool pending = !app_.worker_idle() || app_.frame_pending();
+    quiet = pending ? 0 : quiet + 1;
+    if (Clock::now() - start > std::chrono::minutes(10)) {
+      std::cerr << "mae-studio: gave up waiting for loading and inference after 10 minutes\n";
+      return;
+    }
+  }
+}
+
+void HeadlessRun::run_bench(int moves) {
+  UiState& st = app_.state();
+  if (!st.model || !st.image) {
+    std::cerr << "mae-studio: --bench-latency needs a model and an image\n";
+    return;
+  }
+  st.tab = Tab::Explorer;
+  st.select_tab = true;
+  settle();
+  st.latency.samples.clear();
+  // What a frame costs with nothing else running, for comparison.
+  std::vector<double> idle_frame_ms;
+  for (int i = 0; i < 30; ++i) {
+    const Clock::time_point start = Clock::now();
+    app_.wait_events(0);
+    frame();
+    glFinish();
+    idle_frame_ms.push_back(ms_since(start));
+  }
+  std::vector<double> busy_frame_ms;
+  std::vector<double> inference_ms, worker_ms;
+  // Frames keep coming at 60 Hz while inference runs, as during a slider drag.
+  const auto frame_period = std::chrono::microseconds(16667);
+  for (int i = 0; i < moves; ++i) {
+    // A new ratio each time, as a slider drag would send.
+    set_ratio(st, 0.30 + 0.6 * ((i * 7) % 13) / 12.0);
+    const size_t before = st.latency.samples.size();
+    const Clock::time_point give_up = Clock::now() + std::chrono::minutes(2);
+    while (st.latency.samples.size() == before && Clock::now() < give_up) {
+      const Clock::time_point start = Clock::now();
+      app_.wait_events(0);
+      const bool busy = app_.worker_busy();
+      frame();
+      glFinish();
+      const double ms = ms_since(start);
+      if (busy)
+        busy_frame_ms.push_back(ms);
+      std::this_thread::sleep_until(start + frame_period);
+    }
+    if (st.explorer.shown) {
+      inference_ms.push_back(st.explorer.shown->items.front().result.inference_ms);
+      worker_ms.push_back(st.explorer.shown->worker_ms);
+    }
+  }
+  const auto& lat = st.latency.samples;
+  std::printf("bench-latency: model %s (%s), %s, %d ratio moves\n",
+              fs::path(st.model_path).filename().string().c_str(),
+              st.model->config.summary().c_str(), st.model->device.c_str(), moves);
+  std::printf("  request -> display: median %.1f ms, p90 %.1f ms, min %.1f ms, max %.1f ms\n",
+              median(lat), percentile(lat, 0.9),
+              lat.empty() ? 0.0 : *std::min_element(lat.begin(), lat.end()),
+              lat.empty() ? 0.0 : *std::max_element(lat.begin(), lat.end()));
+  std::printf("  model inference: median %.1f ms (worker job up to the first answer: %.1f ms)\n",
+              median(inference_ms), median(worker_ms));
+  std::printf("  frame time while inference runs: median %.2f ms, p90 %.2f ms, max %.2f ms over "
+              "%zu frames\n",
+              median(busy_frame_ms), percentile(busy_frame_ms, 0.9),
+              busy_frame_ms.empty() ? 0.0
+                                    : *std::max_element(busy_frame_ms.begin(), busy_frame_ms.end()),
+              busy_frame_ms.size());
+  std::printf("  frame time with the worker idle: median %.2f ms\n", median(idle_frame_ms));
+  std::fflush(stdout);
+}
+
+void HeadlessRun::run_training() {
+  // The Start command ran in the first frame; frames keep coming at 30 Hz, as
+  // on screen, until the run ends (or reaches --train-until).
+  UiState& st = app_.state();
+  TrainingController& training = app_.training();
+  std::vector<double> frame_ms;
+  const Clock::time_point start = Clock::now();
+  const auto reached_until = [&] {
+    const auto& s = st.training.snapshot;
+    return options_.train_until > 0 && s && s->step >= options_.train_until;
+  };
+  while (training.active() && !reached_until() && !app_.window_closed()) {
+    if (Clock::now() - start > std::chrono::minutes(30)) {
+      std::cerr << "mae-studio: gave up waiting for the training run after 30 minutes\n";
+      break;
+    }
+    app_.wait_events(1.0 / 30);
+    const Clock::time_point t0 = Clock::now();
+    frame();
+    glFinish();
+    frame_ms.push_back(ms_since(t0));
+  }
+  training.poll(st); // the state the loop stopped on, not the last frame's
+  if (const auto& s = st.training.snapshot)
+    std::printf("training: %s at step %lld of %lld after %.1f s\n", to_string(s->state),
+                static_cast<long long>(s->step), static_cast<long long>(s->total_steps),
+                std::chrono::duration<double>(Clock::now() - start).count());
+  std::printf("  frame time while training: median %.2f ms, p90 %.2f ms, max %.2f ms over %zu "
+              "frames\n",
+              median(frame_ms), percentile(frame_ms, 0.9),
+              frame_ms.empty() ? 0.0 : *std::max_element(frame_ms.begin(), frame_ms.end()),
+              frame_ms.size());
+  std::fflush(stdout);
+  if (!options_.train_csv.empty())
+    st.commands.push_back({Command::Kind::ExportCurves, options_.train_csv, ""});
+  if (options_.train_explore)
+    st.commands.push_back({Command::Kind::OpenInExplorer, "", ""});
+  // Run the commands; then wait for the export, which settle() loads.
+  app_.wait_events(0);
+  frame();
+  const Clock::time_point asked = Clock::now();
+  while (!st.training.exporting_model.empty() && Clock::now() - asked < std::chrono::minutes(5)) {
+    app_.wait_events(1.0 / 30);
+    frame();
+  }
+}
+
+void HeadlessRun::close_mid_run() {
+  const Clock::time_point start = Clock::now();
+  app_.request_close();
+  while (!app_.should_close() && Clock::now() - start < std::chrono::minutes(10)) {
+    app_.wait_events(1.0 / 30);
+    frame();
+  }
+  app_.training().poll(app_.state());
+  const auto& s = app_.state().training.snapshot;
+  std::printf("closed mid-run: %s at step %lld, %.1f s after the window was closed\n",
+              to_string(s->state), static_cast<long long>(s->step),
+              std::chrono::duration<double>(Clock::now() - start).count());
+  std::fflush(stdout);
+}
+
+int HeadlessRun::run() {
+  settle();
+  // One file at a time, as a user would drop them.
+  for (const std::string& path : options_.drops) {
+    app_.drop(path);
+    settle();
+  }
+  if (options_.bench_latency > 0)
+    run_bench(options_.bench_latency);
+  if (options_.training())
+    run_training();
+  settle();
+  int fb_w = 0, fb_h = 0;
+  for (int i = 0; i < options_.frames; ++i) {
+    app_.wait_events(0);
+    app_.frame();
+    if (i + 1 == options_.frames && !options_.screenshot.empty()) {
+      app_.framebuffer_size(fb_w, fb_h);
+      write_png(options_.screenshot, read_back_buffer(fb_w, fb_h));
+    }
+    app_.present();
+  }
+  if (!options_.layout.empty()) {
+    app_.framebuffer_size(fb_w, fb_h);
+    const std::string text = layout_json(app_.state(), fb_w, fb_h);
+    write_file_atomic(options_.layout, text.data(), text.size());
+  }
+  if (!options_.export_figure.empty())
+    write_png(options_.export_figure, current_figure(app_.state()));
+  if (app_.training().active())
+    close_mid_run();
+  for (const ErrorMessage& e : app_.state().errors)
+    std::cerr << "mae-studio: " << e.title << ": " << e.message << "\n";
+  return 0;
+}
+
+} // namespace
+
+int run_headless(App& app, const CliOptions& options) {
+  return HeadlessRun(app, options).run();
+}
+
+} // namespace mae::studio

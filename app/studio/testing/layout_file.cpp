@@ -1,0 +1,113 @@
+#include "testing/layout_file.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+
+namespace mae::studio {
+namespace {
+
+nlohmann::json rect_json(const DrawnRect& r) {
+  return {{"x", r.x}, {"y", r.y}, {"w", r.w}, {"h", r.h}, {"pixels_per_texel", r.pixels_per_texel}};
+}
+
+nlohmann::json results_json(const TabResults& t) {
+  nlohmann::json items = nlohmann::json::array();
+  if (!t.shown)
+    return items;
+  for (const Reconstruction& r : t.shown->items) {
+    int removed = 0;
+    for (uint8_t m : r.result.mask)
+      removed += m != 0;
+    items.push_back({{"strategy", to_string(r.settings.strategy)},
+                     {"ratio", r.settings.ratio},
+                     {"seed", r.settings.seed},
+                     {"removed", removed},
+                     {"patches", r.result.mask.size()},
+                     {"grid", {r.result.grid_w, r.result.grid_h}},
+                     {"mae_mse", r.mae_mse},
+                     {"baselines_ready", r.baselines_ready},
+                     {"telea_mse", r.telea_mse},
+                     {"mean_fill_mse", r.mean_fill_mse},
+                     {"inference_ms", r.result.inference_ms}});
+  }
+  return items;
+}
+
+const char* tab_name(Tab t) {
+  switch (t) {
+  case Tab::Explorer:
+    return "explorer";
+  case Tab::Compare:
+    return "compare";
+  case Tab::Training:
+    return "training";
+  }
+  return "?";
+}
+
+// The Training tab's form and the newest snapshot, less the pictures.
+nlohmann::json training_json(const TrainingUi& t) {
+  nlohmann::json j = {{"config", t.form.config_path},
+                      {"configs", t.form.configs},
+                      {"run_dir", t.run_dir},
+                      {"exporting_model", t.exporting_model},
+                      {"log_scale_loss", t.loss_plot.log_y}};
+  if (!t.snapshot)
+    return j;
+  const TrainingSnapshot& s = *t.snapshot;
+  j["state"] = to_string(s.state);
+  j["step"] = s.step;
+  j["total_steps"] = s.total_steps;
+  j["epoch"] = s.epoch;
+  j["message"] = s.message;
+  j["error"] = s.error;
+  j["log"] = s.log;
+  j["points"] = {{"loss", s.loss.size()},
+                 {"lr", s.lr.size()},
+                 {"images_per_s", s.images_per_s.size()},
+                 {"knn_accuracy", s.knn_accuracy.size()}};
+  j["previews"] = s.previews.size();
+  j["preview_step"] = s.preview_step;
+  j["out_dir"] = s.out_dir;
+  return j;
+}
+
+} // namespace
+
+std::string layout_json(const UiState& st, int fb_w, int fb_h) {
+  nlohmann::json j;
+  j["framebuffer"] = {fb_w, fb_h};
+  j["ui_scale"] = st.ui_scale;
+  j["tab"] = tab_name(st.tab);
+  j["compare_mode"] = st.compare_mode == CompareMode::Ratios ? "ratios" : "strategies";
+  j["panels"] = nlohmann::json::object();
+  for (const PanelRect& p : st.panel_rects)
+    j["panels"][p.name] = rect_json(p.rect);
+  j["popups"] = nlohmann::json::array();
+  for (const OpenPopup& p : st.popups)
+    j["popups"].push_back(
+        {{"name", p.name}, {"title", p.title}, {"text", p.text}, {"rect", rect_json(p.rect)}});
+  j["model"] = st.model ? nlohmann::json(st.model_path) : nlohmann::json(nullptr);
+  j["image"] = st.image ? nlohmann::json(st.image_path) : nlohmann::json(nullptr);
+  if (st.image)
+    j["image_size"] = {st.image->width, st.image->height, st.image->channels};
+  if (st.preview)
+    j["preview_size"] = {st.preview->width, st.preview->height};
+  j["model_note"] = st.model_note;
+  j["status"] = st.status;
+  if (st.model) {
+    // The colour removed patches are filled with in the masked panel.
+    nlohmann::json fill = nlohmann::json::array();
+    for (float m : st.model->normalization.mean)
+      fill.push_back(static_cast<int>(std::lround(m * 255.0)));
+    j["mask_fill"] = fill;
+    j["device"] = st.model->device;
+  }
+  j["explorer"] = results_json(st.explorer);
+  j["compare"] = results_json(st.compare);
+  j["training"] = training_json(st.training);
+  return j.dump(2) + "\n";
+}
+
+} // namespace mae::studio

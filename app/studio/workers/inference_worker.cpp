@@ -1,0 +1,181 @@
+#include "workers/inference_worker.h"
+
+#include "base/errors.h"
+#include "data/image_io.h"
+#include "eval/baselines.h"
+#include "runtime/runtime.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+namespace mae::studio {
+
+InferenceWorker::InferenceWorker(std::string device, int threads, std::function<void()> wake)
+    : device_(std::move(device)), threads_(threads), events_(std::move(wake)),
+      thread_([this] { run(); }) {}
+
+InferenceWorker::~InferenceWorker() {
+  requests_.close();
+  thread_.join();
+}
+
+void InferenceWorker::load_model(ModelRequest request) {
+  requests_.post_replacing(Request(std::move(request)),
+                           [](const Request& r) { return r.index() == 0; });
+}
+
+void InferenceWorker::load_image(const std::string& path) {
+  requests_.post_replacing(Request(std::in_place_index<1>, path),
+                           [](const Request& r) { return r.index() == 1; });
+}
+
+void InferenceWorker::reconstruct(ReconstructRequest request) {
+  requests_.post_replacing(Request(std::move(request)),
+                           [](const Request& r) { return r.index() == 2; });
+}
+
+void InferenceWorker::post(WorkerEvent event, bool done) {
+  events_.post(std::move(event));
+  if (done)
+    requests_.done(); // after the event: idle() never sees a finished job with no answer
+}
+
+void InferenceWorker::run() {
+  configure_threads(threads_);
+  // The queued request served first: the lowest kind (models, images, reconstructions).
+  const auto first_kind = [](const auto& queue) -> std::optional<size_t> {
+    std::optional<size_t> best;
+    for (size_t i = 0; i < queue.size(); ++i)
+      if (!best || queue[i].index() < queue[*best].index())
+        best = i;
+    return best;
+  };
+  while (std::optional<Request> request = requests_.wait(first_kind)) {
+    if (auto* model = std::get_if<ModelRequest>(&*request))
+      do_load_model(*model);
+    else if (auto* image = std::get_if<std::string>(&*request))
+      do_load_image(*image);
+    else
+      do_reconstruct(std::get<ReconstructRequest>(*request));
+  }
+}
+
+void InferenceWorker::do_load_model(const ModelRequest& request) {
+  WorkerEvent ev;
+  ev.path = request.path;
+  ev.model_request = request;
+  try {
+    auto loaded = Reconstructor::load(request.path, request.options, device_);
+    if (!loaded->info().has_decoder)
+      throw CheckpointError(
+          "encoder-only checkpoint: it has no decoder, so it cannot reconstruct images");
+    model_ = std::move(loaded);
+    model_label_ = std::filesystem::path(request.path).filename().string();
+    input_source_.reset(); // the input size may have changed
+    ev.kind = WorkerEvent::Kind::ModelLoaded;
+    ev.model = std::make_shared<const ModelInfo>(model_->info());
+  } catch (const std::exception& e) {
+    // The previous model stays loaded.
+    ev.kind = WorkerEvent::Kind::ModelFailed;
+    ev.message = e.what();
+  }
+  post(std::move(ev));
+}
+
+void InferenceWorker::do_load_image(const std::string& path) {
+  WorkerEvent ev;
+  ev.path = path;
+  try {
+    auto image = std::make_shared<const Image>(mae::load_image(path));
+    std::shared_ptr<const Image> preview = image;
+    const int side = std::max(image->width, image->height);
+    if (side > kPreviewSide) {
+      const double s = static_cast<double>(kPreviewSide) / side;
+      preview = std::make_shared<const Image>(
+          resize_image(*image, std::max(1, static_cast<int>(image->width * s)),
+                       std::max(1, static_cast<int>(image->height * s))));
+    }
+    ev.kind = WorkerEvent::Kind::ImageLoaded;
+    ev.image = std::move(image);
+    ev.preview = std::move(preview);
+  } catch (const std::exception& e) {
+    ev.kind = WorkerEvent::Kind::ImageFailed;
+    ev.message = e.what();
+  }
+  post(std::move(ev));
+}
+
+void InferenceWorker::do_reconstruct(const ReconstructRequest& request) {
+  WorkerEvent ev;
+  ev.kind = WorkerEvent::Kind::Reconstructed;
+  ev.request_id = request.id;
+  ev.tag = request.tag;
+  std::shared_ptr<ReconstructionSet> set;
+  const auto start = std::chrono::steady_clock::now();
+  const auto elapsed_ms = [&] {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+        .count();
+  };
+  try {
+    if (!model_)
+      throw UsageError("no model loaded");
+    if (!request.image || request.image->empty())
+      throw UsageError("no image loaded");
+    if (input_source_ != request.image) {
+      const ModelConfig& c = model_->info().config;
+      input_ = convert_channels(resize_center_crop(*request.image, c.img_size), c.in_chans);
+      input_source_ = request.image;
+    }
+    set = std::make_shared<ReconstructionSet>();
+    set->request_id = request.id;
+    set->tag = request.tag;
+    set->model_label = model_label_;
+    for (const MaskSettings& s : request.settings) {
+      Reconstruction r;
+      r.settings = s;
+      r.result = model_->run(input_, s);
+      const ReconstructionResult& res = r.result;
+      r.mae_mse = masked_mse(res.reconstruction, res.original, res.mask, res.grid_h, res.grid_w,
+                             res.patch_size);
+      set->items.push_back(std::move(r));
+    }
+    set->worker_ms = elapsed_ms();
+    ev.result = set;
+  } catch (const std::exception& e) {
+    ev.kind = WorkerEvent::Kind::ReconstructFailed;
+    ev.message = e.what();
+    post(std::move(ev));
+    return;
+  }
+  // The model's pictures go out first; the baselines follow in a second
+  // answer to the same request, unless a newer request already waits.
+  post(ev, /*done=*/false);
+  if (requests_.any([](const Request& r) { return r.index() == 2; })) {
+    requests_.done();
+    return;
+  }
+  try {
+    auto full = std::make_shared<ReconstructionSet>(*set);
+    for (Reconstruction& r : full->items) {
+      const ReconstructionResult& res = r.result;
+      r.telea = inpaint_telea(res.original, res.mask, res.grid_h, res.grid_w, res.patch_size);
+      r.mean_fill =
+          fill_visible_mean(res.original, res.mask, res.grid_h, res.grid_w, res.patch_size);
+      r.telea_mse =
+          masked_mse(r.telea, res.original, res.mask, res.grid_h, res.grid_w, res.patch_size);
+      r.mean_fill_mse =
+          masked_mse(r.mean_fill, res.original, res.mask, res.grid_h, res.grid_w, res.patch_size);
+      r.baselines_ready = true;
+    }
+    full->worker_ms = elapsed_ms();
+    ev.result = std::move(full);
+  } catch (const std::exception& e) {
+    ev.kind = WorkerEvent::Kind::ReconstructFailed;
+    ev.result.reset();
+    ev.message = std::string("inpainting baseline: ") + e.what();
+  }
+  post(std::move(ev));
+}
+
+} // namespace mae::studio

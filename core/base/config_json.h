@@ -1,0 +1,79 @@
+// What every JSON config loader does: read the file, parse it, read each field
+// with its type checked, convert with from_json, validate, and prefix errors
+// with where the config came from.
+#pragma once
+
+#include "base/errors.h"
+
+#include <nlohmann/json.hpp>
+
+#include <limits>
+#include <string>
+#include <type_traits>
+
+namespace mae {
+
+// The file's text; ConfigError("cannot open <what> '<path>'") when unreadable.
+std::string read_config_file(const std::string& path, const std::string& what);
+
+// Throws ConfigError("config field '<field>': <why>") unless `ok`.
+inline void require_field(bool ok, const std::string& field, const std::string& why) {
+  if (!ok)
+    throw ConfigError("config field '" + field + "': " + why);
+}
+
+// Reads j[key] into `out` when present, with its JSON type checked and
+// integers range-checked for T (no wrap-around); `prefix` makes the dotted
+// name in messages ("data." + "path").
+template <typename T>
+void read_field(const nlohmann::json& j, const char* key, T& out, const std::string& prefix = "") {
+  auto it = j.find(key);
+  if (it == j.end())
+    return;
+  const std::string field = prefix + key;
+  if constexpr (std::is_same_v<T, bool>) {
+    require_field(it->is_boolean(), field, "must be true or false");
+    out = it->template get<bool>();
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    require_field(it->is_string(), field, "must be a string");
+    out = it->template get<std::string>();
+  } else if constexpr (std::is_unsigned_v<T>) {
+    require_field(it->is_number_unsigned(), field, "must be a non-negative integer");
+    const auto v = it->template get<uint64_t>();
+    require_field(v <= std::numeric_limits<T>::max(), field, "is too large");
+    out = static_cast<T>(v);
+  } else if constexpr (std::is_integral_v<T>) {
+    require_field(it->is_number_integer(), field, "must be an integer");
+    const bool fits =
+        it->is_number_unsigned()
+            ? it->template get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max())
+            : it->template get<int64_t>() >= std::numeric_limits<T>::min() &&
+                  it->template get<int64_t>() <= std::numeric_limits<T>::max();
+    require_field(fits, field, "is out of range");
+    out = static_cast<T>(it->template get<int64_t>());
+  } else {
+    require_field(it->is_number(), field, "must be a number");
+    out = it->template get<T>();
+  }
+}
+
+// `Config` has from_json and validate(); errors are ConfigErrors prefixed with `label`.
+template <typename Config>
+Config parse_config_json(const std::string& text, const std::string& label) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError(label + ": not valid JSON: " + e.what());
+  }
+  Config c;
+  try {
+    from_json(j, c);
+    c.validate();
+  } catch (const ConfigError& e) {
+    throw ConfigError(label + ": " + e.what());
+  }
+  return c;
+}
+
+} // namespace mae

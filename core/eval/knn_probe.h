@@ -1,0 +1,39 @@
+// Probing what the encoder learned: features of whole, unmasked images and a
+// weighted k-NN classifier over them (the online probe during training).
+//
+// k-NN features are the mean of the patch tokens after the encoder's final
+// norm: for MAE the cls token receives no training signal of its own, and
+// the patch mean is the stronger and steadier k-NN feature. Linear probes
+// (linear_probe.h) use the cls token, as the official linprobe does.
+#pragma once
+
+#include "data/dataset.h"
+#include "model/mae_model.h"
+#include "model/model_info.h"
+
+#include <torch/types.h>
+
+#include <vector>
+
+namespace mae {
+
+enum class FeaturePooling { MeanPatch, Cls };
+
+// [N, D] float32 on `device`: the encoder over the centre view of
+// data[indices] with nothing masked, in eval mode, no gradients.
+torch::Tensor encoder_features(MaskedAutoencoderViT& model, const ImageDataset& data,
+                               const std::vector<size_t>& indices,
+                               const Normalization& normalization, FeaturePooling pooling,
+                               const torch::Device& device, bool bf16, int64_t batch_size = 256);
+
+// Labels of data[indices] as int64 on `device`.
+torch::Tensor dataset_labels(const ImageDataset& data, const std::vector<size_t>& indices,
+                             const torch::Device& device);
+
+// DINO's weighted k-NN: cosine similarity to the bank, the k nearest vote
+// with weight exp(similarity / temperature). Returns top-1 accuracy in [0, 1].
+double knn_accuracy(const torch::Tensor& bank, const torch::Tensor& bank_labels,
+                    const torch::Tensor& queries, const torch::Tensor& query_labels,
+                    int64_t num_classes, int64_t k, double temperature);
+
+} // namespace mae

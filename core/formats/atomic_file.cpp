@@ -1,0 +1,152 @@
+#include "formats/atomic_file.h"
+
+#include "base/errors.h"
+#include "formats/posix_fd.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <streambuf>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace mae {
+
+namespace {
+
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
+
+// Writes everything or returns the errno of the failure.
+int write_all(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      return errno;
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return 0;
+}
+
+// A buffered ostream target on a POSIX descriptor: std::ofstream cannot
+// fsync, and a checkpoint is only safe to rename once it is on disk.
+class FdStreambuf : public std::streambuf {
+public:
+  explicit FdStreambuf(int fd) : fd_(fd), buffer_(1 << 20) {
+    setp(buffer_.data(), buffer_.data() + buffer_.size());
+  }
+  int error() const { return error_; }
+
+protected:
+  int_type overflow(int_type ch) override {
+    if (flush_buffer() != 0)
+      return traits_type::eof();
+    if (!traits_type::eq_int_type(ch, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(ch);
+      pbump(1);
+    }
+    return traits_type::not_eof(ch);
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    // Large blocks (tensor data) skip the buffer.
+    if (n >= static_cast<std::streamsize>(buffer_.size())) {
+      if (flush_buffer() != 0)
+        return 0;
+      error_ = write_all(fd_, s, static_cast<size_t>(n));
+      return error_ == 0 ? n : 0;
+    }
+    return std::streambuf::xsputn(s, n);
+  }
+  int sync() override { return flush_buffer() == 0 ? 0 : -1; }
+
+private:
+  int flush_buffer() {
+    if (error_ != 0)
+      return error_;
+    error_ = write_all(fd_, pbase(), static_cast<size_t>(pptr() - pbase()));
+    setp(buffer_.data(), buffer_.data() + buffer_.size());
+    return error_;
+  }
+
+  int fd_;
+  std::vector<char> buffer_;
+  int error_ = 0;
+};
+
+std::string parent_dir(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos)
+    return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// Makes the rename itself durable; best effort, as not every filesystem
+// supports fsync on a directory.
+void sync_dir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+[[noreturn]] void fail_write(const std::string& path, const char* step, int err) {
+  throw CheckpointError("cannot " + std::string(step) + " " + path + ": " + errno_text(err));
+}
+
+void write_temp(const std::string& tmp, const std::function<void(std::ostream&)>& writer) {
+  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (fd.get() < 0)
+    fail_write(tmp, "create", errno);
+  FdStreambuf buf(fd.get());
+  std::ostream out(&buf);
+  writer(out);
+  out.flush();
+  if (buf.error() != 0)
+    fail_write(tmp, "write", buf.error());
+  if (!out)
+    throw CheckpointError("cannot write " + tmp + ": the stream reported an error");
+  if (::fsync(fd.get()) != 0)
+    fail_write(tmp, "sync", errno);
+  if (const int err = fd.close())
+    fail_write(tmp, "close", err);
+}
+
+} // namespace
+
+std::string temp_path_for(const std::string& path) {
+  return path + ".tmp-" + std::to_string(static_cast<long>(::getpid()));
+}
+
+void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& writer,
+                       const std::function<void()>& before_rename) {
+  const std::string tmp = temp_path_for(path);
+  try {
+    write_temp(tmp, writer);
+    if (before_rename)
+      before_rename();
+    if (::rename(tmp.c_str(), path.c_str()) != 0)
+      fail_write(path, "rename a temporary file over", errno);
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  sync_dir(parent_dir(path));
+}
+
+void write_file_atomic(const std::string& path, const void* data, size_t size,
+                       const std::function<void()>& before_rename) {
+  write_file_atomic(
+      path,
+      [&](std::ostream& out) {
+        out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
+      },
+      before_rename);
+}
+
+} // namespace mae

@@ -1,0 +1,387 @@
+#include "formats/pth_reader.h"
+
+#include "base/errors.h"
+#include "formats/file_bytes.h"
+#include "formats/pickle.h"
+#include "formats/zip_archive.h"
+
+#include <cctype>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <unordered_map>
+
+namespace mae {
+
+namespace {
+
+using Kind = PickleValue::Kind;
+
+// The legacy (pre-1.6) torch.save format starts with a pickled magic number,
+// 0x1950a86a20f9469cfc6c: a LONG1 of these 10 bytes (protocol 2 and up, maybe
+// after PROTO and FRAME), or a text LONG (protocols 0 and 1).
+constexpr uint8_t kLegacyMagic[] = {0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46,
+                                    0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
+constexpr char kLegacyMagicText[] = "L119547037146038801333356L\n";
+
+// Tensor wrappers nest (Parameter around tensor, subclass around that);
+// more than this is not a real checkpoint.
+constexpr int kMaxTensorNesting = 8;
+
+struct StorageType {
+  const char* name;
+  DType dtype;
+};
+
+constexpr StorageType kStorageTypes[] = {
+    {"DoubleStorage", DType::F64},    {"FloatStorage", DType::F32}, {"HalfStorage", DType::F16},
+    {"BFloat16Storage", DType::BF16}, {"LongStorage", DType::I64},  {"IntStorage", DType::I32},
+    {"ShortStorage", DType::I16},     {"CharStorage", DType::I8},   {"ByteStorage", DType::U8},
+    {"BoolStorage", DType::Bool},
+};
+
+struct Storage {
+  std::string key;
+  DType dtype = DType::F32;
+  const uint8_t* data = nullptr;
+  uint64_t numel = 0;
+};
+
+std::string key_text(const PickleValue& k) {
+  return k.kind == Kind::String ? k.text : describe(k);
+}
+
+std::string join(const std::vector<std::string>& items, size_t max_items) {
+  std::string s;
+  for (size_t i = 0; i < items.size() && i < max_items; ++i)
+    s += (i ? ", " : "") + items[i];
+  if (items.size() > max_items)
+    s += ", ... (" + std::to_string(items.size()) + " in all)";
+  return s;
+}
+
+bool is_tensor_object(const PickleValue& v) {
+  if (v.kind != Kind::Object)
+    return false;
+  const std::string g = v.global_name();
+  return g.rfind("torch._utils._rebuild_", 0) == 0 || g == "torch._tensor._rebuild_from_type_v2";
+}
+
+// Finds "<prefix>/data.pkl", preferring a top-level folder as torch writes.
+std::string find_prefix(const ZipArchive& zip) {
+  const std::vector<std::string> names = zip.names();
+  const std::string suffix = "/data.pkl";
+  std::string nested;
+  for (const std::string& n : names) {
+    if (n.size() <= suffix.size() || n.compare(n.size() - suffix.size(), suffix.size(), suffix))
+      continue;
+    const std::string prefix = n.substr(0, n.size() - suffix.size());
+    if (prefix.find('/') == std::string::npos)
+      return prefix;
+    if (nested.empty())
+      nested = prefix;
+  }
+  if (!nested.empty())
+    return nested;
+  throw CheckpointError(zip.label() +
+                        ": the zip archive has no '<folder>/data.pkl' entry, so it is not a "
+                        "torch.save checkpoint (entries: " +
+                        join(names, 10) + ")");
+}
+
+class PthParser {
+public:
+  PthParser(const ZipArchive& zip, std::string prefix)
+      : zip_(zip), label_(zip.label()), prefix_(std::move(prefix)) {}
+
+  PthFile parse() {
+    check_byteorder();
+    const std::string pkl = prefix_ + "/data.pkl";
+    const auto [data, size] = zip_.entry(pkl);
+    const PickleValuePtr root =
+        unpickle(data, size, label_ + ": " + pkl,
+                 [this](const PickleValuePtr& pid) { return persistent_load(pid); });
+    return interpret(*root);
+  }
+
+private:
+  [[noreturn]] void fail(const std::string& why) const {
+    throw CheckpointError(label_ + ": " + why);
+  }
+
+  void check_byteorder() const {
+    const std::string name = prefix_ + "/byteorder";
+    if (!zip_.contains(name))
+      return; // older torch: always little-endian
+    const auto [data, size] = zip_.entry(name);
+    std::string order(reinterpret_cast<const char*>(data), size);
+    while (!order.empty() && std::isspace(static_cast<unsigned char>(order.back())))
+      order.pop_back();
+    if (order != "little")
+      fail("byteorder is '" + order.substr(0, 20) +
+           "'; only little-endian checkpoints are supported");
+  }
+
+  // ('storage', torch.<T>Storage, key, location, numel) -> a storage value
+  // that only this parser can recognise (looked up by address).
+  PickleValuePtr persistent_load(const PickleValuePtr& pid) {
+    const auto& t = pid->items;
+    if (pid->kind != Kind::Tuple || t.size() != 5 || t[0]->kind != Kind::String ||
+        t[0]->text != "storage")
+      fail("unsupported persistent id " + describe(*pid) +
+           " (expected ('storage', type, key, location, numel))");
+    if (t[2]->kind != Kind::String || t[3]->kind != Kind::String || t[4]->kind != Kind::Int ||
+        t[4]->integer < 0)
+      fail("malformed storage reference (key, location or size has the wrong type)");
+    Storage s;
+    s.key = t[2]->text;
+    s.dtype = storage_dtype(*t[1], s.key);
+    s.numel = static_cast<uint64_t>(t[4]->integer);
+    s.data = storage_bytes(s);
+
+    auto known = by_key_.find(s.key);
+    if (known != by_key_.end() &&
+        (known->second.dtype != s.dtype || known->second.numel != s.numel))
+      fail("storage '" + s.key + "' is referenced with two different types or sizes");
+    by_key_[s.key] = s;
+
+    auto v = std::make_shared<PickleValue>(Kind::Object);
+    v->callable = t[1];
+    v->args = pid;
+    by_value_[v.get()] = s;
+    keep_alive_.push_back(v); // addresses in by_value_ must not be reused
+    return v;
+  }
+
+  DType storage_dtype(const PickleValue& type, const std::string& key) const {
+    if (type.kind == Kind::Global && (type.text == "torch" || type.text == "torch.cuda")) {
+      for (const StorageType& st : kStorageTypes)
+        if (type.name == st.name)
+          return st.dtype;
+    }
+    fail("storage '" + key + "' has unsupported type " + describe(type));
+  }
+
+  const uint8_t* storage_bytes(const Storage& s) const {
+    const std::string name = prefix_ + "/data/" + s.key;
+    if (!zip_.contains(name))
+      fail("missing entry '" + name + "' for storage '" + s.key + "'");
+    const auto [data, size] = zip_.entry(name);
+    const size_t esize = dtype_size(s.dtype);
+    if (s.numel > std::numeric_limits<uint64_t>::max() / esize || s.numel * esize != size)
+      fail("storage '" + s.key + "' holds " + std::to_string(s.numel) + " " + dtype_name(s.dtype) +
+           " elements (" +
+           (s.numel > std::numeric_limits<uint64_t>::max() / esize
+                ? std::string("too many")
+                : std::to_string(s.numel * esize)) +
+           " bytes) but entry '" + name + "' has " + std::to_string(size) + " bytes");
+    return data;
+  }
+
+  PthFile interpret(const PickleValue& root) const {
+    if (root.kind != Kind::Dict)
+      fail("the checkpoint holds " + describe(root) + ", not a dict of tensors");
+    PthFile out;
+    const PickleValue* state = root.find("model");
+    if (state) {
+      if (state->kind != Kind::Dict)
+        fail("key 'model' holds " + describe(*state) + ", not a state dict");
+      out.had_model_key = true;
+      for (const auto& kv : root.entries) {
+        const std::string k = key_text(*kv.first);
+        if (k != "model")
+          out.ignored_keys.push_back(k);
+      }
+    } else {
+      check_bare_state_dict(root);
+      state = &root;
+    }
+    out.tensors = read_state_dict(*state);
+    return out;
+  }
+
+  void check_bare_state_dict(const PickleValue& root) const {
+    std::vector<std::string> keys;
+    for (const auto& kv : root.entries)
+      keys.push_back(key_text(*kv.first));
+    for (const auto& kv : root.entries) {
+      if (!is_tensor_object(*kv.second))
+        fail("no 'model' key, and the top level is not a state dict (key '" + key_text(*kv.first) +
+             "' holds " + describe(*kv.second) + "); top-level keys: " + join(keys, 20));
+    }
+  }
+
+  TensorList read_state_dict(const PickleValue& dict) const {
+    TensorList tensors;
+    std::map<std::string, size_t> position;
+    for (const auto& [k, v] : dict.entries) {
+      if (k->kind != Kind::String)
+        fail("the state dict has a non-string key (" + describe(*k) + ")");
+      TensorView view = tensor(*v, k->text, 0);
+      // A repeated key keeps its first position and its last value, as in Python.
+      auto [it, fresh] = position.emplace(k->text, tensors.size());
+      if (fresh)
+        tensors.emplace_back(k->text, std::move(view));
+      else
+        tensors[it->second].second = std::move(view);
+    }
+    return tensors;
+  }
+
+  TensorView tensor(const PickleValue& v, const std::string& key, int depth) const {
+    if (!is_tensor_object(v))
+      fail("state dict key '" + key + "' holds " + describe(v) + ", not a tensor");
+    if (!v.args)
+      fail("tensor '" + key + "' has no arguments");
+    return tensor_call(v.global_name(), v.args->items, key, depth);
+  }
+
+  TensorView tensor_call(const std::string& fn, const std::vector<PickleValuePtr>& a,
+                         const std::string& key, int depth) const {
+    if (depth > kMaxTensorNesting)
+      fail("tensor '" + key + "' is nested too deeply");
+    auto need_args = [&](size_t n) {
+      if (a.size() < n)
+        fail("tensor '" + key + "': " + fn + " has " + std::to_string(a.size()) +
+             " arguments, expected at least " + std::to_string(n));
+    };
+    if (fn == "torch._utils._rebuild_tensor_v2" || fn == "torch._utils._rebuild_tensor") {
+      need_args(4); // (storage, storage_offset, size, stride, ...)
+      return view(*a[0], *a[1], *a[2], *a[3], key);
+    }
+    if (fn == "torch._utils._rebuild_parameter" ||
+        fn == "torch._utils._rebuild_parameter_with_state") {
+      need_args(1); // (data, requires_grad, backward_hooks[, state])
+      return tensor(*a[0], key, depth + 1);
+    }
+    if (fn == "torch._tensor._rebuild_from_type_v2") {
+      need_args(3); // (func, new_type, args, state): func(*args)
+      if (a[0]->kind != Kind::Global || (a[2]->kind != Kind::Tuple && a[2]->kind != Kind::List))
+        fail("tensor '" + key + "': malformed _rebuild_from_type_v2 arguments");
+      return tensor_call(a[0]->global_name(), a[2]->items, key, depth + 1);
+    }
+    fail("tensor '" + key + "' is rebuilt by " + fn +
+         ", which is not supported (only dense tensors stored in the archive)");
+  }
+
+  std::vector<int64_t> int_tuple(const PickleValue& v, const std::string& key,
+                                 const char* what) const {
+    if (v.kind != Kind::Tuple && v.kind != Kind::List)
+      fail("tensor '" + key + "' has a " + what + " that is " + describe(v) + ", not a tuple");
+    std::vector<int64_t> out;
+    for (const PickleValuePtr& x : v.items) {
+      if (x->kind != Kind::Int || x->integer < 0)
+        fail("tensor '" + key + "' has a " + what + " entry that is " + describe(*x) +
+             ", not a non-negative int");
+      out.push_back(x->integer);
+    }
+    return out;
+  }
+
+  TensorView view(const PickleValue& storage_v, const PickleValue& offset_v,
+                  const PickleValue& size_v, const PickleValue& stride_v,
+                  const std::string& key) const {
+    auto it = by_value_.find(&storage_v);
+    if (it == by_value_.end())
+      fail("tensor '" + key + "' has no storage reference (found " + describe(storage_v) + ")");
+    const Storage& s = it->second;
+    if (offset_v.kind != Kind::Int || offset_v.integer < 0)
+      fail("tensor '" + key + "' has a storage offset that is " + describe(offset_v));
+    const uint64_t offset = static_cast<uint64_t>(offset_v.integer);
+
+    TensorView t;
+    t.dtype = s.dtype;
+    t.shape = int_tuple(size_v, key, "size");
+    t.strides = int_tuple(stride_v, key, "stride");
+    if (t.strides.size() != t.shape.size())
+      fail("tensor '" + key + "' has size " + shape_text(t.shape) + " but stride " +
+           shape_text(t.strides));
+
+    // The furthest element the view reaches must lie inside the storage.
+    uint64_t numel = 1, last = offset;
+    for (size_t d = 0; d < t.shape.size(); ++d) {
+      const uint64_t n = static_cast<uint64_t>(t.shape[d]);
+      uint64_t reach;
+      if (__builtin_mul_overflow(numel, n, &numel) ||
+          (n > 0 && (__builtin_mul_overflow(n - 1, static_cast<uint64_t>(t.strides[d]), &reach) ||
+                     __builtin_add_overflow(last, reach, &last))))
+        fail("tensor '" + key + "' size " + shape_text(t.shape) + " overflows");
+    }
+    if (numel > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      fail("tensor '" + key + "' size " + shape_text(t.shape) + " overflows");
+    const std::string where = "tensor '" + key + "' (offset " + std::to_string(offset) + ", size " +
+                              shape_text(t.shape) + ", stride " + shape_text(t.strides) + ")";
+    if (numel == 0) {
+      if (offset > s.numel)
+        fail(where + " starts past the end of its storage '" + s.key + "' (" +
+             std::to_string(s.numel) + " elements)");
+    } else if (last >= s.numel) {
+      fail(where + " reaches element " + std::to_string(last) + " but its storage '" + s.key +
+           "' has only " + std::to_string(s.numel) + " elements");
+    }
+    // Only self-overlapping views (expand, stride 0) have more elements than
+    // their storage; refusing them bounds what a copy of the tensor can cost.
+    if (numel > s.numel)
+      fail(where + " has " + std::to_string(numel) + " elements but its storage '" + s.key +
+           "' only " + std::to_string(s.numel) + "; such expanded views are not supported");
+
+    t.owner = zip_.bytes();
+    t.data = s.data + offset * dtype_size(s.dtype);
+    if (t.contiguous())
+      t.strides.clear();
+    return t;
+  }
+
+  const ZipArchive& zip_;
+  const std::string& label_;
+  std::string prefix_;
+  std::map<std::string, Storage> by_key_;
+  std::unordered_map<const PickleValue*, Storage> by_value_;
+  std::vector<PickleValuePtr> keep_alive_;
+};
+
+bool is_legacy_torch_save(const FileBytes& b) {
+  const size_t text_len = sizeof kLegacyMagicText - 1;
+  if (b.size() >= text_len && std::memcmp(b.data(), kLegacyMagicText, text_len) == 0)
+    return true;
+  size_t i = 0;
+  if (b.size() >= 2 && b[0] == 0x80) // PROTO n
+    i = 2;
+  if (i < b.size() && b[i] == 0x95) // FRAME <8-byte length>
+    i += 9;
+  return i <= b.size() && b.size() - i >= sizeof kLegacyMagic &&
+         std::memcmp(b.data() + i, kLegacyMagic, sizeof kLegacyMagic) == 0;
+}
+
+[[noreturn]] void reject_non_zip(const FileBytes& b, const std::string& label) {
+  if (is_legacy_torch_save(b))
+    throw CheckpointError(
+        label +
+        ": this is the legacy (pre-1.6) torch.save format, which is not supported; convert it "
+        "with a current PyTorch: python -c \"import torch; p='" +
+        label + "'; torch.save(torch.load(p), p)\"");
+  if (b.size() >= 2 && b[0] == 0x80 && b[1] <= 5)
+    throw CheckpointError(label +
+                          ": a plain Python pickle, not a PyTorch checkpoint (torch.save writes "
+                          "a zip archive)");
+  throw CheckpointError(label +
+                        ": not a PyTorch checkpoint (it is neither a zip archive nor a pickle)");
+}
+
+} // namespace
+
+PthFile parse_pth(SharedBytes bytes, const std::string& label) {
+  if (!bytes)
+    throw CheckpointError(label + ": no data");
+  if (!looks_like_zip(*bytes))
+    reject_non_zip(*bytes, label);
+  const ZipArchive zip = ZipArchive::open(std::move(bytes), label);
+  PthParser parser(zip, find_prefix(zip));
+  return parser.parse();
+}
+
+PthFile read_pth(const std::string& path) {
+  return parse_pth(read_file_bytes(path, "checkpoint"), path);
+}
+
+} // namespace mae

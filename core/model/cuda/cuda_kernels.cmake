@@ -1,0 +1,20 @@
+# Builds mae_cuda_kernels (nvcc, no torch) and links it into mae_model.
+include(CheckLanguage)
+check_language(CUDA)
+if(NOT CMAKE_CUDA_COMPILER)
+  message(STATUS "MAE Studio: no CUDA compiler found, --fused-norm unavailable")
+  return()
+endif()
+if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+  # A100, H100/H200; the PTX of 90 serves newer cards.
+  set(CMAKE_CUDA_ARCHITECTURES 80 90)
+endif()
+enable_language(CUDA)
+find_package(CUDAToolkit REQUIRED)
+add_library(mae_cuda_kernels STATIC ${PROJECT_SOURCE_DIR}/core/model/cuda/add_layer_norm_kernels.cu)
+set_target_properties(mae_cuda_kernels PROPERTIES CUDA_STANDARD 17 CUDA_RUNTIME_LIBRARY Shared
+                                                  POSITION_INDEPENDENT_CODE ON)
+target_link_libraries(mae_cuda_kernels PUBLIC CUDA::cudart)
+target_link_libraries(mae_model PRIVATE mae_cuda_kernels)
+target_compile_definitions(mae_model PRIVATE MAE_WITH_CUDA_KERNELS=1)
+message(STATUS "MAE Studio: fused CUDA kernels on (architectures ${CMAKE_CUDA_ARCHITECTURES})")

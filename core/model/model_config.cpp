@@ -1,0 +1,216 @@
+#include "model/model_config.h"
+
+#include "base/config_json.h"
+#include "base/errors.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace mae {
+
+// Defined in the generated builtin_configs.cpp.
+const std::vector<std::pair<std::string, std::string>>& builtin_model_configs();
+
+namespace {
+
+const char* const kKeys[] = {
+    "img_size",      "patch_size",        "in_chans",      "embed_dim",         "depth",
+    "num_heads",     "decoder_embed_dim", "decoder_depth", "decoder_num_heads", "mlp_ratio",
+    "norm_pix_loss", "layer_norm_eps",    "mask_ratio"};
+
+} // namespace
+
+void ModelConfig::validate() const {
+  require_field(img_size > 0, "img_size", "must be positive, got " + std::to_string(img_size));
+  require_field(patch_size > 0, "patch_size",
+                "must be positive, got " + std::to_string(patch_size));
+  require_field(img_size % patch_size == 0, "img_size",
+                std::to_string(img_size) + " is not divisible by patch_size " +
+                    std::to_string(patch_size));
+  require_field(in_chans > 0, "in_chans", "must be positive, got " + std::to_string(in_chans));
+  require_field(embed_dim > 0, "embed_dim", "must be positive, got " + std::to_string(embed_dim));
+  require_field(depth >= 0, "depth", "must not be negative, got " + std::to_string(depth));
+  require_field(num_heads > 0, "num_heads", "must be positive, got " + std::to_string(num_heads));
+  require_field(embed_dim % num_heads == 0, "num_heads",
+                "embed_dim " + std::to_string(embed_dim) + " is not divisible by num_heads " +
+                    std::to_string(num_heads));
+  // The 2D sin-cos embedding splits the width into four equal parts.
+  require_field(embed_dim % 4 == 0, "embed_dim",
+                "must be a multiple of 4 for 2D sin-cos position embeddings, got " +
+                    std::to_string(embed_dim));
+  require_field(decoder_embed_dim > 0, "decoder_embed_dim",
+                "must be positive, got " + std::to_string(decoder_embed_dim));
+  require_field(decoder_embed_dim % 4 == 0, "decoder_embed_dim",
+                "must be a multiple of 4 for 2D sin-cos position embeddings, got " +
+                    std::to_string(decoder_embed_dim));
+  require_field(decoder_depth >= 0, "decoder_depth",
+                "must not be negative, got " + std::to_string(decoder_depth));
+  require_field(decoder_num_heads > 0, "decoder_num_heads",
+                "must be positive, got " + std::to_string(decoder_num_heads));
+  require_field(decoder_embed_dim % decoder_num_heads == 0, "decoder_num_heads",
+                "decoder_embed_dim " + std::to_string(decoder_embed_dim) +
+                    " is not divisible by decoder_num_heads " + std::to_string(decoder_num_heads));
+  require_field(std::isfinite(mlp_ratio) && mlp_ratio > 0 && mlp_ratio <= 64, "mlp_ratio",
+                "must be in (0, 64]");
+  require_field(mlp_hidden() > 0 && decoder_mlp_hidden() > 0, "mlp_ratio", "gives an empty MLP");
+  require_field(std::isfinite(layer_norm_eps) && layer_norm_eps > 0 && layer_norm_eps < 1,
+                "layer_norm_eps", "must be in (0, 1)");
+  require_field(std::isfinite(mask_ratio) && mask_ratio >= 0 && mask_ratio < 1, "mask_ratio",
+                "must be in [0, 1), got " + std::to_string(mask_ratio));
+}
+
+std::string ModelConfig::summary() const {
+  std::ostringstream s;
+  s << "ViT encoder " << embed_dim << "x" << depth << " (" << num_heads << " heads), decoder "
+    << decoder_embed_dim << "x" << decoder_depth << " (" << decoder_num_heads << " heads), patch "
+    << patch_size << ", " << img_size << "px, " << in_chans
+    << (in_chans == 1 ? " channel" : " channels");
+  if (norm_pix_loss)
+    s << ", norm-pix targets";
+  return s.str();
+}
+
+bool ModelConfig::operator==(const ModelConfig& o) const {
+  return img_size == o.img_size && patch_size == o.patch_size && in_chans == o.in_chans &&
+         embed_dim == o.embed_dim && depth == o.depth && num_heads == o.num_heads &&
+         decoder_embed_dim == o.decoder_embed_dim && decoder_depth == o.decoder_depth &&
+         decoder_num_heads == o.decoder_num_heads && mlp_ratio == o.mlp_ratio &&
+         norm_pix_loss == o.norm_pix_loss && layer_norm_eps == o.layer_norm_eps &&
+         mask_ratio == o.mask_ratio;
+}
+
+void to_json(nlohmann::json& j, const ModelConfig& c) {
+  j = nlohmann::json{{"img_size", c.img_size},
+                     {"patch_size", c.patch_size},
+                     {"in_chans", c.in_chans},
+                     {"embed_dim", c.embed_dim},
+                     {"depth", c.depth},
+                     {"num_heads", c.num_heads},
+                     {"decoder_embed_dim", c.decoder_embed_dim},
+                     {"decoder_depth", c.decoder_depth},
+                     {"decoder_num_heads", c.decoder_num_heads},
+                     {"mlp_ratio", c.mlp_ratio},
+                     {"norm_pix_loss", c.norm_pix_loss},
+                     {"layer_norm_eps", c.layer_norm_eps},
+                     {"mask_ratio", c.mask_ratio}};
+}
+
+void from_json(const nlohmann::json& j, ModelConfig& c) {
+  if (!j.is_object())
+    throw ConfigError("model config must be a JSON object");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    bool known = false;
+    for (const char* k : kKeys)
+      known = known || it.key() == k;
+    // Free-text notes are allowed; anything else is most likely a typo.
+    if (!known && it.key() != "comment" && it.key() != "name")
+      throw ConfigError("unknown config field '" + it.key() + "'");
+  }
+  read_field(j, "img_size", c.img_size);
+  read_field(j, "patch_size", c.patch_size);
+  read_field(j, "in_chans", c.in_chans);
+  read_field(j, "embed_dim", c.embed_dim);
+  read_field(j, "depth", c.depth);
+  read_field(j, "num_heads", c.num_heads);
+  read_field(j, "decoder_embed_dim", c.decoder_embed_dim);
+  read_field(j, "decoder_depth", c.decoder_depth);
+  read_field(j, "decoder_num_heads", c.decoder_num_heads);
+  read_field(j, "mlp_ratio", c.mlp_ratio);
+  read_field(j, "norm_pix_loss", c.norm_pix_loss);
+  read_field(j, "layer_norm_eps", c.layer_norm_eps);
+  read_field(j, "mask_ratio", c.mask_ratio);
+}
+
+ModelConfig parse_model_config(const std::string& json_text, const std::string& label) {
+  return parse_config_json<ModelConfig>(json_text, label);
+}
+
+ModelConfig load_model_config(const std::string& path) {
+  return parse_model_config(read_config_file(path, "config file"), path);
+}
+
+std::string model_config_json(const ModelConfig& c) {
+  nlohmann::json j = c;
+  return j.dump();
+}
+
+ModelConfig model_config_from_hf(const nlohmann::json& hf, const std::string& label) {
+  auto get_int = [&](const char* key, int fallback) {
+    auto it = hf.find(key);
+    if (it == hf.end())
+      return fallback;
+    if (!it->is_number_integer())
+      throw ConfigError(label + ": field '" + key + "' must be an integer");
+    return it->get<int>();
+  };
+  auto get_num = [&](const char* key, double fallback) {
+    auto it = hf.find(key);
+    if (it == hf.end())
+      return fallback;
+    if (!it->is_number())
+      throw ConfigError(label + ": field '" + key + "' must be a number");
+    return it->get<double>();
+  };
+  if (!hf.is_object())
+    throw ConfigError(label + ": config.json must be a JSON object");
+  if (hf.contains("model_type") && hf["model_type"] != "vit_mae")
+    throw ConfigError(label + ": model_type is " + hf["model_type"].dump() +
+                      ", expected \"vit_mae\"");
+  if (hf.contains("hidden_act") && hf["hidden_act"] != "gelu")
+    throw ConfigError(label + ": hidden_act " + hf["hidden_act"].dump() +
+                      " is not supported (only gelu)");
+  if (hf.contains("qkv_bias") && hf["qkv_bias"] != true)
+    throw ConfigError(label + ": qkv_bias false is not supported");
+
+  // ViTMAEConfig's defaults are ViT-B/16.
+  ModelConfig c;
+  c.img_size = get_int("image_size", 224);
+  c.patch_size = get_int("patch_size", 16);
+  c.in_chans = get_int("num_channels", 3);
+  c.embed_dim = get_int("hidden_size", 768);
+  c.depth = get_int("num_hidden_layers", 12);
+  c.num_heads = get_int("num_attention_heads", 12);
+  c.decoder_embed_dim = get_int("decoder_hidden_size", 512);
+  c.decoder_depth = get_int("decoder_num_hidden_layers", 8);
+  c.decoder_num_heads = get_int("decoder_num_attention_heads", 16);
+  const int intermediate = get_int("intermediate_size", 3072);
+  const int decoder_intermediate = get_int("decoder_intermediate_size", 2048);
+  c.mlp_ratio = static_cast<double>(intermediate) / c.embed_dim;
+  c.norm_pix_loss = hf.value("norm_pix_loss", false);
+  c.layer_norm_eps = get_num("layer_norm_eps", 1e-12);
+  c.mask_ratio = get_num("mask_ratio", 0.75);
+  try {
+    c.validate();
+  } catch (const ConfigError& e) {
+    throw ConfigError(label + ": " + e.what());
+  }
+  // One mlp_ratio serves both halves in the official model.
+  if (c.decoder_mlp_hidden() != decoder_intermediate || c.mlp_hidden() != intermediate)
+    throw ConfigError(label + ": decoder_intermediate_size " +
+                      std::to_string(decoder_intermediate) + " does not match mlp ratio " +
+                      std::to_string(c.mlp_ratio) +
+                      " of the encoder; only one mlp_ratio is supported");
+  return c;
+}
+
+std::vector<std::string> builtin_model_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, text] : builtin_model_configs())
+    names.push_back(name);
+  return names;
+}
+
+ModelConfig builtin_model_config(const std::string& name) {
+  for (const auto& [n, text] : builtin_model_configs())
+    if (n == name)
+      return parse_model_config(text, "configs/models/" + n + ".json");
+  std::string known;
+  for (const auto& n : builtin_model_names())
+    known += (known.empty() ? "" : ", ") + n;
+  throw ConfigError("unknown architecture '" + name + "'; known: " + known);
+}
+
+} // namespace mae

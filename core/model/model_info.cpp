@@ -1,0 +1,63 @@
+#include "model/model_info.h"
+
+#include "base/errors.h"
+
+#include <iomanip>
+#include <sstream>
+
+namespace mae {
+
+Normalization Normalization::imagenet(int channels) {
+  Normalization n;
+  if (channels == 1) {
+    n.mean = {0.449f};
+    n.std = {0.226f};
+  } else if (channels != 3) {
+    n.mean.assign(static_cast<size_t>(channels), 0.5f);
+    n.std.assign(static_cast<size_t>(channels), 0.25f);
+  }
+  return n;
+}
+
+void Normalization::validate(int channels) const {
+  if (mean.size() != static_cast<size_t>(channels) || std.size() != static_cast<size_t>(channels))
+    throw ConfigError("normalization: mean and std need " + std::to_string(channels) +
+                      " values each");
+  for (float s : std)
+    if (!(s > 0))
+      throw ConfigError("normalization: std values must be positive");
+}
+
+namespace {
+
+std::string millions(int64_t n) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(2) << static_cast<double>(n) / 1e6 << " M";
+  return s.str();
+}
+
+} // namespace
+
+std::string ModelInfo::describe() const {
+  std::ostringstream s;
+  s << "model:        " << path << "\n"
+    << "format:       " << format << "\n"
+    << "architecture: " << config.summary() << "\n"
+    << "config from:  " << config_source << "\n"
+    << "patches:      " << config.grid_size() << "x" << config.grid_size() << " = "
+    << config.num_patches() << " of " << config.patch_size << "x" << config.patch_size << "\n"
+    << "parameters:   encoder " << millions(encoder_params) << ", decoder "
+    << (has_decoder ? millions(decoder_params) : std::string("none")) << ", total "
+    << millions(encoder_params + decoder_params) << "\n"
+    << "mask ratio:   " << config.mask_ratio << " (training)\n"
+    << "layer norm:   eps " << config.layer_norm_eps << "\n"
+    << "targets:      " << (config.norm_pix_loss ? "per-patch normalised pixels" : "pixels")
+    << "\n";
+  if (!device.empty())
+    s << "device:       " << device << "\n";
+  for (const auto& n : notices)
+    s << "note:         " << n << "\n";
+  return s.str();
+}
+
+} // namespace mae

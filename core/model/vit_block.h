@@ -1,0 +1,51 @@
+// Pre-norm transformer block of timm's ViT, as the official MAE uses it:
+// x + attn(norm1(x)), then x + mlp(norm2(x)); fused qkv with bias, exact GELU.
+// Submodule names match the official state-dict keys.
+#pragma once
+
+#include "model/add_layer_norm.h"
+#include "model/linear.h"
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/normalization.h>
+
+namespace mae {
+
+class AttentionImpl : public torch::nn::Module {
+public:
+  AttentionImpl(int64_t dim, int64_t num_heads);
+  torch::Tensor forward(const torch::Tensor& x);
+
+  Linear qkv{nullptr}, proj{nullptr};
+
+private:
+  int64_t num_heads_;
+  double scale_;
+};
+TORCH_MODULE(Attention);
+
+class MlpImpl : public torch::nn::Module {
+public:
+  MlpImpl(int64_t dim, int64_t hidden);
+  torch::Tensor forward(const torch::Tensor& x);
+
+  Linear fc1{nullptr}, fc2{nullptr};
+};
+TORCH_MODULE(Mlp);
+
+class BlockImpl : public torch::nn::Module {
+public:
+  BlockImpl(int64_t dim, int64_t num_heads, int64_t mlp_hidden, double eps);
+  // `in.normed` is norm1(in.stream), computed by whatever added the stream's
+  // last residual. Each of this block's residual adds runs as one op with the
+  // LayerNorm that reads its sum: norm2, then `next_norm` (the next block's
+  // norm1, or the stack's final norm).
+  Residual forward(const Residual& in, torch::nn::LayerNorm next_norm);
+
+  torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
+  Attention attn{nullptr};
+  Mlp mlp{nullptr};
+};
+TORCH_MODULE(Block);
+
+} // namespace mae

@@ -1,0 +1,78 @@
+#include "runtime/runtime.h"
+
+#include "base/errors.h"
+
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <thread>
+
+namespace mae {
+
+int thread_count(int requested, int reserved) {
+  if (requested > 0)
+    return requested;
+  if (const char* env = std::getenv("MAE_THREADS"))
+    if (std::atoi(env) > 0)
+      return std::atoi(env);
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - reserved);
+}
+
+int configure_threads(int requested) {
+  const int n = thread_count(requested);
+  torch::set_num_threads(n);
+  return n;
+}
+
+bool cuda_available() {
+  return torch::cuda::is_available();
+}
+
+c10::Device resolve_device(const std::string& name) {
+  if (name.empty() || name == "auto")
+    return cuda_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  if (name == "cpu")
+    return torch::Device(torch::kCPU);
+  if (name.rfind("cuda", 0) == 0) {
+    if (!cuda_available())
+      throw UsageError("device '" + name +
+                       "' requested but CUDA is not available in this build or machine");
+    try {
+      torch::Device d(name);
+      if (d.has_index() && d.index() >= static_cast<int>(torch::cuda::device_count()))
+        throw UsageError("device '" + name + "' does not exist (" +
+                         std::to_string(torch::cuda::device_count()) + " CUDA devices)");
+      return d;
+    } catch (const c10::Error&) {
+      throw UsageError("bad device name '" + name + "'");
+    }
+  }
+  throw UsageError("unknown device '" + name + "' (use auto, cpu, cuda or cuda:N)");
+}
+
+std::string device_description(const c10::Device& device) {
+  if (device.is_cuda())
+    return "CUDA:" + std::to_string(device.has_index() ? device.index() : 0);
+  return "CPU (" + std::to_string(torch::get_num_threads()) + " threads)";
+}
+
+void set_attention_backend(const std::string& name) {
+  if (name == "auto")
+    return;
+  if (name != "flash" && name != "efficient" && name != "cudnn" && name != "math")
+    throw UsageError("attention backend '" + name +
+                     "' is not one of auto, flash, efficient, cudnn, math");
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
+  auto& context = at::globalContext();
+  context.setSDPUseFlash(name == "flash");
+  context.setSDPUseMemEfficient(name == "efficient");
+  context.setSDPUseCuDNN(name == "cudnn");
+  context.setSDPUseMath(name == "math");
+#else
+  throw UsageError("choosing the attention backend needs LibTorch 2.5 or later");
+#endif
+}
+
+} // namespace mae

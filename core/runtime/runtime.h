@@ -1,0 +1,34 @@
+// Process-wide runtime set-up shared by every binary: thread count and device.
+#pragma once
+
+#include <string>
+
+namespace c10 {
+struct Device;
+}
+
+namespace mae {
+
+// How many threads to use: `requested` when positive, else $MAE_THREADS, else
+// the machine's cores less `reserved` (at least one).
+int thread_count(int requested, int reserved = 0);
+
+// Debian's LibTorch starts with one thread. Sets intra-op threads to
+// thread_count(requested); returns the count.
+int configure_threads(int requested = 0);
+
+bool cuda_available();
+
+// "auto" (CUDA when present), "cpu", "cuda" or "cuda:N". Throws UsageError
+// when CUDA is asked for and absent.
+c10::Device resolve_device(const std::string& name);
+
+// "CPU (2 threads)" or "CUDA: NVIDIA H200".
+std::string device_description(const c10::Device& device);
+
+// Which kernels scaled_dot_product_attention may use on CUDA: "auto"
+// (LibTorch's choice), "flash", "efficient", "cudnn" or "math". Needs
+// LibTorch 2.5 or later for anything but "auto".
+void set_attention_backend(const std::string& name);
+
+} // namespace mae

@@ -1,0 +1,84 @@
+#include "train/metrics_log.h"
+
+#include "base/errors.h"
+#include "formats/atomic_file.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <sstream>
+
+namespace mae {
+namespace {
+
+std::optional<double> number(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number())
+    return std::nullopt;
+  return it->get<double>();
+}
+
+} // namespace
+
+MetricsLog::MetricsLog(std::string path, int64_t resume_step) : path_(std::move(path)) {
+  std::string kept;
+  if (resume_step >= 0 && std::filesystem::exists(path_)) {
+    std::ifstream in(path_);
+    std::string line;
+    while (std::getline(in, line)) {
+      const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (j.is_object() && j.contains("step") && j["step"].is_number() &&
+          j["step"].get<int64_t>() <= resume_step)
+        kept += line + "\n";
+    }
+  }
+  write_file_atomic(path_, kept.data(), kept.size());
+  out_.open(path_, std::ios::app);
+  if (!out_)
+    throw TrainError("cannot append to '" + path_ + "'");
+}
+
+void MetricsLog::append(const TrainProgress& p) {
+  out_ << metrics_line(p) << "\n";
+  out_.flush();
+}
+
+std::string metrics_line(const TrainProgress& p) {
+  nlohmann::json j = {{"step", p.step}, {"epoch", p.epoch}};
+  if (p.loss) {
+    j["loss"] = *p.loss;
+    j["lr"] = p.lr;
+    j["img_per_s"] = p.images_per_s;
+    j["steps_per_s"] = p.steps_per_s;
+  }
+  j["elapsed_s"] = p.elapsed_s;
+  j["skipped_images"] = p.skipped_images;
+  j["skipped_steps"] = p.skipped_steps;
+  if (p.knn_accuracy)
+    j["knn_acc"] = *p.knn_accuracy;
+  return j.dump();
+}
+
+std::vector<MetricsRecord> read_metrics(const std::string& path) {
+  std::ifstream in(path);
+  if (!in)
+    throw DataError("cannot open metrics file '" + path + "'");
+  std::vector<MetricsRecord> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || !j.contains("step") || !j["step"].is_number())
+      continue;
+    MetricsRecord r;
+    r.step = j["step"].get<int64_t>();
+    r.epoch = number(j, "epoch").value_or(0.0);
+    r.loss = number(j, "loss");
+    r.lr = number(j, "lr");
+    r.images_per_s = number(j, "img_per_s");
+    r.knn_accuracy = number(j, "knn_acc");
+    out.push_back(r);
+  }
+  return out;
+}
+
+} // namespace mae

@@ -1,0 +1,39 @@
+// metrics.jsonl: one JSON object per logged step, beside the checkpoints:
+// {"step", "epoch", "loss", "lr", "img_per_s", "steps_per_s", "elapsed_s",
+//  "knn_acc" (when the probe ran), "skipped_images", "skipped_steps"}.
+#pragma once
+
+#include "train/train_progress.h"
+
+#include <cstdint>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mae {
+
+struct MetricsRecord {
+  int64_t step = 0;
+  double epoch = 0;
+  std::optional<double> loss, lr, images_per_s, knn_accuracy;
+};
+
+class MetricsLog {
+public:
+  // A fresh run (`resume_step` < 0) starts the file over; a resumed one keeps
+  // the lines up to its step and drops those a killed run wrote after it.
+  MetricsLog(std::string path, int64_t resume_step);
+  void append(const TrainProgress& p);
+  const std::string& path() const { return path_; }
+
+private:
+  std::string path_;
+  std::ofstream out_;
+};
+
+std::string metrics_line(const TrainProgress& p);
+// Skips lines that are not JSON objects with a step (a torn last line).
+std::vector<MetricsRecord> read_metrics(const std::string& path);
+
+} // namespace mae

@@ -1,0 +1,85 @@
+#include "train/progress_bar.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace mae {
+
+ProgressBar::ProgressBar(std::FILE* out, bool tty, double plain_interval_s)
+    : out_(out), tty_(tty), interval_s_(plain_interval_s) {}
+
+bool ProgressBar::stderr_is_tty() {
+  return ::isatty(STDERR_FILENO) == 1;
+}
+
+void ProgressBar::update(const TrainProgress& p) {
+  if (tty_) {
+    std::fprintf(out_, "\r%s\033[K", progress_text(p, 24).c_str());
+    drawn_ = true;
+  } else {
+    const auto now = std::chrono::steady_clock::now();
+    const bool last = p.step >= p.total_steps;
+    if (!last && !p.knn_accuracy &&
+        std::chrono::duration<double>(now - last_line_).count() < interval_s_)
+      return;
+    last_line_ = now;
+    std::fprintf(out_, "%s\n", progress_text(p, 0).c_str());
+  }
+  std::fflush(out_);
+}
+
+void ProgressBar::message(const std::string& line) {
+  if (drawn_)
+    std::fputs("\r\033[K", out_);
+  std::fprintf(out_, "%s\n", line.c_str());
+  drawn_ = false;
+  std::fflush(out_);
+}
+
+void ProgressBar::finish() {
+  if (drawn_)
+    std::fputc('\n', out_);
+  drawn_ = false;
+  std::fflush(out_);
+}
+
+std::string format_duration(double seconds) {
+  const auto s = static_cast<long long>(std::llround(std::max(0.0, seconds)));
+  char buf[32];
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%lld:%02lld", s / 60, s % 60);
+  return buf;
+}
+
+std::string progress_text(const TrainProgress& p, int bar_width) {
+  const double frac =
+      p.total_steps > 0 ? static_cast<double>(p.step) / static_cast<double>(p.total_steps) : 0.0;
+  std::string s = "step " + std::to_string(p.step) + "/" + std::to_string(p.total_steps);
+  if (bar_width > 0) {
+    const auto filled = static_cast<int>(frac * bar_width);
+    s += " [" + std::string(static_cast<size_t>(filled), '#') +
+         std::string(static_cast<size_t>(bar_width - filled), '-') + "]";
+  }
+  char buf[160];
+  std::snprintf(buf, sizeof buf, " %3.0f%% ep %.2f", 100.0 * frac, p.epoch);
+  s += buf;
+  if (p.loss) {
+    std::snprintf(buf, sizeof buf, " loss %.4f lr %.2e %.0f img/s", *p.loss, p.lr, p.images_per_s);
+    s += buf;
+  }
+  if (p.knn_accuracy) {
+    std::snprintf(buf, sizeof buf, " knn %.2f%%", 100.0 * *p.knn_accuracy);
+    s += buf;
+  }
+  if (p.skipped_images > 0)
+    s += " skipped " + std::to_string(p.skipped_images) + " img";
+  if (p.step < p.total_steps && p.step > 0)
+    s += " ETA " + format_duration(p.eta_s);
+  return s;
+}
+
+} // namespace mae

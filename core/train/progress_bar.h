@@ -1,0 +1,39 @@
+// The `mae train` progress display on stderr: one line redrawn with \r on a
+// terminal, plain lines (at most one every few seconds) otherwise.
+#pragma once
+
+#include "train/train_progress.h"
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+namespace mae {
+
+class ProgressBar {
+public:
+  // `tty` false: plain lines; use stderr_is_tty() to decide.
+  ProgressBar(std::FILE* out, bool tty, double plain_interval_s = 10.0);
+
+  void update(const TrainProgress& p);
+  // A message on its own line (the bar is redrawn by the next update).
+  void message(const std::string& line);
+  // Ends the bar's line.
+  void finish();
+
+  static bool stderr_is_tty();
+
+private:
+  std::FILE* out_;
+  bool tty_;
+  double interval_s_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point last_line_{};
+};
+
+// "12:34" or "1:02:03".
+std::string format_duration(double seconds);
+// "step 120/2000 [####------] 6% loss 0.4123 lr 1.20e-04 312 img/s ETA 4:12"
+std::string progress_text(const TrainProgress& p, int bar_width);
+
+} // namespace mae

@@ -1,0 +1,91 @@
+#include "train/run_plan.h"
+
+#include "base/errors.h"
+#include "formats/safetensors.h"
+
+#include <filesystem>
+
+namespace mae {
+namespace fs = std::filesystem;
+
+std::string resume_checkpoint(const std::string& resume) {
+  std::error_code ec;
+  return fs::is_directory(resume, ec) ? (fs::path(resume) / kTrainStateName).string() : resume;
+}
+
+std::string default_run_dir(const std::string& runs_root, const std::string& name,
+                            std::time_t now) {
+  std::tm local{};
+  localtime_r(&now, &local);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &local);
+  return (fs::path(runs_root) / (name + "-" + stamp)).string();
+}
+
+namespace {
+
+// The config a checkpoint was trained with.
+TrainConfig recorded_config(const std::string& checkpoint, const std::string& resume) {
+  std::error_code ec;
+  if (!fs::is_regular_file(checkpoint, ec))
+    throw UsageError("cannot resume from " + resume + ": " + checkpoint +
+                     " does not exist (not a run folder?)");
+  const SafetensorsFile f = read_safetensors(checkpoint);
+  auto it = f.metadata.find("train_config");
+  if (it == f.metadata.end())
+    throw UsageError(checkpoint + " records no training config: give a config file");
+  return parse_train_config(it->second, checkpoint + " metadata");
+}
+
+void apply_overrides(const RunRequest& r, TrainConfig& c) {
+  if (r.steps < 0)
+    throw UsageError("the number of steps must be positive");
+  if (r.steps > 0) {
+    c.total_steps = r.steps;
+    c.epochs = 0;
+  }
+  if (!r.data_type.empty())
+    c.data.type = r.data_type;
+  if (!r.data_path.empty())
+    c.data.path = r.data_path;
+}
+
+} // namespace
+
+RunPlan plan_run(const RunRequest& r, std::time_t now) {
+  RunPlan plan;
+  const std::string checkpoint = r.resume.empty() ? "" : resume_checkpoint(r.resume);
+  if (!r.config_path.empty()) {
+    plan.config = load_train_config(r.config_path);
+    plan.config_label = r.config_path;
+  } else if (!checkpoint.empty()) {
+    plan.config = recorded_config(checkpoint, r.resume);
+    plan.config_label = checkpoint;
+  } else {
+    throw UsageError("give a training config (or a run to resume)");
+  }
+  apply_overrides(r, plan.config);
+  try {
+    plan.config.validate();
+  } catch (const ConfigError& e) {
+    throw ConfigError(plan.config_label + ": " + e.what());
+  }
+
+  std::string out = r.out_dir;
+  if (out.empty() && !checkpoint.empty()) {
+    out = fs::path(checkpoint).parent_path().string();
+    if (out.empty())
+      out = ".";
+  }
+  if (out.empty()) {
+    const std::string name =
+        plan.config.name.empty() ? fs::path(r.config_path).stem().string() : plan.config.name;
+    out = default_run_dir(r.runs_root, name, now);
+  }
+  plan.options.out_dir = out;
+  plan.options.resume = checkpoint;
+  plan.options.device = r.device;
+  return plan;
+}
+
+} // namespace mae

@@ -1,0 +1,520 @@
+#include "train/trainer.h"
+
+#include "base/errors.h"
+#include "checkpoint/checkpoint.h"
+#include "checkpoint/normalization_io.h"
+#include "data/augment.h"
+#include "data/batch_source.h"
+#include "eval/eval_preview.h"
+#include "eval/knn_probe.h"
+#include "formats/atomic_file.h"
+#include "runtime/autocast.h"
+#include "runtime/runtime.h"
+#include "train/adamw.h"
+#include "train/cuda_graph_step.h"
+#include "train/lr_schedule.h"
+#include "train/metrics_log.h"
+#include "train/train_state.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <limits>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace mae {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+int64_t metadata_int(const std::map<std::string, std::string>& m, const std::string& key,
+                     const std::string& path) {
+  auto it = m.find(key);
+  if (it == m.end())
+    throw CheckpointError(path + ": no '" + key + "' in the training state");
+  return std::stoll(it->second);
+}
+
+// Whether two configs train alike, the run length and logging aside.
+bool same_recipe(TrainConfig a, TrainConfig b) {
+  for (TrainConfig* c : {&a, &b}) {
+    c->total_steps = 0;
+    c->epochs = 0;
+    c->log_every = c->checkpoint_every = c->probe_every = 0;
+    c->num_workers = c->prefetch = 0;
+  }
+  return train_config_json(a) == train_config_json(b);
+}
+
+} // namespace
+
+// Everything the training thread owns. Only that thread touches it.
+struct Trainer::Impl {
+  TrainConfig config;
+  TrainOptions options;
+  torch::Device device{torch::kCPU};
+  std::unique_ptr<ImageDataset> data, held_out;
+  TrainingLength length;
+  LrSchedule schedule;
+  int64_t keep = 0; // patches the encoder sees, from the run's mask settings
+  MaskedAutoencoderViT model{nullptr};
+  std::unique_ptr<AdamW> optimizer;
+  std::unique_ptr<BatchSource> batches;
+  // CUDA graph of the step and the static inputs it reads.
+  std::unique_ptr<CudaGraphStep> graph;
+  torch::Tensor static_images, static_scores;
+  std::unique_ptr<MetricsLog> metrics;
+  std::vector<std::string> notes;
+
+  int64_t step = 0;
+  int64_t skipped_steps = 0;
+  int64_t last_saved_step = -1;
+  int64_t last_finite_check = 0; // the step the last non-finite check passed at
+
+  // The k-NN probe's fixed subsets; query_data is held_out or data.
+  const ImageDataset* query_data = nullptr;
+  std::vector<size_t> bank_indices, query_indices;
+
+  // Since the last report, on the device: summing there avoids a host sync per step.
+  torch::Tensor loss_sum, nonfinite_steps;
+  int64_t window_steps = 0, window_first_step = 0;
+  Clock::time_point window_start, run_start;
+  int64_t run_first_step = 0;
+  double last_lr = 0;
+
+  Impl(const TrainConfig& c, const TrainOptions& o);
+  void open_data();
+  void resume_from(const std::string& path);
+  void choose_probe_subsets();
+  void train_step();
+  bool graph_eligible() const;
+  void graph_train_step(double lr);
+  torch::Tensor graph_body();
+  torch::Tensor micro_loss(const torch::Tensor& images, const torch::Tensor& scores);
+  void clip_and_update(std::optional<double> lr);
+  void count_step(double lr, const torch::Tensor& step_loss);
+  TrainProgress report(std::optional<double> knn);
+  void check_finite();
+  std::map<std::string, std::string> model_metadata() const;
+  void reset_window();
+};
+
+Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), options(o) {
+  config.validate();
+  if (options.out_dir.empty())
+    throw UsageError("training needs an output directory");
+  device = resolve_device(options.device);
+  open_data();
+  length = training_length(config, data->size());
+  schedule = lr_schedule(config, length);
+  keep = config.mask_settings().num_kept(config.model.num_patches());
+
+  // The initial weights depend on the seed alone.
+  torch::manual_seed(derive_seed(config.seed, RngStream::Init));
+  model = MaskedAutoencoderViT(config.model);
+  model->to(device);
+  optimizer =
+      std::make_unique<AdamW>(weight_decay_groups(*model), AdamWOptions{config.weight_decay});
+  if (!options.resume.empty())
+    resume_from(options.resume);
+  model->train();
+
+  choose_probe_subsets();
+  std::error_code ec;
+  fs::create_directories(options.out_dir, ec);
+  if (ec)
+    throw TrainError("cannot create output directory '" + options.out_dir + "': " + ec.message());
+  const std::string config_text = train_config_json(config) + "\n";
+  write_file_atomic((fs::path(options.out_dir) / "config.json").string(), config_text.data(),
+                    config_text.size());
+  metrics = std::make_unique<MetricsLog>((fs::path(options.out_dir) / kMetricsName).string(),
+                                         options.resume.empty() ? -1 : step);
+  batches = std::make_unique<BatchSource>(*data, config.loader(),
+                                          length.steps_per_epoch * config.accum_iter, device,
+                                          step * config.accum_iter);
+  notes.push_back("batches:  " + batches->describe());
+  const auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+  loss_sum = torch::zeros({}, opts);
+  nonfinite_steps = torch::zeros({}, opts);
+}
+
+void Trainer::Impl::open_data() {
+  data = open_dataset(config.data);
+  held_out = open_held_out_dataset(config.data);
+  notes.push_back("data:     " + data->describe());
+  if (held_out)
+    notes.push_back("held out: " + held_out->describe());
+}
+
+void Trainer::Impl::resume_from(const std::string& path) {
+  const TrainState state = read_train_state(path);
+  const ModelConfig saved = parse_model_config(state.metadata.at("mae_config"), path);
+  if (saved != config.model)
+    throw TrainError("cannot resume from '" + path + "': it holds a different model (" +
+                     saved.summary() + ") than the config's (" + config.model.summary() + ")");
+  if (metadata_int(state.metadata, "seed", path) != static_cast<int64_t>(config.seed))
+    throw TrainError("cannot resume from '" + path +
+                     "' with another seed: the data order and masks would change");
+  StateDict weights(state.model.begin(), state.model.end());
+  load_state_dict(model, weights, path);
+  optimizer->load_state(state.optimizer, metadata_int(state.metadata, "optimizer_steps", path));
+  step = metadata_int(state.metadata, "step", path);
+  skipped_steps = metadata_int(state.metadata, "skipped_steps", path);
+  last_saved_step = step;
+  last_finite_check = step;
+  at::Generator cpu_rng = at::detail::getDefaultCPUGenerator(); // shares the global generator
+  cpu_rng.set_state(state.torch_cpu_rng);
+  auto saved_config = state.metadata.find("train_config");
+  if (saved_config != state.metadata.end() &&
+      !same_recipe(parse_train_config(saved_config->second, path), config))
+    notes.push_back(
+        "note:     the config differs from the checkpoint's; continuing with the new one");
+  notes.push_back("resumed:  " + path + " at step " + std::to_string(step));
+}
+
+void Trainer::Impl::choose_probe_subsets() {
+  if (!data->labelled()) {
+    if (config.probe_every > 0)
+      notes.push_back("probe:    off (the data has no labels)");
+    return;
+  }
+  SeededRng rng(config.seed, RngStream::Probe);
+  const auto bank_size = static_cast<size_t>(config.probe_bank_size);
+  const auto query_size = static_cast<size_t>(config.probe_query_size);
+  if (held_out && held_out->labelled()) {
+    bank_indices = sample_indices(data->size(), bank_size, rng);
+    query_data = held_out.get();
+    query_indices = sample_indices(held_out->size(), query_size, rng);
+  } else {
+    // No held-out split: disjoint subsets of the training images.
+    auto both = sample_indices(data->size(), bank_size + query_size, rng);
+    const size_t bank = std::min(bank_size, both.size() / 2);
+    bank_indices.assign(both.begin(), both.begin() + static_cast<std::ptrdiff_t>(bank));
+    query_indices.assign(both.begin() + static_cast<std::ptrdiff_t>(bank), both.end());
+    query_data = data.get();
+  }
+  if (config.probe_every > 0)
+    notes.push_back("probe:    k-NN (k=" + std::to_string(config.probe_k) +
+                    ", mean patch token) of " + std::to_string(query_indices.size()) +
+                    " held-out images against " + std::to_string(bank_indices.size()) +
+                    " training images");
+}
+
+void Trainer::Impl::reset_window() {
+  loss_sum.zero_();
+  window_steps = 0;
+  window_first_step = step;
+  window_start = Clock::now();
+}
+
+// One micro-batch's loss, in float32 (bf16 autocast on CUDA).
+torch::Tensor Trainer::Impl::micro_loss(const torch::Tensor& images, const torch::Tensor& scores) {
+  CudaAutocast autocast(device, config.bf16);
+  return model->forward(images, scores, keep).loss.to(torch::kFloat32);
+}
+
+// Clips (when configured) and applies AdamW; without `lr`, the fused update
+// of a CUDA graph, whose lr already sits on the device.
+void Trainer::Impl::clip_and_update(std::optional<double> lr) {
+  if (config.clip_grad > 0)
+    clip_grad_norm(optimizer->groups(), config.clip_grad);
+  if (lr)
+    optimizer->step(*lr);
+  else
+    optimizer->fused_update();
+}
+
+// A finished step: its loss joins the logging window; non-finite losses are
+// counted on the device, without a host sync.
+void Trainer::Impl::count_step(double lr, const torch::Tensor& step_loss) {
+  ++step;
+  last_lr = lr;
+  nonfinite_steps.add_(torch::isfinite(step_loss).logical_not());
+  loss_sum.add_(step_loss);
+  ++window_steps;
+}
+
+// One optimizer step: accum_iter forward/backward passes, then AdamW.
+void Trainer::Impl::train_step() {
+  const double lr = schedule.at(step);
+  if (graph_eligible())
+    return graph_train_step(lr);
+  optimizer->zero_grad();
+  torch::Tensor step_loss;
+  for (int i = 0; i < config.accum_iter; ++i) {
+    DeviceBatch batch = batches->next();
+    if (options.poison_step && options.poison_step(step))
+      batch.images = batch.images * std::numeric_limits<float>::quiet_NaN();
+    const torch::Tensor loss = micro_loss(batch.images, batch.scores);
+    (loss / config.accum_iter).backward();
+    step_loss = i == 0 ? loss.detach() : step_loss + loss.detach();
+  }
+  step_loss = step_loss / config.accum_iter;
+  // The one per-step host sync, only when asked to skip bad steps.
+  if (config.skip_nonfinite && !torch::isfinite(step_loss).item<bool>()) {
+    ++step;
+    last_lr = lr;
+    ++skipped_steps;
+    return;
+  }
+  clip_and_update(lr);
+  count_step(lr, step_loss);
+}
+
+// A CUDA graph replays fixed kernels on fixed buffers: one micro-batch per
+// step, the fused optimizer (its lr and step counters on the device), and no
+// host decisions inside the step.
+bool Trainer::Impl::graph_eligible() const {
+  return config.cuda_graph && cuda_graphs_supported() && device.is_cuda() && optimizer->fused() &&
+         config.accum_iter == 1 && !config.skip_nonfinite && !options.poison_step;
+}
+
+torch::Tensor Trainer::Impl::graph_body() {
+  optimizer->zero_grad(); // eager warm-up steps; inside the capture the gradients are unset
+  const torch::Tensor loss = micro_loss(static_images, static_scores);
+  loss.backward();
+  clip_and_update(std::nullopt);
+  return loss.detach();
+}
+
+void Trainer::Impl::graph_train_step(double lr) {
+  const DeviceBatch batch = batches->next();
+  if (!graph) {
+    static_images = batch.images.clone();
+    static_scores = batch.scores.clone();
+    const auto reset_grads = [this] {
+      for (auto& p : model->parameters())
+        p.mutable_grad() = torch::Tensor();
+    };
+    graph = std::make_unique<CudaGraphStep>([this] { return graph_body(); }, reset_grads);
+    notes.push_back("step:     captured as a CUDA graph after 3 eager warm-up steps");
+  } else {
+    static_images.copy_(batch.images);
+    static_scores.copy_(batch.scores);
+  }
+  optimizer->set_lr(lr);
+  const auto step_loss = graph->run();
+  optimizer->count_step();
+  count_step(lr, step_loss);
+}
+
+// Reads the device-side count of non-finite steps: the check costs a sync,
+// so it runs where one happens anyway (reports, checkpoints, probes).
+void Trainer::Impl::check_finite() {
+  if (config.skip_nonfinite || nonfinite_steps.item<double>() == 0) {
+    last_finite_check = step;
+    return;
+  }
+  const std::string when = step == last_finite_check + 1
+                               ? "at step " + std::to_string(step)
+                               : "between steps " + std::to_string(last_finite_check + 1) +
+                                     " and " + std::to_string(step);
+  const std::string kept = last_saved_step >= 0 ? "the last good checkpoint (step " +
+                                                      std::to_string(last_saved_step) + ") in '" +
+                                                      options.out_dir + "' is kept"
+                                                : "no checkpoint had been written";
+  throw TrainError("the loss became NaN or infinite " + when + "; training stopped and " + kept +
+                   ". Lower blr, set clip_grad, or set skip_nonfinite to skip such steps.");
+}
+
+TrainProgress Trainer::Impl::report(std::optional<double> knn) {
+  check_finite();
+  TrainProgress p;
+  p.step = step;
+  p.total_steps = length.total_steps;
+  p.epoch = static_cast<double>(step) / static_cast<double>(length.steps_per_epoch);
+  const double window_s = seconds_since(window_start);
+  if (window_steps > 0) {
+    p.loss = loss_sum.item<double>() / static_cast<double>(window_steps);
+    p.lr = last_lr;
+    p.steps_per_s = static_cast<double>(step - window_first_step) / std::max(window_s, 1e-9);
+    p.images_per_s = p.steps_per_s * static_cast<double>(config.effective_batch());
+  }
+  p.elapsed_s = seconds_since(run_start);
+  const int64_t done = step - run_first_step;
+  p.eta_s = done > 0 ? p.elapsed_s / static_cast<double>(done) *
+                           static_cast<double>(length.total_steps - step)
+                     : 0;
+  p.knn_accuracy = knn;
+  p.skipped_images = static_cast<int64_t>(batches->skipped_images());
+  p.skipped_steps = skipped_steps;
+  metrics->append(p);
+  reset_window();
+  return p;
+}
+
+std::map<std::string, std::string> Trainer::Impl::model_metadata() const {
+  return {{kNormalizationKey, normalization_to_json(config.normalization)},
+          {"train_step", std::to_string(step)},
+          {"train_config", train_config_json(config)}};
+}
+
+Trainer::Trainer(const TrainConfig& config, const TrainOptions& options)
+    : impl_(std::make_unique<Impl>(config, options)) {}
+Trainer::~Trainer() = default;
+
+const TrainConfig& Trainer::config() const {
+  return impl_->config;
+}
+const std::string& Trainer::out_dir() const {
+  return impl_->options.out_dir;
+}
+int64_t Trainer::step() const {
+  return impl_->step;
+}
+int64_t Trainer::total_steps() const {
+  return impl_->length.total_steps;
+}
+int64_t Trainer::steps_per_epoch() const {
+  return impl_->length.steps_per_epoch;
+}
+
+std::vector<std::string> Trainer::describe() const {
+  const Impl& m = *impl_;
+  const TrainConfig& c = m.config;
+  std::vector<std::string> lines = m.notes;
+  const int64_t params = count_parameters(*m.model);
+  std::ostringstream s;
+  s << "model:    " << (c.arch.empty() ? std::string("inline") : c.arch) << ", "
+    << c.model.summary() << ", " << params / 1000 << "k parameters";
+  lines.push_back(s.str());
+  s.str("");
+  s << "recipe:   " << m.length.total_steps << " steps (" << m.length.steps_per_epoch
+    << " per epoch), batch " << c.batch_size << " x " << c.accum_iter << ", peak lr " << c.peak_lr()
+    << ", warmup " << m.length.warmup_steps << " steps, mask " << c.model.mask_ratio << " "
+    << to_string(c.mask_strategy) << (c.model.norm_pix_loss ? ", norm-pix loss" : "");
+  lines.push_back(s.str());
+  lines.push_back("device:   " + device_description(m.device) +
+                  (m.device.is_cuda() && c.bf16 ? ", bf16 autocast" : ", float32"));
+  lines.push_back("output:   " + m.options.out_dir);
+  return lines;
+}
+
+TrainSummary Trainer::run(TrainObserver& observer) {
+  Impl& m = *impl_;
+  for (const auto& line : describe())
+    observer.on_message(line);
+  TrainSummary summary;
+  summary.total_steps = m.length.total_steps;
+  m.run_start = Clock::now();
+  m.run_first_step = m.step;
+  m.reset_window();
+  const bool probing = m.config.probe_every > 0 && !m.bank_indices.empty();
+  if (probing && m.step == 0) {
+    summary.initial_knn_accuracy = probe();
+    summary.last = m.report(summary.initial_knn_accuracy);
+    observer.on_progress(summary.last);
+  }
+  m.reset_window();
+  while (m.step < m.length.total_steps) {
+    if (!observer.before_step(*this)) {
+      summary.stopped_early = true;
+      break;
+    }
+    m.train_step();
+    observer.after_step(*this);
+    const bool probe_now =
+        probing && (m.step % m.config.probe_every == 0 || m.step == m.length.total_steps);
+    if (probe_now || m.step % m.config.log_every == 0 || m.step == m.length.total_steps) {
+      std::optional<double> knn;
+      if (probe_now) {
+        m.check_finite();
+        const auto t = Clock::now();
+        knn = probe();
+        m.window_start += Clock::now() - t; // the probe's time is not training throughput
+      }
+      summary.last = m.report(knn);
+      if (knn)
+        summary.final_knn_accuracy = knn;
+      observer.on_progress(summary.last);
+    }
+    if (m.config.checkpoint_every > 0 && m.step % m.config.checkpoint_every == 0 &&
+        m.step < m.length.total_steps) {
+      save_checkpoint(m.options.out_dir);
+      observer.on_message("checkpoint: step " + std::to_string(m.step));
+    }
+  }
+  if (m.options.save_final && m.last_saved_step != m.step)
+    save_checkpoint(m.options.out_dir);
+  summary.step = m.step;
+  summary.checkpoint_path = (fs::path(m.options.out_dir) / kTrainStateName).string();
+  summary.model_path = (fs::path(m.options.out_dir) / kTrainModelName).string();
+  return summary;
+}
+
+void Trainer::save_checkpoint(const std::string& dir, const std::function<void()>& before_rename) {
+  Impl& m = *impl_;
+  m.check_finite();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    throw TrainError("cannot create checkpoint directory '" + dir + "': " + ec.message());
+  const nlohmann::json data_order = {
+      {"seed", m.config.seed},
+      {"next_micro_batch", m.step * m.config.accum_iter},
+      {"micro_batches_per_epoch", m.length.steps_per_epoch * m.config.accum_iter}};
+  const nlohmann::json mask_rng = {
+      {"seed", m.config.seed}, {"stream", "per micro-batch: derive_seed(seed, Mask, micro_batch)"}};
+  auto metadata = m.model_metadata();
+  metadata["step"] = std::to_string(m.step);
+  metadata["optimizer_steps"] = std::to_string(m.optimizer->steps());
+  metadata["skipped_steps"] = std::to_string(m.skipped_steps);
+  metadata["seed"] = std::to_string(m.config.seed);
+  metadata["data_order"] = data_order.dump();
+  metadata["mask_rng"] = mask_rng.dump();
+  save_train_state((fs::path(dir) / kTrainStateName).string(), m.model, *m.optimizer, metadata,
+                   before_rename);
+  save_model((fs::path(dir) / kTrainModelName).string(), m.model, m.model_metadata());
+  if (dir == m.options.out_dir)
+    m.last_saved_step = m.step;
+}
+
+void Trainer::export_model(const std::string& path, bool half) {
+  Impl& m = *impl_;
+  m.check_finite();
+  save_model(path, m.model, m.model_metadata(), half ? torch::kFloat16 : torch::kFloat32);
+}
+
+std::optional<double> Trainer::probe() {
+  Impl& m = *impl_;
+  if (m.bank_indices.empty() || m.query_indices.empty())
+    return std::nullopt;
+  const auto pooling = FeaturePooling::MeanPatch;
+  const auto bank = encoder_features(m.model, *m.data, m.bank_indices, m.config.normalization,
+                                     pooling, m.device, m.config.bf16);
+  const auto queries = encoder_features(m.model, *m.query_data, m.query_indices,
+                                        m.config.normalization, pooling, m.device, m.config.bf16);
+  return knn_accuracy(bank, dataset_labels(*m.data, m.bank_indices, m.device), queries,
+                      dataset_labels(*m.query_data, m.query_indices, m.device),
+                      static_cast<int64_t>(m.data->classes().size()), m.config.probe_k,
+                      m.config.probe_temperature);
+}
+
+std::vector<ReconstructionPreview> Trainer::previews(int count) {
+  Impl& m = *impl_;
+  const ImageDataset& source = m.query_data ? *m.query_data : *m.data;
+  const size_t n = std::min(source.size(), static_cast<size_t>(std::max(count, 0)));
+  std::vector<size_t> indices = m.query_indices;
+  if (indices.empty())
+    for (size_t i = 0; i < n; ++i)
+      indices.push_back(i);
+  indices.resize(std::min(indices.size(), n));
+  if (indices.empty())
+    return {};
+  const auto images = crop_resize(eval_batch(source, indices, m.device.is_cuda()),
+                                  m.config.model.img_size, m.config.model.in_chans, m.device);
+  MaskSettings mask = m.config.mask_settings();
+  mask.seed = derive_seed(m.config.seed, RngStream::Preview);
+  return reconstruct_previews(m.model, images, m.config.normalization, mask);
+}
+
+} // namespace mae

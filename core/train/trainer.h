@@ -1,0 +1,104 @@
+// MAE pre-training: the one training loop behind `mae train` and the GUI's
+// TrainingSession. Torch stays behind this header (pimpl), so the CLI and
+// the GUI compile without it.
+//
+// A run lives in an output directory:
+//   config.json          the resolved training config
+//   checkpoint.safetensors  everything needed to resume (weights, AdamW
+//                        moments, step, RNG state, config), written atomically
+//   model.safetensors    the weights in our model format (mae info,
+//                        mae reconstruct, the app), written atomically
+//   metrics.jsonl        one JSON object per logged step
+#pragma once
+
+#include "eval/reconstruction_preview.h"
+#include "train/train_config.h"
+#include "train/train_progress.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mae {
+
+constexpr const char* kTrainStateName = "checkpoint.safetensors";
+constexpr const char* kTrainModelName = "model.safetensors";
+constexpr const char* kMetricsName = "metrics.jsonl";
+
+struct TrainOptions {
+  std::string out_dir; // required
+  std::string resume; // the checkpoint.safetensors to continue (see run_plan.h); empty: fresh start
+  std::string device = "auto";
+  // Test hook: images of the steps it returns true for are replaced by NaN.
+  std::function<bool(int64_t step)> poison_step;
+  // Save a checkpoint when the run ends (benchmarks turn it off).
+  bool save_final = true;
+};
+
+class Trainer;
+
+// Callbacks from the training thread.
+class TrainObserver {
+public:
+  virtual ~TrainObserver() = default;
+  virtual void on_message(const std::string& /*line*/) {}
+  virtual void on_progress(const TrainProgress& /*p*/) {}
+  // Before every step. Returning false stops the run early (with a checkpoint).
+  virtual bool before_step(Trainer& /*trainer*/) { return true; }
+  virtual void after_step(Trainer& /*trainer*/) {}
+};
+
+struct TrainSummary {
+  int64_t step = 0, total_steps = 0;
+  bool stopped_early = false;
+  TrainProgress last;
+  std::optional<double> initial_knn_accuracy, final_knn_accuracy;
+  std::string checkpoint_path, model_path;
+};
+
+class Trainer {
+public:
+  // Opens the data, builds (or resumes) the model and optimiser. Throws
+  // ConfigError, DataError, CheckpointError, TrainError, UsageError.
+  Trainer(const TrainConfig& config, const TrainOptions& options);
+  ~Trainer();
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  const TrainConfig& config() const;
+  const std::string& out_dir() const;
+  int64_t step() const;
+  int64_t total_steps() const;
+  int64_t steps_per_epoch() const;
+  // Lines for the start of a run: data, model, device, schedule.
+  std::vector<std::string> describe() const;
+
+  // Trains until total_steps or until the observer stops it, logging,
+  // probing and checkpointing as configured; always saves a checkpoint at the
+  // end. A non-finite loss throws TrainError (the last checkpoint is kept)
+  // unless skip_nonfinite is set.
+  TrainSummary run(TrainObserver& observer);
+
+  // Writes DIR/checkpoint.safetensors, then DIR/model.safetensors, each
+  // atomically. `before_rename` is the test hook of write_file_atomic.
+  void save_checkpoint(const std::string& dir, const std::function<void()>& before_rename = {});
+  // The current weights in our model format, with normalisation metadata.
+  // `half` stores float16 (shipping models).
+  void export_model(const std::string& path, bool half = false);
+
+  // k-NN top-1 accuracy of the encoder (see knn_probe.h); nullopt when the
+  // data has no labels.
+  std::optional<double> probe();
+  // The fixed preview images through the current weights.
+  std::vector<ReconstructionPreview> previews(int count);
+
+  struct Impl;
+
+private:
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace mae

@@ -1,0 +1,224 @@
+// End-to-end runs of the `mae` binary as a user would type them.
+#include "cli_runner.h"
+#include "test_util.h"
+
+#include "data/image_io.h"
+#include "formats/safetensors.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+
+namespace mae {
+namespace {
+
+using test::contains;
+
+test::RunResult mae_cli(const std::string& args, const std::string& dir) {
+  return test::run_binary(MAE_CLI_PATH, args + " --threads 2", dir);
+}
+
+test::RunResult mae_raw(const std::string& args, const std::string& dir) {
+  return test::run_binary(MAE_CLI_PATH, args, dir);
+}
+
+std::string q(const std::string& s) {
+  return "'" + s + "'";
+}
+
+TEST(Cli, HelpListsEveryCommand) {
+  const std::string dir = test::temp_dir("cli_help");
+  auto r = mae_raw("--help", dir);
+  EXPECT_EQ(r.code, 0);
+  for (const char* cmd : {"info", "forward", "reconstruct", "convert", "eval-recon"}) {
+    EXPECT_TRUE(contains(r.out, cmd)) << cmd;
+    auto sub = mae_raw(std::string(cmd) + " --help", dir);
+    EXPECT_EQ(sub.code, 0) << cmd;
+    EXPECT_TRUE(contains(sub.out, std::string("usage: mae ") + cmd)) << sub.out;
+  }
+  EXPECT_EQ(mae_raw("frobnicate", dir).code, 2);
+  EXPECT_EQ(mae_raw("", dir).code, 2);
+}
+
+TEST(Cli, ForwardReproducesTheFixture) {
+  const std::string dir = test::temp_dir("cli_forward");
+  auto r = mae_cli("forward --model " + q(test::fixture("hf")) + " --inputs " +
+                       q(test::fixture("inputs.safetensors")) + " --out " +
+                       q(dir + "/out.safetensors") + " --device cpu",
+                   dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string expected = test::fixture("expected.safetensors");
+  for (const char* name : {"pred", "latent", "loss"})
+    EXPECT_LE(test::max_abs_diff(test::load_tensor(dir + "/out.safetensors", name),
+                                 test::load_tensor(expected, name)),
+              1e-4)
+        << name;
+  EXPECT_TRUE(torch::equal(test::load_tensor(dir + "/out.safetensors", "ids_restore"),
+                           test::load_tensor(expected, "ids_restore")));
+  EXPECT_TRUE(torch::equal(test::load_tensor(dir + "/out.safetensors", "mask"),
+                           test::load_tensor(expected, "mask")));
+}
+
+TEST(Cli, ForwardWithoutNoiseUsesTheStrategy) {
+  const std::string dir = test::temp_dir("cli_forward_strategy");
+  // Inputs without noise.
+  const auto pixels =
+      test::load_tensor(test::fixture("inputs.safetensors"), "pixel_values").contiguous();
+  write_safetensors(dir + "/in.safetensors", {{"pixel_values", DType::F32, pixels.sizes().vec(),
+                                               pixels.data_ptr(), pixels.nbytes()}});
+  auto r = mae_cli("forward --model " + q(test::fixture("hf")) + " --inputs " +
+                       q(dir + "/in.safetensors") + " --out " + q(dir + "/out.safetensors") +
+                       " --strategy grid --ratio 0.75",
+                   dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto mask = test::load_tensor(dir + "/out.safetensors", "mask");
+  EXPECT_EQ(mask.sum(1).min().item<float>(), 48.0f);
+  EXPECT_EQ(test::load_tensor(dir + "/out.safetensors", "latent").size(1), 17);
+}
+
+TEST(Cli, OfficialPthNeedsAnArchitectureAndConvertsToOurs) {
+  const std::string dir = test::temp_dir("cli_convert");
+  auto r = mae_cli("info " + q(test::fixture("official.pth")), dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "--config")) << r.err;
+  r = mae_cli("convert " + q(test::fixture("official.pth")) + " --config " +
+                  q(test::fixture("mae_config.json")) + " --out " + q(dir + "/ours.safetensors"),
+              dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = mae_cli("info " + q(dir + "/ours.safetensors"), dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "MAE Studio safetensors")) << r.out;
+  EXPECT_TRUE(contains(r.out, "encoder 0.11 M")) << r.out;
+  // The converted file needs no config and gives the same outputs as the HF original.
+  for (const auto& [model, out] : {std::pair{dir + "/ours.safetensors", dir + "/a.safetensors"},
+                                   std::pair{test::fixture("hf"), dir + "/b.safetensors"}}) {
+    r = mae_cli("forward --model " + q(model) + " --inputs " +
+                    q(test::fixture("inputs.safetensors")) + " --out " + q(out),
+                dir);
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  EXPECT_TRUE(torch::equal(test::load_tensor(dir + "/a.safetensors", "pred"),
+                           test::load_tensor(dir + "/b.safetensors", "pred")));
+}
+
+TEST(Cli, InfoDescribesTheModel) {
+  const std::string dir = test::temp_dir("cli_info");
+  auto r = mae_cli("info " + q(test::fixture("hf_t5")), dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "HuggingFace ViTMAE"));
+  EXPECT_TRUE(contains(r.out, "encoder 64x2 (4 heads), decoder 32x1 (4 heads)")) << r.out;
+  r = mae_cli("info " + q(test::fixture("official.pth")) + " --arch mae_vit_base_patch16", dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "shape mismatches")) << r.err;
+}
+
+TEST(Cli, ReconstructWritesTheDemoFigure) {
+  const std::string dir = test::temp_dir("cli_reconstruct");
+  auto r = mae_cli("reconstruct --model " + q(test::fixture("hf")) + " --image " +
+                       q(test::data_path("images/photo.jpg")) + " --out " + q(dir + "/fig.png") +
+                       " --strategy block --ratio 0.6 --seed 3",
+                   dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "masked-region MSE")) << r.out;
+  const Image fig = load_image(dir + "/fig.png");
+  EXPECT_EQ(fig.width, 8 + 4 * (224 + 8));
+  EXPECT_GT(fig.height, 224);
+}
+
+TEST(Cli, EvalReconComparesAgainstBaselines) {
+  const std::string dir = test::temp_dir("cli_eval_recon");
+  auto r = mae_cli("eval-recon --model " + q(test::fixture("hf")) + " --images " +
+                       q(test::data_path("images")) + " --seeds 2 --csv " + q(dir + "/t.csv") +
+                       " --figure " + q(dir + "/f.png"),
+                   dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "photo.jpg")) << r.out;
+  EXPECT_TRUE(contains(r.out, "1 images x 2 seeds, random masking at ratio 0.75")) << r.out;
+  const std::string csv = test::slurp(dir + "/t.csv");
+  ASSERT_TRUE(contains(csv, "image,mae,telea,mean_fill\nphoto.jpg,")) << csv;
+  // Three positive errors per image.
+  double mae = 0, telea = 0, mean_fill = 0;
+  ASSERT_EQ(std::sscanf(csv.c_str() + csv.find("photo.jpg,") + 10, "%lf,%lf,%lf", &mae, &telea,
+                        &mean_fill),
+            3);
+  EXPECT_GT(mae, 0);
+  EXPECT_GT(telea, 0);
+  EXPECT_GT(mean_fill, 0);
+  const Image fig = load_image(dir + "/f.png");
+  EXPECT_EQ(fig.width, 8 + 4 * (224 + 8));
+  EXPECT_EQ(
+      mae_cli("eval-recon --model " + q(test::fixture("hf")) + " --images " + q(dir + "/nothing"),
+              dir)
+          .code,
+      2);
+}
+
+TEST(Cli, BenchTimesTrainingStepsAndTracesThem) {
+  const std::string dir = test::temp_dir("cli_bench");
+  const std::string config = q(test::fixture("mae_config.json"));
+  auto r = mae_cli("bench --model-config " + config +
+                       " --batch 4 --steps 2 --warmup 1 --device cpu --profile " +
+                       q(dir + "/trace.json"),
+                   dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto line = nlohmann::json::parse(r.out.substr(r.out.rfind("{")));
+  EXPECT_EQ(line["mode"], "train");
+  EXPECT_GT(line["img_per_s"].get<double>(), 0.0);
+  EXPECT_GT(line["step_ms"].get<double>(), 0.0);
+  // The trace holds the recorded steps' operators, the patch embedding's matrix product among them.
+  const std::string trace = test::slurp(dir + "/trace.json");
+  EXPECT_TRUE(contains(trace, "aten::addmm") || contains(trace, "aten::linear")) << trace.size();
+
+  r = mae_cli("bench --mode norm --model-config " + config +
+                  " --batch 2 --steps 1 --warmup 0 --device cpu",
+              dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "add + LayerNorm, encoder")) << r.out;
+  EXPECT_TRUE(contains(r.out, "add + LayerNorm, decoder")) << r.out;
+
+  r = mae_cli("bench --model-config " + config + " --device cpu --attention fastest", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "auto, flash, efficient, cudnn, math")) << r.err;
+}
+
+TEST(Cli, BadInputsFailWithClearMessages) {
+  const std::string dir = test::temp_dir("cli_errors");
+  { std::ofstream(dir + "/not_an_image.png") << "plain text"; }
+  auto r = mae_cli("reconstruct --model " + q(test::fixture("hf")) + " --image " +
+                       q(dir + "/not_an_image.png") + " --out " + q(dir + "/fig.png"),
+                   dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "not_an_image.png")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/fig.png"));
+
+  r = mae_cli("reconstruct --model " + q(test::fixture("hf")) + " --out x.png", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "--image")) << r.err;
+
+  r = mae_cli("reconstruct --model " + q(test::fixture("hf")) + " --image " +
+                  q(test::data_path("images/photo.jpg")) + " --out x.png --ratio 1.5",
+              dir);
+  EXPECT_EQ(r.code, 2);
+
+  r = mae_cli("info " + q(test::fixture("hf")) + " --arch mae_vit_colossal", dir);
+  EXPECT_NE(r.code, 0);
+  EXPECT_TRUE(contains(r.err, "unknown architecture")) << r.err;
+
+  std::ifstream in(test::fixture("hf/model.safetensors"), std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(dir + "/cut.safetensors", std::ios::binary) << bytes.substr(0, 5000);
+  r = mae_cli("info " + q(dir + "/cut.safetensors"), dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "cut.safetensors")) << r.err;
+
+  r = mae_cli("forward --model " + q(test::fixture("hf")) + " --inputs " +
+                  q(dir + "/missing.safetensors") + " --out " + q(dir + "/o.safetensors"),
+              dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "missing.safetensors")) << r.err;
+}
+
+} // namespace
+} // namespace mae

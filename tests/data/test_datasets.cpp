@@ -1,0 +1,148 @@
+// Crops, Fashion-MNIST, packed shards, image folders.
+#include "train_test_util.h"
+
+#include "base/errors.h"
+#include "data/crop_box.h"
+#include "data/fashion_mnist.h"
+#include "data/shards.h"
+#include "train/lr_schedule.h"
+#include "train/metrics_log.h"
+#include "train/progress_bar.h"
+#include "train/train_config.h"
+
+#ifdef MAE_WITH_OPENCV
+#include "data/image_folder.h"
+#include "data/image_io.h"
+#include "data/pack.h"
+#endif
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace mae {
+namespace {
+
+TEST(CropBox, RandomResizedCropStaysInsideAndFollowsTheRanges) {
+  AugmentConfig a;
+  int flips = 0;
+  for (int i = 0; i < 2000; ++i) {
+    SeededRng rng(7, RngStream::Crop, static_cast<uint64_t>(i));
+    const CropBox b = training_crop(30, 50, a, rng);
+    ASSERT_GE(b.top, 0);
+    ASSERT_GE(b.left, 0);
+    ASSERT_LE(b.top + b.height, 30);
+    ASSERT_LE(b.left + b.width, 50);
+    const double area = static_cast<double>(b.height) * b.width / (30.0 * 50.0);
+    ASSERT_GE(area, 0.15);
+    flips += b.flip;
+  }
+  EXPECT_NEAR(flips / 2000.0, 0.5, 0.05);
+  SeededRng r1(7, RngStream::Crop, 5), r2(7, RngStream::Crop, 5);
+  EXPECT_TRUE(training_crop(30, 50, a, r1) == training_crop(30, 50, a, r2));
+  EXPECT_TRUE(center_square(30, 50) == (CropBox{0, 10, 30, 30, false}));
+}
+
+TEST(FashionMnist, ReadsTheDebianFilesWithTheKnownLabelCounts) {
+  if (!fs::exists(std::string(kFashionMnistDir) + "/train-labels-idx1-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  for (const bool train : {true, false}) {
+    const FashionMnist d = read_fashion_mnist("", train);
+    EXPECT_EQ(d.count, train ? 60000 : 10000);
+    EXPECT_EQ(d.rows, 28);
+    EXPECT_EQ(d.cols, 28);
+    std::vector<int> counts(10, 0);
+    for (uint8_t l : d.labels)
+      ++counts[l];
+    for (int c = 0; c < 10; ++c)
+      EXPECT_EQ(counts[static_cast<size_t>(c)], train ? 6000 : 1000) << "class " << c;
+  }
+  const FashionMnistDataset ds("", false);
+  const Image img = ds.load(0);
+  EXPECT_EQ(img.width, 28);
+  EXPECT_EQ(img.channels, 1);
+  EXPECT_EQ(ds.label(0), 9); // the first test image is an ankle boot
+}
+
+TEST(FashionMnist, MissingOrCorruptFilesAreDataErrors) {
+  const std::string dir = test::train_tmp("fmnist_bad");
+  EXPECT_THROW(read_fashion_mnist(dir, true), DataError);
+  std::ofstream(dir + "/train-images-idx3-ubyte.gz") << "not gzip at all";
+  std::ofstream(dir + "/train-labels-idx1-ubyte.gz") << "not gzip at all";
+  EXPECT_THROW(read_fashion_mnist(dir, true), DataError);
+}
+
+TEST(Shards, RoundTripPixelsLabelsAndSizes) {
+  const std::string dir = test::train_tmp("shards_rt");
+  test::write_synthetic_shards(dir, 40, 3, true, /*shard_bytes=*/5000);
+  const ShardDataset ds(dir);
+  ASSERT_EQ(ds.size(), 40u);
+  EXPECT_EQ(ds.channels(), 3);
+  EXPECT_EQ(ds.classes().size(), 4u);
+  EXPECT_GT(std::distance(fs::directory_iterator(dir), fs::directory_iterator()),
+            3); // several shards
+  for (int i = 0; i < 40; ++i) {
+    int label = 0;
+    const Image want = test::synthetic_image(i, 3, &label);
+    const Image got = ds.load(static_cast<size_t>(i));
+    ASSERT_EQ(got.width, want.width);
+    ASSERT_EQ(got.height, want.height);
+    ASSERT_EQ(got.pixels, want.pixels) << "image " << i;
+    EXPECT_EQ(ds.label(static_cast<size_t>(i)), label);
+  }
+}
+
+TEST(Shards, MalformedDirectoriesAreDataErrors) {
+  const std::string dir = test::train_tmp("shards_bad");
+  EXPECT_THROW(ShardDataset{dir}, DataError); // no index: an unfinished pack
+  test::write_synthetic_shards(dir, 10, 1, false, 100000);
+  { std::ofstream(dir + "/shard-00000.bin", std::ios::binary | std::ios::trunc) << "short"; }
+  try {
+    ShardDataset ds(dir);
+    FAIL() << "a truncated shard was accepted";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("shard-00000.bin"), std::string::npos) << e.what();
+  }
+}
+
+#ifdef MAE_WITH_OPENCV
+TEST(ImageFolder, ClassesFromSubdirectoriesAndPackSkipsCorruptFiles) {
+  const std::string root = test::train_tmp("folder_in"), out = test::train_tmp("folder_shards");
+  for (int i = 0; i < 12; ++i) {
+    int label = 0;
+    const Image img = test::synthetic_image(i, i % 3 == 0 ? 1 : 3, &label); // gray and RGB mixed
+    fs::create_directories(root + "/class" + std::to_string(label % 2) + "/sub");
+    write_png(root + "/class" + std::to_string(label % 2) + "/sub/img" + std::to_string(i) + ".png",
+              img);
+  }
+  std::ofstream(root + "/class0/broken.png") << "this is not a png";
+  const FolderScan scan = scan_image_folder(root);
+  EXPECT_EQ(scan.files.size(), 13u);
+  EXPECT_EQ(scan.classes, (std::vector<std::string>{"class0", "class1"}));
+
+  PackOptions o;
+  o.short_side = 16;
+  o.threads = 2;
+  const PackReport r = pack_image_folder(root, out, o);
+  EXPECT_EQ(r.images, 12u);
+  EXPECT_EQ(r.skipped, 1u);
+  ASSERT_EQ(r.skipped_files.size(), 1u);
+  EXPECT_NE(r.skipped_files[0].find("broken.png"), std::string::npos) << r.skipped_files[0];
+  const ShardDataset ds(out);
+  EXPECT_EQ(ds.size(), 12u);
+  EXPECT_EQ(ds.classes().size(), 2u);
+  for (size_t i = 0; i < ds.size(); ++i) {
+    const Image img = ds.load(i);
+    EXPECT_EQ(std::min(img.width, img.height), 16);
+    EXPECT_EQ(img.channels, 3);
+  }
+}
+#endif
+
+} // namespace
+} // namespace mae

@@ -1,0 +1,104 @@
+#include "base/errors.h"
+#include "model/flops.h"
+#include "model/model_config.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace mae {
+namespace {
+
+// The error thrown for `json` must name `field`.
+void expect_rejected(const std::string& json, const std::string& field) {
+  try {
+    parse_model_config(json, "test.json");
+    ADD_FAILURE() << "accepted: " << json;
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("'" + field + "'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("test.json"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Config, NamedArchitecturesMatchTheOfficialConstructors) {
+  const ModelConfig b = builtin_model_config("mae_vit_base_patch16");
+  EXPECT_EQ(b.embed_dim, 768);
+  EXPECT_EQ(b.depth, 12);
+  EXPECT_EQ(b.num_heads, 12);
+  const ModelConfig l = builtin_model_config("mae_vit_large_patch16");
+  EXPECT_EQ(l.embed_dim, 1024);
+  EXPECT_EQ(l.depth, 24);
+  EXPECT_EQ(l.num_heads, 16);
+  const ModelConfig h = builtin_model_config("mae_vit_huge_patch14");
+  EXPECT_EQ(h.embed_dim, 1280);
+  EXPECT_EQ(h.depth, 32);
+  EXPECT_EQ(h.patch_size, 14);
+  for (const auto* c : {&b, &l, &h}) {
+    EXPECT_EQ(c->decoder_embed_dim, 512);
+    EXPECT_EQ(c->decoder_depth, 8);
+    EXPECT_EQ(c->decoder_num_heads, 16);
+    EXPECT_EQ(c->layer_norm_eps, 1e-6);
+  }
+  for (const auto& name : builtin_model_names())
+    EXPECT_NO_THROW(builtin_model_config(name).validate()) << name;
+}
+
+TEST(Config, UnknownArchitectureListsTheKnownOnes) {
+  try {
+    builtin_model_config("mae_vit_gigantic");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("mae_vit_large_patch16"), std::string::npos);
+  }
+}
+
+TEST(Config, JsonRoundTrip) {
+  ModelConfig c = builtin_model_config("mae_vit_tiny_patch16");
+  c.norm_pix_loss = true;
+  c.layer_norm_eps = 1e-12;
+  EXPECT_EQ(parse_model_config(model_config_json(c), "x"), c);
+}
+
+TEST(Config, InvalidValuesNameTheField) {
+  expect_rejected(R"({"embed_dim": 100, "num_heads": 16})", "num_heads");
+  expect_rejected(R"({"img_size": 225})", "img_size");
+  expect_rejected(R"({"mask_ratio": 1.0})", "mask_ratio");
+  expect_rejected(R"({"mask_ratio": -0.1})", "mask_ratio");
+  expect_rejected(R"({"decoder_embed_dim": 100, "decoder_num_heads": 16})", "decoder_num_heads");
+  expect_rejected(R"({"patch_size": 0})", "patch_size");
+  expect_rejected(R"({"layer_norm_eps": 0})", "layer_norm_eps");
+  expect_rejected(R"({"depth": "twelve"})", "depth");
+  expect_rejected(R"({"norm_pix_loss": 1})", "norm_pix_loss");
+  expect_rejected(R"({"embed_dimm": 768})", "embed_dimm");
+  EXPECT_THROW(parse_model_config("{not json", "x"), ConfigError);
+}
+
+TEST(Config, HuggingFaceConfigMapsToOfficialNames) {
+  const auto hf = nlohmann::json::parse(
+      R"({"model_type": "vit_mae", "hidden_size": 768, "num_hidden_layers": 12,
+    "num_attention_heads": 12, "intermediate_size": 3072, "decoder_hidden_size": 512, "decoder_num_hidden_layers": 8,
+    "decoder_num_attention_heads": 16, "decoder_intermediate_size": 2048, "image_size": 224, "patch_size": 16,
+    "num_channels": 3, "layer_norm_eps": 1e-12, "mask_ratio": 0.75, "norm_pix_loss": true, "hidden_act": "gelu"})");
+  ModelConfig c = model_config_from_hf(hf, "config.json");
+  ModelConfig b = builtin_model_config("mae_vit_base_patch16");
+  b.norm_pix_loss = true;
+  b.layer_norm_eps = 1e-12;
+  EXPECT_EQ(c, b);
+  auto bad = hf;
+  bad["hidden_act"] = "relu";
+  EXPECT_THROW(model_config_from_hf(bad, "config.json"), ConfigError);
+  bad = hf;
+  bad["decoder_intermediate_size"] = 1000;
+  EXPECT_THROW(model_config_from_hf(bad, "config.json"), ConfigError);
+}
+
+TEST(Flops, ViTBaseForwardIs19Point6Gflop) {
+  // The figure the MAE literature quotes for ViT-B/16 at mask ratio 0.75.
+  const double f = mae_forward_flops(builtin_model_config("mae_vit_base_patch16"), 0.75);
+  EXPECT_NEAR(f / 1e9, 19.6, 0.05);
+  // Fewer kept patches, fewer encoder FLOPs; the decoder sees every patch either way.
+  EXPECT_LT(mae_forward_flops(builtin_model_config("mae_vit_base_patch16"), 0.9), f);
+  EXPECT_DOUBLE_EQ(mae_train_flops(builtin_model_config("mae_vit_base_patch16"), 0.75), 3 * f);
+}
+
+} // namespace
+} // namespace mae

@@ -1,0 +1,202 @@
+#include "base/errors.h"
+#include "model/masking.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <numeric>
+#include <set>
+
+namespace mae {
+namespace {
+
+const std::vector<std::pair<int64_t, int64_t>> kGrids = {{14, 14}, {7, 7},   {8, 8}, {16, 16},
+                                                         {4, 6},   {10, 14}, {2, 2}};
+const MaskStrategy kStrategies[] = {MaskStrategy::Random, MaskStrategy::Block, MaskStrategy::Grid};
+
+std::vector<uint8_t> mask_of(MaskStrategy s, int64_t gh, int64_t gw, double ratio, uint64_t seed) {
+  const auto plan = plan_from_scores(mask_scores(MaskSettings{s, ratio, seed, {}}, 1, gh, gw),
+                                     num_kept(gh * gw, ratio));
+  const auto m = plan.mask[0].to(torch::kUInt8).contiguous();
+  return std::vector<uint8_t>(m.data_ptr<uint8_t>(), m.data_ptr<uint8_t>() + m.numel());
+}
+
+// 4-connected components of removed patches.
+int components(const std::vector<uint8_t>& m, int64_t gh, int64_t gw) {
+  std::vector<int> seen(m.size(), 0);
+  int n = 0;
+  for (int64_t start = 0; start < gh * gw; ++start) {
+    if (!m[start] || seen[start])
+      continue;
+    ++n;
+    std::vector<int64_t> stack{start};
+    seen[start] = 1;
+    while (!stack.empty()) {
+      const int64_t i = stack.back();
+      stack.pop_back();
+      const int64_t r = i / gw, c = i % gw;
+      const int64_t nb[4][2] = {{r - 1, c}, {r + 1, c}, {r, c - 1}, {r, c + 1}};
+      for (const auto& q : nb) {
+        if (q[0] < 0 || q[0] >= gh || q[1] < 0 || q[1] >= gw)
+          continue;
+        const int64_t j = q[0] * gw + q[1];
+        if (m[j] && !seen[j])
+          seen[j] = 1, stack.push_back(j);
+      }
+    }
+  }
+  return n;
+}
+
+// Adjacent (removed, kept) pairs: the length of the mask's outline.
+int boundary_edges(const std::vector<uint8_t>& m, int64_t gh, int64_t gw) {
+  int n = 0;
+  for (int64_t r = 0; r < gh; ++r)
+    for (int64_t c = 0; c < gw; ++c) {
+      if (c + 1 < gw)
+        n += m[r * gw + c] != m[r * gw + c + 1];
+      if (r + 1 < gh)
+        n += m[r * gw + c] != m[(r + 1) * gw + c];
+    }
+  return n;
+}
+
+TEST(Masking, NumKeptIsTheOfficialFormula) {
+  EXPECT_EQ(num_kept(196, 0.75), 49);
+  EXPECT_EQ(num_kept(196, 0.9), 19); // int(19.6)
+  EXPECT_EQ(num_kept(64, 0.75), 16);
+  EXPECT_EQ(num_kept(196, 0.0), 196);
+}
+
+TEST(Masking, EveryStrategyRemovesExactlyTheCount) {
+  for (auto s : kStrategies)
+    for (const auto& [gh, gw] : kGrids)
+      for (int r = 1; r <= 19; ++r) {
+        const double ratio = 0.05 * r;
+        const int64_t L = gh * gw;
+        for (uint64_t seed : {0ull, 1ull, 12345ull}) {
+          const auto m = mask_of(s, gh, gw, ratio, seed);
+          const int64_t removed = std::accumulate(m.begin(), m.end(), int64_t{0});
+          ASSERT_EQ(removed, L - num_kept(L, ratio))
+              << to_string(s) << " " << gh << "x" << gw << " ratio " << ratio << " seed " << seed;
+        }
+      }
+}
+
+TEST(Masking, BatchesHaveTheExactCountPerSample) {
+  for (auto s : kStrategies) {
+    const auto plan =
+        plan_from_scores(mask_scores(MaskSettings{s, 0.6, 3, {}}, 5, 14, 14), num_kept(196, 0.6));
+    const auto per_sample = plan.mask.sum(1);
+    EXPECT_TRUE(torch::all(per_sample == 196 - num_kept(196, 0.6)).item<bool>()) << to_string(s);
+    // ids_restore inverts the shuffle: kept ids map to positions < keep.
+    EXPECT_EQ(plan.ids_keep.size(1), num_kept(196, 0.6));
+  }
+}
+
+TEST(Masking, SameSeedSameMaskOtherSeedOtherMask) {
+  for (auto s : {MaskStrategy::Random, MaskStrategy::Block}) {
+    EXPECT_EQ(mask_of(s, 14, 14, 0.75, 42), mask_of(s, 14, 14, 0.75, 42)) << to_string(s);
+    EXPECT_NE(mask_of(s, 14, 14, 0.75, 42), mask_of(s, 14, 14, 0.75, 43)) << to_string(s);
+  }
+  EXPECT_EQ(mask_of(MaskStrategy::Grid, 14, 14, 0.6, 9),
+            mask_of(MaskStrategy::Grid, 14, 14, 0.6, 9));
+  // A batch's first sample is the single-image mask of the same seed.
+  for (auto s : kStrategies) {
+    const auto one = mask_scores(MaskSettings{s, 0.75, 5, {}}, 1, 14, 14);
+    const auto many = mask_scores(MaskSettings{s, 0.75, 5, {}}, 4, 14, 14);
+    EXPECT_TRUE(torch::equal(one[0], many[0])) << to_string(s);
+  }
+}
+
+TEST(Masking, GridAtThreeQuartersKeepsOneOfEveryTwoByTwo) {
+  for (uint64_t seed = 0; seed < 8; ++seed) {
+    const auto m = mask_of(MaskStrategy::Grid, 14, 14, 0.75, seed);
+    for (int64_t br = 0; br < 7; ++br)
+      for (int64_t bc = 0; bc < 7; ++bc) {
+        int kept = 0;
+        for (int64_t r = 2 * br; r < 2 * br + 2; ++r)
+          for (int64_t c = 2 * bc; c < 2 * bc + 2; ++c)
+            kept += m[r * 14 + c] == 0;
+        ASSERT_EQ(kept, 1) << "block " << br << "," << bc << " seed " << seed;
+      }
+    // The same corner in every block: a lattice, not one keep per block at random.
+    std::set<int64_t> corners;
+    for (int64_t i = 0; i < 196; ++i)
+      if (!m[i])
+        corners.insert((i / 14) % 2 * 2 + (i % 14) % 2);
+    EXPECT_EQ(corners.size(), 1u);
+  }
+}
+
+TEST(Masking, GridKeepsAnEvenLattice) {
+  for (const auto& [gh, gw] : kGrids)
+    for (double ratio : {0.5, 0.6, 0.8, 0.9}) {
+      const auto m = mask_of(MaskStrategy::Grid, gh, gw, ratio, 0);
+      std::set<int64_t> rows, cols;
+      for (int64_t i = 0; i < gh * gw; ++i)
+        if (!m[i])
+          rows.insert(i / gw), cols.insert(i % gw);
+      // Kept patches lie on a few lattice lines whose spacings differ by at most one.
+      for (const auto* lines : {&rows, &cols}) {
+        std::vector<int64_t> v(lines->begin(), lines->end());
+        int64_t lo = 1 << 30, hi = 0;
+        for (size_t k = 1; k < v.size(); ++k)
+          lo = std::min(lo, v[k] - v[k - 1]), hi = std::max(hi, v[k] - v[k - 1]);
+        if (v.size() > 1)
+          EXPECT_LE(hi - lo, 1) << gh << "x" << gw << " ratio " << ratio;
+      }
+      const int64_t keep = num_kept(gh * gw, ratio);
+      if (keep == 0)
+        continue;
+      EXPECT_GE(static_cast<int64_t>(rows.size() * cols.size()), keep);
+      EXPECT_LT(static_cast<int64_t>(rows.size() * cols.size()) - keep,
+                static_cast<int64_t>(rows.size()));
+    }
+}
+
+TEST(Masking, BlockMasksFormContiguousRegions) {
+  for (double ratio : {0.3, 0.5, 0.75}) {
+    double random_edges = 0, block_edges = 0, block_components = 0;
+    for (uint64_t seed = 0; seed < 20; ++seed) {
+      const auto block = mask_of(MaskStrategy::Block, 14, 14, ratio, seed);
+      block_edges += boundary_edges(block, 14, 14);
+      block_components += components(block, 14, 14);
+      random_edges += boundary_edges(mask_of(MaskStrategy::Random, 14, 14, ratio, seed), 14, 14);
+    }
+    // A few compact rectangles: far less boundary than scattered patches.
+    EXPECT_LE(block_components / 20, 6.0) << ratio;
+    EXPECT_LT(block_edges * 2, random_edges) << ratio;
+  }
+  // No removed patch stands alone.
+  for (int64_t masked : {5, 40, 98, 150, 190})
+    for (uint64_t seed = 0; seed < 20; ++seed) {
+      const auto m = block_mask(14, 14, masked, seed);
+      for (int64_t i = 0; i < 196; ++i) {
+        if (!m[i])
+          continue;
+        const int64_t r = i / 14, c = i % 14;
+        const int nb = (r > 0 && m[i - 14]) + (r < 13 && m[i + 14]) + (c > 0 && m[i - 1]) +
+                       (c < 13 && m[i + 1]);
+        EXPECT_GT(nb, 0) << "masked " << masked << " seed " << seed << " patch " << i;
+      }
+    }
+}
+
+TEST(Masking, RandomScoresAreTheOfficialArgsort) {
+  const auto noise = torch::rand({3, 64});
+  const auto plan = plan_from_scores(noise, 16);
+  const auto ids_shuffle = std::get<1>(noise.sort(1));
+  EXPECT_TRUE(torch::equal(plan.ids_keep, ids_shuffle.slice(1, 0, 16)));
+  EXPECT_TRUE(torch::equal(plan.ids_restore, std::get<1>(ids_shuffle.sort(1))));
+}
+
+TEST(Masking, RejectsBadInput) {
+  EXPECT_THROW(parse_mask_strategy("checkerboard"), UsageError);
+  EXPECT_THROW(mask_scores(MaskSettings{MaskStrategy::Random, 1.0, 0, {}}, 1, 4, 4), UsageError);
+  EXPECT_THROW(mask_scores(MaskSettings{MaskStrategy::Grid, -0.1, 0, {}}, 1, 4, 4), UsageError);
+  EXPECT_EQ(parse_mask_strategy("grid"), MaskStrategy::Grid);
+}
+
+} // namespace
+} // namespace mae

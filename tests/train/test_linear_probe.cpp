@@ -1,0 +1,61 @@
+// The linear probe on Fashion-MNIST.
+#include "test_util.h"
+#include "trainer_fixture.h"
+
+#include "base/errors.h"
+#include "checkpoint/checkpoint.h"
+#include "data/augment.h"
+#include "data/data_loader.h"
+#include "data/fashion_mnist.h"
+#include "eval/knn_probe.h"
+#include "formats/safetensors.h"
+#include "train/adamw.h"
+#include "train/linear_probe.h"
+#include "train/metrics_log.h"
+#include "train/train_state.h"
+#include "train/trainer.h"
+#include "train/training_session.h"
+
+#ifdef MAE_WITH_OPENCV
+#include "data/image_folder.h"
+#include "data/image_io.h"
+#endif
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace mae {
+namespace {
+
+TEST(LinearProbe, LearnsFashionMnistFromFrozenFeatures) {
+  if (!fs::exists(std::string(kFashionMnistDir) + "/train-labels-idx1-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  ModelConfig m = test::tiny_model(1);
+  m.img_size = 28;
+  torch::manual_seed(0);
+  MaskedAutoencoderViT model(m);
+  const std::string path = test::train_tmp("linprobe") + "/model.safetensors";
+  save_model(path, model);
+  LinearProbeOptions o;
+  o.max_train = 2000;
+  o.max_test = 500;
+  o.epochs = 20;
+  o.batch_size = 250;
+  o.device = "cpu";
+  const LinearProbeResult r = run_linear_probe(path, {}, o);
+  EXPECT_EQ(r.train_count, 2000);
+  EXPECT_EQ(r.test_count, 500);
+  EXPECT_EQ(r.num_classes, 10);
+  EXPECT_GT(r.test_top1, 0.2); // well above chance (10%), even from random features
+}
+
+} // namespace
+} // namespace mae

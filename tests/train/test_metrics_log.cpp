@@ -1,0 +1,70 @@
+// metrics.jsonl across a resume, the progress bar.
+#include "train_test_util.h"
+
+#include "base/errors.h"
+#include "data/crop_box.h"
+#include "data/fashion_mnist.h"
+#include "data/shards.h"
+#include "train/lr_schedule.h"
+#include "train/metrics_log.h"
+#include "train/progress_bar.h"
+#include "train/train_config.h"
+
+#ifdef MAE_WITH_OPENCV
+#include "data/image_folder.h"
+#include "data/image_io.h"
+#include "data/pack.h"
+#endif
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace mae {
+namespace {
+
+TEST(MetricsLog, ResumeDropsLinesAfterTheCheckpoint) {
+  const std::string path = test::train_tmp("metrics") + "/metrics.jsonl";
+  TrainProgress p;
+  {
+    MetricsLog log(path, -1);
+    for (int s = 1; s <= 5; ++s) {
+      p.step = s;
+      p.loss = 1.0 / s;
+      log.append(p);
+    }
+  }
+  MetricsLog resumed(path, 3);
+  p.step = 4;
+  p.loss = 0.1;
+  p.knn_accuracy = 0.5;
+  resumed.append(p);
+  const auto records = read_metrics(path);
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records.back().step, 4);
+  EXPECT_DOUBLE_EQ(*records.back().loss, 0.1);
+  EXPECT_DOUBLE_EQ(*records.back().knn_accuracy, 0.5);
+  EXPECT_FALSE(records.front().knn_accuracy);
+}
+
+TEST(ProgressBar, Text) {
+  TrainProgress p;
+  p.step = 50;
+  p.total_steps = 200;
+  p.loss = 0.25;
+  p.lr = 1e-3;
+  p.images_per_s = 300;
+  p.eta_s = 3725;
+  const std::string s = progress_text(p, 8);
+  EXPECT_NE(s.find("step 50/200 [##------]"), std::string::npos) << s;
+  EXPECT_NE(s.find("loss 0.2500"), std::string::npos) << s;
+  EXPECT_NE(s.find("ETA 1:02:05"), std::string::npos) << s;
+}
+
+} // namespace
+} // namespace mae

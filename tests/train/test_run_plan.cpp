@@ -1,0 +1,111 @@
+// The run plan: the one set of rules `mae train` and the app's Training tab
+// share for the config, the output folder and the checkpoint a run resumes.
+#include "train_test_util.h"
+
+#include "base/errors.h"
+#include "formats/safetensors.h"
+#include "train/run_plan.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+namespace mae {
+namespace {
+
+const std::string kConfig = std::string(MAE_SOURCE_DIR) + "/configs/train/fmnist_tiny.json";
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(RunPlan, NewRunsGoToATimestampedFolderNamedAfterTheConfig) {
+  RunRequest r;
+  r.config_path = kConfig;
+  r.runs_root = "/tmp/runs";
+  const RunPlan p = plan_run(r, 0);
+  EXPECT_TRUE(
+      std::regex_match(p.options.out_dir, std::regex(R"(/tmp/runs/fmnist_tiny-\d{8}-\d{6})")))
+      << p.options.out_dir;
+  EXPECT_EQ(p.options.out_dir, default_run_dir("/tmp/runs", "fmnist_tiny", 0));
+  EXPECT_TRUE(p.options.resume.empty());
+  EXPECT_EQ(p.config_label, kConfig);
+  // A second run a second later never lands in the first one's folder.
+  EXPECT_NE(plan_run(r, 1).options.out_dir, p.options.out_dir);
+  r.out_dir = "/tmp/mine";
+  EXPECT_EQ(plan_run(r, 0).options.out_dir, "/tmp/mine");
+}
+
+TEST(RunPlan, OverridesApplyBeforeValidation) {
+  RunRequest r;
+  r.config_path = kConfig;
+  r.steps = 12;
+  r.data_type = "folder";
+  r.data_path = "/data/photos";
+  r.device = "cpu";
+  const RunPlan p = plan_run(r, 0);
+  EXPECT_EQ(p.config.total_steps, 12);
+  EXPECT_EQ(p.config.epochs, 0);
+  EXPECT_EQ(p.config.data.type, "folder");
+  EXPECT_EQ(p.config.data.path, "/data/photos");
+  EXPECT_EQ(p.options.device, "cpu");
+  r.data_path.clear();
+  r.data_type = "shards"; // shards need a path: the error names the file and the field
+  try {
+    plan_run(r, 0);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("fmnist_tiny.json"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("data.path"), std::string::npos) << e.what();
+  }
+  r.data_type.clear();
+  r.steps = -1;
+  EXPECT_THROW(plan_run(r, 0), UsageError);
+  EXPECT_THROW(plan_run(RunRequest{}, 0), UsageError);
+}
+
+TEST(RunPlan, ResumingUsesTheConfigTheCheckpointRecordsAndItsFolder) {
+  const std::string run = test::train_tmp("plan_resume");
+  std::string text = slurp(kConfig);
+  text.replace(text.find("fmnist_tiny"), 11, "earlier");
+  write_safetensors(run + "/checkpoint.safetensors", {}, {{"train_config", text}});
+  for (const std::string& resume : {run, run + "/checkpoint.safetensors"}) {
+    RunRequest r;
+    r.resume = resume;
+    r.steps = 20;
+    const RunPlan p = plan_run(r, 0);
+    EXPECT_EQ(p.config.name, "earlier");
+    EXPECT_EQ(p.config.total_steps, 20);
+    EXPECT_EQ(p.options.out_dir, run);
+    EXPECT_EQ(p.options.resume, run + "/checkpoint.safetensors");
+    EXPECT_EQ(p.config_label, run + "/checkpoint.safetensors");
+  }
+  // A config file given with the resume wins (the trainer checks it matches).
+  RunRequest r;
+  r.resume = run;
+  r.config_path = kConfig;
+  EXPECT_EQ(plan_run(r, 0).config.name, "fmnist_tiny");
+  // Into another folder when asked.
+  r.out_dir = run + "_continued";
+  EXPECT_EQ(plan_run(r, 0).options.out_dir, run + "_continued");
+}
+
+TEST(RunPlan, ResumingSomethingThatIsNotARunSaysSo) {
+  RunRequest r;
+  r.resume = test::train_tmp("plan_not_a_run");
+  try {
+    plan_run(r, 0);
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a run folder"), std::string::npos) << e.what();
+  }
+  // A checkpoint without a recorded config needs one given.
+  write_safetensors(r.resume + "/checkpoint.safetensors", {}, {});
+  EXPECT_THROW(plan_run(r, 0), UsageError);
+}
+
+} // namespace
+} // namespace mae

@@ -1,0 +1,161 @@
+// `mae train`, `mae pack`, `mae plot-metrics` and `mae probe` end to end: the
+// built binary, its exit codes, the files it writes.
+#include "train_test_util.h"
+
+#include "data/fashion_mnist.h"
+#include "train/metrics_log.h"
+
+#ifdef MAE_WITH_OPENCV
+#include "data/image_io.h"
+#endif
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace mae {
+namespace {
+
+struct CliRun {
+  int code = -1;
+  std::string output; // stdout and stderr
+};
+
+CliRun mae_cli(const std::string& args) {
+  CliRun r;
+  FILE* p = popen((std::string(MAE_CLI) + " " + args + " 2>&1").c_str(), "r");
+  if (!p)
+    return r;
+  char buf[4096];
+  size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+    r.output.append(buf, n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+// A tiny run on synthetic shards, as a config file.
+std::string write_config(const std::string& dir, const std::string& shards,
+                         const std::string& extra = "") {
+  TrainConfig c = test::tiny_train_config(shards);
+  c.probe_every = 2;
+  nlohmann::json j = nlohmann::json::parse(train_config_json(c));
+  if (!extra.empty())
+    j.merge_patch(nlohmann::json::parse(extra));
+  const std::string path = dir + "/config.json";
+  std::ofstream(path) << j.dump(2);
+  return path;
+}
+
+size_t line_count(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  size_t n = 0;
+  while (std::getline(in, line))
+    n += !line.empty();
+  return n;
+}
+
+TEST(TrainCli, TrainsResumesAndPlots) {
+  const std::string dir = test::train_tmp("cli_train"), shards = dir + "/shards",
+                    out = dir + "/run";
+  test::write_synthetic_shards(shards, 48, 1, true);
+  const std::string config = write_config(dir, shards);
+
+  CliRun r =
+      mae_cli("train --config " + config + " --out " + out + " --steps 4 --device cpu --threads 1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("finished 4 steps"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("k-NN accuracy:"), std::string::npos) << r.output;
+  for (const char* f :
+       {"checkpoint.safetensors", "model.safetensors", "metrics.jsonl", "config.json"})
+    EXPECT_TRUE(fs::exists(out + "/" + f)) << f;
+  // Probe at init (step 0), then one line per step.
+  EXPECT_EQ(line_count(out + "/metrics.jsonl"), 5u);
+  const auto records = read_metrics(out + "/metrics.jsonl");
+  EXPECT_TRUE(records.front().knn_accuracy && !records.front().loss);
+  EXPECT_TRUE(records.back().loss && records.back().lr && records.back().knn_accuracy);
+
+  r = mae_cli("train --resume " + out + " --steps 6 --device cpu --threads 1 --quiet");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("resumed:  " + out + "/checkpoint.safetensors at step 4"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(read_metrics(out + "/metrics.jsonl").back().step, 6);
+
+  r = mae_cli("info " + out + "/model.safetensors");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("ViT encoder 32x1"), std::string::npos) << r.output;
+
+#ifdef MAE_WITH_OPENCV
+  r = mae_cli("plot-metrics " + out + "/metrics.jsonl --out " + dir + "/curves.png");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const Image plot = load_image(dir + "/curves.png");
+  EXPECT_EQ(plot.width, 1200);
+#endif
+}
+
+TEST(TrainCli, BadUsageAndConfigsFailWithClearMessages) {
+  const std::string dir = test::train_tmp("cli_bad"), shards = dir + "/shards";
+  test::write_synthetic_shards(shards, 16, 1, false);
+  CliRun r = mae_cli("train --config " + write_config(dir, shards, R"({"batch_size": 0})") +
+                     " --out " + dir + "/o");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("'batch_size'"), std::string::npos) << r.output;
+  r = mae_cli("train --out " + dir + "/o");
+  EXPECT_EQ(r.code, 2) << r.output;
+  r = mae_cli("train --config " + dir + "/missing.json");
+  EXPECT_EQ(r.code, 1) << r.output;
+  r = mae_cli("train --config " + write_config(dir, dir + "/nowhere") + " --out " + dir +
+              "/o --steps 2");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("index.safetensors"), std::string::npos) << r.output;
+}
+
+#ifdef MAE_WITH_OPENCV
+TEST(TrainCli, PackAFolderWithACorruptFileThenTrainOnTheShards) {
+  const std::string dir = test::train_tmp("cli_pack");
+  fs::create_directories(dir + "/photos");
+  for (int i = 0; i < 20; ++i)
+    write_png(dir + "/photos/p" + std::to_string(i) + ".png", test::synthetic_image(i, 3));
+  std::ofstream(dir + "/photos/corrupt.jpg") << "definitely not a jpeg";
+  CliRun r = mae_cli("pack --input " + dir + "/photos --out " + dir +
+                     "/shards --short-side 20 --threads 1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("packed 20 images"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("skipped 1 unreadable"), std::string::npos) << r.output;
+  const std::string config = write_config(
+      dir, dir + "/shards", R"({"model": {"in_chans": 3}, "normalization": "imagenet"})");
+  r = mae_cli("train --config " + config + " --out " + dir +
+              "/run --steps 2 --device cpu --threads 1 --quiet");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(fs::exists(dir + "/run/model.safetensors"));
+}
+#endif
+
+TEST(TrainCli, LinearProbeOnFashionMnist) {
+  if (!fs::exists(std::string(kFashionMnistDir) + "/train-labels-idx1-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::string dir = test::train_tmp("cli_probe"), shards = dir + "/shards";
+  test::write_synthetic_shards(shards, 16, 1, false);
+  const std::string config = write_config(
+      dir, shards, R"({"model": {"img_size": 28}, "data": {"type": "fmnist", "path": ""}})");
+  CliRun r = mae_cli("train --config " + config + " --out " + dir +
+                     "/run --steps 1 --device cpu --threads 1 --quiet");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = mae_cli("probe --model " + dir +
+              "/run/model.safetensors --data fmnist --max-train 1000 --max-test 200 "
+              "--epochs 3 --batch-size 250 --device cpu --threads 1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("linear probe top-1:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("on 200 held-out images"), std::string::npos) << r.output;
+}
+
+} // namespace
+} // namespace mae

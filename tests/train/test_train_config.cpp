@@ -1,0 +1,134 @@
+// Training configs and the lr schedule.
+#include "train_test_util.h"
+
+#include "base/errors.h"
+#include "data/crop_box.h"
+#include "data/fashion_mnist.h"
+#include "data/shards.h"
+#include "train/lr_schedule.h"
+#include "train/metrics_log.h"
+#include "train/progress_bar.h"
+#include "train/train_config.h"
+
+#ifdef MAE_WITH_OPENCV
+#include "data/image_folder.h"
+#include "data/image_io.h"
+#include "data/pack.h"
+#endif
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace mae {
+namespace {
+
+std::string config_error(const std::string& json) {
+  try {
+    parse_train_config(json, "cfg");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(TrainConfig, RoundTripsThroughJson) {
+  TrainConfig c = test::tiny_train_config("/data/x");
+  c.mask_strategy = MaskStrategy::Block;
+  c.model.norm_pix_loss = true;
+  c.augment.min_scale = 0.3;
+  const TrainConfig back = parse_train_config(train_config_json(c), "round trip");
+  EXPECT_EQ(train_config_json(back), train_config_json(c));
+  EXPECT_EQ(back.model, c.model);
+  EXPECT_EQ(back.mask_strategy, MaskStrategy::Block);
+  EXPECT_TRUE(back.augment == c.augment);
+}
+
+TEST(TrainConfig, ArchAndTopLevelOverrides) {
+  const TrainConfig c = parse_train_config(
+      R"({"arch": "mae_vit_micro_patch4_28", "total_steps": 10, "mask_ratio": 0.6, "norm_pix_loss": true})",
+      "t");
+  EXPECT_EQ(c.model.embed_dim, 128);
+  EXPECT_DOUBLE_EQ(c.model.mask_ratio, 0.6);
+  EXPECT_TRUE(c.model.norm_pix_loss);
+  EXPECT_EQ(c.normalization.mean.size(), 1u); // gray ImageNet statistics
+  EXPECT_DOUBLE_EQ(c.peak_lr(), 1.5e-4 * 64 / 256);
+}
+
+TEST(TrainConfig, ErrorsNameTheField) {
+  const std::string base = R"("arch": "mae_vit_micro_patch4_28", "total_steps": 10)";
+  EXPECT_NE(config_error("{" + base + R"(, "batch_size": 0})").find("'batch_size'"),
+            std::string::npos);
+  EXPECT_NE(config_error("{" + base + R"(, "batch_size": "8"})").find("'batch_size'"),
+            std::string::npos);
+  EXPECT_NE(config_error("{" + base + R"(, "mask_strategy": "spiral"})").find("'mask_strategy'"),
+            std::string::npos);
+  EXPECT_NE(
+      config_error("{" + base + R"(, "bacth_size": 8})").find("unknown config field 'bacth_size'"),
+      std::string::npos);
+  EXPECT_NE(config_error("{" + base + R"(, "data": {"type": "folder"}})").find("'data.path'"),
+            std::string::npos);
+  EXPECT_NE(
+      config_error("{" + base + R"(, "augment": {"min_scale": 2}})").find("'augment.min_scale'"),
+      std::string::npos);
+  EXPECT_NE(config_error("{" + base + R"(, "epochs": 3})").find("'total_steps'"),
+            std::string::npos);
+  EXPECT_NE(config_error(R"({"total_steps": 10})").find("'arch'"), std::string::npos);
+  EXPECT_NE(config_error(R"({"arch": "nope", "total_steps": 10})").find("'arch'"),
+            std::string::npos);
+  EXPECT_NE(config_error("{" + base + R"(, "model": {}})").find("'arch'"), std::string::npos);
+  EXPECT_NE(config_error("{" + base + R"(, "normalization": {"mean": [0.5, 0.5], "std": [1, 1]}})")
+                .find("normalization"),
+            std::string::npos);
+}
+
+TEST(TrainConfig, ShippedConfigsLoad) {
+  for (const auto& entry : fs::directory_iterator(std::string(MAE_SOURCE_DIR) + "/configs/train")) {
+    SCOPED_TRACE(entry.path().string());
+    EXPECT_NO_THROW(load_train_config(entry.path().string()));
+  }
+  const TrainConfig vitb =
+      load_train_config(std::string(MAE_SOURCE_DIR) + "/configs/train/imagenet_vit_base.json");
+  EXPECT_EQ(vitb.effective_batch(), 4096);
+  EXPECT_DOUBLE_EQ(vitb.peak_lr(), 1.5e-4 * 4096 / 256);
+  EXPECT_TRUE(vitb.model.norm_pix_loss);
+  EXPECT_EQ(vitb.epochs, 800);
+  EXPECT_EQ(vitb.warmup_epochs, 40);
+}
+
+TEST(LrSchedule, WarmupThenHalfCosine) {
+  const LrSchedule s{1e-3, 1e-5, 100, 1100};
+  EXPECT_DOUBLE_EQ(s.at(0), 0.0);
+  EXPECT_DOUBLE_EQ(s.at(50), 0.5e-3);               // warmup midpoint
+  EXPECT_DOUBLE_EQ(s.at(100), 1e-3);                // end of warmup: the peak
+  EXPECT_NEAR(s.at(600), (1e-3 + 1e-5) / 2, 1e-15); // cosine midpoint
+  EXPECT_NEAR(s.at(1099), 1e-5, 1e-8);              // last step: almost min_lr
+  EXPECT_DOUBLE_EQ(s.at(1100), 1e-5);               // end
+  EXPECT_GT(s.at(300), s.at(301));
+}
+
+TEST(LrSchedule, EpochsBecomeSteps) {
+  TrainConfig c = test::tiny_train_config("x");
+  c.total_steps = 0;
+  c.epochs = 2.5;
+  c.warmup_steps = 0;
+  c.warmup_epochs = 0.5;
+  const TrainingLength t = training_length(c, 1000); // 1000 / 16 = 62 full batches
+  EXPECT_EQ(t.steps_per_epoch, 62);
+  EXPECT_EQ(t.total_steps, 155);
+  EXPECT_EQ(t.warmup_steps, 31);
+  EXPECT_EQ(t.repeats, 1);
+  // Fewer images than a batch: the epoch repeats them.
+  const TrainingLength small = training_length(c, 15);
+  EXPECT_EQ(small.repeats, 2);
+  EXPECT_EQ(small.steps_per_epoch, 1);
+  EXPECT_THROW(training_length(c, 0), DataError);
+}
+
+} // namespace
+} // namespace mae

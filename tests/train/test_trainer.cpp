@@ -1,0 +1,173 @@
+// The training loop: loss goes down, resume is exact, failed writes and
+// non-finite losses keep the last good checkpoint, probes and previews.
+#include "test_util.h"
+#include "trainer_fixture.h"
+
+#include "base/errors.h"
+#include "checkpoint/checkpoint.h"
+#include "data/augment.h"
+#include "data/data_loader.h"
+#include "data/fashion_mnist.h"
+#include "eval/knn_probe.h"
+#include "formats/safetensors.h"
+#include "train/adamw.h"
+#include "train/linear_probe.h"
+#include "train/metrics_log.h"
+#include "train/train_state.h"
+#include "train/trainer.h"
+#include "train/training_session.h"
+
+#ifdef MAE_WITH_OPENCV
+#include "data/image_folder.h"
+#include "data/image_io.h"
+#endif
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace mae {
+namespace {
+
+TEST_F(TrainerTest, LossDecreasesOnATinyRun) {
+  TrainConfig c = test::tiny_train_config(shards_);
+  c.total_steps = 40;
+  c.warmup_steps = 5;
+  c.log_every = 5;
+  const std::string out = test::train_tmp("loss_decreases");
+  Trainer trainer(c, {out});
+  Quiet q;
+  const TrainSummary s = trainer.run(q);
+  EXPECT_EQ(s.step, 40);
+  const auto records = read_metrics(out + "/metrics.jsonl");
+  ASSERT_EQ(records.size(), 8u);
+  EXPECT_LT(*records.back().loss, 0.75 * *records.front().loss)
+      << "loss " << *records.front().loss << " -> " << *records.back().loss;
+  EXPECT_TRUE(fs::exists(out + "/checkpoint.safetensors"));
+  EXPECT_TRUE(fs::exists(out + "/config.json"));
+  const LoadedModel m = load_model(out + "/model.safetensors");
+  EXPECT_EQ(m.model->config(), c.model);
+  EXPECT_EQ(m.metadata.at("train_step"), "40");
+  EXPECT_NE(m.metadata.at("normalization").find("mean"), std::string::npos);
+}
+
+TEST_F(TrainerTest, ResumeEqualsAnUninterruptedRun) {
+  const TrainConfig c = test::tiny_train_config(shards_); // 6 steps of 2 accumulated micro-batches
+  const std::string straight = test::train_tmp("resume_straight"),
+                    split = test::train_tmp("resume_split");
+  {
+    Trainer t(c, {straight});
+    Quiet q;
+    t.run(q);
+  }
+  {
+    Trainer t(c, {split});
+    StopAt stop(3);
+    const TrainSummary s = t.run(stop);
+    EXPECT_TRUE(s.stopped_early);
+    EXPECT_EQ(s.step, 3);
+  }
+  {
+    TrainOptions o{split};
+    o.resume = split + "/checkpoint.safetensors";
+    Trainer t(c, o);
+    EXPECT_EQ(t.step(), 3);
+    Quiet q;
+    EXPECT_EQ(t.run(q).step, 6);
+  }
+  const auto a = weights(straight + "/model.safetensors"),
+             b = weights(split + "/model.safetensors");
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [name, t] : a)
+    EXPECT_TRUE(torch::equal(t, b.at(name))) << name << " differs after resume";
+  const TrainState sa = read_train_state(straight + "/checkpoint.safetensors");
+  const TrainState sb = read_train_state(split + "/checkpoint.safetensors");
+  for (const auto& [name, t] : sa.optimizer)
+    EXPECT_TRUE(torch::equal(t, sb.optimizer.at(name))) << name;
+  EXPECT_EQ(sb.metadata.at("step"), "6");
+  EXPECT_EQ(read_metrics(split + "/metrics.jsonl").size(),
+            6u); // one line per step, none duplicated
+}
+
+TEST_F(TrainerTest, FailedCheckpointWriteKeepsThePreviousOne) {
+  const TrainConfig c = test::tiny_train_config(shards_);
+  const std::string dir = test::train_tmp("atomic_a"), other = test::train_tmp("atomic_b");
+  {
+    Trainer t(c, {dir});
+    StopAt stop(2);
+    t.run(stop); // checkpoint at step 2
+  }
+  Trainer later(c, {other});
+  StopAt stop(4);
+  later.run(stop);
+  EXPECT_THROW(
+      later.save_checkpoint(dir, [] { throw std::runtime_error("simulated crash before rename"); }),
+      std::runtime_error);
+  const TrainState kept = read_train_state(dir + "/checkpoint.safetensors");
+  EXPECT_EQ(kept.metadata.at("step"), "2");
+  EXPECT_NO_THROW(load_model(dir + "/model.safetensors"));
+  for (const auto& e : fs::directory_iterator(dir))
+    EXPECT_EQ(e.path().string().find(".tmp-"), std::string::npos) << "left behind: " << e.path();
+  TrainOptions o{dir};
+  o.resume = dir + "/checkpoint.safetensors";
+  EXPECT_EQ(Trainer(c, o).step(), 2);
+}
+
+TEST_F(TrainerTest, NonFiniteLossStopsAndKeepsTheLastGoodCheckpoint) {
+  TrainConfig c = test::tiny_train_config(shards_);
+  c.checkpoint_every = 1;
+  c.log_every = 10;
+  TrainOptions o{test::train_tmp("nan_stop")};
+  o.poison_step = [](int64_t step) { return step == 2; };
+  Trainer t(c, o);
+  Quiet q;
+  try {
+    t.run(q);
+    FAIL() << "a NaN loss did not stop training";
+  } catch (const TrainError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("NaN"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("step 2"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(read_train_state(o.out_dir + "/checkpoint.safetensors").metadata.at("step"), "2");
+}
+
+TEST_F(TrainerTest, NonFiniteStepsCanBeSkipped) {
+  TrainConfig c = test::tiny_train_config(shards_);
+  c.skip_nonfinite = true;
+  TrainOptions o{test::train_tmp("nan_skip")};
+  o.poison_step = [](int64_t step) { return step == 1 || step == 4; };
+  Trainer t(c, o);
+  Quiet q;
+  const TrainSummary s = t.run(q);
+  EXPECT_EQ(s.step, 6);
+  EXPECT_EQ(s.last.skipped_steps, 2);
+  for (const auto& [name, w] : weights(o.out_dir + "/model.safetensors"))
+    EXPECT_TRUE(torch::isfinite(w).all().item<bool>()) << name;
+}
+
+TEST_F(TrainerTest, ProbeAndPreviews) {
+  TrainConfig c = test::tiny_train_config(shards_, 3); // gray shards into an RGB model
+  c.probe_every = 3;
+  Trainer t(c, {test::train_tmp("probe")});
+  Quiet q;
+  const TrainSummary s = t.run(q);
+  ASSERT_TRUE(s.initial_knn_accuracy && s.final_knn_accuracy);
+  EXPECT_GE(*s.final_knn_accuracy, 0.0);
+  EXPECT_LE(*s.final_knn_accuracy, 1.0);
+  const auto previews = t.previews(3);
+  ASSERT_EQ(previews.size(), 3u);
+  EXPECT_EQ(previews[0].masked.width, 16);
+  EXPECT_EQ(previews[0].reconstruction_visible.channels, 3);
+  EXPECT_EQ(previews[0].original.pixels.size(), 16u * 16 * 3);
+}
+
+} // namespace
+} // namespace mae
