@@ -2,6 +2,8 @@
 #pragma once
 
 #include "data/shards.h"
+#include "tiny_models.h"
+
 #include "model/model_config.h"
 #include "runtime/seeded_rng.h"
 #include "train/train_config.h"
@@ -59,21 +61,6 @@ inline void write_synthetic_shards(const std::string& dir, int count, int channe
     w.add(img, labelled ? label : -1);
   }
   w.finish();
-}
-
-inline ModelConfig tiny_model(int channels = 1) {
-  ModelConfig m;
-  m.img_size = 16;
-  m.patch_size = 4;
-  m.in_chans = channels;
-  m.embed_dim = 32;
-  m.depth = 1;
-  m.num_heads = 2;
-  m.decoder_embed_dim = 16;
-  m.decoder_depth = 1;
-  m.decoder_num_heads = 2;
-  m.mlp_ratio = 2.0;
-  return m;
 }
 
 // A few-second run on synthetic shards.

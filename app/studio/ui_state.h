@@ -10,6 +10,7 @@
 #include "eval/reconstructor.h"
 #include "model/masking_types.h"
 #include "model/model_info.h"
+#include "train/run_plan.h"
 #include "train/train_config.h"
 #include "train/training_session.h"
 
@@ -150,17 +151,12 @@ struct TabResults {
 using Clock = std::chrono::steady_clock;
 
 // What the Training tab's sidebar sets up; read when Start is pressed.
-struct TrainingForm {
-  std::vector<std::string> configs; // configs/train/*.json, then any opened ones
-  std::string config_path;
+// The form is a run request (config_path, resume, out_dir, steps, data_type,
+// data_path, device: train/run_plan.h) plus what the sidebar shows about it.
+struct TrainingForm : RunRequest {
+  std::vector<std::string> configs;          // configs/train/*.json, then any opened ones
   std::shared_ptr<const TrainConfig> config; // config_path parsed, for its summary
   std::string config_error;                  // why config_path could not be read
-  std::string data_type;                     // "" = the config's; fmnist | folder | shards
-  std::string data_path;                     // "" = the config's
-  std::string out_dir;                       // "" = runs/<name>-<time> at Start
-  std::string resume;                        // a run directory to continue, or ""
-  std::string device = "auto";               // auto | cpu | cuda
-  int64_t steps = 0;                         // total steps; 0 = the config's length
 };
 
 // One plot's own settings; the ranges follow the data.

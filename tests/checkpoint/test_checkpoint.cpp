@@ -1,4 +1,5 @@
 // Loading errors and the formats beyond the parity fixture.
+#include "error_of.h"
 #include "test_util.h"
 
 #include "base/errors.h"
@@ -17,15 +18,6 @@ ModelConfig fixture_config() {
   return load_model_config(test::fixture("mae_config.json"));
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 // Writes `sd` under official names with no metadata, like a third-party export.
 void write_plain(const std::string& path, const StateDict& sd) {
   std::vector<SafetensorsEntry> entries;
@@ -38,7 +30,8 @@ TEST(Checkpoint, ShapeMismatchesAreListed) {
   LoadOptions options;
   options.config = fixture_config();
   options.config->embed_dim = 128;
-  const std::string msg = error_of([&] { load_model(test::fixture("official.pth"), options); });
+  const std::string msg =
+      test::error_of([&] { load_model(test::fixture("official.pth"), options); });
   EXPECT_NE(msg.find("shape mismatches"), std::string::npos) << msg;
   EXPECT_NE(msg.find("cls_token: checkpoint [1, 1, 64], model [1, 1, 128]"), std::string::npos)
       << msg;
@@ -53,7 +46,7 @@ TEST(Checkpoint, MissingAndUnexpectedKeysAreListed) {
   write_plain(dir + "/w.safetensors", sd);
   LoadOptions options;
   options.config = fixture_config();
-  const std::string msg = error_of([&] { load_model(dir + "/w.safetensors", options); });
+  const std::string msg = test::error_of([&] { load_model(dir + "/w.safetensors", options); });
   EXPECT_NE(msg.find("missing keys:\n  " + model_state_dict(loaded.model)[3].first),
             std::string::npos)
       << msg;
@@ -61,7 +54,7 @@ TEST(Checkpoint, MissingAndUnexpectedKeysAreListed) {
 }
 
 TEST(Checkpoint, OfficialWeightsWithoutConfigNeedHeads) {
-  const std::string msg = error_of([] { load_model(test::fixture("official.pth")); });
+  const std::string msg = test::error_of([] { load_model(test::fixture("official.pth")); });
   EXPECT_NE(msg.find("attention heads cannot be inferred"), std::string::npos) << msg;
   EXPECT_NE(msg.find("--config"), std::string::npos) << msg;
 }
@@ -158,25 +151,28 @@ TEST(Checkpoint, AlignedAndUnalignedFloatDataLoadExactly) {
 
 TEST(Checkpoint, BadFilesGiveClearErrors) {
   const std::string dir = test::temp_dir("bad_files");
-  EXPECT_NE(error_of([&] { load_model(dir + "/nope.safetensors"); }).find("no such file"),
+  EXPECT_NE(test::error_of([&] { load_model(dir + "/nope.safetensors"); }).find("no such file"),
             std::string::npos);
   { std::ofstream(dir + "/garbage.safetensors") << "hello, I am not a checkpoint at all"; }
-  EXPECT_FALSE(error_of([&] { load_model(dir + "/garbage.safetensors"); }).empty());
+  EXPECT_FALSE(test::error_of([&] { load_model(dir + "/garbage.safetensors"); }).empty());
   // A truncated copy of a real file.
   std::ifstream in(test::fixture("hf/model.safetensors"), std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::ofstream(dir + "/cut.safetensors", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
-  EXPECT_FALSE(error_of([&] { load_model(dir + "/cut.safetensors"); }).empty());
+  EXPECT_FALSE(test::error_of([&] { load_model(dir + "/cut.safetensors"); }).empty());
   std::ifstream pin(test::fixture("official.pth"), std::ios::binary);
   std::string pth((std::istreambuf_iterator<char>(pin)), std::istreambuf_iterator<char>());
   std::ofstream(dir + "/cut.pth", std::ios::binary) << pth.substr(0, pth.size() - 100);
-  EXPECT_FALSE(error_of([&] { load_model(dir + "/cut.pth", {fixture_config(), ""}); }).empty());
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(test::error_of([&] {
+              load_model(dir + "/cut.pth", {fixture_config(), ""});
+            }),
+            "<no error>");
+  EXPECT_NE(test::error_of([&] {
               load_model(test::fixture("hf"), {std::nullopt, "mae_vit_nope"});
             }).find("unknown architecture"),
             std::string::npos);
   // A directory without weights.
-  EXPECT_NE(error_of([&] { load_model(dir); }).find("model.safetensors"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { load_model(dir); }).find("model.safetensors"), std::string::npos);
 }
 
 TEST(Checkpoint, HfLayoutFusesQueryKeyValueInOrder) {

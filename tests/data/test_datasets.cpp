@@ -5,10 +5,6 @@
 #include "data/crop_box.h"
 #include "data/fashion_mnist.h"
 #include "data/shards.h"
-#include "train/lr_schedule.h"
-#include "train/metrics_log.h"
-#include "train/progress_bar.h"
-#include "train/train_config.h"
 
 #ifdef MAE_WITH_OPENCV
 #include "data/image_folder.h"
@@ -17,8 +13,6 @@
 #endif
 
 #include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>

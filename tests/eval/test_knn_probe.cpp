@@ -1,36 +1,8 @@
 // The k-NN probe on separable clusters.
-#include "test_util.h"
-#include "trainer_fixture.h"
-
-#include "base/errors.h"
-#include "checkpoint/checkpoint.h"
-#include "data/augment.h"
-#include "data/data_loader.h"
-#include "data/fashion_mnist.h"
 #include "eval/knn_probe.h"
-#include "formats/safetensors.h"
-#include "train/adamw.h"
-#include "train/linear_probe.h"
-#include "train/metrics_log.h"
-#include "train/train_state.h"
-#include "train/trainer.h"
-#include "train/training_session.h"
-
-#ifdef MAE_WITH_OPENCV
-#include "data/image_folder.h"
-#include "data/image_io.h"
-#endif
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
-
-#include <filesystem>
-#include <fstream>
-#include <thread>
-
-#include <unistd.h>
-
-namespace fs = std::filesystem;
 
 namespace mae {
 namespace {

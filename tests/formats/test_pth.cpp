@@ -1,6 +1,7 @@
 // torch.save (.pth) reading: the zip container, the unpickler and the
-// state-dict interpretation. Fixtures come from data/formats/make_fixtures.py.
+// state-dict interpretation. Fixtures come from fixtures/formats/make_fixtures.py.
 #include "base/errors.h"
+#include "error_of.h"
 #include "formats/file_bytes.h"
 #include "formats/pickle.h"
 #include "formats/pth_reader.h"
@@ -28,18 +29,9 @@ std::string fixture(const std::string& name) {
   return MAE_TEST_DATA "/formats/" + name;
 }
 
-template <typename F> std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const CheckpointError& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
 #define EXPECT_ERROR_HAS(stmt, phrase)                                                             \
   do {                                                                                             \
-    const std::string msg_ = error_of([&] { stmt; });                                              \
+    const std::string msg_ = mae::test::error_of([&] { stmt; });                                   \
     EXPECT_NE(msg_.find(phrase), std::string::npos)                                                \
         << "expected '" << (phrase) << "' in: " << msg_;                                           \
   } while (0)
@@ -230,7 +222,7 @@ TEST(PthBad, DeflateCompressedArchive) {
 }
 
 TEST(PthBad, LegacyFormat) {
-  const std::string msg = error_of([] { mae::read_pth(fixture("legacy.pth")); });
+  const std::string msg = mae::test::error_of([] { mae::read_pth(fixture("legacy.pth")); });
   EXPECT_NE(msg.find("legacy (pre-1.6) torch.save format"), std::string::npos) << msg;
   EXPECT_NE(msg.find("torch.save(torch.load(p), p)"), std::string::npos) << msg;
   // The magic number as other pickle protocols write it (0, and 4 with a FRAME).

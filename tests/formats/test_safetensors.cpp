@@ -1,5 +1,6 @@
 // safetensors reading/writing and the atomic file helpers.
 #include "base/errors.h"
+#include "error_of.h"
 #include "formats/atomic_file.h"
 #include "formats/file_bytes.h"
 #include "formats/safetensors.h"
@@ -46,19 +47,10 @@ Bytes file_with_header(const std::string& header, size_t data_size) {
   return make_bytes(std::move(b));
 }
 
-template <typename F> std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const CheckpointError& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
 // The parse fails with a CheckpointError naming the file and `phrase`.
 void expect_bad(const std::string& header, size_t data_size, const std::string& phrase) {
-  const std::string msg =
-      error_of([&] { mae::parse_safetensors(file_with_header(header, data_size), "bad.st"); });
+  const std::string msg = mae::test::error_of(
+      [&] { mae::parse_safetensors(file_with_header(header, data_size), "bad.st"); });
   EXPECT_NE(msg.find("bad.st: "), std::string::npos) << msg;
   EXPECT_NE(msg.find(phrase), std::string::npos) << "expected '" << phrase << "' in: " << msg;
 }
@@ -145,7 +137,8 @@ TEST(Safetensors, ViewsKeepTheFileAlive) {
 }
 
 TEST(Safetensors, MissingFileNamesThePath) {
-  const std::string msg = error_of([] { mae::read_safetensors("/no/such/dir/x.safetensors"); });
+  const std::string msg =
+      mae::test::error_of([] { mae::read_safetensors("/no/such/dir/x.safetensors"); });
   EXPECT_NE(msg.find("/no/such/dir/x.safetensors"), std::string::npos) << msg;
   EXPECT_NE(msg.find("No such file"), std::string::npos) << msg;
 }
@@ -218,19 +211,19 @@ TEST(Safetensors, WriterRejectsInvalidEntries) {
   const float x[2] = {1, 2};
   const std::string path = tmp_dir() + "/invalid.safetensors";
   EXPECT_NE(
-      error_of([&] {
+      mae::test::error_of([&] {
         mae::write_safetensors(path, {{"a", DType::F32, {1}, x, 4}, {"a", DType::F32, {1}, x, 4}});
       }).find("appears twice"),
       std::string::npos);
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(mae::test::error_of([&] {
               mae::write_safetensors(path, {{"a", DType::F32, {3}, x, 8}});
             }).find("need 12"),
             std::string::npos);
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(mae::test::error_of([&] {
               mae::write_safetensors(path, {{"__metadata__", DType::F32, {1}, x, 4}});
             }).find("reserved"),
             std::string::npos);
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(mae::test::error_of([&] {
               mae::write_safetensors(path, {{"a", DType::F32, {-1}, x, 4}});
             }).find("invalid shape"),
             std::string::npos);
@@ -283,12 +276,14 @@ TEST(AtomicFile, WritesLargeStreams) {
 }
 
 TEST(AtomicFile, UnwritableDirectoryIsACheckpointError) {
-  const std::string msg = error_of([] { mae::write_file_atomic("/no/such/dir/file.bin", "x", 1); });
+  const std::string msg =
+      mae::test::error_of([] { mae::write_file_atomic("/no/such/dir/file.bin", "x", 1); });
   EXPECT_NE(msg.find("/no/such/dir/file.bin.tmp-"), std::string::npos) << msg;
 }
 
 TEST(AtomicFile, ReadingADirectoryIsACheckpointError) {
-  const std::string msg = error_of([] { mae::read_file_bytes(tmp_dir(), "checkpoint"); });
+  const std::string msg =
+      mae::test::error_of([] { mae::read_file_bytes(tmp_dir(), "checkpoint"); });
   EXPECT_NE(msg.find("cannot open checkpoint"), std::string::npos) << msg;
   EXPECT_NE(msg.find("directory"), std::string::npos) << msg;
 }
@@ -296,7 +291,9 @@ TEST(AtomicFile, ReadingADirectoryIsACheckpointError) {
 // --- malformed files: each its own reason ------------------------------------------
 
 TEST(SafetensorsBad, FileShorterThan8Bytes) {
-  const std::string msg = error_of([] { mae::parse_safetensors(make_bytes({1, 2, 3}), "bad.st"); });
+  const std::string msg = mae::test::error_of([] {
+    mae::parse_safetensors(make_bytes({1, 2, 3}), "bad.st");
+  });
   EXPECT_NE(msg.find("bad.st: file is too short"), std::string::npos) << msg;
 }
 
@@ -304,7 +301,8 @@ TEST(SafetensorsBad, HeaderLengthPastEndOfFile) {
   const auto file = file_with_header("{}", 0);
   std::vector<uint8_t> b(file->begin(), file->end());
   b[0] = 50;
-  const std::string msg = error_of([&] { mae::parse_safetensors(make_bytes(b), "bad.st"); });
+  const std::string msg =
+      mae::test::error_of([&] { mae::parse_safetensors(make_bytes(b), "bad.st"); });
   EXPECT_NE(msg.find("header length 50 runs past the end of the file (10 bytes)"),
             std::string::npos)
       << msg;
@@ -313,7 +311,8 @@ TEST(SafetensorsBad, HeaderLengthPastEndOfFile) {
 TEST(SafetensorsBad, AbsurdlyLargeHeaderLength) {
   std::vector<uint8_t> b(64, 0);
   b[7] = 0x01; // 2^56
-  const std::string msg = error_of([&] { mae::parse_safetensors(make_bytes(b), "bad.st"); });
+  const std::string msg =
+      mae::test::error_of([&] { mae::parse_safetensors(make_bytes(b), "bad.st"); });
   EXPECT_NE(msg.find("absurdly large"), std::string::npos) << msg;
 }
 

@@ -1,4 +1,5 @@
 #include "test_util.h"
+#include "tiny_models.h"
 
 #include "base/errors.h"
 #include "model/mae_model.h"
@@ -13,18 +14,9 @@
 namespace mae {
 namespace {
 
+// 32 px, patch 8, two encoder blocks.
 ModelConfig tiny_config() {
-  ModelConfig c;
-  c.img_size = 32;
-  c.patch_size = 8;
-  c.in_chans = 3;
-  c.embed_dim = 32;
-  c.depth = 2;
-  c.num_heads = 4;
-  c.decoder_embed_dim = 16;
-  c.decoder_depth = 1;
-  c.decoder_num_heads = 2;
-  return c;
+  return test::model_config(32, 8, 3, 32, 2, 4, 16, 1, 2);
 }
 
 TEST(PosEmbed, LayoutIsSinXCosXSinYCosY) {

@@ -2,26 +2,12 @@
 #include "train_test_util.h"
 
 #include "base/errors.h"
-#include "data/crop_box.h"
-#include "data/fashion_mnist.h"
-#include "data/shards.h"
 #include "train/lr_schedule.h"
-#include "train/metrics_log.h"
-#include "train/progress_bar.h"
 #include "train/train_config.h"
-
-#ifdef MAE_WITH_OPENCV
-#include "data/image_folder.h"
-#include "data/image_io.h"
-#include "data/pack.h"
-#endif
 
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
-#include <fstream>
 
 namespace fs = std::filesystem;
 

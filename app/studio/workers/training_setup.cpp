@@ -50,19 +50,12 @@ std::string detect_data_type(const std::string& dir) {
 }
 
 TrainingLaunch prepare_training(const TrainingForm& form, std::time_t now) {
-  RunRequest request;
+  RunRequest request = form;
   // A resumed run continues with the config its checkpoint records.
-  if (form.resume.empty()) {
-    if (form.config_path.empty())
-      throw UsageError("choose a training config first");
-    request.config_path = form.config_path;
-  }
-  request.resume = form.resume;
-  request.out_dir = form.out_dir;
-  request.steps = form.steps;
-  request.data_type = form.data_type;
-  request.data_path = form.data_path;
-  request.device = form.device;
+  if (!form.resume.empty())
+    request.config_path.clear();
+  else if (form.config_path.empty())
+    throw UsageError("choose a training config first");
   std::error_code ec;
   request.runs_root = fs::absolute("runs", ec).string();
   RunPlan plan = plan_run(request, now);
