@@ -198,5 +198,35 @@ TEST(Masking, RejectsBadInput) {
   EXPECT_EQ(parse_mask_strategy("grid"), MaskStrategy::Grid);
 }
 
+TEST(Masking, SettingsGiveTheKeptCountOnce) {
+  MaskSettings m;
+  m.ratio = 0.75;
+  EXPECT_EQ(m.num_kept(196), num_kept(196, 0.75)); // the official len_keep, 49
+  EXPECT_EQ(m.num_kept(196), 49);
+  m.ratio = 0.6;
+  EXPECT_EQ(m.num_kept(10), 4);
+}
+
+TEST(Masking, CustomMasksRemoveExactlyThePatchesGiven) {
+  MaskSettings m;
+  m.strategy = MaskStrategy::Custom;
+  m.ratio = 0.1; // ignored: the mask itself says what is removed
+  m.custom = std::vector<uint8_t>(12, 0);
+  for (int i : {0, 3, 4, 11})
+    m.custom[static_cast<size_t>(i)] = 1;
+  ASSERT_EQ(m.num_kept(12), 8);
+  const auto scores = mask_scores(m, 2, 3, 4);
+  const auto plan = plan_from_scores(scores, m.num_kept(12));
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t i = 0; i < 12; ++i)
+      EXPECT_EQ(plan.mask[b][i].item<float>(), m.custom[static_cast<size_t>(i)]) << i;
+  EXPECT_EQ(to_string(MaskStrategy::Custom), std::string("custom"));
+  // The wrong size, or a mask that leaves the encoder nothing, is refused.
+  m.custom.pop_back();
+  EXPECT_THROW(mask_scores(m, 1, 3, 4), UsageError);
+  m.custom.assign(12, 1);
+  EXPECT_THROW(mask_scores(m, 1, 3, 4), UsageError);
+}
+
 } // namespace
 } // namespace mae
