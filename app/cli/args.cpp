@@ -2,6 +2,8 @@
 
 #include "base/errors.h"
 
+#include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -123,18 +125,23 @@ std::vector<std::string> Args::get_all(const std::string& name) const {
 double Args::get_double(const std::string& name) const {
   const std::string v = get(name);
   char* end = nullptr;
+  errno = 0;
   const double d = std::strtod(v.c_str(), &end);
-  if (v.empty() || *end != '\0')
-    throw UsageError("mae " + command_ + ": --" + name + " expects a number, got '" + v + "'");
+  if (v.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(d))
+    throw UsageError("mae " + command_ + ": --" + name + " expects a finite number, got '" + v +
+                     "'");
   return d;
 }
 
 long long Args::get_int(const std::string& name) const {
   const std::string v = get(name);
   char* end = nullptr;
+  errno = 0;
   const long long n = std::strtoll(v.c_str(), &end, 10);
   if (v.empty() || *end != '\0')
     throw UsageError("mae " + command_ + ": --" + name + " expects an integer, got '" + v + "'");
+  if (errno == ERANGE)
+    throw UsageError("mae " + command_ + ": --" + name + " " + v + " is out of range");
   return n;
 }
 

@@ -259,6 +259,13 @@ int run_bench(int argc, const char* const* argv) {
     return 0;
   ModelConfig model = args.has("model-config") ? load_model_config(args.get("model-config"))
                                                : builtin_model_config(args.get("arch"));
+  // Bounds before anything is allocated or timed.
+  if (args.get_int("batch") < 1 || args.get_int("batch") > 65536)
+    throw UsageError("--batch must be in [1, 65536]");
+  if (args.get_int("steps") < 1 || args.get_int("steps") > 1000000)
+    throw UsageError("--steps must be in [1, 1000000]");
+  if (args.get_int("warmup") < 0 || args.get_int("warmup") > 1000000)
+    throw UsageError("--warmup must be in [0, 1000000]");
   const std::string mode = args.get("mode");
   if (mode == "norm") {
     bench_norm(args, model);

@@ -7,6 +7,7 @@
 
 #include <c10/core/Device.h>
 
+#include <filesystem>
 #include <sstream>
 
 namespace mae::cli {
@@ -72,6 +73,26 @@ void apply_runtime_options(const Args& args) {
 }
 
 } // namespace
+
+void refuse_overwriting_inputs(const std::string& option, const std::string& out,
+                               const std::vector<std::string>& inputs) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(out, ec))
+    return; // nothing there to lose
+  const fs::path out_dir = fs::path(out).parent_path().empty() ? fs::path(".")
+                                                              : fs::path(out).parent_path();
+  for (const std::string& in : inputs) {
+    if (in.empty())
+      continue;
+    if (fs::equivalent(out, in, ec))
+      throw UsageError(option + " " + out + " is the input " + in +
+                       ": writing it would destroy it; choose another file");
+    if (fs::is_directory(in, ec) && fs::equivalent(out_dir, in, ec))
+      throw UsageError(option + " " + out + " is a file of the input model folder " + in +
+                       ": writing it would change that model; choose another file");
+  }
+}
 
 bool parse_command(Args& args, int argc, const char* const* argv, unsigned shared) {
   if (shared & kModel)

@@ -3,6 +3,9 @@
 
 #include "args.h"
 
+#include <string>
+#include <vector>
+
 #include "model/model_info.h"
 
 namespace mae::cli {
@@ -26,6 +29,12 @@ LoadOptions load_options(const Args& args);
 // --mean/--std "a,b,c" overrides, validated against the channel count.
 void add_normalization_options(Args& args);
 void apply_normalization_options(const Args& args, Normalization& n, int channels);
+
+// Refuses to write `out` (given as `option`) over one of the command's input
+// files or into an input model folder: a slip of the keyboard must not
+// destroy what the user had.
+void refuse_overwriting_inputs(const std::string& option, const std::string& out,
+                               const std::vector<std::string>& inputs);
 
 std::vector<float> parse_float_list(const std::string& text, const std::string& option);
 

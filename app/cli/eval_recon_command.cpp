@@ -8,6 +8,7 @@
 #include "eval/baselines.h"
 #include "eval/figure.h"
 #include "eval/reconstructor.h"
+#include "formats/atomic_file.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -110,6 +111,11 @@ int run_eval_recon(int argc, const char* const* argv) {
   if (seeds < 1)
     throw UsageError("--seeds must be at least 1");
   const auto files = image_files(args.get("images"));
+  std::vector<std::string> inputs_on_disk = files;
+  inputs_on_disk.push_back(args.get("model"));
+  for (const char* option : {"csv", "figure"})
+    if (args.has(option))
+      refuse_overwriting_inputs(std::string("--") + option, args.get(option), inputs_on_disk);
   auto model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
   const ModelConfig& c = model->info().config;
 
@@ -125,6 +131,7 @@ int run_eval_recon(int argc, const char* const* argv) {
     const std::string name = fs::path(file).filename().string();
     std::printf("%-36s %10.5f %10.5f %10.5f %+7.1f%%\n", name.c_str(), s.mae, s.telea, s.mean_fill,
                 100.0 * (s.mae - s.telea) / s.telea);
+    std::fflush(stdout); // a row as soon as it is known, also into a pipe
     csv += name + "," + std::to_string(s.mae) + "," + std::to_string(s.telea) + "," +
            std::to_string(s.mean_fill) + "\n";
     total.mae += s.mae / files.size();
@@ -135,11 +142,8 @@ int run_eval_recon(int argc, const char* const* argv) {
               total.mean_fill, 100.0 * (total.mae - total.telea) / total.telea);
   std::printf("%zu images x %d seeds, %s masking at ratio %.2f\n", files.size(), seeds,
               to_string(settings.strategy), settings.ratio);
-  if (args.has("csv")) {
-    std::ofstream out(args.get("csv"));
-    if (!(out << csv))
-      throw UsageError("cannot write " + args.get("csv"));
-  }
+  if (args.has("csv"))
+    write_file_atomic(args.get("csv"), csv.data(), csv.size());
   if (args.has("figure")) {
     const auto rows = static_cast<size_t>(std::max<long long>(1, args.get_int("figure-images")));
     inputs.resize(std::min(rows, inputs.size()));

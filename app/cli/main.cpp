@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "base/errors.h"
+#include "runtime/runtime.h"
 
 #include <cstring>
 #include <iostream>
@@ -34,24 +35,29 @@ const Command kCommands[] = {
     {"bench", "measure training, inference or input-pipeline speed", mae::cli::run_bench},
 };
 
-void print_usage() {
-  std::cout << "usage: mae <command> [options]\n\nMAE Studio command-line tool for Masked "
+void print_usage(std::ostream& out) {
+  out << "usage: mae <command> [options]\n\nMAE Studio command-line tool for Masked "
                "Autoencoders.\n\ncommands:\n";
   for (const auto& c : kCommands) {
     std::string name = c.name;
     name.resize(14, ' ');
-    std::cout << "  " << name << c.summary << "\n";
+    out << "  " << name << c.summary << "\n";
   }
-  std::cout << "\nRun 'mae <command> --help' for a command's options.\n";
+  out << "\nRun 'mae <command> --help' for a command's options.\n";
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+  if (argc < 2) {
+    std::cerr << "mae: no command given\n\n";
+    print_usage(std::cerr);
+    return 2;
+  }
+  if (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
-    print_usage();
-    return argc < 2 ? 2 : 0;
+    print_usage(std::cout);
+    return 0;
   }
   for (const auto& c : kCommands) {
     if (std::strcmp(argv[1], c.name) != 0)
@@ -65,11 +71,12 @@ int main(int argc, char** argv) {
       std::cerr << "mae " << c.name << ": error: " << e.what() << "\n";
       return 1;
     } catch (const std::exception& e) {
-      std::cerr << "mae " << c.name << ": internal error: " << e.what() << "\n";
-      return 3;
+      // Not one of the core's typed errors: still one line, no stack trace.
+      std::cerr << "mae " << c.name << ": error: " << mae::exception_text(e) << "\n";
+      return 1;
     }
   }
   std::cerr << "mae: unknown command '" << argv[1] << "'\n\n";
-  print_usage();
+  print_usage(std::cerr);
   return 2;
 }

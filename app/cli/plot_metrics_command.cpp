@@ -25,6 +25,7 @@ int run_plot_metrics(int argc, const char* const* argv) {
     throw UsageError("--width must be in [400, 8000] and --height in [200, 8000]");
   const auto records = read_metrics(args.get("METRICS"));
   const std::string title = args.get("title").empty() ? args.get("METRICS") : args.get("title");
+  refuse_overwriting_inputs("--out", args.get("out"), {args.get("METRICS")});
   write_png(args.get("out"), plot_metrics(records, title, width, height));
   std::printf("wrote %s (%zu metric lines)\n", args.get("out").c_str(), records.size());
   return 0;

@@ -58,7 +58,8 @@ int run_train(int argc, const char* const* argv) {
           "out", "DIR",
           "output directory (default: the resumed run's, else runs/<config name>-<date>-<time>)")
       .option("steps", "N", "total optimizer steps, overriding the config's total_steps / epochs")
-      .flag("quiet", "no progress display (messages and the summary only)");
+      .flag("quiet", "no progress display (messages and the summary only)")
+      .flag("force", "start a new run in an output directory that holds one, replacing it");
   if (!parse_command(args, argc, argv))
     return 0;
   if (!args.has("config") && !args.has("resume"))
@@ -74,6 +75,7 @@ int run_train(int argc, const char* const* argv) {
       throw UsageError("--steps must be positive");
   }
   request.device = args.get("device");
+  request.force = args.flag_set("force");
   const RunPlan plan = plan_run(request, std::time(nullptr));
   const TrainOptions& options = plan.options;
 

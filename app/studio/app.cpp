@@ -183,14 +183,25 @@ void App::start_loading() {
   const StartupModel m = choose_startup_model(options_.model.value_or(""), default_model_path(),
                                               asset_dir() + "/models");
   state_.model_note = m.note;
+  if (options_.model && m.path != *options_.model)
+    state_.errors.push_back({"Cannot open the model", failure_text(*options_.model,
+                                                                   "no such file or directory",
+                                                                   "model", m.path)});
   startup_model_ = m.path;
   if (!m.path.empty()) {
     worker_->load_model({m.path, {}});
     state_.loading_model = m.path;
   }
-  const std::string image = options_.image.value_or(default_image_path());
+  std::string image = options_.image.value_or(default_image_path());
   std::error_code ec;
-  if (options_.image || fs::exists(image, ec)) {
+  if (options_.image && !fs::exists(image, ec)) {
+    // A --image that does not exist: the demo image, saying so.
+    state_.errors.push_back({"Cannot open the image",
+                             failure_text(image, "no such file or directory", "image",
+                                          default_image_path())});
+    image = default_image_path();
+  }
+  if (fs::exists(image, ec)) {
     worker_->load_image(image);
     state_.loading_image = image;
   } else {
@@ -233,7 +244,7 @@ void App::handle_worker_events() {
       st.image = ev.image;
       st.preview = ev.preview;
       st.image_path = ev.path;
-      st.image_note.clear();
+      st.image_note = ev.message; // a truncated or reduced picture says so
       if (st.loading_image == ev.path)
         st.loading_image.clear();
       st.recent.add(ev.path, "image");

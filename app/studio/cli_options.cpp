@@ -2,6 +2,8 @@
 
 #include "base/errors.h"
 
+#include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -10,18 +12,20 @@ namespace {
 
 double parse_double(const std::string& flag, const std::string& text) {
   char* end = nullptr;
+  errno = 0;
   const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0')
-    throw UsageError(flag + ": not a number: '" + text + "'");
+  if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v))
+    throw UsageError(flag + ": not a finite number: '" + text + "'");
   return v;
 }
 
 long long parse_int(const std::string& flag, const std::string& text, long long lo, long long hi) {
   char* end = nullptr;
+  errno = 0;
   const long long v = std::strtoll(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0')
     throw UsageError(flag + ": not an integer: '" + text + "'");
-  if (v < lo || v > hi)
+  if (errno == ERANGE || v < lo || v > hi)
     throw UsageError(flag + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
   return v;
 }

@@ -4,6 +4,7 @@
 #include "cli_options.h"
 
 #include "base/errors.h"
+#include "runtime/runtime.h"
 
 #include <iostream>
 
@@ -27,7 +28,7 @@ int main(int argc, char** argv) {
     std::cerr << "mae-studio: error: " << e.what() << "\n";
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "mae-studio: internal error: " << e.what() << "\n";
-    return 3;
+    std::cerr << "mae-studio: error: " << mae::exception_text(e) << "\n";
+    return 1;
   }
 }

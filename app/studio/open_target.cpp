@@ -43,11 +43,14 @@ bool needs_architecture(const std::string& load_error) {
 
 StartupModel choose_startup_model(const std::string& requested, const std::string& default_path,
                                   const std::string& models_dir) {
-  if (!requested.empty())
-    return {requested, ""};
   std::error_code ec;
+  if (!requested.empty() && fs::exists(requested, ec))
+    return {requested, ""};
+  // A --model that does not exist: the default, saying so.
+  const std::string not_found =
+      requested.empty() ? "" : requested + " not found: using the default model instead";
   if (fs::exists(default_path, ec))
-    return {default_path, ""};
+    return {default_path, not_found};
   // The largest model is the most capable one people are likely to have put there.
   std::string best;
   uintmax_t best_size = 0;

@@ -16,9 +16,10 @@ TargetKind classify_path(const std::string& path);
 // .pth whose head count cannot be inferred): worth asking the user for one.
 bool needs_architecture(const std::string& load_error);
 
-// The start-up model: `requested` if given, else the shipped default, else
-// the largest *.safetensors in `models_dir`; `note` explains a fallback or
-// its absence for the status bar. Empty `path` means start without a model.
+// The start-up model: `requested` if given and present, else the shipped
+// default, else the largest *.safetensors in `models_dir`; `note` explains a
+// fallback or its absence for the status bar. Empty `path` means start
+// without a model.
 struct StartupModel {
   std::string path;
   std::string note;

@@ -1,6 +1,8 @@
 #include "checkpoint/checkpoint.h"
 
 #include "base/errors.h"
+#include "formats/container.h"
+#include "formats/file_bytes.h"
 #include "formats/pth_reader.h"
 #include "formats/safetensors.h"
 #include "formats/tensor_view.h"
@@ -8,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -101,13 +104,6 @@ nlohmann::json read_json_file(const fs::path& path) {
   }
 }
 
-bool starts_with_bytes(const std::string& path, const std::string& magic) {
-  std::ifstream in(path, std::ios::binary);
-  std::string head(magic.size(), '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  return in.gcount() == static_cast<std::streamsize>(magic.size()) && head == magic;
-}
-
 std::string join_limited(const std::vector<std::string>& items, size_t limit) {
   std::string s;
   for (size_t i = 0; i < items.size() && i < limit; ++i)
@@ -145,8 +141,15 @@ bool has_decoder_keys(const StateDict& sd) {
 // Reads tensors from a file that is either safetensors or a torch zip.
 RawCheckpoint read_tensor_file(const std::string& path) {
   RawCheckpoint raw;
-  if (starts_with_bytes(path, "PK\x03\x04") || starts_with_bytes(path, "\x80")) {
-    const PthFile pth = read_pth(path);
+  const SharedBytes bytes = read_file_bytes(path, "checkpoint");
+  Container container = sniff_container(bytes->data(), bytes->size(), path);
+  if (container == Container::Unknown) {
+    // Neither signature holds: the parser the extension suggests says what is wrong.
+    const std::string ext = fs::path(path).extension().string();
+    container = ext == ".safetensors" || ext.empty() ? Container::Safetensors : Container::Zip;
+  }
+  if (container != Container::Safetensors) {
+    const PthFile pth = parse_pth(bytes, path);
     raw.tensors = to_state_dict(pth.tensors, path);
     raw.format = CheckpointFormat::OfficialPth;
     if (!pth.ignored_keys.empty()) {
@@ -156,7 +159,7 @@ RawCheckpoint read_tensor_file(const std::string& path) {
       raw.notices.push_back("ignored top-level entries besides 'model': " + keys);
     }
   } else {
-    const SafetensorsFile st = read_safetensors(path);
+    const SafetensorsFile st = parse_safetensors(bytes, path);
     raw.tensors = to_state_dict(st.tensors, path);
     raw.metadata = st.metadata;
     auto it = st.metadata.find("format");
@@ -165,6 +168,58 @@ RawCheckpoint read_tensor_file(const std::string& path) {
                      : CheckpointFormat::OfficialSafetensors;
   }
   return raw;
+}
+
+// The shape of `name` in the file, or nothing when it is absent.
+const std::vector<int64_t>* file_shape(const StateDict& sd, const std::string& name,
+                                       std::vector<int64_t>& storage) {
+  for (const auto& [n, t] : sd)
+    if (n == name) {
+      storage = t.sizes().vec();
+      return &storage;
+    }
+  return nullptr;
+}
+
+// The sizes a config implies, against the tensors the file holds, before a
+// model is built: a config asking for a million blocks, or a width the
+// weights do not have, must not allocate anything.
+void check_config_matches_tensors(const ModelConfig& c, const StateDict& sd, bool with_decoder,
+                                  const std::string& path, const std::string& source) {
+  std::vector<std::string> problems;
+  const auto expect_count = [&](const std::string& prefix, int want, const char* field) {
+    const int have = count_layers(sd, prefix);
+    if (have != want)
+      problems.push_back(std::string(field) + ": checkpoint " + std::to_string(have) + " '" +
+                         prefix + "' blocks, model " + std::to_string(want));
+  };
+  const auto expect_shape = [&](const std::string& name, const std::vector<int64_t>& want) {
+    std::vector<int64_t> storage;
+    const auto* have = file_shape(sd, name, storage);
+    if (have && *have != want)
+      problems.push_back(name + ": checkpoint " + shape_text(*have) + ", model " +
+                         shape_text(want));
+  };
+  const int64_t D = c.embed_dim, d = c.decoder_embed_dim, p = c.patch_size;
+  expect_count("blocks", c.depth, "depth");
+  expect_shape("cls_token", {1, 1, D});
+  expect_shape("patch_embed.proj.weight", {D, c.in_chans, p, p});
+  expect_shape("blocks.0.mlp.fc1.weight", {c.mlp_hidden(), D});
+  if (with_decoder) {
+    expect_count("decoder_blocks", c.decoder_depth, "decoder_depth");
+    expect_shape("decoder_embed.weight", {d, D});
+    expect_shape("decoder_pred.weight", {p * p * c.in_chans, d});
+  }
+  if (problems.empty())
+    return;
+  std::string text;
+  for (const auto& problem : problems)
+    text += "\n  " + problem;
+  // "--arch X" would read as a request for an architecture (the app's dialog).
+  const std::string given =
+      source.rfind("--arch ", 0) == 0 ? "architecture " + source.substr(7) : source;
+  throw CheckpointError(path + ": the weights do not fit " + given +
+                        " (checked before building the model); shape mismatches:" + text);
 }
 
 } // namespace
@@ -212,9 +267,13 @@ RawCheckpoint read_checkpoint(const std::string& path) {
     auto it = raw.metadata.find("mae_config");
     if (it == raw.metadata.end())
       throw CheckpointError(path + ": MAE Studio file without 'mae_config' metadata");
-    const int version = std::atoi(raw.metadata["format_version"].c_str());
+    // Exactly a whole number: "1junk" is not version 1.
+    const std::string& version_text = raw.metadata["format_version"];
+    const int version = version_text.size() == 1 && std::isdigit(version_text[0])
+                            ? version_text[0] - '0'
+                            : -1;
     if (version < 1 || version > kFormatVersion)
-      throw CheckpointError(path + ": format_version " + raw.metadata["format_version"] +
+      throw CheckpointError(path + ": format_version \"" + version_text + "\"" +
                             " is not supported by this build (supports 1.." +
                             std::to_string(kFormatVersion) + ")");
     try {
@@ -345,6 +404,16 @@ LoadedModel load_model(const std::string& path, const LoadOptions& options) {
     out.notices.push_back(
         "encoder-only checkpoint: it has no decoder, so it cannot reconstruct images "
         "(features and probes work)");
+  check_config_matches_tensors(config, raw.tensors, with_decoder, path, out.config_source);
+  std::vector<std::string> nonfinite;
+  for (const auto& [name, t] : raw.tensors)
+    if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>())
+      nonfinite.push_back(name);
+  if (!nonfinite.empty())
+    out.notices.push_back(std::to_string(nonfinite.size()) +
+                          " tensors hold NaN or infinite values (" + nonfinite.front() +
+                          (nonfinite.size() > 1 ? ", ..." : "") +
+                          "): the model's reconstructions will not be finite");
   out.model = MaskedAutoencoderViT(config, with_decoder, /*initialize=*/false);
   load_state_dict(out.model, raw.tensors, path);
   out.model->eval();

@@ -118,7 +118,8 @@ Image TrainLoader::load_or_substitute(size_t& index) const {
       Image image = data_.load(i);
       index = i;
       return image;
-    } catch (const Error&) {
+    } catch (const ImageError&) {
+      // A corrupt picture is skipped; anything else (a shard cut short) ends the run.
       std::lock_guard<std::mutex> lock(mutex_);
       bad_.insert(i);
     }

@@ -23,8 +23,9 @@ public:
   virtual const std::vector<std::string>& classes() const = 0;
   // The class of image i, or -1 when unlabelled.
   virtual int label(size_t i) const = 0;
-  // Image i. Thread-safe. Throws ImageError or DataError when it cannot be
-  // read; the loader skips such images and counts them.
+  // Image i. Thread-safe. Throws ImageError when the picture is corrupt (the
+  // loader skips such images and counts them) and DataError when the data
+  // set itself is broken (a shard cut short: the run stops, naming it).
   virtual Image load(size_t i) const = 0;
   // One line: "Fashion-MNIST train (60000 images, 10 classes)".
   virtual std::string describe() const = 0;

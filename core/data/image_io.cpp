@@ -2,18 +2,106 @@
 
 #include "base/errors.h"
 #include "formats/atomic_file.h"
+#include "formats/file_bytes.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
 namespace mae {
 namespace {
+
+// Limits on what a file may ask the decoder for: larger pictures are decoded
+// reduced (JPEG) or refused before a byte is decoded.
+constexpr int64_t kMaxPixels = int64_t{1} << 26; // 67 Mpx: 8192 x 8192
+constexpr int kMaxSide = 1 << 16;
+constexpr double kMaxAspect = 32;
+
+// OpenCV's own limit, for the formats whose header we do not read (TIFF, ...).
+const bool kOpencvLimitSet = [] {
+  ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxPixels * 4).c_str(), 0);
+  return true;
+}();
+
+uint32_t be32(const uint8_t* p) {
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+}
+uint32_t le32(const uint8_t* p) {
+  return uint32_t{p[3]} << 24 | uint32_t{p[2]} << 16 | uint32_t{p[1]} << 8 | p[0];
+}
+uint32_t le24(const uint8_t* p) {
+  return uint32_t{p[2]} << 16 | uint32_t{p[1]} << 8 | p[0];
+}
+uint32_t le16(const uint8_t* p) {
+  return uint32_t{p[1]} << 8 | p[0];
+}
+
+// The JPEG frame header's size: the first SOFn marker.
+std::optional<ImageSize> jpeg_size(const uint8_t* d, size_t n) {
+  size_t i = 2;
+  while (i + 9 < n) {
+    if (d[i] != 0xFF) {
+      ++i;
+      continue;
+    }
+    const uint8_t marker = d[i + 1];
+    if (marker == 0xFF) {
+      ++i;
+      continue;
+    }
+    const size_t length = size_t{d[i + 2]} << 8 | d[i + 3];
+    const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
+                     marker != 0xCC;
+    if (sof)
+      return ImageSize{int64_t{d[i + 7]} << 8 | d[i + 8], int64_t{d[i + 5]} << 8 | d[i + 6]};
+    if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
+      i += 2;
+      continue;
+    }
+    i += 2 + length;
+  }
+  return std::nullopt;
+}
+
+// "P5 640 480 255": whitespace and # comments between the fields.
+std::optional<ImageSize> pnm_size(const uint8_t* d, size_t n) {
+  size_t i = 2;
+  int64_t v[2] = {0, 0};
+  for (int k = 0; k < 2; ++k) {
+    while (i < n && (std::isspace(d[i]) || d[i] == '#')) {
+      if (d[i] == '#')
+        while (i < n && d[i] != '\n')
+          ++i;
+      else
+        ++i;
+    }
+    if (i == n || !std::isdigit(d[i]))
+      return std::nullopt;
+    while (i < n && std::isdigit(d[i]) && v[k] < (int64_t{1} << 40))
+      v[k] = v[k] * 10 + (d[i++] - '0');
+  }
+  return ImageSize{v[0], v[1]};
+}
+
+// A truncated JPEG decodes with its missing rows grey: it ends without EOI.
+bool jpeg_truncated(const uint8_t* d, size_t n) {
+  while (n > 2 && d[n - 1] == 0)
+    --n;
+  return n < 4 || d[n - 2] != 0xFF || d[n - 1] != 0xD9;
+}
+
+bool is_jpeg(const uint8_t* d, size_t n) {
+  return n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF;
+}
 
 // Any decoded Mat -> 8-bit gray or RGB.
 Image from_mat(cv::Mat m, const std::string& label) {
@@ -73,26 +161,85 @@ Image copy_of(const cv::Mat& m) {
 
 } // namespace
 
-Image decode_image(const uint8_t* data, size_t size, const std::string& label) {
+std::optional<ImageSize> image_header_size(const uint8_t* d, size_t n) {
+  if (n >= 24 && !std::memcmp(d, "\x89PNG\r\n\x1a\n", 8))
+    return ImageSize{be32(d + 16), be32(d + 20)};
+  if (is_jpeg(d, n))
+    return jpeg_size(d, n);
+  if (n >= 10 && !std::memcmp(d, "GIF8", 4))
+    return ImageSize{le16(d + 6), le16(d + 8)};
+  if (n >= 26 && d[0] == 'B' && d[1] == 'M') {
+    const auto h = static_cast<int32_t>(le32(d + 22));
+    return ImageSize{static_cast<int32_t>(le32(d + 18)), h < 0 ? -int64_t{h} : int64_t{h}};
+  }
+  if (n >= 30 && !std::memcmp(d, "RIFF", 4) && !std::memcmp(d + 8, "WEBP", 4)) {
+    if (!std::memcmp(d + 12, "VP8X", 4))
+      return ImageSize{int64_t{le24(d + 24)} + 1, int64_t{le24(d + 27)} + 1};
+    if (!std::memcmp(d + 12, "VP8L", 4) && d[20] == 0x2F) {
+      const uint32_t bits = le32(d + 21);
+      return ImageSize{int64_t{bits & 0x3FFF} + 1, int64_t{(bits >> 14) & 0x3FFF} + 1};
+    }
+    if (!std::memcmp(d + 12, "VP8 ", 4))
+      return ImageSize{le16(d + 26) & 0x3FFF, le16(d + 28) & 0x3FFF};
+  }
+  if (n >= 3 && d[0] == 'P' && d[1] >= '1' && d[1] <= '6')
+    return pnm_size(d, n);
+  return std::nullopt;
+}
+
+Image decode_image(const uint8_t* data, size_t size, const std::string& label,
+                   std::string* warning) {
   if (size == 0)
     throw ImageError(label + ": empty file");
+  if (size > static_cast<size_t>(INT32_MAX))
+    throw ImageError(label + ": " + std::to_string(size >> 20) + " MiB is too large a file");
+  int flags = cv::IMREAD_UNCHANGED | cv::IMREAD_ANYDEPTH;
+  if (const auto dims = image_header_size(data, size)) {
+    const auto [w, h] = *dims;
+    const std::string what = std::to_string(w) + " x " + std::to_string(h) + " pixels";
+    if (w <= 0 || h <= 0)
+      throw ImageError(label + ": the header says " + what + ": an empty or corrupt image");
+    if (w > kMaxSide || h > kMaxSide)
+      throw ImageError(label + ": " + what + " is larger than the " + std::to_string(kMaxSide) +
+                       "-pixel sides this tool decodes");
+    if (static_cast<double>(std::max(w, h)) / std::min(w, h) > kMaxAspect)
+      throw ImageError(label + ": " + what + " is more elongated than " +
+                       std::to_string(static_cast<int>(kMaxAspect)) +
+                       ":1; crop it to the part to look at");
+    if (w * h > kMaxPixels) {
+      // JPEG decodes at 1/2, 1/4 or 1/8 scale in libjpeg itself.
+      int scale = 2;
+      while (is_jpeg(data, size) && scale < 8 && w * h > kMaxPixels * scale * scale)
+        scale *= 2;
+      if (!is_jpeg(data, size) || w * h > kMaxPixels * scale * scale)
+        throw ImageError(label + ": " + what + " is more than the " +
+                         std::to_string(kMaxPixels >> 20) + " Mpx this tool decodes");
+      flags = scale == 2 ? cv::IMREAD_REDUCED_COLOR_2
+                         : scale == 4 ? cv::IMREAD_REDUCED_COLOR_4 : cv::IMREAD_REDUCED_COLOR_8;
+      if (warning)
+        *warning = what + ", decoded at 1/" + std::to_string(scale) + " scale";
+    }
+  }
+  if (warning && is_jpeg(data, size) && jpeg_truncated(data, size))
+    *warning = "the JPEG data is truncated: decoded partially, the missing part grey";
   cv::Mat buf(1, static_cast<int>(size), CV_8UC1, const_cast<uint8_t*>(data));
   cv::Mat m;
   try {
-    m = cv::imdecode(buf, cv::IMREAD_UNCHANGED | cv::IMREAD_ANYDEPTH);
+    m = cv::imdecode(buf, flags);
   } catch (const cv::Exception& e) {
     throw ImageError(label + ": cannot decode image: " + e.what());
   }
   return from_mat(m, label);
 }
 
-Image load_image(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw ImageError(path + ": cannot open file");
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
-  return decode_image(bytes.data(), bytes.size(), path);
+Image load_image(const std::string& path, std::string* warning) {
+  SharedBytes bytes;
+  try {
+    bytes = read_file_bytes(path, "image");
+  } catch (const CheckpointError& e) {
+    throw ImageError(e.what());
+  }
+  return decode_image(bytes->data(), bytes->size(), path, warning);
 }
 
 Image resize_image(const Image& image, int width, int height, bool nearest) {
@@ -108,6 +255,15 @@ Image resize_image(const Image& image, int width, int height, bool nearest) {
 Image resize_center_crop(const Image& image, int size) {
   if (image.empty())
     throw ImageError("empty image");
+  const int short_side = std::min(image.width, image.height);
+  const int long_side = std::max(image.width, image.height);
+  if (long_side > 4 * short_side) {
+    // An elongated picture: crop its centre square first, so the resize
+    // never makes a strip many times the model's size.
+    const cv::Rect square((image.width - short_side) / 2, (image.height - short_side) / 2,
+                          short_side, short_side);
+    return resize_image(copy_of(as_mat(image)(square)), size, size);
+  }
   const double scale = static_cast<double>(size) / std::min(image.width, image.height);
   const int w = std::max(size, static_cast<int>(std::lround(image.width * scale)));
   const int h = std::max(size, static_cast<int>(std::lround(image.height * scale)));

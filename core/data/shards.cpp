@@ -1,15 +1,20 @@
 #include "data/shards.h"
 
 #include "base/errors.h"
+#include "base/regular_file.h"
 #include "formats/atomic_file.h"
-#include "formats/file_bytes.h"
 #include "formats/safetensors.h"
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -134,24 +139,27 @@ ShardDataset::ShardDataset(const std::string& dir) : dir_(dir) {
   width_ = column<int32_t>(index, "width", DType::I32, n, index_path);
   label_ = column<int32_t>(index, "label", DType::I32, n, index_path);
   for (size_t s = 0; s < shard_sizes.size(); ++s) {
-    try {
-      shards_.push_back(read_file_bytes((fs::path(dir) / shard_name(s)).string(), "shard",
-                                        /*read_ahead=*/false));
-    } catch (const CheckpointError& e) {
-      throw DataError(e.what());
-    }
-    if (static_cast<int64_t>(shards_.back()->size()) != shard_sizes[s])
+    const std::string path = (fs::path(dir) / shard_name(s)).string();
+    if (const std::string why = why_not_regular_file(path); !why.empty())
+      throw DataError("cannot open shard " + path + ": " + why);
+    auto fd = std::make_unique<Fd>(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st {};
+    if (fd->get() < 0 || ::fstat(fd->get(), &st) != 0)
+      throw DataError("cannot open shard " + path + ": " + std::strerror(errno));
+    if (st.st_size != shard_sizes[s])
       throw DataError("shard '" + shard_name(s) + "' in '" + dir + "' has " +
-                      std::to_string(shards_.back()->size()) + " bytes, the index expects " +
+                      std::to_string(st.st_size) + " bytes, the index expects " +
                       std::to_string(shard_sizes[s]));
+    shard_fds_.push_back(std::move(fd));
+    shard_paths_.push_back(path);
+    shard_bytes_.push_back(st.st_size);
   }
   // Every image must lie inside its shard: load() then never reads out of bounds.
   for (size_t i = 0; i < n; ++i) {
     const int64_t bytes = int64_t{height_[i]} * width_[i] * channels_;
-    const bool ok = shard_[i] >= 0 && static_cast<size_t>(shard_[i]) < shards_.size() &&
+    const bool ok = shard_[i] >= 0 && static_cast<size_t>(shard_[i]) < shard_fds_.size() &&
                     height_[i] > 0 && width_[i] > 0 && offset_[i] >= 0 &&
-                    offset_[i] + bytes <=
-                        static_cast<int64_t>(shards_[static_cast<size_t>(shard_[i])]->size()) &&
+                    offset_[i] + bytes <= shard_bytes_[static_cast<size_t>(shard_[i])] &&
                     label_[i] >= -1 && label_[i] < static_cast<int32_t>(classes_.size());
     if (!ok)
       throw DataError(index_path + ": entry " + std::to_string(i) + " does not fit its shard");
@@ -162,8 +170,24 @@ ShardDataset::~ShardDataset() = default;
 
 Image ShardDataset::load(size_t i) const {
   Image img(width_[i], height_[i], channels_);
-  std::memcpy(img.pixels.data(), shards_[static_cast<size_t>(shard_[i])]->data() + offset_[i],
-              img.pixels.size());
+  const auto s = static_cast<size_t>(shard_[i]);
+  size_t done = 0;
+  while (done < img.pixels.size()) {
+    const ssize_t r = ::pread(shard_fds_[s]->get(), img.pixels.data() + done,
+                              img.pixels.size() - done, offset_[i] + static_cast<off_t>(done));
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0) {
+      struct stat st {};
+      ::fstat(shard_fds_[s]->get(), &st);
+      throw DataError("shard " + shard_paths_[s] + " was cut short while being read: image " +
+                      std::to_string(i) + " needs bytes up to " +
+                      std::to_string(offset_[i] + static_cast<int64_t>(img.pixels.size())) +
+                      ", the file now has " + std::to_string(st.st_size) +
+                      (r < 0 ? std::string(" (") + std::strerror(errno) + ")" : std::string()));
+    }
+    done += static_cast<size_t>(r);
+  }
   return img;
 }
 

@@ -11,7 +11,7 @@
 #pragma once
 
 #include "data/dataset.h"
-#include "formats/file_bytes.h"
+#include "formats/posix_fd.h"
 
 #include <cstdint>
 #include <memory>
@@ -72,7 +72,11 @@ private:
   std::vector<std::string> classes_;
   std::vector<int32_t> shard_, height_, width_, label_;
   std::vector<int64_t> offset_;
-  std::vector<SharedBytes> shards_;
+  // Read with pread, not mapped: a shard cut short while a run reads it is an
+  // error naming it, not a SIGBUS.
+  std::vector<std::unique_ptr<Fd>> shard_fds_;
+  std::vector<std::string> shard_paths_;
+  std::vector<int64_t> shard_bytes_;
 };
 
 } // namespace mae

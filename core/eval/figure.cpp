@@ -81,8 +81,12 @@ Image demo_figure(const ReconstructionResult& r, const std::string& model_label,
                 "%s | %s masking, ratio %.2f, seed %llu: %zu of %zu patches removed",
                 model_label.c_str(), to_string(settings.strategy), settings.ratio,
                 static_cast<unsigned long long>(settings.seed), removed, r.mask.size());
-  std::snprintf(line2, sizeof line2, "masked-region MSE %.4f ([0,1] pixels), %.0f ms", r.masked_mse,
-                r.inference_ms);
+  if (removed == 0) // an MSE over no pixels would read as a perfect score
+    std::snprintf(line2, sizeof line2, "no removed patches: nothing to reconstruct, %.0f ms",
+                  r.inference_ms);
+  else
+    std::snprintf(line2, sizeof line2, "masked-region MSE %.4f ([0,1] pixels), %.0f ms",
+                  r.masked_mse, r.inference_ms);
   std::vector<std::string> caption = {line1, line2};
   if (r.denormalised_with_true_stats)
     caption.emplace_back(

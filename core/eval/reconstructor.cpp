@@ -97,6 +97,7 @@ ReconstructionResult Reconstructor::run(const Image& image, const MaskSettings& 
   const auto mixed01 = x01 * (1 - pixel_mask) + recon01 * pixel_mask;
 
   ReconstructionResult r;
+  r.finite = torch::isfinite(out.pred).all().item<bool>();
   r.original = image;
   r.masked = image_from_tensor(masked01);
   r.reconstruction = image_from_tensor(recon01);

@@ -25,6 +25,7 @@ struct ReconstructionResult {
   double masked_mse = 0;                     // MSE over removed pixels, [0,1] pixel space
   double loss = 0;                           // the model's training loss on this input
   bool denormalised_with_true_stats = false; // norm-pix models
+  bool finite = true;                        // false: NaN or infinite output (broken weights)
   double inference_ms = 0;
 };
 

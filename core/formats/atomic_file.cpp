@@ -4,7 +4,10 @@
 #include "formats/posix_fd.h"
 
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <streambuf>
 #include <sys/stat.h>
@@ -117,14 +120,49 @@ void write_temp(const std::string& tmp, const std::function<void(std::ostream&)>
     fail_write(tmp, "close", err);
 }
 
+const char* file_kind(mode_t mode) {
+  if (S_ISDIR(mode))
+    return "a directory";
+  if (S_ISCHR(mode) || S_ISBLK(mode))
+    return "a device";
+  if (S_ISFIFO(mode))
+    return "a FIFO";
+  if (S_ISSOCK(mode))
+    return "a socket";
+  return "not a regular file";
+}
+
+// The file a write replaces: symbolic links are followed to their target (the
+// rename would otherwise replace the link), and only a regular file, or
+// nothing, may be replaced (renaming over /dev/null would replace the node).
+std::string write_target(const std::string& path) {
+  std::string target = path;
+  struct stat st {};
+  for (int hops = 0; ::lstat(target.c_str(), &st) == 0 && S_ISLNK(st.st_mode); ++hops) {
+    if (hops == 40)
+      throw CheckpointError("cannot write " + path + ": too many levels of symbolic links");
+    std::string link(4096, '\0');
+    const ssize_t n = ::readlink(target.c_str(), link.data(), link.size());
+    if (n < 0)
+      fail_write(path, "follow the link", errno);
+    link.resize(static_cast<size_t>(n));
+    target = link.rfind('/', 0) == 0 ? link : parent_dir(target) + "/" + link;
+  }
+  if (::stat(target.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    throw CheckpointError("cannot write " + path + ": it is " + file_kind(st.st_mode) +
+                          ", not a regular file; refusing to replace it");
+  return target;
+}
+
 } // namespace
 
 std::string temp_path_for(const std::string& path) {
   return path + ".tmp-" + std::to_string(static_cast<long>(::getpid()));
 }
 
-void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& writer,
+void write_file_atomic(const std::string& requested, const std::function<void(std::ostream&)>& writer,
                        const std::function<void()>& before_rename) {
+  const std::string path = write_target(requested);
   const std::string tmp = temp_path_for(path);
   try {
     write_temp(tmp, writer);
@@ -147,6 +185,30 @@ void write_file_atomic(const std::string& path, const void* data, size_t size,
         out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
       },
       before_rename);
+}
+
+int remove_stale_temps(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d)
+    return 0;
+  int removed = 0;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    const size_t at = name.rfind(".tmp-");
+    if (at == std::string::npos || at + 5 == name.size())
+      continue;
+    char* end = nullptr;
+    const long pid = std::strtol(name.c_str() + at + 5, &end, 10);
+    if (*end != '\0' || pid <= 0)
+      continue;
+    // Still being written by a live process (ESRCH: no such process).
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
+      continue;
+    if (::unlink((dir + "/" + name).c_str()) == 0)
+      ++removed;
+  }
+  ::closedir(d);
+  return removed;
 }
 
 } // namespace mae

@@ -18,14 +18,20 @@ std::string temp_path_for(const std::string& path);
 
 // Calls `writer` on a stream to "<path>.tmp-<pid>", flushes and fsyncs it,
 // calls `before_rename` (a test hook: make it throw to simulate a crash
-// between write and rename), then renames it over `path`. On any exception
-// the temporary file is removed and the exception rethrown. I/O failures
-// throw CheckpointError naming the path and the system's reason.
+// between write and rename), then renames it over `path`. A symbolic link is
+// written through to its target; anything but a regular file (a directory, a
+// device node, a FIFO) is refused, never replaced. On any exception the
+// temporary file is removed and the exception rethrown. I/O failures throw
+// CheckpointError naming the path and the system's reason.
 void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& writer,
                        const std::function<void()>& before_rename = {});
 
 // Same, for bytes already in memory.
 void write_file_atomic(const std::string& path, const void* data, size_t size,
                        const std::function<void()>& before_rename = {});
+
+// Removes the temporary files in `dir` left by writers that were killed (their
+// process no longer exists); returns how many.
+int remove_stale_temps(const std::string& dir);
 
 } // namespace mae

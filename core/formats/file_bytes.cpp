@@ -1,6 +1,7 @@
 #include "formats/file_bytes.h"
 
 #include "base/errors.h"
+#include "base/regular_file.h"
 #include "formats/posix_fd.h"
 
 #include <cerrno>
@@ -14,12 +15,16 @@ namespace mae {
 
 namespace {
 
-// Reads to EOF rather than trusting st_size (pipes, files that grow);
+// Reads to EOF (a file may shrink while read), at most a MiB past the size
+// the file declared (a file that keeps growing is refused, not read forever);
 // `expected` + 1 bytes let a regular file finish without a reallocation.
 std::vector<uint8_t> read_all(int fd, size_t expected, const std::string& label) {
+  const size_t limit = expected + (size_t{1} << 20);
   std::vector<uint8_t> bytes(expected + 1);
   size_t used = 0;
   for (;;) {
+    if (used > limit)
+      throw CheckpointError("cannot read " + label + ": it grew while being read");
     if (used == bytes.size())
       bytes.resize(bytes.size() * 2);
     const ssize_t r = ::read(fd, bytes.data() + used, bytes.size() - used);
@@ -53,14 +58,16 @@ FileBytes::~FileBytes() {
 
 SharedBytes read_file_bytes(const std::string& path, const char* what, bool read_ahead) {
   const std::string label = std::string(what) + " " + path;
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (const std::string why = why_not_regular_file(path); !why.empty())
+    throw CheckpointError("cannot open " + label + ": " + why);
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (fd.get() < 0)
     throw CheckpointError("cannot open " + label + ": " + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0)
     throw CheckpointError("cannot open " + label + ": " + std::strerror(errno));
-  if (S_ISDIR(st.st_mode))
-    throw CheckpointError("cannot open " + label + ": " + std::strerror(EISDIR));
+  if (!S_ISREG(st.st_mode)) // replaced since the check
+    throw CheckpointError("cannot open " + label + ": it is not a regular file");
   if (S_ISREG(st.st_mode) && st.st_size > 0) {
     const auto size = static_cast<size_t>(st.st_size);
     // Read-only: a writable private mapping counts its whole size against the
@@ -73,8 +80,9 @@ SharedBytes read_file_bytes(const std::string& path, const char* what, bool read
       return SharedBytes(new FileBytes(map, size));
     }
   }
-  const size_t expected = S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) : size_t{1} << 16;
-  return std::make_shared<const FileBytes>(read_all(fd.get(), expected, label));
+  // Empty, or on a file system that cannot map: read the declared size.
+  return std::make_shared<const FileBytes>(
+      read_all(fd.get(), static_cast<size_t>(st.st_size), label));
 }
 
 } // namespace mae

@@ -21,19 +21,43 @@ const char* const kKeys[] = {
     "num_heads",     "decoder_embed_dim", "decoder_depth", "decoder_num_heads", "mlp_ratio",
     "norm_pix_loss", "layer_norm_eps",    "mask_ratio"};
 
+// Bounds on what a config may ask for: a config is often read from a file,
+// and every size in it becomes an allocation. Far above the paper's ViT-H.
+constexpr int kMaxImgSize = 16384;
+constexpr int kMaxPatches = 65536; // 4096 px at patch 16
+constexpr int kMaxWidth = 8192;
+constexpr int kMaxDepth = 512;
+constexpr double kMaxParams = 2e9;
+
+void in_range(int value, int lo, int hi, const char* field) {
+  require_field(value >= lo && value <= hi, field,
+                "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
+                    std::to_string(value));
+}
+
+// Weights of the blocks, embeddings and heads, as the model will allocate them.
+double estimated_params(const ModelConfig& c) {
+  const double d = c.embed_dim, dd = c.decoder_embed_dim, tokens = c.num_patches() + 1.0;
+  const double patch = static_cast<double>(c.patch_size) * c.patch_size * c.in_chans;
+  return c.depth * (4 * d * d + 2 * d * c.mlp_hidden()) + tokens * (d + dd) + patch * (d + dd) +
+         c.decoder_depth * (4 * dd * dd + 2 * dd * c.decoder_mlp_hidden()) + d * dd;
+}
+
 } // namespace
 
 void ModelConfig::validate() const {
-  require_field(img_size > 0, "img_size", "must be positive, got " + std::to_string(img_size));
-  require_field(patch_size > 0, "patch_size",
-                "must be positive, got " + std::to_string(patch_size));
+  in_range(img_size, 1, kMaxImgSize, "img_size");
+  in_range(patch_size, 1, img_size, "patch_size");
   require_field(img_size % patch_size == 0, "img_size",
                 std::to_string(img_size) + " is not divisible by patch_size " +
                     std::to_string(patch_size));
-  require_field(in_chans > 0, "in_chans", "must be positive, got " + std::to_string(in_chans));
-  require_field(embed_dim > 0, "embed_dim", "must be positive, got " + std::to_string(embed_dim));
-  require_field(depth >= 0, "depth", "must not be negative, got " + std::to_string(depth));
-  require_field(num_heads > 0, "num_heads", "must be positive, got " + std::to_string(num_heads));
+  require_field(grid_size() <= kMaxPatches / grid_size(), "img_size",
+                std::to_string(img_size) + " px at patch_size " + std::to_string(patch_size) +
+                    " makes more than " + std::to_string(kMaxPatches) + " patches");
+  in_range(in_chans, 1, 16, "in_chans");
+  in_range(embed_dim, 1, kMaxWidth, "embed_dim");
+  in_range(depth, 0, kMaxDepth, "depth");
+  in_range(num_heads, 1, embed_dim, "num_heads");
   require_field(embed_dim % num_heads == 0, "num_heads",
                 "embed_dim " + std::to_string(embed_dim) + " is not divisible by num_heads " +
                     std::to_string(num_heads));
@@ -41,15 +65,12 @@ void ModelConfig::validate() const {
   require_field(embed_dim % 4 == 0, "embed_dim",
                 "must be a multiple of 4 for 2D sin-cos position embeddings, got " +
                     std::to_string(embed_dim));
-  require_field(decoder_embed_dim > 0, "decoder_embed_dim",
-                "must be positive, got " + std::to_string(decoder_embed_dim));
+  in_range(decoder_embed_dim, 1, kMaxWidth, "decoder_embed_dim");
   require_field(decoder_embed_dim % 4 == 0, "decoder_embed_dim",
                 "must be a multiple of 4 for 2D sin-cos position embeddings, got " +
                     std::to_string(decoder_embed_dim));
-  require_field(decoder_depth >= 0, "decoder_depth",
-                "must not be negative, got " + std::to_string(decoder_depth));
-  require_field(decoder_num_heads > 0, "decoder_num_heads",
-                "must be positive, got " + std::to_string(decoder_num_heads));
+  in_range(decoder_depth, 0, kMaxDepth, "decoder_depth");
+  in_range(decoder_num_heads, 1, decoder_embed_dim, "decoder_num_heads");
   require_field(decoder_embed_dim % decoder_num_heads == 0, "decoder_num_heads",
                 "decoder_embed_dim " + std::to_string(decoder_embed_dim) +
                     " is not divisible by decoder_num_heads " + std::to_string(decoder_num_heads));
@@ -60,6 +81,12 @@ void ModelConfig::validate() const {
                 "layer_norm_eps", "must be in (0, 1)");
   require_field(std::isfinite(mask_ratio) && mask_ratio >= 0 && mask_ratio < 1, "mask_ratio",
                 "must be in [0, 1), got " + std::to_string(mask_ratio));
+  require_field(estimated_params(*this) <= kMaxParams, "depth",
+                "the architecture has about " +
+                    std::to_string(static_cast<long long>(estimated_params(*this) / 1e6)) +
+                    " M parameters, more than the " +
+                    std::to_string(static_cast<long long>(kMaxParams / 1e6)) +
+                    " M this tool builds");
 }
 
 std::string ModelConfig::summary() const {

@@ -12,18 +12,37 @@
 namespace mae {
 
 int thread_count(int requested, int reserved) {
-  if (requested > 0)
-    return requested;
-  if (const char* env = std::getenv("MAE_THREADS"))
-    if (std::atoi(env) > 0)
-      return std::atoi(env);
-  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - reserved);
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  // More threads than this only wait for each other at every barrier.
+  const int most = std::max(4, 4 * cores);
+  int n = requested;
+  std::string source = "--threads";
+  if (n <= 0)
+    if (const char* env = std::getenv("MAE_THREADS")) {
+      n = std::atoi(env);
+      source = "MAE_THREADS";
+    }
+  if (n <= 0)
+    return std::max(1, cores - reserved);
+  if (n > most)
+    throw UsageError(source + " " + std::to_string(n) + ": this machine has " +
+                     std::to_string(cores) + " cores; use at most " + std::to_string(most) +
+                     " threads");
+  return n;
 }
 
 int configure_threads(int requested) {
   const int n = thread_count(requested);
   torch::set_num_threads(n);
   return n;
+}
+
+std::string exception_text(const std::exception& e) {
+  if (const auto* c10_error = dynamic_cast<const c10::Error*>(&e))
+    return c10_error->what_without_backtrace();
+  if (dynamic_cast<const std::bad_alloc*>(&e))
+    return "out of memory (std::bad_alloc): the input asks for more memory than this machine has";
+  return e.what();
 }
 
 bool cuda_available() {

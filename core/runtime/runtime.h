@@ -1,6 +1,7 @@
 // Process-wide runtime set-up shared by every binary: thread count and device.
 #pragma once
 
+#include <exception>
 #include <string>
 
 namespace c10 {
@@ -18,6 +19,10 @@ int thread_count(int requested, int reserved = 0);
 int configure_threads(int requested = 0);
 
 bool cuda_available();
+
+// What to tell a user about an exception the core did not type: LibTorch's
+// errors without their C++ stack trace, std::bad_alloc as running out of memory.
+std::string exception_text(const std::exception& e);
 
 // "auto" (CUDA when present), "cpu", "cuda" or "cuda:N". Throws UsageError
 // when CUDA is asked for and absent.

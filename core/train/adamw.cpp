@@ -155,6 +155,8 @@ void AdamW::load_state(const std::map<std::string, torch::Tensor>& tensors, int6
       throw TrainError("optimizer state has no '" + key + "'");
     if (it->second.sizes() != into.sizes())
       throw TrainError("optimizer state '" + key + "' has the wrong shape");
+    if (!torch::isfinite(it->second).all().item<bool>())
+      throw TrainError("optimizer state '" + key + "' holds NaN or infinite values");
     into.copy_(it->second);
   };
   for_each_param(groups_, [&](const std::string& name, const torch::Tensor&, size_t slot, bool) {

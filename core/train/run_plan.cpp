@@ -50,6 +50,25 @@ void apply_overrides(const RunRequest& r, TrainConfig& c) {
     c.data.path = r.data_path;
 }
 
+// A new run in `dir` would replace the checkpoint and model of the run there.
+void refuse_to_replace_a_run(const std::string& dir) {
+  const fs::path checkpoint = fs::path(dir) / kTrainStateName;
+  std::error_code ec;
+  if (!fs::exists(checkpoint, ec))
+    return;
+  std::string at;
+  try {
+    const auto meta = read_safetensors(checkpoint.string()).metadata;
+    if (auto it = meta.find("step"); it != meta.end())
+      at = " at step " + it->second;
+  } catch (const Error&) {
+  }
+  throw UsageError(dir + " holds a training run (" + checkpoint.string() + at +
+                   "); a new run there would replace its checkpoint and model. Continue it with "
+                   "--resume " + dir + ", choose another output folder, or pass --force to "
+                   "start over");
+}
+
 } // namespace
 
 RunPlan plan_run(const RunRequest& r, std::time_t now) {
@@ -82,6 +101,8 @@ RunPlan plan_run(const RunRequest& r, std::time_t now) {
         plan.config.name.empty() ? fs::path(r.config_path).stem().string() : plan.config.name;
     out = default_run_dir(r.runs_root, name, now);
   }
+  if (checkpoint.empty() && !r.force)
+    refuse_to_replace_a_run(out);
   plan.options.out_dir = out;
   plan.options.resume = checkpoint;
   plan.options.device = r.device;

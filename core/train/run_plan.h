@@ -9,6 +9,8 @@
 // - Output folder: the one asked for; else, when resuming, the resumed run's
 //   folder; else <runs_root>/<config name>-<YYYYmmdd-HHMMSS> (local time), so
 //   that running the same command twice never writes into the same folder.
+// - A new run never writes into a folder that holds a run (its checkpoint
+//   would be replaced) unless `force` is set; continue one with `resume`.
 // - Overrides (steps, data) are applied, then the config is validated, errors
 //   naming the file it came from.
 #pragma once
@@ -31,6 +33,7 @@ struct RunRequest {
   std::string data_path;   // non-empty: replaces data.path
   std::string device = "auto";
   std::string runs_root = "runs";
+  bool force = false; // start a new run in a folder that holds one, replacing it
 };
 
 struct RunPlan {

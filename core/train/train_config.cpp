@@ -160,19 +160,28 @@ void TrainConfig::validate() const {
                 "data.path", "a \"" + data.type + "\" data source needs a path");
   require_field(data.type != "fmnist" || model.in_chans == 1 || model.in_chans == 3,
                 "model.in_chans", "Fashion-MNIST trains 1- or 3-channel models");
-  require_field(batch_size > 0, "batch_size", "must be positive");
-  require_field(accum_iter > 0, "accum_iter", "must be positive");
+  // Bounds no real run reaches: beyond them a typo would allocate or run forever.
+  require_field(batch_size > 0 && batch_size <= 65536, "batch_size", "must be in [1, 65536]");
+  require_field(accum_iter > 0 && accum_iter <= 4096, "accum_iter", "must be in [1, 4096]");
+  require_field(int64_t{batch_size} * model.in_chans * model.img_size * model.img_size <=
+                    (int64_t{1} << 32),
+                "batch_size",
+                std::to_string(batch_size) + " images of " + std::to_string(model.img_size) +
+                    " px make a batch of more than 4 G values; use accum_iter instead");
   require_field(std::isfinite(blr) && blr > 0, "blr", "must be positive");
   require_field(std::isfinite(lr) && lr >= 0, "lr", "must not be negative (0: derive from blr)");
   require_field(std::isfinite(min_lr) && min_lr >= 0 && min_lr <= peak_lr(), "min_lr",
                 "must be in [0, peak lr " + std::to_string(peak_lr()) + "]");
   require_field((total_steps > 0) != (epochs > 0), "total_steps",
                 "give exactly one of \"total_steps\" and \"epochs\" (positive)");
-  require_field(total_steps >= 0, "total_steps", "must not be negative");
-  require_field(std::isfinite(epochs) && epochs >= 0, "epochs", "must not be negative");
-  require_field(warmup_steps >= 0, "warmup_steps", "must not be negative");
-  require_field(std::isfinite(warmup_epochs) && warmup_epochs >= 0, "warmup_epochs",
-                "must not be negative");
+  require_field(total_steps >= 0 && total_steps <= (int64_t{1} << 40), "total_steps",
+                "must be in [0, 2^40]: no run reaches more");
+  require_field(std::isfinite(epochs) && epochs >= 0 && epochs <= 1e6, "epochs",
+                "must be in [0, 1000000]");
+  require_field(warmup_steps >= 0 && warmup_steps <= (int64_t{1} << 40), "warmup_steps",
+                "must be in [0, 2^40]");
+  require_field(std::isfinite(warmup_epochs) && warmup_epochs >= 0 && warmup_epochs <= 1e6,
+                "warmup_epochs", "must be in [0, 1000000]");
   require_field(warmup_steps == 0 || warmup_epochs == 0, "warmup_steps",
                 "give at most one of \"warmup_steps\" and \"warmup_epochs\"");
   require_field(std::isfinite(weight_decay) && weight_decay >= 0, "weight_decay",
@@ -180,6 +189,8 @@ void TrainConfig::validate() const {
   require_field(std::isfinite(clip_grad) && clip_grad >= 0, "clip_grad",
                 "must not be negative (0: off)");
   require_field(log_every > 0, "log_every", "must be positive");
+  require_field(probe_bank_size <= 1000000 && probe_query_size <= 1000000, "probe_bank_size",
+                "probe sets hold at most 1000000 images");
   require_field(checkpoint_every >= 0, "checkpoint_every",
                 "must not be negative (0: only at the end)");
   require_field(probe_every >= 0, "probe_every", "must not be negative (0: off)");

@@ -8,6 +8,7 @@
 #include "eval/eval_preview.h"
 #include "eval/knn_probe.h"
 #include "formats/atomic_file.h"
+#include "formats/safetensors.h"
 #include "runtime/autocast.h"
 #include "runtime/runtime.h"
 #include "train/adamw.h"
@@ -20,7 +21,10 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <sstream>
@@ -36,13 +40,28 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+// A whole number in [lo, hi] from a training state's metadata: the file is
+// user input, so anything else is a CheckpointError naming the key.
 int64_t metadata_int(const std::map<std::string, std::string>& m, const std::string& key,
-                     const std::string& path) {
+                     const std::string& path, int64_t lo, int64_t hi) {
   auto it = m.find(key);
   if (it == m.end())
     throw CheckpointError(path + ": no '" + key + "' in the training state");
-  return std::stoll(it->second);
+  const std::string& text = it->second;
+  errno = 0;
+  char* end = nullptr;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE)
+    throw CheckpointError(path + ": '" + key + "' in the training state is not a whole number: \"" +
+                          text.substr(0, 40) + "\"");
+  if (v < lo || v > hi)
+    throw CheckpointError(path + ": '" + key + "' in the training state is " + text +
+                          ", outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return v;
 }
+
+// The largest step count a run may reach (refused beyond: no run gets there).
+constexpr int64_t kMaxSteps = int64_t{1} << 40;
 
 // Whether two configs train alike, the run length and logging aside.
 bool same_recipe(TrainConfig a, TrainConfig b) {
@@ -87,6 +106,13 @@ struct Trainer::Impl {
   // Since the last report, on the device: summing there avoids a host sync per step.
   torch::Tensor loss_sum, nonfinite_steps;
   int64_t window_steps = 0, window_first_step = 0;
+  // The logging window a checkpoint was saved in (loss sum, steps, first step):
+  // a resumed run logs the same lines as an uninterrupted one.
+  struct Window {
+    double loss_sum = 0;
+    int64_t steps = 0, first_step = 0;
+  };
+  std::optional<Window> resumed_window;
   Clock::time_point window_start, run_start;
   int64_t run_first_step = 0;
   double last_lr = 0;
@@ -106,6 +132,7 @@ struct Trainer::Impl {
   void check_finite();
   std::map<std::string, std::string> model_metadata() const;
   void reset_window();
+  void repair_model_file(const std::string& checkpoint);
 };
 
 Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), options(o) {
@@ -133,6 +160,8 @@ Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), op
   fs::create_directories(options.out_dir, ec);
   if (ec)
     throw TrainError("cannot create output directory '" + options.out_dir + "': " + ec.message());
+  if (const int stale = remove_stale_temps(options.out_dir))
+    notes.push_back("cleaned:  " + std::to_string(stale) + " temporary files of killed writes");
   const std::string config_text = train_config_json(config) + "\n";
   write_file_atomic((fs::path(options.out_dir) / "config.json").string(), config_text.data(),
                     config_text.size());
@@ -157,28 +186,81 @@ void Trainer::Impl::open_data() {
 
 void Trainer::Impl::resume_from(const std::string& path) {
   const TrainState state = read_train_state(path);
-  const ModelConfig saved = parse_model_config(state.metadata.at("mae_config"), path);
+  auto model_text = state.metadata.find("mae_config");
+  if (model_text == state.metadata.end())
+    throw CheckpointError(path + ": no 'mae_config' in the training state");
+  const ModelConfig saved = parse_model_config(model_text->second, path);
   if (saved != config.model)
     throw TrainError("cannot resume from '" + path + "': it holds a different model (" +
                      saved.summary() + ") than the config's (" + config.model.summary() + ")");
-  if (metadata_int(state.metadata, "seed", path) != static_cast<int64_t>(config.seed))
+  auto seed = state.metadata.find("seed");
+  if (seed == state.metadata.end() || seed->second != std::to_string(config.seed))
     throw TrainError("cannot resume from '" + path +
                      "' with another seed: the data order and masks would change");
+  step = metadata_int(state.metadata, "step", path, 0, kMaxSteps);
+  skipped_steps = metadata_int(state.metadata, "skipped_steps", path, 0, step);
+  const int64_t optimizer_steps = metadata_int(state.metadata, "optimizer_steps", path, 0, step);
   StateDict weights(state.model.begin(), state.model.end());
+  for (const auto& [name, t] : weights)
+    if (!torch::isfinite(t).all().item<bool>())
+      throw CheckpointError(path + ": weight '" + name + "' holds NaN or infinite values");
   load_state_dict(model, weights, path);
-  optimizer->load_state(state.optimizer, metadata_int(state.metadata, "optimizer_steps", path));
-  step = metadata_int(state.metadata, "step", path);
-  skipped_steps = metadata_int(state.metadata, "skipped_steps", path);
+  try {
+    optimizer->load_state(state.optimizer, optimizer_steps);
+  } catch (const TrainError& e) {
+    throw CheckpointError(path + ": " + e.what());
+  }
   last_saved_step = step;
   last_finite_check = step;
+  if (state.metadata.count("window_steps")) {
+    Window w;
+    w.steps = metadata_int(state.metadata, "window_steps", path, 0, step);
+    w.first_step = metadata_int(state.metadata, "window_first_step", path, 0, step);
+    w.loss_sum = std::strtod(state.metadata.at("window_loss_sum").c_str(), nullptr);
+    resumed_window = w;
+  }
+  repair_model_file(path);
   at::Generator cpu_rng = at::detail::getDefaultCPUGenerator(); // shares the global generator
-  cpu_rng.set_state(state.torch_cpu_rng);
+  try {
+    cpu_rng.set_state(state.torch_cpu_rng);
+  } catch (const c10::Error&) {
+    throw CheckpointError(path + ": the random number generator state (" +
+                          std::to_string(state.torch_cpu_rng.numel()) +
+                          " bytes) is not one this LibTorch can restore");
+  }
   auto saved_config = state.metadata.find("train_config");
   if (saved_config != state.metadata.end() &&
       !same_recipe(parse_train_config(saved_config->second, path), config))
     notes.push_back(
         "note:     the config differs from the checkpoint's; continuing with the new one");
   notes.push_back("resumed:  " + path + " at step " + std::to_string(step));
+}
+
+// A kill between the checkpoint's write and the model file's leaves the model
+// file a save behind: rewrite it from the resumed weights.
+void Trainer::Impl::repair_model_file(const std::string& checkpoint) {
+  const fs::path dir = fs::path(checkpoint).parent_path().empty()
+                          ? fs::path(".")
+                          : fs::path(checkpoint).parent_path();
+  const std::string model_file = dir / kTrainModelName;
+  std::error_code ec;
+  // Only the run being continued in place: another folder is not ours to write.
+  if (!fs::equivalent(dir, options.out_dir, ec) || !fs::exists(model_file, ec))
+    return;
+  std::string saved_step;
+  try {
+    const auto meta = read_safetensors(model_file).metadata;
+    auto it = meta.find("step");
+    saved_step = it == meta.end() ? "" : it->second;
+  } catch (const Error&) {
+    // unreadable (cut short by the crash): rewritten below
+  }
+  if (saved_step == std::to_string(step))
+    return;
+  auto metadata = model_metadata();
+  metadata["step"] = std::to_string(step);
+  save_model(model_file, model, metadata);
+  notes.push_back("repaired: " + model_file + " (it was not at the checkpoint's step)");
 }
 
 void Trainer::Impl::choose_probe_subsets() {
@@ -415,6 +497,12 @@ TrainSummary Trainer::run(TrainObserver& observer) {
     observer.on_progress(summary.last);
   }
   m.reset_window();
+  if (m.resumed_window) {
+    m.loss_sum.fill_(m.resumed_window->loss_sum);
+    m.window_steps = m.resumed_window->steps;
+    m.window_first_step = m.resumed_window->first_step;
+    m.resumed_window.reset();
+  }
   while (m.step < m.length.total_steps) {
     if (!observer.before_step(*this)) {
       summary.stopped_early = true;
@@ -471,9 +559,17 @@ void Trainer::save_checkpoint(const std::string& dir, const std::function<void()
   metadata["seed"] = std::to_string(m.config.seed);
   metadata["data_order"] = data_order.dump();
   metadata["mask_rng"] = mask_rng.dump();
+  char loss_sum[32];
+  std::snprintf(loss_sum, sizeof loss_sum, "%.17g", m.loss_sum.item<double>());
+  metadata["window_loss_sum"] = loss_sum;
+  metadata["window_steps"] = std::to_string(m.window_steps);
+  metadata["window_first_step"] = std::to_string(m.window_first_step);
   save_train_state((fs::path(dir) / kTrainStateName).string(), m.model, *m.optimizer, metadata,
                    before_rename);
-  save_model((fs::path(dir) / kTrainModelName).string(), m.model, m.model_metadata());
+  // The model file names its step: a resume repairs it if a crash came between the two writes.
+  auto model_metadata = m.model_metadata();
+  model_metadata["step"] = std::to_string(m.step);
+  save_model((fs::path(dir) / kTrainModelName).string(), m.model, model_metadata);
   if (dir == m.options.out_dir)
     m.last_saved_step = m.step;
 }

@@ -2,6 +2,7 @@
 
 #include "base/errors.h"
 #include "runtime/mailbox.h"
+#include "runtime/runtime.h"
 #include "train/metrics_log.h"
 
 #include <chrono>
@@ -233,7 +234,7 @@ struct TrainingSession::Impl : TrainObserver {
       serve(trainer);
     } catch (const std::exception& e) {
       draft.state = TrainingState::Failed;
-      draft.error = e.what();
+      draft.error = exception_text(e);
       publish();
     }
   }

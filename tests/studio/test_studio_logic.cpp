@@ -229,7 +229,9 @@ TEST(StudioFiles, StartupModelFallsBackAndSaysSo) {
   const std::string dir = temp_dir("studio_startup");
   const std::string models = dir + "/models";
   fs::create_directories(models);
-  EXPECT_EQ(choose_startup_model("x.pth", models + "/default.safetensors", models).path, "x.pth");
+  write_text(dir + "/x.pth", "1");
+  EXPECT_EQ(choose_startup_model(dir + "/x.pth", models + "/default.safetensors", models).path,
+            dir + "/x.pth");
   const StartupModel none = choose_startup_model("", models + "/default.safetensors", models);
   EXPECT_TRUE(none.path.empty());
   EXPECT_NE(none.note.find("no model loaded"), std::string::npos) << none.note;
@@ -243,6 +245,11 @@ TEST(StudioFiles, StartupModelFallsBackAndSaysSo) {
   const StartupModel def = choose_startup_model("", models + "/default.safetensors", models);
   EXPECT_EQ(fs::path(def.path).filename(), "default.safetensors");
   EXPECT_TRUE(def.note.empty());
+  // A --model that does not exist: the default, and the note says why.
+  const StartupModel missing =
+      choose_startup_model(dir + "/gone.pth", models + "/default.safetensors", models);
+  EXPECT_EQ(fs::path(missing.path).filename(), "default.safetensors");
+  EXPECT_NE(missing.note.find("gone.pth not found"), std::string::npos) << missing.note;
 }
 
 TEST(StudioFiles, RecentFilesPersistDeduplicateAndCap) {

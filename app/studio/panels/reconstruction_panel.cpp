@@ -66,7 +66,10 @@ void draw_reconstruction_panel(PanelContext& ctx) {
   char removed_text[96];
   std::snprintf(removed_text, sizeof removed_text, "%d of %zu patches removed (%.0f%%)", removed,
                 r.mask.size(), 100.0 * removed / std::max<size_t>(1, r.mask.size()));
-  const std::string mae_text = format("MAE masked MSE %.4f", rec.mae_mse);
+  // An MSE over no pixels would read as a perfect score; NaN weights as a bug.
+  const std::string mae_text = !r.finite      ? std::string("not finite: NaN or infinite weights?")
+                               : removed == 0 ? std::string("no removed patches")
+                                              : format("MAE masked MSE %.4f", rec.mae_mse);
 
   struct Cell {
     const char* name;

@@ -78,7 +78,7 @@ void InferenceWorker::do_load_model(const ModelRequest& request) {
   } catch (const std::exception& e) {
     // The previous model stays loaded.
     ev.kind = WorkerEvent::Kind::ModelFailed;
-    ev.message = e.what();
+    ev.message = exception_text(e);
   }
   post(std::move(ev));
 }
@@ -87,7 +87,9 @@ void InferenceWorker::do_load_image(const std::string& path) {
   WorkerEvent ev;
   ev.path = path;
   try {
-    auto image = std::make_shared<const Image>(mae::load_image(path));
+    std::string warning;
+    auto image = std::make_shared<const Image>(mae::load_image(path, &warning));
+    ev.message = warning;
     std::shared_ptr<const Image> preview = image;
     const int side = std::max(image->width, image->height);
     if (side > kPreviewSide) {
@@ -101,7 +103,7 @@ void InferenceWorker::do_load_image(const std::string& path) {
     ev.preview = std::move(preview);
   } catch (const std::exception& e) {
     ev.kind = WorkerEvent::Kind::ImageFailed;
-    ev.message = e.what();
+    ev.message = exception_text(e);
   }
   post(std::move(ev));
 }
@@ -144,7 +146,7 @@ void InferenceWorker::do_reconstruct(const ReconstructRequest& request) {
     ev.result = set;
   } catch (const std::exception& e) {
     ev.kind = WorkerEvent::Kind::ReconstructFailed;
-    ev.message = e.what();
+    ev.message = exception_text(e);
     post(std::move(ev));
     return;
   }
@@ -173,7 +175,7 @@ void InferenceWorker::do_reconstruct(const ReconstructRequest& request) {
   } catch (const std::exception& e) {
     ev.kind = WorkerEvent::Kind::ReconstructFailed;
     ev.result.reset();
-    ev.message = std::string("inpainting baseline: ") + e.what();
+    ev.message = "inpainting baseline: " + exception_text(e);
   }
   post(std::move(ev));
 }

@@ -1,0 +1,72 @@
+#include "formats/container.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+namespace mae {
+namespace {
+
+bool is_safetensors(const uint8_t* d, size_t n) {
+  if (n < 10)
+    return false;
+  uint64_t header = 0;
+  for (int i = 7; i >= 0; --i)
+    header = header << 8 | d[i];
+  return header >= 2 && header <= n - 8 && d[8] == '{';
+}
+
+bool is_zip(const uint8_t* d, size_t n) {
+  return n >= 4 && !std::memcmp(d, "PK\x03\x04", 4);
+}
+
+bool is_pickle(const uint8_t* d, size_t n) {
+  return n >= 2 && d[0] == 0x80 && d[1] >= 2 && d[1] <= 5;
+}
+
+std::string lower_extension(const std::string& path) {
+  const size_t dot = path.find_last_of('.');
+  const size_t slash = path.find_last_of('/');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash))
+    return "";
+  std::string ext = path.substr(dot);
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
+}
+
+} // namespace
+
+Container sniff_container(const uint8_t* d, size_t n, const std::string& path) {
+  const std::string ext = lower_extension(path);
+  const bool torch_ext = ext == ".pth" || ext == ".pt" || ext == ".bin" || ext == ".ckpt";
+  if (ext == ".safetensors" && is_safetensors(d, n))
+    return Container::Safetensors;
+  if (torch_ext && is_zip(d, n))
+    return Container::Zip;
+  if (torch_ext && is_pickle(d, n))
+    return Container::Pickle;
+  if (is_safetensors(d, n))
+    return Container::Safetensors;
+  if (is_zip(d, n))
+    return Container::Zip;
+  if (is_pickle(d, n))
+    return Container::Pickle;
+  return Container::Unknown;
+}
+
+const char* to_string(Container c) {
+  switch (c) {
+  case Container::Safetensors:
+    return "safetensors";
+  case Container::Zip:
+    return "zip archive (torch.save)";
+  case Container::Pickle:
+    return "pickle (legacy torch.save)";
+  case Container::Unknown:
+    break;
+  }
+  return "unknown";
+}
+
+} // namespace mae
