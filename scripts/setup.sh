@@ -11,6 +11,7 @@ packages=(
   libopencv-dev
   libglfw3-dev libimgui-dev libstb-dev libgl-dev
   libgtest-dev
+  clang libclang-rt-14-dev # libFuzzer targets (scripts/fuzz.sh, the fuzz_smoke test)
   fonts-dejavu-core     # the app's UI font
   xvfb xauth            # headless GUI tests
   dataset-fashion-mnist # a real labelled dataset for training and probes

@@ -280,7 +280,11 @@ class Unpickler {
 public:
   Unpickler(const uint8_t* data, size_t size, const std::string& label,
             const PersistentLoad& persistent_load, const UnpickleLimits& limits)
-      : p_(data), n_(size), label_(label), persistent_load_(persistent_load), limits_(limits) {}
+      : p_(data), n_(size), label_(label), persistent_load_(persistent_load), limits_(limits) {
+    if (__builtin_mul_overflow(size, limits.max_bytes_per_input_byte, &budget_) ||
+        __builtin_add_overflow(budget_, limits.base_bytes, &budget_))
+      budget_ = SIZE_MAX;
+  }
 
   PickleValuePtr run();
 
@@ -321,10 +325,29 @@ private:
     return std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
   }
 
+  // --- memory
+  // Counts the heap that values, containers, the stack and the memo take,
+  // before it is taken, so a small pickle cannot allocate without bound.
+  void charge(size_t bytes) {
+    if (bytes > budget_ - used_)
+      fail("pickle needs more than " + std::to_string(budget_) + " bytes of memory (" +
+           std::to_string(limits_.max_bytes_per_input_byte) +
+           " per input byte); it is corrupt or hostile");
+    used_ += bytes;
+  }
+  void charge_pointers(size_t n) {
+    if (n > SIZE_MAX / sizeof(PickleValuePtr))
+      charge(SIZE_MAX);
+    charge(n * sizeof(PickleValuePtr));
+  }
+
   // --- values
+  // A value with make_shared's control block.
+  static constexpr size_t kValueBytes = sizeof(PickleValue) + 2 * sizeof(void*);
   PickleValuePtr make(Kind k) {
     if (++made_ > limits_.max_values)
       fail("pickle creates more than " + std::to_string(limits_.max_values) + " values");
+    charge(kValueBytes);
     return std::make_shared<PickleValue>(k);
   }
   PickleValuePtr make_int(int64_t v) {
@@ -335,6 +358,7 @@ private:
   PickleValuePtr make_text(Kind k, std::string s) {
     if (k == Kind::String && !valid_utf8(s))
       fail("a str is not valid UTF-8");
+    charge(s.size());
     PickleValuePtr p = make(k);
     p->text = std::move(s);
     return p;
@@ -342,6 +366,8 @@ private:
   PickleValuePtr make_global(std::string module, std::string name) {
     if (!valid_utf8(module) || !valid_utf8(name))
       fail("a global name is not valid UTF-8");
+    charge(module.size());
+    charge(name.size());
     PickleValuePtr p = make(Kind::Global);
     p->text = std::move(module);
     p->name = std::move(name);
@@ -350,7 +376,10 @@ private:
 
   // --- stack
   size_t floor() const { return marks_.empty() ? 0 : marks_.back(); }
-  void push(PickleValuePtr v) { stack_.push_back(std::move(v)); }
+  void push(PickleValuePtr v) {
+    charge_pointers(1);
+    stack_.push_back(std::move(v));
+  }
   PickleValuePtr pop() {
     if (stack_.size() <= floor())
       fail("pickle stack underflow");
@@ -405,6 +434,7 @@ private:
     child->contained = true;
   }
   PickleValuePtr make_seq(Kind k, std::vector<PickleValuePtr> items) {
+    charge_pointers(items.size());
     PickleValuePtr v = make(k);
     for (const PickleValuePtr& c : items)
       c->contained = true; // v is fresh: no cycle possible
@@ -414,6 +444,7 @@ private:
   void append(PickleValue& target, std::vector<PickleValuePtr> items) {
     if (target.kind != Kind::List && target.kind != Kind::Object)
       fail(std::string("APPEND to a ") + pickle_kind_name(target.kind));
+    charge_pointers(items.size());
     for (PickleValuePtr& c : items) {
       adopt(target, c);
       target.items.push_back(std::move(c));
@@ -424,6 +455,7 @@ private:
       fail(std::string("SETITEM on a ") + pickle_kind_name(target.kind));
     if (kv.size() % 2 != 0)
       fail("SETITEMS with an odd number of stack items");
+    charge_pointers(kv.size());
     for (size_t i = 0; i < kv.size(); i += 2) {
       adopt(target, kv[i]);
       adopt(target, kv[i + 1]);
@@ -433,6 +465,7 @@ private:
   void add_items(PickleValue& target, std::vector<PickleValuePtr> items) {
     if (target.kind != Kind::Set)
       fail(std::string("ADDITEMS on a ") + pickle_kind_name(target.kind));
+    charge_pointers(items.size());
     for (PickleValuePtr& c : items) {
       adopt(target, c);
       target.items.push_back(std::move(c));
@@ -457,6 +490,7 @@ private:
   std::string parse_raw_unicode_escape(const std::string& s);
   uint64_t memo_index_text() { return static_cast<uint64_t>(parse_decimal(line(), "memo index")); }
   void memo_put(uint64_t index) {
+    charge_pointers(4); // a hash node
     PickleValuePtr& v = top();
     memo_[index] = v;
   }
@@ -492,6 +526,8 @@ private:
   std::unordered_map<uint64_t, PickleValuePtr> memo_;
   size_t made_ = 0;
   uint64_t cycle_steps_ = 0;
+  size_t budget_ = 0; // bytes charge() allows in all
+  size_t used_ = 0;
 };
 
 int64_t Unpickler::decode_long(const uint8_t* p, size_t n) {
@@ -615,12 +651,14 @@ PickleValuePtr Unpickler::length_prefixed(Kind kind, int width, bool is_signed) 
 PickleValuePtr Unpickler::make_dict_from(const PickleValue& src) {
   PickleValuePtr d = make(Kind::Dict);
   if (src.kind == Kind::Dict) {
+    charge_pointers(2 * src.entries.size());
     for (const auto& kv : src.entries) {
       kv.first->contained = kv.second->contained = true;
       d->entries.push_back(kv);
     }
     return d;
   }
+  charge_pointers(2 * src.items.size());
   for (const PickleValuePtr& pair : src.items) {
     if ((pair->kind != Kind::Tuple && pair->kind != Kind::List) || pair->items.size() != 2)
       return nullptr;
@@ -708,6 +746,7 @@ bool Unpickler::step(uint8_t op) {
   case STOP:
     return false;
   case MARK:
+    charge(sizeof(size_t));
     marks_.push_back(stack_.size());
     return true;
   case POP:

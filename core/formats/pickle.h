@@ -87,6 +87,14 @@ using PersistentLoad = std::function<PickleValuePtr(const PickleValuePtr& pid)>;
 struct UnpickleLimits {
   size_t max_values = size_t{1} << 24;                // values created in total
   uint64_t max_cycle_check_steps = uint64_t{1} << 26; // work spent proving inserts acyclic
+  // Heap the values may take (counted: each value, its text, every pointer in
+  // containers, the stack and the memo), per input byte plus a fixed
+  // allowance. One input byte makes at most one value (~260 bytes with its
+  // stack and container slots), so only streams that copy reach it, e.g.
+  // set(<big list>) or a big str fetched from the memo over and over, which
+  // grow quadratically with the input.
+  size_t max_bytes_per_input_byte = 320;
+  size_t base_bytes = size_t{1} << 20;
 };
 
 // Runs the pickle in data[0, size) up to STOP and returns the result.

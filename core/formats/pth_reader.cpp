@@ -45,6 +45,7 @@ struct Storage {
   DType dtype = DType::F32;
   const uint8_t* data = nullptr;
   uint64_t numel = 0;
+  PickleValuePtr value; // what persistent_load returned for it
 };
 
 std::string key_text(const PickleValue& k) {
@@ -133,23 +134,30 @@ private:
     if (t[2]->kind != Kind::String || t[3]->kind != Kind::String || t[4]->kind != Kind::Int ||
         t[4]->integer < 0)
       fail("malformed storage reference (key, location or size has the wrong type)");
+    const std::string& key = t[2]->text;
+    const DType dtype = storage_dtype(*t[1], key);
+    const auto numel = static_cast<uint64_t>(t[4]->integer);
+
+    // A storage referenced again (tensors sharing it) is the same value, as
+    // torch.load caches it by key. Nothing is copied per reference: a small
+    // pickle can name one storage with a long key a million times.
+    auto known = by_key_.find(key);
+    if (known != by_key_.end()) {
+      if (known->second.dtype != dtype || known->second.numel != numel)
+        fail("storage '" + key + "' is referenced with two different types or sizes");
+      return known->second.value;
+    }
     Storage s;
-    s.key = t[2]->text;
-    s.dtype = storage_dtype(*t[1], s.key);
-    s.numel = static_cast<uint64_t>(t[4]->integer);
+    s.key = key;
+    s.dtype = dtype;
+    s.numel = numel;
     s.data = storage_bytes(s);
-
-    auto known = by_key_.find(s.key);
-    if (known != by_key_.end() &&
-        (known->second.dtype != s.dtype || known->second.numel != s.numel))
-      fail("storage '" + s.key + "' is referenced with two different types or sizes");
-    by_key_[s.key] = s;
-
     auto v = std::make_shared<PickleValue>(Kind::Object);
     v->callable = t[1];
     v->args = pid;
+    s.value = v; // keeps the address in by_value_ from being reused
     by_value_[v.get()] = s;
-    keep_alive_.push_back(v); // addresses in by_value_ must not be reused
+    by_key_.emplace(key, std::move(s));
     return v;
   }
 
@@ -337,7 +345,6 @@ private:
   std::string prefix_;
   std::map<std::string, Storage> by_key_;
   std::unordered_map<const PickleValue*, Storage> by_value_;
-  std::vector<PickleValuePtr> keep_alive_;
 };
 
 bool is_legacy_torch_save(const FileBytes& b) {

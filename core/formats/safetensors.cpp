@@ -196,9 +196,30 @@ uint64_t read_u64_le(const uint8_t* p) {
   return v;
 }
 
+// nlohmann keeps the last of repeated keys; a header that names a tensor,
+// __metadata__ or a tensor's field twice is ambiguous (other readers may take
+// the first), so it is refused, as the reference implementation does.
 json parse_header_json(const std::string& label, const uint8_t* p, size_t n) {
+  std::vector<std::set<std::string>> open_objects; // keys seen, per open object
+  const json::parser_callback_t check_keys = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) {
+      open_objects.emplace_back();
+    } else if (event == json::parse_event_t::object_end) {
+      open_objects.pop_back();
+    } else if (event == json::parse_event_t::key) {
+      const std::string& key = parsed.get_ref<const std::string&>();
+      if (!open_objects.back().insert(key).second) {
+        if (open_objects.size() > 1)
+          fail(label, "header has the key '" + key + "' twice in one object");
+        if (key == "__metadata__")
+          fail(label, "header has __metadata__ twice");
+        fail(label, "header names tensor '" + key + "' twice");
+      }
+    }
+    return true;
+  };
   try {
-    return json::parse(p, p + n);
+    return json::parse(p, p + n, check_keys);
   } catch (const json::exception& e) {
     fail(label, std::string("header is not valid JSON (") + e.what() + ")");
   }

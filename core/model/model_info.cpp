@@ -2,6 +2,7 @@
 
 #include "base/errors.h"
 
+#include <cmath>
 #include <iomanip>
 #include <sstream>
 
@@ -23,9 +24,15 @@ void Normalization::validate(int channels) const {
   if (mean.size() != static_cast<size_t>(channels) || std.size() != static_cast<size_t>(channels))
     throw ConfigError("normalization: mean and std need " + std::to_string(channels) +
                       " values each");
+  // Finite: JSON numbers past float's range become inf here, which a saved
+  // config writes as null and cannot read back.
+  for (float m : mean)
+    if (!std::isfinite(m))
+      throw ConfigError("normalization: mean values must be finite (within float range)");
   for (float s : std)
-    if (!(s > 0))
-      throw ConfigError("normalization: std values must be positive");
+    if (!(s > 0) || !std::isfinite(s))
+      throw ConfigError("normalization: std values must be positive and finite (within float "
+                        "range)");
 }
 
 namespace {

@@ -506,6 +506,27 @@ TEST(Pickle, ValueLimit) {
   EXPECT_ERROR_HAS(unpickle_str(std::string(20, 'N') + ".", {}, limits), "more than 10 values");
 }
 
+// set(<list of n items>) copies the list: fetched from the memo over and over,
+// a small pickle would hold n pointers per 4 bytes, quadratic in its size.
+// Found by tests/fuzz (fuzz_pickle checks the heap against the input size).
+TEST(Pickle, MemoryIsBoundedByTheInputSize) {
+  const size_t n = 3000;
+  std::string s = "\x80\x02]q\x00("s;
+  for (size_t i = 0; i < n; ++i)
+    s += "K\x01";
+  s += "ecbuiltins\nset\nq\x01";
+  for (size_t i = 0; i < n; ++i)
+    s += "h\x01h\x00\x85R"s;
+  s += ".";
+  EXPECT_ERROR_HAS(unpickle_str(s), "bytes of memory (320 per input byte)");
+  // The same values without the copies fit.
+  std::string plain = "\x80\x02](";
+  for (size_t i = 0; i < 100000; ++i)
+    plain += "]";
+  plain += "e.";
+  EXPECT_EQ(unpickle_str(plain)->items.size(), 100000u);
+}
+
 TEST(Pickle, DescribeIsShort) {
   auto v = unpickle_str("(cargparse\nNamespace\n)\x81}b.");
   EXPECT_EQ(mae::describe(*v), "argparse.Namespace object");

@@ -413,6 +413,37 @@ TEST(SafetensorsBad, MetadataNotAnObject) {
   expect_bad(R"({"__metadata__": ["a"]})", 0, "__metadata__ is a JSON array, not an object");
 }
 
+// nlohmann would keep the last of repeated keys; other readers may keep the
+// first, so one file would mean two models. Found by tests/fuzz.
+TEST(SafetensorsBad, DuplicateTensorName) {
+  expect_bad(R"({"a": {"dtype": "U8", "shape": [1], "data_offsets": [0, 1]},)"
+             R"( "a": {"dtype": "U8", "shape": [2], "data_offsets": [0, 2]}})",
+             2, "header names tensor 'a' twice");
+}
+
+TEST(SafetensorsBad, DuplicateMetadata) {
+  expect_bad(R"({"__metadata__": {"x": "1"}, "__metadata__": {"x": "2"}})", 0,
+             "header has __metadata__ twice");
+}
+
+TEST(SafetensorsBad, DuplicateKeyInsideAnObject) {
+  expect_bad(R"({"a": {"dtype": "U8", "dtype": "F32", "shape": [1], "data_offsets": [0, 1]}})", 4,
+             "header has the key 'dtype' twice in one object");
+  expect_bad(R"({"__metadata__": {"x": "1", "x": "2"}})", 0,
+             "header has the key 'x' twice in one object");
+}
+
+TEST(SafetensorsBad, SameKeyInDifferentObjectsIsFine) {
+  const auto f = mae::parse_safetensors(
+      file_with_header(R"({"__metadata__": {"a": "1"}, "a": {"dtype": "U8", "shape": [1],)"
+                       R"( "data_offsets": [0, 1]}, "b": {"dtype": "U8", "shape": [1],)"
+                       R"( "data_offsets": [1, 2]}})",
+                       2),
+      "ok.st");
+  EXPECT_EQ(f.tensors.size(), 2u);
+  EXPECT_EQ(f.metadata.at("a"), "1");
+}
+
 TEST(SafetensorsBad, DeeplyNestedJsonIsRejectedWithoutCrashing) {
   const std::string deep = "{\"x\": {\"dtype\": \"F32\", \"shape\": " + std::string(200000, '[') +
                            std::string(200000, ']') + ", \"data_offsets\": [0, 4]}}";

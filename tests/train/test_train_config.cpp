@@ -71,6 +71,13 @@ TEST(TrainConfig, ErrorsNameTheField) {
   EXPECT_NE(config_error("{" + base + R"(, "normalization": {"mean": [0.5, 0.5], "std": [1, 1]}})")
                 .find("normalization"),
             std::string::npos);
+  // Past float's range: inf, which a saved config would write as null. Found by tests/fuzz.
+  EXPECT_NE(config_error("{" + base + R"(, "normalization": {"mean": [1e39], "std": [1]}})")
+                .find("mean values must be finite"),
+            std::string::npos);
+  EXPECT_NE(config_error("{" + base + R"(, "normalization": {"mean": [0], "std": [1e39]}})")
+                .find("std values must be positive and finite"),
+            std::string::npos);
 }
 
 TEST(TrainConfig, ShippedConfigsLoad) {
