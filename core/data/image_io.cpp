@@ -199,13 +199,13 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& label,
     const std::string what = std::to_string(w) + " x " + std::to_string(h) + " pixels";
     if (w <= 0 || h <= 0)
       throw ImageError(label + ": the header says " + what + ": an empty or corrupt image");
-    if (w > kMaxSide || h > kMaxSide)
-      throw ImageError(label + ": " + what + " is larger than the " + std::to_string(kMaxSide) +
-                       "-pixel sides this tool decodes");
     if (static_cast<double>(std::max(w, h)) / std::min(w, h) > kMaxAspect)
       throw ImageError(label + ": " + what + " is more elongated than " +
                        std::to_string(static_cast<int>(kMaxAspect)) +
                        ":1; crop it to the part to look at");
+    if (w > kMaxSide || h > kMaxSide)
+      throw ImageError(label + ": " + what + " is larger than the " + std::to_string(kMaxSide) +
+                       "-pixel sides this tool decodes");
     if (w * h > kMaxPixels) {
       // JPEG decodes at 1/2, 1/4 or 1/8 scale in libjpeg itself.
       int scale = 2;
@@ -226,10 +226,10 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& label,
   cv::Mat m;
   try {
     m = cv::imdecode(buf, flags);
+    return from_mat(m, label);
   } catch (const cv::Exception& e) {
     throw ImageError(label + ": cannot decode image: " + e.what());
   }
-  return from_mat(m, label);
 }
 
 Image load_image(const std::string& path, std::string* warning) {

@@ -1,0 +1,457 @@
+// Hostile inputs against the `mae` command line, as a user (or an attacker)
+// would give them: broken and oversized checkpoints, images and configs,
+// tampered resume state, wild arguments, special files, and outputs that
+// would destroy what the user had. Every case runs in its own process under
+// a time and an address-space limit and must end in a clear one-line error
+// (or a warning and success), never a crash, a hang, a stack trace or an
+// "internal error", and must leave the user's files as they were.
+//
+// MAE_HOSTILE_CLI=<path to another mae> runs the same cases against another
+// build (e.g. an older one, to count what it got wrong).
+#include "limited_run.h"
+
+#include "formats/safetensors.h"
+
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace mae {
+namespace {
+
+const std::string kFixtures = MAE_TEST_DATA;
+const std::string kHf = kFixtures + "/vitmae/rgb32_p4/hf";
+const std::string kPth = kFixtures + "/vitmae/rgb32_p4/official.pth";
+const std::string kPhoto = kFixtures + "/images/photo.jpg";
+constexpr size_t kMemoryLimit = size_t{6} << 30; // LibTorch alone reserves ~1-2 GB of addresses
+
+std::string cli() {
+  const char* other = std::getenv("MAE_HOSTILE_CLI");
+  return other && *other ? other : MAE_CLI_PATH;
+}
+
+std::string dir_for(const std::string& name) {
+  const fs::path d = fs::path(MAE_TEST_TMP) / "hostile" / name;
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d.string();
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string le64(uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    s[static_cast<size_t>(i)] = static_cast<char>(v >> (8 * i));
+  return s;
+}
+
+// What every case must satisfy, whatever its expected outcome.
+void expect_no_crash(const test::LimitedRun& r, const std::string& what) {
+  EXPECT_FALSE(r.timed_out) << what << ": hung (killed after the time limit)";
+  EXPECT_EQ(r.signal, 0) << what << ": killed by signal " << r.signal << "\n" << r.err;
+  for (const char* bad : {"internal error", "terminate called", "Exception raised from",
+                          "frame #", "std::bad_alloc", "stoll", "map::at", "basic_filebuf"})
+    EXPECT_EQ(r.err.find(bad), std::string::npos) << what << ": stderr shows '" << bad << "'\n"
+                                                  << r.err;
+}
+
+// Runs `mae args...` and expects a failure with `code` whose message holds `phrase`.
+test::LimitedRun expect_error(const std::string& what, const std::vector<std::string>& args,
+                              int code, const std::string& phrase, double timeout_s = 60) {
+  std::vector<std::string> argv{cli()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const test::LimitedRun r = test::run_limited(argv, dir_for("run_" + what), timeout_s,
+                                               kMemoryLimit);
+  expect_no_crash(r, what);
+  EXPECT_EQ(r.code, code) << what << "\n" << r.err;
+  EXPECT_NE(r.err.find(phrase), std::string::npos) << what << ": expected '" << phrase << "' in\n"
+                                                   << r.err;
+  EXPECT_LT(r.err.size(), 4000u) << what << ": a message, not a dump";
+  return r;
+}
+
+test::LimitedRun expect_success(const std::string& what, const std::vector<std::string>& args,
+                                double timeout_s = 60) {
+  std::vector<std::string> argv{cli()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const test::LimitedRun r = test::run_limited(argv, dir_for("run_" + what), timeout_s,
+                                               kMemoryLimit);
+  expect_no_crash(r, what);
+  EXPECT_EQ(r.code, 0) << what << "\n" << r.err;
+  return r;
+}
+
+class Hostile : public ::testing::Test {
+protected:
+  // One small model in our format and one short training run, shared by the cases.
+  static void SetUpTestSuite() {
+    // Per process: ctest runs each case in a process of its own, in parallel.
+    root_ = dir_for("shared_" + std::to_string(::getpid()));
+    model_ = root_ + "/small.safetensors";
+    std::vector<std::string> argv{cli(), "convert", kHf, "--out", model_, "--threads", "1"};
+    const auto r = test::run_limited(argv, root_, 60, kMemoryLimit);
+    ASSERT_EQ(r.code, 0) << r.err;
+    config_ = root_ + "/tiny.json";
+    std::ofstream(config_) << R"({"name": "tiny", "model": {"img_size": 16, "patch_size": 4,
+      "in_chans": 3, "embed_dim": 32, "depth": 1, "num_heads": 2, "decoder_embed_dim": 16,
+      "decoder_depth": 1, "decoder_num_heads": 2, "mlp_ratio": 2.0},
+      "data": {"type": "synthetic", "synthetic_count": 16, "synthetic_size": 20},
+      "batch_size": 8, "total_steps": 2, "log_every": 1, "num_workers": 0})";
+    run_ = root_ + "/run";
+    argv = {cli(), "train", "--config", config_, "--out", run_, "--device", "cpu", "--threads",
+            "1", "--quiet"};
+    const auto t = test::run_limited(argv, root_, 120, kMemoryLimit);
+    ASSERT_EQ(t.code, 0) << t.err;
+  }
+
+  // A copy of the run's checkpoint with `edit` applied to its metadata and tensors.
+  static std::string tampered_run(
+      const std::string& name,
+      const std::function<void(std::map<std::string, std::string>&,
+                               std::vector<std::vector<uint8_t>>&, SafetensorsFile&)>& edit) {
+    const std::string dir = dir_for(name);
+    fs::copy(run_, dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+    const std::string ckpt = dir + "/checkpoint.safetensors";
+    SafetensorsFile f = read_safetensors(ckpt);
+    std::map<std::string, std::string> meta = f.metadata;
+    std::vector<std::vector<uint8_t>> bytes;
+    for (const auto& [n, t] : f.tensors)
+      bytes.push_back(t.contiguous_bytes());
+    edit(meta, bytes, f);
+    std::vector<SafetensorsEntry> entries;
+    size_t i = 0;
+    for (const auto& [n, t] : f.tensors) {
+      entries.push_back({n, t.dtype, t.shape, bytes[i].data(), bytes[i].size()});
+      ++i;
+    }
+    write_safetensors(ckpt + ".new", entries, meta);
+    fs::rename(ckpt + ".new", ckpt);
+    return dir;
+  }
+
+  static std::string root_, model_, config_, run_;
+};
+std::string Hostile::root_, Hostile::model_, Hostile::config_, Hostile::run_;
+
+// ---- checkpoints -------------------------------------------------------
+
+TEST_F(Hostile, CheckpointsThatAreNotCheckpoints) {
+  const std::string d = dir_for("ckpt_files");
+  write_bytes(d + "/garbage.safetensors", "this is not a checkpoint at all");
+  expect_error("garbage", {"info", d + "/garbage.safetensors"}, 1, "garbage.safetensors");
+  write_bytes(d + "/huge_header.safetensors", le64(uint64_t{1} << 62) + "{}");
+  expect_error("huge_header", {"info", d + "/huge_header.safetensors"}, 1, "huge_header");
+  const std::string model = read_bytes(model_);
+  write_bytes(d + "/cut.safetensors", model.substr(0, model.size() / 2));
+  expect_error("cut", {"info", d + "/cut.safetensors"}, 1, "cut.safetensors");
+  fs::create_directories(d + "/dir.safetensors");
+  expect_error("directory", {"info", d + "/dir.safetensors"}, 1, "dir.safetensors");
+  expect_error("missing", {"info", d + "/nothing.safetensors"}, 1, "nothing.safetensors");
+}
+
+TEST_F(Hostile, SpecialFilesAreRefusedAtOnce) {
+  const std::string d = dir_for("special");
+  ASSERT_EQ(::mkfifo((d + "/fifo.safetensors").c_str(), 0600), 0);
+  expect_error("fifo_model", {"info", d + "/fifo.safetensors"}, 1, "FIFO", 20);
+  expect_error("dev_zero", {"info", "/dev/zero"}, 1, "device", 20);
+  expect_error("dev_urandom", {"info", "/dev/urandom"}, 1, "device", 20);
+  ASSERT_EQ(::mkfifo((d + "/fifo.png").c_str(), 0600), 0);
+  expect_error("fifo_image",
+               {"reconstruct", "--model", model_, "--image", d + "/fifo.png", "--out",
+                d + "/fig.png"},
+               1, "FIFO", 20);
+  ASSERT_EQ(::mkfifo((d + "/fifo.json").c_str(), 0600), 0);
+  expect_error("fifo_config", {"train", "--config", d + "/fifo.json"}, 1, "FIFO", 20);
+}
+
+TEST_F(Hostile, ASafetensorsHeaderLengthStartingWith0x80IsStillSafetensors) {
+  // Re-pad our file's header so its length's first byte is 0x80 (the pickle PROTO opcode).
+  const std::string bytes = read_bytes(model_);
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i)
+    n = n << 8 | static_cast<uint8_t>(bytes[static_cast<size_t>(i)]);
+  std::string header = bytes.substr(8, n);
+  uint64_t padded = 0x80; // a multiple of 8, as safetensors wants
+  while (padded < header.size())
+    padded += 256;
+  header.resize(padded, ' ');
+  const std::string d = dir_for("proto_byte");
+  write_bytes(d + "/m.safetensors", le64(padded) + header + bytes.substr(8 + n));
+  ASSERT_EQ(static_cast<uint8_t>(read_bytes(d + "/m.safetensors")[0]), 0x80);
+  expect_success("proto_byte", {"info", d + "/m.safetensors"});
+}
+
+TEST_F(Hostile, ConfigsAskingForHugeModelsAllocateNothing) {
+  const std::string d = dir_for("huge_hf");
+  fs::copy(kHf, d + "/hf", fs::copy_options::recursive);
+  std::string config = read_bytes(kHf + "/config.json");
+  const size_t at = config.find("\"num_hidden_layers\"");
+  ASSERT_NE(at, std::string::npos);
+  config.replace(at, config.find(',', at) - at, "\"num_hidden_layers\": 1000000");
+  write_bytes(d + "/hf/config.json", config);
+  expect_error("hf_layers", {"info", d + "/hf"}, 1, "depth", 30);
+  // Our own file whose recorded architecture asks for a 2^20-wide, million-block model.
+  SafetensorsFile f = read_safetensors(model_);
+  std::string mae_config = f.metadata.at("mae_config");
+  const size_t e = mae_config.find("\"embed_dim\"");
+  mae_config.replace(e, mae_config.find(',', e) - e, "\"embed_dim\": 1048576");
+  std::map<std::string, std::string> meta = f.metadata;
+  meta["mae_config"] = mae_config;
+  std::vector<std::vector<uint8_t>> keep;
+  std::vector<SafetensorsEntry> entries;
+  for (const auto& [n, t] : f.tensors) {
+    keep.push_back(t.contiguous_bytes());
+    entries.push_back({n, t.dtype, t.shape, keep.back().data(), keep.back().size()});
+  }
+  write_safetensors(d + "/wide.safetensors", entries, meta);
+  expect_error("wide", {"info", d + "/wide.safetensors"}, 1, "embed_dim", 30);
+  meta["mae_config"] = f.metadata.at("mae_config");
+  meta["format_version"] = "1junk";
+  write_safetensors(d + "/junk_version.safetensors", entries, meta);
+  expect_error("junk_version", {"info", d + "/junk_version.safetensors"}, 1, "1junk");
+}
+
+TEST_F(Hostile, NonFiniteWeightsLoadWithAWarning) {
+  SafetensorsFile f = read_safetensors(model_);
+  std::vector<std::vector<uint8_t>> keep;
+  std::vector<SafetensorsEntry> entries;
+  for (const auto& [n, t] : f.tensors) {
+    keep.push_back(t.contiguous_bytes());
+    if (t.dtype == DType::F32)
+      for (size_t i = 0; i + 4 <= keep.back().size(); i += 4) // 0x7FC00000: NaN
+        keep.back()[i + 2] = 0xC0, keep.back()[i + 3] = 0x7F, keep.back()[i] = keep.back()[i + 1] = 0;
+    entries.push_back({n, t.dtype, t.shape, keep.back().data(), keep.back().size()});
+  }
+  const std::string d = dir_for("nan_weights");
+  write_safetensors(d + "/nan.safetensors", entries, f.metadata);
+  const auto r = expect_success("nan_info", {"info", d + "/nan.safetensors"});
+  EXPECT_NE(r.out.find("NaN or infinite"), std::string::npos) << r.out;
+}
+
+// ---- images ------------------------------------------------------------
+
+// A PNG signature and IHDR chunk claiming `w` x `h` pixels, and nothing else.
+std::string png_header(uint32_t w, uint32_t h) {
+  std::string s = "\x89PNG\r\n\x1a\n";
+  s += std::string("\0\0\0\x0dIHDR", 8);
+  for (uint32_t v : {w, h})
+    for (int i = 3; i >= 0; --i)
+      s += static_cast<char>(v >> (8 * i));
+  s += std::string("\x08\x02\0\0\0\0\0\0\0", 9);
+  return s;
+}
+
+TEST_F(Hostile, ImagesThatAreNotImagesOrTooLarge) {
+  const std::string d = dir_for("images");
+  const auto recon = [&](const std::string& name, const std::string& image, int code,
+                         const std::string& phrase) {
+    expect_error(name, {"reconstruct", "--model", model_, "--image", image, "--out",
+                        d + "/" + name + "_fig.png", "--threads", "1"},
+                 code, phrase, 30);
+  };
+  write_bytes(d + "/text.png", "this is text, not a PNG\n");
+  recon("text_png", d + "/text.png", 1, "text.png");
+  write_bytes(d + "/strip.png", png_header(1, 100000));
+  recon("strip_png", d + "/strip.png", 1, "elongated");
+  write_bytes(d + "/huge.png", png_header(30000, 30000));
+  recon("huge_png", d + "/huge.png", 1, "Mpx");
+  fs::create_directories(d + "/dir.png");
+  recon("dir_png", d + "/dir.png", 1, "directory");
+  recon("no_image", d + "/missing.png", 1, "missing.png");
+  // A JPEG cut short decodes partially, and says so.
+  const std::string jpeg = read_bytes(kPhoto);
+  write_bytes(d + "/cut.jpg", jpeg.substr(0, jpeg.size() / 2));
+  const auto r = expect_success("cut_jpeg", {"reconstruct", "--model", model_, "--image",
+                                             d + "/cut.jpg", "--out", d + "/cut_fig.png",
+                                             "--threads", "1"});
+  EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
+}
+
+// ---- training configs --------------------------------------------------
+
+TEST_F(Hostile, ConfigsWithNumbersNoRunCanUse) {
+  const std::string d = dir_for("configs");
+  const std::string base = read_bytes(config_);
+  const auto with = [&](const std::string& name, const std::string& key, const std::string& value,
+                        const std::string& phrase) {
+    std::string text = base;
+    const size_t at = text.find("\"" + key + "\"");
+    ASSERT_NE(at, std::string::npos) << key;
+    const size_t end = text.find_first_of(",}", at);
+    text.replace(at, end - at, "\"" + key + "\": " + value);
+    write_bytes(d + "/" + name + ".json", text);
+    expect_error(name, {"train", "--config", d + "/" + name + ".json", "--out", d + "/" + name,
+                        "--device", "cpu", "--threads", "1", "--quiet"},
+                 1, phrase, 30);
+  };
+  with("batch_1e9", "batch_size", "1000000000", "batch_size");
+  with("batch_wrap", "batch_size", "4294967312", "batch_size");
+  with("steps_1e18", "total_steps", "1000000000000000000", "total_steps");
+  with("img_wrap", "img_size", "4294967324", "img_size");
+  std::string epochs = base;
+  epochs.replace(epochs.find("\"total_steps\": 2"), 16, "\"epochs\": 1e300");
+  write_bytes(d + "/epochs.json", epochs);
+  expect_error("epochs_1e300", {"train", "--config", d + "/epochs.json", "--out", d + "/e"}, 1,
+               "epochs");
+  write_bytes(d + "/not_json.json", "{ this is not json");
+  expect_error("not_json", {"train", "--config", d + "/not_json.json"}, 1, "not valid JSON");
+  fs::create_directories(d + "/config.json");
+  expect_error("dir_config", {"train", "--config", d + "/config.json"}, 1, "directory");
+}
+
+// ---- resume state ------------------------------------------------------
+
+TEST_F(Hostile, TamperedResumeStatesAreRefused) {
+  const auto resume = [&](const std::string& name, const std::string& dir,
+                          const std::string& phrase) {
+    expect_error(name, {"train", "--resume", dir, "--steps", "4", "--device", "cpu", "--threads",
+                        "1", "--quiet"},
+                 1, phrase, 60);
+  };
+  resume("negative_step",
+         tampered_run("negative_step", [](auto& meta, auto&, auto&) { meta["step"] = "-5"; }),
+         "'step'");
+  resume("text_step",
+         tampered_run("text_step", [](auto& meta, auto&, auto&) { meta["step"] = "banana"; }),
+         "'step'");
+  resume("huge_step", tampered_run("huge_step", [](auto& meta, auto&, auto&) {
+           meta["step"] = "99999999999999999999999";
+         }),
+         "'step'");
+  resume("no_model_config",
+         tampered_run("no_model_config", [](auto& meta, auto&, auto&) { meta.erase("mae_config"); }),
+         "mae_config");
+  resume("nan_optimizer",
+         tampered_run("nan_optimizer",
+                      [](auto&, auto& bytes, SafetensorsFile& f) {
+                        size_t i = 0;
+                        for (const auto& [n, t] : f.tensors) {
+                          if (n.rfind("optimizer/", 0) == 0 || n.find("exp_avg") != std::string::npos)
+                            for (size_t b = 0; b + 4 <= bytes[i].size(); b += 4)
+                              bytes[i][b + 3] = 0x7F, bytes[i][b + 2] = 0xC0;
+                          ++i;
+                        }
+                      }),
+         "NaN");
+  resume("short_rng", tampered_run("short_rng", [](auto&, auto& bytes, SafetensorsFile& f) {
+           size_t i = 0;
+           for (auto& [n, t] : f.tensors) {
+             if (n.find("rng") != std::string::npos) {
+               bytes[i].resize(16);
+               t.shape = {16};
+             }
+             ++i;
+           }
+         }),
+         "random number generator");
+}
+
+// ---- arguments ---------------------------------------------------------
+
+TEST_F(Hostile, ArgumentsOutOfRange) {
+  const std::string d = dir_for("args");
+  const std::vector<std::string> recon{"reconstruct", "--model", model_, "--image", kPhoto,
+                                       "--out", d + "/fig.png"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> v = recon;
+    v.insert(v.end(), extra.begin(), extra.end());
+    return v;
+  };
+  expect_error("seed_overflow", with({"--seed", "99999999999999999999999"}), 2, "out of range");
+  expect_error("threads_1000", with({"--threads", "1000"}), 2, "threads");
+  expect_error("ratio_nan", with({"--ratio", "nan"}), 2, "ratio");
+  expect_error("bench_steps_0", {"bench", "--steps", "0", "--arch", "mae_vit_micro_patch4_28"}, 2,
+               "--steps");
+  expect_error("bench_batch_neg", {"bench", "--batch", "-1", "--arch", "mae_vit_micro_patch4_28"},
+               2, "--batch");
+  expect_error("bench_batch_0", {"bench", "--batch", "0", "--arch", "mae_vit_micro_patch4_28"}, 2,
+               "--batch");
+  const auto none = test::run_limited({cli()}, dir_for("no_command"), 20, kMemoryLimit);
+  EXPECT_EQ(none.code, 2);
+  EXPECT_NE(none.err.find("no command"), std::string::npos) << none.err;
+  // Ratio 0 removes nothing: no MSE over no pixels.
+  const auto zero = expect_success("ratio_0", with({"--ratio", "0"}));
+  EXPECT_NE(zero.out.find("no removed patches"), std::string::npos) << zero.out;
+}
+
+// ---- outputs that would destroy what the user had ----------------------
+
+TEST_F(Hostile, OutputsNeverReplaceInputsNodesOrLinks) {
+  const std::string d = dir_for("outputs");
+  fs::copy(kPhoto, d + "/photo.jpg");
+  fs::copy(model_, d + "/model.safetensors");
+  const std::string photo = read_bytes(d + "/photo.jpg"), model = read_bytes(d + "/model.safetensors");
+  expect_error("out_is_image",
+               {"reconstruct", "--model", d + "/model.safetensors", "--image", d + "/photo.jpg",
+                "--out", d + "/photo.jpg"},
+               2, "input");
+  expect_error("out_is_model",
+               {"reconstruct", "--model", d + "/model.safetensors", "--image", d + "/photo.jpg",
+                "--out", d + "/model.safetensors"},
+               2, "input");
+  expect_error("convert_onto_itself",
+               {"convert", d + "/model.safetensors", "--out", d + "/model.safetensors"}, 2,
+               "input");
+  EXPECT_EQ(read_bytes(d + "/photo.jpg"), photo);
+  EXPECT_EQ(read_bytes(d + "/model.safetensors"), model);
+
+  // A device node stays a device node (a copy of /dev/null's numbers, in our folder).
+  const std::string node = d + "/node";
+  if (::mknod(node.c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0) {
+    expect_error("out_is_device",
+                 {"reconstruct", "--model", model_, "--image", kPhoto, "--out", node}, 1,
+                 "not a regular file");
+    struct stat st {};
+    ASSERT_EQ(::lstat(node.c_str(), &st), 0);
+    EXPECT_TRUE(S_ISCHR(st.st_mode)) << "the device node was replaced";
+  }
+  // A symbolic link is written through, and stays a link.
+  fs::create_symlink(d + "/target.png", d + "/link.png");
+  expect_success("out_is_link",
+                 {"reconstruct", "--model", model_, "--image", kPhoto, "--out", d + "/link.png"});
+  EXPECT_TRUE(fs::is_symlink(d + "/link.png"));
+  EXPECT_GT(fs::file_size(d + "/target.png"), 1000u);
+
+  // A new run never replaces a finished one; the same command twice gets a new folder.
+  const std::string run = d + "/run";
+  fs::copy(run_, run, fs::copy_options::recursive);
+  const std::string checkpoint = read_bytes(run + "/checkpoint.safetensors");
+  expect_error("train_over_run",
+               {"train", "--config", config_, "--out", run, "--device", "cpu", "--threads", "1"},
+               2, "--resume");
+  EXPECT_EQ(read_bytes(run + "/checkpoint.safetensors"), checkpoint);
+}
+
+TEST_F(Hostile, KilledWritesLeaveNoTemporaryFilesBehind) {
+  const std::string dir = dir_for("stale_temps");
+  fs::copy(run_, dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  // A temporary file of a writer that no longer exists (pid 2^22 - 1 is above pid_max's default).
+  write_bytes(dir + "/checkpoint.safetensors.tmp-4194303", "half a checkpoint");
+  expect_success("resume_cleans", {"train", "--resume", dir, "--steps", "3", "--device", "cpu",
+                                   "--threads", "1", "--quiet"});
+  EXPECT_FALSE(fs::exists(dir + "/checkpoint.safetensors.tmp-4194303"));
+}
+
+} // namespace
+} // namespace mae
