@@ -56,17 +56,9 @@ Container sniff_container(const uint8_t* d, size_t n, const std::string& path) {
 }
 
 const char* to_string(Container c) {
-  switch (c) {
-  case Container::Safetensors:
-    return "safetensors";
-  case Container::Zip:
-    return "zip archive (torch.save)";
-  case Container::Pickle:
-    return "pickle (legacy torch.save)";
-  case Container::Unknown:
-    break;
-  }
-  return "unknown";
+  static const char* const kNames[] = {"safetensors", "zip archive (torch.save)",
+                                       "pickle (legacy torch.save)", "unknown"};
+  return kNames[static_cast<int>(c)];
 }
 
 } // namespace mae

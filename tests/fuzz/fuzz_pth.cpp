@@ -43,12 +43,4 @@ void fuzz_one(const uint8_t* data, size_t size) {
 } // namespace
 } // namespace mae
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  mae::HeapPeak::install();
-  return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  mae::fuzz_one(data, size);
-  return 0;
-}
+MAE_HEAP_BOUNDED_FUZZ_TARGET(mae::fuzz_one)

@@ -38,3 +38,15 @@ private:
 };
 
 } // namespace mae
+
+// The libFuzzer entry points of a target that runs `fuzz_one(data, size)`
+// with the heap hook installed (fuzz_pickle, fuzz_pth).
+#define MAE_HEAP_BOUNDED_FUZZ_TARGET(fuzz_one)                                                     \
+  extern "C" int LLVMFuzzerInitialize(int*, char***) {                                             \
+    mae::HeapPeak::install();                                                                      \
+    return 0;                                                                                      \
+  }                                                                                                \
+  extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {                        \
+    fuzz_one(data, size);                                                                          \
+    return 0;                                                                                      \
+  }

@@ -6,8 +6,8 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <fcntl.h>
 #include <string>
 #include <thread>
@@ -17,8 +17,8 @@
 namespace mae::test {
 
 struct LimitedRun {
-  int code = -1;      // exit status, or -1
-  int signal = 0;     // the signal that ended it (SIGKILL after the time limit)
+  int code = -1;  // exit status, or -1
+  int signal = 0; // the signal that ended it (SIGKILL after the time limit)
   bool timed_out = false;
   double seconds = 0;
   std::string out, err;

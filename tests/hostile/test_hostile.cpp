@@ -70,8 +70,8 @@ std::string le64(uint64_t v) {
 void expect_no_crash(const test::LimitedRun& r, const std::string& what) {
   EXPECT_FALSE(r.timed_out) << what << ": hung (killed after the time limit)";
   EXPECT_EQ(r.signal, 0) << what << ": killed by signal " << r.signal << "\n" << r.err;
-  for (const char* bad : {"internal error", "terminate called", "Exception raised from",
-                          "frame #", "std::bad_alloc", "stoll", "map::at", "basic_filebuf"})
+  for (const char* bad : {"internal error", "terminate called", "Exception raised from", "frame #",
+                          "std::bad_alloc", "stoll", "map::at", "basic_filebuf"})
     EXPECT_EQ(r.err.find(bad), std::string::npos) << what << ": stderr shows '" << bad << "'\n"
                                                   << r.err;
 }
@@ -81,8 +81,8 @@ test::LimitedRun expect_error(const std::string& what, const std::vector<std::st
                               int code, const std::string& phrase, double timeout_s = 60) {
   std::vector<std::string> argv{cli()};
   argv.insert(argv.end(), args.begin(), args.end());
-  const test::LimitedRun r = test::run_limited(argv, dir_for("run_" + what), timeout_s,
-                                               kMemoryLimit);
+  const test::LimitedRun r =
+      test::run_limited(argv, dir_for("run_" + what), timeout_s, kMemoryLimit);
   expect_no_crash(r, what);
   EXPECT_EQ(r.code, code) << what << "\n" << r.err;
   EXPECT_NE(r.err.find(phrase), std::string::npos) << what << ": expected '" << phrase << "' in\n"
@@ -95,8 +95,8 @@ test::LimitedRun expect_success(const std::string& what, const std::vector<std::
                                 double timeout_s = 60) {
   std::vector<std::string> argv{cli()};
   argv.insert(argv.end(), args.begin(), args.end());
-  const test::LimitedRun r = test::run_limited(argv, dir_for("run_" + what), timeout_s,
-                                               kMemoryLimit);
+  const test::LimitedRun r =
+      test::run_limited(argv, dir_for("run_" + what), timeout_s, kMemoryLimit);
   expect_no_crash(r, what);
   EXPECT_EQ(r.code, 0) << what << "\n" << r.err;
   return r;
@@ -119,8 +119,8 @@ protected:
       "data": {"type": "synthetic", "synthetic_count": 16, "synthetic_size": 20},
       "batch_size": 8, "total_steps": 2, "log_every": 1, "num_workers": 0})";
     run_ = root_ + "/run";
-    argv = {cli(), "train", "--config", config_, "--out", run_, "--device", "cpu", "--threads",
-            "1", "--quiet"};
+    argv = {cli(),      "train", "--config",  config_, "--out",  run_,
+            "--device", "cpu",   "--threads", "1",     "--quiet"};
     const auto t = test::run_limited(argv, root_, 120, kMemoryLimit);
     ASSERT_EQ(t.code, 0) << t.err;
   }
@@ -177,10 +177,10 @@ TEST_F(Hostile, SpecialFilesAreRefusedAtOnce) {
   expect_error("dev_zero", {"info", "/dev/zero"}, 1, "device", 20);
   expect_error("dev_urandom", {"info", "/dev/urandom"}, 1, "device", 20);
   ASSERT_EQ(::mkfifo((d + "/fifo.png").c_str(), 0600), 0);
-  expect_error("fifo_image",
-               {"reconstruct", "--model", model_, "--image", d + "/fifo.png", "--out",
-                d + "/fig.png"},
-               1, "FIFO", 20);
+  expect_error(
+      "fifo_image",
+      {"reconstruct", "--model", model_, "--image", d + "/fifo.png", "--out", d + "/fig.png"}, 1,
+      "FIFO", 20);
   ASSERT_EQ(::mkfifo((d + "/fifo.json").c_str(), 0600), 0);
   expect_error("fifo_config", {"train", "--config", d + "/fifo.json"}, 1, "FIFO", 20);
 }
@@ -240,7 +240,8 @@ TEST_F(Hostile, NonFiniteWeightsLoadWithAWarning) {
     keep.push_back(t.contiguous_bytes());
     if (t.dtype == DType::F32)
       for (size_t i = 0; i + 4 <= keep.back().size(); i += 4) // 0x7FC00000: NaN
-        keep.back()[i + 2] = 0xC0, keep.back()[i + 3] = 0x7F, keep.back()[i] = keep.back()[i + 1] = 0;
+        keep.back()[i + 2] = 0xC0, keep.back()[i + 3] = 0x7F,
+                        keep.back()[i] = keep.back()[i + 1] = 0;
     entries.push_back({n, t.dtype, t.shape, keep.back().data(), keep.back().size()});
   }
   const std::string d = dir_for("nan_weights");
@@ -266,8 +267,9 @@ TEST_F(Hostile, ImagesThatAreNotImagesOrTooLarge) {
   const std::string d = dir_for("images");
   const auto recon = [&](const std::string& name, const std::string& image, int code,
                          const std::string& phrase) {
-    expect_error(name, {"reconstruct", "--model", model_, "--image", image, "--out",
-                        d + "/" + name + "_fig.png", "--threads", "1"},
+    expect_error(name,
+                 {"reconstruct", "--model", model_, "--image", image, "--out",
+                  d + "/" + name + "_fig.png", "--threads", "1"},
                  code, phrase, 30);
   };
   write_bytes(d + "/text.png", "this is text, not a PNG\n");
@@ -282,9 +284,9 @@ TEST_F(Hostile, ImagesThatAreNotImagesOrTooLarge) {
   // A JPEG cut short decodes partially, and says so.
   const std::string jpeg = read_bytes(kPhoto);
   write_bytes(d + "/cut.jpg", jpeg.substr(0, jpeg.size() / 2));
-  const auto r = expect_success("cut_jpeg", {"reconstruct", "--model", model_, "--image",
-                                             d + "/cut.jpg", "--out", d + "/cut_fig.png",
-                                             "--threads", "1"});
+  const auto r =
+      expect_success("cut_jpeg", {"reconstruct", "--model", model_, "--image", d + "/cut.jpg",
+                                  "--out", d + "/cut_fig.png", "--threads", "1"});
   EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
 }
 
@@ -301,8 +303,9 @@ TEST_F(Hostile, ConfigsWithNumbersNoRunCanUse) {
     const size_t end = text.find_first_of(",}", at);
     text.replace(at, end - at, "\"" + key + "\": " + value);
     write_bytes(d + "/" + name + ".json", text);
-    expect_error(name, {"train", "--config", d + "/" + name + ".json", "--out", d + "/" + name,
-                        "--device", "cpu", "--threads", "1", "--quiet"},
+    expect_error(name,
+                 {"train", "--config", d + "/" + name + ".json", "--out", d + "/" + name,
+                  "--device", "cpu", "--threads", "1", "--quiet"},
                  1, phrase, 30);
   };
   with("batch_1e9", "batch_size", "1000000000", "batch_size");
@@ -325,9 +328,10 @@ TEST_F(Hostile, ConfigsWithNumbersNoRunCanUse) {
 TEST_F(Hostile, TamperedResumeStatesAreRefused) {
   const auto resume = [&](const std::string& name, const std::string& dir,
                           const std::string& phrase) {
-    expect_error(name, {"train", "--resume", dir, "--steps", "4", "--device", "cpu", "--threads",
-                        "1", "--quiet"},
-                 1, phrase, 60);
+    expect_error(
+        name,
+        {"train", "--resume", dir, "--steps", "4", "--device", "cpu", "--threads", "1", "--quiet"},
+        1, phrase, 60);
   };
   resume("negative_step",
          tampered_run("negative_step", [](auto& meta, auto&, auto&) { meta["step"] = "-5"; }),
@@ -335,35 +339,39 @@ TEST_F(Hostile, TamperedResumeStatesAreRefused) {
   resume("text_step",
          tampered_run("text_step", [](auto& meta, auto&, auto&) { meta["step"] = "banana"; }),
          "'step'");
-  resume("huge_step", tampered_run("huge_step", [](auto& meta, auto&, auto&) {
-           meta["step"] = "99999999999999999999999";
-         }),
+  resume("huge_step",
+         tampered_run("huge_step",
+                      [](auto& meta, auto&, auto&) { meta["step"] = "99999999999999999999999"; }),
          "'step'");
-  resume("no_model_config",
-         tampered_run("no_model_config", [](auto& meta, auto&, auto&) { meta.erase("mae_config"); }),
-         "mae_config");
+  resume(
+      "no_model_config",
+      tampered_run("no_model_config", [](auto& meta, auto&, auto&) { meta.erase("mae_config"); }),
+      "mae_config");
   resume("nan_optimizer",
          tampered_run("nan_optimizer",
                       [](auto&, auto& bytes, SafetensorsFile& f) {
                         size_t i = 0;
                         for (const auto& [n, t] : f.tensors) {
-                          if (n.rfind("optimizer/", 0) == 0 || n.find("exp_avg") != std::string::npos)
+                          if (n.rfind("optimizer/", 0) == 0 ||
+                              n.find("exp_avg") != std::string::npos)
                             for (size_t b = 0; b + 4 <= bytes[i].size(); b += 4)
                               bytes[i][b + 3] = 0x7F, bytes[i][b + 2] = 0xC0;
                           ++i;
                         }
                       }),
          "NaN");
-  resume("short_rng", tampered_run("short_rng", [](auto&, auto& bytes, SafetensorsFile& f) {
-           size_t i = 0;
-           for (auto& [n, t] : f.tensors) {
-             if (n.find("rng") != std::string::npos) {
-               bytes[i].resize(16);
-               t.shape = {16};
-             }
-             ++i;
-           }
-         }),
+  resume("short_rng",
+         tampered_run("short_rng",
+                      [](auto&, auto& bytes, SafetensorsFile& f) {
+                        size_t i = 0;
+                        for (auto& [n, t] : f.tensors) {
+                          if (n.find("rng") != std::string::npos) {
+                            bytes[i].resize(16);
+                            t.shape = {16};
+                          }
+                          ++i;
+                        }
+                      }),
          "random number generator");
 }
 
@@ -371,8 +379,8 @@ TEST_F(Hostile, TamperedResumeStatesAreRefused) {
 
 TEST_F(Hostile, ArgumentsOutOfRange) {
   const std::string d = dir_for("args");
-  const std::vector<std::string> recon{"reconstruct", "--model", model_, "--image", kPhoto,
-                                       "--out", d + "/fig.png"};
+  const std::vector<std::string> recon{"reconstruct", "--model", model_,        "--image",
+                                       kPhoto,        "--out",   d + "/fig.png"};
   auto with = [&](std::vector<std::string> extra) {
     std::vector<std::string> v = recon;
     v.insert(v.end(), extra.begin(), extra.end());
@@ -401,7 +409,8 @@ TEST_F(Hostile, OutputsNeverReplaceInputsNodesOrLinks) {
   const std::string d = dir_for("outputs");
   fs::copy(kPhoto, d + "/photo.jpg");
   fs::copy(model_, d + "/model.safetensors");
-  const std::string photo = read_bytes(d + "/photo.jpg"), model = read_bytes(d + "/model.safetensors");
+  const std::string photo = read_bytes(d + "/photo.jpg"),
+                    model = read_bytes(d + "/model.safetensors");
   expect_error("out_is_image",
                {"reconstruct", "--model", d + "/model.safetensors", "--image", d + "/photo.jpg",
                 "--out", d + "/photo.jpg"},
@@ -438,8 +447,8 @@ TEST_F(Hostile, OutputsNeverReplaceInputsNodesOrLinks) {
   fs::copy(run_, run, fs::copy_options::recursive);
   const std::string checkpoint = read_bytes(run + "/checkpoint.safetensors");
   expect_error("train_over_run",
-               {"train", "--config", config_, "--out", run, "--device", "cpu", "--threads", "1"},
-               2, "--resume");
+               {"train", "--config", config_, "--out", run, "--device", "cpu", "--threads", "1"}, 2,
+               "--resume");
   EXPECT_EQ(read_bytes(run + "/checkpoint.safetensors"), checkpoint);
 }
 
