@@ -96,7 +96,8 @@ public:
     return pop_at(0);
   }
 
-  // The consumer has finished an item it waited for.
+  // The consumer has finished an item it waited for. Only consumers that ask
+  // idle() or busy() need to call it.
   void done() {
     {
       std::lock_guard<std::mutex> lock(mutex_);

@@ -78,6 +78,46 @@ TEST_F(TrainerTest, ResumeEqualsAnUninterruptedRun) {
             6u); // one line per step, none duplicated
 }
 
+TEST_F(TrainerTest, AResumedRunLogsTheSameLinesAndRepairsItsModelFile) {
+  TrainConfig c = test::tiny_train_config(shards_);
+  c.log_every = 4; // the resume at step 3 falls inside a logging window
+  const std::string straight = test::train_tmp("window_straight"),
+                    split = test::train_tmp("window_split");
+  {
+    Trainer t(c, {straight});
+    Quiet q;
+    t.run(q);
+  }
+  {
+    Trainer t(c, {split});
+    StopAt stop(3);
+    t.run(stop);
+  }
+  // As a kill between the checkpoint's write and the model file's would leave it.
+  std::ofstream(split + "/model.safetensors") << "cut short";
+  {
+    TrainOptions o{split};
+    o.resume = split + "/checkpoint.safetensors";
+    Trainer t(c, o);
+    bool repaired = false;
+    for (const std::string& line : t.describe())
+      repaired |= line.rfind("repaired:", 0) == 0;
+    EXPECT_TRUE(repaired);
+    EXPECT_NO_THROW(load_model(split + "/model.safetensors"));
+    Quiet q;
+    t.run(q);
+  }
+  const auto a = read_metrics(straight + "/metrics.jsonl");
+  const auto b = read_metrics(split + "/metrics.jsonl");
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].step, b[i].step);
+    ASSERT_EQ(a[i].loss.has_value(), b[i].loss.has_value()) << "step " << a[i].step;
+    if (a[i].loss) // the window of steps 1-4 spans the resume: the same mean
+      EXPECT_EQ(*a[i].loss, *b[i].loss) << "step " << a[i].step;
+  }
+}
+
 TEST_F(TrainerTest, FailedCheckpointWriteKeepsThePreviousOne) {
   const TrainConfig c = test::tiny_train_config(shards_);
   const std::string dir = test::train_tmp("atomic_a"), other = test::train_tmp("atomic_b");
