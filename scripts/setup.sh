@@ -11,22 +11,37 @@ packages=(
   libopencv-dev
   libglfw3-dev libimgui-dev libstb-dev libgl-dev
   libgtest-dev
-  clang libclang-rt-14-dev # libFuzzer targets (scripts/fuzz.sh, the fuzz_smoke test)
+  clang                 # libFuzzer targets (scripts/fuzz.sh, the fuzz_smoke test)
   fonts-dejavu-core     # the app's UI font
   xvfb xauth            # headless GUI tests
   dataset-fashion-mnist # a real labelled dataset for training and probes
 )
 
+# libFuzzer for Debian 12's clang 14. Other releases name it otherwise: there
+# the fuzz_smoke test is not registered and everything else still runs.
+optional=(libclang-rt-14-dev)
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+known() { apt-cache show "$1" >/dev/null 2>&1; }
+
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  installed "$p" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
+extra=()
+for p in "${optional[@]}"; do
+  installed "$p" || ! known "$p" || extra+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ] && [ ${#extra[@]} -eq 0 ]; then
   exit 0
 fi
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-echo "Installing: ${missing[*]}"
 $sudo apt-get update -q
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+# Known only now on a machine whose package lists were empty.
+for p in "${optional[@]}"; do
+  if ! installed "$p" && known "$p" && [[ ! " ${extra[*]} " =~ " $p " ]]; then extra+=("$p"); fi
+done
+echo "Installing: ${missing[*]} ${extra[*]}"
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" "${extra[@]}"
