@@ -65,7 +65,9 @@ void refuse_to_replace_a_run(const std::string& dir) {
   }
   throw UsageError(dir + " holds a training run (" + checkpoint.string() + at +
                    "); a new run there would replace its checkpoint and model. Continue it with "
-                   "--resume " + dir + ", choose another output folder, or pass --force to "
+                   "--resume " +
+                   dir +
+                   ", choose another output folder, or pass --force to "
                    "start over");
 }
 
@@ -101,7 +103,13 @@ RunPlan plan_run(const RunRequest& r, std::time_t now) {
         plan.config.name.empty() ? fs::path(r.config_path).stem().string() : plan.config.name;
     out = default_run_dir(r.runs_root, name, now);
   }
-  if (checkpoint.empty() && !r.force)
+  // Continuing a run in place is the one way to write into a run folder.
+  const fs::path checkpoint_dir = fs::path(checkpoint).parent_path().empty()
+                                      ? fs::path(".")
+                                      : fs::path(checkpoint).parent_path();
+  std::error_code ec;
+  const bool in_place = !checkpoint.empty() && fs::equivalent(checkpoint_dir, out, ec);
+  if (!in_place && !r.force)
     refuse_to_replace_a_run(out);
   plan.options.out_dir = out;
   plan.options.resume = checkpoint;

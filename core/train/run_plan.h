@@ -9,8 +9,9 @@
 // - Output folder: the one asked for; else, when resuming, the resumed run's
 //   folder; else <runs_root>/<config name>-<YYYYmmdd-HHMMSS> (local time), so
 //   that running the same command twice never writes into the same folder.
-// - A new run never writes into a folder that holds a run (its checkpoint
-//   would be replaced) unless `force` is set; continue one with `resume`.
+// - A run never writes into a folder that holds another run (its checkpoint
+//   would be replaced) unless `force` is set: only a resume continues a run
+//   in its own folder.
 // - Overrides (steps, data) are applied, then the config is validated, errors
 //   naming the file it came from.
 #pragma once

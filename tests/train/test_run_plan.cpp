@@ -12,6 +12,8 @@
 #include <fstream>
 #include <regex>
 
+namespace fs = std::filesystem;
+
 namespace mae {
 namespace {
 
@@ -88,9 +90,18 @@ TEST(RunPlan, ResumingUsesTheConfigTheCheckpointRecordsAndItsFolder) {
   r.resume = run;
   r.config_path = kConfig;
   EXPECT_EQ(plan_run(r, 0).config.name, "fmnist_tiny");
-  // Into another folder when asked.
-  r.out_dir = run + "_continued";
-  EXPECT_EQ(plan_run(r, 0).options.out_dir, run + "_continued");
+  // Into another folder when asked, unless that one holds a run of its own.
+  r.out_dir = test::train_tmp("plan_resume_continued"); // empty
+  EXPECT_EQ(plan_run(r, 0).options.out_dir, r.out_dir);
+  write_safetensors(r.out_dir + "/checkpoint.safetensors", {}, {{"step", "7"}});
+  try {
+    plan_run(r, 0);
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("at step 7"), std::string::npos) << e.what();
+  }
+  r.force = true;
+  EXPECT_EQ(plan_run(r, 0).options.out_dir, r.out_dir);
 }
 
 TEST(RunPlan, ResumingSomethingThatIsNotARunSaysSo) {
