@@ -70,8 +70,11 @@ public:
 
   // Waits for the first item; nothing once the mailbox is closed.
   std::optional<T> wait() {
-    return wait(
-        [](const std::deque<T>& q) { return q.empty() ? npos() : std::optional<size_t>(0); });
+    return wait([](const std::deque<T>& q) -> std::optional<size_t> {
+      if (q.empty())
+        return std::nullopt;
+      return 0;
+    });
   }
 
   // Waits until `pick(queue)` names an item (its index) and takes it; nothing
@@ -142,8 +145,6 @@ public:
   }
 
 private:
-  static std::optional<size_t> npos() { return std::nullopt; }
-
   // Caller holds the lock.
   std::optional<T> pop_at(std::optional<size_t> at) {
     if (!at || *at >= items_.size())

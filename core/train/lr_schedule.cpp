@@ -35,7 +35,7 @@ TrainingLength training_length(const TrainConfig& c, size_t dataset_size) {
       c.total_steps > 0 ? c.total_steps : std::max<int64_t>(1, epochs_to_steps(c.epochs));
   t.warmup_steps = c.warmup_steps > 0 ? c.warmup_steps : epochs_to_steps(c.warmup_epochs);
   t.warmup_steps = std::min(t.warmup_steps, t.total_steps);
-  if (t.total_steps > (int64_t{1} << 40))
+  if (t.total_steps > kMaxTrainSteps)
     throw ConfigError("config field 'epochs': " + std::to_string(t.total_steps) +
                       " steps on this data set is more than any run reaches");
   return t;

@@ -13,6 +13,11 @@ std::string resume_checkpoint(const std::string& resume) {
   return fs::is_directory(resume, ec) ? (fs::path(resume) / kTrainStateName).string() : resume;
 }
 
+std::string checkpoint_run_dir(const std::string& checkpoint) {
+  const fs::path dir = fs::path(checkpoint).parent_path();
+  return dir.empty() ? "." : dir.string();
+}
+
 std::string default_run_dir(const std::string& runs_root, const std::string& name,
                             std::time_t now) {
   std::tm local{};
@@ -93,22 +98,17 @@ RunPlan plan_run(const RunRequest& r, std::time_t now) {
   }
 
   std::string out = r.out_dir;
-  if (out.empty() && !checkpoint.empty()) {
-    out = fs::path(checkpoint).parent_path().string();
-    if (out.empty())
-      out = ".";
-  }
+  if (out.empty() && !checkpoint.empty())
+    out = checkpoint_run_dir(checkpoint);
   if (out.empty()) {
     const std::string name =
         plan.config.name.empty() ? fs::path(r.config_path).stem().string() : plan.config.name;
     out = default_run_dir(r.runs_root, name, now);
   }
   // Continuing a run in place is the one way to write into a run folder.
-  const fs::path checkpoint_dir = fs::path(checkpoint).parent_path().empty()
-                                      ? fs::path(".")
-                                      : fs::path(checkpoint).parent_path();
   std::error_code ec;
-  const bool in_place = !checkpoint.empty() && fs::equivalent(checkpoint_dir, out, ec);
+  const bool in_place =
+      !checkpoint.empty() && fs::equivalent(checkpoint_run_dir(checkpoint), out, ec);
   if (!in_place && !r.force)
     refuse_to_replace_a_run(out);
   plan.options.out_dir = out;

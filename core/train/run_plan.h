@@ -51,6 +51,9 @@ RunPlan plan_run(const RunRequest& request, std::time_t now);
 // folder, else PATH itself.
 std::string resume_checkpoint(const std::string& resume);
 
+// The run folder a checkpoint file sits in ("." for a bare file name).
+std::string checkpoint_run_dir(const std::string& checkpoint);
+
 // <runs_root>/<name>-<YYYYmmdd-HHMMSS> in local time.
 std::string default_run_dir(const std::string& runs_root, const std::string& name, std::time_t now);
 

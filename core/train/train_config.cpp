@@ -174,11 +174,11 @@ void TrainConfig::validate() const {
                 "must be in [0, peak lr " + std::to_string(peak_lr()) + "]");
   require_field((total_steps > 0) != (epochs > 0), "total_steps",
                 "give exactly one of \"total_steps\" and \"epochs\" (positive)");
-  require_field(total_steps >= 0 && total_steps <= (int64_t{1} << 40), "total_steps",
+  require_field(total_steps >= 0 && total_steps <= kMaxTrainSteps, "total_steps",
                 "must be in [0, 2^40]: no run reaches more");
   require_field(std::isfinite(epochs) && epochs >= 0 && epochs <= 1e6, "epochs",
                 "must be in [0, 1000000]");
-  require_field(warmup_steps >= 0 && warmup_steps <= (int64_t{1} << 40), "warmup_steps",
+  require_field(warmup_steps >= 0 && warmup_steps <= kMaxTrainSteps, "warmup_steps",
                 "must be in [0, 2^40]");
   require_field(std::isfinite(warmup_epochs) && warmup_epochs >= 0 && warmup_epochs <= 1e6,
                 "warmup_epochs", "must be in [0, 1000000]");

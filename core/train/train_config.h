@@ -15,6 +15,10 @@
 
 namespace mae {
 
+// The most optimizer steps a run may ask for: no run reaches more, and a
+// larger number is a typo that would run forever.
+constexpr int64_t kMaxTrainSteps = int64_t{1} << 40;
+
 struct TrainConfig {
   std::string name;
   std::string arch; // named architecture; empty when the model is given inline

@@ -15,6 +15,7 @@
 #include "train/cuda_graph_step.h"
 #include "train/lr_schedule.h"
 #include "train/metrics_log.h"
+#include "train/run_plan.h"
 #include "train/train_state.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -59,9 +60,6 @@ int64_t metadata_int(const std::map<std::string, std::string>& m, const std::str
                           ", outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
   return v;
 }
-
-// The largest step count a run may reach (refused beyond: no run gets there).
-constexpr int64_t kMaxSteps = int64_t{1} << 40;
 
 // Whether two configs train alike, the run length and logging aside.
 bool same_recipe(TrainConfig a, TrainConfig b) {
@@ -197,7 +195,7 @@ void Trainer::Impl::resume_from(const std::string& path) {
   if (seed == state.metadata.end() || seed->second != std::to_string(config.seed))
     throw TrainError("cannot resume from '" + path +
                      "' with another seed: the data order and masks would change");
-  step = metadata_int(state.metadata, "step", path, 0, kMaxSteps);
+  step = metadata_int(state.metadata, "step", path, 0, kMaxTrainSteps);
   skipped_steps = metadata_int(state.metadata, "skipped_steps", path, 0, step);
   const int64_t optimizer_steps = metadata_int(state.metadata, "optimizer_steps", path, 0, step);
   StateDict weights(state.model.begin(), state.model.end());
@@ -239,9 +237,7 @@ void Trainer::Impl::resume_from(const std::string& path) {
 // A kill between the checkpoint's write and the model file's leaves the model
 // file a save behind: rewrite it from the resumed weights.
 void Trainer::Impl::repair_model_file(const std::string& checkpoint) {
-  const fs::path dir = fs::path(checkpoint).parent_path().empty()
-                          ? fs::path(".")
-                          : fs::path(checkpoint).parent_path();
+  const fs::path dir = checkpoint_run_dir(checkpoint);
   const std::string model_file = dir / kTrainModelName;
   std::error_code ec;
   // Only the run being continued in place: another folder is not ours to write.

@@ -4,6 +4,7 @@
 #include "runtime/mailbox.h"
 #include "runtime/runtime.h"
 #include "train/metrics_log.h"
+#include "train/run_plan.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -35,7 +36,7 @@ std::string resumed_metrics_path(const TrainOptions& options) {
   std::error_code ec;
   if (fs::file_size(own, ec) > 0 && !ec)
     return own.string();
-  return (fs::path(options.resume).parent_path() / kMetricsName).string();
+  return (fs::path(checkpoint_run_dir(options.resume)) / kMetricsName).string();
 }
 
 } // namespace
