@@ -42,6 +42,9 @@ class StepTimer : public TrainObserver {
 public:
   StepTimer(int64_t warmup, std::string profile)
       : warmup_(warmup), profile_path_(std::move(profile)) {}
+  // The run's description and its thread probe, for the bench's notes.
+  void on_message(const std::string& line) override { messages_.push_back(line); }
+  const std::vector<std::string>& messages() const { return messages_; }
   void after_step(Trainer& trainer) override {
     if (trainer.step() == warmup_) {
       cuda_synchronize();
@@ -65,6 +68,7 @@ private:
   std::unique_ptr<OpTrace> trace_;
   Clock::time_point start_;
   double seconds_ = 0;
+  std::vector<std::string> messages_;
 };
 
 TrainConfig bench_train_config(const Args& args, const ModelConfig& model) {
@@ -102,11 +106,11 @@ BenchResult bench_train(const Args& args, const ModelConfig& model,
   options.out_dir = (std::filesystem::temp_directory_path() / "mae-bench").string();
   options.device = args.get("device");
   options.save_final = false;
+  options.probe_threads = threads_automatic();
   Trainer trainer(config, options);
   StepTimer timer(args.get_int("warmup"), args.get_or("profile", ""));
   trainer.run(timer);
-  for (const auto& line : trainer.describe())
-    notes.push_back(line);
+  notes.insert(notes.end(), timer.messages().begin(), timer.messages().end());
   const double steps = static_cast<double>(args.get_int("steps"));
   return {steps * config.batch_size / timer.seconds(), 1e3 * timer.seconds() / steps};
 }

@@ -37,7 +37,7 @@ const Command kCommands[] = {
 
 void print_usage(std::ostream& out) {
   out << "usage: mae <command> [options]\n\nMAE Studio command-line tool for Masked "
-               "Autoencoders.\n\ncommands:\n";
+         "Autoencoders.\n\ncommands:\n";
   for (const auto& c : kCommands) {
     std::string name = c.name;
     name.resize(14, ' ');
@@ -49,6 +49,7 @@ void print_usage(std::ostream& out) {
 } // namespace
 
 int main(int argc, char** argv) {
+  mae::tune_allocator();
   if (argc < 2) {
     std::cerr << "mae: no command given\n\n";
     print_usage(std::cerr);

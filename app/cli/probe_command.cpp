@@ -3,7 +3,9 @@
 
 #include "base/errors.h"
 #include "train/linear_probe.h"
+#include "train/progress_bar.h"
 
+#include <chrono>
 #include <cstdio>
 
 namespace mae::cli {
@@ -44,9 +46,28 @@ int run_probe(int argc, const char* const* argv) {
   o.max_test = static_cast<size_t>(args.get_int("max-test"));
   o.seed = static_cast<uint64_t>(args.get_int("seed"));
   o.device = args.get("device");
-  o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-
+  // A split's rate counts from the previous event: the log line announcing
+  // the features, or the end of the split before.
+  ProgressBar bar(stderr, ProgressBar::stderr_is_tty());
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point last_event = Clock::now(), split_start = last_event;
+  std::string current_split;
+  o.log = [&](const std::string& line) {
+    bar.message(line);
+    last_event = Clock::now();
+  };
+  o.progress = [&](const std::string& split, size_t done, size_t total) {
+    if (split != current_split) {
+      current_split = split;
+      split_start = last_event;
+    }
+    last_event = Clock::now();
+    const double s = std::chrono::duration<double>(last_event - split_start).count();
+    bar.show(count_progress_text("features (" + split + ")", done, total, s, bar.tty() ? 24 : 0),
+             done == total);
+  };
   const LinearProbeResult r = run_linear_probe(args.get("model"), load_options(args), o);
+  bar.finish();
   std::printf("linear probe top-1: %.2f%% on %lld held-out images (train %.2f%%, %lld images, "
               "%lld-d cls features, "
               "%lld classes; features %.1f s, head %.1f s)\n",

@@ -1,6 +1,8 @@
 #include "commands.h"
 #include "common.h"
 
+#include "runtime/runtime.h"
+
 #include "base/errors.h"
 #include "train/progress_bar.h"
 #include "train/run_plan.h"
@@ -77,7 +79,8 @@ int run_train(int argc, const char* const* argv) {
   request.device = args.get("device");
   request.force = args.flag_set("force");
   const RunPlan plan = plan_run(request, std::time(nullptr));
-  const TrainOptions& options = plan.options;
+  TrainOptions options = plan.options;
+  options.probe_threads = threads_automatic();
 
   Trainer trainer(plan.config, options);
   CliObserver observer(args.flag_set("quiet"));

@@ -9,6 +9,7 @@
 #include <iostream>
 
 int main(int argc, char** argv) {
+  mae::tune_allocator();
   using namespace mae::studio;
   CliOptions options;
   try {

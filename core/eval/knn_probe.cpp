@@ -11,7 +11,8 @@ namespace mae {
 torch::Tensor encoder_features(MaskedAutoencoderViT& model, const ImageDataset& data,
                                const std::vector<size_t>& indices,
                                const Normalization& normalization, FeaturePooling pooling,
-                               const torch::Device& device, bool bf16, int64_t batch_size) {
+                               const torch::Device& device, bool bf16, int64_t batch_size,
+                               const FeatureProgress& progress) {
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();
   model->eval();
@@ -28,6 +29,8 @@ torch::Tensor encoder_features(MaskedAutoencoderViT& model, const ImageDataset& 
     const auto f =
         pooling == FeaturePooling::Cls ? tokens.select(1, 0) : tokens.slice(1, 1).mean(1);
     out.push_back(f.to(torch::kFloat32));
+    if (progress)
+      progress(end, indices.size());
   }
   model->train(was_training);
   return torch::cat(out);

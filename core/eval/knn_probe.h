@@ -13,18 +13,23 @@
 
 #include <torch/types.h>
 
+#include <functional>
 #include <vector>
 
 namespace mae {
 
 enum class FeaturePooling { MeanPatch, Cls };
 
+// Called after each batch with the images done so far and the total.
+using FeatureProgress = std::function<void(size_t done, size_t total)>;
+
 // [N, D] float32 on `device`: the encoder over the centre view of
 // data[indices] with nothing masked, in eval mode, no gradients.
 torch::Tensor encoder_features(MaskedAutoencoderViT& model, const ImageDataset& data,
                                const std::vector<size_t>& indices,
                                const Normalization& normalization, FeaturePooling pooling,
-                               const torch::Device& device, bool bf16, int64_t batch_size = 256);
+                               const torch::Device& device, bool bf16, int64_t batch_size = 256,
+                               const FeatureProgress& progress = {});
 
 // Labels of data[indices] as int64 on `device`.
 torch::Tensor dataset_labels(const ImageDataset& data, const std::vector<size_t>& indices,

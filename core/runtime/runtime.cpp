@@ -6,8 +6,13 @@
 #include <torch/version.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <thread>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 namespace mae {
 
@@ -31,10 +36,31 @@ int thread_count(int requested, int reserved) {
   return n;
 }
 
+namespace {
+std::atomic<bool> automatic_threads{false};
+}
+
 int configure_threads(int requested) {
   const int n = thread_count(requested);
+  const char* env = std::getenv("MAE_THREADS");
+  automatic_threads = requested <= 0 && (env == nullptr || std::atoi(env) <= 0);
   torch::set_num_threads(n);
   return n;
+}
+
+bool threads_automatic() {
+  return automatic_threads;
+}
+
+void tune_allocator() {
+#ifdef __GLIBC__
+  // A training step frees and reallocates the same large activations every
+  // step. glibc returns blocks over its mmap threshold to the kernel and trims
+  // the heap top, so each step paid ~20k page faults (12 % of a CPU step of
+  // the micro model). Fixed thresholds keep that memory for reuse.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
 }
 
 std::string exception_text(const std::exception& e) {

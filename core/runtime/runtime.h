@@ -18,6 +18,15 @@ int thread_count(int requested, int reserved = 0);
 // thread_count(requested); returns the count.
 int configure_threads(int requested = 0);
 
+// Whether the last configure_threads chose the count itself (no --threads, no
+// $MAE_THREADS): long CPU work may then probe for a faster one (thread_probe.h).
+bool threads_automatic();
+
+// Keeps freed tensor memory in the process for the next step instead of
+// handing it back to the kernel and faulting it in again (glibc; no-op
+// elsewhere). Call once, at start-up.
+void tune_allocator();
+
 bool cuda_available();
 
 // What to tell a user about an exception the core did not type: LibTorch's

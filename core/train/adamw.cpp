@@ -58,11 +58,11 @@ AdamW::AdamW(ParamGroups groups, AdamWOptions options)
   }
 }
 
+// Unset, as PyTorch's set_to_none: the next backward hands its gradient
+// buffers over instead of adding them into zeroed ones.
 void AdamW::zero_grad() {
   for_each_param(groups_, [](const std::string&, const torch::Tensor& p, size_t, bool) {
-    auto& grad = const_cast<torch::Tensor&>(p).mutable_grad();
-    if (grad.defined())
-      grad.zero_();
+    const_cast<torch::Tensor&>(p).mutable_grad() = torch::Tensor();
   });
 }
 

@@ -103,10 +103,16 @@ LinearProbeResult run_linear_probe(const std::string& model_path, const LoadOpti
   LinearProbeResult r;
   auto t0 = Clock::now();
   const bool bf16 = device.is_cuda();
-  const auto x_train =
-      encoder_features(loaded.model, *train, train_idx, norm, FeaturePooling::Cls, device, bf16);
-  const auto x_test =
-      encoder_features(loaded.model, *test, test_idx, norm, FeaturePooling::Cls, device, bf16);
+  const auto features = [&](const ImageDataset& data, const std::vector<size_t>& idx,
+                            const std::string& split) {
+    FeatureProgress progress;
+    if (o.progress)
+      progress = [&](size_t done, size_t total) { o.progress(split, done, total); };
+    return encoder_features(loaded.model, data, idx, norm, FeaturePooling::Cls, device, bf16, 256,
+                            progress);
+  };
+  const auto x_train = features(*train, train_idx, "training");
+  const auto x_test = features(*test, test_idx, "test");
   const auto y_train = dataset_labels(*train, train_idx, device);
   const auto y_test = dataset_labels(*test, test_idx, device);
   r.feature_seconds = seconds_since(t0);

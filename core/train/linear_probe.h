@@ -29,6 +29,8 @@ struct LinearProbeOptions {
   std::string device = "auto";
   uint64_t seed = 0;
   std::function<void(const std::string&)> log; // progress lines
+  // Feature extraction, the longest wait: which split, images done, total.
+  std::function<void(const std::string& split, size_t done, size_t total)> progress;
 };
 
 struct LinearProbeResult {

@@ -15,17 +15,19 @@ bool ProgressBar::stderr_is_tty() {
 }
 
 void ProgressBar::update(const TrainProgress& p) {
+  show(progress_text(p, tty_ ? 24 : 0), p.step >= p.total_steps || p.knn_accuracy.has_value());
+}
+
+void ProgressBar::show(const std::string& text, bool always) {
   if (tty_) {
-    std::fprintf(out_, "\r%s\033[K", progress_text(p, 24).c_str());
+    std::fprintf(out_, "\r%s\033[K", text.c_str());
     drawn_ = true;
   } else {
     const auto now = std::chrono::steady_clock::now();
-    const bool last = p.step >= p.total_steps;
-    if (!last && !p.knn_accuracy &&
-        std::chrono::duration<double>(now - last_line_).count() < interval_s_)
+    if (!always && std::chrono::duration<double>(now - last_line_).count() < interval_s_)
       return;
     last_line_ = now;
-    std::fprintf(out_, "%s\n", progress_text(p, 0).c_str());
+    std::fprintf(out_, "%s\n", text.c_str());
   }
   std::fflush(out_);
 }
@@ -55,15 +57,37 @@ std::string format_duration(double seconds) {
   return buf;
 }
 
+namespace {
+
+std::string bar(double frac, int width) {
+  const auto filled = static_cast<int>(std::clamp(frac, 0.0, 1.0) * width);
+  return " [" + std::string(static_cast<size_t>(filled), '#') +
+         std::string(static_cast<size_t>(width - filled), '-') + "]";
+}
+
+} // namespace
+
+std::string count_progress_text(const std::string& label, size_t done, size_t total, double seconds,
+                                int bar_width) {
+  const double frac = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
+  std::string s = label + " " + std::to_string(done) + "/" + std::to_string(total);
+  if (bar_width > 0)
+    s += bar(frac, bar_width);
+  char buf[96];
+  const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
+  std::snprintf(buf, sizeof buf, " %3.0f%% %.0f img/s", 100.0 * frac, rate);
+  s += buf;
+  if (rate > 0 && done < total)
+    s += " ETA " + format_duration(static_cast<double>(total - done) / rate);
+  return s;
+}
+
 std::string progress_text(const TrainProgress& p, int bar_width) {
   const double frac =
       p.total_steps > 0 ? static_cast<double>(p.step) / static_cast<double>(p.total_steps) : 0.0;
   std::string s = "step " + std::to_string(p.step) + "/" + std::to_string(p.total_steps);
-  if (bar_width > 0) {
-    const auto filled = static_cast<int>(frac * bar_width);
-    s += " [" + std::string(static_cast<size_t>(filled), '#') +
-         std::string(static_cast<size_t>(bar_width - filled), '-') + "]";
-  }
+  if (bar_width > 0)
+    s += bar(frac, bar_width);
   char buf[160];
   std::snprintf(buf, sizeof buf, " %3.0f%% ep %.2f", 100.0 * frac, p.epoch);
   s += buf;

@@ -1,5 +1,5 @@
-// The `mae train` progress display on stderr: one line redrawn with \r on a
-// terminal, plain lines (at most one every few seconds) otherwise.
+// The progress display of long CLI work (`mae train`, `mae probe`) on stderr: one line redrawn with
+// \r on a terminal, plain lines (at most one every few seconds) otherwise.
 #pragma once
 
 #include "train/train_progress.h"
@@ -16,6 +16,9 @@ public:
   ProgressBar(std::FILE* out, bool tty, double plain_interval_s = 10.0);
 
   void update(const TrainProgress& p);
+  // Any progress line; `always` prints it even within the plain interval.
+  void show(const std::string& text, bool always = false);
+  bool tty() const { return tty_; }
   // A message on its own line (the bar is redrawn by the next update).
   void message(const std::string& line);
   // Ends the bar's line.
@@ -35,5 +38,8 @@ private:
 std::string format_duration(double seconds);
 // "step 120/2000 [####------] 6% loss 0.4123 lr 1.20e-04 312 img/s ETA 4:12"
 std::string progress_text(const TrainProgress& p, int bar_width);
+// "features (training) 12800/60000 [#####-------] 21% 431 img/s ETA 1:50"
+std::string count_progress_text(const std::string& label, size_t done, size_t total, double seconds,
+                                int bar_width);
 
 } // namespace mae

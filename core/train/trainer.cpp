@@ -11,6 +11,7 @@
 #include "formats/safetensors.h"
 #include "runtime/autocast.h"
 #include "runtime/runtime.h"
+#include "runtime/thread_probe.h"
 #include "train/adamw.h"
 #include "train/cuda_graph_step.h"
 #include "train/lr_schedule.h"
@@ -131,6 +132,8 @@ struct Trainer::Impl {
   std::map<std::string, std::string> model_metadata() const;
   void reset_window();
   void repair_model_file(const std::string& checkpoint);
+  void choose_threads(TrainObserver& observer);
+  int resumed_threads = 0; // the thread count a resumed run saved (0: none)
 };
 
 Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), options(o) {
@@ -197,6 +200,8 @@ void Trainer::Impl::resume_from(const std::string& path) {
                      "' with another seed: the data order and masks would change");
   step = metadata_int(state.metadata, "step", path, 0, kMaxTrainSteps);
   skipped_steps = metadata_int(state.metadata, "skipped_steps", path, 0, step);
+  if (state.metadata.count("cpu_threads"))
+    resumed_threads = static_cast<int>(metadata_int(state.metadata, "cpu_threads", path, 1, 1024));
   const int64_t optimizer_steps = metadata_int(state.metadata, "optimizer_steps", path, 0, step);
   StateDict weights(state.model.begin(), state.model.end());
   for (const auto& [name, t] : weights)
@@ -385,6 +390,33 @@ void Trainer::Impl::graph_train_step(double lr) {
   count_step(lr, step_loss);
 }
 
+// Before the first step of a CPU run whose thread count nobody chose: the
+// forward and backward of a small synthetic batch at each candidate count.
+// The weights, the optimizer and every random stream stay untouched, so the
+// run trains exactly as it would have with the chosen count from the start.
+void Trainer::Impl::choose_threads(TrainObserver& observer) {
+  const int most = torch::get_num_threads();
+  if (!options.probe_threads || !device.is_cpu() || most < 2 || step >= length.total_steps)
+    return;
+  if (resumed_threads > 0) {
+    torch::set_num_threads(std::min(resumed_threads, most));
+    observer.on_message("threads:  " + std::to_string(torch::get_num_threads()) +
+                        " (the count this run chose before it was resumed)");
+    return;
+  }
+  const int64_t B = std::min<int64_t>(config.batch_size, 32), L = config.model.num_patches();
+  const int64_t side = config.model.img_size;
+  const auto images = torch::full({B, config.model.in_chans, side, side}, 0.5);
+  const auto scores = torch::arange(B * L, torch::kFloat32).remainder(L * 0.618).view({B, L});
+  const auto probe = probe_threads(
+      [&] {
+        micro_loss(images, scores).backward();
+        optimizer->zero_grad();
+      },
+      thread_candidates(most));
+  observer.on_message("threads:  " + probe.describe());
+}
+
 // Reads the device-side count of non-finite steps: the check costs a sync,
 // so it runs where one happens anyway (reports, checkpoints, probes).
 void Trainer::Impl::check_finite() {
@@ -483,6 +515,7 @@ TrainSummary Trainer::run(TrainObserver& observer) {
     observer.on_message(line);
   TrainSummary summary;
   summary.total_steps = m.length.total_steps;
+  m.choose_threads(observer);
   m.run_start = Clock::now();
   m.run_first_step = m.step;
   m.reset_window();
@@ -552,6 +585,8 @@ void Trainer::save_checkpoint(const std::string& dir, const std::function<void()
   metadata["step"] = std::to_string(m.step);
   metadata["optimizer_steps"] = std::to_string(m.optimizer->steps());
   metadata["skipped_steps"] = std::to_string(m.skipped_steps);
+  if (m.device.is_cpu())
+    metadata["cpu_threads"] = std::to_string(torch::get_num_threads());
   metadata["seed"] = std::to_string(m.config.seed);
   metadata["data_order"] = data_order.dump();
   metadata["mask_rng"] = mask_rng.dump();

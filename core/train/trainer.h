@@ -36,6 +36,10 @@ struct TrainOptions {
   std::function<bool(int64_t step)> poison_step;
   // Save a checkpoint when the run ends (benchmarks turn it off).
   bool save_final = true;
+  // CPU: time the step at a few thread counts before training and keep the
+  // fastest (a resumed run keeps the count it saved). For runs whose thread
+  // count nobody chose (runtime.h, threads_automatic).
+  bool probe_threads = false;
 };
 
 class Trainer;

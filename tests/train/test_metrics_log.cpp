@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 
 namespace mae {
@@ -47,6 +48,31 @@ TEST(ProgressBar, Text) {
   EXPECT_NE(s.find("step 50/200 [##------]"), std::string::npos) << s;
   EXPECT_NE(s.find("loss 0.2500"), std::string::npos) << s;
   EXPECT_NE(s.find("ETA 1:02:05"), std::string::npos) << s;
+}
+
+// The feature-extraction line of `mae probe`: count, bar, rate and time left.
+TEST(ProgressBar, CountText) {
+  std::string s = count_progress_text("features (test)", 2500, 10000, 5.0, 8);
+  EXPECT_NE(s.find("features (test) 2500/10000 [##------]  25% 500 img/s ETA 0:15"),
+            std::string::npos)
+      << s;
+  s = count_progress_text("features (test)", 10000, 10000, 20.0, 0);
+  EXPECT_EQ(s, "features (test) 10000/10000 100% 500 img/s");
+}
+
+// Piped output gets whole lines, at most one per interval, and always the
+// ones marked so (the last of a split).
+TEST(ProgressBar, PlainLinesAreThrottled) {
+  std::FILE* f = std::tmpfile();
+  ProgressBar bar(f, /*tty=*/false, /*plain_interval_s=*/3600);
+  bar.show("one");
+  bar.show("two");
+  bar.show("three", /*always=*/true);
+  std::rewind(f);
+  char buf[64] = {};
+  const size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  EXPECT_EQ(std::string(buf, n), "one\nthree\n");
 }
 
 } // namespace

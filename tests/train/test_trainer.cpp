@@ -78,6 +78,61 @@ TEST_F(TrainerTest, ResumeEqualsAnUninterruptedRun) {
             6u); // one line per step, none duplicated
 }
 
+// Collects the run's messages.
+struct Messages : TrainObserver {
+  std::vector<std::string> lines;
+  void on_message(const std::string& line) override { lines.push_back(line); }
+  bool has(const std::string& prefix) const {
+    for (const auto& l : lines)
+      if (l.rfind(prefix, 0) == 0)
+        return true;
+    return false;
+  }
+};
+
+// The thread probe runs forward and backward on a synthetic batch before the
+// first step: the run that follows must train exactly as one that started on
+// the chosen count, and a resumed run keeps the count it saved.
+TEST_F(TrainerTest, ThreadProbeLeavesTheRunUnchanged) {
+  const TrainConfig c = test::tiny_train_config(shards_);
+  const std::string probed = test::train_tmp("threads_probed"),
+                    plain = test::train_tmp("threads_plain");
+  torch::set_num_threads(2);
+  TrainOptions o{probed};
+  o.probe_threads = true;
+  int chosen = 0;
+  {
+    Trainer t(c, o);
+    Messages m;
+    t.run(m);
+    EXPECT_TRUE(m.has("threads:  ")) << "no probe message";
+    chosen = torch::get_num_threads();
+  }
+  EXPECT_EQ(read_train_state(probed + "/checkpoint.safetensors").metadata.at("cpu_threads"),
+            std::to_string(chosen));
+  {
+    torch::set_num_threads(chosen);
+    Trainer t(c, {plain});
+    Quiet q;
+    t.run(q);
+  }
+  const auto a = weights(probed + "/model.safetensors"), b = weights(plain + "/model.safetensors");
+  for (const auto& [name, t] : a)
+    EXPECT_TRUE(torch::equal(t, b.at(name))) << name << " differs after the probe";
+
+  // Resumed with more steps: no new probe, the saved count.
+  torch::set_num_threads(2);
+  TrainConfig longer = c;
+  longer.total_steps = c.total_steps + 2;
+  o.resume = probed + "/checkpoint.safetensors";
+  Trainer t(longer, o);
+  Messages m;
+  t.run(m);
+  EXPECT_TRUE(m.has("threads:  " + std::to_string(chosen) + " (the count this run chose"));
+  EXPECT_EQ(torch::get_num_threads(), chosen);
+  torch::set_num_threads(1);
+}
+
 TEST_F(TrainerTest, AResumedRunLogsTheSameLinesAndRepairsItsModelFile) {
   TrainConfig c = test::tiny_train_config(shards_);
   c.log_every = 4; // the resume at step 3 falls inside a logging window
