@@ -78,7 +78,14 @@ int run_train(int argc, const char* const* argv) {
   }
   request.device = args.get("device");
   request.force = args.flag_set("force");
-  const RunPlan plan = plan_run(request, std::time(nullptr));
+  const RunPlan plan = [&] {
+    try {
+      return plan_run(request, std::time(nullptr));
+    } catch (const RunFolderInUse& e) {
+      throw UsageError(std::string(e.what()) + ". Continue it with --resume " + e.dir() +
+                       ", choose another --out, or pass --force to start over");
+    }
+  }();
   TrainOptions options = plan.options;
   options.probe_threads = threads_automatic();
 

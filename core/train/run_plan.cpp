@@ -68,12 +68,8 @@ void refuse_to_replace_a_run(const std::string& dir) {
       at = " at step " + it->second;
   } catch (const Error&) {
   }
-  throw UsageError(dir + " holds a training run (" + checkpoint.string() + at +
-                   "); a new run there would replace its checkpoint and model. Continue it with "
-                   "--resume " +
-                   dir +
-                   ", choose another output folder, or pass --force to "
-                   "start over");
+  throw RunFolderInUse(dir, dir + " holds a training run (" + checkpoint.string() + at +
+                                "); a new run there would replace its checkpoint and model");
 }
 
 } // namespace

@@ -16,6 +16,7 @@
 //   naming the file it came from.
 #pragma once
 
+#include "base/errors.h"
 #include "train/train_config.h"
 #include "train/trainer.h"
 
@@ -35,6 +36,18 @@ struct RunRequest {
   std::string device = "auto";
   std::string runs_root = "runs";
   bool force = false; // start a new run in a folder that holds one, replacing it
+};
+
+// A new run aimed at a folder that holds one. The message says what would be
+// lost; each front end adds how to go on in its own words (a flag, a field).
+class RunFolderInUse : public UsageError {
+public:
+  RunFolderInUse(std::string dir, const std::string& what)
+      : UsageError(what), dir_(std::move(dir)) {}
+  const std::string& dir() const { return dir_; }
+
+private:
+  std::string dir_;
 };
 
 struct RunPlan {

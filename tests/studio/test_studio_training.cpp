@@ -282,6 +282,25 @@ TEST(TrainingSetup, ResumingUsesTheRunsFolderAndTheConfigItsCheckpointRecords) {
   }
 }
 
+// A new run aimed at a folder holding one is refused in the app's words: the
+// form's fields, not the CLI's --resume and --force.
+TEST(TrainingSetup, AFolderHoldingARunIsRefusedInTheFormsWords) {
+  const std::string run = temp_dir("taken_run");
+  write_safetensors(run + "/checkpoint.safetensors", {}, {{"step", "12"}});
+  TrainingForm f;
+  f.config_path = kGuiConfig;
+  f.out_dir = run;
+  try {
+    prepare_training(f, 0);
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("at step 12"), std::string::npos) << m;
+    EXPECT_NE(m.find("'resume' field"), std::string::npos) << m;
+    EXPECT_EQ(m.find("--"), std::string::npos) << m;
+  }
+}
+
 // Polls like the UI does, once a "frame", until `done` or a minute passes.
 template <class Done> bool poll_until(TrainingController& c, UiState& st, Done done) {
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);

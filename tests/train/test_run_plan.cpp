@@ -97,8 +97,9 @@ TEST(RunPlan, ResumingUsesTheConfigTheCheckpointRecordsAndItsFolder) {
   try {
     plan_run(r, 0);
     FAIL() << "no error";
-  } catch (const UsageError& e) {
+  } catch (const RunFolderInUse& e) {
     EXPECT_NE(std::string(e.what()).find("at step 7"), std::string::npos) << e.what();
+    EXPECT_EQ(e.dir(), r.out_dir);
   }
   r.force = true;
   EXPECT_EQ(plan_run(r, 0).options.out_dir, r.out_dir);

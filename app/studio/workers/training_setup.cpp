@@ -58,7 +58,13 @@ TrainingLaunch prepare_training(const TrainingForm& form, std::time_t now) {
     throw UsageError("choose a training config first");
   std::error_code ec;
   request.runs_root = fs::absolute("runs", ec).string();
-  RunPlan plan = plan_run(request, now);
+  RunPlan plan;
+  try {
+    plan = plan_run(request, now);
+  } catch (const RunFolderInUse& e) {
+    throw UsageError(std::string(e.what()) + ". To continue it, put " + e.dir() +
+                     " in the 'resume' field; to start anew, choose another output folder.");
+  }
   TrainingLaunch launch;
   launch.config = std::move(plan.config);
   launch.config_label = std::move(plan.config_label);
