@@ -142,7 +142,7 @@ BenchResult bench_infer(const Args& args, const ModelConfig& config) {
     const auto scores = mask_scores(mask, B, g, g);
     {
       CudaAutocast autocast(device, bf16);
-      model->forward(imgs, scores.to(device), mask.num_kept(g * g));
+      model->forward(imgs, scores.to(device), mask.num_kept(g, g));
     }
     cuda_synchronize();
     if (i >= warmup)

@@ -93,8 +93,7 @@ int run_forward(int argc, const char* const* argv) {
   model->to(device);
   cuda_strict_fp32(); // a parity tool: no TF32 in float32 matmuls and convolutions
   torch::NoGradGuard no_grad;
-  const MaeOutput out =
-      model->forward(pixels.to(device), scores.to(device), mask.num_kept(gh * gw));
+  const MaeOutput out = model->forward(pixels.to(device), scores.to(device), mask.num_kept(gh, gw));
   write_outputs(args.get("out"), out);
   std::cout << "loss " << out.loss.item<double>() << ", wrote " << args.get("out") << "\n";
   for (const auto& n : loaded.notices)

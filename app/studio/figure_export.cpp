@@ -23,8 +23,8 @@ Image current_figure(const UiState& st) {
       " | masked-region MSE in [0,1] pixels (Telea inpainting baseline)"};
   for (const Reconstruction& r : set.items) {
     char title[96], line[160];
-    std::snprintf(title, sizeof title, "%s, ratio %.2f", to_string(r.settings.strategy),
-                  r.settings.ratio);
+    std::snprintf(title, sizeof title, "%s",
+                  r.settings.describe(r.result.grid_h, r.result.grid_w).c_str());
     masked.push_back({r.result.masked, title});
     reconstructed.push_back({r.result.reconstruction_visible, "reconstruction + visible"});
     if (r.baselines_ready)

@@ -19,7 +19,7 @@ std::vector<ReconstructionPreview> reconstruct_previews(MaskedAutoencoderViT& mo
   const int64_t count = images01.size(0), g = c.grid_size();
   const NormalizationTensors n(normalization, images01.options());
   const auto x = n.apply(images01);
-  const MaeOutput out = model->forward(x, mask_scores(mask, count, g, g), mask.num_kept(g * g));
+  const MaeOutput out = model->forward(x, mask_scores(mask, count, g, g), mask.num_kept(g, g));
   const auto [recon01, removed] = reconstruction_tensors(model, x, out, n);
   const auto masked01 = images01 * (1 - removed) + 0.5 * removed;
   const auto mixed01 = images01 * (1 - removed) + recon01 * removed;

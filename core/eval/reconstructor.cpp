@@ -91,7 +91,7 @@ ReconstructionResult Reconstructor::run(const Image& image, const MaskSettings& 
   const int64_t gh = image.height / p, gw = image.width / p;
 
   const auto scores = mask_scores(settings, 1, gh, gw);
-  const MaeOutput out = model->forward(x, scores, settings.num_kept(gh * gw));
+  const MaeOutput out = model->forward(x, scores, settings.num_kept(gh, gw));
   const auto [recon01, pixel_mask] = reconstruction_tensors(model, x, out, n);
   const auto masked01 = x01 * (1 - pixel_mask) + n.mean * pixel_mask;
   const auto mixed01 = x01 * (1 - pixel_mask) + recon01 * pixel_mask;

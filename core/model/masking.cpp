@@ -139,40 +139,14 @@ std::vector<int64_t> lattice_lines(int64_t extent, int64_t n, int64_t phase) {
   return lines;
 }
 
-std::vector<uint8_t> grid_mask_with(int64_t gh, int64_t gw, int64_t keep, Rng& rng) {
-  const int64_t L = gh * gw;
-  std::vector<uint8_t> m(static_cast<size_t>(L), 1);
-  if (keep <= 0)
-    return m;
-  if (keep >= L)
-    return std::vector<uint8_t>(static_cast<size_t>(L), 0);
-  // Pick rows x cols >= keep whose cells are closest to square, with few
-  // surplus lattice points to drop.
-  int64_t rows = 1, cols = keep;
-  double best = std::numeric_limits<double>::infinity();
-  for (int64_t r = 1; r <= gh; ++r) {
-    const int64_t c = (keep + r - 1) / r;
-    if (c > gw)
-      continue;
-    const double squareness =
-        std::abs(std::log((static_cast<double>(gh) / r) / (static_cast<double>(gw) / c)));
-    const double score =
-        squareness + 2.0 * static_cast<double>(r * c - keep) / static_cast<double>(keep);
-    if (score < best)
-      best = score, rows = r, cols = c;
-  }
-  const auto row_pos = lattice_lines(gh, rows, uniform_int(rng, 0, gh / rows - 1));
-  const auto col_pos = lattice_lines(gw, cols, uniform_int(rng, 0, gw / cols - 1));
+// The lattice of grid_lattice, shifted by a seeded phase within one cell.
+std::vector<uint8_t> grid_mask_with(int64_t gh, int64_t gw, const GridLattice& lattice, Rng& rng) {
+  std::vector<uint8_t> m(static_cast<size_t>(gh * gw), 1);
+  const auto row_pos = lattice_lines(gh, lattice.rows, uniform_int(rng, 0, gh / lattice.rows - 1));
+  const auto col_pos = lattice_lines(gw, lattice.cols, uniform_int(rng, 0, gw / lattice.cols - 1));
   for (int64_t r : row_pos)
     for (int64_t c : col_pos)
       m[static_cast<size_t>(r * gw + c)] = 0;
-  // Drop the surplus (fewer than `rows` points) spread over rows and columns.
-  const int64_t surplus = rows * cols - keep;
-  for (int64_t j = 0; j < surplus; ++j) {
-    const int64_t r = row_pos[static_cast<size_t>((2 * j + 1) * rows / (2 * surplus))];
-    const int64_t c = col_pos[static_cast<size_t>(cols - 1 - (j * cols / surplus) % cols)];
-    m[static_cast<size_t>(r * gw + c)] = 1;
-  }
   return m;
 }
 
@@ -199,7 +173,7 @@ torch::Tensor mask_scores(const MaskSettings& settings, int64_t batch, int64_t g
                           int64_t grid_w) {
   const int64_t L = grid_h * grid_w;
   settings.validate(L);
-  const int64_t keep = settings.num_kept(L);
+  const int64_t keep = settings.num_kept(grid_h, grid_w);
   if (settings.strategy == MaskStrategy::Random) {
     auto gen = at::make_generator<at::CPUGeneratorImpl>(settings.seed);
     return torch::rand({batch, L}, gen, torch::kFloat32);
@@ -207,12 +181,13 @@ torch::Tensor mask_scores(const MaskSettings& settings, int64_t batch, int64_t g
   if (settings.strategy == MaskStrategy::Custom)
     return scores_from_masks(
         std::vector<std::vector<uint8_t>>(static_cast<size_t>(batch), settings.custom), L);
+  const GridLattice lattice = grid_lattice(grid_h, grid_w, settings.ratio);
   std::vector<std::vector<uint8_t>> masks;
   for (int64_t b = 0; b < batch; ++b) {
     Rng rng = sample_rng(settings.seed, b);
     masks.push_back(settings.strategy == MaskStrategy::Block
                         ? block_mask_with(grid_h, grid_w, L - keep, rng)
-                        : grid_mask_with(grid_h, grid_w, keep, rng));
+                        : grid_mask_with(grid_h, grid_w, lattice, rng));
   }
   return scores_from_masks(masks, L);
 }

@@ -3,6 +3,9 @@
 #include "base/errors.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
 
 namespace mae {
 
@@ -34,10 +37,50 @@ int64_t num_kept(int64_t num_patches, double ratio) {
   return static_cast<int64_t>(static_cast<double>(num_patches) * (1.0 - ratio));
 }
 
-int64_t MaskSettings::num_kept(int64_t num_patches) const {
+GridLattice grid_lattice(int64_t grid_h, int64_t grid_w, double ratio) {
+  const double L = static_cast<double>(grid_h * grid_w), want = L * (1.0 - ratio);
+  GridLattice best;
+  double best_score = std::numeric_limits<double>::infinity();
+  for (int64_t r = 1; r <= grid_h; ++r)
+    for (int64_t c = 1; c <= grid_w; ++c) {
+      // Off by patches first; then cells far from square, then uneven spacing.
+      const double squareness =
+          std::abs(std::log((static_cast<double>(grid_h) / r) / (static_cast<double>(grid_w) / c)));
+      const double uneven = (grid_h % r != 0) + (grid_w % c != 0);
+      const double score =
+          std::abs(static_cast<double>(r * c) - want) / L + 0.02 * squareness + 0.002 * uneven;
+      if (score < best_score)
+        best_score = score, best = {r, c};
+    }
+  return best;
+}
+
+int64_t MaskSettings::num_kept(int64_t grid_h, int64_t grid_w) const {
   if (strategy == MaskStrategy::Custom)
     return static_cast<int64_t>(std::count(custom.begin(), custom.end(), uint8_t{0}));
-  return mae::num_kept(num_patches, ratio);
+  if (strategy == MaskStrategy::Grid)
+    return grid_lattice(grid_h, grid_w, ratio).kept();
+  return mae::num_kept(grid_h * grid_w, ratio);
+}
+
+double MaskSettings::applied_ratio(int64_t grid_h, int64_t grid_w) const {
+  const int64_t L = grid_h * grid_w;
+  return L > 0 ? 1.0 - static_cast<double>(num_kept(grid_h, grid_w)) / static_cast<double>(L) : 0.0;
+}
+
+std::string MaskSettings::describe(int64_t grid_h, int64_t grid_w) const {
+  char buf[96];
+  if (strategy == MaskStrategy::Custom) {
+    std::snprintf(buf, sizeof buf, "custom, ratio %.2f", applied_ratio(grid_h, grid_w));
+    return buf;
+  }
+  const double applied = applied_ratio(grid_h, grid_w);
+  if (std::abs(applied - ratio) < 0.005)
+    std::snprintf(buf, sizeof buf, "%s, ratio %.2f", to_string(strategy), ratio);
+  else
+    std::snprintf(buf, sizeof buf, "%s, ratio %.2f (applied %.2f)", to_string(strategy), ratio,
+                  applied);
+  return buf;
 }
 
 void MaskSettings::validate(int64_t num_patches) const {
@@ -49,7 +92,7 @@ void MaskSettings::validate(int64_t num_patches) const {
   if (static_cast<int64_t>(custom.size()) != num_patches)
     throw UsageError("the custom mask has " + std::to_string(custom.size()) +
                      " patches, the image " + std::to_string(num_patches));
-  if (num_kept(num_patches) == 0)
+  if (std::count(custom.begin(), custom.end(), uint8_t{0}) == 0)
     throw UsageError("the custom mask removes every patch: keep at least one");
 }
 

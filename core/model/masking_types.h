@@ -14,9 +14,19 @@ const char* to_string(MaskStrategy s);
 // "random" | "block" | "grid"; throws UsageError otherwise.
 MaskStrategy parse_mask_strategy(const std::string& name);
 
-// Official len_keep = int(L * (1 - ratio)): every strategy removes exactly
-// L - num_kept(L, ratio) patches.
+// Official len_keep = int(L * (1 - ratio)): random and block masking remove
+// exactly L - num_kept(L, ratio) patches.
 int64_t num_kept(int64_t num_patches, double ratio);
+
+// Grid masking keeps a regular lattice of rows x cols patches: the one whose
+// count comes closest to the ratio's, with cells near square. At 0.75 on an
+// even grid that is one patch of every 2x2, as the paper's Fig. 6; at other
+// ratios the applied ratio can differ a little from the one asked for.
+struct GridLattice {
+  int64_t rows = 1, cols = 1;
+  int64_t kept() const { return rows * cols; }
+};
+GridLattice grid_lattice(int64_t grid_h, int64_t grid_w, double ratio);
 
 // Which patches a reconstruction, a preview or a training batch removes. The
 // ratio is given here once; the kept count follows from it.
@@ -28,8 +38,12 @@ struct MaskSettings {
   // are the kept patches; `ratio` is then unused.
   std::vector<uint8_t> custom;
 
-  // Patches the encoder sees out of `num_patches`.
-  int64_t num_kept(int64_t num_patches) const;
+  // Patches the encoder sees out of a grid_h x grid_w patch grid.
+  int64_t num_kept(int64_t grid_h, int64_t grid_w) const;
+  // The share of patches removed: the ratio, except for grid and custom masks.
+  double applied_ratio(int64_t grid_h, int64_t grid_w) const;
+  // "grid, ratio 0.60 (applied 0.59)": the applied ratio only where it differs.
+  std::string describe(int64_t grid_h, int64_t grid_w) const;
   // Throws UsageError: a ratio outside [0, 1), a custom mask that does not
   // have `num_patches` entries or keeps none.
   void validate(int64_t num_patches) const;

@@ -144,7 +144,7 @@ Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), op
   open_data();
   length = training_length(config, data->size());
   schedule = lr_schedule(config, length);
-  keep = config.mask_settings().num_kept(config.model.num_patches());
+  keep = config.mask_settings().num_kept(config.model.grid_size(), config.model.grid_size());
 
   // The initial weights depend on the seed alone.
   torch::manual_seed(derive_seed(config.seed, RngStream::Init));

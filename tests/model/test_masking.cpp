@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <numeric>
 #include <set>
 
@@ -15,8 +16,8 @@ const std::vector<std::pair<int64_t, int64_t>> kGrids = {{14, 14}, {7, 7},   {8,
 const MaskStrategy kStrategies[] = {MaskStrategy::Random, MaskStrategy::Block, MaskStrategy::Grid};
 
 std::vector<uint8_t> mask_of(MaskStrategy s, int64_t gh, int64_t gw, double ratio, uint64_t seed) {
-  const auto plan = plan_from_scores(mask_scores(MaskSettings{s, ratio, seed, {}}, 1, gh, gw),
-                                     num_kept(gh * gw, ratio));
+  const MaskSettings settings{s, ratio, seed, {}};
+  const auto plan = plan_from_scores(mask_scores(settings, 1, gh, gw), settings.num_kept(gh, gw));
   const auto m = plan.mask[0].to(torch::kUInt8).contiguous();
   return std::vector<uint8_t>(m.data_ptr<uint8_t>(), m.data_ptr<uint8_t>() + m.numel());
 }
@@ -77,7 +78,9 @@ TEST(Masking, EveryStrategyRemovesExactlyTheCount) {
         for (uint64_t seed : {0ull, 1ull, 12345ull}) {
           const auto m = mask_of(s, gh, gw, ratio, seed);
           const int64_t removed = std::accumulate(m.begin(), m.end(), int64_t{0});
-          ASSERT_EQ(removed, L - num_kept(L, ratio))
+          const int64_t expected = s == MaskStrategy::Grid ? L - grid_lattice(gh, gw, ratio).kept()
+                                                           : L - num_kept(L, ratio);
+          ASSERT_EQ(removed, expected)
               << to_string(s) << " " << gh << "x" << gw << " ratio " << ratio << " seed " << seed;
         }
       }
@@ -85,12 +88,13 @@ TEST(Masking, EveryStrategyRemovesExactlyTheCount) {
 
 TEST(Masking, BatchesHaveTheExactCountPerSample) {
   for (auto s : kStrategies) {
-    const auto plan =
-        plan_from_scores(mask_scores(MaskSettings{s, 0.6, 3, {}}, 5, 14, 14), num_kept(196, 0.6));
+    const MaskSettings settings{s, 0.6, 3, {}};
+    const int64_t keep = settings.num_kept(14, 14);
+    const auto plan = plan_from_scores(mask_scores(settings, 5, 14, 14), keep);
     const auto per_sample = plan.mask.sum(1);
-    EXPECT_TRUE(torch::all(per_sample == 196 - num_kept(196, 0.6)).item<bool>()) << to_string(s);
+    EXPECT_TRUE(torch::all(per_sample == 196 - keep).item<bool>()) << to_string(s);
     // ids_restore inverts the shuffle: kept ids map to positions < keep.
-    EXPECT_EQ(plan.ids_keep.size(1), num_kept(196, 0.6));
+    EXPECT_EQ(plan.ids_keep.size(1), keep);
   }
 }
 
@@ -146,13 +150,27 @@ TEST(Masking, GridKeepsAnEvenLattice) {
         if (v.size() > 1)
           EXPECT_LE(hi - lo, 1) << gh << "x" << gw << " ratio " << ratio;
       }
-      const int64_t keep = num_kept(gh * gw, ratio);
-      if (keep == 0)
-        continue;
-      EXPECT_GE(static_cast<int64_t>(rows.size() * cols.size()), keep);
-      EXPECT_LT(static_cast<int64_t>(rows.size() * cols.size()) - keep,
-                static_cast<int64_t>(rows.size()));
+      // Every lattice point is kept and nothing else: no notches, no extras.
+      const GridLattice lattice = grid_lattice(gh, gw, ratio);
+      EXPECT_EQ(static_cast<int64_t>(rows.size()), lattice.rows) << gh << "x" << gw << " " << ratio;
+      EXPECT_EQ(static_cast<int64_t>(cols.size()), lattice.cols) << gh << "x" << gw << " " << ratio;
+      EXPECT_EQ(std::count(m.begin(), m.end(), uint8_t{0}), lattice.kept());
     }
+}
+
+// The applied ratio stays near the one asked for, and the paper's 0.75 is exact.
+TEST(Masking, GridLatticeFollowsTheRatio) {
+  for (int r = 10; r <= 18; ++r) {
+    const double ratio = 0.05 * r;
+    const MaskSettings grid{MaskStrategy::Grid, ratio, 0, {}};
+    EXPECT_NEAR(grid.applied_ratio(14, 14), ratio, 0.03) << ratio;
+  }
+  const MaskSettings paper{MaskStrategy::Grid, 0.75, 0, {}};
+  EXPECT_EQ(paper.num_kept(14, 14), 49);
+  EXPECT_DOUBLE_EQ(paper.applied_ratio(14, 14), 0.75);
+  EXPECT_EQ(grid_lattice(14, 14, 0.75).rows, 7);
+  const MaskSettings random{MaskStrategy::Random, 0.6, 0, {}};
+  EXPECT_EQ(random.num_kept(14, 14), num_kept(196, 0.6));
 }
 
 TEST(Masking, BlockMasksFormContiguousRegions) {
@@ -201,10 +219,10 @@ TEST(Masking, RejectsBadInput) {
 TEST(Masking, SettingsGiveTheKeptCountOnce) {
   MaskSettings m;
   m.ratio = 0.75;
-  EXPECT_EQ(m.num_kept(196), num_kept(196, 0.75)); // the official len_keep, 49
-  EXPECT_EQ(m.num_kept(196), 49);
+  EXPECT_EQ(m.num_kept(14, 14), num_kept(196, 0.75)); // the official len_keep, 49
+  EXPECT_EQ(m.num_kept(14, 14), 49);
   m.ratio = 0.6;
-  EXPECT_EQ(m.num_kept(10), 4);
+  EXPECT_EQ(m.num_kept(2, 5), 4);
 }
 
 TEST(Masking, CustomMasksRemoveExactlyThePatchesGiven) {
@@ -214,9 +232,9 @@ TEST(Masking, CustomMasksRemoveExactlyThePatchesGiven) {
   m.custom = std::vector<uint8_t>(12, 0);
   for (int i : {0, 3, 4, 11})
     m.custom[static_cast<size_t>(i)] = 1;
-  ASSERT_EQ(m.num_kept(12), 8);
+  ASSERT_EQ(m.num_kept(3, 4), 8);
   const auto scores = mask_scores(m, 2, 3, 4);
-  const auto plan = plan_from_scores(scores, m.num_kept(12));
+  const auto plan = plan_from_scores(scores, m.num_kept(3, 4));
   for (int64_t b = 0; b < 2; ++b)
     for (int64_t i = 0; i < 12; ++i)
       EXPECT_EQ(plan.mask[b][i].item<float>(), m.custom[static_cast<size_t>(i)]) << i;

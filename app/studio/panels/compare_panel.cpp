@@ -44,9 +44,8 @@ void draw_compare_panel(PanelContext& ctx) {
     img.integer_zoom = st.display.integer_zoom;
     img.mask = &tex.mask;
     img.image = &tex.masked;
-    char title[96], caption[96];
-    std::snprintf(title, sizeof title, "%s, ratio %.2f", to_string(rec.settings.strategy),
-                  rec.settings.ratio);
+    char caption[96];
+    const std::string title = rec.settings.describe(rec.result.grid_h, rec.result.grid_w);
     int removed = 0;
     for (uint8_t m : rec.result.mask)
       removed += m != 0;
