@@ -20,6 +20,9 @@ const Command kCommands[] = {
     {"info", "print a model's architecture, parameter counts and format", mae::cli::run_info},
 #ifdef MAE_WITH_OPENCV
     {"reconstruct", "mask an image and write the paper's demo figure", mae::cli::run_reconstruct},
+    {"attention", "where a patch attends: one layer and head, or the rollout, over the image",
+     mae::cli::run_attention},
+    {"posembed", "the cosine-similarity grid of the position embeddings", mae::cli::run_posembed},
     {"eval-recon", "masked-region error of a model against inpainting baselines",
      mae::cli::run_eval_recon},
     {"pack", "pack an image folder into uint8 shards for training", mae::cli::run_pack},

@@ -3,6 +3,8 @@
 #include "base/errors.h"
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/normalization_io.h"
+#include "eval/attention_maps.h"
+#include "eval/pos_embed_similarity.h"
 #include "eval/reconstruction_tensors.h"
 #include "model/masking.h"
 #include "runtime/runtime.h"
@@ -27,6 +29,15 @@ torch::Tensor to_tensor01(const Image& image) {
   auto t = torch::from_blob(const_cast<uint8_t*>(image.pixels.data()),
                             {image.height, image.width, image.channels}, torch::kUInt8);
   return t.permute({2, 0, 1}).unsqueeze(0).to(torch::kFloat32).div(255.0);
+}
+
+void check_image(const ModelConfig& c, const Image& image) {
+  if (image.channels != c.in_chans)
+    throw UsageError("the model takes " + std::to_string(c.in_chans) + "-channel images, got " +
+                     std::to_string(image.channels));
+  const int p = c.patch_size;
+  if (image.width % p != 0 || image.height % p != 0 || image.empty())
+    throw UsageError("image sides must be multiples of the patch size " + std::to_string(p));
 }
 
 } // namespace
@@ -76,12 +87,8 @@ ReconstructionResult Reconstructor::run(const Image& image, const MaskSettings& 
   const ModelConfig& c = model->config();
   if (!model->has_decoder())
     throw UsageError("this is an encoder-only checkpoint: reconstruction needs a decoder");
-  if (image.channels != c.in_chans)
-    throw UsageError("the model takes " + std::to_string(c.in_chans) + "-channel images, got " +
-                     std::to_string(image.channels));
+  check_image(c, image);
   const int p = c.patch_size;
-  if (image.width % p != 0 || image.height % p != 0 || image.empty())
-    throw UsageError("image sides must be multiples of the patch size " + std::to_string(p));
   const auto start = std::chrono::steady_clock::now();
   torch::NoGradGuard no_grad;
   const torch::Device& dev = impl_->device;
@@ -120,6 +127,24 @@ ReconstructionResult Reconstructor::run(const Image& image, const MaskSettings& 
   r.inference_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return r;
+}
+
+AttentionMap Reconstructor::attention(const Image& image, const MaskSettings& settings,
+                                      const AttentionQuery& query) {
+  auto& model = impl_->loaded.model;
+  const ModelConfig& c = model->config();
+  check_image(c, image);
+  torch::NoGradGuard no_grad;
+  const torch::Device& dev = impl_->device;
+  const NormalizationTensors n(impl_->info.normalization, torch::TensorOptions().device(dev));
+  const auto x = n.apply(to_tensor01(image).to(dev));
+  const int64_t gh = image.height / c.patch_size, gw = image.width / c.patch_size;
+  const auto scores = mask_scores(settings, 1, gh, gw);
+  return attention_map(model, x, scores, settings.num_kept(gh * gw), query);
+}
+
+PosEmbedGrid Reconstructor::pos_embed_grid(AttentionStack stack) const {
+  return mae::pos_embed_grid(impl_->loaded.model, stack);
 }
 
 } // namespace mae

@@ -4,6 +4,8 @@
 #pragma once
 
 #include "data/image.h"
+#include "eval/attention_map.h"
+#include "eval/pos_embed_grid.h"
 #include "model/masking_types.h"
 #include "model/model_info.h"
 
@@ -41,6 +43,13 @@ public:
   // `image` must have the model's channel count and sides that are multiples
   // of the patch size (resize_center_crop to the model's img_size does it).
   ReconstructionResult run(const Image& image, const MaskSettings& settings);
+  // Where `query` attends in `image` masked by `settings` (eval/attention_maps.h): one
+  // forward through the query's stack, the real weights. Encoder queries work on
+  // encoder-only checkpoints. Throws UsageError for indices out of range.
+  AttentionMap attention(const Image& image, const MaskSettings& settings,
+                         const AttentionQuery& query);
+  // The cosine similarity of the encoder's or the decoder's position embeddings.
+  PosEmbedGrid pos_embed_grid(AttentionStack stack) const;
 
   void set_normalization(const Normalization& n);
 

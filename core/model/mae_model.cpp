@@ -161,6 +161,16 @@ torch::Tensor MaskedAutoencoderViTImpl::forward_features(const torch::Tensor& im
   return encode(patchify(imgs), gh, gw, nullptr);
 }
 
+torch::Tensor MaskedAutoencoderViTImpl::forward_encoder(const torch::Tensor& imgs,
+                                                        const torch::Tensor& ids_keep) {
+  const auto [gh, gw] = grid_of(imgs);
+  if (ids_keep.dim() != 2 || ids_keep.size(0) != imgs.size(0) || ids_keep.size(1) < 1 ||
+      ids_keep.size(1) > gh * gw)
+    throw UsageError("ids_keep must be [" + std::to_string(imgs.size(0)) + ", 1.." +
+                     std::to_string(gh * gw) + "]");
+  return encode(patchify(imgs), gh, gw, &ids_keep);
+}
+
 torch::Tensor MaskedAutoencoderViTImpl::forward_decoder(const torch::Tensor& latent,
                                                         const torch::Tensor& ids_restore,
                                                         int64_t grid_h, int64_t grid_w) {

@@ -56,6 +56,9 @@ public:
 
   // Encoder over every patch (linear probes, k-NN): [B, 1 + L, D].
   torch::Tensor forward_features(const torch::Tensor& imgs);
+  // Encoder over the patches `ids_keep` [B, keep] (in that order, as forward's encoder sees
+  // them, MaskPlan::ids_keep): [B, 1 + keep, D]. Works without a decoder.
+  torch::Tensor forward_encoder(const torch::Tensor& imgs, const torch::Tensor& ids_keep);
   // [B, L, p*p*C] for a grid_h x grid_w input.
   torch::Tensor forward_decoder(const torch::Tensor& latent, const torch::Tensor& ids_restore,
                                 int64_t grid_h, int64_t grid_w);

@@ -16,11 +16,19 @@ public:
   AttentionImpl(int64_t dim, int64_t num_heads);
   torch::Tensor forward(const torch::Tensor& x);
 
+  int64_t num_heads() const { return num_heads_; }
+  double scale() const { return scale_; }
+  // Where forward stores its weights softmax(q k^T * scale) [B, H, N, N], detached; while set,
+  // forward runs the math path whatever the LibTorch version. nullptr (the default) is the fast
+  // path. Set and cleared by AttentionRecorder (model/attention_recorder.h).
+  void record_into(torch::Tensor* weights) { record_into_ = weights; }
+
   Linear qkv{nullptr}, proj{nullptr};
 
 private:
   int64_t num_heads_;
   double scale_;
+  torch::Tensor* record_into_ = nullptr;
 };
 TORCH_MODULE(Attention);
 

@@ -32,7 +32,8 @@ TEST(Cli, HelpListsEveryCommand) {
   const std::string dir = test::temp_dir("cli_help");
   auto r = mae_raw("--help", dir);
   EXPECT_EQ(r.code, 0);
-  for (const char* cmd : {"info", "forward", "reconstruct", "convert", "eval-recon"}) {
+  for (const char* cmd :
+       {"info", "forward", "reconstruct", "convert", "eval-recon", "attention", "posembed"}) {
     EXPECT_TRUE(contains(r.out, cmd)) << cmd;
     auto sub = mae_raw(std::string(cmd) + " --help", dir);
     EXPECT_EQ(sub.code, 0) << cmd;
@@ -125,6 +126,78 @@ TEST(Cli, ReconstructWritesTheDemoFigure) {
   const Image fig = load_image(dir + "/fig.png");
   EXPECT_EQ(fig.width, 8 + 4 * (224 + 8));
   EXPECT_GT(fig.height, 224);
+}
+
+TEST(Cli, AttentionAndPosEmbedWriteTheirFigures) {
+  const std::string dir = test::temp_dir("cli_attention");
+  const std::string common = "attention --model " + q(test::fixture("hf")) + " --image " +
+                             q(test::data_path("images/photo.jpg")) +
+                             " --strategy grid --ratio 0.75 --seed 1";
+  for (const std::string& query :
+       {std::string("--layer 1 --head 2 --patch cls"), std::string("--stack decoder --patch 10"),
+        std::string("--rollout --patch cls"), std::string("--layer 0 --head 3 --panel-size 224")}) {
+    std::filesystem::remove(dir + "/att.png");
+    auto r = mae_cli(common + " " + query + " --out " + q(dir + "/att.png"), dir);
+    ASSERT_EQ(r.code, 0) << query << ": " << r.err;
+    EXPECT_TRUE(contains(r.out, "wrote")) << r.out;
+    const Image fig = load_image(dir + "/att.png");
+    // input | attention over the input | the map, 224 px each, and a caption.
+    EXPECT_EQ(fig.width, 8 + 3 * (224 + 8)) << query;
+    EXPECT_GT(fig.height, 224 + 26) << query;
+  }
+  for (const char* stack : {"encoder", "decoder"}) {
+    auto r = mae_cli("posembed --model " + q(test::fixture("hf")) + " --stack " + stack +
+                         " --out " + q(dir + "/pe_" + stack + ".png"),
+                     dir);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const Image fig = load_image(dir + "/pe_" + stack + ".png");
+    // 8 x 8 tiles of 8 x 8 cells of 10 px, 2 px apart, inside the figure's 8 px margins.
+    const int side = 8 * (8 * 10 + 2) + 2;
+    EXPECT_EQ(fig.width, 8 + side + 8) << stack;
+    EXPECT_GT(fig.height, side) << stack;
+  }
+}
+
+TEST(Cli, AttentionRefusesBadIndicesAndOverwritingItsInput) {
+  const std::string dir = test::temp_dir("cli_attention_errors");
+  const std::string base = "attention --model " + q(test::fixture("hf")) + " --image " +
+                           q(test::data_path("images/photo.jpg")) + " --out " +
+                           q(dir + "/att.png") + " ";
+  const std::pair<std::string, std::vector<std::string>> cases[] = {
+      {"--layer 2", {"layer 2 is out of range", "layers 0 to 1"}},
+      {"--stack decoder --layer 1", {"layer 1 is out of range", "decoder has layers 0 to 0"}},
+      {"--head 4", {"head 4 is out of range", "heads 0 to 3"}},
+      {"--patch 64", {"patch 64 is out of range", "patches 0 to 63"}},
+      {"--head first", {"--head expects an index or mean"}},
+      {"--stack middle", {"unknown attention stack 'middle'"}},
+  };
+  for (const auto& [option, needles] : cases) {
+    auto r = mae_cli(base + option, dir);
+    EXPECT_EQ(r.code, 2) << option;
+    for (const auto& needle : needles)
+      EXPECT_TRUE(contains(r.err, needle)) << option << ": " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir + "/att.png")) << option;
+  }
+
+  // --out naming the input image is refused and leaves the image as it was.
+  std::filesystem::copy_file(test::data_path("images/photo.jpg"), dir + "/in.jpg");
+  const std::string before = test::slurp(dir + "/in.jpg");
+  auto r = mae_cli("attention --model " + q(test::fixture("hf")) + " --image " +
+                       q(dir + "/in.jpg") + " --out " + q(dir + "/in.jpg"),
+                   dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "--out")) << r.err;
+  EXPECT_TRUE(contains(r.err, "writing it would destroy it")) << r.err;
+  EXPECT_EQ(test::slurp(dir + "/in.jpg"), before);
+
+  // And posembed's --out naming its model.
+  std::filesystem::copy_file(test::fixture("hf/model.safetensors"), dir + "/model.safetensors");
+  std::filesystem::copy_file(test::fixture("hf/config.json"), dir + "/config.json");
+  r = mae_cli("posembed --model " + q(dir + "/model.safetensors") + " --out " +
+                  q(dir + "/model.safetensors"),
+              dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "writing it would destroy it")) << r.err;
 }
 
 TEST(Cli, EvalReconComparesAgainstBaselines) {

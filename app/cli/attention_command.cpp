@@ -1,0 +1,106 @@
+#include "commands.h"
+#include "common.h"
+
+#include "base/errors.h"
+#include "data/image_io.h"
+#include "eval/attention_figure.h"
+#include "eval/reconstructor.h"
+#include "runtime/assets.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+namespace mae::cli {
+namespace {
+
+// An index option that also takes a word (`mean`, `cls`, `last`): `word_value` for the word.
+int64_t index_option(const Args& args, const std::string& name, const std::string& word,
+                     int64_t word_value) {
+  const std::string v = args.get(name);
+  if (v == word)
+    return word_value;
+  char* end = nullptr;
+  errno = 0;
+  const long long n = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || errno == ERANGE)
+    throw UsageError("--" + name + " expects an index or " + word + ", got '" + v + "'");
+  return n;
+}
+
+} // namespace
+
+int run_attention(int argc, const char* const* argv) {
+  Args args("attention",
+            "Where a patch (or the cls token) attends, in one layer and head of the encoder\n"
+            "(over the visible patches) or the decoder (over all of them), or through the\n"
+            "attention rollout of the encoder's layers. Writes input | attention over the\n"
+            "input | the map, the query patch outlined and removed patches greyed.\n"
+            "The image is resized (short side) and centre-cropped to the model's size.");
+  args.option("model", "MODEL", "model file or HuggingFace directory", default_model_path())
+      .option("image", "IMG", "input image (png, jpg, bmp, webp, tiff)")
+      .option("out", "FIG.png", "where to write the figure")
+      .option("stack", "encoder|decoder", "which transformer's attention", "encoder")
+      .option("layer", "N|last",
+              "block index from 0 (with --rollout: the last block it runs "
+              "through)",
+              "last")
+      .option("head", "H|mean", "head index from 0, or the mean over heads", "mean")
+      .option("patch", "P|cls", "query patch, row-major from 0, or the cls token", "cls")
+      .flag("rollout", "attention rollout (Abnar & Zuidema) through layers 0..--layer")
+      .option("ratio", "R", "fraction of patches removed, in [0, 1)", "0.75")
+      .option("strategy", "random|block|grid", "masking strategy", "random")
+      .option("seed", "N", "mask seed", "0")
+      .option("panel-size", "PX", "size of each panel in the figure", "224");
+  if (!parse_command(args, argc, argv, kModel | kNormalization | kThreads | kDevice))
+    return 0;
+
+  const auto t0 = std::chrono::steady_clock::now();
+  MaskSettings settings;
+  settings.ratio = args.get_double("ratio");
+  if (!(settings.ratio >= 0 && settings.ratio < 1))
+    throw UsageError("--ratio must be in [0, 1)");
+  settings.strategy = parse_mask_strategy(args.get("strategy"));
+  settings.seed = static_cast<uint64_t>(args.get_int("seed"));
+  AttentionQuery query;
+  query.stack = parse_attention_stack(args.get("stack"));
+  const bool last_layer = args.get("layer") == "last";
+  query.layer = index_option(args, "layer", "last", 0);
+  query.head = index_option(args, "head", "mean", AttentionQuery::kMeanOfHeads);
+  query.patch = index_option(args, "patch", "cls", AttentionQuery::kClsToken);
+  query.rollout = args.flag_set("rollout");
+  const std::string out = args.get("out");
+  refuse_overwriting_inputs("--out", out, {args.get("image"), args.get("model")});
+  const auto panel = static_cast<int>(args.get_int("panel-size"));
+  if (panel < 32 || panel > 4096)
+    throw UsageError("--panel-size must be in [32, 4096]");
+
+  auto model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
+  for (const std::string& note : model->info().notices)
+    std::cerr << "mae attention: note: " << note << "\n";
+  Normalization n = model->info().normalization;
+  apply_normalization_options(args, n, model->info().config.in_chans);
+  model->set_normalization(n);
+
+  const ModelConfig& c = model->info().config;
+  if (last_layer)
+    query.layer = query.stack == AttentionStack::Encoder ? c.depth - 1 : c.decoder_depth - 1;
+  std::string warning;
+  const Image input = convert_channels(
+      resize_center_crop(load_image(args.get("image"), &warning), c.img_size), c.in_chans);
+  if (!warning.empty())
+    std::cerr << "mae attention: warning: " << args.get("image") << ": " << warning << "\n";
+  const AttentionMap map = model->attention(input, settings, query);
+  const std::string label = std::filesystem::path(args.get("model")).filename().string();
+  write_png(out, attention_figure(input, map, label, settings, panel));
+  const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("wrote %s: %s layer %lld, attention to cls %.4f, map %.1f ms, total %.2f s\n",
+              out.c_str(), to_string(query.stack), static_cast<long long>(query.layer),
+              static_cast<double>(map.cls_weight), map.inference_ms, total);
+  return 0;
+}
+
+} // namespace mae::cli

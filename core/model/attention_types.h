@@ -1,0 +1,43 @@
+// Attention vocabulary shared by torch-free code (CLI parsing, GUI controls):
+// which stack, layer, head and query token an attention map is read from.
+#pragma once
+
+#include "model/model_config.h"
+
+#include <cstdint>
+#include <string>
+
+namespace mae {
+
+// Encoder: attention over the visible tokens (cls + kept patches). Decoder: over
+// all tokens (cls + every patch, removed ones as the mask token).
+enum class AttentionStack { Encoder, Decoder };
+
+const char* to_string(AttentionStack s);
+// "encoder" | "decoder"; throws UsageError otherwise.
+AttentionStack parse_attention_stack(const std::string& name);
+
+// What to read from one forward pass. Indices are 0-based.
+struct AttentionQuery {
+  static constexpr int64_t kMeanOfHeads = -1; // `head`: the mean over heads
+  static constexpr int64_t kClsToken = -1;    // `patch`: the cls token asks
+
+  AttentionStack stack = AttentionStack::Encoder;
+  // The block whose attention is shown; with `rollout`, the last block the
+  // rollout runs through (from the stack's first block).
+  int64_t layer = 0;
+  int64_t head = kMeanOfHeads;
+  // Row-major patch index of the query (the token whose attention row is
+  // shown), or kClsToken.
+  int64_t patch = kClsToken;
+  // Attention rollout (Abnar & Zuidema 2020): heads averaged, the identity
+  // added for the residual, rows renormalised, multiplied through the layers.
+  bool rollout = false;
+
+  // Throws UsageError naming the argument (layer, head, patch) and its valid
+  // range for a model of this config with `num_patches` patches, or a decoder
+  // query on a model without one.
+  void validate(const ModelConfig& config, bool has_decoder, int64_t num_patches) const;
+};
+
+} // namespace mae
