@@ -140,7 +140,7 @@ AttentionMap Reconstructor::attention(const Image& image, const MaskSettings& se
   const auto x = n.apply(to_tensor01(image).to(dev));
   const int64_t gh = image.height / c.patch_size, gw = image.width / c.patch_size;
   const auto scores = mask_scores(settings, 1, gh, gw);
-  return attention_map(model, x, scores, settings.num_kept(gh * gw), query);
+  return attention_map(model, x, scores, settings.num_kept(gh, gw), query);
 }
 
 PosEmbedGrid Reconstructor::pos_embed_grid(AttentionStack stack) const {

@@ -40,7 +40,7 @@ struct Fixture {
     MaskSettings settings;
     settings.seed = 9;
     scores = mask_scores(settings, 1, 4, 4);
-    keep = settings.num_kept(16);
+    keep = settings.num_kept(4, 4);
     kept = 1 - plan_from_scores(scores, keep).mask[0];
   }
 

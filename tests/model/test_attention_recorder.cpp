@@ -72,7 +72,7 @@ TEST(AttentionRecording, RecorderLeavesTheModelOutputUnchanged) {
   MaskSettings settings;
   settings.seed = 5;
   const auto scores = mask_scores(settings, 2, 4, 4);
-  const int64_t keep = settings.num_kept(16); // 4
+  const int64_t keep = settings.num_kept(4, 4); // 4
   const MaeOutput before = model->forward(imgs, scores, keep);
   MaeOutput during;
   {
