@@ -24,20 +24,22 @@ DEFAULT=configs/models/mae_vit_tiny_patch16_dec256d3.json
 BASE=configs/models/mae_vit_base_patch16.json
 CORES=$(nproc)
 
-# A threads argument: "auto" leaves each side on its default (ours: all cores,
-# then the step-time probe; PyTorch: all cores).
-threads_arg() { [ "$1" = auto ] && return; echo "--threads $1"; }
+# "auto": ours on its default (the thread probe picks all cores or one);
+# PyTorch on all cores (Debian's python3-torch would start with one).
+ours_threads() { [ "$1" = auto ] && return; echo "--threads $1"; }
+ref_threads() { [ "$1" = auto ] && echo "--threads $CORES" || echo "--threads $1"; }
 
 # case NAME MODE CONFIG BATCH STEPS THREADS
 run_case() {
   local name=$1 mode=$2 config=$3 batch=$4 steps=$5 threads=$6 ours=() ref=()
-  local t
-  t=$(threads_arg "$threads")
+  local t r
+  t=$(ours_threads "$threads")
+  r=$(ref_threads "$threads")
   for _ in $(seq "$ROUNDS"); do
     ours+=("$($M bench --device cpu --mode "$mode" --model-config "$config" --batch "$batch" \
       --steps "$steps" --warmup 3 $t 2>/dev/null | tail -1)")
     ref+=("$($PY $REF --device cpu --mode "$mode" --model-config "$config" --batch "$batch" \
-      --steps "$steps" --warmup 3 $t)")
+      --steps "$steps" --warmup 3 $r)")
   done
   printf '%s\n' "${ours[@]}" "${ref[@]}" | sed "s/^{/{\"case\":\"$name\",\"load\":\"$LOAD\",/" >>"$J"
   $PY - "$name" "$threads" "$LOAD" "$mode" "${ours[@]}" -- "${ref[@]}" <<'EOF'

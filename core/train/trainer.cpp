@@ -404,7 +404,9 @@ void Trainer::Impl::choose_threads(TrainObserver& observer) {
                         " (the count this run chose before it was resumed)");
     return;
   }
-  const int64_t B = std::min<int64_t>(config.batch_size, 32), L = config.model.num_patches();
+  // The run's own batch (up to 128): at a small one, a second thread gains
+  // too little to show.
+  const int64_t B = std::min<int64_t>(config.batch_size, 128), L = config.model.num_patches();
   const int64_t side = config.model.img_size;
   const auto images = torch::full({B, config.model.in_chans, side, side}, 0.5);
   const auto scores = torch::arange(B * L, torch::kFloat32).remainder(L * 0.618).view({B, L});
