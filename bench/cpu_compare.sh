@@ -41,7 +41,7 @@ run_case() {
     ref+=("$($PY $REF --device cpu --mode "$mode" --model-config "$config" --batch "$batch" \
       --steps "$steps" --warmup 3 $r)")
   done
-  printf '%s\n' "${ours[@]}" "${ref[@]}" | sed "s/^{/{\"case\":\"$name\",\"load\":\"$LOAD\",/" >>"$J"
+  printf '%s\n' "${ours[@]}" "${ref[@]}" | sed "s|^{|{\"case\":\"$name\",\"load\":\"$LOAD\",|" >>"$J"
   $PY - "$name" "$threads" "$LOAD" "$mode" "${ours[@]}" -- "${ref[@]}" <<'EOF'
 import json, statistics, sys
 name, threads, load, mode = sys.argv[1:5]
