@@ -21,18 +21,19 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   // would add a copy back.
   const auto parts = qkv(x).view({B, N, 3, num_heads_, C / num_heads_}).unbind(2);
   auto q = parts[0].transpose(1, 2), k = parts[1].transpose(1, 2), v = parts[2].transpose(1, 2);
-  if (record_into_ != nullptr) {
-    auto attn = torch::matmul(q * scale_, k.transpose(-2, -1)).softmax(-1);
-    *record_into_ = attn.detach();
-    return proj(torch::matmul(attn, v).transpose(1, 2).reshape({B, N, C}));
-  }
+  torch::Tensor out;
 #if TORCH_VERSION_MAJOR >= 2
   // LibTorch picks a fused kernel (cuDNN, flash or memory-efficient); --attention overrides.
-  auto out = at::scaled_dot_product_attention(q, k, v);
-#else
-  auto attn = torch::matmul(q * scale_, k.transpose(-2, -1)).softmax(-1);
-  auto out = torch::matmul(attn, v);
+  if (record_into_ == nullptr)
+    out = at::scaled_dot_product_attention(q, k, v);
 #endif
+  // The math path: LibTorch 1.13's only one, and the one that can show its weights.
+  if (!out.defined()) {
+    const auto attn = torch::matmul(q * scale_, k.transpose(-2, -1)).softmax(-1);
+    if (record_into_ != nullptr)
+      *record_into_ = attn.detach();
+    out = torch::matmul(attn, v);
+  }
   return proj(out.transpose(1, 2).reshape({B, N, C}));
 }
 
