@@ -1,5 +1,6 @@
 #include "commands.h"
 #include "common.h"
+#include "figure_input.h"
 
 #include "base/errors.h"
 #include "data/image_io.h"
@@ -50,21 +51,13 @@ int run_attention(int argc, const char* const* argv) {
               "last")
       .option("head", "H|mean", "head index from 0, or the mean over heads", "mean")
       .option("patch", "P|cls", "query patch, row-major from 0, or the cls token", "cls")
-      .flag("rollout", "attention rollout (Abnar & Zuidema) through layers 0..--layer")
-      .option("ratio", "R", "fraction of patches removed, in [0, 1)", "0.75")
-      .option("strategy", "random|block|grid", "masking strategy", "random")
-      .option("seed", "N", "mask seed", "0")
-      .option("panel-size", "PX", "size of each panel in the figure", "224");
-  if (!parse_command(args, argc, argv, kModel | kNormalization | kThreads | kDevice))
+      .flag("rollout", "attention rollout (Abnar & Zuidema) through layers 0..--layer");
+  if (!parse_command(args, argc, argv, kModel | kNormalization | kFigure | kThreads | kDevice))
     return 0;
 
   const auto t0 = std::chrono::steady_clock::now();
-  MaskSettings settings;
-  settings.ratio = args.get_double("ratio");
-  if (!(settings.ratio >= 0 && settings.ratio < 1))
-    throw UsageError("--ratio must be in [0, 1)");
-  settings.strategy = parse_mask_strategy(args.get("strategy"));
-  settings.seed = static_cast<uint64_t>(args.get_int("seed"));
+  const FigureOptions figure = figure_options(args);
+  const MaskSettings& settings = figure.mask;
   AttentionQuery query;
   query.stack = parse_attention_stack(args.get("stack"));
   const bool last_layer = args.get("layer") == "last";
@@ -74,28 +67,13 @@ int run_attention(int argc, const char* const* argv) {
   query.rollout = args.flag_set("rollout");
   const std::string out = args.get("out");
   refuse_overwriting_inputs("--out", out, {args.get("image"), args.get("model")});
-  const auto panel = static_cast<int>(args.get_int("panel-size"));
-  if (panel < 32 || panel > 4096)
-    throw UsageError("--panel-size must be in [32, 4096]");
 
-  auto model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
-  for (const std::string& note : model->info().notices)
-    std::cerr << "mae attention: note: " << note << "\n";
-  Normalization n = model->info().normalization;
-  apply_normalization_options(args, n, model->info().config.in_chans);
-  model->set_normalization(n);
-
-  const ModelConfig& c = model->info().config;
+  const FigureInput in = load_figure_input(args, "attention");
+  const ModelConfig& c = in.model->info().config;
   if (last_layer)
     query.layer = query.stack == AttentionStack::Encoder ? c.depth - 1 : c.decoder_depth - 1;
-  std::string warning;
-  const Image input = convert_channels(
-      resize_center_crop(load_image(args.get("image"), &warning), c.img_size), c.in_chans);
-  if (!warning.empty())
-    std::cerr << "mae attention: warning: " << args.get("image") << ": " << warning << "\n";
-  const AttentionMap map = model->attention(input, settings, query);
-  const std::string label = std::filesystem::path(args.get("model")).filename().string();
-  write_png(out, attention_figure(input, map, label, settings, panel));
+  const AttentionMap map = in.model->attention(in.image, settings, query);
+  write_png(out, attention_figure(in.image, map, in.label, settings, figure.panel_size));
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("wrote %s: %s layer %lld, attention to cls %.4f, map %.1f ms, total %.2f s\n",
               out.c_str(), to_string(query.stack), static_cast<long long>(query.layer),

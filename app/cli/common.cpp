@@ -38,7 +38,9 @@ LoadOptions load_options(const Args& args) {
 namespace {
 
 void add_runtime_options(Args& args, bool with_device) {
-  args.option("threads", "N", "CPU threads (default: all cores, or $MAE_THREADS)");
+  args.option("threads", "N",
+              "CPU threads (default: $MAE_THREADS, else all cores; train and bench then time "
+              "all cores against one and keep the faster)");
   if (with_device)
     args.option("device", "auto|cpu|cuda", "where to run", "auto")
         .option("attention", "auto|flash|efficient|cudnn|math",
@@ -80,8 +82,8 @@ void refuse_overwriting_inputs(const std::string& option, const std::string& out
   std::error_code ec;
   if (!fs::exists(out, ec))
     return; // nothing there to lose
-  const fs::path out_dir = fs::path(out).parent_path().empty() ? fs::path(".")
-                                                              : fs::path(out).parent_path();
+  const fs::path out_dir =
+      fs::path(out).parent_path().empty() ? fs::path(".") : fs::path(out).parent_path();
   for (const std::string& in : inputs) {
     if (in.empty())
       continue;
@@ -99,6 +101,11 @@ bool parse_command(Args& args, int argc, const char* const* argv, unsigned share
     add_model_options(args);
   if (shared & kNormalization)
     add_normalization_options(args);
+  if (shared & kFigure)
+    args.option("ratio", "R", "fraction of patches removed, in [0, 1)", "0.75")
+        .option("strategy", "random|block|grid", "masking strategy", "random")
+        .option("seed", "N", "mask seed", "0")
+        .option("panel-size", "PX", "size of each panel in the figure", "224");
   if (shared & kThreads)
     add_runtime_options(args, shared & kDevice);
   if (!args.parse(argc, argv))
@@ -106,6 +113,20 @@ bool parse_command(Args& args, int argc, const char* const* argv, unsigned share
   if (shared & kThreads)
     apply_runtime_options(args);
   return true;
+}
+
+FigureOptions figure_options(const Args& args) {
+  FigureOptions f;
+  f.mask.ratio = args.get_double("ratio");
+  if (!(f.mask.ratio >= 0 && f.mask.ratio < 1))
+    throw UsageError("--ratio must be in [0, 1)");
+  f.mask.strategy = parse_mask_strategy(args.get("strategy"));
+  f.mask.seed = static_cast<uint64_t>(args.get_int("seed"));
+  const int64_t panel = args.get_int("panel-size");
+  if (panel < 32 || panel > 4096)
+    throw UsageError("--panel-size must be in [32, 4096]");
+  f.panel_size = static_cast<int>(panel);
+  return f;
 }
 
 void add_normalization_options(Args& args) {

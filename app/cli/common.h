@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "model/masking_types.h"
 #include "model/model_info.h"
 
 namespace mae::cli {
@@ -16,7 +17,15 @@ enum SharedOptions : unsigned {
   kDevice = 2,        // --device, --attention, --fused-norm
   kModel = 4,         // --config, --arch (load_options)
   kNormalization = 8, // --mean, --std (apply_normalization_options)
+  kFigure = 16,       // --ratio, --strategy, --seed, --panel-size (figure_options)
 };
+
+// A figure's mask and panel size, checked.
+struct FigureOptions {
+  MaskSettings mask;
+  int panel_size = 224;
+};
+FigureOptions figure_options(const Args& args);
 
 // Adds the shared options, parses, and applies the runtime ones (every binary
 // must set the thread count: Debian's LibTorch starts with one). False when

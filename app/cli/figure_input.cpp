@@ -1,0 +1,31 @@
+#include "figure_input.h"
+
+#include "common.h"
+
+#include "data/image_io.h"
+
+#include <filesystem>
+#include <iostream>
+
+namespace mae::cli {
+
+FigureInput load_figure_input(const Args& args, const std::string& command) {
+  FigureInput in;
+  in.model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
+  for (const std::string& note : in.model->info().notices)
+    std::cerr << "mae " << command << ": note: " << note << "\n";
+  Normalization n = in.model->info().normalization;
+  apply_normalization_options(args, n, in.model->info().config.in_chans);
+  in.model->set_normalization(n);
+
+  const ModelConfig& c = in.model->info().config;
+  std::string warning;
+  in.image = convert_channels(
+      resize_center_crop(load_image(args.get("image"), &warning), c.img_size), c.in_chans);
+  if (!warning.empty())
+    std::cerr << "mae " << command << ": warning: " << args.get("image") << ": " << warning << "\n";
+  in.label = std::filesystem::path(args.get("model")).filename().string();
+  return in;
+}
+
+} // namespace mae::cli
