@@ -361,8 +361,11 @@ TEST(TrainingController, TrainsThenOpensItsWeightsInTheExplorer) {
   const int before_export = wakes.load();
   c.open_in_explorer(st);
   EXPECT_EQ(st.training.exporting_model, explorer_model_path(dir + "/run"));
-  ASSERT_TRUE(poll_until(c, st, [&] { return st.training.exporting_model.empty(); }));
-  EXPECT_GT(wakes.load(), before_export); // the export's snapshot woke it too
+  // The worker publishes its snapshot, then wakes the UI: a poll can see the
+  // snapshot a moment before the wake lands, so wait for both.
+  ASSERT_TRUE(poll_until(c, st, [&] {
+    return st.training.exporting_model.empty() && wakes.load() > before_export;
+  })) << "the export's snapshot did not wake the UI";
   ASSERT_EQ(st.commands.size(), 1u);
   EXPECT_EQ(st.commands[0].kind, Command::Kind::Open);
   EXPECT_EQ(st.commands[0].path, explorer_model_path(dir + "/run"));
