@@ -6,17 +6,22 @@
 #include "data/fashion_mnist.h"
 #include "data/image.h"
 #include "data/image_io.h"
+#include "formats/safetensors.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <sys/stat.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 namespace mae {
@@ -48,8 +53,9 @@ struct StudioRun {
 // Runs mae-studio headless in `dir` with its own config directory, writing
 // dir/shot.png and dir/layout.json.
 StudioRun studio(const std::string& dir, const std::string& args, const std::string& env = "") {
-  const std::string cmd = "env XDG_CONFIG_HOME=" + q(dir + "/config") + " MAE_THREADS=2 " + env +
-                          " " + q(MAE_STUDIO_PATH);
+  // A hang is killed (exit 137) instead of holding the suite until CTest's limit.
+  const std::string cmd = "timeout -s KILL 300 env XDG_CONFIG_HOME=" + q(dir + "/config") +
+                          " MAE_THREADS=2 " + env + " " + q(MAE_STUDIO_PATH);
   StudioRun r;
   r.result =
       test::run_binary("/bin/sh",
@@ -132,6 +138,10 @@ TEST(StudioGui, HelpAndBadOptions) {
     EXPECT_TRUE(contains(help.out, s)) << s;
   EXPECT_EQ(test::run_binary(MAE_STUDIO_PATH, "--ratio 2", dir).code, 2);
   EXPECT_EQ(test::run_binary(MAE_STUDIO_PATH, "--frobnicate", dir).code, 2);
+  // More threads than any machine could use is refused before a window opens.
+  const auto threads = test::run_binary(MAE_STUDIO_PATH, "--threads 1000", dir);
+  EXPECT_NE(threads.code, 0);
+  EXPECT_TRUE(contains(threads.err, "--threads 1000")) << threads.err;
 }
 
 TEST(StudioGui, FirstFrameShowsTheReconstructionPanels) {
@@ -263,6 +273,88 @@ TEST(StudioGui, UnsupportedFileShowsAnError) {
   const std::string dir = temp_dir("unsupported_file");
   std::ofstream(dir + "/notes.txt") << "hello\n";
   expect_error_popup("unsupported", dir + "/notes.txt", "image");
+}
+
+// Copies a safetensors file to `out` with `edit` applied to the metadata and
+// to each tensor's bytes.
+void rewrite_safetensors(
+    const std::string& in, const std::string& out,
+    const std::function<void(std::map<std::string, std::string>&, const std::string&,
+                             const TensorView&, std::vector<uint8_t>&)>& edit) {
+  SafetensorsFile f = read_safetensors(in);
+  std::map<std::string, std::string> meta = f.metadata;
+  std::vector<std::vector<uint8_t>> bytes;
+  for (const auto& [n, t] : f.tensors) {
+    bytes.push_back(t.contiguous_bytes());
+    edit(meta, n, t, bytes.back());
+  }
+  std::vector<SafetensorsEntry> entries;
+  size_t i = 0;
+  for (const auto& [n, t] : f.tensors)
+    entries.push_back({n, t.dtype, t.shape, bytes[i].data(), bytes[i].size()}), ++i;
+  write_safetensors(out, entries, meta);
+}
+
+// Files a hostile user (or a slip of the mouse) drops: each one gets a popup
+// naming it and the reason, and the model and the image stay as they were.
+TEST(StudioGui, HostileDropsShowTheReasonAndKeepTheModelAndImage) {
+  const std::string dir = temp_dir("hostile_drops");
+  ASSERT_EQ(::mkfifo((dir + "/fifo.png").c_str(), 0600), 0);
+  ASSERT_EQ(::mkfifo((dir + "/fifo.safetensors").c_str(), 0600), 0);
+  fs::create_directories(dir + "/folder.png");
+  fs::copy(kModel, dir + "/huge_hf");
+  std::string config = test::slurp(kModel + "/config.json");
+  const size_t at = config.find("\"num_hidden_layers\"");
+  ASSERT_NE(at, std::string::npos);
+  config.replace(at, config.find(',', at) - at, "\"num_hidden_layers\": 1000000");
+  std::ofstream(dir + "/huge_hf/config.json") << config;
+  struct Case {
+    std::string file, phrase;
+  };
+  for (const Case& c :
+       {Case{dir + "/fifo.png", "FIFO"}, Case{dir + "/fifo.safetensors", "FIFO"},
+        Case{dir + "/folder.png", "Not an image or a model"}, Case{dir + "/huge_hf", "'depth'"},
+        Case{"/dev/zero", "Not an image or a model"}}) {
+    const std::string name = fs::path(c.file).filename().string();
+    const StudioRun r = studio(temp_dir("hostile_" + name),
+                               "--model " + q(kModel) + " --drop " + q(c.file) + " --frames 1");
+    ASSERT_EQ(r.result.code, 0) << name << r.result.err;
+    const json* p = popup(r, "error");
+    ASSERT_NE(p, nullptr) << name << r.layout.at("popups").dump();
+    const std::string text = p->at("text");
+    EXPECT_TRUE(contains(text, name) && contains(text, c.phrase)) << text;
+    EXPECT_TRUE(contains(r.layout.at("model").get<std::string>(), "rgb32_p4/hf")) << name;
+    EXPECT_TRUE(contains(r.layout.at("image").get<std::string>(), "chelsea.png")) << name;
+    EXPECT_EQ(r.layout.at("explorer").size(), 1u) << name;
+  }
+}
+
+// What loads with a flaw says so: a cut-off JPEG, and weights that are not finite.
+TEST(StudioGui, TruncatedPicturesAndNonFiniteWeightsAreNamed) {
+  const std::string dir = temp_dir("flawed");
+  const std::string photo = test::slurp(std::string(MAE_TEST_DATA) + "/images/photo.jpg");
+  std::ofstream(dir + "/cut.jpg", std::ios::binary) << photo.substr(0, photo.size() / 2);
+  const StudioRun cut =
+      studio(temp_dir("flawed_jpeg"), "--model " + q(kModel) + " --image " + q(dir + "/cut.jpg"));
+  ASSERT_EQ(cut.result.code, 0) << cut.result.err;
+  EXPECT_TRUE(contains(cut.layout.at("image").get<std::string>(), "cut.jpg"));
+  EXPECT_TRUE(contains(cut.layout.at("image_note").get<std::string>(), "truncated"))
+      << cut.layout.at("image_note");
+
+  auto conv = test::run_binary(MAE_CLI_PATH,
+                               "convert " + q(kModel) + " --out " + q(dir + "/m.safetensors"), dir);
+  ASSERT_EQ(conv.code, 0) << conv.err;
+  rewrite_safetensors(dir + "/m.safetensors", dir + "/nan.safetensors",
+                      [](auto&, const std::string&, const TensorView& t, auto& bytes) {
+                        if (t.dtype == DType::F32)
+                          for (size_t b = 0; b + 4 <= bytes.size(); b += 4)
+                            bytes[b + 3] = 0x7F, bytes[b + 2] = 0xC0; // a quiet NaN
+                      });
+  const StudioRun nan =
+      studio(temp_dir("flawed_weights"), "--model " + q(dir + "/nan.safetensors"));
+  ASSERT_EQ(nan.result.code, 0) << nan.result.err;
+  EXPECT_TRUE(contains(nan.layout.at("status").get<std::string>(), "will not be finite"))
+      << nan.layout.at("status");
 }
 
 TEST(StudioGui, OfficialPthWithoutConfigAsksForTheArchitecture) {
@@ -562,6 +654,34 @@ TEST(StudioTraining, ClosingMidRunStopsTheRunWithACheckpoint) {
   EXPECT_GE(metrics.back().at("step").get<int>(), 6);
   EXPECT_LT(metrics.back().at("step").get<int>(), 100);
   EXPECT_TRUE(fs::exists(dir + "/run/checkpoint.safetensors"));
+}
+
+// A run folder whose saved state was tampered with: the Training tab says
+// which field is wrong, and nothing crashes.
+TEST(StudioTraining, TamperedResumeStateShowsTheField) {
+  const std::string dir = temp_dir("tampered_resume");
+  std::ofstream(dir + "/tiny.json") << R"({"name": "tiny", "model": {"img_size": 16,
+    "patch_size": 4, "in_chans": 3, "embed_dim": 32, "depth": 1, "num_heads": 2,
+    "decoder_embed_dim": 16, "decoder_depth": 1, "decoder_num_heads": 2, "mlp_ratio": 2.0},
+    "data": {"type": "synthetic", "synthetic_count": 16, "synthetic_size": 20},
+    "batch_size": 8, "total_steps": 2, "num_workers": 0})";
+  auto t = test::run_binary(MAE_CLI_PATH,
+                            "train --config " + q(dir + "/tiny.json") + " --out " +
+                                q(dir + "/run") + " --threads 1 --quiet",
+                            dir);
+  ASSERT_EQ(t.code, 0) << t.err;
+  const std::string ckpt = dir + "/run/checkpoint.safetensors";
+  rewrite_safetensors(
+      ckpt, ckpt + ".new",
+      [](auto& meta, const std::string&, const TensorView&, auto&) { meta["step"] = "-5"; });
+  fs::rename(ckpt + ".new", ckpt);
+  const StudioRun r =
+      studio(dir, "--train-resume " + q(dir + "/run") + " --train-steps 4", kOneThread);
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  EXPECT_EQ(r.layout.at("training").at("state"), "failed");
+  const json* p = popup(r, "error");
+  ASSERT_NE(p, nullptr) << r.layout.at("popups").dump();
+  EXPECT_TRUE(contains(p->at("text").get<std::string>(), "'step'")) << p->dump();
 }
 
 TEST(StudioTraining, ConfigAndDataErrorsNameTheFile) {

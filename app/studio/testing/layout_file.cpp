@@ -95,6 +95,7 @@ std::string layout_json(const UiState& st, int fb_w, int fb_h) {
   if (st.preview)
     j["preview_size"] = {st.preview->width, st.preview->height};
   j["model_note"] = st.model_note;
+  j["image_note"] = st.image_note;
   j["status"] = st.status;
   if (st.model) {
     // The colour removed patches are filled with in the masked panel.
