@@ -14,8 +14,10 @@
 #include "model/masking_types.h"
 #include "runtime/autocast.h"
 #include "runtime/cuda_info.h"
+#include "runtime/host_memory.h"
 #include "runtime/op_trace.h"
 #include "runtime/runtime.h"
+#include "train/batch_memory.h"
 #include "train/trainer.h"
 
 #include <nlohmann/json.hpp>
@@ -107,6 +109,8 @@ BenchResult bench_train(const Args& args, const ModelConfig& model,
   options.device = args.get("device");
   options.save_final = false;
   options.probe_threads = threads_automatic();
+  if (resolve_device(options.device).is_cpu())
+    require_batch_fits(config, available_host_memory_bytes(), "--batch");
   Trainer trainer(config, options);
   StepTimer timer(args.get_int("warmup"), args.get_or("profile", ""));
   trainer.run(timer);

@@ -10,9 +10,11 @@
 #include "formats/atomic_file.h"
 #include "formats/safetensors.h"
 #include "runtime/autocast.h"
+#include "runtime/host_memory.h"
 #include "runtime/runtime.h"
 #include "runtime/thread_probe.h"
 #include "train/adamw.h"
+#include "train/batch_memory.h"
 #include "train/cuda_graph_step.h"
 #include "train/lr_schedule.h"
 #include "train/metrics_log.h"
@@ -141,6 +143,8 @@ Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), op
   if (options.out_dir.empty())
     throw UsageError("training needs an output directory");
   device = resolve_device(options.device);
+  if (device.is_cpu())
+    require_batch_fits(config, available_host_memory_bytes());
   open_data();
   length = training_length(config, data->size());
   schedule = lr_schedule(config, length);

@@ -312,6 +312,20 @@ TEST_F(Hostile, ConfigsWithNumbersNoRunCanUse) {
   with("batch_wrap", "batch_size", "4294967312", "batch_size");
   with("steps_1e18", "total_steps", "1000000000000000000", "total_steps");
   with("img_wrap", "img_size", "4294967324", "img_size");
+  // Within every bound but this machine's memory: 20000 images of 224 px
+  // through ViT-B/16 need some 2 TB; refused before anything is allocated.
+  std::string vit_b = R"({"name": "big", "arch": "mae_vit_base_patch16", "batch_size": 20000,
+    "total_steps": 2, "data": {"type": "synthetic", "synthetic_count": 16, "synthetic_size": 20}})";
+  write_bytes(d + "/batch_memory.json", vit_b);
+  const auto big = expect_error("batch_memory",
+                                {"train", "--config", d + "/batch_memory.json", "--out", d + "/b",
+                                 "--device", "cpu", "--threads", "1", "--quiet"},
+                                1, "available", 30);
+  EXPECT_NE(big.err.find("use batch_size"), std::string::npos) << big.err;
+  expect_error("bench_memory",
+               {"bench", "--mode", "train", "--arch", "mae_vit_large_patch16", "--batch", "8192",
+                "--device", "cpu", "--threads", "1"},
+               1, "--batch: 8192 images need", 30);
   std::string epochs = base;
   epochs.replace(epochs.find("\"total_steps\": 2"), 16, "\"epochs\": 1e300");
   write_bytes(d + "/epochs.json", epochs);

@@ -4,6 +4,7 @@
 #include "base/errors.h"
 #include "model/mae_model.h"
 #include "model/masking.h"
+#include "model/memory_estimate.h"
 #include "model/model_config.h"
 #include "model/pos_embed.h"
 
@@ -226,6 +227,30 @@ TEST(Model, ParameterCountsMatchTheOfficialViTB) {
       trainable += p.numel();
   EXPECT_EQ(trainable, 111655680);
   EXPECT_EQ(count_parameters(*model), 111907840);
+}
+
+TEST(Model, ParameterCountFromTheConfigMatchesTheModel) {
+  for (const char* arch :
+       {"mae_vit_base_patch16", "mae_vit_micro_patch4_28", "mae_vit_tiny_patch16_dec256d3"}) {
+    MaskedAutoencoderViT model(builtin_model_config(arch));
+    EXPECT_EQ(mae_parameter_count(builtin_model_config(arch)), count_parameters(*model)) << arch;
+  }
+}
+
+// Measured on CPU in float32 (peak RSS over batch 8 and 32, one `mae bench`
+// step): ViT-B/16 keeps 127 MB per image, ViT-Ti/16 27 MB. The estimate must
+// stay a lower bound of that (it refuses batches), but not a loose one.
+TEST(Model, TrainMemoryEstimateIsATightLowerBound) {
+  const TrainMemory base = mae_train_memory(builtin_model_config("mae_vit_base_patch16"), 0.75);
+  EXPECT_LT(base.per_image_bytes, 127e6);
+  EXPECT_GT(base.per_image_bytes, 0.8 * 127e6);
+  EXPECT_NEAR(base.fixed_bytes, 16.0 * 111907840, 1.0);
+  const TrainMemory tiny = mae_train_memory(builtin_model_config("mae_vit_tiny_patch16"), 0.75);
+  EXPECT_LT(tiny.per_image_bytes, 27e6);
+  EXPECT_GT(tiny.per_image_bytes, 0.6 * 27e6);
+  // Fewer kept patches, less for the encoder to keep.
+  EXPECT_LT(mae_train_memory(builtin_model_config("mae_vit_base_patch16"), 0.9).per_image_bytes,
+            base.per_image_bytes);
 }
 
 } // namespace

@@ -1,7 +1,9 @@
 // Training configs and the lr schedule.
+#include "error_of.h"
 #include "train_test_util.h"
 
 #include "base/errors.h"
+#include "train/batch_memory.h"
 #include "train/lr_schedule.h"
 #include "train/train_config.h"
 
@@ -77,6 +79,28 @@ TEST(TrainConfig, ErrorsNameTheField) {
             std::string::npos);
   EXPECT_NE(config_error("{" + base + R"(, "normalization": {"mean": [0], "std": [1e39]}})")
                 .find("std values must be positive and finite"),
+            std::string::npos);
+}
+
+TEST(TrainConfig, BatchesTooLargeForMemoryAreRefusedWithOneThatFits) {
+  TrainConfig c;
+  c.model = builtin_model_config("mae_vit_base_patch16");
+  c.batch_size = 4096;
+  const int64_t eight_gb = int64_t{8} << 30;
+  const std::string msg = test::error_of([&] { require_batch_fits(c, eight_gb); });
+  EXPECT_NE(msg.find("'batch_size'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("use batch_size"), std::string::npos) << msg;
+  // The batch it proposes fits, and one more image would not.
+  const auto at = msg.find("use batch_size ") + 15;
+  const int fits = std::stoi(msg.substr(at));
+  EXPECT_GT(fits, 10);
+  c.batch_size = fits;
+  EXPECT_NO_THROW(require_batch_fits(c, eight_gb));
+  c.batch_size = fits + 1;
+  EXPECT_THROW(require_batch_fits(c, eight_gb), ConfigError);
+  // Unknown memory: nothing is refused; too little for the weights: said so.
+  EXPECT_NO_THROW(require_batch_fits(c, -1));
+  EXPECT_NE(test::error_of([&] { require_batch_fits(c, 1 << 20); }).find("even one image"),
             std::string::npos);
 }
 
