@@ -4,6 +4,7 @@
 
 #include "data/augment.h"
 #include "data/image.h"
+#include "eval/forward_trace.h"
 #include "model/mae_model.h"
 
 #include <torch/types.h>
@@ -20,6 +21,11 @@ struct ReconstructionTensors {
 ReconstructionTensors reconstruction_tensors(MaskedAutoencoderViT& model, const torch::Tensor& x,
                                              const MaeOutput& out,
                                              const NormalizationTensors& normalization);
+
+// The How-it-works stages of `out` (batch 1): `x` is its normalised input,
+// `scores` the masking scores it was given.
+ForwardTrace forward_trace(MaskedAutoencoderViT& model, const torch::Tensor& x,
+                           const torch::Tensor& scores, const MaeOutput& out);
 
 // [C, H, W] (or [1, C, H, W]) in [0, 1] to an 8-bit image on the host.
 Image image_from_tensor(const torch::Tensor& chw01);

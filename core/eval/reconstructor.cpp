@@ -124,6 +124,7 @@ ReconstructionResult Reconstructor::run(const Image& image, const MaskSettings& 
       removed > 0 ? (per_patch.to(dev) * out.mask.squeeze(0)).sum().item<double>() / removed : 0.0;
   r.loss = out.loss.item<double>();
   r.denormalised_with_true_stats = c.norm_pix_loss;
+  r.trace = forward_trace(model, x, scores, out);
   r.inference_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return r;

@@ -5,6 +5,7 @@
 
 #include "data/image.h"
 #include "eval/attention_map.h"
+#include "eval/forward_trace.h"
 #include "eval/pos_embed_grid.h"
 #include "model/masking_types.h"
 #include "model/model_info.h"
@@ -28,6 +29,7 @@ struct ReconstructionResult {
   double loss = 0;                           // the model's training loss on this input
   bool denormalised_with_true_stats = false; // norm-pix models
   bool finite = true;                        // false: NaN or infinite output (broken weights)
+  ForwardTrace trace;                        // the stages, for the How-it-works view
   double inference_ms = 0;
 };
 

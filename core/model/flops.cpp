@@ -13,6 +13,10 @@ double blocks_flops(double n, double d, double hidden, double depth) {
 
 } // namespace
 
+double encoder_blocks_flops(const ModelConfig& c, double tokens) {
+  return blocks_flops(tokens, c.embed_dim, c.mlp_hidden(), c.depth);
+}
+
 double mae_forward_flops(const ModelConfig& c, double mask_ratio) {
   const double L = c.num_patches();
   const double keep = static_cast<double>(num_kept(c.num_patches(), mask_ratio));
@@ -20,7 +24,7 @@ double mae_forward_flops(const ModelConfig& c, double mask_ratio) {
   // The official model embeds every patch (we embed only the kept ones): the
   // count follows the official model, so TFLOP/s compare across implementations.
   const double patch_embed = 2.0 * L * P * D;
-  const double encoder = blocks_flops(1 + keep, D, c.mlp_hidden(), c.depth);
+  const double encoder = encoder_blocks_flops(c, 1 + keep);
   const double decoder_embed = 2.0 * (1 + keep) * D * Dd;
   const double decoder = blocks_flops(1 + L, Dd, c.decoder_mlp_hidden(), c.decoder_depth);
   const double pred = 2.0 * (1 + L) * Dd * P;

@@ -11,6 +11,10 @@ namespace mae {
 // ViT-B/16 at 0.75: 19.6 GFLOP.
 double mae_forward_flops(const ModelConfig& c, double mask_ratio);
 
+// The encoder's blocks alone over `tokens` tokens (the cls token included):
+// what masking saves, the encoder seeing 1 + kept tokens instead of 1 + L.
+double encoder_blocks_flops(const ModelConfig& c, double tokens);
+
 // Forward + backward of training counted as 3x the forward.
 inline double mae_train_flops(const ModelConfig& c, double mask_ratio) {
   return 3.0 * mae_forward_flops(c, mask_ratio);

@@ -171,9 +171,9 @@ torch::Tensor MaskedAutoencoderViTImpl::forward_encoder(const torch::Tensor& img
   return encode(patchify(imgs), gh, gw, &ids_keep);
 }
 
-torch::Tensor MaskedAutoencoderViTImpl::forward_decoder(const torch::Tensor& latent,
-                                                        const torch::Tensor& ids_restore,
-                                                        int64_t grid_h, int64_t grid_w) {
+torch::Tensor MaskedAutoencoderViTImpl::decoder_input(const torch::Tensor& latent,
+                                                      const torch::Tensor& ids_restore,
+                                                      int64_t grid_h, int64_t grid_w) {
   if (!has_decoder_)
     throw CheckpointError(
         "this model has no decoder (an encoder-only checkpoint): reconstruction needs a decoder");
@@ -181,10 +181,15 @@ torch::Tensor MaskedAutoencoderViTImpl::forward_decoder(const torch::Tensor& lat
   const int64_t B = x.size(0), L = ids_restore.size(1);
   auto mask_tokens = mask_token.expand({B, L + 1 - x.size(1), -1});
   auto patches = gather_tokens(torch::cat({x.slice(1, 1), mask_tokens}, 1), ids_restore);
-  x = torch::cat({x.slice(1, 0, 1), patches}, 1) +
-      interpolate_pos_embed(decoder_pos_embed, grid_h, grid_w);
-  x = decoder_pred(run_blocks(decoder_blocks, x, decoder_norm));
-  return x.slice(1, 1);
+  return torch::cat({x.slice(1, 0, 1), patches}, 1) +
+         interpolate_pos_embed(decoder_pos_embed, grid_h, grid_w);
+}
+
+torch::Tensor MaskedAutoencoderViTImpl::forward_decoder(const torch::Tensor& latent,
+                                                        const torch::Tensor& ids_restore,
+                                                        int64_t grid_h, int64_t grid_w) {
+  const auto x = decoder_input(latent, ids_restore, grid_h, grid_w);
+  return decoder_pred(run_blocks(decoder_blocks, x, decoder_norm)).slice(1, 1);
 }
 
 torch::Tensor MaskedAutoencoderViTImpl::targets_from_patches(const torch::Tensor& patches) const {

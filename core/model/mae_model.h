@@ -62,6 +62,13 @@ public:
   // [B, L, p*p*C] for a grid_h x grid_w input.
   torch::Tensor forward_decoder(const torch::Tensor& latent, const torch::Tensor& ids_restore,
                                 int64_t grid_h, int64_t grid_w);
+  // What the decoder's blocks see: the embedded visible latents and the shared
+  // mask token back in patch order, each plus its position embedding,
+  // behind the cls token: [B, 1 + L, decoder D].
+  torch::Tensor decoder_input(const torch::Tensor& latent, const torch::Tensor& ids_restore,
+                              int64_t grid_h, int64_t grid_w);
+  // The patch targets of the loss (normalised per patch with norm_pix_loss).
+  torch::Tensor targets_from_patches(const torch::Tensor& patches) const;
   // Per-patch MSE averaged over pixels, then over removed patches.
   torch::Tensor forward_loss(const torch::Tensor& imgs, const torch::Tensor& pred,
                              const torch::Tensor& mask) const;
@@ -87,8 +94,6 @@ private:
   // and norm. `patches` are patchify(imgs) of a grid_h x grid_w input.
   torch::Tensor encode(const torch::Tensor& patches, int64_t grid_h, int64_t grid_w,
                        const torch::Tensor* ids_keep);
-  // The patch targets of the loss (normalised per patch with norm_pix_loss).
-  torch::Tensor targets_from_patches(const torch::Tensor& patches) const;
   torch::Tensor loss_from_targets(const torch::Tensor& targets, const torch::Tensor& pred,
                                   const torch::Tensor& mask) const;
 
