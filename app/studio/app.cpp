@@ -38,6 +38,7 @@ struct TabSpec {
 };
 const TabSpec kTabs[] = {
     {"Explorer", Tab::Explorer, draw_reconstruction_panel},
+    {"How it works", Tab::HowItWorks, draw_how_it_works_panel},
     {"Compare", Tab::Compare, draw_compare_panel},
     {"Training", Tab::Training, draw_training_panel},
 };
@@ -49,10 +50,10 @@ std::vector<MaskSettings> compare_settings(const UiState& st) {
   std::vector<MaskSettings> out;
   if (st.compare_mode == CompareMode::Ratios) {
     for (double r : {0.5, 0.75, 0.9})
-      out.push_back({st.mask.strategy, r, st.mask.seed});
+      out.push_back({st.mask.strategy, r, st.mask.seed, {}});
   } else {
     for (MaskStrategy s : {MaskStrategy::Random, MaskStrategy::Block, MaskStrategy::Grid})
-      out.push_back({s, st.mask.ratio, st.mask.seed});
+      out.push_back({s, st.mask.ratio, st.mask.seed, {}});
   }
   return out;
 }
@@ -94,8 +95,12 @@ std::string failure_text(const std::string& path, const std::string& reason, con
 App::App(const CliOptions& options)
     : options_(options), state_(RecentFiles::default_location()),
       training_([] { glfwPostEmptyEvent(); }) {
-  state_.mask = {options.strategy, options.ratio, options.seed};
-  if (options.view != StartView::Single) {
+  state_.mask = {options.strategy, options.ratio, options.seed, {}};
+  state_.how.pinned_patch = options.how_patch;
+  state_.how.detail_stage = options.how_stage;
+  if (options.view == StartView::How)
+    state_.tab = Tab::HowItWorks;
+  else if (options.view != StartView::Single) {
     state_.tab = Tab::Compare;
     state_.compare_mode =
         options.view == StartView::Ratios ? CompareMode::Ratios : CompareMode::Strategies;
@@ -184,9 +189,9 @@ void App::start_loading() {
                                               asset_dir() + "/models");
   state_.model_note = m.note;
   if (options_.model && m.path != *options_.model)
-    state_.errors.push_back({"Cannot open the model", failure_text(*options_.model,
-                                                                   "no such file or directory",
-                                                                   "model", m.path)});
+    state_.errors.push_back(
+        {"Cannot open the model",
+         failure_text(*options_.model, "no such file or directory", "model", m.path)});
   startup_model_ = m.path;
   if (!m.path.empty()) {
     worker_->load_model({m.path, {}});
@@ -196,9 +201,9 @@ void App::start_loading() {
   std::error_code ec;
   if (options_.image && !fs::exists(image, ec)) {
     // A --image that does not exist: the demo image, saying so.
-    state_.errors.push_back({"Cannot open the image",
-                             failure_text(image, "no such file or directory", "image",
-                                          default_image_path())});
+    state_.errors.push_back(
+        {"Cannot open the image",
+         failure_text(image, "no such file or directory", "image", default_image_path())});
     image = default_image_path();
   }
   if (fs::exists(image, ec)) {

@@ -33,11 +33,13 @@ long long parse_int(const std::string& flag, const std::string& text, long long 
 StartView parse_view(const std::string& text) {
   if (text == "single")
     return StartView::Single;
+  if (text == "how")
+    return StartView::How;
   if (text == "ratios")
     return StartView::Ratios;
   if (text == "strategies")
     return StartView::Strategies;
-  throw UsageError("--view must be single, ratios or strategies, not '" + text + "'");
+  throw UsageError("--view must be single, how, ratios or strategies, not '" + text + "'");
 }
 
 } // namespace
@@ -61,7 +63,10 @@ options:
   --ratio R              masking ratio in [0.05, 0.95] (default 0.75)
   --strategy S           random | block | grid (default random)
   --seed N               mask seed (default 0)
-  --view V               single | ratios | strategies: the tab shown first (default single)
+  --view V               single | how | ratios | strategies: the tab shown first (default
+                         single; how: the How it works tab)
+  --how-patch N          How it works: highlight patch N (row-major), as a click would
+  --how-stage K          How it works: open stage K (1-8) large
   --device D             auto | cpu | cuda | cuda:N (default auto: CUDA when available)
   --threads N            CPU threads for inference (default $MAE_THREADS, else all cores
                          but one, which the UI keeps)
@@ -114,6 +119,10 @@ CliOptions parse_cli_options(int argc, const char* const* argv) {
       o.seed = static_cast<uint64_t>(parse_int(flag, value(), 0, (1LL << 53)));
     } else if (flag == "--view") {
       o.view = parse_view(value());
+    } else if (flag == "--how-patch") {
+      o.how_patch = static_cast<int>(parse_int(flag, value(), 0, 1 << 20));
+    } else if (flag == "--how-stage") {
+      o.how_stage = static_cast<int>(parse_int(flag, value(), 1, 8)) - 1;
     } else if (flag == "--device") {
       o.device = value();
     } else if (flag == "--threads") {

@@ -11,7 +11,7 @@
 
 namespace mae::studio {
 
-enum class StartView { Single, Ratios, Strategies };
+enum class StartView { Single, How, Ratios, Strategies };
 
 struct CliOptions {
   std::optional<std::string> model; // else the default model, else the best one in assets/models
@@ -29,6 +29,8 @@ struct CliOptions {
   std::string device = "auto";
   int threads = 0;
   int width = 1600, height = 1000;
+  int how_patch = -1; // How it works: the patch highlighted at start, as if clicked
+  int how_stage = -1; // ... and the stage opened large
   bool help = false;
 
   // Training from the command line: starts on the Training tab with this

@@ -25,10 +25,20 @@ namespace mae::studio {
 
 // The tabs of the main area; a new panel is one more entry here and in
 // app.cpp's kTabs.
-enum class Tab { Explorer, Compare, Training };
+enum class Tab { Explorer, HowItWorks, Compare, Training };
 enum class CompareMode { Ratios, Strategies };
 
 constexpr float kMinRatio = 0.05f, kMaxRatio = 0.95f;
+
+// The How-it-works tab: which patch is highlighted in every stage, and which
+// stage is open large.
+struct HowItWorksUi {
+  int hover_patch = -1;   // under the pointer this frame (-1: none)
+  int pinned_patch = -1;  // clicked: stays highlighted when the pointer leaves
+  int detail_stage = -1;  // -1: the overview of every stage
+  std::string hover_text; // what the highlighted patch's tooltip says (for --layout)
+  int highlighted() const { return hover_patch >= 0 ? hover_patch : pinned_patch; }
+};
 
 struct DisplayOptions {
   bool grid = false;         // patch grid over every panel
@@ -196,6 +206,7 @@ struct UiState {
   CompareMode compare_mode = CompareMode::Ratios;
   ImageView explorer_view, compare_view;
   DisplayOptions display;
+  HowItWorksUi how;
   PlayState play;
   bool show_help = false;
   bool show_model_details = false;

@@ -124,7 +124,10 @@ ReconstructionResult Reconstructor::run(const Image& image, const MaskSettings& 
       removed > 0 ? (per_patch.to(dev) * out.mask.squeeze(0)).sum().item<double>() / removed : 0.0;
   r.loss = out.loss.item<double>();
   r.denormalised_with_true_stats = c.norm_pix_loss;
+  const auto traced = std::chrono::steady_clock::now();
   r.trace = forward_trace(model, x, scores, out);
+  r.trace_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - traced).count();
   r.inference_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return r;

@@ -30,6 +30,7 @@ struct ReconstructionResult {
   bool denormalised_with_true_stats = false; // norm-pix models
   bool finite = true;                        // false: NaN or infinite output (broken weights)
   ForwardTrace trace;                        // the stages, for the How-it-works view
+  double trace_ms = 0;                       // of inference_ms, what tracing them took
   double inference_ms = 0;
 };
 

@@ -111,6 +111,19 @@ double fraction_of_colour(const Image& img, const Rect& r, const json& rgb) {
   return static_cast<double>(hits) / (static_cast<double>(r.w) * r.h);
 }
 
+// Fraction of the region's pixels within `tolerance` of `rgb`.
+double fraction_near(const Image& img, const Rect& r, const int (&rgb)[3], int tolerance) {
+  size_t hits = 0;
+  for (int y = 0; y < r.h; ++y)
+    for (int x = 0; x < r.w; ++x) {
+      const uint8_t* px = img.row(r.y + y) + (r.x + x) * 3;
+      if (std::abs(px[0] - rgb[0]) <= tolerance && std::abs(px[1] - rgb[1]) <= tolerance &&
+          std::abs(px[2] - rgb[2]) <= tolerance)
+        ++hits;
+    }
+  return static_cast<double>(hits) / (static_cast<double>(r.w) * r.h);
+}
+
 const json* popup(const StudioRun& r, const std::string& name) {
   for (const json& p : r.layout.at("popups"))
     if (p.at("name") == name)
@@ -471,6 +484,80 @@ TEST(StudioGui, SmallWindowsStillFitEveryPanel) {
   }
 }
 
+// The How-it-works tab: the eight stages of one forward, a highlighted patch
+// followed through every stage, and one stage opened large.
+const char* const kHowStages[] = {"how_image",          "how_masking",       "how_encoder_input",
+                                  "how_encoder_output", "how_decoder_input", "how_prediction",
+                                  "how_loss",           "how_reconstruction"};
+const int kYellow[3] = {255, 215, 0};
+
+bool overlap(const Rect& a, const Rect& b) {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+TEST(StudioGui, HowItWorksShowsEveryStageAndFollowsAPatch) {
+  const StudioRun plain = studio(temp_dir("how"), "--model " + q(kModel) + " --view how");
+  ASSERT_EQ(plain.result.code, 0) << plain.result.err;
+  EXPECT_EQ(plain.layout.at("tab"), "how");
+  EXPECT_EQ(plain.layout.at("how").at("patch"), -1);
+  for (const char* name : kHowStages) {
+    const Rect p = panel(plain, name);
+    expect_inside(plain, p);
+    EXPECT_GE(p.w, 150) << name;
+    EXPECT_GT(region_stddev(plain.shot, p), 3.0) << name << ": a blank stage";
+    EXPECT_LT(fraction_near(plain.shot, p, kYellow, 12), 0.001) << name;
+    for (const char* other : kHowStages)
+      if (std::string(other) != name)
+        EXPECT_FALSE(overlap(p, panel(plain, other))) << name << " / " << other;
+  }
+  // The masking stage outlines the kept patches in green.
+  const int green[3] = {90, 210, 120};
+  EXPECT_GT(fraction_near(plain.shot, panel(plain, "how_masking"), green, 12), 0.02);
+
+  // Two patches highlighted in turn: each is outlined in every grid stage, and
+  // in the encoder's packed input exactly when it is kept.
+  int kept_seen = 0, removed_seen = 0;
+  for (const int patch : {0, 9, 27, 36, 63}) {
+    const StudioRun r =
+        studio(temp_dir("how_patch_" + std::to_string(patch)),
+               "--model " + q(kModel) + " --view how --how-patch " + std::to_string(patch));
+    ASSERT_EQ(r.result.code, 0) << r.result.err;
+    EXPECT_EQ(r.layout.at("how").at("patch"), patch);
+    const std::string text = r.layout.at("how").at("patch_text");
+    EXPECT_TRUE(contains(text, "patch " + std::to_string(patch) + " (row")) << text;
+    const bool kept = contains(text, "kept, encoder token");
+    EXPECT_NE(kept, contains(text, "removed")) << text;
+    kept ? ++kept_seen : ++removed_seen;
+    for (const char* name : kHowStages) {
+      const double yellow = fraction_near(r.shot, panel(r, name), kYellow, 12);
+      if (std::string(name) == "how_encoder_input")
+        EXPECT_EQ(yellow > 0.001, kept) << patch << " " << text;
+      else
+        EXPECT_GT(yellow, 0.001) << name << " " << patch;
+    }
+  }
+  EXPECT_GT(kept_seen, 0);
+  EXPECT_GT(removed_seen, 0);
+}
+
+TEST(StudioGui, HowItWorksOpensAStageLargeAndFitsSmallScreens) {
+  const StudioRun overview =
+      studio(temp_dir("how_small"), "--model " + q(kModel) + " --view how --size 1280x720");
+  ASSERT_EQ(overview.result.code, 0) << overview.result.err;
+  for (const char* name : kHowStages)
+    expect_inside(overview, panel(overview, name));
+  const StudioRun detail = studio(temp_dir("how_detail"), "--model " + q(kModel) +
+                                                              " --view how --how-stage 7 "
+                                                              "--size 1280x720");
+  ASSERT_EQ(detail.result.code, 0) << detail.result.err;
+  EXPECT_EQ(detail.layout.at("how").at("stage"), 6);
+  const json& panels = detail.layout.at("panels");
+  EXPECT_TRUE(panels.find("how_image") == panels.end());
+  const Rect loss = panel(detail, "how_loss");
+  expect_inside(detail, loss);
+  EXPECT_GT(loss.w, 2 * panel(overview, "how_loss").w);
+}
+
 TEST(StudioGui, ShaderErrorsNameTheFile) {
   const std::string dir = temp_dir("shader_error");
   fs::create_directories(dir + "/shaders");
@@ -507,19 +594,6 @@ const std::string kOneThread = "MAE_THREADS=1";
 
 bool has_fashion_mnist() {
   return fs::exists(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz");
-}
-
-// Fraction of the region's pixels within `tolerance` of `rgb`.
-double fraction_near(const Image& img, const Rect& r, const int (&rgb)[3], int tolerance) {
-  size_t hits = 0;
-  for (int y = 0; y < r.h; ++y)
-    for (int x = 0; x < r.w; ++x) {
-      const uint8_t* px = img.row(r.y + y) + (r.x + x) * 3;
-      if (std::abs(px[0] - rgb[0]) <= tolerance && std::abs(px[1] - rgb[1]) <= tolerance &&
-          std::abs(px[2] - rgb[2]) <= tolerance)
-        ++hits;
-    }
-  return static_cast<double>(hits) / (static_cast<double>(r.w) * r.h);
 }
 
 std::vector<json> metrics_lines(const std::string& path) {

@@ -43,6 +43,9 @@ void draw_help_window(UiState& st) {
       "masked | reconstruction | reconstruction + visible | original: the paper's figure.");
   ImGui::BulletText("per-patch error: MSE of each reconstructed patch (colour bar below it).");
   ImGui::BulletText(
+      "How it works: the same forward as eight stages; point at a patch to follow it,\n"
+      "click a stage to open it large with its explanation (Esc: back).");
+  ImGui::BulletText(
       "Telea inpainting and mean-colour fill: baselines on the same mask;\n"
       "masked-region MSE is measured on the removed pixels only, in [0,1] pixel units.");
   ImGui::BulletText(

@@ -33,6 +33,8 @@ void draw_menu_bar(UiState& st) {
   if (ImGui::BeginMenu("View")) {
     if (ImGui::MenuItem("Explorer", "E", st.tab == Tab::Explorer))
       st.tab = Tab::Explorer, st.select_tab = true;
+    if (ImGui::MenuItem("How it works", "H", st.tab == Tab::HowItWorks))
+      st.tab = Tab::HowItWorks, st.select_tab = true;
     if (ImGui::MenuItem("Compare ratios", nullptr,
                         st.tab == Tab::Compare && st.compare_mode == CompareMode::Ratios))
       st.tab = Tab::Compare, st.compare_mode = CompareMode::Ratios, st.select_tab = true;

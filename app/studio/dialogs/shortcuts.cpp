@@ -16,6 +16,7 @@ const std::vector<Shortcut> kShortcuts = {
     {"Up / Down", "seed +/- 1"},
     {"Space", "play / pause the ratio sweep"},
     {"E", "Explorer tab"},
+    {"H", "How it works tab (Esc: back from a stage opened large)"},
     {"C", "Compare tab (again: switch ratios / strategies)"},
     {"G", "patch grid overlay"},
     {"T", "tint removed patches"},
@@ -70,6 +71,10 @@ void handle_shortcuts(UiState& st) {
     st.play.playing = !st.play.playing;
   if (pressed(GLFW_KEY_E))
     st.tab = Tab::Explorer, st.select_tab = true;
+  if (pressed(GLFW_KEY_H))
+    st.tab = Tab::HowItWorks, st.select_tab = true;
+  if (pressed(GLFW_KEY_ESCAPE) && st.tab == Tab::HowItWorks)
+    st.how.detail_stage = -1;
   if (pressed(GLFW_KEY_C)) {
     if (st.tab == Tab::Compare)
       st.compare_mode =

@@ -18,13 +18,7 @@ void clamp_view(ImageView& view) {
 // One line centred over [x, x + width), shortened with "..." when too long,
 // taking exactly `width`: panels stay aligned whatever their captions say.
 void centred_text(const std::string& text, float x, float width) {
-  std::string shown = text;
-  if (ImGui::CalcTextSize(text.c_str()).x > width) {
-    std::string head = text;
-    while (!head.empty() && ImGui::CalcTextSize((head + "...").c_str()).x > width)
-      head.pop_back();
-    shown = head + "...";
-  }
+  const std::string shown = shortened(text, width);
   const float w = ImGui::CalcTextSize(shown.c_str()).x;
   const ImVec2 pos = {x + std::max(0.0f, (width - w) / 2), ImGui::GetCursorScreenPos().y};
   ImGui::GetWindowDrawList()->AddText(pos, ImGui::GetColorU32(ImGuiCol_Text), shown.c_str());
@@ -35,6 +29,15 @@ void centred_text(const std::string& text, float x, float width) {
 }
 
 } // namespace
+
+std::string shortened(const std::string& text, float width) {
+  if (ImGui::CalcTextSize(text.c_str()).x <= width)
+    return text;
+  std::string head = text;
+  while (!head.empty() && ImGui::CalcTextSize((head + "...").c_str()).x > width)
+    head.pop_back();
+  return head + "...";
+}
 
 float image_panel_extra_height(int caption_lines) {
   const ImGuiStyle& style = ImGui::GetStyle();

@@ -26,6 +26,7 @@ struct PanelContext {
 
 void draw_controls_panel(PanelContext& ctx);       // sidebar: model, image, masking, display
 void draw_reconstruction_panel(PanelContext& ctx); // Explorer tab
+void draw_how_it_works_panel(PanelContext& ctx);   // How it works tab: the forward's stages
 void draw_compare_panel(PanelContext& ctx);        // Compare tab
 void draw_training_panel(PanelContext& ctx);       // Training tab: progress, curves, previews
 void draw_training_sidebar(PanelContext& ctx);     // its sidebar: config, data, Start, log
@@ -41,6 +42,10 @@ struct PanelHit {
 PanelHit image_panel(PanelContext& ctx, const char* name, const std::string& title,
                      const PanelImage& image, ImageView& view, float side,
                      const std::vector<std::string>& caption);
+
+// `text` cut to fit `width` with "...", for one-line captions (the full text
+// then goes in a tooltip).
+std::string shortened(const std::string& text, float width);
 
 // Height image_panel takes beyond `side` for a title and `caption_lines`.
 float image_panel_extra_height(int caption_lines);

@@ -29,7 +29,8 @@ nlohmann::json results_json(const TabResults& t) {
                      {"baselines_ready", r.baselines_ready},
                      {"telea_mse", r.telea_mse},
                      {"mean_fill_mse", r.mean_fill_mse},
-                     {"inference_ms", r.result.inference_ms}});
+                     {"inference_ms", r.result.inference_ms},
+                     {"trace_ms", r.result.trace_ms}});
   }
   return items;
 }
@@ -38,6 +39,8 @@ const char* tab_name(Tab t) {
   switch (t) {
   case Tab::Explorer:
     return "explorer";
+  case Tab::HowItWorks:
+    return "how";
   case Tab::Compare:
     return "compare";
   case Tab::Training:
@@ -108,6 +111,9 @@ std::string layout_json(const UiState& st, int fb_w, int fb_h) {
   j["explorer"] = results_json(st.explorer);
   j["compare"] = results_json(st.compare);
   j["training"] = training_json(st.training);
+  j["how"] = {{"patch", st.how.highlighted()},
+              {"stage", st.how.detail_stage},
+              {"patch_text", st.how.hover_text}};
   return j.dump(2) + "\n";
 }
 

@@ -1,0 +1,498 @@
+// The How-it-works tab: one forward pass of the current image, model, ratio,
+// strategy and seed as a strip of stages, each drawn from the real tensors of
+// that forward (ForwardTrace). A patch under the pointer is highlighted in
+// every stage; clicking a stage opens it large with its explanation.
+#include "panels/panels.h"
+
+#include "eval/colormap.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+
+namespace mae::studio {
+namespace {
+
+constexpr int kStages = 8;
+const ImU32 kKept = IM_COL32(90, 210, 120, 255);
+const ImU32 kHighlight = IM_COL32(255, 215, 0, 255);
+const ImU32 kDark = IM_COL32(38, 38, 42, 255);
+
+std::string printf_string(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string printf_string(const char* fmt, ...) {
+  char buf[256];
+  va_list args;
+  va_start(args, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, args);
+  va_end(args);
+  return buf;
+}
+
+// "0.55 GFLOP", "7.9 MFLOP": the unit that keeps small models readable.
+std::string flop_text(double flops) {
+  return flops >= 1e9 ? printf_string("%.2f GFLOP", flops / 1e9)
+                      : printf_string("%.1f MFLOP", flops / 1e6);
+}
+
+// What one forward did, for the stages to draw and explain.
+struct Forward {
+  const ReconstructionResult& r;
+  const ForwardTrace& t;
+  const ReconstructionTextures& tex;
+  const MaskSettings& settings;
+  int kept() const { return static_cast<int>(t.kept.size()); }
+  bool removed(int patch) const { return r.mask[static_cast<size_t>(patch)] != 0; }
+  // The slot a kept patch has in the encoder's packed input, or -1.
+  int slot(int patch) const {
+    const auto at = std::find(t.kept.begin(), t.kept.end(), patch);
+    return at == t.kept.end() ? -1 : static_cast<int>(at - t.kept.begin());
+  }
+};
+
+// Where a stage draws: its picture's rectangle, split into cells.
+struct Frame {
+  ImVec2 min, max;
+  int cols = 1, rows = 1;
+  ImVec2 cell() const { return {(max.x - min.x) / cols, (max.y - min.y) / rows}; }
+  ImVec2 cell_min(int index) const {
+    const ImVec2 c = cell();
+    return {min.x + c.x * static_cast<float>(index % cols),
+            min.y + c.y * static_cast<float>(index / cols)};
+  }
+  // The cell under the pointer, or -1.
+  int hovered_cell() const {
+    if (!ImGui::IsMouseHoveringRect(min, max))
+      return -1;
+    const ImVec2 m = ImGui::GetMousePos(), c = cell();
+    const int x = std::clamp(static_cast<int>((m.x - min.x) / c.x), 0, cols - 1);
+    const int y = std::clamp(static_cast<int>((m.y - min.y) / c.y), 0, rows - 1);
+    return y * cols + x;
+  }
+};
+
+// A cols x rows grid fitted in the square at `at`, centred.
+Frame fit(ImVec2 at, float side, int cols, int rows) {
+  const float scale = side / static_cast<float>(std::max(cols, rows));
+  const float w = scale * static_cast<float>(cols), h = scale * static_cast<float>(rows);
+  Frame f;
+  f.min = {at.x + (side - w) / 2, at.y + (side - h) / 2};
+  f.max = {f.min.x + w, f.min.y + h};
+  f.cols = cols;
+  f.rows = rows;
+  return f;
+}
+
+// The encoder's packed input: the kept patches in a near-square block.
+int packed_cols(int kept) {
+  return std::max(1, static_cast<int>(std::ceil(std::sqrt(static_cast<double>(kept)))));
+}
+
+ImTextureID texture_id(const Texture& t) {
+  return reinterpret_cast<ImTextureID>(static_cast<intptr_t>(t.id()));
+}
+
+void draw_texture(ImDrawList* dl, const Texture& t, const Frame& f) {
+  dl->AddImage(texture_id(t), f.min, f.max);
+}
+
+void fill_cell(ImDrawList* dl, const Frame& f, int index, ImU32 colour) {
+  const ImVec2 a = f.cell_min(index), c = f.cell();
+  dl->AddRectFilled(a, {a.x + c.x, a.y + c.y}, colour);
+}
+
+void outline_cell(ImDrawList* dl, const Frame& f, int index, ImU32 colour, float thickness) {
+  const ImVec2 a = f.cell_min(index), c = f.cell();
+  dl->AddRect({a.x + thickness / 2, a.y + thickness / 2},
+              {a.x + c.x - thickness / 2, a.y + c.y - thickness / 2}, colour, 0, 0, thickness);
+}
+
+void grid_lines(ImDrawList* dl, const Frame& f, ImU32 colour) {
+  const ImVec2 c = f.cell();
+  for (int x = 1; x < f.cols; ++x)
+    dl->AddLine({f.min.x + c.x * x, f.min.y}, {f.min.x + c.x * x, f.max.y}, colour);
+  for (int y = 1; y < f.rows; ++y)
+    dl->AddLine({f.min.x, f.min.y + c.y * y}, {f.max.x, f.min.y + c.y * y}, colour);
+}
+
+ImU32 rgb_at(const std::vector<uint8_t>& rgb, size_t i) {
+  return IM_COL32(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], 255);
+}
+
+struct Stage {
+  const char* name; // the --layout key
+  const char* title;
+  // Drawn into the picture's square; returns the patch under the pointer, or -1.
+  int (*draw)(ImDrawList*, const Forward&, ImVec2 at, float side, int highlighted);
+  // Two short caption lines under the picture, and the longer explanation.
+  std::vector<std::string> (*caption)(const Forward&);
+  const char* formula;
+  const char* explanation;
+};
+
+Frame image_frame(const Forward& fw, ImVec2 at, float side) {
+  return fit(at, side, fw.r.grid_w, fw.r.grid_h);
+}
+
+int draw_image(ImDrawList* dl, const Forward& fw, ImVec2 at, float side, int hl) {
+  const Frame f = image_frame(fw, at, side);
+  draw_texture(dl, fw.tex.original, f);
+  grid_lines(dl, f, IM_COL32(255, 255, 255, 90));
+  if (hl >= 0)
+    outline_cell(dl, f, hl, kHighlight, 2);
+  return f.hovered_cell();
+}
+
+int draw_masking(ImDrawList* dl, const Forward& fw, ImVec2 at, float side, int hl) {
+  const Frame f = image_frame(fw, at, side);
+  const auto [lo, hi] = std::minmax_element(fw.t.scores.begin(), fw.t.scores.end());
+  const float span = std::max(1e-6f, *hi - *lo);
+  for (int i = 0; i < fw.t.patches; ++i) {
+    const int v = static_cast<int>(40 + 200 * (fw.t.scores[static_cast<size_t>(i)] - *lo) / span);
+    fill_cell(dl, f, i, IM_COL32(v, v, v, 255));
+  }
+  for (int i : fw.t.kept)
+    outline_cell(dl, f, i, kKept, 2);
+  if (hl >= 0)
+    outline_cell(dl, f, hl, kHighlight, 3);
+  return f.hovered_cell();
+}
+
+int draw_encoder_input(ImDrawList* dl, const Forward& fw, ImVec2 at, float side, int hl) {
+  const int cols = packed_cols(fw.kept());
+  const int rows = (fw.kept() + cols - 1) / cols;
+  const Frame f = fit(at, side, cols, std::max(rows, 1));
+  const float gw = static_cast<float>(fw.r.grid_w), gh = static_cast<float>(fw.r.grid_h);
+  for (int s = 0; s < fw.kept(); ++s) {
+    const int p = fw.t.kept[static_cast<size_t>(s)];
+    const ImVec2 a = f.cell_min(s), c = f.cell();
+    const float u = static_cast<float>(p % fw.r.grid_w) / gw,
+                v = static_cast<float>(p / fw.r.grid_w) / gh;
+    // A hairline gap shows the patches as separate tokens.
+    dl->AddImage(texture_id(fw.tex.original), {a.x + 1, a.y + 1}, {a.x + c.x - 1, a.y + c.y - 1},
+                 {u, v}, {u + 1 / gw, v + 1 / gh});
+  }
+  const int hl_slot = hl >= 0 ? fw.slot(hl) : -1;
+  if (hl_slot >= 0)
+    outline_cell(dl, f, hl_slot, kHighlight, 2);
+  const int slot = f.hovered_cell();
+  return slot >= 0 && slot < fw.kept() ? fw.t.kept[static_cast<size_t>(slot)] : -1;
+}
+
+int draw_encoder_output(ImDrawList* dl, const Forward& fw, ImVec2 at, float side, int hl) {
+  const Frame f = image_frame(fw, at, side);
+  for (int i = 0; i < fw.t.patches; ++i)
+    fill_cell(dl, f, i, kDark);
+  for (int s = 0; s < fw.kept(); ++s)
+    fill_cell(dl, f, fw.t.kept[static_cast<size_t>(s)], rgb_at(fw.t.latent_rgb, s));
+  if (hl >= 0)
+    outline_cell(dl, f, hl, kHighlight, 2);
+  return f.hovered_cell();
+}
+
+int draw_decoder_input(ImDrawList* dl, const Forward& fw, ImVec2 at, float side, int hl) {
+  const Frame f = image_frame(fw, at, side);
+  for (int i = 0; i < fw.t.patches; ++i)
+    fill_cell(dl, f, i, rgb_at(fw.t.decoder_rgb, static_cast<size_t>(i)));
+  // The mask-token places, marked: they all start from the same learned vector.
+  const ImVec2 c = f.cell();
+  for (int i = 0; i < fw.t.patches; ++i)
+    if (fw.removed(i)) {
+      const ImVec2 a = f.cell_min(i);
+      dl->AddCircleFilled({a.x + c.x / 2, a.y + c.y / 2}, std::max(1.5f, c.x * 0.12f),
+                          IM_COL32(20, 20, 20, 200));
+    }
+  if (hl >= 0)
+    outline_cell(dl, f, hl, kHighlight, 2);
+  return f.hovered_cell();
+}
+
+int draw_prediction(ImDrawList* dl, const Forward& fw, ImVec2 at, float side, int hl) {
+  const Frame f = image_frame(fw, at, side);
+  draw_texture(dl, fw.tex.reconstruction, f);
+  if (hl >= 0)
+    outline_cell(dl, f, hl, kHighlight, 2);
+  return f.hovered_cell();
+}
+
+float max_removed_loss(const Forward& fw) {
+  float hi = 1e-12f;
+  for (int i = 0; i < fw.t.patches; ++i)
+    if (fw.removed(i) && std::isfinite(fw.t.patch_loss[static_cast<size_t>(i)]))
+      hi = std::max(hi, fw.t.patch_loss[static_cast<size_t>(i)]);
+  return hi;
+}
+
+int draw_loss(ImDrawList* dl, const Forward& fw, ImVec2 at, float side, int hl) {
+  const Frame f = image_frame(fw, at, side);
+  const Image heat = colorize(fw.t.patch_loss, fw.r.grid_w, fw.r.grid_h, 0, max_removed_loss(fw),
+                              Colormap::Inferno);
+  for (int i = 0; i < fw.t.patches; ++i) {
+    const uint8_t* px = heat.pixels.data() + static_cast<size_t>(i) * 3;
+    fill_cell(dl, f, i, fw.removed(i) ? IM_COL32(px[0], px[1], px[2], 255) : kDark);
+  }
+  if (hl >= 0)
+    outline_cell(dl, f, hl, kHighlight, 2);
+  return f.hovered_cell();
+}
+
+int draw_reconstruction(ImDrawList* dl, const Forward& fw, ImVec2 at, float side, int hl) {
+  const Frame f = image_frame(fw, at, side);
+  draw_texture(dl, fw.tex.reconstruction_visible, f);
+  if (hl >= 0)
+    outline_cell(dl, f, hl, kHighlight, 2);
+  return f.hovered_cell();
+}
+
+std::vector<std::string> image_caption(const Forward& fw) {
+  return {printf_string("%d x %d = %d patches", fw.r.grid_w, fw.r.grid_h, fw.t.patches),
+          printf_string("of %d x %d px each", fw.r.patch_size, fw.r.patch_size)};
+}
+
+std::vector<std::string> masking_caption(const Forward& fw) {
+  return {fw.settings.describe(fw.r.grid_h, fw.r.grid_w),
+          printf_string("%d lowest scores kept (green)", fw.kept())};
+}
+
+std::vector<std::string> encoder_input_caption(const Forward& fw) {
+  return {printf_string("sees %d of %d patches", fw.kept(), fw.t.patches),
+          printf_string("%s, not %s (%.1fx less)", flop_text(fw.t.encoder_flops).c_str(),
+                        flop_text(fw.t.full_encoder_flops).c_str(),
+                        fw.t.full_encoder_flops / std::max(1.0, fw.t.encoder_flops))};
+}
+
+std::vector<std::string> encoder_output_caption(const Forward& fw) {
+  return {printf_string("%d latent tokens", fw.kept()), "3 principal components as RGB"};
+}
+
+std::vector<std::string> decoder_input_caption(const Forward& fw) {
+  return {printf_string("%d latents, %d mask tokens (dots)", fw.kept(), fw.t.patches - fw.kept()),
+          "each + position embedding"};
+}
+
+std::vector<std::string> prediction_caption(const Forward& fw) {
+  return {"pixels for every patch", fw.r.denormalised_with_true_stats
+                                        ? "de-normalised with the true patch stats"
+                                        : "visible ones: never trained"};
+}
+
+std::vector<std::string> loss_caption(const Forward& fw) {
+  if (fw.kept() == fw.t.patches)
+    return {"no removed patches", "no loss"};
+  return {printf_string("loss %.4f: mean over", fw.r.loss),
+          printf_string("%d removed (dark: not counted)", fw.t.patches - fw.kept())};
+}
+
+std::vector<std::string> reconstruction_caption(const Forward& fw) {
+  return {"visible patches pasted back", printf_string("masked MSE %.4f", fw.r.masked_mse)};
+}
+
+const Stage kStageList[kStages] = {
+    {"how_image", "1. image -> patches", draw_image, image_caption,
+     "x -> L patches of p x p x C values",
+     "The picture is cut into a grid of square patches, like a ViT. Each patch becomes one "
+     "token: its p x p x C pixel values, flattened."},
+    {"how_masking", "2. masking", draw_masking, masking_caption,
+     "keep = L x (1 - ratio) lowest scores",
+     "Every patch gets a score (brightness here): random noise for random masking, a block or "
+     "lattice layout for the others. The patches with the lowest scores are kept (green "
+     "outline); the rest are removed. At 75 % the picture is hard to guess from what is left: "
+     "that is what makes the task worth learning."},
+    {"how_encoder_input", "3. encoder input", draw_encoder_input, encoder_input_caption,
+     "tokens = [cls] + W . patch + pos",
+     "Only the kept patches go into the encoder, packed, in the order the masking drew them. "
+     "No mask tokens here: the encoder works on a quarter of the tokens, which is why MAE "
+     "pre-training is about 3x faster than an encoder over every patch."},
+    {"how_encoder_output", "4. encoder output", draw_encoder_output, encoder_output_caption,
+     "z = Encoder(tokens), D values per token",
+     "The encoder turns each kept patch into a latent vector of D numbers. Shown here: the "
+     "first three principal components of those vectors as red, green and blue. Patches with "
+     "similar colours have similar latents."},
+    {"how_decoder_input", "5. decoder input", draw_decoder_input, decoder_input_caption,
+     "pos(i, j) = [sin, cos](row), [sin, cos](col)",
+     "The latents go back to their places; every removed place gets the same learned mask "
+     "token (dots). Each token then gets the sin-cos embedding of its position, so the "
+     "decoder knows where each one is: that is why the mask tokens differ in colour."},
+    {"how_prediction", "6. prediction", draw_prediction, prediction_caption,
+     "pred = Decoder(tokens), p x p x C per patch",
+     "A small decoder predicts the pixels of every patch. Only the removed ones are trained, "
+     "so its output on visible patches is never checked: it looks pale and speckled there."},
+    {"how_loss", "7. loss (removed patches)", draw_loss, loss_caption,
+     "loss = mean over removed i of |pred_i - target_i|^2",
+     "The loss compares prediction and target on the removed patches only (bright: larger "
+     "error); visible patches do not count. Norm-pix models take as target each patch "
+     "normalised by its own mean and standard deviation: (patch - mean) / std."},
+    {"how_reconstruction", "8. reconstruction", draw_reconstruction, reconstruction_caption,
+     "visible: input; removed: prediction",
+     "The demo picture: the visible patches as they were, the removed ones from the "
+     "prediction. The masked MSE is measured on the removed pixels, in [0, 1] units."},
+};
+
+// The tooltip text for a patch: where it is and what happened to it.
+std::string patch_text(const Forward& fw, int patch) {
+  const int row = patch / fw.r.grid_w, col = patch % fw.r.grid_w;
+  const size_t i = static_cast<size_t>(patch);
+  std::string text = printf_string("patch %d (row %d, column %d): ", patch, row, col);
+  const int slot = fw.slot(patch);
+  text += slot >= 0 ? printf_string("kept, encoder token %d of %d", slot + 1, fw.kept())
+                    : std::string("removed, a mask token for the decoder");
+  text += printf_string("\nmask score %.3f", fw.t.scores[i]);
+  if (fw.removed(patch))
+    text += printf_string("\nloss %.4f, pixel error %.4f", fw.t.patch_loss[i], fw.r.patch_error[i]);
+  else
+    text += "\nnot in the loss (visible)";
+  return text;
+}
+
+// One caption line that never wraps: shortened to `width`, the whole line in
+// a tooltip when it was cut.
+void caption_line(const std::string& text, float width, bool dim) {
+  const std::string shown = shortened(text, width);
+  if (dim)
+    ImGui::TextDisabled("%s", shown.c_str());
+  else
+    ImGui::TextUnformatted(shown.c_str());
+  if (shown != text && ImGui::IsItemHovered())
+    ImGui::SetTooltip("%s", text.c_str());
+}
+
+DrawnRect framebuffer_rect(ImVec2 min, ImVec2 max) {
+  const ImVec2 fb = ImGui::GetIO().DisplayFramebufferScale;
+  DrawnRect r;
+  r.x = static_cast<int>(min.x * fb.x);
+  r.y = static_cast<int>(min.y * fb.y);
+  r.w = static_cast<int>((max.x - min.x) * fb.x);
+  r.h = static_cast<int>((max.y - min.y) * fb.y);
+  return r;
+}
+
+// One stage in a column `width` wide: title, picture (`side` square), caption
+// lines and the formula. Returns the
+// patch under the pointer; a click opens the stage large.
+int stage_card(UiState& st, const Forward& fw, int k, float side, float width, bool large) {
+  const Stage& s = kStageList[k];
+  ImGui::PushID(k);
+  ImGui::BeginGroup();
+  caption_line(s.title, width, false);
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  ImGui::InvisibleButton("picture", {side, side});
+  const bool clicked = ImGui::IsItemClicked(ImGuiMouseButton_Left);
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddRectFilled(at, {at.x + side, at.y + side}, IM_COL32(24, 24, 28, 255));
+  const int hovered = s.draw(dl, fw, at, side, st.how.highlighted());
+  st.panel_rects.push_back({s.name, framebuffer_rect(at, {at.x + side, at.y + side})});
+  for (const std::string& line : s.caption(fw))
+    caption_line(line, width, false);
+  caption_line(s.formula, width, true);
+  ImGui::EndGroup();
+  if (clicked) {
+    if (hovered >= 0)
+      st.how.pinned_patch = hovered;
+    if (!large)
+      st.how.detail_stage = k;
+  }
+  if (ImGui::IsItemHovered() && hovered < 0 && !large)
+    ImGui::SetTooltip("%s\n\nClick to open this stage large.", s.explanation);
+  ImGui::PopID();
+  return hovered;
+}
+
+void draw_overview(UiState& st, const Forward& fw) {
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float gap = style.ItemSpacing.x * 2;
+  const float line = ImGui::GetTextLineHeightWithSpacing();
+  const float text_rows = 4 * line; // title, two caption lines, formula
+  const float width = std::floor((avail.x - 3 * gap) / 4);
+  const float side = std::floor(std::max(
+      32.0f,
+      std::min(width, (avail.y - 2 * text_rows - gap - line - 4 * style.ItemSpacing.y) / 2)));
+  caption_line(printf_string("One forward pass, stage by stage (%.0f ms, %.1f of them to trace "
+                             "the stages). Point at a patch to follow it; click a stage to open "
+                             "it large.",
+                             fw.r.inference_ms, fw.r.trace_ms),
+               avail.x, true);
+  int hovered = -1;
+  for (int k = 0; k < kStages; ++k) {
+    if (k % 4)
+      ImGui::SameLine(0, gap);
+    else if (k)
+      ImGui::Dummy({0, gap / 4});
+    const int h = stage_card(st, fw, k, side, std::max(side, width), false);
+    if (h >= 0)
+      hovered = h;
+  }
+  st.how.hover_patch = hovered;
+}
+
+void draw_detail(UiState& st, const Forward& fw) {
+  const int k = st.how.detail_stage;
+  const Stage& s = kStageList[k];
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float line = ImGui::GetTextLineHeightWithSpacing();
+  const float side = std::floor(std::max(64.0f, std::min(avail.y - 5 * line, avail.x * 0.55f)));
+  st.how.hover_patch = stage_card(st, fw, k, side, side, true);
+  ImGui::SameLine(0, ImGui::GetStyle().ItemSpacing.x * 3);
+  ImGui::BeginGroup();
+  ImGui::PushTextWrapPos(0.0f);
+  if (ImGui::Button("< All stages"))
+    st.how.detail_stage = -1;
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Back to the overview of every stage (Esc)");
+  ImGui::SameLine();
+  if (ImGui::ArrowButton("previous", ImGuiDir_Left))
+    st.how.detail_stage = (k + kStages - 1) % kStages;
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("The stage before this one");
+  ImGui::SameLine();
+  if (ImGui::ArrowButton("next", ImGuiDir_Right))
+    st.how.detail_stage = (k + 1) % kStages;
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("The stage after this one");
+  ImGui::Spacing();
+  ImGui::TextUnformatted(s.title);
+  ImGui::Separator();
+  ImGui::TextWrapped("%s", s.explanation);
+  ImGui::Spacing();
+  ImGui::TextDisabled("%s", s.formula);
+  ImGui::Spacing();
+  const int hl = st.how.highlighted();
+  if (hl >= 0 && hl < fw.t.patches)
+    ImGui::TextWrapped("%s", patch_text(fw, hl).c_str());
+  else
+    ImGui::TextDisabled("Point at a patch (click to keep it highlighted).");
+  ImGui::PopTextWrapPos();
+  ImGui::EndGroup();
+}
+
+} // namespace
+
+void draw_how_it_works_panel(PanelContext& ctx) {
+  UiState& st = ctx.state;
+  const std::string waiting = waiting_reason(st, st.explorer);
+  if (!waiting.empty() || ctx.explorer.items().empty()) {
+    centred_message(waiting.empty() ? "Uploading ..." : waiting);
+    return;
+  }
+  const Reconstruction& rec = st.explorer.shown->items.front();
+  const Forward fw{rec.result, rec.result.trace, ctx.explorer.items().front(), rec.settings};
+  if (fw.t.patches != static_cast<int>(fw.r.mask.size()) || fw.t.patches == 0) {
+    centred_message("This reconstruction has no trace of its stages.");
+    return;
+  }
+  if (st.how.pinned_patch >= fw.t.patches)
+    st.how.pinned_patch = -1;
+  if (st.how.detail_stage >= kStages)
+    st.how.detail_stage = -1;
+  if (st.how.detail_stage >= 0)
+    draw_detail(st, fw);
+  else
+    draw_overview(st, fw);
+  const int hl = st.how.highlighted();
+  st.how.hover_text = hl >= 0 ? patch_text(fw, hl) : "";
+  if (st.how.hover_patch >= 0)
+    ImGui::SetTooltip("%s", st.how.hover_text.c_str());
+}
+
+} // namespace mae::studio
