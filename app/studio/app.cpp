@@ -362,18 +362,24 @@ void App::send_requests() {
     return;
   const bool compare = st.tab == Tab::Compare;
   TabResults& tr = compare ? st.compare : st.explorer;
+  // The How-it-works tab needs the stages traced (a few ms more); a traced
+  // answer serves the Explorer as well, so going back to it asks for nothing.
+  const bool trace = st.tab == Tab::HowItWorks;
   RequestKey key{st.image.get(), st.model.get(),
-                 compare ? compare_settings(st) : std::vector<MaskSettings>{st.mask}};
+                 compare ? compare_settings(st) : std::vector<MaskSettings>{st.mask},
+                 trace || tr.requested.trace};
   // A request replaced in the worker's slot by the other tab's never gets an answer: ask again.
   if (tr.requested_id > tr.answered_id && worker_->idle())
     tr.requested = RequestKey{};
   if (key == tr.requested)
     return;
+  key.trace = trace;
   ReconstructRequest request;
   request.id = st.next_request_id++;
   request.tag = compare ? kCompareTag : kExplorerTag;
   request.image = st.image;
   request.settings = key.settings;
+  request.trace = trace;
   worker_->reconstruct(std::move(request));
   tr.requested = std::move(key);
   tr.requested_id = st.next_request_id - 1;

@@ -138,8 +138,10 @@ struct RequestKey {
   const Image* image = nullptr;
   const ModelInfo* model = nullptr;
   std::vector<MaskSettings> settings;
+  bool trace = false; // with the How-it-works stages
   bool operator==(const RequestKey& o) const {
-    if (image != o.image || model != o.model || settings.size() != o.settings.size())
+    if (image != o.image || model != o.model || trace != o.trace ||
+        settings.size() != o.settings.size())
       return false;
     for (size_t i = 0; i < settings.size(); ++i)
       if (settings[i].strategy != o.settings[i].strategy ||

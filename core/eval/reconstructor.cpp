@@ -82,7 +82,8 @@ void Reconstructor::set_normalization(const Normalization& n) {
   impl_->info.normalization = n;
 }
 
-ReconstructionResult Reconstructor::run(const Image& image, const MaskSettings& settings) {
+ReconstructionResult Reconstructor::run(const Image& image, const MaskSettings& settings,
+                                        bool trace) {
   auto& model = impl_->loaded.model;
   const ModelConfig& c = model->config();
   if (!model->has_decoder())
@@ -125,7 +126,8 @@ ReconstructionResult Reconstructor::run(const Image& image, const MaskSettings& 
   r.loss = out.loss.item<double>();
   r.denormalised_with_true_stats = c.norm_pix_loss;
   const auto traced = std::chrono::steady_clock::now();
-  r.trace = forward_trace(model, x, scores, out);
+  if (trace)
+    r.trace = forward_trace(model, x, scores, out);
   r.trace_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - traced).count();
   r.inference_ms =

@@ -29,7 +29,7 @@ struct ReconstructionResult {
   double loss = 0;                           // the model's training loss on this input
   bool denormalised_with_true_stats = false; // norm-pix models
   bool finite = true;                        // false: NaN or infinite output (broken weights)
-  ForwardTrace trace;                        // the stages, for the How-it-works view
+  ForwardTrace trace;                        // the stages when asked for (run's `trace`)
   double trace_ms = 0;                       // of inference_ms, what tracing them took
   double inference_ms = 0;
 };
@@ -45,7 +45,8 @@ public:
   const ModelInfo& info() const;
   // `image` must have the model's channel count and sides that are multiples
   // of the patch size (resize_center_crop to the model's img_size does it).
-  ReconstructionResult run(const Image& image, const MaskSettings& settings);
+  // `trace`: also fill result.trace, the How-it-works stages (a few ms more).
+  ReconstructionResult run(const Image& image, const MaskSettings& settings, bool trace = false);
   // Where `query` attends in `image` masked by `settings` (eval/attention_maps.h): one
   // forward through the query's stack, the real weights. Encoder queries work on
   // encoder-only checkpoints. Throws UsageError for indices out of range.

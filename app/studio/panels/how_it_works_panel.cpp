@@ -478,7 +478,7 @@ void draw_how_it_works_panel(PanelContext& ctx) {
   const Reconstruction& rec = st.explorer.shown->items.front();
   const Forward fw{rec.result, rec.result.trace, ctx.explorer.items().front(), rec.settings};
   if (fw.t.patches != static_cast<int>(fw.r.mask.size()) || fw.t.patches == 0) {
-    centred_message("This reconstruction has no trace of its stages.");
+    centred_message("Tracing the stages ...");
     return;
   }
   if (st.how.pinned_patch >= fw.t.patches)

@@ -136,7 +136,7 @@ void InferenceWorker::do_reconstruct(const ReconstructRequest& request) {
     for (const MaskSettings& s : request.settings) {
       Reconstruction r;
       r.settings = s;
-      r.result = model_->run(input_, s);
+      r.result = model_->run(input_, s, request.trace);
       const ReconstructionResult& res = r.result;
       r.mae_mse = masked_mse(res.reconstruction, res.original, res.mask, res.grid_h, res.grid_w,
                              res.patch_size);

@@ -35,6 +35,7 @@ struct ReconstructRequest {
   int tag = 0;                        // echoed back: which view asked
   std::shared_ptr<const Image> image; // the picture at its own size
   std::vector<MaskSettings> settings; // one per panel column
+  bool trace = false;                 // also the How-it-works stages of each
 };
 
 // One mask's reconstruction with the baselines it is compared against.
