@@ -20,8 +20,9 @@ int removed_count(const ReconstructionResult& r) {
   return n;
 }
 
-// Which patch the pointer is over, and what happened to it.
-void patch_tooltip(const ImVec2& texel, const Reconstruction& rec) {
+// Which patch the pointer is over, and what happened to it; `note` says what
+// the panel shows.
+void patch_tooltip(const ImVec2& texel, const Reconstruction& rec, const char* note = nullptr) {
   const ReconstructionResult& r = rec.result;
   const int gx = std::clamp(static_cast<int>(texel.x) / r.patch_size, 0, r.grid_w - 1);
   const int gy = std::clamp(static_cast<int>(texel.y) / r.patch_size, 0, r.grid_h - 1);
@@ -29,6 +30,12 @@ void patch_tooltip(const ImVec2& texel, const Reconstruction& rec) {
   ImGui::BeginTooltip();
   ImGui::Text("patch (%d, %d): %s", gx, gy, r.mask[i] ? "removed" : "visible");
   ImGui::Text("reconstruction MSE %.4f", r.patch_error[i]);
+  if (note) {
+    ImGui::Separator();
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 24);
+    ImGui::TextDisabled("%s", note);
+    ImGui::PopTextWrapPos();
+  }
   ImGui::EndTooltip();
 }
 
@@ -78,10 +85,22 @@ void draw_reconstruction_panel(PanelContext& ctx) {
     const PanelImage* style;
     std::string caption;
   };
+  const bool norm_pix = r.denormalised_with_true_stats;
+  // What a student asks about each panel.
+  const char* const notes[4] = {
+      "Removed patches filled with the mean colour: what the encoder does not see.",
+      "The decoder's output for every patch. Only removed patches are trained, so on visible "
+      "patches it looks pale and speckled: that is expected, not a bug. The loss is the model's "
+      "training loss on this mask, in its own target space (normalised pixels, or per-patch "
+      "normalised for norm-pix models), so it does not compare with the MSE next to it.",
+      "Visible patches as they were, predictions where removed: the paper's figure. The MSE is "
+      "over removed pixels only, in [0, 1] pixel units, as for the baselines below.",
+      "The model's input: the picture resized and centre-cropped to the model's size."};
   const Cell top[4] = {
       {"masked", "masked", &tex.masked, &picture, removed_text},
       {"reconstruction", "reconstruction", &tex.reconstruction, &predicted,
-       format("training loss %.4f", r.loss)},
+       format(norm_pix ? "loss %.4f (per-patch normalised)" : "loss %.4f (normalised pixels)",
+              r.loss)},
       {"reconstruction_visible", "reconstruction + visible", &tex.reconstruction_visible,
        &predicted, mae_text},
       {"original", "original", &tex.original, &picture,
@@ -96,7 +115,7 @@ void draw_reconstruction_panel(PanelContext& ctx) {
     const PanelHit hit =
         image_panel(ctx, top[i].name, top[i].title, img, st.explorer_view, side, {top[i].caption});
     if (hit.texel)
-      patch_tooltip(*hit.texel, rec);
+      patch_tooltip(*hit.texel, rec, notes[i]);
   }
   ImGui::Dummy({0, gap / 2});
 
