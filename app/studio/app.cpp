@@ -39,6 +39,7 @@ struct TabSpec {
 const TabSpec kTabs[] = {
     {"Explorer", Tab::Explorer, draw_reconstruction_panel},
     {"How it works", Tab::HowItWorks, draw_how_it_works_panel},
+    {"Attention", Tab::Attention, draw_attention_panel},
     {"Compare", Tab::Compare, draw_compare_panel},
     {"Training", Tab::Training, draw_training_panel},
 };
@@ -74,6 +75,15 @@ int guess_architecture(const std::string& path, const std::vector<std::string>& 
   return 0;
 }
 
+// A query kept across models stays within the new one's layers and heads.
+void clamp_attention_query(AttentionQuery& q, const ModelConfig& c) {
+  const bool decoder = q.stack == AttentionStack::Decoder;
+  const int64_t depth = decoder ? c.decoder_depth : c.depth;
+  const int64_t heads = decoder ? c.decoder_num_heads : c.num_heads;
+  q.layer = std::clamp<int64_t>(q.layer, 0, std::max<int64_t>(0, depth - 1));
+  q.head = std::clamp<int64_t>(q.head, AttentionQuery::kMeanOfHeads, heads - 1);
+}
+
 void glfw_error(int code, const char* text) {
   std::cerr << "mae-studio: GLFW error " << code << ": " << text << "\n";
 }
@@ -96,10 +106,13 @@ App::App(const CliOptions& options)
     : options_(options), state_(RecentFiles::default_location()),
       training_([] { glfwPostEmptyEvent(); }) {
   state_.mask = {options.strategy, options.ratio, options.seed, {}};
-  state_.how.pinned_patch = options.how_patch;
+  state_.how.pinned_patch = options.patch;
   state_.how.detail_stage = options.how_stage;
+  state_.attention.query = options.attention;
   if (options.view == StartView::How)
     state_.tab = Tab::HowItWorks;
+  else if (options.view == StartView::Attention)
+    state_.tab = Tab::Attention;
   else if (options.view != StartView::Single) {
     state_.tab = Tab::Compare;
     state_.compare_mode =
@@ -223,6 +236,8 @@ void App::handle_worker_events() {
     switch (ev.kind) {
     case WorkerEvent::Kind::ModelLoaded:
       st.model = ev.model;
+      st.pos_embed = ev.pos_embed;
+      clamp_attention_query(st.attention.query, ev.model->config);
       st.model_path = ev.path;
       if (st.loading_model == ev.path)
         st.loading_model.clear();
@@ -245,6 +260,18 @@ void App::handle_worker_events() {
             {"Cannot load the model", failure_text(ev.path, ev.message, "model", st.model_path)});
       }
       break;
+    case WorkerEvent::Kind::AttentionReady:
+    case WorkerEvent::Kind::AttentionFailed: {
+      AttentionUi& at = st.attention;
+      at.answered_id = std::max(at.answered_id, ev.request_id);
+      if (ev.request_id < at.shown_id)
+        break; // an older query's answer
+      at.shown_id = ev.request_id;
+      at.error = ev.message;
+      if (ev.attention)
+        at.shown = ev.attention;
+      break;
+    }
     case WorkerEvent::Kind::ImageLoaded:
       st.image = ev.image;
       st.preview = ev.preview;
@@ -355,11 +382,37 @@ void App::run_commands() {
   }
 }
 
+void App::send_attention_request() {
+  UiState& st = state_;
+  AttentionUi& at = st.attention;
+  AttentionQuery query = at.query;
+  query.patch = st.how.pinned_patch >= 0 ? st.how.pinned_patch : AttentionQuery::kClsToken;
+  const bool same = at.image == st.image.get() && at.model == st.model.get() &&
+                    at.mask.strategy == st.mask.strategy && at.mask.ratio == st.mask.ratio &&
+                    at.mask.seed == st.mask.seed && at.asked.stack == query.stack &&
+                    at.asked.layer == query.layer && at.asked.head == query.head &&
+                    at.asked.patch == query.patch && at.asked.rollout == query.rollout;
+  // A request replaced in the worker's slot is never answered: ask again.
+  const bool lost = at.requested_id > at.answered_id && worker_->idle();
+  if (same && !lost)
+    return;
+  AttentionRequest request{st.next_request_id++, st.image, st.mask, query};
+  worker_->attention(std::move(request));
+  at.image = st.image.get();
+  at.model = st.model.get();
+  at.mask = st.mask;
+  at.asked = query;
+  at.requested_id = st.next_request_id - 1;
+  sent_this_frame_ = true;
+}
+
 void App::send_requests() {
   UiState& st = state_;
   sent_this_frame_ = false;
   if (!st.model || !st.image)
     return;
+  if (st.tab == Tab::Attention)
+    send_attention_request();
   const bool compare = st.tab == Tab::Compare;
   TabResults& tr = compare ? st.compare : st.explorer;
   // The How-it-works tab needs the stages traced (a few ms more); a traced

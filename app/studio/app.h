@@ -62,6 +62,7 @@ private:
   void open_path(const std::string& path);
   void export_figure(const std::string& path);
   void send_requests();
+  void send_attention_request(); // the Attention tab's query, when it changed
 
   // The Training tab (app_training.cpp).
   void init_training_form();

@@ -35,11 +35,14 @@ StartView parse_view(const std::string& text) {
     return StartView::Single;
   if (text == "how")
     return StartView::How;
+  if (text == "attention")
+    return StartView::Attention;
   if (text == "ratios")
     return StartView::Ratios;
   if (text == "strategies")
     return StartView::Strategies;
-  throw UsageError("--view must be single, how, ratios or strategies, not '" + text + "'");
+  throw UsageError("--view must be single, how, attention, ratios or strategies, not '" + text +
+                   "'");
 }
 
 } // namespace
@@ -63,10 +66,15 @@ options:
   --ratio R              masking ratio in [0.05, 0.95] (default 0.75)
   --strategy S           random | block | grid (default random)
   --seed N               mask seed (default 0)
-  --view V               single | how | ratios | strategies: the tab shown first (default
-                         single; how: the How it works tab)
-  --how-patch N          How it works: highlight patch N (row-major), as a click would
+  --view V               single | how | attention | ratios | strategies: the tab shown
+                         first (default single: the Explorer)
+  --patch N              How it works and Attention: select patch N (row-major), as a
+                         click would (default: none; Attention then asks for cls)
   --how-stage K          How it works: open stage K (1-8) large
+  --attention-stack S    Attention: encoder | decoder (default encoder)
+  --attention-layer N    Attention: layer N, from 0 as in `mae attention` (default 0)
+  --attention-head H     Attention: head H from 0, or mean (default mean)
+  --rollout              Attention: the rollout through layers 0..N instead of layer N
   --device D             auto | cpu | cuda | cuda:N (default auto: CUDA when available)
   --threads N            CPU threads for inference (default $MAE_THREADS, else all cores
                          but one, which the UI keeps)
@@ -119,8 +127,17 @@ CliOptions parse_cli_options(int argc, const char* const* argv) {
       o.seed = static_cast<uint64_t>(parse_int(flag, value(), 0, (1LL << 53)));
     } else if (flag == "--view") {
       o.view = parse_view(value());
-    } else if (flag == "--how-patch") {
-      o.how_patch = static_cast<int>(parse_int(flag, value(), 0, 1 << 20));
+    } else if (flag == "--patch") {
+      o.patch = static_cast<int>(parse_int(flag, value(), 0, 1 << 20));
+    } else if (flag == "--attention-stack") {
+      o.attention.stack = parse_attention_stack(value());
+    } else if (flag == "--attention-layer") {
+      o.attention.layer = parse_int(flag, value(), 0, 4095);
+    } else if (flag == "--attention-head") {
+      const std::string v = value();
+      o.attention.head = v == "mean" ? AttentionQuery::kMeanOfHeads : parse_int(flag, v, 0, 4095);
+    } else if (flag == "--rollout") {
+      o.attention.rollout = true;
     } else if (flag == "--how-stage") {
       o.how_stage = static_cast<int>(parse_int(flag, value(), 1, 8)) - 1;
     } else if (flag == "--device") {

@@ -2,6 +2,7 @@
 // headless test mode (render, screenshot, exit) that the GUI tests drive.
 #pragma once
 
+#include "model/attention_types.h"
 #include "model/masking_types.h"
 
 #include <cstdint>
@@ -11,7 +12,7 @@
 
 namespace mae::studio {
 
-enum class StartView { Single, How, Ratios, Strategies };
+enum class StartView { Single, How, Attention, Ratios, Strategies };
 
 struct CliOptions {
   std::optional<std::string> model; // else the default model, else the best one in assets/models
@@ -29,8 +30,9 @@ struct CliOptions {
   std::string device = "auto";
   int threads = 0;
   int width = 1600, height = 1000;
-  int how_patch = -1; // How it works: the patch highlighted at start, as if clicked
-  int how_stage = -1; // ... and the stage opened large
+  int patch = -1;           // How it works and Attention: the selected patch, as if clicked
+  int how_stage = -1;       // How it works: the stage opened large
+  AttentionQuery attention; // Attention: stack, layer, head, rollout
   bool help = false;
 
   // Training from the command line: starts on the Training tab with this

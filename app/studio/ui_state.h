@@ -25,7 +25,7 @@ namespace mae::studio {
 
 // The tabs of the main area; a new panel is one more entry here and in
 // app.cpp's kTabs.
-enum class Tab { Explorer, HowItWorks, Compare, Training };
+enum class Tab { Explorer, HowItWorks, Attention, Compare, Training };
 enum class CompareMode { Ratios, Strategies };
 
 constexpr float kMinRatio = 0.05f, kMaxRatio = 0.95f;
@@ -38,6 +38,21 @@ struct HowItWorksUi {
   int detail_stage = -1;  // -1: the overview of every stage
   std::string hover_text; // what the highlighted patch's tooltip says (for --layout)
   int highlighted() const { return hover_patch >= 0 ? hover_patch : pinned_patch; }
+};
+
+// The Attention tab: the query (its patch is the selected patch,
+// HowItWorksUi::pinned_patch, or cls), the newest map, and what was asked.
+struct AttentionUi {
+  AttentionQuery query; // stack, layer, head, rollout; patch filled in when sent
+  std::shared_ptr<const AttentionMap> shown;
+  uint64_t shown_id = 0;
+  std::string error; // why the newest query has no map (e.g. a removed patch)
+  // The last request: picture, model, mask and query; resent when any changes.
+  const Image* image = nullptr;
+  const ModelInfo* model = nullptr;
+  MaskSettings mask;
+  AttentionQuery asked;
+  uint64_t requested_id = 0, answered_id = 0;
 };
 
 struct DisplayOptions {
@@ -209,6 +224,7 @@ struct UiState {
   ImageView explorer_view, compare_view;
   DisplayOptions display;
   HowItWorksUi how;
+  AttentionUi attention;
   PlayState play;
   bool show_help = false;
   bool show_model_details = false;
@@ -219,6 +235,7 @@ struct UiState {
   std::shared_ptr<const Image> image, preview;
   std::string model_path;
   std::shared_ptr<const ModelInfo> model;
+  std::shared_ptr<const PosEmbedGrids> pos_embed; // the model's, for the Attention tab
   std::string model_note; // e.g. the default model is missing and what was used instead
   std::string image_note;
   std::string loading_model, loading_image; // paths being loaded, for the status bar

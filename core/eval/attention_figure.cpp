@@ -34,6 +34,8 @@ void outline(Image& image, const AttentionMap& map) {
   cv::rectangle(m, cv::Point(x0, y0), cv::Point(x1, y1), cv::Scalar(0, 255, 255), thickness);
 }
 
+} // namespace
+
 std::string describe_query(const AttentionMap& map) {
   if (map.query.patch == AttentionQuery::kClsToken)
     return "query: cls token";
@@ -59,8 +61,6 @@ std::string describe_source(const AttentionMap& map) {
                   static_cast<long long>(q.layer), static_cast<long long>(q.head));
   return text;
 }
-
-} // namespace
 
 Image attention_figure(const Image& input, const AttentionMap& map, const std::string& model_label,
                        const MaskSettings& settings, int panel_size) {

@@ -6,6 +6,7 @@
 #include "data/fashion_mnist.h"
 #include "data/image.h"
 #include "data/image_io.h"
+#include "eval/reconstructor.h"
 #include "formats/safetensors.h"
 
 #include <gtest/gtest.h>
@@ -520,7 +521,7 @@ TEST(StudioGui, HowItWorksShowsEveryStageAndFollowsAPatch) {
   for (const int patch : {0, 9, 27, 36, 63}) {
     const StudioRun r =
         studio(temp_dir("how_patch_" + std::to_string(patch)),
-               "--model " + q(kModel) + " --view how --how-patch " + std::to_string(patch));
+               "--model " + q(kModel) + " --view how --patch " + std::to_string(patch));
     ASSERT_EQ(r.result.code, 0) << r.result.err;
     EXPECT_EQ(r.layout.at("how").at("patch"), patch);
     const std::string text = r.layout.at("how").at("patch_text");
@@ -556,6 +557,58 @@ TEST(StudioGui, HowItWorksOpensAStageLargeAndFitsSmallScreens) {
   const Rect loss = panel(detail, "how_loss");
   expect_inside(detail, loss);
   EXPECT_GT(loss.w, 2 * panel(overview, "how_loss").w);
+}
+
+// The Attention tab shows the real forward's map: the same numbers as the
+// Reconstructor gives for that picture, mask and query.
+TEST(StudioGui, AttentionShowsTheModelsMapForTheSelectedPatch) {
+  const std::string image = std::string(MAE_TEST_DATA) + "/../../assets/images/chelsea.png";
+  auto model = Reconstructor::load(kModel, {}, "cpu");
+  const ModelConfig& c = model->info().config;
+  const Image input = convert_channels(resize_center_crop(load_image(image), c.img_size), 3);
+  MaskSettings mask;
+  AttentionQuery query;
+  query.stack = AttentionStack::Decoder;
+  query.layer = 0;
+  query.head = 1;
+  query.patch = 9;
+  const AttentionMap expected = model->attention(input, mask, query);
+
+  const StudioRun r =
+      studio(temp_dir("attention"), "--model " + q(kModel) + " --image " + q(image) +
+                                        " --view attention --patch 9 --attention-stack decoder "
+                                        "--attention-layer 0 --attention-head 1");
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  EXPECT_EQ(r.layout.at("tab"), "attention");
+  const json& at = r.layout.at("attention");
+  ASSERT_TRUE(at.at("ready").get<bool>()) << at.dump();
+  EXPECT_EQ(at.at("stack"), "decoder");
+  EXPECT_EQ(at.at("patch"), 9);
+  const std::vector<float> shown = at.at("weights").get<std::vector<float>>();
+  ASSERT_EQ(shown.size(), expected.weights.size());
+  for (size_t i = 0; i < shown.size(); ++i)
+    EXPECT_NEAR(shown[i], expected.weights[i], 1e-5) << i;
+  EXPECT_NEAR(at.at("cls_weight").get<float>(), expected.cls_weight, 1e-5);
+  for (const char* name : {"attention_map", "pos_embed_encoder", "pos_embed_decoder"}) {
+    const Rect p = panel(r, name);
+    expect_inside(r, p);
+    EXPECT_GT(region_stddev(r.shot, p), 3.0) << name;
+  }
+  // The query patch is outlined on the map.
+  EXPECT_GT(fraction_near(r.shot, panel(r, "attention_map"), kYellow, 12), 0.001);
+
+  // A patch the mask removed has no encoder token: said so, nothing crashes.
+  int removed = -1;
+  for (size_t i = 0; i < expected.weights.size() && removed < 0; ++i)
+    if (model->run(input, mask).mask[i])
+      removed = static_cast<int>(i);
+  const StudioRun e = studio(temp_dir("attention_removed"),
+                             "--model " + q(kModel) + " --image " + q(image) +
+                                 " --view attention --patch " + std::to_string(removed));
+  ASSERT_EQ(e.result.code, 0) << e.result.err;
+  EXPECT_TRUE(contains(e.layout.at("attention").at("error").get<std::string>(), "removed"))
+      << e.layout.at("attention").dump();
+  EXPECT_TRUE(e.layout.at("popups").empty());
 }
 
 TEST(StudioGui, ShaderErrorsNameTheFile) {

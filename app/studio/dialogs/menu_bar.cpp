@@ -35,6 +35,8 @@ void draw_menu_bar(UiState& st) {
       st.tab = Tab::Explorer, st.select_tab = true;
     if (ImGui::MenuItem("How it works", "H", st.tab == Tab::HowItWorks))
       st.tab = Tab::HowItWorks, st.select_tab = true;
+    if (ImGui::MenuItem("Attention", "A", st.tab == Tab::Attention))
+      st.tab = Tab::Attention, st.select_tab = true;
     if (ImGui::MenuItem("Compare ratios", nullptr,
                         st.tab == Tab::Compare && st.compare_mode == CompareMode::Ratios))
       st.tab = Tab::Compare, st.compare_mode = CompareMode::Ratios, st.select_tab = true;

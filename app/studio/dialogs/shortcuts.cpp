@@ -17,6 +17,7 @@ const std::vector<Shortcut> kShortcuts = {
     {"Space", "play / pause the ratio sweep"},
     {"E", "Explorer tab"},
     {"H", "How it works tab (Esc: back from a stage opened large)"},
+    {"A", "Attention tab (click a patch to see where it attends)"},
     {"C", "Compare tab (again: switch ratios / strategies)"},
     {"G", "patch grid overlay"},
     {"T", "tint removed patches"},
@@ -71,6 +72,8 @@ void handle_shortcuts(UiState& st) {
     st.play.playing = !st.play.playing;
   if (pressed(GLFW_KEY_E))
     st.tab = Tab::Explorer, st.select_tab = true;
+  if (pressed(GLFW_KEY_A))
+    st.tab = Tab::Attention, st.select_tab = true;
   if (pressed(GLFW_KEY_H))
     st.tab = Tab::HowItWorks, st.select_tab = true;
   if (pressed(GLFW_KEY_ESCAPE) && st.tab == Tab::HowItWorks)

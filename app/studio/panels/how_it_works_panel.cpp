@@ -3,12 +3,12 @@
 // that forward (ForwardTrace). A patch under the pointer is highlighted in
 // every stage; clicking a stage opens it large with its explanation.
 #include "panels/panels.h"
+#include "panels/patch_grid.h"
 
 #include "eval/colormap.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdarg>
 #include <cstdint>
 #include <cstdio>
 
@@ -17,18 +17,6 @@ namespace {
 
 constexpr int kStages = 8;
 const ImU32 kKept = IM_COL32(90, 210, 120, 255);
-const ImU32 kHighlight = IM_COL32(255, 215, 0, 255);
-const ImU32 kDark = IM_COL32(38, 38, 42, 255);
-
-std::string printf_string(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-std::string printf_string(const char* fmt, ...) {
-  char buf[256];
-  va_list args;
-  va_start(args, fmt);
-  std::vsnprintf(buf, sizeof buf, fmt, args);
-  va_end(args);
-  return buf;
-}
 
 // "0.55 GFLOP", "7.9 MFLOP": the unit that keeps small models readable.
 std::string flop_text(double flops) {
@@ -51,73 +39,9 @@ struct Forward {
   }
 };
 
-// Where a stage draws: its picture's rectangle, split into cells.
-struct Frame {
-  ImVec2 min, max;
-  int cols = 1, rows = 1;
-  ImVec2 cell() const { return {(max.x - min.x) / cols, (max.y - min.y) / rows}; }
-  ImVec2 cell_min(int index) const {
-    const ImVec2 c = cell();
-    return {min.x + c.x * static_cast<float>(index % cols),
-            min.y + c.y * static_cast<float>(index / cols)};
-  }
-  // The cell under the pointer, or -1.
-  int hovered_cell() const {
-    if (!ImGui::IsMouseHoveringRect(min, max))
-      return -1;
-    const ImVec2 m = ImGui::GetMousePos(), c = cell();
-    const int x = std::clamp(static_cast<int>((m.x - min.x) / c.x), 0, cols - 1);
-    const int y = std::clamp(static_cast<int>((m.y - min.y) / c.y), 0, rows - 1);
-    return y * cols + x;
-  }
-};
-
-// A cols x rows grid fitted in the square at `at`, centred.
-Frame fit(ImVec2 at, float side, int cols, int rows) {
-  const float scale = side / static_cast<float>(std::max(cols, rows));
-  const float w = scale * static_cast<float>(cols), h = scale * static_cast<float>(rows);
-  Frame f;
-  f.min = {at.x + (side - w) / 2, at.y + (side - h) / 2};
-  f.max = {f.min.x + w, f.min.y + h};
-  f.cols = cols;
-  f.rows = rows;
-  return f;
-}
-
 // The encoder's packed input: the kept patches in a near-square block.
 int packed_cols(int kept) {
   return std::max(1, static_cast<int>(std::ceil(std::sqrt(static_cast<double>(kept)))));
-}
-
-ImTextureID texture_id(const Texture& t) {
-  return reinterpret_cast<ImTextureID>(static_cast<intptr_t>(t.id()));
-}
-
-void draw_texture(ImDrawList* dl, const Texture& t, const Frame& f) {
-  dl->AddImage(texture_id(t), f.min, f.max);
-}
-
-void fill_cell(ImDrawList* dl, const Frame& f, int index, ImU32 colour) {
-  const ImVec2 a = f.cell_min(index), c = f.cell();
-  dl->AddRectFilled(a, {a.x + c.x, a.y + c.y}, colour);
-}
-
-void outline_cell(ImDrawList* dl, const Frame& f, int index, ImU32 colour, float thickness) {
-  const ImVec2 a = f.cell_min(index), c = f.cell();
-  dl->AddRect({a.x + thickness / 2, a.y + thickness / 2},
-              {a.x + c.x - thickness / 2, a.y + c.y - thickness / 2}, colour, 0, 0, thickness);
-}
-
-void grid_lines(ImDrawList* dl, const Frame& f, ImU32 colour) {
-  const ImVec2 c = f.cell();
-  for (int x = 1; x < f.cols; ++x)
-    dl->AddLine({f.min.x + c.x * x, f.min.y}, {f.min.x + c.x * x, f.max.y}, colour);
-  for (int y = 1; y < f.rows; ++y)
-    dl->AddLine({f.min.x, f.min.y + c.y * y}, {f.max.x, f.min.y + c.y * y}, colour);
-}
-
-ImU32 rgb_at(const std::vector<uint8_t>& rgb, size_t i) {
-  return IM_COL32(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], 255);
 }
 
 struct Stage {
@@ -343,28 +267,6 @@ std::string patch_text(const Forward& fw, int patch) {
   else
     text += "\nnot in the loss (visible)";
   return text;
-}
-
-// One caption line that never wraps: shortened to `width`, the whole line in
-// a tooltip when it was cut.
-void caption_line(const std::string& text, float width, bool dim) {
-  const std::string shown = shortened(text, width);
-  if (dim)
-    ImGui::TextDisabled("%s", shown.c_str());
-  else
-    ImGui::TextUnformatted(shown.c_str());
-  if (shown != text && ImGui::IsItemHovered())
-    ImGui::SetTooltip("%s", text.c_str());
-}
-
-DrawnRect framebuffer_rect(ImVec2 min, ImVec2 max) {
-  const ImVec2 fb = ImGui::GetIO().DisplayFramebufferScale;
-  DrawnRect r;
-  r.x = static_cast<int>(min.x * fb.x);
-  r.y = static_cast<int>(min.y * fb.y);
-  r.w = static_cast<int>((max.x - min.x) * fb.x);
-  r.h = static_cast<int>((max.y - min.y) * fb.y);
-  return r;
 }
 
 // One stage in a column `width` wide: title, picture (`side` square), caption

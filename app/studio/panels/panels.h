@@ -27,6 +27,7 @@ struct PanelContext {
 void draw_controls_panel(PanelContext& ctx);       // sidebar: model, image, masking, display
 void draw_reconstruction_panel(PanelContext& ctx); // Explorer tab
 void draw_how_it_works_panel(PanelContext& ctx);   // How it works tab: the forward's stages
+void draw_attention_panel(PanelContext& ctx);      // Attention tab: maps and position embeddings
 void draw_compare_panel(PanelContext& ctx);        // Compare tab
 void draw_training_panel(PanelContext& ctx);       // Training tab: progress, curves, previews
 void draw_training_sidebar(PanelContext& ctx);     // its sidebar: config, data, Start, log

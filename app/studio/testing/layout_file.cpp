@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 namespace mae::studio {
@@ -35,12 +36,33 @@ nlohmann::json results_json(const TabResults& t) {
   return items;
 }
 
+// The query shown and the numbers of its map, for tests to check.
+nlohmann::json attention_json(const AttentionUi& at) {
+  nlohmann::json j = {{"error", at.error}, {"ready", at.shown != nullptr}};
+  if (!at.shown)
+    return j;
+  const AttentionMap& m = *at.shown;
+  const auto peak = std::max_element(m.weights.begin(), m.weights.end());
+  j["stack"] = to_string(m.query.stack);
+  j["layer"] = m.query.layer;
+  j["head"] = m.query.head;
+  j["patch"] = m.query.patch;
+  j["rollout"] = m.query.rollout;
+  j["cls_weight"] = m.cls_weight;
+  j["max_weight"] = peak == m.weights.end() ? 0.0f : *peak;
+  j["argmax"] = peak == m.weights.end() ? -1 : peak - m.weights.begin();
+  j["weights"] = m.weights;
+  return j;
+}
+
 const char* tab_name(Tab t) {
   switch (t) {
   case Tab::Explorer:
     return "explorer";
   case Tab::HowItWorks:
     return "how";
+  case Tab::Attention:
+    return "attention";
   case Tab::Compare:
     return "compare";
   case Tab::Training:
@@ -111,6 +133,7 @@ std::string layout_json(const UiState& st, int fb_w, int fb_h) {
   j["explorer"] = results_json(st.explorer);
   j["compare"] = results_json(st.compare);
   j["training"] = training_json(st.training);
+  j["attention"] = attention_json(st.attention);
   j["how"] = {{"patch", st.how.highlighted()},
               {"stage", st.how.detail_stage},
               {"patch_text", st.how.hover_text}};

@@ -35,6 +35,11 @@ void InferenceWorker::reconstruct(ReconstructRequest request) {
                            [](const Request& r) { return r.index() == 2; });
 }
 
+void InferenceWorker::attention(AttentionRequest request) {
+  requests_.post_replacing(Request(std::move(request)),
+                           [](const Request& r) { return r.index() == 3; });
+}
+
 void InferenceWorker::post(WorkerEvent event, bool done) {
   events_.post(std::move(event));
   if (done)
@@ -56,8 +61,10 @@ void InferenceWorker::run() {
       do_load_model(*model);
     else if (auto* image = std::get_if<std::string>(&*request))
       do_load_image(*image);
+    else if (auto* reconstruct = std::get_if<ReconstructRequest>(&*request))
+      do_reconstruct(*reconstruct);
     else
-      do_reconstruct(std::get<ReconstructRequest>(*request));
+      do_attention(std::get<AttentionRequest>(*request));
   }
 }
 
@@ -75,6 +82,9 @@ void InferenceWorker::do_load_model(const ModelRequest& request) {
     input_source_.reset(); // the input size may have changed
     ev.kind = WorkerEvent::Kind::ModelLoaded;
     ev.model = std::make_shared<const ModelInfo>(model_->info());
+    ev.pos_embed = std::make_shared<const PosEmbedGrids>(
+        PosEmbedGrids{model_->pos_embed_grid(AttentionStack::Encoder),
+                      model_->pos_embed_grid(AttentionStack::Decoder)});
   } catch (const std::exception& e) {
     // The previous model stays loaded.
     ev.kind = WorkerEvent::Kind::ModelFailed;
@@ -120,15 +130,7 @@ void InferenceWorker::do_reconstruct(const ReconstructRequest& request) {
         .count();
   };
   try {
-    if (!model_)
-      throw UsageError("no model loaded");
-    if (!request.image || request.image->empty())
-      throw UsageError("no image loaded");
-    if (input_source_ != request.image) {
-      const ModelConfig& c = model_->info().config;
-      input_ = convert_channels(resize_center_crop(*request.image, c.img_size), c.in_chans);
-      input_source_ = request.image;
-    }
+    const Image& input = model_input(request.image);
     set = std::make_shared<ReconstructionSet>();
     set->request_id = request.id;
     set->tag = request.tag;
@@ -136,7 +138,7 @@ void InferenceWorker::do_reconstruct(const ReconstructRequest& request) {
     for (const MaskSettings& s : request.settings) {
       Reconstruction r;
       r.settings = s;
-      r.result = model_->run(input_, s, request.trace);
+      r.result = model_->run(input, s, request.trace);
       const ReconstructionResult& res = r.result;
       r.mae_mse = masked_mse(res.reconstruction, res.original, res.mask, res.grid_h, res.grid_w,
                              res.patch_size);
@@ -176,6 +178,33 @@ void InferenceWorker::do_reconstruct(const ReconstructRequest& request) {
     ev.kind = WorkerEvent::Kind::ReconstructFailed;
     ev.result.reset();
     ev.message = "inpainting baseline: " + exception_text(e);
+  }
+  post(std::move(ev));
+}
+
+const Image& InferenceWorker::model_input(const std::shared_ptr<const Image>& image) {
+  if (!model_)
+    throw UsageError("no model loaded");
+  if (!image || image->empty())
+    throw UsageError("no image loaded");
+  if (input_source_ != image) {
+    const ModelConfig& c = model_->info().config;
+    input_ = convert_channels(resize_center_crop(*image, c.img_size), c.in_chans);
+    input_source_ = image;
+  }
+  return input_;
+}
+
+void InferenceWorker::do_attention(const AttentionRequest& request) {
+  WorkerEvent ev;
+  ev.request_id = request.id;
+  try {
+    ev.attention = std::make_shared<const AttentionMap>(
+        model_->attention(model_input(request.image), request.settings, request.query));
+    ev.kind = WorkerEvent::Kind::AttentionReady;
+  } catch (const std::exception& e) {
+    ev.kind = WorkerEvent::Kind::AttentionFailed;
+    ev.message = exception_text(e);
   }
   post(std::move(ev));
 }

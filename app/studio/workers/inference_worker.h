@@ -38,6 +38,21 @@ struct ReconstructRequest {
   bool trace = false;                 // also the How-it-works stages of each
 };
 
+// Where one patch attends, for the Attention tab: the same picture and mask
+// as the Explorer, one query.
+struct AttentionRequest {
+  uint64_t id = 0;
+  std::shared_ptr<const Image> image;
+  MaskSettings settings;
+  AttentionQuery query;
+};
+
+// The position-embedding similarity of both stacks: fixed per model, so
+// computed once when it loads.
+struct PosEmbedGrids {
+  PosEmbedGrid encoder, decoder;
+};
+
 // One mask's reconstruction with the baselines it is compared against.
 struct Reconstruction {
   MaskSettings settings;
@@ -66,17 +81,21 @@ struct WorkerEvent {
     ImageLoaded,
     ImageFailed,
     Reconstructed,
-    ReconstructFailed
+    ReconstructFailed,
+    AttentionReady,
+    AttentionFailed
   };
   Kind kind = Kind::Reconstructed;
   std::string path;                                // the file a load was about
   std::string message;                             // the reason of a failure
   ModelRequest model_request;                      // ModelFailed: what was tried
   std::shared_ptr<const ModelInfo> model;          // ModelLoaded
+  std::shared_ptr<const PosEmbedGrids> pos_embed;  // ModelLoaded
+  std::shared_ptr<const AttentionMap> attention;   // AttentionReady
   std::shared_ptr<const Image> image;              // ImageLoaded: full size
   std::shared_ptr<const Image> preview;            // ImageLoaded: at most kPreviewSide, for display
   std::shared_ptr<const ReconstructionSet> result; // Reconstructed
-  uint64_t request_id = 0;                         // Reconstructed / ReconstructFailed
+  uint64_t request_id = 0;                         // Reconstructed / Attention*, and failures
   int tag = 0;                                     // Reconstructed / ReconstructFailed
 };
 
@@ -94,6 +113,7 @@ public:
   void load_model(ModelRequest request);
   void load_image(const std::string& path);
   void reconstruct(ReconstructRequest request);
+  void attention(AttentionRequest request);
 
   std::vector<WorkerEvent> take_events() { return events_.take_all(); }
   // Nothing queued, running, or posted and not yet taken.
@@ -102,13 +122,17 @@ public:
   bool busy() const { return requests_.busy(); }
 
 private:
-  // Variant order is the serving order: models, then images, then reconstructions.
-  using Request = std::variant<ModelRequest, std::string, ReconstructRequest>;
+  // Variant order is the serving order: models, then images, then
+  // reconstructions, then attention maps.
+  using Request = std::variant<ModelRequest, std::string, ReconstructRequest, AttentionRequest>;
 
   void run();
   void do_load_model(const ModelRequest& request);
   void do_load_image(const std::string& path);
   void do_reconstruct(const ReconstructRequest& request);
+  void do_attention(const AttentionRequest& request);
+  // The picture at the model's size and channels, converted once per picture.
+  const Image& model_input(const std::shared_ptr<const Image>& image);
   // `done`: the job is finished (idle() may become true).
   void post(WorkerEvent event, bool done = true);
 

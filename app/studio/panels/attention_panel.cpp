@@ -1,0 +1,202 @@
+// The Attention tab: where the selected patch (or cls) attends, for any layer
+// and head of the encoder (over the visible tokens) or the decoder (over every
+// token), or the attention rollout; beside it, how the selected patch's
+// position embedding resembles every other patch's, for both stacks.
+#include "panels/panels.h"
+#include "panels/patch_grid.h"
+
+#include "eval/attention_figure.h"
+#include "eval/colormap.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace mae::studio {
+namespace {
+
+// Stack, layer, head and rollout, each with what it means; the ranges follow
+// the model and the chosen stack.
+void query_controls(UiState& st, const ModelConfig& c) {
+  AttentionQuery& q = st.attention.query;
+  int stack = q.stack == AttentionStack::Decoder ? 1 : 0;
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("stack");
+  ImGui::SameLine();
+  if (ImGui::RadioButton("encoder", &stack, 0))
+    q.stack = AttentionStack::Encoder;
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("The encoder's attention: over the cls token and the visible patches only "
+                      "(removed patches are not tokens there)");
+  ImGui::SameLine();
+  if (ImGui::RadioButton("decoder", &stack, 1))
+    q.stack = AttentionStack::Decoder;
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("The decoder's attention: over every patch, removed ones as mask tokens");
+  const bool decoder = q.stack == AttentionStack::Decoder;
+  const int depth = decoder ? c.decoder_depth : c.depth;
+  const int heads = decoder ? c.decoder_num_heads : c.num_heads;
+  q.layer = std::clamp<int64_t>(q.layer, 0, depth - 1);
+  q.head = std::clamp<int64_t>(q.head, AttentionQuery::kMeanOfHeads, heads - 1);
+
+  const float slider = ImGui::GetFontSize() * 9;
+  ImGui::SameLine(0, ImGui::GetFontSize() * 1.5f);
+  // Layers and heads count from 0, as `mae attention` and its figures do.
+  int layer = static_cast<int>(q.layer);
+  ImGui::SetNextItemWidth(slider);
+  if (ImGui::SliderInt("##layer", &layer, 0, depth - 1, q.rollout ? "rollout 0-%d" : "layer %d"))
+    q.layer = layer;
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Which transformer block's attention (0 = the first). With rollout: the "
+                      "last block the rollout runs through.");
+  ImGui::SameLine();
+  int head = static_cast<int>(q.head); // -1: the mean
+  ImGui::SetNextItemWidth(slider);
+  ImGui::BeginDisabled(q.rollout);
+  if (ImGui::SliderInt("##head", &head, -1, heads - 1, head < 0 ? "mean of heads" : "head %d"))
+    q.head = head;
+  ImGui::EndDisabled();
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("One attention head (from 0), or far left for the mean over the block's %d "
+                      "heads (the "
+                      "rollout always averages them)",
+                      heads);
+  ImGui::SameLine();
+  ImGui::Checkbox("rollout", &q.rollout);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Attention rollout (Abnar & Zuidema 2020): each block's heads averaged, "
+                      "the identity added for the residual, rows renormalised, multiplied from "
+                      "the first block through the chosen one");
+  ImGui::SameLine();
+  ImGui::BeginDisabled(st.how.pinned_patch < 0);
+  if (ImGui::Button("cls token"))
+    st.how.pinned_patch = -1;
+  ImGui::EndDisabled();
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("Ask for the cls token's attention instead of a patch's (click a patch on "
+                      "the map to ask for that patch's)");
+}
+
+// The map over the picture: heat on the stack's tokens, patches that are not
+// tokens darkened, the query outlined. Returns the patch under the pointer.
+int attention_map_view(UiState& st, const AttentionMap& m, const Texture& picture, ImVec2 at,
+                       float side) {
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const Frame f = fit(at, side, m.grid_w, m.grid_h);
+  draw_texture(dl, picture, f);
+  const float peak = std::max(1e-12f, *std::max_element(m.weights.begin(), m.weights.end()));
+  const Image heat = colorize(m.weights, m.grid_w, m.grid_h, 0, peak, Colormap::Inferno);
+  for (int i = 0; i < m.grid_w * m.grid_h; ++i)
+    fill_cell(dl, f, i,
+              m.visible[static_cast<size_t>(i)] ? rgb_at(heat.pixels, static_cast<size_t>(i), 170)
+                                                : IM_COL32(20, 20, 24, 215));
+  if (m.query.patch >= 0)
+    outline_cell(dl, f, static_cast<int>(m.query.patch), kHighlight, 3);
+  st.panel_rects.push_back({"attention_map", framebuffer_rect(f.min, f.max)});
+  return f.hovered_cell();
+}
+
+// Cosine similarity of the selected patch's position embedding with every
+// patch's, in one stack.
+void pos_embed_view(UiState& st, const PosEmbedGrid& g, int selected, const char* name,
+                    const char* title, float side) {
+  ImGui::BeginGroup();
+  caption_line(title, side, false);
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  ImGui::Dummy({side, side});
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const int L = g.grid_h * g.grid_w;
+  const Frame f = fit(at, side, g.grid_w, g.grid_h);
+  if (L > 0 && static_cast<int>(g.similarity.size()) == L * L) {
+    const int row = selected >= 0 && selected < L ? selected : 0;
+    const std::vector<float> sim(g.similarity.begin() + static_cast<ptrdiff_t>(row) * L,
+                                 g.similarity.begin() + static_cast<ptrdiff_t>(row + 1) * L);
+    // Scaled to the row's own range, as in the ViT paper's figure: sin-cos
+    // embeddings are all fairly similar, so [-1, 1] would wash them out.
+    const auto [lo, hi] = std::minmax_element(sim.begin(), sim.end());
+    const Image heat =
+        colorize(sim, g.grid_w, g.grid_h, *lo, std::max(*hi, *lo + 1e-6f), Colormap::Viridis);
+    for (int i = 0; i < L; ++i)
+      fill_cell(dl, f, i, rgb_at(heat.pixels, static_cast<size_t>(i)));
+    outline_cell(dl, f, row, kHighlight, 2);
+    const int hovered = f.hovered_cell();
+    if (hovered >= 0)
+      ImGui::SetTooltip("patch %d: cosine similarity %.3f with patch %d's position embedding",
+                        hovered, sim[static_cast<size_t>(hovered)], row);
+    caption_line(selected >= 0 ? printf_string("similarity to patch %d", row)
+                               : "similarity to patch 0 (select one)",
+                 side, false);
+    caption_line(printf_string("cosine %.2f (purple) .. %.2f (yellow)", *lo, *hi), side, true);
+  }
+  st.panel_rects.push_back({name, framebuffer_rect(f.min, f.max)});
+  ImGui::EndGroup();
+}
+
+} // namespace
+
+void draw_attention_panel(PanelContext& ctx) {
+  UiState& st = ctx.state;
+  const std::string waiting = waiting_reason(st, st.explorer);
+  if (!waiting.empty() || ctx.explorer.items().empty()) {
+    centred_message(waiting.empty() ? "Uploading ..." : waiting);
+    return;
+  }
+  query_controls(st, st.model->config);
+  const AttentionUi& at = st.attention;
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float line = ImGui::GetTextLineHeightWithSpacing();
+  const float gap = ImGui::GetStyle().ItemSpacing.x * 3;
+  const float side = std::floor(std::max(64.0f, std::min(avail.y - 4 * line, avail.x * 0.58f)));
+  const float small =
+      std::floor(std::max(48.0f, std::min((avail.y - 7 * line) / 2, avail.x - side - 2 * gap)));
+
+  ImGui::BeginGroup();
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  ImGui::InvisibleButton("map", {side, side});
+  const bool clicked = ImGui::IsItemClicked(ImGuiMouseButton_Left);
+  if (at.shown &&
+      static_cast<int>(at.shown->weights.size()) == at.shown->grid_w * at.shown->grid_h &&
+      !at.shown->weights.empty()) {
+    const AttentionMap& m = *at.shown;
+    const int hovered =
+        attention_map_view(st, m, ctx.explorer.items().front().original, origin, side);
+    if (hovered >= 0) {
+      const size_t i = static_cast<size_t>(hovered);
+      if (m.visible[i])
+        ImGui::SetTooltip("patch %d: attention %.4f\nclick to ask where it attends", hovered,
+                          m.weights[i]);
+      else
+        ImGui::SetTooltip("patch %d: removed, not a token of the encoder\nclick to select it "
+                          "(the decoder sees it)",
+                          hovered);
+      if (clicked)
+        st.how.pinned_patch = hovered;
+    }
+    caption_line(describe_query(m) + ", " + describe_source(m), side, false);
+    caption_line(printf_string("cls token %.3f, brightest patch %.4f; %lld tokens, %.0f ms",
+                               m.cls_weight, *std::max_element(m.weights.begin(), m.weights.end()),
+                               static_cast<long long>(m.num_tokens), m.inference_ms),
+                 side, true);
+  } else {
+    ImGui::GetWindowDrawList()->AddRectFilled(origin, {origin.x + side, origin.y + side}, kDark);
+    caption_line(at.error.empty() ? "Computing the attention ..." : "", side, false);
+  }
+  if (!at.error.empty()) {
+    ImGui::PushTextWrapPos(ImGui::GetCursorPos().x + side);
+    ImGui::TextColored({1.0f, 0.6f, 0.35f, 1.0f}, "%s", at.error.c_str());
+    ImGui::PopTextWrapPos();
+  }
+  ImGui::EndGroup();
+
+  ImGui::SameLine(0, gap);
+  ImGui::BeginGroup();
+  if (st.pos_embed) {
+    pos_embed_view(st, st.pos_embed->encoder, st.how.pinned_patch, "pos_embed_encoder",
+                   "encoder position embeddings", small);
+    if (!st.pos_embed->decoder.similarity.empty())
+      pos_embed_view(st, st.pos_embed->decoder, st.how.pinned_patch, "pos_embed_decoder",
+                     "decoder position embeddings", small);
+  }
+  ImGui::EndGroup();
+}
+
+} // namespace mae::studio
