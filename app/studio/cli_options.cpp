@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <sstream>
 
 namespace mae::studio {
 namespace {
@@ -90,6 +91,8 @@ headless test mode (render, write the files, exit 0):
   --screenshot OUT.png   write the window's pixels after the last frame
   --layout OUT.json      write the panels' pixel rectangles and open popups
   --export FIG.png       write the demo figure, as File > Export figure does
+  --paint I,J,...        switch to the custom mask and toggle these patches (row-major),
+                         as clicks on the masked panel would
   --bench-latency N      move the ratio N times; print the median request -> display
                          time and frame times while inference runs
   with --train / --train-resume, the run is waited for (frame times printed) before the
@@ -127,6 +130,10 @@ CliOptions parse_cli_options(int argc, const char* const* argv) {
       o.seed = static_cast<uint64_t>(parse_int(flag, value(), 0, (1LL << 53)));
     } else if (flag == "--view") {
       o.view = parse_view(value());
+    } else if (flag == "--paint") {
+      std::stringstream list(value());
+      for (std::string item; std::getline(list, item, ',');)
+        o.paint.push_back(static_cast<int>(parse_int(flag, item, 0, 1 << 20)));
     } else if (flag == "--patch") {
       o.patch = static_cast<int>(parse_int(flag, value(), 0, 1 << 20));
     } else if (flag == "--attention-stack") {

@@ -32,6 +32,7 @@ struct CliOptions {
   int width = 1600, height = 1000;
   int patch = -1;           // How it works and Attention: the selected patch, as if clicked
   int how_stage = -1;       // How it works: the stage opened large
+  std::vector<int> paint;   // headless: patches toggled on the masked panel, as clicks would
   AttentionQuery attention; // Attention: stack, layer, head, rollout
   bool help = false;
 

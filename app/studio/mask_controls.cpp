@@ -30,4 +30,28 @@ void advance_play(UiState& state, double seconds) {
   state.mask.ratio = r;
 }
 
+std::vector<uint8_t> shown_mask(const UiState& st) {
+  if (!st.explorer.shown || st.explorer.shown->items.empty())
+    return {};
+  return st.explorer.shown->items.front().result.mask;
+}
+
+void start_custom_mask(UiState& st, const std::vector<uint8_t>& shown) {
+  if (shown.empty())
+    return;
+  if (st.mask.custom.size() != shown.size())
+    st.mask.custom = shown;
+  st.mask.strategy = MaskStrategy::Custom;
+}
+
+bool paint_patch(UiState& st, int patch, bool removed) {
+  std::vector<uint8_t>& m = st.mask.custom;
+  if (patch < 0 || static_cast<size_t>(patch) >= m.size() || (m[patch] != 0) == removed)
+    return false;
+  if (removed && std::count(m.begin(), m.end(), uint8_t{0}) <= 1)
+    return false;
+  m[static_cast<size_t>(patch)] = removed ? 1 : 0;
+  return true;
+}
+
 } // namespace mae::studio

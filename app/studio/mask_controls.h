@@ -10,6 +10,14 @@ namespace mae::studio {
 void set_ratio(UiState& state, double ratio);
 // A new seed derived from the current one (splitmix64): re-rolls are reproducible.
 void reroll_seed(UiState& state);
+// The Explorer's mask on screen (1 = removed), or empty before the first result.
+std::vector<uint8_t> shown_mask(const UiState& state);
+// Switches to the custom strategy, starting from `shown` unless a custom mask
+// of that size is already there. Nothing on screen yet: nothing changes.
+void start_custom_mask(UiState& state, const std::vector<uint8_t>& shown);
+// Paints one patch of the custom mask: removed or restored. The last kept
+// patch cannot be removed (the encoder needs a token). Returns whether it changed.
+bool paint_patch(UiState& state, int patch, bool removed);
 // Advances the ratio sweep by `seconds`, bouncing at the ends.
 void advance_play(UiState& state, double seconds);
 

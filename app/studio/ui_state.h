@@ -160,7 +160,8 @@ struct RequestKey {
       return false;
     for (size_t i = 0; i < settings.size(); ++i)
       if (settings[i].strategy != o.settings[i].strategy ||
-          settings[i].ratio != o.settings[i].ratio || settings[i].seed != o.settings[i].seed)
+          settings[i].ratio != o.settings[i].ratio || settings[i].seed != o.settings[i].seed ||
+          settings[i].custom != o.settings[i].custom)
         return false;
     return true;
   }
@@ -224,6 +225,12 @@ struct UiState {
   ImageView explorer_view, compare_view;
   DisplayOptions display;
   HowItWorksUi how;
+  // A stroke painting the custom mask: the first patch decides whether the
+  // stroke removes or restores, the patches it crosses follow.
+  struct PaintStroke {
+    bool active = false;
+    bool removing = false;
+  } paint;
   AttentionUi attention;
   PlayState play;
   bool show_help = false;

@@ -611,6 +611,29 @@ TEST(StudioGui, AttentionShowsTheModelsMapForTheSelectedPatch) {
   EXPECT_TRUE(e.layout.at("popups").empty());
 }
 
+// A painted mask: the custom strategy starts from the mask on screen, each
+// click flips one patch, and the reconstruction follows it.
+TEST(StudioGui, PaintedMasksAreReconstructed) {
+  const StudioRun base = studio(temp_dir("paint_base"), "--model " + q(kModel));
+  ASSERT_EQ(base.result.code, 0) << base.result.err;
+  std::string expected = base.layout.at("explorer")[0].at("mask");
+  ASSERT_EQ(expected.size(), 64u);
+  const std::vector<int> clicks = {0, 9, 18, 27, 36};
+  for (int p : clicks)
+    expected[static_cast<size_t>(p)] = expected[static_cast<size_t>(p)] == '1' ? '0' : '1';
+  std::string list;
+  for (int p : clicks)
+    list += (list.empty() ? "" : ",") + std::to_string(p);
+  const StudioRun r = studio(temp_dir("paint"), "--model " + q(kModel) + " --paint " + list);
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  const json& item = r.layout.at("explorer")[0];
+  EXPECT_EQ(item.at("strategy"), "custom");
+  EXPECT_EQ(item.at("mask"), expected);
+  EXPECT_EQ(item.at("removed").get<int>(), std::count(expected.begin(), expected.end(), '1'));
+  // The masked panel shows the new mask: it differs from the unpainted one.
+  EXPECT_GT(region_diff(r.shot, panel(r, "masked"), base.shot, panel(base, "masked")), 1.0);
+}
+
 TEST(StudioGui, ShaderErrorsNameTheFile) {
   const std::string dir = temp_dir("shader_error");
   fs::create_directories(dir + "/shaders");

@@ -11,7 +11,7 @@ namespace {
 
 const std::vector<Shortcut> kShortcuts = {
     {"Left / Right", "masking ratio -/+ 0.05 (with Shift: 0.01)"},
-    {"1 / 2 / 3", "strategy random / block / grid"},
+    {"1 / 2 / 3 / 4", "strategy random / block / grid / custom (paint on the masked panel)"},
     {"R", "re-roll the mask seed"},
     {"Up / Down", "seed +/- 1"},
     {"Space", "play / pause the ratio sweep"},
@@ -62,6 +62,8 @@ void handle_shortcuts(UiState& st) {
     st.mask.strategy = MaskStrategy::Block;
   if (pressed(GLFW_KEY_3))
     st.mask.strategy = MaskStrategy::Grid;
+  if (pressed(GLFW_KEY_4))
+    start_custom_mask(st, shown_mask(st));
   if (pressed(GLFW_KEY_R))
     reroll_seed(st);
   if (repeated(GLFW_KEY_UP))

@@ -88,12 +88,25 @@ void masking_section(PanelContext& ctx) {
   if (ImGui::SliderFloat("##ratio", &ratio, kMinRatio, kMaxRatio, "ratio %.2f"))
     set_ratio(st, ratio);
   ImGui::PopItemWidth();
-  const MaskStrategy strategies[] = {MaskStrategy::Random, MaskStrategy::Block, MaskStrategy::Grid};
-  for (int i = 0; i < 3; ++i) {
+  const MaskStrategy strategies[] = {MaskStrategy::Random, MaskStrategy::Block, MaskStrategy::Grid,
+                                     MaskStrategy::Custom};
+  const char* const explain[] = {
+      "Random masking (the paper's default): every patch equally likely to be removed (key 1)",
+      "Block-wise masking (BEiT): large square-ish blocks removed together (key 2)",
+      "Grid masking: a regular lattice of kept patches (key 3)",
+      "Your own mask: starts from the one on screen; click or drag on the masked panel to "
+      "remove patches or restore them (key 4)"};
+  for (int i = 0; i < 4; ++i) {
     if (i)
       ImGui::SameLine();
-    if (ImGui::RadioButton(to_string(strategies[i]), st.mask.strategy == strategies[i]))
-      st.mask.strategy = strategies[i];
+    if (ImGui::RadioButton(to_string(strategies[i]), st.mask.strategy == strategies[i])) {
+      if (strategies[i] == MaskStrategy::Custom)
+        start_custom_mask(st, shown_mask(st));
+      else
+        st.mask.strategy = strategies[i];
+    }
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("%s", explain[i]);
   }
   ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.55f);
   uint64_t seed = st.mask.seed;

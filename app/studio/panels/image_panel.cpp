@@ -47,7 +47,7 @@ float image_panel_extra_height(int caption_lines) {
 
 PanelHit image_panel(PanelContext& ctx, const char* name, const std::string& title,
                      const PanelImage& image, ImageView& view, float side,
-                     const std::vector<std::string>& caption) {
+                     const std::vector<std::string>& caption, bool drag_pans) {
   ImGui::PushID(name);
   ImGui::BeginGroup();
   const float x = ImGui::GetCursorScreenPos().x;
@@ -85,7 +85,7 @@ PanelHit image_panel(PanelContext& ctx, const char* name, const std::string& tit
       if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left))
         view = ImageView{};
     }
-    if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 0.0f)) {
+    if (drag_pans && ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 0.0f)) {
       const float s = units();
       view.cx -= io.MouseDelta.x / (s * w);
       view.cy -= io.MouseDelta.y / (s * h);

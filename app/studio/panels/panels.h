@@ -40,9 +40,10 @@ struct PanelHit {
   std::optional<ImVec2> texel; // the image texel under the pointer
   ImVec2 min, max;             // the picture's square, ImGui coordinates
 };
+// `drag_pans` false leaves dragging to the caller (painting a mask).
 PanelHit image_panel(PanelContext& ctx, const char* name, const std::string& title,
                      const PanelImage& image, ImageView& view, float side,
-                     const std::vector<std::string>& caption);
+                     const std::vector<std::string>& caption, bool drag_pans = true);
 
 // `text` cut to fit `width` with "...", for one-line captions (the full text
 // then goes in a tooltip).

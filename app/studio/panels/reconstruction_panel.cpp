@@ -1,3 +1,4 @@
+#include "mask_controls.h"
 #include "panels/panels.h"
 
 #include <algorithm>
@@ -37,6 +38,25 @@ void patch_tooltip(const ImVec2& texel, const Reconstruction& rec, const char* n
     ImGui::PopTextWrapPos();
   }
   ImGui::EndTooltip();
+}
+
+// Custom mask: a press on a patch of the masked panel starts a stroke that
+// removes it (or restores it, if it was removed); dragging paints the same
+// way over the patches the pointer crosses.
+void paint_stroke(UiState& st, const PanelHit& hit, const ReconstructionResult& r) {
+  if (!ImGui::IsMouseDown(ImGuiMouseButton_Left))
+    st.paint.active = false;
+  if (!hit.texel)
+    return;
+  const int gx = std::clamp(static_cast<int>(hit.texel->x) / r.patch_size, 0, r.grid_w - 1);
+  const int gy = std::clamp(static_cast<int>(hit.texel->y) / r.patch_size, 0, r.grid_h - 1);
+  const int patch = gy * r.grid_w + gx;
+  if (ImGui::IsItemClicked(ImGuiMouseButton_Left)) {
+    st.paint.active = true;
+    st.paint.removing = st.mask.custom[static_cast<size_t>(patch)] == 0;
+  }
+  if (st.paint.active)
+    paint_patch(st, patch, st.paint.removing);
 }
 
 } // namespace
@@ -107,15 +127,24 @@ void draw_reconstruction_panel(PanelContext& ctx) {
        std::to_string(r.original.width) + " x " + std::to_string(r.original.height) +
            " model input"},
   };
+  // Painting needs the custom mask to match the grid on screen.
+  const bool painting =
+      st.mask.strategy == MaskStrategy::Custom && st.mask.custom.size() == r.mask.size();
   for (int i = 0; i < 4; ++i) {
     if (i)
       ImGui::SameLine(0, gap);
     PanelImage img = *top[i].style;
     img.image = top[i].texture;
-    const PanelHit hit =
-        image_panel(ctx, top[i].name, top[i].title, img, st.explorer_view, side, {top[i].caption});
+    const bool paint_here = painting && i == 0;
+    const PanelHit hit = image_panel(ctx, top[i].name, top[i].title, img, st.explorer_view, side,
+                                     {top[i].caption}, !paint_here);
+    if (paint_here)
+      paint_stroke(st, hit, r);
     if (hit.texel)
-      patch_tooltip(*hit.texel, rec, notes[i]);
+      patch_tooltip(*hit.texel, rec,
+                    paint_here ? "Custom mask: click or drag to remove patches, or to restore "
+                                 "removed ones."
+                               : notes[i]);
   }
   ImGui::Dummy({0, gap / 2});
 

@@ -209,6 +209,14 @@ int HeadlessRun::run() {
     app_.drop(path);
     settle();
   }
+  if (!options_.paint.empty()) {
+    UiState& st = app_.state();
+    start_custom_mask(st, shown_mask(st));
+    for (int patch : options_.paint)
+      if (patch >= 0 && static_cast<size_t>(patch) < st.mask.custom.size())
+        paint_patch(st, patch, st.mask.custom[static_cast<size_t>(patch)] == 0);
+    settle();
+  }
   if (options_.bench_latency > 0)
     run_bench(options_.bench_latency);
   if (options_.training())

@@ -18,12 +18,14 @@ nlohmann::json results_json(const TabResults& t) {
     return items;
   for (const Reconstruction& r : t.shown->items) {
     int removed = 0;
+    std::string mask; // "0110...": row-major, 1 = removed
     for (uint8_t m : r.result.mask)
-      removed += m != 0;
+      removed += m != 0, mask += m ? '1' : '0';
     items.push_back({{"strategy", to_string(r.settings.strategy)},
                      {"ratio", r.settings.ratio},
                      {"seed", r.settings.seed},
                      {"removed", removed},
+                     {"mask", mask},
                      {"patches", r.result.mask.size()},
                      {"grid", {r.result.grid_w, r.result.grid_h}},
                      {"mae_mse", r.mae_mse},
