@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <regex>
 #include <thread>
 
 namespace mae::studio {
@@ -338,6 +339,44 @@ TEST(StudioCli, ParsesTheTrainingOptions) {
   EXPECT_THROW(parse({"--train-steps", "0"}), UsageError);
   EXPECT_THROW(parse({"--train-csv", "c.csv"}), UsageError);
   EXPECT_THROW(parse({"--train-explore"}), UsageError);
+}
+
+} // namespace
+} // namespace mae::studio
+
+namespace mae::studio {
+namespace {
+
+// Every control of the panels says what it does: each ImGui control call is
+// followed by a tooltip (tooltip(...) or SetTooltip) before the next control.
+TEST(StudioSources, EveryPanelControlHasATooltip) {
+  const std::regex control(
+      R"(ImGui::(Button|Checkbox|SliderFloat|SliderInt|RadioButton|InputScalar|InputText|)"
+      R"(InputTextWithHint|BeginCombo|ArrowButton|DragFloat|InputInt|Combo)\()");
+  const std::regex tip(R"((\btooltip\(|SetTooltip\())");
+  std::vector<fs::path> files;
+  for (const char* dir : {"app/studio/panels", "app/studio/plot"})
+    for (const auto& e : fs::directory_iterator(fs::path(MAE_SOURCE_DIR) / dir))
+      if (e.path().extension() == ".cpp")
+        files.push_back(e.path());
+  ASSERT_GE(files.size(), 10u);
+  int controls = 0;
+  for (const fs::path& file : files) {
+    std::ifstream in(file);
+    std::string line, open; // `open`: a control still waiting for its tooltip
+    for (int n = 1; std::getline(in, line); ++n) {
+      const bool is_tip = std::regex_search(line, tip);
+      if (std::regex_search(line, control)) {
+        EXPECT_TRUE(open.empty()) << open << " has no tooltip before the next control";
+        open = file.filename().string() + ":" + std::to_string(n);
+        ++controls;
+      }
+      if (is_tip)
+        open.clear();
+    }
+    EXPECT_TRUE(open.empty()) << open << " has no tooltip";
+  }
+  EXPECT_GT(controls, 30);
 }
 
 } // namespace

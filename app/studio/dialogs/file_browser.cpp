@@ -228,12 +228,14 @@ void path_bar(UiState& st) {
   FileBrowserState& b = st.browser;
   if (ImGui::Button("Up"))
     navigate(b, fs::path(b.dir).parent_path());
+  tooltip("The folder above this one");
   ImGui::SameLine();
   if (ImGui::Button("Home")) {
     const char* home = std::getenv("HOME");
     if (home)
       navigate(b, home);
   }
+  tooltip("Your home folder");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(-ImGui::GetFontSize() * 9);
   if (ImGui::InputText("##path", &b.path_input, ImGuiInputTextFlags_EnterReturnsTrue)) {
@@ -245,9 +247,11 @@ void path_bar(UiState& st) {
     else
       b.error = b.path_input + ": no such folder";
   }
+  tooltip("Type or paste a folder (or a file) and press Enter");
   ImGui::SameLine();
   if (ImGui::Checkbox("all files", &b.show_all))
     b.stale = true;
+  tooltip("Also list files this dialog would not open (other extensions)");
 }
 
 // The folder's entries; returns the name double-clicked, if any.
@@ -325,6 +329,7 @@ std::string open_footer(UiState& st, const fs::path& selected, float w) {
     ImGui::SameLine();
     if (ImGui::Button("Open this folder as a model"))
       open_and_close(st, b.dir);
+    tooltip("This folder holds a HuggingFace model (config.json + model.safetensors): load it");
   }
   return activate;
 }

@@ -10,10 +10,14 @@ void draw_compare_panel(PanelContext& ctx) {
   UiState& st = ctx.state;
   if (ImGui::RadioButton("masking ratios 50 / 75 / 90 %", st.compare_mode == CompareMode::Ratios))
     st.compare_mode = CompareMode::Ratios;
+  tooltip("The same picture, strategy and seed at three ratios: how much a higher ratio loses "
+          "(the paper's Fig. 2-4 at several ratios)");
   ImGui::SameLine();
   if (ImGui::RadioButton("strategies at one ratio (paper Fig. 6)",
                          st.compare_mode == CompareMode::Strategies))
     st.compare_mode = CompareMode::Strategies;
+  tooltip("Random, block and grid masking at the current ratio, as in the paper's Fig. 6: "
+          "random is the hardest to cheat and trains the best");
   ImGui::Separator();
 
   const std::string waiting = waiting_reason(st, st.compare);

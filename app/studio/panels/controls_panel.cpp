@@ -31,10 +31,12 @@ void model_section(PanelContext& ctx) {
     dim_wrapped("loading " + file_name(st.loading_model) + " ...");
   if (ImGui::Button("Open..."))
     open_file_browser(st, FileBrowserState::Mode::Open);
+  tooltip("Open an image or a model (Ctrl+O); dropping the file on the window works too");
   if (st.model) {
     ImGui::SameLine();
     if (ImGui::Button("Details"))
       st.show_model_details = true;
+    tooltip("The model's architecture, parameter counts, format and metadata");
   }
 }
 
@@ -87,6 +89,8 @@ void masking_section(PanelContext& ctx) {
   float ratio = static_cast<float>(st.mask.ratio);
   if (ImGui::SliderFloat("##ratio", &ratio, kMinRatio, kMaxRatio, "ratio %.2f"))
     set_ratio(st, ratio);
+  tooltip("The share of patches removed (the paper trains at 0.75). Left / Right: -/+ 0.05, "
+          "with Shift 0.01; Ctrl+click to type a value");
   ImGui::PopItemWidth();
   const MaskStrategy strategies[] = {MaskStrategy::Random, MaskStrategy::Block, MaskStrategy::Grid,
                                      MaskStrategy::Custom};
@@ -112,30 +116,39 @@ void masking_section(PanelContext& ctx) {
   uint64_t seed = st.mask.seed;
   if (ImGui::InputScalar("##seed", ImGuiDataType_U64, &seed, nullptr, nullptr, "seed %llu"))
     st.mask.seed = seed;
+  tooltip("The random seed of the mask: the same seed, ratio and strategy always remove the "
+          "same patches (Up / Down: +/- 1)");
   ImGui::SameLine();
   if (ImGui::Button("Re-roll"))
     reroll_seed(st);
+  tooltip("A new seed, hence a new mask at the same ratio (R)");
   if (ImGui::Button(st.play.playing ? "Pause" : "Play", {ImGui::GetFontSize() * 4.5f, 0}))
     st.play.playing = !st.play.playing;
+  tooltip("Sweep the ratio back and forth, to watch the reconstruction degrade (Space)");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(-1);
   ImGui::SliderFloat("##speed", &st.play.speed, 0.02f, 1.0f, "sweep %.2f/s",
                      ImGuiSliderFlags_Logarithmic);
+  tooltip("How fast Play sweeps the ratio, in ratio units per second");
 }
 
 void display_section(PanelContext& ctx) {
   UiState& st = ctx.state;
   section("Display");
   ImGui::Checkbox("Patch grid", &st.display.grid);
+  tooltip("Draw the patch grid over every picture (G)");
   ImGui::SameLine();
   ImGui::Checkbox("Tint removed", &st.display.tint);
+  tooltip("Tint the removed patches in the reconstructions, to tell predicted from visible (T)");
   ImGui::Checkbox("Integer zoom", &st.display.integer_zoom);
+  tooltip("Whole screen pixels per image pixel: sharp, unblurred patches (I)");
   ImageView& view = st.tab == Tab::Explorer ? st.explorer_view : st.compare_view;
   ImGui::SameLine();
   char zoom[32];
   std::snprintf(zoom, sizeof zoom, "Reset %.1fx", view.zoom);
   if (ImGui::Button(zoom))
     view = ImageView{};
+  tooltip("Back to the whole picture (0); the wheel zooms, dragging pans");
   dim_wrapped("Wheel zooms, drag pans, double-click resets.");
 }
 
@@ -154,6 +167,8 @@ void draw_controls_panel(PanelContext& ctx) {
   section("Export");
   if (ImGui::Button("Export figure..."))
     open_file_browser(ctx.state, FileBrowserState::Mode::ExportFigure);
+  tooltip("Save the current tab's figure as PNG (Ctrl+E); for the Explorer the same figure as "
+          "mae reconstruct writes");
   dim_wrapped("Press F1 for keyboard shortcuts.");
 }
 

@@ -54,6 +54,9 @@ float image_panel_extra_height(int caption_lines);
 
 // Sidebar section heading: spacing, an accent-coloured title, a separator.
 void section(const char* title);
+// What the control just drawn does, shown when the pointer rests on it (also
+// while it is disabled, saying why it would be used). Every control has one.
+void tooltip(const char* text);
 // Wrapped text in the dimmed colour, for explanations under a control.
 void dim_wrapped(const std::string& text);
 

@@ -87,10 +87,11 @@ void progress_bar(const TrainingSnapshot& s) {
   ImGui::PopStyleColor(2);
 }
 
-bool button(const char* label, bool enabled) {
+bool button(const char* label, bool enabled, const char* tip) {
   ImGui::BeginDisabled(!enabled);
   const bool pressed = ImGui::Button(label);
   ImGui::EndDisabled();
+  tooltip(tip);
   ImGui::SameLine();
   return pressed;
 }
@@ -102,18 +103,21 @@ void buttons(UiState& st, const TrainingSnapshot& s) {
   const bool paused = s.state == TrainingState::Paused;
   const bool has_weights = s.state != TrainingState::Failed && s.state != TrainingState::Idle;
   const auto queue = [&](Command::Kind k) { st.commands.push_back({k, "", ""}); };
-  if (button(paused ? "Resume" : "Pause", (running || paused) && !t.stop_requested))
+  if (button(paused ? "Resume" : "Pause", (running || paused) && !t.stop_requested,
+             "Pause the run between steps (nothing is lost), or go on"))
     queue(paused ? Command::Kind::ResumeTraining : Command::Kind::PauseTraining);
-  if (button("Stop", (running || paused) && !t.stop_requested))
+  if (button("Stop", (running || paused) && !t.stop_requested,
+             "End the run after the current step, with a checkpoint: Continue the run resumes it"))
     queue(Command::Kind::StopTraining);
-  if (button("Save checkpoint", has_weights))
+  if (button("Save checkpoint", has_weights,
+             "Write checkpoint.safetensors and model.safetensors now, without stopping"))
     queue(Command::Kind::SaveCheckpoint);
   if (button(t.exporting_model.empty() ? "Open in explorer" : "Exporting ...",
-             has_weights && t.exporting_model.empty()))
+             has_weights && t.exporting_model.empty(),
+             "Load the current weights as the Explorer's model"))
     queue(Command::Kind::OpenInExplorer);
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Load the current weights as the Explorer's model");
-  if (button("Export CSV...", !s.loss.empty() || !s.knn_accuracy.empty()))
+  if (button("Export CSV...", !s.loss.empty() || !s.knn_accuracy.empty(),
+             "Save every curve (loss, lr, images/s, k-NN accuracy) by step as CSV"))
     open_file_browser(st, FileBrowserState::Mode::ExportCurves);
   const std::string& note = s.state == TrainingState::Failed ? s.error : s.message;
   ImGui::TextDisabled("%s", note.c_str());

@@ -26,11 +26,12 @@ void path_field(UiState& st, const char* id, const char* hint, std::string& valu
   const float button = ImGui::GetFrameHeight() * 1.6f;
   ImGui::SetNextItemWidth(-button - ImGui::GetStyle().ItemSpacing.x);
   ImGui::InputTextWithHint("##path", hint, &value);
-  if (ImGui::IsItemHovered() && !value.empty())
-    ImGui::SetTooltip("%s", value.c_str());
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("%s", value.empty() ? hint : value.c_str());
   ImGui::SameLine();
   if (ImGui::Button("...", {button, 0}))
     open_file_browser(st, mode);
+  tooltip("Choose with the file browser");
   ImGui::PopID();
 }
 
@@ -53,8 +54,10 @@ void config_section(UiState& st) {
   ImGui::BeginDisabled(!f.resume.empty());
   const float button = ImGui::CalcTextSize("Open...").x + ImGui::GetStyle().FramePadding.x * 2;
   ImGui::SetNextItemWidth(-button - ImGui::GetStyle().ItemSpacing.x);
-  if (ImGui::BeginCombo("##config",
-                        f.config_path.empty() ? "(none)" : stem(f.config_path).c_str())) {
+  const bool open =
+      ImGui::BeginCombo("##config", f.config_path.empty() ? "(none)" : stem(f.config_path).c_str());
+  tooltip("The training config: model, data, recipe (configs/train/)");
+  if (open) {
     for (const std::string& path : f.configs) {
       if (ImGui::Selectable(stem(path).c_str(), path == f.config_path))
         st.commands.push_back({Command::Kind::ChooseTrainConfig, path, ""});
@@ -66,6 +69,7 @@ void config_section(UiState& st) {
   ImGui::SameLine();
   if (ImGui::Button("Open..."))
     open_file_browser(st, FileBrowserState::Mode::TrainConfig);
+  tooltip("Use a training config from another folder");
   ImGui::EndDisabled();
   if (!f.resume.empty()) {
     dim_wrapped("Continuing a run: its own config.json is used.");
@@ -88,6 +92,10 @@ void data_section(UiState& st) {
       ImGui::SameLine();
     if (ImGui::RadioButton(t, type == t))
       f.data_type = t == config_type ? "" : t;
+    tooltip(t == std::string("fmnist") ? "Fashion-MNIST from the Debian package"
+            : t == std::string("folder")
+                ? "A folder of pictures (png, jpg, ...), decoded as it goes"
+                : "A folder packed by mae pack: uint8 shards, fastest");
   }
   const std::string config_path = f.config ? f.config->data.path : "";
   const std::string hint = !config_path.empty() ? config_path
@@ -111,6 +119,9 @@ void run_section(UiState& st) {
     ImGui::SameLine();
     if (ImGui::RadioButton(d, f.device == d))
       f.device = d;
+    tooltip(d == std::string("auto")  ? "CUDA when there is a GPU, else the CPU"
+            : d == std::string("cpu") ? "The CPU, even with a GPU"
+                                      : "The first CUDA GPU");
   }
   ImGui::SetNextItemWidth(-1);
   long long steps = f.steps;
@@ -118,6 +129,7 @@ void run_section(UiState& st) {
   if (ImGui::InputScalar("##steps", ImGuiDataType_S64, &steps, &small, &big,
                          steps > 0 ? "%lld steps" : "config's length"))
     f.steps = std::max(0LL, steps);
+  tooltip("Total optimizer steps, replacing the config's length (0: the config's)");
   ImGui::TextUnformatted("resume");
   path_field(st, "resume", "a run folder to continue", f.resume,
              FileBrowserState::Mode::TrainResume);
@@ -157,6 +169,8 @@ void draw_training_sidebar(PanelContext& ctx) {
   if (ImGui::Button(st.training.form.resume.empty() ? "Start training" : "Continue the run",
                     {-1, ImGui::GetFrameHeight() * 1.3f}))
     st.commands.push_back({Command::Kind::StartTraining, "", ""});
+  tooltip("Start the run in the output folder (or continue the resumed one); the curves and "
+          "reconstructions follow it on the Training tab");
   ImGui::EndDisabled();
   log_section(st);
 }

@@ -39,6 +39,8 @@ void title_row(const PlotSpec& spec, PlotOptions& options, float width) {
     ImGui::SameLine();
     ImGui::SetCursorScreenPos({right, start.y});
     ImGui::Checkbox("log", &options.log_y);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("A logarithmic y axis: the late, small changes of a loss stay visible");
     ImGui::PopStyleVar();
     right -= ImGui::GetStyle().ItemSpacing.x * 2;
   }
