@@ -7,9 +7,11 @@
 #include "panels/panels.h"
 #include "testing/headless.h"
 #include "theme.h"
+#include "view_state.h"
 
 #include "base/errors.h"
 #include "data/image_io.h"
+#include "formats/atomic_file.h"
 #include "model/model_config.h"
 #include "runtime/assets.h"
 #include "runtime/runtime.h"
@@ -197,22 +199,69 @@ void App::init_imgui() {
   imgui_ready_ = true;
 }
 
+std::optional<ViewState> App::read_and_apply_view(const std::string& path) {
+  try {
+    const ViewState v = read_view(path);
+    apply_view(state_, v);
+    const std::string differences = view_file_differences(v);
+    if (!differences.empty())
+      state_.errors.push_back(
+          {"The view's files have changed", "View: " + path + "\n\n" + differences});
+    state_.status = "opened the view " + path;
+    return v;
+  } catch (const Error& e) {
+    state_.errors.push_back({"Cannot open the view", "File: " + path + "\n\n" + e.what()});
+    return std::nullopt;
+  }
+}
+
+void App::open_view(const std::string& path) {
+  const std::optional<ViewState> v = read_and_apply_view(path);
+  if (!v)
+    return;
+  if (v->model != state_.model_path) {
+    worker_->load_model({v->model, {}});
+    state_.loading_model = v->model;
+  }
+  if (v->image != state_.image_path) {
+    worker_->load_image(v->image);
+    state_.loading_image = v->image;
+  }
+}
+
+void App::save_view(const std::string& path) {
+  try {
+    const nlohmann::json j = capture_view(state_, path);
+    const std::string text = j.dump(2) + "\n";
+    write_file_atomic(path, text.data(), text.size());
+    state_.status = "saved the view to " + path;
+  } catch (const Error& e) {
+    state_.errors.push_back({"Cannot save the view", "File: " + path + "\n\n" + e.what()});
+  }
+}
+
 void App::start_loading() {
-  const StartupModel m = choose_startup_model(options_.model.value_or(""), default_model_path(),
-                                              asset_dir() + "/models");
+  // A view given with --state names the model and the picture, unless those are given too.
+  std::optional<std::string> model = options_.model, image_option = options_.image;
+  if (!options_.state.empty())
+    if (const std::optional<ViewState> v = read_and_apply_view(options_.state)) {
+      model = model.value_or(v->model);
+      image_option = image_option.value_or(v->image);
+    }
+  const StartupModel m =
+      choose_startup_model(model.value_or(""), default_model_path(), asset_dir() + "/models");
   state_.model_note = m.note;
-  if (options_.model && m.path != *options_.model)
-    state_.errors.push_back(
-        {"Cannot open the model",
-         failure_text(*options_.model, "no such file or directory", "model", m.path)});
+  if (model && m.path != *model)
+    state_.errors.push_back({"Cannot open the model",
+                             failure_text(*model, "no such file or directory", "model", m.path)});
   startup_model_ = m.path;
   if (!m.path.empty()) {
     worker_->load_model({m.path, {}});
     state_.loading_model = m.path;
   }
-  std::string image = options_.image.value_or(default_image_path());
+  std::string image = image_option.value_or(default_image_path());
   std::error_code ec;
-  if (options_.image && !fs::exists(image, ec)) {
+  if (image_option && !fs::exists(image, ec)) {
     // A --image that does not exist: the demo image, saying so.
     state_.errors.push_back(
         {"Cannot open the image",
@@ -361,6 +410,12 @@ void App::run_commands() {
     case Command::Kind::ExportFigure:
       export_figure(c.path);
       break;
+    case Command::Kind::SaveView:
+      save_view(c.path);
+      break;
+    case Command::Kind::OpenView:
+      open_view(c.path);
+      break;
     case Command::Kind::Quit:
       glfwSetWindowShouldClose(window_, GLFW_TRUE);
       break;
@@ -411,6 +466,10 @@ void App::send_requests() {
   UiState& st = state_;
   sent_this_frame_ = false;
   if (!st.model || !st.image)
+    return;
+  // A custom mask waits for the model it was painted for (a view being opened).
+  if (st.mask.strategy == MaskStrategy::Custom &&
+      st.mask.custom.size() != static_cast<size_t>(st.model->config.num_patches()))
     return;
   if (st.tab == Tab::Attention)
     send_attention_request();

@@ -8,10 +8,12 @@
 #include "gl/preview_textures.h"
 #include "gl/result_textures.h"
 #include "ui_state.h"
+#include "view_state.h"
 #include "workers/inference_worker.h"
 #include "workers/training_controller.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,6 +64,10 @@ private:
   void open_path(const std::string& path);
   void export_figure(const std::string& path);
   void send_requests();
+  // File > Save view / Open view (and --state): view_state.h.
+  std::optional<ViewState> read_and_apply_view(const std::string& path);
+  void open_view(const std::string& path);
+  void save_view(const std::string& path);
   void send_attention_request(); // the Attention tab's query, when it changed
 
   // The Training tab (app_training.cpp).

@@ -79,6 +79,8 @@ options:
   --device D             auto | cpu | cuda | cuda:N (default auto: CUDA when available)
   --threads N            CPU threads for inference (default $MAE_THREADS, else all cores
                          but one, which the UI keeps)
+  --state VIEW.json      open a view saved with File > Save view: its model, picture,
+                         mask, tab and zoom (--model / --image still win)
   --size WxH             window size in screen coordinates (default 1600x1000)
   --train CONFIG.json    start training with this config on the Training tab
   --train-resume RUN     ... or continue the run in folder RUN
@@ -91,6 +93,7 @@ headless test mode (render, write the files, exit 0):
   --screenshot OUT.png   write the window's pixels after the last frame
   --layout OUT.json      write the panels' pixel rectangles and open popups
   --export FIG.png       write the demo figure, as File > Export figure does
+  --save-view VIEW.json  write the view, as File > Save view does
   --paint I,J,...        switch to the custom mask and toggle these patches (row-major),
                          as clicks on the masked panel would
   --bench-latency N      move the ratio N times; print the median request -> display
@@ -130,6 +133,10 @@ CliOptions parse_cli_options(int argc, const char* const* argv) {
       o.seed = static_cast<uint64_t>(parse_int(flag, value(), 0, (1LL << 53)));
     } else if (flag == "--view") {
       o.view = parse_view(value());
+    } else if (flag == "--state") {
+      o.state = value();
+    } else if (flag == "--save-view") {
+      o.save_view = value();
     } else if (flag == "--paint") {
       std::stringstream list(value());
       for (std::string item; std::getline(list, item, ',');)

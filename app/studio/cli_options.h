@@ -33,6 +33,8 @@ struct CliOptions {
   int patch = -1;           // How it works and Attention: the selected patch, as if clicked
   int how_stage = -1;       // How it works: the stage opened large
   std::vector<int> paint;   // headless: patches toggled on the masked panel, as clicks would
+  std::string state;        // a saved view to open (File > Open view)
+  std::string save_view;    // headless: File > Save view to this file once loaded
   AttentionQuery attention; // Attention: stack, layer, head, rollout
   bool help = false;
 

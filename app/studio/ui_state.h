@@ -91,7 +91,9 @@ struct FileBrowserState {
     TrainConfig,
     TrainData,
     TrainOutput,
-    TrainResume
+    TrainResume,
+    SaveView,
+    OpenView
   };
   struct Entry {
     std::string name;
@@ -127,7 +129,9 @@ struct Command {
     StopTraining,
     SaveCheckpoint, // into the run directory
     OpenInExplorer, // export the current weights and load them in the Explorer
-    ExportCurves    // path: the training curves as CSV
+    ExportCurves,   // path: the training curves as CSV
+    SaveView,       // path: the view as JSON (view_state.h)
+    OpenView        // path: a saved view
   };
   Kind kind = Kind::Open;
   std::string path;

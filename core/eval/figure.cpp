@@ -76,17 +76,18 @@ Image demo_figure(const ReconstructionResult& r, const std::string& model_label,
   size_t removed = 0;
   for (uint8_t m : r.mask)
     removed += m;
+  // No timings: the same view must give the same figure, byte for byte.
+  const std::string mask =
+      settings.describe(r.grid_h, r.grid_w) + (settings.strategy == MaskStrategy::Custom
+                                                   ? std::string()
+                                                   : ", seed " + std::to_string(settings.seed));
   char line1[256], line2[256];
-  std::snprintf(line1, sizeof line1,
-                "%s | %s masking, ratio %.2f, seed %llu: %zu of %zu patches removed",
-                model_label.c_str(), to_string(settings.strategy), settings.ratio,
-                static_cast<unsigned long long>(settings.seed), removed, r.mask.size());
+  std::snprintf(line1, sizeof line1, "%s | mask %s: %zu of %zu patches removed",
+                model_label.c_str(), mask.c_str(), removed, r.mask.size());
   if (removed == 0) // an MSE over no pixels would read as a perfect score
-    std::snprintf(line2, sizeof line2, "no removed patches: nothing to reconstruct, %.0f ms",
-                  r.inference_ms);
+    std::snprintf(line2, sizeof line2, "no removed patches: nothing to reconstruct");
   else
-    std::snprintf(line2, sizeof line2, "masked-region MSE %.4f ([0,1] pixels), %.0f ms",
-                  r.masked_mse, r.inference_ms);
+    std::snprintf(line2, sizeof line2, "masked-region MSE %.4f ([0,1] pixels)", r.masked_mse);
   std::vector<std::string> caption = {line1, line2};
   if (r.denormalised_with_true_stats)
     caption.emplace_back(

@@ -634,6 +634,53 @@ TEST(StudioGui, PaintedMasksAreReconstructed) {
   EXPECT_GT(region_diff(r.shot, panel(r, "masked"), base.shot, panel(base, "masked")), 1.0);
 }
 
+// A saved view reopens the same figure, byte for byte, in a new process.
+TEST(StudioGui, SavedViewsReopenTheSameFigure) {
+  const std::string dir = temp_dir("view");
+  fs::copy(std::string(MAE_TEST_DATA) + "/../../assets/images/chelsea.png", dir + "/cat.png");
+  const StudioRun first =
+      studio(dir, "--model " + q(kModel) + " --image " + q(dir + "/cat.png") +
+                      " --seed 7 --paint 3,4,5 --save-view " + q(dir + "/view.json") +
+                      " --export " + q(dir + "/first.png"));
+  ASSERT_EQ(first.result.code, 0) << first.result.err;
+  const json view = json::parse(test::slurp(dir + "/view.json"));
+  EXPECT_EQ(view.at("image").at("path"), "cat.png"); // beside the view: relative
+  EXPECT_EQ(view.at("mask").at("strategy"), "custom");
+  EXPECT_EQ(view.at("model").at("sha256").get<std::string>().size(), 64u);
+
+  const std::string again = temp_dir("view_again");
+  const StudioRun second =
+      studio(again, "--state " + q(dir + "/view.json") + " --export " + q(again + "/second.png"));
+  ASSERT_EQ(second.result.code, 0) << second.result.err;
+  EXPECT_TRUE(second.layout.at("popups").empty()) << second.layout.at("popups").dump();
+  EXPECT_EQ(second.layout.at("explorer")[0].at("mask"), first.layout.at("explorer")[0].at("mask"));
+  const std::string a = test::slurp(dir + "/first.png"), b = test::slurp(again + "/second.png");
+  ASSERT_FALSE(a.empty());
+  EXPECT_TRUE(a == b) << "the reopened view's figure differs";
+
+  // The picture changed since: the view still opens, and says so.
+  cv::Mat other(60, 80, CV_8UC3, cv::Scalar(10, 200, 30));
+  ASSERT_TRUE(cv::imwrite(dir + "/cat.png", other));
+  const StudioRun changed = studio(temp_dir("view_changed"), "--state " + q(dir + "/view.json"));
+  ASSERT_EQ(changed.result.code, 0) << changed.result.err;
+  const json* p = popup(changed, "error");
+  ASSERT_NE(p, nullptr) << changed.layout.at("popups").dump();
+  EXPECT_TRUE(contains(p->at("text").get<std::string>(), "cat.png")) << p->dump();
+  EXPECT_TRUE(contains(p->at("text").get<std::string>(), "SHA-256")) << p->dump();
+
+  // A broken view names the field, and the app starts as usual.
+  json bad = view;
+  bad["mask"]["ratio"] = 5;
+  bad["mask"]["strategy"] = "random";
+  std::ofstream(dir + "/bad.json") << bad.dump();
+  const StudioRun broken = studio(temp_dir("view_bad"), "--state " + q(dir + "/bad.json"));
+  ASSERT_EQ(broken.result.code, 0) << broken.result.err;
+  const json* e = popup(broken, "error");
+  ASSERT_NE(e, nullptr) << broken.layout.at("popups").dump();
+  EXPECT_TRUE(contains(e->at("text").get<std::string>(), "mask.ratio")) << e->dump();
+  EXPECT_FALSE(broken.layout.at("model").is_null());
+}
+
 TEST(StudioGui, ShaderErrorsNameTheFile) {
   const std::string dir = temp_dir("shader_error");
   fs::create_directories(dir + "/shaders");

@@ -3,6 +3,7 @@
 #include "cli_options.h"
 #include "open_target.h"
 #include "recent_files.h"
+#include "view_state.h"
 #include "workers/inference_worker.h"
 
 #include "base/errors.h"
@@ -377,6 +378,57 @@ TEST(StudioSources, EveryPanelControlHasATooltip) {
     EXPECT_TRUE(open.empty()) << open << " has no tooltip";
   }
   EXPECT_GT(controls, 30);
+}
+
+} // namespace
+} // namespace mae::studio
+
+namespace mae::studio {
+namespace {
+
+// A view file survives a round trip, and a wrong field is named.
+TEST(StudioViewState, RoundTripsAndNamesBadFields) {
+  ViewState v;
+  v.model = "/models/m.safetensors";
+  v.image = "/pictures/cat.png";
+  v.model_sha256 = std::string(64, 'a');
+  v.mask.strategy = MaskStrategy::Custom;
+  v.mask.custom = {1, 0, 1, 1};
+  v.mask.seed = 9;
+  v.tab = Tab::Attention;
+  v.explorer_view = {2.0f, 0.25f, 0.75f};
+  v.patch = 3;
+  v.attention.stack = AttentionStack::Decoder;
+  v.attention.head = 2;
+  const nlohmann::json j = v;
+  ViewState back = j.get<ViewState>();
+  back.validate();
+  EXPECT_EQ(back.model, v.model);
+  EXPECT_EQ(back.mask.custom, v.mask.custom);
+  EXPECT_EQ(back.mask.strategy, MaskStrategy::Custom);
+  EXPECT_EQ(back.tab, Tab::Attention);
+  EXPECT_FLOAT_EQ(back.explorer_view.zoom, 2.0f);
+  EXPECT_EQ(back.attention.stack, AttentionStack::Decoder);
+  EXPECT_EQ(back.attention.head, 2);
+
+  const auto error_with = [&](const char* pointer, const nlohmann::json& value) {
+    nlohmann::json bad = j;
+    bad[nlohmann::json::json_pointer(pointer)] = value;
+    try {
+      ViewState w = bad.get<ViewState>();
+      w.validate();
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("<no error>");
+  };
+  EXPECT_NE(error_with("/mask/custom", "10x1").find("'mask.custom'"), std::string::npos);
+  EXPECT_NE(error_with("/tab", "nowhere").find("'tab'"), std::string::npos);
+  EXPECT_NE(error_with("/format", "something else").find("'format'"), std::string::npos);
+  EXPECT_NE(error_with("/model/sha256", "xyz").find("'model.sha256'"), std::string::npos);
+  EXPECT_NE(error_with("/explorer_zoom/zoom", 1000).find("'explorer_zoom'"), std::string::npos);
+  EXPECT_NE(error_with("/mask/seed", -1).find("'mask.seed'"), std::string::npos);
+  EXPECT_NE(error_with("/attention/stack", "middle").find("'attention.stack'"), std::string::npos);
 }
 
 } // namespace

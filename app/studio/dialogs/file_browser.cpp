@@ -36,13 +36,26 @@ const char* title(Mode m) {
     return "Output folder###file_browser";
   case Mode::TrainResume:
     return "Run to resume###file_browser";
+  case Mode::SaveView:
+    return "Save view###file_browser";
+  case Mode::OpenView:
+    return "Open view###file_browser";
   }
   return "###file_browser";
 }
 
 // The browser writes a file of this extension; nullptr when it picks one.
 const char* saved_extension(Mode m) {
-  return m == Mode::ExportFigure ? ".png" : m == Mode::ExportCurves ? ".csv" : nullptr;
+  switch (m) {
+  case Mode::ExportFigure:
+    return ".png";
+  case Mode::ExportCurves:
+    return ".csv";
+  case Mode::SaveView:
+    return ".json";
+  default:
+    return nullptr;
+  }
 }
 
 bool picks_folder(Mode m) {
@@ -77,9 +90,11 @@ bool wanted_file(Mode m, const fs::path& path) {
   case Mode::Open:
     return classify_path(path.string()) != TargetKind::Unsupported;
   case Mode::TrainConfig:
+  case Mode::OpenView:
     return ext == ".json";
   case Mode::ExportFigure:
   case Mode::ExportCurves:
+  case Mode::SaveView:
     return ext == saved_extension(m);
   case Mode::TrainData:
   case Mode::TrainOutput:
@@ -141,9 +156,11 @@ void close(UiState& st) {
 
 // A file picked: opened, or shown as the Training form's config.
 void open_and_close(UiState& st, const std::string& path) {
-  const bool config = st.browser.mode == Mode::TrainConfig;
-  st.commands.push_back(
-      {config ? Command::Kind::ChooseTrainConfig : Command::Kind::Open, path, ""});
+  const Mode mode = st.browser.mode;
+  st.commands.push_back({mode == Mode::TrainConfig ? Command::Kind::ChooseTrainConfig
+                         : mode == Mode::OpenView  ? Command::Kind::OpenView
+                                                   : Command::Kind::Open,
+                         path, ""});
   close(st);
 }
 
@@ -187,12 +204,14 @@ void start_directory(UiState& st, Mode mode) {
 // The file name a save starts with.
 std::string default_file_name(const UiState& st, Mode mode) {
   char name[160];
+  const std::string stem =
+      st.image_path.empty() ? "figure" : fs::path(st.image_path).stem().string();
+  if (mode == Mode::SaveView)
+    return "view_" + stem + ".json";
   if (mode == Mode::ExportCurves)
     return st.training.run_dir.empty()
                ? "curves.csv"
                : fs::path(st.training.run_dir).filename().string() + "_curves.csv";
-  const std::string stem =
-      st.image_path.empty() ? "figure" : fs::path(st.image_path).stem().string();
   if (st.tab == Tab::Compare)
     std::snprintf(name, sizeof name, "mae_%s_compare_%s.png", stem.c_str(),
                   st.compare_mode == CompareMode::Ratios ? "ratios" : "strategies");
@@ -292,9 +311,10 @@ void save_footer(UiState& st, float w) {
     fs::path out = fs::path(b.dir) / b.filename;
     if (lower(out.extension().string()) != ext)
       out += ext;
-    const bool curves = b.mode == Mode::ExportCurves;
-    st.commands.push_back(
-        {curves ? Command::Kind::ExportCurves : Command::Kind::ExportFigure, out.string(), ""});
+    st.commands.push_back({b.mode == Mode::ExportCurves ? Command::Kind::ExportCurves
+                           : b.mode == Mode::SaveView   ? Command::Kind::SaveView
+                                                        : Command::Kind::ExportFigure,
+                           out.string(), ""});
     close(st);
   }
 }
@@ -312,10 +332,11 @@ void folder_footer(UiState& st, const fs::path& selected, float w) {
 // Returns the entry to step into when Open is pressed on a plain folder.
 std::string open_footer(UiState& st, const fs::path& selected, float w) {
   FileBrowserState& b = st.browser;
-  const bool config = b.mode == Mode::TrainConfig;
-  const char* hint = config ? "training configs: .json (see configs/train)"
-                            : "images: png jpg bmp webp tiff | models: .safetensors .pth, "
-                              "HuggingFace folders";
+  const bool config = b.mode == Mode::TrainConfig || b.mode == Mode::OpenView;
+  const char* hint = b.mode == Mode::OpenView ? "views saved with File > Save view: .json"
+                     : config                 ? "training configs: .json (see configs/train)"
+                              : "images: png jpg bmp webp tiff | models: .safetensors .pth, "
+                                "HuggingFace folders";
   ImGui::TextDisabled("%s", selected.empty() ? hint : selected.string().c_str());
   std::string activate;
   if (ImGui::Button("Open", {w, 0}) && !selected.empty()) {

@@ -26,6 +26,16 @@ void draw_menu_bar(UiState& st) {
     if (ImGui::MenuItem("Export figure...", "Ctrl+E"))
       open_file_browser(st, FileBrowserState::Mode::ExportFigure);
     ImGui::Separator();
+    if (ImGui::MenuItem("Save view...", nullptr, false, st.model && st.image))
+      open_file_browser(st, FileBrowserState::Mode::SaveView);
+    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+      ImGui::SetTooltip("Save this view (model, picture, mask, tab, zoom) as a small JSON file "
+                        "that reopens the same figure exactly, here or on another machine");
+    if (ImGui::MenuItem("Open view..."))
+      open_file_browser(st, FileBrowserState::Mode::OpenView);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Open a saved view (also: mae-studio --state VIEW.json)");
+    ImGui::Separator();
     if (ImGui::MenuItem("Quit", "Ctrl+Q"))
       st.commands.push_back({Command::Kind::Quit, "", ""});
     ImGui::EndMenu();

@@ -217,6 +217,8 @@ int HeadlessRun::run() {
         paint_patch(st, patch, st.mask.custom[static_cast<size_t>(patch)] == 0);
     settle();
   }
+  if (!options_.save_view.empty())
+    app_.state().commands.push_back({Command::Kind::SaveView, options_.save_view, ""});
   if (options_.bench_latency > 0)
     run_bench(options_.bench_latency);
   if (options_.training())
