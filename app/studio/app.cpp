@@ -2,6 +2,7 @@
 
 #include "dialogs/dialogs.h"
 #include "figure_export.h"
+#include "lesson.h"
 #include "mask_controls.h"
 #include "open_target.h"
 #include "panels/panels.h"
@@ -216,16 +217,18 @@ std::optional<ViewState> App::read_and_apply_view(const std::string& path) {
 }
 
 void App::open_view(const std::string& path) {
-  const std::optional<ViewState> v = read_and_apply_view(path);
-  if (!v)
-    return;
-  if (v->model != state_.model_path) {
-    worker_->load_model({v->model, {}});
-    state_.loading_model = v->model;
+  if (const std::optional<ViewState> v = read_and_apply_view(path))
+    load_view_files(*v);
+}
+
+void App::load_view_files(const ViewState& v) {
+  if (!v.model.empty() && v.model != state_.model_path && v.model != state_.loading_model) {
+    worker_->load_model({v.model, {}});
+    state_.loading_model = v.model;
   }
-  if (v->image != state_.image_path) {
-    worker_->load_image(v->image);
-    state_.loading_image = v->image;
+  if (!v.image.empty() && v.image != state_.image_path && v.image != state_.loading_image) {
+    worker_->load_image(v.image);
+    state_.loading_image = v.image;
   }
 }
 
@@ -276,6 +279,13 @@ void App::start_loading() {
   }
   if (options_.training())
     state_.commands.push_back({Command::Kind::StartTraining, "", ""});
+  if (!options_.lesson.empty()) {
+    open_lesson(options_.lesson);
+    if (state_.present.lesson)
+      state_.present.requested = options_.slide;
+    if (options_.present)
+      set_present(true);
+  }
 }
 
 void App::handle_worker_events() {
@@ -416,6 +426,12 @@ void App::run_commands() {
     case Command::Kind::OpenView:
       open_view(c.path);
       break;
+    case Command::Kind::OpenLesson:
+      open_lesson(c.path);
+      break;
+    case Command::Kind::TogglePresent:
+      set_present(!state_.present.on);
+      break;
     case Command::Kind::Quit:
       glfwSetWindowShouldClose(window_, GLFW_TRUE);
       break;
@@ -515,15 +531,34 @@ void App::draw_main_window() {
                                  ImGuiWindowFlags_NoBackground;
   ImGui::Begin("MAE Studio", nullptr, flags);
   draw_menu_bar(st);
-  const float status_height = ImGui::GetFrameHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y;
+  // A slide being presented may hide parts of the window.
+  const Slide* slide = current_slide(st);
+  const auto hidden = [&](const char* part) {
+    return slide && std::find(slide->hide.begin(), slide->hide.end(), part) != slide->hide.end();
+  };
+  const float status_height =
+      hidden("status") ? 0 : ImGui::GetFrameHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y;
   const float sidebar = std::min(ImGui::GetFontSize() * 21, vp->WorkSize.x * 0.3f);
 
-  ImGui::BeginChild("sidebar", {sidebar, -status_height}, true);
-  draw_controls_panel(ctx);
-  ImGui::EndChild();
-  ImGui::SameLine();
+  if (!hidden("sidebar")) {
+    ImGui::BeginChild("sidebar", {sidebar, -status_height}, true);
+    draw_controls_panel(ctx);
+    ImGui::EndChild();
+    ImGui::SameLine();
+  }
   ImGui::BeginChild("main", {0, -status_height}, false);
-  if (ImGui::BeginTabBar("tabs")) {
+  if (st.present.on)
+    draw_slide_header();
+  if (hidden("tabs")) {
+    for (const TabSpec& spec : kTabs)
+      if (spec.tab == st.tab) {
+        ImGui::BeginChild("content", {0, 0}, false,
+                          ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+        spec.draw(ctx);
+        ImGui::EndChild();
+      }
+    st.select_tab = true; // the tab bar, shown again, opens on this tab
+  } else if (ImGui::BeginTabBar("tabs")) {
     for (const TabSpec& spec : kTabs) {
       const bool force = st.select_tab && st.tab == spec.tab;
       if (!ImGui::BeginTabItem(spec.label, nullptr, force ? ImGuiTabItemFlags_SetSelected : 0))
@@ -543,8 +578,10 @@ void App::draw_main_window() {
     ImGui::EndTabBar();
   }
   ImGui::EndChild();
-  ImGui::Separator();
-  draw_status_bar(ctx);
+  if (!hidden("status")) {
+    ImGui::Separator();
+    draw_status_bar(ctx);
+  }
   ImGui::End();
 }
 
@@ -574,6 +611,7 @@ void App::frame() {
     state_.commands.push_back({Command::Kind::Open, path, ""});
   dropped_.clear();
   advance_play(state_, std::min(dt, 0.1));
+  update_present(std::min(dt, 0.1));
   state_.worker_busy = worker_->busy();
 
   explorer_textures_.sync(state_.explorer.shown);
@@ -590,6 +628,8 @@ void App::frame() {
   // Headless screenshots must not depend on where the X server's pointer is.
   if (options_.headless())
     ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+  // Present mode: text a class can read from the back of the room.
+  ImGui::GetIO().FontGlobalScale = state_.present.on ? 1.3f : 1.0f;
   ImGui::NewFrame();
   if (renderer_)
     renderer_->new_frame();

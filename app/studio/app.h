@@ -44,7 +44,10 @@ public:
   bool worker_idle() const { return worker_->idle(); }
   bool worker_busy() const { return worker_->busy(); }
   // A request went out in the last frame, or a dropped file waits for the next.
-  bool frame_pending() const { return sent_this_frame_ || !dropped_.empty(); }
+  bool frame_pending() const {
+    return sent_this_frame_ || !dropped_.empty() || state_.present.target_ratio >= 0 ||
+           state_.present.requested != state_.present.slide;
+  }
   void drop(const std::string& path) { dropped_.push_back(path); }
   UiState& state() { return state_; }
   TrainingController& training() { return training_; }
@@ -67,8 +70,16 @@ private:
   // File > Save view / Open view (and --state): view_state.h.
   std::optional<ViewState> read_and_apply_view(const std::string& path);
   void open_view(const std::string& path);
+  void load_view_files(const ViewState& v); // its model and picture, where they differ
   void save_view(const std::string& path);
   void send_attention_request(); // the Attention tab's query, when it changed
+
+  // Lessons and Present mode (app_present.cpp).
+  void open_lesson(const std::string& path);
+  void go_to_slide(int index);
+  void set_present(bool on);
+  void update_present(double dt); // steps to a requested slide, slides the ratio
+  void draw_slide_header();
 
   // The Training tab (app_training.cpp).
   void init_training_form();
@@ -80,6 +91,7 @@ private:
 
   CliOptions options_;
   GLFWwindow* window_ = nullptr;
+  int windowed_[4] = {0, 0, 0, 0}; // x, y, w, h before Present mode went full screen
   bool imgui_ready_ = false;
   UiState state_;
   std::unique_ptr<InferenceWorker> worker_;

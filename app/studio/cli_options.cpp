@@ -81,6 +81,9 @@ options:
                          but one, which the UI keeps)
   --state VIEW.json      open a view saved with File > Save view: its model, picture,
                          mask, tab and zoom (--model / --image still win)
+  --lesson LESSON.json   open a lesson (assets/lessons/ has one) ...
+  --slide N              ... at slide N (from 1)
+  --present              ... in Present mode: full screen, large text (F5)
   --size WxH             window size in screen coordinates (default 1600x1000)
   --train CONFIG.json    start training with this config on the Training tab
   --train-resume RUN     ... or continue the run in folder RUN
@@ -133,6 +136,12 @@ CliOptions parse_cli_options(int argc, const char* const* argv) {
       o.seed = static_cast<uint64_t>(parse_int(flag, value(), 0, (1LL << 53)));
     } else if (flag == "--view") {
       o.view = parse_view(value());
+    } else if (flag == "--lesson") {
+      o.lesson = value();
+    } else if (flag == "--slide") {
+      o.slide = static_cast<int>(parse_int(flag, value(), 1, 10000)) - 1;
+    } else if (flag == "--present") {
+      o.present = true;
     } else if (flag == "--state") {
       o.state = value();
     } else if (flag == "--save-view") {

@@ -34,6 +34,9 @@ struct CliOptions {
   int how_stage = -1;       // How it works: the stage opened large
   std::vector<int> paint;   // headless: patches toggled on the masked panel, as clicks would
   std::string state;        // a saved view to open (File > Open view)
+  std::string lesson;       // a lesson to open (File > Lessons)
+  int slide = 0;            // ... at this slide (0-based)
+  bool present = false;     // ... in Present mode
   std::string save_view;    // headless: File > Save view to this file once loaded
   AttentionQuery attention; // Attention: stack, layer, head, rollout
   bool help = false;

@@ -40,6 +40,19 @@ struct HowItWorksUi {
   int highlighted() const { return hover_patch >= 0 ? hover_patch : pinned_patch; }
 };
 
+struct Lesson;
+
+// Present mode (F5): a lesson's slides, one at a time, full screen with large
+// text; stepping to a slide sets its view, the ratio sliding there.
+struct PresentUi {
+  bool on = false;
+  std::shared_ptr<const Lesson> lesson;
+  std::string path;         // the lesson file
+  int slide = -1;           // shown (-1: none yet)
+  int requested = -1;       // asked for by a key or a button; the app goes there
+  double target_ratio = -1; // the ratio being slid to (-1: none)
+};
+
 // The Attention tab: the query (its patch is the selected patch,
 // HowItWorksUi::pinned_patch, or cls), the newest map, and what was asked.
 struct AttentionUi {
@@ -93,7 +106,8 @@ struct FileBrowserState {
     TrainOutput,
     TrainResume,
     SaveView,
-    OpenView
+    OpenView,
+    OpenLesson
   };
   struct Entry {
     std::string name;
@@ -131,7 +145,9 @@ struct Command {
     OpenInExplorer, // export the current weights and load them in the Explorer
     ExportCurves,   // path: the training curves as CSV
     SaveView,       // path: the view as JSON (view_state.h)
-    OpenView        // path: a saved view
+    OpenView,       // path: a saved view
+    OpenLesson,     // path: a lesson (lesson.h), shown from its first slide
+    TogglePresent   // Present mode on or off (F5)
   };
   Kind kind = Kind::Open;
   std::string path;
@@ -236,6 +252,7 @@ struct UiState {
     bool removing = false;
   } paint;
   AttentionUi attention;
+  PresentUi present;
   PlayState play;
   bool show_help = false;
   bool show_model_details = false;

@@ -149,6 +149,11 @@ void from_json(const nlohmann::json& j, ViewState& v) {
   read_field(j, "version", version);
   require_field(version == kVersion, "version",
                 "this MAE Studio reads version " + std::to_string(kVersion));
+  read_view_fields(j, v);
+}
+
+void read_view_fields(const nlohmann::json& j, ViewState& v) {
+  require_field(j.is_object(), "(view)", "must be a JSON object");
   read_field(object_at(j, "model"), "path", v.model, "model.");
   read_field(object_at(j, "model"), "sha256", v.model_sha256, "model.");
   read_field(object_at(j, "image"), "path", v.image, "image.");
@@ -158,8 +163,7 @@ void from_json(const nlohmann::json& j, ViewState& v) {
   read_field(mask, "strategy", strategy, "mask.");
   try {
     // "custom" is no command-line strategy (it needs the mask), but a view has it.
-    v.mask.strategy =
-        strategy == "custom" ? MaskStrategy::Custom : parse_mask_strategy(strategy);
+    v.mask.strategy = strategy == "custom" ? MaskStrategy::Custom : parse_mask_strategy(strategy);
   } catch (const Error&) {
     require_field(false, "mask.strategy", "must be random, block, grid or custom");
   }

@@ -31,6 +31,9 @@ struct ViewState {
 
 void to_json(nlohmann::json& j, const ViewState& v);
 void from_json(const nlohmann::json& j, ViewState& v);
+// The fields alone, each optional (no format line): what a lesson's slide
+// sets on top of the view before it. Throws ConfigError naming the field.
+void read_view_fields(const nlohmann::json& j, ViewState& v);
 
 // The view on screen; the digests are read from the files (ConfigError if one
 // cannot be read). Paths are written relative to `view_file`'s folder when

@@ -681,6 +681,27 @@ TEST(StudioGui, SavedViewsReopenTheSameFigure) {
   EXPECT_FALSE(broken.layout.at("model").is_null());
 }
 
+// Present mode on the shipped lesson: the slide's title and text over its
+// view, the status bar hidden as the slide asks.
+TEST(StudioGui, PresentModeShowsTheLessonsSlides) {
+  const std::string lesson =
+      std::string(MAE_TEST_DATA) + "/../../assets/lessons/mae_in_eight_slides.json";
+  const StudioRun r = studio(temp_dir("present"), "--lesson " + q(lesson) + " --slide 6 --present");
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  const json& p = r.layout.at("present");
+  EXPECT_TRUE(p.at("on").get<bool>());
+  EXPECT_EQ(p.at("slide"), 5);
+  EXPECT_EQ(p.at("slides"), 8);
+  EXPECT_EQ(p.at("title"), "Why such a high ratio?");
+  EXPECT_EQ(r.layout.at("tab"), "compare");
+  EXPECT_TRUE(r.layout.at("popups").empty()) << r.layout.at("popups").dump();
+  const Rect slide = panel(r, "slide");
+  expect_inside(r, slide);
+  EXPECT_GT(region_stddev(r.shot, slide), 3.0);
+  for (int i = 0; i < 3; ++i)
+    expect_inside(r, panel(r, "compare_masked_" + std::to_string(i)));
+}
+
 TEST(StudioGui, ShaderErrorsNameTheFile) {
   const std::string dir = temp_dir("shader_error");
   fs::create_directories(dir + "/shaders");

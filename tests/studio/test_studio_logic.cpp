@@ -1,6 +1,7 @@
 // mae-studio's GL-free parts: the inference worker's queue, file routing,
 // the start-up model choice, the recent-files list and the command line.
 #include "cli_options.h"
+#include "lesson.h"
 #include "open_target.h"
 #include "recent_files.h"
 #include "view_state.h"
@@ -429,6 +430,64 @@ TEST(StudioViewState, RoundTripsAndNamesBadFields) {
   EXPECT_NE(error_with("/explorer_zoom/zoom", 1000).find("'explorer_zoom'"), std::string::npos);
   EXPECT_NE(error_with("/mask/seed", -1).find("'mask.seed'"), std::string::npos);
   EXPECT_NE(error_with("/attention/stack", "middle").find("'attention.stack'"), std::string::npos);
+}
+
+} // namespace
+} // namespace mae::studio
+
+namespace mae::studio {
+namespace {
+
+TEST(StudioLesson, TheShippedLessonLoadsAndSlidesBuildOnEachOther) {
+  const std::vector<std::string> lessons = shipped_lessons();
+  ASSERT_FALSE(lessons.empty());
+  for (const std::string& path : lessons) {
+    const Lesson lesson = read_lesson(path);
+    ASSERT_GE(lesson.slides.size(), 6u) << path;
+    for (const Slide& s : lesson.slides) {
+      EXPECT_FALSE(s.text.empty()) << s.title;
+      EXPECT_TRUE(fs::exists(s.view.model)) << s.view.model;
+      EXPECT_TRUE(fs::exists(s.view.image)) << s.view.image;
+    }
+  }
+  // A slide keeps what the slide before set, unless it says otherwise.
+  const fs::path dir = fs::path(MAE_TEST_TMP) / "lesson";
+  fs::create_directories(dir);
+  std::ofstream((dir / "l.json").string()) << R"({"format": "mae-studio lesson",
+    "model": "m.safetensors", "image": "pictures/cat.png", "slides": [
+      {"title": "one", "text": "a", "view": {"mask": {"ratio": 0.5, "seed": 3}, "tab": "how"}},
+      {"title": "two", "text": "b", "view": {"tab": "compare"}, "hide": ["sidebar"]}]})";
+  const Lesson l = read_lesson((dir / "l.json").string());
+  ASSERT_EQ(l.slides.size(), 2u);
+  EXPECT_EQ(l.slides[1].view.tab, Tab::Compare);
+  EXPECT_DOUBLE_EQ(l.slides[1].view.mask.ratio, 0.5);
+  EXPECT_EQ(l.slides[1].view.mask.seed, 3u);
+  EXPECT_EQ(l.slides[1].hide, std::vector<std::string>{"sidebar"});
+  EXPECT_EQ(l.slides[0].view.image, (dir / "pictures/cat.png").lexically_normal().string());
+}
+
+TEST(StudioLesson, ErrorsNameTheSlideAndTheField) {
+  const fs::path dir = fs::path(MAE_TEST_TMP) / "lesson_bad";
+  fs::create_directories(dir);
+  const auto error_of = [&](const std::string& slides) {
+    std::ofstream((dir / "l.json").string())
+        << R"({"format": "mae-studio lesson", "model": "m", "image": "i", "slides": )" + slides +
+               "}";
+    try {
+      read_lesson((dir / "l.json").string());
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("<no error>");
+  };
+  const std::string ratio =
+      error_of(R"([{"title": "a"}, {"title": "b", "view": {"mask": {"ratio": 5}}}])");
+  EXPECT_NE(ratio.find("slide 2"), std::string::npos) << ratio;
+  EXPECT_NE(ratio.find("'mask.ratio'"), std::string::npos) << ratio;
+  EXPECT_NE(error_of(R"([{"text": "no title"}])").find("'title'"), std::string::npos);
+  EXPECT_NE(error_of(R"([{"title": "a", "hide": ["everything"]}])").find("'hide'"),
+            std::string::npos);
+  EXPECT_NE(error_of("[]").find("'slides'"), std::string::npos);
 }
 
 } // namespace

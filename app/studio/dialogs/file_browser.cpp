@@ -40,6 +40,8 @@ const char* title(Mode m) {
     return "Save view###file_browser";
   case Mode::OpenView:
     return "Open view###file_browser";
+  case Mode::OpenLesson:
+    return "Open lesson###file_browser";
   }
   return "###file_browser";
 }
@@ -91,6 +93,7 @@ bool wanted_file(Mode m, const fs::path& path) {
     return classify_path(path.string()) != TargetKind::Unsupported;
   case Mode::TrainConfig:
   case Mode::OpenView:
+  case Mode::OpenLesson:
     return ext == ".json";
   case Mode::ExportFigure:
   case Mode::ExportCurves:
@@ -157,9 +160,10 @@ void close(UiState& st) {
 // A file picked: opened, or shown as the Training form's config.
 void open_and_close(UiState& st, const std::string& path) {
   const Mode mode = st.browser.mode;
-  st.commands.push_back({mode == Mode::TrainConfig ? Command::Kind::ChooseTrainConfig
-                         : mode == Mode::OpenView  ? Command::Kind::OpenView
-                                                   : Command::Kind::Open,
+  st.commands.push_back({mode == Mode::TrainConfig  ? Command::Kind::ChooseTrainConfig
+                         : mode == Mode::OpenView   ? Command::Kind::OpenView
+                         : mode == Mode::OpenLesson ? Command::Kind::OpenLesson
+                                                    : Command::Kind::Open,
                          path, ""});
   close(st);
 }
@@ -332,9 +336,11 @@ void folder_footer(UiState& st, const fs::path& selected, float w) {
 // Returns the entry to step into when Open is pressed on a plain folder.
 std::string open_footer(UiState& st, const fs::path& selected, float w) {
   FileBrowserState& b = st.browser;
-  const bool config = b.mode == Mode::TrainConfig || b.mode == Mode::OpenView;
-  const char* hint = b.mode == Mode::OpenView ? "views saved with File > Save view: .json"
-                     : config                 ? "training configs: .json (see configs/train)"
+  const bool config =
+      b.mode == Mode::TrainConfig || b.mode == Mode::OpenView || b.mode == Mode::OpenLesson;
+  const char* hint = b.mode == Mode::OpenView     ? "views saved with File > Save view: .json"
+                     : b.mode == Mode::OpenLesson ? "lessons: .json (see assets/lessons)"
+                     : config                     ? "training configs: .json (see configs/train)"
                               : "images: png jpg bmp webp tiff | models: .safetensors .pth, "
                                 "HuggingFace folders";
   ImGui::TextDisabled("%s", selected.empty() ? hint : selected.string().c_str());

@@ -1,4 +1,5 @@
 #include "dialogs/dialogs.h"
+#include "lesson.h"
 
 #include <imgui.h>
 
@@ -35,6 +36,25 @@ void draw_menu_bar(UiState& st) {
       open_file_browser(st, FileBrowserState::Mode::OpenView);
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("Open a saved view (also: mae-studio --state VIEW.json)");
+    ImGui::Separator();
+    if (ImGui::BeginMenu("Lessons")) {
+      for (const std::string& path : shipped_lessons()) {
+        if (ImGui::MenuItem(std::filesystem::path(path).stem().string().c_str()))
+          st.commands.push_back({Command::Kind::OpenLesson, path, ""});
+        if (ImGui::IsItemHovered())
+          ImGui::SetTooltip("%s", path.c_str());
+      }
+      if (ImGui::MenuItem("Open lesson..."))
+        open_file_browser(st, FileBrowserState::Mode::OpenLesson);
+      if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("A lesson file: slides of views with a title and text each");
+      ImGui::EndMenu();
+    }
+    if (ImGui::MenuItem("Present", "F5", st.present.on))
+      st.commands.push_back({Command::Kind::TogglePresent, "", ""});
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Show the open lesson's slides full screen with large text (the first "
+                        "shipped lesson when none is open)");
     ImGui::Separator();
     if (ImGui::MenuItem("Quit", "Ctrl+Q"))
       st.commands.push_back({Command::Kind::Quit, "", ""});

@@ -25,6 +25,7 @@ const std::vector<Shortcut> kShortcuts = {
     {"+ / - / 0", "zoom in / out / reset (also: mouse wheel, drag, double-click)"},
     {"Ctrl+O", "open an image or model"},
     {"Ctrl+E", "export the current figure as PNG"},
+    {"F5", "Present mode: the lesson's slides full screen (Left / Right step, Esc leaves)"},
     {"F1", "this help"},
     {"Ctrl+Q", "quit"},
 };
@@ -49,6 +50,20 @@ void handle_shortcuts(UiState& st) {
       open_file_browser(st, FileBrowserState::Mode::ExportFigure);
     if (pressed(GLFW_KEY_Q))
       st.commands.push_back({Command::Kind::Quit, "", ""});
+    return;
+  }
+  if (pressed(GLFW_KEY_F5))
+    st.commands.push_back({Command::Kind::TogglePresent, "", ""});
+  if (st.present.on) {
+    // Presenting: the arrows (and a clicker's Page keys) step through the slides.
+    if (repeated(GLFW_KEY_RIGHT) || repeated(GLFW_KEY_PAGE_DOWN) || pressed(GLFW_KEY_SPACE))
+      st.present.requested = st.present.slide + 1;
+    if ((repeated(GLFW_KEY_LEFT) || repeated(GLFW_KEY_PAGE_UP)) && st.present.slide > 0)
+      st.present.requested = st.present.slide - 1;
+    if (pressed(GLFW_KEY_ESCAPE))
+      st.commands.push_back({Command::Kind::TogglePresent, "", ""});
+    if (pressed(GLFW_KEY_F1))
+      st.show_help = !st.show_help;
     return;
   }
   const double step = io.KeyShift ? 0.01 : 0.05;

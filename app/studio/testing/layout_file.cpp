@@ -1,5 +1,7 @@
 #include "testing/layout_file.h"
 
+#include "lesson.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -136,6 +138,13 @@ std::string layout_json(const UiState& st, int fb_w, int fb_h) {
   j["compare"] = results_json(st.compare);
   j["training"] = training_json(st.training);
   j["attention"] = attention_json(st.attention);
+  const Slide* slide = current_slide(st);
+  j["present"] = {{"on", st.present.on},
+                  {"lesson", st.present.path},
+                  {"slide", st.present.slide},
+                  {"slides", st.present.lesson ? st.present.lesson->slides.size() : 0},
+                  {"title", slide ? slide->title : ""},
+                  {"ratio", st.mask.ratio}};
   j["how"] = {{"patch", st.how.highlighted()},
               {"stage", st.how.detail_stage},
               {"patch_text", st.how.hover_text}};

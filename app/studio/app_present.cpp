@@ -1,0 +1,140 @@
+// Lessons and Present mode: open a lesson, step through its slides (each sets
+// a view, the ratio sliding to its value so that a class sees the change),
+// full screen with large text.
+#include "app.h"
+
+#include "lesson.h"
+#include "panels/panels.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace mae::studio {
+namespace {
+
+constexpr double kRatioPerSecond = 0.6; // how fast the ratio slides to a slide's value
+
+} // namespace
+
+void App::open_lesson(const std::string& path) {
+  try {
+    auto lesson = std::make_shared<const Lesson>(read_lesson(path));
+    PresentUi& p = state_.present;
+    p.lesson = std::move(lesson);
+    p.path = path;
+    p.slide = -1;
+    p.requested = 0;
+    state_.status = "opened the lesson " + path + " (F5: present)";
+  } catch (const Error& e) {
+    state_.errors.push_back({"Cannot open the lesson", "File: " + path + "\n\n" + e.what()});
+  }
+}
+
+void App::go_to_slide(int index) {
+  PresentUi& p = state_.present;
+  if (!p.lesson || p.lesson->slides.empty())
+    return;
+  index = std::clamp(index, 0, static_cast<int>(p.lesson->slides.size()) - 1);
+  const Slide& s = p.lesson->slides[static_cast<size_t>(index)];
+  const double from = state_.mask.ratio;
+  const bool slide_ratio = p.slide >= 0 && s.view.mask.strategy != MaskStrategy::Custom &&
+                           state_.mask.strategy != MaskStrategy::Custom;
+  apply_view(state_, s.view);
+  load_view_files(s.view);
+  p.target_ratio = -1;
+  if (slide_ratio && std::fabs(from - state_.mask.ratio) > 1e-9) {
+    p.target_ratio = state_.mask.ratio;
+    state_.mask.ratio = from;
+  }
+  p.slide = p.requested = index;
+}
+
+void App::update_present(double dt) {
+  PresentUi& p = state_.present;
+  if (p.requested != p.slide && p.requested >= 0)
+    go_to_slide(p.requested);
+  if (p.target_ratio < 0)
+    return;
+  const double step = kRatioPerSecond * std::max(dt, 1.0 / 60);
+  const double gap = p.target_ratio - state_.mask.ratio;
+  if (std::fabs(gap) <= step) {
+    state_.mask.ratio = p.target_ratio;
+    p.target_ratio = -1;
+  } else {
+    state_.mask.ratio = std::round((state_.mask.ratio + std::copysign(step, gap)) * 1000) / 1000;
+  }
+}
+
+void App::set_present(bool on) {
+  PresentUi& p = state_.present;
+  if (on && !p.lesson) {
+    const std::vector<std::string> lessons = shipped_lessons();
+    if (lessons.empty()) {
+      state_.errors.push_back({"No lesson to present",
+                               "Open a lesson first (File > Open lesson...): none is shipped in " +
+                                   std::string("assets/lessons/.")});
+      return;
+    }
+    open_lesson(lessons.front());
+    if (!p.lesson)
+      return;
+  }
+  p.on = on;
+  if (on && p.slide < 0 && p.requested < 0)
+    p.requested = 0;
+  // Full screen on the window's monitor; headless runs keep their size.
+  if (options_.headless())
+    return;
+  GLFWmonitor* monitor = glfwGetPrimaryMonitor();
+  if (on && monitor && !glfwGetWindowMonitor(window_)) {
+    glfwGetWindowPos(window_, &windowed_[0], &windowed_[1]);
+    glfwGetWindowSize(window_, &windowed_[2], &windowed_[3]);
+    const GLFWvidmode* mode = glfwGetVideoMode(monitor);
+    glfwSetWindowMonitor(window_, monitor, 0, 0, mode->width, mode->height, mode->refreshRate);
+  } else if (!on && glfwGetWindowMonitor(window_)) {
+    glfwSetWindowMonitor(window_, nullptr, windowed_[0], windowed_[1], windowed_[2], windowed_[3],
+                         0);
+  }
+}
+
+void App::draw_slide_header() {
+  UiState& st = state_;
+  const Slide* slide = current_slide(st);
+  if (!slide)
+    return;
+  const PresentUi& p = st.present;
+  const int count = static_cast<int>(p.lesson->slides.size());
+  ImGui::BeginChild("slide", {0, ImGui::GetTextLineHeightWithSpacing() * 5.2f}, true);
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_PlotLinesHovered));
+  ImGui::SetWindowFontScale(1.35f);
+  ImGui::Text("%d / %d   %s", p.slide + 1, count, slide->title.c_str());
+  ImGui::SetWindowFontScale(1.0f);
+  ImGui::PopStyleColor();
+  ImGui::PushTextWrapPos(ImGui::GetContentRegionAvail().x * 0.86f);
+  ImGui::TextUnformatted(slide->text.c_str());
+  ImGui::PopTextWrapPos();
+  st.panel_rects.push_back({"slide", current_window_rect()});
+  // Buttons on the right: a class's presenter may use a clicker or the mouse.
+  const float w = ImGui::GetFrameHeight() * 1.2f;
+  ImGui::SetCursorPos({ImGui::GetWindowContentRegionMax().x - 3 * w - 8, 6});
+  ImGui::BeginDisabled(p.slide == 0);
+  if (ImGui::ArrowButton("previous_slide", ImGuiDir_Left))
+    st.present.requested = p.slide - 1;
+  ImGui::EndDisabled();
+  tooltip("The slide before (Left, Page Up)");
+  ImGui::SameLine();
+  ImGui::BeginDisabled(p.slide + 1 >= count);
+  if (ImGui::ArrowButton("next_slide", ImGuiDir_Right))
+    st.present.requested = p.slide + 1;
+  ImGui::EndDisabled();
+  tooltip("The next slide (Right, Page Down, Space)");
+  ImGui::SameLine();
+  if (ImGui::Button("x", {w, 0}))
+    st.commands.push_back({Command::Kind::TogglePresent, "", ""});
+  tooltip("Leave Present mode (Esc, F5)");
+  ImGui::EndChild();
+}
+
+} // namespace mae::studio
