@@ -5,16 +5,63 @@
 #include "base/errors.h"
 #include "data/image_io.h"
 #include "eval/figure.h"
+#include "eval/figure_video.h"
 #include "eval/reconstructor.h"
 #include "runtime/assets.h"
+#include "train/progress_bar.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 
 namespace mae::cli {
+namespace {
+
+// "0.1:0.95:0.05" -> 0.1, 0.15, ..., 0.95 (the last one kept when a step lands near it).
+std::vector<double> parse_sweep(const std::string& text) {
+  std::string commas = text;
+  std::replace(commas.begin(), commas.end(), ':', ',');
+  const std::vector<float> v = parse_float_list(commas, "--sweep");
+  if (v.size() != 3 || !(v[0] >= 0 && v[0] < 1) || !(v[1] >= 0 && v[1] < 1) || !(v[2] > 0))
+    throw UsageError("--sweep must be FROM:TO:STEP with FROM and TO in [0, 1) and STEP > 0, "
+                     "e.g. 0.1:0.95:0.05");
+  const int n = static_cast<int>(std::floor(std::fabs(v[1] - v[0]) / v[2] + 1e-6)) + 1;
+  if (n > 400)
+    throw UsageError("--sweep makes " + std::to_string(n) + " frames; at most 400");
+  std::vector<double> ratios;
+  const double dir = v[1] >= v[0] ? 1 : -1;
+  for (int i = 0; i < n; ++i)
+    ratios.push_back(std::round((v[0] + dir * i * v[2]) * 1e4) / 1e4);
+  return ratios;
+}
+
+// The ratio sweep as a video (or a folder of frames): the same image, seed
+// and strategy at each ratio.
+void write_sweep(const FigureInput& in, const FigureOptions& figure, const std::string& sweep,
+                 double fps, const std::string& out) {
+  const std::vector<double> ratios = parse_sweep(sweep);
+  FigureVideo video(out, fps);
+  ProgressBar bar(stderr, ProgressBar::stderr_is_tty());
+  const auto start = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < ratios.size(); ++i) {
+    MaskSettings s = figure.mask;
+    s.ratio = ratios[i];
+    video.add(demo_figure(in.model->run(in.image, s), in.label, s, figure.panel_size));
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    bar.show(count_progress_text("frames", i + 1, ratios.size(), secs, bar.tty() ? 24 : 0),
+             i + 1 == ratios.size());
+  }
+  bar.finish();
+  const int frames = video.finish();
+  std::printf("wrote %s: %d frames, ratio %.2f to %.2f at %.0f frames/s\n", out.c_str(), frames,
+              ratios.front(), ratios.back(), fps);
+}
+
+} // namespace
 
 int run_reconstruct(int argc, const char* const* argv) {
   Args args("reconstruct",
@@ -23,7 +70,12 @@ int run_reconstruct(int argc, const char* const* argv) {
             "The image is resized (short side) and centre-cropped to the model's size.");
   args.option("model", "MODEL", "model file or HuggingFace directory", default_model_path())
       .option("image", "IMG", "input image (png, jpg, bmp, webp, tiff)")
-      .option("out", "FIG.png", "where to write the figure");
+      .option("out", "FIG.png",
+              "where to write the figure (with --sweep: a .mp4, an .avi or a "
+              "new folder of PNG frames)")
+      .option("sweep", "FROM:TO:STEP",
+              "a ratio sweep instead of one figure, e.g. 0.1:0.95:0.05: one frame per ratio")
+      .option("fps", "N", "frames per second of the --sweep video", "4");
   if (!parse_command(args, argc, argv, kModel | kNormalization | kFigure | kThreads | kDevice))
     return 0;
 
@@ -33,6 +85,13 @@ int run_reconstruct(int argc, const char* const* argv) {
   const std::string out = args.get("out");
   refuse_overwriting_inputs("--out", out, {args.get("image"), args.get("model")});
   const FigureInput in = load_figure_input(args, "reconstruct");
+  if (args.has("sweep")) {
+    const double fps = args.get_double("fps");
+    if (!(fps >= 0.1 && fps <= 120))
+      throw UsageError("--fps must be in [0.1, 120]");
+    write_sweep(in, figure, args.get("sweep"), fps, out);
+    return 0;
+  }
   const ReconstructionResult r = in.model->run(in.image, settings);
   write_png(out, demo_figure(r, in.label, settings, figure.panel_size));
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

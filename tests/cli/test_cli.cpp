@@ -7,8 +7,11 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/videoio.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 namespace mae {
@@ -126,6 +129,44 @@ TEST(Cli, ReconstructWritesTheDemoFigure) {
   const Image fig = load_image(dir + "/fig.png");
   EXPECT_EQ(fig.width, 8 + 4 * (224 + 8));
   EXPECT_GT(fig.height, 224);
+}
+
+// A ratio sweep as a video for slides: an .avi that reads back with one frame
+// per ratio, or a folder of PNG frames; bad sweeps and used folders are refused.
+TEST(Cli, ReconstructSweepWritesAVideoOrFrames) {
+  namespace fs = std::filesystem;
+  const std::string dir = test::temp_dir("cli_sweep");
+  const std::string common = "reconstruct --model " + q(test::fixture("hf")) + " --image " +
+                             q(test::data_path("images/photo.jpg")) + " --seed 2 ";
+  auto r = mae_cli(common + "--sweep 0.1:0.9:0.2 --fps 5 --out " + q(dir + "/sweep.avi"), dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "5 frames")) << r.out;
+  cv::VideoCapture video(dir + "/sweep.avi");
+  ASSERT_TRUE(video.isOpened());
+  std::vector<cv::Mat> frames;
+  for (cv::Mat f; video.read(f);)
+    frames.push_back(f.clone());
+  ASSERT_EQ(frames.size(), 5u);
+  EXPECT_EQ(frames[0].cols, 8 + 4 * (224 + 8));
+  EXPECT_NEAR(video.get(cv::CAP_PROP_FPS), 5.0, 0.01);
+  // More is removed at 0.9 than at 0.1: the masked panels differ.
+  EXPECT_GT(cv::norm(frames.front(), frames.back(), cv::NORM_L1) / frames[0].total(), 5.0);
+
+  r = mae_cli(common + "--sweep 0.9:0.5:0.1 --out " + q(dir + "/frames"), dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir + "/frames/frame_0004.png"));
+  EXPECT_FALSE(fs::exists(dir + "/frames/frame_0005.png"));
+  // The folder now holds frames: a second sweep into it is refused, nothing changed.
+  r = mae_cli(common + "--sweep 0.1:0.5:0.1 --out " + q(dir + "/frames"), dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "not an empty folder")) << r.err;
+  for (const char* bad : {"0.1:0.9", "0.1:1.5:0.1", "0.9:0.1:0", "a:b:c", "0:0.9:0.001"}) {
+    r = mae_cli(common + "--sweep " + bad + " --out " + q(dir + "/x.avi"), dir);
+    EXPECT_EQ(r.code, 2) << bad;
+    EXPECT_TRUE(contains(r.err, "--sweep")) << r.err;
+  }
+  for (const auto& e : fs::directory_iterator(dir))
+    EXPECT_EQ(e.path().string().find(".tmp-"), std::string::npos) << e.path();
 }
 
 TEST(Cli, AttentionAndPosEmbedWriteTheirFigures) {

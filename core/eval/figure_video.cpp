@@ -1,0 +1,117 @@
+#include "eval/figure_video.h"
+
+#include "base/errors.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+
+namespace mae {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string lower_extension(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
+}
+
+cv::Mat bgr_of(const Image& frame) {
+  cv::Mat rgb(frame.height, frame.width, frame.channels == 1 ? CV_8UC1 : CV_8UC3,
+              const_cast<uint8_t*>(frame.pixels.data()));
+  cv::Mat bgr;
+  cv::cvtColor(rgb, bgr, frame.channels == 1 ? cv::COLOR_GRAY2BGR : cv::COLOR_RGB2BGR);
+  return bgr;
+}
+
+} // namespace
+
+struct FigureVideo::Impl {
+  std::string path, temp;
+  double fps = 4;
+  bool video = false; // else a folder of PNGs
+  int fourcc = 0;
+  cv::VideoWriter writer;
+  cv::Size size;
+  int frames = 0;
+  bool finished = false;
+};
+
+FigureVideo::FigureVideo(const std::string& path, double fps) : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.path = path;
+  m.fps = fps;
+  const std::string ext = lower_extension(path);
+  m.video = ext == ".mp4" || ext == ".avi";
+  m.fourcc = ext == ".mp4" ? cv::VideoWriter::fourcc('m', 'p', '4', 'v')
+                           : cv::VideoWriter::fourcc('M', 'J', 'P', 'G');
+  // Beside the target, with its extension: OpenCV picks the container from it.
+  const fs::path p(path);
+  m.temp = (p.parent_path() / (p.stem().string() + ".tmp-" + std::to_string(::getpid()) +
+                               (m.video ? ext : std::string())))
+               .string();
+  std::error_code ec;
+  if (!m.video && fs::exists(path, ec) && !(fs::is_directory(path, ec) && fs::is_empty(path, ec)))
+    throw ImageError(path + ": exists and is not an empty folder; a sequence of frames needs "
+                            "a new folder (or give a .mp4 or .avi file)");
+  if (!m.video && !fs::create_directories(m.temp, ec) && ec)
+    throw ImageError(path + ": cannot create the folder for the frames: " + ec.message());
+}
+
+FigureVideo::~FigureVideo() {
+  if (impl_->finished)
+    return;
+  impl_->writer.release();
+  std::error_code ec;
+  fs::remove_all(impl_->temp, ec);
+}
+
+void FigureVideo::add(const Image& frame) {
+  Impl& m = *impl_;
+  cv::Mat bgr = bgr_of(frame);
+  if (m.frames == 0) {
+    // Even sides: most encoders need them.
+    m.size = {bgr.cols & ~1, bgr.rows & ~1};
+    if (m.video && !m.writer.open(m.temp, m.fourcc, m.fps, m.size))
+      throw ImageError(m.path + ": this OpenCV cannot write " + lower_extension(m.path) +
+                       " videos (no encoder for it); write an .avi (Motion JPEG) or a folder "
+                       "of PNGs instead");
+  }
+  if (bgr.size() != m.size)
+    cv::resize(bgr, bgr, m.size, 0, 0, cv::INTER_AREA);
+  if (m.video) {
+    m.writer.write(bgr);
+  } else {
+    char name[32];
+    std::snprintf(name, sizeof name, "frame_%04d.png", m.frames);
+    if (!cv::imwrite((fs::path(m.temp) / name).string(), bgr))
+      throw ImageError(m.path + ": cannot write " + name);
+  }
+  ++m.frames;
+}
+
+int FigureVideo::finish() {
+  Impl& m = *impl_;
+  if (m.frames == 0)
+    throw ImageError(m.path + ": no frames to write");
+  m.writer.release();
+  std::error_code ec;
+  if (!m.video)
+    fs::remove(m.path, ec); // the empty folder it replaces
+  fs::rename(m.temp, m.path, ec);
+  if (ec)
+    throw ImageError(m.path + ": cannot put the video in place: " + ec.message());
+  m.finished = true;
+  return m.frames;
+}
+
+} // namespace mae
