@@ -25,17 +25,13 @@ std::vector<double> parse_sweep(const std::string& text) {
   std::string commas = text;
   std::replace(commas.begin(), commas.end(), ':', ',');
   const std::vector<float> v = parse_float_list(commas, "--sweep");
-  if (v.size() != 3 || !(v[0] >= 0 && v[0] < 1) || !(v[1] >= 0 && v[1] < 1) || !(v[2] > 0))
-    throw UsageError("--sweep must be FROM:TO:STEP with FROM and TO in [0, 1) and STEP > 0, "
-                     "e.g. 0.1:0.95:0.05");
-  const int n = static_cast<int>(std::floor(std::fabs(v[1] - v[0]) / v[2] + 1e-6)) + 1;
-  if (n > 400)
-    throw UsageError("--sweep makes " + std::to_string(n) + " frames; at most 400");
-  std::vector<double> ratios;
-  const double dir = v[1] >= v[0] ? 1 : -1;
-  for (int i = 0; i < n; ++i)
-    ratios.push_back(std::round((v[0] + dir * i * v[2]) * 1e4) / 1e4);
-  return ratios;
+  if (v.size() != 3)
+    throw UsageError("--sweep must be FROM:TO:STEP, e.g. 0.1:0.95:0.05");
+  try {
+    return sweep_ratios(v[0], v[1], v[2]);
+  } catch (const UsageError& e) {
+    throw UsageError(std::string("--sweep ") + text + ": " + e.what());
+  }
 }
 
 // The ratio sweep as a video (or a folder of frames): the same image, seed

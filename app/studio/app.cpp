@@ -232,6 +232,23 @@ void App::load_view_files(const ViewState& v) {
   }
 }
 
+void App::export_sweep(const std::string& path) {
+  UiState& st = state_;
+  if (!st.model || !st.image)
+    return;
+  if (st.mask.strategy == MaskStrategy::Custom) {
+    st.errors.push_back({"Cannot export the ratio sweep",
+                         "A painted mask has no ratio to sweep: choose random, block or grid."});
+    return;
+  }
+  SweepVideoRequest request;
+  request.image = st.image;
+  request.settings = st.mask;
+  request.path = path;
+  worker_->sweep_video(std::move(request));
+  st.status = "exporting the ratio sweep to " + path + " ...";
+}
+
 void App::save_view(const std::string& path) {
   try {
     const nlohmann::json j = capture_view(state_, path);
@@ -331,6 +348,16 @@ void App::handle_worker_events() {
         at.shown = ev.attention;
       break;
     }
+    case WorkerEvent::Kind::SweepProgress:
+      st.status = "exporting the ratio sweep to " + file + ": " + ev.message;
+      break;
+    case WorkerEvent::Kind::SweepWritten:
+      st.status = "exported the ratio sweep to " + ev.path + " (" + ev.message + ")";
+      break;
+    case WorkerEvent::Kind::SweepFailed:
+      st.errors.push_back(
+          {"Cannot export the ratio sweep", "File: " + ev.path + "\n\n" + ev.message});
+      break;
     case WorkerEvent::Kind::ImageLoaded:
       st.image = ev.image;
       st.preview = ev.preview;
@@ -425,6 +452,9 @@ void App::run_commands() {
       break;
     case Command::Kind::OpenView:
       open_view(c.path);
+      break;
+    case Command::Kind::ExportSweep:
+      export_sweep(c.path);
       break;
     case Command::Kind::OpenLesson:
       open_lesson(c.path);

@@ -72,6 +72,8 @@ private:
   void open_view(const std::string& path);
   void load_view_files(const ViewState& v); // its model and picture, where they differ
   void save_view(const std::string& path);
+  // File > Export ratio sweep: a video of the Explorer's figure, on the worker.
+  void export_sweep(const std::string& path);
   void send_attention_request(); // the Attention tab's query, when it changed
 
   // Lessons and Present mode (app_present.cpp).

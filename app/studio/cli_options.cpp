@@ -97,6 +97,7 @@ headless test mode (render, write the files, exit 0):
   --layout OUT.json      write the panels' pixel rectangles and open popups
   --export FIG.png       write the demo figure, as File > Export figure does
   --save-view VIEW.json  write the view, as File > Save view does
+  --export-sweep V.mp4   write the ratio sweep video, as File > Export ratio sweep does
   --paint I,J,...        switch to the custom mask and toggle these patches (row-major),
                          as clicks on the masked panel would
   --bench-latency N      move the ratio N times; print the median request -> display
@@ -144,6 +145,8 @@ CliOptions parse_cli_options(int argc, const char* const* argv) {
       o.present = true;
     } else if (flag == "--state") {
       o.state = value();
+    } else if (flag == "--export-sweep") {
+      o.export_sweep = value();
     } else if (flag == "--save-view") {
       o.save_view = value();
     } else if (flag == "--paint") {

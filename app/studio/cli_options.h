@@ -38,6 +38,7 @@ struct CliOptions {
   int slide = 0;            // ... at this slide (0-based)
   bool present = false;     // ... in Present mode
   std::string save_view;    // headless: File > Save view to this file once loaded
+  std::string export_sweep; // headless: File > Export ratio sweep video to this file
   AttentionQuery attention; // Attention: stack, layer, head, rollout
   bool help = false;
 

@@ -107,7 +107,8 @@ struct FileBrowserState {
     TrainResume,
     SaveView,
     OpenView,
-    OpenLesson
+    OpenLesson,
+    ExportSweep
   };
   struct Entry {
     std::string name;
@@ -147,6 +148,7 @@ struct Command {
     SaveView,       // path: the view as JSON (view_state.h)
     OpenView,       // path: a saved view
     OpenLesson,     // path: a lesson (lesson.h), shown from its first slide
+    ExportSweep,    // path: the Explorer's figure over a ratio sweep, as a video
     TogglePresent   // Present mode on or off (F5)
   };
   Kind kind = Kind::Open;

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -34,6 +35,19 @@ cv::Mat bgr_of(const Image& frame) {
 }
 
 } // namespace
+
+std::vector<double> sweep_ratios(double from, double to, double step) {
+  if (!(from >= 0 && from < 1) || !(to >= 0 && to < 1) || !(step > 0))
+    throw UsageError("a ratio sweep runs between ratios in [0, 1) by a positive step");
+  const int n = static_cast<int>(std::floor(std::fabs(to - from) / step + 1e-6)) + 1;
+  if (n > 400)
+    throw UsageError("the sweep makes " + std::to_string(n) + " frames; at most 400");
+  std::vector<double> ratios;
+  const double dir = to >= from ? 1 : -1;
+  for (int i = 0; i < n; ++i)
+    ratios.push_back(std::round((from + dir * i * step) * 1e4) / 1e4);
+  return ratios;
+}
 
 struct FigureVideo::Impl {
   std::string path, temp;

@@ -9,8 +9,13 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace mae {
+
+// The ratios of a sweep from `from` to `to` (either way) by `step`, both ends
+// in [0, 1): at most 400. Throws UsageError saying why not.
+std::vector<double> sweep_ratios(double from, double to, double step);
 
 class FigureVideo {
 public:

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
 
 #include <sys/stat.h>
 
@@ -700,6 +701,30 @@ TEST(StudioGui, PresentModeShowsTheLessonsSlides) {
   EXPECT_GT(region_stddev(r.shot, slide), 3.0);
   for (int i = 0; i < 3; ++i)
     expect_inside(r, panel(r, "compare_masked_" + std::to_string(i)));
+}
+
+// File > Export ratio sweep video: one frame per ratio, 0.10 to 0.95, on the worker.
+TEST(StudioGui, ExportsTheRatioSweepAsAVideo) {
+  const std::string dir = temp_dir("sweep_video");
+  const StudioRun r =
+      studio(dir, "--model " + q(kModel) + " --export-sweep " + q(dir + "/sweep.avi"));
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  EXPECT_TRUE(r.layout.at("popups").empty()) << r.layout.at("popups").dump();
+  EXPECT_TRUE(contains(r.layout.at("status").get<std::string>(), "18 frames"))
+      << r.layout.at("status");
+  cv::VideoCapture video(dir + "/sweep.avi");
+  ASSERT_TRUE(video.isOpened());
+  int frames = 0;
+  for (cv::Mat f; video.read(f);)
+    ++frames;
+  EXPECT_EQ(frames, 18);
+  // A painted mask has no ratio to sweep: said so, nothing written.
+  const StudioRun painted =
+      studio(temp_dir("sweep_painted"),
+             "--model " + q(kModel) + " --paint 1 --export-sweep " + q(dir + "/painted.avi"));
+  ASSERT_EQ(painted.result.code, 0) << painted.result.err;
+  ASSERT_NE(popup(painted, "error"), nullptr);
+  EXPECT_FALSE(fs::exists(dir + "/painted.avi"));
 }
 
 TEST(StudioGui, ShaderErrorsNameTheFile) {

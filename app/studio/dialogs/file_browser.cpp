@@ -42,6 +42,8 @@ const char* title(Mode m) {
     return "Open view###file_browser";
   case Mode::OpenLesson:
     return "Open lesson###file_browser";
+  case Mode::ExportSweep:
+    return "Export ratio sweep video###file_browser";
   }
   return "###file_browser";
 }
@@ -55,6 +57,8 @@ const char* saved_extension(Mode m) {
     return ".csv";
   case Mode::SaveView:
     return ".json";
+  case Mode::ExportSweep:
+    return ".mp4";
   default:
     return nullptr;
   }
@@ -99,6 +103,8 @@ bool wanted_file(Mode m, const fs::path& path) {
   case Mode::ExportCurves:
   case Mode::SaveView:
     return ext == saved_extension(m);
+  case Mode::ExportSweep:
+    return ext == ".mp4" || ext == ".avi";
   case Mode::TrainData:
   case Mode::TrainOutput:
   case Mode::TrainResume:
@@ -212,6 +218,8 @@ std::string default_file_name(const UiState& st, Mode mode) {
       st.image_path.empty() ? "figure" : fs::path(st.image_path).stem().string();
   if (mode == Mode::SaveView)
     return "view_" + stem + ".json";
+  if (mode == Mode::ExportSweep)
+    return "mae_" + stem + "_sweep.mp4";
   if (mode == Mode::ExportCurves)
     return st.training.run_dir.empty()
                ? "curves.csv"
@@ -315,9 +323,10 @@ void save_footer(UiState& st, float w) {
     fs::path out = fs::path(b.dir) / b.filename;
     if (lower(out.extension().string()) != ext)
       out += ext;
-    st.commands.push_back({b.mode == Mode::ExportCurves ? Command::Kind::ExportCurves
-                           : b.mode == Mode::SaveView   ? Command::Kind::SaveView
-                                                        : Command::Kind::ExportFigure,
+    st.commands.push_back({b.mode == Mode::ExportCurves  ? Command::Kind::ExportCurves
+                           : b.mode == Mode::SaveView    ? Command::Kind::SaveView
+                           : b.mode == Mode::ExportSweep ? Command::Kind::ExportSweep
+                                                         : Command::Kind::ExportFigure,
                            out.string(), ""});
     close(st);
   }

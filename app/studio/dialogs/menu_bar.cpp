@@ -26,6 +26,11 @@ void draw_menu_bar(UiState& st) {
     }
     if (ImGui::MenuItem("Export figure...", "Ctrl+E"))
       open_file_browser(st, FileBrowserState::Mode::ExportFigure);
+    if (ImGui::MenuItem("Export ratio sweep video...", nullptr, false, st.model && st.image))
+      open_file_browser(st, FileBrowserState::Mode::ExportSweep);
+    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+      ImGui::SetTooltip("The Explorer's figure at ratios 0.10 to 0.95, one frame each, as a "
+                        "video for slides (.mp4, or .avi); the same as mae reconstruct --sweep");
     ImGui::Separator();
     if (ImGui::MenuItem("Save view...", nullptr, false, st.model && st.image))
       open_file_browser(st, FileBrowserState::Mode::SaveView);

@@ -219,6 +219,10 @@ int HeadlessRun::run() {
   }
   if (!options_.save_view.empty())
     app_.state().commands.push_back({Command::Kind::SaveView, options_.save_view, ""});
+  if (!options_.export_sweep.empty()) {
+    app_.state().commands.push_back({Command::Kind::ExportSweep, options_.export_sweep, ""});
+    settle();
+  }
   if (options_.bench_latency > 0)
     run_bench(options_.bench_latency);
   if (options_.training())

@@ -3,6 +3,8 @@
 #include "base/errors.h"
 #include "data/image_io.h"
 #include "eval/baselines.h"
+#include "eval/figure.h"
+#include "eval/figure_video.h"
 #include "runtime/runtime.h"
 
 #include <algorithm>
@@ -40,6 +42,11 @@ void InferenceWorker::attention(AttentionRequest request) {
                            [](const Request& r) { return r.index() == 3; });
 }
 
+void InferenceWorker::sweep_video(SweepVideoRequest request) {
+  requests_.post_replacing(Request(std::move(request)),
+                           [](const Request& r) { return r.index() == 4; });
+}
+
 void InferenceWorker::post(WorkerEvent event, bool done) {
   events_.post(std::move(event));
   if (done)
@@ -63,8 +70,10 @@ void InferenceWorker::run() {
       do_load_image(*image);
     else if (auto* reconstruct = std::get_if<ReconstructRequest>(&*request))
       do_reconstruct(*reconstruct);
+    else if (auto* attention = std::get_if<AttentionRequest>(&*request))
+      do_attention(*attention);
     else
-      do_attention(std::get<AttentionRequest>(*request));
+      do_sweep_video(std::get<SweepVideoRequest>(*request));
   }
 }
 
@@ -204,6 +213,33 @@ void InferenceWorker::do_attention(const AttentionRequest& request) {
     ev.kind = WorkerEvent::Kind::AttentionReady;
   } catch (const std::exception& e) {
     ev.kind = WorkerEvent::Kind::AttentionFailed;
+    ev.message = exception_text(e);
+  }
+  post(std::move(ev));
+}
+
+void InferenceWorker::do_sweep_video(const SweepVideoRequest& request) {
+  WorkerEvent ev;
+  ev.path = request.path;
+  try {
+    const std::vector<double> ratios = sweep_ratios(request.from, request.to, request.step);
+    const Image& input = model_input(request.image);
+    FigureVideo video(request.path, request.fps);
+    for (size_t i = 0; i < ratios.size(); ++i) {
+      MaskSettings s = request.settings;
+      s.ratio = ratios[i];
+      video.add(demo_figure(model_->run(input, s), model_label_, s));
+      WorkerEvent progress;
+      progress.kind = WorkerEvent::Kind::SweepProgress;
+      progress.path = request.path;
+      progress.message = "frame " + std::to_string(i + 1) + " of " + std::to_string(ratios.size());
+      post(std::move(progress), /*done=*/false);
+    }
+    video.finish();
+    ev.kind = WorkerEvent::Kind::SweepWritten;
+    ev.message = std::to_string(ratios.size()) + " frames";
+  } catch (const std::exception& e) {
+    ev.kind = WorkerEvent::Kind::SweepFailed;
     ev.message = exception_text(e);
   }
   post(std::move(ev));

@@ -47,6 +47,15 @@ struct AttentionRequest {
   AttentionQuery query;
 };
 
+// The Explorer's figure at each ratio of a sweep, written as a video for
+// slides (File > Export ratio sweep): the same picture, strategy and seed.
+struct SweepVideoRequest {
+  std::shared_ptr<const Image> image;
+  MaskSettings settings; // the ratio runs over the sweep
+  double from = 0.1, to = 0.95, step = 0.05, fps = 4;
+  std::string path; // .mp4, .avi or a new folder (eval/figure_video.h)
+};
+
 // The position-embedding similarity of both stacks: fixed per model, so
 // computed once when it loads.
 struct PosEmbedGrids {
@@ -83,7 +92,10 @@ struct WorkerEvent {
     Reconstructed,
     ReconstructFailed,
     AttentionReady,
-    AttentionFailed
+    AttentionFailed,
+    SweepProgress, // message: "frame 3 of 18"
+    SweepWritten,
+    SweepFailed
   };
   Kind kind = Kind::Reconstructed;
   std::string path;                                // the file a load was about
@@ -114,6 +126,7 @@ public:
   void load_image(const std::string& path);
   void reconstruct(ReconstructRequest request);
   void attention(AttentionRequest request);
+  void sweep_video(SweepVideoRequest request);
 
   std::vector<WorkerEvent> take_events() { return events_.take_all(); }
   // Nothing queued, running, or posted and not yet taken.
@@ -123,14 +136,16 @@ public:
 
 private:
   // Variant order is the serving order: models, then images, then
-  // reconstructions, then attention maps.
-  using Request = std::variant<ModelRequest, std::string, ReconstructRequest, AttentionRequest>;
+  // reconstructions, then attention maps, then sweep videos.
+  using Request = std::variant<ModelRequest, std::string, ReconstructRequest, AttentionRequest,
+                               SweepVideoRequest>;
 
   void run();
   void do_load_model(const ModelRequest& request);
   void do_load_image(const std::string& path);
   void do_reconstruct(const ReconstructRequest& request);
   void do_attention(const AttentionRequest& request);
+  void do_sweep_video(const SweepVideoRequest& request);
   // The picture at the model's size and channels, converted once per picture.
   const Image& model_input(const std::shared_ptr<const Image>& image);
   // `done`: the job is finished (idle() may become true).
