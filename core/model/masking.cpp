@@ -70,15 +70,21 @@ int64_t add_block(std::vector<uint8_t>& m, int64_t gh, int64_t gw, int64_t budge
     const auto w = static_cast<int64_t>(std::lround(std::sqrt(area / aspect)));
     if (h < 1 || w < 1 || h > gh || w > gw)
       continue;
-    const int64_t top = uniform_int(rng, 0, gh - h), left = uniform_int(rng, 0, gw - w);
+    // The rectangle may hang over the edge (clipped): every patch is then
+    // covered equally often, instead of the centre by nearly every block.
+    const int64_t top = uniform_int(rng, 1 - h, gh - 1), left = uniform_int(rng, 1 - w, gw - 1);
+    const int64_t r0 = std::max<int64_t>(top, 0), r1 = std::min(top + h, gh);
+    const int64_t c0 = std::max<int64_t>(left, 0), c1 = std::min(left + w, gw);
+    if ((r1 - r0) * (c1 - c0) < min_area)
+      continue;
     int64_t fresh = 0;
-    for (int64_t r = top; r < top + h; ++r)
-      for (int64_t c = left; c < left + w; ++c)
+    for (int64_t r = r0; r < r1; ++r)
+      for (int64_t c = c0; c < c1; ++c)
         fresh += m[r * gw + c] == 0;
     if (fresh == 0 || fresh > budget)
       continue;
-    for (int64_t r = top; r < top + h; ++r)
-      for (int64_t c = left; c < left + w; ++c)
+    for (int64_t r = r0; r < r1; ++r)
+      for (int64_t c = c0; c < c1; ++c)
         m[r * gw + c] = 1;
     return fresh;
   }
@@ -99,7 +105,10 @@ void adjust_count(std::vector<uint8_t>& m, int64_t gh, int64_t gw, int64_t targe
       const int nb = count_masked_neighbours(m, gh, gw, i / gw, i % gw);
       // Grow next to many masked patches; shrink where few masked ones touch,
       // never leaving a removed patch on its own.
-      const int score = grow ? nb : 4 - nb - (strands_neighbour(m, gh, gw, i) ? 8 : 0);
+      // Growing anywhere on the boundary, not into the holes with the most
+      // removed neighbours first (that fills the centre every time).
+      const int score =
+          grow ? (nb > 0 ? 1 : 0) : 4 - nb - (strands_neighbour(m, gh, gw, i) ? 8 : 0);
       if (score > best_score)
         best.clear(), best_score = score;
       if (score == best_score)
