@@ -573,6 +573,7 @@ void App::draw_main_window() {
   if (!hidden("sidebar")) {
     ImGui::BeginChild("sidebar", {sidebar, -status_height}, true);
     draw_controls_panel(ctx);
+    st.sidebar_overflow = ImGui::GetScrollMaxY();
     ImGui::EndChild();
     ImGui::SameLine();
   }

@@ -288,6 +288,7 @@ struct UiState {
 
   // This frame's layout and timing.
   std::vector<PanelRect> panel_rects;
+  float sidebar_overflow = 0; // how far the sidebar scrolls: 0 when every control is in view
   std::vector<OpenPopup> popups;
   bool worker_busy = false;
   float frame_ms = 0;

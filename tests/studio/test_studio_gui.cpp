@@ -473,6 +473,16 @@ TEST(StudioGui, ExportWritesTheSameFigureAsTheCli) {
   EXPECT_EQ(region_diff(a, panels, b, panels), 0.0);
 }
 
+// At 1280 x 720 every sidebar control is in view (no scrolling) and the
+// Explorer's panels fit.
+TEST(StudioGui, AtHdReadyEveryControlIsInView) {
+  const StudioRun r = studio(temp_dir("hd_ready"), "--model " + q(kModel) + " --size 1280x720");
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  EXPECT_EQ(r.layout.at("sidebar_overflow").get<float>(), 0.0f);
+  for (const char* name : kExplorerPanels)
+    expect_inside(r, panel(r, name));
+}
+
 TEST(StudioGui, SmallWindowsStillFitEveryPanel) {
   const std::string dir = temp_dir("small_window");
   const StudioRun r = studio(dir, "--model " + q(kModel) + " --size 1100x700");

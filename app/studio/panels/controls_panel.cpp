@@ -10,6 +10,12 @@
 namespace mae::studio {
 namespace {
 
+// Under 800 px of height the sidebar drops its hints (the tooltips say the
+// same), so that every control stays in view at 1280 x 720.
+bool short_screen() {
+  return ImGui::GetMainViewport()->WorkSize.y < 800;
+}
+
 std::string file_name(const std::string& path) {
   return std::filesystem::path(path).filename().string();
 }
@@ -52,9 +58,14 @@ void image_section(PanelContext& ctx) {
   }
   const float width = ImGui::GetContentRegionAvail().x;
   const float aspect = static_cast<float>(st.image->height) / static_cast<float>(st.image->width);
-  const float height = std::min(width * aspect, width * 0.9f);
-  const ImVec2 min = ImGui::GetCursorScreenPos();
-  const ImVec2 max = {min.x + width, min.y + height};
+  // On short screens (1280 x 720) the preview gives way to the controls below it.
+  const float height =
+      std::min({width * aspect, width * 0.9f, ImGui::GetMainViewport()->WorkSize.y * 0.16f});
+  // The picture's own width at that height (no letterbox), centred.
+  const float shown = std::min(width, height / aspect);
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  const ImVec2 min = {at.x + (width - shown) / 2, at.y};
+  const ImVec2 max = {min.x + shown, min.y + height};
   ImGui::Dummy({width, height});
   if (ctx.renderer) {
     PanelImage img;
@@ -149,7 +160,8 @@ void display_section(PanelContext& ctx) {
   if (ImGui::Button(zoom))
     view = ImageView{};
   tooltip("Back to the whole picture (0); the wheel zooms, dragging pans");
-  dim_wrapped("Wheel zooms, drag pans, double-click resets.");
+  if (!short_screen())
+    dim_wrapped("Wheel zooms, drag pans, double-click resets.");
 }
 
 } // namespace
@@ -164,12 +176,17 @@ void draw_controls_panel(PanelContext& ctx) {
   image_section(ctx);
   masking_section(ctx);
   display_section(ctx);
-  section("Export");
-  if (ImGui::Button("Export figure..."))
+  // Short screens: the button joins the zoom row instead of a section of its own.
+  if (short_screen())
+    ImGui::SameLine();
+  else
+    section("Export");
+  if (ImGui::Button(short_screen() ? "Export..." : "Export figure..."))
     open_file_browser(ctx.state, FileBrowserState::Mode::ExportFigure);
   tooltip("Save the current tab's figure as PNG (Ctrl+E); for the Explorer the same figure as "
           "mae reconstruct writes");
-  dim_wrapped("Press F1 for keyboard shortcuts.");
+  if (!short_screen())
+    dim_wrapped("Press F1 for keyboard shortcuts.");
 }
 
 } // namespace mae::studio

@@ -91,7 +91,7 @@ void draw_reconstruction_panel(PanelContext& ctx) {
 
   const int removed = removed_count(r);
   char removed_text[96];
-  std::snprintf(removed_text, sizeof removed_text, "%d of %zu patches removed (%.0f%%)", removed,
+  std::snprintf(removed_text, sizeof removed_text, "%d of %zu removed (%.0f%%)", removed,
                 r.mask.size(), 100.0 * removed / std::max<size_t>(1, r.mask.size()));
   // An MSE over no pixels would read as a perfect score; NaN weights as a bug.
   const std::string mae_text = !r.finite      ? std::string("not finite: NaN or infinite weights?")

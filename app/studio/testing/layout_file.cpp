@@ -126,6 +126,7 @@ std::string layout_json(const UiState& st, int fb_w, int fb_h) {
   j["model_note"] = st.model_note;
   j["image_note"] = st.image_note;
   j["status"] = st.status;
+  j["sidebar_overflow"] = st.sidebar_overflow;
   if (st.model) {
     // The colour removed patches are filled with in the masked panel.
     nlohmann::json fill = nlohmann::json::array();
