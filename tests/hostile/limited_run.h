@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <fcntl.h>
 #include <string>
 #include <thread>
@@ -15,6 +16,20 @@
 #include <vector>
 
 namespace mae::test {
+
+// AddressSanitizer reserves terabytes of shadow address space, which an
+// RLIMIT_AS forbids: under ASan the limit is ASan's own RSS limit instead.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
 
 struct LimitedRun {
   int code = -1;  // exit status, or -1
@@ -43,8 +58,16 @@ inline LimitedRun run_limited(const std::vector<std::string>& argv, const std::s
   const auto start = std::chrono::steady_clock::now();
   const pid_t pid = ::fork();
   if (pid == 0) {
-    const rlimit as{memory_bytes, memory_bytes};
-    ::setrlimit(RLIMIT_AS, &as);
+    if (kAddressSanitizer) {
+      const std::string options =
+          "detect_leaks=0:hard_rss_limit_mb=" + std::to_string(memory_bytes >> 20) +
+          ":allocator_may_return_null=1";
+      const char* given = std::getenv("ASAN_OPTIONS");
+      ::setenv("ASAN_OPTIONS", (options + (given ? ":" + std::string(given) : "")).c_str(), 1);
+    } else {
+      const rlimit as{memory_bytes, memory_bytes};
+      ::setrlimit(RLIMIT_AS, &as);
+    }
     const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     const int in = ::open("/dev/null", O_RDONLY);
