@@ -82,7 +82,10 @@ void HeadlessRun::run_bench(int moves) {
     std::cerr << "mae-studio: --bench-latency needs a model and an image\n";
     return;
   }
-  st.tab = Tab::Explorer;
+  // The Explorer, or the How-it-works tab when it is the one shown (its
+  // requests also trace the stages).
+  if (st.tab != Tab::HowItWorks)
+    st.tab = Tab::Explorer;
   st.select_tab = true;
   settle();
   st.latency.samples.clear();
@@ -96,7 +99,7 @@ void HeadlessRun::run_bench(int moves) {
     idle_frame_ms.push_back(ms_since(start));
   }
   std::vector<double> busy_frame_ms;
-  std::vector<double> inference_ms, worker_ms;
+  std::vector<double> inference_ms, worker_ms, trace_ms;
   // Frames keep coming at 60 Hz while inference runs, as during a slider drag.
   const auto frame_period = std::chrono::microseconds(16667);
   for (int i = 0; i < moves; ++i) {
@@ -117,6 +120,7 @@ void HeadlessRun::run_bench(int moves) {
     }
     if (st.explorer.shown) {
       inference_ms.push_back(st.explorer.shown->items.front().result.inference_ms);
+      trace_ms.push_back(st.explorer.shown->items.front().result.trace_ms);
       worker_ms.push_back(st.explorer.shown->worker_ms);
     }
   }
@@ -130,6 +134,8 @@ void HeadlessRun::run_bench(int moves) {
               lat.empty() ? 0.0 : *std::max_element(lat.begin(), lat.end()));
   std::printf("  model inference: median %.1f ms (worker job up to the first answer: %.1f ms)\n",
               median(inference_ms), median(worker_ms));
+  if (st.tab == Tab::HowItWorks)
+    std::printf("  of which tracing the How-it-works stages: median %.1f ms\n", median(trace_ms));
   std::printf("  frame time while inference runs: median %.2f ms, p90 %.2f ms, max %.2f ms over "
               "%zu frames\n",
               median(busy_frame_ms), percentile(busy_frame_ms, 0.9),
