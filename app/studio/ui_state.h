@@ -26,6 +26,23 @@ namespace mae::studio {
 // The tabs of the main area; a new panel is one more entry here and in
 // app.cpp's kTabs.
 enum class Tab { Explorer, HowItWorks, Attention, Compare, Training };
+
+// "explorer", "how", "attention", "compare", "training": in view files and --layout.
+inline const char* tab_key(Tab t) {
+  switch (t) {
+  case Tab::Explorer:
+    return "explorer";
+  case Tab::HowItWorks:
+    return "how";
+  case Tab::Attention:
+    return "attention";
+  case Tab::Compare:
+    return "compare";
+  case Tab::Training:
+    return "training";
+  }
+  return "explorer";
+}
 enum class CompareMode { Ratios, Strategies };
 
 constexpr float kMinRatio = 0.05f, kMaxRatio = 0.95f;

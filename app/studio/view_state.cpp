@@ -13,22 +13,6 @@ namespace {
 constexpr const char* kFormat = "mae-studio view";
 constexpr int kVersion = 1;
 
-const char* tab_key(Tab t) {
-  switch (t) {
-  case Tab::Explorer:
-    return "explorer";
-  case Tab::HowItWorks:
-    return "how";
-  case Tab::Attention:
-    return "attention";
-  case Tab::Compare:
-    return "compare";
-  case Tab::Training:
-    return "training";
-  }
-  return "explorer";
-}
-
 Tab parse_tab(const std::string& s) {
   for (Tab t : {Tab::Explorer, Tab::HowItWorks, Tab::Attention, Tab::Compare, Tab::Training})
     if (s == tab_key(t))

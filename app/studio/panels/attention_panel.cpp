@@ -135,11 +135,8 @@ void pos_embed_view(UiState& st, const PosEmbedGrid& g, int selected, const char
 
 void draw_attention_panel(PanelContext& ctx) {
   UiState& st = ctx.state;
-  const std::string waiting = waiting_reason(st, st.explorer);
-  if (!waiting.empty() || ctx.explorer.items().empty()) {
-    centred_message(waiting.empty() ? "Uploading ..." : waiting);
+  if (!explorer_ready(ctx))
     return;
-  }
   query_controls(st, st.model->config);
   const AttentionUi& at = st.attention;
   const ImVec2 avail = ImGui::GetContentRegionAvail();

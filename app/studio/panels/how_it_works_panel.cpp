@@ -372,11 +372,8 @@ void draw_detail(UiState& st, const Forward& fw) {
 
 void draw_how_it_works_panel(PanelContext& ctx) {
   UiState& st = ctx.state;
-  const std::string waiting = waiting_reason(st, st.explorer);
-  if (!waiting.empty() || ctx.explorer.items().empty()) {
-    centred_message(waiting.empty() ? "Uploading ..." : waiting);
+  if (!explorer_ready(ctx))
     return;
-  }
   const Reconstruction& rec = st.explorer.shown->items.front();
   const Forward fw{rec.result, rec.result.trace, ctx.explorer.items().front(), rec.settings};
   if (fw.t.patches != static_cast<int>(fw.r.mask.size()) || fw.t.patches == 0) {

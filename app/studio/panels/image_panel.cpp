@@ -116,6 +116,14 @@ DrawnRect current_window_rect() {
   return r;
 }
 
+bool explorer_ready(PanelContext& ctx) {
+  const std::string waiting = waiting_reason(ctx.state, ctx.state.explorer);
+  if (waiting.empty() && !ctx.explorer.items().empty())
+    return true;
+  centred_message(waiting.empty() ? "Uploading ..." : waiting);
+  return false;
+}
+
 std::string waiting_reason(const UiState& st, const TabResults& results) {
   if (!st.model) {
     if (!st.loading_model.empty())

@@ -69,6 +69,10 @@ bool training_under_way(const UiState& state);
 // The current ImGui window's rectangle in framebuffer pixels.
 DrawnRect current_window_rect();
 
+// The Explorer's newest result is on the GPU: true; otherwise the reason is
+// shown in the panel's place and the panel draws nothing else.
+bool explorer_ready(PanelContext& ctx);
+
 // Why the main area has no pictures yet (no model, no image, loading, error),
 // or "" when there is a result to show.
 std::string waiting_reason(const UiState& state, const TabResults& results);

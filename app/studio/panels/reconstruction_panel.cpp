@@ -63,11 +63,8 @@ void paint_stroke(UiState& st, const PanelHit& hit, const ReconstructionResult& 
 
 void draw_reconstruction_panel(PanelContext& ctx) {
   UiState& st = ctx.state;
-  const std::string waiting = waiting_reason(st, st.explorer);
-  if (!waiting.empty() || ctx.explorer.items().empty()) {
-    centred_message(waiting.empty() ? "Uploading ..." : waiting);
+  if (!explorer_ready(ctx))
     return;
-  }
   const Reconstruction& rec = st.explorer.shown->items.front();
   const ReconstructionResult& r = rec.result;
   const ReconstructionTextures& tex = ctx.explorer.items().front();

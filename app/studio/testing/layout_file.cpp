@@ -59,22 +59,6 @@ nlohmann::json attention_json(const AttentionUi& at) {
   return j;
 }
 
-const char* tab_name(Tab t) {
-  switch (t) {
-  case Tab::Explorer:
-    return "explorer";
-  case Tab::HowItWorks:
-    return "how";
-  case Tab::Attention:
-    return "attention";
-  case Tab::Compare:
-    return "compare";
-  case Tab::Training:
-    return "training";
-  }
-  return "?";
-}
-
 // The Training tab's form and the newest snapshot, less the pictures.
 nlohmann::json training_json(const TrainingUi& t) {
   nlohmann::json j = {{"config", t.form.config_path},
@@ -108,7 +92,7 @@ std::string layout_json(const UiState& st, int fb_w, int fb_h) {
   nlohmann::json j;
   j["framebuffer"] = {fb_w, fb_h};
   j["ui_scale"] = st.ui_scale;
-  j["tab"] = tab_name(st.tab);
+  j["tab"] = tab_key(st.tab);
   j["compare_mode"] = st.compare_mode == CompareMode::Ratios ? "ratios" : "strategies";
   j["panels"] = nlohmann::json::object();
   for (const PanelRect& p : st.panel_rects)
