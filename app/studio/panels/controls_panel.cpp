@@ -60,7 +60,8 @@ void image_section(PanelContext& ctx) {
   const float aspect = static_cast<float>(st.image->height) / static_cast<float>(st.image->width);
   // On short screens (1280 x 720) the preview gives way to the controls below it.
   const float height =
-      std::min({width * aspect, width * 0.9f, ImGui::GetMainViewport()->WorkSize.y * 0.16f});
+      std::min({width * aspect, width * 0.9f,
+                ImGui::GetMainViewport()->WorkSize.y * (short_screen() ? 0.16f : 0.24f)});
   // The picture's own width at that height (no letterbox), centred.
   const float shown = std::min(width, height / aspect);
   const ImVec2 at = ImGui::GetCursorScreenPos();

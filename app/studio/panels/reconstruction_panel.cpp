@@ -222,8 +222,11 @@ void draw_reconstruction_panel(PanelContext& ctx) {
     ImGui::PopStyleColor();
   }
   ImGui::Spacing();
-  ImGui::Text("%s masking, seed %llu", rec.settings.describe(r.grid_h, r.grid_w).c_str(),
-              static_cast<unsigned long long>(rec.settings.seed));
+  if (rec.settings.strategy == MaskStrategy::Custom)
+    ImGui::Text("%s (painted)", rec.settings.describe(r.grid_h, r.grid_w).c_str());
+  else
+    ImGui::Text("%s masking, seed %llu", rec.settings.describe(r.grid_h, r.grid_w).c_str(),
+                static_cast<unsigned long long>(rec.settings.seed));
   ImGui::Text("%d x %d patches of %d px", r.grid_w, r.grid_h, r.patch_size);
   ImGui::Text("inference %.1f ms", r.inference_ms);
   if (r.denormalised_with_true_stats)
