@@ -222,9 +222,11 @@ TEST(StudioGui, CompareViewsShowThreeColumns) {
       const Rect c = panel(r, "compare_reconstruction_" + std::to_string(i));
       expect_inside(r, m);
       expect_inside(r, c);
+      expect_inside(r, panel(r, "compare_telea_" + std::to_string(i)));
       EXPECT_GE(m.w, 150);
       EXPECT_GT(region_diff(r.shot, m, r.shot, c), 5.0);
     }
+    expect_inside(r, panel(r, "compare_original"));
     if (view == "ratios") {
       EXPECT_DOUBLE_EQ(items[0].at("ratio").get<double>(), 0.5);
       EXPECT_DOUBLE_EQ(items[2].at("ratio").get<double>(), 0.9);

@@ -28,13 +28,14 @@ void draw_compare_panel(PanelContext& ctx) {
   const ReconstructionSet& set = *st.compare.shown;
   const size_t n = std::min(set.items.size(), ctx.compare.items().size());
 
-  // Columns of masked over reconstruction + visible, as large as fit.
+  // Columns of masked over reconstruction + visible over Telea's inpainting
+  // of the same mask, and the original beside them, as large as fit.
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float gap = ImGui::GetStyle().ItemSpacing.x * 2;
-  const float cols = static_cast<float>(std::max<size_t>(n, 1));
-  const float side =
-      std::floor(std::max(32.0f, std::min((avail.x - (cols - 1) * gap) / cols,
-                                          (avail.y - 2 * image_panel_extra_height(1) - gap) / 2)));
+  const float cols = static_cast<float>(n + 1);
+  const float side = std::floor(
+      std::max(32.0f, std::min((avail.x - (cols - 1) * gap) / cols,
+                               (avail.y - 3 * image_panel_extra_height(1) - 2 * gap) / 3)));
   for (size_t i = 0; i < n; ++i) {
     const Reconstruction& rec = set.items[i];
     const ReconstructionTextures& tex = ctx.compare.items()[i];
@@ -61,14 +62,28 @@ void draw_compare_panel(PanelContext& ctx) {
     ImGui::Dummy({0, gap / 2});
     img.image = &tex.reconstruction_visible;
     img.tint = st.display.tint;
-    if (rec.baselines_ready)
-      std::snprintf(caption, sizeof caption, "MAE %.4f | Telea %.4f (masked MSE)", rec.mae_mse,
-                    rec.telea_mse);
-    else
-      std::snprintf(caption, sizeof caption, "MAE %.4f (masked MSE)", rec.mae_mse);
+    std::snprintf(caption, sizeof caption, "MAE masked MSE %.4f", rec.mae_mse);
     image_panel(ctx, ("compare_reconstruction_" + id).c_str(), "reconstruction + visible", img,
                 st.compare_view, side, {caption});
+    ImGui::Dummy({0, gap / 2});
+    // The inpainting baseline on the same mask arrives a moment later.
+    img.image = rec.baselines_ready ? &tex.telea : nullptr;
+    img.tint = false;
+    std::snprintf(caption, sizeof caption, "Telea masked MSE %.4f", rec.telea_mse);
+    image_panel(ctx, ("compare_telea_" + id).c_str(), "inpainting (Telea)", img, st.compare_view,
+                side, {rec.baselines_ready ? caption : "computing ..."});
     ImGui::EndGroup();
+  }
+  if (n > 0) {
+    ImGui::SameLine(0, gap);
+    PanelImage original;
+    original.grid_w = set.items[0].result.grid_w;
+    original.grid_h = set.items[0].result.grid_h;
+    original.grid = st.display.grid;
+    original.integer_zoom = st.display.integer_zoom;
+    original.image = &ctx.compare.items()[0].original;
+    image_panel(ctx, "compare_original", "original", original, st.compare_view, side,
+                {"the model's input"});
   }
 }
 
