@@ -489,11 +489,7 @@ void App::send_attention_request() {
   AttentionQuery query = at.query;
   query.patch = st.how.pinned_patch >= 0 ? st.how.pinned_patch : AttentionQuery::kClsToken;
   const bool same = at.image == st.image.get() && at.model == st.model.get() &&
-                    at.mask.strategy == st.mask.strategy && at.mask.ratio == st.mask.ratio &&
-                    at.mask.seed == st.mask.seed && at.mask.custom == st.mask.custom &&
-                    at.asked.stack == query.stack && at.asked.layer == query.layer &&
-                    at.asked.head == query.head && at.asked.patch == query.patch &&
-                    at.asked.rollout == query.rollout;
+                    at.mask == st.mask && at.asked == query;
   // A request replaced in the worker's slot is never answered: ask again.
   const bool lost = at.requested_id > at.answered_id && worker_->idle();
   if (same && !lost)

@@ -194,15 +194,7 @@ struct RequestKey {
   std::vector<MaskSettings> settings;
   bool trace = false; // with the How-it-works stages
   bool operator==(const RequestKey& o) const {
-    if (image != o.image || model != o.model || trace != o.trace ||
-        settings.size() != o.settings.size())
-      return false;
-    for (size_t i = 0; i < settings.size(); ++i)
-      if (settings[i].strategy != o.settings[i].strategy ||
-          settings[i].ratio != o.settings[i].ratio || settings[i].seed != o.settings[i].seed ||
-          settings[i].custom != o.settings[i].custom)
-        return false;
-    return true;
+    return image == o.image && model == o.model && trace == o.trace && settings == o.settings;
   }
   bool operator!=(const RequestKey& o) const { return !(*this == o); }
 };

@@ -38,6 +38,11 @@ struct AttentionQuery {
   // range for a model of this config with `num_patches` patches, or a decoder
   // query on a model without one.
   void validate(const ModelConfig& config, bool has_decoder, int64_t num_patches) const;
+
+  bool operator==(const AttentionQuery& o) const {
+    return stack == o.stack && layer == o.layer && head == o.head && patch == o.patch &&
+           rollout == o.rollout;
+  }
 };
 
 } // namespace mae

@@ -47,6 +47,12 @@ struct MaskSettings {
   // Throws UsageError: a ratio outside [0, 1), a custom mask that does not
   // have `num_patches` entries or keeps none.
   void validate(int64_t num_patches) const;
+
+  // The same settings give the same mask: what a request cache compares.
+  bool operator==(const MaskSettings& o) const {
+    return strategy == o.strategy && ratio == o.ratio && seed == o.seed && custom == o.custom;
+  }
+  bool operator!=(const MaskSettings& o) const { return !(*this == o); }
 };
 
 } // namespace mae
