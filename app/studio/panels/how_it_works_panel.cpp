@@ -59,13 +59,19 @@ Frame image_frame(const Forward& fw, ImVec2 at, float side) {
   return fit(at, side, fw.r.grid_w, fw.r.grid_h);
 }
 
+// The end of every stage drawn on the patch grid: the highlighted patch
+// outlined, and the patch under the pointer, if any.
+int highlight_and_hover(ImDrawList* dl, const Frame& f, int highlighted, float thickness = 2) {
+  if (highlighted >= 0)
+    outline_cell(dl, f, highlighted, kHighlight, thickness);
+  return f.hovered_cell();
+}
+
 int draw_image(ImDrawList* dl, const Forward& fw, ImVec2 at, float side, int hl) {
   const Frame f = image_frame(fw, at, side);
   draw_texture(dl, fw.tex.original, f);
   grid_lines(dl, f, IM_COL32(255, 255, 255, 90));
-  if (hl >= 0)
-    outline_cell(dl, f, hl, kHighlight, 2);
-  return f.hovered_cell();
+  return highlight_and_hover(dl, f, hl);
 }
 
 int draw_masking(ImDrawList* dl, const Forward& fw, ImVec2 at, float side, int hl) {
@@ -78,9 +84,7 @@ int draw_masking(ImDrawList* dl, const Forward& fw, ImVec2 at, float side, int h
   }
   for (int i : fw.t.kept)
     outline_cell(dl, f, i, kKept, 2);
-  if (hl >= 0)
-    outline_cell(dl, f, hl, kHighlight, 3);
-  return f.hovered_cell();
+  return highlight_and_hover(dl, f, hl, 3);
 }
 
 int draw_encoder_input(ImDrawList* dl, const Forward& fw, ImVec2 at, float side, int hl) {
@@ -110,9 +114,7 @@ int draw_encoder_output(ImDrawList* dl, const Forward& fw, ImVec2 at, float side
     fill_cell(dl, f, i, kDark);
   for (int s = 0; s < fw.kept(); ++s)
     fill_cell(dl, f, fw.t.kept[static_cast<size_t>(s)], rgb_at(fw.t.latent_rgb, s));
-  if (hl >= 0)
-    outline_cell(dl, f, hl, kHighlight, 2);
-  return f.hovered_cell();
+  return highlight_and_hover(dl, f, hl);
 }
 
 int draw_decoder_input(ImDrawList* dl, const Forward& fw, ImVec2 at, float side, int hl) {
@@ -127,17 +129,13 @@ int draw_decoder_input(ImDrawList* dl, const Forward& fw, ImVec2 at, float side,
       dl->AddCircleFilled({a.x + c.x / 2, a.y + c.y / 2}, std::max(1.5f, c.x * 0.12f),
                           IM_COL32(20, 20, 20, 200));
     }
-  if (hl >= 0)
-    outline_cell(dl, f, hl, kHighlight, 2);
-  return f.hovered_cell();
+  return highlight_and_hover(dl, f, hl);
 }
 
 int draw_prediction(ImDrawList* dl, const Forward& fw, ImVec2 at, float side, int hl) {
   const Frame f = image_frame(fw, at, side);
   draw_texture(dl, fw.tex.reconstruction, f);
-  if (hl >= 0)
-    outline_cell(dl, f, hl, kHighlight, 2);
-  return f.hovered_cell();
+  return highlight_and_hover(dl, f, hl);
 }
 
 float max_removed_loss(const Forward& fw) {
@@ -156,17 +154,13 @@ int draw_loss(ImDrawList* dl, const Forward& fw, ImVec2 at, float side, int hl) 
     const uint8_t* px = heat.pixels.data() + static_cast<size_t>(i) * 3;
     fill_cell(dl, f, i, fw.removed(i) ? IM_COL32(px[0], px[1], px[2], 255) : kDark);
   }
-  if (hl >= 0)
-    outline_cell(dl, f, hl, kHighlight, 2);
-  return f.hovered_cell();
+  return highlight_and_hover(dl, f, hl);
 }
 
 int draw_reconstruction(ImDrawList* dl, const Forward& fw, ImVec2 at, float side, int hl) {
   const Frame f = image_frame(fw, at, side);
   draw_texture(dl, fw.tex.reconstruction_visible, f);
-  if (hl >= 0)
-    outline_cell(dl, f, hl, kHighlight, 2);
-  return f.hovered_cell();
+  return highlight_and_hover(dl, f, hl);
 }
 
 std::vector<std::string> image_caption(const Forward& fw) {
