@@ -52,7 +52,9 @@ constexpr int kExplorerTag = 0, kCompareTag = 1;
 
 std::vector<MaskSettings> compare_settings(const UiState& st) {
   std::vector<MaskSettings> out;
-  if (st.compare_mode == CompareMode::Ratios) {
+  if (st.compare_mode == CompareMode::Models) {
+    out = {st.mask, st.mask};
+  } else if (st.compare_mode == CompareMode::Ratios) {
     for (double r : {0.5, 0.75, 0.9})
       out.push_back({st.mask.strategy, r, st.mask.seed, {}});
   } else {
@@ -118,8 +120,9 @@ App::App(const CliOptions& options)
     state_.tab = Tab::Attention;
   else if (options.view != StartView::Single) {
     state_.tab = Tab::Compare;
-    state_.compare_mode =
-        options.view == StartView::Ratios ? CompareMode::Ratios : CompareMode::Strategies;
+    state_.compare_mode = options.view == StartView::Ratios       ? CompareMode::Ratios
+                          : options.view == StartView::Strategies ? CompareMode::Strategies
+                                                                  : CompareMode::Models;
   }
   if (!state_.recent.last_error().empty())
     std::cerr << "mae-studio: " << state_.recent.last_error() << "\n";
@@ -223,9 +226,11 @@ void App::open_view(const std::string& path) {
 
 void App::load_view_files(const ViewState& v) {
   if (!v.model.empty() && v.model != state_.model_path && v.model != state_.loading_model) {
-    worker_->load_model({v.model, {}});
-    state_.loading_model = v.model;
+    load_model(v.model, {}, ModelSlot::Main);
   }
+  if (!v.second_model.empty() && v.second_model != state_.second_model_path &&
+      v.second_model != state_.loading_second_model)
+    load_model(v.second_model, {}, ModelSlot::Second);
   if (!v.image.empty() && v.image != state_.image_path && v.image != state_.loading_image) {
     worker_->load_image(v.image);
     state_.loading_image = v.image;
@@ -263,10 +268,13 @@ void App::save_view(const std::string& path) {
 void App::start_loading() {
   // A view given with --state names the model and the picture, unless those are given too.
   std::optional<std::string> model = options_.model, image_option = options_.image;
+  std::string second_model = options_.compare_model;
   if (!options_.state.empty())
     if (const std::optional<ViewState> v = read_and_apply_view(options_.state)) {
       model = model.value_or(v->model);
       image_option = image_option.value_or(v->image);
+      if (second_model.empty())
+        second_model = v->second_model;
     }
   const StartupModel m =
       choose_startup_model(model.value_or(""), default_model_path(), asset_dir() + "/models");
@@ -275,10 +283,10 @@ void App::start_loading() {
     state_.errors.push_back({"Cannot open the model",
                              failure_text(*model, "no such file or directory", "model", m.path)});
   startup_model_ = m.path;
-  if (!m.path.empty()) {
-    worker_->load_model({m.path, {}});
-    state_.loading_model = m.path;
-  }
+  if (!m.path.empty())
+    load_model(m.path, {}, ModelSlot::Main);
+  if (!second_model.empty())
+    load_model(second_model, {}, ModelSlot::Second);
   std::string image = image_option.value_or(default_image_path());
   std::error_code ec;
   if (image_option && !fs::exists(image, ec)) {
@@ -309,8 +317,13 @@ void App::handle_worker_events() {
   UiState& st = state_;
   for (WorkerEvent& ev : worker_->take_events()) {
     const std::string file = fs::path(ev.path).filename().string();
+    const bool second = ev.model_request.slot == ModelSlot::Second;
     switch (ev.kind) {
     case WorkerEvent::Kind::ModelLoaded:
+      if (second) {
+        second_model_loaded(ev);
+        break;
+      }
       st.model = ev.model;
       st.pos_embed = ev.pos_embed;
       clamp_attention_query(st.attention.query, ev.model->config);
@@ -324,18 +337,21 @@ void App::handle_worker_events() {
         st.status += " (" + n + ")";
       st.recent.add(ev.path, "model");
       break;
-    case WorkerEvent::Kind::ModelFailed:
-      if (st.loading_model == ev.path)
-        st.loading_model.clear();
+    case WorkerEvent::Kind::ModelFailed: {
+      std::string& loading = second ? st.loading_second_model : st.loading_model;
+      if (loading == ev.path)
+        loading.clear();
       if (needs_architecture(ev.message) && ev.model_request.options.arch.empty() &&
           !ev.model_request.options.config) {
-        st.arch = ArchDialog{true, ev.path, builtin_model_names(), 0};
+        st.arch = ArchDialog{true, ev.path, ev.model_request.slot, builtin_model_names(), 0};
         st.arch.choice = guess_architecture(ev.path, st.arch.names);
       } else {
-        st.errors.push_back(
-            {"Cannot load the model", failure_text(ev.path, ev.message, "model", st.model_path)});
+        st.errors.push_back({second ? "Cannot load the second model" : "Cannot load the model",
+                             failure_text(ev.path, ev.message, "model",
+                                          second ? st.second_model_path : st.model_path)});
       }
       break;
+    }
     case WorkerEvent::Kind::AttentionReady:
     case WorkerEvent::Kind::AttentionFailed: {
       AttentionUi& at = st.attention;
@@ -398,6 +414,21 @@ void App::handle_worker_events() {
   }
 }
 
+void App::load_model(const std::string& path, const LoadOptions& options, ModelSlot slot) {
+  worker_->load_model({path, options, slot});
+  (slot == ModelSlot::Second ? state_.loading_second_model : state_.loading_model) = path;
+}
+
+void App::second_model_loaded(const WorkerEvent& ev) {
+  UiState& st = state_;
+  st.second_model = ev.model;
+  st.second_model_path = ev.path;
+  if (st.loading_second_model == ev.path)
+    st.loading_second_model.clear();
+  st.status = "loaded " + fs::path(ev.path).filename().string() + " as the second model";
+  st.recent.add(ev.path, "model");
+}
+
 void App::open_path(const std::string& path) {
   UiState& st = state_;
   switch (classify_path(path)) {
@@ -406,8 +437,7 @@ void App::open_path(const std::string& path) {
     st.loading_image = path;
     break;
   case TargetKind::Model:
-    worker_->load_model({path, {}});
-    st.loading_model = path;
+    load_model(path, {}, ModelSlot::Main);
     break;
   case TargetKind::Unsupported:
     st.errors.push_back(
@@ -440,10 +470,18 @@ void App::run_commands() {
     case Command::Kind::LoadModelWithArch: {
       LoadOptions o;
       o.arch = c.arch;
-      worker_->load_model({c.path, o});
-      state_.loading_model = c.path;
+      load_model(c.path, o, c.slot);
       break;
     }
+    case Command::Kind::OpenSecondModel:
+      if (classify_path(c.path) == TargetKind::Model)
+        load_model(c.path, {}, ModelSlot::Second);
+      else
+        state_.errors.push_back({"Cannot open the second model",
+                                 "File: " + c.path +
+                                     "\n\nNot a model: .safetensors, official .pth, or a "
+                                     "HuggingFace folder (config.json + model.safetensors)."});
+      break;
     case Command::Kind::ExportFigure:
       export_figure(c.path);
       break;
@@ -516,11 +554,14 @@ void App::send_requests() {
   if (st.tab == Tab::Attention)
     send_attention_request();
   const bool compare = st.tab == Tab::Compare;
+  const bool two_models = compare && st.compare_mode == CompareMode::Models;
+  if (two_models && !st.second_model)
+    return; // the tab asks for one
   TabResults& tr = compare ? st.compare : st.explorer;
   // The How-it-works tab needs the stages traced (a few ms more); a traced
   // answer serves the Explorer as well, so going back to it asks for nothing.
   const bool trace = st.tab == Tab::HowItWorks;
-  RequestKey key{st.image.get(), st.model.get(),
+  RequestKey key{st.image.get(), st.model.get(), two_models ? st.second_model.get() : nullptr,
                  compare ? compare_settings(st) : std::vector<MaskSettings>{st.mask},
                  trace || tr.requested.trace};
   // A request replaced in the worker's slot by the other tab's never gets an answer: ask again.
@@ -534,6 +575,8 @@ void App::send_requests() {
   request.tag = compare ? kCompareTag : kExplorerTag;
   request.image = st.image;
   request.settings = key.settings;
+  if (two_models)
+    request.models = {ModelSlot::Main, ModelSlot::Second};
   request.trace = trace;
   worker_->reconstruct(std::move(request));
   tr.requested = std::move(key);

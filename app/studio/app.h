@@ -65,6 +65,9 @@ private:
   void handle_worker_events();
   void run_commands();
   void open_path(const std::string& path);
+  // Into the main slot or the Compare tab's second one, saying it is loading.
+  void load_model(const std::string& path, const LoadOptions& options, ModelSlot slot);
+  void second_model_loaded(const WorkerEvent& ev);
   void export_figure(const std::string& path);
   void send_requests();
   // File > Save view / Open view (and --state): view_state.h.

@@ -42,8 +42,10 @@ StartView parse_view(const std::string& text) {
     return StartView::Ratios;
   if (text == "strategies")
     return StartView::Strategies;
-  throw UsageError("--view must be single, how, attention, ratios or strategies, not '" + text +
-                   "'");
+  if (text == "models")
+    return StartView::Models;
+  throw UsageError("--view must be single, how, attention, ratios, strategies or models, not '" +
+                   text + "'");
 }
 
 } // namespace
@@ -67,8 +69,10 @@ options:
   --ratio R              masking ratio in [0.05, 0.95] (default 0.75)
   --strategy S           random | block | grid (default random)
   --seed N               mask seed (default 0)
-  --view V               single | how | attention | ratios | strategies: the tab shown
-                         first (default single: the Explorer)
+  --view V               single | how | attention | ratios | strategies | models: the tab
+                         shown first (default single: the Explorer; models: the Compare
+                         tab with two models, see --compare-model)
+  --compare-model M      the second model the Compare tab sets beside --model
   --patch N              How it works and Attention: select patch N (row-major), as a
                          click would (default: none; Attention then asks for cls)
   --how-stage K          How it works: open stage K (1-8) large
@@ -143,6 +147,8 @@ CliOptions parse_cli_options(int argc, const char* const* argv) {
       o.slide = static_cast<int>(parse_int(flag, value(), 1, 10000)) - 1;
     } else if (flag == "--present") {
       o.present = true;
+    } else if (flag == "--compare-model") {
+      o.compare_model = value();
     } else if (flag == "--state") {
       o.state = value();
     } else if (flag == "--export-sweep") {

@@ -12,7 +12,7 @@
 
 namespace mae::studio {
 
-enum class StartView { Single, How, Attention, Ratios, Strategies };
+enum class StartView { Single, How, Attention, Ratios, Strategies, Models };
 
 struct CliOptions {
   std::optional<std::string> model; // else the default model, else the best one in assets/models
@@ -30,16 +30,17 @@ struct CliOptions {
   std::string device = "auto";
   int threads = 0;
   int width = 1600, height = 1000;
-  int patch = -1;           // How it works and Attention: the selected patch, as if clicked
-  int how_stage = -1;       // How it works: the stage opened large
-  std::vector<int> paint;   // headless: patches toggled on the masked panel, as clicks would
-  std::string state;        // a saved view to open (File > Open view)
-  std::string lesson;       // a lesson to open (File > Lessons)
-  int slide = 0;            // ... at this slide (0-based)
-  bool present = false;     // ... in Present mode
-  std::string save_view;    // headless: File > Save view to this file once loaded
-  std::string export_sweep; // headless: File > Export ratio sweep video to this file
-  AttentionQuery attention; // Attention: stack, layer, head, rollout
+  int patch = -1;            // How it works and Attention: the selected patch, as if clicked
+  int how_stage = -1;        // How it works: the stage opened large
+  std::vector<int> paint;    // headless: patches toggled on the masked panel, as clicks would
+  std::string state;         // a saved view to open (File > Open view)
+  std::string compare_model; // the Compare tab's second model
+  std::string lesson;        // a lesson to open (File > Lessons)
+  int slide = 0;             // ... at this slide (0-based)
+  bool present = false;      // ... in Present mode
+  std::string save_view;     // headless: File > Save view to this file once loaded
+  std::string export_sweep;  // headless: File > Export ratio sweep video to this file
+  AttentionQuery attention;  // Attention: stack, layer, head, rollout
   bool help = false;
 
   // Training from the command line: starts on the Training tab with this

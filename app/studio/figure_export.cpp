@@ -17,14 +17,20 @@ Image current_figure(const UiState& st) {
   if (!st.compare.shown || st.compare.shown->items.empty())
     throw UsageError("there is no comparison to export yet");
   const ReconstructionSet& set = *st.compare.shown;
+  // Two models share one mask setting: the columns are named by model instead.
+  const bool two_models = set.items.size() == 2 && st.compare_mode == CompareMode::Models;
+  const Reconstruction& first = set.items.front();
   std::vector<FigurePanel> masked, reconstructed;
   std::vector<std::string> caption = {
-      set.model_label + " | seed " + std::to_string(set.items.front().settings.seed) +
+      (two_models ? first.settings.describe(first.result.grid_h, first.result.grid_w)
+                  : set.model_label) +
+      " | seed " + std::to_string(first.settings.seed) +
       " | masked-region MSE in [0,1] pixels (Telea inpainting baseline)"};
   for (const Reconstruction& r : set.items) {
     char title[96], line[160];
     std::snprintf(title, sizeof title, "%s",
-                  r.settings.describe(r.result.grid_h, r.result.grid_w).c_str());
+                  two_models ? r.model_label.c_str()
+                             : r.settings.describe(r.result.grid_h, r.result.grid_w).c_str());
     masked.push_back({r.result.masked, title});
     reconstructed.push_back({r.result.reconstruction_visible, "reconstruction + visible"});
     if (r.baselines_ready)

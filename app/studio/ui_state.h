@@ -43,7 +43,20 @@ inline const char* tab_key(Tab t) {
   }
   return "explorer";
 }
-enum class CompareMode { Ratios, Strategies };
+// Compare: one model at three ratios or three strategies, or two models on one mask.
+enum class CompareMode { Ratios, Strategies, Models };
+// "ratios", "strategies", "models": in view files, figure names and --view.
+inline const char* to_string(CompareMode m) {
+  switch (m) {
+  case CompareMode::Ratios:
+    return "ratios";
+  case CompareMode::Strategies:
+    return "strategies";
+  case CompareMode::Models:
+    return "models";
+  }
+  return "ratios";
+}
 
 constexpr float kMinRatio = 0.05f, kMaxRatio = 0.95f;
 
@@ -107,6 +120,7 @@ struct ErrorMessage {
 struct ArchDialog {
   bool open = false;
   std::string path;
+  ModelSlot slot = ModelSlot::Main; // which model the file was opened as
   std::vector<std::string> names;
   int choice = 0;
 };
@@ -125,7 +139,8 @@ struct FileBrowserState {
     SaveView,
     OpenView,
     OpenLesson,
-    ExportSweep
+    ExportSweep,
+    OpenSecondModel // the Compare tab's second model
   };
   struct Entry {
     std::string name;
@@ -166,11 +181,13 @@ struct Command {
     OpenView,       // path: a saved view
     OpenLesson,     // path: a lesson (lesson.h), shown from its first slide
     ExportSweep,    // path: the Explorer's figure over a ratio sweep, as a video
-    TogglePresent   // Present mode on or off (F5)
+    TogglePresent,  // Present mode on or off (F5)
+    OpenSecondModel // path: the model the Compare tab sets beside the main one
   };
   Kind kind = Kind::Open;
   std::string path;
   std::string arch;
+  ModelSlot slot = ModelSlot::Main; // LoadModelWithArch: which model it becomes
 };
 
 // A panel's picture in framebuffer pixels (what a screenshot holds), for --layout.
@@ -191,10 +208,12 @@ struct OpenPopup {
 struct RequestKey {
   const Image* image = nullptr;
   const ModelInfo* model = nullptr;
+  const ModelInfo* second_model = nullptr; // Compare, two models
   std::vector<MaskSettings> settings;
   bool trace = false; // with the How-it-works stages
   bool operator==(const RequestKey& o) const {
-    return image == o.image && model == o.model && trace == o.trace && settings == o.settings;
+    return image == o.image && model == o.model && second_model == o.second_model &&
+           trace == o.trace && settings == o.settings;
   }
   bool operator!=(const RequestKey& o) const { return !(*this == o); }
 };
@@ -275,9 +294,13 @@ struct UiState {
   std::string model_path;
   std::shared_ptr<const ModelInfo> model;
   std::shared_ptr<const PosEmbedGrids> pos_embed; // the model's, for the Attention tab
+  // The Compare tab's second model, shown beside the main one on the same mask.
+  std::string second_model_path;
+  std::shared_ptr<const ModelInfo> second_model;
   std::string model_note; // e.g. the default model is missing and what was used instead
   std::string image_note;
   std::string loading_model, loading_image; // paths being loaded, for the status bar
+  std::string loading_second_model;
 
   // Reconstructions.
   TabResults explorer, compare;

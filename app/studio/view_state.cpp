@@ -22,6 +22,14 @@ Tab parse_tab(const std::string& s) {
   return Tab::Explorer;
 }
 
+CompareMode parse_compare_mode(const std::string& s) {
+  for (CompareMode m : {CompareMode::Ratios, CompareMode::Strategies, CompareMode::Models})
+    if (s == to_string(m))
+      return m;
+  require_field(false, "compare_mode", "must be ratios, strategies or models, got \"" + s + "\"");
+  return CompareMode::Ratios;
+}
+
 nlohmann::json view_json(const ImageView& v) {
   return {{"zoom", v.zoom}, {"cx", v.cx}, {"cy", v.cy}};
 }
@@ -71,10 +79,12 @@ std::string digest_of(const std::string& path, const char* field) {
 void ViewState::validate() const {
   require_field(!model.empty(), "model.path", "names no model");
   require_field(!image.empty(), "image.path", "names no picture");
-  for (const auto* sha : {&model_sha256, &image_sha256})
+  for (const auto* sha : {&model_sha256, &image_sha256, &second_model_sha256})
     require_field(sha->empty() || (sha->size() == 64 &&
                                    sha->find_first_not_of("0123456789abcdef") == std::string::npos),
-                  sha == &model_sha256 ? "model.sha256" : "image.sha256",
+                  sha == &model_sha256   ? "model.sha256"
+                  : sha == &image_sha256 ? "image.sha256"
+                                         : "second_model.sha256",
                   "must be 64 lowercase hex digits");
   require_field(mask.strategy == MaskStrategy::Custom ||
                     (mask.ratio >= kMinRatio && mask.ratio <= kMaxRatio),
@@ -108,7 +118,7 @@ void to_json(nlohmann::json& j, const ViewState& v) {
          {"seed", v.mask.seed},
          {"custom", custom}}},
        {"tab", tab_key(v.tab)},
-       {"compare_mode", v.compare_mode == CompareMode::Ratios ? "ratios" : "strategies"},
+       {"compare_mode", to_string(v.compare_mode)},
        {"explorer_zoom", view_json(v.explorer_view)},
        {"compare_zoom", view_json(v.compare_view)},
        {"display",
@@ -122,6 +132,8 @@ void to_json(nlohmann::json& j, const ViewState& v) {
          {"layer", v.attention.layer},
          {"head", v.attention.head},
          {"rollout", v.attention.rollout}}}};
+  if (!v.second_model.empty())
+    j["second_model"] = {{"path", v.second_model}, {"sha256", v.second_model_sha256}};
 }
 
 void from_json(const nlohmann::json& j, ViewState& v) {
@@ -142,6 +154,8 @@ void read_view_fields(const nlohmann::json& j, ViewState& v) {
   read_field(object_at(j, "model"), "sha256", v.model_sha256, "model.");
   read_field(object_at(j, "image"), "path", v.image, "image.");
   read_field(object_at(j, "image"), "sha256", v.image_sha256, "image.");
+  read_field(object_at(j, "second_model"), "path", v.second_model, "second_model.");
+  read_field(object_at(j, "second_model"), "sha256", v.second_model_sha256, "second_model.");
   const nlohmann::json& mask = object_at(j, "mask");
   std::string strategy = "random", custom;
   read_field(mask, "strategy", strategy, "mask.");
@@ -159,13 +173,11 @@ void read_view_fields(const nlohmann::json& j, ViewState& v) {
   v.mask.custom.clear();
   for (char c : custom)
     v.mask.custom.push_back(c == '1');
-  std::string tab = "explorer", compare = "ratios";
+  std::string tab = "explorer", compare = to_string(v.compare_mode);
   read_field(j, "tab", tab);
   v.tab = parse_tab(tab);
   read_field(j, "compare_mode", compare);
-  require_field(compare == "ratios" || compare == "strategies", "compare_mode",
-                "must be ratios or strategies");
-  v.compare_mode = compare == "ratios" ? CompareMode::Ratios : CompareMode::Strategies;
+  v.compare_mode = parse_compare_mode(compare);
   read_view_field(j, "explorer_zoom", v.explorer_view);
   read_view_field(j, "compare_zoom", v.compare_view);
   const nlohmann::json& display = object_at(j, "display");
@@ -195,6 +207,10 @@ ViewState capture_view(const UiState& st, const std::string& view_file) {
   v.model_sha256 = digest_of(st.model_path, "model.path");
   v.image = portable_path(st.image_path, base);
   v.image_sha256 = digest_of(st.image_path, "image.path");
+  if (st.second_model) {
+    v.second_model = portable_path(st.second_model_path, base);
+    v.second_model_sha256 = digest_of(st.second_model_path, "second_model.path");
+  }
   v.mask = st.mask;
   v.tab = st.tab;
   v.compare_mode = st.compare_mode;
@@ -211,8 +227,8 @@ ViewState read_view(const std::string& path) {
   ViewState v = parse_config_json<ViewState>(read_config_file(path, "view"), path);
   std::error_code ec;
   const fs::path base = fs::absolute(path, ec).parent_path();
-  for (std::string* p : {&v.model, &v.image})
-    if (fs::path(*p).is_relative())
+  for (std::string* p : {&v.model, &v.image, &v.second_model})
+    if (!p->empty() && fs::path(*p).is_relative())
       *p = (base / *p).lexically_normal().string();
   return v;
 }
@@ -249,6 +265,7 @@ std::string view_file_differences(const ViewState& v) {
   };
   check(v.model, v.model_sha256, "The model");
   check(v.image, v.image_sha256, "The picture");
+  check(v.second_model, v.second_model_sha256, "The second model");
   return out;
 }
 

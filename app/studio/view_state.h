@@ -16,6 +16,7 @@ namespace mae::studio {
 struct ViewState {
   std::string model, model_sha256; // paths relative to the view file's folder when inside it
   std::string image, image_sha256;
+  std::string second_model, second_model_sha256; // Compare, two models; empty: none
   MaskSettings mask;
   Tab tab = Tab::Explorer;
   CompareMode compare_mode = CompareMode::Ratios;

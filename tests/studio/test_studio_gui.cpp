@@ -248,6 +248,65 @@ TEST(StudioGui, CompareViewsShowThreeColumns) {
   }
 }
 
+// Two models side by side on one mask (here of different sizes: the 32 px
+// fixture and the shipped default), kept in a saved view.
+TEST(StudioGui, CompareTwoModelsSideBySide) {
+  const std::string shipped =
+      fs::weakly_canonical(std::string(MAE_TEST_DATA) + "/../../assets/models/default.safetensors")
+          .string();
+  const std::string dir = temp_dir("compare_models");
+  const StudioRun r = studio(dir, "--model " + q(kModel) + " --compare-model " + q(shipped) +
+                                      " --view models --ratio 0.5 --seed 3 --save-view " +
+                                      q(dir + "/view.json") + " --export " + q(dir + "/a.png"));
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  EXPECT_TRUE(r.layout.at("popups").empty()) << r.layout.at("popups").dump();
+  EXPECT_EQ(r.layout.at("compare_mode"), "models");
+  EXPECT_EQ(r.layout.at("second_model"), shipped);
+  const json& items = r.layout.at("compare");
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].at("model"), "hf");
+  EXPECT_EQ(items[1].at("model"), "default.safetensors");
+  for (const json& item : items) {
+    EXPECT_EQ(item.at("strategy"), "random");
+    EXPECT_DOUBLE_EQ(item.at("ratio").get<double>(), 0.5);
+    EXPECT_EQ(item.at("seed"), 3);
+  }
+  EXPECT_NE(items[0].at("patches"), items[1].at("patches")); // each model's own grid
+  for (int i = 0; i < 2; ++i) {
+    const Rect m = panel(r, "compare_masked_" + std::to_string(i));
+    const Rect c = panel(r, "compare_reconstruction_" + std::to_string(i));
+    expect_inside(r, m);
+    expect_inside(r, c);
+    EXPECT_GT(region_diff(r.shot, m, r.shot, c), 5.0);
+  }
+  const json view = json::parse(test::slurp(dir + "/view.json"));
+  EXPECT_EQ(view.at("compare_mode"), "models");
+  EXPECT_EQ(view.at("second_model").at("sha256").get<std::string>().size(), 64u);
+
+  // The view brings both models back, and the same figure.
+  const std::string again = temp_dir("compare_models_again");
+  const StudioRun reopened =
+      studio(again, "--state " + q(dir + "/view.json") + " --export " + q(again + "/b.png"));
+  ASSERT_EQ(reopened.result.code, 0) << reopened.result.err;
+  EXPECT_EQ(reopened.layout.at("compare").size(), 2u);
+  EXPECT_EQ(reopened.layout.at("second_model"), shipped);
+  const std::string a = test::slurp(dir + "/a.png"), b = test::slurp(again + "/b.png");
+  ASSERT_FALSE(a.empty());
+  EXPECT_TRUE(a == b) << "the reopened two-model figure differs";
+
+  // A second model that cannot be read says so; the main one stays.
+  const std::string bad_dir = temp_dir("compare_models_missing");
+  const StudioRun bad = studio(bad_dir, "--model " + q(kModel) + " --view models --compare-model " +
+                                            q(bad_dir + "/nope.safetensors"));
+  ASSERT_EQ(bad.result.code, 0) << bad.result.err;
+  const json* p = popup(bad, "error");
+  ASSERT_NE(p, nullptr) << bad.layout.at("popups").dump();
+  EXPECT_TRUE(contains(p->at("title").get<std::string>(), "second model")) << p->dump();
+  EXPECT_TRUE(contains(p->at("text").get<std::string>(), "nope.safetensors")) << p->dump();
+  EXPECT_FALSE(bad.layout.at("model").is_null());
+  EXPECT_TRUE(bad.layout.at("compare").empty());
+}
+
 // A bad drop leaves the previous state and shows an error popup over it.
 void expect_error_popup(const std::string& name, const std::string& file, const char* kept_key) {
   const std::string dir = temp_dir(name);
@@ -713,6 +772,29 @@ TEST(StudioGui, PresentModeShowsTheLessonsSlides) {
   EXPECT_GT(region_stddev(r.shot, slide), 3.0);
   for (int i = 0; i < 3; ++i)
     expect_inside(r, panel(r, "compare_masked_" + std::to_string(i)));
+}
+
+// A slide with another ratio slides the ratio there: once it has arrived, the
+// figure shown is the one at the slide's ratio.
+TEST(StudioGui, PresentModeSlidesTheRatioToTheSlides) {
+  const std::string dir = temp_dir("present_ratio");
+  const json lesson = {
+      {"format", "mae-studio lesson"},
+      {"title", "ratios"},
+      {"model", kModel},
+      {"image", std::string(MAE_TEST_DATA) + "/../../assets/images/chelsea.png"},
+      {"slides",
+       {{{"title", "low"}, {"text", "a quarter"}, {"view", {{"mask", {{"ratio", 0.25}}}}}},
+        {{"title", "high"}, {"text", "nine in ten"}, {"view", {{"mask", {{"ratio", 0.9}}}}}}}}};
+  std::ofstream(dir + "/lesson.json") << lesson.dump();
+  const StudioRun r = studio(dir, "--lesson " + q(dir + "/lesson.json") + " --slide 2 --present");
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  EXPECT_TRUE(r.layout.at("popups").empty()) << r.layout.at("popups").dump();
+  EXPECT_EQ(r.layout.at("present").at("title"), "high");
+  EXPECT_NEAR(r.layout.at("present").at("ratio").get<double>(), 0.9, 1e-6);
+  const json& shown = r.layout.at("explorer").at(0);
+  EXPECT_NEAR(shown.at("ratio").get<double>(), 0.9, 1e-6);
+  EXPECT_EQ(shown.at("removed"), 58); // 90 % of the 8 x 8 patches
 }
 
 // File > Export ratio sweep video: one frame per ratio, 0.10 to 0.95, on the worker.

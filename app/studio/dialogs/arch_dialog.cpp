@@ -37,7 +37,7 @@ void draw_arch_dialog(UiState& st) {
   const float w = ImGui::GetFontSize() * 6;
   if (ImGui::Button("Load", {w, 0}) && d.choice >= 0 &&
       d.choice < static_cast<int>(d.names.size())) {
-    st.commands.push_back({Command::Kind::LoadModelWithArch, d.path, d.names[d.choice]});
+    st.commands.push_back({Command::Kind::LoadModelWithArch, d.path, d.names[d.choice], d.slot});
     d.open = false;
     ImGui::CloseCurrentPopup();
   }

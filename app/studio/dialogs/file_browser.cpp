@@ -44,6 +44,8 @@ const char* title(Mode m) {
     return "Open lesson###file_browser";
   case Mode::ExportSweep:
     return "Export ratio sweep video###file_browser";
+  case Mode::OpenSecondModel:
+    return "Second model to compare###file_browser";
   }
   return "###file_browser";
 }
@@ -95,6 +97,8 @@ bool wanted_file(Mode m, const fs::path& path) {
   switch (m) {
   case Mode::Open:
     return classify_path(path.string()) != TargetKind::Unsupported;
+  case Mode::OpenSecondModel:
+    return classify_path(path.string()) == TargetKind::Model;
   case Mode::TrainConfig:
   case Mode::OpenView:
   case Mode::OpenLesson:
@@ -133,8 +137,8 @@ void read_directory(FileBrowserState& b) {
     std::error_code e2;
     e.directory = entry.is_directory(e2);
     if (e.directory) {
-      e.model_folder =
-          b.mode == Mode::Open && classify_path(entry.path().string()) == TargetKind::Model;
+      e.model_folder = (b.mode == Mode::Open || b.mode == Mode::OpenSecondModel) &&
+                       classify_path(entry.path().string()) == TargetKind::Model;
       e.run_folder = b.mode == Mode::TrainResume && is_run_folder(entry.path());
     } else {
       if (!b.show_all && !wanted_file(b.mode, entry.path()))
@@ -166,10 +170,11 @@ void close(UiState& st) {
 // A file picked: opened, or shown as the Training form's config.
 void open_and_close(UiState& st, const std::string& path) {
   const Mode mode = st.browser.mode;
-  st.commands.push_back({mode == Mode::TrainConfig  ? Command::Kind::ChooseTrainConfig
-                         : mode == Mode::OpenView   ? Command::Kind::OpenView
-                         : mode == Mode::OpenLesson ? Command::Kind::OpenLesson
-                                                    : Command::Kind::Open,
+  st.commands.push_back({mode == Mode::TrainConfig       ? Command::Kind::ChooseTrainConfig
+                         : mode == Mode::OpenView        ? Command::Kind::OpenView
+                         : mode == Mode::OpenLesson      ? Command::Kind::OpenLesson
+                         : mode == Mode::OpenSecondModel ? Command::Kind::OpenSecondModel
+                                                         : Command::Kind::Open,
                          path, ""});
   close(st);
 }
@@ -226,7 +231,7 @@ std::string default_file_name(const UiState& st, Mode mode) {
                : fs::path(st.training.run_dir).filename().string() + "_curves.csv";
   if (st.tab == Tab::Compare)
     std::snprintf(name, sizeof name, "mae_%s_compare_%s.png", stem.c_str(),
-                  st.compare_mode == CompareMode::Ratios ? "ratios" : "strategies");
+                  to_string(st.compare_mode));
   else
     std::snprintf(name, sizeof name, "mae_%s_%s_%02d.png", stem.c_str(),
                   to_string(st.mask.strategy), static_cast<int>(std::lround(st.mask.ratio * 100)));
@@ -349,7 +354,9 @@ std::string open_footer(UiState& st, const fs::path& selected, float w) {
       b.mode == Mode::TrainConfig || b.mode == Mode::OpenView || b.mode == Mode::OpenLesson;
   const char* hint = b.mode == Mode::OpenView     ? "views saved with File > Save view: .json"
                      : b.mode == Mode::OpenLesson ? "lessons: .json (see assets/lessons)"
-                     : config                     ? "training configs: .json (see configs/train)"
+                     : b.mode == Mode::OpenSecondModel
+                         ? "models: .safetensors .pth, HuggingFace folders, a run's checkpoint"
+                     : config ? "training configs: .json (see configs/train)"
                               : "images: png jpg bmp webp tiff | models: .safetensors .pth, "
                                 "HuggingFace folders";
   ImGui::TextDisabled("%s", selected.empty() ? hint : selected.string().c_str());

@@ -78,6 +78,9 @@ void draw_menu_bar(UiState& st) {
     if (ImGui::MenuItem("Compare strategies", nullptr,
                         st.tab == Tab::Compare && st.compare_mode == CompareMode::Strategies))
       st.tab = Tab::Compare, st.compare_mode = CompareMode::Strategies, st.select_tab = true;
+    if (ImGui::MenuItem("Compare two models", nullptr,
+                        st.tab == Tab::Compare && st.compare_mode == CompareMode::Models))
+      st.tab = Tab::Compare, st.compare_mode = CompareMode::Models, st.select_tab = true;
     if (ImGui::MenuItem("Training", nullptr, st.tab == Tab::Training))
       st.tab = Tab::Training, st.select_tab = true;
     ImGui::Separator();

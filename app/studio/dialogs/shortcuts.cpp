@@ -18,7 +18,7 @@ const std::vector<Shortcut> kShortcuts = {
     {"E", "Explorer tab"},
     {"H", "How it works tab (Esc: back from a stage opened large)"},
     {"A", "Attention tab (click a patch to see where it attends)"},
-    {"C", "Compare tab (again: switch ratios / strategies)"},
+    {"C", "Compare tab (again: ratios, strategies, two models)"},
     {"G", "patch grid overlay"},
     {"T", "tint removed patches"},
     {"I", "integer zoom (whole pixels per image pixel)"},
@@ -97,8 +97,9 @@ void handle_shortcuts(UiState& st) {
     st.how.detail_stage = -1;
   if (pressed(GLFW_KEY_C)) {
     if (st.tab == Tab::Compare)
-      st.compare_mode =
-          st.compare_mode == CompareMode::Ratios ? CompareMode::Strategies : CompareMode::Ratios;
+      st.compare_mode = st.compare_mode == CompareMode::Ratios       ? CompareMode::Strategies
+                        : st.compare_mode == CompareMode::Strategies ? CompareMode::Models
+                                                                     : CompareMode::Ratios;
     st.tab = Tab::Compare, st.select_tab = true;
   }
   if (pressed(GLFW_KEY_G))

@@ -1,23 +1,66 @@
+#include "dialogs/dialogs.h"
 #include "panels/panels.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 namespace mae::studio {
 
+namespace {
+
+void mode_button(UiState& st, const char* label, CompareMode mode, const char* help) {
+  if (ImGui::RadioButton(label, st.compare_mode == mode))
+    st.compare_mode = mode;
+  tooltip(help);
+}
+
+// Two models: which one is beside the main model, and a button to choose it.
+// Returns false while there is none to show.
+bool second_model_bar(UiState& st) {
+  const std::string name = st.second_model_path.empty()
+                               ? std::string("none")
+                               : std::filesystem::path(st.second_model_path).filename().string();
+  ImGui::AlignTextToFramePadding();
+  ImGui::Text("second model: %s", name.c_str());
+  if (!st.second_model_path.empty())
+    tooltip(st.second_model_path.c_str());
+  ImGui::SameLine();
+  if (ImGui::Button(st.second_model ? "Change..." : "Choose..."))
+    open_file_browser(st, FileBrowserState::Mode::OpenSecondModel);
+  tooltip("The model set beside the main one (the sidebar's) on the same picture and mask: "
+          "a bigger model, or a run's checkpoint before and after training");
+  if (!st.loading_second_model.empty()) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("loading %s ...",
+                        std::filesystem::path(st.loading_second_model).filename().string().c_str());
+  }
+  return st.second_model != nullptr;
+}
+
+} // namespace
+
 void draw_compare_panel(PanelContext& ctx) {
   UiState& st = ctx.state;
-  if (ImGui::RadioButton("masking ratios 50 / 75 / 90 %", st.compare_mode == CompareMode::Ratios))
-    st.compare_mode = CompareMode::Ratios;
-  tooltip("The same picture, strategy and seed at three ratios: how much a higher ratio loses "
-          "(the paper's Fig. 2-4 at several ratios)");
+  mode_button(st, "masking ratios 50 / 75 / 90 %", CompareMode::Ratios,
+              "The same picture, strategy and seed at three ratios: how much a higher ratio "
+              "loses (the paper's Fig. 2-4 at several ratios)");
   ImGui::SameLine();
-  if (ImGui::RadioButton("strategies at one ratio (paper Fig. 6)",
-                         st.compare_mode == CompareMode::Strategies))
-    st.compare_mode = CompareMode::Strategies;
-  tooltip("Random, block and grid masking at the current ratio, as in the paper's Fig. 6: "
-          "random is the hardest to cheat and trains the best");
+  mode_button(st, "strategies at one ratio (paper Fig. 6)", CompareMode::Strategies,
+              "Random, block and grid masking at the current ratio, as in the paper's Fig. 6: "
+              "random is the hardest to cheat and trains the best");
+  ImGui::SameLine();
+  mode_button(st, "two models", CompareMode::Models,
+              "The main model and a second one on the same picture and mask: e.g. the default "
+              "model against a loaded ViT-L, or a run before and after training");
+  const bool two_models = st.compare_mode == CompareMode::Models;
+  if (two_models && !second_model_bar(st)) {
+    ImGui::Separator();
+    centred_message("Choose a second model to set beside " +
+                    std::filesystem::path(st.model_path).filename().string());
+    return;
+  }
   ImGui::Separator();
 
   const std::string waiting = waiting_reason(st, st.compare);
@@ -50,7 +93,9 @@ void draw_compare_panel(PanelContext& ctx) {
     img.mask = &tex.mask;
     img.image = &tex.masked;
     char caption[96];
-    const std::string title = rec.settings.describe(rec.result.grid_h, rec.result.grid_w);
+    // Two models share the mask settings: the column says whose it is.
+    const std::string title =
+        two_models ? rec.model_label : rec.settings.describe(rec.result.grid_h, rec.result.grid_w);
     int removed = 0;
     for (uint8_t m : rec.result.mask)
       removed += m != 0;
@@ -83,7 +128,7 @@ void draw_compare_panel(PanelContext& ctx) {
     original.integer_zoom = st.display.integer_zoom;
     original.image = &ctx.compare.items()[0].original;
     image_panel(ctx, "compare_original", "original", original, st.compare_view, side,
-                {"the model's input"});
+                {two_models ? "the main model's input" : "the model's input"});
   }
 }
 

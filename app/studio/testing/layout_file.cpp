@@ -23,7 +23,8 @@ nlohmann::json results_json(const TabResults& t) {
     std::string mask; // "0110...": row-major, 1 = removed
     for (uint8_t m : r.result.mask)
       removed += m != 0, mask += m ? '1' : '0';
-    items.push_back({{"strategy", to_string(r.settings.strategy)},
+    items.push_back({{"model", r.model_label},
+                     {"strategy", to_string(r.settings.strategy)},
                      {"ratio", r.settings.ratio},
                      {"seed", r.settings.seed},
                      {"removed", removed},
@@ -93,7 +94,9 @@ std::string layout_json(const UiState& st, int fb_w, int fb_h) {
   j["framebuffer"] = {fb_w, fb_h};
   j["ui_scale"] = st.ui_scale;
   j["tab"] = tab_key(st.tab);
-  j["compare_mode"] = st.compare_mode == CompareMode::Ratios ? "ratios" : "strategies";
+  j["compare_mode"] = to_string(st.compare_mode);
+  j["second_model"] =
+      st.second_model ? nlohmann::json(st.second_model_path) : nlohmann::json(nullptr);
   j["panels"] = nlohmann::json::object();
   for (const PanelRect& p : st.panel_rects)
     j["panels"][p.name] = rect_json(p.rect);

@@ -23,8 +23,11 @@ InferenceWorker::~InferenceWorker() {
 }
 
 void InferenceWorker::load_model(ModelRequest request) {
-  requests_.post_replacing(Request(std::move(request)),
-                           [](const Request& r) { return r.index() == 0; });
+  const ModelSlot s = request.slot;
+  requests_.post_replacing(Request(std::move(request)), [s](const Request& r) {
+    const auto* m = std::get_if<ModelRequest>(&r);
+    return m && m->slot == s;
+  });
 }
 
 void InferenceWorker::load_image(const std::string& path) {
@@ -86,14 +89,15 @@ void InferenceWorker::do_load_model(const ModelRequest& request) {
     if (!loaded->info().has_decoder)
       throw CheckpointError(
           "encoder-only checkpoint: it has no decoder, so it cannot reconstruct images");
-    model_ = std::move(loaded);
-    model_label_ = std::filesystem::path(request.path).filename().string();
-    input_source_.reset(); // the input size may have changed
+    LoadedModel& m = slot(request.slot);
+    m.model = std::move(loaded);
+    m.label = std::filesystem::path(request.path).filename().string();
+    m.input_source.reset(); // the input size may have changed
     ev.kind = WorkerEvent::Kind::ModelLoaded;
-    ev.model = std::make_shared<const ModelInfo>(model_->info());
+    ev.model = std::make_shared<const ModelInfo>(m.model->info());
     ev.pos_embed = std::make_shared<const PosEmbedGrids>(
-        PosEmbedGrids{model_->pos_embed_grid(AttentionStack::Encoder),
-                      model_->pos_embed_grid(AttentionStack::Decoder)});
+        PosEmbedGrids{m.model->pos_embed_grid(AttentionStack::Encoder),
+                      m.model->pos_embed_grid(AttentionStack::Decoder)});
   } catch (const std::exception& e) {
     // The previous model stays loaded.
     ev.kind = WorkerEvent::Kind::ModelFailed;
@@ -139,15 +143,17 @@ void InferenceWorker::do_reconstruct(const ReconstructRequest& request) {
         .count();
   };
   try {
-    const Image& input = model_input(request.image);
     set = std::make_shared<ReconstructionSet>();
     set->request_id = request.id;
     set->tag = request.tag;
-    set->model_label = model_label_;
-    for (const MaskSettings& s : request.settings) {
+    set->model_label = slot(ModelSlot::Main).label;
+    for (size_t i = 0; i < request.settings.size(); ++i) {
+      const ModelSlot which = i < request.models.size() ? request.models[i] : ModelSlot::Main;
+      const Image& input = model_input(request.image, which);
       Reconstruction r;
-      r.settings = s;
-      r.result = model_->run(input, s, request.trace);
+      r.settings = request.settings[i];
+      r.model_label = slot(which).label;
+      r.result = slot(which).model->run(input, r.settings, request.trace);
       const ReconstructionResult& res = r.result;
       r.mae_mse = masked_mse(res.reconstruction, res.original, res.mask, res.grid_h, res.grid_w,
                              res.patch_size);
@@ -191,25 +197,27 @@ void InferenceWorker::do_reconstruct(const ReconstructRequest& request) {
   post(std::move(ev));
 }
 
-const Image& InferenceWorker::model_input(const std::shared_ptr<const Image>& image) {
-  if (!model_)
-    throw UsageError("no model loaded");
+const Image& InferenceWorker::model_input(const std::shared_ptr<const Image>& image, ModelSlot s) {
+  LoadedModel& m = slot(s);
+  if (!m.model)
+    throw UsageError(s == ModelSlot::Main ? "no model loaded" : "no second model loaded");
   if (!image || image->empty())
     throw UsageError("no image loaded");
-  if (input_source_ != image) {
-    const ModelConfig& c = model_->info().config;
-    input_ = convert_channels(resize_center_crop(*image, c.img_size), c.in_chans);
-    input_source_ = image;
+  if (m.input_source != image) {
+    const ModelConfig& c = m.model->info().config;
+    m.input = convert_channels(resize_center_crop(*image, c.img_size), c.in_chans);
+    m.input_source = image;
   }
-  return input_;
+  return m.input;
 }
 
 void InferenceWorker::do_attention(const AttentionRequest& request) {
   WorkerEvent ev;
   ev.request_id = request.id;
   try {
+    const Image& input = model_input(request.image); // throws while no model is loaded
     ev.attention = std::make_shared<const AttentionMap>(
-        model_->attention(model_input(request.image), request.settings, request.query));
+        slot(ModelSlot::Main).model->attention(input, request.settings, request.query));
     ev.kind = WorkerEvent::Kind::AttentionReady;
   } catch (const std::exception& e) {
     ev.kind = WorkerEvent::Kind::AttentionFailed;
@@ -224,11 +232,12 @@ void InferenceWorker::do_sweep_video(const SweepVideoRequest& request) {
   try {
     const std::vector<double> ratios = sweep_ratios(request.from, request.to, request.step);
     const Image& input = model_input(request.image);
+    const LoadedModel& m = slot(ModelSlot::Main);
     FigureVideo video(request.path, request.fps);
     for (size_t i = 0; i < ratios.size(); ++i) {
       MaskSettings s = request.settings;
       s.ratio = ratios[i];
-      video.add(demo_figure(model_->run(input, s), model_label_, s));
+      video.add(demo_figure(m.model->run(input, s), m.label, s));
       WorkerEvent progress;
       progress.kind = WorkerEvent::Kind::SweepProgress;
       progress.path = request.path;

@@ -25,9 +25,14 @@
 
 namespace mae::studio {
 
+// The worker holds two models: the main one, which every tab shows, and a
+// second one the Compare tab sets beside it (e.g. before and after training).
+enum class ModelSlot { Main, Second };
+
 struct ModelRequest {
   std::string path;
   LoadOptions options;
+  ModelSlot slot = ModelSlot::Main;
 };
 
 struct ReconstructRequest {
@@ -35,6 +40,7 @@ struct ReconstructRequest {
   int tag = 0;                        // echoed back: which view asked
   std::shared_ptr<const Image> image; // the picture at its own size
   std::vector<MaskSettings> settings; // one per panel column
+  std::vector<ModelSlot> models;      // per column, which model; empty: all the main one
   bool trace = false;                 // also the How-it-works stages of each
 };
 
@@ -65,6 +71,7 @@ struct PosEmbedGrids {
 // One mask's reconstruction with the baselines it is compared against.
 struct Reconstruction {
   MaskSettings settings;
+  std::string model_label; // the file of the model that made it
   ReconstructionResult result;
   double mae_mse = 0; // masked-region MSE, [0,1] pixels, one function for all three
   // The baselines come in a second answer to the same request (see do_reconstruct).
@@ -78,7 +85,7 @@ struct Reconstruction {
 struct ReconstructionSet {
   uint64_t request_id = 0;
   int tag = 0;
-  std::string model_label; // the model file's name, as `mae reconstruct` captions it
+  std::string model_label; // the main model file's name, as `mae reconstruct` captions it
   std::vector<Reconstruction> items;
   double worker_ms = 0; // from the start of the job to this answer
 };
@@ -100,7 +107,7 @@ struct WorkerEvent {
   Kind kind = Kind::Reconstructed;
   std::string path;                                // the file a load was about
   std::string message;                             // the reason of a failure
-  ModelRequest model_request;                      // ModelFailed: what was tried
+  ModelRequest model_request;                      // Model*: what was asked (its slot)
   std::shared_ptr<const ModelInfo> model;          // ModelLoaded
   std::shared_ptr<const PosEmbedGrids> pos_embed;  // ModelLoaded
   std::shared_ptr<const AttentionMap> attention;   // AttentionReady
@@ -146,8 +153,17 @@ private:
   void do_reconstruct(const ReconstructRequest& request);
   void do_attention(const AttentionRequest& request);
   void do_sweep_video(const SweepVideoRequest& request);
+  struct LoadedModel {
+    std::unique_ptr<Reconstructor> model;
+    std::string label;
+    // The model's input for the last picture, reused while only the mask changes.
+    std::shared_ptr<const Image> input_source;
+    Image input;
+  };
+  LoadedModel& slot(ModelSlot s) { return models_[s == ModelSlot::Second ? 1 : 0]; }
   // The picture at the model's size and channels, converted once per picture.
-  const Image& model_input(const std::shared_ptr<const Image>& image);
+  const Image& model_input(const std::shared_ptr<const Image>& image,
+                           ModelSlot s = ModelSlot::Main);
   // `done`: the job is finished (idle() may become true).
   void post(WorkerEvent event, bool done = true);
 
@@ -159,11 +175,7 @@ private:
   Mailbox<WorkerEvent> events_; // posting one calls `wake`
 
   // Worker thread only.
-  std::unique_ptr<Reconstructor> model_;
-  std::string model_label_;
-  // The model's input for the last picture, reused while only the mask changes.
-  std::shared_ptr<const Image> input_source_;
-  Image input_;
+  LoadedModel models_[2];
 
   std::thread thread_; // last: starts after everything above exists
 };
