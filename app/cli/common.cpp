@@ -7,6 +7,7 @@
 
 #include <c10/core/Device.h>
 
+#include <csignal>
 #include <filesystem>
 #include <sstream>
 
@@ -159,6 +160,46 @@ std::vector<float> parse_float_list(const std::string& text, const std::string& 
     }
   }
   return out;
+}
+
+void add_labelled_data_options(Args& args) {
+  args.option("data", "fmnist|folder|shards", "labelled data", "fmnist")
+      .option("path", "DIR", "data directory (fmnist: the Debian package's by default)")
+      .option("val-path", "DIR", "held-out labelled images (folder / shards)");
+}
+
+DataConfig labelled_data(const Args& args) {
+  DataConfig d;
+  d.type = args.get("data");
+  d.path = args.get_or("path", "");
+  d.val_path = args.get_or("val-path", "");
+  if (d.type != "fmnist" && d.type != "folder" && d.type != "shards")
+    throw UsageError("--data must be fmnist, folder or shards");
+  if (d.type != "fmnist" && d.path.empty())
+    throw UsageError("--data " + d.type + " needs --path");
+  return d;
+}
+
+namespace {
+volatile std::sig_atomic_t g_interrupted = 0;
+
+extern "C" void on_interrupt(int) {
+  g_interrupted = 1;
+  std::signal(SIGINT, SIG_DFL);
+}
+} // namespace
+
+void catch_interrupt() {
+  g_interrupted = 0;
+  std::signal(SIGINT, on_interrupt);
+}
+
+bool interrupted() {
+  return g_interrupted != 0;
+}
+
+void release_interrupt() {
+  std::signal(SIGINT, SIG_DFL);
 }
 
 } // namespace mae::cli

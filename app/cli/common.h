@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "data/data_config.h"
 #include "model/masking_types.h"
 #include "model/model_info.h"
 
@@ -46,5 +47,16 @@ void refuse_overwriting_inputs(const std::string& option, const std::string& out
                                const std::vector<std::string>& inputs);
 
 std::vector<float> parse_float_list(const std::string& text, const std::string& option);
+
+// --data fmnist|folder|shards, --path, --val-path: labelled images and their
+// held-out split (probe, finetune), checked.
+void add_labelled_data_options(Args& args);
+DataConfig labelled_data(const Args& args);
+
+// Ctrl-C during long work: the first one sets interrupted() (the command
+// stops after its current step and saves), a second one kills.
+void catch_interrupt();
+bool interrupted();
+void release_interrupt(); // back to the default handler
 
 } // namespace mae::cli

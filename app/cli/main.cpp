@@ -35,6 +35,7 @@ const Command kCommands[] = {
      mae::cli::run_convert},
     {"train", "pre-train a Masked Autoencoder from a training config", mae::cli::run_train},
     {"probe", "linear-probe a trained encoder on labelled data", mae::cli::run_probe},
+    {"finetune", "fine-tune a pre-trained encoder for classification", mae::cli::run_finetune},
     {"bench", "measure training, inference or input-pipeline speed", mae::cli::run_bench},
 };
 

@@ -15,11 +15,9 @@ int run_probe(int argc, const char* const* argv) {
       "probe",
       "Linear probe of a trained encoder, as the MAE paper's: frozen cls features, BatchNorm\n"
       "without affine + a linear head trained with LARS; prints top-1 on the held-out split.");
-  args.option("model", "MODEL", "trained model (model.safetensors, or any format mae info reads)")
-      .option("data", "fmnist|folder|shards", "labelled data", "fmnist")
-      .option("path", "DIR", "data directory (fmnist: the Debian package's by default)")
-      .option("val-path", "DIR", "held-out labelled images (folder / shards)")
-      .option("epochs", "E", "training epochs of the head", "90")
+  args.option("model", "MODEL", "trained model (model.safetensors, or any format mae info reads)");
+  add_labelled_data_options(args);
+  args.option("epochs", "E", "training epochs of the head", "90")
       .option("batch-size", "B", "head batch size", "1024")
       .option("blr", "BLR", "base lr: lr = blr * batch / 256 (6.4, the official lr, at batch 1024)",
               "1.6")
@@ -30,13 +28,7 @@ int run_probe(int argc, const char* const* argv) {
     return 0;
 
   LinearProbeOptions o;
-  o.data.type = args.get("data");
-  o.data.path = args.get_or("path", "");
-  o.data.val_path = args.get_or("val-path", "");
-  if (o.data.type != "fmnist" && o.data.type != "folder" && o.data.type != "shards")
-    throw UsageError("--data must be fmnist, folder or shards");
-  if (o.data.type != "fmnist" && o.data.path.empty())
-    throw UsageError("--data " + o.data.type + " needs --path");
+  o.data = labelled_data(args);
   o.epochs = static_cast<int>(args.get_int("epochs"));
   o.batch_size = static_cast<int>(args.get_int("batch-size"));
   o.blr = args.get_double("blr");

@@ -8,20 +8,11 @@
 #include "train/run_plan.h"
 #include "train/trainer.h"
 
-#include <csignal>
 #include <cstdio>
 #include <ctime>
 
 namespace mae::cli {
 namespace {
-
-volatile std::sig_atomic_t g_interrupted = 0;
-
-// The first Ctrl-C stops after the current step with a checkpoint; a second one kills.
-extern "C" void on_interrupt(int) {
-  g_interrupted = 1;
-  std::signal(SIGINT, SIG_DFL);
-}
 
 class CliObserver : public TrainObserver {
 public:
@@ -34,7 +25,7 @@ public:
     if (!quiet_)
       bar_.update(p);
   }
-  bool before_step(Trainer&) override { return g_interrupted == 0; }
+  bool before_step(Trainer&) override { return !interrupted(); }
 
   void finish() { bar_.finish(); }
   std::optional<double> first_loss() const { return first_loss_; }
@@ -91,9 +82,9 @@ int run_train(int argc, const char* const* argv) {
 
   Trainer trainer(plan.config, options);
   CliObserver observer(args.flag_set("quiet"));
-  std::signal(SIGINT, on_interrupt);
+  catch_interrupt();
   const TrainSummary s = trainer.run(observer);
-  std::signal(SIGINT, SIG_DFL);
+  release_interrupt();
   observer.finish();
 
   if (s.stopped_early)

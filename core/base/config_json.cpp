@@ -18,4 +18,13 @@ std::string read_config_file(const std::string& path, const std::string& what) {
   return text.str();
 }
 
+void check_known_fields(const nlohmann::json& j, const std::set<std::string>& known,
+                        const std::string& prefix) {
+  require_field(j.is_object(), prefix.empty() ? "(top level)" : prefix.substr(0, prefix.size() - 1),
+                "must be a JSON object");
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (!known.count(it.key()) && it.key() != "comment")
+      throw ConfigError("unknown config field '" + prefix + it.key() + "'");
+}
+
 } // namespace mae

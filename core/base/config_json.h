@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <limits>
+#include <set>
 #include <string>
 #include <type_traits>
 
@@ -21,6 +22,11 @@ inline void require_field(bool ok, const std::string& field, const std::string& 
   if (!ok)
     throw ConfigError("config field '" + field + "': " + why);
 }
+
+// Throws ConfigError unless `j` is an object whose keys are all in `known`
+// (or "comment"), naming the first unknown one as `prefix` + key.
+void check_known_fields(const nlohmann::json& j, const std::set<std::string>& known,
+                        const std::string& prefix = "");
 
 // Reads j[key] into `out` when present, with its JSON type checked and
 // integers range-checked for T (no wrap-around); `prefix` makes the dotted

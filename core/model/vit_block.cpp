@@ -55,9 +55,19 @@ BlockImpl::BlockImpl(int64_t dim, int64_t num_heads, int64_t mlp_hidden, double 
   mlp = register_module("mlp", Mlp(dim, mlp_hidden));
 }
 
+torch::Tensor BlockImpl::drop_path(const torch::Tensor& delta) const {
+  if (!is_training() || drop_path_ <= 0)
+    return delta;
+  const double keep = 1.0 - drop_path_;
+  std::vector<int64_t> shape(static_cast<size_t>(delta.dim()), 1);
+  shape[0] = delta.size(0);
+  const auto kept = torch::empty(shape, delta.options()).bernoulli_(keep);
+  return delta * kept.div_(keep);
+}
+
 Residual BlockImpl::forward(const Residual& in, torch::nn::LayerNorm next_norm) {
-  const auto mid = add_layer_norm(in.stream, attn(in.normed), norm2);
-  return add_layer_norm(mid.stream, mlp(mid.normed), next_norm);
+  const auto mid = add_layer_norm(in.stream, drop_path(attn(in.normed)), norm2);
+  return add_layer_norm(mid.stream, drop_path(mlp(mid.normed)), next_norm);
 }
 
 } // namespace mae

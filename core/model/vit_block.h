@@ -50,9 +50,18 @@ public:
   // norm1, or the stack's final norm).
   Residual forward(const Residual& in, torch::nn::LayerNorm next_norm);
 
+  // Stochastic depth (fine-tuning): in training, each sample skips each of the
+  // block's two branches with probability `rate`, the kept ones scaled by
+  // 1 / (1 - rate), as timm's DropPath. 0 (the default) is the plain block.
+  void set_drop_path(double rate) { drop_path_ = rate; }
+
   torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
   Attention attn{nullptr};
   Mlp mlp{nullptr};
+
+private:
+  torch::Tensor drop_path(const torch::Tensor& delta) const;
+  double drop_path_ = 0;
 };
 TORCH_MODULE(Block);
 

@@ -18,7 +18,8 @@ enum class RngStream : uint64_t {
   Mask = 3,
   Probe = 4,
   Preview = 5,
-  Init = 6
+  Init = 6,
+  Finetune = 7 // fine-tuning's order, shifts and flips
 };
 
 inline uint64_t splitmix64(uint64_t& state) {

@@ -11,15 +11,6 @@
 namespace mae {
 namespace {
 
-void check_keys(const nlohmann::json& j, const std::set<std::string>& known,
-                const std::string& prefix) {
-  require_field(j.is_object(), prefix.empty() ? "(top level)" : prefix.substr(0, prefix.size() - 1),
-                "must be a JSON object");
-  for (auto it = j.begin(); it != j.end(); ++it)
-    if (!known.count(it.key()) && it.key() != "comment")
-      throw ConfigError("unknown config field '" + prefix + it.key() + "'");
-}
-
 const std::set<std::string> kTopKeys = {"name",
                                         "arch",
                                         "model",
@@ -82,7 +73,8 @@ void read_data(const nlohmann::json& j, DataConfig& d) {
   auto it = j.find("data");
   if (it == j.end())
     return;
-  check_keys(*it, {"type", "path", "val_path", "synthetic_count", "synthetic_size"}, "data.");
+  check_known_fields(*it, {"type", "path", "val_path", "synthetic_count", "synthetic_size"},
+                     "data.");
   read_field(*it, "type", d.type, "data.");
   read_field(*it, "path", d.path, "data.");
   read_field(*it, "val_path", d.val_path, "data.");
@@ -100,7 +92,7 @@ void read_normalization(const nlohmann::json& j, TrainConfig& c) {
                   "must be \"imagenet\" or {\"mean\": [...], \"std\": [...]}");
     return;
   }
-  check_keys(*it, {"mean", "std"}, "normalization.");
+  check_known_fields(*it, {"mean", "std"}, "normalization.");
   try {
     c.normalization.mean = it->at("mean").get<std::vector<float>>();
     c.normalization.std = it->at("std").get<std::vector<float>>();
@@ -113,9 +105,9 @@ void read_augment(const nlohmann::json& j, AugmentConfig& a) {
   auto it = j.find("augment");
   if (it == j.end())
     return;
-  check_keys(*it,
-             {"random_resized_crop", "min_scale", "max_scale", "min_ratio", "max_ratio", "hflip"},
-             "augment.");
+  check_known_fields(
+      *it, {"random_resized_crop", "min_scale", "max_scale", "min_ratio", "max_ratio", "hflip"},
+      "augment.");
   read_field(*it, "random_resized_crop", a.random_resized_crop, "augment.");
   read_field(*it, "min_scale", a.min_scale, "augment.");
   read_field(*it, "max_scale", a.max_scale, "augment.");
@@ -254,7 +246,7 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
 }
 
 void from_json(const nlohmann::json& j, TrainConfig& c) {
-  check_keys(j, kTopKeys, "");
+  check_known_fields(j, kTopKeys, "");
   read_field(j, "name", c.name);
   read_model(j, c);
   read_data(j, c.data);

@@ -1,0 +1,118 @@
+#include "commands.h"
+#include "common.h"
+
+#include "base/config_json.h"
+#include "base/errors.h"
+#include "train/finetune.h"
+#include "train/progress_bar.h"
+#include "train/run_plan.h"
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+
+namespace mae::cli {
+namespace {
+
+// The recipe: defaults, then --recipe FILE.json, then single flags.
+FinetuneConfig recipe(const Args& args) {
+  FinetuneConfig c;
+  if (args.has("recipe"))
+    c = parse_config_json<FinetuneConfig>(read_config_file(args.get("recipe"), "recipe"),
+                                          args.get("recipe"));
+  if (args.has("epochs"))
+    c.epochs = args.get_double("epochs");
+  if (args.has("batch-size"))
+    c.batch_size = static_cast<int>(args.get_int("batch-size"));
+  if (args.has("blr"))
+    c.blr = args.get_double("blr");
+  if (args.has("layer-decay"))
+    c.layer_decay = args.get_double("layer-decay");
+  if (args.has("drop-path"))
+    c.drop_path = args.get_double("drop-path");
+  if (args.has("label-smoothing"))
+    c.label_smoothing = args.get_double("label-smoothing");
+  if (args.has("last-blocks"))
+    c.last_blocks = static_cast<int>(args.get_int("last-blocks"));
+  if (args.has("augment"))
+    c.augment = args.get("augment");
+  if (args.has("max-train"))
+    c.max_train = args.get_int("max-train");
+  if (args.has("max-test"))
+    c.max_test = args.get_int("max-test");
+  if (args.has("seed"))
+    c.seed = static_cast<uint64_t>(args.get_int("seed"));
+  try {
+    c.validate();
+  } catch (const ConfigError& e) {
+    throw UsageError(std::string("fine-tuning recipe: ") + e.what());
+  }
+  return c;
+}
+
+} // namespace
+
+int run_finetune(int argc, const char* const* argv) {
+  Args args("finetune",
+            "Fine-tune a pre-trained MAE encoder for classification, the paper's main protocol:\n"
+            "mean-pooled patch tokens + a linear head, AdamW with layer-wise lr decay, warmup +\n"
+            "cosine, label smoothing, drop path; every block or only the last k (--last-blocks).\n"
+            "Prints top-1 on the held-out split; writes metrics.jsonl, classifier.safetensors and\n"
+            "finetune.json to the output directory. Ctrl-C stops after the current step.");
+  args.option("model", "MODEL",
+              "pre-trained model (model.safetensors, or any format mae info reads)");
+  add_labelled_data_options(args);
+  args.option("recipe", "FILE.json", "fine-tuning recipe (keys as below, e.g. configs/finetune/)")
+      .option("epochs", "E", "epochs (default 10)")
+      .option("batch-size", "B", "batch size (default 128)")
+      .option("blr", "BLR", "base lr: lr = blr * batch / 256 (default 2e-3)")
+      .option("layer-decay", "D", "layer-wise lr decay (default 0.75; 1 = none)")
+      .option("drop-path", "P", "stochastic depth of the last block (default 0.1)")
+      .option("label-smoothing", "S", "label smoothing (default 0.1)")
+      .option("last-blocks", "K", "train only the last K blocks (default -1: all; 0: the head)")
+      .option("augment", "shift_flip|none", "training augmentation (default shift_flip)")
+      .option("max-train", "N", "use N training images (default 0: all)")
+      .option("max-test", "N", "use N held-out images (default 0: all)")
+      .option("seed", "N", "order, augmentation and head seed (default 0)")
+      .option("out", "DIR", "output directory (default runs/finetune-<model>-<date>-<time>)")
+      .flag("force", "replace a fine-tune already in the output directory")
+      .flag("quiet", "no progress display (messages and the summary only)");
+  if (!parse_command(args, argc, argv, kModel | kThreads | kDevice))
+    return 0;
+
+  FinetuneOptions o;
+  o.config = recipe(args);
+  o.data = labelled_data(args);
+  o.device = args.get("device");
+  o.force = args.flag_set("force");
+  const std::string model = args.get("model");
+  o.out_dir = args.get_or(
+      "out", default_run_dir("runs", "finetune-" + std::filesystem::path(model).stem().string(),
+                             std::time(nullptr)));
+  refuse_overwriting_inputs("--out", o.out_dir, {model});
+  ProgressBar bar(stderr, ProgressBar::stderr_is_tty());
+  const bool quiet = args.flag_set("quiet");
+  o.log = [&](const std::string& line) { bar.message(line); };
+  o.progress = [&](const TrainProgress& p) {
+    if (!quiet)
+      bar.update(p);
+  };
+  o.keep_going = [] { return !interrupted(); };
+  catch_interrupt();
+  const FinetuneResult r = run_finetune(model, load_options(args), o);
+  release_interrupt();
+  bar.finish();
+  if (r.stopped_early)
+    std::printf("stopped at step %lld of %lld\n", static_cast<long long>(r.steps),
+                static_cast<long long>(r.total_steps));
+  std::printf("fine-tuned top-1: %.2f%% on %lld held-out images (%lld training images, %lld "
+              "steps, %lld of %lld parameters trained, %.0f s, %.0f img/s)\n",
+              100.0 * r.test_top1, static_cast<long long>(r.test_count),
+              static_cast<long long>(r.train_count), static_cast<long long>(r.steps),
+              static_cast<long long>(r.trainable_params), static_cast<long long>(r.total_params),
+              r.seconds, r.images_per_s);
+  std::printf("output: %s\n", o.out_dir.c_str());
+  return 0;
+}
+
+} // namespace mae::cli

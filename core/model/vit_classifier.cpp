@@ -1,0 +1,40 @@
+#include "model/vit_classifier.h"
+
+#include <torch/torch.h>
+
+namespace mae {
+
+ViTClassifierImpl::ViTClassifierImpl(MaskedAutoencoderViT& pretrained, int64_t num_classes,
+                                     double drop_path) {
+  const ModelConfig& c = pretrained->config();
+  encoder = register_module("encoder", MaskedAutoencoderViT(c, /*with_decoder=*/false,
+                                                            /*initialize=*/false));
+  {
+    torch::NoGradGuard no_grad;
+    const auto source = pretrained->named_parameters();
+    for (auto& p : encoder->named_parameters())
+      p.value().copy_(source[p.key()]);
+    const auto source_buffers = pretrained->named_buffers();
+    for (auto& b : encoder->named_buffers())
+      b.value().copy_(source_buffers[b.key()]);
+  }
+  const size_t depth = encoder->blocks->size();
+  for (size_t i = 0; i < depth; ++i)
+    encoder->blocks[i]->as<Block>()->set_drop_path(
+        depth > 1 ? drop_path * static_cast<double>(i) / static_cast<double>(depth - 1) : 0.0);
+  fc_norm = register_module(
+      "fc_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.embed_dim}).eps(1e-6)));
+  head = register_module("head", torch::nn::Linear(c.embed_dim, num_classes));
+  torch::NoGradGuard no_grad;
+  // The official head starts near zero: trunc_normal_(std=2e-5), zero bias.
+  head->weight.normal_(0.0, 2e-5).clamp_(-4e-5, 4e-5);
+  head->bias.zero_();
+  to(pretrained->cls_token.device());
+}
+
+torch::Tensor ViTClassifierImpl::forward(const torch::Tensor& imgs) {
+  const auto tokens = encoder->forward_features(imgs);
+  return head(fc_norm(tokens.slice(1, 1).mean(1)));
+}
+
+} // namespace mae

@@ -1,0 +1,55 @@
+// Fine-tuning a pre-trained MAE encoder for classification, the paper's main
+// protocol (main_finetune.py): ViTClassifier (mean-pooled patch tokens,
+// fc_norm, linear head), AdamW (betas 0.9 / 0.999) with layer-wise lr decay,
+// warmup + cosine, label smoothing, stochastic depth; full or partial (the
+// last k blocks). Top-1 on the held-out split after every epoch. Mixup,
+// CutMix, RandAugment and random erasing of the ImageNet recipe are left out:
+// Fashion-MNIST at 28 px gets random shifts and flips instead.
+//
+// An output folder gets metrics.jsonl (a line per logged step and one per
+// epoch with "test_top1"), classifier.safetensors and finetune.json (the
+// config and the result), each written atomically.
+#pragma once
+
+#include "data/data_config.h"
+#include "model/model_info.h"
+#include "train/finetune_config.h"
+#include "train/train_progress.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace mae {
+
+constexpr const char* kFinetuneResultName = "finetune.json";
+constexpr const char* kClassifierName = "classifier.safetensors";
+
+struct FinetuneOptions {
+  FinetuneConfig config;
+  DataConfig data;     // labelled training images and a held-out split
+  std::string out_dir; // empty: nothing written
+  bool force = false;  // replace a finished fine-tune in out_dir
+  std::string device = "auto";
+  std::function<void(const std::string&)> log;        // progress lines
+  std::function<void(const TrainProgress&)> progress; // every few steps
+  std::function<bool()> keep_going;                   // false: stop after this step
+};
+
+struct FinetuneResult {
+  double test_top1 = 0;           // after the last step
+  std::vector<double> epoch_top1; // after each epoch
+  int64_t steps = 0, total_steps = 0;
+  int64_t train_count = 0, test_count = 0, num_classes = 0;
+  int64_t trainable_params = 0, total_params = 0;
+  double seconds = 0, images_per_s = 0;
+  bool stopped_early = false;
+};
+
+// Throws CheckpointError, DataError (no labels, no held-out split),
+// ConfigError, UsageError (an out_dir that holds a fine-tune, without force).
+FinetuneResult run_finetune(const std::string& model_path, const LoadOptions& load,
+                            const FinetuneOptions& options);
+
+} // namespace mae

@@ -1,0 +1,178 @@
+// Fine-tuning: layer-wise lr decay, partial fine-tuning, drop path, and a
+// short run on Fashion-MNIST.
+#include "train_test_util.h"
+
+#include "base/config_json.h"
+#include "base/errors.h"
+#include "checkpoint/checkpoint.h"
+#include "data/fashion_mnist.h"
+#include "model/mae_model.h"
+#include "model/vit_classifier.h"
+#include "train/finetune.h"
+#include "train/layer_decay.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace mae {
+namespace {
+
+ModelConfig fmnist_model(int depth) {
+  ModelConfig m = test::tiny_model(1);
+  m.img_size = 28;
+  m.depth = depth;
+  return m;
+}
+
+const LayerGroup* group_of(const std::vector<LayerGroup>& groups, const std::string& name) {
+  for (const LayerGroup& g : groups)
+    for (const auto& n : g.names)
+      if (n == name)
+        return &g;
+  return nullptr;
+}
+
+TEST(LayerDecay, EachLayerDownTrainsAtDecayTimesTheOneAbove) {
+  torch::manual_seed(0);
+  MaskedAutoencoderViT mae(fmnist_model(3));
+  ViTClassifier model(mae, 10, 0.0);
+  const auto groups = layer_decay_groups(*model, 3, 0.5, 0.05);
+  const auto scale = [&](const std::string& name) {
+    const LayerGroup* g = group_of(groups, name);
+    EXPECT_NE(g, nullptr) << name;
+    return g ? g->lr_scale : -1.0;
+  };
+  // depth 3: head and norms are layer 4 (rate 1), block i is layer i + 1, the embedding layer 0.
+  EXPECT_DOUBLE_EQ(scale("head.weight"), 1.0);
+  EXPECT_DOUBLE_EQ(scale("fc_norm.weight"), 1.0);
+  EXPECT_DOUBLE_EQ(scale("encoder.norm.bias"), 1.0);
+  EXPECT_DOUBLE_EQ(scale("encoder.blocks.2.mlp.fc1.weight"), 0.5);
+  EXPECT_DOUBLE_EQ(scale("encoder.blocks.1.attn.qkv.weight"), 0.25);
+  EXPECT_DOUBLE_EQ(scale("encoder.blocks.0.norm1.weight"), 0.125);
+  EXPECT_DOUBLE_EQ(scale("encoder.patch_embed.proj.weight"), 0.0625);
+  EXPECT_DOUBLE_EQ(scale("encoder.cls_token"), 0.0625);
+  // Weight decay on matrices only: not biases, norms or the cls token.
+  EXPECT_DOUBLE_EQ(group_of(groups, "head.weight")->weight_decay, 0.05);
+  EXPECT_DOUBLE_EQ(group_of(groups, "head.bias")->weight_decay, 0.0);
+  EXPECT_DOUBLE_EQ(group_of(groups, "encoder.blocks.0.norm1.weight")->weight_decay, 0.0);
+  EXPECT_DOUBLE_EQ(group_of(groups, "encoder.cls_token")->weight_decay, 0.0);
+  // The fixed sin-cos table and the decoder are not trained.
+  EXPECT_EQ(group_of(groups, "encoder.pos_embed"), nullptr);
+  for (const LayerGroup& g : groups)
+    for (const auto& n : g.names)
+      EXPECT_EQ(n.find("decoder"), std::string::npos) << n;
+}
+
+TEST(ViTClassifier, CopiesTheEncoderAndDropsPathsOnlyInTraining) {
+  torch::manual_seed(0);
+  MaskedAutoencoderViT mae(fmnist_model(2));
+  ViTClassifier model(mae, 10, 0.5);
+  EXPECT_TRUE(torch::equal(model->encoder->blocks[1]->as<Block>()->attn->qkv->weight,
+                           mae->blocks[1]->as<Block>()->attn->qkv->weight));
+  const auto x = torch::randn({8, 1, 28, 28});
+  torch::NoGradGuard no_grad;
+  model->eval();
+  EXPECT_TRUE(torch::equal(model->forward(x), model->forward(x)));
+  // Drop path 0.5 on the last block: two training passes differ.
+  model->train();
+  EXPECT_FALSE(torch::allclose(model->forward(x), model->forward(x)));
+  ViTClassifier plain(mae, 10, 0.0);
+  plain->train();
+  EXPECT_TRUE(torch::equal(plain->forward(x), plain->forward(x)));
+}
+
+class Finetune : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (!fs::exists(std::string(kFashionMnistDir) + "/train-labels-idx1-ubyte.gz"))
+      GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    torch::manual_seed(0);
+    MaskedAutoencoderViT model(fmnist_model(2));
+    model_path = test::train_tmp("finetune_model") + "/model.safetensors";
+    save_model(model_path, model);
+    o.config.max_train = 2000;
+    o.config.max_test = 500;
+    o.config.batch_size = 64;
+    o.config.epochs = 6; // 31 steps an epoch: 186 steps
+    o.config.warmup_epochs = 0.5;
+    // A randomly initialised encoder: nothing pre-trained to protect, a higher rate.
+    o.config.blr = 1e-2;
+    o.config.layer_decay = 1;
+    o.device = "cpu";
+  }
+  std::string model_path;
+  FinetuneOptions o;
+};
+
+TEST_F(Finetune, BeatsChanceByAClearMarginInAFewHundredSteps) {
+  o.out_dir = test::train_tmp("finetune_run");
+  const FinetuneResult r = run_finetune(model_path, {}, o);
+  EXPECT_EQ(r.train_count, 2000);
+  EXPECT_EQ(r.test_count, 500);
+  EXPECT_EQ(r.steps, 186);
+  EXPECT_EQ(r.epoch_top1.size(), 6u);
+  EXPECT_GT(r.test_top1, 0.45) << "chance is 0.1";
+  // The run's files: metrics with the per-epoch accuracy, the weights, the result.
+  const auto result = nlohmann::json::parse(std::ifstream(o.out_dir + "/finetune.json"));
+  EXPECT_DOUBLE_EQ(result.at("result").at("test_top1").get<double>(), r.test_top1);
+  EXPECT_TRUE(fs::exists(o.out_dir + "/classifier.safetensors"));
+  std::ifstream metrics(o.out_dir + "/metrics.jsonl");
+  int epochs_logged = 0;
+  for (std::string line; std::getline(metrics, line);)
+    epochs_logged += nlohmann::json::parse(line).contains("test_top1");
+  EXPECT_EQ(epochs_logged, 6);
+  // Run again into the same folder: refused unless forced.
+  try {
+    run_finetune(model_path, {}, o);
+    ADD_FAILURE() << "a finished fine-tune was replaced";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--force"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(Finetune, PartialFineTuningTrainsOnlyTheLastBlocks) {
+  o.config.last_blocks = 1;
+  o.config.epochs = 0.1;
+  int calls = 0;
+  o.keep_going = [&] { return ++calls < 2; }; // Ctrl-C after the second step
+  const FinetuneResult r = run_finetune(model_path, {}, o);
+  EXPECT_TRUE(r.stopped_early);
+  EXPECT_EQ(r.steps, 2);
+  // Trained: block 1, the encoder's norm, fc_norm and the head.
+  torch::manual_seed(0);
+  MaskedAutoencoderViT mae(fmnist_model(2));
+  ViTClassifier reference(mae, 10, 0.0);
+  int64_t expected = 0;
+  for (const auto& p : reference->named_parameters())
+    if (p.key().rfind("encoder.blocks.1.", 0) == 0 || p.key().rfind("encoder.norm.", 0) == 0 ||
+        p.key().rfind("fc_norm.", 0) == 0 || p.key().rfind("head.", 0) == 0)
+      expected += p.value().numel();
+  EXPECT_EQ(r.trainable_params, expected);
+  EXPECT_LT(r.trainable_params, r.total_params / 2);
+}
+
+TEST(FinetuneConfig, ErrorsNameTheField) {
+  const auto error = [](const std::string& text) {
+    try {
+      parse_config_json<FinetuneConfig>(text, "recipe.json");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(error(R"({"layer_decay": 0})").find("'layer_decay'"), std::string::npos);
+  EXPECT_NE(error(R"({"augment": "mixup"})").find("'augment'"), std::string::npos);
+  EXPECT_NE(error(R"({"epochs": "ten"})").find("'epochs'"), std::string::npos);
+  EXPECT_NE(error(R"({"epoch": 3})").find("unknown config field 'epoch'"), std::string::npos);
+  EXPECT_EQ(error(R"({"epochs": 3, "last_blocks": 2})"), "");
+}
+
+} // namespace
+} // namespace mae
