@@ -14,6 +14,7 @@ int run_bench(int argc, const char* const* argv);
 int run_train(int argc, const char* const* argv);
 int run_probe(int argc, const char* const* argv);
 int run_finetune(int argc, const char* const* argv);
+int run_sweep(int argc, const char* const* argv);
 int run_pack(int argc, const char* const* argv);
 int run_plot_metrics(int argc, const char* const* argv);
 

@@ -28,6 +28,7 @@ const Command kCommands[] = {
     {"pack", "pack an image folder into uint8 shards for training", mae::cli::run_pack},
     {"plot-metrics", "plot a training run's loss and k-NN accuracy curves",
      mae::cli::run_plot_metrics},
+    {"sweep", "run an ablation sweep of the paper's experiments", mae::cli::run_sweep},
 #endif
     {"forward", "run the model on tensors from a safetensors file (parity checks)",
      mae::cli::run_forward},

@@ -1,0 +1,111 @@
+#include "commands.h"
+#include "common.h"
+
+#include "base/errors.h"
+#include "data/image_io.h"
+#include "train/progress_bar.h"
+#include "train/sweep_plot.h"
+#include "train/sweep_runner.h"
+
+#include <cstdio>
+#include <filesystem>
+
+namespace mae::cli {
+namespace {
+namespace fs = std::filesystem;
+
+void print_table(const SweepConfig& sweep, const std::vector<SweepRunResult>& results) {
+  std::printf("%-36s", "run");
+  for (const auto& e : sweep.evaluations)
+    std::printf(" %12s", e.c_str());
+  std::printf(" %10s\n", "loss");
+  for (const auto& r : results) {
+    std::printf("%-36s", r.id.c_str());
+    for (const auto& e : sweep.evaluations) {
+      const auto v = e == "knn" ? r.knn : e == "linear_probe" ? r.linear_probe : r.finetune;
+      if (v)
+        std::printf(" %11.2f%%", 100 * *v);
+      else
+        std::printf(" %12s", "-");
+    }
+    std::printf(" %10.4f\n", r.final_loss.value_or(0));
+  }
+}
+
+} // namespace
+
+int run_sweep(int argc, const char* const* argv) {
+  Args args("sweep",
+            "Run an ablation: a base training config over the values of one or two fields (see\n"
+            "configs/sweeps/), each run followed by its evaluations (k-NN, linear probe,\n"
+            "fine-tuning). Writes runs/, results.jsonl, results.csv and plot.png to the output\n"
+            "folder. Ctrl-C stops at a checkpoint; the same command again keeps the finished\n"
+            "runs and resumes the unfinished one.");
+  args.positional("sweep", "the sweep file, e.g. configs/sweeps/fig5_mask_ratio.json")
+      .option("out", "DIR", "output folder (default runs/sweeps/<name>: running again resumes)")
+      .option("steps", "N", "pre-training steps of every run, overriding the sweep's")
+      .flag("dry-run", "list the runs and their settings, and run nothing")
+      .flag("force", "start over in a folder that holds another sweep (or other files)")
+      .flag("quiet", "no progress display (messages and the table only)");
+  if (!parse_command(args, argc, argv))
+    return 0;
+  const std::string file = args.get("sweep");
+  SweepConfig sweep = load_sweep(file);
+  if (args.has("steps")) {
+    const long long steps = args.get_int("steps");
+    if (steps <= 0)
+      throw UsageError("--steps must be positive");
+    sweep.overrides["total_steps"] = steps;
+    sweep.overrides["epochs"] = 0;
+  }
+  const std::string dir = fs::path(file).parent_path().string();
+  const std::vector<SweepRun> runs = expand_sweep(sweep, dir);
+  if (args.flag_set("dry-run")) {
+    std::printf("%s: %zu runs, evaluated by", sweep.name.c_str(), runs.size());
+    for (const auto& e : sweep.evaluations)
+      std::printf(" %s", e.c_str());
+    std::printf("\n");
+    for (const auto& r : runs)
+      std::printf("  %-36s %lld steps\n", r.id.c_str(),
+                  static_cast<long long>(r.config.total_steps));
+    return 0;
+  }
+  SweepOptions o;
+  o.out_dir = args.get_or("out", (fs::path("runs") / "sweeps" / sweep.name).string());
+  refuse_overwriting_inputs("--out", o.out_dir, {file});
+  o.device = args.get("device");
+  o.force = args.flag_set("force");
+  ProgressBar bar(stderr, ProgressBar::stderr_is_tty());
+  const bool quiet = args.flag_set("quiet");
+  o.log = [&](const std::string& line) { bar.message(line); };
+  o.on_stage = [&](const SweepRun& run, const std::string& stage) {
+    bar.message("run " + std::to_string(run.index + 1) + "/" + std::to_string(runs.size()) + " " +
+                run.id + ": " + stage);
+  };
+  o.progress = [&](const SweepRun&, const TrainProgress& p) {
+    if (!quiet)
+      bar.update(p);
+  };
+  const std::vector<ReferenceSeries> reference = read_reference(sweep, dir);
+  const std::string plot = (fs::path(o.out_dir) / "plot.png").string();
+  o.on_result = [&](const std::vector<SweepRunResult>& results) {
+    write_png(plot, plot_sweep(sweep, results, reference));
+  };
+  o.keep_going = [] { return !interrupted(); };
+  catch_interrupt();
+  const SweepSummary s = run_sweep(sweep, dir, o);
+  release_interrupt();
+  bar.finish();
+  if (!s.results.empty())
+    write_png(plot, plot_sweep(sweep, s.results, reference));
+  print_table(sweep, s.results);
+  if (s.stopped)
+    std::printf("stopped: %d of %d runs finished; continue with the same command\n", s.finished,
+                s.runs);
+  else
+    std::printf("%d runs finished (%d now)\n", s.finished, s.ran_now);
+  std::printf("results: %s/results.csv\nplot:    %s\n", o.out_dir.c_str(), plot.c_str());
+  return 0;
+}
+
+} // namespace mae::cli

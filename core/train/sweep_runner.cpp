@@ -1,0 +1,284 @@
+#include "train/sweep_runner.h"
+
+#include "base/errors.h"
+#include "formats/atomic_file.h"
+#include "train/finetune.h"
+#include "train/linear_probe.h"
+#include "train/trainer.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace mae {
+namespace fs = std::filesystem;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+nlohmann::json optional_json(const std::optional<double>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+std::optional<double> optional_number(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_number() ? std::optional<double>(it->get<double>()) : std::nullopt;
+}
+
+nlohmann::json result_json(const SweepRunResult& r) {
+  return {{"index", r.index},
+          {"id", r.id},
+          {"labels", r.labels},
+          {"values", r.values},
+          {"knn", optional_json(r.knn)},
+          {"linear_probe", optional_json(r.linear_probe)},
+          {"finetune", optional_json(r.finetune)},
+          {"final_loss", optional_json(r.final_loss)},
+          {"steps", r.steps},
+          {"train_seconds", r.train_seconds},
+          {"eval_seconds", r.eval_seconds}};
+}
+
+// The sweep as it runs: the definition and every run's resolved config. A
+// folder holding a different one is another experiment's.
+nlohmann::json sweep_record(const SweepConfig& sweep, const std::vector<SweepRun>& runs) {
+  nlohmann::json configs = nlohmann::json::array();
+  for (const auto& r : runs)
+    configs.push_back(nlohmann::json::parse(train_config_json(r.config)));
+  return {{"format", "mae-studio sweep"}, {"sweep", sweep}, {"run_configs", configs}};
+}
+
+void claim_folder(const SweepOptions& o, const nlohmann::json& record) {
+  const fs::path file = fs::path(o.out_dir) / "sweep.json";
+  std::error_code ec;
+  if (fs::exists(file, ec) && !o.force) {
+    nlohmann::json old;
+    try {
+      std::ifstream in(file);
+      old = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception&) {
+    }
+    if (old != record)
+      throw UsageError(o.out_dir +
+                       " holds a different sweep (its sweep.json differs): choose another "
+                       "folder, or start over with --force");
+  } else if (!fs::exists(file, ec) && !o.force && fs::is_directory(o.out_dir, ec) &&
+             !fs::is_empty(o.out_dir, ec)) {
+    throw UsageError(o.out_dir + " is not empty and holds no sweep: choose a new folder, or "
+                                 "write into it anyway with --force");
+  } else if (o.force) {
+    for (const char* name : {"results.jsonl", "results.csv", "runs"})
+      fs::remove_all(fs::path(o.out_dir) / name, ec);
+  }
+  fs::create_directories(o.out_dir);
+  const std::string text = record.dump(2) + "\n";
+  write_file_atomic(file.string(), text.data(), text.size());
+}
+
+class SweepObserver : public TrainObserver {
+public:
+  SweepObserver(const SweepOptions& o, const SweepRun& run) : o_(o), run_(run) {}
+  void on_message(const std::string& line) override {
+    if (o_.log)
+      o_.log(line);
+  }
+  void on_progress(const TrainProgress& p) override {
+    if (o_.progress)
+      o_.progress(run_, p);
+  }
+  bool before_step(Trainer&) override { return !o_.keep_going || o_.keep_going(); }
+
+private:
+  const SweepOptions& o_;
+  const SweepRun& run_;
+};
+
+// Trains (or resumes) one run and evaluates it; nullopt when stopped.
+std::optional<SweepRunResult> run_one(const SweepConfig& sweep, const SweepRun& run,
+                                      const SweepOptions& o) {
+  const auto stage = [&](const std::string& s) {
+    if (o.on_stage)
+      o.on_stage(run, s);
+  };
+  const fs::path dir = fs::path(o.out_dir) / "runs" / run.id;
+  TrainOptions t;
+  t.out_dir = dir.string();
+  t.device = o.device;
+  std::error_code ec;
+  if (fs::exists(dir / kTrainStateName, ec))
+    t.resume = (dir / kTrainStateName).string();
+  stage(t.resume.empty() ? "training" : "resuming");
+  SweepRunResult r;
+  r.index = run.index;
+  r.id = run.id;
+  r.labels = run.labels;
+  r.values = run.values;
+  auto start = Clock::now();
+  Trainer trainer(run.config, t);
+  SweepObserver observer(o, run);
+  const TrainSummary s = trainer.run(observer);
+  if (s.stopped_early)
+    return std::nullopt;
+  r.steps = s.step;
+  r.final_loss = s.last.loss;
+  r.train_seconds = seconds_since(start);
+  start = Clock::now();
+  if (sweep.evaluates("knn")) {
+    stage("k-NN probe");
+    r.knn = s.final_knn_accuracy ? s.final_knn_accuracy : trainer.probe();
+  }
+  const std::string model = (dir / kTrainModelName).string();
+  if (sweep.evaluates("linear_probe")) {
+    stage("linear probe");
+    LinearProbeOptions p;
+    p.data = run.config.data;
+    p.epochs = sweep.linear_probe.epochs;
+    p.batch_size = sweep.linear_probe.batch_size;
+    p.blr = sweep.linear_probe.blr;
+    p.max_train = static_cast<size_t>(sweep.linear_probe.max_train);
+    p.max_test = static_cast<size_t>(sweep.linear_probe.max_test);
+    p.device = o.device;
+    p.seed = run.config.seed;
+    p.log = o.log;
+    r.linear_probe = run_linear_probe(model, {}, p).test_top1;
+  }
+  if (sweep.evaluates("finetune")) {
+    stage("fine-tuning");
+    FinetuneOptions f;
+    f.config = sweep.finetune;
+    f.data = run.config.data;
+    f.out_dir = (dir / "finetune").string();
+    f.force = true; // a fine-tune cut short by a stop is done again
+    f.device = o.device;
+    f.log = o.log;
+    if (o.progress)
+      f.progress = [&](const TrainProgress& p) { o.progress(run, p); };
+    f.keep_going = o.keep_going;
+    const FinetuneResult ft = run_finetune(model, {}, f);
+    if (ft.stopped_early)
+      return std::nullopt;
+    r.finetune = ft.test_top1;
+  }
+  r.eval_seconds = seconds_since(start);
+  return r;
+}
+
+std::string csv_cell(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos)
+    return s;
+  std::string out = "\"";
+  for (char c : s)
+    out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+} // namespace
+
+std::vector<SweepRunResult> read_sweep_results(const std::string& out_dir) {
+  std::vector<SweepRunResult> out;
+  std::ifstream in(fs::path(out_dir) / "results.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || !j.contains("id") || !j["id"].is_string() || !j.contains("index") ||
+        !j["index"].is_number_integer())
+      continue;
+    SweepRunResult r;
+    r.index = j["index"].get<int>();
+    r.id = j["id"].get<std::string>();
+    if (j.contains("labels") && j["labels"].is_array())
+      for (const auto& l : j["labels"])
+        r.labels.push_back(l.is_string() ? l.get<std::string>() : l.dump());
+    if (j.contains("values") && j["values"].is_array())
+      r.values.assign(j["values"].begin(), j["values"].end());
+    r.knn = optional_number(j, "knn");
+    r.linear_probe = optional_number(j, "linear_probe");
+    r.finetune = optional_number(j, "finetune");
+    r.final_loss = optional_number(j, "final_loss");
+    r.steps = static_cast<int64_t>(optional_number(j, "steps").value_or(0));
+    r.train_seconds = optional_number(j, "train_seconds").value_or(0);
+    r.eval_seconds = optional_number(j, "eval_seconds").value_or(0);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void write_sweep_csv(const std::string& path, const SweepConfig& sweep,
+                     const std::vector<SweepRunResult>& results) {
+  std::ostringstream csv;
+  csv << "run";
+  for (const auto& a : sweep.axes)
+    csv << "," << csv_cell(a.field);
+  csv << ",knn,linear_probe,finetune,final_loss,steps,train_seconds,eval_seconds\n";
+  const auto cell = [](const std::optional<double>& v) {
+    return v ? std::to_string(*v) : std::string();
+  };
+  for (const auto& r : results) {
+    csv << csv_cell(r.id);
+    for (const auto& l : r.labels)
+      csv << "," << csv_cell(l);
+    csv << "," << cell(r.knn) << "," << cell(r.linear_probe) << "," << cell(r.finetune) << ","
+        << cell(r.final_loss) << "," << r.steps << "," << r.train_seconds << "," << r.eval_seconds
+        << "\n";
+  }
+  const std::string text = csv.str();
+  write_file_atomic(path, text.data(), text.size());
+}
+
+SweepSummary run_sweep(const SweepConfig& sweep, const std::string& sweep_dir,
+                       const SweepOptions& o) {
+  if (o.out_dir.empty())
+    throw UsageError("a sweep needs an output folder");
+  const std::vector<SweepRun> runs = expand_sweep(sweep, sweep_dir);
+  claim_folder(o, sweep_record(sweep, runs));
+  SweepSummary summary;
+  summary.runs = static_cast<int>(runs.size());
+  std::map<std::string, SweepRunResult> done;
+  for (auto& r : read_sweep_results(o.out_dir))
+    done[r.id] = std::move(r);
+  const auto ordered = [&] {
+    std::vector<SweepRunResult> out;
+    for (const auto& run : runs)
+      if (const auto it = done.find(run.id); it != done.end())
+        out.push_back(it->second);
+    return out;
+  };
+  if (!done.empty() && o.log)
+    o.log(std::to_string(done.size()) + " of " + std::to_string(runs.size()) +
+          " runs already finished: kept");
+  for (const SweepRun& run : runs) {
+    if (done.count(run.id))
+      continue;
+    if (o.keep_going && !o.keep_going()) {
+      summary.stopped = true;
+      break;
+    }
+    const std::optional<SweepRunResult> r = run_one(sweep, run, o);
+    if (!r) {
+      summary.stopped = true;
+      break;
+    }
+    {
+      std::ofstream out(fs::path(o.out_dir) / "results.jsonl", std::ios::app);
+      out << result_json(*r).dump() << "\n" << std::flush;
+      if (!out)
+        throw UsageError("cannot write " + (fs::path(o.out_dir) / "results.jsonl").string());
+    }
+    done[run.id] = *r;
+    ++summary.ran_now;
+    const auto results = ordered();
+    write_sweep_csv((fs::path(o.out_dir) / "results.csv").string(), sweep, results);
+    if (o.on_result)
+      o.on_result(results);
+  }
+  summary.results = ordered();
+  summary.finished = static_cast<int>(summary.results.size());
+  return summary;
+}
+
+} // namespace mae

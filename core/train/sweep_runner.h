@@ -1,0 +1,61 @@
+// Runs a sweep (sweep_config.h) into one folder:
+//   sweep.json          the sweep as run (its runs' configs resolved)
+//   runs/<id>/          each run's training folder (checkpoint, model, metrics)
+//                       and runs/<id>/finetune/ when fine-tuning is evaluated
+//   results.jsonl       one line per finished run (training and evaluations)
+//   results.csv         the same as a table
+// Stopping (keep_going false) ends the current run at a checkpoint; running
+// the sweep again keeps the finished runs and resumes the unfinished one.
+// Torch-free header.
+#pragma once
+
+#include "train/sweep_config.h"
+#include "train/train_progress.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mae {
+
+struct SweepRunResult {
+  int index = 0;
+  std::string id;
+  std::vector<std::string> labels;
+  std::vector<nlohmann::json> values;
+  std::optional<double> knn, linear_probe, finetune; // top-1 in [0, 1]
+  std::optional<double> final_loss;
+  int64_t steps = 0;
+  double train_seconds = 0, eval_seconds = 0;
+};
+
+struct SweepOptions {
+  std::string out_dir;
+  std::string device = "auto";
+  bool force = false; // run into a folder holding a different sweep, replacing it
+  std::function<void(const std::string&)> log;
+  // The run being trained or evaluated ("training", "linear probe", ...).
+  std::function<void(const SweepRun&, const std::string& stage)> on_stage;
+  std::function<void(const SweepRun&, const TrainProgress&)> progress;
+  std::function<void(const std::vector<SweepRunResult>&)> on_result; // after each run
+  std::function<bool()> keep_going; // false: stop at the next step, with a checkpoint
+};
+
+struct SweepSummary {
+  int runs = 0, finished = 0, ran_now = 0;
+  bool stopped = false;
+  std::vector<SweepRunResult> results; // in run order
+};
+
+// Throws ConfigError, DataError, TrainError, UsageError (a folder holding
+// another sweep, without force).
+SweepSummary run_sweep(const SweepConfig& sweep, const std::string& sweep_dir,
+                       const SweepOptions& options);
+
+// The finished runs in a sweep folder (a torn last line is skipped).
+std::vector<SweepRunResult> read_sweep_results(const std::string& out_dir);
+void write_sweep_csv(const std::string& path, const SweepConfig& sweep,
+                     const std::vector<SweepRunResult>& results);
+
+} // namespace mae

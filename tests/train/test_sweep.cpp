@@ -1,0 +1,218 @@
+// Ablation sweeps: the sweep file, its runs, and a tiny sweep on
+// Fashion-MNIST that is stopped mid-run and run again.
+#include "train_test_util.h"
+
+#include "../cli_runner.h"
+
+#include "base/errors.h"
+#include "data/fashion_mnist.h"
+#include "train/sweep_config.h"
+#include "train/sweep_plot.h"
+#include "train/sweep_runner.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace mae {
+namespace {
+
+// A 28 px model that trains in milliseconds a step, and a sweep over it.
+json tiny_base() {
+  return json::parse(R"({
+    "name": "tiny",
+    "model": {"img_size": 28, "patch_size": 7, "in_chans": 1, "embed_dim": 32, "depth": 1,
+              "num_heads": 2, "decoder_embed_dim": 16, "decoder_depth": 1,
+              "decoder_num_heads": 2, "mlp_ratio": 2.0},
+    "data": {"type": "fmnist"},
+    "normalization": {"mean": [0.286], "std": [0.353]},
+    "batch_size": 16, "blr": 1e-3, "warmup_steps": 1, "total_steps": 6,
+    "log_every": 1, "checkpoint_every": 0, "probe_every": 0,
+    "probe_bank_size": 200, "probe_query_size": 100, "num_workers": 0})");
+}
+
+json tiny_sweep() {
+  return json::parse(R"({
+    "name": "tiny_ratio", "title": "tiny", "base": "base.json",
+    "axes": [{"field": "mask_ratio", "values": [0.25, 0.75]}],
+    "evaluations": ["knn", "linear_probe", "finetune"],
+    "linear_probe": {"epochs": 2, "batch_size": 100, "max_train": 200, "max_test": 100},
+    "finetune": {"epochs": 1, "batch_size": 50, "max_train": 200, "max_test": 100}})");
+}
+
+std::string write_sweep(const std::string& dir, const json& sweep, const json& base = tiny_base()) {
+  std::ofstream(dir + "/base.json") << base.dump(2);
+  std::ofstream(dir + "/sweep.json") << sweep.dump(2);
+  return dir + "/sweep.json";
+}
+
+std::string error_of(const json& sweep) {
+  const std::string dir = test::train_tmp("sweep_errors");
+  try {
+    load_sweep(write_sweep(dir, sweep));
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(SweepConfig, ErrorsNameTheFieldAndTheRun) {
+  json s = tiny_sweep();
+  s["evaluations"] = {"knn", "imagenet"};
+  EXPECT_TRUE(test::contains(error_of(s), "'evaluations'")) << error_of(s);
+  s = tiny_sweep();
+  s["axes"][0]["labels"] = {"one"};
+  EXPECT_TRUE(test::contains(error_of(s), "'axes[0].labels'")) << error_of(s);
+  s = tiny_sweep();
+  s["finetune"]["layer_decay"] = 2;
+  EXPECT_TRUE(test::contains(error_of(s), "layer_decay")) << error_of(s);
+  s = tiny_sweep();
+  s["axis"] = 1;
+  EXPECT_TRUE(test::contains(error_of(s), "unknown config field 'axis'")) << error_of(s);
+  // A value the training config refuses names the run and the field.
+  s = tiny_sweep();
+  s["axes"][0]["values"] = {0.5, 1.5};
+  const std::string e = error_of(s);
+  EXPECT_TRUE(test::contains(e, "01-mask_ratio=1.5") && test::contains(e, "mask_ratio")) << e;
+  EXPECT_EQ(error_of(tiny_sweep()), "");
+}
+
+TEST(SweepConfig, TwoAxesExpandWithNestedFieldsAndMergedObjects) {
+  json s = tiny_sweep();
+  s["overrides"] = {{"augment.hflip", false}};
+  s["axes"] = json::parse(R"([
+    {"field": "model.decoder_depth", "values": [1, 3]},
+    {"field": "augment", "values": [{"random_resized_crop": false}, {"min_scale": 0.5}],
+     "labels": ["none", "crop"]}])");
+  const std::string dir = test::train_tmp("sweep_expand");
+  const SweepConfig sweep = load_sweep(write_sweep(dir, s));
+  const auto runs = expand_sweep(sweep, dir);
+  ASSERT_EQ(runs.size(), 4u);
+  EXPECT_EQ(runs[0].id, "00-model.decoder_depth=1,augment=none");
+  EXPECT_EQ(runs[3].labels, (std::vector<std::string>{"3", "crop"}));
+  EXPECT_EQ(runs[2].config.model.decoder_depth, 3);
+  EXPECT_FALSE(runs[0].config.augment.random_resized_crop);
+  EXPECT_TRUE(runs[1].config.augment.random_resized_crop);
+  EXPECT_DOUBLE_EQ(runs[1].config.augment.min_scale, 0.5);
+  for (const auto& r : runs) {
+    EXPECT_FALSE(r.config.augment.hflip); // the override reaches every run
+    EXPECT_EQ(r.config.model.embed_dim, 32);
+  }
+}
+
+TEST(SweepConfig, EveryShippedSweepLoads) {
+  int n = 0;
+  for (const auto& f : fs::directory_iterator(std::string(MAE_SOURCE_DIR) + "/configs/sweeps")) {
+    if (f.path().filename() == "paper_ablations.json")
+      continue;
+    const SweepConfig s = load_sweep(f.path().string());
+    EXPECT_FALSE(expand_sweep(s, f.path().parent_path().string()).empty());
+    read_reference(s, f.path().parent_path().string()); // the paper's table exists
+    ++n;
+  }
+  EXPECT_GE(n, 7);
+}
+
+TEST(SweepRunner, StopsAtACheckpointAndResumesTheUnfinishedRun) {
+  if (!fs::exists(std::string(kFashionMnistDir) + "/train-labels-idx1-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::string dir = test::train_tmp("sweep_run");
+  const std::string file = write_sweep(dir, tiny_sweep());
+  const SweepConfig sweep = load_sweep(file);
+  SweepOptions o;
+  o.out_dir = dir + "/out";
+  o.device = "cpu";
+  std::vector<std::string> stages;
+  int steps_in_stage = 0;
+  o.on_stage = [&](const SweepRun& run, const std::string& stage) {
+    stages.push_back(run.id + ": " + stage);
+    steps_in_stage = 0;
+  };
+  // Ctrl-C after three steps of the second run's training.
+  o.keep_going = [&] {
+    return stages.empty() || stages.back() != "01-mask_ratio=0.75: training" ||
+           ++steps_in_stage <= 3;
+  };
+  const SweepSummary first = run_sweep(sweep, dir, o);
+  EXPECT_TRUE(first.stopped);
+  EXPECT_EQ(first.runs, 2);
+  ASSERT_EQ(first.finished, 1);
+  const SweepRunResult& done = first.results[0];
+  EXPECT_EQ(done.id, "00-mask_ratio=0.25");
+  EXPECT_EQ(done.steps, 6);
+  ASSERT_TRUE(done.knn && done.linear_probe && done.finetune);
+  for (double acc : {*done.knn, *done.linear_probe, *done.finetune})
+    EXPECT_TRUE(acc >= 0 && acc <= 1) << acc;
+  EXPECT_TRUE(fs::exists(o.out_dir + "/runs/00-mask_ratio=0.25/finetune/finetune.json"));
+  EXPECT_TRUE(fs::exists(o.out_dir + "/runs/01-mask_ratio=0.75/checkpoint.safetensors"));
+  const std::string first_line = test::slurp(o.out_dir + "/results.jsonl");
+
+  // Again: the finished run is kept as it was, the stopped one resumes.
+  stages.clear();
+  o.keep_going = {};
+  const SweepSummary second = run_sweep(sweep, dir, o);
+  EXPECT_FALSE(second.stopped);
+  ASSERT_EQ(second.finished, 2);
+  EXPECT_EQ(second.ran_now, 1);
+  ASSERT_FALSE(stages.empty());
+  EXPECT_EQ(stages.front(), "01-mask_ratio=0.75: resuming");
+  for (const auto& s : stages)
+    EXPECT_FALSE(test::contains(s, "00-")) << s;
+  EXPECT_EQ(second.results[1].steps, 6);
+  const std::string both = test::slurp(o.out_dir + "/results.jsonl");
+  EXPECT_EQ(both.rfind(first_line, 0), 0u) << "the finished run's line changed";
+  const auto results = read_sweep_results(o.out_dir);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[1].labels, (std::vector<std::string>{"0.75"}));
+  const std::string csv = test::slurp(o.out_dir + "/results.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
+  EXPECT_EQ(csv.rfind("run,mask_ratio,knn,linear_probe,finetune,", 0), 0u) << csv;
+  const Image plot = plot_sweep(sweep, results, {});
+  EXPECT_EQ(plot.width, 1000);
+
+  // Another sweep in the same folder is refused, and so is a folder of other files.
+  json other = tiny_sweep();
+  other["axes"][0]["values"] = {0.5};
+  const SweepConfig changed = load_sweep(write_sweep(dir, other));
+  EXPECT_THROW(run_sweep(changed, dir, o), UsageError);
+  fs::create_directories(dir + "/mine");
+  std::ofstream(dir + "/mine/notes.txt") << "keep me";
+  o.out_dir = dir + "/mine";
+  EXPECT_THROW(run_sweep(changed, dir, o), UsageError);
+  EXPECT_EQ(test::slurp(dir + "/mine/notes.txt"), "keep me");
+}
+
+TEST(SweepCli, WritesTheTableAndThePlot) {
+  if (!fs::exists(std::string(kFashionMnistDir) + "/train-labels-idx1-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::string dir = test::train_tmp("sweep_cli");
+  json s = tiny_sweep();
+  s["evaluations"] = {"knn", "linear_probe"};
+  const std::string file = write_sweep(dir, s);
+  const auto r = test::run_binary(
+      MAE_CLI, "sweep '" + file + "' --out '" + dir + "/out' --steps 2 --quiet", dir);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(test::contains(r.out, "2 runs finished")) << r.out;
+  EXPECT_TRUE(test::contains(r.out, "01-mask_ratio=0.75")) << r.out;
+  EXPECT_GT(fs::file_size(dir + "/out/plot.png"), 1000u);
+  const auto results = read_sweep_results(dir + "/out");
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].steps, 2);
+  EXPECT_FALSE(results[0].finetune.has_value());
+  // A bad sweep file: the field named, exit 1, nothing written.
+  s["axes"][0]["values"] = json::array();
+  const std::string bad = write_sweep(dir + "/out/..", s);
+  const auto e = test::run_binary(MAE_CLI, "sweep '" + bad + "' --out '" + dir + "/bad'", dir);
+  EXPECT_EQ(e.code, 1);
+  EXPECT_TRUE(test::contains(e.err, "axes[0].values")) << e.err;
+  EXPECT_FALSE(fs::exists(dir + "/bad"));
+}
+
+} // namespace
+} // namespace mae
