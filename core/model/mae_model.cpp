@@ -61,6 +61,8 @@ MaskedAutoencoderViTImpl::MaskedAutoencoderViTImpl(const ModelConfig& config, bo
   cls_token = register_parameter("cls_token", torch::zeros({1, 1, D}));
   // Fixed, as the official nn.Parameter(requires_grad=False), but still in the state dict.
   pos_embed = register_parameter("pos_embed", torch::zeros({1, L + 1, D}), /*requires_grad=*/false);
+  if (config.encoder_mask_token)
+    encoder_mask_token = register_parameter("encoder_mask_token", torch::zeros({1, 1, D}));
   blocks = register_module("blocks", make_blocks(config.depth, D, config.num_heads,
                                                  config.mlp_hidden(), config.layer_norm_eps));
   norm = register_module("norm", torch::nn::LayerNorm(ln(D, config.layer_norm_eps)));
@@ -90,6 +92,8 @@ void MaskedAutoencoderViTImpl::initialize_weights() {
   auto w = patch_embed->proj->weight;
   torch::nn::init::xavier_uniform_(w.view({w.size(0), -1}));
   torch::nn::init::normal_(cls_token, 0.0, 0.02);
+  if (encoder_mask_token.defined())
+    torch::nn::init::normal_(encoder_mask_token, 0.0, 0.02);
   if (has_decoder_) {
     decoder_pos_embed.copy_(sincos_pos_embed_2d(config_.decoder_embed_dim, g, g));
     torch::nn::init::normal_(mask_token, 0.0, 0.02);
@@ -144,6 +148,15 @@ torch::Tensor MaskedAutoencoderViTImpl::encode(const torch::Tensor& patches, int
   const int64_t B = patches.size(0);
   const auto pos = interpolate_pos_embed(pos_embed, grid_h, grid_w);
   auto patch_pos = pos.slice(1, 1);
+  auto cls = (cls_token + pos.slice(1, 0, 1)).expand({B, -1, -1});
+  if (ids_keep && encoder_mask_token.defined()) {
+    // Table 1c's variant: every patch in place, the removed ones as the mask token.
+    auto kept = torch::zeros({B, patches.size(1), 1}, patches.options().dtype(torch::kBool));
+    kept.scatter_(1, ids_keep->unsqueeze(-1), true);
+    const auto embedded = patch_embed(patches);
+    const auto x = torch::where(kept, embedded, encoder_mask_token.to(embedded.scalar_type()));
+    return run_blocks(blocks, torch::cat({cls, x + patch_pos}, 1), norm);
+  }
   auto kept = patches;
   if (ids_keep) {
     // Removing patches before the embedding, not after as the official code
@@ -152,7 +165,6 @@ torch::Tensor MaskedAutoencoderViTImpl::encode(const torch::Tensor& patches, int
     patch_pos = gather_tokens(patch_pos.expand({B, -1, -1}), *ids_keep);
   }
   auto x = patch_embed(kept) + patch_pos;
-  auto cls = (cls_token + pos.slice(1, 0, 1)).expand({B, -1, -1});
   return run_blocks(blocks, torch::cat({cls, x}, 1), norm);
 }
 
@@ -179,8 +191,11 @@ torch::Tensor MaskedAutoencoderViTImpl::decoder_input(const torch::Tensor& laten
         "this model has no decoder (an encoder-only checkpoint): reconstruction needs a decoder");
   auto x = decoder_embed(latent);
   const int64_t B = x.size(0), L = ids_restore.size(1);
-  auto mask_tokens = mask_token.expand({B, L + 1 - x.size(1), -1});
-  auto patches = gather_tokens(torch::cat({x.slice(1, 1), mask_tokens}, 1), ids_restore);
+  // An encoder with mask tokens (Table 1c) hands over every patch, in place.
+  auto patches = x.slice(1, 1);
+  if (x.size(1) != L + 1)
+    patches = gather_tokens(torch::cat({patches, mask_token.expand({B, L + 1 - x.size(1), -1})}, 1),
+                            ids_restore);
   return torch::cat({x.slice(1, 0, 1), patches}, 1) +
          interpolate_pos_embed(decoder_pos_embed, grid_h, grid_w);
 }

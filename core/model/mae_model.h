@@ -57,7 +57,9 @@ public:
   // Encoder over every patch (linear probes, k-NN): [B, 1 + L, D].
   torch::Tensor forward_features(const torch::Tensor& imgs);
   // Encoder over the patches `ids_keep` [B, keep] (in that order, as forward's encoder sees
-  // them, MaskPlan::ids_keep): [B, 1 + keep, D]. Works without a decoder.
+  // them, MaskPlan::ids_keep): [B, 1 + keep, D]. Works without a decoder. With
+  // config.encoder_mask_token, every patch in order, the others as the mask
+  // token: [B, 1 + L, D].
   torch::Tensor forward_encoder(const torch::Tensor& imgs, const torch::Tensor& ids_keep);
   // [B, L, p*p*C] for a grid_h x grid_w input.
   torch::Tensor forward_decoder(const torch::Tensor& latent, const torch::Tensor& ids_restore,
@@ -79,6 +81,7 @@ public:
 
   PatchEmbed patch_embed{nullptr};
   torch::Tensor cls_token, pos_embed;
+  torch::Tensor encoder_mask_token; // defined with config.encoder_mask_token only
   torch::nn::ModuleList blocks{nullptr};
   torch::nn::LayerNorm norm{nullptr};
 

@@ -19,7 +19,7 @@ namespace {
 const char* const kKeys[] = {
     "img_size",      "patch_size",        "in_chans",      "embed_dim",         "depth",
     "num_heads",     "decoder_embed_dim", "decoder_depth", "decoder_num_heads", "mlp_ratio",
-    "norm_pix_loss", "layer_norm_eps",    "mask_ratio"};
+    "norm_pix_loss", "layer_norm_eps",    "mask_ratio",    "encoder_mask_token"};
 
 // Bounds on what a config may ask for: a config is often read from a file,
 // and every size in it becomes an allocation. Far above the paper's ViT-H.
@@ -97,6 +97,8 @@ std::string ModelConfig::summary() const {
     << (in_chans == 1 ? " channel" : " channels");
   if (norm_pix_loss)
     s << ", norm-pix targets";
+  if (encoder_mask_token)
+    s << ", encoder with mask tokens";
   return s.str();
 }
 
@@ -106,7 +108,7 @@ bool ModelConfig::operator==(const ModelConfig& o) const {
          decoder_embed_dim == o.decoder_embed_dim && decoder_depth == o.decoder_depth &&
          decoder_num_heads == o.decoder_num_heads && mlp_ratio == o.mlp_ratio &&
          norm_pix_loss == o.norm_pix_loss && layer_norm_eps == o.layer_norm_eps &&
-         mask_ratio == o.mask_ratio;
+         mask_ratio == o.mask_ratio && encoder_mask_token == o.encoder_mask_token;
 }
 
 void to_json(nlohmann::json& j, const ModelConfig& c) {
@@ -123,6 +125,8 @@ void to_json(nlohmann::json& j, const ModelConfig& c) {
                      {"norm_pix_loss", c.norm_pix_loss},
                      {"layer_norm_eps", c.layer_norm_eps},
                      {"mask_ratio", c.mask_ratio}};
+  if (c.encoder_mask_token)
+    j["encoder_mask_token"] = true;
 }
 
 void from_json(const nlohmann::json& j, ModelConfig& c) {
@@ -149,6 +153,7 @@ void from_json(const nlohmann::json& j, ModelConfig& c) {
   read_field(j, "norm_pix_loss", c.norm_pix_loss);
   read_field(j, "layer_norm_eps", c.layer_norm_eps);
   read_field(j, "mask_ratio", c.mask_ratio);
+  read_field(j, "encoder_mask_token", c.encoder_mask_token);
 }
 
 ModelConfig parse_model_config(const std::string& json_text, const std::string& label) {

@@ -25,6 +25,10 @@ struct ModelConfig {
   bool norm_pix_loss = false;
   double layer_norm_eps = 1e-6;
   double mask_ratio = 0.75;
+  // The paper's Table 1c ablation: the encoder sees every patch, the removed
+  // ones replaced by a learned mask token (the default MAE encoder sees only
+  // the kept patches). Written to JSON only when set.
+  bool encoder_mask_token = false;
 
   int grid_size() const { return img_size / patch_size; }
   int num_patches() const { return grid_size() * grid_size(); }

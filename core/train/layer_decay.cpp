@@ -7,7 +7,8 @@ namespace mae {
 
 int64_t vit_layer_id(const std::string& name, int64_t depth) {
   const std::string stem = name.rfind("encoder.", 0) == 0 ? name.substr(8) : name;
-  if (stem == "cls_token" || stem == "pos_embed" || stem.rfind("patch_embed.", 0) == 0)
+  if (stem == "cls_token" || stem == "pos_embed" || stem == "encoder_mask_token" ||
+      stem.rfind("patch_embed.", 0) == 0)
     return 0;
   if (stem.rfind("blocks.", 0) == 0)
     return std::stoll(stem.substr(7, stem.find('.', 7) - 7)) + 1;

@@ -9,6 +9,7 @@
 #include "model/pos_embed.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 
@@ -162,6 +163,44 @@ TEST(Model, EncoderSeesOnlyKeptPatches) {
   }
   EXPECT_TRUE(
       torch::allclose(model->forward(edited, scores, num_kept(16, 0.75)).latent, out.latent));
+}
+
+// Table 1c's variant: the encoder sees all L tokens, the removed ones as a
+// learned mask token, and still cannot see a removed patch's pixels.
+TEST(Model, EncoderWithMaskTokensSeesEveryPositionButNoRemovedPixels) {
+  ModelConfig c = tiny_config();
+  c.encoder_mask_token = true;
+  torch::manual_seed(0);
+  MaskedAutoencoderViT model(c);
+  const auto imgs = torch::randn({2, 3, 32, 32});
+  const auto scores = mask_scores(MaskSettings{MaskStrategy::Random, 0.75, 7, {}}, 2, 4, 4);
+  const auto out = model->forward(imgs, scores, num_kept(16, 0.75));
+  EXPECT_EQ(out.latent.sizes(), (std::vector<int64_t>{2, 1 + 16, 32}));
+  EXPECT_EQ(out.pred.sizes(), (std::vector<int64_t>{2, 16, 192}));
+  out.loss.backward();
+  ASSERT_TRUE(model->encoder_mask_token.grad().defined());
+  EXPECT_GT(model->encoder_mask_token.grad().abs().sum().item<float>(), 0.0f);
+  // Editing a removed patch changes nothing; editing a kept one does.
+  torch::NoGradGuard no_grad;
+  const auto plan = plan_from_scores(scores, 4);
+  const auto edit = [&](bool removed) {
+    auto edited = imgs.clone();
+    for (int64_t i = 0; i < 16; ++i)
+      if ((plan.mask[0][i].item<float>() == 1.0f) == removed) {
+        edited[0]
+            .slice(1, (i / 4) * 8, (i / 4) * 8 + 8)
+            .slice(2, (i % 4) * 8, (i % 4) * 8 + 8)
+            .fill_(9);
+        break;
+      }
+    return model->forward(edited, scores, num_kept(16, 0.75)).latent;
+  };
+  EXPECT_TRUE(torch::allclose(edit(true), out.latent));
+  EXPECT_FALSE(torch::allclose(edit(false), out.latent));
+  // The default model has no such parameter, and its config JSON no such key.
+  EXPECT_FALSE(MaskedAutoencoderViT(tiny_config())->encoder_mask_token.defined());
+  EXPECT_EQ(nlohmann::json(tiny_config()).count("encoder_mask_token"), 0u);
+  EXPECT_TRUE(nlohmann::json(c).at("encoder_mask_token").get<bool>());
 }
 
 TEST(Model, LossIsMeanOverRemovedPatchesWithOptionalNormPix) {
