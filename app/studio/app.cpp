@@ -45,6 +45,7 @@ const TabSpec kTabs[] = {
     {"Attention", Tab::Attention, draw_attention_panel},
     {"Compare", Tab::Compare, draw_compare_panel},
     {"Training", Tab::Training, draw_training_panel},
+    {"Experiments", Tab::Experiments, draw_experiments_panel},
 };
 
 // Panels of the Explorer and Compare tabs tell their requests apart by tag.
@@ -141,16 +142,19 @@ App::App(const CliOptions& options)
   worker_ = std::make_unique<InferenceWorker>(options.device, thread_count(options.threads, 1),
                                               [] { glfwPostEmptyEvent(); });
   init_training_form();
+  init_experiments();
 }
 
 App::~App() {
   // Join the workers while GLFW is alive: they post wake-up events.
   training_.close();
+  sweep_session_.reset();
   worker_.reset();
   renderer_.reset();
   explorer_textures_ = ResultTextures();
   compare_textures_ = ResultTextures();
   preview_ = Texture();
+  sweep_plot_ = Texture();
   training_previews_ = PreviewTextures();
   if (imgui_ready_) {
     ImGui_ImplOpenGL3_Shutdown();
@@ -473,6 +477,15 @@ void App::run_commands() {
       load_model(c.path, o, c.slot);
       break;
     }
+    case Command::Kind::ChooseSweep:
+      choose_sweep(c.path);
+      break;
+    case Command::Kind::StartSweep:
+    case Command::Kind::PauseSweep:
+    case Command::Kind::ResumeSweep:
+    case Command::Kind::StopSweep:
+      run_sweep_command(c.kind);
+      break;
     case Command::Kind::OpenSecondModel:
       if (classify_path(c.path) == TargetKind::Model)
         load_model(c.path, {}, ModelSlot::Second);
@@ -589,8 +602,8 @@ void App::send_requests() {
 
 void App::draw_main_window() {
   UiState& st = state_;
-  PanelContext ctx{st,       renderer_.get(),   explorer_textures_, compare_textures_,
-                   preview_, training_previews_};
+  PanelContext ctx{st,       renderer_.get(),    explorer_textures_, compare_textures_,
+                   preview_, training_previews_, sweep_plot_};
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->WorkPos);
   ImGui::SetNextWindowSize(vp->WorkSize);
@@ -677,6 +690,7 @@ void App::frame() {
   }
   handle_worker_events();
   training_.poll(state_);
+  poll_sweep();
   for (const std::string& path : dropped_)
     state_.commands.push_back({Command::Kind::Open, path, ""});
   dropped_.clear();
@@ -692,6 +706,7 @@ void App::frame() {
     preview_uploaded_ = state_.preview.get();
   }
   training_previews_.sync(state_.training.session_id, state_.training.snapshot.get());
+  sync_sweep_plot();
 
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();

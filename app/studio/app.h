@@ -91,6 +91,18 @@ private:
   void choose_train_config(const std::string& path);
   void run_training_command(Command::Kind kind);
   void export_curves(const std::string& path);
+
+  // The Experiments tab (app_experiments.cpp).
+  void init_experiments();
+  void choose_sweep(const std::string& path);
+  void run_sweep_command(Command::Kind kind);
+  void poll_sweep();      // the session's snapshot into the tab, each frame
+  void sync_sweep_plot(); // the figure redrawn when its results change
+
+public:
+  bool sweep_active() const; // a sweep runs (or is paused): headless --sweep-run waits
+
+private:
   void wait_for_events(); // sleeps unless something on screen moves
   int run_interactive();
 
@@ -105,6 +117,9 @@ private:
   ResultTextures explorer_textures_, compare_textures_;
   Texture preview_;
   PreviewTextures training_previews_;
+  std::unique_ptr<SweepSession> sweep_session_; // its destructor stops a run at a checkpoint
+  Texture sweep_plot_;
+  uint64_t sweep_plot_version_ = 0;
   const Image* preview_uploaded_ = nullptr;
   std::string startup_model_;
 

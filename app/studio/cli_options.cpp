@@ -73,6 +73,9 @@ options:
                          shown first (default single: the Explorer; models: the Compare
                          tab with two models, see --compare-model)
   --compare-model M      the second model the Compare tab sets beside --model
+  --sweep SWEEP.json     the Experiments tab on this sweep (see configs/sweeps/)
+  --sweep-out DIR        its output folder (default runs/sweeps/<name>)
+  --sweep-run            headless: press Start and wait for the sweep to end
   --patch N              How it works and Attention: select patch N (row-major), as a
                          click would (default: none; Attention then asks for cls)
   --how-stage K          How it works: open stage K (1-8) large
@@ -147,6 +150,12 @@ CliOptions parse_cli_options(int argc, const char* const* argv) {
       o.slide = static_cast<int>(parse_int(flag, value(), 1, 10000)) - 1;
     } else if (flag == "--present") {
       o.present = true;
+    } else if (flag == "--sweep") {
+      o.sweep = value();
+    } else if (flag == "--sweep-out") {
+      o.sweep_out = value();
+    } else if (flag == "--sweep-run") {
+      o.sweep_run = true;
     } else if (flag == "--compare-model") {
       o.compare_model = value();
     } else if (flag == "--state") {

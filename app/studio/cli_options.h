@@ -35,6 +35,9 @@ struct CliOptions {
   std::vector<int> paint;    // headless: patches toggled on the masked panel, as clicks would
   std::string state;         // a saved view to open (File > Open view)
   std::string compare_model; // the Compare tab's second model
+  std::string sweep;         // the Experiments tab's sweep file
+  std::string sweep_out;     // its output folder (default runs/sweeps/<name>)
+  bool sweep_run = false;    // headless: start it and wait for it before the frames
   std::string lesson;        // a lesson to open (File > Lessons)
   int slide = 0;             // ... at this slide (0-based)
   bool present = false;      // ... in Present mode

@@ -11,6 +11,7 @@
 #include "model/masking_types.h"
 #include "model/model_info.h"
 #include "train/run_plan.h"
+#include "train/sweep_session.h"
 #include "train/train_config.h"
 #include "train/training_session.h"
 
@@ -25,9 +26,10 @@ namespace mae::studio {
 
 // The tabs of the main area; a new panel is one more entry here and in
 // app.cpp's kTabs.
-enum class Tab { Explorer, HowItWorks, Attention, Compare, Training };
+enum class Tab { Explorer, HowItWorks, Attention, Compare, Training, Experiments };
 
-// "explorer", "how", "attention", "compare", "training": in view files and --layout.
+// "explorer", "how", "attention", "compare", "training", "experiments": in view
+// files and --layout.
 inline const char* tab_key(Tab t) {
   switch (t) {
   case Tab::Explorer:
@@ -40,6 +42,8 @@ inline const char* tab_key(Tab t) {
     return "compare";
   case Tab::Training:
     return "training";
+  case Tab::Experiments:
+    return "experiments";
   }
   return "explorer";
 }
@@ -174,15 +178,20 @@ struct Command {
     PauseTraining,
     ResumeTraining,
     StopTraining,
-    SaveCheckpoint, // into the run directory
-    OpenInExplorer, // export the current weights and load them in the Explorer
-    ExportCurves,   // path: the training curves as CSV
-    SaveView,       // path: the view as JSON (view_state.h)
-    OpenView,       // path: a saved view
-    OpenLesson,     // path: a lesson (lesson.h), shown from its first slide
-    ExportSweep,    // path: the Explorer's figure over a ratio sweep, as a video
-    TogglePresent,  // Present mode on or off (F5)
-    OpenSecondModel // path: the model the Compare tab sets beside the main one
+    SaveCheckpoint,  // into the run directory
+    OpenInExplorer,  // export the current weights and load them in the Explorer
+    ExportCurves,    // path: the training curves as CSV
+    SaveView,        // path: the view as JSON (view_state.h)
+    OpenView,        // path: a saved view
+    OpenLesson,      // path: a lesson (lesson.h), shown from its first slide
+    ExportSweep,     // path: the Explorer's figure over a ratio sweep, as a video
+    TogglePresent,   // Present mode on or off (F5)
+    OpenSecondModel, // path: the model the Compare tab sets beside the main one
+    ChooseSweep,     // path: a sweep file for the Experiments tab
+    StartSweep,      // the chosen sweep, into its folder (resuming what is there)
+    PauseSweep,
+    ResumeSweep,
+    StopSweep // at a checkpoint: Start continues
   };
   Kind kind = Kind::Open;
   std::string path;
@@ -256,6 +265,22 @@ struct TrainingUi {
   PlotOptions loss_plot{true}, lr_plot, speed_plot, knn_plot;
 };
 
+// The Experiments tab: a sweep (configs/sweeps/), its runs and their results,
+// live from a SweepSession or read from a finished sweep's folder.
+struct ExperimentsUi {
+  std::vector<std::string> sweeps; // configs/sweeps/*.json
+  std::string path;                // the chosen one
+  std::shared_ptr<const SweepConfig> sweep;
+  std::vector<SweepRun> runs;                    // expanded, for the table's rows
+  std::string out_dir;                           // runs/sweeps/<name>
+  std::shared_ptr<const SweepSnapshot> snapshot; // the session's, taken each frame
+  std::vector<SweepRunResult> results;           // finished runs shown
+  int selected = -1;                             // the table row clicked
+  bool show_curves = false;  // the plot shows the selected run's training curves
+  uint64_t plot_version = 1; // bumped when what the plot shows changes
+  std::string plot_error;
+};
+
 // Request -> display timing, for the status bar and --bench-latency.
 struct LatencyLog {
   std::deque<std::pair<uint64_t, Clock::time_point>> sent; // request id, when sent
@@ -309,6 +334,7 @@ struct UiState {
 
   // The Training tab.
   TrainingUi training;
+  ExperimentsUi experiments;
 
   // Dialogs and messages.
   std::deque<ErrorMessage> errors;

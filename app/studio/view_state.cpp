@@ -14,11 +14,13 @@ constexpr const char* kFormat = "mae-studio view";
 constexpr int kVersion = 1;
 
 Tab parse_tab(const std::string& s) {
-  for (Tab t : {Tab::Explorer, Tab::HowItWorks, Tab::Attention, Tab::Compare, Tab::Training})
+  for (Tab t : {Tab::Explorer, Tab::HowItWorks, Tab::Attention, Tab::Compare, Tab::Training,
+                Tab::Experiments})
     if (s == tab_key(t))
       return t;
   require_field(false, "tab",
-                "must be explorer, how, attention, compare or training, got \"" + s + "\"");
+                "must be explorer, how, attention, compare, training or experiments, got \"" + s +
+                    "\"");
   return Tab::Explorer;
 }
 

@@ -307,6 +307,68 @@ TEST(StudioGui, CompareTwoModelsSideBySide) {
   EXPECT_TRUE(bad.layout.at("compare").empty());
 }
 
+// The Experiments tab runs a (tiny) sweep: its table fills and its figure
+// is drawn; opened again later, the finished sweep shows its results.
+TEST(StudioGui, ExperimentsTabRunsASweepAndReopensIt) {
+  if (!fs::exists(std::string(kFashionMnistDir) + "/train-labels-idx1-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::string dir = temp_dir("experiments");
+  const json base = json::parse(R"({
+    "name": "tiny",
+    "model": {"img_size": 28, "patch_size": 7, "in_chans": 1, "embed_dim": 32, "depth": 1,
+              "num_heads": 2, "decoder_embed_dim": 16, "decoder_depth": 1,
+              "decoder_num_heads": 2, "mlp_ratio": 2.0},
+    "data": {"type": "fmnist"}, "normalization": {"mean": [0.286], "std": [0.353]},
+    "batch_size": 16, "warmup_steps": 1, "total_steps": 4, "probe_every": 0,
+    "probe_bank_size": 200, "probe_query_size": 100, "num_workers": 0})");
+  const json sweep = json::parse(R"({
+    "name": "tiny_strategy", "title": "strategies", "base": "base.json",
+    "axes": [{"field": "mask_strategy", "values": ["random", "grid"]}],
+    "evaluations": ["knn"],
+    "reference": {"file": "paper.json", "table": "mask_sampling"}})");
+  std::ofstream(dir + "/base.json") << base.dump();
+  std::ofstream(dir + "/sweep.json") << sweep.dump();
+  fs::copy(std::string(MAE_TEST_DATA) + "/../../configs/sweeps/paper_ablations.json",
+           dir + "/paper.json");
+  const std::string args = "--model " + q(kModel) + " --sweep " + q(dir + "/sweep.json") +
+                           " --sweep-out " + q(dir + "/out");
+  const StudioRun r = studio(dir, args + " --sweep-run");
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  EXPECT_TRUE(r.layout.at("popups").empty()) << r.layout.at("popups").dump();
+  EXPECT_EQ(r.layout.at("tab"), "experiments");
+  const json& ex = r.layout.at("experiments");
+  EXPECT_EQ(ex.at("state"), "finished");
+  EXPECT_EQ(ex.at("plot_error"), "");
+  ASSERT_EQ(ex.at("rows").size(), 2u);
+  for (const json& row : ex.at("rows")) {
+    EXPECT_TRUE(row.at("done").get<bool>()) << row;
+    EXPECT_TRUE(row.contains("knn")) << row;
+  }
+  EXPECT_TRUE(fs::exists(dir + "/out/results.csv"));
+  const Rect plot = panel(r, "sweep_plot");
+  expect_inside(r, plot);
+  EXPECT_GT(plot.w, 400);
+  EXPECT_GT(region_stddev(r.shot, plot), 5.0); // a drawn figure, not an empty panel
+  expect_inside(r, panel(r, "sweep_table"));
+
+  // Opened again without running: the finished sweep's results from its folder.
+  const StudioRun again = studio(temp_dir("experiments_again"), args);
+  ASSERT_EQ(again.result.code, 0) << again.result.err;
+  EXPECT_EQ(again.layout.at("experiments").at("state"), "idle");
+  EXPECT_EQ(again.layout.at("experiments").at("rows"), ex.at("rows"));
+
+  // A sweep file with a mistake: a popup naming the field.
+  json bad = sweep;
+  bad["evaluations"] = {"imagenet"};
+  std::ofstream(dir + "/bad.json") << bad.dump();
+  const StudioRun broken = studio(temp_dir("experiments_bad"),
+                                  "--model " + q(kModel) + " --sweep " + q(dir + "/bad.json"));
+  ASSERT_EQ(broken.result.code, 0) << broken.result.err;
+  const json* p = popup(broken, "error");
+  ASSERT_NE(p, nullptr) << broken.layout.at("popups").dump();
+  EXPECT_TRUE(contains(p->at("text").get<std::string>(), "evaluations")) << p->dump();
+}
+
 // A bad drop leaves the previous state and shows an error popup over it.
 void expect_error_popup(const std::string& name, const std::string& file, const char* kept_key) {
   const std::string dir = temp_dir(name);

@@ -83,6 +83,8 @@ void draw_menu_bar(UiState& st) {
       st.tab = Tab::Compare, st.compare_mode = CompareMode::Models, st.select_tab = true;
     if (ImGui::MenuItem("Training", nullptr, st.tab == Tab::Training))
       st.tab = Tab::Training, st.select_tab = true;
+    if (ImGui::MenuItem("Experiments", nullptr, st.tab == Tab::Experiments))
+      st.tab = Tab::Experiments, st.select_tab = true;
     ImGui::Separator();
     ImGui::MenuItem("Patch grid", "G", &st.display.grid);
     ImGui::MenuItem("Tint removed patches", "T", &st.display.tint);

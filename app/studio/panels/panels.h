@@ -22,6 +22,7 @@ struct PanelContext {
   const ResultTextures& compare;
   const Texture& preview;
   const PreviewTextures& training_previews;
+  const Texture& sweep_plot; // the Experiments tab's figure
 };
 
 void draw_controls_panel(PanelContext& ctx);       // sidebar: model, image, masking, display
@@ -31,6 +32,7 @@ void draw_attention_panel(PanelContext& ctx);      // Attention tab: maps and po
 void draw_compare_panel(PanelContext& ctx);        // Compare tab
 void draw_training_panel(PanelContext& ctx);       // Training tab: progress, curves, previews
 void draw_training_sidebar(PanelContext& ctx);     // its sidebar: config, data, Start, log
+void draw_experiments_panel(PanelContext& ctx);    // Experiments tab: a sweep's table and plot
 void draw_status_bar(PanelContext& ctx);
 
 // A titled square picture with caption lines under it, at the cursor. The

@@ -49,8 +49,9 @@ public:
 private:
   void settle(); // frames until loading and inference are done
   void run_bench(int moves);
-  void run_training();  // --train: wait for the run, then --train-csv / --train-explore
-  void close_mid_run(); // --train-until: close the window as a user would, timing the stop
+  void run_training();   // --train: wait for the run, then --train-csv / --train-explore
+  void close_mid_run();  // --train-until: close the window as a user would, timing the stop
+  void wait_for_sweep(); // --sweep-run: frames at 30 Hz until the sweep ends
   void frame() {
     app_.frame();
     app_.present();
@@ -146,6 +147,19 @@ void HeadlessRun::run_bench(int moves) {
   std::fflush(stdout);
 }
 
+void HeadlessRun::wait_for_sweep() {
+  const Clock::time_point start = Clock::now();
+  while (app_.sweep_active() && !app_.window_closed()) {
+    if (Clock::now() - start > std::chrono::minutes(30)) {
+      std::cerr << "mae-studio: gave up waiting for the sweep after 30 minutes\n";
+      break;
+    }
+    app_.wait_events(1.0 / 30);
+    frame();
+  }
+  frame(); // the snapshot the sweep ended on
+}
+
 void HeadlessRun::run_training() {
   // The Start command ran in the first frame; frames keep coming at 30 Hz, as
   // on screen, until the run ends (or reaches --train-until).
@@ -233,6 +247,8 @@ int HeadlessRun::run() {
     run_bench(options_.bench_latency);
   if (options_.training())
     run_training();
+  if (options_.sweep_run)
+    wait_for_sweep();
   settle();
   int fb_w = 0, fb_h = 0;
   for (int i = 0; i < options_.frames; ++i) {

@@ -87,6 +87,24 @@ nlohmann::json training_json(const TrainingUi& t) {
   return j;
 }
 
+nlohmann::json experiments_json(const ExperimentsUi& ex) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const SweepRun& run : ex.runs) {
+    const auto r = std::find_if(ex.results.begin(), ex.results.end(),
+                                [&](const SweepRunResult& x) { return x.id == run.id; });
+    nlohmann::json row = {{"id", run.id}, {"done", r != ex.results.end()}};
+    if (r != ex.results.end() && r->knn)
+      row["knn"] = *r->knn;
+    rows.push_back(row);
+  }
+  return {{"sweep", ex.sweep ? ex.sweep->name : ""},
+          {"state", ex.snapshot ? to_string(ex.snapshot->state) : "idle"},
+          {"out_dir", ex.out_dir},
+          {"sweeps", ex.sweeps.size()},
+          {"rows", rows},
+          {"plot_error", ex.plot_error}};
+}
+
 } // namespace
 
 std::string layout_json(const UiState& st, int fb_w, int fb_h) {
@@ -125,6 +143,7 @@ std::string layout_json(const UiState& st, int fb_w, int fb_h) {
   j["explorer"] = results_json(st.explorer);
   j["compare"] = results_json(st.compare);
   j["training"] = training_json(st.training);
+  j["experiments"] = experiments_json(st.experiments);
   j["attention"] = attention_json(st.attention);
   const Slide* slide = current_slide(st);
   j["present"] = {{"on", st.present.on},

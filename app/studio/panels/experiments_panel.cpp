@@ -1,0 +1,232 @@
+// The Experiments tab: choose one of the paper's ablations (configs/sweeps/),
+// start, pause or stop it, watch its table fill and its figure grow; open a
+// finished run's model in the Explorer or its training curves.
+#include "panels/panels.h"
+#include "panels/patch_grid.h"
+
+#include "train/trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+namespace mae::studio {
+namespace {
+namespace fs = std::filesystem;
+
+bool running(const ExperimentsUi& ex) {
+  return ex.snapshot &&
+         (ex.snapshot->state == SweepState::Running || ex.snapshot->state == SweepState::Paused);
+}
+
+const SweepRunResult* result_of(const ExperimentsUi& ex, const SweepRun& run) {
+  for (const auto& r : ex.results)
+    if (r.id == run.id)
+      return &r;
+  return nullptr;
+}
+
+void sweep_chooser(UiState& st) {
+  ExperimentsUi& ex = st.experiments;
+  const std::string shown = ex.path.empty() ? "(none)" : fs::path(ex.path).stem().string();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 16);
+  ImGui::BeginDisabled(running(ex));
+  if (ImGui::BeginCombo("sweep", shown.c_str())) {
+    for (const auto& path : ex.sweeps)
+      if (ImGui::Selectable(fs::path(path).stem().string().c_str(), path == ex.path))
+        st.commands.push_back({Command::Kind::ChooseSweep, path, ""});
+    ImGui::EndCombo();
+  }
+  ImGui::EndDisabled();
+  tooltip("The paper's ablations, re-run on Fashion-MNIST (configs/sweeps/): each sweep trains "
+          "the same small MAE with one setting changed, then measures what its encoder learned");
+  if (ex.sweep) {
+    ImGui::SameLine();
+    ImGui::TextUnformatted(ex.sweep->title.c_str());
+  }
+}
+
+void controls(UiState& st) {
+  ExperimentsUi& ex = st.experiments;
+  const bool active = running(ex);
+  const bool paused = ex.snapshot && ex.snapshot->state == SweepState::Paused;
+  const bool all_done = !ex.runs.empty() && ex.results.size() == ex.runs.size();
+  ImGui::BeginDisabled(!ex.sweep || active || all_done);
+  if (ImGui::Button(ex.results.empty() ? "Start" : "Continue"))
+    st.commands.push_back({Command::Kind::StartSweep, "", ""});
+  ImGui::EndDisabled();
+  tooltip(all_done ? "Every run of this sweep has finished: its results are below"
+                   : "Train and evaluate the runs one after another in the folder shown; "
+                     "finished runs are kept, a stopped one resumes from its checkpoint");
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!active);
+  if (ImGui::Button(paused ? "Resume" : "Pause"))
+    st.commands.push_back(
+        {paused ? Command::Kind::ResumeSweep : Command::Kind::PauseSweep, "", ""});
+  tooltip(paused ? "Carry on from the step it paused at"
+                 : "Hold the sweep between two steps (the CPU is free meanwhile)");
+  ImGui::SameLine();
+  if (ImGui::Button("Stop"))
+    st.commands.push_back({Command::Kind::StopSweep, "", ""});
+  tooltip("End the current run at a checkpoint; Continue picks it up where it stopped");
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  ImGui::TextDisabled("%zu of %zu runs done, in %s", ex.results.size(), ex.runs.size(),
+                      ex.out_dir.c_str());
+  if (ex.snapshot && active && ex.snapshot->current >= 0) {
+    const SweepSnapshot& s = *ex.snapshot;
+    char label[160];
+    std::snprintf(
+        label, sizeof label, "run %d of %zu: %s%s", s.current + 1, ex.runs.size(), s.stage.c_str(),
+        s.total_steps > 0
+            ? (" step " + std::to_string(s.step) + " of " + std::to_string(s.total_steps)).c_str()
+            : "");
+    const float f = s.total_steps > 0 ? static_cast<float>(s.step) / s.total_steps : 0.0f;
+    ImGui::ProgressBar(f, {-1, 0}, label);
+    tooltip("The run in progress and what it is doing: pre-training, then the evaluations the "
+            "sweep asks for (k-NN, linear probe, fine-tuning)");
+  } else if (ex.snapshot && ex.snapshot->state == SweepState::Failed) {
+    ImGui::TextColored({1.0f, 0.45f, 0.4f, 1.0f}, "failed: %s", ex.snapshot->error.c_str());
+  }
+}
+
+void cell_accuracy(const std::optional<double>& v) {
+  if (v)
+    ImGui::Text("%.2f %%", 100 * *v);
+  else
+    ImGui::TextDisabled("-");
+}
+
+void table(UiState& st, float height) {
+  ExperimentsUi& ex = st.experiments;
+  if (!ex.sweep)
+    return;
+  const int axes = static_cast<int>(ex.sweep->axes.size());
+  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_Borders |
+                                ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp;
+  const ImVec2 top = ImGui::GetCursorScreenPos();
+  const float width = ImGui::GetContentRegionAvail().x;
+  if (!ImGui::BeginTable("sweep_table", axes + 6, flags, {0, height}))
+    return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  for (const auto& a : ex.sweep->axes)
+    ImGui::TableSetupColumn(a.field.c_str());
+  for (const char* c : {"status", "k-NN", "linear probe", "fine-tune", "final loss", "time"})
+    ImGui::TableSetupColumn(c);
+  ImGui::TableHeadersRow();
+  for (size_t i = 0; i < ex.runs.size(); ++i) {
+    const SweepRun& run = ex.runs[i];
+    const SweepRunResult* r = result_of(ex, run);
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::PushID(static_cast<int>(i));
+    if (ImGui::Selectable(run.labels[0].c_str(), ex.selected == static_cast<int>(i),
+                          ImGuiSelectableFlags_SpanAllColumns)) {
+      ex.selected = static_cast<int>(i);
+      ++ex.plot_version;
+    }
+    ImGui::PopID();
+    tooltip("Select this run: open its model in the Explorer or show its training curves");
+    for (int a = 1; a < axes; ++a) {
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(run.labels[static_cast<size_t>(a)].c_str());
+    }
+    ImGui::TableNextColumn();
+    const bool current = running(ex) && ex.snapshot->current == static_cast<int>(i);
+    if (r)
+      ImGui::TextUnformatted("done");
+    else if (current)
+      ImGui::TextColored({0.45f, 0.8f, 1.0f, 1.0f}, "%s", ex.snapshot->stage.c_str());
+    else
+      ImGui::TextDisabled("pending");
+    ImGui::TableNextColumn();
+    cell_accuracy(r ? r->knn : std::nullopt);
+    ImGui::TableNextColumn();
+    cell_accuracy(r ? r->linear_probe : std::nullopt);
+    ImGui::TableNextColumn();
+    cell_accuracy(r ? r->finetune : std::nullopt);
+    ImGui::TableNextColumn();
+    if (r && r->final_loss)
+      ImGui::Text("%.4f", *r->final_loss);
+    else
+      ImGui::TextDisabled("-");
+    ImGui::TableNextColumn();
+    if (r)
+      ImGui::Text("%.0f s", r->train_seconds + r->eval_seconds);
+    else
+      ImGui::TextDisabled("-");
+  }
+  ImGui::EndTable();
+  st.panel_rects.push_back({"sweep_table", framebuffer_rect(top, {top.x + width, top.y + height})});
+}
+
+void run_actions(UiState& st) {
+  ExperimentsUi& ex = st.experiments;
+  const bool has_run = ex.selected >= 0 && ex.selected < static_cast<int>(ex.runs.size());
+  const std::string dir =
+      has_run
+          ? (fs::path(ex.out_dir) / "runs" / ex.runs[static_cast<size_t>(ex.selected)].id).string()
+          : std::string();
+  std::error_code ec;
+  const bool has_model = has_run && fs::exists(fs::path(dir) / kTrainModelName, ec);
+  ImGui::BeginDisabled(!has_model);
+  if (ImGui::Button("Open in Explorer")) {
+    st.commands.push_back({Command::Kind::Open, (fs::path(dir) / kTrainModelName).string(), ""});
+    st.tab = Tab::Explorer;
+    st.select_tab = true;
+  }
+  tooltip(has_run ? "Load this run's pre-trained model in the Explorer: see what it reconstructs"
+                  : "Select a run in the table first");
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  const bool has_metrics = has_run && fs::exists(fs::path(dir) / kMetricsName, ec);
+  ImGui::BeginDisabled(!has_metrics && !ex.show_curves);
+  if (ImGui::Checkbox("training curves", &ex.show_curves))
+    ++ex.plot_version;
+  tooltip("Show the selected run's loss curve instead of the sweep's accuracy figure");
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  ImGui::TextDisabled("dashed lines: the paper's ImageNet numbers for the same ablation");
+}
+
+void plot(PanelContext& ctx) {
+  const ExperimentsUi& ex = ctx.state.experiments;
+  if (!ex.plot_error.empty()) {
+    ImGui::TextDisabled("%s", ex.plot_error.c_str());
+    return;
+  }
+  if (ctx.sweep_plot.empty())
+    return;
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float aspect = static_cast<float>(ctx.sweep_plot.height()) / ctx.sweep_plot.width();
+  const float w = std::max(64.0f, std::min(avail.x, avail.y / aspect));
+  const ImVec2 min = ImGui::GetCursorScreenPos();
+  const ImVec2 max = {min.x + w, min.y + w * aspect};
+  ImGui::Image(texture_id(ctx.sweep_plot), {w, w * aspect});
+  tooltip(ex.show_curves ? "The selected run's training loss"
+                         : "Top-1 accuracy against the swept setting, one line per evaluation; "
+                           "the paper's numbers (ImageNet, ViT-L) dashed for comparison");
+  ctx.state.panel_rects.push_back({"sweep_plot", framebuffer_rect(min, max)});
+}
+
+} // namespace
+
+void draw_experiments_panel(PanelContext& ctx) {
+  UiState& st = ctx.state;
+  sweep_chooser(st);
+  if (!st.experiments.sweep) {
+    centred_message("No sweep: choose one of configs/sweeps/");
+    return;
+  }
+  controls(st);
+  ImGui::Separator();
+  const float rows = static_cast<float>(st.experiments.runs.size() + 1);
+  const float height = std::min(ImGui::GetContentRegionAvail().y * 0.4f,
+                                rows * ImGui::GetTextLineHeightWithSpacing() + 12);
+  table(st, height);
+  run_actions(st);
+  plot(ctx);
+}
+
+} // namespace mae::studio
