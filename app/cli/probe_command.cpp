@@ -23,7 +23,8 @@ int run_probe(int argc, const char* const* argv) {
               "1.6")
       .option("max-train", "N", "use N training images (0: all)", "0")
       .option("max-test", "N", "use N held-out images (0: all)", "0")
-      .option("seed", "N", "subset and head seed", "0");
+      .option("seed", "N", "subset and head seed", "0")
+      .flag("raw-pixels", "the baseline: the same head on the normalised pixels, no encoder");
   if (!parse_command(args, argc, argv, kModel | kThreads | kDevice))
     return 0;
 
@@ -37,6 +38,7 @@ int run_probe(int argc, const char* const* argv) {
   o.max_train = static_cast<size_t>(args.get_int("max-train"));
   o.max_test = static_cast<size_t>(args.get_int("max-test"));
   o.seed = static_cast<uint64_t>(args.get_int("seed"));
+  o.raw_pixels = args.flag_set("raw-pixels");
   o.device = args.get("device");
   // A split's rate counts from the previous event: the log line announcing
   // the features, or the end of the split before.
@@ -61,11 +63,12 @@ int run_probe(int argc, const char* const* argv) {
   const LinearProbeResult r = run_linear_probe(args.get("model"), load_options(args), o);
   bar.finish();
   std::printf("linear probe top-1: %.2f%% on %lld held-out images (train %.2f%%, %lld images, "
-              "%lld-d cls features, "
+              "%lld-d %s, "
               "%lld classes; features %.1f s, head %.1f s)\n",
               100.0 * r.test_top1, static_cast<long long>(r.test_count), 100.0 * r.train_top1,
               static_cast<long long>(r.train_count), static_cast<long long>(r.feature_dim),
-              static_cast<long long>(r.num_classes), r.feature_seconds, r.train_seconds);
+              o.raw_pixels ? "raw pixels" : "cls features", static_cast<long long>(r.num_classes),
+              r.feature_seconds, r.train_seconds);
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #include "base/errors.h"
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/normalization_io.h"
+#include "data/augment.h"
 #include "data/data_loader.h"
 #include "eval/knn_probe.h"
 #include "runtime/runtime.h"
@@ -98,7 +99,8 @@ LinearProbeResult run_linear_probe(const std::string& model_path, const LoadOpti
   const auto train_idx = subset(*train, o.max_train, o.seed, 10);
   const auto test_idx = subset(*test, o.max_test, o.seed, 11);
   log("features: " + std::to_string(train_idx.size()) + " training and " +
-      std::to_string(test_idx.size()) + " test images (cls token, frozen encoder)");
+      std::to_string(test_idx.size()) + " test images " +
+      (o.raw_pixels ? "(raw pixels, no encoder)" : "(cls token, frozen encoder)"));
 
   LinearProbeResult r;
   auto t0 = Clock::now();
@@ -108,6 +110,13 @@ LinearProbeResult run_linear_probe(const std::string& model_path, const LoadOpti
     FeatureProgress progress;
     if (o.progress)
       progress = [&](size_t done, size_t total) { o.progress(split, done, total); };
+    if (o.raw_pixels) {
+      const ModelConfig& c = loaded.model->config();
+      const NormalizationTensors n(norm, torch::TensorOptions().device(device));
+      const auto pixels =
+          n.apply(crop_resize(eval_batch(data, idx, false), c.img_size, c.in_chans, device));
+      return pixels.flatten(1);
+    }
     return encoder_features(loaded.model, data, idx, norm, FeaturePooling::Cls, device, bf16, 256,
                             progress);
   };

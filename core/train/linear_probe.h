@@ -28,6 +28,9 @@ struct LinearProbeOptions {
   size_t max_test = 0;
   std::string device = "auto";
   uint64_t seed = 0;
+  // The baseline every encoder must beat: the same head on the normalised
+  // pixels themselves (at the model's input size), no encoder.
+  bool raw_pixels = false;
   std::function<void(const std::string&)> log; // progress lines
   // Feature extraction, the longest wait: which split, images done, total.
   std::function<void(const std::string& split, size_t done, size_t total)> progress;

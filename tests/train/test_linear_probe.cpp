@@ -38,5 +38,26 @@ TEST(LinearProbe, LearnsFashionMnistFromFrozenFeatures) {
   EXPECT_GT(r.test_top1, 0.2); // well above chance (10%), even from random features
 }
 
+// The baseline an encoder must beat: the same head on the pixels themselves.
+TEST(LinearProbe, RawPixelBaselineReadsThePixels) {
+  if (!fs::exists(std::string(kFashionMnistDir) + "/train-labels-idx1-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  ModelConfig m = test::tiny_model(1);
+  m.img_size = 28;
+  MaskedAutoencoderViT model(m);
+  const std::string path = test::train_tmp("linprobe_pixels") + "/model.safetensors";
+  save_model(path, model);
+  LinearProbeOptions o;
+  o.max_train = 2000;
+  o.max_test = 500;
+  o.epochs = 20;
+  o.batch_size = 250;
+  o.device = "cpu";
+  o.raw_pixels = true;
+  const LinearProbeResult r = run_linear_probe(path, {}, o);
+  EXPECT_EQ(r.feature_dim, 28 * 28);
+  EXPECT_GT(r.test_top1, 0.6); // pixels alone separate most of Fashion-MNIST
+}
+
 } // namespace
 } // namespace mae
