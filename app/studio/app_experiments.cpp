@@ -132,11 +132,10 @@ void App::poll_sweep() {
     return;
   const bool failed_now = snapshot->state == SweepState::Failed &&
                           (!ex.snapshot || ex.snapshot->state != SweepState::Failed);
-  if (snapshot->results.size() != ex.results.size() || snapshot->state == SweepState::Running) {
-    if (snapshot->results.size() != ex.results.size())
-      ++ex.plot_version;
-    if (!snapshot->results.empty() || ex.results.empty())
-      ex.results = snapshot->results;
+  // The first snapshot, before the worker has read the folder, has no results yet.
+  if (!snapshot->results.empty() && snapshot->results.size() != ex.results.size()) {
+    ex.results = snapshot->results;
+    ++ex.plot_version;
   }
   ex.snapshot = std::move(snapshot);
   if (failed_now)

@@ -60,6 +60,12 @@ std::vector<size_t> sample_indices(size_t n, size_t count, SeededRng& rng) {
   return all;
 }
 
+std::vector<size_t> sorted_subset(size_t n, size_t max, SeededRng& rng) {
+  auto idx = sample_indices(n, max == 0 ? n : max, rng);
+  std::sort(idx.begin(), idx.end());
+  return idx;
+}
+
 TrainLoader::TrainLoader(const ImageDataset& data, const LoaderConfig& config,
                          int64_t micro_per_epoch, bool pin, int64_t first,
                          const DeviceImageCache* cache)

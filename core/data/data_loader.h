@@ -35,6 +35,9 @@ HostBatch eval_batch(const ImageDataset& data, const std::vector<size_t>& indice
 // `count` distinct indices below `n` (all of them when count >= n), a pure
 // function of the seed.
 std::vector<size_t> sample_indices(size_t n, size_t count, SeededRng& rng);
+// The images an evaluation uses: every index below `n` when `max` is 0, else
+// a uniform sample of `max` of them; sorted, so that reading them is sequential.
+std::vector<size_t> sorted_subset(size_t n, size_t max, SeededRng& rng);
 
 class TrainLoader {
 public:

@@ -38,9 +38,7 @@ double seconds_since(Clock::time_point t) {
 
 std::vector<size_t> subset(const ImageDataset& data, int64_t max, uint64_t seed, uint64_t which) {
   SeededRng rng(seed, RngStream::Finetune, which);
-  auto idx = sample_indices(data.size(), max == 0 ? data.size() : static_cast<size_t>(max), rng);
-  std::sort(idx.begin(), idx.end());
-  return idx;
+  return sorted_subset(data.size(), static_cast<size_t>(max), rng);
 }
 
 // The centre views of data[indices] at the model's size, [N, C, S, S] in [0, 1]:

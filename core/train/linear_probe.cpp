@@ -62,9 +62,7 @@ private:
 
 std::vector<size_t> subset(const ImageDataset& data, size_t max, uint64_t seed, uint64_t which) {
   SeededRng rng(seed, RngStream::Probe, which);
-  auto idx = sample_indices(data.size(), max == 0 ? data.size() : max, rng);
-  std::sort(idx.begin(), idx.end());
-  return idx;
+  return sorted_subset(data.size(), max, rng);
 }
 
 double accuracy(torch::nn::Sequential& head, const torch::Tensor& x, const torch::Tensor& y) {
