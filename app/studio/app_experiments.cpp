@@ -75,8 +75,17 @@ void App::choose_sweep(const std::string& path) {
     ex.out_dir = !options_.sweep_out.empty() && path == options_.sweep
                      ? options_.sweep_out
                      : (fs::path("runs") / "sweeps" / ex.sweep->name).string();
-    // A sweep run before (here or with `mae sweep`) shows what it has.
+    // A sweep run before (here or with `mae sweep`) shows what it has; else
+    // the results shipped beside the docs (docs/ablations/<name>/), if any.
     ex.results = read_sweep_results(ex.out_dir);
+    ex.results_from = ex.out_dir;
+    const fs::path shipped =
+        fs::path(path).parent_path() / ".." / ".." / "docs" / "ablations" / ex.sweep->name;
+    if (ex.results.empty()) {
+      ex.results = read_sweep_results(shipped.string());
+      if (!ex.results.empty())
+        ex.results_from = shipped.lexically_normal().string();
+    }
   } catch (const Error& e) {
     ex.sweep.reset();
     ex.runs.clear();
@@ -100,6 +109,11 @@ void App::run_sweep_command(Command::Kind kind) {
     o.out_dir = ex.out_dir;
     o.device = options_.device;
     sweep_session_.reset(); // a finished or stopped one: Start continues from its folder
+    if (ex.results_from != ex.out_dir) { // the shipped results give way to this machine's
+      ex.results.clear();
+      ex.results_from = ex.out_dir;
+      ++ex.plot_version;
+    }
     sweep_session_ = std::make_unique<SweepSession>(
         *ex.sweep, fs::path(ex.path).parent_path().string(), o, [] { glfwPostEmptyEvent(); });
     sweep_session_->start();

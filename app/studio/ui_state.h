@@ -275,7 +275,8 @@ struct ExperimentsUi {
   std::string out_dir;                           // runs/sweeps/<name>
   std::shared_ptr<const SweepSnapshot> snapshot; // the session's, taken each frame
   std::vector<SweepRunResult> results;           // finished runs shown
-  int selected = -1;                             // the table row clicked
+  std::string results_from;  // where they were read: out_dir, or the results shipped in docs/
+  int selected = -1;         // the table row clicked
   bool show_curves = false;  // the plot shows the selected run's training curves
   uint64_t plot_version = 1; // bumped when what the plot shows changes
   std::string plot_error;

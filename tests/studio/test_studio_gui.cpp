@@ -326,12 +326,15 @@ TEST(StudioGui, ExperimentsTabRunsASweepAndReopensIt) {
     "axes": [{"field": "mask_strategy", "values": ["random", "grid"]}],
     "evaluations": ["knn"],
     "reference": {"file": "paper.json", "table": "mask_sampling"}})");
-  std::ofstream(dir + "/base.json") << base.dump();
-  std::ofstream(dir + "/sweep.json") << sweep.dump();
+  // Laid out as the project is: configs/sweeps/ beside docs/ablations/.
+  const std::string sweeps = dir + "/configs/sweeps";
+  fs::create_directories(sweeps);
+  std::ofstream(sweeps + "/base.json") << base.dump();
+  std::ofstream(sweeps + "/sweep.json") << sweep.dump();
   fs::copy(std::string(MAE_TEST_DATA) + "/../../configs/sweeps/paper_ablations.json",
-           dir + "/paper.json");
-  const std::string args = "--model " + q(kModel) + " --sweep " + q(dir + "/sweep.json") +
-                           " --sweep-out " + q(dir + "/out");
+           sweeps + "/paper.json");
+  const std::string open = "--model " + q(kModel) + " --sweep " + q(sweeps + "/sweep.json");
+  const std::string args = open + " --sweep-out " + q(dir + "/out");
   const StudioRun r = studio(dir, args + " --sweep-run");
   ASSERT_EQ(r.result.code, 0) << r.result.err;
   EXPECT_TRUE(r.layout.at("popups").empty()) << r.layout.at("popups").dump();
@@ -356,13 +359,24 @@ TEST(StudioGui, ExperimentsTabRunsASweepAndReopensIt) {
   ASSERT_EQ(again.result.code, 0) << again.result.err;
   EXPECT_EQ(again.layout.at("experiments").at("state"), "idle");
   EXPECT_EQ(again.layout.at("experiments").at("rows"), ex.at("rows"));
+  EXPECT_EQ(again.layout.at("experiments").at("results_from"), dir + "/out");
+
+  // Results shipped with the docs show where this machine has none yet.
+  fs::create_directories(dir + "/docs/ablations/tiny_strategy");
+  fs::copy(dir + "/out/results.jsonl", dir + "/docs/ablations/tiny_strategy/results.jsonl");
+  const StudioRun shipped =
+      studio(temp_dir("experiments_shipped"), open + " --sweep-out " + q(dir + "/fresh"));
+  ASSERT_EQ(shipped.result.code, 0) << shipped.result.err;
+  EXPECT_EQ(shipped.layout.at("experiments").at("rows"), ex.at("rows"));
+  EXPECT_TRUE(contains(shipped.layout.at("experiments").at("results_from").get<std::string>(),
+                       "docs/ablations/tiny_strategy"));
 
   // A sweep file with a mistake: a popup naming the field.
   json bad = sweep;
   bad["evaluations"] = {"imagenet"};
-  std::ofstream(dir + "/bad.json") << bad.dump();
+  std::ofstream(sweeps + "/bad.json") << bad.dump();
   const StudioRun broken = studio(temp_dir("experiments_bad"),
-                                  "--model " + q(kModel) + " --sweep " + q(dir + "/bad.json"));
+                                  "--model " + q(kModel) + " --sweep " + q(sweeps + "/bad.json"));
   ASSERT_EQ(broken.result.code, 0) << broken.result.err;
   const json* p = popup(broken, "error");
   ASSERT_NE(p, nullptr) << broken.layout.at("popups").dump();

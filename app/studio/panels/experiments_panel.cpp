@@ -51,9 +51,10 @@ void controls(UiState& st) {
   ExperimentsUi& ex = st.experiments;
   const bool active = running(ex);
   const bool paused = ex.snapshot && ex.snapshot->state == SweepState::Paused;
-  const bool all_done = !ex.runs.empty() && ex.results.size() == ex.runs.size();
+  const bool all_done =
+      !ex.runs.empty() && ex.results.size() == ex.runs.size() && ex.results_from == ex.out_dir;
   ImGui::BeginDisabled(!ex.sweep || active || all_done);
-  if (ImGui::Button(ex.results.empty() ? "Start" : "Continue"))
+  if (ImGui::Button(ex.results.empty() || ex.results_from != ex.out_dir ? "Start" : "Continue"))
     st.commands.push_back({Command::Kind::StartSweep, "", ""});
   ImGui::EndDisabled();
   tooltip(all_done ? "Every run of this sweep has finished: its results are below"
@@ -72,8 +73,12 @@ void controls(UiState& st) {
   tooltip("End the current run at a checkpoint; Continue picks it up where it stopped");
   ImGui::EndDisabled();
   ImGui::SameLine();
-  ImGui::TextDisabled("%zu of %zu runs done, in %s", ex.results.size(), ex.runs.size(),
-                      ex.out_dir.c_str());
+  if (ex.results_from == ex.out_dir)
+    ImGui::TextDisabled("%zu of %zu runs done, in %s", ex.results.size(), ex.runs.size(),
+                        ex.out_dir.c_str());
+  else
+    ImGui::TextDisabled("showing the results shipped in %s; Start runs the sweep here, into %s",
+                        ex.results_from.c_str(), ex.out_dir.c_str());
   if (ex.snapshot && active && ex.snapshot->current >= 0) {
     const SweepSnapshot& s = *ex.snapshot;
     char label[160];

@@ -100,6 +100,7 @@ nlohmann::json experiments_json(const ExperimentsUi& ex) {
   return {{"sweep", ex.sweep ? ex.sweep->name : ""},
           {"state", ex.snapshot ? to_string(ex.snapshot->state) : "idle"},
           {"out_dir", ex.out_dir},
+          {"results_from", ex.results_from},
           {"sweeps", ex.sweeps.size()},
           {"rows", rows},
           {"plot_error", ex.plot_error}};
