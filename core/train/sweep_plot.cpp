@@ -154,8 +154,8 @@ Image plot_sweep(const SweepConfig& sweep, const std::vector<SweepRunResult>& re
   }
   for (size_t i = 0; i < n; ++i) {
     const std::string& label = x_axis.labels[i];
-    text(m, label.substr(0, 18),
-         {px(i) - 4 * static_cast<int>(std::min<size_t>(18, label.size())),
+    text(m, label.substr(0, 24),
+         {px(i) - 4 * static_cast<int>(std::min<size_t>(24, label.size())),
           plot.y + plot.height + 20},
          0.42);
   }
