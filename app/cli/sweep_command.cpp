@@ -44,6 +44,10 @@ int run_sweep(int argc, const char* const* argv) {
   args.positional("sweep", "the sweep file, e.g. configs/sweeps/fig5_mask_ratio.json")
       .option("out", "DIR", "output folder (default runs/sweeps/<name>: running again resumes)")
       .option("steps", "N", "pre-training steps of every run, overriding the sweep's")
+      .repeated_option("reuse", "DIR",
+                       "another sweep folder (repeatable): a finished run there with the same\n"
+                       "config and evaluations is copied, not trained again (most sweeps share\n"
+                       "their baseline run)")
       .flag("dry-run", "list the runs and their settings, and run nothing")
       .flag("force", "start over in a folder that holds another sweep (or other files)")
       .flag("quiet", "no progress display (messages and the table only)");
@@ -75,6 +79,11 @@ int run_sweep(int argc, const char* const* argv) {
   refuse_overwriting_inputs("--out", o.out_dir, {file});
   o.device = args.get("device");
   o.force = args.flag_set("force");
+  for (const std::string& folder : args.get_all("reuse")) {
+    if (!fs::is_regular_file(fs::path(folder) / "sweep.json"))
+      throw UsageError("--reuse " + folder + ": not a sweep folder (it has no sweep.json)");
+    o.reuse.push_back(folder);
+  }
   ProgressBar bar(stderr, ProgressBar::stderr_is_tty());
   const bool quiet = args.flag_set("quiet");
   o.log = [&](const std::string& line) { bar.message(line); };

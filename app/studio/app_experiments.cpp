@@ -108,6 +108,7 @@ void App::run_sweep_command(Command::Kind kind) {
     SweepOptions o;
     o.out_dir = ex.out_dir;
     o.device = options_.device;
+    o.reuse = sibling_sweeps(ex.out_dir); // the baseline most sweeps share runs once
     sweep_session_.reset(); // a finished or stopped one: Start continues from its folder
     if (ex.results_from != ex.out_dir) { // the shipped results give way to this machine's
       ex.results.clear();

@@ -6,6 +6,7 @@
 #include "train/linear_probe.h"
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -42,7 +43,16 @@ nlohmann::json result_json(const SweepRunResult& r) {
           {"final_loss", optional_json(r.final_loss)},
           {"steps", r.steps},
           {"train_seconds", r.train_seconds},
-          {"eval_seconds", r.eval_seconds}};
+          {"eval_seconds", r.eval_seconds},
+          {"reused_from",
+           r.reused_from.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.reused_from)}};
+}
+
+nlohmann::json evaluation_settings(const nlohmann::json& sweep) {
+  nlohmann::json out;
+  for (const char* key : {"evaluations", "linear_probe", "finetune"})
+    out[key] = sweep.value(key, nlohmann::json());
+  return out;
 }
 
 // The sweep as it runs: the definition and every run's resolved config. A
@@ -55,6 +65,9 @@ nlohmann::json sweep_record(const SweepConfig& sweep, const std::vector<SweepRun
 }
 
 void claim_folder(const SweepOptions& o, const nlohmann::json& record) {
+  for (const std::string& folder : o.reuse)
+    if (fs::path(folder).lexically_normal() == fs::path(o.out_dir).lexically_normal())
+      throw UsageError("--reuse " + folder + " is the sweep's own folder");
   const fs::path file = fs::path(o.out_dir) / "sweep.json";
   std::error_code ec;
   if (fs::exists(file, ec) && !o.force) {
@@ -79,6 +92,61 @@ void claim_folder(const SweepOptions& o, const nlohmann::json& record) {
   fs::create_directories(o.out_dir);
   const std::string text = record.dump(2) + "\n";
   write_file_atomic(file.string(), text.data(), text.size());
+}
+
+nlohmann::json read_record(const fs::path& folder) {
+  try {
+    std::ifstream in(folder / "sweep.json");
+    return in ? nlohmann::json::parse(in) : nlohmann::json();
+  } catch (const nlohmann::json::exception&) {
+    return nlohmann::json();
+  }
+}
+
+// A run's config without its name (the sweep's name and the run's id).
+nlohmann::json training_settings(nlohmann::json config) {
+  if (config.is_object())
+    config.erase("name");
+  return config;
+}
+
+// A finished run in another sweep folder trained from the same resolved config
+// and evaluated the same way, copied into this sweep as `run`.
+std::optional<SweepRunResult> reuse_run(const nlohmann::json& record, const SweepRun& run,
+                                        const SweepOptions& o) {
+  const nlohmann::json config = training_settings(record["run_configs"][run.index]);
+  const nlohmann::json evaluations = evaluation_settings(record["sweep"]);
+  for (const std::string& folder : o.reuse) {
+    const nlohmann::json other = read_record(folder);
+    if (!other.is_object() || !other.contains("run_configs") || !other.contains("sweep") ||
+        evaluation_settings(other["sweep"]) != evaluations)
+      continue;
+    const auto& configs = other["run_configs"];
+    for (const SweepRunResult& found : read_sweep_results(folder)) {
+      if (found.index < 0 || found.index >= static_cast<int>(configs.size()) ||
+          training_settings(configs[found.index]) != config)
+        continue;
+      const fs::path from = fs::path(folder) / "runs" / found.id;
+      const fs::path to = fs::path(o.out_dir) / "runs" / run.id;
+      std::error_code ec;
+      if (fs::is_directory(from, ec)) { // shipped results (docs/ablations) keep no runs
+        fs::remove_all(to, ec);
+        fs::create_directories(to.parent_path(), ec);
+        fs::copy(from, to, fs::copy_options::recursive, ec);
+        if (ec)
+          throw UsageError("cannot copy " + from.string() + " to " + to.string() + ": " +
+                           ec.message());
+      }
+      SweepRunResult r = found;
+      r.index = run.index;
+      r.id = run.id;
+      r.labels = run.labels;
+      r.values = run.values;
+      r.reused_from = found.reused_from.empty() ? folder : found.reused_from;
+      return r;
+    }
+  }
+  return std::nullopt;
 }
 
 class SweepObserver : public TrainObserver {
@@ -180,6 +248,18 @@ std::string csv_cell(const std::string& s) {
 
 } // namespace
 
+std::vector<std::string> sibling_sweeps(const std::string& out_dir) {
+  std::vector<std::string> out;
+  const fs::path self = fs::path(out_dir).lexically_normal();
+  std::error_code ec;
+  for (fs::directory_iterator it(self.parent_path().empty() ? "." : self.parent_path(), ec), end;
+       !ec && it != end; it.increment(ec))
+    if (it->path().lexically_normal() != self && fs::is_regular_file(it->path() / "sweep.json", ec))
+      out.push_back(it->path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::vector<SweepRunResult> read_sweep_results(const std::string& out_dir) {
   std::vector<SweepRunResult> out;
   std::ifstream in(fs::path(out_dir) / "results.jsonl");
@@ -203,6 +283,8 @@ std::vector<SweepRunResult> read_sweep_results(const std::string& out_dir) {
     r.steps = static_cast<int64_t>(optional_number(j, "steps").value_or(0));
     r.train_seconds = optional_number(j, "train_seconds").value_or(0);
     r.eval_seconds = optional_number(j, "eval_seconds").value_or(0);
+    if (j.contains("reused_from") && j["reused_from"].is_string())
+      r.reused_from = j["reused_from"].get<std::string>();
     out.push_back(std::move(r));
   }
   return out;
@@ -235,7 +317,8 @@ SweepSummary run_sweep(const SweepConfig& sweep, const std::string& sweep_dir,
   if (o.out_dir.empty())
     throw UsageError("a sweep needs an output folder");
   const std::vector<SweepRun> runs = expand_sweep(sweep, sweep_dir);
-  claim_folder(o, sweep_record(sweep, runs));
+  const nlohmann::json record = sweep_record(sweep, runs);
+  claim_folder(o, record);
   SweepSummary summary;
   summary.runs = static_cast<int>(runs.size());
   std::map<std::string, SweepRunResult> done;
@@ -258,7 +341,11 @@ SweepSummary run_sweep(const SweepConfig& sweep, const std::string& sweep_dir,
       summary.stopped = true;
       break;
     }
-    const std::optional<SweepRunResult> r = run_one(sweep, run, o);
+    std::optional<SweepRunResult> r = reuse_run(record, run, o);
+    if (r && o.on_stage)
+      o.on_stage(run, "same config and evaluations as a run in " + r->reused_from + ": reused");
+    if (!r)
+      r = run_one(sweep, run, o);
     if (!r) {
       summary.stopped = true;
       break;

@@ -28,12 +28,17 @@ struct SweepRunResult {
   std::optional<double> final_loss;
   int64_t steps = 0;
   double train_seconds = 0, eval_seconds = 0;
+  std::string reused_from; // the sweep folder whose identical run this is; empty: run here
 };
 
 struct SweepOptions {
   std::string out_dir;
   std::string device = "auto";
   bool force = false; // run into a folder holding a different sweep, replacing it
+  // Other sweep folders whose finished runs may stand in for this sweep's:
+  // a run with the same resolved config and the same evaluation settings is
+  // copied, not trained again (training and evaluation are deterministic).
+  std::vector<std::string> reuse;
   std::function<void(const std::string&)> log;
   // The run being trained or evaluated ("training", "linear probe", ...).
   std::function<void(const SweepRun&, const std::string& stage)> on_stage;
@@ -52,6 +57,9 @@ struct SweepSummary {
 // another sweep, without force).
 SweepSummary run_sweep(const SweepConfig& sweep, const std::string& sweep_dir,
                        const SweepOptions& options);
+
+// The other sweep folders beside `out_dir` (runs/sweeps/*), for SweepOptions::reuse.
+std::vector<std::string> sibling_sweeps(const std::string& out_dir);
 
 // The finished runs in a sweep folder (a torn last line is skipped).
 std::vector<SweepRunResult> read_sweep_results(const std::string& out_dir);

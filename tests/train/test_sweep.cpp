@@ -188,6 +188,56 @@ TEST(SweepRunner, StopsAtACheckpointAndResumesTheUnfinishedRun) {
   EXPECT_EQ(test::slurp(dir + "/mine/notes.txt"), "keep me");
 }
 
+TEST(SweepRunner, ReusesAnIdenticalRunOfAnotherSweep) {
+  if (!fs::exists(std::string(kFashionMnistDir) + "/train-labels-idx1-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::string dir = test::train_tmp("sweep_reuse");
+  json first = tiny_sweep();
+  first["evaluations"] = {"knn"};
+  SweepOptions o;
+  o.device = "cpu";
+  o.out_dir = dir + "/a";
+  const SweepSummary a = run_sweep(load_sweep(write_sweep(dir, first)), dir, o);
+  ASSERT_EQ(a.finished, 2);
+
+  // The same base over other values: 0.75 is run 1 there, run 0 here.
+  json second = first;
+  second["axes"][0]["values"] = {0.75, 0.5};
+  std::vector<std::string> stages;
+  o.on_stage = [&](const SweepRun& run, const std::string& stage) {
+    stages.push_back(run.id + ": " + stage);
+  };
+  o.out_dir = dir + "/b";
+  o.reuse = {dir + "/a"};
+  const SweepSummary b = run_sweep(load_sweep(write_sweep(dir, second)), dir, o);
+  ASSERT_EQ(b.finished, 2);
+  EXPECT_EQ(b.ran_now, 2);
+  ASSERT_FALSE(stages.empty());
+  EXPECT_TRUE(test::contains(stages.front(), "00-mask_ratio=0.75: same config")) << stages.front();
+  for (const auto& s : stages)
+    EXPECT_FALSE(test::contains(s, "00-mask_ratio=0.75: training")) << s;
+  EXPECT_EQ(b.results[0].reused_from, dir + "/a");
+  EXPECT_EQ(b.results[0].knn, a.results[1].knn);
+  EXPECT_EQ(b.results[0].final_loss, a.results[1].final_loss);
+  EXPECT_TRUE(b.results[1].reused_from.empty());
+  EXPECT_TRUE(test::slurp(o.out_dir + "/runs/00-mask_ratio=0.75/model.safetensors") ==
+              test::slurp(dir + "/a/runs/01-mask_ratio=0.75/model.safetensors"));
+  EXPECT_EQ(read_sweep_results(o.out_dir)[0].reused_from, dir + "/a");
+
+  // Other evaluation settings: nothing is reused.
+  json third = second;
+  third["linear_probe"]["epochs"] = 3;
+  stages.clear();
+  o.out_dir = dir + "/c";
+  const SweepSummary c = run_sweep(load_sweep(write_sweep(dir, third)), dir, o);
+  ASSERT_EQ(c.finished, 2);
+  EXPECT_TRUE(c.results[0].reused_from.empty());
+  EXPECT_EQ(stages.front(), "00-mask_ratio=0.75: training");
+  EXPECT_EQ(sibling_sweeps(o.out_dir), (std::vector<std::string>{dir + "/a", dir + "/b"}));
+  o.reuse = {o.out_dir};
+  EXPECT_THROW(run_sweep(load_sweep(write_sweep(dir, third)), dir, o), UsageError);
+}
+
 TEST(SweepCli, WritesTheTableAndThePlot) {
   if (!fs::exists(std::string(kFashionMnistDir) + "/train-labels-idx1-ubyte.gz"))
     GTEST_SKIP() << "dataset-fashion-mnist is not installed";
@@ -205,6 +255,11 @@ TEST(SweepCli, WritesTheTableAndThePlot) {
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results[0].steps, 2);
   EXPECT_FALSE(results[0].finetune.has_value());
+  const auto r2 = test::run_binary(
+      MAE_CLI, "sweep '" + file + "' --out '" + dir + "/out2' --reuse '" + dir + "/out/runs'", dir);
+  EXPECT_EQ(r2.code, 2); // a usage error
+  EXPECT_TRUE(test::contains(r2.err, "not a sweep folder")) << r2.err;
+  EXPECT_FALSE(fs::exists(dir + "/out2"));
   // A bad sweep file: the field named, exit 1, nothing written.
   s["axes"][0]["values"] = json::array();
   const std::string bad = write_sweep(dir + "/out/..", s);
