@@ -40,8 +40,8 @@ namespace {
 
 void add_runtime_options(Args& args, bool with_device) {
   args.option("threads", "N",
-              "CPU threads (default: $MAE_THREADS, else all cores; train and bench then time "
-              "all cores against one and keep the faster)");
+              "CPU threads (default: $MAE_THREADS, else the cores no other process keeps busy; "
+              "train and bench then time that count against one and keep the faster)");
   if (with_device)
     args.option("device", "auto|cpu|cuda", "where to run", "auto")
         .option("attention", "auto|flash|efficient|cudnn|math",

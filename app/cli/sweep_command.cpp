@@ -7,6 +7,7 @@
 #include "train/sweep_plot.h"
 #include "train/sweep_runner.h"
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 
@@ -94,6 +95,19 @@ int run_sweep(int argc, const char* const* argv) {
   o.progress = [&](const SweepRun&, const TrainProgress& p) {
     if (!quiet)
       bar.update(p);
+  };
+  std::string counting; // what o.count counts now, and since when
+  auto counting_since = std::chrono::steady_clock::now();
+  o.count = [&](const SweepRun&, const std::string& what, size_t done, size_t total) {
+    if (quiet)
+      return;
+    const auto now = std::chrono::steady_clock::now();
+    if (what != counting) {
+      counting = what;
+      counting_since = now;
+    }
+    const double s = std::chrono::duration<double>(now - counting_since).count();
+    bar.show(count_progress_text(what, done, total, s, bar.tty() ? 24 : 0), done == total);
   };
   const std::vector<ReferenceSeries> reference = read_reference(sweep, dir);
   const std::string plot = (fs::path(o.out_dir) / "plot.png").string();

@@ -84,8 +84,8 @@ options:
   --attention-head H     Attention: head H from 0, or mean (default mean)
   --rollout              Attention: the rollout through layers 0..N instead of layer N
   --device D             auto | cpu | cuda | cuda:N (default auto: CUDA when available)
-  --threads N            CPU threads for inference (default $MAE_THREADS, else all cores
-                         but one, which the UI keeps)
+  --threads N            CPU threads for inference (default $MAE_THREADS, else the cores
+                         no other process keeps busy, but one, which the UI keeps)
   --state VIEW.json      open a view saved with File > Save view: its model, picture,
                          mask, tab and zoom (--model / --image still win)
   --lesson LESSON.json   open a lesson (assets/lessons/ has one) ...

@@ -1,6 +1,7 @@
 #include "runtime/runtime.h"
 
 #include "base/errors.h"
+#include "runtime/cpu_load.h"
 
 #include <torch/torch.h>
 #include <torch/version.h>
@@ -44,7 +45,7 @@ int asked_threads(int requested) {
 int thread_count(int requested, int reserved) {
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   const int n = asked_threads(requested);
-  return n > 0 ? n : std::max(1, cores - reserved);
+  return n > 0 ? n : std::max(1, cores - reserved - cores_in_use(cores));
 }
 
 int configure_threads(int requested) {

@@ -11,7 +11,8 @@ struct Device;
 namespace mae {
 
 // How many threads to use: `requested` when positive, else $MAE_THREADS, else
-// the machine's cores less `reserved` (at least one).
+// the machine's cores less `reserved` and less those other processes keep
+// busy (cpu_load.h); at least one.
 int thread_count(int requested, int reserved = 0);
 
 // Debian's LibTorch starts with one thread. Sets intra-op threads to

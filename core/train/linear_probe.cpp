@@ -21,6 +21,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+struct Stopped {}; // keep_going said no during feature extraction
+
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
@@ -105,9 +107,12 @@ LinearProbeResult run_linear_probe(const std::string& model_path, const LoadOpti
   const bool bf16 = device.is_cuda();
   const auto features = [&](const ImageDataset& data, const std::vector<size_t>& idx,
                             const std::string& split) {
-    FeatureProgress progress;
-    if (o.progress)
-      progress = [&](size_t done, size_t total) { o.progress(split, done, total); };
+    const FeatureProgress progress = [&](size_t done, size_t total) {
+      if (o.progress)
+        o.progress(split, done, total);
+      if (o.keep_going && !o.keep_going())
+        throw Stopped{};
+    };
     if (o.raw_pixels) {
       const ModelConfig& c = loaded.model->config();
       const NormalizationTensors n(norm, torch::TensorOptions().device(device));
@@ -118,8 +123,14 @@ LinearProbeResult run_linear_probe(const std::string& model_path, const LoadOpti
     return encoder_features(loaded.model, data, idx, norm, FeaturePooling::Cls, device, bf16, 256,
                             progress);
   };
-  const auto x_train = features(*train, train_idx, "training");
-  const auto x_test = features(*test, test_idx, "test");
+  torch::Tensor x_train, x_test;
+  try {
+    x_train = features(*train, train_idx, "training");
+    x_test = features(*test, test_idx, "test");
+  } catch (const Stopped&) {
+    r.stopped_early = true;
+    return r;
+  }
   const auto y_train = dataset_labels(*train, train_idx, device);
   const auto y_test = dataset_labels(*test, test_idx, device);
   r.feature_seconds = seconds_since(t0);
@@ -150,6 +161,10 @@ LinearProbeResult run_linear_probe(const std::string& model_path, const LoadOpti
   t0 = Clock::now();
   int64_t step = 0;
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
+    if (o.keep_going && !o.keep_going()) {
+      r.stopped_early = true;
+      return r;
+    }
     head->train();
     auto gen =
         at::make_generator<at::CPUGeneratorImpl>(derive_seed(o.seed, RngStream::DataOrder, epoch));

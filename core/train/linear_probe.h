@@ -34,12 +34,16 @@ struct LinearProbeOptions {
   std::function<void(const std::string&)> log; // progress lines
   // Feature extraction, the longest wait: which split, images done, total.
   std::function<void(const std::string& split, size_t done, size_t total)> progress;
+  // False: stop at the next batch (the app closing, a sweep stopped); the
+  // result then says stopped_early and holds no accuracy.
+  std::function<bool()> keep_going;
 };
 
 struct LinearProbeResult {
   double test_top1 = 0, train_top1 = 0;
   int64_t train_count = 0, test_count = 0, feature_dim = 0, num_classes = 0;
   double feature_seconds = 0, train_seconds = 0;
+  bool stopped_early = false;
 };
 
 // Throws CheckpointError, DataError (no labels, no held-out split), UsageError.

@@ -214,7 +214,15 @@ std::optional<SweepRunResult> run_one(const SweepConfig& sweep, const SweepRun& 
     p.device = o.device;
     p.seed = run.config.seed;
     p.log = o.log;
-    r.linear_probe = run_linear_probe(model, {}, p).test_top1;
+    if (o.count)
+      p.progress = [&](const std::string& split, size_t done, size_t total) {
+        o.count(run, "linear probe: " + split + " features", done, total);
+      };
+    p.keep_going = o.keep_going;
+    const LinearProbeResult lp = run_linear_probe(model, {}, p);
+    if (lp.stopped_early)
+      return std::nullopt;
+    r.linear_probe = lp.test_top1;
   }
   if (sweep.evaluates("finetune")) {
     stage("fine-tuning");

@@ -43,6 +43,8 @@ struct SweepOptions {
   // The run being trained or evaluated ("training", "linear probe", ...).
   std::function<void(const SweepRun&, const std::string& stage)> on_stage;
   std::function<void(const SweepRun&, const TrainProgress&)> progress;
+  // Counted work that is not training: the linear probe's feature extraction.
+  std::function<void(const SweepRun&, const std::string& what, size_t done, size_t total)> count;
   std::function<void(const std::vector<SweepRunResult>&)> on_result; // after each run
   std::function<bool()> keep_going; // false: stop at the next step, with a checkpoint
 };

@@ -107,6 +107,13 @@ struct SweepSession::Impl {
       if (Clock::now() - last_publish > std::chrono::milliseconds(250))
         publish();
     };
+    o.count = [this](const SweepRun&, const std::string& what, size_t done, size_t total) {
+      draft.stage = what;
+      draft.step = static_cast<int64_t>(done);
+      draft.total_steps = static_cast<int64_t>(total);
+      if (done == total || Clock::now() - last_publish > std::chrono::milliseconds(250))
+        publish();
+    };
     o.on_result = [this](const std::vector<SweepRunResult>& results) {
       draft.results = results;
       publish();

@@ -10,9 +10,11 @@
 #include <opencv2/core.hpp>
 #include <opencv2/videoio.hpp>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace mae {
 namespace {
@@ -295,6 +297,30 @@ TEST(Cli, BenchTimesTrainingStepsAndTracesThem) {
   r = mae_cli("bench --model-config " + config + " --device cpu --attention fastest", dir);
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.err, "auto, flash, efficient, cudnn, math")) << r.err;
+}
+
+// Beside a busy core, the automatic thread count leaves that core alone:
+// OpenMP threads sharing it would wait for each other at every barrier.
+TEST(Cli, AutomaticThreadsLeaveABusyCoreAlone) {
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  if (cores < 2)
+    GTEST_SKIP() << "one core";
+  std::atomic<bool> stop{false};
+  std::thread busy([&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+    }
+  });
+  const auto r =
+      mae_raw("bench --mode infer --model-config " + q(test::fixture("mae_config.json")) +
+                  " --batch 1 --steps 1 --warmup 0 --device cpu",
+              test::temp_dir("cli_busy_core"));
+  stop = true;
+  busy.join();
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto line = nlohmann::json::parse(r.out.substr(r.out.rfind("{")));
+  const std::string device = line["device"];
+  ASSERT_EQ(device.rfind("CPU (", 0), 0u) << device;
+  EXPECT_LT(std::stoi(device.substr(5)), cores) << device;
 }
 
 TEST(Cli, BadInputsFailWithClearMessages) {

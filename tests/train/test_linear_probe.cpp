@@ -18,14 +18,14 @@ namespace {
 
 // A randomly initialised 28 px encoder, probed on 2,000 training and 500
 // test images (or, with `raw_pixels`, the same head on the pixels).
-LinearProbeResult probe_random_encoder(const std::string& name, bool raw_pixels) {
+LinearProbeResult probe_random_encoder(const std::string& name, bool raw_pixels,
+                                       LinearProbeOptions o = {}) {
   ModelConfig m = test::tiny_model(1);
   m.img_size = 28;
   torch::manual_seed(0);
   MaskedAutoencoderViT model(m);
   const std::string path = test::train_tmp(name) + "/model.safetensors";
   save_model(path, model);
-  LinearProbeOptions o;
   o.max_train = 2000;
   o.max_test = 500;
   o.epochs = 20;
@@ -52,6 +52,21 @@ TEST(LinearProbe, RawPixelBaselineReadsThePixels) {
   const LinearProbeResult r = probe_random_encoder("linprobe_pixels", true);
   EXPECT_EQ(r.feature_dim, 28 * 28);
   EXPECT_GT(r.test_top1, 0.6); // pixels alone separate most of Fashion-MNIST
+}
+
+// Stopped during feature extraction (a sweep stopped, the app closing): it
+// returns at once, saying so, with no accuracy.
+TEST(LinearProbe, StopsWhenAsked) {
+  if (!fs::exists(std::string(kFashionMnistDir) + "/train-labels-idx1-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  LinearProbeOptions o;
+  std::vector<size_t> seen;
+  o.progress = [&](const std::string&, size_t done, size_t) { seen.push_back(done); };
+  o.keep_going = [&] { return seen.size() < 2; };
+  const LinearProbeResult r = probe_random_encoder("linprobe_stop", false, o);
+  EXPECT_TRUE(r.stopped_early);
+  EXPECT_EQ(seen.size(), 2u); // asked after each batch: no batch after the stop
+  EXPECT_EQ(r.test_top1, 0);
 }
 
 } // namespace

@@ -139,8 +139,16 @@ TEST(SweepRunner, StopsAtACheckpointAndResumesTheUnfinishedRun) {
     return stages.empty() || stages.back() != "01-mask_ratio=0.75: training" ||
            ++steps_in_stage <= 3;
   };
+  std::vector<std::string> counted; // the linear probe's feature extraction, finished
+  o.count = [&](const SweepRun& run, const std::string& what, size_t done, size_t total) {
+    if (done == total)
+      counted.push_back(run.id + ": " + what + " " + std::to_string(total));
+  };
   const SweepSummary first = run_sweep(sweep, dir, o);
   EXPECT_TRUE(first.stopped);
+  EXPECT_EQ(counted,
+            (std::vector<std::string>{"00-mask_ratio=0.25: linear probe: training features 200",
+                                      "00-mask_ratio=0.25: linear probe: test features 100"}));
   EXPECT_EQ(first.runs, 2);
   ASSERT_EQ(first.finished, 1);
   const SweepRunResult& done = first.results[0];
