@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev
+  libgloo-dev           # c10d's Gloo headers: data-parallel training (mae train --nproc)
   libopenblas0-openmp   # without it LibTorch falls back to reference BLAS (~40x slower)
   nlohmann-json3-dev
   libopencv-dev

@@ -48,4 +48,11 @@ public:
   using Error::Error;
 };
 
+// A distributed run cannot form or lost a rank (a port in use, an unreachable
+// master, a rank that died or hung past the timeout).
+class DistError : public Error {
+public:
+  using Error::Error;
+};
+
 } // namespace mae

@@ -50,6 +50,10 @@ struct LoaderConfig {
   // The model's input: image side, channels, patch grid side, normalisation.
   int64_t img_size = 224, in_chans = 3, grid = 14;
   Normalization normalization;
+  // Data-parallel ranks: micro-batch k of the run is world_size * batch_size
+  // images, and rank r takes the r-th batch_size of them (its crops and mask
+  // rows too), so the ranks together see exactly the single-process batch.
+  int rank = 0, world_size = 1;
 };
 
 } // namespace mae

@@ -87,8 +87,9 @@ std::shared_ptr<const std::vector<uint32_t>> TrainLoader::epoch_order(int64_t ep
   if (auto it = orders_.find(epoch); it != orders_.end())
     return it->second;
   // Datasets smaller than the epoch's samples appear several times per epoch.
-  const size_t needed =
-      static_cast<size_t>(micro_per_epoch_) * static_cast<size_t>(config_.batch_size);
+  const size_t needed = static_cast<size_t>(micro_per_epoch_) *
+                        static_cast<size_t>(config_.batch_size) *
+                        static_cast<size_t>(config_.world_size);
   const size_t repeats = std::max<size_t>(1, (needed + data_.size() - 1) / data_.size());
   auto order = std::make_shared<std::vector<uint32_t>>(data_.size() * repeats);
   for (size_t i = 0; i < order->size(); ++i)
@@ -105,8 +106,11 @@ std::shared_ptr<const std::vector<uint32_t>> TrainLoader::epoch_order(int64_t ep
 
 std::vector<size_t> TrainLoader::batch_indices(int64_t k) const {
   const auto order = epoch_order(k / micro_per_epoch_);
+  const size_t batch = static_cast<size_t>(config_.batch_size);
   const size_t start =
-      static_cast<size_t>(k % micro_per_epoch_) * static_cast<size_t>(config_.batch_size);
+      (static_cast<size_t>(k % micro_per_epoch_) * static_cast<size_t>(config_.world_size) +
+       static_cast<size_t>(config_.rank)) *
+      batch;
   return std::vector<size_t>(order->begin() + static_cast<std::ptrdiff_t>(start),
                              order->begin() +
                                  static_cast<std::ptrdiff_t>(start + config_.batch_size));
@@ -146,7 +150,9 @@ HostBatch TrainLoader::make(int64_t k) const {
     // With a device cache no pixels are loaded: its sizes drive the crop.
     const int height = cache_ ? cache_->height(indices[j]) : images.back().height;
     const int width = cache_ ? cache_->width(indices[j]) : images.back().width;
-    SeededRng rng(config_.seed, RngStream::Crop, static_cast<uint64_t>(k), j);
+    const size_t slot =
+        static_cast<size_t>(config_.rank) * indices.size() + j; // in the global batch
+    SeededRng rng(config_.seed, RngStream::Crop, static_cast<uint64_t>(k), slot);
     boxes.push_back(training_crop(height, width, config_.augment, rng));
     if (cache_)
       b.slots.push_back({0, height, width, 0, boxes.back()});
@@ -158,8 +164,10 @@ HostBatch TrainLoader::make(int64_t k) const {
   b.labels = torch::tensor(labels, torch::kInt64);
   MaskSettings mask = config_.mask;
   mask.seed = derive_seed(config_.seed, RngStream::Mask, static_cast<uint64_t>(k));
-  b.mask_scores =
-      mask_scores(mask, static_cast<int64_t>(indices.size()), config_.grid, config_.grid);
+  const auto n = static_cast<int64_t>(indices.size());
+  b.mask_scores = mask_scores(mask, n * config_.world_size, config_.grid, config_.grid)
+                      .slice(0, n * config_.rank, n * (config_.rank + 1))
+                      .contiguous();
   if (pin_)
     b.mask_scores = b.mask_scores.pin_memory();
   return b;

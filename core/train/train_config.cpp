@@ -134,6 +134,8 @@ LoaderConfig TrainConfig::loader() const {
   l.in_chans = model.in_chans;
   l.grid = model.grid_size();
   l.normalization = normalization;
+  l.rank = rank;
+  l.world_size = world_size;
   return l;
 }
 

@@ -57,8 +57,15 @@ struct TrainConfig {
   int num_workers = 2; // data-loading threads; 0 loads on the training thread
   int prefetch = 4;    // batches loaded ahead
 
-  int64_t effective_batch() const { return static_cast<int64_t>(batch_size) * accum_iter; }
-  // The peak learning rate: lr, else blr * effective_batch / 256.
+  // Data-parallel ranks: set by the launch (torchrun, --nproc), never read
+  // from or written to JSON. batch_size is per rank, as in the official recipe.
+  int world_size = 1;
+  int rank = 0;
+
+  int64_t effective_batch() const {
+    return static_cast<int64_t>(batch_size) * accum_iter * world_size;
+  }
+  // The peak learning rate: lr, else blr * effective_batch / 256 (the global batch).
   double peak_lr() const;
 
   // The masks of this run; each batch's seed derives from `seed`.

@@ -136,10 +136,22 @@ struct Trainer::Impl {
   void repair_model_file(const std::string& checkpoint);
   void choose_threads(TrainObserver& observer);
   int resumed_threads = 0; // the thread count a resumed run saved (0: none)
+  double allreduce_seconds = 0;
+
+  DistGroup* dist() const { return options.dist.get(); }
+  // Rank 0, or the one process: the one that writes files.
+  bool writer() const { return !options.dist || options.dist->rank() == 0; }
+  void average_gradients(torch::Tensor& step_loss);
+  void broadcast_weights();
 };
 
 Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), options(o) {
   config.validate();
+  if (dist()) {
+    config.world_size = dist()->world_size();
+    config.rank = dist()->rank();
+    options.probe_threads = false; // the launcher divides the cores among the ranks
+  }
   if (options.out_dir.empty())
     throw UsageError("training needs an output directory");
   device = resolve_device(options.device);
@@ -158,20 +170,23 @@ Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), op
       std::make_unique<AdamW>(weight_decay_groups(*model), AdamWOptions{config.weight_decay});
   if (!options.resume.empty())
     resume_from(options.resume);
+  broadcast_weights();
   model->train();
 
   choose_probe_subsets();
-  std::error_code ec;
-  fs::create_directories(options.out_dir, ec);
-  if (ec)
-    throw TrainError("cannot create output directory '" + options.out_dir + "': " + ec.message());
-  if (const int stale = remove_stale_temps(options.out_dir))
-    notes.push_back("cleaned:  " + std::to_string(stale) + " temporary files of killed writes");
-  const std::string config_text = train_config_json(config) + "\n";
-  write_file_atomic((fs::path(options.out_dir) / "config.json").string(), config_text.data(),
-                    config_text.size());
-  metrics = std::make_unique<MetricsLog>((fs::path(options.out_dir) / kMetricsName).string(),
-                                         options.resume.empty() ? -1 : step);
+  if (writer()) {
+    std::error_code ec;
+    fs::create_directories(options.out_dir, ec);
+    if (ec)
+      throw TrainError("cannot create output directory '" + options.out_dir + "': " + ec.message());
+    if (const int stale = remove_stale_temps(options.out_dir))
+      notes.push_back("cleaned:  " + std::to_string(stale) + " temporary files of killed writes");
+    const std::string config_text = train_config_json(config) + "\n";
+    write_file_atomic((fs::path(options.out_dir) / "config.json").string(), config_text.data(),
+                      config_text.size());
+    metrics = std::make_unique<MetricsLog>((fs::path(options.out_dir) / kMetricsName).string(),
+                                           options.resume.empty() ? -1 : step);
+  }
   batches = std::make_unique<BatchSource>(*data, config.loader(),
                                           length.steps_per_epoch * config.accum_iter, device,
                                           step * config.accum_iter);
@@ -204,6 +219,16 @@ void Trainer::Impl::resume_from(const std::string& path) {
                      "' with another seed: the data order and masks would change");
   step = metadata_int(state.metadata, "step", path, 0, kMaxTrainSteps);
   skipped_steps = metadata_int(state.metadata, "skipped_steps", path, 0, step);
+  const int64_t saved_world = state.metadata.count("world_size")
+                                  ? metadata_int(state.metadata, "world_size", path, 1, 65536)
+                                  : 1;
+  if (saved_world != config.world_size)
+    throw TrainError("cannot resume '" + path + "' with " + std::to_string(config.world_size) +
+                     " process(es): it was trained by " + std::to_string(saved_world) +
+                     ", and the global batch, learning rate and data order depend on that. "
+                     "Resume it with " +
+                     std::to_string(saved_world) + (saved_world == 1 ? " process" : " processes") +
+                     " (--nproc " + std::to_string(saved_world) + ").");
   if (state.metadata.count("cpu_threads"))
     resumed_threads = static_cast<int>(metadata_int(state.metadata, "cpu_threads", path, 1, 1024));
   const int64_t optimizer_steps = metadata_int(state.metadata, "optimizer_steps", path, 0, step);
@@ -226,7 +251,8 @@ void Trainer::Impl::resume_from(const std::string& path) {
     w.loss_sum = std::strtod(state.metadata.at("window_loss_sum").c_str(), nullptr);
     resumed_window = w;
   }
-  repair_model_file(path);
+  if (writer())
+    repair_model_file(path);
   at::Generator cpu_rng = at::detail::getDefaultCPUGenerator(); // shares the global generator
   try {
     cpu_rng.set_state(state.torch_cpu_rng);
@@ -346,6 +372,8 @@ void Trainer::Impl::train_step() {
     step_loss = i == 0 ? loss.detach() : step_loss + loss.detach();
   }
   step_loss = step_loss / config.accum_iter;
+  if (dist())
+    average_gradients(step_loss); // once per optimizer step, not per micro-batch
   // The one per-step host sync, only when asked to skip bad steps.
   if (config.skip_nonfinite && !torch::isfinite(step_loss).item<bool>()) {
     ++step;
@@ -357,12 +385,42 @@ void Trainer::Impl::train_step() {
   count_step(lr, step_loss);
 }
 
+// DDP's semantics: every rank's gradients replaced by their mean, and the
+// step's loss with them (every rank then logs, and skips, the same steps).
+void Trainer::Impl::average_gradients(torch::Tensor& step_loss) {
+  std::vector<torch::Tensor> tensors;
+  for (auto& p : model->parameters()) {
+    if (!p.requires_grad())
+      continue;
+    if (!p.grad().defined())
+      p.mutable_grad() = torch::zeros_like(p);
+    tensors.push_back(p.grad());
+  }
+  tensors.push_back(step_loss.reshape({1}).clone());
+  allreduce_seconds += dist()->allreduce_mean(tensors);
+  step_loss = tensors.back().reshape({});
+}
+
+// Rank 0's weights on every rank (they start equal anyway: same seed).
+void Trainer::Impl::broadcast_weights() {
+  if (!dist())
+    return;
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> tensors;
+  for (auto& p : model->parameters())
+    tensors.push_back(p.detach());
+  for (auto& b : model->buffers())
+    tensors.push_back(b);
+  dist()->broadcast(tensors);
+}
+
 // A CUDA graph replays fixed kernels on fixed buffers: one micro-batch per
 // step, the fused optimizer (its lr and step counters on the device), and no
 // host decisions inside the step.
 bool Trainer::Impl::graph_eligible() const {
-  return config.cuda_graph && cuda_graphs_supported() && device.is_cuda() && optimizer->fused() &&
-         config.accum_iter == 1 && !config.skip_nonfinite && !options.poison_step;
+  return config.cuda_graph && !dist() && cuda_graphs_supported() && device.is_cuda() &&
+         optimizer->fused() && config.accum_iter == 1 && !config.skip_nonfinite &&
+         !options.poison_step;
 }
 
 torch::Tensor Trainer::Impl::graph_body() {
@@ -463,7 +521,8 @@ TrainProgress Trainer::Impl::report(std::optional<double> knn) {
   p.knn_accuracy = knn;
   p.skipped_images = static_cast<int64_t>(batches->skipped_images());
   p.skipped_steps = skipped_steps;
-  metrics->append(p);
+  if (metrics)
+    metrics->append(p);
   reset_window();
   return p;
 }
@@ -509,6 +568,11 @@ std::vector<std::string> Trainer::describe() const {
     << ", warmup " << m.length.warmup_steps << " steps, mask " << c.model.mask_ratio << " "
     << to_string(c.mask_strategy) << (c.model.norm_pix_loss ? ", norm-pix loss" : "");
   lines.push_back(s.str());
+  if (m.dist())
+    lines.push_back("ranks:    " + std::to_string(c.world_size) + " processes (" +
+                    m.dist()->backend() + "), global batch " + std::to_string(c.effective_batch()) +
+                    " = " + std::to_string(c.batch_size) + " x " + std::to_string(c.accum_iter) +
+                    " x " + std::to_string(c.world_size) + " ranks");
   lines.push_back("device:   " + device_description(m.device) +
                   (m.device.is_cuda() && c.bf16 ? ", bf16 autocast" : ", float32"));
   lines.push_back("output:   " + m.options.out_dir);
@@ -525,7 +589,8 @@ TrainSummary Trainer::run(TrainObserver& observer) {
   m.run_start = Clock::now();
   m.run_first_step = m.step;
   m.reset_window();
-  const bool probing = m.config.probe_every > 0 && !m.bank_indices.empty();
+  // Probes run on rank 0; the others wait for it at the next collective.
+  const bool probing = m.config.probe_every > 0 && !m.bank_indices.empty() && m.writer();
   if (probing && m.step == 0) {
     summary.initial_knn_accuracy = probe();
     summary.last = m.report(summary.initial_knn_accuracy);
@@ -539,7 +604,10 @@ TrainSummary Trainer::run(TrainObserver& observer) {
     m.resumed_window.reset();
   }
   while (m.step < m.length.total_steps) {
-    if (!observer.before_step(*this)) {
+    bool keep_going = observer.before_step(*this);
+    if (m.dist()) // a stop on any rank (Ctrl-C reaches each) stops all of them at this step
+      keep_going = m.dist()->all_true(keep_going);
+    if (!keep_going) {
       summary.stopped_early = true;
       break;
     }
@@ -568,6 +636,9 @@ TrainSummary Trainer::run(TrainObserver& observer) {
   }
   if (m.options.save_final && m.last_saved_step != m.step)
     save_checkpoint(m.options.out_dir);
+  if (m.dist())
+    m.dist()->barrier(); // the others leave once rank 0 has written
+  summary.allreduce_seconds = m.allreduce_seconds;
   summary.step = m.step;
   summary.checkpoint_path = (fs::path(m.options.out_dir) / kTrainStateName).string();
   summary.model_path = (fs::path(m.options.out_dir) / kTrainModelName).string();
@@ -577,6 +648,11 @@ TrainSummary Trainer::run(TrainObserver& observer) {
 void Trainer::save_checkpoint(const std::string& dir, const std::function<void()>& before_rename) {
   Impl& m = *impl_;
   m.check_finite();
+  if (!m.writer()) { // every rank holds the same weights and moments: rank 0 writes them
+    if (dir == m.options.out_dir)
+      m.last_saved_step = m.step;
+    return;
+  }
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec)
@@ -594,6 +670,8 @@ void Trainer::save_checkpoint(const std::string& dir, const std::function<void()
   if (m.device.is_cpu())
     metadata["cpu_threads"] = std::to_string(torch::get_num_threads());
   metadata["seed"] = std::to_string(m.config.seed);
+  if (m.config.world_size > 1)
+    metadata["world_size"] = std::to_string(m.config.world_size);
   metadata["data_order"] = data_order.dump();
   metadata["mask_rng"] = mask_rng.dump();
   char loss_sum[32];

@@ -11,6 +11,7 @@
 //   metrics.jsonl        one JSON object per logged step
 #pragma once
 
+#include "dist/dist_group.h"
 #include "eval/reconstruction_preview.h"
 #include "train/train_config.h"
 #include "train/train_progress.h"
@@ -40,6 +41,10 @@ struct TrainOptions {
   // fastest (a resumed run keeps the count it saved). For runs whose thread
   // count nobody chose (runtime.h, threads_automatic).
   bool probe_threads = false;
+  // Data-parallel training (torchrun, --nproc): rank 0's weights broadcast at
+  // start, gradients averaged every step, each rank its share of every batch;
+  // rank 0 alone writes metrics and checkpoints. Null: one process.
+  std::shared_ptr<DistGroup> dist;
 };
 
 class Trainer;
@@ -61,6 +66,7 @@ struct TrainSummary {
   TrainProgress last;
   std::optional<double> initial_knn_accuracy, final_knn_accuracy;
   std::string checkpoint_path, model_path;
+  double allreduce_seconds = 0; // distributed runs: time in gradient averaging
 };
 
 class Trainer {

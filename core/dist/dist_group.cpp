@@ -1,0 +1,209 @@
+#include "dist/dist_group.h"
+
+#include "base/errors.h"
+
+#include <torch/torch.h>
+
+#ifdef MAE_WITH_GLOO
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#endif
+
+#include <chrono>
+
+namespace mae {
+
+#ifdef MAE_WITH_GLOO
+
+bool distributed_available() {
+  return true;
+}
+
+namespace {
+
+// c10d's messages, without their C++ stack traces, with what to do.
+std::string what_failed(const std::string& during, const std::exception& e, const DistEnv& env) {
+  std::string text = e.what();
+  if (const auto* c10 = dynamic_cast<const c10::Error*>(&e))
+    text = c10->what_without_backtrace();
+  if (const auto cut = text.find("\nException raised from"); cut != std::string::npos)
+    text.resize(cut);
+  return "rank " + std::to_string(env.rank) + " of " + std::to_string(env.world_size) + ", " +
+         during + ": " + text;
+}
+
+} // namespace
+
+struct DistGroup::Impl {
+  DistEnv env;
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<c10d::ProcessGroup> group;
+  std::string backend = "gloo";
+
+  // A collective that failed: a peer died (connection closed) or hung (timeout).
+  [[noreturn]] void lost(const std::string& what, const std::exception& e) const {
+    throw DistError(what_failed(what, e, env) +
+                    ". Another rank stopped, crashed or hung (see its own message); this one "
+                    "stops too. The last checkpoint is kept.");
+  }
+};
+
+DistGroup::DistGroup(const DistEnv& env, const std::string& device_type)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->env = env;
+  std::string backend = env.backend == "auto" ? "gloo" : env.backend;
+  if (backend == "nccl")
+    throw UsageError("--dist-backend nccl needs LibTorch with CUDA and NCCL; this build has Gloo");
+  if (backend != "gloo")
+    throw UsageError("--dist-backend " + env.backend + ": expected auto, gloo or nccl");
+  (void)device_type;
+  c10d::TCPStoreOptions so;
+  so.port = env.master_port;
+  so.isServer = env.rank == 0 && !env.agent_store;
+  so.numWorkers = env.agent_store ? c10::nullopt : c10::optional<std::size_t>(env.world_size);
+  so.waitWorkers = !env.agent_store;
+  so.timeout = env.timeout;
+  try {
+    impl_->store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, so);
+  } catch (const std::exception& e) {
+    throw DistError(what_failed("joining the store at " + env.master_addr + ":" +
+                                    std::to_string(env.master_port),
+                                e, env) +
+                    (so.isServer ? ". Is the port in use? Choose another with MASTER_PORT."
+                                 : ". Is rank 0 running, and MASTER_ADDR/MASTER_PORT right?"));
+  }
+  try {
+    // torchrun's store is shared with its agent: our keys under a prefix.
+    auto prefixed = c10::make_intrusive<c10d::PrefixStore>("mae/default_pg", impl_->store);
+    auto options = c10d::ProcessGroupGloo::Options::create(env.timeout);
+    options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(
+        env.master_addr == "localhost" ? "127.0.0.1" : env.master_addr));
+    impl_->group =
+        c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, env.rank, env.world_size, options);
+  } catch (const std::exception& e) {
+    throw DistError(
+        what_failed("forming the Gloo group", e, env) + ": not every one of the " +
+        std::to_string(env.world_size) + " ranks joined within " +
+        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(env.timeout).count()) +
+        " s (--dist-timeout). Are they all started, with the same WORLD_SIZE?");
+  }
+  impl_->backend = backend;
+}
+
+DistGroup::~DistGroup() = default;
+
+int DistGroup::rank() const {
+  return impl_->env.rank;
+}
+int DistGroup::world_size() const {
+  return impl_->env.world_size;
+}
+const std::string& DistGroup::backend() const {
+  return impl_->backend;
+}
+
+void DistGroup::broadcast(std::vector<at::Tensor>& tensors) {
+  try {
+    for (auto& t : tensors) {
+      std::vector<at::Tensor> one{t};
+      impl_->group->broadcast(one)->wait();
+    }
+  } catch (const std::exception& e) {
+    impl_->lost("broadcasting rank 0's weights", e);
+  }
+}
+
+double DistGroup::allreduce_mean(std::vector<at::Tensor>& tensors, size_t bucket_bytes) {
+  const auto start = std::chrono::steady_clock::now();
+  torch::NoGradGuard no_grad;
+  try {
+    size_t i = 0;
+    while (i < tensors.size()) {
+      // One flat bucket of consecutive tensors of one dtype and device.
+      std::vector<at::Tensor> bucket{tensors[i]};
+      size_t bytes = tensors[i].numel() * tensors[i].element_size();
+      size_t j = i + 1;
+      for (; j < tensors.size() && bytes < bucket_bytes &&
+             tensors[j].scalar_type() == tensors[i].scalar_type() &&
+             tensors[j].device() == tensors[i].device();
+           ++j) {
+        bucket.push_back(tensors[j]);
+        bytes += tensors[j].numel() * tensors[j].element_size();
+      }
+      std::vector<at::Tensor> flat{torch::cat(
+          [&] {
+            std::vector<at::Tensor> views;
+            for (const auto& t : bucket)
+              views.push_back(t.reshape({-1}));
+            return views;
+          }(),
+          0)};
+      impl_->group->allreduce(flat)->wait();
+      flat[0].div_(impl_->env.world_size);
+      int64_t offset = 0;
+      for (auto& t : bucket) {
+        t.copy_(flat[0].slice(0, offset, offset + t.numel()).view_as(t));
+        offset += t.numel();
+      }
+      i = j;
+    }
+  } catch (const std::exception& e) {
+    impl_->lost("averaging gradients", e);
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+bool DistGroup::all_true(bool mine) {
+  std::vector<at::Tensor> flag{torch::full({1}, mine ? 0.0f : 1.0f)};
+  try {
+    impl_->group->allreduce(flag)->wait();
+  } catch (const std::exception& e) {
+    impl_->lost("agreeing to go on", e);
+  }
+  return flag[0].item<float>() == 0.0f;
+}
+
+void DistGroup::barrier() {
+  try {
+    impl_->group->barrier()->wait();
+  } catch (const std::exception& e) {
+    impl_->lost("waiting for the other ranks", e);
+  }
+}
+
+#else // no c10d with Gloo in this LibTorch
+
+bool distributed_available() {
+  return false;
+}
+
+struct DistGroup::Impl {};
+
+DistGroup::DistGroup(const DistEnv&, const std::string&) {
+  throw UsageError("this build has no distributed training: it needs LibTorch's c10d with Gloo "
+                   "(Debian: libgloo-dev)");
+}
+DistGroup::~DistGroup() = default;
+int DistGroup::rank() const {
+  return 0;
+}
+int DistGroup::world_size() const {
+  return 1;
+}
+const std::string& DistGroup::backend() const {
+  static const std::string none = "none";
+  return none;
+}
+void DistGroup::broadcast(std::vector<at::Tensor>&) {}
+double DistGroup::allreduce_mean(std::vector<at::Tensor>&, size_t) {
+  return 0;
+}
+bool DistGroup::all_true(bool mine) {
+  return mine;
+}
+void DistGroup::barrier() {}
+
+#endif
+
+} // namespace mae

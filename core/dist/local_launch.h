@@ -1,0 +1,27 @@
+// `mae train --nproc N`: N local worker processes of the same command, each
+// with the variables torchrun would set, for users without Python. Torch-free.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace mae {
+
+struct LaunchResult {
+  int exit_code = 0;   // 0 when every rank finished cleanly
+  std::string message; // which rank failed and how; empty on success
+};
+
+// A TCP port on 127.0.0.1 that nothing listens on right now.
+int free_local_port();
+
+// Runs `argv` (argv[0] a path to an executable) `nproc` times with the
+// distributed variables of each rank added to this process's environment
+// (and MAE_THREADS = cores / nproc unless set). When a rank fails, the others
+// get SIGTERM (then SIGKILL after `grace_s`) and the result names the rank.
+// Ctrl-C reaches every rank (one process group); the launcher waits for them.
+LaunchResult launch_local(const std::vector<std::string>& argv, int nproc, int port,
+                          int grace_s = 10);
+
+} // namespace mae

@@ -1,0 +1,343 @@
+// Data-parallel training on c10d with Gloo over localhost: the launch
+// variables, the sampler's shards, DDP's arithmetic (2 ranks = 1 rank on the
+// whole batch), `mae train --nproc`, and what a missing or dead rank does.
+#include "../cli_runner.h"
+#include "../test_util.h"
+#include "../train_test_util.h"
+
+#include "base/errors.h"
+#include "data/data_loader.h"
+#include "data/dataset.h"
+#include "dist/dist_group.h"
+#include "dist/local_launch.h"
+#include "formats/safetensors.h"
+#include "model/mae_model.h"
+#include "train/adamw.h"
+#include "train/train_config.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace mae {
+namespace {
+
+std::optional<DistEnv> env_of(const std::map<std::string, std::string>& vars) {
+  return dist_env_from([&](const char* name) -> const char* {
+    const auto it = vars.find(name);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  });
+}
+
+std::string usage_error(const std::map<std::string, std::string>& vars) {
+  try {
+    env_of(vars);
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(DistEnv, ReadsTorchrunsVariables) {
+  EXPECT_FALSE(env_of({}).has_value()); // no WORLD_SIZE: one process, as before
+  const auto e = env_of({{"WORLD_SIZE", "4"},
+                         {"RANK", "3"},
+                         {"LOCAL_RANK", "1"},
+                         {"LOCAL_WORLD_SIZE", "2"},
+                         {"MASTER_ADDR", "node0"},
+                         {"MASTER_PORT", "29501"},
+                         {"TORCHELASTIC_USE_AGENT_STORE", "True"}});
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->rank, 3);
+  EXPECT_EQ(e->world_size, 4);
+  EXPECT_EQ(e->local_rank, 1);
+  EXPECT_EQ(e->local_world_size, 2);
+  EXPECT_EQ(e->master_addr, "node0");
+  EXPECT_EQ(e->master_port, 29501);
+  EXPECT_TRUE(e->agent_store);
+  EXPECT_NE(usage_error({{"WORLD_SIZE", "2"}, {"MASTER_ADDR", "x"}}).find("RANK is not set"),
+            std::string::npos);
+  EXPECT_NE(usage_error({{"WORLD_SIZE", "2"}, {"RANK", "2"}, {"MASTER_ADDR", "x"}}).find("RANK=2"),
+            std::string::npos);
+  EXPECT_NE(usage_error({{"WORLD_SIZE", "two"}}).find("WORLD_SIZE=two"), std::string::npos);
+  EXPECT_NE(usage_error({{"WORLD_SIZE", "2"}, {"RANK", "0"}}).find("MASTER_ADDR"),
+            std::string::npos);
+  EXPECT_NE(
+      usage_error(
+          {{"WORLD_SIZE", "2"}, {"RANK", "0"}, {"MASTER_ADDR", "x"}, {"MASTER_PORT", "70000"}})
+          .find("MASTER_PORT=70000"),
+      std::string::npos);
+}
+
+// Every batch of a 2-rank run is the 1-rank run's batch at twice the size,
+// split in two: the same images, crops and mask rows. An epoch covers each
+// image exactly once.
+TEST(DistSampler, RanksSplitTheSingleProcessBatch) {
+  const std::string dir = test::train_tmp("dist_sampler");
+  test::write_synthetic_shards(dir + "/shards", 64, 1, false);
+  TrainConfig c = test::tiny_train_config(dir + "/shards");
+  const auto data = open_dataset(c.data);
+  c.num_workers = 0;
+  c.batch_size = 16;
+  TrainLoader whole(*data, c.loader(), 4, false, 0);
+  c.batch_size = 8;
+  c.world_size = 2;
+  std::vector<std::unique_ptr<TrainLoader>> ranks;
+  for (int r = 0; r < 2; ++r) {
+    c.rank = r;
+    ranks.push_back(std::make_unique<TrainLoader>(*data, c.loader(), 4, false, 0));
+  }
+  std::multiset<size_t> epoch;
+  for (int k = 0; k < 4; ++k) {
+    const HostBatch w = whole.next();
+    for (int r = 0; r < 2; ++r) {
+      const HostBatch b = ranks[r]->next();
+      ASSERT_EQ(b.indices.size(), 8u);
+      for (size_t j = 0; j < 8; ++j) {
+        EXPECT_EQ(b.indices[j], w.indices[r * 8 + j]) << "batch " << k << " rank " << r;
+        EXPECT_TRUE(b.slots[j].box == w.slots[r * 8 + j].box) << "crop of batch " << k;
+        epoch.insert(b.indices[j]);
+      }
+      EXPECT_TRUE(torch::equal(b.mask_scores, w.mask_scores.slice(0, r * 8, r * 8 + 8)));
+    }
+  }
+  EXPECT_EQ(epoch.size(), 64u);
+  EXPECT_EQ(std::set<size_t>(epoch.begin(), epoch.end()).size(), 64u) << "an image seen twice";
+}
+
+// The key third of a qkv bias has an exact gradient of zero (it adds the same
+// q.b to every logit of a row, which softmax ignores): what it gets is float
+// rounding, which AdamW scales up to about lr either way. It is left out of
+// the comparisons; everything else must agree to 1e-6.
+torch::Tensor comparable(const std::string& name, const torch::Tensor& t) {
+  if (name.size() < 13 || name.compare(name.size() - 13, 13, "attn.qkv.bias") != 0)
+    return t;
+  const int64_t third = t.size(0) / 3;
+  return torch::cat({t.slice(0, 0, third), t.slice(0, 2 * third)});
+}
+
+double max_diff(const std::string& name, const torch::Tensor& a, const torch::Tensor& b) {
+  return (comparable(name, a) - comparable(name, b)).abs().max().item<double>();
+}
+
+// DDP's arithmetic on two ranks (threads of this process, Gloo over
+// localhost): after 3 AdamW steps each rank holds the same parameters, and
+// they are the parameters of one model trained on the concatenated batch.
+TEST(DistGroup, TwoRanksTrainAsOneOnTheWholeBatch) {
+  if (!distributed_available())
+    GTEST_SKIP() << "this build has no c10d with Gloo (libgloo-dev)";
+  const ModelConfig m = test::tiny_model(1);
+  torch::manual_seed(0);
+  const auto images = torch::randn({8, 1, m.img_size, m.img_size});
+  const auto scores = torch::rand({8, m.num_patches()});
+  const int64_t keep = m.num_patches() / 4;
+  const auto make = [&] {
+    torch::manual_seed(1);
+    return MaskedAutoencoderViT(m);
+  };
+  const auto train = [&](MaskedAutoencoderViT& model, const torch::Tensor& x,
+                         const torch::Tensor& s, DistGroup* group) {
+    AdamW opt(weight_decay_groups(*model), AdamWOptions{0.05});
+    for (int step = 0; step < 3; ++step) {
+      opt.zero_grad();
+      model->forward(x, s, keep).loss.backward();
+      if (group) {
+        std::vector<torch::Tensor> grads;
+        for (auto& p : model->parameters())
+          if (p.requires_grad())
+            grads.push_back(p.grad());
+        group->allreduce_mean(grads, 4096); // small buckets: several of them
+      }
+      opt.step(1e-3);
+    }
+  };
+  auto single = make();
+  train(single, images, scores, nullptr);
+
+  std::vector<MaskedAutoencoderViT> ranks{make(), make()};
+  const int port = free_local_port();
+  std::vector<std::string> errors(2);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < 2; ++r)
+    threads.emplace_back([&, r] {
+      try {
+        DistEnv env;
+        env.rank = r;
+        env.world_size = 2;
+        env.master_port = static_cast<uint16_t>(port);
+        env.timeout = std::chrono::seconds(60);
+        DistGroup group(env, "cpu");
+        train(ranks[r], images.slice(0, 4 * r, 4 * r + 4), scores.slice(0, 4 * r, 4 * r + 4),
+              &group);
+      } catch (const std::exception& e) {
+        errors[r] = e.what();
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  ASSERT_EQ(errors[0] + errors[1], "");
+  const auto a = single->named_parameters(), b = ranks[0]->named_parameters(),
+             c = ranks[1]->named_parameters();
+  for (const auto& item : a) {
+    const auto& name = item.key();
+    EXPECT_TRUE(torch::equal(b[name], c[name])) << name << ": the ranks differ";
+    EXPECT_LE(max_diff(name, item.value(), b[name]), 1e-6) << name;
+  }
+}
+
+struct Proc {
+  pid_t pid = -1;
+  std::string log;
+};
+
+// `mae train ...` with extra environment variables, output into `log`.
+Proc start(const std::string& args, const std::map<std::string, std::string>& env,
+           const std::string& log) {
+  Proc p;
+  p.log = log;
+  p.pid = fork();
+  if (p.pid == 0) {
+    for (const auto& [k, v] : env)
+      setenv(k.c_str(), v.c_str(), 1);
+    const std::string cmd = "exec " + std::string(MAE_CLI) + " " + args + " > '" + log + "' 2>&1";
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return p;
+}
+
+int finish(const Proc& p) {
+  int status = 0;
+  waitpid(p.pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::map<std::string, torch::Tensor> weights(const std::string& path) {
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& entry : read_safetensors(path).tensors)
+    out[entry.first] = test::load_tensor(path, entry.first);
+  return out;
+}
+
+std::string tiny_config(const std::string& dir, int batch, int steps) {
+  TrainConfig c = test::tiny_train_config(dir + "/shards");
+  c.batch_size = batch;
+  c.accum_iter = 1;
+  c.total_steps = steps;
+  c.num_workers = 1;
+  c.probe_every = 0;
+  const std::string path = dir + "/b" + std::to_string(batch) + ".json";
+  std::ofstream(path) << train_config_json(c);
+  return path;
+}
+
+// The user's way: `mae train --nproc 2` against one process on the whole
+// batch. Rank 0 alone writes; resuming with another world size is refused.
+TEST(DistTrain, NprocTwoMatchesOneProcessOnTheWholeBatch) {
+  if (!distributed_available())
+    GTEST_SKIP() << "this build has no c10d with Gloo (libgloo-dev)";
+  const std::string dir = test::train_tmp("dist_train");
+  test::write_synthetic_shards(dir + "/shards", 64, 1, false);
+  const std::string one = dir + "/one", two = dir + "/two";
+  const Proc a = start("train --config '" + tiny_config(dir, 8, 3) + "' --out '" + one +
+                           "' --quiet --threads 1",
+                       {}, dir + "/one.log");
+  ASSERT_EQ(finish(a), 0) << test::slurp(a.log);
+  const Proc b =
+      start("train --config '" + tiny_config(dir, 4, 3) + "' --out '" + two + "' --quiet --nproc 2",
+            {{"MAE_THREADS", "1"}}, dir + "/two.log");
+  ASSERT_EQ(finish(b), 0) << test::slurp(b.log);
+  const std::string log = test::slurp(b.log);
+  EXPECT_NE(log.find("launching 2 ranks"), std::string::npos) << log;
+  EXPECT_NE(log.find("global batch 8 = 4 x 1 x 2 ranks"), std::string::npos) << log;
+  const auto w1 = weights(one + "/model.safetensors"), w2 = weights(two + "/model.safetensors");
+  ASSERT_EQ(w1.size(), w2.size());
+  for (const auto& [name, t] : w1)
+    EXPECT_LE(max_diff(name, t, w2.at(name)), 1e-6) << name;
+  // The same losses in the metrics (the mean over both ranks).
+  const auto loss = [](const std::string& metrics) {
+    std::ifstream in(metrics);
+    std::string line, last;
+    while (std::getline(in, line))
+      if (!line.empty())
+        last = line;
+    return nlohmann::json::parse(last)["loss"].get<double>();
+  };
+  EXPECT_NEAR(loss(one + "/metrics.jsonl"), loss(two + "/metrics.jsonl"), 1e-5);
+
+  const Proc c = start("train --resume '" + two + "' --steps 4 --quiet", {}, dir + "/resume.log");
+  EXPECT_EQ(finish(c), 1);
+  EXPECT_NE(test::slurp(c.log).find("trained by 2"), std::string::npos) << test::slurp(c.log);
+}
+
+// A rank that never comes: the one that did gives up within --dist-timeout
+// with a message; a rank killed mid-run: the other stops with one too, and
+// the run's last checkpoint stays readable.
+TEST(DistTrain, AMissingOrDeadRankStopsTheOthersWithAMessage) {
+  if (!distributed_available())
+    GTEST_SKIP() << "this build has no c10d with Gloo (libgloo-dev)";
+  const std::string dir = test::train_tmp("dist_faults");
+  test::write_synthetic_shards(dir + "/shards", 64, 1, false);
+  const int port = free_local_port();
+  const std::map<std::string, std::string> rank0 = {{"WORLD_SIZE", "2"},
+                                                    {"RANK", "0"},
+                                                    {"MASTER_ADDR", "127.0.0.1"},
+                                                    {"MASTER_PORT", std::to_string(port)},
+                                                    {"MAE_THREADS", "1"}};
+  const auto t0 = std::chrono::steady_clock::now();
+  const Proc alone = start("train --config '" + tiny_config(dir, 4, 3) + "' --out '" + dir +
+                               "/alone' --dist-timeout 3",
+                           rank0, dir + "/alone.log");
+  EXPECT_EQ(finish(alone), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(60));
+  const std::string said = test::slurp(alone.log);
+  EXPECT_NE(said.find("rank 0 of 2"), std::string::npos) << said;
+  EXPECT_EQ(said.find("Exception raised from"), std::string::npos) << said; // no C++ trace
+
+  // Killed mid-run: a long run, rank 1 killed once rank 0 has logged.
+  TrainConfig c = test::tiny_train_config(dir + "/shards");
+  c.batch_size = 4;
+  c.accum_iter = 1;
+  c.total_steps = 100000;
+  c.checkpoint_every = 2;
+  c.num_workers = 1;
+  const std::string long_config = dir + "/long.json";
+  std::ofstream(long_config) << train_config_json(c);
+  auto env1 = rank0;
+  env1["RANK"] = "1";
+  env1["MASTER_PORT"] = std::to_string(free_local_port());
+  auto env0 = rank0;
+  env0["MASTER_PORT"] = env1["MASTER_PORT"];
+  const std::string run = dir + "/killed";
+  const std::string args =
+      "train --config '" + long_config + "' --out '" + run + "' --dist-timeout 20";
+  const Proc r0 = start(args, env0, dir + "/r0.log");
+  const Proc r1 = start(args, env1, dir + "/r1.log");
+  for (int i = 0; i < 600 && !fs::exists(run + "/checkpoint.safetensors"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  kill(r1.pid, SIGKILL);
+  finish(r1);
+  const auto killed_at = std::chrono::steady_clock::now();
+  EXPECT_EQ(finish(r0), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - killed_at, std::chrono::seconds(40));
+  const std::string r0_said = test::slurp(r0.log);
+  EXPECT_NE(r0_said.find("rank 0 of 2"), std::string::npos) << r0_said;
+  EXPECT_NE(r0_said.find("Another rank stopped"), std::string::npos) << r0_said;
+  EXPECT_NO_THROW(read_safetensors(run + "/checkpoint.safetensors"));
+}
+
+} // namespace
+} // namespace mae
