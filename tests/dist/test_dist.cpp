@@ -278,9 +278,22 @@ TEST(DistTrain, NprocTwoMatchesOneProcessOnTheWholeBatch) {
   };
   EXPECT_NEAR(loss(one + "/metrics.jsonl"), loss(two + "/metrics.jsonl"), 1e-5);
 
-  const Proc c = start("train --resume '" + two + "' --steps 4 --quiet", {}, dir + "/resume.log");
+  const Proc c = start("train --resume '" + two + "' --steps 5 --quiet", {}, dir + "/resume.log");
   EXPECT_EQ(finish(c), 1);
   EXPECT_NE(test::slurp(c.log).find("trained by 2"), std::string::npos) << test::slurp(c.log);
+
+  // Resumed with the same world size: the run it would have been.
+  const Proc d = start("train --resume '" + two + "' --steps 5 --quiet --nproc 2",
+                       {{"MAE_THREADS", "1"}}, dir + "/resume2.log");
+  ASSERT_EQ(finish(d), 0) << test::slurp(d.log);
+  const Proc e = start("train --config '" + tiny_config(dir, 4, 5) + "' --out '" + dir +
+                           "/straight' --quiet --nproc 2",
+                       {{"MAE_THREADS", "1"}}, dir + "/straight.log");
+  ASSERT_EQ(finish(e), 0) << test::slurp(e.log);
+  const auto resumed = weights(two + "/model.safetensors"),
+             straight = weights(dir + "/straight/model.safetensors");
+  for (const auto& [name, t] : straight)
+    EXPECT_TRUE(torch::equal(t, resumed.at(name))) << name;
 }
 
 // A rank that never comes: the one that did gives up within --dist-timeout
