@@ -25,6 +25,10 @@ void App::init_training_form() {
     choose_train_config(chosen);
   if (options_.training())
     state_.tab = Tab::Training;
+  if (!options_.watch_run.empty()) {
+    state_.training.watch_input = state_.training.watch_dir = options_.watch_run;
+    state_.tab = Tab::Training;
+  }
 }
 
 void App::choose_train_config(const std::string& path) {

@@ -96,6 +96,8 @@ options:
   --train-resume RUN     ... or continue the run in folder RUN
   --train-steps N        total optimizer steps, overriding the config's length
   --train-out DIR        the run's folder (default runs/<config name>-<date>-<time>)
+  --watch-run DIR        follow a run that another process trains into DIR (mae train,
+                         torchrun): its curves and status on the Training tab, read-only
 
 headless test mode (render, write the files, exit 0):
   --drop FILE ...        handle FILEs as if dropped on the window, one after another
@@ -211,6 +213,8 @@ CliOptions parse_cli_options(int argc, const char* const* argv) {
       o.train_resume = value();
     } else if (flag == "--train-steps") {
       o.train_steps = parse_int(flag, value(), 1, 1LL << 40);
+    } else if (flag == "--watch-run") {
+      o.watch_run = value();
     } else if (flag == "--train-out") {
       o.train_out = value();
     } else if (flag == "--train-until") {
@@ -225,9 +229,12 @@ CliOptions parse_cli_options(int argc, const char* const* argv) {
       throw UsageError("unknown option '" + flag + "' (see --help)");
     }
   }
-  if ((!o.train_csv.empty() || o.train_explore || o.train_until > 0) && !o.training())
-    throw UsageError("--train-csv, --train-explore and --train-until need --train or "
-                     "--train-resume");
+  if ((o.train_explore || o.train_until > 0) && !o.training())
+    throw UsageError("--train-explore and --train-until need --train or --train-resume");
+  if (!o.train_csv.empty() && !o.training() && o.watch_run.empty())
+    throw UsageError("--train-csv needs --train, --train-resume or --watch-run");
+  if (!o.watch_run.empty() && o.training())
+    throw UsageError("--watch-run follows another process's run: not with --train");
   if (o.headless() && o.frames == 0)
     o.frames = 3;
   return o;

@@ -53,6 +53,7 @@ struct CliOptions {
   int64_t train_steps = 0;    // total steps; 0: the config's
   std::string train_out;      // else runs/<name>-<time>
   int64_t train_until = 0;    // headless: stop waiting at this step, the run still going
+  std::string watch_run;      // --watch-run: follow a run another process trains
   std::string train_csv;      // headless: export the curves here once the run ends
   bool train_explore = false; // headless: then open the weights in the Explorer
 

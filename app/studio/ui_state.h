@@ -140,6 +140,7 @@ struct FileBrowserState {
     TrainData,
     TrainOutput,
     TrainResume,
+    WatchRun, // a run folder another process trains into, to follow
     SaveView,
     OpenView,
     OpenLesson,
@@ -263,6 +264,11 @@ struct TrainingUi {
   bool stop_requested = false; // Stop pressed: the run ends after its current step
   bool quitting = false;       // the window was closed mid-run: stop, then quit
   PlotOptions loss_plot{true}, lr_plot, speed_plot, knn_plot;
+  // A run another process trains (mae train, torchrun), followed read-only
+  // from its folder while no run of the app's own is under way.
+  std::string watch_input; // the folder field
+  std::string watch_dir;   // the folder followed; empty: none
+  Clock::time_point watch_read{};
 };
 
 // The Experiments tab: a sweep (configs/sweeps/), its runs and their results,

@@ -959,6 +959,37 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& path) {
   return rows;
 }
 
+// A run that another process trains (here: files written by hand, as rank 0
+// of a torchrun job would) followed read-only on the Training tab.
+TEST(StudioTraining, FollowsARunAnotherProcessTrains) {
+  const std::string dir = temp_dir("watch");
+  fs::create_directories(dir + "/run");
+  fs::copy_file(kTrainConfig, dir + "/run/config.json");
+  {
+    std::ofstream m(dir + "/run/metrics.jsonl");
+    for (int step = 10; step <= 30; step += 10)
+      m << R"({"step":)" << step << R"(,"epoch":0.1,"loss":)" << 1.0 / step
+        << R"(,"lr":0.001,"img_per_s":100})"
+        << "\n";
+  }
+  const StudioRun r =
+      studio(dir, "--watch-run " + q(dir + "/run") + " --train-csv " + q(dir + "/curves.csv"));
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  EXPECT_TRUE(contains(r.result.out, "following: running, step 30")) << r.result.out;
+  EXPECT_EQ(r.layout.at("tab"), "training");
+  EXPECT_TRUE(r.layout.at("popups").empty()) << r.layout.at("popups").dump();
+  EXPECT_EQ(r.layout.at("training").at("step"), 30) << r.layout.at("training").dump();
+  EXPECT_EQ(csv_rows(dir + "/curves.csv").size(), 4u); // the header and three steps
+  EXPECT_GT(region_stddev(r.shot, panel(r, "plot_loss")), 4.0) << "the loss plot looks blank";
+
+  // Not a run folder: said in a popup, and nothing followed.
+  const StudioRun bad = studio(dir, "--watch-run " + q(dir + "/nowhere"));
+  ASSERT_EQ(bad.result.code, 0) << bad.result.err;
+  ASSERT_EQ(bad.layout.at("popups").size(), 1u);
+  EXPECT_TRUE(contains(bad.layout.at("popups")[0].dump(), "holds no training run"))
+      << bad.layout.at("popups").dump();
+}
+
 TEST(StudioTraining, TrainingTabShowsTheCurvesAndTheReconstructions) {
   if (!has_fashion_mnist())
     GTEST_SKIP() << "needs the Debian package dataset-fashion-mnist";

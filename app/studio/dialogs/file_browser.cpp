@@ -36,6 +36,8 @@ const char* title(Mode m) {
     return "Output folder###file_browser";
   case Mode::TrainResume:
     return "Run to resume###file_browser";
+  case Mode::WatchRun:
+    return "Run to follow###file_browser";
   case Mode::SaveView:
     return "Save view###file_browser";
   case Mode::OpenView:
@@ -67,7 +69,8 @@ const char* saved_extension(Mode m) {
 }
 
 bool picks_folder(Mode m) {
-  return m == Mode::TrainData || m == Mode::TrainOutput || m == Mode::TrainResume;
+  return m == Mode::TrainData || m == Mode::TrainOutput || m == Mode::TrainResume ||
+         m == Mode::WatchRun;
 }
 
 std::string lower(std::string s) {
@@ -112,6 +115,7 @@ bool wanted_file(Mode m, const fs::path& path) {
   case Mode::TrainData:
   case Mode::TrainOutput:
   case Mode::TrainResume:
+  case Mode::WatchRun:
     break;
   }
   return false;
@@ -139,7 +143,8 @@ void read_directory(FileBrowserState& b) {
     if (e.directory) {
       e.model_folder = (b.mode == Mode::Open || b.mode == Mode::OpenSecondModel) &&
                        classify_path(entry.path().string()) == TargetKind::Model;
-      e.run_folder = b.mode == Mode::TrainResume && is_run_folder(entry.path());
+      e.run_folder =
+          (b.mode == Mode::TrainResume || b.mode == Mode::WatchRun) && is_run_folder(entry.path());
     } else {
       if (!b.show_all && !wanted_file(b.mode, entry.path()))
         continue;
@@ -193,6 +198,11 @@ void choose_folder(UiState& st, const std::string& dir) {
   case Mode::TrainResume:
     f.resume = dir;
     break;
+  case Mode::WatchRun:
+    st.training.watch_input = dir;
+    st.training.watch_dir = dir;
+    st.training.watch_read = {};
+    break;
   default:
     return;
   }
@@ -210,7 +220,8 @@ void start_directory(UiState& st, Mode mode) {
                                       : fs::path(f.config_path).parent_path());
   else if (mode == Mode::TrainData && !f.data_path.empty())
     navigate(b, f.data_path);
-  else if ((mode == Mode::TrainOutput || mode == Mode::TrainResume) && fs::is_directory(runs, ec))
+  else if ((mode == Mode::TrainOutput || mode == Mode::TrainResume || mode == Mode::WatchRun) &&
+           fs::is_directory(runs, ec))
     navigate(b, runs);
   else if (mode == Mode::ExportCurves && !st.training.run_dir.empty())
     navigate(b, st.training.run_dir);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 namespace mae::studio {
 namespace {
@@ -99,9 +100,11 @@ bool button(const char* label, bool enabled, const char* tip) {
 // Pause / Resume, Stop, Save checkpoint, Open in explorer, Export CSV, and the latest note.
 void buttons(UiState& st, const TrainingSnapshot& s) {
   TrainingUi& t = st.training;
-  const bool running = s.state == TrainingState::Running;
-  const bool paused = s.state == TrainingState::Paused;
-  const bool has_weights = s.state != TrainingState::Failed && s.state != TrainingState::Idle;
+  const bool watching = !t.watch_dir.empty(); // another process's run: read-only
+  const bool running = s.state == TrainingState::Running && !watching;
+  const bool paused = s.state == TrainingState::Paused && !watching;
+  const bool has_weights =
+      !watching && s.state != TrainingState::Failed && s.state != TrainingState::Idle;
   const auto queue = [&](Command::Kind k) { st.commands.push_back({k, "", ""}); };
   if (button(paused ? "Resume" : "Pause", (running || paused) && !t.stop_requested,
              "Pause the run between steps (nothing is lost), or go on"))
@@ -112,9 +115,16 @@ void buttons(UiState& st, const TrainingSnapshot& s) {
   if (button("Save checkpoint", has_weights,
              "Write checkpoint.safetensors and model.safetensors now, without stopping"))
     queue(Command::Kind::SaveCheckpoint);
-  if (button(t.exporting_model.empty() ? "Open in explorer" : "Exporting ...",
-             has_weights && t.exporting_model.empty(),
-             "Load the current weights as the Explorer's model"))
+  if (watching) {
+    if (button("Open in explorer", std::filesystem::exists(s.model_path),
+               "Load the followed run's latest model.safetensors as the Explorer's model")) {
+      st.commands.push_back({Command::Kind::Open, s.model_path, ""});
+      st.tab = Tab::Explorer;
+      st.select_tab = true;
+    }
+  } else if (button(t.exporting_model.empty() ? "Open in explorer" : "Exporting ...",
+                    has_weights && t.exporting_model.empty(),
+                    "Load the current weights as the Explorer's model"))
     queue(Command::Kind::OpenInExplorer);
   if (button("Export CSV...", !s.loss.empty() || !s.knn_accuracy.empty(),
              "Save every curve (loss, lr, images/s, k-NN accuracy) by step as CSV"))

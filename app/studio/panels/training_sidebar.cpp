@@ -155,7 +155,27 @@ void log_section(const UiState& st) {
 
 bool training_under_way(const UiState& st) {
   const auto& s = st.training.snapshot;
-  return s && (s->state == TrainingState::Running || s->state == TrainingState::Paused);
+  return s && st.training.watch_dir.empty() && // a followed run is another process's
+         (s->state == TrainingState::Running || s->state == TrainingState::Paused);
+}
+
+// Following a run that another process trains: read-only, from its folder.
+static void watch_section(UiState& st) {
+  section("Follow a run");
+  TrainingUi& t = st.training;
+  ImGui::BeginDisabled(training_under_way(st));
+  path_field(st, "watch", "a run folder (mae train, torchrun)", t.watch_input,
+             FileBrowserState::Mode::WatchRun);
+  const bool following = !t.watch_dir.empty();
+  if (ImGui::Button(following ? "Stop following" : "Follow", {-1, 0})) {
+    t.watch_dir = following ? std::string() : t.watch_input;
+    t.watch_read = {};
+  }
+  tooltip(following ? "Stop reading the run's folder (the run itself goes on)"
+                    : "Show the curves and status of a run that another process trains into this "
+                      "folder (mae train in a terminal, torchrun on a cluster with a shared file "
+                      "system), reread every second. Nothing is sent to the run.");
+  ImGui::EndDisabled();
 }
 
 void draw_training_sidebar(PanelContext& ctx) {
@@ -172,6 +192,7 @@ void draw_training_sidebar(PanelContext& ctx) {
   tooltip("Start the run in the output folder (or continue the resumed one); the curves and "
           "reconstructions follow it on the Training tab");
   ImGui::EndDisabled();
+  watch_section(st);
   log_section(st);
 }
 

@@ -50,6 +50,7 @@ private:
   void settle(); // frames until loading and inference are done
   void run_bench(int moves);
   void run_training();   // --train: wait for the run, then --train-csv / --train-explore
+  void report_watch();   // --watch-run: what the followed run shows, then --train-csv
   void close_mid_run();  // --train-until: close the window as a user would, timing the stop
   void wait_for_sweep(); // --sweep-run: frames at 30 Hz until the sweep ends
   void frame() {
@@ -160,6 +161,18 @@ void HeadlessRun::wait_for_sweep() {
   frame(); // the snapshot the sweep ended on
 }
 
+void HeadlessRun::report_watch() {
+  frame(); // the first frame reads the folder
+  const UiState& st = app_.state();
+  if (const auto& s = st.training.snapshot)
+    std::printf("following: %s, step %lld of %lld, %zu loss points: %s\n", to_string(s->state),
+                static_cast<long long>(s->step), static_cast<long long>(s->total_steps),
+                s->loss.size(), s->message.c_str());
+  std::fflush(stdout);
+  if (!options_.train_csv.empty())
+    app_.state().commands.push_back({Command::Kind::ExportCurves, options_.train_csv, ""});
+}
+
 void HeadlessRun::run_training() {
   // The Start command ran in the first frame; frames keep coming at 30 Hz, as
   // on screen, until the run ends (or reaches --train-until).
@@ -247,6 +260,8 @@ int HeadlessRun::run() {
     run_bench(options_.bench_latency);
   if (options_.training())
     run_training();
+  if (!options_.watch_run.empty())
+    report_watch();
   if (options_.sweep_run)
     wait_for_sweep();
   settle();

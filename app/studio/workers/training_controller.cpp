@@ -3,6 +3,7 @@
 #include "workers/training_setup.h"
 
 #include "base/errors.h"
+#include "train/run_watch.h"
 
 #include <filesystem>
 
@@ -25,6 +26,7 @@ void TrainingController::start(UiState& st, std::time_t now) {
     throw UsageError("a run is under way: stop it before starting another");
   TrainingLaunch launch = prepare_training(st.training.form, now);
   TrainingUi& t = st.training;
+  t.watch_dir.clear(); // the app's own run replaces a followed one
   t.run_dir = launch.options.train.out_dir;
   t.config_label = launch.config_label;
   t.exporting_model.clear();
@@ -73,8 +75,10 @@ void TrainingController::open_in_explorer(UiState& st) {
 }
 
 void TrainingController::poll(UiState& st) {
-  if (!session_)
+  if (!session_) {
+    watch(st);
     return;
+  }
   TrainingUi& t = st.training;
   t.snapshot = session_->snapshot();
   const TrainingSnapshot& s = *t.snapshot;
@@ -84,6 +88,22 @@ void TrainingController::poll(UiState& st) {
   t.seen_state = s.state;
   if (!t.exporting_model.empty())
     check_export(st);
+}
+
+// Rereads the followed run's folder once a second; a folder that stops being
+// one is reported once and no longer followed.
+void TrainingController::watch(UiState& st) {
+  TrainingUi& t = st.training;
+  if (t.watch_dir.empty() || Clock::now() - t.watch_read < std::chrono::seconds(1))
+    return;
+  t.watch_read = Clock::now();
+  try {
+    t.snapshot = std::make_shared<const TrainingSnapshot>(watch_run(t.watch_dir));
+    t.run_dir = t.watch_dir;
+  } catch (const Error& e) {
+    st.errors.push_back({"Cannot follow the run", e.what()});
+    t.watch_dir.clear();
+  }
 }
 
 void TrainingController::check_export(UiState& st) {

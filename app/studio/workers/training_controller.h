@@ -42,6 +42,7 @@ public:
 
 private:
   void check_export(UiState& st);
+  void watch(UiState& st);
 
   std::function<void()> wake_;
   std::unique_ptr<TrainingSession> session_; // destroyed: stops with a checkpoint, joins

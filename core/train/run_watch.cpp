@@ -1,0 +1,78 @@
+#include "train/run_watch.h"
+
+#include "base/errors.h"
+#include "formats/safetensors.h"
+#include "train/metrics_log.h"
+#include "train/train_config.h"
+#include "train/trainer.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace mae {
+namespace fs = std::filesystem;
+namespace {
+
+// The step the run's checkpoint holds (-1: none yet, or unreadable mid-write).
+int64_t checkpoint_step(const fs::path& file) {
+  std::error_code ec;
+  if (!fs::exists(file, ec))
+    return -1;
+  try {
+    const auto meta = read_safetensors(file.string()).metadata;
+    const auto it = meta.find("step");
+    return it == meta.end() ? -1 : std::stoll(it->second);
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+} // namespace
+
+TrainingSnapshot watch_run(const std::string& dir, fs::file_time_type now) {
+  const fs::path run(dir), metrics = run / kMetricsName, config = run / "config.json";
+  std::error_code ec;
+  if (!fs::is_regular_file(metrics, ec) || !fs::is_regular_file(config, ec))
+    throw DataError(dir + " holds no training run (no " + std::string(kMetricsName) +
+                    " and config.json): choose the folder mae train writes");
+  TrainingSnapshot s;
+  s.out_dir = dir;
+  s.checkpoint_path = (run / kTrainStateName).string();
+  s.model_path = (run / kTrainModelName).string();
+  std::ifstream in(config);
+  std::stringstream text;
+  text << in.rdbuf();
+  const TrainConfig c = parse_train_config(text.str(), config.string());
+  s.total_steps = c.total_steps;
+  for (const MetricsRecord& r : read_metrics(metrics.string())) {
+    s.step = r.step;
+    s.epoch = r.epoch;
+    if (r.loss)
+      s.loss.emplace_back(r.step, *r.loss);
+    if (r.lr)
+      s.lr.emplace_back(r.step, *r.lr);
+    if (r.images_per_s)
+      s.images_per_s.emplace_back(r.step, *r.images_per_s);
+    if (r.knn_accuracy)
+      s.knn_accuracy.emplace_back(r.step, *r.knn_accuracy);
+  }
+  const int64_t saved = checkpoint_step(run / kTrainStateName);
+  const auto quiet = now - fs::last_write_time(metrics, ec);
+  const auto quiet_s = std::chrono::duration_cast<std::chrono::seconds>(quiet).count();
+  if (s.total_steps > 0 && saved >= s.total_steps) {
+    s.state = TrainingState::Finished;
+    s.message = "watching " + dir + ": finished, " + std::to_string(saved) + " steps";
+  } else if (!ec && quiet < kStaleAfter) {
+    s.state = TrainingState::Running;
+    s.message = "watching " + dir + ": running, step " + std::to_string(s.step) +
+                (s.total_steps > 0 ? " of " + std::to_string(s.total_steps) : std::string());
+  } else {
+    s.state = TrainingState::Idle;
+    s.message = "watching " + dir + ": stale, no new metrics for " + std::to_string(quiet_s) +
+                " s (stopped or crashed?); last checkpoint at step " +
+                (saved >= 0 ? std::to_string(saved) : std::string("none"));
+  }
+  return s;
+}
+
+} // namespace mae
