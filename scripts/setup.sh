@@ -7,6 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev
   libgloo-dev           # c10d's Gloo headers: data-parallel training (mae train --nproc)
+  libprotobuf-dev protobuf-compiler  # TensorBoard event files
+  python3-protobuf python3-crc32c    # the tests' independent event-file reader
   libopenblas0-openmp   # without it LibTorch falls back to reference BLAS (~40x slower)
   nlohmann-json3-dev
   libopencv-dev

@@ -107,6 +107,9 @@ int run_train(int argc, const char* const* argv) {
               "distributed backend (auto: NCCL on CUDA, else Gloo)", "auto")
       .option("dist-timeout", "SECONDS",
               "distributed runs: a rank that does not answer within this long stops the run", "300")
+      .option("tensorboard", "on|off",
+              "also write TensorBoard event files (events.out.tfevents.*) beside metrics.jsonl",
+              "on")
       .flag("quiet", "no progress display (messages and the summary only)")
       .flag("force", "start a new run in an output directory that holds one, replacing it");
   if (!parse_command(args, argc, argv))
@@ -135,6 +138,10 @@ int run_train(int argc, const char* const* argv) {
   }();
   TrainOptions options = plan.options;
   options.probe_threads = threads_automatic();
+  const std::string tensorboard = args.get("tensorboard");
+  if (tensorboard != "on" && tensorboard != "off")
+    throw UsageError("--tensorboard " + tensorboard + ": expected on or off");
+  options.tensorboard = tensorboard == "on";
 
   const std::optional<DistEnv> env = dist_settings(args);
   if (args.has("nproc") && !env) {

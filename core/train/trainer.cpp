@@ -19,6 +19,7 @@
 #include "train/lr_schedule.h"
 #include "train/metrics_log.h"
 #include "train/run_plan.h"
+#include "train/tensorboard_log.h"
 #include "train/train_state.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -93,6 +94,7 @@ struct Trainer::Impl {
   std::unique_ptr<CudaGraphStep> graph;
   torch::Tensor static_images, static_scores;
   std::unique_ptr<MetricsLog> metrics;
+  std::unique_ptr<TensorBoardLog> tensorboard; // rank 0, when asked and built with protobuf
   std::vector<std::string> notes;
 
   int64_t step = 0;
@@ -186,6 +188,11 @@ Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), op
                       config_text.size());
     metrics = std::make_unique<MetricsLog>((fs::path(options.out_dir) / kMetricsName).string(),
                                            options.resume.empty() ? -1 : step);
+    if (options.tensorboard && TensorBoardLog::available()) {
+      tensorboard = std::make_unique<TensorBoardLog>(options.out_dir);
+      notes.push_back("logs:     " + std::string(kMetricsName) + " and TensorBoard (" +
+                      fs::path(tensorboard->path()).filename().string() + ")");
+    }
   }
   batches = std::make_unique<BatchSource>(*data, config.loader(),
                                           length.steps_per_epoch * config.accum_iter, device,
@@ -523,6 +530,15 @@ TrainProgress Trainer::Impl::report(std::optional<double> knn) {
   p.skipped_steps = skipped_steps;
   if (metrics)
     metrics->append(p);
+  if (tensorboard) { // the official main_pretrain.py's tags where it has them
+    if (p.loss) {
+      tensorboard->scalar("train_loss", p.step, *p.loss);
+      tensorboard->scalar("lr", p.step, p.lr);
+      tensorboard->scalar("img_per_s", p.step, p.images_per_s);
+    }
+    if (p.knn_accuracy)
+      tensorboard->scalar("knn_acc", p.step, *p.knn_accuracy);
+  }
   reset_window();
   return p;
 }

@@ -45,6 +45,9 @@ struct TrainOptions {
   // start, gradients averaged every step, each rank its share of every batch;
   // rank 0 alone writes metrics and checkpoints. Null: one process.
   std::shared_ptr<DistGroup> dist;
+  // Also write TensorBoard event files beside metrics.jsonl (tensorboard_log.h),
+  // where the build has protobuf.
+  bool tensorboard = true;
 };
 
 class Trainer;

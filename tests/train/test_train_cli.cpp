@@ -4,6 +4,7 @@
 
 #include "data/fashion_mnist.h"
 #include "train/metrics_log.h"
+#include "train/tensorboard_log.h"
 
 #ifdef MAE_WITH_OPENCV
 #include "data/image_io.h"
@@ -12,9 +13,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -26,9 +31,10 @@ struct CliRun {
   std::string output; // stdout and stderr
 };
 
-CliRun mae_cli(const std::string& args) {
+// Any command line, its output and exit code.
+CliRun run_command(const std::string& command) {
   CliRun r;
-  FILE* p = popen((std::string(MAE_CLI) + " " + args + " 2>&1").c_str(), "r");
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
   if (!p)
     return r;
   char buf[4096];
@@ -38,6 +44,10 @@ CliRun mae_cli(const std::string& args) {
   const int status = pclose(p);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+CliRun mae_cli(const std::string& args) {
+  return run_command(std::string(MAE_CLI) + " " + args);
 }
 
 // A tiny run on synthetic shards, as a config file.
@@ -60,6 +70,73 @@ size_t line_count(const std::string& path) {
   while (std::getline(in, line))
     n += !line.empty();
   return n;
+}
+
+// TensorBoard event files beside metrics.jsonl, read back by an independent
+// reader (tests/tools/read_tfevents.py: TensorBoard's field numbers, python3-
+// protobuf, every record's CRC-32C checked with python3-crc32c): every
+// scalar of the metrics file is there, under the official repo's tags.
+TEST(TrainCli, TensorBoardEventsHoldTheMetrics) {
+  if (!TensorBoardLog::available())
+    GTEST_SKIP() << "built without protobuf";
+  if (std::system("/usr/bin/python3 -c 'import google.protobuf, crc32c' 2>/dev/null") != 0)
+    GTEST_SKIP() << "needs python3-protobuf and python3-crc32c";
+  const std::string dir = test::train_tmp("cli_tensorboard"), shards = dir + "/shards",
+                    out = dir + "/run";
+  test::write_synthetic_shards(shards, 48, 1, true);
+  CliRun r = mae_cli("train --config " + write_config(dir, shards) + " --out " + out +
+                     " --steps 4 --device cpu --threads 1 --quiet");
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::vector<std::string> events;
+  for (const auto& e : fs::directory_iterator(out))
+    if (e.path().filename().string().rfind("events.out.tfevents.", 0) == 0)
+      events.push_back(e.path().string());
+  ASSERT_EQ(events.size(), 1u);
+  r = run_command("/usr/bin/python3 " + std::string(MAE_SOURCE_DIR) +
+                  "/tests/tools/read_tfevents.py '" + events[0] + "'");
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::map<std::pair<int64_t, std::string>, double> seen;
+  std::istringstream lines(r.output);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(nlohmann::json::parse(line).at("file_version"), "brain.Event:2");
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    seen[{j.at("step").get<int64_t>(), j.at("tag").get<std::string>()}] = j.at("value");
+  }
+  size_t expected = 0;
+  for (const MetricsRecord& m : read_metrics(out + "/metrics.jsonl")) {
+    const auto check = [&](const char* tag, const std::optional<double>& v) {
+      if (!v)
+        return;
+      ++expected;
+      const auto it = seen.find({m.step, tag});
+      ASSERT_NE(it, seen.end()) << tag << " at step " << m.step;
+      EXPECT_NEAR(it->second, *v, 1e-6 * std::max(1.0, std::abs(*v))) << tag; // float32
+    };
+    check("train_loss", m.loss);
+    check("lr", m.lr);
+    check("knn_acc", m.knn_accuracy);
+  }
+  EXPECT_GE(expected, 10u);
+
+  // A flipped byte: the reader's CRC check catches it (the files carry real CRCs).
+  {
+    std::fstream f(events[0], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(40);
+    f.put('\x7f');
+  }
+  EXPECT_EQ(run_command("/usr/bin/python3 " + std::string(MAE_SOURCE_DIR) +
+                        "/tests/tools/read_tfevents.py '" + events[0] + "'")
+                .code,
+            1);
+
+  // --tensorboard off: metrics.jsonl only.
+  r = mae_cli("train --config " + write_config(dir, shards) + " --out " + dir +
+              "/quiet_run --steps 1 --device cpu --threads 1 --quiet --tensorboard off");
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const auto& e : fs::directory_iterator(dir + "/quiet_run"))
+    EXPECT_NE(e.path().filename().string().rfind("events.", 0), 0u) << e.path();
 }
 
 TEST(TrainCli, TrainsResumesAndPlots) {
