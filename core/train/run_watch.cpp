@@ -47,14 +47,7 @@ TrainingSnapshot watch_run(const std::string& dir, fs::file_time_type now) {
   for (const MetricsRecord& r : read_metrics(metrics.string())) {
     s.step = r.step;
     s.epoch = r.epoch;
-    if (r.loss)
-      s.loss.emplace_back(r.step, *r.loss);
-    if (r.lr)
-      s.lr.emplace_back(r.step, *r.lr);
-    if (r.images_per_s)
-      s.images_per_s.emplace_back(r.step, *r.images_per_s);
-    if (r.knn_accuracy)
-      s.knn_accuracy.emplace_back(r.step, *r.knn_accuracy);
+    add_to_curves(s, r);
   }
   const int64_t saved = checkpoint_step(run / kTrainStateName);
   const auto quiet = now - fs::last_write_time(metrics, ec);

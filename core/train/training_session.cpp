@@ -14,6 +14,17 @@
 #include <thread>
 
 namespace mae {
+
+void add_to_curves(TrainingSnapshot& s, const MetricsRecord& r) {
+  if (r.loss)
+    s.loss.emplace_back(r.step, *r.loss);
+  if (r.lr)
+    s.lr.emplace_back(r.step, *r.lr);
+  if (r.images_per_s)
+    s.images_per_s.emplace_back(r.step, *r.images_per_s);
+  if (r.knn_accuracy)
+    s.knn_accuracy.emplace_back(r.step, *r.knn_accuracy);
+}
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -181,16 +192,8 @@ struct TrainingSession::Impl : TrainObserver {
     if (!std::filesystem::exists(path, ec))
       return; // a checkpoint copied without its metrics: the curves start empty
     for (const MetricsRecord& r : read_metrics(path)) {
-      if (r.step > resumed_step)
-        continue;
-      if (r.loss)
-        draft.loss.emplace_back(r.step, *r.loss);
-      if (r.lr)
-        draft.lr.emplace_back(r.step, *r.lr);
-      if (r.images_per_s)
-        draft.images_per_s.emplace_back(r.step, *r.images_per_s);
-      if (r.knn_accuracy)
-        draft.knn_accuracy.emplace_back(r.step, *r.knn_accuracy);
+      if (r.step <= resumed_step)
+        add_to_curves(draft, r);
     }
   }
 

@@ -4,6 +4,7 @@
 // snapshots; nothing here touches ImGui, GL or torch.
 #pragma once
 
+#include "train/metrics_log.h"
 #include "train/trainer.h"
 
 #include <functional>
@@ -33,6 +34,9 @@ struct TrainingSnapshot {
   int64_t preview_step = -1;                   // the step the previews show
   std::string out_dir, checkpoint_path, model_path;
 };
+
+// One metrics line added to the snapshot's curves.
+void add_to_curves(TrainingSnapshot& s, const MetricsRecord& r);
 
 struct TrainingSessionOptions {
   TrainOptions train;     // out_dir, resume, device

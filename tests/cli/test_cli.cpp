@@ -1,4 +1,5 @@
 // End-to-end runs of the `mae` binary as a user would type them.
+#include "busy_core.h"
 #include "cli_runner.h"
 #include "test_util.h"
 
@@ -10,7 +11,6 @@
 #include <opencv2/core.hpp>
 #include <opencv2/videoio.hpp>
 
-#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -305,17 +305,13 @@ TEST(Cli, AutomaticThreadsLeaveABusyCoreAlone) {
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   if (cores < 2)
     GTEST_SKIP() << "one core";
-  std::atomic<bool> stop{false};
-  std::thread busy([&] {
-    while (!stop.load(std::memory_order_relaxed)) {
-    }
-  });
-  const auto r =
-      mae_raw("bench --mode infer --model-config " + q(test::fixture("mae_config.json")) +
-                  " --batch 1 --steps 1 --warmup 0 --device cpu",
-              test::temp_dir("cli_busy_core"));
-  stop = true;
-  busy.join();
+  test::RunResult r;
+  {
+    const test::BusyCore busy;
+    r = mae_raw("bench --mode infer --model-config " + q(test::fixture("mae_config.json")) +
+                    " --batch 1 --steps 1 --warmup 0 --device cpu",
+                test::temp_dir("cli_busy_core"));
+  }
   ASSERT_EQ(r.code, 0) << r.err;
   const auto line = nlohmann::json::parse(r.out.substr(r.out.rfind("{")));
   const std::string device = line["device"];

@@ -1,9 +1,10 @@
 // How busy the cores are: /proc/stat's arithmetic, and a real busy thread seen.
 #include "runtime/cpu_load.h"
 
+#include "../busy_core.h"
+
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <thread>
 
 namespace mae {
@@ -33,14 +34,11 @@ TEST(CpuLoad, SeesABusyThread) {
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   if (cores < 2)
     GTEST_SKIP() << "one core";
-  std::atomic<bool> stop{false};
-  std::thread busy([&] {
-    while (!stop.load(std::memory_order_relaxed)) {
-    }
-  });
-  const int in_use = measure_cores_in_use(cores, 100);
-  stop = true;
-  busy.join();
+  int in_use = 0;
+  {
+    const test::BusyCore busy;
+    in_use = measure_cores_in_use(cores, 100);
+  }
   EXPECT_GE(in_use, 1);
   EXPECT_LE(in_use, cores);
 }
