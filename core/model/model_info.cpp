@@ -9,6 +9,10 @@
 namespace mae {
 
 Normalization Normalization::imagenet(int channels) {
+  // Before the model config is validated (a config's "imagenet" preset): a
+  // negative count would ask for a vector of 2^64 floats.
+  if (channels < 1 || channels > 16)
+    throw ConfigError("model.in_chans: must be from 1 to 16, not " + std::to_string(channels));
   Normalization n;
   if (channels == 1) {
     n.mean = {0.449f};

@@ -50,6 +50,14 @@ TEST(TrainConfig, ArchAndTopLevelOverrides) {
 
 TEST(TrainConfig, ErrorsNameTheField) {
   const std::string base = R"("arch": "mae_vit_micro_patch4_28", "total_steps": 10)";
+  // Found by fuzz_train_config: a negative channel count reached the
+  // normalisation preset before validation (std::length_error).
+  EXPECT_NE(config_error(R"({"model": {"img_size": 32, "patch_size": 8, "in_chans": -3,
+                                       "embed_dim": 64, "depth": 1, "num_heads": 2,
+                                       "decoder_embed_dim": 32, "decoder_depth": 1,
+                                       "decoder_num_heads": 2}, "total_steps": 10})")
+                .find("in_chans"),
+            std::string::npos);
   EXPECT_NE(config_error("{" + base + R"(, "batch_size": 0})").find("'batch_size'"),
             std::string::npos);
   EXPECT_NE(config_error("{" + base + R"(, "batch_size": "8"})").find("'batch_size'"),
