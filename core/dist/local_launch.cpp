@@ -55,6 +55,7 @@ pid_t spawn(const std::vector<std::string>& argv, const DistEnv& env, int rank, 
   for (const auto& [name, value] : dist_env_variables(env, rank))
     ::setenv(name.c_str(), value.c_str(), 1);
   ::setenv("MAE_THREADS", std::to_string(threads).c_str(), 0);
+  ::signal(SIGINT, SIG_DFL); // the launcher ignores Ctrl-C; its workers must not
   ::unsetenv("TORCHELASTIC_USE_AGENT_STORE");
   std::vector<char*> args;
   for (const auto& a : argv)
@@ -78,7 +79,7 @@ LaunchResult launch_local(const std::vector<std::string>& argv, int nproc, int p
   const int threads = std::max(1, cores / nproc);
   // Ctrl-C goes to every rank, which stop together; the launcher waits for them.
   struct sigaction ignore {
-  }, old_int{}, old_term{};
+  }, old_int{};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGINT, &ignore, &old_int);
   std::vector<pid_t> pids;
@@ -123,7 +124,6 @@ LaunchResult launch_local(const std::vector<std::string>& argv, int nproc, int p
     }
   }
   ::sigaction(SIGINT, &old_int, nullptr);
-  (void)old_term;
   return result;
 }
 
