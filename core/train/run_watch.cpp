@@ -6,9 +6,6 @@
 #include "train/train_config.h"
 #include "train/trainer.h"
 
-#include <fstream>
-#include <sstream>
-
 namespace mae {
 namespace fs = std::filesystem;
 namespace {
@@ -39,11 +36,7 @@ TrainingSnapshot watch_run(const std::string& dir, fs::file_time_type now) {
   s.out_dir = dir;
   s.checkpoint_path = (run / kTrainStateName).string();
   s.model_path = (run / kTrainModelName).string();
-  std::ifstream in(config);
-  std::stringstream text;
-  text << in.rdbuf();
-  const TrainConfig c = parse_train_config(text.str(), config.string());
-  s.total_steps = c.total_steps;
+  s.total_steps = load_train_config(config.string()).total_steps;
   for (const MetricsRecord& r : read_metrics(metrics.string())) {
     s.step = r.step;
     s.epoch = r.epoch;

@@ -64,6 +64,15 @@ nlohmann::json sweep_record(const SweepConfig& sweep, const std::vector<SweepRun
   return {{"format", "mae-studio sweep"}, {"sweep", sweep}, {"run_configs", configs}};
 }
 
+nlohmann::json read_record(const fs::path& folder) {
+  try {
+    std::ifstream in(folder / "sweep.json");
+    return in ? nlohmann::json::parse(in) : nlohmann::json();
+  } catch (const nlohmann::json::exception&) {
+    return nlohmann::json();
+  }
+}
+
 void claim_folder(const SweepOptions& o, const nlohmann::json& record) {
   for (const std::string& folder : o.reuse)
     if (fs::path(folder).lexically_normal() == fs::path(o.out_dir).lexically_normal())
@@ -71,13 +80,7 @@ void claim_folder(const SweepOptions& o, const nlohmann::json& record) {
   const fs::path file = fs::path(o.out_dir) / "sweep.json";
   std::error_code ec;
   if (fs::exists(file, ec) && !o.force) {
-    nlohmann::json old;
-    try {
-      std::ifstream in(file);
-      old = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception&) {
-    }
-    if (old != record)
+    if (read_record(o.out_dir) != record)
       throw UsageError(o.out_dir +
                        " holds a different sweep (its sweep.json differs): choose another "
                        "folder, or start over with --force");
@@ -92,15 +95,6 @@ void claim_folder(const SweepOptions& o, const nlohmann::json& record) {
   fs::create_directories(o.out_dir);
   const std::string text = record.dump(2) + "\n";
   write_file_atomic(file.string(), text.data(), text.size());
-}
-
-nlohmann::json read_record(const fs::path& folder) {
-  try {
-    std::ifstream in(folder / "sweep.json");
-    return in ? nlohmann::json::parse(in) : nlohmann::json();
-  } catch (const nlohmann::json::exception&) {
-    return nlohmann::json();
-  }
 }
 
 // A run's config without its name (the sweep's name and the run's id).
