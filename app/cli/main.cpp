@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "base/errors.h"
+#include "runtime/assets.h"
 #include "runtime/runtime.h"
 
 #include <cstring>
@@ -48,7 +49,13 @@ void print_usage(std::ostream& out) {
     name.resize(14, ' ');
     out << "  " << name << c.summary << "\n";
   }
-  out << "\nRun 'mae <command> --help' for a command's options.\n";
+  out << "\nRun 'mae <command> --help' for a command's options, 'mae --version' for the\n"
+         "version and where the shipped models and configs are read from.\n";
+}
+
+void print_version() {
+  std::cout << "mae " MAE_VERSION "\nassets:  " << mae::asset_dir()
+            << "\nconfigs: " << mae::config_dir() << "\n";
 }
 
 } // namespace
@@ -63,6 +70,10 @@ int main(int argc, char** argv) {
   if (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
     print_usage(std::cout);
+    return 0;
+  }
+  if (!std::strcmp(argv[1], "--version")) {
+    print_version();
     return 0;
   }
   for (const auto& c : kCommands) {

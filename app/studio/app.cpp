@@ -50,6 +50,9 @@ const TabSpec kTabs[] = {
 
 // Panels of the Explorer and Compare tabs tell their requests apart by tag.
 constexpr int kExplorerTag = 0, kCompareTag = 1;
+constexpr const char* kNotImageOrModel =
+    "Not an image or a model. Images: png, jpg, bmp, webp, tiff. Models: .safetensors, official "
+    ".pth, or a HuggingFace folder (config.json + model.safetensors).";
 
 std::vector<MaskSettings> compare_settings(const UiState& st) {
   std::vector<MaskSettings> out;
@@ -273,6 +276,19 @@ void App::start_loading() {
   // A view given with --state names the model and the picture, unless those are given too.
   std::optional<std::string> model = options_.model, image_option = options_.image;
   std::string second_model = options_.compare_model;
+  for (const std::string& file : options_.files)
+    switch (classify_path(file)) {
+    case TargetKind::Image:
+      image_option = file;
+      break;
+    case TargetKind::Model:
+      model = file;
+      break;
+    case TargetKind::Unsupported:
+      state_.errors.push_back(
+          {"Cannot open this file", "File: " + file + "\n\n" + kNotImageOrModel});
+      break;
+    }
   if (!options_.state.empty())
     if (const std::optional<ViewState> v = read_and_apply_view(options_.state)) {
       model = model.value_or(v->model);
@@ -444,12 +460,7 @@ void App::open_path(const std::string& path) {
     load_model(path, {}, ModelSlot::Main);
     break;
   case TargetKind::Unsupported:
-    st.errors.push_back(
-        {"Cannot open this file",
-         "File: " + path +
-             "\n\nNot an image or a model. Images: png, jpg, bmp, webp, tiff. Models: "
-             ".safetensors, official .pth, or a HuggingFace folder (config.json + "
-             "model.safetensors)."});
+    st.errors.push_back({"Cannot open this file", "File: " + path + "\n\n" + kNotImageOrModel});
     break;
   }
 }

@@ -56,11 +56,12 @@ bool CliOptions::headless() const {
 }
 
 std::string cli_usage() {
-  return R"(usage: mae-studio [options]
+  return R"(usage: mae-studio [options] [IMAGE] [MODEL]
 
 MAE Studio's reconstruction explorer: mask a picture, watch a Masked Autoencoder
 reconstruct it, compare masking ratios and strategies with an inpainting baseline.
-Drop images and model files (.safetensors, HuggingFace folders, official .pth) on the window.
+Drop images and model files (.safetensors, HuggingFace folders, official .pth) on the window,
+or name them after the options: each opens at start as --image or --model would.
 
 options:
   --model MODEL          model file or HuggingFace folder (default: assets/models/default.safetensors,
@@ -225,6 +226,8 @@ CliOptions parse_cli_options(int argc, const char* const* argv) {
       o.train_explore = true;
     } else if (flag == "--bench-latency") {
       o.bench_latency = static_cast<int>(parse_int(flag, value(), 1, 100000));
+    } else if (!flag.empty() && flag[0] != '-') {
+      o.files.push_back(flag);
     } else {
       throw UsageError("unknown option '" + flag + "' (see --help)");
     }

@@ -22,11 +22,14 @@ struct CliOptions {
   uint64_t seed = 0;
   StartView view = StartView::Single;
   std::vector<std::string> drops; // handled like files dropped on the window
-  std::string screenshot;         // PNG of the window after the last frame
-  std::string layout;             // JSON with the panels' rectangles
-  std::string export_figure;      // the demo figure, as File > Export writes it
-  int frames = 0;                 // frames rendered after pending work is done
-  int bench_latency = 0;          // ratio changes to time, request -> display
+  // Images and models named without a flag (`mae-studio photo.png model.pth`,
+  // as the .desktop file passes them): opened at start, as --image / --model.
+  std::vector<std::string> files;
+  std::string screenshot;    // PNG of the window after the last frame
+  std::string layout;        // JSON with the panels' rectangles
+  std::string export_figure; // the demo figure, as File > Export writes it
+  int frames = 0;            // frames rendered after pending work is done
+  int bench_latency = 0;     // ratio changes to time, request -> display
   std::string device = "auto";
   int threads = 0;
   int width = 1600, height = 1000;

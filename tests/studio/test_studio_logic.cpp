@@ -313,6 +313,15 @@ TEST(StudioCli, ParsesTheTestModeOptions) {
   EXPECT_TRUE(parse({"--help"}).help);
 }
 
+TEST(StudioCli, FilesNamedWithoutAFlagOpenAtStart) {
+  // As the .desktop file passes them: `mae-studio %F`.
+  const CliOptions o = parse({"photo.png", "--ratio", "0.5", "model.pth"});
+  EXPECT_EQ(o.files, (std::vector<std::string>{"photo.png", "model.pth"}));
+  EXPECT_DOUBLE_EQ(o.ratio, 0.5);
+  EXPECT_FALSE(o.headless());
+  EXPECT_THROW(parse({"photo.png", "-x"}), UsageError);
+}
+
 TEST(StudioCli, RejectsBadValues) {
   EXPECT_THROW(parse({"--ratio", "0.99"}), UsageError);
   EXPECT_THROW(parse({"--ratio", "abc"}), UsageError);

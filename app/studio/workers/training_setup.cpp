@@ -20,7 +20,7 @@ std::string train_configs_dir() {
   const fs::path beside_assets = fs::path(asset_dir()).parent_path() / "configs" / "train";
   if (fs::is_directory(beside_assets, ec))
     return beside_assets.lexically_normal().string();
-  return MAE_SOURCE_DIR "/configs/train";
+  return config_dir() + "/train";
 }
 
 std::vector<std::string> find_train_configs(const std::string& dir) {

@@ -16,7 +16,8 @@
 namespace mae::studio {
 
 // configs/train: $MAE_STUDIO_CONFIGS, else next to the assets
-// (asset_dir()/../configs/train), else the source tree's.
+// (asset_dir()/../configs/train), else the installation's or source tree's
+// (config_dir()/train).
 std::string train_configs_dir();
 
 // The *.json files in `dir`, sorted by name; none when it does not exist.
