@@ -1,5 +1,6 @@
 #include "app.h"
 
+#include "config_home.h"
 #include "dialogs/dialogs.h"
 #include "figure_export.h"
 #include "lesson.h"
@@ -118,15 +119,16 @@ App::App(const CliOptions& options)
   state_.how.pinned_patch = options.patch;
   state_.how.detail_stage = options.how_stage;
   state_.attention.query = options.attention;
-  if (options.view == StartView::How)
-    state_.tab = Tab::HowItWorks;
-  else if (options.view == StartView::Attention)
-    state_.tab = Tab::Attention;
-  else if (options.view != StartView::Single) {
-    state_.tab = Tab::Compare;
-    state_.compare_mode = options.view == StartView::Ratios       ? CompareMode::Ratios
-                          : options.view == StartView::Strategies ? CompareMode::Strategies
-                                                                  : CompareMode::Models;
+  load_user_settings();
+  if (const std::optional<StartView> view = options.view) {
+    state_.tab = *view == StartView::Single      ? Tab::Explorer
+                 : *view == StartView::How       ? Tab::HowItWorks
+                 : *view == StartView::Attention ? Tab::Attention
+                                                 : Tab::Compare;
+    if (state_.tab == Tab::Compare)
+      state_.compare_mode = *view == StartView::Ratios       ? CompareMode::Ratios
+                            : *view == StartView::Strategies ? CompareMode::Strategies
+                                                             : CompareMode::Models;
   }
   if (!state_.recent.last_error().empty())
     std::cerr << "mae-studio: " << state_.recent.last_error() << "\n";
@@ -182,6 +184,7 @@ void App::init_window() {
   window_ = glfwCreateWindow(options_.width, options_.height, "MAE Studio", nullptr, nullptr);
   if (!window_)
     throw Error("cannot open a window with OpenGL 3.3 core (see the GLFW error above)");
+  place_window();
   glfwMakeContextCurrent(window_);
   // Headless runs measure and finish as fast as they can; on screen, vsync paces frames.
   glfwSwapInterval(options_.headless() ? 0 : 1);
@@ -203,11 +206,85 @@ void App::init_imgui() {
   io.IniFilename = nullptr; // the layout is computed, nothing to remember
   float sx = 1, sy = 1;
   glfwGetWindowContentScale(window_, &sx, &sy);
-  state_.ui_scale = std::max(1.0f, sx);
+  state_.monitor_scale = std::max(1.0f, sx);
+  state_.ui_scale = effective_scale();
   apply_theme(state_.ui_scale);
   ImGui_ImplGlfw_InitForOpenGL(window_, true);
   ImGui_ImplOpenGL3_Init("#version 330 core");
   imgui_ready_ = true;
+}
+
+void App::load_user_settings() {
+  const std::string home = config_home();
+  settings_path_ = home.empty() ? "" : home + "/settings.json";
+  LoadedSettings loaded = load_settings(settings_path_);
+  if (!loaded.message.empty()) {
+    std::cerr << "mae-studio: " << loaded.message << "\n";
+    state_.errors.push_back({"Settings reset", loaded.message});
+  }
+  settings_ = loaded.settings;
+  state_.tab = settings_.tab;
+  state_.compare_mode = settings_.compare_mode;
+  state_.display = settings_.display;
+  state_.ui_scale_choice = settings_.ui_scale;
+  forced_scale_ = options_.ui_scale;
+}
+
+void App::save_user_settings() {
+  Settings s = settings_;
+  s.tab = state_.tab;
+  s.compare_mode = state_.compare_mode;
+  s.display = state_.display;
+  s.ui_scale = state_.ui_scale_choice;
+  if (window_) {
+    if (state_.present.on) { // the windowed geometry, not the full screen
+      s.window_x = windowed_[0], s.window_y = windowed_[1];
+      s.window_width = windowed_[2], s.window_height = windowed_[3];
+    } else {
+      glfwGetWindowPos(window_, &s.window_x, &s.window_y);
+      glfwGetWindowSize(window_, &s.window_width, &s.window_height);
+    }
+  }
+  if (const std::string error = save_settings(settings_path_, s); !error.empty())
+    std::cerr << "mae-studio: " << error << "\n";
+  settings_ = s;
+}
+
+// The size and place the window last had, unless --size says otherwise; a
+// place on no connected monitor (one unplugged since) is dropped.
+void App::place_window() {
+  if (options_.size_given || settings_.window_width <= 0)
+    return;
+  // Set after creation: GLFW_SCALE_TO_MONITOR would scale a saved size twice.
+  glfwSetWindowSize(window_, settings_.window_width, settings_.window_height);
+  if (options_.headless() || settings_.window_x == Settings::kUnset)
+    return;
+  int count = 0;
+  GLFWmonitor** monitors = glfwGetMonitors(&count);
+  for (int i = 0; i < count; ++i) {
+    int x = 0, y = 0, w = 0, h = 0;
+    glfwGetMonitorWorkarea(monitors[i], &x, &y, &w, &h);
+    if (settings_.window_x >= x && settings_.window_x < x + w && settings_.window_y >= y &&
+        settings_.window_y < y + h) {
+      glfwSetWindowPos(window_, settings_.window_x, settings_.window_y);
+      return;
+    }
+  }
+}
+
+float App::effective_scale() const {
+  if (forced_scale_ > 0)
+    return forced_scale_;
+  return state_.ui_scale_choice > 0 ? state_.ui_scale_choice : state_.monitor_scale;
+}
+
+// Fonts rebuilt at the new size (sharp text, not a stretched atlas) and every
+// style size scaled with them.
+void App::apply_scale() {
+  state_.ui_scale = effective_scale();
+  apply_theme(state_.ui_scale);
+  ImGui_ImplOpenGL3_DestroyFontsTexture();
+  ImGui_ImplOpenGL3_CreateFontsTexture();
 }
 
 std::optional<ViewState> App::read_and_apply_view(const std::string& path) {
@@ -631,12 +708,13 @@ void App::draw_main_window() {
   };
   const float status_height =
       hidden("status") ? 0 : ImGui::GetFrameHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y;
-  const float sidebar = std::min(ImGui::GetFontSize() * 21, vp->WorkSize.x * 0.3f);
+  const float sidebar = std::min(ImGui::GetFontSize() * 21.5f, vp->WorkSize.x * 0.3f);
 
   if (!hidden("sidebar")) {
     ImGui::BeginChild("sidebar", {sidebar, -status_height}, true);
     draw_controls_panel(ctx);
     st.sidebar_overflow = ImGui::GetScrollMaxY();
+    st.sidebar_overflow_x = ImGui::GetScrollMaxX(); // > 0: a line cut off at the right edge
     ImGui::EndChild();
     ImGui::SameLine();
   }
@@ -694,10 +772,12 @@ void App::frame() {
     rescale_ = false;
     float sx = 1, sy = 1;
     glfwGetWindowContentScale(window_, &sx, &sy);
-    state_.ui_scale = std::max(1.0f, sx);
-    apply_theme(state_.ui_scale);
-    ImGui_ImplOpenGL3_DestroyFontsTexture();
-    ImGui_ImplOpenGL3_CreateFontsTexture();
+    state_.monitor_scale = std::max(1.0f, sx);
+  }
+  if (effective_scale() != state_.ui_scale) {
+    apply_scale();
+    if (state_.ui_scale_choice != settings_.ui_scale)
+      save_user_settings(); // a choice made in the menu: kept even if the app dies
   }
   handle_worker_events();
   training_.poll(state_);
@@ -776,7 +856,9 @@ void App::present() {
 
 int App::run() {
   start_loading();
-  return options_.headless() ? run_headless(*this, options_) : run_interactive();
+  const int code = options_.headless() ? run_headless(*this, options_) : run_interactive();
+  save_user_settings();
+  return code;
 }
 
 void App::wait_events(double timeout_s) {

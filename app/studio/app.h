@@ -7,6 +7,7 @@
 #include "gl/image_renderer.h"
 #include "gl/preview_textures.h"
 #include "gl/result_textures.h"
+#include "settings.h"
 #include "ui_state.h"
 #include "view_state.h"
 #include "workers/inference_worker.h"
@@ -60,6 +61,11 @@ public:
 private:
   void init_window();
   void init_imgui();
+  void load_user_settings();
+  void save_user_settings();
+  void place_window();
+  float effective_scale() const;
+  void apply_scale();
   void start_loading();
   void draw_main_window();
   void handle_worker_events();
@@ -125,6 +131,9 @@ private:
 
   std::vector<std::string> dropped_; // from GLFW's drop callback, handled next frame
   bool rescale_ = false;             // the window moved to a screen with another scale
+  float forced_scale_ = 0;           // --ui-scale: wins over the menu and the monitor
+  std::string settings_path_;        // settings.json, "" to keep nothing
+  Settings settings_;                // as loaded; saved back on close
   bool sent_this_frame_ = false;
   int extra_frames_ = 0;
   Clock::time_point last_frame_start_;

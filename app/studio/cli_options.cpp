@@ -71,8 +71,9 @@ options:
   --strategy S           random | block | grid (default random)
   --seed N               mask seed (default 0)
   --view V               single | how | attention | ratios | strategies | models: the tab
-                         shown first (default single: the Explorer; models: the Compare
-                         tab with two models, see --compare-model)
+                         shown first (default: the tab open when the app last closed;
+                         single: the Explorer; models: the Compare tab with two models,
+                         see --compare-model)
   --compare-model M      the second model the Compare tab sets beside --model
   --sweep SWEEP.json     the Experiments tab on this sweep (see configs/sweeps/)
   --sweep-out DIR        its output folder (default runs/sweeps/<name>)
@@ -92,7 +93,10 @@ options:
   --lesson LESSON.json   open a lesson (assets/lessons/ has one) ...
   --slide N              ... at slide N (from 1)
   --present              ... in Present mode: full screen, large text (F5)
-  --size WxH             window size in screen coordinates (default 1600x1000)
+  --size WxH             window size in screen coordinates (default: the size it last had,
+                         else 1600x1000)
+  --ui-scale S           scale of text and controls, 0.5 to 4 (default: View > UI scale,
+                         else the monitor's content scale: 2 on a 200 % screen)
   --train CONFIG.json    start training with this config on the Training tab
   --train-resume RUN     ... or continue the run in folder RUN
   --train-steps N        total optimizer steps, overriding the config's length
@@ -195,6 +199,11 @@ CliOptions parse_cli_options(int argc, const char* const* argv) {
         throw UsageError("--size must look like 1600x1000");
       o.width = static_cast<int>(parse_int(flag, v.substr(0, x), 320, 16384));
       o.height = static_cast<int>(parse_int(flag, v.substr(x + 1), 240, 16384));
+      o.size_given = true;
+    } else if (flag == "--ui-scale") {
+      o.ui_scale = static_cast<float>(parse_double(flag, value()));
+      if (!(o.ui_scale >= 0.5f && o.ui_scale <= 4.0f))
+        throw UsageError("--ui-scale must be in [0.5, 4]");
     } else if (flag == "--drop") {
       o.drops.push_back(value());
       // --drop A B C: every following argument up to the next option.

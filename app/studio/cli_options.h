@@ -20,7 +20,7 @@ struct CliOptions {
   double ratio = 0.75;
   MaskStrategy strategy = MaskStrategy::Random;
   uint64_t seed = 0;
-  StartView view = StartView::Single;
+  std::optional<StartView> view;  // else the tab shown when the app last closed
   std::vector<std::string> drops; // handled like files dropped on the window
   // Images and models named without a flag (`mae-studio photo.png model.pth`,
   // as the .desktop file passes them): opened at start, as --image / --model.
@@ -33,6 +33,8 @@ struct CliOptions {
   std::string device = "auto";
   int threads = 0;
   int width = 1600, height = 1000;
+  bool size_given = false;   // --size: else the size the window last had
+  float ui_scale = 0;        // --ui-scale: else View > UI scale, else the monitor's
   int patch = -1;            // How it works and Attention: the selected patch, as if clicked
   int how_stage = -1;        // How it works: the stage opened large
   std::vector<int> paint;    // headless: patches toggled on the masked panel, as clicks would

@@ -1,11 +1,11 @@
 #include "recent_files.h"
 
+#include "config_home.h"
 #include "formats/atomic_file.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -32,13 +32,8 @@ RecentFiles::RecentFiles(std::string file) : file_(std::move(file)) {
 }
 
 std::string RecentFiles::default_location() {
-  const char* xdg = std::getenv("XDG_CONFIG_HOME");
-  if (xdg && *xdg)
-    return (fs::path(xdg) / "mae-studio" / "recent.json").string();
-  const char* home = std::getenv("HOME");
-  if (home && *home)
-    return (fs::path(home) / ".config" / "mae-studio" / "recent.json").string();
-  return "";
+  const std::string dir = config_home();
+  return dir.empty() ? "" : dir + "/recent.json";
 }
 
 bool RecentFiles::add(const std::string& path, const std::string& kind) {

@@ -318,7 +318,9 @@ struct UiState {
   PlayState play;
   bool show_help = false;
   bool show_model_details = false;
-  float ui_scale = 1.0f;
+  float ui_scale = 1.0f;      // the scale in use (fonts and sizes)
+  float ui_scale_choice = 0;  // View > UI scale: 0 follows the monitor (saved in settings.json)
+  float monitor_scale = 1.0f; // the window's monitor's content scale, for the menu
 
   // Loaded things (immutable; replaced on a successful load only).
   std::string image_path;
@@ -353,7 +355,8 @@ struct UiState {
 
   // This frame's layout and timing.
   std::vector<PanelRect> panel_rects;
-  float sidebar_overflow = 0; // how far the sidebar scrolls: 0 when every control is in view
+  float sidebar_overflow = 0;   // how far the sidebar scrolls: 0 when every control is in view
+  float sidebar_overflow_x = 0; // how much wider its content is than the sidebar: 0 = no clipping
   std::vector<OpenPopup> popups;
   bool worker_busy = false;
   float frame_ms = 0;

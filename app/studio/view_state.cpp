@@ -13,25 +13,6 @@ namespace {
 constexpr const char* kFormat = "mae-studio view";
 constexpr int kVersion = 1;
 
-Tab parse_tab(const std::string& s) {
-  for (Tab t : {Tab::Explorer, Tab::HowItWorks, Tab::Attention, Tab::Compare, Tab::Training,
-                Tab::Experiments})
-    if (s == tab_key(t))
-      return t;
-  require_field(false, "tab",
-                "must be explorer, how, attention, compare, training or experiments, got \"" + s +
-                    "\"");
-  return Tab::Explorer;
-}
-
-CompareMode parse_compare_mode(const std::string& s) {
-  for (CompareMode m : {CompareMode::Ratios, CompareMode::Strategies, CompareMode::Models})
-    if (s == to_string(m))
-      return m;
-  require_field(false, "compare_mode", "must be ratios, strategies or models, got \"" + s + "\"");
-  return CompareMode::Ratios;
-}
-
 nlohmann::json view_json(const ImageView& v) {
   return {{"zoom", v.zoom}, {"cx", v.cx}, {"cy", v.cy}};
 }
@@ -77,6 +58,25 @@ std::string digest_of(const std::string& path, const char* field) {
 }
 
 } // namespace
+
+Tab parse_tab(const std::string& s) {
+  for (Tab t : {Tab::Explorer, Tab::HowItWorks, Tab::Attention, Tab::Compare, Tab::Training,
+                Tab::Experiments})
+    if (s == tab_key(t))
+      return t;
+  require_field(false, "tab",
+                "must be explorer, how, attention, compare, training or experiments, got \"" + s +
+                    "\"");
+  return Tab::Explorer;
+}
+
+CompareMode parse_compare_mode(const std::string& s) {
+  for (CompareMode m : {CompareMode::Ratios, CompareMode::Strategies, CompareMode::Models})
+    if (s == to_string(m))
+      return m;
+  require_field(false, "compare_mode", "must be ratios, strategies or models, got \"" + s + "\"");
+  return CompareMode::Ratios;
+}
 
 void ViewState::validate() const {
   require_field(!model.empty(), "model.path", "names no model");

@@ -30,6 +30,11 @@ struct ViewState {
   void validate() const;
 };
 
+// "explorer", "how", ... (tab_key) and "ratios", ... back to the enums;
+// ConfigError naming the field "tab" / "compare_mode" otherwise.
+Tab parse_tab(const std::string& s);
+CompareMode parse_compare_mode(const std::string& s);
+
 void to_json(nlohmann::json& j, const ViewState& v);
 void from_json(const nlohmann::json& j, ViewState& v);
 // The fields alone, each optional (no format line): what a lesson's slide

@@ -1160,6 +1160,82 @@ TEST(StudioTraining, ConfigAndDataErrorsNameTheFile) {
 } // namespace
 } // namespace mae
 
+namespace mae {
+namespace {
+
+// High-DPI: at --ui-scale 2 in a window twice as large (a 200 % laptop), every
+// panel lands at twice its place and size at scale 1 (fonts and spacing scaled
+// together), and no sidebar line is cut off at either scale.
+TEST(StudioGui, ScalesTextAndLayoutWithTheUiScale) {
+  for (const char* view : {"single", "how"}) {
+    const std::string base = std::string("dpi_") + view;
+    const StudioRun one = studio(temp_dir(base + "_1"), "--model " + q(kModel) + " --view " + view +
+                                                            " --ui-scale 1 --size 1280x800");
+    const StudioRun two = studio(temp_dir(base + "_2"), "--model " + q(kModel) + " --view " + view +
+                                                            " --ui-scale 2 --size 2560x1600");
+    ASSERT_EQ(one.result.code, 0) << one.result.err;
+    ASSERT_EQ(two.result.code, 0) << two.result.err;
+    EXPECT_EQ(one.layout.at("ui_scale"), 1.0);
+    EXPECT_EQ(two.layout.at("ui_scale"), 2.0);
+    EXPECT_EQ(one.layout.at("sidebar_overflow_x"), 0.0) << view;
+    EXPECT_EQ(two.layout.at("sidebar_overflow_x"), 0.0) << view;
+    EXPECT_NEAR(two.layout.at("sidebar_overflow").get<double>(),
+                2 * one.layout.at("sidebar_overflow").get<double>(), 6)
+        << view;
+    ASSERT_GE(one.layout.at("panels").size(), 4u);
+    EXPECT_EQ(one.layout.at("panels").size(), two.layout.at("panels").size());
+    for (const auto& [name, unused] : one.layout.at("panels").items()) {
+      const Rect a = panel(one, name), b = panel(two, name);
+      EXPECT_NEAR(b.x, 2 * a.x, 4) << view << " " << name;
+      EXPECT_NEAR(b.y, 2 * a.y, 4) << view << " " << name;
+      EXPECT_NEAR(b.w, 2 * a.w, 4) << view << " " << name;
+      EXPECT_NEAR(b.h, 2 * a.h, 4) << view << " " << name;
+    }
+  }
+}
+
+// settings.json: the tab, the window size and the UI scale come back at the
+// next start; a corrupt file is set aside with a message, never a crash.
+TEST(StudioGui, RemembersTabWindowAndScaleAcrossStarts) {
+  const std::string dir = temp_dir("settings");
+  const std::string file = dir + "/config/mae-studio/settings.json";
+  const StudioRun first = studio(dir, "--model " + q(kModel) + " --view how --size 1280x800");
+  ASSERT_EQ(first.result.code, 0) << first.result.err;
+  ASSERT_TRUE(fs::exists(file));
+  const json saved = json::parse(test::slurp(file));
+  EXPECT_EQ(saved.at("tab"), "how");
+  EXPECT_EQ(saved.at("window").at("width"), 1280);
+
+  const StudioRun again = studio(dir, "--model " + q(kModel));
+  ASSERT_EQ(again.result.code, 0) << again.result.err;
+  EXPECT_EQ(again.layout.at("tab"), "how");
+  EXPECT_EQ(again.layout.at("framebuffer"), json::array({1280, 800}));
+  EXPECT_EQ(again.layout.at("ui_scale"), 1.0);
+
+  // As View > UI scale > 150 % leaves it.
+  json chosen = json::parse(test::slurp(file));
+  chosen["ui_scale"] = 1.5;
+  std::ofstream(file) << chosen.dump();
+  const StudioRun scaled = studio(dir, "--model " + q(kModel));
+  ASSERT_EQ(scaled.result.code, 0) << scaled.result.err;
+  EXPECT_EQ(scaled.layout.at("ui_scale"), 1.5);
+  EXPECT_EQ(json::parse(test::slurp(file)).at("ui_scale"), 1.5);
+
+  std::ofstream(file) << "{ \"tab\": \"how\", \"ui_scale\": ";
+  const StudioRun corrupt = studio(dir, "--model " + q(kModel));
+  ASSERT_EQ(corrupt.result.code, 0) << corrupt.result.err;
+  const json* p = popup(corrupt, "error");
+  ASSERT_NE(p, nullptr) << corrupt.layout.at("popups").dump();
+  EXPECT_TRUE(contains(p->at("text").get<std::string>(), "settings.json.bad")) << p->dump();
+  EXPECT_EQ(corrupt.layout.at("tab"), "explorer");
+  EXPECT_TRUE(fs::exists(file + ".bad"));
+  // Saved again, valid, on the way out.
+  EXPECT_EQ(json::parse(test::slurp(file)).at("tab"), "explorer");
+}
+
+} // namespace
+} // namespace mae
+
 int main(int argc, char** argv) {
   const char* display = std::getenv("DISPLAY");
   if (!display || !*display) {

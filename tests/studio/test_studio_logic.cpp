@@ -4,10 +4,12 @@
 #include "lesson.h"
 #include "open_target.h"
 #include "recent_files.h"
+#include "settings.h"
 #include "view_state.h"
 #include "workers/inference_worker.h"
 
 #include "base/errors.h"
+#include "cli_runner.h"
 #include "data/image_io.h"
 
 #include <gtest/gtest.h>
@@ -288,6 +290,65 @@ TEST(StudioFiles, RecentFilesPersistDeduplicateAndCap) {
     unsetenv("XDG_CONFIG_HOME");
 }
 
+TEST(StudioSettings, RoundTripAndDefaults) {
+  const std::string dir = temp_dir("studio_settings");
+  const std::string file = dir + "/cfg/mae-studio/settings.json";
+  const LoadedSettings none = load_settings(file);
+  EXPECT_TRUE(none.message.empty());
+  EXPECT_EQ(none.settings.tab, Tab::Explorer);
+  EXPECT_EQ(none.settings.ui_scale, 0.0f);
+  EXPECT_EQ(none.settings.window_x, Settings::kUnset);
+
+  Settings s;
+  s.tab = Tab::Training;
+  s.compare_mode = CompareMode::Models;
+  s.ui_scale = 1.75f;
+  s.display.grid = true;
+  s.window_x = -1200, s.window_y = 40; // a monitor left of the primary one
+  s.window_width = 1440, s.window_height = 900;
+  ASSERT_EQ(save_settings(file, s), "");
+  const LoadedSettings back = load_settings(file);
+  EXPECT_TRUE(back.message.empty()) << back.message;
+  EXPECT_EQ(back.settings.tab, Tab::Training);
+  EXPECT_EQ(back.settings.compare_mode, CompareMode::Models);
+  EXPECT_EQ(back.settings.ui_scale, 1.75f);
+  EXPECT_TRUE(back.settings.display.grid);
+  EXPECT_FALSE(back.settings.display.tint);
+  EXPECT_EQ(back.settings.window_x, -1200);
+  EXPECT_EQ(back.settings.window_y, 40);
+  EXPECT_EQ(back.settings.window_width, 1440);
+  EXPECT_EQ(back.settings.window_height, 900);
+}
+
+// A file that is not our settings never stops the app: it is moved aside, the
+// message names the file and the reason, and the defaults are used.
+TEST(StudioSettings, ACorruptFileIsSetAsideWithAMessage) {
+  const std::string dir = temp_dir("studio_settings_bad");
+  const std::string file = dir + "/settings.json";
+  const std::pair<std::string, std::string> cases[] = {
+      {"{ not json", "parse error"},
+      {R"({"ui_scale": 9})", "ui_scale"},
+      {R"({"tab": "kitchen"})", "tab"},
+      {R"({"window": {"width": 100, "height": 800}})", "window.width"},
+      {R"({"window": {"width": 800, "height": 600, "x": 5}})", "window"},
+      {R"({"patch_grid": "yes"})", "patch_grid"},
+      {R"({"colour": 1})", "colour"},
+      {R"([1, 2])", "settings"},
+  };
+  for (const auto& [text, field] : cases) {
+    write_text(file, text);
+    const LoadedSettings loaded = load_settings(file);
+    EXPECT_NE(loaded.message.find(file), std::string::npos) << loaded.message;
+    EXPECT_NE(loaded.message.find(field), std::string::npos) << text << ": " << loaded.message;
+    EXPECT_EQ(loaded.settings.tab, Tab::Explorer);
+    EXPECT_FALSE(fs::exists(file)) << text;
+    EXPECT_EQ(test::slurp(file + ".bad"), text);
+  }
+  // Nowhere to write: an error to say, not an exception.
+  write_text(dir + "/blocker", "a file where a folder should be");
+  EXPECT_NE(save_settings(dir + "/blocker/settings.json", Settings{}), "");
+}
+
 CliOptions parse(std::vector<const char*> args) {
   return parse_cli_options(static_cast<int>(args.size()), args.data());
 }
@@ -304,6 +365,7 @@ TEST(StudioCli, ParsesTheTestModeOptions) {
   EXPECT_EQ(o.strategy, MaskStrategy::Grid);
   EXPECT_EQ(o.seed, 12u);
   EXPECT_EQ(o.view, StartView::Strategies);
+  EXPECT_FALSE(parse({}).view.has_value());
   EXPECT_EQ(o.drops, (std::vector<std::string>{"a.png", "b.pth", "c"}));
   EXPECT_EQ(o.width, 800);
   EXPECT_EQ(o.height, 600);

@@ -3,9 +3,38 @@
 
 #include <imgui.h>
 
+#include <cstdio>
 #include <filesystem>
 
 namespace mae::studio {
+
+namespace {
+
+// Text and control size: the monitor's content scale (followed when the window
+// moves to another screen) or a fixed choice, remembered in settings.json.
+void draw_ui_scale_menu(UiState& st) {
+  if (!ImGui::BeginMenu("UI scale"))
+    return;
+  char label[64];
+  std::snprintf(label, sizeof label, "Follow the monitor (%.0f %%)", st.monitor_scale * 100);
+  if (ImGui::MenuItem(label, nullptr, st.ui_scale_choice == 0))
+    st.ui_scale_choice = 0;
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Text and controls as large as the screen's scaling asks (GNOME/KDE "
+                      "display settings); follows the window to another monitor");
+  for (const float scale : {1.0f, 1.25f, 1.5f, 1.75f, 2.0f, 2.5f, 3.0f}) {
+    std::snprintf(label, sizeof label, "%.0f %%", scale * 100);
+    if (ImGui::MenuItem(label, nullptr, st.ui_scale_choice == scale))
+      st.ui_scale_choice = scale;
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Text and controls at %.0f %% on every monitor; remembered for the "
+                        "next start",
+                        scale * 100);
+  }
+  ImGui::EndMenu();
+}
+
+} // namespace
 
 void draw_menu_bar(UiState& st) {
   if (!ImGui::BeginMenuBar())
@@ -91,6 +120,8 @@ void draw_menu_bar(UiState& st) {
     ImGui::MenuItem("Integer zoom", "I", &st.display.integer_zoom);
     if (ImGui::MenuItem("Reset zoom", "0"))
       st.explorer_view = st.compare_view = ImageView{};
+    ImGui::Separator();
+    draw_ui_scale_menu(st);
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("Model")) {

@@ -133,6 +133,7 @@ std::string layout_json(const UiState& st, int fb_w, int fb_h) {
   j["image_note"] = st.image_note;
   j["status"] = st.status;
   j["sidebar_overflow"] = st.sidebar_overflow;
+  j["sidebar_overflow_x"] = st.sidebar_overflow_x;
   if (st.model) {
     // The colour removed patches are filled with in the masked panel.
     nlohmann::json fill = nlohmann::json::array();
