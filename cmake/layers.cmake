@@ -3,4 +3,4 @@
 # builds one library per layer in this order and cmake/check_layers.cmake
 # (the layer_check test) enforces it. The apps (app/cli, app/studio) sit above
 # every layer.
-set(MAE_CORE_LAYERS base formats runtime model checkpoint data eval dist train)
+set(MAE_CORE_LAYERS base formats runtime model checkpoint fetch data eval dist train)

@@ -17,5 +17,6 @@ int run_finetune(int argc, const char* const* argv);
 int run_sweep(int argc, const char* const* argv);
 int run_pack(int argc, const char* const* argv);
 int run_plot_metrics(int argc, const char* const* argv);
+int run_fetch(int argc, const char* const* argv);
 
 } // namespace mae::cli

@@ -39,6 +39,8 @@ const Command kCommands[] = {
     {"probe", "linear-probe a trained encoder on labelled data", mae::cli::run_probe},
     {"finetune", "fine-tune a pre-trained encoder for classification", mae::cli::run_finetune},
     {"bench", "measure training, inference or input-pipeline speed", mae::cli::run_bench},
+    {"fetch", "download one of the paper's public models, check and convert it",
+     mae::cli::run_fetch},
 };
 
 void print_usage(std::ostream& out) {

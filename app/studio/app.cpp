@@ -120,6 +120,7 @@ App::App(const CliOptions& options)
   state_.how.detail_stage = options.how_stage;
   state_.attention.query = options.attention;
   load_user_settings();
+  state_.get_models.catalog_path = options.fetch_catalog;
   if (const std::optional<StartView> view = options.view) {
     state_.tab = *view == StartView::Single      ? Tab::Explorer
                  : *view == StartView::How       ? Tab::HowItWorks
@@ -154,6 +155,7 @@ App::~App() {
   // Join the workers while GLFW is alive: they post wake-up events.
   training_.close();
   sweep_session_.reset();
+  fetch_worker_.reset(); // cancels a download (its part is kept to resume)
   worker_.reset();
   renderer_.reset();
   explorer_textures_ = ResultTextures();
@@ -574,6 +576,16 @@ void App::run_commands() {
     case Command::Kind::StopSweep:
       run_sweep_command(c.kind);
       break;
+    case Command::Kind::OpenGetModels:
+      open_get_models();
+      break;
+    case Command::Kind::FetchModel:
+      fetch_model_named(c.path);
+      break;
+    case Command::Kind::CancelFetch:
+      if (fetch_worker_)
+        fetch_worker_->cancel();
+      break;
     case Command::Kind::OpenSecondModel:
       if (classify_path(c.path) == TargetKind::Model)
         load_model(c.path, {}, ModelSlot::Second);
@@ -782,6 +794,7 @@ void App::frame() {
   handle_worker_events();
   training_.poll(state_);
   poll_sweep();
+  poll_fetch();
   for (const std::string& path : dropped_)
     state_.commands.push_back({Command::Kind::Open, path, ""});
   dropped_.clear();
@@ -815,6 +828,7 @@ void App::frame() {
   draw_main_window();
   draw_help_window(state_);
   draw_model_details(state_);
+  draw_get_models_dialog(state_);
   draw_file_browser(state_);
   draw_arch_dialog(state_);
   draw_stopping_dialog(state_);

@@ -10,6 +10,7 @@
 #include "settings.h"
 #include "ui_state.h"
 #include "view_state.h"
+#include "workers/fetch_worker.h"
 #include "workers/inference_worker.h"
 #include "workers/training_controller.h"
 
@@ -102,10 +103,15 @@ private:
   void init_experiments();
   void choose_sweep(const std::string& path);
   void run_sweep_command(Command::Kind kind);
-  void poll_sweep();      // the session's snapshot into the tab, each frame
+  void poll_sweep(); // the session's snapshot into the tab, each frame
+  // Model > Get models... (app_fetch.cpp)
+  void open_get_models(); // reads the catalog and the cache, shows the dialog
+  void fetch_model_named(const std::string& name);
+  void poll_fetch();      // the download's progress into the dialog; opens the result
   void sync_sweep_plot(); // the figure redrawn when its results change
 
 public:
+  bool fetch_running() const { return fetch_worker_ && fetch_worker_->running(); }
   bool sweep_active() const; // a sweep runs (or is paused): headless --sweep-run waits
 
 private:
@@ -124,6 +130,7 @@ private:
   Texture preview_;
   PreviewTextures training_previews_;
   std::unique_ptr<SweepSession> sweep_session_; // its destructor stops a run at a checkpoint
+  std::unique_ptr<FetchWorker> fetch_worker_;   // started by the first Get
   Texture sweep_plot_;
   uint64_t sweep_plot_version_ = 0;
   const Image* preview_uploaded_ = nullptr;

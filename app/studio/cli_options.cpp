@@ -51,8 +51,9 @@ StartView parse_view(const std::string& text) {
 } // namespace
 
 bool CliOptions::headless() const {
-  return frames > 0 || bench_latency > 0 || !screenshot.empty() || !layout.empty() ||
-         !export_figure.empty() || !train_csv.empty() || train_explore || train_until > 0;
+  return frames > 0 || bench_latency > 0 || !fetch.empty() || !screenshot.empty() ||
+         !layout.empty() || !export_figure.empty() || !train_csv.empty() || train_explore ||
+         train_until > 0;
 }
 
 std::string cli_usage() {
@@ -101,6 +102,8 @@ options:
   --train-resume RUN     ... or continue the run in folder RUN
   --train-steps N        total optimizer steps, overriding the config's length
   --train-out DIR        the run's folder (default runs/<config name>-<date>-<time>)
+  --fetch-catalog FILE   the models Model > Get models... lists (default:
+                         configs/fetch/catalog.json; see mae fetch)
   --watch-run DIR        follow a run that another process trains into DIR (mae train,
                          torchrun): its curves and status on the Training tab, read-only
 
@@ -114,6 +117,7 @@ headless test mode (render, write the files, exit 0):
   --export-sweep V.mp4   write the ratio sweep video, as File > Export ratio sweep does
   --paint I,J,...        switch to the custom mask and toggle these patches (row-major),
                          as clicks on the masked panel would
+  --fetch NAME           open Model > Get models..., Get NAME and wait for it to open
   --bench-latency N      move the ratio N times; print the median request -> display
                          time and frame times while inference runs
   with --train / --train-resume, the run is waited for (frame times printed) before the
@@ -223,6 +227,10 @@ CliOptions parse_cli_options(int argc, const char* const* argv) {
       o.train_resume = value();
     } else if (flag == "--train-steps") {
       o.train_steps = parse_int(flag, value(), 1, 1LL << 40);
+    } else if (flag == "--fetch") {
+      o.fetch = value();
+    } else if (flag == "--fetch-catalog") {
+      o.fetch_catalog = value();
     } else if (flag == "--watch-run") {
       o.watch_run = value();
     } else if (flag == "--train-out") {

@@ -39,6 +39,8 @@ struct CliOptions {
   int how_stage = -1;        // How it works: the stage opened large
   std::vector<int> paint;    // headless: patches toggled on the masked panel, as clicks would
   std::string state;         // a saved view to open (File > Open view)
+  std::string fetch;         // headless: Model > Get models..., Get this entry, wait
+  std::string fetch_catalog; // the catalog Get models... lists (default configs/fetch/)
   std::string compare_model; // the Compare tab's second model
   std::string sweep;         // the Experiments tab's sweep file
   std::string sweep_out;     // its output folder (default runs/sweeps/<name>)

@@ -5,9 +5,11 @@
 
 #include "image_view.h"
 #include "recent_files.h"
+#include "workers/fetch_status.h"
 #include "workers/inference_worker.h"
 
 #include "eval/reconstructor.h"
+#include "fetch/model_catalog.h"
 #include "model/masking_types.h"
 #include "model/model_info.h"
 #include "train/run_plan.h"
@@ -192,12 +194,26 @@ struct Command {
     StartSweep,      // the chosen sweep, into its folder (resuming what is there)
     PauseSweep,
     ResumeSweep,
-    StopSweep // at a checkpoint: Start continues
+    StopSweep,     // at a checkpoint: Start continues
+    OpenGetModels, // Model > Get models...: read the catalog, show the dialog
+    FetchModel,    // path: a catalog entry's name, downloaded, converted, opened
+    CancelFetch
   };
   Kind kind = Kind::Open;
   std::string path;
   std::string arch;
   ModelSlot slot = ModelSlot::Main; // LoadModelWithArch: which model it becomes
+};
+
+// Model > Get models...: the catalog, which entries are cached, the download.
+struct GetModelsUi {
+  bool open = false;
+  std::string catalog_path; // --fetch-catalog, else configs/fetch/catalog.json
+  std::vector<CatalogEntry> catalog;
+  std::vector<bool> cached; // per catalog entry
+  std::string cache_dir;
+  std::string error; // the catalog or the cache folder cannot be read
+  FetchStatus status;
 };
 
 // A panel's picture in framebuffer pixels (what a screenshot holds), for --layout.
@@ -321,6 +337,7 @@ struct UiState {
   float ui_scale = 1.0f;      // the scale in use (fonts and sizes)
   float ui_scale_choice = 0;  // View > UI scale: 0 follows the monitor (saved in settings.json)
   float monitor_scale = 1.0f; // the window's monitor's content scale, for the menu
+  GetModelsUi get_models;
 
   // Loaded things (immutable; replaced on a successful load only).
   std::string image_path;

@@ -55,4 +55,11 @@ public:
   using Error::Error;
 };
 
+// A model download failed: offline, an HTTP error, a wrong size or checksum,
+// a stalled or interrupted transfer, a cancel.
+class FetchError : public Error {
+public:
+  using Error::Error;
+};
+
 } // namespace mae

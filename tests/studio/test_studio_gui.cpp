@@ -2,6 +2,7 @@
 // under a virtual X server (xvfb-run), and these tests read its screenshot
 // and the --layout JSON that says where each panel landed.
 #include "../cli_runner.h"
+#include "../fixture_server.h"
 
 #include "data/fashion_mnist.h"
 #include "data/image.h"
@@ -1231,6 +1232,62 @@ TEST(StudioGui, RemembersTabWindowAndScaleAcrossStarts) {
   EXPECT_TRUE(fs::exists(file + ".bad"));
   // Saved again, valid, on the way out.
   EXPECT_EQ(json::parse(test::slurp(file)).at("tab"), "explorer");
+}
+
+} // namespace
+} // namespace mae
+
+namespace mae {
+namespace {
+
+// Model > Get models...: a model from a local server is downloaded, converted,
+// cached and opened as the main model; an unreachable server says "offline" in
+// the dialog and the current model stays.
+TEST(StudioGui, GetModelsDownloadsConvertsAndOpens) {
+  const std::string dir = temp_dir("get_models");
+  fs::create_directories(dir + "/served");
+  fs::copy_file(kModel + "/config.json", dir + "/served/config.json");
+  fs::copy_file(kModel + "/model.safetensors", dir + "/served/model.safetensors");
+  test::FixtureServer server(dir + "/served", dir + "/requests.jsonl");
+  const json catalog = {
+      {"models",
+       {{{"name", "tiny"},
+         {"description", "a test model"},
+         {"files",
+          {{{"url", server.url() + "/hf/config.json"}},
+           {{"url", server.url() + "/ok/model.safetensors"}}}}},
+        {{"name", "unreachable"}, {"files", {{{"url", "http://127.0.0.1:1/m.pth"}}}}}}}};
+  std::ofstream(dir + "/catalog.json") << catalog.dump(2);
+  const std::string env = "XDG_CACHE_HOME=" + q(dir + "/cache");
+  const std::string cached = dir + "/cache/mae-studio/models/tiny.safetensors";
+
+  const StudioRun got = studio(dir,
+                               "--model " + q(kModel) + " --fetch-catalog " +
+                                   q(dir + "/catalog.json") + " --fetch tiny",
+                               env);
+  ASSERT_EQ(got.result.code, 0) << got.result.err;
+  const json& g = got.layout.at("get_models");
+  EXPECT_EQ(g.at("state"), "done") << g.dump();
+  EXPECT_EQ(g.at("entries"), 2);
+  EXPECT_EQ(g.at("path"), cached);
+  EXPECT_TRUE(fs::exists(cached));
+  EXPECT_FALSE(fs::exists(dir + "/cache/mae-studio/models/partial/tiny"));
+  EXPECT_EQ(got.layout.at("model"), cached); // opened as the main model
+  EXPECT_NE(popup(got, "get_models"), nullptr) << got.layout.at("popups").dump();
+  EXPECT_EQ(popup(got, "error"), nullptr) << got.layout.at("popups").dump();
+
+  const StudioRun offline = studio(dir,
+                                   "--model " + q(kModel) + " --fetch-catalog " +
+                                       q(dir + "/catalog.json") + " --fetch unreachable",
+                                   env);
+  ASSERT_EQ(offline.result.code, 0) << offline.result.err;
+  const json& o = offline.layout.at("get_models");
+  EXPECT_EQ(o.at("state"), "failed") << o.dump();
+  const std::string why = o.at("fetch_error");
+  EXPECT_TRUE(contains(why, "offline")) << why;
+  EXPECT_EQ(why.find('\n'), std::string::npos) << why;
+  EXPECT_EQ(offline.layout.at("model"), kModel); // nothing else changed
+  EXPECT_EQ(popup(offline, "error"), nullptr);
 }
 
 } // namespace

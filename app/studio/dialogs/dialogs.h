@@ -14,7 +14,8 @@ void draw_arch_dialog(UiState& state);  // architecture of an official .pth
 void draw_file_browser(UiState& state); // Open... and Export figure...
 void draw_help_window(UiState& state);
 void draw_model_details(UiState& state);
-void draw_stopping_dialog(UiState& state); // the window closed mid-run: saving a checkpoint
+void draw_get_models_dialog(UiState& state); // Model > Get models...
+void draw_stopping_dialog(UiState& state);   // the window closed mid-run: saving a checkpoint
 
 struct Shortcut {
   const char* keys;

@@ -127,6 +127,11 @@ void draw_menu_bar(UiState& st) {
   if (ImGui::BeginMenu("Model")) {
     if (ImGui::MenuItem("Details...", nullptr, false, st.model != nullptr))
       st.show_model_details = true;
+    if (ImGui::MenuItem("Get models..."))
+      st.commands.push_back({Command::Kind::OpenGetModels, "", ""});
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Download the paper's own models (ViT-B/L visualisation weights, "
+                        "HuggingFace's facebook/vit-mae-*) and open them");
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("Help")) {

@@ -53,6 +53,7 @@ private:
   void report_watch();   // --watch-run: what the followed run shows, then --train-csv
   void close_mid_run();  // --train-until: close the window as a user would, timing the stop
   void wait_for_sweep(); // --sweep-run: frames at 30 Hz until the sweep ends
+  void run_fetch();      // --fetch: Get models..., Get, frames until it ends
   void frame() {
     app_.frame();
     app_.present();
@@ -161,6 +162,24 @@ void HeadlessRun::wait_for_sweep() {
   frame(); // the snapshot the sweep ended on
 }
 
+void HeadlessRun::run_fetch() {
+  UiState& st = app_.state();
+  st.commands.push_back({Command::Kind::OpenGetModels, "", ""});
+  st.commands.push_back({Command::Kind::FetchModel, options_.fetch, ""});
+  frame();
+  const Clock::time_point start = Clock::now();
+  while (app_.fetch_running() && Clock::now() - start < std::chrono::minutes(30)) {
+    app_.wait_events(1.0 / 30);
+    frame();
+  }
+  frame(); // the last status
+  const FetchStatus& s = st.get_models.status;
+  std::printf("fetch %s: %s %s\n", s.name.c_str(), to_string(s.state),
+              s.state == FetchStatus::State::Done ? s.path.c_str() : s.error.c_str());
+  std::fflush(stdout);
+  settle(); // the fetched model loads and reconstructs
+}
+
 void HeadlessRun::report_watch() {
   frame(); // the first frame reads the folder
   const UiState& st = app_.state();
@@ -242,6 +261,8 @@ int HeadlessRun::run() {
     app_.drop(path);
     settle();
   }
+  if (!options_.fetch.empty())
+    run_fetch();
   if (!options_.paint.empty()) {
     UiState& st = app_.state();
     start_custom_mask(st, shown_mask(st));

@@ -134,6 +134,14 @@ std::string layout_json(const UiState& st, int fb_w, int fb_h) {
   j["status"] = st.status;
   j["sidebar_overflow"] = st.sidebar_overflow;
   j["sidebar_overflow_x"] = st.sidebar_overflow_x;
+  const GetModelsUi& g = st.get_models;
+  j["get_models"] = {{"open", g.open},
+                     {"entries", g.catalog.size()},
+                     {"error", g.error},
+                     {"state", to_string(g.status.state)},
+                     {"name", g.status.name},
+                     {"path", g.status.path},
+                     {"fetch_error", g.status.error}};
   if (st.model) {
     // The colour removed patches are filled with in the masked panel.
     nlohmann::json fill = nlohmann::json::array();
