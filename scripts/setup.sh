@@ -11,6 +11,7 @@ packages=(
   python3-protobuf python3-crc32c    # the tests' independent event-file reader
   libopenblas0-openmp   # without it LibTorch falls back to reference BLAS (~40x slower)
   nlohmann-json3-dev
+  libcli11-dev          # command-line parsing (mae, mae-studio)
   libcurl4-openssl-dev  # mae fetch / Model > Get models...: downloads
   libopencv-dev
   libglfw3-dev libimgui-dev libstb-dev libgl-dev

@@ -1,14 +1,17 @@
 #include "args.h"
 
+#include "cli11_help.h"
+
 #include "base/errors.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
-#include <sstream>
 
 namespace mae::cli {
+namespace {} // namespace
 
 Args::Args(std::string command, std::string summary)
     : command_(std::move(command)), summary_(std::move(summary)) {}
@@ -49,52 +52,54 @@ const Args::Spec* Args::find(const std::string& name) const {
   return nullptr;
 }
 
+std::string Args::usage() const {
+  std::string line = "usage: mae " + command_;
+  for (const auto& spec : specs_)
+    if (spec.is_positional)
+      line += spec.required ? " " + spec.name : " [" + spec.name + "]";
+  return line + " [options]";
+}
+
+// The declarations become one CLI11 app; its values land in values_, where the
+// typed getters below read and check them.
 bool Args::parse(int argc, const char* const* argv) {
-  std::vector<const Spec*> positionals;
-  for (const auto& s : specs_)
-    if (s.is_positional)
-      positionals.push_back(&s);
-  size_t next_positional = 0;
-  for (int i = 0; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::cout << usage();
-      return false;
+  CLI::App app(summary_, "mae " + command_);
+  app.formatter(std::make_shared<cli11::HelpFormatter>(usage()));
+  app.set_help_flag("--help,-h", "show this help");
+  std::map<std::string, std::vector<std::string>> raw;
+  std::map<std::string, CLI::Option*> flags;
+  for (const Spec& s : specs_) {
+    if (s.is_flag) {
+      flags[s.name] = app.add_flag("--" + s.name, s.help);
+      continue;
     }
-    if (arg.size() > 2 && arg.rfind("--", 0) == 0) {
-      std::string name = arg.substr(2), value;
-      const auto eq = name.find('=');
-      const bool inline_value = eq != std::string::npos;
-      if (inline_value)
-        value = name.substr(eq + 1), name = name.substr(0, eq);
-      const Spec* spec = find(name);
-      if (!spec || spec->is_positional)
-        throw UsageError("mae " + command_ + ": unknown option --" + name + " (see mae " +
-                         command_ + " --help)");
-      if (spec->is_flag) {
-        if (inline_value)
-          throw UsageError("mae " + command_ + ": --" + name + " takes no value");
-        values_[name].push_back("1");
-        continue;
-      }
-      if (!inline_value) {
-        if (i + 1 >= argc)
-          throw UsageError("mae " + command_ + ": --" + name + " needs a value");
-        value = argv[++i];
-      }
-      if (!spec->repeated && values_.count(name))
-        throw UsageError("mae " + command_ + ": --" + name + " given twice");
-      values_[name].push_back(value);
+    CLI::Option* o = app.add_option(s.is_positional ? s.name : "--" + s.name, raw[s.name], s.help);
+    o->type_name(s.value_name)->expected(1)->allow_extra_args(false);
+    if (s.is_positional) {
+      o->required(s.required);
     } else {
-      if (next_positional >= positionals.size())
-        throw UsageError("mae " + command_ + ": unexpected argument '" + arg + "'");
-      values_[positionals[next_positional++]->name].push_back(arg);
+      o->multi_option_policy(s.repeated ? CLI::MultiOptionPolicy::TakeAll
+                                        : CLI::MultiOptionPolicy::Throw);
+      if (s.default_value)
+        o->default_str(*s.default_value);
     }
   }
-  for (const auto* p : positionals)
-    if (p->required && !values_.count(p->name))
-      throw UsageError("mae " + command_ + ": missing " + p->name + " (see mae " + command_ +
-                       " --help)");
+  std::vector<std::string> args(argv, argv + argc);
+  std::reverse(args.begin(), args.end()); // CLI11 takes them last first
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return false;
+  } catch (const CLI::ParseError& e) {
+    throw UsageError(cli11::parse_error_text(e) + " (see mae " + command_ + " --help)");
+  }
+  for (auto& [name, values] : raw)
+    if (!values.empty())
+      values_[name] = std::move(values);
+  for (const auto& [name, option] : flags)
+    if (option->count() > 0)
+      values_[name] = {"1"};
   return true;
 }
 
@@ -109,8 +114,7 @@ std::string Args::get(const std::string& name) const {
   const Spec* spec = find(name);
   if (spec && spec->default_value)
     return *spec->default_value;
-  throw UsageError("mae " + command_ + ": --" + name + " is required (see mae " + command_ +
-                   " --help)");
+  throw UsageError("--" + name + " is required (see mae " + command_ + " --help)");
 }
 
 std::string Args::get_or(const std::string& name, const std::string& fallback) const {
@@ -128,8 +132,7 @@ double Args::get_double(const std::string& name) const {
   errno = 0;
   const double d = std::strtod(v.c_str(), &end);
   if (v.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(d))
-    throw UsageError("mae " + command_ + ": --" + name + " expects a finite number, got '" + v +
-                     "'");
+    throw UsageError("--" + name + " expects a finite number, got '" + v + "'");
   return d;
 }
 
@@ -139,38 +142,14 @@ long long Args::get_int(const std::string& name) const {
   errno = 0;
   const long long n = std::strtoll(v.c_str(), &end, 10);
   if (v.empty() || *end != '\0')
-    throw UsageError("mae " + command_ + ": --" + name + " expects an integer, got '" + v + "'");
+    throw UsageError("--" + name + " expects an integer, got '" + v + "'");
   if (errno == ERANGE)
-    throw UsageError("mae " + command_ + ": --" + name + " " + v + " is out of range");
+    throw UsageError("--" + name + " " + v + " is out of range");
   return n;
 }
 
 bool Args::flag_set(const std::string& name) const {
   return has(name);
-}
-
-std::string Args::usage() const {
-  std::ostringstream s;
-  s << "usage: mae " << command_;
-  for (const auto& spec : specs_)
-    if (spec.is_positional)
-      s << (spec.required ? " " : " [") << spec.name << (spec.required ? "" : "]");
-  s << " [options]\n\n" << summary_ << "\n\n";
-  for (const auto& spec : specs_) {
-    std::string left = spec.is_positional
-                           ? "  " + spec.name
-                           : "  --" + spec.name + (spec.is_flag ? "" : " " + spec.value_name);
-    if (left.size() < 28)
-      left.resize(28, ' ');
-    else
-      left += "\n" + std::string(28, ' ');
-    s << left << spec.help;
-    if (spec.default_value)
-      s << " (default: " << *spec.default_value << ")";
-    s << "\n";
-  }
-  s << "  --help                    show this help\n";
-  return s.str();
 }
 
 } // namespace mae::cli

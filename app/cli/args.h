@@ -1,5 +1,6 @@
-// A small command-line parser: --name value, --flag, positionals, and a
-// generated --help. Bad usage throws mae::UsageError.
+// A command's options, declared once: --name value, --flag, positionals. CLI11
+// (Debian's libcli11-dev) parses them and generates --help; the getters check
+// the values' types. Bad usage throws mae::UsageError.
 #pragma once
 
 #include <map>
@@ -32,7 +33,7 @@ public:
   long long get_int(const std::string& name) const;
   bool flag_set(const std::string& name) const;
 
-  std::string usage() const;
+  std::string usage() const; // "usage: mae CMD POS [options]", the first line of --help
 
 private:
   struct Spec {

@@ -2,50 +2,241 @@
 
 #include "base/errors.h"
 
-#include <cerrno>
-#include <cmath>
+#include "cli11_help.h"
+
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <sstream>
 
 namespace mae::studio {
 namespace {
 
-double parse_double(const std::string& flag, const std::string& text) {
-  char* end = nullptr;
-  errno = 0;
-  const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v))
-    throw UsageError(flag + ": not a finite number: '" + text + "'");
-  return v;
-}
-
-long long parse_int(const std::string& flag, const std::string& text, long long lo, long long hi) {
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0')
-    throw UsageError(flag + ": not an integer: '" + text + "'");
-  if (errno == ERANGE || v < lo || v > hi)
-    throw UsageError(flag + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  return v;
-}
+constexpr const char* kHeadless = "headless test mode (render, write the files, exit 0)";
 
 StartView parse_view(const std::string& text) {
-  if (text == "single")
-    return StartView::Single;
-  if (text == "how")
-    return StartView::How;
-  if (text == "attention")
-    return StartView::Attention;
-  if (text == "ratios")
-    return StartView::Ratios;
-  if (text == "strategies")
-    return StartView::Strategies;
-  if (text == "models")
-    return StartView::Models;
+  const std::pair<const char*, StartView> views[] = {
+      {"single", StartView::Single},         {"how", StartView::How},
+      {"attention", StartView::Attention},   {"ratios", StartView::Ratios},
+      {"strategies", StartView::Strategies}, {"models", StartView::Models}};
+  for (const auto& [name, view] : views)
+    if (text == name)
+      return view;
   throw UsageError("--view must be single, how, attention, ratios, strategies or models, not '" +
                    text + "'");
+}
+
+// Options CLI11 reads as text; parse_cli_options turns them into CliOptions'
+// types with the checks and messages of their own.
+struct TextOptions {
+  std::string model, image, strategy, view, attention_stack, attention_head, size;
+  int slide = 0, how_stage = 0;
+};
+
+// Every option, once: the parser and --help both come from here.
+void define_options(CLI::App& app, CliOptions& o, TextOptions& t) {
+  app.formatter(
+      std::make_shared<cli11::HelpFormatter>("usage: mae-studio [options] [IMAGE] [MODEL]", 25));
+  app.set_help_flag("--help,-h", "show this help");
+  app.add_option("FILES", o.files, "images and models to open, as --image / --model would")
+      ->type_name("FILE");
+  app.add_option("--model", t.model,
+                 "model file or HuggingFace folder (default: assets/models/default.safetensors, "
+                 "else the largest model in assets/models)")
+      ->type_name("MODEL");
+  app.add_option("--image", t.image, "picture to start with (default: assets/images/chelsea.png)")
+      ->type_name("IMG");
+  app.add_option("--ratio", o.ratio, "masking ratio in [0.05, 0.95] (default 0.75)")
+      ->type_name("R")
+      ->check(CLI::Range(0.05, 0.95));
+  app.add_option("--strategy", t.strategy, "random | block | grid (default random)")
+      ->type_name("S");
+  app.add_option("--seed", o.seed, "mask seed (default 0)")
+      ->type_name("N")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 53));
+  app.add_option("--view", t.view,
+                 "single | how | attention | ratios | strategies | models: the tab shown first "
+                 "(default: the tab open when the app last closed; models: the Compare tab with "
+                 "two models, see --compare-model)")
+      ->type_name("V");
+  app.add_option("--compare-model", o.compare_model,
+                 "the second model the Compare tab sets beside --model")
+      ->type_name("M");
+  app.add_option("--sweep", o.sweep, "the Experiments tab on this sweep (see configs/sweeps/)")
+      ->type_name("SWEEP.json");
+  app.add_option("--sweep-out", o.sweep_out, "its output folder (default runs/sweeps/<name>)")
+      ->type_name("DIR");
+  app.add_option("--patch", o.patch,
+                 "How it works and Attention: select patch N (row-major), as a click would")
+      ->type_name("N")
+      ->check(CLI::Range(0, 1 << 20));
+  app.add_option("--how-stage", t.how_stage, "How it works: open stage K (1-8) large")
+      ->type_name("K")
+      ->check(CLI::Range(1, 8));
+  app.add_option("--attention-stack", t.attention_stack,
+                 "Attention: encoder | decoder (default encoder)")
+      ->type_name("S");
+  app.add_option("--attention-layer", o.attention.layer,
+                 "Attention: layer N, from 0 as in `mae attention` (default 0)")
+      ->type_name("N")
+      ->check(CLI::Range(0, 4095));
+  app.add_option("--attention-head", t.attention_head,
+                 "Attention: head H from 0, or mean (default mean)")
+      ->type_name("H");
+  app.add_flag("--rollout", o.attention.rollout,
+               "Attention: the rollout through layers 0..N instead of layer N");
+  app.add_option("--device", o.device, "auto | cpu | cuda | cuda:N (default auto)")->type_name("D");
+  app.add_option("--threads", o.threads,
+                 "CPU threads for inference (default $MAE_THREADS, else the cores no other "
+                 "process keeps busy, but one, which the UI keeps)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--state", o.state,
+                 "open a view saved with File > Save view: its model, picture, mask, tab and "
+                 "zoom (--model / --image still win)")
+      ->type_name("VIEW.json");
+  app.add_option("--lesson", o.lesson, "open a lesson (assets/lessons/ has one) ...")
+      ->type_name("LESSON.json");
+  app.add_option("--slide", t.slide, "... at slide N (from 1)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 10000));
+  app.add_flag("--present", o.present, "... in Present mode: full screen, large text (F5)");
+  app.add_option("--size", t.size,
+                 "window size in screen coordinates (default: the size it last had, else "
+                 "1600x1000)")
+      ->type_name("WxH");
+  app.add_option("--ui-scale", o.ui_scale,
+                 "scale of text and controls, 0.5 to 4 (default: View > UI scale, else the "
+                 "monitor's content scale: 2 on a 200 % screen)")
+      ->type_name("S")
+      ->check(CLI::Range(0.5f, 4.0f));
+  app.add_option("--train", o.train_config, "start training with this config on the Training tab")
+      ->type_name("CONFIG.json");
+  app.add_option("--train-resume", o.train_resume, "... or continue the run in folder RUN")
+      ->type_name("RUN");
+  app.add_option("--train-steps", o.train_steps,
+                 "total optimizer steps, overriding the config's length")
+      ->type_name("N")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  app.add_option("--train-out", o.train_out,
+                 "the run's folder (default runs/<config name>-<date>-<time>)")
+      ->type_name("DIR");
+  app.add_option("--watch-run", o.watch_run,
+                 "follow a run that another process trains into DIR (mae train, torchrun): its "
+                 "curves and status on the Training tab, read-only")
+      ->type_name("DIR");
+  app.add_option("--fetch-catalog", o.fetch_catalog,
+                 "the models Model > Get models... lists (default: configs/fetch/catalog.json; "
+                 "see mae fetch)")
+      ->type_name("FILE");
+
+  const auto headless = [&](CLI::Option* opt) { opt->group(kHeadless); };
+  headless(app.add_option("--drop", o.drops,
+                          "handle FILEs as if dropped on the window, one after another")
+               ->type_name("FILE")
+               ->expected(1, -1));
+  headless(app.add_option("--frames", o.frames,
+                          "frames to render once loading and inference are done (default 3)")
+               ->type_name("N")
+               ->check(CLI::Range(1, 100000)));
+  headless(
+      app.add_option("--screenshot", o.screenshot, "write the window's pixels after the last frame")
+          ->type_name("OUT.png"));
+  headless(
+      app.add_option("--layout", o.layout, "write the panels' pixel rectangles and open popups")
+          ->type_name("OUT.json"));
+  headless(app.add_option("--export", o.export_figure,
+                          "write the demo figure, as File > Export figure does")
+               ->type_name("FIG.png"));
+  headless(app.add_option("--save-view", o.save_view, "write the view, as File > Save view does")
+               ->type_name("VIEW.json"));
+  headless(app.add_option("--export-sweep", o.export_sweep,
+                          "write the ratio sweep video, as File > Export ratio sweep does")
+               ->type_name("V.mp4"));
+  headless(app.add_option("--paint", o.paint,
+                          "switch to the custom mask and toggle these patches (row-major), as "
+                          "clicks on the masked panel would")
+               ->type_name("I,J,...")
+               ->delimiter(',')
+               ->check(CLI::Range(0, 1 << 20)));
+  headless(app.add_option("--bench-latency", o.bench_latency,
+                          "move the ratio N times; print the median request -> display time "
+                          "and frame times while inference runs")
+               ->type_name("N")
+               ->check(CLI::Range(1, 100000)));
+  headless(app.add_flag("--sweep-run", o.sweep_run,
+                        "press Start on the Experiments tab and wait for the sweep to end"));
+  headless(app.add_option("--fetch", o.fetch,
+                          "open Model > Get models..., Get NAME and wait for it to open")
+               ->type_name("NAME"));
+  headless(app.add_option("--train-until", o.train_until,
+                          "with --train: only until step N, then close the window mid-run "
+                          "(stopping it with a checkpoint)")
+               ->type_name("N")
+               ->check(CLI::Range(int64_t{1}, int64_t{1} << 40)));
+  headless(app.add_option("--train-csv", o.train_csv,
+                          "export the training curves, as the Export CSV... button does")
+               ->type_name("OUT.csv"));
+  headless(app.add_flag("--train-explore", o.train_explore,
+                        "press \"Open in explorer\" and wait for its reconstruction"));
+  app.footer("With --train / --train-resume, headless runs wait for the run (frame times "
+             "printed) before the frames are rendered.");
+  app.description(
+      "MAE Studio's reconstruction explorer: mask a picture, watch a Masked Autoencoder\n"
+      "reconstruct it, compare masking ratios and strategies with an inpainting baseline.\n"
+      "Drop images and model files (.safetensors, HuggingFace folders, official .pth) on the\n"
+      "window, or name them after the options: each opens at start as --image or --model "
+      "would.");
+}
+
+// CLI11's values into CliOptions' types, with the cross-option rules.
+void finish(const CLI::App& app, CliOptions& o, const TextOptions& t) {
+  const auto given = [&](const char* name) { return app.count(name) > 0; };
+  if (given("--model"))
+    o.model = t.model;
+  if (given("--image"))
+    o.image = t.image;
+  if (given("--strategy"))
+    o.strategy = parse_mask_strategy(t.strategy);
+  if (given("--view"))
+    o.view = parse_view(t.view);
+  if (given("--slide"))
+    o.slide = t.slide - 1;
+  if (given("--how-stage"))
+    o.how_stage = t.how_stage - 1;
+  if (given("--attention-stack"))
+    o.attention.stack = parse_attention_stack(t.attention_stack);
+  if (given("--attention-head")) {
+    if (t.attention_head == "mean") {
+      o.attention.head = AttentionQuery::kMeanOfHeads;
+    } else {
+      char* end = nullptr;
+      const long h = std::strtol(t.attention_head.c_str(), &end, 10);
+      if (t.attention_head.empty() || *end != '\0' || h < 0 || h > 4095)
+        throw UsageError("--attention-head must be a head from 0 or mean, not '" +
+                         t.attention_head + "'");
+      o.attention.head = h;
+    }
+  }
+  if (given("--size")) {
+    int w = 0, h = 0;
+    char extra = 0;
+    if (std::sscanf(t.size.c_str(), "%dx%d%c", &w, &h, &extra) != 2)
+      throw UsageError("--size must look like 1600x1000, not '" + t.size + "'");
+    if (w < 320 || w > 16384 || h < 240 || h > 16384)
+      throw UsageError("--size must be within 320x240 and 16384x16384");
+    o.width = w, o.height = h, o.size_given = true;
+  }
+  for (const std::string& f : o.files)
+    if (!f.empty() && f[0] == '-')
+      throw UsageError("unknown option '" + f + "' (see --help)");
+  if ((o.train_explore || o.train_until > 0) && !o.training())
+    throw UsageError("--train-explore and --train-until need --train or --train-resume");
+  if (!o.train_csv.empty() && !o.training() && o.watch_run.empty())
+    throw UsageError("--train-csv needs --train, --train-resume or --watch-run");
+  if (!o.watch_run.empty() && o.training())
+    throw UsageError("--watch-run follows another process's run: not with --train");
+  if (o.headless() && o.frames == 0)
+    o.frames = 3;
 }
 
 } // namespace
@@ -57,206 +248,29 @@ bool CliOptions::headless() const {
 }
 
 std::string cli_usage() {
-  return R"(usage: mae-studio [options] [IMAGE] [MODEL]
-
-MAE Studio's reconstruction explorer: mask a picture, watch a Masked Autoencoder
-reconstruct it, compare masking ratios and strategies with an inpainting baseline.
-Drop images and model files (.safetensors, HuggingFace folders, official .pth) on the window,
-or name them after the options: each opens at start as --image or --model would.
-
-options:
-  --model MODEL          model file or HuggingFace folder (default: assets/models/default.safetensors,
-                         else the largest model in assets/models)
-  --image IMG            picture to start with (default: assets/images/chelsea.png)
-  --ratio R              masking ratio in [0.05, 0.95] (default 0.75)
-  --strategy S           random | block | grid (default random)
-  --seed N               mask seed (default 0)
-  --view V               single | how | attention | ratios | strategies | models: the tab
-                         shown first (default: the tab open when the app last closed;
-                         single: the Explorer; models: the Compare tab with two models,
-                         see --compare-model)
-  --compare-model M      the second model the Compare tab sets beside --model
-  --sweep SWEEP.json     the Experiments tab on this sweep (see configs/sweeps/)
-  --sweep-out DIR        its output folder (default runs/sweeps/<name>)
-  --sweep-run            headless: press Start and wait for the sweep to end
-  --patch N              How it works and Attention: select patch N (row-major), as a
-                         click would (default: none; Attention then asks for cls)
-  --how-stage K          How it works: open stage K (1-8) large
-  --attention-stack S    Attention: encoder | decoder (default encoder)
-  --attention-layer N    Attention: layer N, from 0 as in `mae attention` (default 0)
-  --attention-head H     Attention: head H from 0, or mean (default mean)
-  --rollout              Attention: the rollout through layers 0..N instead of layer N
-  --device D             auto | cpu | cuda | cuda:N (default auto: CUDA when available)
-  --threads N            CPU threads for inference (default $MAE_THREADS, else the cores
-                         no other process keeps busy, but one, which the UI keeps)
-  --state VIEW.json      open a view saved with File > Save view: its model, picture,
-                         mask, tab and zoom (--model / --image still win)
-  --lesson LESSON.json   open a lesson (assets/lessons/ has one) ...
-  --slide N              ... at slide N (from 1)
-  --present              ... in Present mode: full screen, large text (F5)
-  --size WxH             window size in screen coordinates (default: the size it last had,
-                         else 1600x1000)
-  --ui-scale S           scale of text and controls, 0.5 to 4 (default: View > UI scale,
-                         else the monitor's content scale: 2 on a 200 % screen)
-  --train CONFIG.json    start training with this config on the Training tab
-  --train-resume RUN     ... or continue the run in folder RUN
-  --train-steps N        total optimizer steps, overriding the config's length
-  --train-out DIR        the run's folder (default runs/<config name>-<date>-<time>)
-  --fetch-catalog FILE   the models Model > Get models... lists (default:
-                         configs/fetch/catalog.json; see mae fetch)
-  --watch-run DIR        follow a run that another process trains into DIR (mae train,
-                         torchrun): its curves and status on the Training tab, read-only
-
-headless test mode (render, write the files, exit 0):
-  --drop FILE ...        handle FILEs as if dropped on the window, one after another
-  --frames N             frames to render once loading and inference are done (default 3)
-  --screenshot OUT.png   write the window's pixels after the last frame
-  --layout OUT.json      write the panels' pixel rectangles and open popups
-  --export FIG.png       write the demo figure, as File > Export figure does
-  --save-view VIEW.json  write the view, as File > Save view does
-  --export-sweep V.mp4   write the ratio sweep video, as File > Export ratio sweep does
-  --paint I,J,...        switch to the custom mask and toggle these patches (row-major),
-                         as clicks on the masked panel would
-  --fetch NAME           open Model > Get models..., Get NAME and wait for it to open
-  --bench-latency N      move the ratio N times; print the median request -> display
-                         time and frame times while inference runs
-  with --train / --train-resume, the run is waited for (frame times printed) before the
-  frames are rendered, and then:
-  --train-until N        ... only until step N: the frames show the run going, and the
-                         window is then closed mid-run (stopping it with a checkpoint)
-  --train-csv OUT.csv    export the training curves, as the Export CSV... button does
-  --train-explore        press "Open in explorer" and wait for its reconstruction
-  --help                 show this help
-)";
+  CLI::App app;
+  CliOptions o;
+  TextOptions t;
+  define_options(app, o, t);
+  return app.help();
 }
 
 CliOptions parse_cli_options(int argc, const char* const* argv) {
+  CLI::App app;
   CliOptions o;
-  for (int i = 0; i < argc; ++i) {
-    const std::string flag = argv[i];
-    const auto value = [&]() -> std::string {
-      if (i + 1 >= argc)
-        throw UsageError(flag + " needs a value");
-      return argv[++i];
-    };
-    if (flag == "--help" || flag == "-h") {
-      o.help = true;
-    } else if (flag == "--model") {
-      o.model = value();
-    } else if (flag == "--image") {
-      o.image = value();
-    } else if (flag == "--ratio") {
-      o.ratio = parse_double(flag, value());
-      if (!(o.ratio >= 0.05 && o.ratio <= 0.95))
-        throw UsageError("--ratio must be in [0.05, 0.95]");
-    } else if (flag == "--strategy") {
-      o.strategy = parse_mask_strategy(value());
-    } else if (flag == "--seed") {
-      o.seed = static_cast<uint64_t>(parse_int(flag, value(), 0, (1LL << 53)));
-    } else if (flag == "--view") {
-      o.view = parse_view(value());
-    } else if (flag == "--lesson") {
-      o.lesson = value();
-    } else if (flag == "--slide") {
-      o.slide = static_cast<int>(parse_int(flag, value(), 1, 10000)) - 1;
-    } else if (flag == "--present") {
-      o.present = true;
-    } else if (flag == "--sweep") {
-      o.sweep = value();
-    } else if (flag == "--sweep-out") {
-      o.sweep_out = value();
-    } else if (flag == "--sweep-run") {
-      o.sweep_run = true;
-    } else if (flag == "--compare-model") {
-      o.compare_model = value();
-    } else if (flag == "--state") {
-      o.state = value();
-    } else if (flag == "--export-sweep") {
-      o.export_sweep = value();
-    } else if (flag == "--save-view") {
-      o.save_view = value();
-    } else if (flag == "--paint") {
-      std::stringstream list(value());
-      for (std::string item; std::getline(list, item, ',');)
-        o.paint.push_back(static_cast<int>(parse_int(flag, item, 0, 1 << 20)));
-    } else if (flag == "--patch") {
-      o.patch = static_cast<int>(parse_int(flag, value(), 0, 1 << 20));
-    } else if (flag == "--attention-stack") {
-      o.attention.stack = parse_attention_stack(value());
-    } else if (flag == "--attention-layer") {
-      o.attention.layer = parse_int(flag, value(), 0, 4095);
-    } else if (flag == "--attention-head") {
-      const std::string v = value();
-      o.attention.head = v == "mean" ? AttentionQuery::kMeanOfHeads : parse_int(flag, v, 0, 4095);
-    } else if (flag == "--rollout") {
-      o.attention.rollout = true;
-    } else if (flag == "--how-stage") {
-      o.how_stage = static_cast<int>(parse_int(flag, value(), 1, 8)) - 1;
-    } else if (flag == "--device") {
-      o.device = value();
-    } else if (flag == "--threads") {
-      o.threads = static_cast<int>(parse_int(flag, value(), 1, 1024));
-    } else if (flag == "--size") {
-      const std::string v = value();
-      const auto x = v.find('x');
-      if (x == std::string::npos)
-        throw UsageError("--size must look like 1600x1000");
-      o.width = static_cast<int>(parse_int(flag, v.substr(0, x), 320, 16384));
-      o.height = static_cast<int>(parse_int(flag, v.substr(x + 1), 240, 16384));
-      o.size_given = true;
-    } else if (flag == "--ui-scale") {
-      o.ui_scale = static_cast<float>(parse_double(flag, value()));
-      if (!(o.ui_scale >= 0.5f && o.ui_scale <= 4.0f))
-        throw UsageError("--ui-scale must be in [0.5, 4]");
-    } else if (flag == "--drop") {
-      o.drops.push_back(value());
-      // --drop A B C: every following argument up to the next option.
-      while (i + 1 < argc && std::strncmp(argv[i + 1], "--", 2) != 0)
-        o.drops.emplace_back(argv[++i]);
-    } else if (flag == "--frames") {
-      o.frames = static_cast<int>(parse_int(flag, value(), 1, 100000));
-    } else if (flag == "--screenshot") {
-      o.screenshot = value();
-    } else if (flag == "--layout") {
-      o.layout = value();
-    } else if (flag == "--export") {
-      o.export_figure = value();
-    } else if (flag == "--train") {
-      o.train_config = value();
-    } else if (flag == "--train-resume") {
-      o.train_resume = value();
-    } else if (flag == "--train-steps") {
-      o.train_steps = parse_int(flag, value(), 1, 1LL << 40);
-    } else if (flag == "--fetch") {
-      o.fetch = value();
-    } else if (flag == "--fetch-catalog") {
-      o.fetch_catalog = value();
-    } else if (flag == "--watch-run") {
-      o.watch_run = value();
-    } else if (flag == "--train-out") {
-      o.train_out = value();
-    } else if (flag == "--train-until") {
-      o.train_until = parse_int(flag, value(), 1, 1LL << 40);
-    } else if (flag == "--train-csv") {
-      o.train_csv = value();
-    } else if (flag == "--train-explore") {
-      o.train_explore = true;
-    } else if (flag == "--bench-latency") {
-      o.bench_latency = static_cast<int>(parse_int(flag, value(), 1, 100000));
-    } else if (!flag.empty() && flag[0] != '-') {
-      o.files.push_back(flag);
-    } else {
-      throw UsageError("unknown option '" + flag + "' (see --help)");
-    }
+  TextOptions t;
+  define_options(app, o, t);
+  std::vector<std::string> args(argv, argv + argc);
+  std::reverse(args.begin(), args.end()); // CLI11 takes them last first
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp&) {
+    o.help = true;
+    return o;
+  } catch (const CLI::ParseError& e) {
+    throw UsageError(cli11::parse_error_text(e) + " (see --help)");
   }
-  if ((o.train_explore || o.train_until > 0) && !o.training())
-    throw UsageError("--train-explore and --train-until need --train or --train-resume");
-  if (!o.train_csv.empty() && !o.training() && o.watch_run.empty())
-    throw UsageError("--train-csv needs --train, --train-resume or --watch-run");
-  if (!o.watch_run.empty() && o.training())
-    throw UsageError("--watch-run follows another process's run: not with --train");
-  if (o.headless() && o.frames == 0)
-    o.frames = 3;
+  finish(app, o, t);
   return o;
 }
 

@@ -1,0 +1,83 @@
+// What `mae <command> --help` and `mae-studio --help` share on top of CLI11
+// (Debian's libcli11-dev): the usage line first, value names without the
+// validators' decoration, descriptions wrapped under their option, and CLI11's
+// two clumsiest parse errors put plainly. Header-only; included by the two
+// parsers (app/cli/args.cpp, app/studio/cli_options.cpp) only.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <sstream>
+#include <string>
+
+namespace mae::cli11 {
+
+class HelpFormatter : public CLI::Formatter {
+public:
+  explicit HelpFormatter(std::string usage, size_t left = 28, size_t width = 100)
+      : usage_(std::move(usage)), left_(left), width_(width) {}
+
+  std::string make_description(const CLI::App*) const override { return ""; }
+  std::string make_usage(const CLI::App* app, std::string) const override {
+    return usage_ + "\n\n" + app->get_description() + "\n";
+  }
+  std::string make_option(const CLI::Option* opt, bool positional) const override {
+    std::string left = "  " + make_option_name(opt, positional);
+    if (!positional && opt->get_type_size() != 0)
+      left += " " + value_name(opt);
+    return wrap(left, make_option_desc(opt));
+  }
+  std::string make_option_desc(const CLI::Option* opt) const override {
+    const std::string d = opt->get_default_str();
+    return opt->get_description() + (d.empty() ? "" : " (default: " + d + ")");
+  }
+
+private:
+  // The name the option was declared with, without ":INT in [a - b]".
+  static std::string value_name(const CLI::Option* opt) {
+    std::string name = opt->get_type_name();
+    name = name.substr(0, name.find(':'));
+    return name + (opt->get_expected_max() > 1 ? " ..." : "");
+  }
+  // `left`, then the text in a column from left_, wrapped at width_.
+  std::string wrap(std::string left, const std::string& text) const {
+    std::ostringstream out;
+    if (left.size() + 1 > left_)
+      out << left << "\n" << std::string(left_, ' ');
+    else
+      out << left << std::string(left_ - left.size(), ' ');
+    size_t column = left_;
+    std::istringstream words(text);
+    std::string word;
+    bool first = true;
+    while (words >> word) {
+      if (!first && column + 1 + word.size() > width_) {
+        out << "\n" << std::string(left_, ' ');
+        column = left_;
+        first = true;
+      }
+      out << (first ? "" : " ") << word;
+      column += word.size() + (first ? 0 : 1);
+      first = false;
+    }
+    out << "\n";
+    return out.str();
+  }
+
+  std::string usage_;
+  size_t left_, width_;
+};
+
+// CLI11's message, with "1 required X missing" and "At Most 1 required but
+// received 2" said plainly.
+inline std::string parse_error_text(const CLI::ParseError& e) {
+  const std::string text = e.what();
+  const std::string option = text.substr(0, text.find(':'));
+  if (e.get_name() == "ArgumentMismatch" && text.find("At Most") != std::string::npos)
+    return option + " given more than once";
+  if (e.get_name() == "ArgumentMismatch")
+    return option + " needs a value";
+  return text;
+}
+
+} // namespace mae::cli11
