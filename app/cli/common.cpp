@@ -51,11 +51,9 @@ void add_runtime_options(Args& args, bool with_device) {
                 "off");
 }
 
-void apply_fused_norm(const std::string& value, const std::string& device_name) {
-  if (value != "on" && value != "off")
-    throw UsageError("--fused-norm must be on or off, not '" + value + "'");
+void apply_fused_norm(bool on, const std::string& device_name) {
   set_fused_norm(false);
-  if (value == "off")
+  if (!on)
     return;
   if (!fused_norm_kernels_built())
     throw UsageError("--fused-norm on needs a build with the CUDA kernels (LibTorch with CUDA, "
@@ -72,7 +70,7 @@ void apply_runtime_options(const Args& args) {
   if (args.has("attention"))
     set_attention_backend(args.get("attention"));
   if (args.has("fused-norm"))
-    apply_fused_norm(args.get("fused-norm"), args.get("device"));
+    apply_fused_norm(on_off(args, "fused-norm"), args.get("device"));
 }
 
 } // namespace
@@ -200,6 +198,13 @@ bool interrupted() {
 
 void release_interrupt() {
   std::signal(SIGINT, SIG_DFL);
+}
+
+bool on_off(const Args& args, const std::string& option) {
+  const std::string v = args.get(option);
+  if (v != "on" && v != "off")
+    throw UsageError("--" + option + " " + v + ": expected on or off");
+  return v == "on";
 }
 
 } // namespace mae::cli

@@ -46,6 +46,9 @@ void apply_normalization_options(const Args& args, Normalization& n, int channel
 void refuse_overwriting_inputs(const std::string& option, const std::string& out,
                                const std::vector<std::string>& inputs);
 
+// An on|off option's value; UsageError naming it otherwise.
+bool on_off(const Args& args, const std::string& option);
+
 std::vector<float> parse_float_list(const std::string& text, const std::string& option);
 
 // --data fmnist|folder|shards, --path, --val-path: labelled images and their

@@ -75,6 +75,10 @@ int run_finetune(int argc, const char* const* argv) {
       .option("max-test", "N", "use N held-out images (default 0: all)")
       .option("seed", "N", "order, augmentation and head seed (default 0)")
       .option("out", "DIR", "output directory (default runs/finetune-<model>-<date>-<time>)")
+      .option("tensorboard", "on|off",
+              "also write TensorBoard event files beside metrics.jsonl (loss, lr, "
+              "perf/test_acc1)",
+              "on")
       .flag("force", "replace a fine-tune already in the output directory")
       .flag("quiet", "no progress display (messages and the summary only)");
   if (!parse_command(args, argc, argv, kModel | kThreads | kDevice))
@@ -85,6 +89,7 @@ int run_finetune(int argc, const char* const* argv) {
   o.data = labelled_data(args);
   o.device = args.get("device");
   o.force = args.flag_set("force");
+  o.tensorboard = on_off(args, "tensorboard");
   const std::string model = args.get("model");
   o.out_dir = args.get_or(
       "out", default_run_dir("runs", "finetune-" + std::filesystem::path(model).stem().string(),

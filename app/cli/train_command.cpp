@@ -138,10 +138,7 @@ int run_train(int argc, const char* const* argv) {
   }();
   TrainOptions options = plan.options;
   options.probe_threads = threads_automatic();
-  const std::string tensorboard = args.get("tensorboard");
-  if (tensorboard != "on" && tensorboard != "off")
-    throw UsageError("--tensorboard " + tensorboard + ": expected on or off");
-  options.tensorboard = tensorboard == "on";
+  options.tensorboard = on_off(args, "tensorboard");
 
   const std::optional<DistEnv> env = dist_settings(args);
   if (args.has("nproc") && !env) {

@@ -1,4 +1,5 @@
 #include "data/image_io.h"
+#include "data/png_encode.h"
 
 #include "base/errors.h"
 #include "formats/atomic_file.h"
@@ -281,18 +282,11 @@ Image convert_channels(const Image& image, int channels) {
 }
 
 void write_png(const std::string& path, const Image& image) {
-  cv::Mat m = as_mat(image);
-  cv::Mat bgr;
-  if (image.channels == 3)
-    cv::cvtColor(m, bgr, cv::COLOR_RGB2BGR);
-  else
-    bgr = m;
-  std::vector<uint8_t> bytes;
+  std::string bytes;
   try {
-    if (!cv::imencode(".png", bgr, bytes))
-      throw ImageError(path + ": PNG encoding failed");
-  } catch (const cv::Exception& e) {
-    throw ImageError(path + ": PNG encoding failed: " + e.what());
+    bytes = encode_png(image);
+  } catch (const ImageError& e) {
+    throw ImageError(path + ": " + e.what());
   }
   try {
     write_file_atomic(path, bytes.data(), bytes.size());

@@ -95,4 +95,15 @@ Image demo_figure(const ReconstructionResult& r, const std::string& model_label,
   return compose_figure(panels, caption, panel_size);
 }
 
+Image preview_figure(const std::vector<ReconstructionPreview>& previews, int panel_size) {
+  std::vector<FigurePanel> panels;
+  for (const ReconstructionPreview& p : previews) {
+    const bool first = panels.empty();
+    panels.push_back({p.masked, first ? "masked" : ""});
+    panels.push_back({p.reconstruction_visible, first ? "reconstruction + visible" : ""});
+    panels.push_back({p.original, first ? "original" : ""});
+  }
+  return compose_figure(panels, {}, panel_size, 3);
+}
+
 } // namespace mae

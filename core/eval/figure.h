@@ -3,6 +3,7 @@
 #pragma once
 
 #include "data/image.h"
+#include "eval/reconstruction_preview.h"
 #include "eval/reconstructor.h"
 
 #include <string>
@@ -27,5 +28,9 @@ Image compose_figure(const std::vector<FigurePanel>& panels,
 // `mae reconstruct` writes and the GUI exports.
 Image demo_figure(const ReconstructionResult& r, const std::string& model_label,
                   const MaskSettings& settings, int panel_size = 224);
+
+// Training previews, one row each: masked | reconstruction + visible |
+// original (the Training tab's rows; TensorBoard's "reconstructions" image).
+Image preview_figure(const std::vector<ReconstructionPreview>& previews, int panel_size = 112);
 
 } // namespace mae

@@ -1,4 +1,5 @@
 #include "train/finetune.h"
+#include "train/tensorboard_log.h"
 
 #include "base/errors.h"
 #include "checkpoint/checkpoint.h"
@@ -204,11 +205,14 @@ FinetuneResult run_finetune(const std::string& model_path, const LoadOptions& lo
   log(line);
 
   std::ofstream metrics;
+  std::unique_ptr<TensorBoardLog> tensorboard;
   if (!o.out_dir.empty()) {
     fs::create_directories(o.out_dir);
     metrics.open(fs::path(o.out_dir) / "metrics.jsonl", std::ios::trunc);
     if (!metrics)
       throw UsageError("cannot write " + (fs::path(o.out_dir) / "metrics.jsonl").string());
+    if (o.tensorboard && TensorBoardLog::available())
+      tensorboard = std::make_unique<TensorBoardLog>(o.out_dir);
   }
   const NormalizationTensors norm_t(norm, torch::TensorOptions().device(device));
   const auto loss_options = F::CrossEntropyFuncOptions().label_smoothing(cfg.label_smoothing);
@@ -277,6 +281,12 @@ FinetuneResult run_finetune(const std::string& model_path, const LoadOptions& lo
       }
       if (metrics.is_open())
         metrics << j.dump() << "\n" << std::flush;
+      if (tensorboard) { // the official main_finetune.py's tags (accuracy in percent)
+        tensorboard->scalar("loss", p.step, *p.loss);
+        tensorboard->scalar("lr", p.step, p.lr);
+        if (epoch_end)
+          tensorboard->scalar("perf/test_acc1", p.step, 100.0 * r.test_top1);
+      }
       if (o.progress)
         o.progress(p);
     }

@@ -28,9 +28,10 @@ constexpr const char* kClassifierName = "classifier.safetensors";
 
 struct FinetuneOptions {
   FinetuneConfig config;
-  DataConfig data;     // labelled training images and a held-out split
-  std::string out_dir; // empty: nothing written
-  bool force = false;  // replace a finished fine-tune in out_dir
+  DataConfig data;         // labelled training images and a held-out split
+  std::string out_dir;     // empty: nothing written
+  bool force = false;      // replace a finished fine-tune in out_dir
+  bool tensorboard = true; // event files beside metrics.jsonl (main_finetune.py's tags)
   std::string device = "auto";
   std::function<void(const std::string&)> log;        // progress lines
   std::function<void(const TrainProgress&)> progress; // every few steps

@@ -6,6 +6,10 @@
 #include "data/augment.h"
 #include "data/batch_source.h"
 #include "eval/eval_preview.h"
+#ifdef MAE_WITH_OPENCV
+#include "data/png_encode.h"
+#include "eval/figure.h"
+#endif
 #include "eval/knn_probe.h"
 #include "formats/atomic_file.h"
 #include "formats/safetensors.h"
@@ -79,6 +83,24 @@ bool same_recipe(TrainConfig a, TrainConfig b) {
 } // namespace
 
 // Everything the training thread owns. Only that thread touches it.
+namespace {
+
+// TensorBoard's image tab: the preview rows the Training tab shows.
+void log_preview_image(Trainer& trainer, TensorBoardLog& log, int64_t step) {
+#ifdef MAE_WITH_OPENCV
+  const std::vector<ReconstructionPreview> rows = trainer.previews(4);
+  if (rows.empty())
+    return;
+  const Image figure = preview_figure(rows);
+  log.image("reconstructions", step, figure.height, figure.width, figure.channels,
+            encode_png(figure));
+#else
+  (void)trainer, (void)log, (void)step;
+#endif
+}
+
+} // namespace
+
 struct Trainer::Impl {
   TrainConfig config;
   TrainOptions options;
@@ -642,6 +664,11 @@ TrainSummary Trainer::run(TrainObserver& observer) {
       summary.last = m.report(knn);
       if (knn)
         summary.final_knn_accuracy = knn;
+      if (m.tensorboard && (probe_now || m.step == m.length.total_steps)) {
+        const auto t = Clock::now();
+        log_preview_image(*this, *m.tensorboard, m.step);
+        m.window_start += Clock::now() - t;
+      }
       observer.on_progress(summary.last);
     }
     if (m.config.checkpoint_every > 0 && m.step % m.config.checkpoint_every == 0 &&

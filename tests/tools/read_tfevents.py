@@ -93,8 +93,13 @@ def main():
                 for v in e.summary.value:
                     if v.WhichOneof("value") == "image":
                         i = v.image
+                        png = i.encoded_image_string
+                        # The PNG's own size, from its IHDR chunk: must match the summary's.
+                        if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+                            raise ValueError("%s: image %s is not a PNG" % (path, v.tag))
+                        png_w, png_h = struct.unpack(">II", png[16:24])
                         print(json.dumps({"step": e.step, "tag": v.tag, "image": [
-                            i.height, i.width, i.colorspace, len(i.encoded_image_string)]}))
+                            i.height, i.width, i.colorspace, len(png)], "png_size": [png_h, png_w]}))
                     else:
                         print(json.dumps({"step": e.step, "tag": v.tag, "value": v.simple_value}))
     except ValueError as err:

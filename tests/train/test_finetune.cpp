@@ -1,5 +1,6 @@
 // Fine-tuning: layer-wise lr decay, partial fine-tuning, drop path, and a
 // short run on Fashion-MNIST.
+#include "cli_runner.h"
 #include "train_test_util.h"
 
 #include "base/config_json.h"
@@ -10,6 +11,7 @@
 #include "model/vit_classifier.h"
 #include "train/finetune.h"
 #include "train/layer_decay.h"
+#include "train/tensorboard_log.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -18,6 +20,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -88,6 +91,33 @@ TEST(ViTClassifier, CopiesTheEncoderAndDropsPathsOnlyInTraining) {
   EXPECT_TRUE(torch::equal(plain->forward(x), plain->forward(x)));
 }
 
+// The event file holds main_finetune.py's perf/test_acc1 (percent) once an
+// epoch, read back by the independent reader.
+void expect_tensorboard_accuracies(const std::string& dir, const std::vector<double>& top1) {
+  if (!TensorBoardLog::available() ||
+      std::system("/usr/bin/python3 -c 'import google.protobuf, crc32c' 2>/dev/null") != 0)
+    return;
+  std::string events;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().rfind("events.out.tfevents.", 0) == 0)
+      events = e.path().string();
+  ASSERT_FALSE(events.empty()) << "no event file in " << dir;
+  const test::RunResult r = test::run_binary(
+      "/usr/bin/python3",
+      std::string(MAE_SOURCE_DIR) + "/tests/tools/read_tfevents.py '" + events + "'", dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::vector<double> acc;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j.value("tag", "") == "perf/test_acc1")
+      acc.push_back(j.at("value").get<double>());
+  }
+  ASSERT_EQ(acc.size(), top1.size());
+  for (size_t i = 0; i < acc.size(); ++i)
+    EXPECT_NEAR(acc[i], 100.0 * top1[i], 1e-3) << "epoch " << i + 1;
+}
+
 class Finetune : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -128,6 +158,7 @@ TEST_F(Finetune, BeatsChanceByAClearMarginInAFewHundredSteps) {
   for (std::string line; std::getline(metrics, line);)
     epochs_logged += nlohmann::json::parse(line).contains("test_top1");
   EXPECT_EQ(epochs_logged, 6);
+  expect_tensorboard_accuracies(o.out_dir, r.epoch_top1);
   // Run again into the same folder: refused unless forced.
   try {
     run_finetune(model_path, {}, o);

@@ -100,10 +100,23 @@ TEST(TrainCli, TensorBoardEventsHoldTheMetrics) {
   std::string line;
   std::getline(lines, line);
   EXPECT_EQ(nlohmann::json::parse(line).at("file_version"), "brain.Event:2");
+  std::vector<nlohmann::json> images;
   while (std::getline(lines, line)) {
     const auto j = nlohmann::json::parse(line);
-    seen[{j.at("step").get<int64_t>(), j.at("tag").get<std::string>()}] = j.at("value");
+    if (j.contains("image"))
+      images.push_back(j);
+    else
+      seen[{j.at("step").get<int64_t>(), j.at("tag").get<std::string>()}] = j.at("value");
   }
+  // The preview rows at the last step, a real PNG of the size the summary says.
+  ASSERT_FALSE(images.empty());
+  const nlohmann::json& last = images.back();
+  EXPECT_EQ(last.at("tag"), "reconstructions");
+  EXPECT_EQ(last.at("step"), 4);
+  const auto& hwc = last.at("image");
+  EXPECT_EQ(last.at("png_size"), nlohmann::json::array({hwc[0], hwc[1]}));
+  EXPECT_GE(hwc[1].get<int>(), 3 * 112); // masked | reconstruction + visible | original
+  EXPECT_GT(hwc[3].get<int>(), 1000);
   size_t expected = 0;
   for (const MetricsRecord& m : read_metrics(out + "/metrics.jsonl")) {
     const auto check = [&](const char* tag, const std::optional<double>& v) {

@@ -1,0 +1,28 @@
+#include "data/png_encode.h"
+
+#include "base/errors.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+namespace mae {
+
+std::string encode_png(const Image& image) {
+  if (image.empty() || (image.channels != 1 && image.channels != 3))
+    throw ImageError("PNG encoding needs a gray or RGB picture");
+  const cv::Mat m(image.height, image.width, image.channels == 1 ? CV_8UC1 : CV_8UC3,
+                  const_cast<uint8_t*>(image.pixels.data()));
+  cv::Mat bgr = m;
+  if (image.channels == 3)
+    cv::cvtColor(m, bgr, cv::COLOR_RGB2BGR);
+  std::vector<uint8_t> bytes;
+  try {
+    if (!cv::imencode(".png", bgr, bytes))
+      throw ImageError("PNG encoding failed");
+  } catch (const cv::Exception& e) {
+    throw ImageError(std::string("PNG encoding failed: ") + e.what());
+  }
+  return std::string(bytes.begin(), bytes.end());
+}
+
+} // namespace mae
