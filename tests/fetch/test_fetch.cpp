@@ -97,6 +97,22 @@ TEST_F(FetchTest, DownloadsAndChecksTheSha256) {
   EXPECT_EQ(total, static_cast<int64_t>(blob_.size()));
 }
 
+// Proxies come from the environment, as every libcurl program's do.
+TEST_F(FetchTest, HonoursHttpProxyFromTheEnvironment) {
+  DownloadRequest r = request("/ok/blob.bin");
+  r.url = "http://models.example.invalid/ok/blob.bin"; // resolvable only through the proxy
+  setenv("http_proxy", base_.c_str(), 1);
+  unsetenv("no_proxy");
+  unsetenv("NO_PROXY");
+  const std::string error = error_of(r);
+  unsetenv("http_proxy");
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(part(), blob_);
+  const auto log = requests();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].at("path"), "http://models.example.invalid/ok/blob.bin");
+}
+
 TEST_F(FetchTest, AnInterruptedTransferResumesWhereItStopped) {
   const std::string cut = error_of(request("/cut/blob.bin"));
   EXPECT_TRUE(contains(cut, "interrupted")) << cut;

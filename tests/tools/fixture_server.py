@@ -10,6 +10,7 @@ each), so a test can check that a resumed download asked for the rest only.
   /hf/NAME             302 to /ok/NAME with HuggingFace's X-Linked-Etag (the SHA-256)
   /hf-wrong-etag/NAME  the same with a wrong SHA-256
   anything else        404
+  http://HOST/...      the same, asked as a proxy (http_proxy pointing here)
 
 usage: fixture_server.py ROOT LOG
 """
@@ -32,7 +33,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         with open(LOG, "a") as log:
             log.write(json.dumps({"path": self.path, "range": self.headers.get("Range")}) + "\n")
-        parts = self.path.strip("/").split("/", 1)
+        path = self.path
+        if path.startswith("http://"):  # asked as a proxy: the host is not ours to check
+            path = "/" + path.split("/", 3)[3]
+        parts = path.strip("/").split("/", 1)
         if len(parts) != 2 or not os.path.isfile(os.path.join(ROOT, parts[1])):
             return self.error(404)
         mode, name = parts
