@@ -3,6 +3,7 @@
 #include "base/errors.h"
 #include "formats/safetensors.h"
 #include "train/metrics_log.h"
+#include "train/preview_file.h"
 #include "train/train_config.h"
 #include "train/trainer.h"
 
@@ -41,6 +42,12 @@ TrainingSnapshot watch_run(const std::string& dir, fs::file_time_type now) {
     s.step = r.step;
     s.epoch = r.epoch;
     add_to_curves(s, r);
+  }
+  try { // the previews at the last probe; one caught mid-write waits for the next look
+    PreviewFile previews = read_preview_file((run / kPreviewFileName).string());
+    s.previews = std::move(previews.previews);
+    s.preview_step = previews.step;
+  } catch (const CheckpointError&) {
   }
   const int64_t saved = checkpoint_step(run / kTrainStateName);
   const auto quiet = now - fs::last_write_time(metrics, ec);

@@ -22,6 +22,7 @@
 #include "train/cuda_graph_step.h"
 #include "train/lr_schedule.h"
 #include "train/metrics_log.h"
+#include "train/preview_file.h"
 #include "train/run_plan.h"
 #include "train/tensorboard_log.h"
 #include "train/train_state.h"
@@ -85,17 +86,22 @@ bool same_recipe(TrainConfig a, TrainConfig b) {
 // Everything the training thread owns. Only that thread touches it.
 namespace {
 
-// TensorBoard's image tab: the preview rows the Training tab shows.
-void log_preview_image(Trainer& trainer, TensorBoardLog& log, int64_t step) {
-#ifdef MAE_WITH_OPENCV
+// The preview rows the Training tab shows, for a run followed from another
+// process (previews.safetensors) and TensorBoard's image tab.
+void publish_previews(Trainer& trainer, const std::string& out_dir, TensorBoardLog* log,
+                      int64_t step) {
   const std::vector<ReconstructionPreview> rows = trainer.previews(4);
   if (rows.empty())
     return;
-  const Image figure = preview_figure(rows);
-  log.image("reconstructions", step, figure.height, figure.width, figure.channels,
-            encode_png(figure));
+  write_preview_file((fs::path(out_dir) / kPreviewFileName).string(), step, rows);
+#ifdef MAE_WITH_OPENCV
+  if (log) {
+    const Image figure = preview_figure(rows);
+    log->image("reconstructions", step, figure.height, figure.width, figure.channels,
+               encode_png(figure));
+  }
 #else
-  (void)trainer, (void)log, (void)step;
+  (void)log;
 #endif
 }
 
@@ -664,9 +670,10 @@ TrainSummary Trainer::run(TrainObserver& observer) {
       summary.last = m.report(knn);
       if (knn)
         summary.final_knn_accuracy = knn;
-      if (m.tensorboard && (probe_now || m.step == m.length.total_steps)) {
+      if (m.writer() && !m.options.out_dir.empty() &&
+          (probe_now || m.step == m.length.total_steps)) {
         const auto t = Clock::now();
-        log_preview_image(*this, *m.tensorboard, m.step);
+        publish_previews(*this, m.options.out_dir, m.tensorboard.get(), m.step);
         m.window_start += Clock::now() - t;
       }
       observer.on_progress(summary.last);

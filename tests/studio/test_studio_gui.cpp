@@ -9,6 +9,7 @@
 #include "data/image_io.h"
 #include "eval/reconstructor.h"
 #include "formats/safetensors.h"
+#include "train/preview_file.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -973,10 +974,16 @@ TEST(StudioTraining, FollowsARunAnotherProcessTrains) {
         << R"(,"lr":0.001,"img_per_s":100})"
         << "\n";
   }
+  // The previews that run wrote at its last probe.
+  const Image grey(28, 28, 1, 128), white(28, 28, 1, 255);
+  write_preview_file(dir + "/run/" + kPreviewFileName, 30,
+                     {{grey, white, white}, {grey, grey, white}});
   const StudioRun r =
       studio(dir, "--watch-run " + q(dir + "/run") + " --train-csv " + q(dir + "/curves.csv"));
   ASSERT_EQ(r.result.code, 0) << r.result.err;
   EXPECT_TRUE(contains(r.result.out, "following: running, step 30")) << r.result.out;
+  EXPECT_EQ(r.layout.at("training").at("previews"), 2) << r.layout.at("training").dump();
+  EXPECT_EQ(r.layout.at("training").at("preview_step"), 30);
   EXPECT_EQ(r.layout.at("tab"), "training");
   EXPECT_TRUE(r.layout.at("popups").empty()) << r.layout.at("popups").dump();
   EXPECT_EQ(r.layout.at("training").at("step"), 30) << r.layout.at("training").dump();

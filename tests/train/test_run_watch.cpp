@@ -1,9 +1,10 @@
 // Following a run another process trains: its curves and status from the
 // files in its folder, at several moments of the file clock.
-#include "train_test_util.h"
+#include "trainer_fixture.h"
 
 #include "base/errors.h"
 #include "formats/safetensors.h"
+#include "train/preview_file.h"
 #include "train/run_watch.h"
 #include "train/trainer.h"
 
@@ -60,6 +61,33 @@ TEST(RunWatch, CurvesAndStatusFromTheRunsFiles) {
   write_checkpoint_at(dir, 30);
   s = watch_run(dir, written + std::chrono::hours(5));
   EXPECT_EQ(s.state, TrainingState::Finished);
+}
+
+// A real run's previews.safetensors (written at its last probe) reaches the
+// follower as the preview rows; a damaged one is passed over.
+TEST_F(TrainerTest, AFollowedRunShowsThePreviewsOfItsLastProbe) {
+  TrainConfig c = test::tiny_train_config(shards_);
+  c.total_steps = 4;
+  TrainOptions o;
+  o.out_dir = test::train_tmp("run_watch_previews");
+  Trainer trainer(c, o);
+  Quiet q;
+  trainer.run(q);
+  TrainingSnapshot s = watch_run(o.out_dir);
+  EXPECT_EQ(s.preview_step, 4);
+  ASSERT_EQ(s.previews.size(), 4u);
+  const auto live = trainer.previews(4); // the same fixed images and mask
+  for (size_t i = 0; i < live.size(); ++i) {
+    EXPECT_EQ(s.previews[i].original.pixels, live[i].original.pixels) << i;
+    EXPECT_EQ(s.previews[i].masked.pixels, live[i].masked.pixels) << i;
+    EXPECT_EQ(s.previews[i].reconstruction_visible.width, live[i].reconstruction_visible.width);
+  }
+
+  std::ofstream(o.out_dir + "/" + kPreviewFileName, std::ios::trunc) << "not a preview file";
+  s = watch_run(o.out_dir);
+  EXPECT_TRUE(s.previews.empty());
+  EXPECT_EQ(s.preview_step, -1);
+  EXPECT_EQ(s.step, 4); // the curves are still there
 }
 
 } // namespace
