@@ -3,6 +3,7 @@
 // line by line on the same card.
 #include "commands.h"
 #include "common.h"
+#include "dist_options.h"
 
 #include "base/errors.h"
 #include "checkpoint/checkpoint.h"
@@ -36,6 +37,11 @@ using Clock = std::chrono::steady_clock;
 
 struct BenchResult {
   double img_per_s = 0, step_ms = 0;
+  // Data-parallel training: the ranks, one rank's img/s, the gradient
+  // averaging's share of a step (rank 0); img_per_s is then all ranks' sum.
+  int world_size = 1;
+  double rank_img_per_s = 0, allreduce_ms = 0;
+  bool silent = false; // a rank other than 0: rank 0 reports
 };
 
 // Times steps [warmup, warmup + steps) of a real training run, and traces
@@ -105,6 +111,7 @@ BenchResult bench_train(const Args& args, const ModelConfig& model,
                         std::vector<std::string>& notes) {
   const TrainConfig config = bench_train_config(args, model);
   TrainOptions options;
+  options.dist = join_dist_group(args, args.get("device"));
   options.out_dir = (std::filesystem::temp_directory_path() / "mae-bench").string();
   options.device = args.get("device");
   options.save_final = false;
@@ -113,10 +120,21 @@ BenchResult bench_train(const Args& args, const ModelConfig& model,
     require_batch_fits(config, available_host_memory_bytes(), "--batch");
   Trainer trainer(config, options);
   StepTimer timer(args.get_int("warmup"), args.get_or("profile", ""));
-  trainer.run(timer);
+  const TrainSummary summary = trainer.run(timer);
   notes.insert(notes.end(), timer.messages().begin(), timer.messages().end());
   const double steps = static_cast<double>(args.get_int("steps"));
-  return {steps * config.batch_size / timer.seconds(), 1e3 * timer.seconds() / steps};
+  BenchResult r;
+  r.rank_img_per_s = r.img_per_s = steps * config.batch_size / timer.seconds();
+  r.step_ms = 1e3 * timer.seconds() / steps;
+  if (DistGroup* group = options.dist.get()) {
+    std::vector<at::Tensor> rate{torch::tensor({r.rank_img_per_s}, torch::kFloat64)};
+    group->allreduce_mean(rate);
+    r.world_size = group->world_size();
+    r.img_per_s = rate[0].item<double>() * r.world_size;
+    r.allreduce_ms = 1e3 * summary.allreduce_seconds / static_cast<double>(summary.step);
+    r.silent = group->rank() != 0;
+  }
+  return r;
 }
 
 // Forward passes (masking, encoder, decoder, loss) under no_grad, one batch
@@ -263,8 +281,13 @@ int run_bench(int argc, const char* const* argv) {
                   OpTrace::describe() + "); the profiler slows the steps it records")
       .flag("fp32", "train or infer in float32 instead of bf16 autocast (CUDA)")
       .flag("no-graph", "train without capturing the step as a CUDA graph");
+  add_dist_options(args, "benchmark training (--mode train)");
   if (!parse_command(args, argc, argv))
     return 0;
+  if (args.has("nproc") && args.get("mode") != "train")
+    throw UsageError("--nproc times data-parallel training: only with --mode train");
+  if (const std::optional<int> code = launch_if_asked(args, "bench", argc, argv, {}, {}))
+    return *code;
   ModelConfig model = args.has("model-config") ? load_model_config(args.get("model-config"))
                                                : builtin_model_config(args.get("arch"));
   // Bounds before anything is allocated or timed.
@@ -292,6 +315,8 @@ int run_bench(int argc, const char* const* argv) {
     r = bench_data(args, model, notes);
   else
     throw UsageError("--mode must be train, infer, data or norm");
+  if (r.silent)
+    return 0;
   for (const auto& n : notes)
     std::fprintf(stderr, "%s\n", n.c_str());
 
@@ -313,17 +338,25 @@ int run_bench(int argc, const char* const* argv) {
     impl += "-" + args.get("attention");
   if (args.get_or("fused-norm", "off") == "on")
     impl += "-fusednorm";
-  const nlohmann::json line = {{"impl", impl},
-                               {"arch", label},
-                               {"mode", mode},
-                               {"batch", args.get_int("batch")},
-                               {"data", args.get("data")},
-                               {"img_per_s", r.img_per_s},
-                               {"step_ms", r.step_ms},
-                               {"peak_mem_gib", mem_gib},
-                               {"tflops", tflops},
-                               {"pct_peak", 100 * tflops / peak},
-                               {"device", card.empty() ? device : card}};
+  nlohmann::json line = {{"impl", impl},
+                         {"arch", label},
+                         {"mode", mode},
+                         {"batch", args.get_int("batch")},
+                         {"data", args.get("data")},
+                         {"img_per_s", r.img_per_s},
+                         {"step_ms", r.step_ms},
+                         {"peak_mem_gib", mem_gib},
+                         {"tflops", tflops},
+                         {"pct_peak", 100 * tflops / peak},
+                         {"device", card.empty() ? device : card}};
+  if (r.world_size > 1) {
+    line["world_size"] = r.world_size;
+    line["img_per_s_per_rank"] = r.rank_img_per_s;
+    line["allreduce_ms_per_step"] = r.allreduce_ms;
+    std::printf("%d ranks: %.1f img/s in total, %.1f img/s on rank 0, gradient averaging "
+                "%.2f ms a step\n",
+                r.world_size, r.img_per_s, r.rank_img_per_s, r.allreduce_ms);
+  }
   std::printf("%s\n", line.dump().c_str());
   return 0;
 }

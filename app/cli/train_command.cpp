@@ -1,11 +1,10 @@
 #include "commands.h"
 #include "common.h"
+#include "dist_options.h"
 
 #include "runtime/runtime.h"
 
 #include "base/errors.h"
-#include "dist/dist_group.h"
-#include "dist/local_launch.h"
 #include "train/progress_bar.h"
 #include "train/run_plan.h"
 #include "train/trainer.h"
@@ -46,45 +45,6 @@ private:
   std::optional<double> first_loss_;
 };
 
-// The distributed settings of this process: torchrun's variables (or those
-// --nproc set) with the command's backend and timeout.
-std::optional<DistEnv> dist_settings(const Args& args) {
-  std::optional<DistEnv> env = dist_env_from_environment();
-  if (!env)
-    return env;
-  env->backend = args.get("dist-backend");
-  const double timeout = args.get_double("dist-timeout");
-  if (!(timeout >= 1 && timeout <= 86400))
-    throw UsageError("--dist-timeout must be from 1 to 86400 seconds");
-  env->timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
-  return env;
-}
-
-// --nproc N: this command again in N worker processes, into one folder.
-int launch_workers(int nproc, const std::string& out_dir, int argc, const char* const* argv) {
-  std::vector<std::string> worker{"/proc/self/exe", "train"};
-  for (int i = 0; i < argc; ++i) { // argv: the arguments after "train"
-    const std::string a = argv[i];
-    if (a == "--nproc" || a == "--out") {
-      ++i; // --nproc is the launcher's; --out is given below, resolved
-      continue;
-    }
-    if (a.rfind("--nproc=", 0) == 0 || a.rfind("--out=", 0) == 0)
-      continue;
-    worker.push_back(a);
-  }
-  worker.push_back("--out");
-  worker.push_back(out_dir);
-  const char* port_text = std::getenv("MASTER_PORT");
-  const int port = port_text && *port_text ? std::atoi(port_text) : free_local_port();
-  std::fprintf(stderr, "launching %d ranks on 127.0.0.1:%d into %s\n", nproc, port,
-               out_dir.c_str());
-  const LaunchResult r = launch_local(worker, nproc, port);
-  if (r.exit_code != 0)
-    throw DistError(r.message);
-  return 0;
-}
-
 } // namespace
 
 int run_train(int argc, const char* const* argv) {
@@ -100,18 +60,12 @@ int run_train(int argc, const char* const* argv) {
           "out", "DIR",
           "output directory (default: the resumed run's, else runs/<config name>-<date>-<time>)")
       .option("steps", "N", "total optimizer steps, overriding the config's total_steps / epochs")
-      .option("nproc", "N",
-              "data-parallel: train in N local processes (c10d, Gloo), each with batch_size\n"
-              "images a step (torchrun sets the same variables itself)")
-      .option("dist-backend", "auto|gloo|nccl",
-              "distributed backend (auto: NCCL on CUDA, else Gloo)", "auto")
-      .option("dist-timeout", "SECONDS",
-              "distributed runs: a rank that does not answer within this long stops the run", "300")
       .option("tensorboard", "on|off",
               "also write TensorBoard event files (events.out.tfevents.*) beside metrics.jsonl",
               "on")
       .flag("quiet", "no progress display (messages and the summary only)")
       .flag("force", "start a new run in an output directory that holds one, replacing it");
+  add_dist_options(args, "train");
   if (!parse_command(args, argc, argv))
     return 0;
   if (!args.has("config") && !args.has("resume"))
@@ -140,20 +94,12 @@ int run_train(int argc, const char* const* argv) {
   options.probe_threads = threads_automatic();
   options.tensorboard = on_off(args, "tensorboard");
 
-  const std::optional<DistEnv> env = dist_settings(args);
-  if (args.has("nproc") && !env) {
-    const long long n = args.get_int("nproc");
-    const long long most = 4 * std::max(1u, std::thread::hardware_concurrency());
-    if (n < 1 || n > most)
-      throw UsageError("--nproc must be from 1 to " + std::to_string(most) + " on this machine");
-    if (n > 1)
-      return launch_workers(static_cast<int>(n), options.out_dir, argc, argv);
+  if (const std::optional<int> code =
+          launch_if_asked(args, "train", argc, argv, {"--out"}, {"--out", options.out_dir})) {
+    std::fprintf(stderr, "the ranks trained into %s\n", options.out_dir.c_str());
+    return *code;
   }
-  if (env && env->world_size > 1) {
-    if (threads_automatic()) // the node's cores shared among its ranks
-      configure_threads(std::max(1, thread_count(0) / env->local_world_size));
-    options.dist = std::make_shared<DistGroup>(*env, options.device);
-  }
+  options.dist = join_dist_group(args, options.device);
   const bool silent = options.dist && options.dist->rank() != 0;
 
   Trainer trainer(plan.config, options);

@@ -26,6 +26,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -242,6 +243,35 @@ std::string tiny_config(const std::string& dir, int batch, int steps) {
   const std::string path = dir + "/b" + std::to_string(batch) + ".json";
   std::ofstream(path) << train_config_json(c);
   return path;
+}
+
+// `mae bench --nproc 2`: both ranks' img/s summed, one rank's, and the time
+// the gradient averaging takes a step, in the JSON line rank 0 prints.
+TEST(DistTrain, BenchReportsTheWorldSizeAndTheAllReduceTime) {
+  if (!distributed_available())
+    GTEST_SKIP() << "this build has no c10d with Gloo (libgloo-dev)";
+  const std::string dir = test::train_tmp("dist_bench");
+  const Proc p = start("bench --mode train --arch mae_vit_micro_patch4_28 --batch 8 --steps 3 "
+                       "--warmup 1 --workers 1 --nproc 2",
+                       {{"MAE_THREADS", "1"}}, dir + "/bench.log");
+  ASSERT_EQ(finish(p), 0) << test::slurp(p.log);
+  const std::string log = test::slurp(p.log);
+  nlohmann::json line;
+  int json_lines = 0;
+  std::istringstream lines(log);
+  for (std::string l; std::getline(lines, l);)
+    if (!l.empty() && l[0] == '{')
+      line = nlohmann::json::parse(l), ++json_lines;
+  ASSERT_EQ(json_lines, 1) << log; // rank 0 speaks for both
+  EXPECT_EQ(line.at("world_size"), 2);
+  const double total = line.at("img_per_s"), rank0 = line.at("img_per_s_per_rank");
+  EXPECT_GT(rank0, 0);
+  EXPECT_GT(total, rank0); // the other rank's share added
+  EXPECT_GT(line.at("allreduce_ms_per_step").get<double>(), 0);
+
+  const Proc bad = start("bench --mode infer --nproc 2", {}, dir + "/bad.log");
+  EXPECT_EQ(finish(bad), 2);
+  EXPECT_NE(test::slurp(bad.log).find("only with --mode train"), std::string::npos);
 }
 
 // The user's way: `mae train --nproc 2` against one process on the whole
