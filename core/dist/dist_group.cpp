@@ -154,6 +154,23 @@ double DistGroup::allreduce_mean(std::vector<at::Tensor>& tensors, size_t bucket
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+std::function<void()> DistGroup::start_allreduce_sum(const at::Tensor& flat) {
+  std::vector<at::Tensor> tensors{flat};
+  decltype(impl_->group->allreduce(tensors)) work; // c10d::Work (2.x) or ProcessGroup::Work
+  try {
+    work = impl_->group->allreduce(tensors);
+  } catch (const std::exception& e) {
+    impl_->lost("averaging gradients", e);
+  }
+  return [this, work] {
+    try {
+      work->wait();
+    } catch (const std::exception& e) {
+      impl_->lost("averaging gradients", e);
+    }
+  };
+}
+
 bool DistGroup::all_true(bool mine) {
   std::vector<at::Tensor> flag{torch::full({1}, mine ? 0.0f : 1.0f)};
   try {
@@ -198,6 +215,9 @@ const std::string& DistGroup::backend() const {
 void DistGroup::broadcast(std::vector<at::Tensor>&) {}
 double DistGroup::allreduce_mean(std::vector<at::Tensor>&, size_t) {
   return 0;
+}
+std::function<void()> DistGroup::start_allreduce_sum(const at::Tensor&) {
+  return [] {};
 }
 bool DistGroup::all_true(bool mine) {
   return mine;

@@ -5,6 +5,7 @@
 
 #include "dist/dist_env.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,10 @@ public:
   // The mean over ranks, in place, through flattened buckets of about
   // `bucket_bytes`. Returns the seconds spent in the collective.
   double allreduce_mean(std::vector<at::Tensor>& tensors, size_t bucket_bytes = 25u << 20);
+  // Starts a sum over ranks of `flat`, in place, and returns at once: the
+  // returned function waits for it (DistError when a rank is lost). Every
+  // rank must start the same sums in the same order.
+  std::function<void()> start_allreduce_sum(const at::Tensor& flat);
   // True when every rank says true (a stop on any rank stops them all).
   bool all_true(bool mine);
   void barrier();

@@ -5,6 +5,7 @@
 #include "checkpoint/normalization_io.h"
 #include "data/augment.h"
 #include "data/batch_source.h"
+#include "dist/gradient_reducer.h"
 #include "eval/eval_preview.h"
 #ifdef MAE_WITH_OPENCV
 #include "data/png_encode.h"
@@ -173,6 +174,8 @@ struct Trainer::Impl {
   bool writer() const { return !options.dist || options.dist->rank() == 0; }
   void average_gradients(torch::Tensor& step_loss);
   void broadcast_weights();
+  // Distributed: gradients averaged in buckets during the last backward of a step.
+  std::unique_ptr<GradientReducer> reducer;
 };
 
 Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), options(o) {
@@ -201,6 +204,13 @@ Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), op
   if (!options.resume.empty())
     resume_from(options.resume);
   broadcast_weights();
+  if (dist()) {
+    std::vector<torch::Tensor> trained;
+    for (auto& p : model->parameters())
+      if (p.requires_grad())
+        trained.push_back(p);
+    reducer = std::make_unique<GradientReducer>(*dist(), trained);
+  }
   model->train();
 
   choose_probe_subsets();
@@ -403,6 +413,8 @@ void Trainer::Impl::train_step() {
     if (options.poison_step && options.poison_step(step))
       batch.images = batch.images * std::numeric_limits<float>::quiet_NaN();
     const torch::Tensor loss = micro_loss(batch.images, batch.scores);
+    if (reducer && i + 1 == config.accum_iter)
+      reducer->arm(); // the last micro-batch: its backward starts the averaging
     (loss / config.accum_iter).backward();
     step_loss = i == 0 ? loss.detach() : step_loss + loss.detach();
   }
@@ -420,20 +432,14 @@ void Trainer::Impl::train_step() {
   count_step(lr, step_loss);
 }
 
-// DDP's semantics: every rank's gradients replaced by their mean, and the
-// step's loss with them (every rank then logs, and skips, the same steps).
+// DDP's semantics: every rank's gradients replaced by their mean (started by
+// the reducer during the backward), and the step's loss with them (every rank
+// then logs, and skips, the same steps).
 void Trainer::Impl::average_gradients(torch::Tensor& step_loss) {
-  std::vector<torch::Tensor> tensors;
-  for (auto& p : model->parameters()) {
-    if (!p.requires_grad())
-      continue;
-    if (!p.grad().defined())
-      p.mutable_grad() = torch::zeros_like(p);
-    tensors.push_back(p.grad());
-  }
-  tensors.push_back(step_loss.reshape({1}).clone());
-  allreduce_seconds += dist()->allreduce_mean(tensors);
-  step_loss = tensors.back().reshape({});
+  allreduce_seconds += reducer->finish();
+  std::vector<torch::Tensor> loss{step_loss.reshape({1}).clone()};
+  allreduce_seconds += dist()->allreduce_mean(loss);
+  step_loss = loss.front().reshape({});
 }
 
 // Rank 0's weights on every rank (they start equal anyway: same seed).

@@ -9,6 +9,7 @@
 #include "data/data_loader.h"
 #include "data/dataset.h"
 #include "dist/dist_group.h"
+#include "dist/gradient_reducer.h"
 #include "dist/local_launch.h"
 #include "formats/safetensors.h"
 #include "model/mae_model.h"
@@ -243,6 +244,84 @@ std::string tiny_config(const std::string& dir, int batch, int steps) {
   const std::string path = dir + "/b" + std::to_string(batch) + ".json";
   std::ofstream(path) << train_config_json(c);
   return path;
+}
+
+// The trainer's way: buckets averaged while the backward runs (the reducer's
+// hooks), on the last of two micro-batches a step only. The same parameters
+// as one model on the whole batch, and the sums did start during the backward.
+TEST(DistGroup, OverlappedBucketsWithAccumulationTrainAsOne) {
+  if (!distributed_available())
+    GTEST_SKIP() << "this build has no c10d with Gloo (libgloo-dev)";
+  const ModelConfig m = test::tiny_model(1);
+  torch::manual_seed(0);
+  const auto images = torch::randn({8, 1, m.img_size, m.img_size});
+  const auto scores = torch::rand({8, m.num_patches()});
+  const int64_t keep = m.num_patches() / 4;
+  const auto make = [&] {
+    torch::manual_seed(1);
+    return MaskedAutoencoderViT(m);
+  };
+  auto single = make();
+  {
+    AdamW opt(weight_decay_groups(*single), AdamWOptions{0.05});
+    for (int step = 0; step < 3; ++step) {
+      opt.zero_grad();
+      single->forward(images, scores, keep).loss.backward();
+      opt.step(1e-3);
+    }
+  }
+  std::vector<MaskedAutoencoderViT> ranks{make(), make()};
+  const int port = free_local_port();
+  std::vector<std::string> errors(2);
+  std::vector<size_t> buckets(2), overlapped(2);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < 2; ++r)
+    threads.emplace_back([&, r] {
+      try {
+        DistEnv env;
+        env.rank = r;
+        env.world_size = 2;
+        env.master_port = static_cast<uint16_t>(port);
+        env.timeout = std::chrono::seconds(60);
+        DistGroup group(env, "cpu");
+        MaskedAutoencoderViT& model = ranks[r];
+        std::vector<torch::Tensor> params;
+        for (auto& p : model->parameters())
+          if (p.requires_grad())
+            params.push_back(p);
+        GradientReducer reducer(group, params, 4096); // small buckets: several of them
+        AdamW opt(weight_decay_groups(*model), AdamWOptions{0.05});
+        for (int step = 0; step < 3; ++step) {
+          opt.zero_grad();
+          for (int micro = 0; micro < 2; ++micro) { // 2 images each, rank r's 4
+            const int64_t at = 4 * r + 2 * micro;
+            if (micro == 1)
+              reducer.arm();
+            (model->forward(images.slice(0, at, at + 2), scores.slice(0, at, at + 2), keep).loss /
+             2)
+                .backward();
+          }
+          reducer.finish();
+          opt.step(1e-3);
+        }
+        buckets[r] = reducer.buckets();
+        overlapped[r] = reducer.started_in_backward();
+      } catch (const std::exception& e) {
+        errors[r] = e.what();
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  ASSERT_EQ(errors[0] + errors[1], "");
+  EXPECT_GE(buckets[0], 4u);
+  EXPECT_GE(overlapped[0], buckets[0] - 1) << "the sums waited for the end of the backward";
+  const auto a = single->named_parameters(), b = ranks[0]->named_parameters(),
+             c = ranks[1]->named_parameters();
+  for (const auto& item : a) {
+    const auto& name = item.key();
+    EXPECT_TRUE(torch::equal(b[name], c[name])) << name << ": the ranks differ";
+    EXPECT_LE(max_diff(name, item.value(), b[name]), 1e-6) << name;
+  }
 }
 
 // `mae bench --nproc 2`: both ranks' img/s summed, one rank's, and the time

@@ -1268,10 +1268,13 @@ TEST(StudioGui, GetModelsDownloadsConvertsAndOpens) {
   const std::string env = "XDG_CACHE_HOME=" + q(dir + "/cache");
   const std::string cached = dir + "/cache/mae-studio/models/tiny.safetensors";
 
-  const StudioRun got = studio(dir,
-                               "--model " + q(kModel) + " --fetch-catalog " +
-                                   q(dir + "/catalog.json") + " --fetch tiny",
-                               env);
+  const auto get = [&](const std::string& name) {
+    return studio(dir,
+                  "--model " + q(kModel) + " --fetch-catalog " + q(dir + "/catalog.json") +
+                      " --fetch " + name,
+                  env);
+  };
+  const StudioRun got = get("tiny");
   ASSERT_EQ(got.result.code, 0) << got.result.err;
   const json& g = got.layout.at("get_models");
   EXPECT_EQ(g.at("state"), "done") << g.dump();
@@ -1283,10 +1286,7 @@ TEST(StudioGui, GetModelsDownloadsConvertsAndOpens) {
   EXPECT_NE(popup(got, "get_models"), nullptr) << got.layout.at("popups").dump();
   EXPECT_EQ(popup(got, "error"), nullptr) << got.layout.at("popups").dump();
 
-  const StudioRun offline = studio(dir,
-                                   "--model " + q(kModel) + " --fetch-catalog " +
-                                       q(dir + "/catalog.json") + " --fetch unreachable",
-                                   env);
+  const StudioRun offline = get("unreachable");
   ASSERT_EQ(offline.result.code, 0) << offline.result.err;
   const json& o = offline.layout.at("get_models");
   EXPECT_EQ(o.at("state"), "failed") << o.dump();
