@@ -40,6 +40,8 @@ done
 cd "$scratch/cwd"
 # Data found from the binary's own path, with no environment variable.
 unset MAE_STUDIO_ASSETS MAE_STUDIO_SHADERS MAE_STUDIO_CONFIGS
+# The app remembers its settings and recent files: here, not in the user's home.
+export XDG_CONFIG_HOME="$scratch/config" XDG_CACHE_HOME="$scratch/cache"
 version=$("$prefix/bin/mae" --version)
 echo "$version"
 grep -qx "assets:  $data/assets" <<<"$version" || fail "mae reads assets elsewhere: $version"
