@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -135,6 +136,42 @@ double max_diff(const std::string& name, const torch::Tensor& a, const torch::Te
   return (comparable(name, a) - comparable(name, b)).abs().max().item<double>();
 }
 
+// Runs `body(rank, group)` on two ranks (threads of this process, Gloo over
+// localhost); returns their errors, "" when none.
+std::string on_two_ranks(const std::function<void(int, DistGroup&)>& body) {
+  const int port = free_local_port();
+  std::vector<std::string> errors(2);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < 2; ++r)
+    threads.emplace_back([&, r] {
+      try {
+        DistEnv env;
+        env.rank = r;
+        env.world_size = 2;
+        env.master_port = static_cast<uint16_t>(port);
+        env.timeout = std::chrono::seconds(60);
+        DistGroup group(env, "cpu");
+        body(r, group);
+      } catch (const std::exception& e) {
+        errors[r] = e.what();
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  return errors[0] + errors[1];
+}
+
+// Both ranks hold the same parameters, and they are those of `single`.
+void expect_ranks_match(MaskedAutoencoderViT& single, std::vector<MaskedAutoencoderViT>& ranks) {
+  const auto a = single->named_parameters(), b = ranks[0]->named_parameters(),
+             c = ranks[1]->named_parameters();
+  for (const auto& item : a) {
+    const auto& name = item.key();
+    EXPECT_TRUE(torch::equal(b[name], c[name])) << name << ": the ranks differ";
+    EXPECT_LE(max_diff(name, item.value(), b[name]), 1e-6) << name;
+  }
+}
+
 // DDP's arithmetic on two ranks (threads of this process, Gloo over
 // localhost): after 3 AdamW steps each rank holds the same parameters, and
 // they are the parameters of one model trained on the concatenated batch.
@@ -170,34 +207,12 @@ TEST(DistGroup, TwoRanksTrainAsOneOnTheWholeBatch) {
   train(single, images, scores, nullptr);
 
   std::vector<MaskedAutoencoderViT> ranks{make(), make()};
-  const int port = free_local_port();
-  std::vector<std::string> errors(2);
-  std::vector<std::thread> threads;
-  for (int r = 0; r < 2; ++r)
-    threads.emplace_back([&, r] {
-      try {
-        DistEnv env;
-        env.rank = r;
-        env.world_size = 2;
-        env.master_port = static_cast<uint16_t>(port);
-        env.timeout = std::chrono::seconds(60);
-        DistGroup group(env, "cpu");
-        train(ranks[r], images.slice(0, 4 * r, 4 * r + 4), scores.slice(0, 4 * r, 4 * r + 4),
-              &group);
-      } catch (const std::exception& e) {
-        errors[r] = e.what();
-      }
-    });
-  for (auto& t : threads)
-    t.join();
-  ASSERT_EQ(errors[0] + errors[1], "");
-  const auto a = single->named_parameters(), b = ranks[0]->named_parameters(),
-             c = ranks[1]->named_parameters();
-  for (const auto& item : a) {
-    const auto& name = item.key();
-    EXPECT_TRUE(torch::equal(b[name], c[name])) << name << ": the ranks differ";
-    EXPECT_LE(max_diff(name, item.value(), b[name]), 1e-6) << name;
-  }
+  ASSERT_EQ(on_two_ranks([&](int r, DistGroup& group) {
+              train(ranks[r], images.slice(0, 4 * r, 4 * r + 4), scores.slice(0, 4 * r, 4 * r + 4),
+                    &group);
+            }),
+            "");
+  expect_ranks_match(single, ranks);
 }
 
 struct Proc {
@@ -271,19 +286,9 @@ TEST(DistGroup, OverlappedBucketsWithAccumulationTrainAsOne) {
     }
   }
   std::vector<MaskedAutoencoderViT> ranks{make(), make()};
-  const int port = free_local_port();
-  std::vector<std::string> errors(2);
   std::vector<size_t> buckets(2), overlapped(2);
-  std::vector<std::thread> threads;
-  for (int r = 0; r < 2; ++r)
-    threads.emplace_back([&, r] {
-      try {
-        DistEnv env;
-        env.rank = r;
-        env.world_size = 2;
-        env.master_port = static_cast<uint16_t>(port);
-        env.timeout = std::chrono::seconds(60);
-        DistGroup group(env, "cpu");
+  ASSERT_EQ(
+      on_two_ranks([&](int r, DistGroup& group) {
         MaskedAutoencoderViT& model = ranks[r];
         std::vector<torch::Tensor> params;
         for (auto& p : model->parameters())
@@ -306,22 +311,11 @@ TEST(DistGroup, OverlappedBucketsWithAccumulationTrainAsOne) {
         }
         buckets[r] = reducer.buckets();
         overlapped[r] = reducer.started_in_backward();
-      } catch (const std::exception& e) {
-        errors[r] = e.what();
-      }
-    });
-  for (auto& t : threads)
-    t.join();
-  ASSERT_EQ(errors[0] + errors[1], "");
+      }),
+      "");
   EXPECT_GE(buckets[0], 4u);
   EXPECT_GE(overlapped[0], buckets[0] - 1) << "the sums waited for the end of the backward";
-  const auto a = single->named_parameters(), b = ranks[0]->named_parameters(),
-             c = ranks[1]->named_parameters();
-  for (const auto& item : a) {
-    const auto& name = item.key();
-    EXPECT_TRUE(torch::equal(b[name], c[name])) << name << ": the ranks differ";
-    EXPECT_LE(max_diff(name, item.value(), b[name]), 1e-6) << name;
-  }
+  expect_ranks_match(single, ranks);
 }
 
 // `mae bench --nproc 2`: both ranks' img/s summed, one rank's, and the time
