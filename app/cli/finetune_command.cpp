@@ -3,6 +3,7 @@
 
 #include "base/config_json.h"
 #include "base/errors.h"
+#include "model/model_config.h"
 #include "train/finetune.h"
 #include "train/progress_bar.h"
 #include "train/run_plan.h"
@@ -50,17 +51,38 @@ FinetuneConfig recipe(const Args& args) {
   return c;
 }
 
+// --resume PATH: the saved recipe, data and model; flags that would change
+// them are refused rather than silently ignored.
+FinetuneResume resume_from(const Args& args) {
+  FinetuneResume r = finetune_resume_info(args.get("resume"));
+  for (const char* flag :
+       {"recipe", "epochs", "batch-size", "blr", "layer-decay", "drop-path", "label-smoothing",
+        "last-blocks", "augment", "max-train", "max-test", "seed", "data", "path", "val-path"})
+    if (args.has(flag))
+      throw UsageError(std::string("--resume continues with the saved recipe and data: drop --") +
+                       flag + ", or start a new fine-tune");
+  if (args.has("out") && std::filesystem::path(args.get("out")).lexically_normal() !=
+                             std::filesystem::path(r.out_dir).lexically_normal())
+    throw UsageError("--resume continues in " + r.out_dir + ": drop --out");
+  if (args.has("model"))
+    r.model_path = args.get("model"); // the pre-trained model, moved since
+  return r;
+}
+
 } // namespace
 
 int run_finetune(int argc, const char* const* argv) {
-  Args args("finetune",
-            "Fine-tune a pre-trained MAE encoder for classification, the paper's main protocol:\n"
-            "mean-pooled patch tokens + a linear head, AdamW with layer-wise lr decay, warmup +\n"
-            "cosine, label smoothing, drop path; every block or only the last k (--last-blocks).\n"
-            "Prints top-1 on the held-out split; writes metrics.jsonl, classifier.safetensors and\n"
-            "finetune.json to the output directory. Ctrl-C stops after the current step.");
+  Args args(
+      "finetune",
+      "Fine-tune a pre-trained MAE encoder for classification, the paper's main protocol:\n"
+      "mean-pooled patch tokens + a linear head, AdamW with layer-wise lr decay, warmup +\n"
+      "cosine, label smoothing, drop path; every block or only the last k (--last-blocks).\n"
+      "Prints top-1 on the held-out split; writes metrics.jsonl, classifier.safetensors and\n"
+      "finetune.json to the output directory. Ctrl-C stops after the current step and saves;\n"
+      "--resume DIR continues from there.");
   args.option("model", "MODEL",
-              "pre-trained model (model.safetensors, or any format mae info reads)");
+              "pre-trained model (model.safetensors, or any format mae info reads); with "
+              "--resume, the saved one");
   add_labelled_data_options(args);
   args.option("recipe", "FILE.json", "fine-tuning recipe (keys as below, e.g. configs/finetune/)")
       .option("epochs", "E", "epochs (default 10)")
@@ -79,21 +101,39 @@ int run_finetune(int argc, const char* const* argv) {
               "also write TensorBoard event files beside metrics.jsonl (loss, lr, "
               "perf/test_acc1)",
               "on")
+      .option("resume", "DIR",
+              "continue a stopped or crashed fine-tune from its output directory (or its "
+              "finetune_state.safetensors), with its recipe and data")
       .flag("force", "replace a fine-tune already in the output directory")
       .flag("quiet", "no progress display (messages and the summary only)");
   if (!parse_command(args, argc, argv, kModel | kThreads | kDevice))
     return 0;
 
   FinetuneOptions o;
-  o.config = recipe(args);
-  o.data = labelled_data(args);
   o.device = args.get("device");
-  o.force = args.flag_set("force");
   o.tensorboard = on_off(args, "tensorboard");
-  const std::string model = args.get("model");
-  o.out_dir = args.get_or(
-      "out", default_run_dir("runs", "finetune-" + std::filesystem::path(model).stem().string(),
-                             std::time(nullptr)));
+  std::string model;
+  LoadOptions load = load_options(args);
+  if (args.has("resume")) {
+    if (args.flag_set("force"))
+      throw UsageError("--resume continues a fine-tune and --force replaces one: give one");
+    FinetuneResume r = resume_from(args);
+    o.config = r.config;
+    o.data = r.data;
+    o.out_dir = r.out_dir;
+    o.resume = true;
+    model = r.model_path;
+    if (!load.config && load.arch.empty() && !r.model_config_json.empty())
+      load.config = parse_model_config(r.model_config_json, o.out_dir);
+  } else {
+    o.config = recipe(args);
+    o.data = labelled_data(args);
+    o.force = args.flag_set("force");
+    model = args.get("model");
+    o.out_dir = args.get_or(
+        "out", default_run_dir("runs", "finetune-" + std::filesystem::path(model).stem().string(),
+                               std::time(nullptr)));
+  }
   refuse_overwriting_inputs("--out", o.out_dir, {model});
   ProgressBar bar(stderr, ProgressBar::stderr_is_tty());
   const bool quiet = args.flag_set("quiet");
@@ -104,12 +144,13 @@ int run_finetune(int argc, const char* const* argv) {
   };
   o.keep_going = [] { return !interrupted(); };
   catch_interrupt();
-  const FinetuneResult r = run_finetune(model, load_options(args), o);
+  const FinetuneResult r = run_finetune(model, load, o);
   release_interrupt();
   bar.finish();
   if (r.stopped_early)
-    std::printf("stopped at step %lld of %lld\n", static_cast<long long>(r.steps),
-                static_cast<long long>(r.total_steps));
+    std::printf("stopped at step %lld of %lld; continue with: mae finetune --resume %s\n",
+                static_cast<long long>(r.steps), static_cast<long long>(r.total_steps),
+                o.out_dir.c_str());
   std::printf("fine-tuned top-1: %.2f%% on %lld held-out images (%lld training images, %lld "
               "steps, %lld of %lld parameters trained, %.0f s, %.0f img/s)\n",
               100.0 * r.test_top1, static_cast<long long>(r.test_count),

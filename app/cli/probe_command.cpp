@@ -13,8 +13,9 @@ namespace mae::cli {
 int run_probe(int argc, const char* const* argv) {
   Args args(
       "probe",
-      "Linear probe of a trained encoder, as the MAE paper's: frozen cls features, BatchNorm\n"
-      "without affine + a linear head trained with LARS; prints top-1 on the held-out split.");
+      "Linear probe of a trained encoder, as the MAE paper's: frozen cls features (or the\n"
+      "mean patch token, --pool mean), BatchNorm without affine + a linear head trained with\n"
+      "LARS; prints top-1 on the held-out split.");
   args.option("model", "MODEL", "trained model (model.safetensors, or any format mae info reads)");
   add_labelled_data_options(args);
   args.option("epochs", "E", "training epochs of the head", "90")
@@ -24,6 +25,8 @@ int run_probe(int argc, const char* const* argv) {
       .option("max-train", "N", "use N training images (0: all)", "0")
       .option("max-test", "N", "use N held-out images (0: all)", "0")
       .option("seed", "N", "subset and head seed", "0")
+      .option("pool", "cls|mean",
+              "the feature: the cls token (the paper's) or the mean of the patch tokens", "cls")
       .flag("raw-pixels", "the baseline: the same head on the normalised pixels, no encoder");
   if (!parse_command(args, argc, argv, kModel | kThreads | kDevice))
     return 0;
@@ -39,6 +42,10 @@ int run_probe(int argc, const char* const* argv) {
   o.max_test = static_cast<size_t>(args.get_int("max-test"));
   o.seed = static_cast<uint64_t>(args.get_int("seed"));
   o.raw_pixels = args.flag_set("raw-pixels");
+  const std::string pool = args.get("pool");
+  if (pool != "cls" && pool != "mean")
+    throw UsageError("--pool must be cls or mean, got '" + pool + "'");
+  o.pooling = pool == "cls" ? FeaturePooling::Cls : FeaturePooling::MeanPatch;
   o.device = args.get("device");
   // A split's rate counts from the previous event: the log line announcing
   // the features, or the end of the split before.
@@ -67,8 +74,10 @@ int run_probe(int argc, const char* const* argv) {
               "%lld classes; features %.1f s, head %.1f s)\n",
               100.0 * r.test_top1, static_cast<long long>(r.test_count), 100.0 * r.train_top1,
               static_cast<long long>(r.train_count), static_cast<long long>(r.feature_dim),
-              o.raw_pixels ? "raw pixels" : "cls features", static_cast<long long>(r.num_classes),
-              r.feature_seconds, r.train_seconds);
+              o.raw_pixels    ? "raw pixels"
+              : pool == "cls" ? "cls features"
+                              : "mean patch features",
+              static_cast<long long>(r.num_classes), r.feature_seconds, r.train_seconds);
   return 0;
 }
 

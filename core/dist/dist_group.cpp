@@ -1,4 +1,5 @@
 #include "dist/dist_group.h"
+#include "dist/rank_heartbeat.h"
 
 #include "base/errors.h"
 
@@ -10,6 +11,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
 
+#include <cctype>
 #include <chrono>
 
 namespace mae {
@@ -40,12 +42,16 @@ struct DistGroup::Impl {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroup> group;
   std::string backend = "gloo";
+  std::unique_ptr<RankHeartbeat> heartbeat;
 
-  // A collective that failed: a peer died (connection closed) or hung (timeout).
+  // A collective that failed: a peer died (connection closed) or hung
+  // (timeout). The heartbeats say which.
   [[noreturn]] void lost(const std::string& what, const std::exception& e) const {
-    throw DistError(what_failed(what, e, env) +
-                    ". Another rank stopped, crashed or hung (see its own message); this one "
-                    "stops too. The last checkpoint is kept.");
+    std::string who =
+        heartbeat ? heartbeat->diagnose() : std::string("another rank stopped, crashed or hung");
+    who[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(who[0])));
+    throw DistError(what_failed(what, e, env) + ". " + who +
+                    " (see its own message); this one stops too. The last checkpoint is kept.");
   }
 };
 
@@ -89,6 +95,11 @@ DistGroup::DistGroup(const DistEnv& env, const std::string& device_type)
         " s (--dist-timeout). Are they all started, with the same WORLD_SIZE?");
   }
   impl_->backend = backend;
+  impl_->heartbeat = std::make_unique<RankHeartbeat>(
+      [store = impl_->store](const std::string& key, int64_t delta) {
+        return store->add(key, delta);
+      },
+      env.rank, env.world_size, env.agent_store ? "torchrun's agent" : "rank 0");
 }
 
 DistGroup::~DistGroup() = default;

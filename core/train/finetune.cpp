@@ -1,4 +1,6 @@
 #include "train/finetune.h"
+#include "train/finetune_state.h"
+#include "train/metrics_log.h"
 #include "train/tensorboard_log.h"
 
 #include "base/errors.h"
@@ -10,6 +12,7 @@
 #include "eval/knn_probe.h"
 #include "formats/atomic_file.h"
 #include "formats/safetensors.h"
+#include "model/model_config.h"
 #include "model/vit_classifier.h"
 #include "runtime/runtime.h"
 #include "runtime/seeded_rng.h"
@@ -25,7 +28,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <optional>
 
 namespace mae {
 namespace {
@@ -103,30 +106,118 @@ void freeze_below(ViTClassifier& model, int k) {
 }
 
 void refuse_replacing(const FinetuneOptions& o) {
-  if (o.out_dir.empty() || o.force)
+  if (o.out_dir.empty() || o.force || o.resume)
     return;
   std::error_code ec;
-  for (const char* name : {kFinetuneResultName, kClassifierName})
+  for (const char* name : {kFinetuneResultName, kClassifierName, kFinetuneStateName})
     if (fs::exists(fs::path(o.out_dir) / name, ec))
       throw UsageError(o.out_dir + " already holds a fine-tune (" + name +
-                       "): choose another folder, or replace it with --force");
+                       "): continue a stopped one with --resume " + o.out_dir +
+                       ", choose another folder, or replace it with --force");
 }
 
 void save_classifier(const std::string& path, ViTClassifier& model) {
   std::vector<torch::Tensor> keep;
   std::vector<SafetensorsEntry> entries;
-  for (const auto& p : model->named_parameters()) {
-    if (p.key().find("decoder") != std::string::npos || p.key() == "encoder.mask_token")
-      continue;
-    keep.push_back(p.value().detach().to(torch::kCPU, torch::kFloat32).contiguous());
+  for (const auto& [name, p] : classifier_parameters(model)) {
+    keep.push_back(p.detach().to(torch::kCPU, torch::kFloat32).contiguous());
     const auto& t = keep.back();
-    entries.push_back({p.key(), DType::F32, t.sizes().vec(), t.data_ptr(),
+    entries.push_back({name, DType::F32, t.sizes().vec(), t.data_ptr(),
                        static_cast<size_t>(t.numel()) * sizeof(float)});
   }
   write_safetensors(path, entries, {{"format", "mae-studio classifier"}});
 }
 
+nlohmann::json data_json(const DataConfig& d) {
+  return {{"type", d.type}, {"path", d.path}, {"val_path", d.val_path}};
+}
+
+// A JSON metadata entry of a saved state, CheckpointError when it is missing
+// or not JSON (a damaged or hand-edited file).
+nlohmann::json metadata_json(const std::map<std::string, std::string>& meta, const char* key,
+                             const std::string& path) {
+  const auto it = meta.find(key);
+  if (it == meta.end())
+    throw CheckpointError(path + ": no '" + key + "' in its metadata");
+  auto j = nlohmann::json::parse(it->second, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded())
+    throw CheckpointError(path + ": its '" + key + "' metadata is not JSON");
+  return j;
+}
+
+int64_t saved_step(const std::map<std::string, std::string>& meta, const std::string& path) {
+  const auto j = metadata_json(meta, "step", path);
+  if (!j.is_number_integer() || j.get<int64_t>() < 0)
+    throw CheckpointError(path + ": its 'step' is not a step count");
+  return j.get<int64_t>();
+}
+
+// The accuracies so far into `r`; returns the seconds already spent.
+double read_progress(const std::map<std::string, std::string>& meta, const std::string& path,
+                     FinetuneResult& r) {
+  try {
+    r.epoch_top1 = metadata_json(meta, "epoch_top1", path).get<std::vector<double>>();
+    r.test_top1 = metadata_json(meta, "test_top1", path).get<double>();
+    return metadata_json(meta, "elapsed_s", path).get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    throw CheckpointError(path + ": damaged metadata (" + e.what() + ")");
+  }
+}
+
+// The saved state to continue from, or none for a fresh start.
+std::optional<StateFile> state_to_resume(const FinetuneOptions& o, const FinetuneConfig& cfg,
+                                         const std::string& path) {
+  if (!o.resume)
+    return std::nullopt;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    if (o.force)
+      return std::nullopt;
+    throw UsageError("nothing to resume: " + o.out_dir + " holds no " + kFinetuneStateName);
+  }
+  StateFile state = read_finetune_state(path);
+  if (metadata_json(state.metadata, "config", path) != nlohmann::json(cfg) ||
+      metadata_json(state.metadata, "data", path) != data_json(o.data)) {
+    if (o.force)
+      return std::nullopt;
+    throw UsageError(path + " was saved with another recipe or data: resume it as it was, or " +
+                     "start a new fine-tune in another folder");
+  }
+  return state;
+}
+
 } // namespace
+
+FinetuneResume finetune_resume_info(const std::string& path) {
+  std::error_code ec;
+  const fs::path file =
+      fs::is_directory(path, ec) ? fs::path(path) / kFinetuneStateName : fs::path(path);
+  if (!fs::exists(file, ec))
+    throw UsageError(path + ": no fine-tune to resume (no " + kFinetuneStateName + ")");
+  const StateFile state = read_finetune_state(file.string());
+  const auto& meta = state.metadata;
+  FinetuneResume r;
+  r.out_dir = file.parent_path().empty() ? "." : file.parent_path().string();
+  try {
+    r.config = metadata_json(meta, "config", file.string()).get<FinetuneConfig>();
+    r.config.validate();
+    const auto data = metadata_json(meta, "data", file.string());
+    r.data.type = data.at("type").get<std::string>();
+    r.data.path = data.at("path").get<std::string>();
+    r.data.val_path = data.at("val_path").get<std::string>();
+    r.model_path = metadata_json(meta, "model", file.string()).get<std::string>();
+    r.total_steps = metadata_json(meta, "total_steps", file.string()).get<int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw CheckpointError(file.string() + ": damaged metadata (" + e.what() + ")");
+  } catch (const ConfigError& e) {
+    throw CheckpointError(file.string() + ": " + e.what());
+  }
+  r.step = saved_step(meta, file.string());
+  const auto arch = meta.find("mae_config");
+  if (arch != meta.end())
+    r.model_config_json = arch->second;
+  return r;
+}
 
 FinetuneResult run_finetune(const std::string& model_path, const LoadOptions& load,
                             const FinetuneOptions& o) {
@@ -182,6 +273,16 @@ FinetuneResult run_finetune(const std::string& model_path, const LoadOptions& lo
     r.total_params += p.numel();
   torch::optim::AdamW optimizer(std::move(param_groups),
                                 torch::optim::AdamWOptions(cfg.peak_lr()).betas({0.9, 0.999}));
+  const std::string state_path =
+      o.out_dir.empty() ? std::string() : (fs::path(o.out_dir) / kFinetuneStateName).string();
+  const std::optional<StateFile> resumed = state_to_resume(o, cfg, state_path);
+  int64_t start_step = 0;
+  double elapsed_before = 0;
+  if (resumed) {
+    restore_finetune_state(*resumed, state_path, model, optimizer);
+    start_step = saved_step(resumed->metadata, state_path);
+    elapsed_before = read_progress(resumed->metadata, state_path, r);
+  }
 
   const int64_t n = r.train_count, bs = std::min<int64_t>(cfg.batch_size, n);
   const int64_t steps_per_epoch = std::max<int64_t>(1, n / bs);
@@ -203,27 +304,54 @@ FinetuneResult run_finetune(const std::string& model_path, const LoadOptions& lo
                 static_cast<long long>(r.total_steps), static_cast<long long>(bs), cfg.peak_lr(),
                 cfg.layer_decay);
   log(line);
+  const auto start = Clock::now();
+  if (start_step > r.total_steps)
+    throw CheckpointError(state_path + ": saved at step " + std::to_string(start_step) + " of a " +
+                          std::to_string(r.total_steps) + "-step fine-tune");
+  if (resumed) {
+    r.steps = start_step;
+    if (start_step == r.total_steps) {
+      log("this fine-tune had already finished");
+      r.seconds = elapsed_before;
+      return r;
+    }
+    log("resuming at step " + std::to_string(start_step) + " of " + std::to_string(r.total_steps));
+  }
 
-  std::ofstream metrics;
+  std::unique_ptr<MetricsLog> metrics;
   std::unique_ptr<TensorBoardLog> tensorboard;
   if (!o.out_dir.empty()) {
     fs::create_directories(o.out_dir);
-    metrics.open(fs::path(o.out_dir) / "metrics.jsonl", std::ios::trunc);
-    if (!metrics)
-      throw UsageError("cannot write " + (fs::path(o.out_dir) / "metrics.jsonl").string());
+    metrics = std::make_unique<MetricsLog>((fs::path(o.out_dir) / "metrics.jsonl").string(),
+                                           resumed ? start_step : -1);
     if (o.tensorboard && TensorBoardLog::available())
       tensorboard = std::make_unique<TensorBoardLog>(o.out_dir);
   }
+  // Everything a resume needs besides the tensors.
+  const auto save_state = [&](int64_t step) {
+    if (state_path.empty())
+      return;
+    save_finetune_state(
+        state_path, model, optimizer,
+        {{"step", std::to_string(step)},
+         {"total_steps", std::to_string(r.total_steps)},
+         {"config", nlohmann::json(cfg).dump()},
+         {"model", nlohmann::json(fs::absolute(model_path).string()).dump()},
+         {"data", data_json(o.data).dump()},
+         {"mae_config", model_config_json(mc)},
+         {"epoch_top1", nlohmann::json(r.epoch_top1).dump()},
+         {"test_top1", nlohmann::json(r.test_top1).dump()},
+         {"elapsed_s", nlohmann::json(elapsed_before + seconds_since(start)).dump()}});
+  };
   const NormalizationTensors norm_t(norm, torch::TensorOptions().device(device));
   const auto loss_options = F::CrossEntropyFuncOptions().label_smoothing(cfg.label_smoothing);
-  const auto start = Clock::now();
   auto last_report = start;
   double loss_sum = 0;
-  int64_t loss_count = 0, reported_step = 0;
+  int64_t loss_count = 0, reported_step = start_step;
   torch::Tensor order;
-  for (int64_t step = 0; step < r.total_steps; ++step) {
+  for (int64_t step = start_step; step < r.total_steps; ++step) {
     const int64_t epoch = step / steps_per_epoch, b = step % steps_per_epoch;
-    if (b == 0) {
+    if (b == 0 || step == start_step) {
       auto gen = at::make_generator<at::CPUGeneratorImpl>(
           derive_seed(cfg.seed, RngStream::Finetune, 10, static_cast<uint64_t>(epoch)));
       order = torch::randperm(n, gen, torch::kInt64).to(device);
@@ -259,7 +387,7 @@ FinetuneResult run_finetune(const std::string& model_path, const LoadOptions& lo
       const double dt = seconds_since(last_report);
       p.images_per_s = dt > 0 ? static_cast<double>((p.step - reported_step) * bs) / dt : 0;
       p.steps_per_s = dt > 0 ? static_cast<double>(p.step - reported_step) / dt : 0;
-      p.elapsed_s = seconds_since(start);
+      p.elapsed_s = elapsed_before + seconds_since(start);
       p.eta_s = p.steps_per_s > 0 ? static_cast<double>(r.total_steps - p.step) / p.steps_per_s : 0;
       last_report = Clock::now();
       reported_step = p.step;
@@ -279,8 +407,8 @@ FinetuneResult run_finetune(const std::string& model_path, const LoadOptions& lo
                       *p.loss, 100.0 * r.test_top1);
         log(line);
       }
-      if (metrics.is_open())
-        metrics << j.dump() << "\n" << std::flush;
+      if (metrics)
+        metrics->append_line(j.dump());
       if (tensorboard) { // the official main_finetune.py's tags (accuracy in percent)
         tensorboard->scalar("loss", p.step, *p.loss);
         tensorboard->scalar("lr", p.step, p.lr);
@@ -294,11 +422,15 @@ FinetuneResult run_finetune(const std::string& model_path, const LoadOptions& lo
       r.stopped_early = true;
       if (!epoch_end)
         r.test_top1 = top1(model, x_test, y_test, norm_t);
-      break;
     }
+    if (epoch_end || r.stopped_early)
+      save_state(step + 1);
+    if (r.stopped_early)
+      break;
   }
-  r.seconds = seconds_since(start);
-  r.images_per_s = r.seconds > 0 ? static_cast<double>(r.steps * bs) / r.seconds : 0;
+  const double this_run = seconds_since(start);
+  r.seconds = elapsed_before + this_run;
+  r.images_per_s = this_run > 0 ? static_cast<double>((r.steps - start_step) * bs) / this_run : 0;
   if (!o.out_dir.empty()) {
     save_classifier((fs::path(o.out_dir) / kClassifierName).string(), model);
     nlohmann::json j = {{"model", model_path},

@@ -8,7 +8,9 @@
 //
 // An output folder gets metrics.jsonl (a line per logged step and one per
 // epoch with "test_top1"), classifier.safetensors and finetune.json (the
-// config and the result), each written atomically.
+// config and the result), each written atomically, and after every epoch and
+// on a stop finetune_state.safetensors, from which a stopped or crashed
+// fine-tune continues exactly (on the CPU) where it was saved.
 #pragma once
 
 #include "data/data_config.h"
@@ -28,9 +30,12 @@ constexpr const char* kClassifierName = "classifier.safetensors";
 
 struct FinetuneOptions {
   FinetuneConfig config;
-  DataConfig data;         // labelled training images and a held-out split
-  std::string out_dir;     // empty: nothing written
-  bool force = false;      // replace a finished fine-tune in out_dir
+  DataConfig data;     // labelled training images and a held-out split
+  std::string out_dir; // empty: nothing written
+  bool force = false;  // replace a fine-tune in out_dir
+  // Continue the fine-tune saved in out_dir (same recipe). With `force`, a
+  // folder with no state, or one saved with another recipe, starts afresh.
+  bool resume = false;
   bool tensorboard = true; // event files beside metrics.jsonl (main_finetune.py's tags)
   std::string device = "auto";
   std::function<void(const std::string&)> log;        // progress lines
@@ -49,8 +54,21 @@ struct FinetuneResult {
 };
 
 // Throws CheckpointError, DataError (no labels, no held-out split),
-// ConfigError, UsageError (an out_dir that holds a fine-tune, without force).
+// ConfigError, UsageError (an out_dir that holds a fine-tune, without force;
+// nothing to resume). Resuming a finished fine-tune returns its result.
 FinetuneResult run_finetune(const std::string& model_path, const LoadOptions& load,
                             const FinetuneOptions& options);
+
+// What `mae finetune --resume PATH` continues, read from the saved state
+// (PATH: a fine-tune's output folder or its finetune_state.safetensors).
+struct FinetuneResume {
+  std::string out_dir, model_path;
+  std::string model_config_json; // the architecture, for formats that do not carry it
+  FinetuneConfig config;
+  DataConfig data;
+  int64_t step = 0, total_steps = 0;
+};
+// Throws UsageError (no state there), CheckpointError (not one, or damaged).
+FinetuneResume finetune_resume_info(const std::string& path);
 
 } // namespace mae

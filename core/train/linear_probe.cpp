@@ -100,7 +100,9 @@ LinearProbeResult run_linear_probe(const std::string& model_path, const LoadOpti
   const auto test_idx = subset(*test, o.max_test, o.seed, 11);
   log("features: " + std::to_string(train_idx.size()) + " training and " +
       std::to_string(test_idx.size()) + " test images " +
-      (o.raw_pixels ? "(raw pixels, no encoder)" : "(cls token, frozen encoder)"));
+      (o.raw_pixels                       ? "(raw pixels, no encoder)"
+       : o.pooling == FeaturePooling::Cls ? "(cls token, frozen encoder)"
+                                          : "(mean patch token, frozen encoder)"));
 
   LinearProbeResult r;
   auto t0 = Clock::now();
@@ -120,8 +122,7 @@ LinearProbeResult run_linear_probe(const std::string& model_path, const LoadOpti
           n.apply(crop_resize(eval_batch(data, idx, false), c.img_size, c.in_chans, device));
       return pixels.flatten(1);
     }
-    return encoder_features(loaded.model, data, idx, norm, FeaturePooling::Cls, device, bf16, 256,
-                            progress);
+    return encoder_features(loaded.model, data, idx, norm, o.pooling, device, bf16, 256, progress);
   };
   torch::Tensor x_train, x_test;
   try {

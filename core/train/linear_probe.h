@@ -1,5 +1,6 @@
 // The linear probe of the MAE paper (main_linprobe.py) on a trained
-// checkpoint: frozen encoder, cls token after the final norm, a BatchNorm
+// checkpoint: frozen encoder, cls token after the final norm (or, as an
+// option, the mean of the patch tokens: the read-out fine-tuning uses), a BatchNorm
 // without affine parameters and a linear head trained with LARS (momentum
 // 0.9, no weight decay) on a warmup + cosine schedule; top-1 on held-out
 // images. Features are computed once from the centre view, not re-augmented
@@ -7,6 +8,7 @@
 // small cost in accuracy.
 #pragma once
 
+#include "eval/knn_probe.h"
 #include "model/model_info.h"
 #include "train/train_config.h"
 
@@ -31,6 +33,9 @@ struct LinearProbeOptions {
   // The baseline every encoder must beat: the same head on the normalised
   // pixels themselves (at the model's input size), no encoder.
   bool raw_pixels = false;
+  // The official probe reads the cls token; MAE's cls token has no training
+  // signal of its own in pre-training, so the patch-token mean often reads better.
+  FeaturePooling pooling = FeaturePooling::Cls;
   std::function<void(const std::string&)> log; // progress lines
   // Feature extraction, the longest wait: which split, images done, total.
   std::function<void(const std::string& split, size_t done, size_t total)> progress;

@@ -39,7 +39,11 @@ MetricsLog::MetricsLog(std::string path, int64_t resume_step) : path_(std::move(
 }
 
 void MetricsLog::append(const TrainProgress& p) {
-  out_ << metrics_line(p) << "\n";
+  append_line(metrics_line(p));
+}
+
+void MetricsLog::append_line(const std::string& json) {
+  out_ << json << "\n";
   out_.flush();
 }
 

@@ -25,6 +25,7 @@ public:
   // the lines up to its step and drops those a killed run wrote after it.
   MetricsLog(std::string path, int64_t resume_step);
   void append(const TrainProgress& p);
+  void append_line(const std::string& json); // one object, no newline
   const std::string& path() const { return path_; }
 
 private:

@@ -224,7 +224,8 @@ std::optional<SweepRunResult> run_one(const SweepConfig& sweep, const SweepRun& 
     f.config = sweep.finetune;
     f.data = run.config.data;
     f.out_dir = (dir / "finetune").string();
-    f.force = true; // a fine-tune cut short by a stop is done again
+    f.resume = true; // a fine-tune cut short by a stop continues where it was saved
+    f.force = true;  // ... or starts afresh when there is none (or the sweep changed)
     f.device = o.device;
     f.log = o.log;
     if (o.progress)

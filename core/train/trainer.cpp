@@ -25,10 +25,10 @@
 #include "train/metrics_log.h"
 #include "train/preview_file.h"
 #include "train/run_plan.h"
+#include "train/state_file.h"
 #include "train/tensorboard_log.h"
 #include "train/train_state.h"
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
@@ -298,14 +298,7 @@ void Trainer::Impl::resume_from(const std::string& path) {
   }
   if (writer())
     repair_model_file(path);
-  at::Generator cpu_rng = at::detail::getDefaultCPUGenerator(); // shares the global generator
-  try {
-    cpu_rng.set_state(state.torch_cpu_rng);
-  } catch (const c10::Error&) {
-    throw CheckpointError(path + ": the random number generator state (" +
-                          std::to_string(state.torch_cpu_rng.numel()) +
-                          " bytes) is not one this LibTorch can restore");
-  }
+  restore_cpu_rng(state.torch_cpu_rng, path);
   auto saved_config = state.metadata.find("train_config");
   if (saved_config != state.metadata.end() &&
       !same_recipe(parse_train_config(saved_config->second, path), config))

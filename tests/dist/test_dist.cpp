@@ -11,6 +11,7 @@
 #include "dist/dist_group.h"
 #include "dist/gradient_reducer.h"
 #include "dist/local_launch.h"
+#include "dist/rank_heartbeat.h"
 #include "formats/safetensors.h"
 #include "model/mae_model.h"
 #include "train/adamw.h"
@@ -20,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -27,6 +29,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <sys/wait.h>
@@ -88,6 +91,55 @@ TEST(DistEnv, ReadsTorchrunsVariables) {
 // Every batch of a 2-rank run is the 1-rank run's batch at twice the size,
 // split in two: the same images, crops and mask rows. An epoch covers each
 // image exactly once.
+// An in-memory stand-in for the rendezvous store's add; `gone` makes it
+// fail as a store whose host died does.
+struct FakeStore {
+  std::mutex mutex;
+  std::map<std::string, int64_t> values;
+  std::atomic<bool> gone{false};
+  RankHeartbeat::StoreAdd add() {
+    return [this](const std::string& key, int64_t delta) {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (gone)
+        throw std::runtime_error("Connection reset by peer");
+      return values[key] += delta;
+    };
+  }
+};
+
+TEST(RankHeartbeat, NamesTheRankThatStoppedBeating) {
+  using std::chrono::milliseconds;
+  FakeStore store;
+  RankHeartbeat rank0(store.add(), 0, 3, "rank 0", milliseconds(20));
+  auto rank1 = std::make_unique<RankHeartbeat>(store.add(), 1, 3, "rank 0", milliseconds(20));
+  RankHeartbeat rank2(store.add(), 2, 3, "rank 0", milliseconds(20));
+  EXPECT_EQ(rank0.diagnose(milliseconds(200)),
+            "every other rank is still running: one of them is stuck (the collective timed out)");
+  rank1.reset(); // rank 1 dies
+  EXPECT_EQ(rank0.diagnose(milliseconds(200)), "rank 1 stopped (no heartbeat for 200 ms)");
+  EXPECT_EQ(rank2.diagnose(milliseconds(1000)), "rank 1 stopped (no heartbeat for 1 s)");
+  store.gone = true; // rank 0, which serves the store, dies
+  EXPECT_EQ(rank2.diagnose(milliseconds(100)),
+            "the rendezvous store cannot be reached: rank 0, which serves it, stopped");
+}
+
+TEST(RankHeartbeat, AStoreThatHangsIsReportedNotWaitedFor) {
+  // Shared with the reads left blocked on it, which outlive this test's frame.
+  const auto hang = std::make_shared<std::mutex>();
+  std::unique_lock<std::mutex> held(*hang);
+  RankHeartbeat stuck(
+      [hang](const std::string&, int64_t) -> int64_t {
+        std::lock_guard<std::mutex> wait(*hang); // blocks while the test holds it
+        return 0;
+      },
+      1, 2, "torchrun's agent", std::chrono::milliseconds(20));
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(stuck.diagnose(std::chrono::milliseconds(100)),
+            "the rendezvous store cannot be reached: torchrun's agent, which serves it, stopped");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
+  held.unlock();
+}
+
 TEST(DistSampler, RanksSplitTheSingleProcessBatch) {
   const std::string dir = test::train_tmp("dist_sampler");
   test::write_synthetic_shards(dir + "/shards", 64, 1, false);
@@ -423,7 +475,7 @@ TEST(DistTrain, AMissingOrDeadRankStopsTheOthersWithAMessage) {
   EXPECT_NE(said.find("rank 0 of 2"), std::string::npos) << said;
   EXPECT_EQ(said.find("Exception raised from"), std::string::npos) << said; // no C++ trace
 
-  // Killed mid-run: a long run, rank 1 killed once rank 0 has logged.
+  // A long run, for the kills below.
   TrainConfig c = test::tiny_train_config(dir + "/shards");
   c.batch_size = 4;
   c.accum_iter = 1;
@@ -432,27 +484,38 @@ TEST(DistTrain, AMissingOrDeadRankStopsTheOthersWithAMessage) {
   c.num_workers = 1;
   const std::string long_config = dir + "/long.json";
   std::ofstream(long_config) << train_config_json(c);
-  auto env1 = rank0;
-  env1["RANK"] = "1";
-  env1["MASTER_PORT"] = std::to_string(free_local_port());
-  auto env0 = rank0;
-  env0["MASTER_PORT"] = env1["MASTER_PORT"];
-  const std::string run = dir + "/killed";
-  const std::string args =
-      "train --config '" + long_config + "' --out '" + run + "' --dist-timeout 20";
-  const Proc r0 = start(args, env0, dir + "/r0.log");
-  const Proc r1 = start(args, env1, dir + "/r1.log");
-  for (int i = 0; i < 600 && !fs::exists(run + "/checkpoint.safetensors"); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  kill(r1.pid, SIGKILL);
-  finish(r1);
-  const auto killed_at = std::chrono::steady_clock::now();
-  EXPECT_EQ(finish(r0), 1);
-  EXPECT_LT(std::chrono::steady_clock::now() - killed_at, std::chrono::seconds(40));
-  const std::string r0_said = test::slurp(r0.log);
+  // Killed mid-run, once rank 0 has written a checkpoint: the survivor's log.
+  const auto survivor_of = [&](int killed, const std::string& run) {
+    std::vector<Proc> ranks;
+    const std::string port = std::to_string(free_local_port());
+    for (const char* r : {"0", "1"}) {
+      auto env = rank0;
+      env["RANK"] = r;
+      env["MASTER_PORT"] = port;
+      ranks.push_back(
+          start("train --config '" + long_config + "' --out '" + run + "' --dist-timeout 20", env,
+                run + ".rank" + r + ".log"));
+    }
+    for (int i = 0; i < 600 && !fs::exists(run + "/checkpoint.safetensors"); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    kill(ranks[killed].pid, SIGKILL);
+    finish(ranks[killed]);
+    const auto killed_at = std::chrono::steady_clock::now();
+    EXPECT_EQ(finish(ranks[1 - killed]), 1);
+    EXPECT_LT(std::chrono::steady_clock::now() - killed_at, std::chrono::seconds(40));
+    EXPECT_NO_THROW(read_safetensors(run + "/checkpoint.safetensors"));
+    return test::slurp(ranks[1 - killed].log);
+  };
+  const std::string r0_said = survivor_of(1, dir + "/killed1");
   EXPECT_NE(r0_said.find("rank 0 of 2"), std::string::npos) << r0_said;
-  EXPECT_NE(r0_said.find("Another rank stopped"), std::string::npos) << r0_said;
-  EXPECT_NO_THROW(read_safetensors(run + "/checkpoint.safetensors"));
+  EXPECT_NE(r0_said.find("Rank 1 stopped (no heartbeat"), std::string::npos) << r0_said;
+  // Rank 0, which serves the store, killed: rank 1 says so.
+  const std::string r1_said = survivor_of(0, dir + "/killed0");
+  EXPECT_NE(r1_said.find("rank 1 of 2"), std::string::npos) << r1_said;
+  EXPECT_NE(
+      r1_said.find("The rendezvous store cannot be reached: rank 0, which serves it, stopped"),
+      std::string::npos)
+      << r1_said;
 }
 
 } // namespace

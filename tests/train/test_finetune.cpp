@@ -7,6 +7,7 @@
 #include "base/errors.h"
 #include "checkpoint/checkpoint.h"
 #include "data/fashion_mnist.h"
+#include "formats/safetensors.h"
 #include "model/mae_model.h"
 #include "model/vit_classifier.h"
 #include "train/finetune.h"
@@ -187,6 +188,99 @@ TEST_F(Finetune, PartialFineTuningTrainsOnlyTheLastBlocks) {
       expected += p.value().numel();
   EXPECT_EQ(r.trainable_params, expected);
   EXPECT_LT(r.trainable_params, r.total_params / 2);
+}
+
+torch::Tensor classifier_weights(const std::string& dir) {
+  std::vector<torch::Tensor> flat;
+  for (const auto& [name, t] : read_safetensors(dir + "/classifier.safetensors").tensors)
+    flat.push_back(torch::from_blob(const_cast<uint8_t*>(t.data), t.shape, torch::kFloat32)
+                       .reshape({-1})
+                       .clone());
+  return torch::cat(flat);
+}
+
+std::vector<int64_t> logged_steps(const std::string& dir) {
+  std::vector<int64_t> steps;
+  std::ifstream metrics(dir + "/metrics.jsonl");
+  for (std::string line; std::getline(metrics, line);)
+    steps.push_back(nlohmann::json::parse(line).at("step").get<int64_t>());
+  return steps;
+}
+
+TEST_F(Finetune, StoppedAndResumedEndsWhereOneStraightRunEnds) {
+  o.config.epochs = 1.5; // 47 steps: the stop falls mid-way through the second epoch
+  const std::string straight_dir = test::train_tmp("finetune_straight");
+  o.out_dir = straight_dir;
+  const FinetuneResult straight = run_finetune(model_path, {}, o);
+  ASSERT_EQ(straight.steps, 47);
+
+  o.out_dir = test::train_tmp("finetune_split");
+  int calls = 0;
+  o.keep_going = [&] { return ++calls < 40; };
+  const FinetuneResult first = run_finetune(model_path, {}, o);
+  ASSERT_TRUE(first.stopped_early);
+  ASSERT_EQ(first.steps, 40);
+  EXPECT_TRUE(fs::exists(o.out_dir + "/finetune_state.safetensors"));
+  // A new fine-tune there is refused, and the refusal says how to go on.
+  try {
+    run_finetune(model_path, {}, o);
+    ADD_FAILURE() << "a stopped fine-tune was replaced";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--resume"), std::string::npos) << e.what();
+  }
+  const FinetuneResume info = finetune_resume_info(o.out_dir);
+  EXPECT_EQ(info.step, 40);
+  EXPECT_EQ(info.total_steps, 47);
+  EXPECT_EQ(info.model_path, fs::absolute(model_path).string());
+  EXPECT_DOUBLE_EQ(info.config.epochs, 1.5);
+
+  o.keep_going = nullptr;
+  o.resume = true;
+  const FinetuneResult resumed = run_finetune(model_path, {}, o);
+  EXPECT_FALSE(resumed.stopped_early);
+  EXPECT_EQ(resumed.steps, 47);
+  // Weights, optimizer moments, data order, augmentation and drop path all
+  // continue exactly: the same weights and accuracies as the straight run.
+  EXPECT_TRUE(torch::equal(classifier_weights(o.out_dir), classifier_weights(straight_dir)));
+  EXPECT_EQ(resumed.epoch_top1, straight.epoch_top1);
+  EXPECT_DOUBLE_EQ(resumed.test_top1, straight.test_top1);
+  // metrics.jsonl has each logged step once, in order.
+  const auto steps = logged_steps(o.out_dir);
+  EXPECT_EQ(steps, logged_steps(straight_dir));
+  // Resuming a finished fine-tune gives its result and trains nothing.
+  const FinetuneResult again = run_finetune(model_path, {}, o);
+  EXPECT_EQ(again.steps, 47);
+  EXPECT_DOUBLE_EQ(again.test_top1, straight.test_top1);
+  EXPECT_EQ(logged_steps(o.out_dir), steps);
+  // Another recipe does not resume this state.
+  o.config.blr *= 2;
+  EXPECT_THROW(run_finetune(model_path, {}, o), UsageError);
+}
+
+TEST_F(Finetune, ResumeFromTheCommandLine) {
+  const std::string dir = test::train_tmp("finetune_cli");
+  const std::string run = std::string(MAE_CLI) + " finetune --model '" + model_path + "' --out '" +
+                          dir + "' --epochs 0.2 --max-train 1000 --max-test 200 " +
+                          "--batch-size 64 --threads 1 --quiet";
+  ASSERT_EQ(std::system((run + " >/dev/null 2>&1").c_str()), 0);
+  // A bare --resume on the finished run: its result, no training, no error.
+  test::RunResult r = test::run_binary(MAE_CLI, "finetune --resume '" + dir + "'", dir);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(test::contains(r.err + r.out, "already finished")) << r.err << r.out;
+  EXPECT_TRUE(test::contains(r.out, "fine-tuned top-1")) << r.out;
+  // Flags that would change the saved recipe are refused, by name.
+  r = test::run_binary(MAE_CLI, "finetune --resume '" + dir + "' --epochs 3", dir);
+  EXPECT_NE(r.code, 0);
+  EXPECT_TRUE(test::contains(r.err, "drop --epochs")) << r.err;
+  // A folder with no fine-tune in it, and a model file given as the state.
+  const std::string empty = test::train_tmp("finetune_cli_empty");
+  r = test::run_binary(MAE_CLI, "finetune --resume '" + empty + "'", empty);
+  EXPECT_NE(r.code, 0);
+  EXPECT_TRUE(test::contains(r.err, "no fine-tune to resume")) << r.err;
+  r = test::run_binary(MAE_CLI, "finetune --resume '" + model_path + "'", empty);
+  EXPECT_NE(r.code, 0);
+  EXPECT_TRUE(test::contains(r.err, "not a fine-tune state")) << r.err;
+  EXPECT_FALSE(test::contains(r.err, "internal error")) << r.err;
 }
 
 TEST(FinetuneConfig, ErrorsNameTheField) {

@@ -45,6 +45,20 @@ TEST(LinearProbe, LearnsFashionMnistFromFrozenFeatures) {
   EXPECT_GT(r.test_top1, 0.2); // well above chance (10%), even from random features
 }
 
+// --pool mean: the patch-token mean, a different read-out of the same encoder.
+TEST(LinearProbe, ReadsTheMeanPatchTokenWhenAsked) {
+  if (!fs::exists(std::string(kFashionMnistDir) + "/train-labels-idx1-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  LinearProbeOptions o;
+  o.pooling = FeaturePooling::MeanPatch;
+  const LinearProbeResult mean = probe_random_encoder("linprobe_mean", false, o);
+  const LinearProbeResult cls = probe_random_encoder("linprobe_cls", false);
+  EXPECT_EQ(mean.feature_dim, cls.feature_dim);
+  EXPECT_GT(mean.test_top1, 0.2);
+  EXPECT_TRUE(mean.test_top1 != cls.test_top1 || mean.train_top1 != cls.train_top1)
+      << "the same accuracies: the pooling option is not used";
+}
+
 // The baseline an encoder must beat: the same head on the pixels themselves.
 TEST(LinearProbe, RawPixelBaselineReadsThePixels) {
   if (!fs::exists(std::string(kFashionMnistDir) + "/train-labels-idx1-ubyte.gz"))

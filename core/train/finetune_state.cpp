@@ -1,0 +1,99 @@
+#include "train/finetune_state.h"
+
+#include "base/errors.h"
+
+#include <torch/torch.h>
+
+#include <type_traits>
+
+namespace mae {
+namespace {
+
+constexpr const char* kModelPrefix = "model/";
+constexpr const char* kAvgPrefix = "exp_avg/";
+constexpr const char* kAvgSqPrefix = "exp_avg_sq/";
+constexpr const char* kStepPrefix = "step/";
+
+// torch::optim keys its per-parameter state by the tensor's impl: as a
+// string in LibTorch 1.x, as the pointer itself in 2.x.
+template <class Map> typename Map::key_type state_key(const Map&, const torch::Tensor& p) {
+  using Key = typename Map::key_type;
+  if constexpr (std::is_same_v<Key, std::string>)
+    return c10::guts::to_string(p.unsafeGetTensorImpl());
+  else
+    return static_cast<Key>(p.unsafeGetTensorImpl());
+}
+
+// tensors[name] (read under `prefix`), shaped like `like`.
+torch::Tensor need(const StateTensors& tensors, const char* prefix, const std::string& name,
+                   const torch::Tensor& like, const std::string& path) {
+  const auto it = tensors.find(name);
+  if (it == tensors.end())
+    throw CheckpointError(path + ": no tensor '" + prefix + name + "'");
+  if (it->second.sizes() != like.sizes())
+    throw CheckpointError(path + ": tensor '" + prefix + name +
+                          "' has the wrong shape for this model");
+  return it->second.to(like.device());
+}
+
+} // namespace
+
+std::vector<std::pair<std::string, torch::Tensor>> classifier_parameters(ViTClassifier& model) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const auto& p : model->named_parameters())
+    if (p.key().find("decoder") == std::string::npos && p.key() != "encoder.mask_token")
+      out.emplace_back(p.key(), p.value());
+  return out;
+}
+
+void save_finetune_state(const std::string& path, ViTClassifier& model,
+                         torch::optim::AdamW& optimizer,
+                         const std::map<std::string, std::string>& metadata) {
+  std::vector<std::pair<std::string, torch::Tensor>> named;
+  const auto& state = optimizer.state();
+  for (const auto& [name, p] : classifier_parameters(model)) {
+    named.emplace_back(kModelPrefix + name, p);
+    const auto it = state.find(state_key(state, p));
+    if (it == state.end())
+      continue; // frozen (partial fine-tuning), or no step taken yet
+    const auto& s = static_cast<const torch::optim::AdamWParamState&>(*it->second);
+    named.emplace_back(kAvgPrefix + name, s.exp_avg());
+    named.emplace_back(kAvgSqPrefix + name, s.exp_avg_sq());
+    named.emplace_back(kStepPrefix + name, torch::full({1}, static_cast<float>(s.step())));
+  }
+  named.emplace_back(kCpuRngTensorName, cpu_rng_state());
+  write_state_file(path, kFinetuneStateFormat, named, metadata);
+}
+
+StateFile read_finetune_state(const std::string& path) {
+  return read_state_file(path, kFinetuneStateFormat, "fine-tune state",
+                         "resume from a fine-tune's output folder or its " +
+                             std::string(kFinetuneStateName));
+}
+
+void restore_finetune_state(const StateFile& f, const std::string& path, ViTClassifier& model,
+                            torch::optim::AdamW& optimizer) {
+  torch::NoGradGuard no_grad;
+  const StateTensors weights = with_prefix(f.tensors, kModelPrefix);
+  const StateTensors avg = with_prefix(f.tensors, kAvgPrefix);
+  const StateTensors avg_sq = with_prefix(f.tensors, kAvgSqPrefix);
+  const StateTensors steps = with_prefix(f.tensors, kStepPrefix);
+  auto& state = optimizer.state();
+  for (auto& [name, p] : classifier_parameters(model)) {
+    p.copy_(need(weights, kModelPrefix, name, p, path));
+    if (!avg.count(name))
+      continue;
+    auto s = std::make_unique<torch::optim::AdamWParamState>();
+    s->exp_avg(need(avg, kAvgPrefix, name, p, path).clone());
+    s->exp_avg_sq(need(avg_sq, kAvgSqPrefix, name, p, path).clone());
+    const auto step = steps.find(name);
+    if (step == steps.end() || step->second.numel() != 1)
+      throw CheckpointError(path + ": no step count for '" + name + "'");
+    s->step(static_cast<int64_t>(step->second.item<float>()));
+    state[state_key(state, p)] = std::move(s);
+  }
+  restore_cpu_rng(
+      f.tensors.count(kCpuRngTensorName) ? f.tensors.at(kCpuRngTensorName) : torch::Tensor(), path);
+}
+
+} // namespace mae

@@ -1,0 +1,79 @@
+#include "train/state_file.h"
+
+#include "base/errors.h"
+#include "formats/safetensors.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+namespace mae {
+namespace {
+
+torch::Tensor owning_tensor(const TensorView& v, const std::string& path, const std::string& name) {
+  torch::ScalarType type = torch::kFloat32;
+  if (v.dtype == DType::U8)
+    type = torch::kUInt8;
+  else if (v.dtype != DType::F32)
+    throw CheckpointError(path + ": tensor '" + name + "' is " + dtype_name(v.dtype) +
+                          ", expected F32 or U8");
+  return torch::from_blob(const_cast<uint8_t*>(v.data), v.shape, type).clone();
+}
+
+} // namespace
+
+void write_state_file(const std::string& path, const std::string& format,
+                      const std::vector<std::pair<std::string, torch::Tensor>>& named,
+                      std::map<std::string, std::string> metadata,
+                      const std::function<void()>& before_rename) {
+  std::vector<torch::Tensor> keep_alive;
+  std::vector<SafetensorsEntry> entries;
+  for (const auto& [name, t] : named) {
+    keep_alive.push_back(t.detach().to(torch::kCPU).contiguous());
+    const auto& c = keep_alive.back();
+    const DType dtype = c.scalar_type() == torch::kUInt8 ? DType::U8 : DType::F32;
+    entries.push_back({name, dtype, c.sizes().vec(), c.data_ptr(), c.nbytes()});
+  }
+  metadata["format"] = format;
+  metadata["format_version"] = "1";
+  write_safetensors(path, entries, metadata, before_rename);
+}
+
+StateFile read_state_file(const std::string& path, const std::string& format,
+                          const std::string& what, const std::string& hint) {
+  const SafetensorsFile f = read_safetensors(path);
+  const auto fmt = f.metadata.find("format");
+  if (fmt == f.metadata.end() || fmt->second != format)
+    throw CheckpointError(path + ": not a " + what + " (" + hint + ")");
+  StateFile s;
+  s.metadata = f.metadata;
+  for (const auto& [name, view] : f.tensors)
+    s.tensors[name] = owning_tensor(view, path, name);
+  return s;
+}
+
+StateTensors with_prefix(const StateTensors& all, const std::string& prefix) {
+  StateTensors out;
+  for (const auto& [name, t] : all)
+    if (name.rfind(prefix, 0) == 0)
+      out[name.substr(prefix.size())] = t;
+  return out;
+}
+
+torch::Tensor cpu_rng_state() {
+  return at::detail::getDefaultCPUGenerator().get_state();
+}
+
+void restore_cpu_rng(const torch::Tensor& state, const std::string& path) {
+  if (!state.defined())
+    throw CheckpointError(path + ": no '" + std::string(kCpuRngTensorName) + "' tensor");
+  at::Generator gen = at::detail::getDefaultCPUGenerator(); // shares the global generator
+  try {
+    gen.set_state(state);
+  } catch (const c10::Error&) {
+    throw CheckpointError(path + ": the random number generator state (" +
+                          std::to_string(state.numel()) +
+                          " bytes) is not one this LibTorch can restore");
+  }
+}
+
+} // namespace mae

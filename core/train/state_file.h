@@ -1,0 +1,44 @@
+// A resumable state on disk (a training run's or a fine-tune's checkpoint):
+// named F32 / U8 tensors and string metadata in one safetensors file, tagged
+// with a format name so that one kind is never read as another. Written
+// atomically, so a crash mid-write keeps the previous file.
+#pragma once
+
+#include <torch/types.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mae {
+
+using StateTensors = std::map<std::string, torch::Tensor>;
+
+struct StateFile {
+  StateTensors tensors; // owning CPU copies
+  std::map<std::string, std::string> metadata;
+};
+
+void write_state_file(const std::string& path, const std::string& format,
+                      const std::vector<std::pair<std::string, torch::Tensor>>& named,
+                      std::map<std::string, std::string> metadata,
+                      const std::function<void()>& before_rename = {});
+
+// Throws CheckpointError when the file is not of `format` ("PATH: not a
+// <what> (<hint>)") or holds a tensor other than F32 / U8.
+StateFile read_state_file(const std::string& path, const std::string& format,
+                          const std::string& what, const std::string& hint);
+
+// The tensors named "<prefix>rest", as "rest".
+StateTensors with_prefix(const StateTensors& all, const std::string& prefix);
+
+// The default CPU generator's state, under the name both states use.
+constexpr const char* kCpuRngTensorName = "rng/torch_cpu";
+torch::Tensor cpu_rng_state();
+// Throws CheckpointError when `state` is missing or not one this LibTorch
+// can restore.
+void restore_cpu_rng(const torch::Tensor& state, const std::string& path);
+
+} // namespace mae
