@@ -283,6 +283,20 @@ TEST_F(Finetune, ResumeFromTheCommandLine) {
   EXPECT_FALSE(test::contains(r.err, "internal error")) << r.err;
 }
 
+// The recipe behind docs/ablations.md's fine-tuning numbers loads and is the
+// official one at this scale (10 epochs, layer decay 0.75).
+TEST(FinetuneConfig, TheShippedRecipeLoads) {
+  const std::string path = std::string(MAE_SOURCE_DIR) + "/configs/finetune/fmnist.json";
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << path;
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto c = parse_config_json<FinetuneConfig>(text, path);
+  EXPECT_NO_THROW(c.validate());
+  EXPECT_DOUBLE_EQ(c.epochs, 10);
+  EXPECT_DOUBLE_EQ(c.layer_decay, 0.75);
+  EXPECT_EQ(c.max_train, 0); // every training image
+}
+
 TEST(FinetuneConfig, ErrorsNameTheField) {
   const auto error = [](const std::string& text) {
     try {
