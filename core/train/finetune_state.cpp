@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include <sstream>
 #include <type_traits>
 
 namespace mae {
@@ -18,9 +19,11 @@ constexpr const char* kStepPrefix = "step/";
 // string in LibTorch 1.x, as the pointer itself in 2.x.
 template <class Map> typename Map::key_type state_key(const Map&, const torch::Tensor& p) {
   using Key = typename Map::key_type;
-  if constexpr (std::is_same_v<Key, std::string>)
-    return c10::guts::to_string(p.unsafeGetTensorImpl());
-  else
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream key; // as c10::guts::to_string formats the pointer
+    key << static_cast<const void*>(p.unsafeGetTensorImpl());
+    return key.str();
+  } else
     return static_cast<Key>(p.unsafeGetTensorImpl());
 }
 
