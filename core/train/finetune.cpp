@@ -28,6 +28,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <optional>
 
 namespace mae {
@@ -146,10 +147,7 @@ nlohmann::json metadata_json(const std::map<std::string, std::string>& meta, con
 }
 
 int64_t saved_step(const std::map<std::string, std::string>& meta, const std::string& path) {
-  const auto j = metadata_json(meta, "step", path);
-  if (!j.is_number_integer() || j.get<int64_t>() < 0)
-    throw CheckpointError(path + ": its 'step' is not a step count");
-  return j.get<int64_t>();
+  return metadata_int(meta, "step", path, 0, std::numeric_limits<int64_t>::max());
 }
 
 // The accuracies so far into `r`; returns the seconds already spent.
@@ -206,13 +204,14 @@ FinetuneResume finetune_resume_info(const std::string& path) {
     r.data.path = data.at("path").get<std::string>();
     r.data.val_path = data.at("val_path").get<std::string>();
     r.model_path = metadata_json(meta, "model", file.string()).get<std::string>();
-    r.total_steps = metadata_json(meta, "total_steps", file.string()).get<int64_t>();
   } catch (const nlohmann::json::exception& e) {
     throw CheckpointError(file.string() + ": damaged metadata (" + e.what() + ")");
   } catch (const ConfigError& e) {
     throw CheckpointError(file.string() + ": " + e.what());
   }
   r.step = saved_step(meta, file.string());
+  r.total_steps =
+      metadata_int(meta, "total_steps", file.string(), 1, std::numeric_limits<int64_t>::max());
   const auto arch = meta.find("mae_config");
   if (arch != meta.end())
     r.model_config_json = arch->second;

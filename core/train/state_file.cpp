@@ -6,6 +6,9 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include <cerrno>
+#include <cstdlib>
+
 namespace mae {
 namespace {
 
@@ -49,6 +52,24 @@ StateFile read_state_file(const std::string& path, const std::string& format,
   for (const auto& [name, view] : f.tensors)
     s.tensors[name] = owning_tensor(view, path, name);
   return s;
+}
+
+int64_t metadata_int(const std::map<std::string, std::string>& m, const std::string& key,
+                     const std::string& path, int64_t lo, int64_t hi) {
+  auto it = m.find(key);
+  if (it == m.end())
+    throw CheckpointError(path + ": no '" + key + "' in the saved state");
+  const std::string& text = it->second;
+  errno = 0;
+  char* end = nullptr;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE)
+    throw CheckpointError(path + ": '" + key + "' in the saved state is not a whole number: \"" +
+                          text.substr(0, 40) + "\"");
+  if (v < lo || v > hi)
+    throw CheckpointError(path + ": '" + key + "' in the saved state is " + text + ", outside [" +
+                          std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return v;
 }
 
 StateTensors with_prefix(const StateTensors& all, const std::string& prefix) {

@@ -6,6 +6,7 @@
 
 #include <torch/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -30,6 +31,11 @@ void write_state_file(const std::string& path, const std::string& format,
 // <what> (<hint>)") or holds a tensor other than F32 / U8.
 StateFile read_state_file(const std::string& path, const std::string& format,
                           const std::string& what, const std::string& hint);
+
+// A whole number in [lo, hi] from a state's metadata: the file is user
+// input, so anything else is a CheckpointError naming the key.
+int64_t metadata_int(const std::map<std::string, std::string>& metadata, const std::string& key,
+                     const std::string& path, int64_t lo, int64_t hi);
 
 // The tensors named "<prefix>rest", as "rest".
 StateTensors with_prefix(const StateTensors& all, const std::string& prefix);

@@ -51,26 +51,6 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// A whole number in [lo, hi] from a training state's metadata: the file is
-// user input, so anything else is a CheckpointError naming the key.
-int64_t metadata_int(const std::map<std::string, std::string>& m, const std::string& key,
-                     const std::string& path, int64_t lo, int64_t hi) {
-  auto it = m.find(key);
-  if (it == m.end())
-    throw CheckpointError(path + ": no '" + key + "' in the training state");
-  const std::string& text = it->second;
-  errno = 0;
-  char* end = nullptr;
-  const long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno == ERANGE)
-    throw CheckpointError(path + ": '" + key + "' in the training state is not a whole number: \"" +
-                          text.substr(0, 40) + "\"");
-  if (v < lo || v > hi)
-    throw CheckpointError(path + ": '" + key + "' in the training state is " + text +
-                          ", outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  return v;
-}
-
 // Whether two configs train alike, the run length and logging aside.
 bool same_recipe(TrainConfig a, TrainConfig b) {
   for (TrainConfig* c : {&a, &b}) {
