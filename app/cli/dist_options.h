@@ -1,6 +1,7 @@
-// What `mae train` and `mae bench` share for data-parallel runs: the options
-// (--nproc, --dist-backend, --dist-timeout), launching N local workers of the
-// same command, and joining the process group under torchrun's variables.
+// What `mae train`, `mae finetune` and `mae bench` share for data-parallel
+// runs: the options (--nproc, --dist-backend, --dist-timeout), launching N
+// local workers of the same command, and joining the process group under
+// torchrun's variables.
 #pragma once
 
 #include "args.h"

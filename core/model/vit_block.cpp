@@ -61,8 +61,13 @@ torch::Tensor BlockImpl::drop_path(const torch::Tensor& delta) const {
   const double keep = 1.0 - drop_path_;
   std::vector<int64_t> shape(static_cast<size_t>(delta.dim()), 1);
   shape[0] = delta.size(0);
-  const auto kept = torch::empty(shape, delta.options()).bernoulli_(keep);
-  return delta * kept.div_(keep);
+  if (!drop_gen_.defined()) {
+    const auto kept = torch::empty(shape, delta.options()).bernoulli_(keep);
+    return delta * kept.div_(keep);
+  }
+  // A CPU generator draws on the CPU; the [B, 1, 1] mask then moves.
+  const auto kept = torch::empty(shape, torch::kFloat32).bernoulli_(keep, drop_gen_);
+  return delta * kept.div_(keep).to(delta.options());
 }
 
 Residual BlockImpl::forward(const Residual& in, torch::nn::LayerNorm next_norm) {

@@ -6,6 +6,7 @@
 #include "model/add_layer_norm.h"
 #include "model/linear.h"
 
+#include <ATen/core/Generator.h>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/normalization.h>
 
@@ -53,7 +54,12 @@ public:
   // Stochastic depth (fine-tuning): in training, each sample skips each of the
   // block's two branches with probability `rate`, the kept ones scaled by
   // 1 / (1 - rate), as timm's DropPath. 0 (the default) is the plain block.
-  void set_drop_path(double rate) { drop_path_ = rate; }
+  // The draws come from `gen` (a CPU generator) where given, so that a
+  // fine-tune can reseed them every step; else from the default generator.
+  void set_drop_path(double rate, at::Generator gen = {}) {
+    drop_path_ = rate;
+    drop_gen_ = std::move(gen);
+  }
 
   torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
   Attention attn{nullptr};
@@ -62,6 +68,7 @@ public:
 private:
   torch::Tensor drop_path(const torch::Tensor& delta) const;
   double drop_path_ = 0;
+  at::Generator drop_gen_;
 };
 TORCH_MODULE(Block);
 

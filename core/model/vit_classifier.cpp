@@ -1,6 +1,9 @@
 #include "model/vit_classifier.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
+
+#include <mutex>
 
 namespace mae {
 
@@ -19,9 +22,11 @@ ViTClassifierImpl::ViTClassifierImpl(MaskedAutoencoderViT& pretrained, int64_t n
       b.value().copy_(source_buffers[b.key()]);
   }
   const size_t depth = encoder->blocks->size();
+  drop_gen_ = at::make_generator<at::CPUGeneratorImpl>(c10::default_rng_seed_val);
   for (size_t i = 0; i < depth; ++i)
     encoder->blocks[i]->as<Block>()->set_drop_path(
-        depth > 1 ? drop_path * static_cast<double>(i) / static_cast<double>(depth - 1) : 0.0);
+        depth > 1 ? drop_path * static_cast<double>(i) / static_cast<double>(depth - 1) : 0.0,
+        drop_gen_);
   fc_norm = register_module(
       "fc_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.embed_dim}).eps(1e-6)));
   head = register_module("head", torch::nn::Linear(c.embed_dim, num_classes));
@@ -30,6 +35,11 @@ ViTClassifierImpl::ViTClassifierImpl(MaskedAutoencoderViT& pretrained, int64_t n
   head->weight.normal_(0.0, 2e-5).clamp_(-4e-5, 4e-5);
   head->bias.zero_();
   to(pretrained->cls_token.device());
+}
+
+void ViTClassifierImpl::seed_drop_path(uint64_t seed) {
+  std::lock_guard<std::mutex> lock(drop_gen_.mutex());
+  drop_gen_.set_current_seed(seed);
 }
 
 torch::Tensor ViTClassifierImpl::forward(const torch::Tensor& imgs) {

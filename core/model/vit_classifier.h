@@ -22,9 +22,16 @@ public:
   // [B, C, H, W] normalised images -> [B, num_classes] logits.
   torch::Tensor forward(const torch::Tensor& imgs);
 
+  // Restarts the drop-path draws (the classifier's own CPU generator): a
+  // fine-tune seeds each step and rank, so a resume needs no saved state.
+  void seed_drop_path(uint64_t seed);
+
   MaskedAutoencoderViT encoder{nullptr};
   torch::nn::LayerNorm fc_norm{nullptr};
   torch::nn::Linear head{nullptr};
+
+private:
+  at::Generator drop_gen_;
 };
 TORCH_MODULE(ViTClassifier);
 

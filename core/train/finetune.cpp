@@ -1,4 +1,5 @@
 #include "train/finetune.h"
+#include "dist/gradient_reducer.h"
 #include "train/finetune_state.h"
 #include "train/metrics_log.h"
 #include "train/tensorboard_log.h"
@@ -81,8 +82,8 @@ torch::Tensor shift_flip(const torch::Tensor& x, int shift, at::Generator& gen) 
                             .align_corners(false));
 }
 
-double top1(ViTClassifier& model, const torch::Tensor& images, const torch::Tensor& labels,
-            const NormalizationTensors& norm) {
+int64_t count_correct(ViTClassifier& model, const torch::Tensor& images,
+                      const torch::Tensor& labels, const NormalizationTensors& norm) {
   torch::NoGradGuard no_grad;
   model->eval();
   int64_t correct = 0;
@@ -91,7 +92,7 @@ double top1(ViTClassifier& model, const torch::Tensor& images, const torch::Tens
     correct += logits.argmax(1).eq(labels.slice(0, start, start + 1000)).sum().item<int64_t>();
   }
   model->train();
-  return static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(1, images.size(0)));
+  return correct;
 }
 
 // Partial fine-tuning: everything below the last `k` blocks is frozen.
@@ -104,17 +105,6 @@ void freeze_below(ViTClassifier& model, int k) {
     if (layer <= depth - k)
       p.value().set_requires_grad(false);
   }
-}
-
-void refuse_replacing(const FinetuneOptions& o) {
-  if (o.out_dir.empty() || o.force || o.resume)
-    return;
-  std::error_code ec;
-  for (const char* name : {kFinetuneResultName, kClassifierName, kFinetuneStateName})
-    if (fs::exists(fs::path(o.out_dir) / name, ec))
-      throw UsageError(o.out_dir + " already holds a fine-tune (" + name +
-                       "): continue a stopped one with --resume " + o.out_dir +
-                       ", choose another folder, or replace it with --force");
 }
 
 void save_classifier(const std::string& path, ViTClassifier& model) {
@@ -192,7 +182,7 @@ FinetuneResume finetune_resume_info(const std::string& path) {
       fs::is_directory(path, ec) ? fs::path(path) / kFinetuneStateName : fs::path(path);
   if (!fs::exists(file, ec))
     throw UsageError(path + ": no fine-tune to resume (no " + kFinetuneStateName + ")");
-  const StateFile state = read_finetune_state(file.string());
+  const StateFile state = read_finetune_state(file.string(), /*with_tensors=*/false);
   const auto& meta = state.metadata;
   FinetuneResume r;
   r.out_dir = file.parent_path().empty() ? "." : file.parent_path().string();
@@ -218,238 +208,417 @@ FinetuneResume finetune_resume_info(const std::string& path) {
   return r;
 }
 
-FinetuneResult run_finetune(const std::string& model_path, const LoadOptions& load,
-                            const FinetuneOptions& o) {
-  const FinetuneConfig& cfg = o.config;
-  cfg.validate();
-  refuse_replacing(o);
-  const auto log = [&](const std::string& s) {
-    if (o.log)
-      o.log(s);
-  };
-  const torch::Device device = resolve_device(o.device);
-  LoadedModel loaded = load_model(model_path, load);
-  const ModelConfig& mc = loaded.model->config();
-  const Normalization norm = normalization_from_metadata(loaded.metadata, mc.in_chans);
+namespace {
 
-  const auto train = open_dataset(o.data);
-  const auto test = open_held_out_dataset(o.data);
+// One fine-tune: its data, the classifier and optimizer, the outputs, the
+// progress so far. In a distributed run (options.dist) every rank holds the
+// whole data and takes its share of each step's global batch; rank 0 alone
+// writes.
+class FinetuneRun {
+public:
+  FinetuneRun(const std::string& model_path, const LoadOptions& load, const FinetuneOptions& o);
+  FinetuneResult run();
+
+private:
+  void log(const std::string& line) const;
+  void load_data();
+  void build_model();
+  void resume_or_start();
+  std::string plan_line() const;
+  void open_logs();
+  // This rank's images and labels of `step`: its slice of the global batch,
+  // augmented as the whole global batch is (so 2 ranks of b = 1 of 2b).
+  std::pair<torch::Tensor, torch::Tensor> batch(int64_t step);
+  double train_step(int64_t step);
+  bool agreed_stop();
+  double mean_over_ranks(double value);
+  double evaluate();
+  void report(int64_t step, double lr, bool epoch_end);
+  void save_state(int64_t step);
+  void write_outputs();
+
+  const FinetuneOptions& o_;
+  const FinetuneConfig& cfg_;
+  const std::string model_path_;
+  DistGroup* dist_;
+  int rank_ = 0, world_ = 1;
+  bool writer_ = true;
+  torch::Device device_;
+  LoadedModel loaded_;
+  Normalization norm_;
+  FinetuneResult r_;
+  torch::Tensor x_train_, y_train_, x_test_, y_test_, order_;
+  ViTClassifier model_{nullptr};
+  std::vector<LayerGroup> groups_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::unique_ptr<GradientReducer> reducer_;
+  std::string state_path_;
+  int64_t bs_ = 0, steps_per_epoch_ = 1, start_step_ = 0;
+  double elapsed_before_ = 0;
+  Clock::time_point start_, last_report_;
+  double loss_sum_ = 0;
+  int64_t loss_count_ = 0, reported_step_ = 0;
+  std::unique_ptr<MetricsLog> metrics_;
+  std::unique_ptr<TensorBoardLog> tensorboard_;
+};
+
+FinetuneRun::FinetuneRun(const std::string& model_path, const LoadOptions& load,
+                         const FinetuneOptions& o)
+    : o_(o), cfg_(o.config), model_path_(model_path), dist_(o.dist.get()),
+      device_(resolve_device(o.device)), loaded_(load_model(model_path, load)) {
+  cfg_.validate();
+  if (dist_) {
+    rank_ = dist_->rank();
+    world_ = dist_->world_size();
+    writer_ = rank_ == 0;
+  }
+  if (writer_)
+    refuse_replacing_finetune(o);
+  norm_ = normalization_from_metadata(loaded_.metadata, loaded_.model->config().in_chans);
+  load_data();
+  build_model();
+  resume_or_start();
+}
+
+void FinetuneRun::log(const std::string& line) const {
+  if (o_.log && writer_)
+    o_.log(line);
+}
+
+void FinetuneRun::load_data() {
+  const ModelConfig& mc = loaded_.model->config();
+  const auto train = open_dataset(o_.data);
+  const auto test = open_held_out_dataset(o_.data);
   if (!train->labelled())
     throw DataError(train->describe() + " has no labels: fine-tuning needs classes");
   if (!test || !test->labelled())
     throw DataError("fine-tuning reports accuracy on a labelled held-out split (Fashion-MNIST's "
                     "test set, or data val_path)");
-  const auto train_idx = subset(*train, cfg.max_train, cfg.seed, 1);
-  const auto test_idx = subset(*test, cfg.max_test, cfg.seed, 2);
-  FinetuneResult r;
-  r.num_classes = static_cast<int64_t>(train->classes().size());
+  const auto train_idx = subset(*train, cfg_.max_train, cfg_.seed, 1);
+  const auto test_idx = subset(*test, cfg_.max_test, cfg_.seed, 2);
+  if (static_cast<int64_t>(train_idx.size()) < world_)
+    throw DataError("fewer training images (" + std::to_string(train_idx.size()) +
+                    ") than processes (" + std::to_string(world_) + ")");
+  r_.num_classes = static_cast<int64_t>(train->classes().size());
   log("loading " + std::to_string(train_idx.size()) + " training and " +
       std::to_string(test_idx.size()) + " test images");
-  const auto x_train = load_images(*train, train_idx, mc, device);
-  const auto y_train = dataset_labels(*train, train_idx, device);
-  const auto x_test = load_images(*test, test_idx, mc, device);
-  const auto y_test = dataset_labels(*test, test_idx, device);
-  r.train_count = x_train.size(0);
-  r.test_count = x_test.size(0);
+  x_train_ = load_images(*train, train_idx, mc, device_);
+  y_train_ = dataset_labels(*train, train_idx, device_);
+  x_test_ = load_images(*test, test_idx, mc, device_);
+  y_test_ = dataset_labels(*test, test_idx, device_);
+  r_.train_count = x_train_.size(0);
+  r_.test_count = x_test_.size(0);
+  // Each rank b images a step, the global batch b x ranks.
+  bs_ = std::min<int64_t>(cfg_.batch_size, r_.train_count / world_);
+  steps_per_epoch_ = std::max<int64_t>(1, r_.train_count / (bs_ * world_));
+  r_.total_steps = std::max<int64_t>(
+      1, static_cast<int64_t>(std::ceil(cfg_.epochs * static_cast<double>(steps_per_epoch_))));
+}
 
-  torch::manual_seed(derive_seed(cfg.seed, RngStream::Finetune, 3));
-  ViTClassifier model(loaded.model, r.num_classes, cfg.drop_path);
-  model->to(device);
-  model->train();
-  freeze_below(model, cfg.last_blocks);
-  const int64_t depth = static_cast<int64_t>(mc.depth);
-  const std::vector<LayerGroup> groups =
-      layer_decay_groups(*model, depth, cfg.layer_decay, cfg.weight_decay);
+void FinetuneRun::build_model() {
+  torch::manual_seed(derive_seed(cfg_.seed, RngStream::Finetune, 3));
+  model_ = ViTClassifier(loaded_.model, r_.num_classes, cfg_.drop_path);
+  model_->to(device_);
+  model_->train();
+  freeze_below(model_, cfg_.last_blocks);
+  groups_ = layer_decay_groups(*model_, static_cast<int64_t>(loaded_.model->config().depth),
+                               cfg_.layer_decay, cfg_.weight_decay);
+  const double lr = cfg_.peak_lr() * world_;
   std::vector<torch::optim::OptimizerParamGroup> param_groups;
-  for (const LayerGroup& g : groups) {
-    auto options = std::make_unique<torch::optim::AdamWOptions>(cfg.peak_lr());
+  std::vector<torch::Tensor> trained;
+  for (const LayerGroup& g : groups_) {
+    auto options = std::make_unique<torch::optim::AdamWOptions>(lr);
     options->betas({0.9, 0.999}).weight_decay(g.weight_decay);
     param_groups.emplace_back(g.params, std::move(options));
     for (const auto& p : g.params)
-      r.trainable_params += p.numel();
+      r_.trainable_params += p.numel();
   }
-  for (const auto& p : model->parameters())
-    r.total_params += p.numel();
-  torch::optim::AdamW optimizer(std::move(param_groups),
-                                torch::optim::AdamWOptions(cfg.peak_lr()).betas({0.9, 0.999}));
-  const std::string state_path =
-      o.out_dir.empty() ? std::string() : (fs::path(o.out_dir) / kFinetuneStateName).string();
-  const std::optional<StateFile> resumed = state_to_resume(o, cfg, state_path);
-  int64_t start_step = 0;
-  double elapsed_before = 0;
-  if (resumed) {
-    restore_finetune_state(*resumed, state_path, model, optimizer);
-    start_step = saved_step(resumed->metadata, state_path);
-    elapsed_before = read_progress(resumed->metadata, state_path, r);
+  for (const auto& p : model_->parameters()) {
+    r_.total_params += p.numel();
+    if (p.requires_grad())
+      trained.push_back(p);
   }
+  optimizer_ = std::make_unique<torch::optim::AdamW>(
+      std::move(param_groups), torch::optim::AdamWOptions(lr).betas({0.9, 0.999}));
+  // DDP's way: gradients averaged in buckets while the backward runs.
+  if (dist_)
+    reducer_ = std::make_unique<GradientReducer>(*dist_, trained);
+}
 
-  const int64_t n = r.train_count, bs = std::min<int64_t>(cfg.batch_size, n);
-  const int64_t steps_per_epoch = std::max<int64_t>(1, n / bs);
-  r.total_steps = std::max<int64_t>(
-      1, static_cast<int64_t>(std::ceil(cfg.epochs * static_cast<double>(steps_per_epoch))));
-  const LrSchedule schedule{
-      cfg.peak_lr(), cfg.min_lr,
-      std::min(r.total_steps, static_cast<int64_t>(cfg.warmup_epochs * steps_per_epoch)),
-      r.total_steps};
-  char line[256];
+void FinetuneRun::resume_or_start() {
+  state_path_ =
+      o_.out_dir.empty() ? std::string() : (fs::path(o_.out_dir) / kFinetuneStateName).string();
+  if (const std::optional<StateFile> resumed = state_to_resume(o_, cfg_, state_path_)) {
+    const int64_t saved_world = // states from before distributed fine-tuning have none
+        resumed->metadata.count("world_size")
+            ? metadata_int(resumed->metadata, "world_size", state_path_, 1, 1 << 20)
+            : 1;
+    if (saved_world != world_)
+      throw UsageError(state_path_ + " was fine-tuned by " + std::to_string(saved_world) +
+                       " process(es), this is " + std::to_string(world_) +
+                       ": the batches and the learning rate depend on it, so resume it with " +
+                       (saved_world > 1 ? "--nproc " + std::to_string(saved_world)
+                                        : std::string("one process")));
+    restore_finetune_state(*resumed, state_path_, model_, *optimizer_);
+    start_step_ = saved_step(resumed->metadata, state_path_);
+    elapsed_before_ = read_progress(resumed->metadata, state_path_, r_);
+    if (start_step_ > r_.total_steps)
+      throw CheckpointError(state_path_ + ": saved at step " + std::to_string(start_step_) +
+                            " of a " + std::to_string(r_.total_steps) + "-step fine-tune");
+  }
+  if (dist_) { // rank 0's weights everywhere (equal anyway: same seed, same file)
+    std::vector<torch::Tensor> tensors;
+    for (const auto& p : model_->parameters())
+      tensors.push_back(p.detach());
+    dist_->broadcast(tensors);
+  }
+}
+
+std::string FinetuneRun::plan_line() const {
+  const std::string blocks = cfg_.last_blocks < 0
+                                 ? std::string("every block")
+                                 : "the last " + std::to_string(cfg_.last_blocks) + " blocks";
+  const std::string ranks =
+      world_ > 1 ? " (" + std::to_string(bs_) + " x " + std::to_string(world_) + " ranks)" : "";
+  char line[320];
   std::snprintf(line, sizeof line,
-                "fine-tuning %s: %lld of %lld parameters train (%s), %lld steps of %lld images, "
+                "fine-tuning %s: %lld of %lld parameters train (%s), %lld steps of %lld images%s, "
                 "lr %.2e, layer decay %.2f",
-                fs::path(model_path).filename().c_str(), static_cast<long long>(r.trainable_params),
-                static_cast<long long>(r.total_params),
-                cfg.last_blocks < 0
-                    ? "every block"
-                    : ("the last " + std::to_string(cfg.last_blocks) + " blocks").c_str(),
-                static_cast<long long>(r.total_steps), static_cast<long long>(bs), cfg.peak_lr(),
-                cfg.layer_decay);
-  log(line);
-  const auto start = Clock::now();
-  if (start_step > r.total_steps)
-    throw CheckpointError(state_path + ": saved at step " + std::to_string(start_step) + " of a " +
-                          std::to_string(r.total_steps) + "-step fine-tune");
-  if (resumed) {
-    r.steps = start_step;
-    if (start_step == r.total_steps) {
-      log("this fine-tune had already finished");
-      r.seconds = elapsed_before;
-      return r;
-    }
-    log("resuming at step " + std::to_string(start_step) + " of " + std::to_string(r.total_steps));
-  }
+                fs::path(model_path_).filename().c_str(),
+                static_cast<long long>(r_.trainable_params),
+                static_cast<long long>(r_.total_params), blocks.c_str(),
+                static_cast<long long>(r_.total_steps), static_cast<long long>(bs_ * world_),
+                ranks.c_str(), cfg_.peak_lr() * world_, cfg_.layer_decay);
+  return line;
+}
 
-  std::unique_ptr<MetricsLog> metrics;
-  std::unique_ptr<TensorBoardLog> tensorboard;
-  if (!o.out_dir.empty()) {
-    fs::create_directories(o.out_dir);
-    metrics = std::make_unique<MetricsLog>((fs::path(o.out_dir) / "metrics.jsonl").string(),
-                                           resumed ? start_step : -1);
-    if (o.tensorboard && TensorBoardLog::available())
-      tensorboard = std::make_unique<TensorBoardLog>(o.out_dir);
+void FinetuneRun::open_logs() {
+  if (o_.out_dir.empty() || !writer_)
+    return;
+  fs::create_directories(o_.out_dir);
+  metrics_ = std::make_unique<MetricsLog>((fs::path(o_.out_dir) / "metrics.jsonl").string(),
+                                          start_step_ > 0 ? start_step_ : -1);
+  if (o_.tensorboard && TensorBoardLog::available())
+    tensorboard_ = std::make_unique<TensorBoardLog>(o_.out_dir);
+}
+
+std::pair<torch::Tensor, torch::Tensor> FinetuneRun::batch(int64_t step) {
+  const int64_t epoch = step / steps_per_epoch_, b = step % steps_per_epoch_;
+  if (b == 0 || !order_.defined()) {
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(
+        derive_seed(cfg_.seed, RngStream::Finetune, 10, static_cast<uint64_t>(epoch)));
+    order_ = torch::randperm(r_.train_count, gen, torch::kInt64).to(device_);
   }
-  // Everything a resume needs besides the tensors.
-  const auto save_state = [&](int64_t step) {
-    if (state_path.empty())
-      return;
-    save_finetune_state(
-        state_path, model, optimizer,
-        {{"step", std::to_string(step)},
-         {"total_steps", std::to_string(r.total_steps)},
-         {"config", nlohmann::json(cfg).dump()},
-         {"model", nlohmann::json(fs::absolute(model_path).string()).dump()},
-         {"data", data_json(o.data).dump()},
-         {"mae_config", model_config_json(mc)},
-         {"epoch_top1", nlohmann::json(r.epoch_top1).dump()},
-         {"test_top1", nlohmann::json(r.test_top1).dump()},
-         {"elapsed_s", nlohmann::json(elapsed_before + seconds_since(start)).dump()}});
+  const int64_t global = bs_ * world_;
+  const auto idx = order_.slice(0, b * global, (b + 1) * global);
+  auto x = x_train_.index_select(0, idx);
+  if (cfg_.augment == "shift_flip") {
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(
+        derive_seed(cfg_.seed, RngStream::Finetune, 11, static_cast<uint64_t>(step)));
+    x = shift_flip(x, cfg_.shift, gen);
+  }
+  const auto mine = [&](const torch::Tensor& t) {
+    return t.slice(0, rank_ * bs_, (rank_ + 1) * bs_);
   };
-  const NormalizationTensors norm_t(norm, torch::TensorOptions().device(device));
-  const auto loss_options = F::CrossEntropyFuncOptions().label_smoothing(cfg.label_smoothing);
-  auto last_report = start;
-  double loss_sum = 0;
-  int64_t loss_count = 0, reported_step = start_step;
-  torch::Tensor order;
-  for (int64_t step = start_step; step < r.total_steps; ++step) {
-    const int64_t epoch = step / steps_per_epoch, b = step % steps_per_epoch;
-    if (b == 0 || step == start_step) {
-      auto gen = at::make_generator<at::CPUGeneratorImpl>(
-          derive_seed(cfg.seed, RngStream::Finetune, 10, static_cast<uint64_t>(epoch)));
-      order = torch::randperm(n, gen, torch::kInt64).to(device);
+  return {mine(x), mine(y_train_.index_select(0, idx))};
+}
+
+double FinetuneRun::train_step(int64_t step) {
+  const double lr = LrSchedule{cfg_.peak_lr() * world_, cfg_.min_lr,
+                               std::min(r_.total_steps, static_cast<int64_t>(cfg_.warmup_epochs *
+                                                                             steps_per_epoch_)),
+                               r_.total_steps}
+                        .at(step);
+  for (size_t g = 0; g < groups_.size(); ++g)
+    static_cast<torch::optim::AdamWOptions&>(optimizer_->param_groups()[g].options())
+        .lr(lr * groups_[g].lr_scale);
+  const auto [x, y] = batch(step);
+  model_->seed_drop_path(derive_seed(cfg_.seed, RngStream::Finetune, 12,
+                                     static_cast<uint64_t>(step * world_ + rank_)));
+  const NormalizationTensors norm_t(norm_, torch::TensorOptions().device(device_));
+  const auto loss =
+      F::cross_entropy(model_->forward(norm_t.apply(x)), y,
+                       F::CrossEntropyFuncOptions().label_smoothing(cfg_.label_smoothing));
+  optimizer_->zero_grad();
+  if (reducer_)
+    reducer_->arm();
+  loss.backward();
+  if (reducer_)
+    reducer_->finish();
+  optimizer_->step();
+  loss_sum_ += loss.item<double>();
+  ++loss_count_;
+  return lr;
+}
+
+// A stop asked on any rank (Ctrl-C reaches each) stops them all at this step.
+bool FinetuneRun::agreed_stop() {
+  const bool stop = o_.keep_going && !o_.keep_going();
+  return dist_ ? !dist_->all_true(!stop) : stop;
+}
+
+double FinetuneRun::mean_over_ranks(double value) {
+  if (!dist_)
+    return value;
+  std::vector<torch::Tensor> t{torch::full({1}, value, torch::kFloat64)};
+  dist_->allreduce_mean(t);
+  return t[0].item<double>();
+}
+
+// Top-1 on the held-out split, each rank counting its share.
+double FinetuneRun::evaluate() {
+  const int64_t n = r_.test_count;
+  const int64_t begin = n * rank_ / world_, end = n * (rank_ + 1) / world_;
+  const double correct =
+      count_correct(model_, x_test_.slice(0, begin, end), y_test_.slice(0, begin, end),
+                    NormalizationTensors(norm_, torch::TensorOptions().device(device_)));
+  const double total = std::round(mean_over_ranks(correct) * world_);
+  return total / static_cast<double>(std::max<int64_t>(1, n));
+}
+
+void FinetuneRun::report(int64_t step, double lr, bool epoch_end) {
+  TrainProgress p;
+  p.step = step + 1;
+  p.total_steps = r_.total_steps;
+  p.epoch = static_cast<double>(p.step) / static_cast<double>(steps_per_epoch_);
+  p.loss = mean_over_ranks(loss_sum_) / static_cast<double>(loss_count_);
+  p.lr = lr;
+  const double dt = seconds_since(last_report_);
+  const int64_t steps = p.step - reported_step_;
+  p.images_per_s = dt > 0 ? static_cast<double>(steps * bs_ * world_) / dt : 0;
+  p.steps_per_s = dt > 0 ? static_cast<double>(steps) / dt : 0;
+  p.elapsed_s = elapsed_before_ + seconds_since(start_);
+  p.eta_s = p.steps_per_s > 0 ? static_cast<double>(r_.total_steps - p.step) / p.steps_per_s : 0;
+  last_report_ = Clock::now();
+  reported_step_ = p.step;
+  loss_sum_ = 0;
+  loss_count_ = 0;
+  nlohmann::json j = {{"step", p.step},
+                      {"epoch", p.epoch},
+                      {"loss", *p.loss},
+                      {"lr", p.lr},
+                      {"img_per_s", p.images_per_s},
+                      {"elapsed_s", p.elapsed_s}};
+  if (epoch_end) {
+    r_.test_top1 = evaluate();
+    r_.epoch_top1.push_back(r_.test_top1);
+    j["test_top1"] = r_.test_top1;
+    char line[128];
+    std::snprintf(line, sizeof line, "epoch %.3g: loss %.4f, test top-1 %.2f%%", p.epoch, *p.loss,
+                  100.0 * r_.test_top1);
+    log(line);
+  }
+  if (metrics_)
+    metrics_->append_line(j.dump());
+  if (tensorboard_) { // the official main_finetune.py's tags (accuracy in percent)
+    tensorboard_->scalar("loss", p.step, *p.loss);
+    tensorboard_->scalar("lr", p.step, p.lr);
+    if (epoch_end)
+      tensorboard_->scalar("perf/test_acc1", p.step, 100.0 * r_.test_top1);
+  }
+  if (o_.progress && writer_)
+    o_.progress(p);
+}
+
+// Everything a resume needs besides the tensors.
+void FinetuneRun::save_state(int64_t step) {
+  if (state_path_.empty() || !writer_)
+    return;
+  save_finetune_state(
+      state_path_, model_, *optimizer_,
+      {{"step", std::to_string(step)},
+       {"total_steps", std::to_string(r_.total_steps)},
+       {"world_size", std::to_string(world_)},
+       {"config", nlohmann::json(cfg_).dump()},
+       {"model", nlohmann::json(fs::absolute(model_path_).string()).dump()},
+       {"data", data_json(o_.data).dump()},
+       {"mae_config", model_config_json(loaded_.model->config())},
+       {"epoch_top1", nlohmann::json(r_.epoch_top1).dump()},
+       {"test_top1", nlohmann::json(r_.test_top1).dump()},
+       {"elapsed_s", nlohmann::json(elapsed_before_ + seconds_since(start_)).dump()}});
+}
+
+void FinetuneRun::write_outputs() {
+  if (o_.out_dir.empty() || !writer_)
+    return;
+  save_classifier((fs::path(o_.out_dir) / kClassifierName).string(), model_);
+  nlohmann::json j = {{"model", model_path_},
+                      {"config", cfg_},
+                      {"result",
+                       {{"test_top1", r_.test_top1},
+                        {"epoch_top1", r_.epoch_top1},
+                        {"steps", r_.steps},
+                        {"total_steps", r_.total_steps},
+                        {"stopped_early", r_.stopped_early},
+                        {"train_count", r_.train_count},
+                        {"test_count", r_.test_count},
+                        {"trainable_params", r_.trainable_params},
+                        {"world_size", world_},
+                        {"seconds", r_.seconds},
+                        {"img_per_s", r_.images_per_s}}}};
+  const std::string text = j.dump(2) + "\n";
+  write_file_atomic((fs::path(o_.out_dir) / kFinetuneResultName).string(), text.data(),
+                    text.size());
+}
+
+FinetuneResult FinetuneRun::run() {
+  log(plan_line());
+  start_ = last_report_ = Clock::now();
+  r_.steps = reported_step_ = start_step_;
+  if (start_step_ > 0) {
+    if (start_step_ == r_.total_steps) {
+      log("this fine-tune had already finished");
+      r_.seconds = elapsed_before_;
+      return r_;
     }
-    const auto idx = order.slice(0, b * bs, (b + 1) * bs);
-    auto x = x_train.index_select(0, idx);
-    if (cfg.augment == "shift_flip") {
-      auto gen = at::make_generator<at::CPUGeneratorImpl>(
-          derive_seed(cfg.seed, RngStream::Finetune, 11, static_cast<uint64_t>(step)));
-      x = shift_flip(x, cfg.shift, gen);
-    }
-    const double lr = schedule.at(step);
-    for (size_t g = 0; g < groups.size(); ++g)
-      static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups()[g].options())
-          .lr(lr * groups[g].lr_scale);
-    const auto loss = F::cross_entropy(model->forward(norm_t.apply(x)),
-                                       y_train.index_select(0, idx), loss_options);
-    optimizer.zero_grad();
-    loss.backward();
-    optimizer.step();
-    loss_sum += loss.item<double>();
-    ++loss_count;
-    r.steps = step + 1;
-    const bool epoch_end = (step + 1) % steps_per_epoch == 0 || step + 1 == r.total_steps;
-    const bool stop = o.keep_going && !o.keep_going();
-    if ((step + 1) % 20 == 0 || epoch_end || stop) {
-      TrainProgress p;
-      p.step = step + 1;
-      p.total_steps = r.total_steps;
-      p.epoch = static_cast<double>(step + 1) / static_cast<double>(steps_per_epoch);
-      p.loss = loss_sum / static_cast<double>(loss_count);
-      p.lr = lr;
-      const double dt = seconds_since(last_report);
-      p.images_per_s = dt > 0 ? static_cast<double>((p.step - reported_step) * bs) / dt : 0;
-      p.steps_per_s = dt > 0 ? static_cast<double>(p.step - reported_step) / dt : 0;
-      p.elapsed_s = elapsed_before + seconds_since(start);
-      p.eta_s = p.steps_per_s > 0 ? static_cast<double>(r.total_steps - p.step) / p.steps_per_s : 0;
-      last_report = Clock::now();
-      reported_step = p.step;
-      loss_sum = 0;
-      loss_count = 0;
-      nlohmann::json j = {{"step", p.step},
-                          {"epoch", p.epoch},
-                          {"loss", *p.loss},
-                          {"lr", p.lr},
-                          {"img_per_s", p.images_per_s},
-                          {"elapsed_s", p.elapsed_s}};
-      if (epoch_end) {
-        r.test_top1 = top1(model, x_test, y_test, norm_t);
-        r.epoch_top1.push_back(r.test_top1);
-        j["test_top1"] = r.test_top1;
-        std::snprintf(line, sizeof line, "epoch %.3g: loss %.4f, test top-1 %.2f%%", p.epoch,
-                      *p.loss, 100.0 * r.test_top1);
-        log(line);
-      }
-      if (metrics)
-        metrics->append_line(j.dump());
-      if (tensorboard) { // the official main_finetune.py's tags (accuracy in percent)
-        tensorboard->scalar("loss", p.step, *p.loss);
-        tensorboard->scalar("lr", p.step, p.lr);
-        if (epoch_end)
-          tensorboard->scalar("perf/test_acc1", p.step, 100.0 * r.test_top1);
-      }
-      if (o.progress)
-        o.progress(p);
-    }
-    if (stop && step + 1 < r.total_steps) {
-      r.stopped_early = true;
+    log("resuming at step " + std::to_string(start_step_) + " of " +
+        std::to_string(r_.total_steps));
+  }
+  open_logs();
+  for (int64_t step = start_step_; step < r_.total_steps; ++step) {
+    const double lr = train_step(step);
+    r_.steps = step + 1;
+    const bool epoch_end = (step + 1) % steps_per_epoch_ == 0 || step + 1 == r_.total_steps;
+    const bool stop = agreed_stop();
+    if ((step + 1) % 20 == 0 || epoch_end || stop)
+      report(step, lr, epoch_end);
+    const bool stopping = stop && step + 1 < r_.total_steps;
+    if (stopping) {
+      r_.stopped_early = true;
       if (!epoch_end)
-        r.test_top1 = top1(model, x_test, y_test, norm_t);
+        r_.test_top1 = evaluate();
     }
-    if (epoch_end || r.stopped_early)
+    if (epoch_end || stopping)
       save_state(step + 1);
-    if (r.stopped_early)
+    if (stopping)
       break;
   }
-  const double this_run = seconds_since(start);
-  r.seconds = elapsed_before + this_run;
-  r.images_per_s = this_run > 0 ? static_cast<double>((r.steps - start_step) * bs) / this_run : 0;
-  if (!o.out_dir.empty()) {
-    save_classifier((fs::path(o.out_dir) / kClassifierName).string(), model);
-    nlohmann::json j = {{"model", model_path},
-                        {"config", cfg},
-                        {"result",
-                         {{"test_top1", r.test_top1},
-                          {"epoch_top1", r.epoch_top1},
-                          {"steps", r.steps},
-                          {"total_steps", r.total_steps},
-                          {"stopped_early", r.stopped_early},
-                          {"train_count", r.train_count},
-                          {"test_count", r.test_count},
-                          {"trainable_params", r.trainable_params},
-                          {"seconds", r.seconds},
-                          {"img_per_s", r.images_per_s}}}};
-    const std::string text = j.dump(2) + "\n";
-    write_file_atomic((fs::path(o.out_dir) / kFinetuneResultName).string(), text.data(),
-                      text.size());
-  }
-  return r;
+  const double this_run = seconds_since(start_);
+  r_.seconds = elapsed_before_ + this_run;
+  r_.images_per_s =
+      this_run > 0 ? static_cast<double>((r_.steps - start_step_) * bs_ * world_) / this_run : 0;
+  write_outputs();
+  if (dist_)
+    dist_->barrier(); // the others return once rank 0 has written
+  return r_;
+}
+
+} // namespace
+
+void refuse_replacing_finetune(const FinetuneOptions& o) {
+  if (o.out_dir.empty() || o.force || o.resume)
+    return;
+  std::error_code ec;
+  for (const char* name : {kFinetuneResultName, kClassifierName, kFinetuneStateName})
+    if (fs::exists(fs::path(o.out_dir) / name, ec))
+      throw UsageError(o.out_dir + " already holds a fine-tune (" + name +
+                       "): continue a stopped one with --resume " + o.out_dir +
+                       ", choose another folder, or replace it with --force");
+}
+
+FinetuneResult run_finetune(const std::string& model_path, const LoadOptions& load,
+                            const FinetuneOptions& o) {
+  return FinetuneRun(model_path, load, o).run();
 }
 
 } // namespace mae

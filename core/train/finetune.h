@@ -10,7 +10,10 @@
 // epoch with "test_top1"), classifier.safetensors and finetune.json (the
 // config and the result), each written atomically, and after every epoch and
 // on a stop finetune_state.safetensors, from which a stopped or crashed
-// fine-tune continues exactly (on the CPU) where it was saved.
+// fine-tune continues exactly (on the CPU) where it was saved. Every draw
+// (order, shifts, drop path) is seeded from the step, so the run is the same
+// whether it stopped or not, and two processes of b images a step train as
+// one of 2b (but for drop path's draws, which are per rank).
 #pragma once
 
 #include "data/data_config.h"
@@ -20,10 +23,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace mae {
+
+class DistGroup;
 
 constexpr const char* kFinetuneResultName = "finetune.json";
 constexpr const char* kClassifierName = "classifier.safetensors";
@@ -41,6 +47,11 @@ struct FinetuneOptions {
   std::function<void(const std::string&)> log;        // progress lines
   std::function<void(const TrainProgress&)> progress; // every few steps
   std::function<bool()> keep_going;                   // false: stop after this step
+  // Data-parallel (`mae finetune --nproc N`, torchrun): every rank takes
+  // config.batch_size images of each step's global batch (the lr follows the
+  // global batch, as main_finetune.py's); rank 0 alone logs and writes, and a
+  // resume needs the same world size. Null: one process.
+  std::shared_ptr<DistGroup> dist;
 };
 
 struct FinetuneResult {
@@ -52,6 +63,11 @@ struct FinetuneResult {
   double seconds = 0, images_per_s = 0;
   bool stopped_early = false;
 };
+
+// UsageError when out_dir holds a fine-tune that `o` would replace without
+// being asked (no force, no resume). run_finetune checks it too; a launcher
+// checks before it starts its workers.
+void refuse_replacing_finetune(const FinetuneOptions& o);
 
 // Throws CheckpointError, DataError (no labels, no held-out split),
 // ConfigError, UsageError (an out_dir that holds a fine-tune, without force;

@@ -64,14 +64,14 @@ void save_finetune_state(const std::string& path, ViTClassifier& model,
     named.emplace_back(kAvgSqPrefix + name, s.exp_avg_sq());
     named.emplace_back(kStepPrefix + name, torch::full({1}, static_cast<float>(s.step())));
   }
-  named.emplace_back(kCpuRngTensorName, cpu_rng_state());
   write_state_file(path, kFinetuneStateFormat, named, metadata);
 }
 
-StateFile read_finetune_state(const std::string& path) {
+StateFile read_finetune_state(const std::string& path, bool with_tensors) {
   return read_state_file(path, kFinetuneStateFormat, "fine-tune state",
                          "resume from a fine-tune's output folder or its " +
-                             std::string(kFinetuneStateName));
+                             std::string(kFinetuneStateName),
+                         with_tensors);
 }
 
 void restore_finetune_state(const StateFile& f, const std::string& path, ViTClassifier& model,
@@ -95,8 +95,6 @@ void restore_finetune_state(const StateFile& f, const std::string& path, ViTClas
     s->step(static_cast<int64_t>(step->second.item<float>()));
     state[state_key(state, p)] = std::move(s);
   }
-  restore_cpu_rng(
-      f.tensors.count(kCpuRngTensorName) ? f.tensors.at(kCpuRngTensorName) : torch::Tensor(), path);
 }
 
 } // namespace mae

@@ -1,7 +1,8 @@
 // The resume file of a fine-tune (finetune_state.safetensors in its output
-// folder): the classifier's parameters, AdamW's moments and step counts and
-// the CPU generator (drop path) as tensors; the step, recipe, model, data and
-// accuracies so far as metadata. Written at every epoch's end and on a stop.
+// folder): the classifier's parameters, AdamW's moments and step counts as
+// tensors; the step, recipe, model, data, world size and accuracies so far as
+// metadata. Written at every epoch's end and on a stop. No generator state:
+// the fine-tune seeds its draws from the step (and rank).
 #pragma once
 
 #include "model/vit_classifier.h"
@@ -25,11 +26,12 @@ void save_finetune_state(const std::string& path, ViTClassifier& model,
                          torch::optim::AdamW& optimizer,
                          const std::map<std::string, std::string>& metadata);
 
-// Throws CheckpointError when the file is not a fine-tune's state.
-StateFile read_finetune_state(const std::string& path);
+// Throws CheckpointError when the file is not a fine-tune's state. Without
+// `with_tensors`, its metadata alone.
+StateFile read_finetune_state(const std::string& path, bool with_tensors = true);
 
 // Puts a state read above into a model and optimizer built as for a fresh run
-// (same recipe) and into the CPU generator. Throws CheckpointError naming a
+// (same recipe). Throws CheckpointError naming a
 // missing or mis-shaped tensor.
 void restore_finetune_state(const StateFile& state, const std::string& path, ViTClassifier& model,
                             torch::optim::AdamW& optimizer);

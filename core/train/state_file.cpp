@@ -42,15 +42,16 @@ void write_state_file(const std::string& path, const std::string& format,
 }
 
 StateFile read_state_file(const std::string& path, const std::string& format,
-                          const std::string& what, const std::string& hint) {
+                          const std::string& what, const std::string& hint, bool with_tensors) {
   const SafetensorsFile f = read_safetensors(path);
   const auto fmt = f.metadata.find("format");
   if (fmt == f.metadata.end() || fmt->second != format)
     throw CheckpointError(path + ": not a " + what + " (" + hint + ")");
   StateFile s;
   s.metadata = f.metadata;
-  for (const auto& [name, view] : f.tensors)
-    s.tensors[name] = owning_tensor(view, path, name);
+  if (with_tensors)
+    for (const auto& [name, view] : f.tensors)
+      s.tensors[name] = owning_tensor(view, path, name);
   return s;
 }
 

@@ -28,9 +28,12 @@ void write_state_file(const std::string& path, const std::string& format,
                       const std::function<void()>& before_rename = {});
 
 // Throws CheckpointError when the file is not of `format` ("PATH: not a
-// <what> (<hint>)") or holds a tensor other than F32 / U8.
+// <what> (<hint>)") or holds a tensor other than F32 / U8. Without
+// `with_tensors`, the metadata alone: the file is mapped, so the tensors'
+// bytes are then never read.
 StateFile read_state_file(const std::string& path, const std::string& format,
-                          const std::string& what, const std::string& hint);
+                          const std::string& what, const std::string& hint,
+                          bool with_tensors = true);
 
 // A whole number in [lo, hi] from a state's metadata: the file is user
 // input, so anything else is a CheckpointError naming the key.

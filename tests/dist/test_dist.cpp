@@ -6,8 +6,10 @@
 #include "../train_test_util.h"
 
 #include "base/errors.h"
+#include "checkpoint/checkpoint.h"
 #include "data/data_loader.h"
 #include "data/dataset.h"
+#include "data/fashion_mnist.h"
 #include "dist/dist_group.h"
 #include "dist/gradient_reducer.h"
 #include "dist/local_launch.h"
@@ -21,6 +23,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -449,6 +452,65 @@ TEST(DistTrain, NprocTwoMatchesOneProcessOnTheWholeBatch) {
              straight = weights(dir + "/straight/model.safetensors");
   for (const auto& [name, t] : straight)
     EXPECT_TRUE(torch::equal(t, resumed.at(name))) << name;
+}
+
+// `mae finetune --nproc 2`: two processes of 4 images a step fine-tune as
+// one of 8 (drop path off: its draws are per rank), rank 0 alone writes, a
+// folder in use is refused before any worker starts, and a resume needs the
+// same world size.
+TEST(DistFinetune, NprocTwoMatchesOneProcessOnTheWholeBatch) {
+  if (!distributed_available())
+    GTEST_SKIP() << "this build has no c10d with Gloo (libgloo-dev)";
+  if (!fs::exists(std::string(kFashionMnistDir) + "/train-labels-idx1-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::string dir = test::train_tmp("dist_finetune");
+  ModelConfig m = test::tiny_model(1);
+  m.img_size = 28;
+  torch::manual_seed(0);
+  MaskedAutoencoderViT mae(m);
+  const std::string model = dir + "/model.safetensors";
+  save_model(model, mae);
+  const std::string recipe = "finetune --model '" + model +
+                             "' --max-train 96 --max-test 50 --epochs 2 --drop-path 0 --quiet ";
+  const std::string one = dir + "/one", two = dir + "/two";
+  const Proc a =
+      start(recipe + "--batch-size 8 --threads 1 --out '" + one + "'", {}, dir + "/one.log");
+  ASSERT_EQ(finish(a), 0) << test::slurp(a.log);
+  const Proc b = start(recipe + "--batch-size 4 --nproc 2 --out '" + two + "'",
+                       {{"MAE_THREADS", "1"}}, dir + "/two.log");
+  ASSERT_EQ(finish(b), 0) << test::slurp(b.log);
+  const std::string log = test::slurp(b.log);
+  EXPECT_NE(log.find("24 steps of 8 images (4 x 2 ranks)"), std::string::npos) << log;
+  const auto w1 = weights(one + "/classifier.safetensors"),
+             w2 = weights(two + "/classifier.safetensors");
+  ASSERT_EQ(w1.size(), w2.size());
+  for (const auto& [name, t] : w1)
+    EXPECT_LE(max_diff(name, t, w2.at(name)), 1e-5) << name;
+  const auto result = [](const std::string& run) {
+    std::ifstream in(run + "/finetune.json");
+    return nlohmann::json::parse(in).at("result");
+  };
+  EXPECT_EQ(result(one).at("epoch_top1"), result(two).at("epoch_top1"));
+  EXPECT_EQ(result(two).at("world_size"), 2);
+  // One writer: as many metrics lines as the single process wrote.
+  const auto lines = [](const std::string& path) {
+    const std::string text = test::slurp(path);
+    return std::count(text.begin(), text.end(), '\n');
+  };
+  EXPECT_GT(lines(one + "/metrics.jsonl"), 0);
+  EXPECT_EQ(lines(one + "/metrics.jsonl"), lines(two + "/metrics.jsonl"));
+
+  const Proc again = start(recipe + "--batch-size 4 --nproc 2 --out '" + two + "'",
+                           {{"MAE_THREADS", "1"}}, dir + "/again.log");
+  EXPECT_NE(finish(again), 0);
+  const std::string refused = test::slurp(again.log);
+  EXPECT_NE(refused.find("already holds a fine-tune"), std::string::npos) << refused;
+  EXPECT_EQ(refused.find("launching"), std::string::npos) << refused;
+
+  const Proc resume = start("finetune --resume '" + two + "' --quiet", {}, dir + "/resume.log");
+  EXPECT_NE(finish(resume), 0);
+  EXPECT_NE(test::slurp(resume.log).find("resume it with --nproc 2"), std::string::npos)
+      << test::slurp(resume.log);
 }
 
 // A rank that never comes: the one that did gives up within --dist-timeout

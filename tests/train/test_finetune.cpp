@@ -90,6 +90,15 @@ TEST(ViTClassifier, CopiesTheEncoderAndDropsPathsOnlyInTraining) {
   ViTClassifier plain(mae, 10, 0.0);
   plain->train();
   EXPECT_TRUE(torch::equal(plain->forward(x), plain->forward(x)));
+  // The draws come from the classifier's own generator: the same seed, the
+  // same paths dropped, whatever the default generator did in between.
+  model->seed_drop_path(7);
+  const auto first = model->forward(x);
+  torch::rand({100});
+  model->seed_drop_path(7);
+  EXPECT_TRUE(torch::equal(first, model->forward(x)));
+  model->seed_drop_path(8);
+  EXPECT_FALSE(torch::allclose(first, model->forward(x)));
 }
 
 // The event file holds main_finetune.py's perf/test_acc1 (percent) once an
