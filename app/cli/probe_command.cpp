@@ -11,11 +11,10 @@
 namespace mae::cli {
 
 int run_probe(int argc, const char* const* argv) {
-  Args args(
-      "probe",
-      "Linear probe of a trained encoder, as the MAE paper's: frozen cls features (or the\n"
-      "mean patch token, --pool mean), BatchNorm without affine + a linear head trained with\n"
-      "LARS; prints top-1 on the held-out split.");
+  Args args("probe",
+            "Linear probe of a trained encoder, as the MAE paper's: frozen cls features (or the\n"
+            "mean patch token, --pool mean, or both side by side, --pool both), BatchNorm without\n"
+            "affine + a linear head trained with LARS; prints top-1 on the held-out split.");
   args.option("model", "MODEL", "trained model (model.safetensors, or any format mae info reads)");
   add_labelled_data_options(args);
   args.option("epochs", "E", "training epochs of the head", "90")
@@ -25,8 +24,10 @@ int run_probe(int argc, const char* const* argv) {
       .option("max-train", "N", "use N training images (0: all)", "0")
       .option("max-test", "N", "use N held-out images (0: all)", "0")
       .option("seed", "N", "subset and head seed", "0")
-      .option("pool", "cls|mean",
-              "the feature: the cls token (the paper's) or the mean of the patch tokens", "cls")
+      .option("pool", "cls|mean|both",
+              "the feature: the cls token (the paper's), the mean of the patch tokens, or both "
+              "side by side",
+              "cls")
       .flag("raw-pixels", "the baseline: the same head on the normalised pixels, no encoder");
   if (!parse_command(args, argc, argv, kModel | kThreads | kDevice))
     return 0;
@@ -43,9 +44,11 @@ int run_probe(int argc, const char* const* argv) {
   o.seed = static_cast<uint64_t>(args.get_int("seed"));
   o.raw_pixels = args.flag_set("raw-pixels");
   const std::string pool = args.get("pool");
-  if (pool != "cls" && pool != "mean")
-    throw UsageError("--pool must be cls or mean, got '" + pool + "'");
-  o.pooling = pool == "cls" ? FeaturePooling::Cls : FeaturePooling::MeanPatch;
+  if (pool != "cls" && pool != "mean" && pool != "both")
+    throw UsageError("--pool must be cls, mean or both, got '" + pool + "'");
+  o.pooling = pool == "cls"    ? FeaturePooling::Cls
+              : pool == "both" ? FeaturePooling::ClsAndMean
+                               : FeaturePooling::MeanPatch;
   o.device = args.get("device");
   // A split's rate counts from the previous event: the log line announcing
   // the features, or the end of the split before.
@@ -74,9 +77,10 @@ int run_probe(int argc, const char* const* argv) {
               "%lld classes; features %.1f s, head %.1f s)\n",
               100.0 * r.test_top1, static_cast<long long>(r.test_count), 100.0 * r.train_top1,
               static_cast<long long>(r.train_count), static_cast<long long>(r.feature_dim),
-              o.raw_pixels    ? "raw pixels"
-              : pool == "cls" ? "cls features"
-                              : "mean patch features",
+              o.raw_pixels     ? "raw pixels"
+              : pool == "cls"  ? "cls features"
+              : pool == "both" ? "cls + mean patch features"
+                               : "mean patch features",
               static_cast<long long>(r.num_classes), r.feature_seconds, r.train_seconds);
   return 0;
 }

@@ -8,6 +8,22 @@
 
 namespace mae {
 
+namespace {
+
+torch::Tensor pooled(const torch::Tensor& tokens, FeaturePooling pooling) {
+  switch (pooling) {
+  case FeaturePooling::Cls:
+    return tokens.select(1, 0);
+  case FeaturePooling::ClsAndMean:
+    return torch::cat({tokens.select(1, 0), tokens.slice(1, 1).mean(1)}, 1);
+  case FeaturePooling::MeanPatch:
+    break;
+  }
+  return tokens.slice(1, 1).mean(1);
+}
+
+} // namespace
+
 torch::Tensor encoder_features(MaskedAutoencoderViT& model, const ImageDataset& data,
                                const std::vector<size_t>& indices,
                                const Normalization& normalization, FeaturePooling pooling,
@@ -26,9 +42,7 @@ torch::Tensor encoder_features(MaskedAutoencoderViT& model, const ImageDataset& 
     const auto x = normalize(crop_resize(batch, c.img_size, c.in_chans, device), normalization);
     CudaAutocast autocast(device, bf16);
     const auto tokens = model->forward_features(x);
-    const auto f =
-        pooling == FeaturePooling::Cls ? tokens.select(1, 0) : tokens.slice(1, 1).mean(1);
-    out.push_back(f.to(torch::kFloat32));
+    out.push_back(pooled(tokens, pooling).to(torch::kFloat32));
     if (progress)
       progress(end, indices.size());
   }

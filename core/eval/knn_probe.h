@@ -18,7 +18,9 @@
 
 namespace mae {
 
-enum class FeaturePooling { MeanPatch, Cls };
+// The feature read from the encoder's tokens: the mean patch token, the cls
+// token, or both side by side (twice the width, for a linear read-out).
+enum class FeaturePooling { MeanPatch, Cls, ClsAndMean };
 
 // Called after each batch with the images done so far and the total.
 using FeatureProgress = std::function<void(size_t done, size_t total)>;

@@ -245,7 +245,7 @@ private:
   bool writer_ = true;
   torch::Device device_;
   LoadedModel loaded_;
-  Normalization norm_;
+  std::optional<NormalizationTensors> norm_;
   FinetuneResult r_;
   torch::Tensor x_train_, y_train_, x_test_, y_test_, order_;
   ViTClassifier model_{nullptr};
@@ -254,6 +254,7 @@ private:
   std::unique_ptr<GradientReducer> reducer_;
   std::string state_path_;
   int64_t bs_ = 0, steps_per_epoch_ = 1, start_step_ = 0;
+  LrSchedule schedule_;
   double elapsed_before_ = 0;
   Clock::time_point start_, last_report_;
   double loss_sum_ = 0;
@@ -265,7 +266,7 @@ private:
 FinetuneRun::FinetuneRun(const std::string& model_path, const LoadOptions& load,
                          const FinetuneOptions& o)
     : o_(o), cfg_(o.config), model_path_(model_path), dist_(o.dist.get()),
-      device_(resolve_device(o.device)), loaded_(load_model(model_path, load)) {
+      device_(resolve_device(o.device)) {
   cfg_.validate();
   if (dist_) {
     rank_ = dist_->rank();
@@ -274,7 +275,9 @@ FinetuneRun::FinetuneRun(const std::string& model_path, const LoadOptions& load,
   }
   if (writer_)
     refuse_replacing_finetune(o);
-  norm_ = normalization_from_metadata(loaded_.metadata, loaded_.model->config().in_chans);
+  loaded_ = load_model(model_path, load);
+  norm_.emplace(normalization_from_metadata(loaded_.metadata, loaded_.model->config().in_chans),
+                torch::TensorOptions().device(device_));
   load_data();
   build_model();
   resume_or_start();
@@ -313,6 +316,9 @@ void FinetuneRun::load_data() {
   steps_per_epoch_ = std::max<int64_t>(1, r_.train_count / (bs_ * world_));
   r_.total_steps = std::max<int64_t>(
       1, static_cast<int64_t>(std::ceil(cfg_.epochs * static_cast<double>(steps_per_epoch_))));
+  const auto warmup = static_cast<int64_t>(cfg_.warmup_epochs * steps_per_epoch_);
+  schedule_ = {cfg_.peak_lr() * world_, cfg_.min_lr, std::min(r_.total_steps, warmup),
+               r_.total_steps};
 }
 
 void FinetuneRun::build_model() {
@@ -424,20 +430,15 @@ std::pair<torch::Tensor, torch::Tensor> FinetuneRun::batch(int64_t step) {
 }
 
 double FinetuneRun::train_step(int64_t step) {
-  const double lr = LrSchedule{cfg_.peak_lr() * world_, cfg_.min_lr,
-                               std::min(r_.total_steps, static_cast<int64_t>(cfg_.warmup_epochs *
-                                                                             steps_per_epoch_)),
-                               r_.total_steps}
-                        .at(step);
+  const double lr = schedule_.at(step);
   for (size_t g = 0; g < groups_.size(); ++g)
     static_cast<torch::optim::AdamWOptions&>(optimizer_->param_groups()[g].options())
         .lr(lr * groups_[g].lr_scale);
   const auto [x, y] = batch(step);
   model_->seed_drop_path(derive_seed(cfg_.seed, RngStream::Finetune, 12,
                                      static_cast<uint64_t>(step * world_ + rank_)));
-  const NormalizationTensors norm_t(norm_, torch::TensorOptions().device(device_));
   const auto loss =
-      F::cross_entropy(model_->forward(norm_t.apply(x)), y,
+      F::cross_entropy(model_->forward(norm_->apply(x)), y,
                        F::CrossEntropyFuncOptions().label_smoothing(cfg_.label_smoothing));
   optimizer_->zero_grad();
   if (reducer_)
@@ -470,8 +471,7 @@ double FinetuneRun::evaluate() {
   const int64_t n = r_.test_count;
   const int64_t begin = n * rank_ / world_, end = n * (rank_ + 1) / world_;
   const double correct =
-      count_correct(model_, x_test_.slice(0, begin, end), y_test_.slice(0, begin, end),
-                    NormalizationTensors(norm_, torch::TensorOptions().device(device_)));
+      count_correct(model_, x_test_.slice(0, begin, end), y_test_.slice(0, begin, end), *norm_);
   const double total = std::round(mean_over_ranks(correct) * world_);
   return total / static_cast<double>(std::max<int64_t>(1, n));
 }

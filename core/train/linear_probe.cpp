@@ -100,9 +100,10 @@ LinearProbeResult run_linear_probe(const std::string& model_path, const LoadOpti
   const auto test_idx = subset(*test, o.max_test, o.seed, 11);
   log("features: " + std::to_string(train_idx.size()) + " training and " +
       std::to_string(test_idx.size()) + " test images " +
-      (o.raw_pixels                       ? "(raw pixels, no encoder)"
-       : o.pooling == FeaturePooling::Cls ? "(cls token, frozen encoder)"
-                                          : "(mean patch token, frozen encoder)"));
+      (o.raw_pixels                              ? "(raw pixels, no encoder)"
+       : o.pooling == FeaturePooling::Cls        ? "(cls token, frozen encoder)"
+       : o.pooling == FeaturePooling::ClsAndMean ? "(cls and mean patch tokens, frozen encoder)"
+                                                 : "(mean patch token, frozen encoder)"));
 
   LinearProbeResult r;
   auto t0 = Clock::now();

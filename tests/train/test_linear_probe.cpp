@@ -45,7 +45,8 @@ TEST(LinearProbe, LearnsFashionMnistFromFrozenFeatures) {
   EXPECT_GT(r.test_top1, 0.2); // well above chance (10%), even from random features
 }
 
-// --pool mean: the patch-token mean, a different read-out of the same encoder.
+// --pool mean: the patch-token mean, a different read-out of the same encoder;
+// --pool both: the cls token and that mean side by side.
 TEST(LinearProbe, ReadsTheMeanPatchTokenWhenAsked) {
   if (!fs::exists(std::string(kFashionMnistDir) + "/train-labels-idx1-ubyte.gz"))
     GTEST_SKIP() << "dataset-fashion-mnist is not installed";
@@ -57,6 +58,10 @@ TEST(LinearProbe, ReadsTheMeanPatchTokenWhenAsked) {
   EXPECT_GT(mean.test_top1, 0.2);
   EXPECT_TRUE(mean.test_top1 != cls.test_top1 || mean.train_top1 != cls.train_top1)
       << "the same accuracies: the pooling option is not used";
+  o.pooling = FeaturePooling::ClsAndMean; // --pool both: the two side by side
+  const LinearProbeResult both = probe_random_encoder("linprobe_both", false, o);
+  EXPECT_EQ(both.feature_dim, 2 * cls.feature_dim);
+  EXPECT_GT(both.test_top1, 0.2);
 }
 
 // The baseline an encoder must beat: the same head on the pixels themselves.
