@@ -329,7 +329,7 @@ void FinetuneRun::build_model() {
   freeze_below(model_, cfg_.last_blocks);
   groups_ = layer_decay_groups(*model_, static_cast<int64_t>(loaded_.model->config().depth),
                                cfg_.layer_decay, cfg_.weight_decay);
-  const double lr = cfg_.peak_lr() * world_;
+  const double lr = schedule_.peak_lr; // of the global batch
   std::vector<torch::optim::OptimizerParamGroup> param_groups;
   std::vector<torch::Tensor> trained;
   for (const LayerGroup& g : groups_) {
@@ -394,7 +394,7 @@ std::string FinetuneRun::plan_line() const {
                 static_cast<long long>(r_.trainable_params),
                 static_cast<long long>(r_.total_params), blocks.c_str(),
                 static_cast<long long>(r_.total_steps), static_cast<long long>(bs_ * world_),
-                ranks.c_str(), cfg_.peak_lr() * world_, cfg_.layer_decay);
+                ranks.c_str(), schedule_.peak_lr, cfg_.layer_decay);
   return line;
 }
 
