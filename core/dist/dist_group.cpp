@@ -237,4 +237,14 @@ void DistGroup::barrier() {}
 
 #endif
 
+void broadcast_module(DistGroup& group, torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  std::vector<at::Tensor> tensors;
+  for (auto& p : module.parameters())
+    tensors.push_back(p.detach());
+  for (auto& b : module.buffers())
+    tensors.push_back(b);
+  group.broadcast(tensors);
+}
+
 } // namespace mae

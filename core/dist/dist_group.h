@@ -13,6 +13,9 @@
 namespace at {
 class Tensor;
 }
+namespace torch::nn {
+class Module;
+}
 
 namespace mae {
 
@@ -51,5 +54,8 @@ public:
 private:
   std::unique_ptr<Impl> impl_;
 };
+
+// Rank 0's parameters and buffers into every rank's module, as DDP starts.
+void broadcast_module(DistGroup& group, torch::nn::Module& module);
 
 } // namespace mae

@@ -355,16 +355,7 @@ void FinetuneRun::resume_or_start() {
   state_path_ =
       o_.out_dir.empty() ? std::string() : (fs::path(o_.out_dir) / kFinetuneStateName).string();
   if (const std::optional<StateFile> resumed = state_to_resume(o_, cfg_, state_path_)) {
-    const int64_t saved_world = // states from before distributed fine-tuning have none
-        resumed->metadata.count("world_size")
-            ? metadata_int(resumed->metadata, "world_size", state_path_, 1, 1 << 20)
-            : 1;
-    if (saved_world != world_)
-      throw UsageError(state_path_ + " was fine-tuned by " + std::to_string(saved_world) +
-                       " process(es), this is " + std::to_string(world_) +
-                       ": the batches and the learning rate depend on it, so resume it with " +
-                       (saved_world > 1 ? "--nproc " + std::to_string(saved_world)
-                                        : std::string("one process")));
+    check_resume_world_size(resumed->metadata, state_path_, world_);
     restore_finetune_state(*resumed, state_path_, model_, *optimizer_);
     start_step_ = saved_step(resumed->metadata, state_path_);
     elapsed_before_ = read_progress(resumed->metadata, state_path_, r_);
@@ -372,12 +363,8 @@ void FinetuneRun::resume_or_start() {
       throw CheckpointError(state_path_ + ": saved at step " + std::to_string(start_step_) +
                             " of a " + std::to_string(r_.total_steps) + "-step fine-tune");
   }
-  if (dist_) { // rank 0's weights everywhere (equal anyway: same seed, same file)
-    std::vector<torch::Tensor> tensors;
-    for (const auto& p : model_->parameters())
-      tensors.push_back(p.detach());
-    dist_->broadcast(tensors);
-  }
+  if (dist_) // rank 0's weights everywhere (equal anyway: same seed, same file)
+    broadcast_module(*dist_, *model_);
 }
 
 std::string FinetuneRun::plan_line() const {

@@ -73,6 +73,22 @@ int64_t metadata_int(const std::map<std::string, std::string>& m, const std::str
   return v;
 }
 
+void check_resume_world_size(const std::map<std::string, std::string>& metadata,
+                             const std::string& path, int64_t world) {
+  const int64_t saved =
+      metadata.count("world_size") ? metadata_int(metadata, "world_size", path, 1, 65536) : 1;
+  if (saved == world)
+    return;
+  const auto processes = [](int64_t n) {
+    return std::to_string(n) + (n == 1 ? " process" : " processes");
+  };
+  throw UsageError("cannot resume '" + path + "' with " + processes(world) +
+                   ": it was trained by " + processes(saved) +
+                   ", and the global batch, learning rate and data order depend on that; "
+                   "resume it with " +
+                   (saved > 1 ? "--nproc " + std::to_string(saved) : std::string("one process")));
+}
+
 StateTensors with_prefix(const StateTensors& all, const std::string& prefix) {
   StateTensors out;
   for (const auto& [name, t] : all)

@@ -40,6 +40,12 @@ StateFile read_state_file(const std::string& path, const std::string& format,
 int64_t metadata_int(const std::map<std::string, std::string>& metadata, const std::string& key,
                      const std::string& path, int64_t lo, int64_t hi);
 
+// Refuses (UsageError) to resume a state written by another number of
+// processes than `world`: the global batch, the learning rate and the data
+// order depend on it. States from before distributed runs count as one.
+void check_resume_world_size(const std::map<std::string, std::string>& metadata,
+                             const std::string& path, int64_t world);
+
 // The tensors named "<prefix>rest", as "rest".
 StateTensors with_prefix(const StateTensors& all, const std::string& prefix);
 

@@ -153,7 +153,6 @@ struct Trainer::Impl {
   // Rank 0, or the one process: the one that writes files.
   bool writer() const { return !options.dist || options.dist->rank() == 0; }
   void average_gradients(torch::Tensor& step_loss);
-  void broadcast_weights();
   // Distributed: gradients averaged in buckets during the last backward of a step.
   std::unique_ptr<GradientReducer> reducer;
 };
@@ -183,8 +182,8 @@ Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), op
       std::make_unique<AdamW>(weight_decay_groups(*model), AdamWOptions{config.weight_decay});
   if (!options.resume.empty())
     resume_from(options.resume);
-  broadcast_weights();
   if (dist()) {
+    broadcast_module(*dist(), *model); // they start equal anyway: same seed
     std::vector<torch::Tensor> trained;
     for (auto& p : model->parameters())
       if (p.requires_grad())
@@ -244,16 +243,7 @@ void Trainer::Impl::resume_from(const std::string& path) {
                      "' with another seed: the data order and masks would change");
   step = metadata_int(state.metadata, "step", path, 0, kMaxTrainSteps);
   skipped_steps = metadata_int(state.metadata, "skipped_steps", path, 0, step);
-  const int64_t saved_world = state.metadata.count("world_size")
-                                  ? metadata_int(state.metadata, "world_size", path, 1, 65536)
-                                  : 1;
-  if (saved_world != config.world_size)
-    throw TrainError("cannot resume '" + path + "' with " + std::to_string(config.world_size) +
-                     " process(es): it was trained by " + std::to_string(saved_world) +
-                     ", and the global batch, learning rate and data order depend on that. "
-                     "Resume it with " +
-                     std::to_string(saved_world) + (saved_world == 1 ? " process" : " processes") +
-                     " (--nproc " + std::to_string(saved_world) + ").");
+  check_resume_world_size(state.metadata, path, config.world_size);
   if (state.metadata.count("cpu_threads"))
     resumed_threads = static_cast<int>(metadata_int(state.metadata, "cpu_threads", path, 1, 1024));
   const int64_t optimizer_steps = metadata_int(state.metadata, "optimizer_steps", path, 0, step);
@@ -413,19 +403,6 @@ void Trainer::Impl::average_gradients(torch::Tensor& step_loss) {
   std::vector<torch::Tensor> loss{step_loss.reshape({1}).clone()};
   allreduce_seconds += dist()->allreduce_mean(loss);
   step_loss = loss.front().reshape({});
-}
-
-// Rank 0's weights on every rank (they start equal anyway: same seed).
-void Trainer::Impl::broadcast_weights() {
-  if (!dist())
-    return;
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> tensors;
-  for (auto& p : model->parameters())
-    tensors.push_back(p.detach());
-  for (auto& b : model->buffers())
-    tensors.push_back(b);
-  dist()->broadcast(tensors);
 }
 
 // A CUDA graph replays fixed kernels on fixed buffers: one micro-batch per
