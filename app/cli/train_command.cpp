@@ -60,6 +60,9 @@ int run_train(int argc, const char* const* argv) {
           "out", "DIR",
           "output directory (default: the resumed run's, else runs/<config name>-<date>-<time>)")
       .option("steps", "N", "total optimizer steps, overriding the config's total_steps / epochs")
+      .option("batch-size", "B",
+              "images a step in each process, overriding the config's batch_size (with --nproc N "
+              "a step takes N x B and the lr follows)")
       .option("tensorboard", "on|off",
               "also write TensorBoard event files (events.out.tfevents.*) beside metrics.jsonl",
               "on")
@@ -79,6 +82,11 @@ int run_train(int argc, const char* const* argv) {
     request.steps = args.get_int("steps");
     if (request.steps <= 0)
       throw UsageError("--steps must be positive");
+  }
+  if (args.has("batch-size")) {
+    request.batch_size = args.get_int("batch-size");
+    if (request.batch_size <= 0)
+      throw UsageError("--batch-size must be positive");
   }
   request.device = args.get("device");
   request.force = args.flag_set("force");

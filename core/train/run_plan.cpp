@@ -3,6 +3,7 @@
 #include "base/errors.h"
 #include "formats/safetensors.h"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace mae {
@@ -45,10 +46,14 @@ TrainConfig recorded_config(const std::string& checkpoint, const std::string& re
 void apply_overrides(const RunRequest& r, TrainConfig& c) {
   if (r.steps < 0)
     throw UsageError("the number of steps must be positive");
+  if (r.batch_size < 0)
+    throw UsageError("the batch size must be positive");
   if (r.steps > 0) {
     c.total_steps = r.steps;
     c.epochs = 0;
   }
+  if (r.batch_size > 0) // too large a value stays too large for validate() to name
+    c.batch_size = static_cast<int>(std::min<int64_t>(r.batch_size, 1 << 30));
   if (!r.data_type.empty())
     c.data.type = r.data_type;
   if (!r.data_path.empty())

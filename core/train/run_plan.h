@@ -31,6 +31,7 @@ struct RunRequest {
   std::string resume;      // a run folder or its checkpoint.safetensors
   std::string out_dir;     // empty: see the rules above
   int64_t steps = 0;       // > 0: total optimizer steps, replacing total_steps / epochs
+  int64_t batch_size = 0;  // > 0: images a step in each process, replacing batch_size
   std::string data_type;   // non-empty: replaces data.type
   std::string data_path;   // non-empty: replaces data.path
   std::string device = "auto";

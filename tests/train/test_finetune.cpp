@@ -301,7 +301,7 @@ TEST(FinetuneConfig, TheShippedRecipeLoads) {
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const auto c = parse_config_json<FinetuneConfig>(text, path);
   EXPECT_NO_THROW(c.validate());
-  EXPECT_DOUBLE_EQ(c.epochs, 9);
+  EXPECT_DOUBLE_EQ(c.epochs, 16);
   EXPECT_EQ(c.batch_size, 64); // a process: 128 a step on the two of --nproc 2
   EXPECT_DOUBLE_EQ(c.layer_decay, 0.9);
   EXPECT_EQ(c.max_train, 0); // every training image

@@ -45,12 +45,14 @@ TEST(RunPlan, OverridesApplyBeforeValidation) {
   RunRequest r;
   r.config_path = kConfig;
   r.steps = 12;
+  r.batch_size = 64; // --nproc 2 at 64: the config's 128 a step
   r.data_type = "folder";
   r.data_path = "/data/photos";
   r.device = "cpu";
   const RunPlan p = plan_run(r, 0);
   EXPECT_EQ(p.config.total_steps, 12);
   EXPECT_EQ(p.config.epochs, 0);
+  EXPECT_EQ(p.config.batch_size, 64);
   EXPECT_EQ(p.config.data.type, "folder");
   EXPECT_EQ(p.config.data.path, "/data/photos");
   EXPECT_EQ(p.options.device, "cpu");
@@ -66,6 +68,16 @@ TEST(RunPlan, OverridesApplyBeforeValidation) {
   r.data_type.clear();
   r.steps = -1;
   EXPECT_THROW(plan_run(r, 0), UsageError);
+  r.steps = 12;
+  r.batch_size = -64;
+  EXPECT_THROW(plan_run(r, 0), UsageError);
+  r.batch_size = int64_t{1} << 40; // not wrapped into a small int: refused, naming the field
+  try {
+    plan_run(r, 0);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("batch_size"), std::string::npos) << e.what();
+  }
   EXPECT_THROW(plan_run(RunRequest{}, 0), UsageError);
 }
 
