@@ -45,6 +45,19 @@ private:
   std::optional<double> first_loss_;
 };
 
+// "held-out masked MSE: 0.0412 at step 0 -> best 0.0297 at step 800 (Telea 0.0328: -9.3%)"
+void print_heldout_summary(const TrainSummary& s) {
+  std::printf("held-out masked MSE:");
+  if (s.initial_heldout_mse)
+    std::printf(" %.5f at step 0 ->", *s.initial_heldout_mse);
+  std::printf(" best %.5f at step %lld", *s.best_heldout_mse,
+              static_cast<long long>(s.best_heldout_step));
+  if (s.telea_heldout_mse)
+    std::printf(" (Telea %.5f: %+.1f%%)", *s.telea_heldout_mse,
+                100.0 * (*s.best_heldout_mse - *s.telea_heldout_mse) / *s.telea_heldout_mse);
+  std::printf("\n");
+}
+
 } // namespace
 
 int run_train(int argc, const char* const* argv) {
@@ -137,6 +150,8 @@ int run_train(int argc, const char* const* argv) {
                   100.0 * *s.final_knn_accuracy, static_cast<long long>(s.step));
     std::printf("\n");
   }
+  if (s.best_heldout_mse)
+    print_heldout_summary(s);
   if (s.last.skipped_images > 0)
     std::printf("skipped %lld unreadable images\n", static_cast<long long>(s.last.skipped_images));
   if (s.last.skipped_steps > 0)
@@ -145,6 +160,9 @@ int run_train(int argc, const char* const* argv) {
     std::printf("ranks: %d, gradient averaging %.1f s of the run (rank 0)\n",
                 options.dist->world_size(), s.allreduce_seconds);
   std::printf("checkpoint: %s\nmodel:      %s\n", s.checkpoint_path.c_str(), s.model_path.c_str());
+  if (s.best_heldout_mse)
+    std::printf("best model: %s (step %lld)\n", s.best_model_path.c_str(),
+                static_cast<long long>(s.best_heldout_step));
   return 0;
 }
 

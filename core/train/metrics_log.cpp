@@ -60,6 +60,8 @@ std::string metrics_line(const TrainProgress& p) {
   j["skipped_steps"] = p.skipped_steps;
   if (p.knn_accuracy)
     j["knn_acc"] = *p.knn_accuracy;
+  if (p.heldout_mse)
+    j["heldout_mse"] = *p.heldout_mse;
   return j.dump();
 }
 
@@ -80,6 +82,7 @@ std::vector<MetricsRecord> read_metrics(const std::string& path) {
     r.lr = number(j, "lr");
     r.images_per_s = number(j, "img_per_s");
     r.knn_accuracy = number(j, "knn_acc");
+    r.heldout_mse = number(j, "heldout_mse");
     out.push_back(r);
   }
   return out;

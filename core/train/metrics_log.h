@@ -1,6 +1,7 @@
 // metrics.jsonl: one JSON object per logged step, beside the checkpoints:
 // {"step", "epoch", "loss", "lr", "img_per_s", "steps_per_s", "elapsed_s",
-//  "knn_acc" (when the probe ran), "skipped_images", "skipped_steps"}.
+//  "knn_acc" (when the probe ran), "heldout_mse" (when the held-out
+//  reconstruction ran), "skipped_images", "skipped_steps"}.
 #pragma once
 
 #include "train/train_progress.h"
@@ -16,7 +17,7 @@ namespace mae {
 struct MetricsRecord {
   int64_t step = 0;
   double epoch = 0;
-  std::optional<double> loss, lr, images_per_s, knn_accuracy;
+  std::optional<double> loss, lr, images_per_s, knn_accuracy, heldout_mse;
 };
 
 class MetricsLog {

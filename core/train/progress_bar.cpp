@@ -15,7 +15,7 @@ bool ProgressBar::stderr_is_tty() {
 }
 
 void ProgressBar::update(const TrainProgress& p) {
-  show(progress_text(p, tty_ ? 24 : 0), p.step >= p.total_steps || p.knn_accuracy.has_value());
+  show(progress_text(p, tty_ ? 24 : 0), p.step >= p.total_steps || p.knn_accuracy || p.heldout_mse);
 }
 
 void ProgressBar::show(const std::string& text, bool always) {
@@ -97,6 +97,10 @@ std::string progress_text(const TrainProgress& p, int bar_width) {
   }
   if (p.knn_accuracy) {
     std::snprintf(buf, sizeof buf, " knn %.2f%%", 100.0 * *p.knn_accuracy);
+    s += buf;
+  }
+  if (p.heldout_mse) {
+    std::snprintf(buf, sizeof buf, " held-out MSE %.5f", *p.heldout_mse);
     s += buf;
   }
   if (p.skipped_images > 0)

@@ -41,6 +41,9 @@ const std::set<std::string> kTopKeys = {"name",
                                         "probe_temperature",
                                         "probe_bank_size",
                                         "probe_query_size",
+                                        "recon_eval_every",
+                                        "recon_eval_images",
+                                        "recon_eval_masks",
                                         "seed",
                                         "num_workers",
                                         "prefetch"};
@@ -193,6 +196,11 @@ void TrainConfig::validate() const {
                 "must be positive");
   require_field(probe_bank_size > 0, "probe_bank_size", "must be positive");
   require_field(probe_query_size > 0, "probe_query_size", "must be positive");
+  require_field(recon_eval_every >= 0, "recon_eval_every", "must not be negative (0: off)");
+  require_field(recon_eval_images >= 1 && recon_eval_images <= 100000, "recon_eval_images",
+                "must be in [1, 100000]");
+  require_field(recon_eval_masks >= 1 && recon_eval_masks <= 64, "recon_eval_masks",
+                "must be in [1, 64]");
   require_field(num_workers >= 0 && num_workers <= 64, "num_workers", "must be in [0, 64]");
   require_field(prefetch >= 1 && prefetch <= 64, "prefetch", "must be in [1, 64]");
 }
@@ -242,6 +250,9 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
   j["probe_temperature"] = c.probe_temperature;
   j["probe_bank_size"] = c.probe_bank_size;
   j["probe_query_size"] = c.probe_query_size;
+  j["recon_eval_every"] = c.recon_eval_every;
+  j["recon_eval_images"] = c.recon_eval_images;
+  j["recon_eval_masks"] = c.recon_eval_masks;
   j["seed"] = c.seed;
   j["num_workers"] = c.num_workers;
   j["prefetch"] = c.prefetch;
@@ -284,6 +295,9 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   read_field(j, "probe_temperature", c.probe_temperature);
   read_field(j, "probe_bank_size", c.probe_bank_size);
   read_field(j, "probe_query_size", c.probe_query_size);
+  read_field(j, "recon_eval_every", c.recon_eval_every);
+  read_field(j, "recon_eval_images", c.recon_eval_images);
+  read_field(j, "recon_eval_masks", c.recon_eval_masks);
   read_field(j, "seed", c.seed);
   read_field(j, "num_workers", c.num_workers);
   read_field(j, "prefetch", c.prefetch);

@@ -52,6 +52,11 @@ struct TrainConfig {
   double probe_temperature = 0.07;
   int probe_bank_size = 5000;  // training images in the memory bank
   int probe_query_size = 1000; // held-out images classified
+  // Held-out reconstruction every N steps (0: off): `mae eval-recon`'s
+  // masked-region MSE of data.val_path's pictures; the best weights are kept.
+  int64_t recon_eval_every = 0;
+  int recon_eval_images = 256; // at most this many held-out pictures
+  int recon_eval_masks = 5;    // random masks per picture (seeds 0..N-1)
 
   uint64_t seed = 0;
   int num_workers = 2; // data-loading threads; 0 loads on the training thread

@@ -20,6 +20,7 @@ struct TrainProgress {
   double elapsed_s = 0; // this process's training time
   double eta_s = 0;
   std::optional<double> knn_accuracy; // when the probe ran at this step
+  std::optional<double> heldout_mse;  // held-out masked-region MSE, when it ran (recon_eval_every)
   int64_t skipped_images = 0;         // unreadable images replaced so far
   int64_t skipped_steps = 0;          // non-finite steps skipped (skip_nonfinite)
 };

@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include "base/config_json.h"
 #include "base/errors.h"
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/normalization_io.h"
@@ -7,6 +8,7 @@
 #include "data/batch_source.h"
 #include "dist/gradient_reducer.h"
 #include "eval/eval_preview.h"
+#include "eval/heldout_reconstruction.h"
 #ifdef MAE_WITH_OPENCV
 #include "data/png_encode.h"
 #include "eval/figure.h"
@@ -34,6 +36,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -51,12 +54,31 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+// What the evaluations at a logged step found.
+struct Evaluation {
+  std::optional<double> knn, heldout_mse;
+};
+
+// Which held-out pictures and masks a best-so-far MSE was measured on: a
+// resumed run keeps its best only while they stay the same.
+std::string heldout_eval_key(const TrainConfig& c, int64_t pictures) {
+  return c.data.val_path + "|" + std::to_string(pictures) + " pictures|" +
+         std::to_string(c.recon_eval_masks) + " masks|" + to_string(c.mask_strategy) + " " +
+         std::to_string(c.model.mask_ratio) + "|" + std::to_string(c.model.img_size) + " px";
+}
+
+std::string exact(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
 // Whether two configs train alike, the run length and logging aside.
 bool same_recipe(TrainConfig a, TrainConfig b) {
   for (TrainConfig* c : {&a, &b}) {
     c->total_steps = 0;
     c->epochs = 0;
-    c->log_every = c->checkpoint_every = c->probe_every = 0;
+    c->log_every = c->checkpoint_every = c->probe_every = c->recon_eval_every = 0;
     c->num_workers = c->prefetch = 0;
   }
   return train_config_json(a) == train_config_json(b);
@@ -115,6 +137,13 @@ struct Trainer::Impl {
   const ImageDataset* query_data = nullptr;
   std::vector<size_t> bank_indices, query_indices;
 
+  // recon_eval_every (rank 0): the held-out pictures and masks, Telea's error
+  // on them, and the best MSE so far with its step.
+  std::unique_ptr<HeldOutReconstruction> recon;
+  std::optional<double> telea_mse, best_mse;
+  int64_t best_step = 0;
+  std::string recon_key;
+
   // Since the last report, on the device: summing there avoids a host sync per step.
   torch::Tensor loss_sum, nonfinite_steps;
   int64_t window_steps = 0, window_first_step = 0;
@@ -133,6 +162,12 @@ struct Trainer::Impl {
   void open_data();
   void resume_from(const std::string& path);
   void choose_probe_subsets();
+  void prepare_recon_eval();
+  void keep_if_best(double mse, TrainObserver& observer);
+  // Whether an evaluation every `every` steps (0: never) falls on this step.
+  bool due(int64_t every) const {
+    return every > 0 && (step % every == 0 || step == length.total_steps);
+  }
   void train_step();
   bool graph_eligible() const;
   void graph_train_step(double lr);
@@ -140,7 +175,7 @@ struct Trainer::Impl {
   torch::Tensor micro_loss(const torch::Tensor& images, const torch::Tensor& scores);
   void clip_and_update(std::optional<double> lr);
   void count_step(double lr, const torch::Tensor& step_loss);
-  TrainProgress report(std::optional<double> knn);
+  TrainProgress report(const Evaluation& e);
   void check_finite();
   std::map<std::string, std::string> model_metadata() const;
   void reset_window();
@@ -193,6 +228,7 @@ Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), op
   model->train();
 
   choose_probe_subsets();
+  prepare_recon_eval();
   if (writer()) {
     std::error_code ec;
     fs::create_directories(options.out_dir, ec);
@@ -266,6 +302,14 @@ void Trainer::Impl::resume_from(const std::string& path) {
     w.loss_sum = std::strtod(state.metadata.at("window_loss_sum").c_str(), nullptr);
     resumed_window = w;
   }
+  if (state.metadata.count("best_heldout_mse") && state.metadata.count("heldout_eval")) {
+    const double best = std::strtod(state.metadata.at("best_heldout_mse").c_str(), nullptr);
+    if (std::isfinite(best) && best >= 0) { // else the best starts over
+      recon_key = state.metadata.at("heldout_eval");
+      best_mse = best;
+      best_step = metadata_int(state.metadata, "best_heldout_step", path, 0, step);
+    }
+  }
   if (writer())
     repair_model_file(path);
   restore_cpu_rng(state.torch_cpu_rng, path);
@@ -328,6 +372,59 @@ void Trainer::Impl::choose_probe_subsets() {
                     ", mean patch token) of " + std::to_string(query_indices.size()) +
                     " held-out images against " + std::to_string(bank_indices.size()) +
                     " training images");
+}
+
+void Trainer::Impl::prepare_recon_eval() {
+  if (config.recon_eval_every == 0)
+    return;
+  require_field(held_out != nullptr, "recon_eval_every",
+                "the held-out reconstruction needs held-out pictures: set data.val_path to a "
+                "folder or a `mae pack` output");
+  if (!writer())
+    return;
+  SeededRng rng(0, RngStream::Preview); // the same pictures for every run on this data
+  const auto indices =
+      sorted_subset(held_out->size(), static_cast<size_t>(config.recon_eval_images), rng);
+  const auto images = crop_resize(eval_batch(*held_out, indices, device.is_cuda()),
+                                  config.model.img_size, config.model.in_chans, device);
+  recon =
+      std::make_unique<HeldOutReconstruction>(images, config.normalization, config.mask_settings(),
+                                              config.recon_eval_masks, config.model.patch_size);
+  telea_mse = recon->telea_mse();
+  const std::string key = heldout_eval_key(config, recon->pictures());
+  if (best_mse && key != recon_key) {
+    notes.push_back("recon:    the held-out pictures or masks changed since the checkpoint: the "
+                    "best weights start over");
+    best_mse.reset();
+  }
+  recon_key = key;
+  std::ostringstream s;
+  s << "recon:    held-out masked-region MSE of " << recon->pictures() << " pictures x "
+    << recon->masks() << " masks every " << config.recon_eval_every
+    << " steps; the best weights go to " << kBestModelName;
+  notes.push_back(s.str());
+  if (telea_mse) {
+    s.str("");
+    s << "recon:    Telea inpainting of the same masks: " << *telea_mse;
+    notes.push_back(s.str());
+  }
+}
+
+// A lower held-out MSE than any before: its weights replace best_model.safetensors.
+void Trainer::Impl::keep_if_best(double mse, TrainObserver& observer) {
+  if (!std::isfinite(mse) || (best_mse && !(mse < *best_mse)))
+    return;
+  best_mse = mse;
+  best_step = step;
+  auto metadata = model_metadata();
+  metadata["step"] = std::to_string(step);
+  metadata["heldout_masked_mse"] = exact(mse);
+  metadata["heldout_eval"] = recon_key;
+  save_model((fs::path(options.out_dir) / kBestModelName).string(), model, metadata);
+  char line[128];
+  std::snprintf(line, sizeof line, "best:     step %lld, held-out masked MSE %.5f",
+                static_cast<long long>(step), mse);
+  observer.on_message(line);
 }
 
 void Trainer::Impl::reset_window() {
@@ -491,7 +588,7 @@ void Trainer::Impl::check_finite() {
                    ". Lower blr, set clip_grad, or set skip_nonfinite to skip such steps.");
 }
 
-TrainProgress Trainer::Impl::report(std::optional<double> knn) {
+TrainProgress Trainer::Impl::report(const Evaluation& e) {
   check_finite();
   TrainProgress p;
   p.step = step;
@@ -509,7 +606,8 @@ TrainProgress Trainer::Impl::report(std::optional<double> knn) {
   p.eta_s = done > 0 ? p.elapsed_s / static_cast<double>(done) *
                            static_cast<double>(length.total_steps - step)
                      : 0;
-  p.knn_accuracy = knn;
+  p.knn_accuracy = e.knn;
+  p.heldout_mse = e.heldout_mse;
   p.skipped_images = static_cast<int64_t>(batches->skipped_images());
   p.skipped_steps = skipped_steps;
   if (metrics)
@@ -522,6 +620,8 @@ TrainProgress Trainer::Impl::report(std::optional<double> knn) {
     }
     if (p.knn_accuracy)
       tensorboard->scalar("knn_acc", p.step, *p.knn_accuracy);
+    if (p.heldout_mse)
+      tensorboard->scalar("heldout_masked_mse", p.step, *p.heldout_mse);
   }
   reset_window();
   return p;
@@ -589,11 +689,23 @@ TrainSummary Trainer::run(TrainObserver& observer) {
   m.run_start = Clock::now();
   m.run_first_step = m.step;
   m.reset_window();
-  // Probes run on rank 0; the others wait for it at the next collective.
+  // Evaluations run on rank 0; the others wait for it at the next collective.
   const bool probing = m.config.probe_every > 0 && !m.bank_indices.empty() && m.writer();
-  if (probing && m.step == 0) {
-    summary.initial_knn_accuracy = probe();
-    summary.last = m.report(summary.initial_knn_accuracy);
+  const auto evaluate = [&](bool probe_now, bool recon_now) {
+    Evaluation e;
+    if (probe_now)
+      e.knn = probe();
+    if (recon_now)
+      e.heldout_mse = heldout_mse();
+    if (e.heldout_mse)
+      m.keep_if_best(*e.heldout_mse, observer);
+    return e;
+  };
+  if ((probing || m.recon) && m.step == 0) {
+    const Evaluation e = evaluate(probing, m.recon != nullptr);
+    summary.initial_knn_accuracy = e.knn;
+    summary.initial_heldout_mse = e.heldout_mse;
+    summary.last = m.report(e);
     observer.on_progress(summary.last);
   }
   m.reset_window();
@@ -613,21 +725,22 @@ TrainSummary Trainer::run(TrainObserver& observer) {
     }
     m.train_step();
     observer.after_step(*this);
-    const bool probe_now =
-        probing && (m.step % m.config.probe_every == 0 || m.step == m.length.total_steps);
-    if (probe_now || m.step % m.config.log_every == 0 || m.step == m.length.total_steps) {
-      std::optional<double> knn;
-      if (probe_now) {
+    const bool probe_now = probing && m.due(m.config.probe_every);
+    const bool recon_now = m.recon && m.due(m.config.recon_eval_every);
+    if (probe_now || recon_now || m.step % m.config.log_every == 0 ||
+        m.step == m.length.total_steps) {
+      Evaluation e;
+      if (probe_now || recon_now) {
         m.check_finite();
         const auto t = Clock::now();
-        knn = probe();
-        m.window_start += Clock::now() - t; // the probe's time is not training throughput
+        e = evaluate(probe_now, recon_now);
+        m.window_start += Clock::now() - t; // evaluations are not training throughput
       }
-      summary.last = m.report(knn);
-      if (knn)
-        summary.final_knn_accuracy = knn;
+      summary.last = m.report(e);
+      if (e.knn)
+        summary.final_knn_accuracy = e.knn;
       if (m.writer() && !m.options.out_dir.empty() &&
-          (probe_now || m.step == m.length.total_steps)) {
+          (probe_now || recon_now || m.step == m.length.total_steps)) {
         const auto t = Clock::now();
         publish_previews(*this, m.options.out_dir, m.tensorboard.get(), m.step);
         m.window_start += Clock::now() - t;
@@ -646,6 +759,12 @@ TrainSummary Trainer::run(TrainObserver& observer) {
     m.dist()->barrier(); // the others leave once rank 0 has written
   summary.allreduce_seconds = m.allreduce_seconds;
   summary.step = m.step;
+  if (m.recon) {
+    summary.best_heldout_mse = m.best_mse;
+    summary.best_heldout_step = m.best_step;
+    summary.telea_heldout_mse = m.telea_mse;
+    summary.best_model_path = (fs::path(m.options.out_dir) / kBestModelName).string();
+  }
   summary.checkpoint_path = (fs::path(m.options.out_dir) / kTrainStateName).string();
   summary.model_path = (fs::path(m.options.out_dir) / kTrainModelName).string();
   return summary;
@@ -680,9 +799,12 @@ void Trainer::save_checkpoint(const std::string& dir, const std::function<void()
     metadata["world_size"] = std::to_string(m.config.world_size);
   metadata["data_order"] = data_order.dump();
   metadata["mask_rng"] = mask_rng.dump();
-  char loss_sum[32];
-  std::snprintf(loss_sum, sizeof loss_sum, "%.17g", m.loss_sum.item<double>());
-  metadata["window_loss_sum"] = loss_sum;
+  metadata["window_loss_sum"] = exact(m.loss_sum.item<double>());
+  if (m.best_mse) {
+    metadata["best_heldout_mse"] = exact(*m.best_mse);
+    metadata["best_heldout_step"] = std::to_string(m.best_step);
+    metadata["heldout_eval"] = m.recon_key;
+  }
   metadata["window_steps"] = std::to_string(m.window_steps);
   metadata["window_first_step"] = std::to_string(m.window_first_step);
   save_train_state((fs::path(dir) / kTrainStateName).string(), m.model, *m.optimizer, metadata,
@@ -714,6 +836,13 @@ std::optional<double> Trainer::probe() {
                       dataset_labels(*m.query_data, m.query_indices, m.device),
                       static_cast<int64_t>(m.data->classes().size()), m.config.probe_k,
                       m.config.probe_temperature);
+}
+
+std::optional<double> Trainer::heldout_mse() {
+  Impl& m = *impl_;
+  if (!m.recon)
+    return std::nullopt;
+  return m.recon->model_mse(m.model);
 }
 
 std::vector<ReconstructionPreview> Trainer::previews(int count) {

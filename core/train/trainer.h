@@ -9,6 +9,8 @@
 //   model.safetensors    the weights in our model format (mae info,
 //                        mae reconstruct, the app), written atomically
 //   metrics.jsonl        one JSON object per logged step
+//   best_model.safetensors  with recon_eval_every: the weights of the lowest
+//                        held-out masked-region MSE so far, written atomically
 #pragma once
 
 #include "dist/dist_group.h"
@@ -28,6 +30,7 @@ namespace mae {
 constexpr const char* kTrainStateName = "checkpoint.safetensors";
 constexpr const char* kTrainModelName = "model.safetensors";
 constexpr const char* kMetricsName = "metrics.jsonl";
+constexpr const char* kBestModelName = "best_model.safetensors";
 
 struct TrainOptions {
   std::string out_dir; // required
@@ -68,7 +71,12 @@ struct TrainSummary {
   bool stopped_early = false;
   TrainProgress last;
   std::optional<double> initial_knn_accuracy, final_knn_accuracy;
-  std::string checkpoint_path, model_path;
+  // recon_eval_every: the held-out masked-region MSE at the start of this
+  // process's training, the best so far (the weights in best_model_path) and
+  // Telea inpainting's on the same masks (builds with OpenCV).
+  std::optional<double> initial_heldout_mse, best_heldout_mse, telea_heldout_mse;
+  int64_t best_heldout_step = 0;
+  std::string checkpoint_path, model_path, best_model_path;
   double allreduce_seconds = 0; // distributed runs: time in gradient averaging
 };
 
@@ -105,6 +113,9 @@ public:
   // k-NN top-1 accuracy of the encoder (see knn_probe.h); nullopt when the
   // data has no labels.
   std::optional<double> probe();
+  // The held-out masked-region MSE of the current weights (recon_eval_every);
+  // nullopt when it is off or on ranks other than 0.
+  std::optional<double> heldout_mse();
   // The fixed preview images through the current weights.
   std::vector<ReconstructionPreview> previews(int count);
 

@@ -24,6 +24,8 @@ void add_to_curves(TrainingSnapshot& s, const MetricsRecord& r) {
     s.images_per_s.emplace_back(r.step, *r.images_per_s);
   if (r.knn_accuracy)
     s.knn_accuracy.emplace_back(r.step, *r.knn_accuracy);
+  if (r.heldout_mse)
+    s.heldout_mse.emplace_back(r.step, *r.heldout_mse);
 }
 namespace {
 
@@ -149,6 +151,8 @@ struct TrainingSession::Impl : TrainObserver {
     }
     if (p.knn_accuracy)
       draft.knn_accuracy.emplace_back(p.step, *p.knn_accuracy);
+    if (p.heldout_mse)
+      draft.heldout_mse.emplace_back(p.step, *p.heldout_mse);
     publish();
   }
 

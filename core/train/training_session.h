@@ -29,7 +29,8 @@ struct TrainingSnapshot {
   double eta_s = 0;
   bool stopped_early = false; // Finished by a Stop command
   int64_t skipped_images = 0, skipped_steps = 0;
-  std::vector<std::pair<int64_t, double>> loss, lr, images_per_s, knn_accuracy; // (step, value)
+  std::vector<std::pair<int64_t, double>> loss, lr, images_per_s, knn_accuracy,
+      heldout_mse;                             // (step, value)
   std::vector<ReconstructionPreview> previews; // fixed held-out images
   int64_t preview_step = -1;                   // the step the previews show
   std::string out_dir, checkpoint_path, model_path;

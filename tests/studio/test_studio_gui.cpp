@@ -971,8 +971,7 @@ TEST(StudioTraining, FollowsARunAnotherProcessTrains) {
     std::ofstream m(dir + "/run/metrics.jsonl");
     for (int step = 10; step <= 30; step += 10)
       m << R"({"step":)" << step << R"(,"epoch":0.1,"loss":)" << 1.0 / step
-        << R"(,"lr":0.001,"img_per_s":100})"
-        << "\n";
+        << R"(,"lr":0.001,"img_per_s":100,"heldout_mse":)" << 0.05 - 0.001 * step << "}\n";
   }
   // The previews that run wrote at its last probe.
   const Image grey(28, 28, 1, 128), white(28, 28, 1, 255);
@@ -989,6 +988,8 @@ TEST(StudioTraining, FollowsARunAnotherProcessTrains) {
   EXPECT_EQ(r.layout.at("training").at("step"), 30) << r.layout.at("training").dump();
   EXPECT_EQ(csv_rows(dir + "/curves.csv").size(), 4u); // the header and three steps
   EXPECT_GT(region_stddev(r.shot, panel(r, "plot_loss")), 4.0) << "the loss plot looks blank";
+  // No k-NN probe on that run: the fourth plot shows its held-out reconstruction error.
+  EXPECT_GT(region_stddev(r.shot, panel(r, "plot_heldout_mse")), 4.0) << "held-out MSE looks blank";
 
   // Not a run folder: said in a popup, and nothing followed.
   const StudioRun bad = studio(dir, "--watch-run " + q(dir + "/nowhere"));
@@ -1054,10 +1055,11 @@ TEST(StudioTraining, TrainingTabShowsTheCurvesAndTheReconstructions) {
   // The CSV holds the same curves.
   const auto rows = csv_rows(dir + "/curves.csv");
   ASSERT_GE(rows.size(), 2u);
-  EXPECT_EQ(rows[0], (std::vector<std::string>{"step", "loss", "lr", "img_per_s", "knn_accuracy"}));
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"step", "loss", "lr", "img_per_s", "knn_accuracy",
+                                               "heldout_mse"}));
   size_t losses = 0;
   for (size_t i = 1; i < rows.size(); ++i) {
-    ASSERT_EQ(rows[i].size(), 5u) << i;
+    ASSERT_EQ(rows[i].size(), 6u) << i;
     losses += !rows[i][1].empty();
   }
   EXPECT_EQ(losses, t.at("points").at("loss").get<size_t>());

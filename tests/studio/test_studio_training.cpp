@@ -138,16 +138,17 @@ TEST(CurvesCsv, OneRowPerStepWithEmptyCellsForMissingValues) {
   s.lr = {{2, 1e-4}, {4, 2e-4}};
   s.images_per_s = {{2, 300}, {4, 310.5}};
   s.knn_accuracy = {{0, 0.52}, {4, 0.6}};
-  const std::string expected = "step,loss,lr,img_per_s,knn_accuracy\n"
-                               "0,,,,0.52\n"
-                               "2,1.5,0.0001,300,\n"
-                               "4,0.75,0.0002,310.5,0.6\n";
+  s.heldout_mse = {{4, 0.0297}};
+  const std::string expected = "step,loss,lr,img_per_s,knn_accuracy,heldout_mse\n"
+                               "0,,,,0.52,\n"
+                               "2,1.5,0.0001,300,,\n"
+                               "4,0.75,0.0002,310.5,0.6,0.0297\n";
   EXPECT_EQ(curves_csv(s), expected);
   const std::string dir = temp_dir("csv");
   write_curves_csv(dir + "/curves.csv", s);
   EXPECT_EQ(slurp(dir + "/curves.csv"), expected);
   EXPECT_THROW(write_curves_csv(dir + "/missing/dir/curves.csv", s), Error);
-  EXPECT_EQ(curves_csv(TrainingSnapshot{}), "step,loss,lr,img_per_s,knn_accuracy\n");
+  EXPECT_EQ(curves_csv(TrainingSnapshot{}), "step,loss,lr,img_per_s,knn_accuracy,heldout_mse\n");
 }
 
 TEST(TrainingSetup, FindsTheConfigsAndPrefersFmnistTiny) {

@@ -27,13 +27,16 @@ TEST(MetricsLog, ResumeDropsLinesAfterTheCheckpoint) {
   p.step = 4;
   p.loss = 0.1;
   p.knn_accuracy = 0.5;
+  p.heldout_mse = 0.0297;
   resumed.append(p);
   const auto records = read_metrics(path);
   ASSERT_EQ(records.size(), 4u);
   EXPECT_EQ(records.back().step, 4);
   EXPECT_DOUBLE_EQ(*records.back().loss, 0.1);
   EXPECT_DOUBLE_EQ(*records.back().knn_accuracy, 0.5);
+  EXPECT_DOUBLE_EQ(*records.back().heldout_mse, 0.0297);
   EXPECT_FALSE(records.front().knn_accuracy);
+  EXPECT_FALSE(records.front().heldout_mse);
 }
 
 TEST(ProgressBar, Text) {
@@ -48,6 +51,9 @@ TEST(ProgressBar, Text) {
   EXPECT_NE(s.find("step 50/200 [##------]"), std::string::npos) << s;
   EXPECT_NE(s.find("loss 0.2500"), std::string::npos) << s;
   EXPECT_NE(s.find("ETA 1:02:05"), std::string::npos) << s;
+  EXPECT_EQ(s.find("held-out"), std::string::npos) << s;
+  p.heldout_mse = 0.02974;
+  EXPECT_NE(progress_text(p, 8).find("held-out MSE 0.02974"), std::string::npos);
 }
 
 // The feature-extraction line of `mae probe`: count, bar, rate and time left.

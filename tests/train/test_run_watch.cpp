@@ -34,7 +34,7 @@ TEST(RunWatch, CurvesAndStatusFromTheRunsFiles) {
     std::ofstream m(dir + "/" + kMetricsName);
     m << R"({"step":10,"epoch":0.5,"loss":0.9,"lr":0.001,"img_per_s":100})"
       << "\n"
-      << R"({"step":20,"epoch":1.0,"loss":0.7,"lr":0.002,"img_per_s":110,"knn_acc":0.4})"
+      << R"({"step":20,"epoch":1.0,"loss":0.7,"lr":0.002,"img_per_s":110,"knn_acc":0.4,"heldout_mse":0.03})"
       << "\n"
       << R"({"step":30,"epo)"; // a line being written
   }
@@ -49,6 +49,8 @@ TEST(RunWatch, CurvesAndStatusFromTheRunsFiles) {
   EXPECT_DOUBLE_EQ(s.loss[1].second, 0.7);
   ASSERT_EQ(s.knn_accuracy.size(), 1u);
   EXPECT_EQ(s.knn_accuracy[0].first, 20);
+  ASSERT_EQ(s.heldout_mse.size(), 1u);
+  EXPECT_DOUBLE_EQ(s.heldout_mse[0].second, 0.03);
   EXPECT_NE(s.message.find("running, step 20 of 30"), std::string::npos) << s.message;
 
   // Quiet for longer than kStaleAfter, short of its last step: stale.

@@ -191,6 +191,39 @@ TEST(TrainCli, TrainsResumesAndPlots) {
 #endif
 }
 
+// recon_eval_every on unlabelled photos: the summary compares the best
+// held-out MSE with Telea's, names the best model, and plot-metrics draws it.
+TEST(TrainCli, HeldOutReconstructionIsReportedAndPlotted) {
+  const std::string dir = test::train_tmp("cli_heldout"), shards = dir + "/shards",
+                    held = dir + "/held", out = dir + "/run";
+  test::write_synthetic_shards(shards, 32, 3, false);
+  test::write_synthetic_shards(held, 6, 3, false);
+  const std::string config =
+      write_config(dir, shards,
+                   R"({"data": {"val_path": ")" + held +
+                       R"("}, "recon_eval_every": 2, "recon_eval_masks": 2, "probe_every": 0})");
+  CliRun r =
+      mae_cli("train --config " + config + " --out " + out + " --steps 4 --device cpu --threads 1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("held-out masked-region MSE of 6 pictures x 2 masks every 2 steps"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("held-out masked MSE: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("best model: " + out + "/best_model.safetensors"), std::string::npos)
+      << r.output;
+  EXPECT_TRUE(fs::exists(out + "/best_model.safetensors"));
+  int evaluations = 0;
+  for (const auto& rec : read_metrics(out + "/metrics.jsonl"))
+    evaluations += rec.heldout_mse.has_value();
+  EXPECT_EQ(evaluations, 3); // steps 0, 2 and 4
+#ifdef MAE_WITH_OPENCV
+  EXPECT_NE(r.output.find("(Telea "), std::string::npos) << r.output;
+  r = mae_cli("plot-metrics " + out + "/metrics.jsonl --out " + dir + "/curves.png");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(load_image(dir + "/curves.png").width, 1200);
+#endif
+}
+
 TEST(TrainCli, BadUsageAndConfigsFailWithClearMessages) {
   const std::string dir = test::train_tmp("cli_bad"), shards = dir + "/shards";
   test::write_synthetic_shards(shards, 16, 1, false);

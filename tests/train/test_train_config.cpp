@@ -30,11 +30,17 @@ TEST(TrainConfig, RoundTripsThroughJson) {
   c.mask_strategy = MaskStrategy::Block;
   c.model.norm_pix_loss = true;
   c.augment.min_scale = 0.3;
+  c.recon_eval_every = 50;
+  c.recon_eval_images = 12;
+  c.recon_eval_masks = 3;
   const TrainConfig back = parse_train_config(train_config_json(c), "round trip");
   EXPECT_EQ(train_config_json(back), train_config_json(c));
   EXPECT_EQ(back.model, c.model);
   EXPECT_EQ(back.mask_strategy, MaskStrategy::Block);
   EXPECT_TRUE(back.augment == c.augment);
+  EXPECT_EQ(back.recon_eval_every, 50);
+  EXPECT_EQ(back.recon_eval_images, 12);
+  EXPECT_EQ(back.recon_eval_masks, 3);
 }
 
 TEST(TrainConfig, ArchAndTopLevelOverrides) {
@@ -63,6 +69,12 @@ TEST(TrainConfig, ErrorsNameTheField) {
   EXPECT_NE(config_error("{" + base + R"(, "batch_size": "8"})").find("'batch_size'"),
             std::string::npos);
   EXPECT_NE(config_error("{" + base + R"(, "mask_strategy": "spiral"})").find("'mask_strategy'"),
+            std::string::npos);
+  EXPECT_NE(config_error("{" + base + R"(, "recon_eval_every": -1})").find("'recon_eval_every'"),
+            std::string::npos);
+  EXPECT_NE(config_error("{" + base + R"(, "recon_eval_masks": 0})").find("'recon_eval_masks'"),
+            std::string::npos);
+  EXPECT_NE(config_error("{" + base + R"(, "recon_eval_images": 0})").find("'recon_eval_images'"),
             std::string::npos);
   EXPECT_NE(
       config_error("{" + base + R"(, "bacth_size": 8})").find("unknown config field 'bacth_size'"),

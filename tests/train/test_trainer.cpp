@@ -246,5 +246,77 @@ TEST_F(TrainerTest, ProbeAndPreviews) {
   EXPECT_EQ(previews[0].original.pixels.size(), 16u * 16 * 3);
 }
 
+// recon_eval_every: the held-out masked-region MSE is logged every N steps,
+// the weights of its lowest value are kept in best_model.safetensors, and a
+// resumed run goes on from the best it had.
+TEST_F(TrainerTest, HeldOutReconstructionKeepsTheBestWeights) {
+  const std::string held = test::train_tmp("heldout_shards_" + std::to_string(::getpid()));
+  test::write_synthetic_shards(held, 12, 1, /*labelled=*/false);
+  TrainConfig c = test::tiny_train_config(shards_);
+  c.data.val_path = held;
+  c.recon_eval_every = 2;
+  c.recon_eval_images = 8;
+  c.recon_eval_masks = 2;
+  c.total_steps = 10;
+  c.blr = 0.2; // a fast, noisy run: the best need not be the last
+  const std::string out = test::train_tmp("heldout_best");
+  {
+    Trainer t(c, {out});
+    StopAt stop(5);
+    const TrainSummary s = t.run(stop);
+    ASSERT_TRUE(s.initial_heldout_mse && s.best_heldout_mse);
+    EXPECT_LE(*s.best_heldout_mse, *s.initial_heldout_mse);
+  }
+  TrainOptions resume{out};
+  resume.resume = out + "/checkpoint.safetensors";
+  Trainer t(c, resume);
+  Quiet q;
+  const TrainSummary s = t.run(q);
+
+  std::vector<int64_t> steps;
+  double best = 1e9;
+  int64_t best_step = -1;
+  for (const auto& r : read_metrics(out + "/metrics.jsonl"))
+    if (r.heldout_mse) {
+      steps.push_back(r.step);
+      if (*r.heldout_mse < best) {
+        best = *r.heldout_mse;
+        best_step = r.step;
+      }
+    }
+  EXPECT_EQ(steps, (std::vector<int64_t>{0, 2, 4, 6, 8, 10}));
+  ASSERT_TRUE(s.best_heldout_mse);
+  EXPECT_EQ(s.best_heldout_step, best_step);
+  EXPECT_DOUBLE_EQ(*s.best_heldout_mse, best);
+  const LoadedModel m = load_model(out + "/best_model.safetensors");
+  EXPECT_EQ(m.metadata.at("step"), std::to_string(best_step));
+  EXPECT_DOUBLE_EQ(std::stod(m.metadata.at("heldout_masked_mse")), best);
+
+  // The file holds that step's weights: those of a run stopped there.
+  const std::string stopped = test::train_tmp("heldout_stopped");
+  {
+    Trainer u(c, {stopped});
+    StopAt stop(best_step);
+    u.run(stop);
+  }
+  const auto a = weights(out + "/best_model.safetensors"),
+             b = weights(stopped + "/model.safetensors");
+  for (const auto& [name, w] : a)
+    EXPECT_TRUE(torch::equal(w, b.at(name))) << name << " is not the best step's";
+  fs::remove_all(held);
+}
+
+TEST_F(TrainerTest, HeldOutReconstructionNeedsHeldOutPictures) {
+  TrainConfig c = test::tiny_train_config(shards_);
+  c.recon_eval_every = 2;
+  try {
+    Trainer t(c, {test::train_tmp("heldout_missing")});
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("recon_eval_every"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("data.val_path"), std::string::npos) << e.what();
+  }
+}
+
 } // namespace
 } // namespace mae

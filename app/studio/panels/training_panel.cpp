@@ -126,8 +126,8 @@ void buttons(UiState& st, const TrainingSnapshot& s) {
                     has_weights && t.exporting_model.empty(),
                     "Load the current weights as the Explorer's model"))
     queue(Command::Kind::OpenInExplorer);
-  if (button("Export CSV...", !s.loss.empty() || !s.knn_accuracy.empty(),
-             "Save every curve (loss, lr, images/s, k-NN accuracy) by step as CSV"))
+  if (button("Export CSV...", !s.loss.empty() || !s.knn_accuracy.empty() || !s.heldout_mse.empty(),
+             "Save every curve (loss, lr, images/s, k-NN accuracy, held-out MSE) by step as CSV"))
     open_file_browser(st, FileBrowserState::Mode::ExportCurves);
   const std::string& note = s.state == TrainingState::Failed ? s.error : s.message;
   ImGui::TextDisabled("%s", note.c_str());
@@ -139,7 +139,7 @@ void buttons(UiState& st, const TrainingSnapshot& s) {
 // for the dots at either end.
 Range shared_steps(const TrainingSnapshot& s) {
   Range r{0, static_cast<double>(std::max<int64_t>(s.step, 1))};
-  for (const auto* c : {&s.loss, &s.lr, &s.images_per_s, &s.knn_accuracy})
+  for (const auto* c : {&s.loss, &s.lr, &s.images_per_s, &s.knn_accuracy, &s.heldout_mse})
     if (!c->empty())
       r.hi = std::max(r.hi, static_cast<double>(c->back().first));
   const double pad = r.span() * 0.02;
@@ -167,6 +167,16 @@ void plots(PanelContext& ctx, const TrainingSnapshot& s, float height) {
         false, steps},
        &t.knn_plot},
   };
+  // Unlabelled photos have no k-NN probe: the fourth plot shows how well the
+  // weights fill in held-out pictures instead (recon_eval_every).
+  if (s.knn_accuracy.empty() && !s.heldout_mse.empty())
+    entries[3].spec = {"plot_heldout_mse",
+                       "held-out masked MSE",
+                       &s.heldout_mse,
+                       IM_COL32(200, 130, 255, 255),
+                       "",
+                       false,
+                       steps};
   const float gap = ImGui::GetStyle().ItemSpacing.x * 3;
   const float avail = ImGui::GetContentRegionAvail().x;
   // Four in a row on wide windows, two by two otherwise.
@@ -234,8 +244,9 @@ void draw_training_panel(PanelContext& ctx) {
   UiState& st = ctx.state;
   if (!st.training.snapshot) {
     centred_message("Choose a training config in the sidebar and press Start training. The "
-                    "loss, learning rate, speed and k-NN accuracy are plotted here as it "
-                    "trains, with reconstructions of held-out images by the current weights.");
+                    "loss, learning rate, speed and k-NN accuracy (or, on unlabelled photos, the "
+                    "held-out reconstruction error) are plotted here as it trains, with "
+                    "reconstructions of held-out images by the current weights.");
     return;
   }
   const TrainingSnapshot& s = *st.training.snapshot;

@@ -10,14 +10,14 @@
 namespace mae::studio {
 
 std::string curves_csv(const TrainingSnapshot& s) {
-  using Row = std::array<std::optional<double>, 4>;
+  using Row = std::array<std::optional<double>, 5>;
   std::map<int64_t, Row> rows;
-  const std::vector<std::pair<int64_t, double>>* curves[4] = {&s.loss, &s.lr, &s.images_per_s,
-                                                              &s.knn_accuracy};
-  for (size_t c = 0; c < 4; ++c)
+  const std::vector<std::pair<int64_t, double>>* curves[5] = {&s.loss, &s.lr, &s.images_per_s,
+                                                              &s.knn_accuracy, &s.heldout_mse};
+  for (size_t c = 0; c < 5; ++c)
     for (const auto& [step, value] : *curves[c])
       rows[step][c] = value;
-  std::string out = "step,loss,lr,img_per_s,knn_accuracy\n";
+  std::string out = "step,loss,lr,img_per_s,knn_accuracy,heldout_mse\n";
   for (const auto& [step, row] : rows) {
     out += std::to_string(step);
     for (const auto& v : row) {

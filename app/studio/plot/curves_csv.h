@@ -7,7 +7,7 @@
 
 namespace mae::studio {
 
-// Header step,loss,lr,img_per_s,knn_accuracy, then one row per step that
+// Header step,loss,lr,img_per_s,knn_accuracy,heldout_mse, then one row per step that
 // any curve has, in order; a value a step lacks is left empty. k-NN accuracy
 // is a fraction, as in metrics.jsonl.
 std::string curves_csv(const TrainingSnapshot& snapshot);
