@@ -130,6 +130,10 @@ PY
 }
 LEFT=$((DEADLINE - (SECONDS - T0) - 60))
 [ "$TRAIN_SECONDS" -gt 0 ] || LEFT=0
+if [ ! -d data/packs/photos ] || [ ! -d data/packs/photos_heldout ]; then
+  say "no data/packs/photos or data/packs/photos_heldout (carry data/packs): no default model"
+  LEFT=0
+fi
 SECS=$((TRAIN_SECONDS < LEFT ? TRAIN_SECONDS : LEFT))
 if [ "$SECS" -ge 60 ]; then
   for enc in tiny vit_s; do
