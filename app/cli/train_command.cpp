@@ -69,6 +69,9 @@ int run_train(int argc, const char* const* argv) {
       "Ctrl-C stops after the current step and saves a checkpoint.");
   args.option("config", "FILE.json", "training config (see configs/train/); optional with --resume")
       .option("resume", "PATH", "continue a run: its directory or its checkpoint.safetensors")
+      .option("init", "MODEL",
+              "start from a model's weights (ours, HuggingFace, official .pth) of the config's "
+              "architecture instead of random ones: pre-train released weights on your pictures")
       .option(
           "out", "DIR",
           "output directory (default: the resumed run's, else runs/<config name>-<date>-<time>)")
@@ -114,6 +117,7 @@ int run_train(int argc, const char* const* argv) {
   TrainOptions options = plan.options;
   options.probe_threads = threads_automatic();
   options.tensorboard = on_off(args, "tensorboard");
+  options.init = args.get_or("init", ""); // the trainer refuses it with --resume
 
   if (const std::optional<int> code =
           launch_if_asked(args, "train", argc, argv, {"--out"}, {"--out", options.out_dir})) {

@@ -161,6 +161,7 @@ struct Trainer::Impl {
   Impl(const TrainConfig& c, const TrainOptions& o);
   void open_data();
   void resume_from(const std::string& path);
+  void init_from(const std::string& path);
   void choose_probe_subsets();
   void prepare_recon_eval();
   void keep_if_best(double mse, TrainObserver& observer);
@@ -215,6 +216,8 @@ Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), op
   model->to(device);
   optimizer =
       std::make_unique<AdamW>(weight_decay_groups(*model), AdamWOptions{config.weight_decay});
+  if (!options.init.empty())
+    init_from(options.init);
   if (!options.resume.empty())
     resume_from(options.resume);
   if (dist()) {
@@ -319,6 +322,29 @@ void Trainer::Impl::resume_from(const std::string& path) {
     notes.push_back(
         "note:     the config differs from the checkpoint's; continuing with the new one");
   notes.push_back("resumed:  " + path + " at step " + std::to_string(step));
+}
+
+// The architecture of `path` must be the config's; mask ratio and loss are the
+// run's own. Weights are checked as a resumed checkpoint's are.
+void Trainer::Impl::init_from(const std::string& path) {
+  if (!options.resume.empty())
+    throw UsageError("--init starts a new run from a model's weights and --resume continues a "
+                     "run: give one of them");
+  LoadedModel loaded = load_model(path);
+  if (!loaded.model->has_decoder())
+    throw UsageError("--init '" + path + "' holds an encoder only: pre-training needs the decoder");
+  ModelConfig given = loaded.model->config();
+  given.mask_ratio = config.model.mask_ratio;
+  given.norm_pix_loss = config.model.norm_pix_loss;
+  if (given != config.model)
+    throw UsageError("--init '" + path + "' holds another architecture (" + given.summary() +
+                     ") than the config's (" + config.model.summary() + ")");
+  const StateDict weights = model_state_dict(loaded.model);
+  for (const auto& [name, t] : weights)
+    if (!torch::isfinite(t).all().item<bool>())
+      throw CheckpointError(path + ": weight '" + name + "' holds NaN or infinite values");
+  load_state_dict(model, weights, path);
+  notes.push_back("init:     the weights of " + path + " (" + to_string(loaded.format) + ")");
 }
 
 // A kill between the checkpoint's write and the model file's leaves the model

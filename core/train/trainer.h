@@ -35,6 +35,10 @@ constexpr const char* kBestModelName = "best_model.safetensors";
 struct TrainOptions {
   std::string out_dir; // required
   std::string resume; // the checkpoint.safetensors to continue (see run_plan.h); empty: fresh start
+  // A fresh run's starting weights instead of the seed's: a model file (ours,
+  // HuggingFace, official .pth) of the config's architecture, e.g. to go on
+  // pre-training released weights on one's own pictures. Not with `resume`.
+  std::string init;
   std::string device = "auto";
   // Test hook: images of the steps it returns true for are replaced by NaN.
   std::function<bool(int64_t step)> poison_step;

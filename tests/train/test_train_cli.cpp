@@ -239,6 +239,17 @@ TEST(TrainCli, BadUsageAndConfigsFailWithClearMessages) {
               "/o --steps 2");
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("index.safetensors"), std::string::npos) << r.output;
+  // --init: a file that is no model is bad input; beside --resume, bad usage.
+  r = mae_cli("train --config " + write_config(dir, shards) + " --out " + dir +
+              "/i --steps 2 --init " + dir + "/missing.safetensors");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("missing.safetensors"), std::string::npos) << r.output;
+  r = mae_cli("train --config " + write_config(dir, shards) + " --out " + dir +
+              "/ok --steps 1 --device cpu --threads 1 --quiet");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = mae_cli("train --resume " + dir + "/ok --steps 2 --init " + dir + "/ok/model.safetensors");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--init starts a new run"), std::string::npos) << r.output;
 }
 
 #ifdef MAE_WITH_OPENCV

@@ -306,6 +306,39 @@ TEST_F(TrainerTest, HeldOutReconstructionKeepsTheBestWeights) {
   fs::remove_all(held);
 }
 
+// --init: a fresh run that starts from a model file's weights, not the seed's;
+// another architecture or a resume with it is refused with the reason.
+TEST_F(TrainerTest, InitStartsFromAModelsWeights) {
+  const TrainConfig c = test::tiny_train_config(shards_);
+  const std::string first = test::train_tmp("init_first"), second = test::train_tmp("init_second");
+  {
+    Trainer t(c, {first});
+    StopAt stop(3);
+    t.run(stop);
+  }
+  TrainOptions init{second};
+  init.init = first + "/model.safetensors";
+  {
+    Trainer t(c, init);
+    StopAt stop(0); // saves the starting weights
+    t.run(stop);
+  }
+  const auto a = weights(first + "/model.safetensors"), b = weights(second + "/model.safetensors");
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [name, w] : a)
+    EXPECT_TRUE(torch::equal(w, b.at(name))) << name << " is not the --init model's";
+
+  TrainConfig rgb = test::tiny_train_config(shards_, 3);
+  try {
+    Trainer t(rgb, init);
+    FAIL() << "another architecture was accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("another architecture"), std::string::npos) << e.what();
+  }
+  init.resume = first + "/checkpoint.safetensors";
+  EXPECT_THROW(Trainer(c, init), UsageError);
+}
+
 TEST_F(TrainerTest, HeldOutReconstructionNeedsHeldOutPictures) {
   TrainConfig c = test::tiny_train_config(shards_);
   c.recon_eval_every = 2;
