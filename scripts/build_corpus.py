@@ -9,17 +9,17 @@ prints what it left out and why.
 How it filters:
   * renders, diagrams, drawings, paintings, screenshots and logos: left out by
     name below, after looking at every candidate (the packages' wallpapers are
-    mostly renders; debian-edu-artwork, desktop-base, sway-backgrounds and
-    ukui-wallpapers hold nothing else, so none of them contributes);
+    mostly renders; debian-edu-artwork-*, desktop-base, sway-backgrounds,
+    ukui-wallpapers and lomiri-wallpapers hold nothing else, so none of them
+    contributes);
   * near-duplicates, two tests on every pair:
       - a 256-bit difference hash (17x16 grey thumbnail, one bit per
         horizontal neighbour pair): at most SAME_BITS of the bits differ for
         copies at other sizes and frames of a still camera;
-      - ORB features matched with Lowe's ratio test and a RANSAC homography:
-        at least MIN_MATCHES features and COPY_SHARE of the smaller
-        picture's features fit it for
-        crops and edited copies (stereo pairs and a moving camera's frames
-        stay: they show the scene from elsewhere);
+      - ORB features matched both ways with Lowe's ratio test, then a RANSAC
+        homography: at least MIN_MATCHES features and COPY_SHARE of the
+        smaller picture's fit it for crops and edited copies (stereo pairs
+        and a moving camera's frames stay: they show the scene from elsewhere);
     a training picture is dropped when it is a near-duplicate of an earlier
     one, of a demo image (assets/images), or of a held-out picture, for which
     a stricter SCENE_SHARE of matching features (the same scene from another
@@ -120,8 +120,11 @@ DEMO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "assets", 
 
 
 def spread(items, count):
+    """`count` items evenly spaced from the first to the last."""
     if count >= len(items):
         return list(items)
+    if count == 1:
+        return [items[0]]
     return [items[round(i * (len(items) - 1) / (count - 1))] for i in range(count)]
 
 
