@@ -73,6 +73,13 @@ std::string exact(double v) {
   return buf;
 }
 
+// Weights read from a file: NaN or infinite values mean a damaged file, not a start.
+void require_finite(const StateDict& weights, const std::string& path) {
+  for (const auto& [name, t] : weights)
+    if (!torch::isfinite(t).all().item<bool>())
+      throw CheckpointError(path + ": weight '" + name + "' holds NaN or infinite values");
+}
+
 // Whether two configs train alike, the run length and logging aside.
 bool same_recipe(TrainConfig a, TrainConfig b) {
   for (TrainConfig* c : {&a, &b}) {
@@ -286,10 +293,8 @@ void Trainer::Impl::resume_from(const std::string& path) {
   if (state.metadata.count("cpu_threads"))
     resumed_threads = static_cast<int>(metadata_int(state.metadata, "cpu_threads", path, 1, 1024));
   const int64_t optimizer_steps = metadata_int(state.metadata, "optimizer_steps", path, 0, step);
-  StateDict weights(state.model.begin(), state.model.end());
-  for (const auto& [name, t] : weights)
-    if (!torch::isfinite(t).all().item<bool>())
-      throw CheckpointError(path + ": weight '" + name + "' holds NaN or infinite values");
+  const StateDict weights(state.model.begin(), state.model.end());
+  require_finite(weights, path);
   load_state_dict(model, weights, path);
   try {
     optimizer->load_state(state.optimizer, optimizer_steps);
@@ -340,9 +345,7 @@ void Trainer::Impl::init_from(const std::string& path) {
     throw UsageError("--init '" + path + "' holds another architecture (" + given.summary() +
                      ") than the config's (" + config.model.summary() + ")");
   const StateDict weights = model_state_dict(loaded.model);
-  for (const auto& [name, t] : weights)
-    if (!torch::isfinite(t).all().item<bool>())
-      throw CheckpointError(path + ": weight '" + name + "' holds NaN or infinite values");
+  require_finite(weights, path);
   load_state_dict(model, weights, path);
   notes.push_back("init:     the weights of " + path + " (" + to_string(loaded.format) + ")");
 }
