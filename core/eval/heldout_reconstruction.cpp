@@ -27,7 +27,6 @@ HeldOutReconstruction::HeldOutReconstruction(torch::Tensor images01,
   for (int k = 0; k < masks; ++k) {
     settings.seed = static_cast<uint64_t>(k);
     scores_.push_back(mask_scores(settings, n, gh, gw));
-    removed_.push_back(plan_from_scores(scores_.back(), keep_).mask.to(torch::kUInt8));
   }
 }
 
@@ -58,11 +57,14 @@ std::optional<double> HeldOutReconstruction::telea_mse() const {
   const int gh = static_cast<int>(images01_.size(2) / patch_size_);
   const int gw = static_cast<int>(images01_.size(3) / patch_size_);
   const int p = static_cast<int>(patch_size_);
+  std::vector<torch::Tensor> removed; // per mask: [N, L], 1 = removed, as the model removes
+  for (const auto& scores : scores_)
+    removed.push_back(plan_from_scores(scores, keep_).mask.to(torch::kUInt8));
   double total = 0;
   for (int64_t i = 0; i < pictures(); ++i) {
     const Image picture = image_from_tensor(images01_[i]);
-    for (const auto& removed : removed_) {
-      const auto row = removed[i].contiguous();
+    for (const auto& mask_rows : removed) {
+      const auto row = mask_rows[i].contiguous();
       const std::vector<uint8_t> mask(row.data_ptr<uint8_t>(),
                                       row.data_ptr<uint8_t>() + row.numel());
       total += masked_mse(inpaint_telea(picture, mask, gh, gw, p), picture, mask, gh, gw, p);

@@ -30,14 +30,13 @@ public:
   std::optional<double> telea_mse() const;
 
   int64_t pictures() const { return images01_.size(0); }
-  int masks() const { return static_cast<int>(removed_.size()); }
+  int masks() const { return static_cast<int>(scores_.size()); }
 
 private:
   torch::Tensor images01_;
   Normalization normalization_;
   int64_t patch_size_, keep_;
-  std::vector<torch::Tensor> scores_;  // per mask: [N, L] on the CPU
-  std::vector<torch::Tensor> removed_; // per mask: [N, L] uint8 on the CPU, 1 = removed
+  std::vector<torch::Tensor> scores_; // per mask: [N, L] on the CPU
 };
 
 } // namespace mae

@@ -65,6 +65,20 @@ std::string metrics_line(const TrainProgress& p) {
   return j.dump();
 }
 
+MetricsRecord metrics_record(const TrainProgress& p) {
+  MetricsRecord r;
+  r.step = p.step;
+  r.epoch = p.epoch;
+  r.loss = p.loss;
+  if (p.loss) { // lr and speed belong to a report with steps, as in metrics_line
+    r.lr = p.lr;
+    r.images_per_s = p.images_per_s;
+  }
+  r.knn_accuracy = p.knn_accuracy;
+  r.heldout_mse = p.heldout_mse;
+  return r;
+}
+
 std::vector<MetricsRecord> read_metrics(const std::string& path) {
   std::ifstream in(path);
   if (!in)

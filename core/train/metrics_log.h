@@ -35,6 +35,8 @@ private:
 };
 
 std::string metrics_line(const TrainProgress& p);
+// What read_metrics gives back for the line of `p`.
+MetricsRecord metrics_record(const TrainProgress& p);
 // Skips lines that are not JSON objects with a step (a torn last line).
 std::vector<MetricsRecord> read_metrics(const std::string& path);
 

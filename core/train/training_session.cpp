@@ -144,15 +144,7 @@ struct TrainingSession::Impl : TrainObserver {
     draft.eta_s = p.eta_s;
     draft.skipped_images = p.skipped_images;
     draft.skipped_steps = p.skipped_steps;
-    if (p.loss) {
-      draft.loss.emplace_back(p.step, *p.loss);
-      draft.lr.emplace_back(p.step, p.lr);
-      draft.images_per_s.emplace_back(p.step, p.images_per_s);
-    }
-    if (p.knn_accuracy)
-      draft.knn_accuracy.emplace_back(p.step, *p.knn_accuracy);
-    if (p.heldout_mse)
-      draft.heldout_mse.emplace_back(p.step, *p.heldout_mse);
+    add_to_curves(draft, metrics_record(p));
     publish();
   }
 

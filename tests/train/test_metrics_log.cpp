@@ -37,6 +37,18 @@ TEST(MetricsLog, ResumeDropsLinesAfterTheCheckpoint) {
   EXPECT_DOUBLE_EQ(*records.back().heldout_mse, 0.0297);
   EXPECT_FALSE(records.front().knn_accuracy);
   EXPECT_FALSE(records.front().heldout_mse);
+  // The record a report makes in memory is the one its line reads back as.
+  const MetricsRecord direct = metrics_record(p);
+  EXPECT_EQ(direct.step, records.back().step);
+  EXPECT_EQ(direct.loss, records.back().loss);
+  EXPECT_EQ(direct.lr, records.back().lr);
+  EXPECT_EQ(direct.images_per_s, records.back().images_per_s);
+  EXPECT_EQ(direct.knn_accuracy, records.back().knn_accuracy);
+  EXPECT_EQ(direct.heldout_mse, records.back().heldout_mse);
+  TrainProgress probe_only; // no steps yet: no lr or speed, as in its line
+  probe_only.knn_accuracy = 0.3;
+  EXPECT_FALSE(metrics_record(probe_only).lr);
+  EXPECT_FALSE(metrics_record(probe_only).images_per_s);
 }
 
 TEST(ProgressBar, Text) {
