@@ -119,14 +119,26 @@ int run_eval_recon(int argc, const char* const* argv) {
   auto model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
   const ModelConfig& c = model->info().config;
 
+  const auto figure_rows =
+      args.has("figure")
+          ? static_cast<size_t>(std::max<long long>(1, args.get_int("figure-images")))
+          : size_t{0};
   std::printf("%-36s %10s %10s %10s %8s\n", "image", "MAE", "Telea", "mean-fill", "vs Telea");
   Scores total;
-  std::vector<Image> inputs;
+  size_t scored = 0, skipped = 0;
+  std::vector<Image> inputs; // the figure's rows
   std::string csv = "image,mae,telea,mean_fill\n";
   for (const auto& file : files) {
-    const Image input =
-        convert_channels(resize_center_crop(load_image(file), c.img_size), c.in_chans);
-    inputs.push_back(input);
+    Image input;
+    try { // one unreadable picture in a large folder costs its row, not the evaluation
+      input = convert_channels(resize_center_crop(load_image(file), c.img_size), c.in_chans);
+    } catch (const ImageError& e) {
+      std::fprintf(stderr, "skipped %s\n", e.what());
+      ++skipped;
+      continue;
+    }
+    if (inputs.size() < figure_rows)
+      inputs.push_back(input);
     const Scores s = score_image(*model, input, settings, seeds);
     const std::string name = fs::path(file).filename().string();
     std::printf("%-36s %10.5f %10.5f %10.5f %+7.1f%%\n", name.c_str(), s.mae, s.telea, s.mean_fill,
@@ -134,19 +146,24 @@ int run_eval_recon(int argc, const char* const* argv) {
     std::fflush(stdout); // a row as soon as it is known, also into a pipe
     csv += name + "," + std::to_string(s.mae) + "," + std::to_string(s.telea) + "," +
            std::to_string(s.mean_fill) + "\n";
-    total.mae += s.mae / files.size();
-    total.telea += s.telea / files.size();
-    total.mean_fill += s.mean_fill / files.size();
+    total.mae += s.mae, total.telea += s.telea, total.mean_fill += s.mean_fill;
+    ++scored;
   }
+  if (scored == 0)
+    throw DataError("--images: none of the " + std::to_string(files.size()) + " pictures in '" +
+                    args.get("images") + "' could be read");
+  const double n = static_cast<double>(scored);
+  total = {total.mae / n, total.telea / n, total.mean_fill / n};
   std::printf("%-36s %10.5f %10.5f %10.5f %+7.1f%%\n", "mean", total.mae, total.telea,
               total.mean_fill, 100.0 * (total.mae - total.telea) / total.telea);
-  std::printf("%zu images x %d seeds, %s masking at ratio %.2f\n", files.size(), seeds,
+  std::printf("%zu images x %d seeds, %s masking at ratio %.2f", scored, seeds,
               to_string(settings.strategy), settings.ratio);
+  if (skipped)
+    std::printf("; %zu unreadable skipped", skipped);
+  std::printf("\n");
   if (args.has("csv"))
     write_file_atomic(args.get("csv"), csv.data(), csv.size());
   if (args.has("figure")) {
-    const auto rows = static_cast<size_t>(std::max<long long>(1, args.get_int("figure-images")));
-    inputs.resize(std::min(rows, inputs.size()));
     settings.seed = 0;
     write_png(args.get("figure"), comparison_figure(*model, inputs, settings));
   }

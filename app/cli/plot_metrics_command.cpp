@@ -3,16 +3,18 @@
 
 #include "base/errors.h"
 #include "data/image_io.h"
+#include "train/metrics_log.h"
 #include "train/metrics_plot.h"
 
 #include <cstdio>
+#include <filesystem>
 
 namespace mae::cli {
 
 int run_plot_metrics(int argc, const char* const* argv) {
-  Args args("plot-metrics",
-            "Plot the loss and k-NN accuracy curves of a run's metrics.jsonl as a PNG.");
-  args.positional("METRICS", "metrics.jsonl of a training run")
+  Args args("plot-metrics", "Plot a run's training loss beside its k-NN accuracy, else "
+                            "fine-tuning's test accuracy, else held-out MSE, as a PNG.");
+  args.positional("METRICS", "a training run's folder or its metrics.jsonl")
       .option("out", "FILE.png", "where to write the figure")
       .option("title", "TEXT", "figure title", "")
       .option("width", "PX", "figure width", "1200")
@@ -23,9 +25,15 @@ int run_plot_metrics(int argc, const char* const* argv) {
              height = static_cast<int>(args.get_int("height"));
   if (width < 400 || width > 8000 || height < 200 || height > 8000)
     throw UsageError("--width must be in [400, 8000] and --height in [200, 8000]");
-  const auto records = read_metrics(args.get("METRICS"));
-  const std::string title = args.get("title").empty() ? args.get("METRICS") : args.get("title");
-  refuse_overwriting_inputs("--out", args.get("out"), {args.get("METRICS")});
+  std::string metrics = args.get("METRICS");
+  std::error_code ec;
+  if (std::filesystem::is_directory(metrics, ec)) // a run folder, as the app opens one
+    metrics = (std::filesystem::path(metrics) / kMetricsName).string();
+  const auto records = read_metrics(metrics);
+  if (records.empty())
+    throw DataError(metrics + " holds no metric lines (a run writes one at every logged step)");
+  const std::string title = args.get("title").empty() ? metrics : args.get("title");
+  refuse_overwriting_inputs("--out", args.get("out"), {metrics});
   write_png(args.get("out"), plot_metrics(records, title, width, height));
   std::printf("wrote %s (%zu metric lines)\n", args.get("out").c_str(), records.size());
   return 0;

@@ -1,6 +1,7 @@
 #include "train/metrics_log.h"
 
 #include "base/errors.h"
+#include "base/regular_file.h"
 #include "formats/atomic_file.h"
 
 #include <nlohmann/json.hpp>
@@ -80,6 +81,9 @@ MetricsRecord metrics_record(const TrainProgress& p) {
 }
 
 std::vector<MetricsRecord> read_metrics(const std::string& path) {
+  // A directory would read as no lines and a FIFO would block: say why instead.
+  if (const std::string why = why_not_regular_file(path); !why.empty())
+    throw DataError("cannot read metrics file '" + path + "': " + why);
   std::ifstream in(path);
   if (!in)
     throw DataError("cannot open metrics file '" + path + "'");
@@ -97,6 +101,7 @@ std::vector<MetricsRecord> read_metrics(const std::string& path) {
     r.images_per_s = number(j, "img_per_s");
     r.knn_accuracy = number(j, "knn_acc");
     r.heldout_mse = number(j, "heldout_mse");
+    r.test_top1 = number(j, "test_top1");
     out.push_back(r);
   }
   return out;

@@ -1,7 +1,8 @@
 // metrics.jsonl: one JSON object per logged step, beside the checkpoints:
 // {"step", "epoch", "loss", "lr", "img_per_s", "steps_per_s", "elapsed_s",
 //  "knn_acc" (when the probe ran), "heldout_mse" (when the held-out
-//  reconstruction ran), "skipped_images", "skipped_steps"}.
+//  reconstruction ran), "skipped_images", "skipped_steps"}; a fine-tuning
+//  run's also "test_top1" at the end of each epoch.
 #pragma once
 
 #include "train/train_progress.h"
@@ -14,10 +15,13 @@
 
 namespace mae {
 
+constexpr const char* kMetricsName = "metrics.jsonl"; // in a run's folder
+
 struct MetricsRecord {
   int64_t step = 0;
   double epoch = 0;
   std::optional<double> loss, lr, images_per_s, knn_accuracy, heldout_mse;
+  std::optional<double> test_top1; // fine-tuning's test accuracy
 };
 
 class MetricsLog {
@@ -38,6 +42,7 @@ std::string metrics_line(const TrainProgress& p);
 // What read_metrics gives back for the line of `p`.
 MetricsRecord metrics_record(const TrainProgress& p);
 // Skips lines that are not JSON objects with a step (a torn last line).
+// Throws DataError when `path` is no regular file.
 std::vector<MetricsRecord> read_metrics(const std::string& path);
 
 } // namespace mae

@@ -83,31 +83,35 @@ void panel(cv::Mat& m, cv::Rect area, const Series& s, const std::string& title,
 
 Image plot_metrics(const std::vector<MetricsRecord>& records, const std::string& title, int width,
                    int height) {
-  Series loss, acc, heldout;
+  Series loss, knn, top1, heldout;
   double max_step = 0;
   for (const auto& r : records) {
     if (r.loss)
       loss.emplace_back(static_cast<double>(r.step), *r.loss);
     if (r.knn_accuracy)
-      acc.emplace_back(static_cast<double>(r.step), *r.knn_accuracy);
+      knn.emplace_back(static_cast<double>(r.step), *r.knn_accuracy);
+    if (r.test_top1)
+      top1.emplace_back(static_cast<double>(r.step), *r.test_top1);
     if (r.heldout_mse)
       heldout.emplace_back(static_cast<double>(r.step), *r.heldout_mse);
     max_step = std::max(max_step, static_cast<double>(r.step));
   }
-  if (loss.empty() && acc.empty() && heldout.empty())
-    throw DataError("the metrics hold no loss, k-NN accuracy or held-out MSE to plot");
+  if (loss.empty() && knn.empty() && top1.empty() && heldout.empty())
+    throw DataError("the metrics hold no loss, accuracy or held-out MSE to plot");
   cv::Mat m(height, width, CV_8UC3, cv::Scalar(255, 255, 255));
   text(m, title, {20, 28}, 0.7, 2);
   const int top = 40, half = width / 2;
   panel(m, {0, top, half, height - top}, loss, "training loss (log scale)", "loss", true, false,
         kLoss, max_step);
-  // The right panel: the k-NN probe (labelled data), else the held-out reconstruction.
-  if (acc.empty() && !heldout.empty())
-    panel(m, {half, top, width - half, height - top}, heldout, "held-out masked-region MSE", "MSE",
-          false, false, kAcc, max_step);
+  // The right panel: what the run measured on data it does not train on.
+  const cv::Rect right{half, top, width - half, height - top};
+  if (!knn.empty() || (top1.empty() && heldout.empty()))
+    panel(m, right, knn, "k-NN top-1 accuracy (held out)", "accuracy", false, true, kAcc, max_step);
+  else if (!top1.empty())
+    panel(m, right, top1, "test top-1 accuracy (fine-tuning)", "accuracy", false, true, kAcc,
+          max_step);
   else
-    panel(m, {half, top, width - half, height - top}, acc, "k-NN top-1 accuracy (held out)",
-          "accuracy", false, true, kAcc, max_step);
+    panel(m, right, heldout, "held-out masked-region MSE", "MSE", false, false, kAcc, max_step);
   // The colours above are RGB: the Mat is read as RGB, not OpenCV's BGR.
   Image out(width, height, 3);
   std::memcpy(out.pixels.data(), m.data, out.pixels.size());

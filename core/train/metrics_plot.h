@@ -1,6 +1,7 @@
-// A training-curve figure from metrics.jsonl: loss (log scale) and k-NN
-// accuracy against the step, side by side, drawn with OpenCV so that the CLI
-// needs no plotting library.
+// A training-curve figure from metrics.jsonl: loss (log scale) and, beside
+// it, the k-NN accuracy (pre-training), else the test accuracy (fine-tuning),
+// else the held-out reconstruction error, against the step; drawn with OpenCV
+// so that the CLI needs no plotting library.
 #pragma once
 
 #include "data/image.h"

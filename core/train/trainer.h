@@ -15,6 +15,7 @@
 
 #include "dist/dist_group.h"
 #include "eval/reconstruction_preview.h"
+#include "train/metrics_log.h"
 #include "train/train_config.h"
 #include "train/train_progress.h"
 
@@ -29,7 +30,6 @@ namespace mae {
 
 constexpr const char* kTrainStateName = "checkpoint.safetensors";
 constexpr const char* kTrainModelName = "model.safetensors";
-constexpr const char* kMetricsName = "metrics.jsonl";
 constexpr const char* kBestModelName = "best_model.safetensors";
 
 struct TrainOptions {

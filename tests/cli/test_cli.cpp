@@ -269,6 +269,24 @@ TEST(Cli, EvalReconComparesAgainstBaselines) {
               dir)
           .code,
       2);
+  // A corrupt picture costs its row, named on stderr; the mean is over the others.
+  std::filesystem::create_directories(dir + "/mixed");
+  std::filesystem::copy_file(test::data_path("images/photo.jpg"), dir + "/mixed/photo.jpg");
+  std::ofstream(dir + "/mixed/broken.png") << "not a png";
+  r = mae_cli("eval-recon --model " + q(test::fixture("hf")) + " --images " + q(dir + "/mixed") +
+                  " --seeds 2 --csv " + q(dir + "/m.csv"),
+              dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "skipped " + dir + "/mixed/broken.png: ")) << r.err;
+  EXPECT_TRUE(contains(r.out, "1 images x 2 seeds, random masking at ratio 0.75; 1 unreadable "
+                              "skipped"))
+      << r.out;
+  EXPECT_EQ(test::slurp(dir + "/m.csv"), csv); // the same row as the photo alone
+  std::filesystem::remove(dir + "/mixed/photo.jpg");
+  r = mae_cli("eval-recon --model " + q(test::fixture("hf")) + " --images " + q(dir + "/mixed"),
+              dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "none of the 1 pictures")) << r.err;
 }
 
 TEST(Cli, BenchTimesTrainingStepsAndTracesThem) {

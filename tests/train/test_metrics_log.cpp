@@ -1,13 +1,20 @@
 // metrics.jsonl across a resume, the progress bar.
 #include "train_test_util.h"
 
+#include "base/errors.h"
 #include "train/metrics_log.h"
 #include "train/progress_bar.h"
 
+#ifdef MAE_WITH_OPENCV
+#include "train/metrics_plot.h"
+#endif
+
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <sys/stat.h>
 
 namespace mae {
 namespace {
@@ -50,6 +57,60 @@ TEST(MetricsLog, ResumeDropsLinesAfterTheCheckpoint) {
   EXPECT_FALSE(metrics_record(probe_only).lr);
   EXPECT_FALSE(metrics_record(probe_only).images_per_s);
 }
+
+// A folder would read as no lines and a FIFO would block forever.
+TEST(MetricsLog, ReadingWhatIsNoFileThrows) {
+  const std::string dir = test::train_tmp("metrics_not_file"), fifo = dir + "/fifo";
+  EXPECT_THROW(read_metrics(dir), DataError);
+  EXPECT_THROW(read_metrics(dir + "/missing.jsonl"), DataError);
+  ASSERT_TRUE(::mkfifo(fifo.c_str(), 0600) == 0 || errno == EEXIST);
+  EXPECT_THROW(read_metrics(fifo), DataError);
+}
+
+#ifdef MAE_WITH_OPENCV
+// Pixels of the right-hand panel's curve colour (kAcc).
+int right_curve_pixels(const Image& im) {
+  int n = 0;
+  for (int y = 0; y < im.height; ++y)
+    for (int x = im.width / 2; x < im.width; ++x) {
+      const uint8_t* p = &im.pixels[(static_cast<size_t>(y) * im.width + x) * 3];
+      n += p[0] == 214 && p[1] == 39 && p[2] == 40;
+    }
+  return n;
+}
+
+// The right panel shows the k-NN accuracy, else fine-tuning's test accuracy
+// (read back from its metrics line), else the held-out MSE.
+TEST(MetricsPlot, RightPanelPrefersKnnThenTestAccuracyThenHeldOutMse) {
+  const std::string path = test::train_tmp("metrics_plot") + "/metrics.jsonl";
+  std::ofstream(path) << R"({"step": 10, "loss": 2.0}
+{"step": 20, "loss": 1.0, "test_top1": 0.4}
+{"step": 40, "loss": 0.5, "test_top1": 0.7}
+)";
+  std::vector<MetricsRecord> top1 = read_metrics(path);
+  ASSERT_EQ(top1.size(), 3u);
+  EXPECT_DOUBLE_EQ(*top1[2].test_top1, 0.7);
+  std::vector<MetricsRecord> loss_only = top1, heldout = top1, both = top1, knn = top1;
+  for (size_t i = 0; i < top1.size(); ++i) {
+    loss_only[i].test_top1.reset();
+    heldout[i].test_top1.reset();
+    heldout[i].heldout_mse = 0.03 - 0.005 * static_cast<double>(i);
+    both[i].heldout_mse = heldout[i].heldout_mse;
+    knn[i].knn_accuracy = 0.2 * static_cast<double>(i);
+  }
+  const Image with_top1 = plot_metrics(top1, "t");
+  EXPECT_EQ(right_curve_pixels(plot_metrics(loss_only, "t")), 0); // "no data"
+  EXPECT_GT(right_curve_pixels(with_top1), 100);
+  EXPECT_EQ(plot_metrics(both, "t").pixels, with_top1.pixels); // accuracy before the MSE
+  EXPECT_NE(plot_metrics(heldout, "t").pixels, with_top1.pixels);
+  std::vector<MetricsRecord> knn_only = knn;
+  for (auto& r : knn_only)
+    r.test_top1.reset();
+  const Image with_knn = plot_metrics(knn_only, "t");
+  EXPECT_EQ(plot_metrics(knn, "t").pixels, with_knn.pixels); // k-NN before the test accuracy
+  EXPECT_NE(with_knn.pixels, with_top1.pixels);
+}
+#endif
 
 TEST(ProgressBar, Text) {
   TrainProgress p;

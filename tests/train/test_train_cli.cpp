@@ -184,10 +184,19 @@ TEST(TrainCli, TrainsResumesAndPlots) {
   EXPECT_NE(r.output.find("ViT encoder 32x1"), std::string::npos) << r.output;
 
 #ifdef MAE_WITH_OPENCV
-  r = mae_cli("plot-metrics " + out + "/metrics.jsonl --out " + dir + "/curves.png");
+  r = mae_cli("plot-metrics " + out + " --out " + dir + "/curves.png"); // the run's folder
   ASSERT_EQ(r.code, 0) << r.output;
   const Image plot = load_image(dir + "/curves.png");
   EXPECT_EQ(plot.width, 1200);
+  // A folder with no run and a file with no lines say so instead of drawing nothing.
+  r = mae_cli("plot-metrics " + dir + " --out " + dir + "/none.png");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find(dir + "/metrics.jsonl': No such file"), std::string::npos) << r.output;
+  std::ofstream(dir + "/empty.jsonl").put('\n');
+  r = mae_cli("plot-metrics " + dir + "/empty.jsonl --out " + dir + "/none.png");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("empty.jsonl holds no metric lines"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir + "/none.png"));
 #endif
 }
 
