@@ -108,7 +108,8 @@ c10::Device resolve_device(const std::string& name) {
 std::string device_description(const c10::Device& device) {
   if (device.is_cuda())
     return "CUDA:" + std::to_string(device.has_index() ? device.index() : 0);
-  return "CPU (" + std::to_string(torch::get_num_threads()) + " threads)";
+  const int n = torch::get_num_threads();
+  return "CPU (" + std::to_string(n) + (n == 1 ? " thread)" : " threads)");
 }
 
 void set_attention_backend(const std::string& name) {

@@ -12,6 +12,16 @@
 namespace mae {
 namespace {
 
+// The status bar's words: "1 thread", not "1 threads".
+TEST(DeviceDescription, CountsCpuThreads) {
+  const int before = torch::get_num_threads();
+  torch::set_num_threads(1);
+  EXPECT_EQ(device_description(torch::kCPU), "CPU (1 thread)");
+  torch::set_num_threads(2);
+  EXPECT_EQ(device_description(torch::kCPU), "CPU (2 threads)");
+  torch::set_num_threads(before);
+}
+
 TEST(ThreadProbe, FewestThreadsWithinTolerance) {
   EXPECT_EQ(fastest_thread_count({{2, 0.100}, {1, 0.180}}), 2);
   // A loaded machine: two threads wait for each other at every barrier.
