@@ -4,6 +4,7 @@
 #include "common.h"
 
 #include "base/errors.h"
+#include "data/image_folder.h"
 #include "data/image_io.h"
 #include "eval/baselines.h"
 #include "eval/figure.h"
@@ -23,21 +24,6 @@ namespace {
 struct Scores {
   double mae = 0, telea = 0, mean_fill = 0;
 };
-
-std::vector<std::string> image_files(const std::string& dir) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec))
-    throw UsageError("--images: '" + dir + "' is not a directory");
-  std::vector<std::string> files;
-  for (const auto& e :
-       fs::recursive_directory_iterator(dir, fs::directory_options::follow_directory_symlink))
-    if (is_image_path(e.path().string()))
-      files.push_back(e.path().string());
-  std::sort(files.begin(), files.end());
-  if (files.empty())
-    throw UsageError("--images: no images in '" + dir + "'");
-  return files;
-}
 
 // Mean over seeds of the three errors on one image.
 Scores score_image(Reconstructor& model, const Image& input, MaskSettings settings, int seeds) {
@@ -110,7 +96,7 @@ int run_eval_recon(int argc, const char* const* argv) {
   const int seeds = static_cast<int>(args.get_int("seeds"));
   if (seeds < 1)
     throw UsageError("--seeds must be at least 1");
-  const auto files = image_files(args.get("images"));
+  const auto files = scan_image_folder(args.get("images")).files;
   std::vector<std::string> inputs_on_disk = files;
   inputs_on_disk.push_back(args.get("model"));
   for (const char* option : {"csv", "figure"})

@@ -264,11 +264,10 @@ TEST(Cli, EvalReconComparesAgainstBaselines) {
   EXPECT_GT(mean_fill, 0);
   const Image fig = load_image(dir + "/f.png");
   EXPECT_EQ(fig.width, 8 + 4 * (224 + 8));
-  EXPECT_EQ(
-      mae_cli("eval-recon --model " + q(test::fixture("hf")) + " --images " + q(dir + "/nothing"),
-              dir)
-          .code,
-      2);
+  r = mae_cli("eval-recon --model " + q(test::fixture("hf")) + " --images " + q(dir + "/nothing"),
+              dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "nothing' is not a directory")) << r.err;
   // A corrupt picture costs its row, named on stderr; the mean is over the others.
   std::filesystem::create_directories(dir + "/mixed");
   std::filesystem::copy_file(test::data_path("images/photo.jpg"), dir + "/mixed/photo.jpg");
