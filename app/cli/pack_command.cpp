@@ -3,8 +3,10 @@
 
 #include "base/errors.h"
 #include "data/pack.h"
+#include "data/shards.h"
 
 #include <cstdio>
+#include <filesystem>
 
 namespace mae::cli {
 
@@ -17,10 +19,17 @@ int run_pack(int argc, const char* const* argv) {
       .option("short-side", "PX", "short side of the stored images", "112")
       .option("channels", "1|3", "stored channels", "3")
       .option("max-aspect", "R", "crop the long side to at most R x the short side", "2")
-      .option("shard-mb", "MB", "size of each shard file", "256");
+      .option("shard-mb", "MB", "size of each shard file", "256")
+      .flag("force", "replace the pack that --out already holds");
   if (!parse_command(args, argc, argv, kThreads))
     return 0;
 
+  // Another pack's shards (perhaps at another size, hours of packing) are the user's.
+  const std::filesystem::path index = std::filesystem::path(args.get("out")) / kShardIndexName;
+  std::error_code ec;
+  if (std::filesystem::exists(index, ec) && !args.flag_set("force"))
+    throw UsageError("--out " + args.get("out") + " already holds a pack (" + kShardIndexName +
+                     "): choose another folder, or pass --force to replace it");
   PackOptions o;
   o.short_side = static_cast<int>(args.get_int("short-side"));
   o.channels = static_cast<int>(args.get_int("channels"));

@@ -279,6 +279,17 @@ TEST(TrainCli, PackAFolderWithACorruptFileThenTrainOnTheShards) {
               "/run --steps 2 --device cpu --threads 1 --quiet");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_TRUE(fs::exists(dir + "/run/model.safetensors"));
+  // Packing again into the same folder replaces the pack only when asked.
+  const auto index = fs::last_write_time(dir + "/shards/index.safetensors");
+  r = mae_cli("pack --input " + dir + "/photos --out " + dir + "/shards --short-side 24");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("already holds a pack"), std::string::npos) << r.output;
+  EXPECT_EQ(fs::last_write_time(dir + "/shards/index.safetensors"), index);
+  r = mae_cli("pack --input " + dir + "/photos --out " + dir +
+              "/shards --short-side 24 --threads 1 --force");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("packed 20 images"), std::string::npos) << r.output;
+  EXPECT_NE(fs::last_write_time(dir + "/shards/index.safetensors"), index);
 }
 #endif
 
