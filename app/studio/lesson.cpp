@@ -58,7 +58,7 @@ Lesson read_lesson(const std::string& path) {
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(path + ": not valid JSON: " + e.what());
+    throw ConfigError(path + ": not valid JSON: " + json_error_text(e));
   }
   std::error_code ec;
   const fs::path base = fs::absolute(path, ec).parent_path();

@@ -7,6 +7,16 @@
 
 namespace mae {
 
+std::string json_error_text(const nlohmann::json::exception& e) {
+  std::string s = e.what();
+  if (s.rfind("[json.exception.", 0) == 0 && s.find("] ") != std::string::npos)
+    s.erase(0, s.find("] ") + 2);
+  for (const std::string noise : {"parse error at ", "parse error: "})
+    if (s.rfind(noise, 0) == 0)
+      s.erase(0, noise.size());
+  return s;
+}
+
 std::string read_config_file(const std::string& path, const std::string& what) {
   if (const std::string why = why_not_regular_file(path); !why.empty())
     throw ConfigError("cannot open " + what + " '" + path + "': " + why);

@@ -14,6 +14,10 @@
 
 namespace mae {
 
+// nlohmann's message without its "[json.exception.parse_error.101] parse error
+// at " prefix, for people: "line 2, column 1: syntax error while parsing ...".
+std::string json_error_text(const nlohmann::json::exception& e);
+
 // The file's text; ConfigError("cannot open <what> '<path>'") when unreadable.
 std::string read_config_file(const std::string& path, const std::string& what);
 
@@ -70,7 +74,7 @@ Config parse_config_json(const std::string& text, const std::string& label) {
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(label + ": not valid JSON: " + e.what());
+    throw ConfigError(label + ": not valid JSON: " + json_error_text(e));
   }
   Config c;
   try {

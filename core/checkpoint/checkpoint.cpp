@@ -1,5 +1,6 @@
 #include "checkpoint/checkpoint.h"
 
+#include "base/config_json.h"
 #include "base/errors.h"
 #include "formats/container.h"
 #include "formats/file_bytes.h"
@@ -100,7 +101,7 @@ nlohmann::json read_json_file(const fs::path& path) {
   try {
     return nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
-    throw CheckpointError(path.string() + ": not valid JSON: " + e.what());
+    throw CheckpointError(path.string() + ": not valid JSON: " + json_error_text(e));
   }
 }
 
@@ -269,9 +270,8 @@ RawCheckpoint read_checkpoint(const std::string& path) {
       throw CheckpointError(path + ": MAE Studio file without 'mae_config' metadata");
     // Exactly a whole number: "1junk" is not version 1.
     const std::string& version_text = raw.metadata["format_version"];
-    const int version = version_text.size() == 1 && std::isdigit(version_text[0])
-                            ? version_text[0] - '0'
-                            : -1;
+    const int version =
+        version_text.size() == 1 && std::isdigit(version_text[0]) ? version_text[0] - '0' : -1;
     if (version < 1 || version > kFormatVersion)
       throw CheckpointError(path + ": format_version \"" + version_text + "\"" +
                             " is not supported by this build (supports 1.." +

@@ -1,5 +1,6 @@
 #include "formats/safetensors.h"
 
+#include "base/config_json.h"
 #include "base/errors.h"
 #include "formats/atomic_file.h"
 #include "formats/file_bytes.h"
@@ -221,7 +222,7 @@ json parse_header_json(const std::string& label, const uint8_t* p, size_t n) {
   try {
     return json::parse(p, p + n, check_keys);
   } catch (const json::exception& e) {
-    fail(label, std::string("header is not valid JSON (") + e.what() + ")");
+    fail(label, "header is not valid JSON (" + json_error_text(e) + ")");
   }
 }
 

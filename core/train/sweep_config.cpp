@@ -177,7 +177,7 @@ std::vector<SweepRun> expand_sweep(const SweepConfig& sweep, const std::string& 
   try {
     base = nlohmann::json::parse(read_config_file(base_path, "base training config"));
   } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(base_path + ": not valid JSON: " + e.what());
+    throw ConfigError(base_path + ": not valid JSON: " + json_error_text(e));
   }
   std::vector<SweepRun> runs;
   const size_t n0 = sweep.axes[0].values.size();

@@ -62,7 +62,7 @@ std::vector<ReferenceSeries> read_reference(const SweepConfig& sweep,
   try {
     j = nlohmann::json::parse(read_config_file(path, "paper reference"));
   } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(path + ": not valid JSON: " + e.what());
+    throw ConfigError(path + ": not valid JSON: " + json_error_text(e));
   }
   const auto table = j.find(sweep.reference.table);
   if (table == j.end() || !table->is_object() || !table->contains("rows") ||

@@ -1,0 +1,45 @@
+// JSON config reading: parse errors a person can read.
+#include "base/config_json.h"
+
+#include <gtest/gtest.h>
+
+namespace mae {
+namespace {
+
+struct TinyConfig {
+  int n = 1;
+  void validate() const { require_field(n > 0, "n", "must be positive"); }
+};
+
+void from_json(const nlohmann::json& j, TinyConfig& c) {
+  check_known_fields(j, {"n"});
+  read_field(j, "n", c.n);
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    parse_config_json<TinyConfig>(text, "my.json");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Where and what, without nlohmann's "[json.exception.parse_error.101] parse
+// error at " in front.
+TEST(ConfigJson, ParseErrorsSayWhereWithoutTheLibrarysCode) {
+  const std::string e = error_of("{\"n\": 2,\n");
+  EXPECT_EQ(e.rfind("my.json: not valid JSON: line 2, column 1: syntax error", 0), 0u) << e;
+  EXPECT_EQ(e.find("json.exception"), std::string::npos) << e;
+  EXPECT_EQ(error_of("{\"n\": 0}"), "my.json: config field 'n': must be positive");
+  EXPECT_EQ(error_of("{\"n\": 3}"), "");
+  try { // other errors lose the code too
+    (void)nlohmann::json::parse("[1]").at(5);
+    ADD_FAILURE() << "no exception";
+  } catch (const nlohmann::json::exception& x) {
+    EXPECT_EQ(json_error_text(x), "array index 5 is out of range");
+  }
+}
+
+} // namespace
+} // namespace mae
