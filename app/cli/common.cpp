@@ -7,6 +7,8 @@
 
 #include <c10/core/Device.h>
 
+#include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <filesystem>
 #include <sstream>
@@ -93,6 +95,19 @@ void refuse_overwriting_inputs(const std::string& option, const std::string& out
       throw UsageError(option + " " + out + " is a file of the input model folder " + in +
                        ": writing it would change that model; choose another file");
   }
+}
+
+void require_output_extension(const std::string& option, const std::string& out,
+                              const std::vector<std::string>& extensions) {
+  std::string ext = std::filesystem::path(out).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (std::find(extensions.begin(), extensions.end(), ext) != extensions.end())
+    return;
+  std::string names;
+  for (const std::string& e : extensions)
+    names += (names.empty() ? "" : " or ") + e;
+  throw UsageError(option + " " + out + " must end in " + names + ": that is the format written");
 }
 
 bool parse_command(Args& args, int argc, const char* const* argv, unsigned shared) {

@@ -99,9 +99,11 @@ int run_eval_recon(int argc, const char* const* argv) {
   const auto files = scan_image_folder(args.get("images")).files;
   std::vector<std::string> inputs_on_disk = files;
   inputs_on_disk.push_back(args.get("model"));
-  for (const char* option : {"csv", "figure"})
-    if (args.has(option))
+  for (const auto& [option, extension] : {std::pair{"csv", ".csv"}, std::pair{"figure", ".png"}})
+    if (args.has(option)) {
       refuse_overwriting_inputs(std::string("--") + option, args.get(option), inputs_on_disk);
+      require_output_extension(std::string("--") + option, args.get(option), {extension});
+    }
   auto model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
   const ModelConfig& c = model->info().config;
 

@@ -65,6 +65,7 @@ int run_forward(int argc, const char* const* argv) {
 
   const torch::Device device = resolve_device(args.get("device"));
   refuse_overwriting_inputs("--out", args.get("out"), {args.get("model"), args.get("inputs")});
+  require_output_extension("--out", args.get("out"), {".safetensors"});
   LoadedModel loaded = load_model(args.get("model"), load_options(args));
   auto& model = loaded.model;
   const std::string in_path = args.get("inputs");

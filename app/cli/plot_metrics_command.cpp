@@ -25,6 +25,7 @@ int run_plot_metrics(int argc, const char* const* argv) {
              height = static_cast<int>(args.get_int("height"));
   if (width < 400 || width > 8000 || height < 200 || height > 8000)
     throw UsageError("--width must be in [400, 8000] and --height in [200, 8000]");
+  require_output_extension("--out", args.get("out"), {".png"});
   std::string metrics = args.get("METRICS");
   std::error_code ec;
   if (std::filesystem::is_directory(metrics, ec)) // a run folder, as the app opens one

@@ -80,6 +80,8 @@ int run_reconstruct(int argc, const char* const* argv) {
   const MaskSettings& settings = figure.mask;
   const std::string out = args.get("out");
   refuse_overwriting_inputs("--out", out, {args.get("image"), args.get("model")});
+  if (!args.has("sweep"))
+    require_output_extension("--out", out, {".png"});
   const FigureInput in = load_figure_input(args, "reconstruct");
   if (args.has("sweep")) {
     const double fps = args.get_double("fps");

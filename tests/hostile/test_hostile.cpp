@@ -436,11 +436,26 @@ TEST_F(Hostile, OutputsNeverReplaceInputsNodesOrLinks) {
   expect_error("convert_onto_itself",
                {"convert", d + "/model.safetensors", "--out", d + "/model.safetensors"}, 2,
                "input");
+  // The format written does not follow the name: an output named for another
+  // kind of file (the user's notes, another model) is refused, not replaced.
+  write_bytes(d + "/notes.txt", "my notes");
+  expect_error("figure_to_text",
+               {"reconstruct", "--model", model_, "--image", kPhoto, "--out", d + "/notes.txt"}, 2,
+               "must end in .png");
+  expect_error("figure_to_model",
+               {"posembed", "--model", model_, "--out", d + "/model.safetensors"}, 2,
+               "must end in .png");
+  expect_error("model_to_figure", {"convert", model_, "--out", d + "/photo.jpg"}, 2,
+               "must end in .safetensors");
+  expect_error("csv_to_figure",
+               {"eval-recon", "--model", model_, "--images", d, "--csv", d + "/notes.txt"}, 2,
+               "must end in .csv");
+  EXPECT_EQ(read_bytes(d + "/notes.txt"), "my notes");
   EXPECT_EQ(read_bytes(d + "/photo.jpg"), photo);
   EXPECT_EQ(read_bytes(d + "/model.safetensors"), model);
 
   // A device node stays a device node (a copy of /dev/null's numbers, in our folder).
-  const std::string node = d + "/node";
+  const std::string node = d + "/node.png";
   if (::mknod(node.c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0) {
     expect_error("out_is_device",
                  {"reconstruct", "--model", model_, "--image", kPhoto, "--out", node}, 1,
