@@ -166,6 +166,7 @@ struct FileBrowserState {
   bool stale = true;      // re-read `dir` on the next frame
   std::vector<Entry> entries;
   std::string error;
+  std::string confirm_replace; // a Save's existing target: the next press replaces it
   int selected = -1;
 };
 

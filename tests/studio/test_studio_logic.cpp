@@ -4,6 +4,7 @@
 #include "lesson.h"
 #include "open_target.h"
 #include "recent_files.h"
+#include "save_target.h"
 #include "settings.h"
 #include "view_state.h"
 #include "workers/inference_worker.h"
@@ -230,6 +231,29 @@ TEST(StudioFiles, ClassifiesImagesModelsAndFolders) {
   EXPECT_EQ(classify_path("notes.txt"), TargetKind::Unsupported);
 }
 
+// File > Export and Save view: the extension of what is written is added to a
+// name without it; a name that is taken is reported, a folder is never a file.
+TEST(StudioFiles, SaveTargetsAddTheExtensionAndSeeWhatIsThere) {
+  const std::string dir = temp_dir("studio_save_target");
+  fs::create_directories(dir + "/fig.png");
+  { std::ofstream(dir + "/notes.png") << "mine"; }
+  fs::create_symlink(dir + "/notes.png", dir + "/link.png");
+  using S = SaveTarget::Status;
+  const auto t = [&](const std::string& name, const std::vector<std::string>& ext) {
+    return save_target(dir, name, ext);
+  };
+  EXPECT_EQ(t("figure", {".png"}).path, dir + "/figure.png");
+  EXPECT_EQ(t("figure", {".png"}).status, S::New);
+  EXPECT_EQ(t("figure.PNG", {".png"}).path, dir + "/figure.PNG");
+  EXPECT_EQ(t("notes.txt", {".png"}).path, dir + "/notes.txt.png");
+  EXPECT_EQ(t("sweep.avi", {".mp4", ".avi"}).path, dir + "/sweep.avi");
+  EXPECT_EQ(t("sweep", {".mp4", ".avi"}).path, dir + "/sweep.mp4");
+  EXPECT_EQ(t("notes", {".png"}).status, S::Exists);
+  EXPECT_EQ(t("link.png", {".png"}).status, S::Exists);
+  EXPECT_EQ(t("fig", {".png"}).status, S::NotAFile);
+  EXPECT_EQ(save_target("/dev", "null", {""}).status, S::NotAFile);
+}
+
 TEST(StudioFiles, StartupModelFallsBackAndSaysSo) {
   const std::string dir = temp_dir("studio_startup");
   const std::string models = dir + "/models";
@@ -422,13 +446,13 @@ namespace {
 
 // Every control of the panels says what it does: each ImGui control call is
 // followed by a tooltip (tooltip(...) or SetTooltip) before the next control.
-TEST(StudioSources, EveryPanelControlHasATooltip) {
+TEST(StudioSources, EveryControlHasATooltip) {
   const std::regex control(
       R"(ImGui::(Button|Checkbox|SliderFloat|SliderInt|RadioButton|InputScalar|InputText|)"
       R"(InputTextWithHint|BeginCombo|ArrowButton|DragFloat|InputInt|Combo)\()");
   const std::regex tip(R"((\btooltip\(|SetTooltip\())");
   std::vector<fs::path> files;
-  for (const char* dir : {"app/studio/panels", "app/studio/plot"})
+  for (const char* dir : {"app/studio/panels", "app/studio/plot", "app/studio/dialogs"})
     for (const auto& e : fs::directory_iterator(fs::path(MAE_SOURCE_DIR) / dir))
       if (e.path().extension() == ".cpp")
         files.push_back(e.path());

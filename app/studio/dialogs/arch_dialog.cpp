@@ -28,21 +28,28 @@ void draw_arch_dialog(UiState& st) {
       "Choose the architecture it was trained with (official checkpoints: base, large, huge):");
   ImGui::PopTextWrapPos();
   ImGui::Spacing();
-  for (int i = 0; i < static_cast<int>(d.names.size()); ++i)
+  for (int i = 0; i < static_cast<int>(d.names.size()); ++i) {
     if (ImGui::RadioButton(d.names[i].c_str(), d.choice == i))
       d.choice = i;
+    tooltip(("Its sizes are in configs/models/" + d.names[i] +
+             ".json; a wrong choice fails to load and keeps the previous model")
+                .c_str());
+  }
   ImGui::Spacing();
   st.popups.push_back(
       {"architecture", "Which architecture is this checkpoint?", file, current_window_rect()});
   const float w = ImGui::GetFontSize() * 6;
-  if (ImGui::Button("Load", {w, 0}) && d.choice >= 0 &&
-      d.choice < static_cast<int>(d.names.size())) {
+  const bool load = ImGui::Button("Load", {w, 0});
+  tooltip("Load the checkpoint with the architecture chosen above");
+  if (load && d.choice >= 0 && d.choice < static_cast<int>(d.names.size())) {
     st.commands.push_back({Command::Kind::LoadModelWithArch, d.path, d.names[d.choice], d.slot});
     d.open = false;
     ImGui::CloseCurrentPopup();
   }
   ImGui::SameLine();
-  if (ImGui::Button("Cancel", {w, 0}) || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
+  const bool cancel = ImGui::Button("Cancel", {w, 0});
+  tooltip("Keep the model loaded now (Esc)");
+  if (cancel || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
     st.status = "kept the previous model";
     d.open = false;
     ImGui::CloseCurrentPopup();

@@ -27,8 +27,10 @@ void draw_error_popup(UiState& st) {
   if (st.errors.size() > 1)
     ImGui::TextDisabled("%zu more message(s) after this one", st.errors.size() - 1);
   st.popups.push_back({"error", e.title, e.message, current_window_rect()});
-  if (ImGui::Button("OK", {ImGui::GetFontSize() * 6, 0}) ||
-      ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Enter)) ||
+  const bool ok = ImGui::Button("OK", {ImGui::GetFontSize() * 6, 0});
+  tooltip(st.errors.size() > 1 ? "Close this message and show the next (Enter)"
+                               : "Close this message (Enter)");
+  if (ok || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Enter)) ||
       ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
     st.errors.pop_front();
     ImGui::CloseCurrentPopup();

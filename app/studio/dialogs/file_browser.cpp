@@ -1,6 +1,7 @@
 #include "dialogs/dialogs.h"
 #include "open_target.h"
 #include "panels/panels.h"
+#include "save_target.h"
 #include "workers/training_setup.h"
 
 #include <imgui.h>
@@ -52,20 +53,25 @@ const char* title(Mode m) {
   return "###file_browser";
 }
 
-// The browser writes a file of this extension; nullptr when it picks one.
-const char* saved_extension(Mode m) {
+// The extensions of the file a Save writes (the first is added to a name
+// without one); empty when the browser opens or picks.
+std::vector<std::string> saved_extensions(Mode m) {
   switch (m) {
   case Mode::ExportFigure:
-    return ".png";
+    return {".png"};
   case Mode::ExportCurves:
-    return ".csv";
+    return {".csv"};
   case Mode::SaveView:
-    return ".json";
+    return {".json"};
   case Mode::ExportSweep:
-    return ".mp4";
+    return {".mp4", ".avi"};
   default:
-    return nullptr;
+    return {};
   }
+}
+
+bool saves(Mode m) {
+  return !saved_extensions(m).empty();
 }
 
 bool picks_folder(Mode m) {
@@ -109,9 +115,10 @@ bool wanted_file(Mode m, const fs::path& path) {
   case Mode::ExportFigure:
   case Mode::ExportCurves:
   case Mode::SaveView:
-    return ext == saved_extension(m);
-  case Mode::ExportSweep:
-    return ext == ".mp4" || ext == ".avi";
+  case Mode::ExportSweep: {
+    const auto saved = saved_extensions(m);
+    return std::find(saved.begin(), saved.end(), ext) != saved.end();
+  }
   case Mode::TrainData:
   case Mode::TrainOutput:
   case Mode::TrainResume:
@@ -255,6 +262,7 @@ void open_file_browser(UiState& st, FileBrowserState::Mode mode) {
   FileBrowserState& b = st.browser;
   b.open = b.just_opened = true;
   b.mode = mode;
+  b.confirm_replace.clear();
   if (b.dir.empty()) {
     std::error_code ec;
     navigate(b, st.image_path.empty() ? fs::current_path(ec)
@@ -263,7 +271,7 @@ void open_file_browser(UiState& st, FileBrowserState::Mode mode) {
   start_directory(st, mode);
   b.path_input = b.dir;
   b.stale = true;
-  if (saved_extension(mode))
+  if (saves(mode))
     b.filename = default_file_name(st, mode);
 }
 
@@ -289,7 +297,7 @@ void path_bar(UiState& st) {
     std::error_code ec;
     if (fs::is_directory(b.path_input, ec))
       navigate(b, b.path_input);
-    else if (!saved_extension(b.mode) && !picks_folder(b.mode) && fs::exists(b.path_input, ec))
+    else if (!saves(b.mode) && !picks_folder(b.mode) && fs::exists(b.path_input, ec))
       open_and_close(st, b.path_input);
     else
       b.error = b.path_input + ": no such folder";
@@ -316,7 +324,7 @@ std::string entry_list(FileBrowserState& b, float footer) {
       label += "   (training run)";
     if (ImGui::Selectable(label.c_str(), b.selected == i, ImGuiSelectableFlags_AllowDoubleClick)) {
       b.selected = i;
-      if (saved_extension(b.mode) && !e.directory)
+      if (saves(b.mode) && !e.directory)
         b.filename = e.name;
       if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left))
         activate = e.name;
@@ -330,20 +338,35 @@ std::string entry_list(FileBrowserState& b, float footer) {
   return activate;
 }
 
+// A name that is taken asks once (the button becomes Replace); a folder or
+// a device by that name is never replaced.
 void save_footer(UiState& st, float w) {
   FileBrowserState& b = st.browser;
+  const SaveTarget target = save_target(b.dir, b.filename, saved_extensions(b.mode));
+  if (!b.confirm_replace.empty() && b.confirm_replace != target.path) {
+    b.confirm_replace.clear(); // the name changed: the warning was about another file
+    b.error.clear();
+  }
+  const bool confirmed = target.status == SaveTarget::Status::Exists && !b.confirm_replace.empty();
   ImGui::SetNextItemWidth(-1);
   ImGui::InputText("##filename", &b.filename);
-  if (ImGui::Button("Save", {w, 0}) && !b.filename.empty()) {
-    const std::string ext = saved_extension(b.mode);
-    fs::path out = fs::path(b.dir) / b.filename;
-    if (lower(out.extension().string()) != ext)
-      out += ext;
+  tooltip("The file's name, in the folder shown (the extension is added if missing)");
+  const bool pressed = ImGui::Button(confirmed ? "Replace" : "Save", {w, 0});
+  tooltip(confirmed ? "Overwrite the existing file with this one" : "Write the file here");
+  if (!pressed || b.filename.empty())
+    return;
+  const std::string name = fs::path(target.path).filename().string();
+  if (target.status == SaveTarget::Status::NotAFile) {
+    b.error = name + " is a folder or a device, not a file: choose another name";
+  } else if (target.status == SaveTarget::Status::Exists && !confirmed) {
+    b.confirm_replace = target.path;
+    b.error = name + " already exists: press Replace to overwrite it, or type another name";
+  } else {
     st.commands.push_back({b.mode == Mode::ExportCurves  ? Command::Kind::ExportCurves
                            : b.mode == Mode::SaveView    ? Command::Kind::SaveView
                            : b.mode == Mode::ExportSweep ? Command::Kind::ExportSweep
                                                          : Command::Kind::ExportFigure,
-                           out.string(), ""});
+                           target.path, ""});
     close(st);
   }
 }
@@ -356,6 +379,7 @@ void folder_footer(UiState& st, const fs::path& selected, float w) {
   ImGui::TextDisabled("%s", choice.c_str());
   if (ImGui::Button("Choose", {w, 0}))
     choose_folder(st, choice);
+  tooltip("Use the selected folder, or the one shown if none is selected");
 }
 
 // Returns the entry to step into when Open is pressed on a plain folder.
@@ -372,7 +396,9 @@ std::string open_footer(UiState& st, const fs::path& selected, float w) {
                                 "HuggingFace folders";
   ImGui::TextDisabled("%s", selected.empty() ? hint : selected.string().c_str());
   std::string activate;
-  if (ImGui::Button("Open", {w, 0}) && !selected.empty()) {
+  const bool open = ImGui::Button("Open", {w, 0});
+  tooltip("Open the selected file, or step into the selected folder (or double-click it)");
+  if (open && !selected.empty()) {
     const auto& e = b.entries[b.selected];
     if (e.model_folder || !e.directory)
       open_and_close(st, selected.string());
@@ -416,22 +442,25 @@ void draw_file_browser(UiState& st) {
                                 ? fs::path(b.dir) / b.entries[b.selected].name
                                 : fs::path();
   const float w = ImGui::GetFontSize() * 6;
-  if (saved_extension(b.mode))
+  if (saves(b.mode))
     save_footer(st, w);
   else if (picks_folder(b.mode))
     folder_footer(st, selected, w);
   else if (const std::string step_in = open_footer(st, selected, w); !step_in.empty())
     activate = step_in;
   ImGui::SameLine();
-  if (b.open &&
-      (ImGui::Button("Cancel", {w, 0}) || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))))
-    close(st);
+  if (b.open) {
+    const bool cancel = ImGui::Button("Cancel", {w, 0});
+    tooltip("Close this dialog without choosing anything (Esc)");
+    if (cancel || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape)))
+      close(st);
+  }
   if (!activate.empty() && b.open) {
     const fs::path p = fs::path(b.dir) / activate;
     std::error_code ec;
     if (fs::is_directory(p, ec))
       navigate(b, p);
-    else if (!saved_extension(b.mode) && !picks_folder(b.mode))
+    else if (!saves(b.mode) && !picks_folder(b.mode))
       open_and_close(st, p.string());
   }
   ImGui::EndPopup();

@@ -11,11 +11,6 @@
 namespace mae::studio {
 namespace {
 
-void tip(const char* text) {
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("%s", text);
-}
-
 std::string progress_label(const FetchStatus& s) {
   char text[160];
   const double done = static_cast<double>(s.bytes.done) / 1e6;
@@ -34,10 +29,10 @@ void draw_entry_row(UiState& st, size_t i) {
   ImGui::TableNextRow();
   ImGui::TableNextColumn();
   ImGui::TextUnformatted(e.name.c_str());
-  tip(e.description.c_str());
+  tooltip(e.description.c_str());
   ImGui::TableNextColumn();
   ImGui::TextUnformatted(e.source.c_str());
-  tip("Who publishes this file; the addresses are in configs/fetch/catalog.json");
+  tooltip("Who publishes this file; the addresses are in configs/fetch/catalog.json");
   ImGui::TableNextColumn();
   const bool cached = i < g.cached.size() && g.cached[i];
   ImGui::TextUnformatted(cached ? "cached" : e.encoder_only ? "encoder only" : "");
@@ -67,7 +62,7 @@ void draw_status(UiState& st) {
     ImGui::SameLine();
     if (ImGui::Button("Cancel"))
       st.commands.push_back({Command::Kind::CancelFetch, "", ""});
-    tip("Stop the download; what has arrived is kept and the next Get resumes from it");
+    tooltip("Stop the download; what has arrived is kept and the next Get resumes from it");
   } else if (s.state == FetchStatus::State::Failed || s.state == FetchStatus::State::Cancelled) {
     ImGui::PushTextWrapPos(0.0f);
     ImGui::TextColored({1.0f, 0.45f, 0.4f, 1.0f}, "%s", s.error.c_str());
