@@ -1,6 +1,7 @@
 #include "common.h"
 
 #include "base/errors.h"
+#include "base/file_extension.h"
 #include "model/fused_norm.h"
 #include "model/model_config.h"
 #include "runtime/runtime.h"
@@ -8,7 +9,6 @@
 #include <c10/core/Device.h>
 
 #include <algorithm>
-#include <cctype>
 #include <csignal>
 #include <filesystem>
 #include <sstream>
@@ -99,9 +99,7 @@ void refuse_overwriting_inputs(const std::string& option, const std::string& out
 
 void require_output_extension(const std::string& option, const std::string& out,
                               const std::vector<std::string>& extensions) {
-  std::string ext = std::filesystem::path(out).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string ext = lower_extension(out);
   if (std::find(extensions.begin(), extensions.end(), ext) != extensions.end())
     return;
   std::string names;

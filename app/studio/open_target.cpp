@@ -1,25 +1,15 @@
 #include "open_target.h"
 
+#include "base/file_extension.h"
 #include "data/image_io.h"
 
-#include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <system_error>
 
 namespace mae::studio {
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string lower_extension(const std::string& path) {
-  std::string ext = fs::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return ext;
-}
-
-} // namespace
+namespace {} // namespace
 
 TargetKind classify_path(const std::string& path) {
   std::error_code ec;

@@ -1,7 +1,8 @@
 #include "save_target.h"
 
+#include "base/file_extension.h"
+
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 
 namespace mae::studio {
@@ -11,9 +12,7 @@ namespace fs = std::filesystem;
 SaveTarget save_target(const std::string& dir, const std::string& filename,
                        const std::vector<std::string>& extensions) {
   fs::path path = fs::path(dir) / filename;
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string ext = lower_extension(path.string());
   if (!extensions.empty() &&
       std::find(extensions.begin(), extensions.end(), ext) == extensions.end())
     path += extensions.front();

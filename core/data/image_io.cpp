@@ -2,6 +2,7 @@
 #include "data/png_encode.h"
 
 #include "base/errors.h"
+#include "base/file_extension.h"
 #include "formats/atomic_file.h"
 #include "formats/file_bytes.h"
 
@@ -60,8 +61,8 @@ std::optional<ImageSize> jpeg_size(const uint8_t* d, size_t n) {
       continue;
     }
     const size_t length = size_t{d[i + 2]} << 8 | d[i + 3];
-    const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
-                     marker != 0xCC;
+    const bool sof =
+        marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
     if (sof)
       return ImageSize{int64_t{d[i + 7]} << 8 | d[i + 8], int64_t{d[i + 5]} << 8 | d[i + 6]};
     if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
@@ -215,8 +216,9 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& label,
       if (!is_jpeg(data, size) || w * h > kMaxPixels * scale * scale)
         throw ImageError(label + ": " + what + " is more than the " +
                          std::to_string(kMaxPixels >> 20) + " Mpx this tool decodes");
-      flags = scale == 2 ? cv::IMREAD_REDUCED_COLOR_2
-                         : scale == 4 ? cv::IMREAD_REDUCED_COLOR_4 : cv::IMREAD_REDUCED_COLOR_8;
+      flags = scale == 2   ? cv::IMREAD_REDUCED_COLOR_2
+              : scale == 4 ? cv::IMREAD_REDUCED_COLOR_4
+                           : cv::IMREAD_REDUCED_COLOR_8;
       if (warning)
         *warning = what + ", decoded at 1/" + std::to_string(scale) + " scale";
     }
@@ -296,9 +298,7 @@ void write_png(const std::string& path, const Image& image) {
 }
 
 bool is_image_path(const std::string& path) {
-  std::string ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+  const std::string ext = lower_extension(path);
   for (const char* e :
        {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm", ".pnm"})
     if (ext == e)

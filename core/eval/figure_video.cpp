@@ -1,6 +1,7 @@
 #include "eval/figure_video.h"
 
 #include "base/errors.h"
+#include "base/file_extension.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -8,8 +9,6 @@
 
 #include <unistd.h>
 
-#include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -18,13 +17,6 @@ namespace mae {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string lower_extension(const std::string& path) {
-  std::string ext = fs::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext;
-}
 
 cv::Mat bgr_of(const Image& frame) {
   cv::Mat rgb(frame.height, frame.width, frame.channels == 1 ? CV_8UC1 : CV_8UC3,

@@ -1,7 +1,6 @@
 #include "formats/container.h"
 
-#include <algorithm>
-#include <cctype>
+#include "base/file_extension.h"
 #include <cstring>
 
 namespace mae {
@@ -22,17 +21,6 @@ bool is_zip(const uint8_t* d, size_t n) {
 
 bool is_pickle(const uint8_t* d, size_t n) {
   return n >= 2 && d[0] == 0x80 && d[1] >= 2 && d[1] <= 5;
-}
-
-std::string lower_extension(const std::string& path) {
-  const size_t dot = path.find_last_of('.');
-  const size_t slash = path.find_last_of('/');
-  if (dot == std::string::npos || (slash != std::string::npos && dot < slash))
-    return "";
-  std::string ext = path.substr(dot);
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext;
 }
 
 } // namespace

@@ -4,6 +4,8 @@
 #include "save_target.h"
 #include "workers/training_setup.h"
 
+#include "base/file_extension.h"
+
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
@@ -102,7 +104,7 @@ bool is_run_folder(const fs::path& dir) {
 
 // Files listed unless "all files" is ticked; folder picks list folders only.
 bool wanted_file(Mode m, const fs::path& path) {
-  const std::string ext = lower(path.extension().string());
+  const std::string ext = lower_extension(path.string());
   switch (m) {
   case Mode::Open:
     return classify_path(path.string()) != TargetKind::Unsupported;
