@@ -59,30 +59,13 @@ void paint_stroke(UiState& st, const PanelHit& hit, const ReconstructionResult& 
     paint_patch(st, patch, st.paint.removing);
 }
 
-} // namespace
-
-void draw_reconstruction_panel(PanelContext& ctx) {
+// The paper's figure: masked | reconstruction | reconstruction + visible |
+// original, each with its caption and what a student asks about it.
+void draw_figure_row(PanelContext& ctx, const Reconstruction& rec,
+                     const ReconstructionTextures& tex, const PanelImage& picture, float side,
+                     float gap) {
   UiState& st = ctx.state;
-  if (!explorer_ready(ctx))
-    return;
-  const Reconstruction& rec = st.explorer.shown->items.front();
   const ReconstructionResult& r = rec.result;
-  const ReconstructionTextures& tex = ctx.explorer.items().front();
-
-  // Two rows of square panels with one caption line each, as large as fit.
-  const ImGuiStyle& style = ImGui::GetStyle();
-  const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float gap = style.ItemSpacing.x * 2;
-  const float side =
-      std::floor(std::max(32.0f, std::min((avail.x - 3 * gap) / 4,
-                                          (avail.y - 2 * image_panel_extra_height(1) - gap) / 2)));
-
-  PanelImage picture;
-  picture.grid_w = r.grid_w;
-  picture.grid_h = r.grid_h;
-  picture.grid = st.display.grid;
-  picture.integer_zoom = st.display.integer_zoom;
-  picture.mask = &tex.mask;
   PanelImage predicted = picture;
   predicted.tint = st.display.tint;
 
@@ -103,7 +86,6 @@ void draw_reconstruction_panel(PanelContext& ctx) {
     std::string caption;
   };
   const bool norm_pix = r.denormalised_with_true_stats;
-  // What a student asks about each panel.
   const char* const notes[4] = {
       "Removed patches filled with the mean colour: what the encoder does not see.",
       "The decoder's output for every patch. Only removed patches are trained, so on visible "
@@ -113,7 +95,7 @@ void draw_reconstruction_panel(PanelContext& ctx) {
       "Visible patches as they were, predictions where removed: the paper's figure. The MSE is "
       "over removed pixels only, in [0, 1] pixel units, as for the baselines below.",
       "The model's input: the picture resized and centre-cropped to the model's size."};
-  const Cell top[4] = {
+  const Cell cells[4] = {
       {"masked", "masked", &tex.masked, &picture, removed_text},
       {"reconstruction", "reconstruction", &tex.reconstruction, &predicted,
        format(norm_pix ? "loss %.4f (per-patch normalised)" : "loss %.4f (normalised pixels)",
@@ -130,11 +112,11 @@ void draw_reconstruction_panel(PanelContext& ctx) {
   for (int i = 0; i < 4; ++i) {
     if (i)
       ImGui::SameLine(0, gap);
-    PanelImage img = *top[i].style;
-    img.image = top[i].texture;
+    PanelImage img = *cells[i].style;
+    img.image = cells[i].texture;
     const bool paint_here = painting && i == 0;
-    const PanelHit hit = image_panel(ctx, top[i].name, top[i].title, img, st.explorer_view, side,
-                                     {top[i].caption}, !paint_here);
+    const PanelHit hit = image_panel(ctx, cells[i].name, cells[i].title, img, st.explorer_view,
+                                     side, {cells[i].caption}, !paint_here);
     if (paint_here)
       paint_stroke(st, hit, r);
     if (hit.texel)
@@ -143,9 +125,13 @@ void draw_reconstruction_panel(PanelContext& ctx) {
                                  "removed ones."
                                : notes[i]);
   }
-  ImGui::Dummy({0, gap / 2});
+}
 
-  // Second row: where MAE errs, and what the baselines make of the same mask.
+// Where MAE errs: the per-patch error over the picture, with a colour bar
+// 0 ... max error in its caption line.
+void draw_error_heatmap(PanelContext& ctx, const Reconstruction& rec,
+                        const ReconstructionTextures& tex, const PanelImage& picture, float side) {
+  const ReconstructionResult& r = rec.result;
   float max_error = 1e-6f;
   for (float e : r.patch_error)
     max_error = std::max(max_error, e);
@@ -154,32 +140,34 @@ void draw_reconstruction_panel(PanelContext& ctx) {
   heat.image = &tex.original;
   heat.values = &tex.error;
   heat.value_max = max_error;
-  const PanelHit heat_hit =
-      image_panel(ctx, "error_heatmap", "per-patch error", heat, st.explorer_view, side, {""});
-  if (heat_hit.texel)
-    patch_tooltip(*heat_hit.texel, rec);
-  if (ctx.renderer) {
-    // Colour bar in the caption line: 0 ... max error.
-    const float line = ImGui::GetTextLineHeight();
-    const float y = heat_hit.max.y + style.ItemSpacing.y;
-    const std::string lo = "0", hi = format("%.3f", max_error);
-    const float lo_w = ImGui::CalcTextSize(lo.c_str()).x, hi_w = ImGui::CalcTextSize(hi.c_str()).x;
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    dl->AddText({heat_hit.min.x, y}, ImGui::GetColorU32(ImGuiCol_Text), lo.c_str());
-    dl->AddText({heat_hit.max.x - hi_w, y}, ImGui::GetColorU32(ImGuiCol_Text), hi.c_str());
-    PanelImage bar;
-    bar.mode = PanelImage::Mode::ColourBar;
-    ctx.renderer->draw(dl, {heat_hit.min.x + lo_w + 6, y + line * 0.2f},
-                       {heat_hit.max.x - hi_w - 6, y + line * 0.85f}, bar, ImageView{});
-  }
+  const PanelHit hit = image_panel(ctx, "error_heatmap", "per-patch error", heat,
+                                   ctx.state.explorer_view, side, {""});
+  if (hit.texel)
+    patch_tooltip(*hit.texel, rec);
+  if (!ctx.renderer)
+    return;
+  const float line = ImGui::GetTextLineHeight();
+  const float y = hit.max.y + ImGui::GetStyle().ItemSpacing.y;
+  const std::string lo = "0", hi = format("%.3f", max_error);
+  const float lo_w = ImGui::CalcTextSize(lo.c_str()).x, hi_w = ImGui::CalcTextSize(hi.c_str()).x;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddText({hit.min.x, y}, ImGui::GetColorU32(ImGuiCol_Text), lo.c_str());
+  dl->AddText({hit.max.x - hi_w, y}, ImGui::GetColorU32(ImGuiCol_Text), hi.c_str());
+  PanelImage bar;
+  bar.mode = PanelImage::Mode::ColourBar;
+  ctx.renderer->draw(dl, {hit.min.x + lo_w + 6, y + line * 0.2f},
+                     {hit.max.x - hi_w - 6, y + line * 0.85f}, bar, ImageView{});
+}
 
-  ImGui::SameLine(0, gap);
-  // The baselines arrive a moment after the model's pictures.
+// What two classical fills make of the same mask; they arrive a moment after
+// the model's pictures.
+void draw_baselines(PanelContext& ctx, const Reconstruction& rec, const ReconstructionTextures& tex,
+                    const PanelImage& picture, float side, float gap) {
   const bool ready = rec.baselines_ready;
   PanelImage telea = picture;
   telea.image = ready ? &tex.telea : nullptr;
   const PanelHit telea_hit =
-      image_panel(ctx, "telea", "inpainting (Telea)", telea, st.explorer_view, side,
+      image_panel(ctx, "telea", "inpainting (Telea)", telea, ctx.state.explorer_view, side,
                   {ready ? format("Telea masked MSE %.4f", rec.telea_mse) : "computing ..."});
   if (telea_hit.texel)
     patch_tooltip(*telea_hit.texel, rec);
@@ -187,11 +175,14 @@ void draw_reconstruction_panel(PanelContext& ctx) {
   ImGui::SameLine(0, gap);
   PanelImage mean = picture;
   mean.image = ready ? &tex.mean_fill : nullptr;
-  image_panel(ctx, "mean_fill", "mean-colour fill", mean, st.explorer_view, side,
+  image_panel(ctx, "mean_fill", "mean-colour fill", mean, ctx.state.explorer_view, side,
               {ready ? format("mean-fill masked MSE %.4f", rec.mean_fill_mse) : "computing ..."});
+}
 
-  // Fourth column: the numbers side by side.
-  ImGui::SameLine(0, gap);
+// The numbers side by side, and what the figure was made with.
+void draw_numbers(const Reconstruction& rec, float side) {
+  const ReconstructionResult& r = rec.result;
+  const bool ready = rec.baselines_ready;
   ImGui::BeginGroup();
   ImGui::PushTextWrapPos(ImGui::GetCursorPos().x + side);
   ImGui::TextUnformatted("masked-region MSE ([0,1] pixels)");
@@ -233,6 +224,38 @@ void draw_reconstruction_panel(PanelContext& ctx) {
     ImGui::TextWrapped("norm-pix model: patches de-normalised with the true patches' mean/std");
   ImGui::PopTextWrapPos();
   ImGui::EndGroup();
+}
+
+} // namespace
+
+void draw_reconstruction_panel(PanelContext& ctx) {
+  UiState& st = ctx.state;
+  if (!explorer_ready(ctx))
+    return;
+  const Reconstruction& rec = st.explorer.shown->items.front();
+  const ReconstructionResult& r = rec.result;
+  const ReconstructionTextures& tex = ctx.explorer.items().front();
+
+  // Two rows of square panels with one caption line each, as large as fit.
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float gap = ImGui::GetStyle().ItemSpacing.x * 2;
+  const float side =
+      std::floor(std::max(32.0f, std::min((avail.x - 3 * gap) / 4,
+                                          (avail.y - 2 * image_panel_extra_height(1) - gap) / 2)));
+  PanelImage picture;
+  picture.grid_w = r.grid_w;
+  picture.grid_h = r.grid_h;
+  picture.grid = st.display.grid;
+  picture.integer_zoom = st.display.integer_zoom;
+  picture.mask = &tex.mask;
+
+  draw_figure_row(ctx, rec, tex, picture, side, gap);
+  ImGui::Dummy({0, gap / 2});
+  draw_error_heatmap(ctx, rec, tex, picture, side);
+  ImGui::SameLine(0, gap);
+  draw_baselines(ctx, rec, tex, picture, side, gap);
+  ImGui::SameLine(0, gap);
+  draw_numbers(rec, side);
 }
 
 } // namespace mae::studio
