@@ -58,6 +58,63 @@ void print_heldout_summary(const TrainSummary& s) {
   std::printf("\n");
 }
 
+// What the command line asks of the run, checked.
+RunRequest run_request(const Args& args) {
+  RunRequest request;
+  request.config_path = args.get_or("config", "");
+  request.resume = args.get_or("resume", "");
+  request.out_dir = args.get_or("out", "");
+  if (args.has("steps")) {
+    request.steps = args.get_int("steps");
+    if (request.steps <= 0)
+      throw UsageError("--steps must be positive");
+  }
+  if (args.has("batch-size")) {
+    request.batch_size = args.get_int("batch-size");
+    if (request.batch_size <= 0)
+      throw UsageError("--batch-size must be positive");
+  }
+  request.device = args.get("device");
+  request.force = args.flag_set("force");
+  return request;
+}
+
+// How the run went, and where its files are.
+void print_summary(const TrainSummary& s, const CliObserver& observer,
+                   const TrainOptions& options) {
+  if (s.stopped_early)
+    std::printf("stopped at step %lld of %lld; continue with: mae train --resume %s\n",
+                static_cast<long long>(s.step), static_cast<long long>(s.total_steps),
+                options.out_dir.c_str());
+  else
+    std::printf("finished %lld steps in %s\n", static_cast<long long>(s.step),
+                format_duration(s.last.elapsed_s).c_str());
+  if (observer.first_loss() && s.last.loss)
+    std::printf("loss: %.4f -> %.4f\n", *observer.first_loss(), *s.last.loss);
+  if (s.initial_knn_accuracy || s.final_knn_accuracy) {
+    std::printf("k-NN accuracy:");
+    if (s.initial_knn_accuracy)
+      std::printf(" %.2f%% at init", 100.0 * *s.initial_knn_accuracy);
+    if (s.final_knn_accuracy)
+      std::printf("%s%.2f%% at step %lld", s.initial_knn_accuracy ? " -> " : " ",
+                  100.0 * *s.final_knn_accuracy, static_cast<long long>(s.step));
+    std::printf("\n");
+  }
+  if (s.best_heldout_mse)
+    print_heldout_summary(s);
+  if (s.last.skipped_images > 0)
+    std::printf("skipped %lld unreadable images\n", static_cast<long long>(s.last.skipped_images));
+  if (s.last.skipped_steps > 0)
+    std::printf("skipped %lld non-finite steps\n", static_cast<long long>(s.last.skipped_steps));
+  if (options.dist)
+    std::printf("ranks: %d, gradient averaging %.1f s of the run (rank 0)\n",
+                options.dist->world_size(), s.allreduce_seconds);
+  std::printf("checkpoint: %s\nmodel:      %s\n", s.checkpoint_path.c_str(), s.model_path.c_str());
+  if (s.best_heldout_mse)
+    std::printf("best model: %s (step %lld)\n", s.best_model_path.c_str(),
+                static_cast<long long>(s.best_heldout_step));
+}
+
 } // namespace
 
 int run_train(int argc, const char* const* argv) {
@@ -90,25 +147,9 @@ int run_train(int argc, const char* const* argv) {
   if (!args.has("config") && !args.has("resume"))
     throw UsageError("give --config FILE.json (or --resume PATH)");
 
-  RunRequest request;
-  request.config_path = args.get_or("config", "");
-  request.resume = args.get_or("resume", "");
-  request.out_dir = args.get_or("out", "");
-  if (args.has("steps")) {
-    request.steps = args.get_int("steps");
-    if (request.steps <= 0)
-      throw UsageError("--steps must be positive");
-  }
-  if (args.has("batch-size")) {
-    request.batch_size = args.get_int("batch-size");
-    if (request.batch_size <= 0)
-      throw UsageError("--batch-size must be positive");
-  }
-  request.device = args.get("device");
-  request.force = args.flag_set("force");
   const RunPlan plan = [&] {
     try {
-      return plan_run(request, std::time(nullptr));
+      return plan_run(run_request(args), std::time(nullptr));
     } catch (const RunFolderInUse& e) {
       throw UsageError(std::string(e.what()) + ". Continue it with --resume " + e.dir() +
                        ", choose another --out, or pass --force to start over");
@@ -136,37 +177,7 @@ int run_train(int argc, const char* const* argv) {
   if (silent)
     return 0;
 
-  if (s.stopped_early)
-    std::printf("stopped at step %lld of %lld; continue with: mae train --resume %s\n",
-                static_cast<long long>(s.step), static_cast<long long>(s.total_steps),
-                options.out_dir.c_str());
-  else
-    std::printf("finished %lld steps in %s\n", static_cast<long long>(s.step),
-                format_duration(s.last.elapsed_s).c_str());
-  if (observer.first_loss() && s.last.loss)
-    std::printf("loss: %.4f -> %.4f\n", *observer.first_loss(), *s.last.loss);
-  if (s.initial_knn_accuracy || s.final_knn_accuracy) {
-    std::printf("k-NN accuracy:");
-    if (s.initial_knn_accuracy)
-      std::printf(" %.2f%% at init", 100.0 * *s.initial_knn_accuracy);
-    if (s.final_knn_accuracy)
-      std::printf("%s%.2f%% at step %lld", s.initial_knn_accuracy ? " -> " : " ",
-                  100.0 * *s.final_knn_accuracy, static_cast<long long>(s.step));
-    std::printf("\n");
-  }
-  if (s.best_heldout_mse)
-    print_heldout_summary(s);
-  if (s.last.skipped_images > 0)
-    std::printf("skipped %lld unreadable images\n", static_cast<long long>(s.last.skipped_images));
-  if (s.last.skipped_steps > 0)
-    std::printf("skipped %lld non-finite steps\n", static_cast<long long>(s.last.skipped_steps));
-  if (options.dist)
-    std::printf("ranks: %d, gradient averaging %.1f s of the run (rank 0)\n",
-                options.dist->world_size(), s.allreduce_seconds);
-  std::printf("checkpoint: %s\nmodel:      %s\n", s.checkpoint_path.c_str(), s.model_path.c_str());
-  if (s.best_heldout_mse)
-    std::printf("best model: %s (step %lld)\n", s.best_model_path.c_str(),
-                static_cast<long long>(s.best_heldout_step));
+  print_summary(s, observer, options);
   return 0;
 }
 
