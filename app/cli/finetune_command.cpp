@@ -71,6 +71,56 @@ FinetuneResume resume_from(const Args& args) {
   return r;
 }
 
+// The options, the pre-trained model and how to load it: from the fine-tune
+// being resumed, or from the command line.
+struct FinetunePlan {
+  FinetuneOptions options;
+  std::string model;
+  LoadOptions load;
+};
+
+FinetunePlan plan_finetune(const Args& args) {
+  FinetunePlan p;
+  p.load = load_options(args);
+  p.options.device = args.get("device");
+  p.options.tensorboard = on_off(args, "tensorboard");
+  if (args.has("resume")) {
+    if (args.flag_set("force"))
+      throw UsageError("--resume continues a fine-tune and --force replaces one: give one");
+    FinetuneResume r = resume_from(args);
+    p.options.config = r.config;
+    p.options.data = r.data;
+    p.options.out_dir = r.out_dir;
+    p.options.resume = true;
+    p.model = r.model_path;
+    if (!p.load.config && p.load.arch.empty() && !r.model_config_json.empty())
+      p.load.config = parse_model_config(r.model_config_json, p.options.out_dir);
+  } else {
+    p.options.config = recipe(args);
+    p.options.data = labelled_data(args);
+    p.options.force = args.flag_set("force");
+    p.model = args.get("model");
+    p.options.out_dir = args.get_or(
+        "out", default_run_dir("runs", "finetune-" + std::filesystem::path(p.model).stem().string(),
+                               std::time(nullptr)));
+  }
+  return p;
+}
+
+void print_result(const FinetuneResult& r, const std::string& out_dir) {
+  if (r.stopped_early)
+    std::printf("stopped at step %lld of %lld; continue with: mae finetune --resume %s\n",
+                static_cast<long long>(r.steps), static_cast<long long>(r.total_steps),
+                out_dir.c_str());
+  std::printf("fine-tuned top-1: %.2f%% on %lld held-out images (%lld training images, %lld "
+              "steps, %lld of %lld parameters trained, %.0f s, %.0f img/s)\n",
+              100.0 * r.test_top1, static_cast<long long>(r.test_count),
+              static_cast<long long>(r.train_count), static_cast<long long>(r.steps),
+              static_cast<long long>(r.trainable_params), static_cast<long long>(r.total_params),
+              r.seconds, r.images_per_s);
+  std::printf("output: %s\n", out_dir.c_str());
+}
+
 } // namespace
 
 int run_finetune(int argc, const char* const* argv) {
@@ -116,31 +166,10 @@ int run_finetune(int argc, const char* const* argv) {
   if (!parse_command(args, argc, argv, kModel | kThreads | kDevice))
     return 0;
 
-  FinetuneOptions o;
-  o.device = args.get("device");
-  o.tensorboard = on_off(args, "tensorboard");
-  std::string model;
-  LoadOptions load = load_options(args);
-  if (args.has("resume")) {
-    if (args.flag_set("force"))
-      throw UsageError("--resume continues a fine-tune and --force replaces one: give one");
-    FinetuneResume r = resume_from(args);
-    o.config = r.config;
-    o.data = r.data;
-    o.out_dir = r.out_dir;
-    o.resume = true;
-    model = r.model_path;
-    if (!load.config && load.arch.empty() && !r.model_config_json.empty())
-      load.config = parse_model_config(r.model_config_json, o.out_dir);
-  } else {
-    o.config = recipe(args);
-    o.data = labelled_data(args);
-    o.force = args.flag_set("force");
-    model = args.get("model");
-    o.out_dir = args.get_or(
-        "out", default_run_dir("runs", "finetune-" + std::filesystem::path(model).stem().string(),
-                               std::time(nullptr)));
-  }
+  FinetunePlan plan = plan_finetune(args);
+  FinetuneOptions& o = plan.options;
+  const std::string& model = plan.model;
+  const LoadOptions& load = plan.load;
   refuse_overwriting_inputs("--out", o.out_dir, {model});
   refuse_replacing_finetune(o); // here, before any worker starts
   if (const std::optional<int> code =
@@ -167,17 +196,7 @@ int run_finetune(int argc, const char* const* argv) {
   const FinetuneResult r = run_finetune(model, load, o);
   release_interrupt();
   bar.finish();
-  if (r.stopped_early)
-    std::printf("stopped at step %lld of %lld; continue with: mae finetune --resume %s\n",
-                static_cast<long long>(r.steps), static_cast<long long>(r.total_steps),
-                o.out_dir.c_str());
-  std::printf("fine-tuned top-1: %.2f%% on %lld held-out images (%lld training images, %lld "
-              "steps, %lld of %lld parameters trained, %.0f s, %.0f img/s)\n",
-              100.0 * r.test_top1, static_cast<long long>(r.test_count),
-              static_cast<long long>(r.train_count), static_cast<long long>(r.steps),
-              static_cast<long long>(r.trainable_params), static_cast<long long>(r.total_params),
-              r.seconds, r.images_per_s);
-  std::printf("output: %s\n", o.out_dir.c_str());
+  print_result(r, o.out_dir);
   return 0;
 }
 
