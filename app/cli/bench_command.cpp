@@ -254,6 +254,50 @@ void bench_norm(const Args& args, const ModelConfig& model) {
   }
 }
 
+// The table row and the JSON line of one measurement.
+void print_result(const Args& args, const ModelConfig& model, const std::string& label,
+                  const BenchResult& r) {
+  const std::string mode = args.get("mode");
+  const double flops = mode == "train" ? mae_train_flops(model, model.mask_ratio)
+                                       : mae_forward_flops(model, model.mask_ratio);
+  const double tflops = mode == "data" ? 0.0 : r.img_per_s * flops / 1e12;
+  const double peak = args.get_double("peak-tflops");
+  const std::string device = device_description(resolve_device(args.get("device")));
+  const std::string card = cuda_device_name();
+  const double mem_gib = static_cast<double>(cuda_peak_memory_bytes()) / (1 << 30);
+  std::printf("%-12s %-24s %-5s batch %4lld  %9.1f img/s  %8.2f ms/step  %6.2f GiB  %6.1f TFLOP/s  "
+              "%5.1f%%\n",
+              "mae-studio", label.c_str(), mode.c_str(), args.get_int("batch"), r.img_per_s,
+              r.step_ms, mem_gib, tflops, 100 * tflops / peak);
+  std::string impl = "mae-studio";
+  if (args.flag_set("no-graph"))
+    impl += "-nograph";
+  if (args.get_or("attention", "auto") != "auto")
+    impl += "-" + args.get("attention");
+  if (args.get_or("fused-norm", "off") == "on")
+    impl += "-fusednorm";
+  nlohmann::json line = {{"impl", impl},
+                         {"arch", label},
+                         {"mode", mode},
+                         {"batch", args.get_int("batch")},
+                         {"data", args.get("data")},
+                         {"img_per_s", r.img_per_s},
+                         {"step_ms", r.step_ms},
+                         {"peak_mem_gib", mem_gib},
+                         {"tflops", tflops},
+                         {"pct_peak", 100 * tflops / peak},
+                         {"device", card.empty() ? device : card}};
+  if (r.world_size > 1) {
+    line["world_size"] = r.world_size;
+    line["img_per_s_per_rank"] = r.rank_img_per_s;
+    line["allreduce_ms_per_step"] = r.allreduce_ms;
+    std::printf("%d ranks: %.1f img/s in total, %.1f img/s on rank 0, gradient averaging "
+                "%.2f ms a step\n",
+                r.world_size, r.img_per_s, r.rank_img_per_s, r.allreduce_ms);
+  }
+  std::printf("%s\n", line.dump().c_str());
+}
+
 } // namespace
 
 int run_bench(int argc, const char* const* argv) {
@@ -322,44 +366,7 @@ int run_bench(int argc, const char* const* argv) {
   for (const auto& n : notes)
     std::fprintf(stderr, "%s\n", n.c_str());
 
-  const double flops = mode == "train" ? mae_train_flops(model, model.mask_ratio)
-                                       : mae_forward_flops(model, model.mask_ratio);
-  const double tflops = mode == "data" ? 0.0 : r.img_per_s * flops / 1e12;
-  const double peak = args.get_double("peak-tflops");
-  const std::string device = device_description(resolve_device(args.get("device")));
-  const std::string card = cuda_device_name();
-  const double mem_gib = static_cast<double>(cuda_peak_memory_bytes()) / (1 << 30);
-  std::printf("%-12s %-24s %-5s batch %4lld  %9.1f img/s  %8.2f ms/step  %6.2f GiB  %6.1f TFLOP/s  "
-              "%5.1f%%\n",
-              "mae-studio", label.c_str(), mode.c_str(), args.get_int("batch"), r.img_per_s,
-              r.step_ms, mem_gib, tflops, 100 * tflops / peak);
-  std::string impl = "mae-studio";
-  if (args.flag_set("no-graph"))
-    impl += "-nograph";
-  if (args.get_or("attention", "auto") != "auto")
-    impl += "-" + args.get("attention");
-  if (args.get_or("fused-norm", "off") == "on")
-    impl += "-fusednorm";
-  nlohmann::json line = {{"impl", impl},
-                         {"arch", label},
-                         {"mode", mode},
-                         {"batch", args.get_int("batch")},
-                         {"data", args.get("data")},
-                         {"img_per_s", r.img_per_s},
-                         {"step_ms", r.step_ms},
-                         {"peak_mem_gib", mem_gib},
-                         {"tflops", tflops},
-                         {"pct_peak", 100 * tflops / peak},
-                         {"device", card.empty() ? device : card}};
-  if (r.world_size > 1) {
-    line["world_size"] = r.world_size;
-    line["img_per_s_per_rank"] = r.rank_img_per_s;
-    line["allreduce_ms_per_step"] = r.allreduce_ms;
-    std::printf("%d ranks: %.1f img/s in total, %.1f img/s on rank 0, gradient averaging "
-                "%.2f ms a step\n",
-                r.world_size, r.img_per_s, r.rank_img_per_s, r.allreduce_ms);
-  }
-  std::printf("%s\n", line.dump().c_str());
+  print_result(args, model, label, r);
   return 0;
 }
 
