@@ -94,6 +94,66 @@ void clamp_attention_query(AttentionQuery& q, const ModelConfig& c) {
   q.head = std::clamp<int64_t>(q.head, AttentionQuery::kMeanOfHeads, heads - 1);
 }
 
+// A model that cannot load: the architecture dialog when only the
+// architecture is missing, else a popup; the current model stays.
+void model_failed(UiState& st, const WorkerEvent& ev) {
+  const bool second = ev.model_request.slot == ModelSlot::Second;
+  std::string& loading = second ? st.loading_second_model : st.loading_model;
+  if (loading == ev.path)
+    loading.clear();
+  if (needs_architecture(ev.message) && ev.model_request.options.arch.empty() &&
+      !ev.model_request.options.config) {
+    st.arch = ArchDialog{true, ev.path, ev.model_request.slot, builtin_model_names(), 0};
+    st.arch.choice = guess_architecture(ev.path, st.arch.names);
+  } else {
+    st.errors.push_back({second ? "Cannot load the second model" : "Cannot load the model",
+                         failure_text(ev.path, ev.message, "model",
+                                      second ? st.second_model_path : st.model_path)});
+  }
+}
+
+void attention_answered(AttentionUi& at, const WorkerEvent& ev) {
+  at.answered_id = std::max(at.answered_id, ev.request_id);
+  if (ev.request_id < at.shown_id)
+    return; // an older query's answer
+  at.shown_id = ev.request_id;
+  at.error = ev.message;
+  if (ev.attention)
+    at.shown = ev.attention;
+}
+
+void image_answered(UiState& st, const WorkerEvent& ev) {
+  if (st.loading_image == ev.path)
+    st.loading_image.clear();
+  if (ev.kind == WorkerEvent::Kind::ImageFailed) {
+    st.errors.push_back(
+        {"Cannot open the image", failure_text(ev.path, ev.message, "image", st.image_path)});
+    return;
+  }
+  st.image = ev.image;
+  st.preview = ev.preview;
+  st.image_path = ev.path;
+  st.image_note = ev.message; // a truncated or reduced picture says so
+  st.recent.add(ev.path, "image");
+}
+
+void reconstruction_answered(UiState& st, const WorkerEvent& ev) {
+  TabResults& tr = ev.tag == kCompareTag ? st.compare : st.explorer;
+  tr.answered_id = std::max(tr.answered_id, ev.request_id);
+  if (ev.kind == WorkerEvent::Kind::ReconstructFailed) {
+    if (ev.message != st.reconstruct_error)
+      st.errors.push_back({"Reconstruction failed", ev.message});
+    st.reconstruct_error = ev.message;
+    return;
+  }
+  // Results arrive in request order (a request's second answer adds the
+  // baselines); never go back to an older one.
+  if (!tr.shown || ev.request_id >= tr.shown->request_id)
+    tr.shown = ev.result;
+  st.latency.arrived_id = ev.request_id;
+  st.reconstruct_error.clear();
+}
+
 void glfw_error(int code, const char* text) {
   std::cerr << "mae-studio: GLFW error " << code << ": " << text << "\n";
 }
@@ -412,57 +472,40 @@ void App::start_loading() {
   }
 }
 
+void App::main_model_loaded(const WorkerEvent& ev) {
+  UiState& st = state_;
+  st.model = ev.model;
+  st.pos_embed = ev.pos_embed;
+  clamp_attention_query(st.attention.query, ev.model->config);
+  st.model_path = ev.path;
+  if (st.loading_model == ev.path)
+    st.loading_model.clear();
+  if (ev.path != startup_model_)
+    st.model_note.clear();
+  st.status = "loaded " + fs::path(ev.path).filename().string();
+  for (const auto& n : ev.model->notices)
+    st.status += " (" + n + ")";
+  st.recent.add(ev.path, "model");
+}
+
 void App::handle_worker_events() {
   UiState& st = state_;
   for (WorkerEvent& ev : worker_->take_events()) {
     const std::string file = fs::path(ev.path).filename().string();
-    const bool second = ev.model_request.slot == ModelSlot::Second;
     switch (ev.kind) {
     case WorkerEvent::Kind::ModelLoaded:
-      if (second) {
+      if (ev.model_request.slot == ModelSlot::Second)
         second_model_loaded(ev);
-        break;
-      }
-      st.model = ev.model;
-      st.pos_embed = ev.pos_embed;
-      clamp_attention_query(st.attention.query, ev.model->config);
-      st.model_path = ev.path;
-      if (st.loading_model == ev.path)
-        st.loading_model.clear();
-      if (ev.path != startup_model_)
-        st.model_note.clear();
-      st.status = "loaded " + file;
-      for (const auto& n : ev.model->notices)
-        st.status += " (" + n + ")";
-      st.recent.add(ev.path, "model");
+      else
+        main_model_loaded(ev);
       break;
-    case WorkerEvent::Kind::ModelFailed: {
-      std::string& loading = second ? st.loading_second_model : st.loading_model;
-      if (loading == ev.path)
-        loading.clear();
-      if (needs_architecture(ev.message) && ev.model_request.options.arch.empty() &&
-          !ev.model_request.options.config) {
-        st.arch = ArchDialog{true, ev.path, ev.model_request.slot, builtin_model_names(), 0};
-        st.arch.choice = guess_architecture(ev.path, st.arch.names);
-      } else {
-        st.errors.push_back({second ? "Cannot load the second model" : "Cannot load the model",
-                             failure_text(ev.path, ev.message, "model",
-                                          second ? st.second_model_path : st.model_path)});
-      }
+    case WorkerEvent::Kind::ModelFailed:
+      model_failed(st, ev);
       break;
-    }
     case WorkerEvent::Kind::AttentionReady:
-    case WorkerEvent::Kind::AttentionFailed: {
-      AttentionUi& at = st.attention;
-      at.answered_id = std::max(at.answered_id, ev.request_id);
-      if (ev.request_id < at.shown_id)
-        break; // an older query's answer
-      at.shown_id = ev.request_id;
-      at.error = ev.message;
-      if (ev.attention)
-        at.shown = ev.attention;
+    case WorkerEvent::Kind::AttentionFailed:
+      attention_answered(st.attention, ev);
       break;
-    }
     case WorkerEvent::Kind::SweepProgress:
       st.status = "exporting the ratio sweep to " + file + ": " + ev.message;
       break;
@@ -474,39 +517,13 @@ void App::handle_worker_events() {
           {"Cannot export the ratio sweep", "File: " + ev.path + "\n\n" + ev.message});
       break;
     case WorkerEvent::Kind::ImageLoaded:
-      st.image = ev.image;
-      st.preview = ev.preview;
-      st.image_path = ev.path;
-      st.image_note = ev.message; // a truncated or reduced picture says so
-      if (st.loading_image == ev.path)
-        st.loading_image.clear();
-      st.recent.add(ev.path, "image");
-      break;
     case WorkerEvent::Kind::ImageFailed:
-      if (st.loading_image == ev.path)
-        st.loading_image.clear();
-      st.errors.push_back(
-          {"Cannot open the image", failure_text(ev.path, ev.message, "image", st.image_path)});
+      image_answered(st, ev);
       break;
-    case WorkerEvent::Kind::Reconstructed: {
-      TabResults& tr = ev.tag == kCompareTag ? st.compare : st.explorer;
-      tr.answered_id = std::max(tr.answered_id, ev.request_id);
-      // Results arrive in request order (a request's second answer adds the
-      // baselines); never go back to an older one.
-      if (!tr.shown || ev.request_id >= tr.shown->request_id)
-        tr.shown = ev.result;
-      st.latency.arrived_id = ev.request_id;
-      st.reconstruct_error.clear();
+    case WorkerEvent::Kind::Reconstructed:
+    case WorkerEvent::Kind::ReconstructFailed:
+      reconstruction_answered(st, ev);
       break;
-    }
-    case WorkerEvent::Kind::ReconstructFailed: {
-      TabResults& tr = ev.tag == kCompareTag ? st.compare : st.explorer;
-      tr.answered_id = std::max(tr.answered_id, ev.request_id);
-      if (ev.message != st.reconstruct_error)
-        st.errors.push_back({"Reconstruction failed", ev.message});
-      st.reconstruct_error = ev.message;
-      break;
-    }
     }
     if (!st.recent.last_error().empty())
       st.status = st.recent.last_error();

@@ -74,6 +74,7 @@ private:
   void open_path(const std::string& path);
   // Into the main slot or the Compare tab's second one, saying it is loading.
   void load_model(const std::string& path, const LoadOptions& options, ModelSlot slot);
+  void main_model_loaded(const WorkerEvent& ev);
   void second_model_loaded(const WorkerEvent& ev);
   void export_figure(const std::string& path);
   void send_requests();
