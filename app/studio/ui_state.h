@@ -221,6 +221,7 @@ struct GetModelsUi {
 struct PanelRect {
   std::string name;
   DrawnRect rect;
+  std::vector<std::string> caption = {}; // the lines shown under it (after shortening)
 };
 
 // A popup or dialog open this frame, for --layout (the tests look for them).

@@ -12,10 +12,12 @@
 #include "train/preview_file.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
+#include <regex>
 
 #include <sys/stat.h>
 
@@ -26,6 +28,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <regex>
 #include <sstream>
 
 namespace mae {
@@ -76,6 +79,14 @@ StudioRun studio(const std::string& dir, const std::string& args, const std::str
 struct Rect {
   int x = 0, y = 0, w = 0, h = 0;
 };
+
+// The caption lines shown under an image panel, joined.
+std::string caption(const StudioRun& r, const std::string& name) {
+  std::string text;
+  for (const auto& line : r.layout.at("panels").at(name).value("caption", json::array()))
+    text += line.get<std::string>() + "\n";
+  return text;
+}
 
 Rect panel(const StudioRun& r, const std::string& name) {
   const json& p = r.layout.at("panels").at(name);
@@ -227,6 +238,9 @@ TEST(StudioGui, CompareViewsShowThreeColumns) {
       expect_inside(r, panel(r, "compare_telea_" + std::to_string(i)));
       EXPECT_GE(m.w, 150);
       EXPECT_GT(region_diff(r.shot, m, r.shot, c), 5.0);
+      EXPECT_TRUE(std::regex_search(caption(r, "compare_reconstruction_" + std::to_string(i)),
+                                    std::regex(R"(^MAE masked MSE 0\.\d{4}\n$)")))
+          << caption(r, "compare_reconstruction_" + std::to_string(i));
     }
     expect_inside(r, panel(r, "compare_original"));
     if (view == "ratios") {
@@ -622,6 +636,7 @@ TEST(StudioGui, AtHdReadyEveryControlIsInView) {
     expect_inside(r, panel(r, name));
 }
 
+// Captions keep their numbers in small windows (brief forms, not "...").
 TEST(StudioGui, SmallWindowsStillFitEveryPanel) {
   const std::string dir = temp_dir("small_window");
   const StudioRun r = studio(dir, "--model " + q(kModel) + " --size 1100x700");
@@ -632,7 +647,22 @@ TEST(StudioGui, SmallWindowsStillFitEveryPanel) {
     const Rect p = panel(r, name);
     EXPECT_GE(p.w, 60) << name;
     expect_inside(r, p);
+    EXPECT_EQ(caption(r, name).find("..."), std::string::npos) << name << ": " << caption(r, name);
   }
+  EXPECT_TRUE(std::regex_search(caption(r, "telea"), std::regex(R"(MSE 0\.\d{4})")));
+
+  const StudioRun c =
+      studio(temp_dir("small_compare"), "--model " + q(kModel) + " --size 1280x720 --view ratios");
+  ASSERT_EQ(c.result.code, 0) << c.result.err;
+  for (const char* kind : {"masked", "reconstruction", "telea"})
+    for (int i = 0; i < 3; ++i) {
+      const std::string name = std::string("compare_") + kind + "_" + std::to_string(i);
+      EXPECT_EQ(caption(c, name).find("..."), std::string::npos)
+          << name << ": " << caption(c, name);
+      if (std::string(kind) != "masked")
+        EXPECT_TRUE(std::regex_search(caption(c, name), std::regex(R"(MSE 0\.\d{4})")))
+            << name << ": " << caption(c, name);
+    }
 }
 
 // The How-it-works tab: the eight stages of one forward, a highlighted patch

@@ -99,24 +99,27 @@ void draw_compare_panel(PanelContext& ctx) {
     int removed = 0;
     for (uint8_t m : rec.result.mask)
       removed += m != 0;
-    std::snprintf(caption, sizeof caption, "%d of %zu patches removed", removed,
-                  rec.result.mask.size());
+    const std::string of =
+        std::to_string(removed) + " of " + std::to_string(rec.result.mask.size());
     const std::string id = std::to_string(i);
     image_panel(ctx, ("compare_masked_" + id).c_str(), title, img, st.compare_view, side,
-                {caption});
+                {fitting(of + " patches removed", of + " removed", side)});
     ImGui::Dummy({0, gap / 2});
     img.image = &tex.reconstruction_visible;
     img.tint = st.display.tint;
-    std::snprintf(caption, sizeof caption, "MAE masked MSE %.4f", rec.mae_mse);
-    image_panel(ctx, ("compare_reconstruction_" + id).c_str(), "reconstruction + visible", img,
-                st.compare_view, side, {caption});
+    std::snprintf(caption, sizeof caption, "MSE %.4f", rec.mae_mse);
+    image_panel(ctx, ("compare_reconstruction_" + id).c_str(),
+                fitting("reconstruction + visible", "reconstruction", side), img, st.compare_view,
+                side, {fitting(std::string("MAE masked ") + caption, caption, side)});
     ImGui::Dummy({0, gap / 2});
     // The inpainting baseline on the same mask arrives a moment later.
     img.image = rec.baselines_ready ? &tex.telea : nullptr;
     img.tint = false;
-    std::snprintf(caption, sizeof caption, "Telea masked MSE %.4f", rec.telea_mse);
-    image_panel(ctx, ("compare_telea_" + id).c_str(), "inpainting (Telea)", img, st.compare_view,
-                side, {rec.baselines_ready ? caption : "computing ..."});
+    std::snprintf(caption, sizeof caption, "MSE %.4f", rec.telea_mse);
+    image_panel(
+        ctx, ("compare_telea_" + id).c_str(), "inpainting (Telea)", img, st.compare_view, side,
+        {rec.baselines_ready ? fitting(std::string("Telea masked ") + caption, caption, side)
+                             : "computing ..."});
     ImGui::EndGroup();
   }
   if (n > 0) {

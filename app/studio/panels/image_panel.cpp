@@ -17,7 +17,8 @@ void clamp_view(ImageView& view) {
 
 // One line centred over [x, x + width), shortened with "..." when too long,
 // taking exactly `width`: panels stay aligned whatever their captions say.
-void centred_text(const std::string& text, float x, float width) {
+// Returns what was shown.
+std::string centred_text(const std::string& text, float x, float width) {
   const std::string shown = shortened(text, width);
   const float w = ImGui::CalcTextSize(shown.c_str()).x;
   const ImVec2 pos = {x + std::max(0.0f, (width - w) / 2), ImGui::GetCursorScreenPos().y};
@@ -26,6 +27,7 @@ void centred_text(const std::string& text, float x, float width) {
   ImGui::Dummy({width, ImGui::GetTextLineHeight()});
   if (shown != text && ImGui::IsItemHovered())
     ImGui::SetTooltip("%s", text.c_str());
+  return shown;
 }
 
 } // namespace
@@ -37,6 +39,10 @@ std::string shortened(const std::string& text, float width) {
   while (!head.empty() && ImGui::CalcTextSize((head + "...").c_str()).x > width)
     head.pop_back();
   return head + "...";
+}
+
+std::string fitting(const std::string& full, const std::string& brief, float width) {
+  return ImGui::CalcTextSize(full.c_str()).x <= width ? full : brief;
 }
 
 float image_panel_extra_height(int caption_lines) {
@@ -96,10 +102,13 @@ PanelHit image_panel(PanelContext& ctx, const char* name, const std::string& tit
   } else {
     ImGui::GetWindowDrawList()->AddRectFilled(min, max, ImGui::GetColorU32(ImGuiCol_FrameBg));
   }
+  std::vector<std::string> shown;
   for (const auto& line : caption) {
     ImGui::SetCursorScreenPos({x, ImGui::GetCursorScreenPos().y});
-    centred_text(line, x, side);
+    shown.push_back(centred_text(line, x, side));
   }
+  if (image.image && ctx.renderer)
+    ctx.state.panel_rects.back().caption = std::move(shown);
   ImGui::EndGroup();
   ImGui::PopID();
   return hit;

@@ -69,18 +69,24 @@ void draw_figure_row(PanelContext& ctx, const Reconstruction& rec,
   PanelImage predicted = picture;
   predicted.tint = st.display.tint;
 
+  // Each caption has a brief form that keeps its number in a narrow window.
   const int removed = removed_count(r);
-  char removed_text[96];
-  std::snprintf(removed_text, sizeof removed_text, "%d of %zu removed (%.0f%%)", removed,
-                r.mask.size(), 100.0 * removed / std::max<size_t>(1, r.mask.size()));
+  const std::string removed_of =
+      std::to_string(removed) + " of " + std::to_string(r.mask.size()) + " removed";
+  const std::string removed_text = fitting(
+      removed_of + format(" (%.0f%%)", 100.0 * removed / std::max<size_t>(1, r.mask.size())),
+      removed_of, side);
   // An MSE over no pixels would read as a perfect score; NaN weights as a bug.
   const std::string mae_text = !r.finite      ? std::string("not finite: NaN or infinite weights?")
                                : removed == 0 ? std::string("no removed patches")
-                                              : format("MAE masked MSE %.4f", rec.mae_mse);
+                                              : fitting(format("MAE masked MSE %.4f", rec.mae_mse),
+                                                        format("MSE %.4f", rec.mae_mse), side);
+  const std::string size =
+      std::to_string(r.original.width) + " x " + std::to_string(r.original.height);
 
   struct Cell {
     const char* name;
-    const char* title;
+    std::string title;
     const Texture* texture;
     const PanelImage* style;
     std::string caption;
@@ -98,13 +104,13 @@ void draw_figure_row(PanelContext& ctx, const Reconstruction& rec,
   const Cell cells[4] = {
       {"masked", "masked", &tex.masked, &picture, removed_text},
       {"reconstruction", "reconstruction", &tex.reconstruction, &predicted,
-       format(norm_pix ? "loss %.4f (per-patch normalised)" : "loss %.4f (normalised pixels)",
-              r.loss)},
-      {"reconstruction_visible", "reconstruction + visible", &tex.reconstruction_visible,
-       &predicted, mae_text},
-      {"original", "original", &tex.original, &picture,
-       std::to_string(r.original.width) + " x " + std::to_string(r.original.height) +
-           " model input"},
+       fitting(
+           format(norm_pix ? "loss %.4f (per-patch normalised)" : "loss %.4f (normalised pixels)",
+                  r.loss),
+           format("loss %.4f", r.loss), side)},
+      {"reconstruction_visible", fitting("reconstruction + visible", "recon. + visible", side),
+       &tex.reconstruction_visible, &predicted, mae_text},
+      {"original", "original", &tex.original, &picture, fitting(size + " model input", size, side)},
   };
   // Painting needs the custom mask to match the grid on screen.
   const bool painting =
@@ -168,7 +174,9 @@ void draw_baselines(PanelContext& ctx, const Reconstruction& rec, const Reconstr
   telea.image = ready ? &tex.telea : nullptr;
   const PanelHit telea_hit =
       image_panel(ctx, "telea", "inpainting (Telea)", telea, ctx.state.explorer_view, side,
-                  {ready ? format("Telea masked MSE %.4f", rec.telea_mse) : "computing ..."});
+                  {ready ? fitting(format("Telea masked MSE %.4f", rec.telea_mse),
+                                   format("MSE %.4f", rec.telea_mse), side)
+                         : "computing ..."});
   if (telea_hit.texel)
     patch_tooltip(*telea_hit.texel, rec);
 
@@ -176,7 +184,9 @@ void draw_baselines(PanelContext& ctx, const Reconstruction& rec, const Reconstr
   PanelImage mean = picture;
   mean.image = ready ? &tex.mean_fill : nullptr;
   image_panel(ctx, "mean_fill", "mean-colour fill", mean, ctx.state.explorer_view, side,
-              {ready ? format("mean-fill masked MSE %.4f", rec.mean_fill_mse) : "computing ..."});
+              {ready ? fitting(format("mean-fill masked MSE %.4f", rec.mean_fill_mse),
+                               format("MSE %.4f", rec.mean_fill_mse), side)
+                     : "computing ..."});
 }
 
 // The numbers side by side, and what the figure was made with.
@@ -188,6 +198,12 @@ void draw_numbers(const Reconstruction& rec, float side) {
   ImGui::TextUnformatted("masked-region MSE ([0,1] pixels)");
   ImGui::Separator();
   const double best_baseline = std::min(rec.telea_mse, rec.mean_fill_mse);
+  // Numbers never wrap (a small window broke them one digit a line): short
+  // names where the column cannot hold the long ones.
+  const bool narrow =
+      ImGui::CalcTextSize("mean-colour fill  0.0000").x + ImGui::GetStyle().CellPadding.x * 4 >
+      side;
+  ImGui::PushTextWrapPos(-1.0f);
   if (ImGui::BeginTable("mse", 2, ImGuiTableFlags_SizingFixedFit)) {
     const auto row = [](const char* name, double v, bool known) {
       ImGui::TableNextRow();
@@ -200,10 +216,11 @@ void draw_numbers(const Reconstruction& rec, float side) {
         ImGui::TextDisabled("...");
     };
     row("MAE", rec.mae_mse, true);
-    row("Telea inpainting", rec.telea_mse, ready);
-    row("mean-colour fill", rec.mean_fill_mse, ready);
+    row(narrow ? "Telea" : "Telea inpainting", rec.telea_mse, ready);
+    row(narrow ? "mean fill" : "mean-colour fill", rec.mean_fill_mse, ready);
     ImGui::EndTable();
   }
+  ImGui::PopTextWrapPos();
   if (ready && best_baseline > 0) {
     const double change = 100.0 * (rec.mae_mse - best_baseline) / best_baseline;
     ImGui::PushStyleColor(ImGuiCol_Text, change < 0 ? ImVec4(0.45f, 0.85f, 0.45f, 1.0f)

@@ -117,8 +117,11 @@ std::string layout_json(const UiState& st, int fb_w, int fb_h) {
   j["second_model"] =
       st.second_model ? nlohmann::json(st.second_model_path) : nlohmann::json(nullptr);
   j["panels"] = nlohmann::json::object();
-  for (const PanelRect& p : st.panel_rects)
+  for (const PanelRect& p : st.panel_rects) {
     j["panels"][p.name] = rect_json(p.rect);
+    if (!p.caption.empty())
+      j["panels"][p.name]["caption"] = p.caption;
+  }
   j["popups"] = nlohmann::json::array();
   for (const OpenPopup& p : st.popups)
     j["popups"].push_back(
