@@ -304,6 +304,7 @@ struct ExperimentsUi {
   bool show_curves = false;  // the plot shows the selected run's training curves
   uint64_t plot_version = 1; // bumped when what the plot shows changes
   std::string plot_error;
+  std::string plot_note; // the line above the plot, as drawn this frame (--layout)
 };
 
 // Request -> display timing, for the status bar and --bench-latency.

@@ -358,6 +358,7 @@ TEST(StudioGui, ExperimentsTabRunsASweepAndReopensIt) {
   const json& ex = r.layout.at("experiments");
   EXPECT_EQ(ex.at("state"), "finished");
   EXPECT_EQ(ex.at("plot_error"), "");
+  EXPECT_TRUE(contains(ex.at("plot_note").get<std::string>(), "dashed lines: the paper's"));
   ASSERT_EQ(ex.at("rows").size(), 2u);
   for (const json& row : ex.at("rows")) {
     EXPECT_TRUE(row.at("done").get<bool>()) << row;
@@ -386,6 +387,20 @@ TEST(StudioGui, ExperimentsTabRunsASweepAndReopensIt) {
   EXPECT_EQ(shipped.layout.at("experiments").at("rows"), ex.at("rows"));
   EXPECT_TRUE(contains(shipped.layout.at("experiments").at("results_from").get<std::string>(),
                        "docs/ablations/tiny_strategy"));
+
+  // A sweep without the paper's numbers does not promise dashed lines.
+  json figure = sweep;
+  figure.erase("reference");
+  figure["name"] = "tiny_figure";
+  std::ofstream(sweeps + "/figure.json") << figure.dump();
+  const StudioRun no_numbers =
+      studio(temp_dir("experiments_figure"), "--model " + q(kModel) + " --sweep " +
+                                                 q(sweeps + "/figure.json") + " --sweep-out " +
+                                                 q(dir + "/figure_out"));
+  ASSERT_EQ(no_numbers.result.code, 0) << no_numbers.result.err;
+  EXPECT_TRUE(contains(no_numbers.layout.at("experiments").at("plot_note").get<std::string>(),
+                       "without numbers"))
+      << no_numbers.layout.at("experiments").dump();
 
   // A sweep file with a mistake: a popup naming the field.
   json bad = sweep;

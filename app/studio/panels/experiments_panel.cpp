@@ -13,6 +13,11 @@
 
 namespace mae::studio {
 namespace {
+
+// The sweep names a table of the paper's numbers (drawn dashed in the plot).
+bool has_paper_numbers(const ExperimentsUi& ex) {
+  return ex.sweep && !ex.sweep->reference.file.empty();
+}
 namespace fs = std::filesystem;
 
 bool running(const ExperimentsUi& ex) {
@@ -192,7 +197,12 @@ void run_actions(UiState& st) {
   tooltip("Show the selected run's loss curve instead of the sweep's accuracy figure");
   ImGui::EndDisabled();
   ImGui::SameLine();
-  ImGui::TextDisabled("dashed lines: the paper's ImageNet numbers for the same ablation");
+  // Only some ablations have numbers in the paper (Table 1); figures do not.
+  ex.plot_note = ex.show_curves ? "the selected run's training loss"
+                 : has_paper_numbers(ex)
+                     ? "dashed lines: the paper's ImageNet numbers for the same ablation"
+                     : "the paper gives this ablation as a figure, without numbers to draw";
+  ImGui::TextDisabled("%s", ex.plot_note.c_str());
 }
 
 void plot(PanelContext& ctx) {
@@ -209,9 +219,12 @@ void plot(PanelContext& ctx) {
   const ImVec2 min = ImGui::GetCursorScreenPos();
   const ImVec2 max = {min.x + w, min.y + w * aspect};
   ImGui::Image(texture_id(ctx.sweep_plot), {w, w * aspect});
-  tooltip(ex.show_curves ? "The selected run's training loss"
-                         : "Top-1 accuracy against the swept setting, one line per evaluation; "
-                           "the paper's numbers (ImageNet, ViT-L) dashed for comparison");
+  tooltip(ex.show_curves          ? "The selected run's training loss"
+          : has_paper_numbers(ex) ? "Top-1 accuracy against the swept setting, one line per "
+                                    "evaluation; the paper's numbers (ImageNet, ViT-L) dashed for "
+                                    "comparison"
+                                  : "Top-1 accuracy against the swept setting, one line per "
+                                    "evaluation");
   ctx.state.panel_rects.push_back({"sweep_plot", framebuffer_rect(min, max)});
 }
 

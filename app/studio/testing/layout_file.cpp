@@ -103,7 +103,8 @@ nlohmann::json experiments_json(const ExperimentsUi& ex) {
           {"results_from", ex.results_from},
           {"sweeps", ex.sweeps.size()},
           {"rows", rows},
-          {"plot_error", ex.plot_error}};
+          {"plot_error", ex.plot_error},
+          {"plot_note", ex.plot_note}};
 }
 
 } // namespace
