@@ -60,10 +60,8 @@ ShardWriter::ShardWriter(std::string dir, int channels, int short_side,
       classes_(std::move(classes)), shard_bytes_(shard_bytes) {
   if (channels_ != 1 && channels_ != 3)
     throw UsageError("shards hold 1- or 3-channel images");
+  create_folder(dir_);
   std::error_code ec;
-  fs::create_directories(dir_, ec);
-  if (ec)
-    throw DataError("cannot create '" + dir_ + "': " + ec.message());
   // An index left from an earlier pack would describe other shards.
   fs::remove(fs::path(dir_) / kShardIndexName, ec);
 }

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <filesystem>
 #include <streambuf>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -160,7 +161,8 @@ std::string temp_path_for(const std::string& path) {
   return path + ".tmp-" + std::to_string(static_cast<long>(::getpid()));
 }
 
-void write_file_atomic(const std::string& requested, const std::function<void(std::ostream&)>& writer,
+void write_file_atomic(const std::string& requested,
+                       const std::function<void(std::ostream&)>& writer,
                        const std::function<void()>& before_rename) {
   const std::string path = write_target(requested);
   const std::string tmp = temp_path_for(path);
@@ -185,6 +187,13 @@ void write_file_atomic(const std::string& path, const void* data, size_t size,
         out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
       },
       before_rename);
+}
+
+void create_folder(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    throw CheckpointError("cannot create the folder " + dir + ": " + ec.message());
 }
 
 int remove_stale_temps(const std::string& dir) {

@@ -30,6 +30,11 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
 void write_file_atomic(const std::string& path, const void* data, size_t size,
                        const std::function<void()>& before_rename = {});
 
+// Creates `dir` and its parents where missing; CheckpointError "cannot create
+// the folder DIR: REASON" otherwise (the library's own message names neither
+// plainly).
+void create_folder(const std::string& dir);
+
 // Removes the temporary files in `dir` left by writers that were killed (their
 // process no longer exists); returns how many.
 int remove_stale_temps(const std::string& dir);

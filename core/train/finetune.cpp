@@ -388,7 +388,7 @@ std::string FinetuneRun::plan_line() const {
 void FinetuneRun::open_logs() {
   if (o_.out_dir.empty() || !writer_)
     return;
-  fs::create_directories(o_.out_dir);
+  create_folder(o_.out_dir);
   metrics_ = std::make_unique<MetricsLog>((fs::path(o_.out_dir) / "metrics.jsonl").string(),
                                           start_step_ > 0 ? start_step_ : -1);
   if (o_.tensorboard && TensorBoardLog::available())

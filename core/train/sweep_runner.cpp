@@ -92,7 +92,7 @@ void claim_folder(const SweepOptions& o, const nlohmann::json& record) {
     for (const char* name : {"results.jsonl", "results.csv", "runs"})
       fs::remove_all(fs::path(o.out_dir) / name, ec);
   }
-  fs::create_directories(o.out_dir);
+  create_folder(o.out_dir);
   const std::string text = record.dump(2) + "\n";
   write_file_atomic(file.string(), text.data(), text.size());
 }

@@ -240,10 +240,7 @@ Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), op
   choose_probe_subsets();
   prepare_recon_eval();
   if (writer()) {
-    std::error_code ec;
-    fs::create_directories(options.out_dir, ec);
-    if (ec)
-      throw TrainError("cannot create output directory '" + options.out_dir + "': " + ec.message());
+    create_folder(options.out_dir);
     if (const int stale = remove_stale_temps(options.out_dir))
       notes.push_back("cleaned:  " + std::to_string(stale) + " temporary files of killed writes");
     const std::string config_text = train_config_json(config) + "\n";
@@ -807,10 +804,7 @@ void Trainer::save_checkpoint(const std::string& dir, const std::function<void()
       m.last_saved_step = m.step;
     return;
   }
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec)
-    throw TrainError("cannot create checkpoint directory '" + dir + "': " + ec.message());
+  create_folder(dir);
   const nlohmann::json data_order = {
       {"seed", m.config.seed},
       {"next_micro_batch", m.step * m.config.accum_iter},

@@ -451,6 +451,14 @@ TEST_F(Hostile, OutputsNeverReplaceInputsNodesOrLinks) {
                {"eval-recon", "--model", model_, "--images", d, "--csv", d + "/notes.txt"}, 2,
                "must end in .csv");
   EXPECT_EQ(read_bytes(d + "/notes.txt"), "my notes");
+
+  // An output folder that cannot be made (inside a file) is named, with why.
+  const std::string inside_file = d + "/notes.txt/out";
+  expect_error("train_out_in_file",
+               {"train", "--config", config_, "--out", inside_file, "--device", "cpu"}, 1,
+               "cannot create the folder " + inside_file + ": Not a directory");
+  expect_error("pack_out_in_file", {"pack", "--input", d, "--out", inside_file}, 1,
+               "cannot create the folder");
   EXPECT_EQ(read_bytes(d + "/photo.jpg"), photo);
   EXPECT_EQ(read_bytes(d + "/model.safetensors"), model);
 
