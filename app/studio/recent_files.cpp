@@ -55,7 +55,7 @@ bool RecentFiles::add(const std::string& path, const std::string& kind) {
     j["recent"].push_back({{"path", r.path}, {"kind", r.kind}});
   const std::string text = j.dump(2) + "\n";
   try {
-    fs::create_directories(fs::path(file_).parent_path());
+    create_folder(fs::path(file_).parent_path().string());
     write_file_atomic(file_, text.data(), text.size());
   } catch (const std::exception& e) {
     last_error_ = "cannot save the recent-files list: " + std::string(e.what());

@@ -87,7 +87,7 @@ std::string save_settings(const std::string& path, const Settings& s) {
     return "";
   try {
     const std::string text = nlohmann::json(s).dump(2) + "\n";
-    fs::create_directories(fs::path(path).parent_path());
+    create_folder(fs::path(path).parent_path().string());
     write_file_atomic(path, text.data(), text.size());
     return "";
   } catch (const std::exception& e) {
