@@ -16,9 +16,13 @@ constexpr float kMinScale = 0.5f, kMaxScale = 4.0f;
 constexpr int kMaxWindow = 16384;
 
 void to_json(nlohmann::json& j, const Settings& s) {
-  j = {{"tab", tab_key(s.tab)},          {"compare_mode", to_string(s.compare_mode)},
-       {"ui_scale", s.ui_scale},         {"patch_grid", s.display.grid},
-       {"tint_removed", s.display.tint}, {"integer_zoom", s.display.integer_zoom}};
+  j = {{"tab", tab_key(s.tab)},
+       {"compare_mode", to_string(s.compare_mode)},
+       {"ui_scale", s.ui_scale},
+       {"patch_grid", s.display.grid},
+       {"tint_removed", s.display.tint},
+       {"integer_zoom", s.display.integer_zoom},
+       {"compare_inpainting", s.display.compare_inpainting}};
   if (s.window_width > 0)
     j["window"] = {{"width", s.window_width}, {"height", s.window_height}};
   if (s.window_x != Settings::kUnset)
@@ -28,7 +32,7 @@ void to_json(nlohmann::json& j, const Settings& s) {
 void from_json(const nlohmann::json& j, Settings& s) {
   require_field(j.is_object(), "settings", "must be a JSON object");
   check_known_fields(j, {"tab", "compare_mode", "ui_scale", "patch_grid", "tint_removed",
-                         "integer_zoom", "window"});
+                         "integer_zoom", "compare_inpainting", "window"});
   std::string tab = tab_key(s.tab), mode = to_string(s.compare_mode);
   read_field(j, "tab", tab);
   read_field(j, "compare_mode", mode);
@@ -40,6 +44,7 @@ void from_json(const nlohmann::json& j, Settings& s) {
   read_field(j, "patch_grid", s.display.grid);
   read_field(j, "tint_removed", s.display.tint);
   read_field(j, "integer_zoom", s.display.integer_zoom);
+  read_field(j, "compare_inpainting", s.display.compare_inpainting);
   if (const auto w = j.find("window"); w != j.end()) {
     require_field(w->is_object(), "window", "must be an object {width, height, x, y}");
     check_known_fields(*w, {"width", "height", "x", "y"}, "window.");

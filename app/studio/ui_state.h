@@ -108,6 +108,9 @@ struct DisplayOptions {
   bool grid = false;         // patch grid over every panel
   bool tint = false;         // tint removed patches in the reconstructions
   bool integer_zoom = false; // whole screen pixels per image pixel
+  // Compare: Telea's inpainting under the reconstructions. Off, the pictures
+  // grow half as large again (two rows instead of three): a small projector.
+  bool compare_inpainting = true;
 };
 
 // "Play" sweeps the masking ratio back and forth.

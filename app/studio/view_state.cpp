@@ -126,7 +126,8 @@ void to_json(nlohmann::json& j, const ViewState& v) {
        {"display",
         {{"grid", v.display.grid},
          {"tint", v.display.tint},
-         {"integer_zoom", v.display.integer_zoom}}},
+         {"integer_zoom", v.display.integer_zoom},
+         {"compare_inpainting", v.display.compare_inpainting}}},
        {"patch", v.patch},
        {"how_stage", v.how_stage},
        {"attention",
@@ -186,6 +187,7 @@ void read_view_fields(const nlohmann::json& j, ViewState& v) {
   read_field(display, "grid", v.display.grid, "display.");
   read_field(display, "tint", v.display.tint, "display.");
   read_field(display, "integer_zoom", v.display.integer_zoom, "display.");
+  read_field(display, "compare_inpainting", v.display.compare_inpainting, "display.");
   read_field(j, "patch", v.patch);
   read_field(j, "how_stage", v.how_stage);
   const nlohmann::json& at = object_at(j, "attention");

@@ -878,10 +878,13 @@ TEST(StudioGui, SavedViewsReopenTheSameFigure) {
 
 // Present mode on the shipped lesson: the slide's title and text over its
 // view, the status bar hidden as the slide asks.
+// On a 1280 x 720 projector: the Compare slide drops the inpainting row, so
+// its pictures are large and every caption keeps its number.
 TEST(StudioGui, PresentModeShowsTheLessonsSlides) {
   const std::string lesson =
       std::string(MAE_TEST_DATA) + "/../../assets/lessons/mae_in_eight_slides.json";
-  const StudioRun r = studio(temp_dir("present"), "--lesson " + q(lesson) + " --slide 6 --present");
+  const StudioRun r =
+      studio(temp_dir("present"), "--lesson " + q(lesson) + " --slide 6 --present --size 1280x720");
   ASSERT_EQ(r.result.code, 0) << r.result.err;
   const json& p = r.layout.at("present");
   EXPECT_TRUE(p.at("on").get<bool>());
@@ -893,8 +896,19 @@ TEST(StudioGui, PresentModeShowsTheLessonsSlides) {
   const Rect slide = panel(r, "slide");
   expect_inside(r, slide);
   EXPECT_GT(region_stddev(r.shot, slide), 3.0);
-  for (int i = 0; i < 3; ++i)
-    expect_inside(r, panel(r, "compare_masked_" + std::to_string(i)));
+  for (int i = 0; i < 3; ++i) {
+    const std::string n = std::to_string(i);
+    const Rect masked = panel(r, "compare_masked_" + n);
+    expect_inside(r, masked);
+    EXPECT_GE(masked.w, 130); // 80 with the inpainting row
+    expect_inside(r, panel(r, "compare_reconstruction_" + n));
+    EXPECT_FALSE(r.layout.at("panels").contains("compare_telea_" + n));
+    EXPECT_EQ(caption(r, "compare_masked_" + n).find("..."), std::string::npos)
+        << caption(r, "compare_masked_" + n);
+    EXPECT_TRUE(
+        std::regex_search(caption(r, "compare_reconstruction_" + n), std::regex(R"(MSE 0\.\d{4})")))
+        << caption(r, "compare_reconstruction_" + n);
+  }
 }
 
 // A slide with another ratio slides the ratio there: once it has arrived, the

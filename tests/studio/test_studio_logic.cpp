@@ -328,6 +328,7 @@ TEST(StudioSettings, RoundTripAndDefaults) {
   s.compare_mode = CompareMode::Models;
   s.ui_scale = 1.75f;
   s.display.grid = true;
+  s.display.compare_inpainting = false;
   s.window_x = -1200, s.window_y = 40; // a monitor left of the primary one
   s.window_width = 1440, s.window_height = 900;
   ASSERT_EQ(save_settings(file, s), "");
@@ -338,6 +339,7 @@ TEST(StudioSettings, RoundTripAndDefaults) {
   EXPECT_EQ(back.settings.ui_scale, 1.75f);
   EXPECT_TRUE(back.settings.display.grid);
   EXPECT_FALSE(back.settings.display.tint);
+  EXPECT_FALSE(back.settings.display.compare_inpainting);
   EXPECT_EQ(back.settings.window_x, -1200);
   EXPECT_EQ(back.settings.window_y, 40);
   EXPECT_EQ(back.settings.window_width, 1440);
@@ -496,6 +498,7 @@ TEST(StudioViewState, RoundTripsAndNamesBadFields) {
   v.patch = 3;
   v.attention.stack = AttentionStack::Decoder;
   v.attention.head = 2;
+  v.display.compare_inpainting = false;
   const nlohmann::json j = v;
   ViewState back = j.get<ViewState>();
   back.validate();
@@ -506,6 +509,7 @@ TEST(StudioViewState, RoundTripsAndNamesBadFields) {
   EXPECT_FLOAT_EQ(back.explorer_view.zoom, 2.0f);
   EXPECT_EQ(back.attention.stack, AttentionStack::Decoder);
   EXPECT_EQ(back.attention.head, 2);
+  EXPECT_FALSE(back.display.compare_inpainting);
 
   const auto error_with = [&](const char* pointer, const nlohmann::json& value) {
     nlohmann::json bad = j;

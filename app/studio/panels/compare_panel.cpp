@@ -39,6 +39,20 @@ bool second_model_bar(UiState& st) {
   return st.second_model != nullptr;
 }
 
+// On the modes' line where it fits, else on its own.
+void inpainting_toggle(UiState& st) {
+  const char* label = "inpainting row";
+  const ImGuiStyle& style = ImGui::GetStyle();
+  ImGui::SameLine(0, style.ItemSpacing.x * 3);
+  if (ImGui::GetContentRegionAvail().x <
+      ImGui::GetFrameHeight() + style.ItemInnerSpacing.x + ImGui::CalcTextSize(label).x)
+    ImGui::NewLine();
+  ImGui::Checkbox(label, &st.display.compare_inpainting);
+  tooltip("Telea's inpainting of the same masks under the reconstructions, a classical method "
+          "to beat. Off, the pictures are half as large again: for a small screen or a "
+          "projector");
+}
+
 } // namespace
 
 void draw_compare_panel(PanelContext& ctx) {
@@ -54,6 +68,7 @@ void draw_compare_panel(PanelContext& ctx) {
   mode_button(st, "two models", CompareMode::Models,
               "The main model and a second one on the same picture and mask: e.g. the default "
               "model against a loaded ViT-L, or a run before and after training");
+  inpainting_toggle(st);
   const bool two_models = st.compare_mode == CompareMode::Models;
   if (two_models && !second_model_bar(st)) {
     ImGui::Separator();
@@ -76,9 +91,11 @@ void draw_compare_panel(PanelContext& ctx) {
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float gap = ImGui::GetStyle().ItemSpacing.x * 2;
   const float cols = static_cast<float>(n + 1);
-  const float side = std::floor(
-      std::max(32.0f, std::min((avail.x - (cols - 1) * gap) / cols,
-                               (avail.y - 3 * image_panel_extra_height(1) - 2 * gap) / 3)));
+  const bool inpainting = st.display.compare_inpainting;
+  const float rows = inpainting ? 3.0f : 2.0f;
+  const float side = std::floor(std::max(
+      32.0f, std::min((avail.x - (cols - 1) * gap) / cols,
+                      (avail.y - rows * image_panel_extra_height(1) - (rows - 1) * gap) / rows)));
   for (size_t i = 0; i < n; ++i) {
     const Reconstruction& rec = set.items[i];
     const ReconstructionTextures& tex = ctx.compare.items()[i];
@@ -93,33 +110,46 @@ void draw_compare_panel(PanelContext& ctx) {
     img.mask = &tex.mask;
     img.image = &tex.masked;
     char caption[96];
-    // Two models share the mask settings: the column says whose it is.
+    // Two models share the mask settings: the column says whose it is. In a
+    // narrow column, what differs between the columns.
+    char ratio[32];
+    std::snprintf(ratio, sizeof ratio, "ratio %.2f", rec.settings.ratio);
     const std::string title =
-        two_models ? rec.model_label : rec.settings.describe(rec.result.grid_h, rec.result.grid_w);
+        two_models ? rec.model_label
+                   : fitting({rec.settings.describe(rec.result.grid_h, rec.result.grid_w),
+                              st.compare_mode == CompareMode::Ratios
+                                  ? std::string(ratio)
+                                  : std::string(to_string(rec.settings.strategy))},
+                             side);
     int removed = 0;
     for (uint8_t m : rec.result.mask)
       removed += m != 0;
-    const std::string of =
-        std::to_string(removed) + " of " + std::to_string(rec.result.mask.size());
+    const std::string n_removed = std::to_string(removed),
+                      total = std::to_string(rec.result.mask.size());
     const std::string id = std::to_string(i);
     image_panel(ctx, ("compare_masked_" + id).c_str(), title, img, st.compare_view, side,
-                {fitting(of + " patches removed", of + " removed", side)});
+                {fitting({n_removed + " of " + total + " patches removed",
+                          n_removed + " of " + total + " removed",
+                          n_removed + "/" + total + " removed", n_removed + " / " + total},
+                         side)});
     ImGui::Dummy({0, gap / 2});
     img.image = &tex.reconstruction_visible;
     img.tint = st.display.tint;
     std::snprintf(caption, sizeof caption, "MSE %.4f", rec.mae_mse);
     image_panel(ctx, ("compare_reconstruction_" + id).c_str(),
-                fitting("reconstruction + visible", "reconstruction", side), img, st.compare_view,
-                side, {fitting(std::string("MAE masked ") + caption, caption, side)});
-    ImGui::Dummy({0, gap / 2});
-    // The inpainting baseline on the same mask arrives a moment later.
-    img.image = rec.baselines_ready ? &tex.telea : nullptr;
-    img.tint = false;
-    std::snprintf(caption, sizeof caption, "MSE %.4f", rec.telea_mse);
-    image_panel(
-        ctx, ("compare_telea_" + id).c_str(), "inpainting (Telea)", img, st.compare_view, side,
-        {rec.baselines_ready ? fitting(std::string("Telea masked ") + caption, caption, side)
-                             : "computing ..."});
+                fitting({"reconstruction + visible", "reconstruction"}, side), img, st.compare_view,
+                side, {fitting({std::string("MAE masked ") + caption, caption}, side)});
+    if (inpainting) {
+      ImGui::Dummy({0, gap / 2});
+      // The inpainting baseline on the same mask arrives a moment later.
+      img.image = rec.baselines_ready ? &tex.telea : nullptr;
+      img.tint = false;
+      std::snprintf(caption, sizeof caption, "MSE %.4f", rec.telea_mse);
+      image_panel(
+          ctx, ("compare_telea_" + id).c_str(), "inpainting (Telea)", img, st.compare_view, side,
+          {rec.baselines_ready ? fitting({std::string("Telea masked ") + caption, caption}, side)
+                               : "computing ..."});
+    }
     ImGui::EndGroup();
   }
   if (n > 0) {
@@ -130,8 +160,9 @@ void draw_compare_panel(PanelContext& ctx) {
     original.grid = st.display.grid;
     original.integer_zoom = st.display.integer_zoom;
     original.image = &ctx.compare.items()[0].original;
-    image_panel(ctx, "compare_original", "original", original, st.compare_view, side,
-                {two_models ? "the main model's input" : "the model's input"});
+    image_panel(
+        ctx, "compare_original", "original", original, st.compare_view, side,
+        {fitting({two_models ? "the main model's input" : "the model's input", "input"}, side)});
   }
 }
 

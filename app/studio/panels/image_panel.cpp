@@ -41,8 +41,11 @@ std::string shortened(const std::string& text, float width) {
   return head + "...";
 }
 
-std::string fitting(const std::string& full, const std::string& brief, float width) {
-  return ImGui::CalcTextSize(full.c_str()).x <= width ? full : brief;
+std::string fitting(const std::vector<std::string>& forms, float width) {
+  for (const std::string& form : forms)
+    if (ImGui::CalcTextSize(form.c_str()).x <= width)
+      return form;
+  return forms.empty() ? std::string() : forms.back();
 }
 
 float image_panel_extra_height(int caption_lines) {

@@ -51,9 +51,10 @@ PanelHit image_panel(PanelContext& ctx, const char* name, const std::string& tit
 // then goes in a tooltip).
 std::string shortened(const std::string& text, float width);
 
-// `full` when it fits `width`, else `brief`: a narrow window (a classroom
-// projector at 1366 x 768) keeps a caption's number instead of cutting it.
-std::string fitting(const std::string& full, const std::string& brief, float width);
+// The first of `forms` (longest first) that fits `width`, else the last: a
+// narrow window (a classroom projector) keeps a caption's number instead of
+// cutting it.
+std::string fitting(const std::vector<std::string>& forms, float width);
 
 // Height image_panel takes beyond `side` for a title and `caption_lines`.
 float image_panel_extra_height(int caption_lines);

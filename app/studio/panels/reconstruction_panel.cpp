@@ -74,13 +74,16 @@ void draw_figure_row(PanelContext& ctx, const Reconstruction& rec,
   const std::string removed_of =
       std::to_string(removed) + " of " + std::to_string(r.mask.size()) + " removed";
   const std::string removed_text = fitting(
-      removed_of + format(" (%.0f%%)", 100.0 * removed / std::max<size_t>(1, r.mask.size())),
-      removed_of, side);
+      {removed_of + format(" (%.0f%%)", 100.0 * removed / std::max<size_t>(1, r.mask.size())),
+       removed_of},
+      side);
   // An MSE over no pixels would read as a perfect score; NaN weights as a bug.
-  const std::string mae_text = !r.finite      ? std::string("not finite: NaN or infinite weights?")
-                               : removed == 0 ? std::string("no removed patches")
-                                              : fitting(format("MAE masked MSE %.4f", rec.mae_mse),
-                                                        format("MSE %.4f", rec.mae_mse), side);
+  const std::string mae_text =
+      !r.finite ? std::string("not finite: NaN or infinite weights?")
+      : removed == 0
+          ? std::string("no removed patches")
+          : fitting({format("MAE masked MSE %.4f", rec.mae_mse), format("MSE %.4f", rec.mae_mse)},
+                    side);
   const std::string size =
       std::to_string(r.original.width) + " x " + std::to_string(r.original.height);
 
@@ -105,12 +108,14 @@ void draw_figure_row(PanelContext& ctx, const Reconstruction& rec,
       {"masked", "masked", &tex.masked, &picture, removed_text},
       {"reconstruction", "reconstruction", &tex.reconstruction, &predicted,
        fitting(
-           format(norm_pix ? "loss %.4f (per-patch normalised)" : "loss %.4f (normalised pixels)",
-                  r.loss),
-           format("loss %.4f", r.loss), side)},
-      {"reconstruction_visible", fitting("reconstruction + visible", "recon. + visible", side),
+           {format(norm_pix ? "loss %.4f (per-patch normalised)" : "loss %.4f (normalised pixels)",
+                   r.loss),
+            format("loss %.4f", r.loss)},
+           side)},
+      {"reconstruction_visible", fitting({"reconstruction + visible", "recon. + visible"}, side),
        &tex.reconstruction_visible, &predicted, mae_text},
-      {"original", "original", &tex.original, &picture, fitting(size + " model input", size, side)},
+      {"original", "original", &tex.original, &picture,
+       fitting({size + " model input", size}, side)},
   };
   // Painting needs the custom mask to match the grid on screen.
   const bool painting =
@@ -174,8 +179,9 @@ void draw_baselines(PanelContext& ctx, const Reconstruction& rec, const Reconstr
   telea.image = ready ? &tex.telea : nullptr;
   const PanelHit telea_hit =
       image_panel(ctx, "telea", "inpainting (Telea)", telea, ctx.state.explorer_view, side,
-                  {ready ? fitting(format("Telea masked MSE %.4f", rec.telea_mse),
-                                   format("MSE %.4f", rec.telea_mse), side)
+                  {ready ? fitting({format("Telea masked MSE %.4f", rec.telea_mse),
+                                    format("MSE %.4f", rec.telea_mse)},
+                                   side)
                          : "computing ..."});
   if (telea_hit.texel)
     patch_tooltip(*telea_hit.texel, rec);
@@ -184,8 +190,9 @@ void draw_baselines(PanelContext& ctx, const Reconstruction& rec, const Reconstr
   PanelImage mean = picture;
   mean.image = ready ? &tex.mean_fill : nullptr;
   image_panel(ctx, "mean_fill", "mean-colour fill", mean, ctx.state.explorer_view, side,
-              {ready ? fitting(format("mean-fill masked MSE %.4f", rec.mean_fill_mse),
-                               format("MSE %.4f", rec.mean_fill_mse), side)
+              {ready ? fitting({format("mean-fill masked MSE %.4f", rec.mean_fill_mse),
+                                format("MSE %.4f", rec.mean_fill_mse)},
+                               side)
                      : "computing ..."});
 }
 
