@@ -66,8 +66,7 @@ int run_attention(int argc, const char* const* argv) {
   query.patch = index_option(args, "patch", "cls", AttentionQuery::kClsToken);
   query.rollout = args.flag_set("rollout");
   const std::string out = args.get("out");
-  refuse_overwriting_inputs("--out", out, {args.get("image"), args.get("model")});
-  require_output_extension("--out", out, {".png"});
+  check_output_file("--out", out, {".png"}, {args.get("image"), args.get("model")});
 
   const FigureInput in = load_figure_input(args, "attention");
   const ModelConfig& c = in.model->info().config;

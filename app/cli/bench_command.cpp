@@ -331,7 +331,7 @@ int run_bench(int argc, const char* const* argv) {
   if (args.has("nproc") && args.get("mode") != "train")
     throw UsageError("--nproc times data-parallel training: only with --mode train");
   if (args.has("profile"))
-    require_output_extension("--profile", args.get("profile"), {".json"});
+    check_output_file("--profile", args.get("profile"), {".json"}, {});
   if (const std::optional<int> code = launch_if_asked(args, "bench", argc, argv, {}, {}))
     return *code;
   ModelConfig model = args.has("model-config") ? load_model_config(args.get("model-config"))

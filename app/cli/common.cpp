@@ -97,8 +97,10 @@ void refuse_overwriting_inputs(const std::string& option, const std::string& out
   }
 }
 
-void require_output_extension(const std::string& option, const std::string& out,
-                              const std::vector<std::string>& extensions) {
+void check_output_file(const std::string& option, const std::string& out,
+                       const std::vector<std::string>& extensions,
+                       const std::vector<std::string>& inputs) {
+  refuse_overwriting_inputs(option, out, inputs);
   const std::string ext = lower_extension(out);
   if (std::find(extensions.begin(), extensions.end(), ext) != extensions.end())
     return;

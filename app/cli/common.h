@@ -46,11 +46,13 @@ void apply_normalization_options(const Args& args, Normalization& n, int channel
 void refuse_overwriting_inputs(const std::string& option, const std::string& out,
                                const std::vector<std::string>& inputs);
 
-// Refuses an output name that does not end in one of `extensions` (".png"):
-// the format written does not follow the name, so a figure sent to notes.txt
-// or to another model's file would silently replace it with a PNG.
-void require_output_extension(const std::string& option, const std::string& out,
-                              const std::vector<std::string>& extensions);
+// An output file's checks: refuse_overwriting_inputs, and a name that does
+// not end in one of `extensions` (".png") is refused too: the format written
+// does not follow the name, so a figure sent to notes.txt or to another
+// model's file would silently replace it with a PNG.
+void check_output_file(const std::string& option, const std::string& out,
+                       const std::vector<std::string>& extensions,
+                       const std::vector<std::string>& inputs);
 
 // An on|off option's value; UsageError naming it otherwise.
 bool on_off(const Args& args, const std::string& option);

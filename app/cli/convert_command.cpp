@@ -29,8 +29,7 @@ int run_convert(int argc, const char* const* argv) {
   else if (dtype_name != "f32")
     throw UsageError("--dtype must be f32, f16 or bf16");
 
-  refuse_overwriting_inputs("--out", args.get("out"), {args.get("MODEL")});
-  require_output_extension("--out", args.get("out"), {".safetensors"});
+  check_output_file("--out", args.get("out"), {".safetensors"}, {args.get("MODEL")});
   LoadedModel loaded = load_model(args.get("MODEL"), load_options(args));
   std::map<std::string, std::string> metadata;
   // Keep what our own files record beyond the architecture (normalisation, training notes).

@@ -100,10 +100,8 @@ int run_eval_recon(int argc, const char* const* argv) {
   std::vector<std::string> inputs_on_disk = files;
   inputs_on_disk.push_back(args.get("model"));
   for (const auto& [option, extension] : {std::pair{"csv", ".csv"}, std::pair{"figure", ".png"}})
-    if (args.has(option)) {
-      refuse_overwriting_inputs(std::string("--") + option, args.get(option), inputs_on_disk);
-      require_output_extension(std::string("--") + option, args.get(option), {extension});
-    }
+    if (args.has(option))
+      check_output_file(std::string("--") + option, args.get(option), {extension}, inputs_on_disk);
   auto model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
   const ModelConfig& c = model->info().config;
 

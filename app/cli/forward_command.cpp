@@ -64,8 +64,8 @@ int run_forward(int argc, const char* const* argv) {
     return 0;
 
   const torch::Device device = resolve_device(args.get("device"));
-  refuse_overwriting_inputs("--out", args.get("out"), {args.get("model"), args.get("inputs")});
-  require_output_extension("--out", args.get("out"), {".safetensors"});
+  check_output_file("--out", args.get("out"), {".safetensors"},
+                    {args.get("model"), args.get("inputs")});
   LoadedModel loaded = load_model(args.get("model"), load_options(args));
   auto& model = loaded.model;
   const std::string in_path = args.get("inputs");

@@ -25,16 +25,15 @@ int run_plot_metrics(int argc, const char* const* argv) {
              height = static_cast<int>(args.get_int("height"));
   if (width < 400 || width > 8000 || height < 200 || height > 8000)
     throw UsageError("--width must be in [400, 8000] and --height in [200, 8000]");
-  require_output_extension("--out", args.get("out"), {".png"});
   std::string metrics = args.get("METRICS");
   std::error_code ec;
   if (std::filesystem::is_directory(metrics, ec)) // a run folder, as the app opens one
     metrics = (std::filesystem::path(metrics) / kMetricsName).string();
+  check_output_file("--out", args.get("out"), {".png"}, {metrics});
   const auto records = read_metrics(metrics);
   if (records.empty())
     throw DataError(metrics + " holds no metric lines (a run writes one at every logged step)");
   const std::string title = args.get("title").empty() ? metrics : args.get("title");
-  refuse_overwriting_inputs("--out", args.get("out"), {metrics});
   write_png(args.get("out"), plot_metrics(records, title, width, height));
   std::printf("wrote %s (%zu metric lines)\n", args.get("out").c_str(), records.size());
   return 0;

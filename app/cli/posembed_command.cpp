@@ -25,8 +25,7 @@ int run_posembed(int argc, const char* const* argv) {
     return 0;
   const AttentionStack stack = parse_attention_stack(args.get("stack"));
   const std::string out = args.get("out");
-  refuse_overwriting_inputs("--out", out, {args.get("model")});
-  require_output_extension("--out", out, {".png"});
+  check_output_file("--out", out, {".png"}, {args.get("model")});
   auto model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
   for (const std::string& note : model->info().notices)
     std::cerr << "mae posembed: note: " << note << "\n";

@@ -79,9 +79,11 @@ int run_reconstruct(int argc, const char* const* argv) {
   const FigureOptions figure = figure_options(args);
   const MaskSettings& settings = figure.mask;
   const std::string out = args.get("out");
-  refuse_overwriting_inputs("--out", out, {args.get("image"), args.get("model")});
-  if (!args.has("sweep"))
-    require_output_extension("--out", out, {".png"});
+  // With --sweep, the video's container (or a folder of frames) follows the name.
+  if (args.has("sweep"))
+    refuse_overwriting_inputs("--out", out, {args.get("image"), args.get("model")});
+  else
+    check_output_file("--out", out, {".png"}, {args.get("image"), args.get("model")});
   const FigureInput in = load_figure_input(args, "reconstruct");
   if (args.has("sweep")) {
     const double fps = args.get_double("fps");
