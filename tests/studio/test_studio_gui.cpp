@@ -736,12 +736,27 @@ TEST(StudioGui, HowItWorksShowsEveryStageAndFollowsAPatch) {
   EXPECT_GT(removed_seen, 0);
 }
 
+// At 1280 x 720 every stage's text fits whole: captions in their brief forms,
+// formulas wrapped, the pictures smaller to make room.
 TEST(StudioGui, HowItWorksOpensAStageLargeAndFitsSmallScreens) {
   const StudioRun overview =
       studio(temp_dir("how_small"), "--model " + q(kModel) + " --view how --size 1280x720");
   ASSERT_EQ(overview.result.code, 0) << overview.result.err;
-  for (const char* name : kHowStages)
+  for (const char* name : kHowStages) {
     expect_inside(overview, panel(overview, name));
+    expect_inside(overview, panel(overview, std::string(name) + "_card"));
+    EXPECT_EQ(caption(overview, name).find("..."), std::string::npos)
+        << name << ": " << caption(overview, name);
+  }
+  EXPECT_TRUE(contains(caption(overview, "how_loss"),
+                       "loss = mean over removed i of |pred_i - target_i|^2"))
+      << caption(overview, "how_loss");
+  EXPECT_TRUE(std::regex_search(caption(overview, "how_encoder_input"),
+                                std::regex(R"(\d+\.\d [MG]FLOP.*\d+\.\dx less)")))
+      << caption(overview, "how_encoder_input");
+  EXPECT_TRUE(std::regex_search(caption(overview, "how_reconstruction"),
+                                std::regex(R"(masked MSE 0\.\d{4})")))
+      << caption(overview, "how_reconstruction");
   const StudioRun detail = studio(temp_dir("how_detail"), "--model " + q(kModel) +
                                                               " --view how --how-stage 7 "
                                                               "--size 1280x720");
@@ -909,6 +924,42 @@ TEST(StudioGui, PresentModeShowsTheLessonsSlides) {
         std::regex_search(caption(r, "compare_reconstruction_" + n), std::regex(R"(MSE 0\.\d{4})")))
         << caption(r, "compare_reconstruction_" + n);
   }
+}
+
+// The lesson's How-it-works and Attention slides on a 1280 x 720 projector:
+// nothing cut in Present mode's large text, in the sidebar or the tab.
+TEST(StudioGui, PresentModeCutsNothingOnASmallProjector) {
+  const std::string lesson =
+      std::string(MAE_TEST_DATA) + "/../../assets/lessons/mae_in_eight_slides.json";
+  const StudioRun how = studio(temp_dir("present_how"),
+                               "--lesson " + q(lesson) + " --slide 3 --present --size 1280x720");
+  ASSERT_EQ(how.result.code, 0) << how.result.err;
+  EXPECT_EQ(how.layout.at("tab"), "how");
+  EXPECT_EQ(how.layout.at("sidebar_overflow_x").get<float>(), 0.0f); // was 24: "custom" cut
+  expect_inside(how, panel(how, "how_encoder_input_card"));
+  EXPECT_EQ(caption(how, "how_encoder_input").find("..."), std::string::npos)
+      << caption(how, "how_encoder_input");
+  EXPECT_TRUE(contains(caption(how, "how_encoder_input"), "x less"))
+      << caption(how, "how_encoder_input");
+
+  const StudioRun attention =
+      studio(temp_dir("present_attention"),
+             "--lesson " + q(lesson) + " --slide 8 --present --size 1280x720");
+  ASSERT_EQ(attention.result.code, 0) << attention.result.err;
+  EXPECT_EQ(attention.layout.at("tab"), "attention");
+  EXPECT_EQ(attention.layout.at("sidebar_overflow_x").get<float>(), 0.0f);
+  for (const char* name : {"attention_map", "pos_embed_encoder", "pos_embed_decoder"}) {
+    const Rect p = panel(attention, name);
+    expect_inside(attention, p);
+    EXPECT_GE(p.w, 200) << name; // the similarity maps were 135 px, stacked
+    EXPECT_EQ(caption(attention, name).find("..."), std::string::npos)
+        << name << ": " << caption(attention, name);
+  }
+  EXPECT_TRUE(std::regex_search(caption(attention, "attention_map"),
+                                std::regex(R"(query: patch 52 .*\ndecoder layer 2)")))
+      << caption(attention, "attention_map");
+  EXPECT_TRUE(contains(caption(attention, "pos_embed_decoder"), "similarity to patch 52"))
+      << caption(attention, "pos_embed_decoder");
 }
 
 // A slide with another ratio slides the ratio there: once it has arrived, the

@@ -27,7 +27,7 @@ void query_controls(UiState& st, const ModelConfig& c) {
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("The encoder's attention: over the cls token and the visible patches only "
                       "(removed patches are not tokens there)");
-  ImGui::SameLine();
+  same_line_if_fits("decoder");
   if (ImGui::RadioButton("decoder", &stack, 1))
     q.stack = AttentionStack::Decoder;
   if (ImGui::IsItemHovered())
@@ -38,8 +38,16 @@ void query_controls(UiState& st, const ModelConfig& c) {
   q.layer = std::clamp<int64_t>(q.layer, 0, depth - 1);
   q.head = std::clamp<int64_t>(q.head, AttentionQuery::kMeanOfHeads, heads - 1);
 
-  const float slider = ImGui::GetFontSize() * 9;
-  ImGui::SameLine(0, ImGui::GetFontSize() * 1.5f);
+  // A narrow window (Present mode's large text) narrows the sliders first,
+  // then puts what still does not fit on a second row instead of cutting it.
+  const float font = ImGui::GetFontSize(), spacing = ImGui::GetStyle().ItemSpacing.x;
+  const float others =
+      labelled_width("rollout") + labelled_width("cls token") + 1.5f * font + 3 * spacing;
+  // The room right of the stack buttons drawn last.
+  const float room =
+      ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x - ImGui::GetItemRectMax().x;
+  const float slider = std::clamp((room - others) / 2 - spacing, 7 * font, 9 * font);
+  same_line_if_fits(slider, 1.5f * font);
   // Layers and heads count from 0, as `mae attention` and its figures do.
   int layer = static_cast<int>(q.layer);
   ImGui::SetNextItemWidth(slider);
@@ -48,7 +56,7 @@ void query_controls(UiState& st, const ModelConfig& c) {
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Which transformer block's attention (0 = the first). With rollout: the "
                       "last block the rollout runs through.");
-  ImGui::SameLine();
+  same_line_if_fits(slider);
   int head = static_cast<int>(q.head); // -1: the mean
   ImGui::SetNextItemWidth(slider);
   ImGui::BeginDisabled(q.rollout);
@@ -60,13 +68,13 @@ void query_controls(UiState& st, const ModelConfig& c) {
                       "heads (the "
                       "rollout always averages them)",
                       heads);
-  ImGui::SameLine();
+  same_line_if_fits("rollout");
   ImGui::Checkbox("rollout", &q.rollout);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Attention rollout (Abnar & Zuidema 2020): each block's heads averaged, "
                       "the identity added for the residual, rows renormalised, multiplied from "
                       "the first block through the chosen one");
-  ImGui::SameLine();
+  same_line_if_fits("cls token");
   ImGui::BeginDisabled(st.how.pinned_patch < 0);
   if (ImGui::Button("cls token"))
     st.how.pinned_patch = -1;
@@ -77,9 +85,10 @@ void query_controls(UiState& st, const ModelConfig& c) {
 }
 
 // The map over the picture: heat on the stack's tokens, patches that are not
-// tokens darkened, the query outlined. Returns the patch under the pointer.
+// tokens darkened, the query outlined; `about` under it. Returns the patch
+// under the pointer.
 int attention_map_view(UiState& st, const AttentionMap& m, const Texture& picture, ImVec2 at,
-                       float side) {
+                       float side, const std::vector<std::string>& about) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const Frame f = fit(at, side, m.grid_w, m.grid_h);
   draw_texture(dl, picture, f);
@@ -91,16 +100,23 @@ int attention_map_view(UiState& st, const AttentionMap& m, const Texture& pictur
                                                 : IM_COL32(20, 20, 24, 215));
   if (m.query.patch >= 0)
     outline_cell(dl, f, static_cast<int>(m.query.patch), kHighlight, 3);
-  st.panel_rects.push_back({"attention_map", framebuffer_rect(f.min, f.max)});
+  std::vector<std::string> shown;
+  for (size_t i = 0; i < about.size(); ++i)
+    shown.push_back(caption_line(about[i], side, i + 1 == about.size()));
+  st.panel_rects.push_back({"attention_map", framebuffer_rect(f.min, f.max), shown});
   return f.hovered_cell();
 }
 
 // Cosine similarity of the selected patch's position embedding with every
-// patch's, in one stack.
+// patch's, in one stack: a `side` square, captions in `width`.
 void pos_embed_view(UiState& st, const PosEmbedGrid& g, int selected, const char* name,
-                    const char* title, float side) {
+                    const char* stack, float side, float width) {
   ImGui::BeginGroup();
-  caption_line(title, side, false);
+  std::vector<std::string> shown;
+  shown.push_back(caption_line(fitting({printf_string("%s position embeddings", stack),
+                                        printf_string("%s positions", stack)},
+                                       width),
+                               width, false));
   const ImVec2 at = ImGui::GetCursorScreenPos();
   ImGui::Dummy({side, side});
   ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -122,12 +138,73 @@ void pos_embed_view(UiState& st, const PosEmbedGrid& g, int selected, const char
     if (hovered >= 0)
       ImGui::SetTooltip("patch %d: cosine similarity %.3f with patch %d's position embedding",
                         hovered, sim[static_cast<size_t>(hovered)], row);
-    caption_line(selected >= 0 ? printf_string("similarity to patch %d", row)
-                               : "similarity to patch 0 (select one)",
-                 side, false);
-    caption_line(printf_string("cosine %.2f (purple) .. %.2f (yellow)", *lo, *hi), side, true);
+    shown.push_back(caption_line(
+        selected >= 0 ? fitting({printf_string("similarity to patch %d", row),
+                                 printf_string("to patch %d", row)},
+                                width)
+                      : fitting({"similarity to patch 0 (select one)", "to patch 0"}, width),
+        width, false));
+    shown.push_back(
+        caption_line(fitting({printf_string("cosine %.2f (purple) .. %.2f (yellow)", *lo, *hi),
+                              printf_string("cosine %.2f .. %.2f", *lo, *hi)},
+                             width),
+                     width, true));
   }
-  st.panel_rects.push_back({name, framebuffer_rect(f.min, f.max)});
+  st.panel_rects.push_back({name, framebuffer_rect(f.min, f.max), shown});
+  ImGui::EndGroup();
+}
+
+// describe_source without the number of heads: "decoder layer 2, mean".
+std::string brief_source(const AttentionQuery& q) {
+  const long long layer = q.layer;
+  if (q.rollout)
+    return printf_string("%s rollout 0-%lld", to_string(q.stack), layer);
+  if (q.head == AttentionQuery::kMeanOfHeads)
+    return printf_string("%s layer %lld, mean", to_string(q.stack), layer);
+  return printf_string("%s layer %lld, head %lld", to_string(q.stack), layer,
+                       static_cast<long long>(q.head));
+}
+
+// What the map shows, under it: the query and its source on one line when it
+// fits `width`, else two, then the numbers (dim).
+std::vector<std::string> map_caption(const AttentionMap& m, float width) {
+  const std::string query = describe_query(m);
+  const std::string source = fitting({describe_source(m), brief_source(m.query)}, width);
+  const float peak =
+      m.weights.empty() ? 0.0f : *std::max_element(m.weights.begin(), m.weights.end());
+  const std::string numbers = fitting(
+      {printf_string("cls token %.3f, brightest patch %.4f; %lld tokens, %.0f ms", m.cls_weight,
+                     peak, static_cast<long long>(m.num_tokens), m.inference_ms),
+       printf_string("cls token %.3f, brightest patch %.4f", m.cls_weight, peak),
+       printf_string("cls %.3f, brightest %.4f", m.cls_weight, peak)},
+      width);
+  const std::string both = query + ", " + source;
+  if (ImGui::CalcTextSize(both.c_str()).x <= width)
+    return {both, numbers};
+  return {query, source, numbers};
+}
+
+// Both stacks' position-embedding similarity in a column `width` x `height`:
+// side by side when that makes them larger (a wide, short window), else one
+// above the other.
+void pos_embed_views(UiState& st, const PosEmbedGrids& pe, float width, float height) {
+  const bool two = !pe.decoder.similarity.empty();
+  const float line = ImGui::GetTextLineHeightWithSpacing();
+  const float gap = ImGui::GetStyle().ItemSpacing.x * 3;
+  const float stacked = std::min(width, (height - 7 * line) / (two ? 2 : 1));
+  const float beside = two ? std::min((width - gap) / 2, height - 4 * line) : 0.0f;
+  const bool side_by_side = beside > stacked;
+  const float side = std::floor(std::max(48.0f, side_by_side ? beside : stacked));
+  const float caption_width = side_by_side ? std::floor((width - gap) / 2) : width;
+  ImGui::BeginGroup();
+  pos_embed_view(st, pe.encoder, st.how.pinned_patch, "pos_embed_encoder", "encoder", side,
+                 caption_width);
+  if (two) {
+    if (side_by_side)
+      ImGui::SameLine(0, gap);
+    pos_embed_view(st, pe.decoder, st.how.pinned_patch, "pos_embed_decoder", "decoder", side,
+                   caption_width);
+  }
   ImGui::EndGroup();
 }
 
@@ -142,9 +219,11 @@ void draw_attention_panel(PanelContext& ctx) {
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float line = ImGui::GetTextLineHeightWithSpacing();
   const float gap = ImGui::GetStyle().ItemSpacing.x * 3;
-  const float side = std::floor(std::max(64.0f, std::min(avail.y - 4 * line, avail.x * 0.58f)));
-  const float small =
-      std::floor(std::max(48.0f, std::min((avail.y - 7 * line) / 2, avail.x - side - 2 * gap)));
+  float side = std::floor(std::max(64.0f, std::min(avail.y - 4 * line, avail.x * 0.58f)));
+  const std::vector<std::string> about =
+      at.shown ? map_caption(*at.shown, side) : std::vector<std::string>{};
+  if (about.size() > 2) // the query and its source on two lines
+    side = std::floor(std::max(64.0f, std::min(side, avail.y - 5 * line)));
 
   ImGui::BeginGroup();
   const ImVec2 origin = ImGui::GetCursorScreenPos();
@@ -155,7 +234,7 @@ void draw_attention_panel(PanelContext& ctx) {
       !at.shown->weights.empty()) {
     const AttentionMap& m = *at.shown;
     const int hovered =
-        attention_map_view(st, m, ctx.explorer.items().front().original, origin, side);
+        attention_map_view(st, m, ctx.explorer.items().front().original, origin, side, about);
     if (hovered >= 0) {
       const size_t i = static_cast<size_t>(hovered);
       if (m.visible[i])
@@ -168,11 +247,6 @@ void draw_attention_panel(PanelContext& ctx) {
       if (clicked)
         st.how.pinned_patch = hovered;
     }
-    caption_line(describe_query(m) + ", " + describe_source(m), side, false);
-    caption_line(printf_string("cls token %.3f, brightest patch %.4f; %lld tokens, %.0f ms",
-                               m.cls_weight, *std::max_element(m.weights.begin(), m.weights.end()),
-                               static_cast<long long>(m.num_tokens), m.inference_ms),
-                 side, true);
   } else {
     ImGui::GetWindowDrawList()->AddRectFilled(origin, {origin.x + side, origin.y + side}, kDark);
     caption_line(at.error.empty() ? "Computing the attention ..." : "", side, false);
@@ -185,15 +259,8 @@ void draw_attention_panel(PanelContext& ctx) {
   ImGui::EndGroup();
 
   ImGui::SameLine(0, gap);
-  ImGui::BeginGroup();
-  if (st.pos_embed) {
-    pos_embed_view(st, st.pos_embed->encoder, st.how.pinned_patch, "pos_embed_encoder",
-                   "encoder position embeddings", small);
-    if (!st.pos_embed->decoder.similarity.empty())
-      pos_embed_view(st, st.pos_embed->decoder, st.how.pinned_patch, "pos_embed_decoder",
-                     "decoder position embeddings", small);
-  }
-  ImGui::EndGroup();
+  if (st.pos_embed)
+    pos_embed_views(st, *st.pos_embed, avail.x - side - gap, avail.y);
 }
 
 } // namespace mae::studio

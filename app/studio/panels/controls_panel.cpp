@@ -114,7 +114,7 @@ void masking_section(PanelContext& ctx) {
       "remove patches or restore them (key 4)"};
   for (int i = 0; i < 4; ++i) {
     if (i)
-      ImGui::SameLine();
+      same_line_if_fits(to_string(strategies[i]));
     if (ImGui::RadioButton(to_string(strategies[i]), st.mask.strategy == strategies[i])) {
       if (strategies[i] == MaskStrategy::Custom)
         start_custom_mask(st, shown_mask(st));
@@ -149,15 +149,15 @@ void display_section(PanelContext& ctx) {
   section("Display");
   ImGui::Checkbox("Patch grid", &st.display.grid);
   tooltip("Draw the patch grid over every picture (G)");
-  ImGui::SameLine();
+  same_line_if_fits("Tint removed");
   ImGui::Checkbox("Tint removed", &st.display.tint);
   tooltip("Tint the removed patches in the reconstructions, to tell predicted from visible (T)");
   ImGui::Checkbox("Integer zoom", &st.display.integer_zoom);
   tooltip("Whole screen pixels per image pixel: sharp, unblurred patches (I)");
   ImageView& view = st.tab == Tab::Explorer ? st.explorer_view : st.compare_view;
-  ImGui::SameLine();
   char zoom[32];
   std::snprintf(zoom, sizeof zoom, "Reset %.1fx", view.zoom);
+  same_line_if_fits(zoom);
   if (ImGui::Button(zoom))
     view = ImageView{};
   tooltip("Back to the whole picture (0); the wheel zooms, dragging pans");
@@ -179,7 +179,7 @@ void draw_controls_panel(PanelContext& ctx) {
   display_section(ctx);
   // Short screens: the button joins the zoom row instead of a section of its own.
   if (short_screen())
-    ImGui::SameLine();
+    same_line_if_fits("Export...");
   else
     section("Export");
   if (ImGui::Button(short_screen() ? "Export..." : "Export figure..."))

@@ -44,13 +44,18 @@ int packed_cols(int kept) {
   return std::max(1, static_cast<int>(std::ceil(std::sqrt(static_cast<double>(kept)))));
 }
 
+// One caption line's forms, longest first: the first that fits is shown, so a
+// small screen keeps the numbers.
+using Line = std::vector<std::string>;
+
 struct Stage {
   const char* name; // the --layout key
   const char* title;
   // Drawn into the picture's square; returns the patch under the pointer, or -1.
   int (*draw)(ImDrawList*, const Forward&, ImVec2 at, float side, int highlighted);
-  // Two short caption lines under the picture, and the longer explanation.
-  std::vector<std::string> (*caption)(const Forward&);
+  // Two short caption lines under the picture, the formula, and the longer
+  // explanation.
+  std::vector<Line> (*caption)(const Forward&);
   const char* formula;
   const char* explanation;
 };
@@ -163,47 +168,64 @@ int draw_reconstruction(ImDrawList* dl, const Forward& fw, ImVec2 at, float side
   return highlight_and_hover(dl, f, hl);
 }
 
-std::vector<std::string> image_caption(const Forward& fw) {
-  return {printf_string("%d x %d = %d patches", fw.r.grid_w, fw.r.grid_h, fw.t.patches),
-          printf_string("of %d x %d px each", fw.r.patch_size, fw.r.patch_size)};
+std::vector<Line> image_caption(const Forward& fw) {
+  return {{printf_string("%d x %d = %d patches", fw.r.grid_w, fw.r.grid_h, fw.t.patches),
+           printf_string("%d patches", fw.t.patches)},
+          {printf_string("of %d x %d px each", fw.r.patch_size, fw.r.patch_size)}};
 }
 
-std::vector<std::string> masking_caption(const Forward& fw) {
-  return {fw.settings.describe(fw.r.grid_h, fw.r.grid_w),
-          printf_string("%d lowest scores kept (green)", fw.kept())};
+std::vector<Line> masking_caption(const Forward& fw) {
+  return {{fw.settings.describe(fw.r.grid_h, fw.r.grid_w),
+           printf_string("ratio %.2f", fw.settings.ratio)},
+          {printf_string("%d lowest scores kept (green)", fw.kept()),
+           printf_string("%d kept (green)", fw.kept())}};
 }
 
-std::vector<std::string> encoder_input_caption(const Forward& fw) {
-  return {printf_string("sees %d of %d patches", fw.kept(), fw.t.patches),
-          printf_string("%s, not %s (%.1fx less)", flop_text(fw.t.encoder_flops).c_str(),
-                        flop_text(fw.t.full_encoder_flops).c_str(),
-                        fw.t.full_encoder_flops / std::max(1.0, fw.t.encoder_flops))};
+std::vector<Line> encoder_input_caption(const Forward& fw) {
+  const double less = fw.t.full_encoder_flops / std::max(1.0, fw.t.encoder_flops);
+  const std::string flops = flop_text(fw.t.encoder_flops);
+  return {{printf_string("sees %d of %d patches", fw.kept(), fw.t.patches),
+           printf_string("sees %d of %d", fw.kept(), fw.t.patches)},
+          {printf_string("%s, not %s (%.1fx less)", flops.c_str(),
+                         flop_text(fw.t.full_encoder_flops).c_str(), less),
+           printf_string("%s (%.1fx less)", flops.c_str(), less),
+           printf_string("%.1fx fewer FLOPs", less)}};
 }
 
-std::vector<std::string> encoder_output_caption(const Forward& fw) {
-  return {printf_string("%d latent tokens", fw.kept()), "3 principal components as RGB"};
+std::vector<Line> encoder_output_caption(const Forward& fw) {
+  return {{printf_string("%d latent tokens", fw.kept())},
+          {"3 principal components as RGB", "top 3 components as RGB", "PCA as RGB"}};
 }
 
-std::vector<std::string> decoder_input_caption(const Forward& fw) {
-  return {printf_string("%d latents, %d mask tokens (dots)", fw.kept(), fw.t.patches - fw.kept()),
-          "each + position embedding"};
+std::vector<Line> decoder_input_caption(const Forward& fw) {
+  const int kept = fw.kept(), removed = fw.t.patches - fw.kept();
+  return {{printf_string("%d latents, %d mask tokens (dots)", kept, removed),
+           printf_string("%d latents + %d mask tokens", kept, removed),
+           printf_string("%d + %d mask tokens", kept, removed)},
+          {"each + position embedding", "+ position embedding"}};
 }
 
-std::vector<std::string> prediction_caption(const Forward& fw) {
-  return {"pixels for every patch", fw.r.denormalised_with_true_stats
-                                        ? "de-normalised with the true patch stats"
-                                        : "visible ones: never trained"};
+std::vector<Line> prediction_caption(const Forward& fw) {
+  return {{"pixels for every patch"},
+          fw.r.denormalised_with_true_stats
+              ? Line{"de-normalised with the true patch stats", "true patch stats"}
+              : Line{"visible ones: never trained", "visible: untrained"}};
 }
 
-std::vector<std::string> loss_caption(const Forward& fw) {
+std::vector<Line> loss_caption(const Forward& fw) {
   if (fw.kept() == fw.t.patches)
-    return {"no removed patches", "no loss"};
-  return {printf_string("loss %.4f: mean over", fw.r.loss),
-          printf_string("%d removed (dark: not counted)", fw.t.patches - fw.kept())};
+    return {{"no removed patches"}, {"no loss"}};
+  const int removed = fw.t.patches - fw.kept();
+  return {{printf_string("loss %.4f", fw.r.loss)},
+          {printf_string("mean over %d removed (dark: not counted)", removed),
+           printf_string("mean over %d removed", removed),
+           printf_string("over %d removed", removed)}};
 }
 
-std::vector<std::string> reconstruction_caption(const Forward& fw) {
-  return {"visible patches pasted back", printf_string("masked MSE %.4f", fw.r.masked_mse)};
+std::vector<Line> reconstruction_caption(const Forward& fw) {
+  return {{"visible patches pasted back", "visible pasted back"},
+          {printf_string("masked MSE %.4f", fw.r.masked_mse),
+           printf_string("MSE %.4f", fw.r.masked_mse)}};
 }
 
 const Stage kStageList[kStages] = {
@@ -263,9 +285,57 @@ std::string patch_text(const Forward& fw, int patch) {
   return text;
 }
 
+// The text under a stage's picture in a column `width` wide, as drawn: each
+// caption line in the form that fits, then the formula, except in a stage
+// opened large, which shows the formula beside it.
+std::vector<std::string> card_lines(const Forward& fw, int k, float width, bool large) {
+  std::vector<std::string> lines;
+  for (const Line& forms : kStageList[k].caption(fw))
+    lines.push_back(shortened(fitting(forms, width), width));
+  if (!large)
+    lines.push_back(kStageList[k].formula);
+  return lines;
+}
+
+// A formula may take two lines; more than that (a very narrow window) would
+// squeeze the pictures, so it is cut instead, whole in the stage's tooltip.
+bool wraps_in_two_lines(const std::string& text, float width) {
+  return ImGui::CalcTextSize(text.c_str(), nullptr, false, width).y <=
+         2 * ImGui::GetTextLineHeight() + 0.5f;
+}
+
+// The height of a card's text, the title included, in a column `width` wide.
+float card_text_height(const std::vector<std::string>& lines, float width) {
+  const float spacing = ImGui::GetStyle().ItemSpacing.y;
+  float height = ImGui::GetTextLineHeightWithSpacing();
+  for (const std::string& line : lines) {
+    const int rows = wraps_in_two_lines(line, width)
+                         ? static_cast<int>(std::lround(
+                               ImGui::CalcTextSize(line.c_str(), nullptr, false, width).y /
+                               ImGui::GetTextLineHeight()))
+                         : 1;
+    height += rows * ImGui::GetTextLineHeight() + spacing;
+  }
+  return height;
+}
+
+// A line of text under a picture: wrapped at `width` when two lines hold it,
+// else shortened to one (the tooltip has it whole). Returns what was shown.
+std::string text_line(const std::string& text, float width, bool dim) {
+  if (!wraps_in_two_lines(text, width))
+    return caption_line(text, width, dim);
+  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
+  if (dim)
+    ImGui::TextDisabled("%s", text.c_str());
+  else
+    ImGui::TextUnformatted(text.c_str());
+  ImGui::PopTextWrapPos();
+  return text;
+}
+
 // One stage in a column `width` wide: title, picture (`side` square), caption
-// lines and the formula. Returns the
-// patch under the pointer; a click opens the stage large.
+// lines and the formula. Returns the patch under the pointer; a click opens
+// the stage large.
 int stage_card(UiState& st, const Forward& fw, int k, float side, float width, bool large) {
   const Stage& s = kStageList[k];
   ImGui::PushID(k);
@@ -277,11 +347,14 @@ int stage_card(UiState& st, const Forward& fw, int k, float side, float width, b
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(at, {at.x + side, at.y + side}, IM_COL32(24, 24, 28, 255));
   const int hovered = s.draw(dl, fw, at, side, st.how.highlighted());
-  st.panel_rects.push_back({s.name, framebuffer_rect(at, {at.x + side, at.y + side})});
-  for (const std::string& line : s.caption(fw))
-    caption_line(line, width, false);
-  caption_line(s.formula, width, true);
+  std::vector<std::string> lines = card_lines(fw, k, width, large);
+  for (size_t i = 0; i < lines.size(); ++i)
+    lines[i] = text_line(lines[i], width, !large && i + 1 == lines.size());
   ImGui::EndGroup();
+  st.panel_rects.push_back({s.name, framebuffer_rect(at, {at.x + side, at.y + side}), lines});
+  // The whole card, text included, for the tests that check it fits.
+  st.panel_rects.push_back({std::string(s.name) + "_card",
+                            framebuffer_rect(ImGui::GetItemRectMin(), ImGui::GetItemRectMax())});
   if (clicked) {
     if (hovered >= 0)
       st.how.pinned_patch = hovered;
@@ -289,7 +362,7 @@ int stage_card(UiState& st, const Forward& fw, int k, float side, float width, b
       st.how.detail_stage = k;
   }
   if (ImGui::IsItemHovered() && hovered < 0 && !large)
-    ImGui::SetTooltip("%s\n\nClick to open this stage large.", s.explanation);
+    ImGui::SetTooltip("%s\n\n%s\n\nClick to open this stage large.", s.explanation, s.formula);
   ImGui::PopID();
   return hovered;
 }
@@ -299,16 +372,27 @@ void draw_overview(UiState& st, const Forward& fw) {
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float gap = style.ItemSpacing.x * 2;
   const float line = ImGui::GetTextLineHeightWithSpacing();
-  const float text_rows = 4 * line; // title, two caption lines, formula
   const float width = std::floor((avail.x - 3 * gap) / 4);
-  const float side = std::floor(std::max(
-      32.0f,
-      std::min(width, (avail.y - 2 * text_rows - gap - line - 4 * style.ItemSpacing.y) / 2)));
-  caption_line(printf_string("One forward pass, stage by stage (%.0f ms, %.1f of them to trace "
+  // Each row of four as tall as its tallest card's text: the pictures take
+  // what is left, so no caption or formula is cut on a small screen.
+  float text_height[2] = {0, 0};
+  for (int k = 0; k < kStages; ++k)
+    text_height[k / 4] =
+        std::max(text_height[k / 4], card_text_height(card_lines(fw, k, width, false), width));
+  const float pictures =
+      avail.y - text_height[0] - text_height[1] - gap - line - 4 * style.ItemSpacing.y;
+  const float side = std::floor(std::max(32.0f, std::min(width, pictures / 2)));
+  caption_line(
+      fitting({printf_string("One forward pass, stage by stage (%.0f ms, %.1f of them to trace "
                              "the stages). Point at a patch to follow it; click a stage to open "
                              "it large.",
                              fw.r.inference_ms, fw.r.trace_ms),
-               avail.x, true);
+               printf_string("One forward pass, stage by stage (%.0f ms). Point at a patch to "
+                             "follow it; click a stage to open it large.",
+                             fw.r.inference_ms),
+               "Point at a patch to follow it; click a stage to open it large."},
+              avail.x),
+      avail.x, true);
   int hovered = -1;
   for (int k = 0; k < kStages; ++k) {
     if (k % 4)
@@ -327,7 +411,13 @@ void draw_detail(UiState& st, const Forward& fw) {
   const Stage& s = kStageList[k];
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float line = ImGui::GetTextLineHeightWithSpacing();
-  const float side = std::floor(std::max(64.0f, std::min(avail.y - 5 * line, avail.x * 0.55f)));
+  // The picture as large as the caption under it allows; a smaller picture
+  // may wrap the caption once more, hence a second pass.
+  float side = std::floor(std::max(64.0f, std::min(avail.y - 4 * line, avail.x * 0.55f)));
+  for (int pass = 0; pass < 2; ++pass)
+    side = std::floor(std::max(
+        64.0f, std::min(side, avail.y - card_text_height(card_lines(fw, k, side, true), side) -
+                                  ImGui::GetStyle().ItemSpacing.y)));
   st.how.hover_patch = stage_card(st, fw, k, side, side, true);
   ImGui::SameLine(0, ImGui::GetStyle().ItemSpacing.x * 3);
   ImGui::BeginGroup();

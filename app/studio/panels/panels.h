@@ -64,6 +64,14 @@ void section(const char* title);
 // What the control just drawn does, shown when the pointer rests on it (also
 // while it is disabled, saying why it would be used). Every control has one.
 void tooltip(const char* text);
+// The wider of a button and a radio button or checkbox labelled `label`.
+float labelled_width(const char* label);
+// Before a button, radio button or checkbox of a row: on the same line when
+// `label` still fits the window (a sidebar in Present mode's large text), else
+// on the next.
+void same_line_if_fits(const char* label);
+// An item `width` wide (a slider), `spacing` after the previous one (-1: the style's).
+void same_line_if_fits(float width, float spacing = -1);
 // Wrapped text in the dimmed colour, for explanations under a control.
 void dim_wrapped(const std::string& text);
 

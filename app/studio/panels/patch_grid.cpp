@@ -74,7 +74,7 @@ ImU32 rgb_at(const std::vector<uint8_t>& rgb, size_t i, uint8_t alpha) {
   return IM_COL32(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], alpha);
 }
 
-void caption_line(const std::string& text, float width, bool dim) {
+std::string caption_line(const std::string& text, float width, bool dim) {
   const std::string shown = shortened(text, width);
   if (dim)
     ImGui::TextDisabled("%s", shown.c_str());
@@ -82,6 +82,7 @@ void caption_line(const std::string& text, float width, bool dim) {
     ImGui::TextUnformatted(shown.c_str());
   if (shown != text && ImGui::IsItemHovered())
     ImGui::SetTooltip("%s", text.c_str());
+  return shown;
 }
 
 DrawnRect framebuffer_rect(ImVec2 min, ImVec2 max) {

@@ -41,8 +41,8 @@ void grid_lines(ImDrawList* dl, const Frame& f, ImU32 colour);
 ImU32 rgb_at(const std::vector<uint8_t>& rgb, size_t i, uint8_t alpha = 255);
 
 // One caption line that never wraps: shortened to `width`, the whole line in
-// a tooltip when it was cut.
-void caption_line(const std::string& text, float width, bool dim);
+// a tooltip when it was cut. Returns what was shown (for --layout).
+std::string caption_line(const std::string& text, float width, bool dim);
 
 // ImGui coordinates to framebuffer pixels, for --layout.
 DrawnRect framebuffer_rect(ImVec2 min, ImVec2 max);

@@ -1,6 +1,8 @@
 // Small pieces both sidebars (Explorer and Training) are built from.
 #include "panels.h"
 
+#include <algorithm>
+
 namespace mae::studio {
 
 void section(const char* title) {
@@ -20,6 +22,23 @@ void dim_wrapped(const std::string& text) {
   ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
   ImGui::TextWrapped("%s", text.c_str());
   ImGui::PopStyleColor();
+}
+
+void same_line_if_fits(float width, float spacing) {
+  ImGui::SameLine(0, spacing);
+  if (ImGui::GetContentRegionAvail().x < width)
+    ImGui::NewLine();
+}
+
+float labelled_width(const char* label) {
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float text = ImGui::CalcTextSize(label, nullptr, true).x;
+  return std::max(text + 2 * style.FramePadding.x,
+                  ImGui::GetFrameHeight() + style.ItemInnerSpacing.x + text);
+}
+
+void same_line_if_fits(const char* label) {
+  same_line_if_fits(labelled_width(label));
 }
 
 } // namespace mae::studio

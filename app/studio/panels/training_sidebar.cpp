@@ -89,7 +89,7 @@ void data_section(UiState& st) {
   const std::string& type = f.data_type.empty() ? config_type : f.data_type;
   for (const char* t : {"fmnist", "folder", "shards"}) {
     if (t != std::string("fmnist"))
-      ImGui::SameLine();
+      same_line_if_fits(t);
     if (ImGui::RadioButton(t, type == t))
       f.data_type = t == config_type ? "" : t;
     tooltip(t == std::string("fmnist") ? "Fashion-MNIST from the Debian package"
@@ -116,7 +116,7 @@ void run_section(UiState& st) {
   path_field(st, "out", hint.c_str(), f.out_dir, FileBrowserState::Mode::TrainOutput);
   ImGui::TextUnformatted("device");
   for (const char* d : {"auto", "cpu", "cuda"}) {
-    ImGui::SameLine();
+    same_line_if_fits(d);
     if (ImGui::RadioButton(d, f.device == d))
       f.device = d;
     tooltip(d == std::string("auto")  ? "CUDA when there is a GPU, else the CPU"
