@@ -46,7 +46,7 @@ Slide read_slide(const nlohmann::json& j, const ViewState& before, const fs::pat
       s.hide.push_back(item.get<std::string>());
     }
   }
-  s.view.validate();
+  s.view.validate(false);
   return s;
 }
 

@@ -78,9 +78,9 @@ CompareMode parse_compare_mode(const std::string& s) {
   return CompareMode::Ratios;
 }
 
-void ViewState::validate() const {
-  require_field(!model.empty(), "model.path", "names no model");
-  require_field(!image.empty(), "image.path", "names no picture");
+void ViewState::validate(bool files_required) const {
+  require_field(!files_required || !model.empty(), "model.path", "names no model");
+  require_field(!files_required || !image.empty(), "image.path", "names no picture");
   for (const auto* sha : {&model_sha256, &image_sha256, &second_model_sha256})
     require_field(sha->empty() || (sha->size() == 64 &&
                                    sha->find_first_not_of("0123456789abcdef") == std::string::npos),

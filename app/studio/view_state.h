@@ -26,8 +26,9 @@ struct ViewState {
   int how_stage = -1; // the How-it-works stage opened large
   AttentionQuery attention;
 
-  // Throws ConfigError naming the field.
-  void validate() const;
+  // Throws ConfigError naming the field. A lesson's slide may name no model
+  // or picture (`files_required` false): it keeps the ones open.
+  void validate(bool files_required = true) const;
 };
 
 // "explorer", "how", ... (tab_key) and "ratios", ... back to the enums;

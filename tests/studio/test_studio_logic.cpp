@@ -6,6 +6,7 @@
 #include "recent_files.h"
 #include "save_target.h"
 #include "settings.h"
+#include "text_wrap.h"
 #include "view_state.h"
 #include "workers/inference_worker.h"
 
@@ -537,6 +538,21 @@ TEST(StudioViewState, RoundTripsAndNamesBadFields) {
 namespace mae::studio {
 namespace {
 
+// Wrapping breaks at spaces only: a number or a path stays whole on a line
+// (ImGui's own wrapping split "0.75" after the point).
+TEST(StudioText, WordWrapBreaksOnlyAtSpaces) {
+  const auto chars = [](const std::string& s) { return static_cast<float>(s.size()); };
+  EXPECT_EQ(word_wrapped("batch 128 x 1, peak lr 0.001, mask 0.75 random", 16, chars),
+            "batch 128 x 1,\npeak lr 0.001,\nmask 0.75 random");
+  // A word longer than the width has a line of its own, uncut.
+  EXPECT_EQ(word_wrapped("in /a/very/long/folder/name now", 10, chars),
+            "in\n/a/very/long/folder/name\nnow");
+  // Newlines stay; lines that fit are left alone.
+  EXPECT_EQ(word_wrapped("loss 0.1072\nmask score 0.932", 40, chars),
+            "loss 0.1072\nmask score 0.932");
+  EXPECT_EQ(word_wrapped("", 10, chars), "");
+}
+
 TEST(StudioLesson, TheShippedLessonLoadsAndSlidesBuildOnEachOther) {
   const std::vector<std::string> lessons = shipped_lessons();
   ASSERT_FALSE(lessons.empty());
@@ -563,6 +579,19 @@ TEST(StudioLesson, TheShippedLessonLoadsAndSlidesBuildOnEachOther) {
   EXPECT_EQ(l.slides[1].view.mask.seed, 3u);
   EXPECT_EQ(l.slides[1].hide, std::vector<std::string>{"sidebar"});
   EXPECT_EQ(l.slides[0].view.image, (dir / "pictures/cat.png").lexically_normal().string());
+
+  // A lesson that names no model or picture keeps the ones open: its views
+  // name none, and the app loads nothing for them.
+  std::ofstream((dir / "any_model.json").string()) << R"({"format": "mae-studio lesson",
+    "slides": [{"title": "one", "text": "a", "view": {"tab": "attention"}},
+               {"title": "two", "text": "b", "view": {"image": {"path": "pictures/cat.png"}}}]})";
+  const Lesson any = read_lesson((dir / "any_model.json").string());
+  ASSERT_EQ(any.slides.size(), 2u);
+  EXPECT_EQ(any.slides[0].view.model, "");
+  EXPECT_EQ(any.slides[0].view.image, "");
+  EXPECT_EQ(any.slides[0].view.tab, Tab::Attention);
+  EXPECT_EQ(any.slides[1].view.model, "");
+  EXPECT_EQ(any.slides[1].view.image, (dir / "pictures/cat.png").lexically_normal().string());
 }
 
 TEST(StudioLesson, ErrorsNameTheSlideAndTheField) {

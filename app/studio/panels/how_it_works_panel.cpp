@@ -439,13 +439,14 @@ void draw_detail(UiState& st, const Forward& fw) {
   ImGui::Spacing();
   ImGui::TextUnformatted(s.title);
   ImGui::Separator();
-  ImGui::TextWrapped("%s", s.explanation);
+  const float width = ImGui::GetContentRegionAvail().x;
+  wrapped_text(s.explanation, width);
   ImGui::Spacing();
   ImGui::TextDisabled("%s", s.formula);
   ImGui::Spacing();
   const int hl = st.how.highlighted();
   if (hl >= 0 && hl < fw.t.patches)
-    ImGui::TextWrapped("%s", patch_text(fw, hl).c_str());
+    wrapped_text(patch_text(fw, hl), width);
   else
     ImGui::TextDisabled("Point at a patch (click to keep it highlighted).");
   ImGui::PopTextWrapPos();

@@ -72,6 +72,8 @@ float labelled_width(const char* label);
 void same_line_if_fits(const char* label);
 // An item `width` wide (a slider), `spacing` after the previous one (-1: the style's).
 void same_line_if_fits(float width, float spacing = -1);
+// Text wrapped at spaces only to `width` (numbers like 0.75 stay whole).
+void wrapped_text(const std::string& text, float width);
 // Wrapped text in the dimmed colour, for explanations under a control.
 void dim_wrapped(const std::string& text);
 

@@ -1,5 +1,6 @@
 #include "mask_controls.h"
 #include "panels/panels.h"
+#include "panels/patch_grid.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,12 +8,6 @@
 
 namespace mae::studio {
 namespace {
-
-std::string format(const char* fmt, double a) {
-  char buf[96];
-  std::snprintf(buf, sizeof buf, fmt, a);
-  return buf;
-}
 
 int removed_count(const ReconstructionResult& r) {
   int n = 0;
@@ -74,16 +69,18 @@ void draw_figure_row(PanelContext& ctx, const Reconstruction& rec,
   const std::string removed_of =
       std::to_string(removed) + " of " + std::to_string(r.mask.size()) + " removed";
   const std::string removed_text = fitting(
-      {removed_of + format(" (%.0f%%)", 100.0 * removed / std::max<size_t>(1, r.mask.size())),
-       removed_of},
+      {removed_of +
+           printf_string(" (%.0f%%)", 100.0 * removed / std::max<size_t>(1, r.mask.size())),
+       removed_of, std::to_string(removed) + "/" + std::to_string(r.mask.size()) + " removed",
+       std::to_string(removed) + " removed"},
       side);
   // An MSE over no pixels would read as a perfect score; NaN weights as a bug.
-  const std::string mae_text =
-      !r.finite ? std::string("not finite: NaN or infinite weights?")
-      : removed == 0
-          ? std::string("no removed patches")
-          : fitting({format("MAE masked MSE %.4f", rec.mae_mse), format("MSE %.4f", rec.mae_mse)},
-                    side);
+  const std::string mae_text = !r.finite ? std::string("not finite: NaN or infinite weights?")
+                               : removed == 0
+                                   ? std::string("no removed patches")
+                                   : fitting({printf_string("MAE masked MSE %.4f", rec.mae_mse),
+                                              printf_string("MSE %.4f", rec.mae_mse)},
+                                             side);
   const std::string size =
       std::to_string(r.original.width) + " x " + std::to_string(r.original.height);
 
@@ -107,11 +104,11 @@ void draw_figure_row(PanelContext& ctx, const Reconstruction& rec,
   const Cell cells[4] = {
       {"masked", "masked", &tex.masked, &picture, removed_text},
       {"reconstruction", "reconstruction", &tex.reconstruction, &predicted,
-       fitting(
-           {format(norm_pix ? "loss %.4f (per-patch normalised)" : "loss %.4f (normalised pixels)",
-                   r.loss),
-            format("loss %.4f", r.loss)},
-           side)},
+       fitting({printf_string(norm_pix ? "loss %.4f (per-patch normalised)"
+                                       : "loss %.4f (normalised pixels)",
+                              r.loss),
+                printf_string("loss %.4f", r.loss)},
+               side)},
       {"reconstruction_visible", fitting({"reconstruction + visible", "recon. + visible"}, side),
        &tex.reconstruction_visible, &predicted, mae_text},
       {"original", "original", &tex.original, &picture,
@@ -159,7 +156,7 @@ void draw_error_heatmap(PanelContext& ctx, const Reconstruction& rec,
     return;
   const float line = ImGui::GetTextLineHeight();
   const float y = hit.max.y + ImGui::GetStyle().ItemSpacing.y;
-  const std::string lo = "0", hi = format("%.3f", max_error);
+  const std::string lo = "0", hi = printf_string("%.3f", max_error);
   const float lo_w = ImGui::CalcTextSize(lo.c_str()).x, hi_w = ImGui::CalcTextSize(hi.c_str()).x;
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddText({hit.min.x, y}, ImGui::GetColorU32(ImGuiCol_Text), lo.c_str());
@@ -179,8 +176,8 @@ void draw_baselines(PanelContext& ctx, const Reconstruction& rec, const Reconstr
   telea.image = ready ? &tex.telea : nullptr;
   const PanelHit telea_hit =
       image_panel(ctx, "telea", "inpainting (Telea)", telea, ctx.state.explorer_view, side,
-                  {ready ? fitting({format("Telea masked MSE %.4f", rec.telea_mse),
-                                    format("MSE %.4f", rec.telea_mse)},
+                  {ready ? fitting({printf_string("Telea masked MSE %.4f", rec.telea_mse),
+                                    printf_string("MSE %.4f", rec.telea_mse)},
                                    side)
                          : "computing ..."});
   if (telea_hit.texel)
@@ -190,13 +187,14 @@ void draw_baselines(PanelContext& ctx, const Reconstruction& rec, const Reconstr
   PanelImage mean = picture;
   mean.image = ready ? &tex.mean_fill : nullptr;
   image_panel(ctx, "mean_fill", "mean-colour fill", mean, ctx.state.explorer_view, side,
-              {ready ? fitting({format("mean-fill masked MSE %.4f", rec.mean_fill_mse),
-                                format("MSE %.4f", rec.mean_fill_mse)},
+              {ready ? fitting({printf_string("mean-fill masked MSE %.4f", rec.mean_fill_mse),
+                                printf_string("MSE %.4f", rec.mean_fill_mse)},
                                side)
                      : "computing ..."});
 }
 
-// The numbers side by side, and what the figure was made with.
+// The numbers side by side, and what the figure was made with, in a column
+// `side` wide.
 void draw_numbers(const Reconstruction& rec, float side) {
   const ReconstructionResult& r = rec.result;
   const bool ready = rec.baselines_ready;
@@ -232,20 +230,22 @@ void draw_numbers(const Reconstruction& rec, float side) {
     const double change = 100.0 * (rec.mae_mse - best_baseline) / best_baseline;
     ImGui::PushStyleColor(ImGuiCol_Text, change < 0 ? ImVec4(0.45f, 0.85f, 0.45f, 1.0f)
                                                     : ImVec4(1.0f, 0.6f, 0.35f, 1.0f));
-    ImGui::TextWrapped("MAE error is %.0f%% %s than the best baseline", std::fabs(change),
-                       change < 0 ? "lower" : "higher");
+    wrapped_text(printf_string("MAE error is %.0f%% %s than the best baseline", std::fabs(change),
+                               change < 0 ? "lower" : "higher"),
+                 side);
     ImGui::PopStyleColor();
   }
   ImGui::Spacing();
-  if (rec.settings.strategy == MaskStrategy::Custom)
-    ImGui::Text("%s (painted)", rec.settings.describe(r.grid_h, r.grid_w).c_str());
-  else
-    ImGui::Text("%s masking, seed %llu", rec.settings.describe(r.grid_h, r.grid_w).c_str(),
-                static_cast<unsigned long long>(rec.settings.seed));
-  ImGui::Text("%d x %d patches of %d px", r.grid_w, r.grid_h, r.patch_size);
-  ImGui::Text("inference %.1f ms", r.inference_ms);
+  const std::string mask = rec.settings.describe(r.grid_h, r.grid_w);
+  wrapped_text(rec.settings.strategy == MaskStrategy::Custom
+                   ? mask + " (painted)"
+                   : printf_string("%s masking, seed %llu", mask.c_str(),
+                                   static_cast<unsigned long long>(rec.settings.seed)),
+               side);
+  wrapped_text(printf_string("%d x %d patches of %d px", r.grid_w, r.grid_h, r.patch_size), side);
+  wrapped_text(printf_string("inference %.1f ms", r.inference_ms), side);
   if (r.denormalised_with_true_stats)
-    ImGui::TextWrapped("norm-pix model: patches de-normalised with the true patches' mean/std");
+    wrapped_text("norm-pix model: patches de-normalised with the true patches' mean/std", side);
   ImGui::PopTextWrapPos();
   ImGui::EndGroup();
 }
@@ -279,7 +279,7 @@ void draw_reconstruction_panel(PanelContext& ctx) {
   ImGui::SameLine(0, gap);
   draw_baselines(ctx, rec, tex, picture, side, gap);
   ImGui::SameLine(0, gap);
-  draw_numbers(rec, side);
+  draw_numbers(rec, std::max(side, avail.x - 3 * (side + gap))); // what is left of the row
 }
 
 } // namespace mae::studio

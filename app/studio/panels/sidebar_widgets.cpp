@@ -1,5 +1,6 @@
 // Small pieces both sidebars (Explorer and Training) are built from.
 #include "panels.h"
+#include "text_wrap.h"
 
 #include <algorithm>
 
@@ -18,9 +19,17 @@ void tooltip(const char* text) {
     ImGui::SetTooltip("%s", text);
 }
 
+void wrapped_text(const std::string& text, float width) {
+  ImGui::PushTextWrapPos(-1.0f); // the lines are already cut to `width`
+  ImGui::TextUnformatted(word_wrapped(text, width, [](const std::string& s) {
+                           return ImGui::CalcTextSize(s.c_str()).x;
+                         }).c_str());
+  ImGui::PopTextWrapPos();
+}
+
 void dim_wrapped(const std::string& text) {
   ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-  ImGui::TextWrapped("%s", text.c_str());
+  wrapped_text(text, ImGui::GetContentRegionAvail().x);
   ImGui::PopStyleColor();
 }
 

@@ -75,7 +75,7 @@ void config_section(UiState& st) {
     dim_wrapped("Continuing a run: its own config.json is used.");
   } else if (!f.config_error.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, kError);
-    ImGui::TextWrapped("%s", f.config_error.c_str());
+    wrapped_text(f.config_error, ImGui::GetContentRegionAvail().x);
     ImGui::PopStyleColor();
   } else if (f.config) {
     dim_wrapped(config_summary(*f.config));
