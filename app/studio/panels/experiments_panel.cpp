@@ -78,12 +78,13 @@ void controls(UiState& st) {
   tooltip("End the current run at a checkpoint; Continue picks it up where it stopped");
   ImGui::EndDisabled();
   ImGui::SameLine();
-  if (ex.results_from == ex.out_dir)
-    ImGui::TextDisabled("%zu of %zu runs done, in %s", ex.results.size(), ex.runs.size(),
-                        ex.out_dir.c_str());
-  else
-    ImGui::TextDisabled("showing the results shipped in %s; Start runs the sweep here, into %s",
-                        ex.results_from.c_str(), ex.out_dir.c_str());
+  // Beside the buttons, on as many lines as the folders' names need.
+  dim_wrapped(ex.results_from == ex.out_dir
+                  ? printf_string("%zu of %zu runs done, in %s", ex.results.size(), ex.runs.size(),
+                                  ex.out_dir.c_str())
+                  : printf_string("showing the results shipped in %s; Start runs the sweep "
+                                  "here, into %s",
+                                  ex.results_from.c_str(), ex.out_dir.c_str()));
   if (ex.snapshot && active && ex.snapshot->current >= 0) {
     const SweepSnapshot& s = *ex.snapshot;
     char label[160];
