@@ -11,7 +11,6 @@
 #include <iostream>
 
 namespace mae::cli {
-namespace {} // namespace
 
 Args::Args(std::string command, std::string summary)
     : command_(std::move(command)), summary_(std::move(summary)) {}
@@ -85,6 +84,7 @@ bool Args::parse(int argc, const char* const* argv) {
     }
   }
   std::vector<std::string> args(argv, argv + argc);
+  cli11::refuse_unknown_options(app, args, "see mae " + command_ + " --help");
   std::reverse(args.begin(), args.end()); // CLI11 takes them last first
   try {
     app.parse(args);

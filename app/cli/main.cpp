@@ -2,12 +2,14 @@
 #include "commands.h"
 
 #include "base/errors.h"
+#include "base/nearest_name.h"
 #include "runtime/assets.h"
 #include "runtime/runtime.h"
 
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -95,7 +97,11 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::cerr << "mae: unknown command '" << argv[1] << "'\n\n";
+  std::vector<std::string> names;
+  for (const auto& c : kCommands)
+    names.push_back(c.name);
+  std::cerr << "mae: unknown command '" << argv[1] << "'" << mae::did_you_mean(argv[1], names)
+            << "\n\n";
   print_usage(std::cerr);
   return 2;
 }

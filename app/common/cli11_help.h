@@ -1,14 +1,20 @@
 // What `mae <command> --help` and `mae-studio --help` share on top of CLI11
 // (Debian's libcli11-dev): the usage line first, value names without the
 // validators' decoration, descriptions wrapped under their option, and CLI11's
-// two clumsiest parse errors put plainly. Header-only; included by the two
-// parsers (app/cli/args.cpp, app/studio/cli_options.cpp) only.
+// two clumsiest parse errors put plainly, a mistyped option named with the one
+// probably meant. Header-only; included by the two parsers (app/cli/args.cpp,
+// app/studio/cli_options.cpp) only.
 #pragma once
+
+#include "base/errors.h"
+#include "base/nearest_name.h"
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace mae::cli11 {
 
@@ -78,6 +84,26 @@ inline std::string parse_error_text(const CLI::ParseError& e) {
   if (e.get_name() == "ArgumentMismatch")
     return option + " needs a value";
   return text;
+}
+
+// Throws UsageError naming the first --option in `args` that `app` does not
+// have, with the one it was probably meant to be ("unknown option --confg (did
+// you mean --config?)"). Called before parsing: CLI11 would report a required
+// option missing first, when the user typed it, misspelt.
+inline void refuse_unknown_options(const CLI::App& app, const std::vector<std::string>& args,
+                                   const std::string& see_help) {
+  std::vector<std::string> known;
+  for (const CLI::Option* o : app.get_options())
+    for (const std::string& name : o->get_lnames())
+      known.push_back("--" + name);
+  for (const std::string& arg : args) {
+    if (arg.size() <= 2 || arg.compare(0, 2, "--") != 0)
+      continue;
+    const std::string name = arg.substr(0, arg.find('='));
+    if (std::find(known.begin(), known.end(), name) == known.end())
+      throw UsageError("unknown option " + name + did_you_mean(name, known, "") + " (" + see_help +
+                       ")");
+  }
 }
 
 } // namespace mae::cli11

@@ -261,6 +261,7 @@ CliOptions parse_cli_options(int argc, const char* const* argv) {
   TextOptions t;
   define_options(app, o, t);
   std::vector<std::string> args(argv, argv + argc);
+  cli11::refuse_unknown_options(app, args, "see --help");
   std::reverse(args.begin(), args.end()); // CLI11 takes them last first
   try {
     app.parse(args);

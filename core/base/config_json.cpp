@@ -1,5 +1,6 @@
 #include "base/config_json.h"
 
+#include "base/nearest_name.h"
 #include "base/regular_file.h"
 
 #include <fstream>
@@ -34,7 +35,8 @@ void check_known_fields(const nlohmann::json& j, const std::set<std::string>& kn
                 "must be a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it)
     if (!known.count(it.key()) && it.key() != "comment")
-      throw ConfigError("unknown config field '" + prefix + it.key() + "'");
+      throw ConfigError("unknown config field '" + prefix + it.key() + "'" +
+                        did_you_mean(it.key(), {known.begin(), known.end()}));
 }
 
 } // namespace mae

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace mae {
@@ -132,14 +133,10 @@ void to_json(nlohmann::json& j, const ModelConfig& c) {
 void from_json(const nlohmann::json& j, ModelConfig& c) {
   if (!j.is_object())
     throw ConfigError("model config must be a JSON object");
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    bool known = false;
-    for (const char* k : kKeys)
-      known = known || it.key() == k;
-    // Free-text notes are allowed; anything else is most likely a typo.
-    if (!known && it.key() != "comment" && it.key() != "name")
-      throw ConfigError("unknown config field '" + it.key() + "'");
-  }
+  // A name and free-text notes are allowed; anything else is most likely a typo.
+  std::set<std::string> known(std::begin(kKeys), std::end(kKeys));
+  known.insert("name");
+  check_known_fields(j, known);
   read_field(j, "img_size", c.img_size);
   read_field(j, "patch_size", c.patch_size);
   read_field(j, "in_chans", c.in_chans);

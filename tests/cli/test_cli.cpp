@@ -336,6 +336,29 @@ TEST(Cli, AutomaticThreadsLeaveABusyCoreAlone) {
   EXPECT_LT(std::stoi(device.substr(5)), cores) << device;
 }
 
+// A mistyped command, option or config field names what was probably meant.
+TEST(Cli, TyposGetASuggestion) {
+  const std::string dir = test::temp_dir("cli_typos");
+  auto r = mae_raw("trian", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "unknown command 'trian' (did you mean 'train'?)")) << r.err;
+  r = mae_raw("train --confg x.json", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "unknown option --confg (did you mean --config?)")) << r.err;
+  r = mae_raw("reconstruct --img=cat.png --out x.png", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "unknown option --img (did you mean --image?)")) << r.err;
+  r = mae_raw("info --frobnicate", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "unknown option --frobnicate (see mae info --help)")) << r.err;
+  std::ofstream(dir + "/c.json") << R"({"arch": "mae_vit_micro_patch4_28", "total_steps": 5,
+                                        "mask_ratoi": 0.5})";
+  r = mae_raw("train --config " + q(dir + "/c.json") + " --out " + q(dir + "/run"), dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "'mask_ratoi' (did you mean 'mask_ratio'?)")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/run"));
+}
+
 TEST(Cli, BadInputsFailWithClearMessages) {
   const std::string dir = test::temp_dir("cli_errors");
   { std::ofstream(dir + "/not_an_image.png") << "plain text"; }

@@ -420,6 +420,16 @@ TEST(StudioCli, RejectsBadValues) {
   EXPECT_THROW(parse({"--size", "big"}), UsageError);
   EXPECT_THROW(parse({"--model"}), UsageError);
   EXPECT_THROW(parse({"--frobnicate"}), UsageError);
+  // A misspelt option says which one was meant, before "--image is required"
+  // or any other complaint.
+  try {
+    parse({"--modle", "m.pth", "--ratio", "5"});
+    ADD_FAILURE() << "--modle accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown option --modle (did you mean --model?)"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(StudioCli, ParsesTheTrainingOptions) {

@@ -76,9 +76,9 @@ TEST(TrainConfig, ErrorsNameTheField) {
             std::string::npos);
   EXPECT_NE(config_error("{" + base + R"(, "recon_eval_images": 0})").find("'recon_eval_images'"),
             std::string::npos);
-  EXPECT_NE(
-      config_error("{" + base + R"(, "bacth_size": 8})").find("unknown config field 'bacth_size'"),
-      std::string::npos);
+  EXPECT_NE(config_error("{" + base + R"(, "bacth_size": 8})")
+                .find("unknown config field 'bacth_size' (did you mean 'batch_size'?)"),
+            std::string::npos);
   EXPECT_NE(config_error("{" + base + R"(, "data": {"type": "folder"}})").find("'data.path'"),
             std::string::npos);
   EXPECT_NE(
