@@ -2,6 +2,7 @@
 
 #include "base/config_json.h"
 #include "base/errors.h"
+#include "base/nearest_name.h"
 #include "runtime/assets.h"
 
 #include <cctype>
@@ -105,12 +106,15 @@ std::string default_catalog_path() {
 
 const CatalogEntry& find_entry(const std::vector<CatalogEntry>& catalog, const std::string& name) {
   std::string names;
+  std::vector<std::string> list;
   for (const CatalogEntry& e : catalog) {
     if (e.name == name)
       return e;
     names += (names.empty() ? "" : ", ") + e.name;
+    list.push_back(e.name);
   }
-  throw UsageError("no model called '" + name + "' in the catalog; known: " + names);
+  throw UsageError("no model called '" + name + "' in the catalog" + did_you_mean(name, list) +
+                   "; known: " + names);
 }
 
 } // namespace mae

@@ -2,6 +2,7 @@
 
 #include "base/config_json.h"
 #include "base/errors.h"
+#include "base/nearest_name.h"
 
 #include <nlohmann/json.hpp>
 
@@ -239,7 +240,8 @@ ModelConfig builtin_model_config(const std::string& name) {
   std::string known;
   for (const auto& n : builtin_model_names())
     known += (known.empty() ? "" : ", ") + n;
-  throw ConfigError("unknown architecture '" + name + "'; known: " + known);
+  throw ConfigError("unknown architecture '" + name + "'" +
+                    did_you_mean(name, builtin_model_names()) + "; known: " + known);
 }
 
 } // namespace mae

@@ -381,6 +381,9 @@ TEST(Cli, BadInputsFailWithClearMessages) {
   r = mae_cli("info " + q(test::fixture("hf")) + " --arch mae_vit_colossal", dir);
   EXPECT_NE(r.code, 0);
   EXPECT_TRUE(contains(r.err, "unknown architecture")) << r.err;
+  r = mae_cli("info " + q(test::fixture("hf")) + " --arch mae_vit_bse_patch16", dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "(did you mean 'mae_vit_base_patch16'?)")) << r.err;
 
   std::ifstream in(test::fixture("hf/model.safetensors"), std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -254,6 +254,13 @@ TEST(FetchCatalog, TheShippedCatalogLoadsAndBadOnesNameTheField) {
   for (const char* name : {"official-visualize-large", "hf-vit-mae-base", "official-pretrain-huge"})
     EXPECT_EQ(find_entry(shipped, name).name, name);
   EXPECT_THROW(find_entry(shipped, "vit-giant"), UsageError);
+  try {
+    find_entry(shipped, "hf-vit-mae-bse");
+    ADD_FAILURE() << "a misspelt name was found";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("(did you mean 'hf-vit-mae-base'?)"), std::string::npos)
+        << e.what();
+  }
 
   const std::string dir = temp_dir("fetch_catalog");
   const std::pair<std::string, std::string> bad[] = {
