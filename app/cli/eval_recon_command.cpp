@@ -67,6 +67,16 @@ Image comparison_figure(Reconstructor& model, const std::vector<Image>& inputs,
   return compose_figure(panels, {caption}, 224, 4);
 }
 
+// One table row: the three errors and MAE's against Telea's, "n/a" where
+// Telea's is 0 (a flat picture) and a ratio means nothing.
+void print_row(const std::string& name, const Scores& s) {
+  std::printf("%-36s %10.5f %10.5f %10.5f ", name.c_str(), s.mae, s.telea, s.mean_fill);
+  if (s.telea > 0)
+    std::printf("%+7.1f%%\n", 100.0 * (s.mae - s.telea) / s.telea);
+  else
+    std::printf("%8s\n", "n/a");
+}
+
 } // namespace
 
 int run_eval_recon(int argc, const char* const* argv) {
@@ -127,8 +137,7 @@ int run_eval_recon(int argc, const char* const* argv) {
       inputs.push_back(input);
     const Scores s = score_image(*model, input, settings, seeds);
     const std::string name = fs::path(file).filename().string();
-    std::printf("%-36s %10.5f %10.5f %10.5f %+7.1f%%\n", name.c_str(), s.mae, s.telea, s.mean_fill,
-                100.0 * (s.mae - s.telea) / s.telea);
+    print_row(name, s);
     std::fflush(stdout); // a row as soon as it is known, also into a pipe
     csv += name + "," + std::to_string(s.mae) + "," + std::to_string(s.telea) + "," +
            std::to_string(s.mean_fill) + "\n";
@@ -140,8 +149,7 @@ int run_eval_recon(int argc, const char* const* argv) {
                     args.get("images") + "' could be read");
   const double n = static_cast<double>(scored);
   total = {total.mae / n, total.telea / n, total.mean_fill / n};
-  std::printf("%-36s %10.5f %10.5f %10.5f %+7.1f%%\n", "mean", total.mae, total.telea,
-              total.mean_fill, 100.0 * (total.mae - total.telea) / total.telea);
+  print_row("mean", total);
   std::printf("%zu images x %d seeds, %s masking at ratio %.2f", scored, seeds,
               to_string(settings.strategy), settings.ratio);
   if (skipped)

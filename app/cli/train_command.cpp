@@ -52,9 +52,11 @@ void print_heldout_summary(const TrainSummary& s) {
     std::printf(" %.5f at step 0 ->", *s.initial_heldout_mse);
   std::printf(" best %.5f at step %lld", *s.best_heldout_mse,
               static_cast<long long>(s.best_heldout_step));
-  if (s.telea_heldout_mse)
+  if (s.telea_heldout_mse && *s.telea_heldout_mse > 0) // 0: flat pictures, no ratio
     std::printf(" (Telea %.5f: %+.1f%%)", *s.telea_heldout_mse,
                 100.0 * (*s.best_heldout_mse - *s.telea_heldout_mse) / *s.telea_heldout_mse);
+  else if (s.telea_heldout_mse)
+    std::printf(" (Telea %.5f)", *s.telea_heldout_mse);
   std::printf("\n");
 }
 

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 namespace mae {
@@ -281,6 +282,18 @@ TEST(Cli, EvalReconComparesAgainstBaselines) {
                               "skipped"))
       << r.out;
   EXPECT_EQ(test::slurp(dir + "/m.csv"), csv); // the same row as the photo alone
+  // A flat picture: Telea fills it exactly, and MAE against it is no ratio.
+  Image black(64, 64, 3);
+  write_png(dir + "/mixed/black.png", black);
+  r = mae_cli("eval-recon --model " + q(test::fixture("hf")) + " --images " + q(dir + "/mixed") +
+                  " --seeds 1",
+              dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(
+      std::regex_search(r.out, std::regex(R"(black\.png +[0-9.]+ +0\.00000 +0\.00000 +n/a)")))
+      << r.out;
+  EXPECT_FALSE(contains(r.out, "inf")) << r.out;
+  std::filesystem::remove(dir + "/mixed/black.png");
   std::filesystem::remove(dir + "/mixed/photo.jpg");
   r = mae_cli("eval-recon --model " + q(test::fixture("hf")) + " --images " + q(dir + "/mixed"),
               dir);
