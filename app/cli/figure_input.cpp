@@ -2,6 +2,7 @@
 
 #include "common.h"
 
+#include "checkpoint/model_label.h"
 #include "data/image_io.h"
 
 #include <filesystem>
@@ -24,7 +25,7 @@ FigureInput load_figure_input(const Args& args, const std::string& command) {
       resize_center_crop(load_image(args.get("image"), &warning), c.img_size), c.in_chans);
   if (!warning.empty())
     std::cerr << "mae " << command << ": warning: " << args.get("image") << ": " << warning << "\n";
-  in.label = std::filesystem::path(args.get("model")).filename().string();
+  in.label = model_label(args.get("model"));
   return in;
 }
 

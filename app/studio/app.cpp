@@ -12,6 +12,7 @@
 #include "view_state.h"
 
 #include "base/errors.h"
+#include "checkpoint/model_label.h"
 #include "data/image_io.h"
 #include "formats/atomic_file.h"
 #include "model/model_config.h"
@@ -482,7 +483,7 @@ void App::main_model_loaded(const WorkerEvent& ev) {
     st.loading_model.clear();
   if (ev.path != startup_model_)
     st.model_note.clear();
-  st.status = "loaded " + fs::path(ev.path).filename().string();
+  st.status = "loaded " + model_label(ev.path);
   for (const auto& n : ev.model->notices)
     st.status += " (" + n + ")";
   st.recent.add(ev.path, "model");
@@ -541,7 +542,7 @@ void App::second_model_loaded(const WorkerEvent& ev) {
   st.second_model_path = ev.path;
   if (st.loading_second_model == ev.path)
     st.loading_second_model.clear();
-  st.status = "loaded " + fs::path(ev.path).filename().string() + " as the second model";
+  st.status = "loaded " + model_label(ev.path) + " as the second model";
   st.recent.add(ev.path, "model");
 }
 

@@ -1,10 +1,11 @@
 #include "dialogs/dialogs.h"
 #include "panels/panels.h"
 
+#include "checkpoint/model_label.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 
 namespace mae::studio {
 
@@ -19,9 +20,8 @@ void mode_button(UiState& st, const char* label, CompareMode mode, const char* h
 // Two models: which one is beside the main model, and a button to choose it.
 // Returns false while there is none to show.
 bool second_model_bar(UiState& st) {
-  const std::string name = st.second_model_path.empty()
-                               ? std::string("none")
-                               : std::filesystem::path(st.second_model_path).filename().string();
+  const std::string name =
+      st.second_model_path.empty() ? std::string("none") : model_label(st.second_model_path);
   ImGui::AlignTextToFramePadding();
   ImGui::Text("second model: %s", name.c_str());
   if (!st.second_model_path.empty())
@@ -33,8 +33,7 @@ bool second_model_bar(UiState& st) {
           "a bigger model, or a run's checkpoint before and after training");
   if (!st.loading_second_model.empty()) {
     ImGui::SameLine();
-    ImGui::TextDisabled("loading %s ...",
-                        std::filesystem::path(st.loading_second_model).filename().string().c_str());
+    ImGui::TextDisabled("loading %s ...", model_label(st.loading_second_model).c_str());
   }
   return st.second_model != nullptr;
 }
@@ -51,6 +50,18 @@ void inpainting_toggle(UiState& st) {
   tooltip("Telea's inpainting of the same masks under the reconstructions, a classical method "
           "to beat. Off, the pictures are half as large again: for a small screen or a "
           "projector");
+}
+
+// A model's label, then briefer: without its extension, then its folder
+// alone ("tr1/model.safetensors", "tr1/model", "tr1").
+std::vector<std::string> label_forms(const std::string& label) {
+  std::vector<std::string> forms = {label};
+  const size_t dot = label.rfind('.');
+  if (dot != std::string::npos && dot > 0)
+    forms.push_back(label.substr(0, dot));
+  if (const size_t slash = label.find('/'); slash != std::string::npos && slash > 0)
+    forms.push_back(label.substr(0, slash));
+  return forms;
 }
 
 } // namespace
@@ -72,8 +83,7 @@ void draw_compare_panel(PanelContext& ctx) {
   const bool two_models = st.compare_mode == CompareMode::Models;
   if (two_models && !second_model_bar(st)) {
     ImGui::Separator();
-    centred_message("Choose a second model to set beside " +
-                    std::filesystem::path(st.model_path).filename().string());
+    centred_message("Choose a second model to set beside " + model_label(st.model_path));
     return;
   }
   ImGui::Separator();
@@ -115,7 +125,7 @@ void draw_compare_panel(PanelContext& ctx) {
     char ratio[32];
     std::snprintf(ratio, sizeof ratio, "ratio %.2f", rec.settings.ratio);
     const std::string title =
-        two_models ? rec.model_label
+        two_models ? fitting(label_forms(rec.model_label), side)
                    : fitting({rec.settings.describe(rec.result.grid_h, rec.result.grid_w),
                               st.compare_mode == CompareMode::Ratios
                                   ? std::string(ratio)

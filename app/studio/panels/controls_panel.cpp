@@ -3,6 +3,8 @@
 #include "dialogs/dialogs.h"
 #include "mask_controls.h"
 
+#include "checkpoint/model_label.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -24,7 +26,7 @@ void model_section(PanelContext& ctx) {
   UiState& st = ctx.state;
   section("Model");
   if (st.model) {
-    ImGui::TextWrapped("%s", file_name(st.model_path).c_str());
+    ImGui::TextWrapped("%s", model_label(st.model_path).c_str());
     dim_wrapped(st.model->config.summary());
     dim_wrapped(st.model->device);
   } else {
@@ -34,7 +36,7 @@ void model_section(PanelContext& ctx) {
     ImGui::PopStyleColor();
   }
   if (!st.loading_model.empty())
-    dim_wrapped("loading " + file_name(st.loading_model) + " ...");
+    dim_wrapped("loading " + model_label(st.loading_model) + " ...");
   if (ImGui::Button("Open..."))
     open_file_browser(st, FileBrowserState::Mode::Open);
   tooltip("Open an image or a model (Ctrl+O); dropping the file on the window works too");

@@ -1,6 +1,7 @@
 #include "workers/inference_worker.h"
 
 #include "base/errors.h"
+#include "checkpoint/model_label.h"
 #include "data/image_io.h"
 #include "eval/baselines.h"
 #include "eval/figure.h"
@@ -91,7 +92,7 @@ void InferenceWorker::do_load_model(const ModelRequest& request) {
           "encoder-only checkpoint: it has no decoder, so it cannot reconstruct images");
     LoadedModel& m = slot(request.slot);
     m.model = std::move(loaded);
-    m.label = std::filesystem::path(request.path).filename().string();
+    m.label = model_label(request.path);
     m.input_source.reset(); // the input size may have changed
     ev.kind = WorkerEvent::Kind::ModelLoaded;
     ev.model = std::make_shared<const ModelInfo>(m.model->info());
