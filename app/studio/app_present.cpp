@@ -5,6 +5,8 @@
 
 #include "lesson.h"
 #include "panels/panels.h"
+#include "panels/patch_grid.h"
+#include "text_wrap.h"
 
 #include <imgui.h>
 
@@ -15,6 +17,7 @@ namespace mae::studio {
 namespace {
 
 constexpr double kRatioPerSecond = 0.6; // how fast the ratio slides to a slide's value
+constexpr float kTitleScale = 1.35f;    // a slide's title, against its text
 
 } // namespace
 
@@ -106,19 +109,38 @@ void App::draw_slide_header() {
     return;
   const PresentUi& p = st.present;
   const int count = static_cast<int>(p.lesson->slides.size());
-  ImGui::BeginChild("slide", {0, ImGui::GetTextLineHeightWithSpacing() * 5.2f}, true);
+  // The buttons sit at the top right; the title takes the width left of them,
+  // in smaller letters or on two lines when it is long (a 1024 x 768
+  // projector), and the header grows to hold the title and the text.
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float w = ImGui::GetFrameHeight() * 1.2f;
+  const float inner = ImGui::GetContentRegionAvail().x - 2 * style.WindowPadding.x;
+  const float title_width = inner - 3 * w - 8 - style.ItemSpacing.x;
+  const float text_width = inner * 0.86f;
+  const std::string title = printf_string("%d / %d   %s", p.slide + 1, count, slide->title.c_str());
+  const auto measure = [](const std::string& t) { return ImGui::CalcTextSize(t.c_str()).x; };
+  const float scale =
+      std::clamp(0.97f * title_width / std::max(1.0f, measure(title)), 1.0f, kTitleScale);
+  const std::string title_lines = word_wrapped(title, title_width / scale, measure);
+  const float title_height = ImGui::CalcTextSize(title_lines.c_str()).y * scale;
+  const float text_height =
+      ImGui::CalcTextSize(word_wrapped(slide->text, text_width, measure).c_str()).y;
+  const float height =
+      std::max(ImGui::GetTextLineHeightWithSpacing() * 5.2f,
+               title_height + text_height + 2 * style.WindowPadding.y + 2 * style.ItemSpacing.y);
+  ImGui::BeginChild("slide", {0, height}, true);
   ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_PlotLinesHovered));
-  ImGui::SetWindowFontScale(1.35f);
-  ImGui::Text("%d / %d   %s", p.slide + 1, count, slide->title.c_str());
+  ImGui::SetWindowFontScale(scale);
+  wrapped_text(title, title_width);
   ImGui::SetWindowFontScale(1.0f);
   ImGui::PopStyleColor();
-  ImGui::PushTextWrapPos(ImGui::GetContentRegionAvail().x * 0.86f);
-  ImGui::TextUnformatted(slide->text.c_str());
-  ImGui::PopTextWrapPos();
+  st.panel_rects.push_back(
+      {"slide_title", framebuffer_rect(ImGui::GetItemRectMin(), ImGui::GetItemRectMax())});
+  wrapped_text(slide->text, text_width);
   st.panel_rects.push_back({"slide", current_window_rect()});
   // Buttons on the right: a class's presenter may use a clicker or the mouse.
-  const float w = ImGui::GetFrameHeight() * 1.2f;
-  ImGui::SetCursorPos({ImGui::GetWindowContentRegionMax().x - 3 * w - 8, 6});
+  ImGui::SetCursorPos({style.WindowPadding.x + title_width + style.ItemSpacing.x, 6});
+  const ImVec2 buttons_min = ImGui::GetCursorScreenPos();
   ImGui::BeginDisabled(p.slide == 0);
   if (ImGui::ArrowButton("previous_slide", ImGuiDir_Left))
     st.present.requested = p.slide - 1;
@@ -134,6 +156,8 @@ void App::draw_slide_header() {
   if (ImGui::Button("x", {w, 0}))
     st.commands.push_back({Command::Kind::TogglePresent, "", ""});
   tooltip("Leave Present mode (Esc, F5)");
+  st.panel_rects.push_back(
+      {"slide_buttons", framebuffer_rect(buttons_min, ImGui::GetItemRectMax())});
   ImGui::EndChild();
 }
 

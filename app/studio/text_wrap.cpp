@@ -1,19 +1,26 @@
 #include "text_wrap.h"
 
-#include <sstream>
+#include <algorithm>
 
 namespace mae::studio {
 namespace {
 
-// One paragraph (no '\n') wrapped greedily.
+// One paragraph (no '\n') wrapped greedily; the spaces between the words on
+// a line are kept as they were ("5 / 8   title").
 std::string wrap_paragraph(const std::string& paragraph, float width,
                            const std::function<float(const std::string&)>& width_of) {
-  std::istringstream words(paragraph);
-  std::string out, line, word;
-  while (words >> word) {
-    const std::string longer = line.empty() ? word : line + " " + word;
-    if (line.empty() || width_of(longer) <= width) {
-      line = longer;
+  std::string out, line;
+  size_t at = 0;
+  while (at < paragraph.size()) {
+    const size_t word_start = paragraph.find_first_not_of(' ', at);
+    if (word_start == std::string::npos)
+      break;
+    const size_t word_end = std::min(paragraph.find(' ', word_start), paragraph.size());
+    const std::string spaces = paragraph.substr(at, word_start - at);
+    const std::string word = paragraph.substr(word_start, word_end - word_start);
+    at = word_end;
+    if (line.empty() || width_of(line + spaces + word) <= width) {
+      line += (line.empty() ? "" : spaces) + word;
       continue;
     }
     out += line + "\n";

@@ -962,6 +962,31 @@ TEST(StudioGui, PresentModeCutsNothingOnASmallProjector) {
       << caption(attention, "pos_embed_decoder");
 }
 
+// An older 1024 x 768 projector: on every slide of the shipped lesson the
+// title stays clear of the slide buttons, no caption is cut and the sidebar
+// has no horizontal scroll (rows of buttons continue on a second line).
+TEST(StudioGui, PresentModeFitsEverySlideOnAnXgaProjector) {
+  const std::string lesson =
+      std::string(MAE_TEST_DATA) + "/../../assets/lessons/mae_in_eight_slides.json";
+  for (int n = 1; n <= 8; ++n) {
+    const std::string slide = "slide " + std::to_string(n);
+    const StudioRun r = studio(temp_dir("present_xga_" + std::to_string(n)),
+                               "--lesson " + q(lesson) + " --slide " + std::to_string(n) +
+                                   " --present --size 1024x768");
+    ASSERT_EQ(r.result.code, 0) << slide << ": " << r.result.err;
+    EXPECT_TRUE(r.layout.at("popups").empty()) << slide;
+    EXPECT_EQ(r.layout.at("sidebar_overflow_x").get<float>(), 0.0f) << slide;
+    const Rect title = panel(r, "slide_title"), buttons = panel(r, "slide_buttons");
+    EXPECT_LE(title.x + title.w, buttons.x) << slide; // "... the hidden patches" ran under them
+    for (const auto& [name, p] : r.layout.at("panels").items()) {
+      expect_inside(r, panel(r, name));
+      for (const auto& line : p.value("caption", json::array()))
+        EXPECT_EQ(line.get<std::string>().find("..."), std::string::npos)
+            << slide << ", " << name << ": " << line;
+    }
+  }
+}
+
 // A slide with another ratio slides the ratio there: once it has arrived, the
 // figure shown is the one at the slide's ratio.
 TEST(StudioGui, PresentModeSlidesTheRatioToTheSlides) {

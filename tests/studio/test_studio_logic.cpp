@@ -561,6 +561,9 @@ TEST(StudioText, WordWrapBreaksOnlyAtSpaces) {
   EXPECT_EQ(word_wrapped("loss 0.1072\nmask score 0.932", 40, chars),
             "loss 0.1072\nmask score 0.932");
   EXPECT_EQ(word_wrapped("", 10, chars), "");
+  // The spaces between words on a line stay as they were; none start a line.
+  EXPECT_EQ(word_wrapped("5 / 8   The loss counts", 40, chars), "5 / 8   The loss counts");
+  EXPECT_EQ(word_wrapped("5 / 8   The loss counts", 9, chars), "5 / 8\nThe loss\ncounts");
 }
 
 TEST(StudioLesson, TheShippedLessonLoadsAndSlidesBuildOnEachOther) {

@@ -114,7 +114,7 @@ void pos_embed_view(UiState& st, const PosEmbedGrid& g, int selected, const char
   ImGui::BeginGroup();
   std::vector<std::string> shown;
   shown.push_back(caption_line(fitting({printf_string("%s position embeddings", stack),
-                                        printf_string("%s positions", stack)},
+                                        printf_string("%s positions", stack), stack},
                                        width),
                                width, false));
   const ImVec2 at = ImGui::GetCursorScreenPos();
@@ -146,7 +146,8 @@ void pos_embed_view(UiState& st, const PosEmbedGrid& g, int selected, const char
         width, false));
     shown.push_back(
         caption_line(fitting({printf_string("cosine %.2f (purple) .. %.2f (yellow)", *lo, *hi),
-                              printf_string("cosine %.2f .. %.2f", *lo, *hi)},
+                              printf_string("cosine %.2f .. %.2f", *lo, *hi),
+                              printf_string("%.2f .. %.2f", *lo, *hi)},
                              width),
                      width, true));
   }
@@ -220,10 +221,12 @@ void draw_attention_panel(PanelContext& ctx) {
   const float line = ImGui::GetTextLineHeightWithSpacing();
   const float gap = ImGui::GetStyle().ItemSpacing.x * 3;
   float side = std::floor(std::max(64.0f, std::min(avail.y - 4 * line, avail.x * 0.58f)));
-  const std::vector<std::string> about =
+  std::vector<std::string> about =
       at.shown ? map_caption(*at.shown, side) : std::vector<std::string>{};
-  if (about.size() > 2) // the query and its source on two lines
+  if (about.size() > 2) { // the query and its source on two lines, under a smaller map
     side = std::floor(std::max(64.0f, std::min(side, avail.y - 5 * line)));
+    about = map_caption(*at.shown, side);
+  }
 
   ImGui::BeginGroup();
   const ImVec2 origin = ImGui::GetCursorScreenPos();

@@ -11,7 +11,10 @@ namespace mae::studio {
 
 namespace {
 
+// One of the modes' radio buttons, after the one before it where it fits.
 void mode_button(UiState& st, const char* label, CompareMode mode, const char* help) {
+  if (mode != CompareMode::Ratios)
+    same_line_if_fits(label);
   if (ImGui::RadioButton(label, st.compare_mode == mode))
     st.compare_mode = mode;
   tooltip(help);
@@ -41,11 +44,7 @@ bool second_model_bar(UiState& st) {
 // On the modes' line where it fits, else on its own.
 void inpainting_toggle(UiState& st) {
   const char* label = "inpainting row";
-  const ImGuiStyle& style = ImGui::GetStyle();
-  ImGui::SameLine(0, style.ItemSpacing.x * 3);
-  if (ImGui::GetContentRegionAvail().x <
-      ImGui::GetFrameHeight() + style.ItemInnerSpacing.x + ImGui::CalcTextSize(label).x)
-    ImGui::NewLine();
+  same_line_if_fits(labelled_width(label), ImGui::GetStyle().ItemSpacing.x * 3);
   ImGui::Checkbox(label, &st.display.compare_inpainting);
   tooltip("Telea's inpainting of the same masks under the reconstructions, a classical method "
           "to beat. Off, the pictures are half as large again: for a small screen or a "
@@ -71,11 +70,9 @@ void draw_compare_panel(PanelContext& ctx) {
   mode_button(st, "masking ratios 50 / 75 / 90 %", CompareMode::Ratios,
               "The same picture, strategy and seed at three ratios: how much a higher ratio "
               "loses (the paper's Fig. 2-4 at several ratios)");
-  ImGui::SameLine();
   mode_button(st, "strategies at one ratio (paper Fig. 6)", CompareMode::Strategies,
               "Random, block and grid masking at the current ratio, as in the paper's Fig. 6: "
               "random is the hardest to cheat and trains the best");
-  ImGui::SameLine();
   mode_button(st, "two models", CompareMode::Models,
               "The main model and a second one on the same picture and mask: e.g. the default "
               "model against a loaded ViT-L, or a run before and after training");

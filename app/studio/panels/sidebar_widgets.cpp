@@ -34,9 +34,12 @@ void dim_wrapped(const std::string& text) {
 }
 
 void same_line_if_fits(float width, float spacing) {
-  ImGui::SameLine(0, spacing);
-  if (ImGui::GetContentRegionAvail().x < width)
-    ImGui::NewLine();
+  // Decided before moving the cursor: a SameLine taken back with NewLine
+  // would still count as content past the edge (a horizontal scroll).
+  const float gap = spacing < 0 ? ImGui::GetStyle().ItemSpacing.x : spacing;
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  if (ImGui::GetItemRectMax().x + gap + width <= right)
+    ImGui::SameLine(0, spacing);
 }
 
 float labelled_width(const char* label) {
