@@ -165,6 +165,11 @@ void define_options(CLI::App& app, CliOptions& o, TextOptions& t) {
                ->check(CLI::Range(1, 100000)));
   headless(app.add_flag("--sweep-run", o.sweep_run,
                         "press Start on the Experiments tab and wait for the sweep to end"));
+  headless(app.add_option("--dialog", o.dialog,
+                          "open a dialog as its menu item or button would: help (F1), details "
+                          "(the model's), open (File > Open...), get-models")
+               ->type_name("NAME")
+               ->check(CLI::IsMember({"help", "details", "open", "get-models"})));
   headless(app.add_option("--fetch", o.fetch,
                           "open Model > Get models..., Get NAME and wait for it to open")
                ->type_name("NAME"));

@@ -229,7 +229,8 @@ struct PanelRect {
 
 // A popup or dialog open this frame, for --layout (the tests look for them).
 struct OpenPopup {
-  std::string name; // "error", "architecture", "file_browser", "help", "stopping"
+  std::string
+      name; // "error", "architecture", "file_browser", "help", "details", "get_models", "stopping"
   std::string title;
   std::string text;
   DrawnRect rect;

@@ -987,6 +987,28 @@ TEST(StudioGui, PresentModeFitsEverySlideOnAnXgaProjector) {
   }
 }
 
+// The dialogs a teacher opens during a lesson fit the same projector: each
+// inside the window (Get models was wider than the screen), the file
+// browser wide enough for its folder's name.
+TEST(StudioGui, DialogsFitAnXgaProjectorInPresentMode) {
+  const std::string lesson =
+      std::string(MAE_TEST_DATA) + "/../../assets/lessons/mae_in_eight_slides.json";
+  for (const std::string dialog : {"help", "details", "open", "get-models"}) {
+    const StudioRun r = studio(temp_dir("dialog_" + dialog),
+                               "--lesson " + q(lesson) + " --slide 2 --present --size 1024x768 " +
+                                   "--dialog " + dialog);
+    ASSERT_EQ(r.result.code, 0) << dialog << ": " << r.result.err;
+    const json& popups = r.layout.at("popups");
+    ASSERT_EQ(popups.size(), 1u) << dialog << ": " << popups.dump();
+    const json& rect = popups[0].at("rect");
+    const Rect p{rect.at("x").get<int>(), rect.at("y").get<int>(), rect.at("w").get<int>(),
+                 rect.at("h").get<int>()};
+    expect_inside(r, p);
+    if (dialog == "open")
+      EXPECT_GE(p.w, 700) << "the file browser: " << p.w << " px"; // 563 at 55 % of the window
+  }
+}
+
 // A slide with another ratio slides the ratio there: once it has arrived, the
 // figure shown is the one at the slide's ratio.
 TEST(StudioGui, PresentModeSlidesTheRatioToTheSlides) {

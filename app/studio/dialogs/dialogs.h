@@ -4,6 +4,8 @@
 
 #include "ui_state.h"
 
+#include <imgui.h>
+
 #include <vector>
 
 namespace mae::studio {
@@ -24,6 +26,10 @@ struct Shortcut {
 // What handle_shortcuts does, for the Help window (and the README).
 const std::vector<Shortcut>& shortcuts();
 void handle_shortcuts(UiState& state);
+
+// The next window, when it appears: centred, `size` or the screen less a
+// margin, whichever is smaller (a 1024 x 768 projector in large text).
+void next_window_centred(ImVec2 size);
 
 // Opens the file browser in `mode`, starting next to the current image.
 void open_file_browser(UiState& state, FileBrowserState::Mode mode);

@@ -396,7 +396,7 @@ std::string open_footer(UiState& st, const fs::path& selected, float w) {
                      : config ? "training configs: .json (see configs/train)"
                               : "images: png jpg bmp webp tiff | models: .safetensors .pth, "
                                 "HuggingFace folders";
-  ImGui::TextDisabled("%s", selected.empty() ? hint : selected.string().c_str());
+  dim_wrapped(selected.empty() ? hint : selected.string());
   std::string activate;
   const bool open = ImGui::Button("Open", {w, 0});
   tooltip("Open the selected file, or step into the selected folder (or double-click it)");
@@ -430,8 +430,8 @@ void draw_file_browser(UiState& st) {
   if (b.stale)
     read_directory(b);
   const ImGuiViewport* vp = ImGui::GetMainViewport();
-  ImGui::SetNextWindowPos(vp->GetCenter(), ImGuiCond_Appearing, {0.5f, 0.5f});
-  ImGui::SetNextWindowSize({vp->Size.x * 0.55f, vp->Size.y * 0.65f}, ImGuiCond_Appearing);
+  next_window_centred({std::max(vp->Size.x * 0.55f, ImGui::GetFontSize() * 40),
+                       std::max(vp->Size.y * 0.65f, ImGui::GetFontSize() * 24)});
   if (!ImGui::BeginPopupModal(id, &b.open))
     return;
   const std::string shown_title(id, std::strstr(id, "###"));

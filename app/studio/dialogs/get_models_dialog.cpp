@@ -79,7 +79,7 @@ void draw_get_models_dialog(UiState& st) {
   if (!g.open)
     return;
   const float font = ImGui::GetFontSize();
-  ImGui::SetNextWindowSize({font * 52, font * 24}, ImGuiCond_Appearing);
+  next_window_centred({font * 52, font * 24});
   if (!ImGui::Begin("Get models", &g.open, ImGuiWindowFlags_NoCollapse)) {
     ImGui::End();
     return;

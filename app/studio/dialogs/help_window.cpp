@@ -60,9 +60,9 @@ void draw_help_window(UiState& st) {
 void draw_model_details(UiState& st) {
   if (!st.show_model_details || !st.model)
     return;
-  ImGui::SetNextWindowSize({ImGui::GetFontSize() * 36, ImGui::GetFontSize() * 22},
-                           ImGuiCond_Appearing);
+  next_window_centred({ImGui::GetFontSize() * 36, ImGui::GetFontSize() * 22});
   if (ImGui::Begin("Model details", &st.show_model_details)) {
+    st.popups.push_back({"details", "Model details", "", current_window_rect()});
     ImGui::PushTextWrapPos(0.0f);
     ImGui::TextUnformatted(st.model->describe().c_str());
     ImGui::PopTextWrapPos();

@@ -1,6 +1,7 @@
 #include "testing/headless.h"
 
 #include "app.h"
+#include "dialogs/dialogs.h"
 #include "figure_export.h"
 #include "gl/gl.h"
 #include "mask_controls.h"
@@ -54,6 +55,7 @@ private:
   void close_mid_run();  // --train-until: close the window as a user would, timing the stop
   void wait_for_sweep(); // --sweep-run: frames at 30 Hz until the sweep ends
   void run_fetch();      // --fetch: Get models..., Get, frames until it ends
+  void open_dialog(const std::string& name); // --dialog: as its menu item or button would
   void frame() {
     app_.frame();
     app_.present();
@@ -162,6 +164,18 @@ void HeadlessRun::wait_for_sweep() {
   frame(); // the snapshot the sweep ended on
 }
 
+void HeadlessRun::open_dialog(const std::string& name) {
+  UiState& st = app_.state();
+  if (name == "help")
+    st.show_help = true;
+  else if (name == "details")
+    st.show_model_details = true;
+  else if (name == "open")
+    open_file_browser(st, FileBrowserState::Mode::Open);
+  else if (name == "get-models")
+    st.commands.push_back({Command::Kind::OpenGetModels, "", ""});
+}
+
 void HeadlessRun::run_fetch() {
   UiState& st = app_.state();
   st.commands.push_back({Command::Kind::OpenGetModels, "", ""});
@@ -263,6 +277,8 @@ int HeadlessRun::run() {
   }
   if (!options_.fetch.empty())
     run_fetch();
+  if (!options_.dialog.empty())
+    open_dialog(options_.dialog);
   if (!options_.paint.empty()) {
     UiState& st = app_.state();
     start_custom_mask(st, shown_mask(st));
