@@ -48,7 +48,7 @@ void sweep_chooser(UiState& st) {
           "the same small MAE with one setting changed, then measures what its encoder learned");
   if (ex.sweep) {
     ImGui::SameLine();
-    ImGui::TextUnformatted(ex.sweep->title.c_str());
+    wrapped_text(ex.sweep->title, ImGui::GetContentRegionAvail().x);
   }
 }
 
@@ -203,7 +203,7 @@ void run_actions(UiState& st) {
                  : has_paper_numbers(ex)
                      ? "dashed lines: the paper's ImageNet numbers for the same ablation"
                      : "the paper gives this ablation as a figure, without numbers to draw";
-  ImGui::TextDisabled("%s", ex.plot_note.c_str());
+  dim_wrapped(ex.plot_note);
 }
 
 void plot(PanelContext& ctx) {
