@@ -53,8 +53,7 @@ struct Stage {
   const char* title;
   // Drawn into the picture's square; returns the patch under the pointer, or -1.
   int (*draw)(ImDrawList*, const Forward&, ImVec2 at, float side, int highlighted);
-  // Two short caption lines under the picture, the formula, and the longer
-  // explanation.
+  // The two caption lines under the picture, each in its forms.
   std::vector<Line> (*caption)(const Forward&);
   const char* formula;
   const char* explanation;
@@ -411,13 +410,11 @@ void draw_detail(UiState& st, const Forward& fw) {
   const Stage& s = kStageList[k];
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float line = ImGui::GetTextLineHeightWithSpacing();
-  // The picture as large as the caption under it allows; a smaller picture
-  // may wrap the caption once more, hence a second pass.
+  // The picture as large as its title and caption lines allow.
   float side = std::floor(std::max(64.0f, std::min(avail.y - 4 * line, avail.x * 0.55f)));
-  for (int pass = 0; pass < 2; ++pass)
-    side = std::floor(std::max(
-        64.0f, std::min(side, avail.y - card_text_height(card_lines(fw, k, side, true), side) -
-                                  ImGui::GetStyle().ItemSpacing.y)));
+  side = std::floor(std::max(
+      64.0f, std::min(side, avail.y - card_text_height(card_lines(fw, k, side, true), side) -
+                                ImGui::GetStyle().ItemSpacing.y)));
   st.how.hover_patch = stage_card(st, fw, k, side, side, true);
   ImGui::SameLine(0, ImGui::GetStyle().ItemSpacing.x * 3);
   ImGui::BeginGroup();
