@@ -42,7 +42,7 @@ int run_sweep(int argc, const char* const* argv) {
             "fine-tuning). Writes runs/, results.jsonl, results.csv and plot.png to the output\n"
             "folder. Ctrl-C stops at a checkpoint; the same command again keeps the finished\n"
             "runs and resumes the unfinished one.");
-  args.positional("sweep", "the sweep file, e.g. configs/sweeps/fig5_mask_ratio.json")
+  args.positional("SWEEP", "the sweep file, e.g. configs/sweeps/fig5_mask_ratio.json")
       .option("out", "DIR", "output folder (default runs/sweeps/<name>: running again resumes)")
       .option("steps", "N", "pre-training steps of every run, overriding the sweep's")
       .repeated_option("reuse", "DIR",
@@ -54,7 +54,7 @@ int run_sweep(int argc, const char* const* argv) {
       .flag("quiet", "no progress display (messages and the table only)");
   if (!parse_command(args, argc, argv))
     return 0;
-  const std::string file = args.get("sweep");
+  const std::string file = args.get("SWEEP");
   SweepConfig sweep = load_sweep(file);
   if (args.has("steps")) {
     const long long steps = args.get_int("steps");
