@@ -100,9 +100,19 @@ inline void refuse_unknown_options(const CLI::App& app, const std::vector<std::s
     if (arg.size() <= 2 || arg.compare(0, 2, "--") != 0)
       continue;
     const std::string name = arg.substr(0, arg.find('='));
-    if (std::find(known.begin(), known.end(), name) == known.end())
-      throw UsageError("unknown option " + name + did_you_mean(name, known, "") + " (" + see_help +
-                       ")");
+    if (std::find(known.begin(), known.end(), name) != known.end())
+      continue;
+    std::string hint = did_you_mean(name, known, "");
+    // No near name (pack's --input typed as eval-recon's --images): a short
+    // list of the options says which one it is.
+    if (hint.empty() && known.size() <= 14) {
+      std::string list;
+      for (const std::string& k : known)
+        if (k != "--help")
+          list += (list.empty() ? "" : ", ") + k;
+      hint = "; the options are " + list;
+    }
+    throw UsageError("unknown option " + name + hint + " (" + see_help + ")");
   }
 }
 

@@ -363,7 +363,16 @@ TEST(Cli, TyposGetASuggestion) {
   EXPECT_TRUE(contains(r.err, "unknown option --img (did you mean --image?)")) << r.err;
   r = mae_raw("info --frobnicate", dir);
   EXPECT_EQ(r.code, 2);
-  EXPECT_TRUE(contains(r.err, "unknown option --frobnicate (see mae info --help)")) << r.err;
+  EXPECT_TRUE(contains(r.err, "unknown option --frobnicate; the options are --config, --arch, "
+                              "--threads (see mae info --help)"))
+      << r.err;
+  // Nothing near it: pack's folder is --input, eval-recon's --images.
+  r = mae_raw("pack --images photos --out packed", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "unknown option --images; the options are --input, --out, "
+                              "--short-side, --channels, --max-aspect, --shard-mb, --force, "
+                              "--threads (see mae pack --help)"))
+      << r.err;
   std::ofstream(dir + "/c.json") << R"({"arch": "mae_vit_micro_patch4_28", "total_steps": 5,
                                         "mask_ratoi": 0.5})";
   r = mae_raw("train --config " + q(dir + "/c.json") + " --out " + q(dir + "/run"), dir);
