@@ -6,7 +6,6 @@
 #include "lesson.h"
 #include "panels/panels.h"
 #include "panels/patch_grid.h"
-#include "text_wrap.h"
 
 #include <imgui.h>
 
@@ -118,13 +117,13 @@ void App::draw_slide_header() {
   const float title_width = inner - 3 * w - 8 - style.ItemSpacing.x;
   const float text_width = inner * 0.86f;
   const std::string title = printf_string("%d / %d   %s", p.slide + 1, count, slide->title.c_str());
-  const auto measure = [](const std::string& t) { return ImGui::CalcTextSize(t.c_str()).x; };
   const float scale =
-      std::clamp(0.97f * title_width / std::max(1.0f, measure(title)), 1.0f, kTitleScale);
-  const std::string title_lines = word_wrapped(title, title_width / scale, measure);
-  const float title_height = ImGui::CalcTextSize(title_lines.c_str()).y * scale;
-  const float text_height =
-      ImGui::CalcTextSize(word_wrapped(slide->text, text_width, measure).c_str()).y;
+      std::clamp(0.97f * title_width / std::max(1.0f, ImGui::CalcTextSize(title.c_str()).x), 1.0f,
+                 kTitleScale);
+  // Measured in the text's size: the title's width scaled down instead.
+  const float title_height =
+      ImGui::CalcTextSize(wrap_to_width(title, title_width / scale).c_str()).y * scale;
+  const float text_height = ImGui::CalcTextSize(wrap_to_width(slide->text, text_width).c_str()).y;
   const float height =
       std::max(ImGui::GetTextLineHeightWithSpacing() * 5.2f,
                title_height + text_height + 2 * style.WindowPadding.y + 2 * style.ItemSpacing.y);

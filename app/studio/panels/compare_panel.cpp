@@ -128,10 +128,7 @@ void draw_compare_panel(PanelContext& ctx) {
                                   ? std::string(ratio)
                                   : std::string(to_string(rec.settings.strategy))},
                              side);
-    int removed = 0;
-    for (uint8_t m : rec.result.mask)
-      removed += m != 0;
-    const std::string n_removed = std::to_string(removed),
+    const std::string n_removed = std::to_string(removed_count(rec.result)),
                       total = std::to_string(rec.result.mask.size());
     const std::string id = std::to_string(i);
     image_panel(ctx, ("compare_masked_" + id).c_str(), title, img, st.compare_view, side,

@@ -296,39 +296,34 @@ std::vector<std::string> card_lines(const Forward& fw, int k, float width, bool 
   return lines;
 }
 
-// A formula may take two lines; more than that (a very narrow window) would
-// squeeze the pictures, so it is cut instead, whole in the stage's tooltip.
-bool wraps_in_two_lines(const std::string& text, float width) {
-  return ImGui::CalcTextSize(text.c_str(), nullptr, false, width).y <=
-         2 * ImGui::GetTextLineHeight() + 0.5f;
+// The lines `text` takes wrapped at `width`.
+int line_count(const std::string& text, float width) {
+  const std::string lines = wrap_to_width(text, width);
+  return 1 + static_cast<int>(std::count(lines.begin(), lines.end(), '\n'));
 }
 
 // The height of a card's text, the title included, in a column `width` wide.
 float card_text_height(const std::vector<std::string>& lines, float width) {
   const float spacing = ImGui::GetStyle().ItemSpacing.y;
   float height = ImGui::GetTextLineHeightWithSpacing();
-  for (const std::string& line : lines) {
-    const int rows = wraps_in_two_lines(line, width)
-                         ? static_cast<int>(std::lround(
-                               ImGui::CalcTextSize(line.c_str(), nullptr, false, width).y /
-                               ImGui::GetTextLineHeight()))
-                         : 1;
-    height += rows * ImGui::GetTextLineHeight() + spacing;
+  for (const std::string& line : lines) { // as text_line draws them
+    const int rows = line_count(line, width);
+    height += (rows <= 2 ? rows : 1) * ImGui::GetTextLineHeight() + spacing;
   }
   return height;
 }
 
-// A line of text under a picture: wrapped at `width` when two lines hold it,
-// else shortened to one (the tooltip has it whole). Returns what was shown.
+// A line of text under a picture: wrapped at `width` when two lines hold it;
+// more (a very narrow window) would squeeze the pictures, so it is shortened
+// to one instead, whole in the tooltip. Returns what was shown.
 std::string text_line(const std::string& text, float width, bool dim) {
-  if (!wraps_in_two_lines(text, width))
+  if (line_count(text, width) > 2)
     return caption_line(text, width, dim);
-  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
   if (dim)
-    ImGui::TextDisabled("%s", text.c_str());
-  else
-    ImGui::TextUnformatted(text.c_str());
-  ImGui::PopTextWrapPos();
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  wrapped_text(text, width);
+  if (dim)
+    ImGui::PopStyleColor();
   return text;
 }
 

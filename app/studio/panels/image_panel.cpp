@@ -48,6 +48,11 @@ std::string fitting(const std::vector<std::string>& forms, float width) {
   return forms.empty() ? std::string() : forms.back();
 }
 
+int removed_count(const ReconstructionResult& r) {
+  return static_cast<int>(
+      std::count_if(r.mask.begin(), r.mask.end(), [](uint8_t m) { return m != 0; }));
+}
+
 float image_panel_extra_height(int caption_lines) {
   const ImGuiStyle& style = ImGui::GetStyle();
   return ImGui::GetTextLineHeight() + 2 * style.ItemSpacing.y +

@@ -56,6 +56,9 @@ std::string shortened(const std::string& text, float width);
 // cutting it.
 std::string fitting(const std::vector<std::string>& forms, float width);
 
+// How many patches the mask of `r` removed (captions say "147 of 196 removed").
+int removed_count(const ReconstructionResult& r);
+
 // Height image_panel takes beyond `side` for a title and `caption_lines`.
 float image_panel_extra_height(int caption_lines);
 
@@ -72,7 +75,10 @@ float labelled_width(const char* label);
 void same_line_if_fits(const char* label);
 // An item `width` wide (a slider), `spacing` after the previous one (-1: the style's).
 void same_line_if_fits(float width, float spacing = -1);
-// Text wrapped at spaces only to `width` (numbers like 0.75 stay whole).
+// `text` broken at spaces only into '\n'-separated lines at most `width` wide
+// in the current font (numbers like 0.75 stay whole).
+std::string wrap_to_width(const std::string& text, float width);
+// Text drawn wrapped that way.
 void wrapped_text(const std::string& text, float width);
 // Wrapped text in the dimmed colour, for explanations under a control.
 void dim_wrapped(const std::string& text);

@@ -9,13 +9,6 @@
 namespace mae::studio {
 namespace {
 
-int removed_count(const ReconstructionResult& r) {
-  int n = 0;
-  for (uint8_t m : r.mask)
-    n += m != 0;
-  return n;
-}
-
 // Which patch the pointer is over, and what happened to it; `note` says what
 // the panel shows.
 void patch_tooltip(const ImVec2& texel, const Reconstruction& rec, const char* note = nullptr) {

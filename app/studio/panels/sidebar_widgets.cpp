@@ -19,11 +19,14 @@ void tooltip(const char* text) {
     ImGui::SetTooltip("%s", text);
 }
 
+std::string wrap_to_width(const std::string& text, float width) {
+  return word_wrapped(text, width,
+                      [](const std::string& s) { return ImGui::CalcTextSize(s.c_str()).x; });
+}
+
 void wrapped_text(const std::string& text, float width) {
   ImGui::PushTextWrapPos(-1.0f); // the lines are already cut to `width`
-  ImGui::TextUnformatted(word_wrapped(text, width, [](const std::string& s) {
-                           return ImGui::CalcTextSize(s.c_str()).x;
-                         }).c_str());
+  ImGui::TextUnformatted(wrap_to_width(text, width).c_str());
   ImGui::PopTextWrapPos();
 }
 
