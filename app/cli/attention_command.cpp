@@ -27,8 +27,9 @@ int64_t index_option(const Args& args, const std::string& name, const std::strin
   char* end = nullptr;
   errno = 0;
   const long long n = std::strtoll(v.c_str(), &end, 10);
-  if (v.empty() || *end != '\0' || errno == ERANGE)
-    throw UsageError("--" + name + " expects an index or " + word + ", got '" + v + "'");
+  // A negative number would reach the model's own marker values (-1 is the mean of heads).
+  if (v.empty() || *end != '\0' || errno == ERANGE || n < 0)
+    throw UsageError("--" + name + " expects an index from 0 or " + word + ", got '" + v + "'");
   return n;
 }
 

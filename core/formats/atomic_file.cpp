@@ -103,22 +103,29 @@ void sync_dir(const std::string& dir) {
   throw CheckpointError("cannot " + std::string(step) + " " + path + ": " + errno_text(err));
 }
 
-void write_temp(const std::string& tmp, const std::function<void(std::ostream&)>& writer) {
+// Errors name the file the user asked for, not the temporary one beside it.
+void write_temp(const std::string& path, const std::string& tmp,
+                const std::function<void(std::ostream&)>& writer) {
   Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (fd.get() < 0)
-    fail_write(tmp, "create", errno);
+  if (fd.get() < 0) {
+    const int err = errno;
+    if (err == ENOENT)
+      throw CheckpointError("cannot write " + path + ": the folder " + parent_dir(path) +
+                            " does not exist");
+    fail_write(path, "write", err);
+  }
   FdStreambuf buf(fd.get());
   std::ostream out(&buf);
   writer(out);
   out.flush();
   if (buf.error() != 0)
-    fail_write(tmp, "write", buf.error());
+    fail_write(path, "write", buf.error());
   if (!out)
-    throw CheckpointError("cannot write " + tmp + ": the stream reported an error");
+    throw CheckpointError("cannot write " + path + ": the stream reported an error");
   if (::fsync(fd.get()) != 0)
-    fail_write(tmp, "sync", errno);
+    fail_write(path, "sync", errno);
   if (const int err = fd.close())
-    fail_write(tmp, "close", err);
+    fail_write(path, "close", err);
 }
 
 const char* file_kind(mode_t mode) {
@@ -167,7 +174,7 @@ void write_file_atomic(const std::string& requested,
   const std::string path = write_target(requested);
   const std::string tmp = temp_path_for(path);
   try {
-    write_temp(tmp, writer);
+    write_temp(path, tmp, writer);
     if (before_rename)
       before_rename();
     if (::rename(tmp.c_str(), path.c_str()) != 0)

@@ -212,7 +212,11 @@ TEST(Cli, AttentionRefusesBadIndicesAndOverwritingItsInput) {
       {"--stack decoder --layer 1", {"layer 1 is out of range", "decoder has layers 0 to 0"}},
       {"--head 4", {"head 4 is out of range", "heads 0 to 3"}},
       {"--patch 64", {"patch 64 is out of range", "patches 0 to 63"}},
-      {"--head first", {"--head expects an index or mean"}},
+      {"--head first", {"--head expects an index from 0 or mean, got 'first'"}},
+      // -1 is the model's own marker for the mean of heads and the cls token.
+      {"--head -1", {"--head expects an index from 0 or mean, got '-1'"}},
+      {"--patch -1", {"--patch expects an index from 0 or cls, got '-1'"}},
+      {"--layer -1", {"--layer expects an index from 0 or last, got '-1'"}},
       {"--stack middle", {"unknown attention stack 'middle'"}},
   };
   for (const auto& [option, needles] : cases) {
@@ -222,6 +226,16 @@ TEST(Cli, AttentionRefusesBadIndicesAndOverwritingItsInput) {
       EXPECT_TRUE(contains(r.err, needle)) << option << ": " << r.err;
     EXPECT_FALSE(std::filesystem::exists(dir + "/att.png")) << option;
   }
+
+  // A figure for a folder that is not there names the figure, not a temporary file.
+  auto missing =
+      mae_cli("attention --model " + q(test::fixture("hf")) + " --image " +
+                  q(test::data_path("images/photo.jpg")) + " --out " + q(dir + "/no/att.png"),
+              dir);
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_TRUE(contains(missing.err, "cannot write " + dir + "/no/att.png: the folder " + dir +
+                                        "/no does not exist"))
+      << missing.err;
 
   // --out naming the input image is refused and leaves the image as it was.
   std::filesystem::copy_file(test::data_path("images/photo.jpg"), dir + "/in.jpg");
