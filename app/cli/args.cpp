@@ -59,6 +59,18 @@ std::string Args::usage() const {
   return line + " [options]";
 }
 
+// A positional may also be given as an option of its name (`mae info --model
+// M`, as every other command takes its model), unless the command has an
+// option of that name already.
+std::string Args::declared_name(const Spec& s) const {
+  if (!s.is_positional)
+    return "--" + s.name;
+  std::string option = s.name;
+  std::transform(option.begin(), option.end(), option.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return find(option) ? s.name : s.name + ",--" + option;
+}
+
 // The declarations become one CLI11 app; its values land in values_, where the
 // typed getters below read and check them.
 bool Args::parse(int argc, const char* const* argv) {
@@ -72,11 +84,10 @@ bool Args::parse(int argc, const char* const* argv) {
       flags[s.name] = app.add_flag("--" + s.name, s.help);
       continue;
     }
-    CLI::Option* o = app.add_option(s.is_positional ? s.name : "--" + s.name, raw[s.name], s.help);
+    CLI::Option* o = app.add_option(declared_name(s), raw[s.name], s.help);
     o->type_name(s.value_name)->expected(1)->allow_extra_args(false);
-    if (s.is_positional) {
-      o->required(s.required);
-    } else {
+    // A required positional is checked after parsing: CLI11 would name its option form.
+    if (!s.is_positional) {
       o->multi_option_policy(s.repeated ? CLI::MultiOptionPolicy::TakeAll
                                         : CLI::MultiOptionPolicy::Throw);
       if (s.default_value)
@@ -97,6 +108,9 @@ bool Args::parse(int argc, const char* const* argv) {
   for (auto& [name, values] : raw)
     if (!values.empty())
       values_[name] = std::move(values);
+  for (const Spec& s : specs_)
+    if (s.is_positional && s.required && !has(s.name))
+      throw UsageError(s.name + " is required (see mae " + command_ + " --help)");
   for (const auto& [name, option] : flags)
     if (option->count() > 0)
       values_[name] = {"1"};

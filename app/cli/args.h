@@ -42,6 +42,7 @@ private:
     bool is_flag = false, is_positional = false, required = false, repeated = false;
   };
   const Spec* find(const std::string& name) const;
+  std::string declared_name(const Spec& s) const;
 
   std::string command_, summary_;
   std::vector<Spec> specs_;

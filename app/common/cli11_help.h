@@ -31,7 +31,9 @@ public:
     std::string left = "  " + make_option_name(opt, positional);
     if (!positional && opt->get_type_size() != 0)
       left += " " + value_name(opt);
-    return wrap(left, make_option_desc(opt));
+    // A positional's option form (`--model` for MODEL) is described by its name.
+    const bool option_form = !positional && opt->get_positional();
+    return wrap(left, option_form ? "the same as " + opt->get_name(true) : make_option_desc(opt));
   }
   std::string make_option_desc(const CLI::Option* opt) const override {
     const std::string d = opt->get_default_str();

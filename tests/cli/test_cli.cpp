@@ -116,6 +116,16 @@ TEST(Cli, InfoDescribesTheModel) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "HuggingFace ViTMAE"));
   EXPECT_TRUE(contains(r.out, "encoder 64x2 (4 heads), decoder 32x1 (4 heads)")) << r.out;
+  // --model, as every other command names its model, says the same.
+  const auto as_option = mae_cli("info --model " + q(test::fixture("hf_t5")), dir);
+  EXPECT_EQ(as_option.code, 0) << as_option.err;
+  EXPECT_EQ(as_option.out, r.out);
+  r = mae_raw("info", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "MODEL is required (see mae info --help)")) << r.err;
+  r = mae_raw("info a.safetensors --model b.safetensors", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "--model given more than once")) << r.err;
   r = mae_cli("info " + q(test::fixture("official.pth")) + " --arch mae_vit_base_patch16", dir);
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "shape mismatches")) << r.err;
@@ -377,7 +387,7 @@ TEST(Cli, TyposGetASuggestion) {
   EXPECT_TRUE(contains(r.err, "unknown option --img (did you mean --image?)")) << r.err;
   r = mae_raw("info --frobnicate", dir);
   EXPECT_EQ(r.code, 2);
-  EXPECT_TRUE(contains(r.err, "unknown option --frobnicate; the options are --config, --arch, "
+  EXPECT_TRUE(contains(r.err, "unknown option --frobnicate; the options are --model, --config, --arch, "
                               "--threads (see mae info --help)"))
       << r.err;
   // Nothing near it: pack's folder is --input, eval-recon's --images.
