@@ -68,8 +68,8 @@ RunRequest run_request(const Args& args) {
   request.out_dir = args.get_or("out", "");
   if (args.has("steps")) {
     request.steps = args.get_int("steps");
-    if (request.steps <= 0)
-      throw UsageError("--steps must be positive");
+    if (request.steps <= 0 || request.steps > kMaxTrainSteps)
+      throw UsageError("--steps must be in [1, 2^40]");
   }
   if (args.has("batch-size")) {
     request.batch_size = args.get_int("batch-size");

@@ -409,6 +409,13 @@ TEST_F(Hostile, ArgumentsOutOfRange) {
                2, "--batch");
   expect_error("bench_batch_0", {"bench", "--batch", "0", "--arch", "mae_vit_micro_patch4_28"}, 2,
                "--batch");
+  // The train command's own overrides are named as options, not as the config's fields.
+  expect_error("train_steps_0", {"train", "--config", config_, "--steps", "0"}, 2,
+               "--steps must be in [1, 2^40]");
+  expect_error("train_steps_huge", {"train", "--config", config_, "--steps", "99999999999999"}, 2,
+               "--steps must be in [1, 2^40]");
+  expect_error("train_batch_0", {"train", "--config", config_, "--batch-size", "0"}, 2,
+               "--batch-size must be positive");
   const auto none = test::run_limited({cli()}, dir_for("no_command"), 20, kMemoryLimit);
   EXPECT_EQ(none.code, 2);
   EXPECT_NE(none.err.find("no command"), std::string::npos) << none.err;
