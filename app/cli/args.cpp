@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
+#include <limits>
 
 namespace mae::cli {
 
@@ -160,6 +161,14 @@ long long Args::get_int(const std::string& name) const {
   if (errno == ERANGE)
     throw UsageError("--" + name + " " + v + " is out of range");
   return n;
+}
+
+int Args::get_int32(const std::string& name) const {
+  const long long n = get_int(name);
+  // A cast would wrap: --threads 4294967298 would be 2.
+  if (n < std::numeric_limits<int>::min() || n > std::numeric_limits<int>::max())
+    throw UsageError("--" + name + " " + get(name) + " is out of range");
+  return static_cast<int>(n);
 }
 
 bool Args::flag_set(const std::string& name) const {

@@ -31,6 +31,7 @@ public:
   std::vector<std::string> get_all(const std::string& name) const;
   double get_double(const std::string& name) const;
   long long get_int(const std::string& name) const;
+  int get_int32(const std::string& name) const; // get_int, refused beyond an int's range
   bool flag_set(const std::string& name) const;
 
   std::string usage() const; // "usage: mae CMD POS [options]", the first line of --help

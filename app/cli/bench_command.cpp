@@ -96,13 +96,13 @@ TrainConfig bench_train_config(const Args& args, const ModelConfig& model) {
     throw UsageError("--data must be synthetic, fmnist or shards:DIR");
   }
   c.normalization = Normalization::imagenet(model.in_chans);
-  c.batch_size = static_cast<int>(args.get_int("batch"));
+  c.batch_size = args.get_int32("batch");
   c.warmup_steps = 5;
   c.total_steps = args.get_int("warmup") + args.get_int("steps");
   c.log_every = c.total_steps;
   c.bf16 = !args.flag_set("fp32");
   c.cuda_graph = !args.flag_set("no-graph");
-  c.num_workers = static_cast<int>(args.get_int("workers"));
+  c.num_workers = args.get_int32("workers");
   c.validate();
   return c;
 }

@@ -68,7 +68,7 @@ void apply_fused_norm(bool on, const std::string& device_name) {
 }
 
 void apply_runtime_options(const Args& args) {
-  configure_threads(args.has("threads") ? static_cast<int>(args.get_int("threads")) : 0);
+  configure_threads(args.has("threads") ? args.get_int32("threads") : 0);
   if (args.has("attention"))
     set_attention_backend(args.get("attention"));
   if (args.has("fused-norm"))

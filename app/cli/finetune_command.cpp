@@ -26,7 +26,7 @@ FinetuneConfig recipe(const Args& args) {
   if (args.has("epochs"))
     c.epochs = args.get_double("epochs");
   if (args.has("batch-size"))
-    c.batch_size = static_cast<int>(args.get_int("batch-size"));
+    c.batch_size = args.get_int32("batch-size");
   if (args.has("blr"))
     c.blr = args.get_double("blr");
   if (args.has("layer-decay"))
@@ -36,7 +36,7 @@ FinetuneConfig recipe(const Args& args) {
   if (args.has("label-smoothing"))
     c.label_smoothing = args.get_double("label-smoothing");
   if (args.has("last-blocks"))
-    c.last_blocks = static_cast<int>(args.get_int("last-blocks"));
+    c.last_blocks = args.get_int32("last-blocks");
   if (args.has("augment"))
     c.augment = args.get("augment");
   if (args.has("max-train"))

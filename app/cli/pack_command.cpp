@@ -31,14 +31,14 @@ int run_pack(int argc, const char* const* argv) {
     throw UsageError("--out " + args.get("out") + " already holds a pack (" + kShardIndexName +
                      "): choose another folder, or pass --force to replace it");
   PackOptions o;
-  o.short_side = static_cast<int>(args.get_int("short-side"));
-  o.channels = static_cast<int>(args.get_int("channels"));
+  o.short_side = args.get_int32("short-side");
+  o.channels = args.get_int32("channels");
   o.max_aspect = args.get_double("max-aspect");
   const long long mb = args.get_int("shard-mb");
   if (mb < 1 || mb > 16384)
     throw UsageError("--shard-mb must be in [1, 16384]");
   o.shard_bytes = static_cast<size_t>(mb) << 20;
-  o.threads = args.has("threads") ? static_cast<int>(args.get_int("threads")) : 0;
+  o.threads = args.has("threads") ? args.get_int32("threads") : 0;
   o.progress = [](size_t done, size_t total) {
     std::fprintf(stderr, "\rpacked %zu/%zu", done, total);
     if (done == total)

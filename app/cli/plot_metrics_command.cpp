@@ -21,8 +21,7 @@ int run_plot_metrics(int argc, const char* const* argv) {
       .option("height", "PX", "figure height", "480");
   if (!parse_command(args, argc, argv, 0))
     return 0;
-  const auto width = static_cast<int>(args.get_int("width")),
-             height = static_cast<int>(args.get_int("height"));
+  const auto width = args.get_int32("width"), height = args.get_int32("height");
   if (width < 400 || width > 8000 || height < 200 || height > 8000)
     throw UsageError("--width must be in [400, 8000] and --height in [200, 8000]");
   std::string metrics = args.get("METRICS");

@@ -34,8 +34,8 @@ int run_probe(int argc, const char* const* argv) {
 
   LinearProbeOptions o;
   o.data = labelled_data(args);
-  o.epochs = static_cast<int>(args.get_int("epochs"));
-  o.batch_size = static_cast<int>(args.get_int("batch-size"));
+  o.epochs = args.get_int32("epochs");
+  o.batch_size = args.get_int32("batch-size");
   o.blr = args.get_double("blr");
   if (args.get_int("max-train") < 0 || args.get_int("max-test") < 0)
     throw UsageError("--max-train/--max-test must not be negative");

@@ -403,6 +403,16 @@ TEST_F(Hostile, ArgumentsOutOfRange) {
   expect_error("seed_overflow", with({"--seed", "99999999999999999999999"}), 2, "out of range");
   expect_error("threads_1000", with({"--threads", "1000"}), 2, "threads");
   expect_error("ratio_nan", with({"--ratio", "nan"}), 2, "ratio");
+  // 2^32 + 2 would wrap to 2 threads in an int; it is refused instead.
+  expect_error("threads_wrap", with({"--threads", "4294967298"}), 2,
+               "--threads 4294967298 is out of range");
+  expect_error("width_wrap", {"plot-metrics", run_, "--out", d + "/p.png", "--width", "4294968496"},
+               2, "--width 4294968496 is out of range");
+  expect_error("seeds_wrap",
+               {"eval-recon", "--model", model_, "--images", d, "--seeds", "4294967297"}, 2,
+               "--seeds 4294967297 is out of range");
+  expect_error("seeds_many", {"eval-recon", "--model", model_, "--images", d, "--seeds", "20000"},
+               2, "--seeds must be in [1, 10000]");
   expect_error("bench_steps_0", {"bench", "--steps", "0", "--arch", "mae_vit_micro_patch4_28"}, 2,
                "--steps");
   expect_error("bench_batch_neg", {"bench", "--batch", "-1", "--arch", "mae_vit_micro_patch4_28"},
