@@ -2,12 +2,12 @@
 // end-to-end tests of the command-line tools.
 #pragma once
 
+#include "slurp.h"
+
 #include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 namespace mae::test {
@@ -16,13 +16,6 @@ struct RunResult {
   int code = -1;
   std::string out, err;
 };
-
-inline std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // `args` is appended to the binary's path as shell words.
 inline RunResult run_binary(const std::string& binary, const std::string& args,

@@ -75,8 +75,9 @@ std::optional<int> launch_if_asked(const Args& args, const std::string& command,
     return std::nullopt;
   std::vector<std::string> worker = worker_argv(command, argc, argv, drop);
   worker.insert(worker.end(), extra.begin(), extra.end());
-  const char* port_text = std::getenv("MASTER_PORT");
-  const int port = port_text && *port_text ? std::atoi(port_text) : free_local_port();
+  const std::optional<uint16_t> asked =
+      master_port_from([](const char* name) { return std::getenv(name); });
+  const int port = asked ? *asked : free_local_port();
   std::fprintf(stderr, "launching %lld ranks on 127.0.0.1:%d\n", n, port);
   const LaunchResult r = launch_local(worker, static_cast<int>(n), port);
   if (r.exit_code != 0)

@@ -2,6 +2,7 @@
 
 #include "base/errors.h"
 #include "base/regular_file.h"
+#include "base/whole_number.h"
 #include "formats/atomic_file.h"
 #include "formats/safetensors.h"
 
@@ -49,7 +50,11 @@ int metadata_int(const std::map<std::string, std::string>& m, const std::string&
   auto it = m.find(key);
   if (it == m.end())
     throw DataError(path + ": index metadata has no '" + key + "'");
-  return std::atoi(it->second.c_str());
+  const std::optional<long long> v = whole_number(it->second, 0, 1 << 20);
+  if (!v)
+    throw DataError(path + ": index metadata '" + key + "' is not a whole number: '" + it->second +
+                    "'");
+  return static_cast<int>(*v);
 }
 
 } // namespace

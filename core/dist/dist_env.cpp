@@ -1,9 +1,7 @@
 #include "dist/dist_env.h"
 
 #include "base/errors.h"
-
-#include <cerrno>
-#include <cstdlib>
+#include "base/whole_number.h"
 
 namespace mae {
 namespace {
@@ -17,16 +15,19 @@ long read_int(const std::function<const char*(const char*)>& getenv, const char*
     throw UsageError(std::string(name) + " is not set: a distributed run (WORLD_SIZE is set) "
                                          "needs it; launch with torchrun or mae train --nproc N");
   }
-  errno = 0;
-  char* end = nullptr;
-  const long v = std::strtol(text, &end, 10);
-  if (errno || end == text || *end || v < lo || v > hi)
+  const std::optional<long long> v = whole_number(text, lo, hi);
+  if (!v)
     throw UsageError(std::string(name) + "=" + text + ": expected a whole number from " +
                      std::to_string(lo) + " to " + std::to_string(hi));
-  return v;
+  return static_cast<long>(*v);
 }
 
 } // namespace
+
+std::optional<uint16_t> master_port_from(const std::function<const char*(const char*)>& getenv) {
+  const long port = read_int(getenv, "MASTER_PORT", 1, 65535, 0);
+  return port == 0 ? std::nullopt : std::optional<uint16_t>(static_cast<uint16_t>(port));
+}
 
 std::optional<DistEnv> dist_env_from(const std::function<const char*(const char*)>& getenv) {
   const char* world = getenv("WORLD_SIZE");
@@ -43,7 +44,7 @@ std::optional<DistEnv> dist_env_from(const std::function<const char*(const char*
     e.master_addr = addr;
   else if (e.world_size > 1)
     throw UsageError("MASTER_ADDR is not set: the ranks need the address of rank 0's store");
-  e.master_port = static_cast<uint16_t>(read_int(getenv, "MASTER_PORT", 1, 65535, 29500));
+  e.master_port = master_port_from(getenv).value_or(29500);
   if (const char* agent = getenv("TORCHELASTIC_USE_AGENT_STORE"))
     e.agent_store = std::string(agent) == "True" || std::string(agent) == "1";
   return e;

@@ -33,6 +33,9 @@ struct DistEnv {
 std::optional<DistEnv> dist_env_from(const std::function<const char*(const char*)>& getenv);
 std::optional<DistEnv> dist_env_from_environment();
 
+// $MASTER_PORT, nullopt when unset; throws UsageError when it is no port.
+std::optional<uint16_t> master_port_from(const std::function<const char*(const char*)>& getenv);
+
 // The variables a launcher sets for worker `rank` of `env.world_size`.
 std::vector<std::pair<std::string, std::string>> dist_env_variables(const DistEnv& env, int rank);
 

@@ -1,6 +1,7 @@
 #include "runtime/runtime.h"
 
 #include "base/errors.h"
+#include "base/whole_number.h"
 #include "runtime/cpu_load.h"
 
 #include <torch/torch.h>
@@ -29,8 +30,12 @@ int asked_threads(int requested) {
   int n = requested;
   std::string source = "--threads";
   if (n <= 0)
-    if (const char* env = std::getenv("MAE_THREADS")) {
-      n = std::atoi(env);
+    if (const char* env = std::getenv("MAE_THREADS"); env && *env) {
+      const std::optional<long long> v = whole_number(env, 0, 1 << 20);
+      if (!v)
+        throw UsageError(std::string("MAE_THREADS=") + env +
+                         ": expected a whole number of threads (0: as many as are free)");
+      n = static_cast<int>(*v);
       source = "MAE_THREADS";
     }
   if (n > most)

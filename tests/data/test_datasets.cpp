@@ -1,4 +1,5 @@
 // Crops, Fashion-MNIST, packed shards, image folders.
+#include "slurp.h"
 #include "train_test_util.h"
 
 #include "base/errors.h"
@@ -101,6 +102,27 @@ TEST(Shards, MalformedDirectoriesAreDataErrors) {
     FAIL() << "a truncated shard was accepted";
   } catch (const DataError& e) {
     EXPECT_NE(std::string(e.what()).find("shard-00000.bin"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Shards, IndexMetadataThatIsNoNumberIsADataError) {
+  const std::string dir = test::train_tmp("shards_meta");
+  test::write_synthetic_shards(dir, 4, 3, false, 100000);
+  // The short side's last digit becomes a letter, same length: atoi read "2x" as 2.
+  std::string index = test::slurp(dir + "/index.safetensors");
+  const std::string key = "\"short_side\":\"";
+  const size_t at = index.find(key);
+  ASSERT_NE(at, std::string::npos);
+  const size_t end = index.find('"', at + key.size());
+  index[end - 1] = 'x';
+  { std::ofstream(dir + "/index.safetensors", std::ios::binary | std::ios::trunc) << index; }
+  try {
+    ShardDataset ds(dir);
+    FAIL() << "short_side " << index.substr(at + key.size(), end - at - key.size()) << " was read";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("index metadata 'short_side' is not a whole number"),
+              std::string::npos)
+        << e.what();
   }
 }
 

@@ -89,6 +89,13 @@ TEST(DistEnv, ReadsTorchrunsVariables) {
           {{"WORLD_SIZE", "2"}, {"RANK", "0"}, {"MASTER_ADDR", "x"}, {"MASTER_PORT", "70000"}})
           .find("MASTER_PORT=70000"),
       std::string::npos);
+  // atoi would read these as 0 and 29: each is named instead.
+  EXPECT_NE(usage_error({{"WORLD_SIZE", "1"}, {"RANK", "0"}, {"MASTER_PORT", "abc"}})
+                .find("MASTER_PORT=abc"),
+            std::string::npos);
+  EXPECT_NE(usage_error({{"WORLD_SIZE", "1"}, {"RANK", "0"}, {"MASTER_PORT", "29x"}})
+                .find("MASTER_PORT=29x"),
+            std::string::npos);
 }
 
 // Every batch of a 2-rank run is the 1-rank run's batch at twice the size,

@@ -76,5 +76,23 @@ TEST(ThreadProbe, AutomaticOnlyWhenNobodyChose) {
   unsetenv("MAE_THREADS");
 }
 
+TEST(ThreadProbe, AMaeThreadsThatIsNoNumberIsNamed) {
+  // atoi read "two" as 0 (automatic) and "4294967298" as 2.
+  for (const char* text : {"two", "2x", "-1", "4294967298"}) {
+    setenv("MAE_THREADS", text, 1);
+    try {
+      configure_threads(0);
+      ADD_FAILURE() << text << " was taken";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("MAE_THREADS=") + text), std::string::npos)
+          << e.what();
+    }
+  }
+  setenv("MAE_THREADS", "0", 1); // 0: as many as are free, as --threads 0
+  configure_threads(0);
+  EXPECT_TRUE(threads_automatic());
+  unsetenv("MAE_THREADS");
+}
+
 } // namespace
 } // namespace mae

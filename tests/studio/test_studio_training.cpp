@@ -3,6 +3,7 @@
 // controller that drives a TrainingSession from the UI thread.
 #include "plot/curves_csv.h"
 #include "plot/plot_axis.h"
+#include "slurp.h"
 #include "workers/training_controller.h"
 #include "workers/training_setup.h"
 
@@ -35,12 +36,7 @@ std::string temp_dir(const std::string& name) {
   return dir.string();
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::slurp;
 
 std::vector<std::string> labels(const std::vector<Tick>& ticks) {
   std::vector<std::string> out;

@@ -1,5 +1,6 @@
 // The run plan: the one set of rules `mae train` and the app's Training tab
 // share for the config, the output folder and the checkpoint a run resumes.
+#include "slurp.h"
 #include "train_test_util.h"
 
 #include "base/errors.h"
@@ -19,10 +20,7 @@ namespace {
 
 const std::string kConfig = std::string(MAE_SOURCE_DIR) + "/configs/train/fmnist_tiny.json";
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using test::slurp;
 
 TEST(RunPlan, NewRunsGoToATimestampedFolderNamedAfterTheConfig) {
   RunRequest r;
