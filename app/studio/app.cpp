@@ -11,6 +11,7 @@
 #include "theme.h"
 #include "view_state.h"
 
+#include "base/config_json.h"
 #include "base/errors.h"
 #include "checkpoint/model_label.h"
 #include "data/image_io.h"
@@ -54,7 +55,8 @@ const TabSpec kTabs[] = {
 constexpr int kExplorerTag = 0, kCompareTag = 1;
 constexpr const char* kNotImageOrModel =
     "Not an image or a model. Images: png, jpg, bmp, webp, tiff. Models: .safetensors, official "
-    ".pth, or a HuggingFace folder (config.json + model.safetensors).";
+    ".pth, or a HuggingFace folder (config.json + model.safetensors). Also lessons, saved views, "
+    "training configs and sweeps (.json).";
 
 std::vector<MaskSettings> compare_settings(const UiState& st) {
   std::vector<MaskSettings> out;
@@ -416,6 +418,7 @@ void App::start_loading() {
   // A view given with --state names the model and the picture, unless those are given too.
   std::optional<std::string> model = options_.model, image_option = options_.image;
   std::string second_model = options_.compare_model;
+  std::vector<std::string> documents; // opened once the model and picture are on their way
   for (const std::string& file : options_.files)
     switch (classify_path(file)) {
     case TargetKind::Image:
@@ -423,6 +426,9 @@ void App::start_loading() {
       break;
     case TargetKind::Model:
       model = file;
+      break;
+    case TargetKind::Document:
+      documents.push_back(file);
       break;
     case TargetKind::Unsupported:
       state_.errors.push_back(
@@ -462,6 +468,8 @@ void App::start_loading() {
   } else {
     state_.image_note = "demo image " + image + " not found: drop an image on the window";
   }
+  for (const std::string& file : documents)
+    open_document(file);
   if (options_.training())
     state_.commands.push_back({Command::Kind::StartTraining, "", ""});
   if (!options_.lesson.empty()) {
@@ -556,10 +564,53 @@ void App::open_path(const std::string& path) {
   case TargetKind::Model:
     load_model(path, {}, ModelSlot::Main);
     break;
+  case TargetKind::Document:
+    open_document(path);
+    break;
   case TargetKind::Unsupported:
     st.errors.push_back({"Cannot open this file", "File: " + path + "\n\n" + kNotImageOrModel});
     break;
   }
+}
+
+void App::open_document(const std::string& path) {
+  UiState& st = state_;
+  ConfigKind kind = ConfigKind::Unknown;
+  try {
+    kind = config_kind(nlohmann::json::parse(read_config_file(path, "file")));
+  } catch (const nlohmann::json::exception& e) {
+    st.errors.push_back(
+        {"Cannot open this file", "File: " + path + "\n\nNot valid JSON: " + json_error_text(e)});
+    return;
+  } catch (const Error& e) {
+    st.errors.push_back({"Cannot open this file", "File: " + path + "\n\n" + e.what()});
+    return;
+  }
+  switch (kind) {
+  case ConfigKind::Lesson:
+    open_lesson(path);
+    return;
+  case ConfigKind::View:
+    open_view(path);
+    return;
+  case ConfigKind::Training:
+    choose_train_config(path);
+    st.tab = Tab::Training;
+    st.select_tab = true;
+    return;
+  case ConfigKind::Sweep:
+    choose_sweep(path);
+    st.tab = Tab::Experiments;
+    st.select_tab = true;
+    return;
+  default:
+    break;
+  }
+  const std::string what =
+      kind == ConfigKind::Unknown ? "a JSON file MAE Studio does not know" : describe(kind);
+  st.errors.push_back({"Cannot open this file",
+                       "File: " + path + "\n\nThis is " + what +
+                           ". The app opens lessons, saved views, training configs and sweeps."});
 }
 
 void App::export_figure(const std::string& path) {

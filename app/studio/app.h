@@ -72,6 +72,8 @@ private:
   void handle_worker_events();
   void run_commands();
   void open_path(const std::string& path);
+  // A .json: a lesson, a view, a training config or a sweep, each to its place.
+  void open_document(const std::string& path);
   // Into the main slot or the Compare tab's second one, saying it is loading.
   void load_model(const std::string& path, const LoadOptions& options, ModelSlot slot);
   void main_model_loaded(const WorkerEvent& ev);

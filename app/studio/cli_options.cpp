@@ -37,7 +37,9 @@ void define_options(CLI::App& app, CliOptions& o, TextOptions& t) {
   app.formatter(
       std::make_shared<cli11::HelpFormatter>("usage: mae-studio [options] [IMAGE] [MODEL]", 25));
   app.set_help_flag("--help,-h", "show this help");
-  app.add_option("FILES", o.files, "images and models to open, as --image / --model would")
+  app.add_option("FILES", o.files,
+                 "images and models to open, as --image / --model would; lessons, views, training "
+                 "configs and sweeps (.json) as a drop would")
       ->type_name("FILE");
   app.add_option("--model", t.model,
                  "model file or HuggingFace folder (default: assets/models/default.safetensors, "

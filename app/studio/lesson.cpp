@@ -78,7 +78,7 @@ Lesson read_lesson(const std::string& path) {
     require_field(slides != j.end() && slides->is_array() && !slides->empty(), "slides",
                   "must be a non-empty list");
   } catch (const ConfigError& e) {
-    throw ConfigError(path + ": " + e.what());
+    throw ConfigError(path + ": " + e.what() + other_kind_hint(j, ConfigKind::Lesson));
   }
   int n = 0;
   for (const auto& s : j.at("slides")) {

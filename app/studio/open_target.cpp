@@ -9,8 +9,6 @@
 namespace mae::studio {
 namespace fs = std::filesystem;
 
-namespace {} // namespace
-
 TargetKind classify_path(const std::string& path) {
   std::error_code ec;
   if (fs::is_directory(path, ec))
@@ -23,6 +21,8 @@ TargetKind classify_path(const std::string& path) {
   const std::string ext = lower_extension(path);
   if (ext == ".safetensors" || ext == ".pth" || ext == ".pt" || ext == ".bin")
     return TargetKind::Model;
+  if (ext == ".json")
+    return TargetKind::Document;
   return TargetKind::Unsupported;
 }
 

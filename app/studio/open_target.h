@@ -6,10 +6,12 @@
 
 namespace mae::studio {
 
-enum class TargetKind { Image, Model, Unsupported };
+enum class TargetKind { Image, Model, Document, Unsupported };
 
 // Images by extension; models by extension (.safetensors, .pth, .pt, .bin)
-// or as a HuggingFace folder (config.json / model.safetensors inside).
+// or as a HuggingFace folder (config.json / model.safetensors inside);
+// documents (.json: a lesson, a saved view, a training config or a sweep,
+// told apart when opened) by extension.
 TargetKind classify_path(const std::string& path);
 
 // A model load failed only because the architecture is unknown (an official

@@ -5,6 +5,8 @@
 // it reproduces the same figure exactly. Torch- and ImGui-free.
 #pragma once
 
+#include "base/config_kind.h"
+
 #include "ui_state.h"
 
 #include <nlohmann/json.hpp>
@@ -14,6 +16,7 @@
 namespace mae::studio {
 
 struct ViewState {
+  static constexpr ConfigKind kKind = ConfigKind::View; // what parse_config_json expects
   std::string model, model_sha256; // paths relative to the view file's folder when inside it
   std::string image, image_sha256;
   std::string second_model, second_model_sha256; // Compare, two models; empty: none

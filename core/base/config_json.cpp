@@ -3,6 +3,7 @@
 #include "base/nearest_name.h"
 #include "base/regular_file.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -21,6 +22,14 @@ std::string json_error_text(const nlohmann::json::exception& e) {
 std::string read_config_file(const std::string& path, const std::string& what) {
   if (const std::string why = why_not_regular_file(path); !why.empty())
     throw ConfigError("cannot open " + what + " '" + path + "': " + why);
+  // Every config, lesson and view is kilobytes; a file of gigabytes dropped by
+  // mistake would otherwise be read whole before it is refused.
+  constexpr std::uintmax_t kMostBytes = 16u << 20;
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMostBytes)
+    throw ConfigError("cannot open " + what + " '" + path + "': it is " +
+                      std::to_string(size >> 20) + " MB, more than any config (at most 16 MB)");
   std::ifstream in(path);
   if (!in)
     throw ConfigError("cannot open " + what + " '" + path + "'");

@@ -3,6 +3,7 @@
 // with where the config came from.
 #pragma once
 
+#include "base/config_kind.h"
 #include "base/errors.h"
 
 #include <nlohmann/json.hpp>
@@ -67,7 +68,9 @@ void read_field(const nlohmann::json& j, const char* key, T& out, const std::str
   }
 }
 
-// `Config` has from_json and validate(); errors are ConfigErrors prefixed with `label`.
+// `Config` has from_json, validate() and its ConfigKind kKind; errors are
+// ConfigErrors prefixed with `label`, and say what the file is when it is
+// plainly another kind of config.
 template <typename Config>
 Config parse_config_json(const std::string& text, const std::string& label) {
   nlohmann::json j;
@@ -81,7 +84,7 @@ Config parse_config_json(const std::string& text, const std::string& label) {
     from_json(j, c);
     c.validate();
   } catch (const ConfigError& e) {
-    throw ConfigError(label + ": " + e.what());
+    throw ConfigError(label + ": " + e.what() + other_kind_hint(j, Config::kKind));
   }
   return c;
 }

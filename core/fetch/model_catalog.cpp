@@ -80,8 +80,9 @@ void from_json(const nlohmann::json& j, CatalogEntry& e) {
 
 std::vector<CatalogEntry> load_catalog(const std::string& path) {
   const std::string text = read_config_file(path, "model catalog");
+  nlohmann::json j;
   try {
-    const auto j = nlohmann::json::parse(text);
+    j = nlohmann::json::parse(text);
     require_field(j.is_object() && j.contains("models") && j["models"].is_array(), "models",
                   "must be an array of models");
     check_known_fields(j, {"models"});
@@ -96,7 +97,7 @@ std::vector<CatalogEntry> load_catalog(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     throw ConfigError(path + ": not a valid model catalog: " + e.what());
   } catch (const ConfigError& e) {
-    throw ConfigError(path + ": " + e.what());
+    throw ConfigError(path + ": " + e.what() + other_kind_hint(j, ConfigKind::Catalog));
   }
 }
 

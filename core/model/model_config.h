@@ -2,6 +2,8 @@
 // facebookresearch/mae, so that JSON configs read like the official code.
 #pragma once
 
+#include "base/config_kind.h"
+
 #include <nlohmann/json_fwd.hpp>
 
 #include <string>
@@ -11,6 +13,7 @@
 namespace mae {
 
 struct ModelConfig {
+  static constexpr ConfigKind kKind = ConfigKind::Model; // what parse_config_json expects
   // Defaults are the official MaskedAutoencoderViT constructor's.
   int img_size = 224;
   int patch_size = 16;

@@ -3,6 +3,8 @@
 // JSON conversion; validate() names the offending field. Torch-free.
 #pragma once
 
+#include "base/config_kind.h"
+
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
@@ -11,6 +13,7 @@
 namespace mae {
 
 struct FinetuneConfig {
+  static constexpr ConfigKind kKind = ConfigKind::Finetune; // what parse_config_json expects
   double epochs = 10;
   int batch_size = 128;
   double blr = 2e-3; // lr = blr * batch_size / 256

@@ -13,6 +13,8 @@
 //    "reference": {"file": "paper_ablations.json", "table": "decoder_depth"}}
 #pragma once
 
+#include "base/config_kind.h"
+
 #include "train/finetune_config.h"
 #include "train/train_config.h"
 
@@ -46,6 +48,7 @@ struct SweepReference {
 };
 
 struct SweepConfig {
+  static constexpr ConfigKind kKind = ConfigKind::Sweep; // what parse_config_json expects
   std::string name, title;
   std::string base;         // the training config, relative to the sweep file
   nlohmann::json overrides; // merged into the base before each run's values

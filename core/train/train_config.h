@@ -3,6 +3,8 @@
 // conversion; load_train_config validates and names the offending field.
 #pragma once
 
+#include "base/config_kind.h"
+
 #include "data/data_config.h"
 #include "model/masking_types.h"
 #include "model/model_config.h"
@@ -20,6 +22,7 @@ namespace mae {
 constexpr int64_t kMaxTrainSteps = int64_t{1} << 40;
 
 struct TrainConfig {
+  static constexpr ConfigKind kKind = ConfigKind::Training; // what parse_config_json expects
   std::string name;
   std::string arch; // named architecture; empty when the model is given inline
   // The resolved architecture. Its mask_ratio and norm_pix_loss are the

@@ -3,10 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 namespace mae {
 namespace {
 
 struct TinyConfig {
+  static constexpr ConfigKind kKind = ConfigKind::Unknown;
   int n = 1;
   void validate() const { require_field(n > 0, "n", "must be positive"); }
 };
@@ -39,6 +43,23 @@ TEST(ConfigJson, ParseErrorsSayWhereWithoutTheLibrarysCode) {
   } catch (const nlohmann::json::exception& x) {
     EXPECT_EQ(json_error_text(x), "array index 5 is out of range");
   }
+}
+
+// A file of gigabytes named as a config is refused by its size, not read whole.
+TEST(ConfigJson, AFileFarLargerThanAnyConfigIsRefusedUnread) {
+  const std::string path = std::string(MAE_TEST_TMP) + "/huge_config.json";
+  std::filesystem::create_directories(MAE_TEST_TMP);
+  { std::ofstream(path) << "{}"; }
+  EXPECT_EQ(read_config_file(path, "config"), "{}");
+  std::filesystem::resize_file(path, std::uintmax_t{4} << 30); // sparse: no disk used
+  try {
+    read_config_file(path, "config");
+    ADD_FAILURE() << "a 4 GB config was read";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("it is 4096 MB, more than any config"), std::string::npos)
+        << e.what();
+  }
+  std::filesystem::remove(path);
 }
 
 } // namespace

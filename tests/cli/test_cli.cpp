@@ -387,8 +387,9 @@ TEST(Cli, TyposGetASuggestion) {
   EXPECT_TRUE(contains(r.err, "unknown option --img (did you mean --image?)")) << r.err;
   r = mae_raw("info --frobnicate", dir);
   EXPECT_EQ(r.code, 2);
-  EXPECT_TRUE(contains(r.err, "unknown option --frobnicate; the options are --model, --config, --arch, "
-                              "--threads (see mae info --help)"))
+  EXPECT_TRUE(contains(r.err,
+                       "unknown option --frobnicate; the options are --model, --config, --arch, "
+                       "--threads (see mae info --help)"))
       << r.err;
   // Nothing near it: pack's folder is --input, eval-recon's --images.
   r = mae_raw("pack --images photos --out packed", dir);
@@ -443,6 +444,30 @@ TEST(Cli, BadInputsFailWithClearMessages) {
               dir);
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "missing.safetensors")) << r.err;
+}
+
+TEST(Cli, AConfigOfAnotherKindIsNamedWithItsCommand) {
+  const std::string dir = test::temp_dir("cli_config_kind");
+  const std::string configs = std::string(MAE_SOURCE_DIR) + "/configs/";
+  auto r = mae_cli("train --config " + q(configs + "sweeps/fig5_mask_ratio.json") + " --out " +
+                       q(dir + "/run"),
+                   dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "unknown config field 'axes'; the file is a sweep file (mae sweep "
+                              "FILE, or the app's Experiments tab)"))
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/run"));
+  r = mae_cli("sweep " + q(configs + "train/fmnist_tiny.json") + " --dry-run", dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "the file is a training config (mae train --config FILE")) << r.err;
+  r = mae_cli("finetune --model " + q(test::fixture("hf")) + " --data fmnist --recipe " +
+                  q(configs + "models/mae_vit_base_patch16.json"),
+              dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "the file is a model architecture")) << r.err;
+  r = mae_cli("sweep " + q(configs + "sweeps/paper_ablations.json") + " --dry-run", dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "the file is the paper's ablation tables")) << r.err;
 }
 
 } // namespace

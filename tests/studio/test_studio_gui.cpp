@@ -512,6 +512,35 @@ TEST(StudioGui, HostileDropsShowTheReasonAndKeepTheModelAndImage) {
   }
 }
 
+// A .json dropped on the window goes where it belongs, told apart by its
+// fields: a sweep to Experiments, a lesson to Present, a training config to
+// Training; one the app has no place for names what it is.
+TEST(StudioGui, DroppedDocumentsGoWhereTheyBelong) {
+  const std::string src = MAE_SOURCE_DIR;
+  const std::string sweep = src + "/configs/sweeps/fig5_mask_ratio.json",
+                    lesson = src + "/assets/lessons/mae_in_eight_slides.json",
+                    recipe = src + "/configs/finetune/fmnist.json",
+                    config = src + "/configs/train/fmnist_tiny.json";
+  const StudioRun r =
+      studio(temp_dir("drop_documents"), "--model " + q(kModel) + " --drop " + q(sweep) +
+                                             " --drop " + q(lesson) + " --drop " + q(recipe) +
+                                             " --drop " + q(config) + " --frames 1");
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  EXPECT_EQ(r.layout.at("experiments").at("sweep"), "fig5_mask_ratio");
+  EXPECT_EQ(r.layout.at("present").at("lesson"), lesson);
+  EXPECT_EQ(r.layout.at("training").at("config"), config);
+  EXPECT_EQ(r.layout.at("tab"), "training"); // the last one dropped is shown
+  const json* p = popup(r, "error");
+  ASSERT_NE(p, nullptr) << r.layout.at("popups").dump();
+  const std::string text = p->at("text");
+  EXPECT_TRUE(contains(text, "fmnist.json") &&
+              contains(text, "This is a fine-tuning recipe (mae finetune --recipe FILE)"))
+      << text;
+  // The lesson's first slide brought its model, as File > Open lesson does.
+  EXPECT_TRUE(contains(r.layout.at("model").get<std::string>(), "default.safetensors"))
+      << r.layout.at("model");
+}
+
 // What loads with a flaw says so: a cut-off JPEG, and weights that are not finite.
 TEST(StudioGui, TruncatedPicturesAndNonFiniteWeightsAreNamed) {
   const std::string dir = temp_dir("flawed");

@@ -395,7 +395,8 @@ std::string open_footer(UiState& st, const fs::path& selected, float w) {
                          ? "models: .safetensors .pth, HuggingFace folders, a run's checkpoint"
                      : config ? "training configs: .json (see configs/train)"
                               : "images: png jpg bmp webp tiff | models: .safetensors .pth, "
-                                "HuggingFace folders";
+                                "HuggingFace folders | lessons, views, training configs, "
+                                "sweeps: .json";
   dim_wrapped(selected.empty() ? hint : selected.string());
   std::string activate;
   const bool open = ImGui::Button("Open", {w, 0});

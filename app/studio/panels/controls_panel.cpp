@@ -39,7 +39,8 @@ void model_section(PanelContext& ctx) {
     dim_wrapped("loading " + model_label(st.loading_model) + " ...");
   if (ImGui::Button("Open..."))
     open_file_browser(st, FileBrowserState::Mode::Open);
-  tooltip("Open an image or a model (Ctrl+O); dropping the file on the window works too");
+  tooltip("Open an image or a model, or a lesson, view, training config or sweep (.json) "
+          "(Ctrl+O); dropping the file on the window works too");
   if (st.model) {
     ImGui::SameLine();
     if (ImGui::Button("Details"))
