@@ -598,6 +598,9 @@ void App::open_document(const std::string& path) {
     st.tab = Tab::Training;
     st.select_tab = true;
     return;
+  case ConfigKind::HuggingFace: // its folder is the model
+    load_model(fs::path(path).parent_path().string(), {}, ModelSlot::Main);
+    return;
   case ConfigKind::Sweep:
     choose_sweep(path);
     st.tab = Tab::Experiments;

@@ -30,6 +30,8 @@ ConfigKind config_kind(const nlohmann::json& j) {
   // config's "name", a recipe's and a training config's "batch_size".
   if (j.contains("axes"))
     return ConfigKind::Sweep;
+  if (j.contains("model_type") && j.contains("hidden_size"))
+    return ConfigKind::HuggingFace;
   if (j.contains("from_scratch_ft")) // its tables have fields named as a model's
     return ConfigKind::PaperTables;
   if (j.contains("models") && j["models"].is_array())
@@ -62,6 +64,8 @@ std::string describe(ConfigKind kind) {
     return "a model catalog (mae fetch --catalog FILE)";
   case ConfigKind::PaperTables:
     return "the paper's ablation tables (a sweep's \"reference\", drawn beside its results)";
+  case ConfigKind::HuggingFace:
+    return "a HuggingFace model's config.json (its folder opens as a model: --model FOLDER)";
   case ConfigKind::Unknown:
     break;
   }

@@ -19,7 +19,8 @@ enum class ConfigKind {
   Lesson,
   View,
   Catalog,
-  PaperTables
+  PaperTables,
+  HuggingFace // a HuggingFace model's config.json
 };
 
 ConfigKind config_kind(const nlohmann::json& j);

@@ -34,6 +34,8 @@ TEST(ConfigKind, EveryShippedConfigIsItsKind) {
     }
   EXPECT_GT(files, 20);
   EXPECT_EQ(kind_of_file(root / "configs/fetch/catalog.json"), ConfigKind::Catalog);
+  EXPECT_EQ(kind_of_file(fs::path(MAE_TEST_DATA) / "vitmae/rgb32_p4/hf/config.json"),
+            ConfigKind::HuggingFace);
   EXPECT_EQ(config_kind(nlohmann::json{{"format", "mae-studio view"}, {"model", "m"}}),
             ConfigKind::View);
 }

@@ -524,7 +524,8 @@ TEST(StudioGui, DroppedDocumentsGoWhereTheyBelong) {
   const StudioRun r =
       studio(temp_dir("drop_documents"), "--model " + q(kModel) + " --drop " + q(sweep) +
                                              " --drop " + q(lesson) + " --drop " + q(recipe) +
-                                             " --drop " + q(config) + " --frames 1");
+                                             " --drop " + q(kModel + "/config.json") + " --drop " +
+                                             q(config) + " --frames 1");
   ASSERT_EQ(r.result.code, 0) << r.result.err;
   EXPECT_EQ(r.layout.at("experiments").at("sweep"), "fig5_mask_ratio");
   EXPECT_EQ(r.layout.at("present").at("lesson"), lesson);
@@ -536,8 +537,9 @@ TEST(StudioGui, DroppedDocumentsGoWhereTheyBelong) {
   EXPECT_TRUE(contains(text, "fmnist.json") &&
               contains(text, "This is a fine-tuning recipe (mae finetune --recipe FILE)"))
       << text;
-  // The lesson's first slide brought its model, as File > Open lesson does.
-  EXPECT_TRUE(contains(r.layout.at("model").get<std::string>(), "default.safetensors"))
+  // The lesson's first slide brought its model, as File > Open lesson does; a HuggingFace
+  // config.json dropped after it opened its folder as the model again.
+  EXPECT_TRUE(contains(r.layout.at("model").get<std::string>(), "rgb32_p4/hf"))
       << r.layout.at("model");
 }
 
