@@ -3,17 +3,17 @@
 #include "figure_input.h"
 
 #include "base/errors.h"
+#include "base/whole_number.h"
 #include "data/image_io.h"
 #include "eval/attention_figure.h"
 #include "eval/reconstructor.h"
 #include "runtime/assets.h"
 
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 
 namespace mae::cli {
 namespace {
@@ -24,13 +24,11 @@ int64_t index_option(const Args& args, const std::string& name, const std::strin
   const std::string v = args.get(name);
   if (v == word)
     return word_value;
-  char* end = nullptr;
-  errno = 0;
-  const long long n = std::strtoll(v.c_str(), &end, 10);
-  // A negative number would reach the model's own marker values (-1 is the mean of heads).
-  if (v.empty() || *end != '\0' || errno == ERANGE || n < 0)
+  // From 0: -1 is the model's own marker (the mean of heads, the cls token).
+  const std::optional<long long> n = whole_number(v, 0, std::numeric_limits<int64_t>::max());
+  if (!n)
     throw UsageError("--" + name + " expects an index from 0 or " + word + ", got '" + v + "'");
-  return n;
+  return *n;
 }
 
 } // namespace
