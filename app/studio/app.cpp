@@ -595,16 +595,14 @@ void App::open_document(const std::string& path) {
     return;
   case ConfigKind::Training:
     choose_train_config(path);
-    st.tab = Tab::Training;
-    st.select_tab = true;
+    st.show_tab(Tab::Training);
     return;
   case ConfigKind::HuggingFace: // its folder is the model
     load_model(fs::path(path).parent_path().string(), {}, ModelSlot::Main);
     return;
   case ConfigKind::Sweep:
     choose_sweep(path);
-    st.tab = Tab::Experiments;
-    st.select_tab = true;
+    st.show_tab(Tab::Experiments);
     return;
   default:
     break;

@@ -53,8 +53,7 @@ void App::run_training_command(Command::Kind kind) {
     switch (kind) {
     case Command::Kind::StartTraining:
       training_.start(st, std::time(nullptr));
-      st.tab = Tab::Training;
-      st.select_tab = true;
+      st.show_tab(Tab::Training);
       break;
     case Command::Kind::PauseTraining:
       training_.pause();

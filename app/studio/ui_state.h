@@ -326,6 +326,7 @@ struct UiState {
   MaskSettings mask;
   Tab tab = Tab::Explorer;
   bool select_tab = true; // make `tab` the selected one on the next frame
+  void show_tab(Tab t) { tab = t, select_tab = true; }
   CompareMode compare_mode = CompareMode::Ratios;
   ImageView explorer_view, compare_view;
   DisplayOptions display;

@@ -239,8 +239,7 @@ ViewState read_view(const std::string& path) {
 
 void apply_view(UiState& st, const ViewState& v) {
   st.mask = v.mask;
-  st.tab = v.tab;
-  st.select_tab = true;
+  st.show_tab(v.tab);
   st.compare_mode = v.compare_mode;
   st.explorer_view = v.explorer_view;
   st.compare_view = v.compare_view;

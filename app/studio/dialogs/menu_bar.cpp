@@ -96,24 +96,24 @@ void draw_menu_bar(UiState& st) {
   }
   if (ImGui::BeginMenu("View")) {
     if (ImGui::MenuItem("Explorer", "E", st.tab == Tab::Explorer))
-      st.tab = Tab::Explorer, st.select_tab = true;
+      st.show_tab(Tab::Explorer);
     if (ImGui::MenuItem("How it works", "H", st.tab == Tab::HowItWorks))
-      st.tab = Tab::HowItWorks, st.select_tab = true;
+      st.show_tab(Tab::HowItWorks);
     if (ImGui::MenuItem("Attention", "A", st.tab == Tab::Attention))
-      st.tab = Tab::Attention, st.select_tab = true;
+      st.show_tab(Tab::Attention);
     if (ImGui::MenuItem("Compare ratios", nullptr,
                         st.tab == Tab::Compare && st.compare_mode == CompareMode::Ratios))
-      st.tab = Tab::Compare, st.compare_mode = CompareMode::Ratios, st.select_tab = true;
+      st.compare_mode = CompareMode::Ratios, st.show_tab(Tab::Compare);
     if (ImGui::MenuItem("Compare strategies", nullptr,
                         st.tab == Tab::Compare && st.compare_mode == CompareMode::Strategies))
-      st.tab = Tab::Compare, st.compare_mode = CompareMode::Strategies, st.select_tab = true;
+      st.compare_mode = CompareMode::Strategies, st.show_tab(Tab::Compare);
     if (ImGui::MenuItem("Compare two models", nullptr,
                         st.tab == Tab::Compare && st.compare_mode == CompareMode::Models))
-      st.tab = Tab::Compare, st.compare_mode = CompareMode::Models, st.select_tab = true;
+      st.compare_mode = CompareMode::Models, st.show_tab(Tab::Compare);
     if (ImGui::MenuItem("Training", nullptr, st.tab == Tab::Training))
-      st.tab = Tab::Training, st.select_tab = true;
+      st.show_tab(Tab::Training);
     if (ImGui::MenuItem("Experiments", nullptr, st.tab == Tab::Experiments))
-      st.tab = Tab::Experiments, st.select_tab = true;
+      st.show_tab(Tab::Experiments);
     ImGui::Separator();
     ImGui::MenuItem("Patch grid", "G", &st.display.grid);
     ImGui::MenuItem("Tint removed patches", "T", &st.display.tint);

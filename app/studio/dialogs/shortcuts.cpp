@@ -88,11 +88,11 @@ void handle_shortcuts(UiState& st) {
   if (pressed(GLFW_KEY_SPACE))
     st.play.playing = !st.play.playing;
   if (pressed(GLFW_KEY_E))
-    st.tab = Tab::Explorer, st.select_tab = true;
+    st.show_tab(Tab::Explorer);
   if (pressed(GLFW_KEY_A))
-    st.tab = Tab::Attention, st.select_tab = true;
+    st.show_tab(Tab::Attention);
   if (pressed(GLFW_KEY_H))
-    st.tab = Tab::HowItWorks, st.select_tab = true;
+    st.show_tab(Tab::HowItWorks);
   if (pressed(GLFW_KEY_ESCAPE) && st.tab == Tab::HowItWorks)
     st.how.detail_stage = -1;
   if (pressed(GLFW_KEY_C)) {
@@ -100,7 +100,7 @@ void handle_shortcuts(UiState& st) {
       st.compare_mode = st.compare_mode == CompareMode::Ratios       ? CompareMode::Strategies
                         : st.compare_mode == CompareMode::Strategies ? CompareMode::Models
                                                                      : CompareMode::Ratios;
-    st.tab = Tab::Compare, st.select_tab = true;
+    st.show_tab(Tab::Compare);
   }
   if (pressed(GLFW_KEY_G))
     st.display.grid = !st.display.grid;

@@ -184,8 +184,7 @@ void run_actions(UiState& st) {
   ImGui::BeginDisabled(!has_model);
   if (ImGui::Button("Open in Explorer")) {
     st.commands.push_back({Command::Kind::Open, (fs::path(dir) / kTrainModelName).string(), ""});
-    st.tab = Tab::Explorer;
-    st.select_tab = true;
+    st.show_tab(Tab::Explorer);
   }
   tooltip(has_run ? "Load this run's pre-trained model in the Explorer: see what it reconstructs"
                   : "Select a run in the table first");

@@ -119,8 +119,7 @@ void buttons(UiState& st, const TrainingSnapshot& s) {
     if (button("Open in explorer", std::filesystem::exists(s.model_path),
                "Load the followed run's latest model.safetensors as the Explorer's model")) {
       st.commands.push_back({Command::Kind::Open, s.model_path, ""});
-      st.tab = Tab::Explorer;
-      st.select_tab = true;
+      st.show_tab(Tab::Explorer);
     }
   } else if (button(t.exporting_model.empty() ? "Open in explorer" : "Exporting ...",
                     has_weights && t.exporting_model.empty(),

@@ -89,9 +89,7 @@ void HeadlessRun::run_bench(int moves) {
   }
   // The Explorer, or the How-it-works tab when it is the one shown (its
   // requests also trace the stages).
-  if (st.tab != Tab::HowItWorks)
-    st.tab = Tab::Explorer;
-  st.select_tab = true;
+  st.show_tab(st.tab == Tab::HowItWorks ? Tab::HowItWorks : Tab::Explorer);
   settle();
   st.latency.samples.clear();
   // What a frame costs with nothing else running, for comparison.

@@ -112,8 +112,7 @@ void TrainingController::check_export(UiState& st) {
   std::error_code ec;
   if (fs::exists(t.exporting_model, ec)) {
     st.commands.push_back({Command::Kind::Open, t.exporting_model, ""});
-    st.tab = Tab::Explorer;
-    st.select_tab = true;
+    st.show_tab(Tab::Explorer);
     t.exporting_model.clear();
     return;
   }
