@@ -9,6 +9,7 @@
 #include <c10/core/Device.h>
 
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <sstream>
@@ -150,11 +151,32 @@ void add_normalization_options(Args& args) {
               "pixel std used for normalisation (default: the model's, else ImageNet)");
 }
 
+namespace {
+
+// One value per channel, finite (and positive for --std): named here, as the
+// option the user typed, before the model's own check could blame "normalization".
+std::vector<float> channel_values(const Args& args, const std::string& name, int channels,
+                                  bool positive) {
+  const std::string option = "--" + name;
+  std::vector<float> v = parse_float_list(args.get(name), option);
+  if (v.size() != static_cast<size_t>(channels))
+    throw UsageError(option + " needs " + std::to_string(channels) +
+                     " comma-separated values, one per channel of the model, got " +
+                     std::to_string(v.size()));
+  for (float x : v)
+    if (!std::isfinite(x) || (positive && !(x > 0)))
+      throw UsageError(option + " values must be " + (positive ? "positive and " : "") +
+                       "finite, got '" + args.get(name) + "'");
+  return v;
+}
+
+} // namespace
+
 void apply_normalization_options(const Args& args, Normalization& n, int channels) {
   if (args.has("mean"))
-    n.mean = parse_float_list(args.get("mean"), "--mean");
+    n.mean = channel_values(args, "mean", channels, false);
   if (args.has("std"))
-    n.std = parse_float_list(args.get("std"), "--std");
+    n.std = channel_values(args, "std", channels, true);
   n.validate(channels);
 }
 

@@ -419,6 +419,12 @@ TEST_F(Hostile, ArgumentsOutOfRange) {
                2, "--batch");
   expect_error("bench_batch_0", {"bench", "--batch", "0", "--arch", "mae_vit_micro_patch4_28"}, 2,
                "--batch");
+  // Normalisation values are named as the option typed, not as the model's "normalization".
+  expect_error("mean_two", with({"--mean", "0.5,0.5"}), 2,
+               "--mean needs 3 comma-separated values, one per channel of the model, got 2");
+  expect_error("std_zero", with({"--std", "0.2,0,0.2"}), 2,
+               "--std values must be positive and finite, got '0.2,0,0.2'");
+  expect_error("mean_inf", with({"--mean", "1e99,0,0"}), 2, "--mean");
   // The train command's own overrides are named as options, not as the config's fields.
   expect_error("train_steps_0", {"train", "--config", config_, "--steps", "0"}, 2,
                "--steps must be in [1, 2^40]");
