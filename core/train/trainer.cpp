@@ -705,6 +705,79 @@ std::vector<std::string> Trainer::describe() const {
   return lines;
 }
 
+namespace {
+
+// Evaluations run on rank 0; the others wait for it at the next collective.
+bool probing(const Trainer::Impl& m) {
+  return m.config.probe_every > 0 && !m.bank_indices.empty() && m.writer();
+}
+
+Evaluation evaluate(Trainer& trainer, Trainer::Impl& m, bool probe_now, bool recon_now,
+                    TrainObserver& observer) {
+  Evaluation e;
+  if (probe_now)
+    e.knn = trainer.probe();
+  if (recon_now)
+    e.heldout_mse = trainer.heldout_mse();
+  if (e.heldout_mse)
+    m.keep_if_best(*e.heldout_mse, observer);
+  return e;
+}
+
+// The untrained model's numbers, the curves' first point.
+void report_start(Trainer& trainer, Trainer::Impl& m, TrainObserver& observer,
+                  TrainSummary& summary) {
+  if (!(probing(m) || m.recon) || m.step != 0)
+    return;
+  const Evaluation e = evaluate(trainer, m, probing(m), m.recon != nullptr, observer);
+  summary.initial_knn_accuracy = e.knn;
+  summary.initial_heldout_mse = e.heldout_mse;
+  summary.last = m.report(e);
+  observer.on_progress(summary.last);
+}
+
+// After a step: the metrics line when one is due, with the evaluations and
+// previews due at this step. Their time is not training throughput.
+void report_step(Trainer& trainer, Trainer::Impl& m, TrainObserver& observer,
+                 TrainSummary& summary) {
+  const bool probe_now = probing(m) && m.due(m.config.probe_every);
+  const bool recon_now = m.recon && m.due(m.config.recon_eval_every);
+  const bool last = m.step == m.length.total_steps;
+  if (!(probe_now || recon_now || m.step % m.config.log_every == 0 || last))
+    return;
+  Evaluation e;
+  if (probe_now || recon_now) {
+    m.check_finite();
+    const auto t = Clock::now();
+    e = evaluate(trainer, m, probe_now, recon_now, observer);
+    m.window_start += Clock::now() - t;
+  }
+  summary.last = m.report(e);
+  if (e.knn)
+    summary.final_knn_accuracy = e.knn;
+  if (m.writer() && !m.options.out_dir.empty() && (probe_now || recon_now || last)) {
+    const auto t = Clock::now();
+    publish_previews(trainer, m.options.out_dir, m.tensorboard.get(), m.step);
+    m.window_start += Clock::now() - t;
+  }
+  observer.on_progress(summary.last);
+}
+
+void fill_summary(const Trainer::Impl& m, TrainSummary& summary) {
+  summary.allreduce_seconds = m.allreduce_seconds;
+  summary.step = m.step;
+  if (m.recon) {
+    summary.best_heldout_mse = m.best_mse;
+    summary.best_heldout_step = m.best_step;
+    summary.telea_heldout_mse = m.telea_mse;
+    summary.best_model_path = (fs::path(m.options.out_dir) / kBestModelName).string();
+  }
+  summary.checkpoint_path = (fs::path(m.options.out_dir) / kTrainStateName).string();
+  summary.model_path = (fs::path(m.options.out_dir) / kTrainModelName).string();
+}
+
+} // namespace
+
 TrainSummary Trainer::run(TrainObserver& observer) {
   Impl& m = *impl_;
   for (const auto& line : describe())
@@ -715,27 +788,9 @@ TrainSummary Trainer::run(TrainObserver& observer) {
   m.run_start = Clock::now();
   m.run_first_step = m.step;
   m.reset_window();
-  // Evaluations run on rank 0; the others wait for it at the next collective.
-  const bool probing = m.config.probe_every > 0 && !m.bank_indices.empty() && m.writer();
-  const auto evaluate = [&](bool probe_now, bool recon_now) {
-    Evaluation e;
-    if (probe_now)
-      e.knn = probe();
-    if (recon_now)
-      e.heldout_mse = heldout_mse();
-    if (e.heldout_mse)
-      m.keep_if_best(*e.heldout_mse, observer);
-    return e;
-  };
-  if ((probing || m.recon) && m.step == 0) {
-    const Evaluation e = evaluate(probing, m.recon != nullptr);
-    summary.initial_knn_accuracy = e.knn;
-    summary.initial_heldout_mse = e.heldout_mse;
-    summary.last = m.report(e);
-    observer.on_progress(summary.last);
-  }
+  report_start(*this, m, observer, summary);
   m.reset_window();
-  if (m.resumed_window) {
+  if (m.resumed_window) { // the metrics window the stopped run had open
     m.loss_sum.fill_(m.resumed_window->loss_sum);
     m.window_steps = m.resumed_window->steps;
     m.window_first_step = m.resumed_window->first_step;
@@ -751,28 +806,7 @@ TrainSummary Trainer::run(TrainObserver& observer) {
     }
     m.train_step();
     observer.after_step(*this);
-    const bool probe_now = probing && m.due(m.config.probe_every);
-    const bool recon_now = m.recon && m.due(m.config.recon_eval_every);
-    if (probe_now || recon_now || m.step % m.config.log_every == 0 ||
-        m.step == m.length.total_steps) {
-      Evaluation e;
-      if (probe_now || recon_now) {
-        m.check_finite();
-        const auto t = Clock::now();
-        e = evaluate(probe_now, recon_now);
-        m.window_start += Clock::now() - t; // evaluations are not training throughput
-      }
-      summary.last = m.report(e);
-      if (e.knn)
-        summary.final_knn_accuracy = e.knn;
-      if (m.writer() && !m.options.out_dir.empty() &&
-          (probe_now || recon_now || m.step == m.length.total_steps)) {
-        const auto t = Clock::now();
-        publish_previews(*this, m.options.out_dir, m.tensorboard.get(), m.step);
-        m.window_start += Clock::now() - t;
-      }
-      observer.on_progress(summary.last);
-    }
+    report_step(*this, m, observer, summary);
     if (m.config.checkpoint_every > 0 && m.step % m.config.checkpoint_every == 0 &&
         m.step < m.length.total_steps) {
       save_checkpoint(m.options.out_dir);
@@ -783,16 +817,7 @@ TrainSummary Trainer::run(TrainObserver& observer) {
     save_checkpoint(m.options.out_dir);
   if (m.dist())
     m.dist()->barrier(); // the others leave once rank 0 has written
-  summary.allreduce_seconds = m.allreduce_seconds;
-  summary.step = m.step;
-  if (m.recon) {
-    summary.best_heldout_mse = m.best_mse;
-    summary.best_heldout_step = m.best_step;
-    summary.telea_heldout_mse = m.telea_mse;
-    summary.best_model_path = (fs::path(m.options.out_dir) / kBestModelName).string();
-  }
-  summary.checkpoint_path = (fs::path(m.options.out_dir) / kTrainStateName).string();
-  summary.model_path = (fs::path(m.options.out_dir) / kTrainModelName).string();
+  fill_summary(m, summary);
   return summary;
 }
 
