@@ -234,47 +234,73 @@ void expect_ranks_match(MaskedAutoencoderViT& single, std::vector<MaskedAutoenco
   }
 }
 
-// DDP's arithmetic on two ranks (threads of this process, Gloo over
-// localhost): after 3 AdamW steps each rank holds the same parameters, and
-// they are the parameters of one model trained on the concatenated batch.
-TEST(DistGroup, TwoRanksTrainAsOneOnTheWholeBatch) {
-  if (!distributed_available())
-    GTEST_SKIP() << "this build has no c10d with Gloo (libgloo-dev)";
-  const ModelConfig m = test::tiny_model(1);
-  torch::manual_seed(0);
-  const auto images = torch::randn({8, 1, m.img_size, m.img_size});
-  const auto scores = torch::rand({8, m.num_patches()});
-  const int64_t keep = m.num_patches() / 4;
-  const auto make = [&] {
+// One model trained for 3 AdamW steps on 8 images, against two ranks that
+// each take 4 of them and average their gradients. The same seeds throughout.
+class DistGroupTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (!distributed_available())
+      GTEST_SKIP() << "this build has no c10d with Gloo (libgloo-dev)";
+    torch::manual_seed(0);
+    images = torch::randn({8, 1, m.img_size, m.img_size});
+    scores = torch::rand({8, m.num_patches()});
+  }
+
+  MaskedAutoencoderViT make() const {
     torch::manual_seed(1);
     return MaskedAutoencoderViT(m);
-  };
-  const auto train = [&](MaskedAutoencoderViT& model, const torch::Tensor& x,
-                         const torch::Tensor& s, DistGroup* group) {
+  }
+
+  // 3 AdamW steps; `backward` leaves each step's gradients in the parameters.
+  static void adamw_steps(MaskedAutoencoderViT& model, const std::function<void()>& backward) {
     AdamW opt(weight_decay_groups(*model), AdamWOptions{0.05});
     for (int step = 0; step < 3; ++step) {
       opt.zero_grad();
-      model->forward(x, s, keep).loss.backward();
-      if (group) {
-        std::vector<torch::Tensor> grads;
-        for (auto& p : model->parameters())
-          if (p.requires_grad())
-            grads.push_back(p.grad());
-        group->allreduce_mean(grads, 4096); // small buckets: several of them
-      }
+      backward();
       opt.step(1e-3);
     }
-  };
-  auto single = make();
-  train(single, images, scores, nullptr);
+  }
 
+  // The single-process model, trained on the whole batch.
+  MaskedAutoencoderViT single() const {
+    auto model = make();
+    adamw_steps(model, [&] { model->forward(images, scores, keep).loss.backward(); });
+    return model;
+  }
+
+  static std::vector<torch::Tensor> trainable(MaskedAutoencoderViT& model) {
+    std::vector<torch::Tensor> params;
+    for (auto& p : model->parameters())
+      if (p.requires_grad())
+        params.push_back(p);
+    return params;
+  }
+
+  const ModelConfig m = test::tiny_model(1);
+  const int64_t keep = m.num_patches() / 4;
+  torch::Tensor images, scores;
+};
+
+// DDP's arithmetic on two ranks (threads of this process, Gloo over
+// localhost): after 3 AdamW steps each rank holds the same parameters, and
+// they are the parameters of one model trained on the concatenated batch.
+TEST_F(DistGroupTest, TwoRanksTrainAsOneOnTheWholeBatch) {
+  auto whole = single();
   std::vector<MaskedAutoencoderViT> ranks{make(), make()};
-  ASSERT_EQ(on_two_ranks([&](int r, DistGroup& group) {
-              train(ranks[r], images.slice(0, 4 * r, 4 * r + 4), scores.slice(0, 4 * r, 4 * r + 4),
-                    &group);
-            }),
-            "");
-  expect_ranks_match(single, ranks);
+  ASSERT_EQ(
+      on_two_ranks([&](int r, DistGroup& group) {
+        MaskedAutoencoderViT& model = ranks[r];
+        adamw_steps(model, [&] {
+          model->forward(images.slice(0, 4 * r, 4 * r + 4), scores.slice(0, 4 * r, 4 * r + 4), keep)
+              .loss.backward();
+          std::vector<torch::Tensor> grads;
+          for (auto& p : trainable(model))
+            grads.push_back(p.grad());
+          group.allreduce_mean(grads, 4096); // small buckets: several of them
+        });
+      }),
+      "");
+  expect_ranks_match(whole, ranks);
 }
 
 struct Proc {
@@ -326,40 +352,15 @@ std::string tiny_config(const std::string& dir, int batch, int steps) {
 // The trainer's way: buckets averaged while the backward runs (the reducer's
 // hooks), on the last of two micro-batches a step only. The same parameters
 // as one model on the whole batch, and the sums did start during the backward.
-TEST(DistGroup, OverlappedBucketsWithAccumulationTrainAsOne) {
-  if (!distributed_available())
-    GTEST_SKIP() << "this build has no c10d with Gloo (libgloo-dev)";
-  const ModelConfig m = test::tiny_model(1);
-  torch::manual_seed(0);
-  const auto images = torch::randn({8, 1, m.img_size, m.img_size});
-  const auto scores = torch::rand({8, m.num_patches()});
-  const int64_t keep = m.num_patches() / 4;
-  const auto make = [&] {
-    torch::manual_seed(1);
-    return MaskedAutoencoderViT(m);
-  };
-  auto single = make();
-  {
-    AdamW opt(weight_decay_groups(*single), AdamWOptions{0.05});
-    for (int step = 0; step < 3; ++step) {
-      opt.zero_grad();
-      single->forward(images, scores, keep).loss.backward();
-      opt.step(1e-3);
-    }
-  }
+TEST_F(DistGroupTest, OverlappedBucketsWithAccumulationTrainAsOne) {
+  auto whole = single();
   std::vector<MaskedAutoencoderViT> ranks{make(), make()};
   std::vector<size_t> buckets(2), overlapped(2);
   ASSERT_EQ(
       on_two_ranks([&](int r, DistGroup& group) {
         MaskedAutoencoderViT& model = ranks[r];
-        std::vector<torch::Tensor> params;
-        for (auto& p : model->parameters())
-          if (p.requires_grad())
-            params.push_back(p);
-        GradientReducer reducer(group, params, 4096); // small buckets: several of them
-        AdamW opt(weight_decay_groups(*model), AdamWOptions{0.05});
-        for (int step = 0; step < 3; ++step) {
-          opt.zero_grad();
+        GradientReducer reducer(group, trainable(model), 4096); // several buckets
+        adamw_steps(model, [&] {
           for (int micro = 0; micro < 2; ++micro) { // 2 images each, rank r's 4
             const int64_t at = 4 * r + 2 * micro;
             if (micro == 1)
@@ -369,15 +370,14 @@ TEST(DistGroup, OverlappedBucketsWithAccumulationTrainAsOne) {
                 .backward();
           }
           reducer.finish();
-          opt.step(1e-3);
-        }
+        });
         buckets[r] = reducer.buckets();
         overlapped[r] = reducer.started_in_backward();
       }),
       "");
   EXPECT_GE(buckets[0], 4u);
   EXPECT_GE(overlapped[0], buckets[0] - 1) << "the sums waited for the end of the backward";
-  expect_ranks_match(single, ranks);
+  expect_ranks_match(whole, ranks);
 }
 
 // `mae bench --nproc 2`: both ranks' img/s summed, one rank's, and the time
