@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <set>
 
 namespace fs = std::filesystem;
 
@@ -18,10 +19,18 @@ FolderScan scan_image_folder(const std::string& root) {
   FolderScan scan;
   const auto options = fs::directory_options::follow_directory_symlink |
                        fs::directory_options::skip_permission_denied;
+  // Linked folders are followed, each real folder once: a link back to a
+  // parent (or two links to one folder) would count its images again.
+  std::set<fs::path> walked{fs::canonical(root, ec)};
   for (auto it = fs::recursive_directory_iterator(root, options, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec) && is_image_path(it->path().string()))
+    std::error_code entry_ec; // an entry that cannot be read is left out, not the whole scan
+    if (it->is_directory(entry_ec)) {
+      if (!walked.insert(fs::canonical(it->path(), entry_ec)).second || entry_ec)
+        it.disable_recursion_pending();
+    } else if (it->is_regular_file(entry_ec) && is_image_path(it->path().string())) {
       scan.files.push_back(it->path().string());
+    }
   }
   if (ec)
     throw DataError("cannot list '" + root + "': " + ec.message());

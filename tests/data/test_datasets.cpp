@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -157,6 +158,23 @@ TEST(ImageFolder, ClassesFromSubdirectoriesAndPackSkipsCorruptFiles) {
     EXPECT_EQ(std::min(img.width, img.height), 16);
     EXPECT_EQ(img.channels, 3);
   }
+}
+
+// A link back to a parent folder, and a second link to a folder already
+// walked: each picture is listed once, and the scan ends.
+TEST(ImageFolder, LinkedFoldersAreWalkedOnce) {
+  const std::string root = test::train_tmp("folder_links");
+  fs::create_directories(root + "/a");
+  write_png(root + "/a/one.png", test::synthetic_image(0, 3, nullptr));
+  write_png(root + "/two.png", test::synthetic_image(1, 3, nullptr));
+  fs::create_directory_symlink("..", root + "/a/up"); // a/up/a/up/... would never end
+  fs::create_directory_symlink("a", root + "/again"); // the same folder by another name
+  const FolderScan scan = scan_image_folder(root);
+  std::vector<std::string> names; // which of a and again holds one.png is the listing's order
+  for (const std::string& f : scan.files)
+    names.push_back(fs::path(f).filename().string());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"one.png", "two.png"}));
 }
 #endif
 
