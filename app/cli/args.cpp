@@ -3,15 +3,37 @@
 #include "cli11_help.h"
 
 #include "base/errors.h"
+#include "base/file_extension.h"
+#include "checkpoint/model_path.h"
+#include "data/image_io.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 
 namespace mae::cli {
+namespace {
+
+// Whether a bare word would fit an option of this value name: `mae pack
+// photos` meant --input photos, `mae reconstruct cat.png` --image cat.png.
+bool fits(const std::string& value_name, const std::string& word) {
+  if (value_name == "MODEL")
+    return names_a_model(word);
+  if (value_name == "IMG")
+    return is_image_path(word);
+  if (value_name == "DIR" || value_name == "PATH") {
+    std::error_code ec;
+    return std::filesystem::is_directory(word, ec);
+  }
+  const std::string ext = lower_extension(value_name); // FILE.json, IN.safetensors
+  return !ext.empty() && ext == lower_extension(word);
+}
+
+} // namespace
 
 Args::Args(std::string command, std::string summary)
     : command_(std::move(command)), summary_(std::move(summary)) {}
@@ -98,6 +120,7 @@ bool Args::parse(int argc, const char* const* argv) {
   std::vector<std::string> args(argv, argv + argc);
   cli11::refuse_unknown_options(app, args, "see mae " + command_ + " --help");
   std::reverse(args.begin(), args.end()); // CLI11 takes them last first
+  app.allow_extras(); // words no positional takes: refused below, with the option meant
   try {
     app.parse(args);
   } catch (const CLI::CallForHelp&) {
@@ -106,6 +129,8 @@ bool Args::parse(int argc, const char* const* argv) {
   } catch (const CLI::ParseError& e) {
     throw UsageError(cli11::parse_error_text(e) + " (see mae " + command_ + " --help)");
   }
+  if (!app.remaining().empty())
+    refuse_stray_word(app.remaining().front(), raw);
   for (auto& [name, values] : raw)
     if (!values.empty())
       values_[name] = std::move(values);
@@ -116,6 +141,22 @@ bool Args::parse(int argc, const char* const* argv) {
     if (option->count() > 0)
       values_[name] = {"1"};
   return true;
+}
+
+// A word without an option before it, beyond the command's positionals:
+// named, with the options not given whose value it fits.
+void Args::refuse_stray_word(const std::string& word,
+                             const std::map<std::string, std::vector<std::string>>& given) const {
+  std::string meant;
+  for (const Spec& s : specs_) {
+    const auto it = given.find(s.name);
+    const bool unset = it == given.end() || it->second.empty();
+    if (!s.is_flag && !s.is_positional && s.name != "out" && unset && fits(s.value_name, word))
+      meant += (meant.empty() ? " (did you mean --" : " or --") + s.name + " " + word;
+  }
+  throw UsageError("unexpected argument '" + word + "'" +
+                   (meant.empty() ? "; " + usage() : meant + "?)") + " (see mae " + command_ +
+                   " --help)");
 }
 
 bool Args::has(const std::string& name) const {

@@ -44,6 +44,9 @@ private:
   };
   const Spec* find(const std::string& name) const;
   std::string declared_name(const Spec& s) const;
+  [[noreturn]] void
+  refuse_stray_word(const std::string& word,
+                    const std::map<std::string, std::vector<std::string>>& given) const;
 
   std::string command_, summary_;
   std::vector<Spec> specs_;

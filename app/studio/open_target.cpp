@@ -1,6 +1,7 @@
 #include "open_target.h"
 
 #include "base/file_extension.h"
+#include "checkpoint/model_path.h"
 #include "data/image_io.h"
 
 #include <filesystem>
@@ -10,18 +11,14 @@ namespace mae::studio {
 namespace fs = std::filesystem;
 
 TargetKind classify_path(const std::string& path) {
+  if (names_a_model(path))
+    return TargetKind::Model;
   std::error_code ec;
   if (fs::is_directory(path, ec))
-    return fs::exists(fs::path(path) / "config.json", ec) ||
-                   fs::exists(fs::path(path) / "model.safetensors", ec)
-               ? TargetKind::Model
-               : TargetKind::Unsupported;
+    return TargetKind::Unsupported;
   if (is_image_path(path))
     return TargetKind::Image;
-  const std::string ext = lower_extension(path);
-  if (ext == ".safetensors" || ext == ".pth" || ext == ".pt" || ext == ".bin")
-    return TargetKind::Model;
-  if (ext == ".json")
+  if (lower_extension(path) == ".json")
     return TargetKind::Document;
   return TargetKind::Unsupported;
 }

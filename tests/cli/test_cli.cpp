@@ -398,6 +398,23 @@ TEST(Cli, TyposGetASuggestion) {
                               "--short-side, --channels, --max-aspect, --shard-mb, --force, "
                               "--threads (see mae pack --help)"))
       << r.err;
+  // A value without its option: the option it fits is named.
+  std::filesystem::create_directories(dir + "/photos");
+  const std::string photos = dir + "/photos";
+  r = mae_raw("pack " + q(photos) + " --out " + q(dir + "/packed"), dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "unexpected argument '" + photos + "' (did you mean --input " +
+                                  photos + "?)"))
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/packed"));
+  r = mae_raw("reconstruct --model m.safetensors cat.png --out x.png", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "unexpected argument 'cat.png' (did you mean --image cat.png?)"))
+      << r.err;
+  r = mae_raw("info m.safetensors extra", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "unexpected argument 'extra'; usage: mae info MODEL [options]"))
+      << r.err;
   std::ofstream(dir + "/c.json") << R"({"arch": "mae_vit_micro_patch4_28", "total_steps": 5,
                                         "mask_ratoi": 0.5})";
   r = mae_raw("train --config " + q(dir + "/c.json") + " --out " + q(dir + "/run"), dir);
