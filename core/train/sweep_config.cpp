@@ -56,7 +56,15 @@ void SweepConfig::validate() const {
                   "must hold 1 to 64 values");
     require_field(axes[i].labels.size() == axes[i].values.size(), at + "labels",
                   "must have one label per value");
+    // The same value twice would train the same run twice under two names.
+    for (size_t a = 0; a < axes[i].values.size(); ++a)
+      for (size_t b = a + 1; b < axes[i].values.size(); ++b)
+        require_field(axes[i].values[a] != axes[i].values[b], at + "values",
+                      axes[i].values[a].dump() + " is given twice");
   }
+  require_field(axes.size() != 2 || axes[0].field != axes[1].field, "axes[1].field",
+                "must differ from axes[0].field ('" + axes[0].field +
+                    "'): one would override the other");
   require_field(!evaluations.empty(), "evaluations", "must name at least one protocol");
   for (const auto& e : evaluations)
     require_field(std::find(kProtocols.begin(), kProtocols.end(), e) != kProtocols.end(),

@@ -75,6 +75,15 @@ TEST(SweepConfig, ErrorsNameTheFieldAndTheRun) {
   s = tiny_sweep();
   s["axis"] = 1;
   EXPECT_TRUE(test::contains(error_of(s), "unknown config field 'axis'")) << error_of(s);
+  // The same run twice: a value given twice, or one field on both axes.
+  s = tiny_sweep();
+  s["axes"][0]["values"] = {0.25, 0.75, 0.25};
+  EXPECT_TRUE(test::contains(error_of(s), "'axes[0].values': 0.25 is given twice")) << error_of(s);
+  s = tiny_sweep();
+  s["axes"][1] = s["axes"][0];
+  s["axes"][1]["values"] = {0.5, 0.9};
+  EXPECT_TRUE(test::contains(error_of(s), "'axes[1].field': must differ from axes[0].field"))
+      << error_of(s);
   // A value the training config refuses names the run and the field.
   s = tiny_sweep();
   s["axes"][0]["values"] = {0.5, 1.5};
