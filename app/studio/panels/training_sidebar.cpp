@@ -35,12 +35,17 @@ void path_field(UiState& st, const char* id, const char* hint, std::string& valu
   ImGui::PopID();
 }
 
-std::string config_summary(const TrainConfig& c) {
-  char length[64], recipe[128];
+// The recipe as it will run: a steps field set below replaces the config's length.
+std::string config_summary(const TrainConfig& c, long long steps) {
+  char own[64], length[128], recipe[256];
   if (c.total_steps > 0)
-    std::snprintf(length, sizeof length, "%lld steps", static_cast<long long>(c.total_steps));
+    std::snprintf(own, sizeof own, "%lld steps", static_cast<long long>(c.total_steps));
   else
-    std::snprintf(length, sizeof length, "%g epochs", c.epochs);
+    std::snprintf(own, sizeof own, "%g epochs", c.epochs);
+  if (steps > 0)
+    std::snprintf(length, sizeof length, "%lld steps (the config's: %s)", steps, own);
+  else
+    std::snprintf(length, sizeof length, "%s", own);
   std::snprintf(recipe, sizeof recipe, "batch %d x %d, peak lr %.3g, mask %.2f %s, %s",
                 c.batch_size, c.accum_iter, c.peak_lr(), c.model.mask_ratio,
                 to_string(c.mask_strategy), length);
@@ -78,7 +83,7 @@ void config_section(UiState& st) {
     wrapped_text(f.config_error, ImGui::GetContentRegionAvail().x);
     ImGui::PopStyleColor();
   } else if (f.config) {
-    dim_wrapped(config_summary(*f.config));
+    dim_wrapped(config_summary(*f.config, f.steps));
   }
 }
 
