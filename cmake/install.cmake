@@ -2,6 +2,8 @@
 #   bin/mae, bin/mae-studio
 #   share/mae-studio/{assets,configs,shaders}  found by the binaries from their own
 #                                              path (core/runtime/assets.cpp)
+#   share/mae-studio/docs/ablations            the sweeps' shipped results, beside
+#                                              configs/ as in the source tree
 #   share/applications/mae-studio.desktop, share/icons/hicolor/scalable/apps/mae-studio.svg
 set(MAE_DATA_DIR share/mae-studio)
 
@@ -14,6 +16,7 @@ endif()
 install(DIRECTORY assets/ DESTINATION ${MAE_DATA_DIR}/assets)
 install(DIRECTORY configs/ DESTINATION ${MAE_DATA_DIR}/configs)
 install(DIRECTORY shaders/ DESTINATION ${MAE_DATA_DIR}/shaders)
+install(DIRECTORY docs/ablations/ DESTINATION ${MAE_DATA_DIR}/docs/ablations)
 install(FILES README.md LICENSE DESTINATION share/doc/mae-studio OPTIONAL)
 
 # scripts/package.sh: cpack -G DEB in the build folder.

@@ -45,6 +45,8 @@ void App::go_to_slide(int index) {
                            state_.mask.strategy != MaskStrategy::Custom;
   apply_view(state_, s.view);
   load_view_files(s.view);
+  if (!s.sweep.empty() && s.sweep != state_.experiments.path)
+    choose_sweep(s.sweep);
   p.target_ratio = -1;
   if (slide_ratio && std::fabs(from - state_.mask.ratio) > 1e-9) {
     p.target_ratio = state_.mask.ratio;

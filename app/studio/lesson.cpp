@@ -3,6 +3,7 @@
 #include "base/config_json.h"
 #include "base/errors.h"
 #include "runtime/assets.h"
+#include "train/sweep_config.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -22,6 +23,7 @@ std::string resolved(const std::string& path, const fs::path& base) {
 
 Slide read_slide(const nlohmann::json& j, const ViewState& before, const fs::path& base) {
   require_field(j.is_object(), "(slide)", "must be a JSON object");
+  check_known_fields(j, {"title", "text", "view", "hide", "sweep"});
   Slide s;
   read_field(j, "title", s.title);
   read_field(j, "text", s.text);
@@ -44,6 +46,15 @@ Slide read_slide(const nlohmann::json& j, const ViewState& before, const fs::pat
                                                   item.get<std::string>()) != std::end(kHideable),
                     "hide", "must be a list of sidebar, tabs, status");
       s.hide.push_back(item.get<std::string>());
+    }
+  }
+  read_field(j, "sweep", s.sweep);
+  if (!s.sweep.empty()) { // read now: a broken one is named with its slide, not mid-class
+    s.sweep = resolved(s.sweep, base);
+    try {
+      load_sweep(s.sweep);
+    } catch (const Error& e) {
+      throw ConfigError(std::string("field 'sweep': ") + e.what());
     }
   }
   s.view.validate(false);
@@ -69,6 +80,7 @@ Lesson read_lesson(const std::string& path) {
     std::string format;
     read_field(j, "format", format);
     require_field(format == kFormat, "format", "must be \"" + std::string(kFormat) + "\"");
+    check_known_fields(j, {"format", "title", "model", "image", "slides"});
     read_field(j, "title", lesson.title);
     read_field(j, "model", view.model);
     read_field(j, "image", view.image);

@@ -1,7 +1,7 @@
 // A lesson: slides that each set a view (on top of the slide before) and say
-// something about it, for a class. A teacher writes one by saving views and
-// adding a title and a few lines to each; Present mode (F5) steps through it.
-// GL- and torch-free.
+// something about it, for a class; a slide may also open a sweep's results. A teacher writes one by
+// saving views and adding a title and a few lines to each; Present mode (F5) steps through it. GL-
+// and torch-free.
 #pragma once
 
 #include "view_state.h"
@@ -16,6 +16,7 @@ struct Slide {
   std::string text;
   ViewState view;                // model and picture: the lesson's unless the slide names others
   std::vector<std::string> hide; // while presenting: "sidebar", "tabs", "status"
+  std::string sweep; // a sweep the Experiments tab opens for this slide (absolute), or ""
 };
 
 struct Lesson {

@@ -24,7 +24,7 @@ for f in bin/mae bin/mae-studio share/applications/mae-studio.desktop \
          share/mae-studio/assets/models/default.safetensors \
          share/mae-studio/assets/images/chelsea.png share/mae-studio/assets/lessons \
          share/mae-studio/shaders/image.frag share/mae-studio/configs/train/fmnist_tiny.json \
-         share/mae-studio/configs/sweeps; do
+         share/mae-studio/configs/sweeps share/mae-studio/docs/ablations/fig5_mask_ratio/results.jsonl; do
   [ -e "$prefix/$f" ] || fail "the package lacks $f"
 done
 grep -qx 'Exec=mae-studio %F' "$prefix/share/applications/mae-studio.desktop" ||
@@ -72,5 +72,15 @@ j = json.load(open("named.json"))
 assert j["model"] == data + "/assets/models/fmnist.safetensors", j["model"]
 assert j["image"] == data + "/assets/images/coffee.png", j["image"]
 assert not j.get("popups"), j.get("popups")
+PY
+# The ablation lesson's sweep slide: the Experiments tab finds the shipped
+# results beside the installed configs.
+studio --layout ablation.json --lesson "$data/assets/lessons/testing_the_papers_claims.json" \
+  --slide 3 --present
+python3 - <<'PY'
+import json
+ex = json.load(open("ablation.json"))["experiments"]
+assert ex["sweep"] == "table1f_mask_sampling", ex["sweep"]
+assert ex["rows"] and all(r["done"] for r in ex["rows"]), ex["rows"]
 PY
 echo "package ok: $(basename "$deb")"

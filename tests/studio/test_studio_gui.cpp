@@ -1018,6 +1018,34 @@ TEST(StudioGui, PresentModeFitsEverySlideOnAnXgaProjector) {
   }
 }
 
+// The second shipped lesson walks through the paper's ablations: each slide
+// opens its sweep's shipped results on the Experiments tab, every run done,
+// the plot drawn; on an XGA projector nothing pops up.
+TEST(StudioGui, TheAblationLessonOpensEachSlidesSweep) {
+  const std::string lesson =
+      std::string(MAE_TEST_DATA) + "/../../assets/lessons/testing_the_papers_claims.json";
+  const std::vector<std::pair<int, std::string>> slides{
+      {1, "fig5_mask_ratio"}, {3, "table1f_mask_sampling"}, {8, "fig7_schedule"}};
+  for (const auto& [n, sweep] : slides) {
+    const std::string slide = "slide " + std::to_string(n);
+    const StudioRun r = studio(temp_dir("present_ablation_" + std::to_string(n)),
+                               "--lesson " + q(lesson) + " --slide " + std::to_string(n) +
+                                   " --present --size 1024x768");
+    ASSERT_EQ(r.result.code, 0) << slide << ": " << r.result.err;
+    EXPECT_TRUE(r.layout.at("popups").empty()) << slide << r.layout.at("popups").dump();
+    EXPECT_EQ(r.layout.at("tab"), "experiments") << slide;
+    const json& ex = r.layout.at("experiments");
+    EXPECT_EQ(ex.at("sweep"), sweep) << slide;
+    ASSERT_GE(ex.at("rows").size(), 2u) << slide;
+    for (const json& row : ex.at("rows"))
+      EXPECT_TRUE(row.at("done").get<bool>()) << slide << ": " << row.dump();
+    const Rect plot = panel(r, "sweep_plot");
+    expect_inside(r, plot);
+    EXPECT_GE(plot.w, 400) << slide;
+    EXPECT_GT(region_stddev(r.shot, plot), 3.0) << slide;
+  }
+}
+
 // The dialogs a teacher opens during a lesson fit the same projector: each
 // inside the window (Get models was wider than the screen), the file
 // browser wide enough for its folder's name.

@@ -13,6 +13,7 @@
 #include "base/errors.h"
 #include "cli_runner.h"
 #include "data/image_io.h"
+#include "runtime/assets.h"
 
 #include <gtest/gtest.h>
 
@@ -629,6 +630,34 @@ TEST(StudioLesson, ErrorsNameTheSlideAndTheField) {
   EXPECT_NE(error_of(R"([{"title": "a", "hide": ["everything"]}])").find("'hide'"),
             std::string::npos);
   EXPECT_NE(error_of("[]").find("'slides'"), std::string::npos);
+  // A misspelt field would silently do nothing on the day of the class.
+  const std::string typo = error_of(R"([{"title": "a", "hdie": ["sidebar"]}])");
+  EXPECT_NE(typo.find("slide 1: unknown config field 'hdie' (did you mean 'hide'?)"),
+            std::string::npos)
+      << typo;
+  const std::string sweep = error_of(R"([{"title": "a"}, {"title": "b", "sweep": "no.json"}])");
+  EXPECT_NE(sweep.find("slide 2: field 'sweep'"), std::string::npos) << sweep;
+  EXPECT_NE(sweep.find("no.json"), std::string::npos) << sweep;
+}
+
+// A slide may open a sweep's results on the Experiments tab; its path is the
+// lesson folder's, like the model's and the picture's.
+TEST(StudioLesson, ASlideOpensASweepRelativeToTheLesson) {
+  const fs::path dir = fs::path(MAE_TEST_TMP) / "lesson_sweep";
+  fs::create_directories(dir / "lessons");
+  const fs::path sweeps = fs::path(config_dir()) / "sweeps";
+  const std::string rel = fs::relative(sweeps / "fig5_mask_ratio.json", dir / "lessons").string();
+  std::ofstream((dir / "lessons" / "l.json").string())
+      << R"({"format": "mae-studio lesson", "model": "m", "image": "i", "slides": [
+        {"title": "one", "view": {"tab": "experiments"}, "sweep": ")" +
+             rel + R"("},
+        {"title": "two"}]})";
+  const Lesson l = read_lesson((dir / "lessons" / "l.json").string());
+  ASSERT_EQ(l.slides.size(), 2u);
+  EXPECT_TRUE(fs::equivalent(l.slides[0].sweep, sweeps / "fig5_mask_ratio.json"))
+      << l.slides[0].sweep;
+  EXPECT_EQ(l.slides[1].sweep, ""); // the next slide leaves the tab's sweep as it is
+  EXPECT_EQ(l.slides[1].view.tab, Tab::Experiments);
 }
 
 } // namespace
