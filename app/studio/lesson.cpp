@@ -122,4 +122,15 @@ std::vector<std::string> shipped_lessons() {
   return out;
 }
 
+std::string lesson_title(const std::string& path) {
+  try {
+    const auto j = nlohmann::json::parse(read_config_file(path, "lesson"));
+    if (j.is_object() && j.contains("title") && j["title"].is_string() &&
+        !j["title"].get<std::string>().empty())
+      return j["title"].get<std::string>();
+  } catch (const std::exception&) { // the menu still lists it; opening it says what is wrong
+  }
+  return fs::path(path).stem().string();
+}
+
 } // namespace mae::studio

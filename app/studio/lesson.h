@@ -34,4 +34,7 @@ const Slide* current_slide(const UiState& state);
 // The lessons shipped in assets/lessons/, sorted.
 std::vector<std::string> shipped_lessons();
 
+// The lesson's title, for a menu; its file name when it has none or cannot be read.
+std::string lesson_title(const std::string& path);
+
 } // namespace mae::studio

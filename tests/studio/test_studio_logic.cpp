@@ -579,6 +579,12 @@ TEST(StudioLesson, TheShippedLessonLoadsAndSlidesBuildOnEachOther) {
       EXPECT_TRUE(fs::exists(s.view.image)) << s.view.image;
     }
   }
+  // The menu lists them by title, shipped and broken ones alike.
+  EXPECT_EQ(lesson_title(lessons.front()), "Masked Autoencoders in eight slides");
+  const fs::path broken = fs::path(MAE_TEST_TMP) / "lesson_broken.json";
+  std::ofstream(broken.string()) << "{ not json";
+  EXPECT_EQ(lesson_title(broken.string()), "lesson_broken");
+
   // A slide keeps what the slide before set, unless it says otherwise.
   const fs::path dir = fs::path(MAE_TEST_TMP) / "lesson";
   fs::create_directories(dir);

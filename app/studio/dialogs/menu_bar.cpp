@@ -73,7 +73,7 @@ void draw_menu_bar(UiState& st) {
     ImGui::Separator();
     if (ImGui::BeginMenu("Lessons")) {
       for (const std::string& path : shipped_lessons()) {
-        if (ImGui::MenuItem(std::filesystem::path(path).stem().string().c_str()))
+        if (ImGui::MenuItem(lesson_title(path).c_str()))
           st.commands.push_back({Command::Kind::OpenLesson, path, ""});
         if (ImGui::IsItemHovered())
           ImGui::SetTooltip("%s", path.c_str());
