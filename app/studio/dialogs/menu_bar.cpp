@@ -34,110 +34,126 @@ void draw_ui_scale_menu(UiState& st) {
   ImGui::EndMenu();
 }
 
+void draw_file_menu(UiState& st) {
+  if (!ImGui::BeginMenu("File"))
+    return;
+  if (ImGui::MenuItem("Open...", "Ctrl+O"))
+    open_file_browser(st, FileBrowserState::Mode::Open);
+  if (ImGui::BeginMenu("Open recent", !st.recent.entries().empty())) {
+    for (const RecentFile& r : st.recent.entries()) {
+      const std::string label =
+          std::filesystem::path(r.path).filename().string() + "  (" + r.kind + ")";
+      if (ImGui::MenuItem(label.c_str()))
+        st.commands.push_back({Command::Kind::Open, r.path, ""});
+      if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("%s", r.path.c_str());
+    }
+    ImGui::EndMenu();
+  }
+  if (ImGui::MenuItem("Export figure...", "Ctrl+E"))
+    open_file_browser(st, FileBrowserState::Mode::ExportFigure);
+  if (ImGui::MenuItem("Export ratio sweep video...", nullptr, false, st.model && st.image))
+    open_file_browser(st, FileBrowserState::Mode::ExportSweep);
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("The Explorer's figure at ratios 0.10 to 0.95, one frame each, as a "
+                      "video for slides (.mp4, or .avi); the same as mae reconstruct --sweep");
+  ImGui::Separator();
+  if (ImGui::MenuItem("Save view...", nullptr, false, st.model && st.image))
+    open_file_browser(st, FileBrowserState::Mode::SaveView);
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("Save this view (model, picture, mask, tab, zoom) as a small JSON file "
+                      "that reopens the same figure exactly, here or on another machine");
+  if (ImGui::MenuItem("Open view..."))
+    open_file_browser(st, FileBrowserState::Mode::OpenView);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Open a saved view (also: mae-studio --state VIEW.json)");
+  ImGui::Separator();
+  if (ImGui::BeginMenu("Lessons")) {
+    for (const std::string& path : shipped_lessons()) {
+      if (ImGui::MenuItem(lesson_title(path).c_str()))
+        st.commands.push_back({Command::Kind::OpenLesson, path, ""});
+      if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("%s", path.c_str());
+    }
+    if (ImGui::MenuItem("Open lesson..."))
+      open_file_browser(st, FileBrowserState::Mode::OpenLesson);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("A lesson file: slides of views with a title and text each");
+    ImGui::EndMenu();
+  }
+  if (ImGui::MenuItem("Present", "F5", st.present.on))
+    st.commands.push_back({Command::Kind::TogglePresent, "", ""});
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Show the open lesson's slides full screen with large text (the first "
+                      "shipped lesson when none is open)");
+  ImGui::Separator();
+  if (ImGui::MenuItem("Quit", "Ctrl+Q"))
+    st.commands.push_back({Command::Kind::Quit, "", ""});
+  ImGui::EndMenu();
+}
+
+void draw_view_menu(UiState& st) {
+  if (!ImGui::BeginMenu("View"))
+    return;
+  if (ImGui::MenuItem("Explorer", "E", st.tab == Tab::Explorer))
+    st.show_tab(Tab::Explorer);
+  if (ImGui::MenuItem("How it works", "H", st.tab == Tab::HowItWorks))
+    st.show_tab(Tab::HowItWorks);
+  if (ImGui::MenuItem("Attention", "A", st.tab == Tab::Attention))
+    st.show_tab(Tab::Attention);
+  if (ImGui::MenuItem("Compare ratios", nullptr,
+                      st.tab == Tab::Compare && st.compare_mode == CompareMode::Ratios))
+    st.compare_mode = CompareMode::Ratios, st.show_tab(Tab::Compare);
+  if (ImGui::MenuItem("Compare strategies", nullptr,
+                      st.tab == Tab::Compare && st.compare_mode == CompareMode::Strategies))
+    st.compare_mode = CompareMode::Strategies, st.show_tab(Tab::Compare);
+  if (ImGui::MenuItem("Compare two models", nullptr,
+                      st.tab == Tab::Compare && st.compare_mode == CompareMode::Models))
+    st.compare_mode = CompareMode::Models, st.show_tab(Tab::Compare);
+  if (ImGui::MenuItem("Training", nullptr, st.tab == Tab::Training))
+    st.show_tab(Tab::Training);
+  if (ImGui::MenuItem("Experiments", nullptr, st.tab == Tab::Experiments))
+    st.show_tab(Tab::Experiments);
+  ImGui::Separator();
+  ImGui::MenuItem("Patch grid", "G", &st.display.grid);
+  ImGui::MenuItem("Tint removed patches", "T", &st.display.tint);
+  ImGui::MenuItem("Integer zoom", "I", &st.display.integer_zoom);
+  if (ImGui::MenuItem("Reset zoom", "0"))
+    st.explorer_view = st.compare_view = ImageView{};
+  ImGui::Separator();
+  draw_ui_scale_menu(st);
+  ImGui::EndMenu();
+}
+
+void draw_model_menu(UiState& st) {
+  if (!ImGui::BeginMenu("Model"))
+    return;
+  if (ImGui::MenuItem("Details...", nullptr, false, st.model != nullptr))
+    st.show_model_details = true;
+  if (ImGui::MenuItem("Get models..."))
+    st.commands.push_back({Command::Kind::OpenGetModels, "", ""});
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Download the paper's own models (ViT-B/L visualisation weights, "
+                      "HuggingFace's facebook/vit-mae-*) and open them");
+  ImGui::EndMenu();
+}
+
+void draw_help_menu(UiState& st) {
+  if (!ImGui::BeginMenu("Help"))
+    return;
+  ImGui::MenuItem("Shortcuts and help", "F1", &st.show_help);
+  ImGui::EndMenu();
+}
+
 } // namespace
 
 void draw_menu_bar(UiState& st) {
   if (!ImGui::BeginMenuBar())
     return;
-  if (ImGui::BeginMenu("File")) {
-    if (ImGui::MenuItem("Open...", "Ctrl+O"))
-      open_file_browser(st, FileBrowserState::Mode::Open);
-    if (ImGui::BeginMenu("Open recent", !st.recent.entries().empty())) {
-      for (const RecentFile& r : st.recent.entries()) {
-        const std::string label =
-            std::filesystem::path(r.path).filename().string() + "  (" + r.kind + ")";
-        if (ImGui::MenuItem(label.c_str()))
-          st.commands.push_back({Command::Kind::Open, r.path, ""});
-        if (ImGui::IsItemHovered())
-          ImGui::SetTooltip("%s", r.path.c_str());
-      }
-      ImGui::EndMenu();
-    }
-    if (ImGui::MenuItem("Export figure...", "Ctrl+E"))
-      open_file_browser(st, FileBrowserState::Mode::ExportFigure);
-    if (ImGui::MenuItem("Export ratio sweep video...", nullptr, false, st.model && st.image))
-      open_file_browser(st, FileBrowserState::Mode::ExportSweep);
-    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-      ImGui::SetTooltip("The Explorer's figure at ratios 0.10 to 0.95, one frame each, as a "
-                        "video for slides (.mp4, or .avi); the same as mae reconstruct --sweep");
-    ImGui::Separator();
-    if (ImGui::MenuItem("Save view...", nullptr, false, st.model && st.image))
-      open_file_browser(st, FileBrowserState::Mode::SaveView);
-    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-      ImGui::SetTooltip("Save this view (model, picture, mask, tab, zoom) as a small JSON file "
-                        "that reopens the same figure exactly, here or on another machine");
-    if (ImGui::MenuItem("Open view..."))
-      open_file_browser(st, FileBrowserState::Mode::OpenView);
-    if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("Open a saved view (also: mae-studio --state VIEW.json)");
-    ImGui::Separator();
-    if (ImGui::BeginMenu("Lessons")) {
-      for (const std::string& path : shipped_lessons()) {
-        if (ImGui::MenuItem(lesson_title(path).c_str()))
-          st.commands.push_back({Command::Kind::OpenLesson, path, ""});
-        if (ImGui::IsItemHovered())
-          ImGui::SetTooltip("%s", path.c_str());
-      }
-      if (ImGui::MenuItem("Open lesson..."))
-        open_file_browser(st, FileBrowserState::Mode::OpenLesson);
-      if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("A lesson file: slides of views with a title and text each");
-      ImGui::EndMenu();
-    }
-    if (ImGui::MenuItem("Present", "F5", st.present.on))
-      st.commands.push_back({Command::Kind::TogglePresent, "", ""});
-    if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("Show the open lesson's slides full screen with large text (the first "
-                        "shipped lesson when none is open)");
-    ImGui::Separator();
-    if (ImGui::MenuItem("Quit", "Ctrl+Q"))
-      st.commands.push_back({Command::Kind::Quit, "", ""});
-    ImGui::EndMenu();
-  }
-  if (ImGui::BeginMenu("View")) {
-    if (ImGui::MenuItem("Explorer", "E", st.tab == Tab::Explorer))
-      st.show_tab(Tab::Explorer);
-    if (ImGui::MenuItem("How it works", "H", st.tab == Tab::HowItWorks))
-      st.show_tab(Tab::HowItWorks);
-    if (ImGui::MenuItem("Attention", "A", st.tab == Tab::Attention))
-      st.show_tab(Tab::Attention);
-    if (ImGui::MenuItem("Compare ratios", nullptr,
-                        st.tab == Tab::Compare && st.compare_mode == CompareMode::Ratios))
-      st.compare_mode = CompareMode::Ratios, st.show_tab(Tab::Compare);
-    if (ImGui::MenuItem("Compare strategies", nullptr,
-                        st.tab == Tab::Compare && st.compare_mode == CompareMode::Strategies))
-      st.compare_mode = CompareMode::Strategies, st.show_tab(Tab::Compare);
-    if (ImGui::MenuItem("Compare two models", nullptr,
-                        st.tab == Tab::Compare && st.compare_mode == CompareMode::Models))
-      st.compare_mode = CompareMode::Models, st.show_tab(Tab::Compare);
-    if (ImGui::MenuItem("Training", nullptr, st.tab == Tab::Training))
-      st.show_tab(Tab::Training);
-    if (ImGui::MenuItem("Experiments", nullptr, st.tab == Tab::Experiments))
-      st.show_tab(Tab::Experiments);
-    ImGui::Separator();
-    ImGui::MenuItem("Patch grid", "G", &st.display.grid);
-    ImGui::MenuItem("Tint removed patches", "T", &st.display.tint);
-    ImGui::MenuItem("Integer zoom", "I", &st.display.integer_zoom);
-    if (ImGui::MenuItem("Reset zoom", "0"))
-      st.explorer_view = st.compare_view = ImageView{};
-    ImGui::Separator();
-    draw_ui_scale_menu(st);
-    ImGui::EndMenu();
-  }
-  if (ImGui::BeginMenu("Model")) {
-    if (ImGui::MenuItem("Details...", nullptr, false, st.model != nullptr))
-      st.show_model_details = true;
-    if (ImGui::MenuItem("Get models..."))
-      st.commands.push_back({Command::Kind::OpenGetModels, "", ""});
-    if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("Download the paper's own models (ViT-B/L visualisation weights, "
-                        "HuggingFace's facebook/vit-mae-*) and open them");
-    ImGui::EndMenu();
-  }
-  if (ImGui::BeginMenu("Help")) {
-    ImGui::MenuItem("Shortcuts and help", "F1", &st.show_help);
-    ImGui::EndMenu();
-  }
+  draw_file_menu(st);
+  draw_view_menu(st);
+  draw_model_menu(st);
+  draw_help_menu(st);
   ImGui::EndMenuBar();
 }
 

@@ -63,6 +63,73 @@ std::vector<std::string> label_forms(const std::string& label) {
   return forms;
 }
 
+// The largest side for n columns and the original beside them.
+float compare_side(size_t n, bool inpainting, float gap) {
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float cols = static_cast<float>(n + 1);
+  const float rows = inpainting ? 3.0f : 2.0f;
+  return std::floor(std::max(
+      32.0f, std::min((avail.x - (cols - 1) * gap) / cols,
+                      (avail.y - rows * image_panel_extra_height(1) - (rows - 1) * gap) / rows)));
+}
+
+// Column i: the masked picture over the reconstruction + visible (over
+// Telea's inpainting of the same mask when shown), `side` px each.
+void compare_column(PanelContext& ctx, size_t i, float side, float gap) {
+  UiState& st = ctx.state;
+  const bool two_models = st.compare_mode == CompareMode::Models;
+  const bool inpainting = st.display.compare_inpainting;
+  const Reconstruction& rec = st.compare.shown->items[i];
+  const ReconstructionTextures& tex = ctx.compare.items()[i];
+  ImGui::BeginGroup();
+  PanelImage img;
+  img.grid_w = rec.result.grid_w;
+  img.grid_h = rec.result.grid_h;
+  img.grid = st.display.grid;
+  img.integer_zoom = st.display.integer_zoom;
+  img.mask = &tex.mask;
+  img.image = &tex.masked;
+  char caption[96];
+  // Two models share the mask settings: the column says whose it is. In a
+  // narrow column, what differs between the columns.
+  char ratio[32];
+  std::snprintf(ratio, sizeof ratio, "ratio %.2f", rec.settings.ratio);
+  const std::string title =
+      two_models ? fitting(label_forms(rec.model_label), side)
+                 : fitting({rec.settings.describe(rec.result.grid_h, rec.result.grid_w),
+                            st.compare_mode == CompareMode::Ratios
+                                ? std::string(ratio)
+                                : std::string(to_string(rec.settings.strategy))},
+                           side);
+  const std::string n_removed = std::to_string(removed_count(rec.result)),
+                    total = std::to_string(rec.result.mask.size());
+  const std::string id = std::to_string(i);
+  image_panel(ctx, ("compare_masked_" + id).c_str(), title, img, st.compare_view, side,
+              {fitting({n_removed + " of " + total + " patches removed",
+                        n_removed + " of " + total + " removed",
+                        n_removed + "/" + total + " removed", n_removed + " / " + total},
+                       side)});
+  ImGui::Dummy({0, gap / 2});
+  img.image = &tex.reconstruction_visible;
+  img.tint = st.display.tint;
+  std::snprintf(caption, sizeof caption, "MSE %.4f", rec.mae_mse);
+  image_panel(ctx, ("compare_reconstruction_" + id).c_str(),
+              fitting({"reconstruction + visible", "reconstruction"}, side), img, st.compare_view,
+              side, {fitting({std::string("MAE masked ") + caption, caption}, side)});
+  if (inpainting) {
+    ImGui::Dummy({0, gap / 2});
+    // The inpainting baseline on the same mask arrives a moment later.
+    img.image = rec.baselines_ready ? &tex.telea : nullptr;
+    img.tint = false;
+    std::snprintf(caption, sizeof caption, "MSE %.4f", rec.telea_mse);
+    image_panel(
+        ctx, ("compare_telea_" + id).c_str(), "inpainting (Telea)", img, st.compare_view, side,
+        {rec.baselines_ready ? fitting({std::string("Telea masked ") + caption, caption}, side)
+                             : "computing ..."});
+  }
+  ImGui::EndGroup();
+}
+
 } // namespace
 
 void draw_compare_panel(PanelContext& ctx) {
@@ -95,66 +162,12 @@ void draw_compare_panel(PanelContext& ctx) {
 
   // Columns of masked over reconstruction + visible over Telea's inpainting
   // of the same mask, and the original beside them, as large as fit.
-  const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float gap = ImGui::GetStyle().ItemSpacing.x * 2;
-  const float cols = static_cast<float>(n + 1);
-  const bool inpainting = st.display.compare_inpainting;
-  const float rows = inpainting ? 3.0f : 2.0f;
-  const float side = std::floor(std::max(
-      32.0f, std::min((avail.x - (cols - 1) * gap) / cols,
-                      (avail.y - rows * image_panel_extra_height(1) - (rows - 1) * gap) / rows)));
+  const float side = compare_side(n, st.display.compare_inpainting, gap);
   for (size_t i = 0; i < n; ++i) {
-    const Reconstruction& rec = set.items[i];
-    const ReconstructionTextures& tex = ctx.compare.items()[i];
     if (i)
       ImGui::SameLine(0, gap);
-    ImGui::BeginGroup();
-    PanelImage img;
-    img.grid_w = rec.result.grid_w;
-    img.grid_h = rec.result.grid_h;
-    img.grid = st.display.grid;
-    img.integer_zoom = st.display.integer_zoom;
-    img.mask = &tex.mask;
-    img.image = &tex.masked;
-    char caption[96];
-    // Two models share the mask settings: the column says whose it is. In a
-    // narrow column, what differs between the columns.
-    char ratio[32];
-    std::snprintf(ratio, sizeof ratio, "ratio %.2f", rec.settings.ratio);
-    const std::string title =
-        two_models ? fitting(label_forms(rec.model_label), side)
-                   : fitting({rec.settings.describe(rec.result.grid_h, rec.result.grid_w),
-                              st.compare_mode == CompareMode::Ratios
-                                  ? std::string(ratio)
-                                  : std::string(to_string(rec.settings.strategy))},
-                             side);
-    const std::string n_removed = std::to_string(removed_count(rec.result)),
-                      total = std::to_string(rec.result.mask.size());
-    const std::string id = std::to_string(i);
-    image_panel(ctx, ("compare_masked_" + id).c_str(), title, img, st.compare_view, side,
-                {fitting({n_removed + " of " + total + " patches removed",
-                          n_removed + " of " + total + " removed",
-                          n_removed + "/" + total + " removed", n_removed + " / " + total},
-                         side)});
-    ImGui::Dummy({0, gap / 2});
-    img.image = &tex.reconstruction_visible;
-    img.tint = st.display.tint;
-    std::snprintf(caption, sizeof caption, "MSE %.4f", rec.mae_mse);
-    image_panel(ctx, ("compare_reconstruction_" + id).c_str(),
-                fitting({"reconstruction + visible", "reconstruction"}, side), img, st.compare_view,
-                side, {fitting({std::string("MAE masked ") + caption, caption}, side)});
-    if (inpainting) {
-      ImGui::Dummy({0, gap / 2});
-      // The inpainting baseline on the same mask arrives a moment later.
-      img.image = rec.baselines_ready ? &tex.telea : nullptr;
-      img.tint = false;
-      std::snprintf(caption, sizeof caption, "MSE %.4f", rec.telea_mse);
-      image_panel(
-          ctx, ("compare_telea_" + id).c_str(), "inpainting (Telea)", img, st.compare_view, side,
-          {rec.baselines_ready ? fitting({std::string("Telea masked ") + caption, caption}, side)
-                               : "computing ..."});
-    }
-    ImGui::EndGroup();
+    compare_column(ctx, i, side, gap);
   }
   if (n > 0) {
     ImGui::SameLine(0, gap);
