@@ -6,6 +6,7 @@
 #include "train/progress_bar.h"
 #include "train/sweep_plot.h"
 #include "train/sweep_runner.h"
+#include "train/train_config.h"
 
 #include <chrono>
 #include <cstdio>
@@ -33,6 +34,28 @@ void print_table(const SweepConfig& sweep, const std::vector<SweepRunResult>& re
   }
 }
 
+// The sweep file, with --steps replacing every run's length.
+SweepConfig sweep_from(const Args& args) {
+  SweepConfig sweep = load_sweep(args.get("SWEEP"));
+  if (args.has("steps")) {
+    const long long steps = args.get_int("steps");
+    if (steps <= 0 || steps > kMaxTrainSteps)
+      throw UsageError("--steps must be in [1, 2^40]");
+    sweep.overrides["total_steps"] = steps;
+    sweep.overrides["epochs"] = 0;
+  }
+  return sweep;
+}
+
+void print_dry_run(const SweepConfig& sweep, const std::vector<SweepRun>& runs) {
+  std::printf("%s: %zu runs, evaluated by", sweep.name.c_str(), runs.size());
+  for (const auto& e : sweep.evaluations)
+    std::printf(" %s", e.c_str());
+  std::printf("\n");
+  for (const auto& r : runs)
+    std::printf("  %-36s %lld steps\n", r.id.c_str(), static_cast<long long>(r.config.total_steps));
+}
+
 } // namespace
 
 int run_sweep(int argc, const char* const* argv) {
@@ -55,24 +78,11 @@ int run_sweep(int argc, const char* const* argv) {
   if (!parse_command(args, argc, argv))
     return 0;
   const std::string file = args.get("SWEEP");
-  SweepConfig sweep = load_sweep(file);
-  if (args.has("steps")) {
-    const long long steps = args.get_int("steps");
-    if (steps <= 0)
-      throw UsageError("--steps must be positive");
-    sweep.overrides["total_steps"] = steps;
-    sweep.overrides["epochs"] = 0;
-  }
+  const SweepConfig sweep = sweep_from(args);
   const std::string dir = fs::path(file).parent_path().string();
   const std::vector<SweepRun> runs = expand_sweep(sweep, dir);
   if (args.flag_set("dry-run")) {
-    std::printf("%s: %zu runs, evaluated by", sweep.name.c_str(), runs.size());
-    for (const auto& e : sweep.evaluations)
-      std::printf(" %s", e.c_str());
-    std::printf("\n");
-    for (const auto& r : runs)
-      std::printf("  %-36s %lld steps\n", r.id.c_str(),
-                  static_cast<long long>(r.config.total_steps));
+    print_dry_run(sweep, runs);
     return 0;
   }
   SweepOptions o;

@@ -432,6 +432,10 @@ TEST_F(Hostile, ArgumentsOutOfRange) {
                "--steps must be in [1, 2^40]");
   expect_error("train_batch_0", {"train", "--config", config_, "--batch-size", "0"}, 2,
                "--batch-size must be positive");
+  expect_error("sweep_steps_huge",
+               {"sweep", kFixtures + "/../../configs/sweeps/fig5_mask_ratio.json", "--steps",
+                "99999999999999", "--dry-run"},
+               2, "--steps must be in [1, 2^40]");
   const auto none = test::run_limited({cli()}, dir_for("no_command"), 20, kMemoryLimit);
   EXPECT_EQ(none.code, 2);
   EXPECT_NE(none.err.find("no command"), std::string::npos) << none.err;
