@@ -1,7 +1,9 @@
 #include "checkpoint/checkpoint.h"
 
 #include "base/config_json.h"
+#include "base/config_kind.h"
 #include "base/errors.h"
+#include "base/file_extension.h"
 #include "formats/container.h"
 #include "formats/file_bytes.h"
 #include "formats/pth_reader.h"
@@ -103,6 +105,24 @@ nlohmann::json read_json_file(const fs::path& path) {
   } catch (const nlohmann::json::exception& e) {
     throw CheckpointError(path.string() + ": not valid JSON: " + json_error_text(e));
   }
+}
+
+// A .json given where a model goes (a HuggingFace config.json, a lesson, a
+// training config): named as what it is, not "neither a zip archive nor a pickle".
+[[noreturn]] void refuse_json_as_model(const std::string& path) {
+  std::string kind;
+  try {
+    const ConfigKind k = config_kind(nlohmann::json::parse(read_config_file(path, "file")));
+    if (k == ConfigKind::HuggingFace)
+      throw CheckpointError(path + " is a HuggingFace model's config.json: give its folder, " +
+                            fs::path(path).parent_path().string() + ", as the model");
+    if (k != ConfigKind::Unknown)
+      kind = "; it is " + describe(k);
+  } catch (const nlohmann::json::exception&) { // not JSON either: the same answer
+  } catch (const ConfigError&) {
+  }
+  throw CheckpointError(path + ": a JSON file, not a model" + kind +
+                        ". A model is a .safetensors or .pth file, or a HuggingFace folder");
 }
 
 std::string join_limited(const std::vector<std::string>& items, size_t limit) {
@@ -254,6 +274,8 @@ RawCheckpoint read_checkpoint(const std::string& path) {
       throw CheckpointError(path +
                             ": a model directory needs model.safetensors (or pytorch_model.bin)");
   } else {
+    if (lower_extension(path) == ".json")
+      refuse_json_as_model(path);
     hf_config = fs::path(path).parent_path() / "config.json";
   }
   RawCheckpoint raw = read_tensor_file(file.string());

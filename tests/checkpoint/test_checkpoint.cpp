@@ -53,6 +53,25 @@ TEST(Checkpoint, MissingAndUnexpectedKeysAreListed) {
   EXPECT_NE(msg.find("unexpected keys:\n  head.weight"), std::string::npos) << msg;
 }
 
+// A JSON file where a model goes is named as what it is.
+TEST(Checkpoint, AJsonFileIsNamedNotReadAsWeights) {
+  const std::string hf = test::fixture("hf") + "/config.json";
+  std::string msg = test::error_of([&] { load_model(hf); });
+  EXPECT_NE(msg.find("is a HuggingFace model's config.json: give its folder, " +
+                     test::fixture("hf") + ", as the model"),
+            std::string::npos)
+      << msg;
+  msg = test::error_of([] { load_model(test::fixture("mae_config.json")); });
+  EXPECT_NE(msg.find("a JSON file, not a model; it is a model architecture"), std::string::npos)
+      << msg;
+  const std::string dir = test::temp_dir("json_model");
+  std::ofstream(dir + "/notes.json") << "not json at all";
+  msg = test::error_of([&] { load_model(dir + "/notes.json"); });
+  EXPECT_NE(msg.find("notes.json: a JSON file, not a model. A model is a .safetensors"),
+            std::string::npos)
+      << msg;
+}
+
 TEST(Checkpoint, OfficialWeightsWithoutConfigNeedHeads) {
   const std::string msg = test::error_of([] { load_model(test::fixture("official.pth")); });
   EXPECT_NE(msg.find("attention heads cannot be inferred"), std::string::npos) << msg;
