@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 namespace mae::studio {
 namespace {
@@ -186,6 +188,38 @@ void draw_baselines(PanelContext& ctx, const Reconstruction& rec, const Reconstr
                      : "computing ..."});
 }
 
+// What the figure was made with, below the numbers; where the column has no
+// room left for it (Present mode's large text on a 1024 x 768 projector), one
+// line whose tooltip holds it: the numbers above matter more.
+void draw_settings_notes(const Reconstruction& rec, float side) {
+  const ReconstructionResult& r = rec.result;
+  const std::string mask = rec.settings.describe(r.grid_h, r.grid_w);
+  std::vector<std::string> notes{
+      rec.settings.strategy == MaskStrategy::Custom
+          ? mask + " (painted)"
+          : printf_string("%s masking, seed %llu", mask.c_str(),
+                          static_cast<unsigned long long>(rec.settings.seed)),
+      printf_string("%d x %d patches of %d px", r.grid_w, r.grid_h, r.patch_size),
+      printf_string("inference %.1f ms", r.inference_ms)};
+  if (r.denormalised_with_true_stats)
+    notes.push_back("norm-pix model: patches de-normalised with the true patches' mean/std");
+  float height = 0;
+  for (const std::string& note : notes)
+    height +=
+        ImGui::CalcTextSize(note.c_str(), nullptr, false, side).y + ImGui::GetStyle().ItemSpacing.y;
+  if (height <= ImGui::GetContentRegionAvail().y) {
+    for (const std::string& note : notes)
+      wrapped_text(note, side);
+    return;
+  }
+  std::string all;
+  for (const std::string& note : notes)
+    all += (all.empty() ? "" : "\n") + note;
+  ImGui::TextDisabled("settings (hover)");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("%s", all.c_str());
+}
+
 // The numbers side by side, and what the figure was made with, in a column
 // `side` wide.
 void draw_numbers(const Reconstruction& rec, float side) {
@@ -229,16 +263,7 @@ void draw_numbers(const Reconstruction& rec, float side) {
     ImGui::PopStyleColor();
   }
   ImGui::Spacing();
-  const std::string mask = rec.settings.describe(r.grid_h, r.grid_w);
-  wrapped_text(rec.settings.strategy == MaskStrategy::Custom
-                   ? mask + " (painted)"
-                   : printf_string("%s masking, seed %llu", mask.c_str(),
-                                   static_cast<unsigned long long>(rec.settings.seed)),
-               side);
-  wrapped_text(printf_string("%d x %d patches of %d px", r.grid_w, r.grid_h, r.patch_size), side);
-  wrapped_text(printf_string("inference %.1f ms", r.inference_ms), side);
-  if (r.denormalised_with_true_stats)
-    wrapped_text("norm-pix model: patches de-normalised with the true patches' mean/std", side);
+  draw_settings_notes(rec, side);
   ImGui::PopTextWrapPos();
   ImGui::EndGroup();
 }
