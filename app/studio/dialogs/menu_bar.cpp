@@ -70,10 +70,12 @@ void draw_file_menu(UiState& st) {
   ImGui::Separator();
   if (ImGui::BeginMenu("Lessons")) {
     for (const std::string& path : shipped_lessons()) {
+      ImGui::PushID(path.c_str()); // two lessons may share a title
       if (ImGui::MenuItem(lesson_title(path).c_str()))
         st.commands.push_back({Command::Kind::OpenLesson, path, ""});
       if (ImGui::IsItemHovered())
         ImGui::SetTooltip("%s", path.c_str());
+      ImGui::PopID();
     }
     if (ImGui::MenuItem("Open lesson..."))
       open_file_browser(st, FileBrowserState::Mode::OpenLesson);
