@@ -51,7 +51,8 @@ int run_attention(int argc, const char* const* argv) {
       .option("head", "H|mean", "head index from 0, or the mean over heads", "mean")
       .option("patch", "P|cls", "query patch, row-major from 0, or the cls token", "cls")
       .flag("rollout", "attention rollout (Abnar & Zuidema) through layers 0..--layer");
-  if (!parse_command(args, argc, argv, kModel | kNormalization | kFigure | kThreads | kDevice))
+  if (!parse_command(args, argc, argv,
+                     kModel | kNormalization | kFigure | kOutput | kThreads | kDevice))
     return 0;
 
   const auto t0 = std::chrono::steady_clock::now();
@@ -65,7 +66,7 @@ int run_attention(int argc, const char* const* argv) {
   query.patch = index_option(args, "patch", "cls", AttentionQuery::kClsToken);
   query.rollout = args.flag_set("rollout");
   const std::string out = args.get("out");
-  check_output_file("--out", out, {".png"}, {args.get("image"), args.get("model")});
+  check_output_file(args, "out", {".png"}, {args.get("image"), args.get("model")});
 
   const FigureInput in = load_figure_input(args, "attention");
   const ModelConfig& c = in.model->info().config;

@@ -326,12 +326,12 @@ int run_bench(int argc, const char* const* argv) {
       .flag("fp32", "train or infer in float32 instead of bf16 autocast (CUDA)")
       .flag("no-graph", "train without capturing the step as a CUDA graph");
   add_dist_options(args, "benchmark training (--mode train)");
-  if (!parse_command(args, argc, argv))
+  if (!parse_command(args, argc, argv, kOutput | kThreads | kDevice))
     return 0;
   if (args.has("nproc") && args.get("mode") != "train")
     throw UsageError("--nproc times data-parallel training: only with --mode train");
   if (args.has("profile"))
-    check_output_file("--profile", args.get("profile"), {".json"}, {});
+    check_output_file(args, "profile", {".json"}, {});
   if (const std::optional<int> code = launch_if_asked(args, "bench", argc, argv, {}, {}))
     return *code;
   ModelConfig model = args.has("model-config") ? load_model_config(args.get("model-config"))

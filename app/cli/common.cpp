@@ -1,17 +1,14 @@
 #include "common.h"
 
 #include "base/errors.h"
-#include "base/file_extension.h"
 #include "model/fused_norm.h"
 #include "model/model_config.h"
 #include "runtime/runtime.h"
 
 #include <c10/core/Device.h>
 
-#include <algorithm>
 #include <cmath>
 #include <csignal>
-#include <filesystem>
 #include <sstream>
 
 namespace mae::cli {
@@ -78,39 +75,6 @@ void apply_runtime_options(const Args& args) {
 
 } // namespace
 
-void refuse_overwriting_inputs(const std::string& option, const std::string& out,
-                               const std::vector<std::string>& inputs) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::exists(out, ec))
-    return; // nothing there to lose
-  const fs::path out_dir =
-      fs::path(out).parent_path().empty() ? fs::path(".") : fs::path(out).parent_path();
-  for (const std::string& in : inputs) {
-    if (in.empty())
-      continue;
-    if (fs::equivalent(out, in, ec))
-      throw UsageError(option + " " + out + " is the input " + in +
-                       ": writing it would destroy it; choose another file");
-    if (fs::is_directory(in, ec) && fs::equivalent(out_dir, in, ec))
-      throw UsageError(option + " " + out + " is a file of the input model folder " + in +
-                       ": writing it would change that model; choose another file");
-  }
-}
-
-void check_output_file(const std::string& option, const std::string& out,
-                       const std::vector<std::string>& extensions,
-                       const std::vector<std::string>& inputs) {
-  refuse_overwriting_inputs(option, out, inputs);
-  const std::string ext = lower_extension(out);
-  if (std::find(extensions.begin(), extensions.end(), ext) != extensions.end())
-    return;
-  std::string names;
-  for (const std::string& e : extensions)
-    names += (names.empty() ? "" : " or ") + e;
-  throw UsageError(option + " " + out + " must end in " + names + ": that is the format written");
-}
-
 bool parse_command(Args& args, int argc, const char* const* argv, unsigned shared) {
   if (shared & kModel)
     add_model_options(args);
@@ -121,6 +85,8 @@ bool parse_command(Args& args, int argc, const char* const* argv, unsigned share
         .option("strategy", "random|block|grid", "masking strategy", "random")
         .option("seed", "N", "mask seed", "0")
         .option("panel-size", "PX", "size of each panel in the figure", "224");
+  if (shared & kOutput)
+    add_force_option(args);
   if (shared & kThreads)
     add_runtime_options(args, shared & kDevice);
   if (!args.parse(argc, argv))

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "args.h"
+#include "output_file.h"
 
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@ enum SharedOptions : unsigned {
   kModel = 4,         // --config, --arch (load_options)
   kNormalization = 8, // --mean, --std (apply_normalization_options)
   kFigure = 16,       // --ratio, --strategy, --seed, --panel-size (figure_options)
+  kOutput = 32,       // --force (check_output_file)
 };
 
 // A figure's mask and panel size, checked.
@@ -39,20 +41,6 @@ LoadOptions load_options(const Args& args);
 // --mean/--std "a,b,c" overrides, validated against the channel count.
 void add_normalization_options(Args& args);
 void apply_normalization_options(const Args& args, Normalization& n, int channels);
-
-// Refuses to write `out` (given as `option`) over one of the command's input
-// files or into an input model folder: a slip of the keyboard must not
-// destroy what the user had.
-void refuse_overwriting_inputs(const std::string& option, const std::string& out,
-                               const std::vector<std::string>& inputs);
-
-// An output file's checks: refuse_overwriting_inputs, and a name that does
-// not end in one of `extensions` (".png") is refused too: the format written
-// does not follow the name, so a figure sent to notes.txt or to another
-// model's file would silently replace it with a PNG.
-void check_output_file(const std::string& option, const std::string& out,
-                       const std::vector<std::string>& extensions,
-                       const std::vector<std::string>& inputs);
 
 // An on|off option's value; UsageError naming it otherwise.
 bool on_off(const Args& args, const std::string& option);

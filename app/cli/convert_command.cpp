@@ -18,7 +18,7 @@ int run_convert(int argc, const char* const* argv) {
   args.positional("MODEL", "model file or HuggingFace directory")
       .option("out", "OUT.safetensors", "where to write")
       .option("dtype", "f32|f16|bf16", "stored precision", "f32");
-  if (!parse_command(args, argc, argv, kModel | kThreads))
+  if (!parse_command(args, argc, argv, kModel | kOutput | kThreads))
     return 0;
   const std::string dtype_name = args.get("dtype");
   torch::ScalarType dtype = torch::kFloat32;
@@ -29,7 +29,7 @@ int run_convert(int argc, const char* const* argv) {
   else if (dtype_name != "f32")
     throw UsageError("--dtype must be f32, f16 or bf16");
 
-  check_output_file("--out", args.get("out"), {".safetensors"}, {args.get("MODEL")});
+  check_output_file(args, "out", {".safetensors"}, {args.get("MODEL")});
   LoadedModel loaded = load_model(args.get("MODEL"), load_options(args));
   std::map<std::string, std::string> metadata;
   // Keep what our own files record beyond the architecture (normalisation, training notes).

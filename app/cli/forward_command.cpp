@@ -42,7 +42,7 @@ void write_outputs(const std::string& path, const MaeOutput& out) {
     entries.push_back({name, c.scalar_type() == torch::kInt64 ? DType::I64 : DType::F32,
                        c.sizes().vec(), c.data_ptr(), c.nbytes()});
   }
-  write_safetensors(path, entries);
+  write_safetensors(path, entries, {{"format", kForwardFormat}});
 }
 
 } // namespace
@@ -60,12 +60,11 @@ int run_forward(int argc, const char* const* argv) {
       .option("ratio", "R", "mask ratio (default: the model's mask_ratio)")
       .option("strategy", "random|block|grid", "masking strategy when no noise is given", "random")
       .option("seed", "N", "mask seed when no noise is given", "0");
-  if (!parse_command(args, argc, argv, kModel | kThreads | kDevice))
+  if (!parse_command(args, argc, argv, kModel | kOutput | kThreads | kDevice))
     return 0;
 
   const torch::Device device = resolve_device(args.get("device"));
-  check_output_file("--out", args.get("out"), {".safetensors"},
-                    {args.get("model"), args.get("inputs")});
+  check_output_file(args, "out", {".safetensors"}, {args.get("model"), args.get("inputs")});
   LoadedModel loaded = load_model(args.get("model"), load_options(args));
   auto& model = loaded.model;
   const std::string in_path = args.get("inputs");

@@ -19,7 +19,7 @@ int run_plot_metrics(int argc, const char* const* argv) {
       .option("title", "TEXT", "figure title", "")
       .option("width", "PX", "figure width", "1200")
       .option("height", "PX", "figure height", "480");
-  if (!parse_command(args, argc, argv, 0))
+  if (!parse_command(args, argc, argv, kOutput))
     return 0;
   const auto width = args.get_int32("width"), height = args.get_int32("height");
   if (width < 400 || width > 8000 || height < 200 || height > 8000)
@@ -28,7 +28,7 @@ int run_plot_metrics(int argc, const char* const* argv) {
   std::error_code ec;
   if (std::filesystem::is_directory(metrics, ec)) // a run folder, as the app opens one
     metrics = (std::filesystem::path(metrics) / kMetricsName).string();
-  check_output_file("--out", args.get("out"), {".png"}, {metrics});
+  check_output_file(args, "out", {".png"}, {metrics});
   const auto records = read_metrics(metrics);
   if (records.empty())
     throw DataError(metrics + " holds no metric lines (a run writes one at every logged step)");

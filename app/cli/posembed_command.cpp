@@ -21,11 +21,11 @@ int run_posembed(int argc, const char* const* argv) {
   args.option("model", "MODEL", "model file or HuggingFace directory", default_model_path())
       .option("stack", "encoder|decoder", "pos_embed or decoder_pos_embed", "encoder")
       .option("out", "FIG.png", "where to write the figure");
-  if (!parse_command(args, argc, argv, kModel | kThreads | kDevice))
+  if (!parse_command(args, argc, argv, kModel | kOutput | kThreads | kDevice))
     return 0;
   const AttentionStack stack = parse_attention_stack(args.get("stack"));
   const std::string out = args.get("out");
-  check_output_file("--out", out, {".png"}, {args.get("model")});
+  check_output_file(args, "out", {".png"}, {args.get("model")});
   auto model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
   for (const std::string& note : model->info().notices)
     std::cerr << "mae posembed: note: " << note << "\n";

@@ -72,7 +72,8 @@ int run_reconstruct(int argc, const char* const* argv) {
       .option("sweep", "FROM:TO:STEP",
               "a ratio sweep instead of one figure, e.g. 0.1:0.95:0.05: one frame per ratio")
       .option("fps", "N", "frames per second of the --sweep video", "4");
-  if (!parse_command(args, argc, argv, kModel | kNormalization | kFigure | kThreads | kDevice))
+  if (!parse_command(args, argc, argv,
+                     kModel | kNormalization | kFigure | kOutput | kThreads | kDevice))
     return 0;
 
   const auto t0 = std::chrono::steady_clock::now();
@@ -80,10 +81,11 @@ int run_reconstruct(int argc, const char* const* argv) {
   const MaskSettings& settings = figure.mask;
   const std::string out = args.get("out");
   // With --sweep, the video's container (or a folder of frames) follows the name.
-  if (args.has("sweep"))
+  if (args.has("sweep")) {
     refuse_overwriting_inputs("--out", out, {args.get("image"), args.get("model")});
-  else
-    check_output_file("--out", out, {".png"}, {args.get("image"), args.get("model")});
+    refuse_replacing_others(args, "out");
+  } else
+    check_output_file(args, "out", {".png"}, {args.get("image"), args.get("model")});
   const FigureInput in = load_figure_input(args, "reconstruct");
   if (args.has("sweep")) {
     const double fps = args.get_double("fps");

@@ -1,6 +1,7 @@
 #include "data/png_encode.h"
 
 #include "base/errors.h"
+#include "data/png_mark.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -12,9 +13,12 @@ std::string encode_png(const Image& image) {
     throw ImageError("PNG encoding needs a gray or RGB picture");
   const cv::Mat m(image.height, image.width, image.channels == 1 ? CV_8UC1 : CV_8UC3,
                   const_cast<uint8_t*>(image.pixels.data()));
-  cv::Mat bgr = m;
+  // Into a new buffer: `m` wraps the caller's pixels, which stay as they were.
+  cv::Mat bgr;
   if (image.channels == 3)
     cv::cvtColor(m, bgr, cv::COLOR_RGB2BGR);
+  else
+    bgr = m;
   std::vector<uint8_t> bytes;
   try {
     if (!cv::imencode(".png", bgr, bytes))
@@ -22,7 +26,7 @@ std::string encode_png(const Image& image) {
   } catch (const cv::Exception& e) {
     throw ImageError(std::string("PNG encoding failed: ") + e.what());
   }
-  return std::string(bytes.begin(), bytes.end());
+  return mark_png(std::string(bytes.begin(), bytes.end()));
 }
 
 } // namespace mae

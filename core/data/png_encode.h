@@ -8,7 +8,8 @@
 
 namespace mae {
 
-// Gray or RGB; throws ImageError when the encoder fails.
+// Gray or RGB, marked as ours (png_mark.h); throws ImageError when the
+// encoder fails.
 std::string encode_png(const Image& image);
 
 } // namespace mae

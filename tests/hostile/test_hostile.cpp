@@ -516,6 +516,66 @@ TEST_F(Hostile, OutputsNeverReplaceInputsNodesOrLinks) {
   EXPECT_EQ(read_bytes(run + "/checkpoint.safetensors"), checkpoint);
 }
 
+// An output name that already holds a file: mae's own figure, model or table
+// is made again; anything else (the user's photograph that happens to share
+// the name, another program's model) only with --force.
+TEST_F(Hostile, OutputsReplaceOnlyWhatMaeWroteUnlessForced) {
+  const std::string d = dir_for("replace");
+  const std::string photo = std::string(MAE_SOURCE_DIR) + "/assets/images/chelsea.png";
+  fs::copy(photo, d + "/holiday.png");
+  fs::copy(kHf + "/model.safetensors", d + "/theirs.safetensors");
+  write_bytes(d + "/scores.csv", "name,score\nmine,1\n");
+  const std::vector<std::string> figure{"reconstruct", "--model", model_, "--image", kPhoto};
+  auto with = [](std::vector<std::string> args, std::initializer_list<std::string> more) {
+    args.insert(args.end(), more);
+    return args;
+  };
+  expect_error("figure_over_photo", with(figure, {"--out", d + "/holiday.png"}), 2,
+               "--out " + d + "/holiday.png already exists and mae did not write it");
+  expect_error("model_over_theirs", {"convert", model_, "--out", d + "/theirs.safetensors"}, 2,
+               "pass --force to replace it");
+  expect_error("csv_over_theirs",
+               {"eval-recon", "--model", model_, "--images", kFixtures + "/images", "--seeds", "1",
+                "--csv", d + "/scores.csv"},
+               2, "--csv " + d + "/scores.csv already exists");
+  // A video carries no sign of its writer: an existing one needs --force.
+  write_bytes(d + "/film.mp4", "the user's film");
+  expect_error("video_over_theirs",
+               with(figure, {"--sweep", "0.5:0.7:0.1", "--out", d + "/film.mp4"}), 2,
+               "mae cannot tell its own .mp4 files from yours");
+  EXPECT_EQ(read_bytes(d + "/film.mp4"), "the user's film");
+  EXPECT_EQ(read_bytes(d + "/holiday.png"), read_bytes(photo));
+  EXPECT_EQ(read_bytes(d + "/theirs.safetensors"), read_bytes(kHf + "/model.safetensors"));
+  EXPECT_EQ(read_bytes(d + "/scores.csv"), "name,score\nmine,1\n");
+
+  // What mae wrote is made again without asking: a figure with other settings, a model, a table.
+  expect_success("figure_new", with(figure, {"--out", d + "/figure.png"}));
+  const std::string first = read_bytes(d + "/figure.png");
+  expect_success("figure_again", with(figure, {"--out", d + "/figure.png", "--ratio", "0.5"}));
+  EXPECT_NE(read_bytes(d + "/figure.png"), first);
+  expect_success("model_again", {"convert", model_, "--out", d + "/ours.safetensors"});
+  expect_success("model_again_f16",
+                 {"convert", model_, "--out", d + "/ours.safetensors", "--dtype", "f16"});
+  const std::vector<std::string> eval{"eval-recon",          "--model", model_, "--images",
+                                      kFixtures + "/images", "--seeds", "1",    "--csv",
+                                      d + "/ours.csv"};
+  expect_success("csv_new", eval);
+  expect_success("csv_again", eval);
+  const std::vector<std::string> forward{"forward",
+                                         "--model",
+                                         kHf,
+                                         "--inputs",
+                                         kFixtures + "/vitmae/rgb32_p4/inputs.safetensors",
+                                         "--out",
+                                         d + "/tensors.safetensors"};
+  expect_success("tensors_new", forward);
+  expect_success("tensors_again", forward);
+
+  // --force replaces the user's file, as asked.
+  expect_success("figure_forced", with(figure, {"--out", d + "/holiday.png", "--force"}));
+  EXPECT_NE(read_bytes(d + "/holiday.png"), read_bytes(photo));
+}
+
 TEST_F(Hostile, KilledWritesLeaveNoTemporaryFilesBehind) {
   const std::string dir = dir_for("stale_temps");
   fs::copy(run_, dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);

@@ -1,0 +1,45 @@
+// Where a command may write a file: never over one of its inputs, only under
+// a name for the format written, and over an existing file only when mae
+// wrote it (a figure made again) or --force says so: the user's own picture
+// that happens to share the name is not replaced without asking.
+#pragma once
+
+#include "args.h"
+
+#include <string>
+#include <vector>
+
+namespace mae::cli {
+
+// The first line of eval-recon's --csv: how a later run knows the file.
+constexpr const char* kEvalReconCsvHeader = "image,mae,telea,mean_fill";
+// The "format" metadata of forward's output tensors.
+constexpr const char* kForwardFormat = "mae-forward";
+
+// Adds --force (see check_output_file).
+void add_force_option(Args& args);
+
+// True when `path` is a file mae wrote: a PNG with its mark (png_mark.h), a
+// model or forward's tensors (safetensors whose "format" metadata says so),
+// eval-recon's CSV. False otherwise, unreadable files included.
+bool written_by_mae(const std::string& path);
+
+// Refuses to write `out` (given as `option`) over one of the command's input
+// files or into an input model folder: a slip of the keyboard must not
+// destroy what the user had.
+void refuse_overwriting_inputs(const std::string& option, const std::string& out,
+                               const std::vector<std::string>& inputs);
+
+// Refuses an existing regular file at option `name`'s value that mae did not
+// write, unless --force is given (the command adds it with add_force_option).
+void refuse_replacing_others(const Args& args, const std::string& name);
+
+// An output file's checks, for option `name` ("out"): refuse_overwriting_inputs;
+// a name that does not end in one of `extensions` (".png"), since the format
+// written does not follow the name (a figure sent to notes.txt would replace
+// the notes with a PNG); then refuse_replacing_others.
+void check_output_file(const Args& args, const std::string& name,
+                       const std::vector<std::string>& extensions,
+                       const std::vector<std::string>& inputs);
+
+} // namespace mae::cli
