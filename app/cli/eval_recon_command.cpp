@@ -10,6 +10,7 @@
 #include "eval/figure.h"
 #include "eval/reconstructor.h"
 #include "formats/atomic_file.h"
+#include "runtime/assets.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -86,8 +87,8 @@ int run_eval_recon(int argc, const char* const* argv) {
             "learn nothing: OpenCV's Telea inpainting and the mean colour of the visible patches.\n"
             "Each image is resized and centre-cropped to the model's size; errors are averaged "
             "over seeds.");
-  args.option("model", "MODEL", "model file or HuggingFace directory")
-      .option("images", "DIR", "folder of images (searched recursively)")
+  args.option("model", "MODEL", "model file or HuggingFace directory", default_model_path())
+      .option("images", "DIR", "folder of images (searched recursively), or one image")
       .option("ratio", "R", "fraction of patches removed", "0.75")
       .option("strategy", "random|block|grid", "masking strategy", "random")
       .option("seeds", "N", "masks per image (seeds 0..N-1)", "5")
@@ -95,7 +96,7 @@ int run_eval_recon(int argc, const char* const* argv) {
       .option("figure", "FIG.png",
               "masked | MAE | Telea | original for the first --figure-images images")
       .option("figure-images", "N", "rows of the figure", "3");
-  if (!parse_command(args, argc, argv, kModel | kThreads | kDevice))
+  if (!parse_command(args, argc, argv, kModel | kOutput | kThreads | kDevice))
     return 0;
 
   MaskSettings settings;
@@ -110,12 +111,16 @@ int run_eval_recon(int argc, const char* const* argv) {
   const int figure_images = args.get_int32("figure-images");
   if (figure_images < 1)
     throw UsageError("--figure-images must be at least 1");
-  const auto files = scan_image_folder(args.get("images")).files;
+  const std::string images = args.get("images");
+  std::error_code ec;
+  const std::vector<std::string> files = fs::is_regular_file(images, ec) && is_image_path(images)
+                                             ? std::vector<std::string>{images}
+                                             : scan_image_folder(images).files;
   std::vector<std::string> inputs_on_disk = files;
   inputs_on_disk.push_back(args.get("model"));
   for (const auto& [option, extension] : {std::pair{"csv", ".csv"}, std::pair{"figure", ".png"}})
     if (args.has(option))
-      check_output_file(std::string("--") + option, args.get(option), {extension}, inputs_on_disk);
+      check_output_file(args, option, {extension}, inputs_on_disk);
   auto model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
   const ModelConfig& c = model->info().config;
 
@@ -124,7 +129,7 @@ int run_eval_recon(int argc, const char* const* argv) {
   Scores total;
   size_t scored = 0, skipped = 0;
   std::vector<Image> inputs; // the figure's rows
-  std::string csv = "image,mae,telea,mean_fill\n";
+  std::string csv = std::string(kEvalReconCsvHeader) + "\n";
   for (const auto& file : files) {
     Image input;
     try { // one unreadable picture in a large folder costs its row, not the evaluation
@@ -151,8 +156,8 @@ int run_eval_recon(int argc, const char* const* argv) {
   const double n = static_cast<double>(scored);
   total = {total.mae / n, total.telea / n, total.mean_fill / n};
   print_row("mean", total);
-  std::printf("%zu images x %d seeds, %s masking at ratio %.2f", scored, seeds,
-              to_string(settings.strategy), settings.ratio);
+  std::printf("%zu image%s x %d seed%s, %s masking at ratio %.2f", scored, scored == 1 ? "" : "s",
+              seeds, seeds == 1 ? "" : "s", to_string(settings.strategy), settings.ratio);
   if (skipped)
     std::printf("; %zu unreadable skipped", skipped);
   std::printf("\n");

@@ -2,7 +2,9 @@
 
 #include "common.h"
 
+#include "base/errors.h"
 #include "checkpoint/model_label.h"
+#include "checkpoint/model_path.h"
 #include "data/image_io.h"
 
 #include <filesystem>
@@ -11,6 +13,10 @@
 namespace mae::cli {
 
 FigureInput load_figure_input(const Args& args, const std::string& command) {
+  // The two swapped: said before a model loads (an image as --model is named by the loader).
+  if (names_a_model(args.get("image")))
+    throw UsageError("--image " + args.get("image") +
+                     " is a model, not a picture: give it as --model, and a picture as --image");
   FigureInput in;
   in.model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
   for (const std::string& note : in.model->info().notices)

@@ -62,6 +62,39 @@ void print_version() {
             << "\nconfigs: " << mae::config_dir() << "\n";
 }
 
+const Command* find_command(const char* name) {
+  for (const auto& c : kCommands)
+    if (!std::strcmp(name, c.name))
+      return &c;
+  return nullptr;
+}
+
+int unknown_command(const char* name) {
+  std::vector<std::string> names;
+  for (const auto& c : kCommands)
+    names.push_back(c.name);
+  std::cerr << "mae: unknown command '" << name << "'" << mae::did_you_mean(name, names) << "\n\n";
+  print_usage(std::cerr);
+  return 2;
+}
+
+// Typed errors become one line and an exit code: 2 for bad usage, 1 for bad input.
+int run_command(const Command& c, int argc, const char* const* argv) {
+  try {
+    return c.run(argc, argv);
+  } catch (const mae::UsageError& e) {
+    std::cerr << "mae " << c.name << ": error: " << e.what() << "\n";
+    return 2;
+  } catch (const mae::Error& e) {
+    std::cerr << "mae " << c.name << ": error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    // Not one of the core's typed errors: still one line, no stack trace.
+    std::cerr << "mae " << c.name << ": error: " << mae::exception_text(e) << "\n";
+    return 1;
+  }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -71,8 +104,14 @@ int main(int argc, char** argv) {
     print_usage(std::cerr);
     return 2;
   }
-  if (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
-      !std::strcmp(argv[1], "help")) {
+  const bool help = !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+                    !std::strcmp(argv[1], "help");
+  if (help && argc >= 3) { // mae help train: that command's help
+    const Command* c = find_command(argv[2]);
+    const char* const help_argv[] = {"--help"};
+    return c ? run_command(*c, 1, help_argv) : unknown_command(argv[2]);
+  }
+  if (help) {
     print_usage(std::cout);
     return 0;
   }
@@ -80,28 +119,6 @@ int main(int argc, char** argv) {
     print_version();
     return 0;
   }
-  for (const auto& c : kCommands) {
-    if (std::strcmp(argv[1], c.name) != 0)
-      continue;
-    try {
-      return c.run(argc - 2, argv + 2);
-    } catch (const mae::UsageError& e) {
-      std::cerr << "mae " << c.name << ": error: " << e.what() << "\n";
-      return 2;
-    } catch (const mae::Error& e) {
-      std::cerr << "mae " << c.name << ": error: " << e.what() << "\n";
-      return 1;
-    } catch (const std::exception& e) {
-      // Not one of the core's typed errors: still one line, no stack trace.
-      std::cerr << "mae " << c.name << ": error: " << mae::exception_text(e) << "\n";
-      return 1;
-    }
-  }
-  std::vector<std::string> names;
-  for (const auto& c : kCommands)
-    names.push_back(c.name);
-  std::cerr << "mae: unknown command '" << argv[1] << "'" << mae::did_you_mean(argv[1], names)
-            << "\n\n";
-  print_usage(std::cerr);
-  return 2;
+  const Command* c = find_command(argv[1]);
+  return c ? run_command(*c, argc - 2, argv + 2) : unknown_command(argv[1]);
 }

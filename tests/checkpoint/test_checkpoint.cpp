@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 namespace mae {
@@ -70,6 +71,20 @@ TEST(Checkpoint, AJsonFileIsNamedNotReadAsWeights) {
   EXPECT_NE(msg.find("notes.json: a JSON file, not a model. A model is a .safetensors"),
             std::string::npos)
       << msg;
+}
+
+// So is a picture, whatever its name.
+TEST(Checkpoint, AnImageIsNamedNotReadAsWeights) {
+  const std::string photo = test::data_path("images/photo.jpg");
+  std::string msg = test::error_of([&] { load_model(photo); });
+  EXPECT_NE(msg.find("photo.jpg: a JPEG image, not a model. A model is a .safetensors"),
+            std::string::npos)
+      << msg;
+  const std::string dir = test::temp_dir("image_model");
+  std::filesystem::copy_file(std::string(MAE_SOURCE_DIR) + "/assets/images/chelsea.png",
+                             dir + "/cat.pth");
+  msg = test::error_of([&] { load_model(dir + "/cat.pth"); });
+  EXPECT_NE(msg.find("cat.pth: a PNG image, not a model"), std::string::npos) << msg;
 }
 
 TEST(Checkpoint, OfficialWeightsWithoutConfigNeedHeads) {

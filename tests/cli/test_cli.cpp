@@ -45,6 +45,13 @@ TEST(Cli, HelpListsEveryCommand) {
     EXPECT_EQ(sub.code, 0) << cmd;
     EXPECT_TRUE(contains(sub.out, std::string("usage: mae ") + cmd)) << sub.out;
   }
+  // "mae help train" is train's help, as git's.
+  auto train_help = mae_raw("help train", dir);
+  EXPECT_EQ(train_help.code, 0);
+  EXPECT_TRUE(contains(train_help.out, "usage: mae train")) << train_help.out;
+  auto unknown_help = mae_raw("help trian", dir);
+  EXPECT_EQ(unknown_help.code, 2);
+  EXPECT_TRUE(contains(unknown_help.err, "did you mean 'train'")) << unknown_help.err;
   EXPECT_EQ(mae_raw("frobnicate", dir).code, 2);
   EXPECT_EQ(mae_raw("", dir).code, 2);
 }
@@ -212,6 +219,23 @@ TEST(Cli, AttentionAndPosEmbedWriteTheirFigures) {
   }
 }
 
+// The model and the picture given the wrong way round: each named as what it is.
+TEST(Cli, ASwappedModelAndPictureAreNamed) {
+  const std::string dir = test::temp_dir("cli_swapped");
+  const std::string photo = q(test::data_path("images/photo.jpg"));
+  auto r = mae_cli("reconstruct --model " + photo + " --image " + q(test::fixture("hf")) +
+                       " --out " + q(dir + "/fig.png"),
+                   dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "is a model, not a picture: give it as --model")) << r.err;
+  r = mae_cli("attention --model " + photo + " --image " + photo + " --out " + q(dir + "/a.png"),
+              dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "photo.jpg: a JPEG image, not a model")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/fig.png"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/a.png"));
+}
+
 TEST(Cli, AttentionRefusesBadIndicesAndOverwritingItsInput) {
   const std::string dir = test::temp_dir("cli_attention_errors");
   const std::string base = "attention --model " + q(test::fixture("hf")) + " --image " +
@@ -276,7 +300,7 @@ TEST(Cli, EvalReconComparesAgainstBaselines) {
                    dir);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "photo.jpg")) << r.out;
-  EXPECT_TRUE(contains(r.out, "1 images x 2 seeds, random masking at ratio 0.75")) << r.out;
+  EXPECT_TRUE(contains(r.out, "1 image x 2 seeds, random masking at ratio 0.75")) << r.out;
   const std::string csv = test::slurp(dir + "/t.csv");
   ASSERT_TRUE(contains(csv, "image,mae,telea,mean_fill\nphoto.jpg,")) << csv;
   // Three positive errors per image.
@@ -302,10 +326,16 @@ TEST(Cli, EvalReconComparesAgainstBaselines) {
               dir);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.err, "skipped " + dir + "/mixed/broken.png: ")) << r.err;
-  EXPECT_TRUE(contains(r.out, "1 images x 2 seeds, random masking at ratio 0.75; 1 unreadable "
+  EXPECT_TRUE(contains(r.out, "1 image x 2 seeds, random masking at ratio 0.75; 1 unreadable "
                               "skipped"))
       << r.out;
   EXPECT_EQ(test::slurp(dir + "/m.csv"), csv); // the same row as the photo alone
+  // One picture instead of a folder scores that picture.
+  r = mae_cli("eval-recon --model " + q(test::fixture("hf")) + " --images " +
+                  q(dir + "/mixed/photo.jpg") + " --seeds 2 --csv " + q(dir + "/one.csv"),
+              dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(test::slurp(dir + "/one.csv"), csv);
   // A flat picture: Telea fills it exactly, and MAE against it is no ratio.
   Image black(64, 64, 3);
   write_png(dir + "/mixed/black.png", black);
