@@ -22,6 +22,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mae::studio {
@@ -87,6 +88,9 @@ struct PresentUi {
   int slide = -1;           // shown (-1: none yet)
   int requested = -1;       // asked for by a key or a button; the app goes there
   double target_ratio = -1; // the ratio being slid to (-1: none)
+  // File > Lessons: each shipped lesson's path and title, read when the menu
+  // first opens (not every frame it stays open).
+  std::vector<std::pair<std::string, std::string>> shipped;
 };
 
 // The Attention tab: the query (its patch is the selected patch,

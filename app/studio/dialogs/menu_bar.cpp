@@ -69,9 +69,12 @@ void draw_file_menu(UiState& st) {
     ImGui::SetTooltip("Open a saved view (also: mae-studio --state VIEW.json)");
   ImGui::Separator();
   if (ImGui::BeginMenu("Lessons")) {
-    for (const std::string& path : shipped_lessons()) {
+    if (st.present.shipped.empty())
+      for (const std::string& path : shipped_lessons())
+        st.present.shipped.emplace_back(path, lesson_title(path));
+    for (const auto& [path, title] : st.present.shipped) {
       ImGui::PushID(path.c_str()); // two lessons may share a title
-      if (ImGui::MenuItem(lesson_title(path).c_str()))
+      if (ImGui::MenuItem(title.c_str()))
         st.commands.push_back({Command::Kind::OpenLesson, path, ""});
       if (ImGui::IsItemHovered())
         ImGui::SetTooltip("%s", path.c_str());
