@@ -78,6 +78,88 @@ void print_row(const std::string& name, const Scores& s) {
     std::printf("%8s\n", "n/a");
 }
 
+// The checked settings of an evaluation.
+struct EvalOptions {
+  MaskSettings mask;
+  int seeds = 5;
+  size_t figure_rows = 0; // pictures kept for --figure
+};
+
+EvalOptions eval_options(const Args& args) {
+  EvalOptions o;
+  o.mask.ratio = args.get_double("ratio");
+  if (!(o.mask.ratio > 0 && o.mask.ratio < 1))
+    throw UsageError("--ratio must be in (0, 1)");
+  o.mask.strategy = parse_mask_strategy(args.get("strategy"));
+  // Each seed is a forward pass per picture: 10,000 already takes hours on a CPU.
+  o.seeds = args.get_int32("seeds");
+  if (o.seeds < 1 || o.seeds > 10000)
+    throw UsageError("--seeds must be in [1, 10000]");
+  const int figure_images = args.get_int32("figure-images");
+  if (figure_images < 1)
+    throw UsageError("--figure-images must be at least 1");
+  o.figure_rows = args.has("figure") ? static_cast<size_t>(figure_images) : 0;
+  return o;
+}
+
+// --images: one picture, or every picture under a folder.
+std::vector<std::string> picture_files(const std::string& images) {
+  std::error_code ec;
+  if (fs::is_regular_file(images, ec) && is_image_path(images))
+    return {images};
+  return scan_image_folder(images).files;
+}
+
+struct Evaluation {
+  Scores total; // the mean over the pictures scored
+  size_t scored = 0, skipped = 0;
+  std::vector<Image> figure_inputs;
+  std::string csv = std::string(kEvalReconCsvHeader) + "\n";
+};
+
+// Scores every picture, printing its row as soon as it is known.
+Evaluation evaluate(Reconstructor& model, const std::vector<std::string>& files,
+                    const EvalOptions& o) {
+  const ModelConfig& c = model.info().config;
+  std::printf("%-36s %10s %10s %10s %8s\n", "image", "MAE", "Telea", "mean-fill", "vs Telea");
+  Evaluation e;
+  for (const auto& file : files) {
+    Image input;
+    try { // one unreadable picture in a large folder costs its row, not the evaluation
+      input = convert_channels(resize_center_crop(load_image(file), c.img_size), c.in_chans);
+    } catch (const ImageError& err) {
+      std::fprintf(stderr, "skipped %s\n", err.what());
+      ++e.skipped;
+      continue;
+    }
+    if (e.figure_inputs.size() < o.figure_rows)
+      e.figure_inputs.push_back(input);
+    const Scores s = score_image(model, input, o.mask, o.seeds);
+    const std::string name = fs::path(file).filename().string();
+    print_row(name, s);
+    std::fflush(stdout); // also into a pipe
+    e.csv += name + "," + std::to_string(s.mae) + "," + std::to_string(s.telea) + "," +
+             std::to_string(s.mean_fill) + "\n";
+    e.total.mae += s.mae, e.total.telea += s.telea, e.total.mean_fill += s.mean_fill;
+    ++e.scored;
+  }
+  if (e.scored > 0) {
+    const double n = static_cast<double>(e.scored);
+    e.total = {e.total.mae / n, e.total.telea / n, e.total.mean_fill / n};
+  }
+  return e;
+}
+
+void print_summary(const Evaluation& e, const EvalOptions& o) {
+  print_row("mean", e.total);
+  std::printf("%zu image%s x %d seed%s, %s masking at ratio %.2f", e.scored,
+              e.scored == 1 ? "" : "s", o.seeds, o.seeds == 1 ? "" : "s",
+              to_string(o.mask.strategy), o.mask.ratio);
+  if (e.skipped)
+    std::printf("; %zu unreadable skipped", e.skipped);
+  std::printf("\n");
+}
+
 } // namespace
 
 int run_eval_recon(int argc, const char* const* argv) {
@@ -99,73 +181,25 @@ int run_eval_recon(int argc, const char* const* argv) {
   if (!parse_command(args, argc, argv, kModel | kOutput | kThreads | kDevice))
     return 0;
 
-  MaskSettings settings;
-  settings.ratio = args.get_double("ratio");
-  if (!(settings.ratio > 0 && settings.ratio < 1))
-    throw UsageError("--ratio must be in (0, 1)");
-  settings.strategy = parse_mask_strategy(args.get("strategy"));
-  // Each seed is a forward pass per picture: 10,000 already takes hours on a CPU.
-  const int seeds = args.get_int32("seeds");
-  if (seeds < 1 || seeds > 10000)
-    throw UsageError("--seeds must be in [1, 10000]");
-  const int figure_images = args.get_int32("figure-images");
-  if (figure_images < 1)
-    throw UsageError("--figure-images must be at least 1");
-  const std::string images = args.get("images");
-  std::error_code ec;
-  const std::vector<std::string> files = fs::is_regular_file(images, ec) && is_image_path(images)
-                                             ? std::vector<std::string>{images}
-                                             : scan_image_folder(images).files;
+  const EvalOptions o = eval_options(args);
+  const std::vector<std::string> files = picture_files(args.get("images"));
   std::vector<std::string> inputs_on_disk = files;
   inputs_on_disk.push_back(args.get("model"));
   for (const auto& [option, extension] : {std::pair{"csv", ".csv"}, std::pair{"figure", ".png"}})
     if (args.has(option))
       check_output_file(args, option, {extension}, inputs_on_disk);
   auto model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
-  const ModelConfig& c = model->info().config;
-
-  const size_t figure_rows = args.has("figure") ? static_cast<size_t>(figure_images) : 0;
-  std::printf("%-36s %10s %10s %10s %8s\n", "image", "MAE", "Telea", "mean-fill", "vs Telea");
-  Scores total;
-  size_t scored = 0, skipped = 0;
-  std::vector<Image> inputs; // the figure's rows
-  std::string csv = std::string(kEvalReconCsvHeader) + "\n";
-  for (const auto& file : files) {
-    Image input;
-    try { // one unreadable picture in a large folder costs its row, not the evaluation
-      input = convert_channels(resize_center_crop(load_image(file), c.img_size), c.in_chans);
-    } catch (const ImageError& e) {
-      std::fprintf(stderr, "skipped %s\n", e.what());
-      ++skipped;
-      continue;
-    }
-    if (inputs.size() < figure_rows)
-      inputs.push_back(input);
-    const Scores s = score_image(*model, input, settings, seeds);
-    const std::string name = fs::path(file).filename().string();
-    print_row(name, s);
-    std::fflush(stdout); // a row as soon as it is known, also into a pipe
-    csv += name + "," + std::to_string(s.mae) + "," + std::to_string(s.telea) + "," +
-           std::to_string(s.mean_fill) + "\n";
-    total.mae += s.mae, total.telea += s.telea, total.mean_fill += s.mean_fill;
-    ++scored;
-  }
-  if (scored == 0)
+  const Evaluation e = evaluate(*model, files, o);
+  if (e.scored == 0)
     throw DataError("--images: none of the " + std::to_string(files.size()) + " pictures in '" +
                     args.get("images") + "' could be read");
-  const double n = static_cast<double>(scored);
-  total = {total.mae / n, total.telea / n, total.mean_fill / n};
-  print_row("mean", total);
-  std::printf("%zu image%s x %d seed%s, %s masking at ratio %.2f", scored, scored == 1 ? "" : "s",
-              seeds, seeds == 1 ? "" : "s", to_string(settings.strategy), settings.ratio);
-  if (skipped)
-    std::printf("; %zu unreadable skipped", skipped);
-  std::printf("\n");
+  print_summary(e, o);
   if (args.has("csv"))
-    write_file_atomic(args.get("csv"), csv.data(), csv.size());
+    write_file_atomic(args.get("csv"), e.csv.data(), e.csv.size());
   if (args.has("figure")) {
-    settings.seed = 0;
-    write_png(args.get("figure"), comparison_figure(*model, inputs, settings));
+    MaskSettings first = o.mask;
+    first.seed = 0;
+    write_png(args.get("figure"), comparison_figure(*model, e.figure_inputs, first));
   }
   return 0;
 }
