@@ -1,4 +1,5 @@
 #include "dialogs/dialogs.h"
+#include "figure_export.h"
 #include "lesson.h"
 
 #include <imgui.h>
@@ -50,8 +51,11 @@ void draw_file_menu(UiState& st) {
     }
     ImGui::EndMenu();
   }
-  if (ImGui::MenuItem("Export figure...", "Ctrl+E"))
+  if (ImGui::MenuItem("Export figure...", "Ctrl+E", false, has_figure(st)))
     open_file_browser(st, FileBrowserState::Mode::ExportFigure);
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip(has_figure(st) ? "The current tab's figure as a PNG"
+                                     : "Nothing to export yet: open a picture and a model");
   if (ImGui::MenuItem("Export ratio sweep video...", nullptr, false, st.model && st.image))
     open_file_browser(st, FileBrowserState::Mode::ExportSweep);
   if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))

@@ -1,4 +1,5 @@
 #include "dialogs/dialogs.h"
+#include "figure_export.h"
 #include "gl/gl.h"
 #include "mask_controls.h"
 
@@ -46,7 +47,7 @@ void handle_shortcuts(UiState& st) {
   if (io.KeyCtrl) {
     if (pressed(GLFW_KEY_O))
       open_file_browser(st, FileBrowserState::Mode::Open);
-    if (pressed(GLFW_KEY_E))
+    if (pressed(GLFW_KEY_E) && has_figure(st))
       open_file_browser(st, FileBrowserState::Mode::ExportFigure);
     if (pressed(GLFW_KEY_Q))
       st.commands.push_back({Command::Kind::Quit, "", ""});

@@ -1,6 +1,7 @@
 #include "panels/panels.h"
 
 #include "dialogs/dialogs.h"
+#include "figure_export.h"
 #include "mask_controls.h"
 
 #include "checkpoint/model_label.h"
@@ -185,8 +186,10 @@ void draw_controls_panel(PanelContext& ctx) {
     same_line_if_fits("Export...");
   else
     section("Export");
+  ImGui::BeginDisabled(!has_figure(ctx.state));
   if (ImGui::Button(short_screen() ? "Export..." : "Export figure..."))
     open_file_browser(ctx.state, FileBrowserState::Mode::ExportFigure);
+  ImGui::EndDisabled();
   tooltip("Save the current tab's figure as PNG (Ctrl+E); for the Explorer the same figure as "
           "mae reconstruct writes");
   if (!short_screen())
