@@ -960,6 +960,10 @@ void App::request_close() {
   glfwSetWindowShouldClose(window_, GLFW_TRUE);
 }
 
+void App::key_event(int key, bool down) {
+  ImGui_ImplGlfw_KeyCallback(window_, key, 0, down ? GLFW_PRESS : GLFW_RELEASE, 0);
+}
+
 void App::framebuffer_size(int& width, int& height) const {
   glfwGetFramebufferSize(window_, &width, &height);
 }

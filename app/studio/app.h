@@ -51,6 +51,8 @@ public:
            state_.present.requested != state_.present.slide;
   }
   void drop(const std::string& path) { dropped_.push_back(path); }
+  // A key going down or up, as GLFW reports one (the headless mode's --keys).
+  void key_event(int key, bool down);
   UiState& state() { return state_; }
   TrainingController& training() { return training_; }
   bool window_closed() const;

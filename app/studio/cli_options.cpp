@@ -154,6 +154,13 @@ void define_options(CLI::App& app, CliOptions& o, TextOptions& t) {
   headless(app.add_option("--export-sweep", o.export_sweep,
                           "write the ratio sweep video, as File > Export ratio sweep does")
                ->type_name("V.mp4"));
+  headless(app.add_option("--keys", o.keys,
+                          "press these keys one after another, each a frame down and a frame up "
+                          "(Left, Right, Up, Down, PageUp, PageDown, Space, Escape, F1, F5, a "
+                          "letter or digit; Shift+ or Ctrl+ before one)")
+               ->type_name("K,K,...")
+               ->delimiter(',')
+               ->expected(1, -1));
   headless(app.add_option("--paint", o.paint,
                           "switch to the custom mask and toggle these patches (row-major), as "
                           "clicks on the masked panel would")

@@ -33,14 +33,15 @@ struct CliOptions {
   std::string device = "auto";
   int threads = 0;
   int width = 1600, height = 1000;
-  bool size_given = false; // --size: else the size the window last had
-  float ui_scale = 0;      // --ui-scale: else View > UI scale, else the monitor's
-  int patch = -1;          // How it works and Attention: the selected patch, as if clicked
-  int how_stage = -1;      // How it works: the stage opened large
-  std::vector<int> paint;  // headless: patches toggled on the masked panel, as clicks would
-  std::string state;       // a saved view to open (File > Open view)
-  std::string fetch;       // headless: Model > Get models..., Get this entry, wait
-  std::string dialog;      // headless: help | details | open | get-models, opened as a click would
+  bool size_given = false;       // --size: else the size the window last had
+  float ui_scale = 0;            // --ui-scale: else View > UI scale, else the monitor's
+  int patch = -1;                // How it works and Attention: the selected patch, as if clicked
+  int how_stage = -1;            // How it works: the stage opened large
+  std::vector<int> paint;        // headless: patches toggled on the masked panel, as clicks would
+  std::vector<std::string> keys; // headless: keys pressed one by one ("Right", "Shift+Left", "g")
+  std::string state;             // a saved view to open (File > Open view)
+  std::string fetch;             // headless: Model > Get models..., Get this entry, wait
+  std::string dialog; // headless: help | details | open | get-models, opened as a click would
   std::string fetch_catalog; // the catalog Get models... lists (default configs/fetch/)
   std::string compare_model; // the Compare tab's second model
   std::string sweep;         // the Experiments tab's sweep file

@@ -957,6 +957,34 @@ TEST(StudioGui, PresentModeShowsTheLessonsSlides) {
   }
 }
 
+// The keys a class sees used: a clicker's Right / PageDown and Left step
+// through the slides; in the Explorer the arrows move the ratio (Shift: by
+// 0.01), 3 picks grid masking, C opens Compare.
+TEST(StudioGui, KeyboardStepsSlidesAndDrivesTheExplorer) {
+  const std::string lesson =
+      std::string(MAE_TEST_DATA) + "/../../assets/lessons/mae_in_eight_slides.json";
+  const StudioRun slides = studio(
+      temp_dir("keys_present"),
+      "--lesson " + q(lesson) + " --present --size 1024x768 --keys Right,Right,PageDown,Left");
+  ASSERT_EQ(slides.result.code, 0) << slides.result.err;
+  EXPECT_EQ(slides.layout.at("present").at("slide"), 2);
+  EXPECT_TRUE(slides.layout.at("present").at("on").get<bool>());
+
+  const StudioRun explorer =
+      studio(temp_dir("keys_explorer"), "--model " + q(kModel) + " --ratio 0.75 --view single " +
+                                            "--keys Right,Shift+Right,3,c");
+  ASSERT_EQ(explorer.result.code, 0) << explorer.result.err;
+  EXPECT_EQ(explorer.layout.at("tab"), "compare");
+  const json& shown = explorer.layout.at("explorer").at(0);
+  EXPECT_NEAR(shown.at("ratio").get<double>(), 0.81, 1e-9);
+  EXPECT_EQ(shown.at("strategy"), "grid");
+  EXPECT_EQ(explorer.layout.at("compare").size(), 3u);
+
+  const StudioRun bad = studio(temp_dir("keys_bad"), "--model " + q(kModel) + " --keys Hyper");
+  EXPECT_NE(bad.result.code, 0);
+  EXPECT_TRUE(contains(bad.result.err, "--keys: unknown key 'Hyper'")) << bad.result.err;
+}
+
 // The lesson's How-it-works and Attention slides on a 1280 x 720 projector:
 // nothing cut in Present mode's large text, in the sidebar or the tab.
 TEST(StudioGui, PresentModeCutsNothingOnASmallProjector) {

@@ -37,37 +37,36 @@ const std::vector<Shortcut>& shortcuts() {
   return kShortcuts;
 }
 
-void handle_shortcuts(UiState& st) {
-  const ImGuiIO& io = ImGui::GetIO();
-  // Typing into a field, or a modal dialog up: the keys belong to it.
-  if (io.WantTextInput || ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId))
-    return;
-  const auto pressed = [](int key) { return ImGui::IsKeyPressed(key, false); };
-  const auto repeated = [](int key) { return ImGui::IsKeyPressed(key, true); };
-  if (io.KeyCtrl) {
-    if (pressed(GLFW_KEY_O))
-      open_file_browser(st, FileBrowserState::Mode::Open);
-    if (pressed(GLFW_KEY_E) && has_figure(st))
-      open_file_browser(st, FileBrowserState::Mode::ExportFigure);
-    if (pressed(GLFW_KEY_Q))
-      st.commands.push_back({Command::Kind::Quit, "", ""});
-    return;
-  }
-  if (pressed(GLFW_KEY_F5))
+namespace {
+
+bool pressed(int key) {
+  return ImGui::IsKeyPressed(key, false);
+}
+bool repeated(int key) {
+  return ImGui::IsKeyPressed(key, true);
+}
+
+void ctrl_shortcuts(UiState& st) {
+  if (pressed(GLFW_KEY_O))
+    open_file_browser(st, FileBrowserState::Mode::Open);
+  if (pressed(GLFW_KEY_E) && has_figure(st))
+    open_file_browser(st, FileBrowserState::Mode::ExportFigure);
+  if (pressed(GLFW_KEY_Q))
+    st.commands.push_back({Command::Kind::Quit, "", ""});
+}
+
+// Presenting: the arrows (and a clicker's Page keys) step through the slides.
+void present_shortcuts(UiState& st) {
+  if (repeated(GLFW_KEY_RIGHT) || repeated(GLFW_KEY_PAGE_DOWN) || pressed(GLFW_KEY_SPACE))
+    st.present.requested = st.present.slide + 1;
+  if ((repeated(GLFW_KEY_LEFT) || repeated(GLFW_KEY_PAGE_UP)) && st.present.slide > 0)
+    st.present.requested = st.present.slide - 1;
+  if (pressed(GLFW_KEY_ESCAPE))
     st.commands.push_back({Command::Kind::TogglePresent, "", ""});
-  if (st.present.on) {
-    // Presenting: the arrows (and a clicker's Page keys) step through the slides.
-    if (repeated(GLFW_KEY_RIGHT) || repeated(GLFW_KEY_PAGE_DOWN) || pressed(GLFW_KEY_SPACE))
-      st.present.requested = st.present.slide + 1;
-    if ((repeated(GLFW_KEY_LEFT) || repeated(GLFW_KEY_PAGE_UP)) && st.present.slide > 0)
-      st.present.requested = st.present.slide - 1;
-    if (pressed(GLFW_KEY_ESCAPE))
-      st.commands.push_back({Command::Kind::TogglePresent, "", ""});
-    if (pressed(GLFW_KEY_F1))
-      st.show_help = !st.show_help;
-    return;
-  }
-  const double step = io.KeyShift ? 0.01 : 0.05;
+}
+
+void mask_shortcuts(UiState& st, bool fine) {
+  const double step = fine ? 0.01 : 0.05;
   if (repeated(GLFW_KEY_LEFT))
     set_ratio(st, st.mask.ratio - step);
   if (repeated(GLFW_KEY_RIGHT))
@@ -88,6 +87,9 @@ void handle_shortcuts(UiState& st) {
     --st.mask.seed;
   if (pressed(GLFW_KEY_SPACE))
     st.play.playing = !st.play.playing;
+}
+
+void tab_shortcuts(UiState& st) {
   if (pressed(GLFW_KEY_E))
     st.show_tab(Tab::Explorer);
   if (pressed(GLFW_KEY_A))
@@ -96,13 +98,16 @@ void handle_shortcuts(UiState& st) {
     st.show_tab(Tab::HowItWorks);
   if (pressed(GLFW_KEY_ESCAPE) && st.tab == Tab::HowItWorks)
     st.how.detail_stage = -1;
-  if (pressed(GLFW_KEY_C)) {
+  if (pressed(GLFW_KEY_C)) { // again on Compare: the next comparison
     if (st.tab == Tab::Compare)
       st.compare_mode = st.compare_mode == CompareMode::Ratios       ? CompareMode::Strategies
                         : st.compare_mode == CompareMode::Strategies ? CompareMode::Models
                                                                      : CompareMode::Ratios;
     st.show_tab(Tab::Compare);
   }
+}
+
+void display_shortcuts(UiState& st) {
   if (pressed(GLFW_KEY_G))
     st.display.grid = !st.display.grid;
   if (pressed(GLFW_KEY_T))
@@ -116,8 +121,30 @@ void handle_shortcuts(UiState& st) {
     view.zoom = std::max(view.zoom * 0.8f, 1.0f);
   if (pressed(GLFW_KEY_0) || pressed(GLFW_KEY_KP_0))
     view = ImageView{};
+}
+
+} // namespace
+
+void handle_shortcuts(UiState& st) {
+  const ImGuiIO& io = ImGui::GetIO();
+  // Typing into a field, or a modal dialog up: the keys belong to it.
+  if (io.WantTextInput || ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId))
+    return;
+  if (io.KeyCtrl) {
+    ctrl_shortcuts(st);
+    return;
+  }
+  if (pressed(GLFW_KEY_F5))
+    st.commands.push_back({Command::Kind::TogglePresent, "", ""});
   if (pressed(GLFW_KEY_F1))
     st.show_help = !st.show_help;
+  if (st.present.on) {
+    present_shortcuts(st);
+    return;
+  }
+  mask_shortcuts(st, io.KeyShift);
+  tab_shortcuts(st);
+  display_shortcuts(st);
 }
 
 } // namespace mae::studio

@@ -8,10 +8,12 @@
 #include "testing/layout_file.h"
 #include "testing/screenshot.h"
 
+#include "base/errors.h"
 #include "data/image_io.h"
 #include "formats/atomic_file.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -36,6 +38,35 @@ double percentile(std::vector<double> v, double p) {
                     static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
 }
 
+// A --keys name as GLFW's key code, with the modifier held around it (0: none).
+struct KeyPress {
+  int key = 0, modifier = 0;
+};
+
+KeyPress key_press(const std::string& text) {
+  KeyPress k;
+  std::string name = text;
+  for (const auto& [prefix, code] :
+       {std::pair{"Shift+", GLFW_KEY_LEFT_SHIFT}, std::pair{"Ctrl+", GLFW_KEY_LEFT_CONTROL}})
+    if (name.rfind(prefix, 0) == 0) {
+      k.modifier = code;
+      name = name.substr(std::string(prefix).size());
+    }
+  const std::pair<const char*, int> named[] = {
+      {"Left", GLFW_KEY_LEFT},   {"Right", GLFW_KEY_RIGHT},    {"Up", GLFW_KEY_UP},
+      {"Down", GLFW_KEY_DOWN},   {"PageUp", GLFW_KEY_PAGE_UP}, {"PageDown", GLFW_KEY_PAGE_DOWN},
+      {"Space", GLFW_KEY_SPACE}, {"Escape", GLFW_KEY_ESCAPE},  {"F1", GLFW_KEY_F1},
+      {"F5", GLFW_KEY_F5}};
+  for (const auto& [n, code] : named)
+    if (name == n)
+      k.key = code;
+  if (name.size() == 1 && std::isalnum(static_cast<unsigned char>(name[0])))
+    k.key = std::toupper(static_cast<unsigned char>(name[0])); // GLFW's codes are ASCII
+  if (k.key == 0)
+    throw UsageError("--keys: unknown key '" + text + "' (see mae-studio --help)");
+  return k;
+}
+
 using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point t) {
@@ -56,6 +87,7 @@ private:
   void wait_for_sweep(); // --sweep-run: frames at 30 Hz until the sweep ends
   void run_fetch();      // --fetch: Get models..., Get, frames until it ends
   void open_dialog(const std::string& name); // --dialog: as its menu item or button would
+  void press_keys();                         // --keys: each down for a frame, then up for one
   void frame() {
     app_.frame();
     app_.present();
@@ -160,6 +192,23 @@ void HeadlessRun::wait_for_sweep() {
     frame();
   }
   frame(); // the snapshot the sweep ended on
+}
+
+void HeadlessRun::press_keys() {
+  std::vector<KeyPress> presses;
+  for (const std::string& name : options_.keys) // all checked before the first is pressed
+    presses.push_back(key_press(name));
+  for (const KeyPress& k : presses) {
+    for (const bool down : {true, false}) {
+      if (k.modifier && down)
+        app_.key_event(k.modifier, true);
+      app_.key_event(k.key, down);
+      if (k.modifier && !down)
+        app_.key_event(k.modifier, false);
+      frame();
+    }
+    settle();
+  }
 }
 
 void HeadlessRun::open_dialog(const std::string& name) {
@@ -277,6 +326,8 @@ int HeadlessRun::run() {
     run_fetch();
   if (!options_.dialog.empty())
     open_dialog(options_.dialog);
+  if (!options_.keys.empty())
+    press_keys();
   if (!options_.paint.empty()) {
     UiState& st = app_.state();
     start_custom_mask(st, shown_mask(st));
