@@ -42,7 +42,10 @@ std::string BatchSource::describe() const {
   if (cache_)
     return "on the GPU (" + std::to_string(cache_->bytes() >> 20) +
            " MiB), cropped and resized in batched kernels";
-  return "streamed from the host by " + std::to_string(config_.num_workers) + " worker threads";
+  const int n = config_.num_workers;
+  if (n == 0)
+    return "read on the training thread (num_workers 0)";
+  return "streamed from the host by " + std::to_string(n) + " worker thread" + (n == 1 ? "" : "s");
 }
 
 } // namespace mae

@@ -27,7 +27,8 @@ public:
 
   DeviceBatch next();
   size_t skipped_images() const { return loader_->skipped_images(); }
-  // "on the GPU (12 MiB), ..." or "streamed from the host by N threads".
+  // "on the GPU (12 MiB), ...", "streamed from the host by N worker threads" or
+  // "read on the training thread (num_workers 0)".
   std::string describe() const;
 
 private:

@@ -2,6 +2,7 @@
 #include "train_test_util.h"
 
 #include "data/augment.h"
+#include "data/batch_source.h"
 #include "data/data_loader.h"
 #include "data/device_image_cache.h"
 #include "train/lr_schedule.h"
@@ -31,6 +32,23 @@ private:
   std::vector<Image> images_;
   std::vector<std::string> classes_;
 };
+
+// What the run's "batches:" line says about the host loader, one count at a time.
+TEST(BatchSource, SaysHowBatchesAreMadeOnTheHost) {
+  SmallDataset data;
+  LoaderConfig config;
+  config.batch_size = 2;
+  config.img_size = 16;
+  config.grid = 4;
+  const std::pair<int, const char*> cases[] = {{0, "read on the training thread (num_workers 0)"},
+                                               {1, "streamed from the host by 1 worker thread"},
+                                               {3, "streamed from the host by 3 worker threads"}};
+  for (const auto& [workers, expected] : cases) {
+    config.num_workers = workers;
+    const BatchSource source(data, config, 3, torch::kCPU, 0);
+    EXPECT_EQ(source.describe(), expected);
+  }
+}
 
 TEST(DeviceImageCache, MatchesThePerImageCropWhenEnlarging) {
   SmallDataset data;
