@@ -177,6 +177,11 @@ std::string Args::get_or(const std::string& name, const std::string& fallback) c
   return has(name) ? get(name) : fallback;
 }
 
+void Args::default_to(const std::string& name, const std::string& value) {
+  if (!has(name))
+    values_[name] = {value};
+}
+
 std::vector<std::string> Args::get_all(const std::string& name) const {
   auto it = values_.find(name);
   return it == values_.end() ? std::vector<std::string>{} : it->second;

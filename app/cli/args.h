@@ -28,6 +28,8 @@ public:
   bool has(const std::string& name) const;
   std::string get(const std::string& name) const; // throws if absent and no default
   std::string get_or(const std::string& name, const std::string& fallback) const;
+  // A default known only after parsing (named after an input): `value` unless given.
+  void default_to(const std::string& name, const std::string& value);
   std::vector<std::string> get_all(const std::string& name) const;
   double get_double(const std::string& name) const;
   long long get_int(const std::string& name) const;

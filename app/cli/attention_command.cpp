@@ -42,7 +42,7 @@ int run_attention(int argc, const char* const* argv) {
             "The image is resized (short side) and centre-cropped to the model's size.");
   args.option("model", "MODEL", "model file or HuggingFace directory", default_model_path())
       .option("image", "IMG", "input image (png, jpg, bmp, webp, tiff)")
-      .option("out", "FIG.png", "where to write the figure")
+      .option("out", "FIG.png", "where to write the figure (default: IMG_attention.png here)")
       .option("stack", "encoder|decoder", "which transformer's attention", "encoder")
       .option("layer", "N|last",
               "block index from 0 (with --rollout: the last block it runs "
@@ -65,6 +65,7 @@ int run_attention(int argc, const char* const* argv) {
   query.head = index_option(args, "head", "mean", AttentionQuery::kMeanOfHeads);
   query.patch = index_option(args, "patch", "cls", AttentionQuery::kClsToken);
   query.rollout = args.flag_set("rollout");
+  args.default_to("out", figure_name(args.get("image"), "attention"));
   const std::string out = args.get("out");
   check_output_file(args, "out", {".png"}, {args.get("image"), args.get("model")});
 

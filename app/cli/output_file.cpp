@@ -41,6 +41,17 @@ bool marked_format(const std::string& ext) {
 
 } // namespace
 
+std::string figure_name(const std::string& input, const std::string& what,
+                        const std::string& extension) {
+  fs::path p = fs::path(input).lexically_normal();
+  if (p.filename().empty()) // a folder given as "hf/"
+    p = p.parent_path();
+  std::string stem = p.stem().string();
+  if (stem.empty() || stem == "." || stem == "..")
+    stem = "figure";
+  return stem + "_" + what + extension;
+}
+
 void add_force_option(Args& args) {
   args.flag("force", "replace an existing output file that mae did not write (its own figures, "
                      "models and tables are replaced without asking)");

@@ -16,6 +16,11 @@ constexpr const char* kEvalReconCsvHeader = "image,mae,telea,mean_fill";
 // The "format" metadata of forward's output tensors.
 constexpr const char* kForwardFormat = "mae-forward";
 
+// "<stem of input>_<what>.png" in the working folder: where a figure goes
+// when no --out is given ("chelsea_attention.png").
+std::string figure_name(const std::string& input, const std::string& what,
+                        const std::string& extension = ".png");
+
 // Adds --force (see check_output_file).
 void add_force_option(Args& args);
 

@@ -15,7 +15,8 @@ int run_plot_metrics(int argc, const char* const* argv) {
   Args args("plot-metrics", "Plot a run's training loss beside its k-NN accuracy, else "
                             "fine-tuning's test accuracy, else held-out MSE, as a PNG.");
   args.positional("METRICS", "a training run's folder or its metrics.jsonl")
-      .option("out", "FILE.png", "where to write the figure")
+      .option("out", "FILE.png",
+              "where to write the figure (default: curves.png in the run folder)")
       .option("title", "TEXT", "figure title", "")
       .option("width", "PX", "figure width", "1200")
       .option("height", "PX", "figure height", "480");
@@ -28,6 +29,7 @@ int run_plot_metrics(int argc, const char* const* argv) {
   std::error_code ec;
   if (std::filesystem::is_directory(metrics, ec)) // a run folder, as the app opens one
     metrics = (std::filesystem::path(metrics) / kMetricsName).string();
+  args.default_to("out", (std::filesystem::path(metrics).parent_path() / "curves.png").string());
   check_output_file(args, "out", {".png"}, {metrics});
   const auto records = read_metrics(metrics);
   if (records.empty())

@@ -20,10 +20,11 @@ int run_posembed(int argc, const char* const* argv) {
             "position, tiled on the patch grid.");
   args.option("model", "MODEL", "model file or HuggingFace directory", default_model_path())
       .option("stack", "encoder|decoder", "pos_embed or decoder_pos_embed", "encoder")
-      .option("out", "FIG.png", "where to write the figure");
+      .option("out", "FIG.png", "where to write the figure (default: MODEL_posembed.png here)");
   if (!parse_command(args, argc, argv, kModel | kOutput | kThreads | kDevice))
     return 0;
   const AttentionStack stack = parse_attention_stack(args.get("stack"));
+  args.default_to("out", figure_name(args.get("model"), "posembed"));
   const std::string out = args.get("out");
   check_output_file(args, "out", {".png"}, {args.get("model")});
   auto model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));

@@ -68,7 +68,7 @@ int run_reconstruct(int argc, const char* const* argv) {
       .option("image", "IMG", "input image (png, jpg, bmp, webp, tiff)")
       .option("out", "FIG.png",
               "where to write the figure (with --sweep: a .mp4, an .avi or a "
-              "new folder of PNG frames)")
+              "new folder of PNG frames; default: IMG_reconstruction.png, or IMG_sweep.mp4, here)")
       .option("sweep", "FROM:TO:STEP",
               "a ratio sweep instead of one figure, e.g. 0.1:0.95:0.05: one frame per ratio")
       .option("fps", "N", "frames per second of the --sweep video", "4");
@@ -79,6 +79,10 @@ int run_reconstruct(int argc, const char* const* argv) {
   const auto t0 = std::chrono::steady_clock::now();
   const FigureOptions figure = figure_options(args);
   const MaskSettings& settings = figure.mask;
+  if (args.has("sweep"))
+    args.default_to("out", figure_name(args.get("image"), "sweep", ".mp4"));
+  else
+    args.default_to("out", figure_name(args.get("image"), "reconstruction"));
   const std::string out = args.get("out");
   // With --sweep, the video's container (or a folder of frames) follows the name.
   if (args.has("sweep")) {

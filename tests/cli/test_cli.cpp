@@ -151,6 +151,24 @@ TEST(Cli, ReconstructWritesTheDemoFigure) {
   EXPECT_GT(fig.height, 224);
 }
 
+// Without --out a figure is named after its input, in the working folder.
+TEST(Cli, AFigureWithoutOutIsNamedAfterItsInput) {
+  const std::string dir = test::temp_dir("cli_default_out");
+  // Inside the sh -c word's single quotes: paths without spaces or quotes.
+  const std::string model = " --model " + test::fixture("hf") + "/";
+  const std::string image = " --image " + test::data_path("images/photo.jpg");
+  for (const auto& [command, file] :
+       {std::pair{"reconstruct" + model + image, "photo_reconstruction.png"},
+        std::pair{"attention" + model + image, "photo_attention.png"},
+        std::pair{"posembed" + model, "hf_posembed.png"}}) {
+    const auto r = test::run_binary(
+        "/bin/sh", "-c " + q("cd " + dir + " && " + MAE_CLI_PATH + " " + command), dir);
+    ASSERT_EQ(r.code, 0) << command << "\n" << r.err;
+    EXPECT_TRUE(contains(r.out, std::string("wrote ") + file)) << r.out;
+    EXPECT_GT(load_image(dir + "/" + file).width, 100) << file;
+  }
+}
+
 // A ratio sweep as a video for slides: an .avi that reads back with one frame
 // per ratio, or a folder of PNG frames; bad sweeps and used folders are refused.
 TEST(Cli, ReconstructSweepWritesAVideoOrFrames) {
