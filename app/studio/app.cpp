@@ -815,7 +815,11 @@ void App::draw_main_window() {
   } else if (ImGui::BeginTabBar("tabs")) {
     for (const TabSpec& spec : kTabs) {
       const bool force = st.select_tab && st.tab == spec.tab;
-      if (!ImGui::BeginTabItem(spec.label, nullptr, force ? ImGuiTabItemFlags_SetSelected : 0))
+      const bool shown =
+          ImGui::BeginTabItem(spec.label, nullptr, force ? ImGuiTabItemFlags_SetSelected : 0);
+      if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("%s", tab_summary(spec.tab));
+      if (!shown)
         continue;
       // A programmatic switch takes effect a frame later; until then the
       // visible tab must not overwrite the requested one.

@@ -50,6 +50,29 @@ inline const char* tab_key(Tab t) {
   }
   return "explorer";
 }
+
+// What a tab is for, in a sentence: its tab's and its View menu item's tooltip.
+inline const char* tab_summary(Tab t) {
+  switch (t) {
+  case Tab::Explorer:
+    return "Mask a picture and watch the model fill it in: the paper's demo figure, with its "
+           "error against an inpainting baseline";
+  case Tab::HowItWorks:
+    return "The forward pass step by step: patches, masking, the encoder on the visible patches "
+           "only, the decoder, and the loss on the removed ones";
+  case Tab::Attention:
+    return "Where a patch looks: the model's attention weights for one layer and head, or their "
+           "rollout through the layers";
+  case Tab::Compare:
+    return "One picture side by side: three masking ratios, three strategies, or two models";
+  case Tab::Training:
+    return "Pretrain a small MAE on this computer, or follow a run that another process writes";
+  case Tab::Experiments:
+    return "The paper's ablations re-run on Fashion-MNIST, our numbers beside the paper's";
+  }
+  return "";
+}
+
 // Compare: one model at three ratios or three strategies, or two models on one mask.
 enum class CompareMode { Ratios, Strategies, Models };
 // "ratios", "strategies", "models": in view files, figure names and --view.

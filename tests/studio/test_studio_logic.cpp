@@ -463,13 +463,15 @@ namespace {
 TEST(StudioSources, EveryControlHasATooltip) {
   const std::regex control(
       R"(ImGui::(Button|Checkbox|SliderFloat|SliderInt|RadioButton|InputScalar|InputText|)"
-      R"(InputTextWithHint|BeginCombo|ArrowButton|DragFloat|InputInt|Combo)\()");
+      R"(InputTextWithHint|BeginCombo|ArrowButton|DragFloat|InputInt|Combo|MenuItem|)"
+      R"(Selectable|BeginTabItem)\()");
   const std::regex tip(R"((\btooltip\(|SetTooltip\())");
   std::vector<fs::path> files;
   for (const char* dir : {"app/studio/panels", "app/studio/plot", "app/studio/dialogs"})
     for (const auto& e : fs::directory_iterator(fs::path(MAE_SOURCE_DIR) / dir))
       if (e.path().extension() == ".cpp")
         files.push_back(e.path());
+  files.push_back(fs::path(MAE_SOURCE_DIR) / "app/studio/app.cpp"); // the tab bar
   ASSERT_GE(files.size(), 10u);
   int controls = 0;
   for (const fs::path& file : files) {

@@ -6,10 +6,20 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <tuple>
 
 namespace mae::studio {
 
 namespace {
+
+// A menu item with its tooltip (shown also while it is disabled, saying why).
+bool menu_item(const char* label, const char* shortcut, bool selected, const char* tip,
+               bool enabled = true) {
+  const bool clicked = ImGui::MenuItem(label, shortcut, selected, enabled);
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("%s", tip);
+  return clicked;
+}
 
 // Text and control size: the monitor's content scale (followed when the window
 // moves to another screen) or a fixed choice, remembered in settings.json.
@@ -38,39 +48,38 @@ void draw_ui_scale_menu(UiState& st) {
 void draw_file_menu(UiState& st) {
   if (!ImGui::BeginMenu("File"))
     return;
-  if (ImGui::MenuItem("Open...", "Ctrl+O"))
+  if (menu_item("Open...", "Ctrl+O", false,
+                "Open a picture, a model, a lesson, a saved view, a training config or a sweep "
+                "(or drop it on the window)"))
     open_file_browser(st, FileBrowserState::Mode::Open);
   if (ImGui::BeginMenu("Open recent", !st.recent.entries().empty())) {
     for (const RecentFile& r : st.recent.entries()) {
       const std::string label =
           std::filesystem::path(r.path).filename().string() + "  (" + r.kind + ")";
-      if (ImGui::MenuItem(label.c_str()))
+      if (menu_item(label.c_str(), nullptr, false, r.path.c_str()))
         st.commands.push_back({Command::Kind::Open, r.path, ""});
-      if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("%s", r.path.c_str());
     }
     ImGui::EndMenu();
   }
-  if (ImGui::MenuItem("Export figure...", "Ctrl+E", false, has_figure(st)))
+  if (menu_item("Export figure...", "Ctrl+E", false,
+                has_figure(st) ? "The current tab's figure as a PNG"
+                               : "Nothing to export yet: open a picture and a model",
+                has_figure(st)))
     open_file_browser(st, FileBrowserState::Mode::ExportFigure);
-  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-    ImGui::SetTooltip(has_figure(st) ? "The current tab's figure as a PNG"
-                                     : "Nothing to export yet: open a picture and a model");
-  if (ImGui::MenuItem("Export ratio sweep video...", nullptr, false, st.model && st.image))
+  if (menu_item("Export ratio sweep video...", nullptr, false,
+                "The Explorer's figure at ratios 0.10 to 0.95, one frame each, as a video for "
+                "slides (.mp4, or .avi); the same as mae reconstruct --sweep",
+                st.model && st.image))
     open_file_browser(st, FileBrowserState::Mode::ExportSweep);
-  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-    ImGui::SetTooltip("The Explorer's figure at ratios 0.10 to 0.95, one frame each, as a "
-                      "video for slides (.mp4, or .avi); the same as mae reconstruct --sweep");
   ImGui::Separator();
-  if (ImGui::MenuItem("Save view...", nullptr, false, st.model && st.image))
+  if (menu_item("Save view...", nullptr, false,
+                "Save this view (model, picture, mask, tab, zoom) as a small JSON file that "
+                "reopens the same figure exactly, here or on another machine",
+                st.model && st.image))
     open_file_browser(st, FileBrowserState::Mode::SaveView);
-  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-    ImGui::SetTooltip("Save this view (model, picture, mask, tab, zoom) as a small JSON file "
-                      "that reopens the same figure exactly, here or on another machine");
-  if (ImGui::MenuItem("Open view..."))
+  if (menu_item("Open view...", nullptr, false,
+                "Open a saved view (also: mae-studio --state VIEW.json)"))
     open_file_browser(st, FileBrowserState::Mode::OpenView);
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Open a saved view (also: mae-studio --state VIEW.json)");
   ImGui::Separator();
   if (ImGui::BeginMenu("Lessons")) {
     if (st.present.shipped.empty())
@@ -78,25 +87,22 @@ void draw_file_menu(UiState& st) {
         st.present.shipped.emplace_back(path, lesson_title(path));
     for (const auto& [path, title] : st.present.shipped) {
       ImGui::PushID(path.c_str()); // two lessons may share a title
-      if (ImGui::MenuItem(title.c_str()))
+      if (menu_item(title.c_str(), nullptr, false, path.c_str()))
         st.commands.push_back({Command::Kind::OpenLesson, path, ""});
-      if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("%s", path.c_str());
       ImGui::PopID();
     }
-    if (ImGui::MenuItem("Open lesson..."))
+    if (menu_item("Open lesson...", nullptr, false,
+                  "A lesson file: slides of views with a title and text each"))
       open_file_browser(st, FileBrowserState::Mode::OpenLesson);
-    if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("A lesson file: slides of views with a title and text each");
     ImGui::EndMenu();
   }
-  if (ImGui::MenuItem("Present", "F5", st.present.on))
+  if (menu_item("Present", "F5", st.present.on,
+                "Show the open lesson's slides full screen with large text (the first shipped "
+                "lesson when none is open)"))
     st.commands.push_back({Command::Kind::TogglePresent, "", ""});
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Show the open lesson's slides full screen with large text (the first "
-                      "shipped lesson when none is open)");
   ImGui::Separator();
-  if (ImGui::MenuItem("Quit", "Ctrl+Q"))
+  if (menu_item("Quit", "Ctrl+Q", false,
+                "Close MAE Studio (a training run is stopped with a checkpoint first)"))
     st.commands.push_back({Command::Kind::Quit, "", ""});
   ImGui::EndMenu();
 }
@@ -104,30 +110,34 @@ void draw_file_menu(UiState& st) {
 void draw_view_menu(UiState& st) {
   if (!ImGui::BeginMenu("View"))
     return;
-  if (ImGui::MenuItem("Explorer", "E", st.tab == Tab::Explorer))
-    st.show_tab(Tab::Explorer);
-  if (ImGui::MenuItem("How it works", "H", st.tab == Tab::HowItWorks))
-    st.show_tab(Tab::HowItWorks);
-  if (ImGui::MenuItem("Attention", "A", st.tab == Tab::Attention))
-    st.show_tab(Tab::Attention);
-  if (ImGui::MenuItem("Compare ratios", nullptr,
-                      st.tab == Tab::Compare && st.compare_mode == CompareMode::Ratios))
-    st.compare_mode = CompareMode::Ratios, st.show_tab(Tab::Compare);
-  if (ImGui::MenuItem("Compare strategies", nullptr,
-                      st.tab == Tab::Compare && st.compare_mode == CompareMode::Strategies))
-    st.compare_mode = CompareMode::Strategies, st.show_tab(Tab::Compare);
-  if (ImGui::MenuItem("Compare two models", nullptr,
-                      st.tab == Tab::Compare && st.compare_mode == CompareMode::Models))
-    st.compare_mode = CompareMode::Models, st.show_tab(Tab::Compare);
-  if (ImGui::MenuItem("Training", nullptr, st.tab == Tab::Training))
-    st.show_tab(Tab::Training);
-  if (ImGui::MenuItem("Experiments", nullptr, st.tab == Tab::Experiments))
-    st.show_tab(Tab::Experiments);
+  const auto tab_item = [&st](Tab tab, const char* label, const char* key) {
+    if (menu_item(label, key, st.tab == tab, tab_summary(tab)))
+      st.show_tab(tab);
+  };
+  tab_item(Tab::Explorer, "Explorer", "E");
+  tab_item(Tab::HowItWorks, "How it works", "H");
+  tab_item(Tab::Attention, "Attention", "A");
+  const std::tuple<CompareMode, const char*, const char*> compares[] = {
+      {CompareMode::Ratios, "Compare ratios", "The Compare tab at 50, 75 and 90 % masking"},
+      {CompareMode::Strategies, "Compare strategies",
+       "The Compare tab with random, block and grid masking at one ratio"},
+      {CompareMode::Models, "Compare two models",
+       "The Compare tab with a second model on the same mask"}};
+  for (const auto& [mode, label, tip] : compares)
+    if (menu_item(label, nullptr, st.tab == Tab::Compare && st.compare_mode == mode, tip))
+      st.compare_mode = mode, st.show_tab(Tab::Compare);
+  tab_item(Tab::Training, "Training", nullptr);
+  tab_item(Tab::Experiments, "Experiments", nullptr);
   ImGui::Separator();
-  ImGui::MenuItem("Patch grid", "G", &st.display.grid);
-  ImGui::MenuItem("Tint removed patches", "T", &st.display.tint);
-  ImGui::MenuItem("Integer zoom", "I", &st.display.integer_zoom);
-  if (ImGui::MenuItem("Reset zoom", "0"))
+  if (menu_item("Patch grid", "G", st.display.grid, "Draw the patch boundaries over the pictures"))
+    st.display.grid = !st.display.grid;
+  if (menu_item("Tint removed patches", "T", st.display.tint,
+                "Colour the removed patches, so that what the model had to guess stands out"))
+    st.display.tint = !st.display.tint;
+  if (menu_item("Integer zoom", "I", st.display.integer_zoom,
+                "Whole screen pixels per picture pixel: sharp, with no blur from resampling"))
+    st.display.integer_zoom = !st.display.integer_zoom;
+  if (menu_item("Reset zoom", "0", false, "Back to the whole picture, centred"))
     st.explorer_view = st.compare_view = ImageView{};
   ImGui::Separator();
   draw_ui_scale_menu(st);
@@ -137,20 +147,25 @@ void draw_view_menu(UiState& st) {
 void draw_model_menu(UiState& st) {
   if (!ImGui::BeginMenu("Model"))
     return;
-  if (ImGui::MenuItem("Details...", nullptr, false, st.model != nullptr))
+  if (menu_item("Details...", nullptr, false,
+                st.model ? "The model's architecture, parameter counts, file format and "
+                           "normalisation"
+                         : "No model is open yet",
+                st.model != nullptr))
     st.show_model_details = true;
-  if (ImGui::MenuItem("Get models..."))
+  if (menu_item("Get models...", nullptr, false,
+                "Download the paper's own models (ViT-B/L visualisation weights, HuggingFace's "
+                "facebook/vit-mae-*) and open them"))
     st.commands.push_back({Command::Kind::OpenGetModels, "", ""});
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Download the paper's own models (ViT-B/L visualisation weights, "
-                      "HuggingFace's facebook/vit-mae-*) and open them");
   ImGui::EndMenu();
 }
 
 void draw_help_menu(UiState& st) {
   if (!ImGui::BeginMenu("Help"))
     return;
-  ImGui::MenuItem("Shortcuts and help", "F1", &st.show_help);
+  if (menu_item("Shortcuts and help", "F1", st.show_help,
+                "Every keyboard shortcut, and what to read about Masked Autoencoders"))
+    st.show_help = !st.show_help;
   ImGui::EndMenu();
 }
 

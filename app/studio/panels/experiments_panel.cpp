@@ -37,15 +37,18 @@ void sweep_chooser(UiState& st) {
   const std::string shown = ex.path.empty() ? "(none)" : fs::path(ex.path).stem().string();
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 16);
   ImGui::BeginDisabled(running(ex));
-  if (ImGui::BeginCombo("sweep", shown.c_str())) {
-    for (const auto& path : ex.sweeps)
+  const bool open = ImGui::BeginCombo("sweep", shown.c_str());
+  tooltip("The paper's ablations, re-run on Fashion-MNIST (configs/sweeps/): each sweep trains "
+          "the same small MAE with one setting changed, then measures what its encoder learned");
+  if (open) {
+    for (const auto& path : ex.sweeps) {
       if (ImGui::Selectable(fs::path(path).stem().string().c_str(), path == ex.path))
         st.commands.push_back({Command::Kind::ChooseSweep, path, ""});
+      tooltip(path.c_str());
+    }
     ImGui::EndCombo();
   }
   ImGui::EndDisabled();
-  tooltip("The paper's ablations, re-run on Fashion-MNIST (configs/sweeps/): each sweep trains "
-          "the same small MAE with one setting changed, then measures what its encoder learned");
   if (ex.sweep) {
     ImGui::SameLine();
     wrapped_text(ex.sweep->title, ImGui::GetContentRegionAvail().x);
