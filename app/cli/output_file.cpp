@@ -22,6 +22,7 @@ bool safetensors_written_by_mae(const std::string& path) {
     const SafetensorsFile f =
         parse_safetensors(read_file_bytes(path, "safetensors file", false), path);
     const auto it = f.metadata.find("format");
+    // "mae-studio" is checkpoint.h's kFormatName, spelt out: that header brings in torch.
     return it != f.metadata.end() && (it->second == "mae-studio" || it->second == kForwardFormat);
   } catch (const Error&) {
     return false;

@@ -7,11 +7,6 @@
 
 namespace mae::studio {
 
-bool has_figure(const UiState& st) {
-  const auto& shown = st.tab == Tab::Compare ? st.compare.shown : st.explorer.shown;
-  return shown && !shown->items.empty();
-}
-
 Image current_figure(const UiState& st) {
   if (st.tab != Tab::Compare) { // the Training tab exports the Explorer's figure
     if (!st.explorer.shown || st.explorer.shown->items.empty())

@@ -12,8 +12,4 @@ namespace mae::studio {
 // Throws UsageError when the tab has no reconstruction yet.
 Image current_figure(const UiState& state);
 
-// Whether current_figure has something to export: what enables the menu
-// item, the button and Ctrl+E (a file name asked for nothing helps no one).
-bool has_figure(const UiState& state);
-
 } // namespace mae::studio

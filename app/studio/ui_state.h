@@ -390,6 +390,13 @@ struct UiState {
 
   // Reconstructions.
   TabResults explorer, compare;
+  // Whether File > Export figure has something to write (figure_export's
+  // current_figure): the Compare tab's comparison, else the Explorer's
+  // reconstruction. It enables the menu item, the button and Ctrl+E.
+  bool has_figure() const {
+    const auto& shown = (tab == Tab::Compare ? compare : explorer).shown;
+    return shown && !shown->items.empty();
+  }
   uint64_t next_request_id = 1;
   std::string reconstruct_error;
 

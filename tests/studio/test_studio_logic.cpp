@@ -670,3 +670,25 @@ TEST(StudioLesson, ASlideOpensASweepRelativeToTheLesson) {
 
 } // namespace
 } // namespace mae::studio
+
+namespace mae::studio {
+namespace {
+
+// Export figure (menu, button, Ctrl+E) is offered only when the shown tab has
+// a figure, so no file name is asked for nothing.
+TEST(StudioUiState, AFigureToExportIsTheShownTabs) {
+  UiState st(temp_dir("studio_has_figure") + "/recent.json");
+  EXPECT_FALSE(st.has_figure());
+  auto set = std::make_shared<ReconstructionSet>();
+  st.explorer.shown = set;
+  EXPECT_FALSE(st.has_figure()); // an answer without a reconstruction
+  set->items.emplace_back();
+  EXPECT_TRUE(st.has_figure());
+  st.show_tab(Tab::Compare);
+  EXPECT_FALSE(st.has_figure()); // no comparison yet
+  st.show_tab(Tab::Training);
+  EXPECT_TRUE(st.has_figure()); // the Training tab exports the Explorer's figure
+}
+
+} // namespace
+} // namespace mae::studio

@@ -1,5 +1,4 @@
 #include "dialogs/dialogs.h"
-#include "figure_export.h"
 #include "lesson.h"
 
 #include <imgui.h>
@@ -62,9 +61,9 @@ void draw_file_menu(UiState& st) {
     ImGui::EndMenu();
   }
   if (menu_item("Export figure...", "Ctrl+E", false,
-                has_figure(st) ? "The current tab's figure as a PNG"
-                               : "Nothing to export yet: open a picture and a model",
-                has_figure(st)))
+                st.has_figure() ? "The current tab's figure as a PNG"
+                                : "Nothing to export yet: open a picture and a model",
+                st.has_figure()))
     open_file_browser(st, FileBrowserState::Mode::ExportFigure);
   if (menu_item("Export ratio sweep video...", nullptr, false,
                 "The Explorer's figure at ratios 0.10 to 0.95, one frame each, as a video for "

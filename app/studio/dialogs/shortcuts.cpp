@@ -1,5 +1,4 @@
 #include "dialogs/dialogs.h"
-#include "figure_export.h"
 #include "gl/gl.h"
 #include "mask_controls.h"
 
@@ -49,7 +48,7 @@ bool repeated(int key) {
 void ctrl_shortcuts(UiState& st) {
   if (pressed(GLFW_KEY_O))
     open_file_browser(st, FileBrowserState::Mode::Open);
-  if (pressed(GLFW_KEY_E) && has_figure(st))
+  if (pressed(GLFW_KEY_E) && st.has_figure())
     open_file_browser(st, FileBrowserState::Mode::ExportFigure);
   if (pressed(GLFW_KEY_Q))
     st.commands.push_back({Command::Kind::Quit, "", ""});

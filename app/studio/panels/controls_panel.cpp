@@ -1,7 +1,6 @@
 #include "panels/panels.h"
 
 #include "dialogs/dialogs.h"
-#include "figure_export.h"
 #include "mask_controls.h"
 
 #include "checkpoint/model_label.h"
@@ -186,7 +185,7 @@ void draw_controls_panel(PanelContext& ctx) {
     same_line_if_fits("Export...");
   else
     section("Export");
-  ImGui::BeginDisabled(!has_figure(ctx.state));
+  ImGui::BeginDisabled(!ctx.state.has_figure());
   if (ImGui::Button(short_screen() ? "Export..." : "Export figure..."))
     open_file_browser(ctx.state, FileBrowserState::Mode::ExportFigure);
   ImGui::EndDisabled();
