@@ -35,9 +35,17 @@ bool csv_written_by_mae(const std::string& path) {
   return std::getline(in, first) && first == kEvalReconCsvHeader;
 }
 
-// The formats whose files carry a sign of who wrote them.
-bool marked_format(const std::string& ext) {
-  return ext == ".png" || ext == ".safetensors" || ext == ".csv";
+// How a format's files tell that mae wrote them; nullptr for the formats
+// that carry no such sign (videos, traces).
+using WrittenByMae = bool (*)(const std::string& path);
+WrittenByMae owner_check(const std::string& ext) {
+  if (ext == ".png")
+    return png_written_by_mae;
+  if (ext == ".safetensors")
+    return safetensors_written_by_mae;
+  if (ext == ".csv")
+    return csv_written_by_mae;
+  return nullptr;
 }
 
 } // namespace
@@ -59,16 +67,8 @@ void add_force_option(Args& args) {
 }
 
 bool written_by_mae(const std::string& path) {
-  if (!why_not_regular_file(path).empty())
-    return false;
-  const std::string ext = lower_extension(path);
-  if (ext == ".png")
-    return png_written_by_mae(path);
-  if (ext == ".safetensors")
-    return safetensors_written_by_mae(path);
-  if (ext == ".csv")
-    return csv_written_by_mae(path);
-  return false;
+  const WrittenByMae check = owner_check(lower_extension(path));
+  return check && why_not_regular_file(path).empty() && check(path);
 }
 
 void refuse_overwriting_inputs(const std::string& option, const std::string& out,
@@ -96,7 +96,7 @@ void refuse_replacing_others(const Args& args, const std::string& name) {
   if (args.flag_set("force") || !why_not_regular_file(out).empty() || written_by_mae(out))
     return;
   const std::string ext = lower_extension(out);
-  const std::string why = marked_format(ext)
+  const std::string why = owner_check(ext)
                               ? "and mae did not write it (it may be yours)"
                               : "(mae cannot tell its own " + ext + " files from yours)";
   throw UsageError("--" + name + " " + out + " already exists " + why +
