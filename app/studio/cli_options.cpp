@@ -156,8 +156,8 @@ void define_options(CLI::App& app, CliOptions& o, TextOptions& t) {
                ->type_name("V.mp4"));
   headless(app.add_option("--keys", o.keys,
                           "press these keys one after another, each a frame down and a frame up "
-                          "(Left, Right, Up, Down, PageUp, PageDown, Space, Escape, F1, F5, a "
-                          "letter or digit; Shift+ or Ctrl+ before one)")
+                          "(Left, Right, Up, Down, PageUp, PageDown, Space, Escape, F1, F5, Plus, "
+                          "Minus, a letter or digit; Shift+ or Ctrl+ before one)")
                ->type_name("K,K,...")
                ->delimiter(',')
                ->expected(1, -1));

@@ -3,6 +3,7 @@
 // queueing Commands instead of calling it.
 #pragma once
 
+#include "display_options.h"
 #include "image_view.h"
 #include "recent_files.h"
 #include "workers/fetch_status.h"
@@ -129,15 +130,6 @@ struct AttentionUi {
   MaskSettings mask;
   AttentionQuery asked;
   uint64_t requested_id = 0, answered_id = 0;
-};
-
-struct DisplayOptions {
-  bool grid = false;         // patch grid over every panel
-  bool tint = false;         // tint removed patches in the reconstructions
-  bool integer_zoom = false; // whole screen pixels per image pixel
-  // Compare: Telea's inpainting under the reconstructions. Off, the pictures
-  // grow half as large again (two rows instead of three): a small projector.
-  bool compare_inpainting = true;
 };
 
 // "Play" sweeps the masking ratio back and forth.
@@ -356,6 +348,10 @@ struct UiState {
   void show_tab(Tab t) { tab = t, select_tab = true; }
   CompareMode compare_mode = CompareMode::Ratios;
   ImageView explorer_view, compare_view;
+  // What the zoom keys move: the Compare tab's pictures there, else the
+  // Explorer's. Reset zoom puts both back.
+  ImageView& zoomed_view() { return tab == Tab::Compare ? compare_view : explorer_view; }
+  void reset_zoom() { explorer_view = compare_view = ImageView{}; }
   DisplayOptions display;
   HowItWorksUi how;
   // A stroke painting the custom mask: the first patch decides whether the

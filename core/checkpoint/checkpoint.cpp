@@ -4,6 +4,7 @@
 #include "base/config_kind.h"
 #include "base/errors.h"
 #include "base/file_extension.h"
+#include "base/image_signature.h"
 #include "formats/container.h"
 #include "formats/file_bytes.h"
 #include "formats/pth_reader.h"
@@ -111,23 +112,6 @@ nlohmann::json read_json_file(const fs::path& path) {
 constexpr const char* kWhatAModelIs =
     "A model is a .safetensors or .pth file, or a HuggingFace folder";
 
-// A picture given where a model goes, by its signature ("PNG"), or nullptr.
-const char* image_kind(const uint8_t* d, size_t n) {
-  if (n >= 8 && !std::memcmp(d, "\x89PNG\r\n\x1a\n", 8))
-    return "PNG";
-  if (n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF)
-    return "JPEG";
-  if (n >= 4 && !std::memcmp(d, "GIF8", 4))
-    return "GIF";
-  if (n >= 12 && !std::memcmp(d, "RIFF", 4) && !std::memcmp(d + 8, "WEBP", 4))
-    return "WebP";
-  if (n >= 4 && (!std::memcmp(d, "II*\0", 4) || !std::memcmp(d, "MM\0*", 4)))
-    return "TIFF";
-  if (n >= 2 && d[0] == 'B' && d[1] == 'M')
-    return "BMP";
-  return nullptr;
-}
-
 // A .json given where a model goes (a HuggingFace config.json, a lesson, a
 // training config): named as what it is, not "neither a zip archive nor a pickle".
 [[noreturn]] void refuse_json_as_model(const std::string& path) {
@@ -185,8 +169,10 @@ RawCheckpoint read_tensor_file(const std::string& path) {
   const SharedBytes bytes = read_file_bytes(path, "checkpoint");
   Container container = sniff_container(bytes->data(), bytes->size(), path);
   if (container == Container::Unknown) {
-    if (const char* image = image_kind(bytes->data(), bytes->size()))
-      throw CheckpointError(path + ": a " + image + " image, not a model. " + kWhatAModelIs);
+    if (const ImageFormat image = image_format(bytes->data(), bytes->size());
+        image != ImageFormat::None)
+      throw CheckpointError(path + ": a " + image_format_name(image) + " image, not a model. " +
+                            kWhatAModelIs);
     // Neither signature holds: the parser the extension suggests says what is wrong.
     const std::string ext = fs::path(path).extension().string();
     container = ext == ".safetensors" || ext.empty() ? Container::Safetensors : Container::Zip;

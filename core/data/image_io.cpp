@@ -3,6 +3,7 @@
 
 #include "base/errors.h"
 #include "base/file_extension.h"
+#include "base/image_signature.h"
 #include "formats/atomic_file.h"
 #include "formats/file_bytes.h"
 
@@ -102,7 +103,22 @@ bool jpeg_truncated(const uint8_t* d, size_t n) {
 }
 
 bool is_jpeg(const uint8_t* d, size_t n) {
-  return n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF;
+  return image_format(d, n) == ImageFormat::Jpeg;
+}
+
+// The three WebP flavours keep their sizes in different places.
+std::optional<ImageSize> webp_size(const uint8_t* d, size_t n) {
+  if (n < 30)
+    return std::nullopt;
+  if (!std::memcmp(d + 12, "VP8X", 4))
+    return ImageSize{int64_t{le24(d + 24)} + 1, int64_t{le24(d + 27)} + 1};
+  if (!std::memcmp(d + 12, "VP8L", 4) && d[20] == 0x2F) {
+    const uint32_t bits = le32(d + 21);
+    return ImageSize{int64_t{bits & 0x3FFF} + 1, int64_t{(bits >> 14) & 0x3FFF} + 1};
+  }
+  if (!std::memcmp(d + 12, "VP8 ", 4))
+    return ImageSize{le16(d + 26) & 0x3FFF, le16(d + 28) & 0x3FFF};
+  return std::nullopt;
 }
 
 // Any decoded Mat -> 8-bit gray or RGB.
@@ -164,28 +180,31 @@ Image copy_of(const cv::Mat& m) {
 } // namespace
 
 std::optional<ImageSize> image_header_size(const uint8_t* d, size_t n) {
-  if (n >= 24 && !std::memcmp(d, "\x89PNG\r\n\x1a\n", 8))
-    return ImageSize{be32(d + 16), be32(d + 20)};
-  if (is_jpeg(d, n))
+  switch (image_format(d, n)) {
+  case ImageFormat::Png:
+    if (n >= 24)
+      return ImageSize{be32(d + 16), be32(d + 20)};
+    break;
+  case ImageFormat::Jpeg:
     return jpeg_size(d, n);
-  if (n >= 10 && !std::memcmp(d, "GIF8", 4))
-    return ImageSize{le16(d + 6), le16(d + 8)};
-  if (n >= 26 && d[0] == 'B' && d[1] == 'M') {
-    const auto h = static_cast<int32_t>(le32(d + 22));
-    return ImageSize{static_cast<int32_t>(le32(d + 18)), h < 0 ? -int64_t{h} : int64_t{h}};
-  }
-  if (n >= 30 && !std::memcmp(d, "RIFF", 4) && !std::memcmp(d + 8, "WEBP", 4)) {
-    if (!std::memcmp(d + 12, "VP8X", 4))
-      return ImageSize{int64_t{le24(d + 24)} + 1, int64_t{le24(d + 27)} + 1};
-    if (!std::memcmp(d + 12, "VP8L", 4) && d[20] == 0x2F) {
-      const uint32_t bits = le32(d + 21);
-      return ImageSize{int64_t{bits & 0x3FFF} + 1, int64_t{(bits >> 14) & 0x3FFF} + 1};
+  case ImageFormat::Gif:
+    if (n >= 10)
+      return ImageSize{le16(d + 6), le16(d + 8)};
+    break;
+  case ImageFormat::Bmp:
+    if (n >= 26) {
+      const auto h = static_cast<int32_t>(le32(d + 22));
+      return ImageSize{static_cast<int32_t>(le32(d + 18)), h < 0 ? -int64_t{h} : int64_t{h}};
     }
-    if (!std::memcmp(d + 12, "VP8 ", 4))
-      return ImageSize{le16(d + 26) & 0x3FFF, le16(d + 28) & 0x3FFF};
-  }
-  if (n >= 3 && d[0] == 'P' && d[1] >= '1' && d[1] <= '6')
+    break;
+  case ImageFormat::WebP:
+    return webp_size(d, n);
+  case ImageFormat::Pnm:
     return pnm_size(d, n);
+  case ImageFormat::Tiff: // OpenCV reads the size itself
+  case ImageFormat::None:
+    break;
+  }
   return std::nullopt;
 }
 

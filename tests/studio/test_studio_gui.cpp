@@ -970,15 +970,30 @@ TEST(StudioGui, KeyboardStepsSlidesAndDrivesTheExplorer) {
   EXPECT_EQ(slides.layout.at("present").at("slide"), 2);
   EXPECT_TRUE(slides.layout.at("present").at("on").get<bool>());
 
-  const StudioRun explorer =
-      studio(temp_dir("keys_explorer"), "--model " + q(kModel) + " --ratio 0.75 --view single " +
-                                            "--keys Right,Shift+Right,3,c");
+  // The display keys, then the zoom keys on Compare (its own zoom; 0 resets both).
+  const std::string dir = temp_dir("keys_explorer");
+  const StudioRun explorer = studio(
+      dir, "--model " + q(kModel) + " --ratio 0.75 --view single --save-view " +
+               q(dir + "/view.json") + " --keys Right,Shift+Right,3,g,t,i,Plus,c,Plus,Plus,Minus");
   ASSERT_EQ(explorer.result.code, 0) << explorer.result.err;
   EXPECT_EQ(explorer.layout.at("tab"), "compare");
   const json& shown = explorer.layout.at("explorer").at(0);
   EXPECT_NEAR(shown.at("ratio").get<double>(), 0.81, 1e-9);
   EXPECT_EQ(shown.at("strategy"), "grid");
   EXPECT_EQ(explorer.layout.at("compare").size(), 3u);
+  const json view = json::parse(test::slurp(dir + "/view.json"));
+  for (const char* flag : {"grid", "tint", "integer_zoom"})
+    EXPECT_TRUE(view.at("display").at(flag).get<bool>()) << flag;
+  EXPECT_NEAR(view.at("explorer_zoom").at("zoom").get<double>(), 1.25, 1e-6);
+  EXPECT_NEAR(view.at("compare_zoom").at("zoom").get<double>(), 1.25, 1e-6); // x1.25 x1.25 x0.8
+  const std::string fresh = temp_dir("keys_reset"); // settings.json kept the toggles in `dir`
+  const StudioRun reset = studio(fresh, "--model " + q(kModel) + " --save-view " +
+                                            q(fresh + "/view.json") + " --keys Plus,c,Plus,0,g");
+  ASSERT_EQ(reset.result.code, 0) << reset.result.err;
+  const json after = json::parse(test::slurp(fresh + "/view.json"));
+  EXPECT_EQ(after.at("explorer_zoom").at("zoom").get<double>(), 1.0);
+  EXPECT_EQ(after.at("compare_zoom").at("zoom").get<double>(), 1.0);
+  EXPECT_TRUE(after.at("display").at("grid").get<bool>());
 
   const StudioRun bad = studio(temp_dir("keys_bad"), "--model " + q(kModel) + " --keys Hyper");
   EXPECT_NE(bad.result.code, 0);

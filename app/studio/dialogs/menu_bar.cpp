@@ -128,16 +128,13 @@ void draw_view_menu(UiState& st) {
   tab_item(Tab::Training, "Training", nullptr);
   tab_item(Tab::Experiments, "Experiments", nullptr);
   ImGui::Separator();
-  if (menu_item("Patch grid", "G", st.display.grid, "Draw the patch boundaries over the pictures"))
-    st.display.grid = !st.display.grid;
-  if (menu_item("Tint removed patches", "T", st.display.tint,
-                "Colour the removed patches, so that what the model had to guess stands out"))
-    st.display.tint = !st.display.tint;
-  if (menu_item("Integer zoom", "I", st.display.integer_zoom,
-                "Whole screen pixels per picture pixel: sharp, with no blur from resampling"))
-    st.display.integer_zoom = !st.display.integer_zoom;
+  for (const DisplayToggle& t : kDisplayToggles) {
+    bool& on = st.display.*t.flag;
+    if (menu_item(t.label, t.key, on, t.tip))
+      on = !on;
+  }
   if (menu_item("Reset zoom", "0", false, "Back to the whole picture, centred"))
-    st.explorer_view = st.compare_view = ImageView{};
+    st.reset_zoom();
   ImGui::Separator();
   draw_ui_scale_menu(st);
   ImGui::EndMenu();

@@ -19,9 +19,6 @@ const std::vector<Shortcut> kShortcuts = {
     {"H", "How it works tab (Esc: back from a stage opened large)"},
     {"A", "Attention tab (click a patch to see where it attends)"},
     {"C", "Compare tab (again: ratios, strategies, two models)"},
-    {"G", "patch grid overlay"},
-    {"T", "tint removed patches"},
-    {"I", "integer zoom (whole pixels per image pixel)"},
     {"+ / - / 0", "zoom in / out / reset (also: mouse wheel, drag, double-click)"},
     {"Ctrl+O", "open an image or model"},
     {"Ctrl+E", "export the current figure as PNG"},
@@ -33,7 +30,16 @@ const std::vector<Shortcut> kShortcuts = {
 } // namespace
 
 const std::vector<Shortcut>& shortcuts() {
-  return kShortcuts;
+  // The display switches' keys go before the zoom keys.
+  static const std::vector<Shortcut> all = [] {
+    std::vector<Shortcut> list = kShortcuts;
+    auto at = std::find_if(list.begin(), list.end(),
+                           [](const Shortcut& s) { return s.keys == std::string("+ / - / 0"); });
+    for (const DisplayToggle& t : kDisplayToggles)
+      at = list.insert(at, {t.key, t.label}) + 1;
+    return list;
+  }();
+  return all;
 }
 
 namespace {
@@ -107,19 +113,16 @@ void tab_shortcuts(UiState& st) {
 }
 
 void display_shortcuts(UiState& st) {
-  if (pressed(GLFW_KEY_G))
-    st.display.grid = !st.display.grid;
-  if (pressed(GLFW_KEY_T))
-    st.display.tint = !st.display.tint;
-  if (pressed(GLFW_KEY_I))
-    st.display.integer_zoom = !st.display.integer_zoom;
-  ImageView& view = st.tab == Tab::Explorer ? st.explorer_view : st.compare_view;
+  for (const DisplayToggle& t : kDisplayToggles)
+    if (pressed(t.key[0])) // GLFW_KEY_G is 'G'
+      st.display.*t.flag = !(st.display.*t.flag);
+  ImageView& view = st.zoomed_view();
   if (repeated(GLFW_KEY_EQUAL) || repeated(GLFW_KEY_KP_ADD))
     view.zoom = std::min(view.zoom * 1.25f, 64.0f);
   if (repeated(GLFW_KEY_MINUS) || repeated(GLFW_KEY_KP_SUBTRACT))
     view.zoom = std::max(view.zoom * 0.8f, 1.0f);
   if (pressed(GLFW_KEY_0) || pressed(GLFW_KEY_KP_0))
-    view = ImageView{};
+    st.reset_zoom();
 }
 
 } // namespace

@@ -150,19 +150,17 @@ void masking_section(PanelContext& ctx) {
 void display_section(PanelContext& ctx) {
   UiState& st = ctx.state;
   section("Display");
-  ImGui::Checkbox("Patch grid", &st.display.grid);
-  tooltip("Draw the patch grid over every picture (G)");
-  same_line_if_fits("Tint removed");
-  ImGui::Checkbox("Tint removed", &st.display.tint);
-  tooltip("Tint the removed patches in the reconstructions, to tell predicted from visible (T)");
-  ImGui::Checkbox("Integer zoom", &st.display.integer_zoom);
-  tooltip("Whole screen pixels per image pixel: sharp, unblurred patches (I)");
-  ImageView& view = st.tab == Tab::Explorer ? st.explorer_view : st.compare_view;
+  for (const DisplayToggle& t : kDisplayToggles) {
+    if (&t != kDisplayToggles)
+      same_line_if_fits(t.short_label);
+    ImGui::Checkbox(t.short_label, &(st.display.*t.flag));
+    tooltip((std::string(t.tip) + " (" + t.key + ")").c_str());
+  }
   char zoom[32];
-  std::snprintf(zoom, sizeof zoom, "Reset %.1fx", view.zoom);
+  std::snprintf(zoom, sizeof zoom, "Reset %.1fx", st.zoomed_view().zoom);
   same_line_if_fits(zoom);
   if (ImGui::Button(zoom))
-    view = ImageView{};
+    st.reset_zoom();
   tooltip("Back to the whole picture (0); the wheel zooms, dragging pans");
   if (!short_screen())
     dim_wrapped("Wheel zooms, drag pans, double-click resets.");

@@ -56,7 +56,7 @@ KeyPress key_press(const std::string& text) {
       {"Left", GLFW_KEY_LEFT},   {"Right", GLFW_KEY_RIGHT},    {"Up", GLFW_KEY_UP},
       {"Down", GLFW_KEY_DOWN},   {"PageUp", GLFW_KEY_PAGE_UP}, {"PageDown", GLFW_KEY_PAGE_DOWN},
       {"Space", GLFW_KEY_SPACE}, {"Escape", GLFW_KEY_ESCAPE},  {"F1", GLFW_KEY_F1},
-      {"F5", GLFW_KEY_F5}};
+      {"F5", GLFW_KEY_F5},       {"Plus", GLFW_KEY_EQUAL},     {"Minus", GLFW_KEY_MINUS}};
   for (const auto& [n, code] : named)
     if (name == n)
       k.key = code;
