@@ -5,16 +5,12 @@
 #pragma once
 
 #include "args.h"
+#include "data/written_by_mae.h" // kEvalReconCsvHeader, kForwardFormat
 
 #include <string>
 #include <vector>
 
 namespace mae::cli {
-
-// The first line of eval-recon's --csv: how a later run knows the file.
-constexpr const char* kEvalReconCsvHeader = "image,mae,telea,mean_fill";
-// The "format" metadata of forward's output tensors.
-constexpr const char* kForwardFormat = "mae-forward";
 
 // "<stem of input>_<what>.png" in the working folder: where a figure goes
 // when no --out is given ("chelsea_attention.png").
@@ -23,11 +19,6 @@ std::string figure_name(const std::string& input, const std::string& what,
 
 // Adds --force (see check_output_file).
 void add_force_option(Args& args);
-
-// True when `path` is a file mae wrote: a PNG with its mark (png_mark.h), a
-// model or forward's tensors (safetensors whose "format" metadata says so),
-// eval-recon's CSV. False otherwise, unreadable files included.
-bool written_by_mae(const std::string& path);
 
 // Refuses to write `out` (given as `option`) over one of the command's input
 // files or into an input model folder: a slip of the keyboard must not

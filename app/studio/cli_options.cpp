@@ -1,6 +1,7 @@
 #include "cli_options.h"
 
 #include "base/errors.h"
+#include "data/written_by_mae.h"
 
 #include "cli11_help.h"
 
@@ -10,6 +11,20 @@
 
 namespace mae::studio {
 namespace {
+
+// An existing file at an output option is replaced only when mae wrote it or
+// --force says so: `--screenshot holiday.png` must not destroy the photo.
+void refuse_replacing_others(const CliOptions& o) {
+  if (o.force)
+    return;
+  const std::pair<const char*, const std::string&> outputs[] = {
+      {"--screenshot", o.screenshot},     {"--layout", o.layout},
+      {"--export", o.export_figure},      {"--save-view", o.save_view},
+      {"--export-sweep", o.export_sweep}, {"--train-csv", o.train_csv}};
+  for (const auto& [option, path] : outputs)
+    if (const std::string why = path.empty() ? "" : replacing_refusal(option, path); !why.empty())
+      throw UsageError(why);
+}
 
 constexpr const char* kHeadless = "headless test mode (render, write the files, exit 0)";
 
@@ -154,6 +169,9 @@ void define_options(CLI::App& app, CliOptions& o, TextOptions& t) {
   headless(app.add_option("--export-sweep", o.export_sweep,
                           "write the ratio sweep video, as File > Export ratio sweep does")
                ->type_name("V.mp4"));
+  headless(app.add_flag("--force", o.force,
+                        "let the files above replace existing ones that MAE Studio did not write "
+                        "(its own screenshots, figures, views and tables are replaced anyway)"));
   headless(app.add_option("--keys", o.keys,
                           "press these keys one after another, each a frame down and a frame up "
                           "(Left, Right, Up, Down, PageUp, PageDown, Space, Escape, F1, F5, Plus, "
@@ -251,6 +269,7 @@ void finish(const CLI::App& app, CliOptions& o, const TextOptions& t) {
     throw UsageError("--watch-run follows another process's run: not with --train");
   if (o.headless() && o.frames == 0)
     o.frames = 3;
+  refuse_replacing_others(o);
 }
 
 } // namespace

@@ -64,6 +64,7 @@ struct CliOptions {
   int64_t train_until = 0;    // headless: stop waiting at this step, the run still going
   std::string watch_run;      // --watch-run: follow a run another process trains
   std::string train_csv;      // headless: export the curves here once the run ends
+  bool force = false;         // headless: the outputs above may replace files mae did not write
   bool train_explore = false; // headless: then open the weights in the Explorer
 
   bool training() const { return !train_config.empty() || !train_resume.empty(); }

@@ -433,6 +433,40 @@ TEST(StudioCli, RejectsBadValues) {
   }
 }
 
+// The headless outputs replace what the app wrote before (a screenshot, a
+// view, the layout, the curves) but not the user's photo or film of the same
+// name, unless --force.
+TEST(StudioCli, OutputsReplaceOnlyWhatMaeWroteUnlessForced) {
+  const std::string dir = temp_dir("studio_outputs");
+  const std::string photo = dir + "/holiday.png", film = dir + "/film.avi";
+  fs::copy_file(std::string(MAE_SOURCE_DIR) + "/assets/images/chelsea.png", photo);
+  write_text(film, "not really a film");
+  const std::pair<const char*, std::string> refused[] = {
+      {"--screenshot", photo}, {"--export", photo}, {"--export-sweep", film}};
+  for (const auto& [option, path] : refused) {
+    try {
+      parse({option, path.c_str()});
+      ADD_FAILURE() << option << " replaced " << path;
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string(option) + " " + path + " already exists"),
+                std::string::npos)
+          << e.what();
+      EXPECT_NE(std::string(e.what()).find("--force"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(parse({"--screenshot", photo.c_str(), "--force"}).screenshot, photo);
+
+  write_png(dir + "/shot.png", load_image(photo)); // what the app writes: marked
+  write_text(dir + "/view.json", R"({"format": "mae-studio view", "version": 1})");
+  write_text(dir + "/notes.json", R"({"format": "my notes"})");
+  write_text(dir + "/curves.csv", "step,loss,lr,img_per_s,knn_accuracy,heldout_mse\n1,0.5,,,,\n");
+  EXPECT_NO_THROW(parse({"--screenshot", (dir + "/shot.png").c_str(), "--save-view",
+                         (dir + "/view.json").c_str(), "--layout", (dir + "/new.json").c_str()}));
+  EXPECT_THROW(parse({"--layout", (dir + "/notes.json").c_str()}), UsageError);
+  EXPECT_NO_THROW(
+      parse({"--watch-run", dir.c_str(), "--train-csv", (dir + "/curves.csv").c_str()}));
+}
+
 TEST(StudioCli, ParsesTheTrainingOptions) {
   const CliOptions o = parse({"--train", "c.json", "--train-steps", "12", "--train-out", "runs/x",
                               "--train-csv", "c.csv", "--train-explore"});

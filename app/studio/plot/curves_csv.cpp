@@ -1,5 +1,6 @@
 #include "plot/curves_csv.h"
 
+#include "data/written_by_mae.h"
 #include "formats/atomic_file.h"
 
 #include <array>
@@ -17,7 +18,7 @@ std::string curves_csv(const TrainingSnapshot& s) {
   for (size_t c = 0; c < 5; ++c)
     for (const auto& [step, value] : *curves[c])
       rows[step][c] = value;
-  std::string out = "step,loss,lr,img_per_s,knn_accuracy,heldout_mse\n";
+  std::string out = std::string(kCurvesCsvHeader) + "\n";
   for (const auto& [step, row] : rows) {
     out += std::to_string(step);
     for (const auto& v : row) {

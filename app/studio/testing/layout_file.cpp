@@ -2,6 +2,8 @@
 
 #include "lesson.h"
 
+#include "data/written_by_mae.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -111,6 +113,7 @@ nlohmann::json experiments_json(const ExperimentsUi& ex) {
 
 std::string layout_json(const UiState& st, int fb_w, int fb_h) {
   nlohmann::json j;
+  j["format"] = std::string(kStudioJsonFormatPrefix) + " layout"; // mae's own: rewritten freely
   j["framebuffer"] = {fb_w, fb_h};
   j["ui_scale"] = st.ui_scale;
   j["tab"] = tab_key(st.tab);

@@ -1,0 +1,35 @@
+// Whether an existing file is one mae or mae-studio wrote, by the mark each
+// format carries: a figure made again replaces its old self without asking,
+// while the user's own file of the same name is refused (without --force).
+// Shared by the CLI's outputs and the app's headless ones. Torch-free.
+#pragma once
+
+#include <string>
+
+namespace mae {
+
+// The first line of eval-recon's --csv and of the app's training curves.
+constexpr const char* kEvalReconCsvHeader = "image,mae,telea,mean_fill";
+constexpr const char* kCurvesCsvHeader = "step,loss,lr,img_per_s,knn_accuracy,heldout_mse";
+// The "format" metadata of forward's output tensors.
+constexpr const char* kForwardFormat = "mae-forward";
+// The app's JSON files (a saved view, a headless layout) say "format":
+// "mae-studio ...".
+constexpr const char* kStudioJsonFormatPrefix = "mae-studio";
+
+// True when files named `path` (by its extension) carry mae's mark: PNG,
+// safetensors, CSV and JSON do; videos and traces do not.
+bool marks_its_files(const std::string& path);
+
+// True when `path` is a regular file with mae's mark (a PNG marked by
+// png_mark, a model or forward's tensors, one of the tables above, one of
+// the app's JSON files). False otherwise, unreadable files included.
+bool written_by_mae(const std::string& path);
+
+// Why writing `path`, given as `option` ("--out"), must not replace what is
+// there: "--out holiday.png already exists and mae did not write it ...".
+// Empty when it may: nothing there, not a regular file (the write itself
+// refuses a folder or a device), or a file mae wrote.
+std::string replacing_refusal(const std::string& option, const std::string& path);
+
+} // namespace mae
