@@ -217,6 +217,14 @@ int Args::get_int32(const std::string& name) const {
   return static_cast<int>(n);
 }
 
+uint64_t Args::get_seed(const std::string& name) const {
+  const long long n = get_int(name);
+  // A cast would wrap: --seed -1 would be 18446744073709551615.
+  if (n < 0)
+    throw UsageError("--" + name + " must be a whole number from 0, got " + get(name));
+  return static_cast<uint64_t>(n);
+}
+
 bool Args::flag_set(const std::string& name) const {
   return has(name);
 }

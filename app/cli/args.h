@@ -3,6 +3,7 @@
 // the values' types. Bad usage throws mae::UsageError.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -33,7 +34,8 @@ public:
   std::vector<std::string> get_all(const std::string& name) const;
   double get_double(const std::string& name) const;
   long long get_int(const std::string& name) const;
-  int get_int32(const std::string& name) const; // get_int, refused beyond an int's range
+  int get_int32(const std::string& name) const;     // get_int, refused beyond an int's range
+  uint64_t get_seed(const std::string& name) const; // get_int, refused below 0 (no wrap-around)
   bool flag_set(const std::string& name) const;
 
   std::string usage() const; // "usage: mae CMD POS [options]", the first line of --help

@@ -102,7 +102,7 @@ FigureOptions figure_options(const Args& args) {
   if (!(f.mask.ratio >= 0 && f.mask.ratio < 1))
     throw UsageError("--ratio must be in [0, 1)");
   f.mask.strategy = parse_mask_strategy(args.get("strategy"));
-  f.mask.seed = static_cast<uint64_t>(args.get_int("seed"));
+  f.mask.seed = args.get_seed("seed");
   const int64_t panel = args.get_int("panel-size");
   if (panel < 32 || panel > 4096)
     throw UsageError("--panel-size must be in [32, 4096]");

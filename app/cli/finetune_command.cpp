@@ -44,7 +44,7 @@ FinetuneConfig recipe(const Args& args) {
   if (args.has("max-test"))
     c.max_test = args.get_int("max-test");
   if (args.has("seed"))
-    c.seed = static_cast<uint64_t>(args.get_int("seed"));
+    c.seed = args.get_seed("seed");
   try {
     c.validate();
   } catch (const ConfigError& e) {

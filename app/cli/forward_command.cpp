@@ -87,7 +87,7 @@ int run_forward(int argc, const char* const* argv) {
                        std::to_string(gh * gw) + "]");
   } else {
     mask.strategy = parse_mask_strategy(args.get("strategy"));
-    mask.seed = static_cast<uint64_t>(args.get_int("seed"));
+    mask.seed = args.get_seed("seed");
     scores = mask_scores(mask, pixels.size(0), gh, gw);
   }
   model->to(device);

@@ -41,7 +41,7 @@ int run_probe(int argc, const char* const* argv) {
     throw UsageError("--max-train/--max-test must not be negative");
   o.max_train = static_cast<size_t>(args.get_int("max-train"));
   o.max_test = static_cast<size_t>(args.get_int("max-test"));
-  o.seed = static_cast<uint64_t>(args.get_int("seed"));
+  o.seed = args.get_seed("seed");
   o.raw_pixels = args.flag_set("raw-pixels");
   const std::string pool = args.get("pool");
   if (pool != "cls" && pool != "mean" && pool != "both")

@@ -401,6 +401,9 @@ TEST_F(Hostile, ArgumentsOutOfRange) {
     return v;
   };
   expect_error("seed_overflow", with({"--seed", "99999999999999999999999"}), 2, "out of range");
+  // A cast would make -1 the seed 18446744073709551615.
+  expect_error("seed_negative", with({"--seed", "-1"}), 2,
+               "--seed must be a whole number from 0, got -1");
   expect_error("threads_1000", with({"--threads", "1000"}), 2, "threads");
   expect_error("ratio_nan", with({"--ratio", "nan"}), 2, "ratio");
   // 2^32 + 2 would wrap to 2 threads in an int; it is refused instead.
