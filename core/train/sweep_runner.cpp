@@ -79,19 +79,20 @@ void claim_folder(const SweepOptions& o, const nlohmann::json& record) {
       throw UsageError("--reuse " + folder + " is the sweep's own folder");
   const fs::path file = fs::path(o.out_dir) / "sweep.json";
   std::error_code ec;
-  if (fs::exists(file, ec) && !o.force) {
-    if (read_record(o.out_dir) != record)
-      throw UsageError(o.out_dir +
-                       " holds a different sweep (its sweep.json differs): choose another "
-                       "folder, or start over with --force");
-  } else if (!fs::exists(file, ec) && !o.force && fs::is_directory(o.out_dir, ec) &&
-             !fs::is_empty(o.out_dir, ec)) {
-    throw UsageError(o.out_dir + " is not empty and holds no sweep: choose a new folder, or "
-                                 "write into it anyway with --force");
-  } else if (o.force) {
+  const nlohmann::json held = read_record(o.out_dir);
+  const bool holds_sweep = held.is_object() && held.contains("format") &&
+                           held["format"] == nlohmann::json("mae-studio sweep");
+  if (!holds_sweep && fs::is_directory(o.out_dir, ec) && !fs::is_empty(o.out_dir, ec))
+    // Not even with --force: it would delete whatever "runs" folder is there.
+    throw UsageError(o.out_dir + " is not empty and holds no sweep: choose a new or empty folder "
+                                 "(--force starts over only a folder that holds a sweep)");
+  if (holds_sweep && held != record && !o.force)
+    throw UsageError(o.out_dir +
+                     " holds a different sweep (its sweep.json differs): choose another "
+                     "folder, or start over with --force");
+  if (holds_sweep && o.force) // the sweep's own results and runs, nothing else
     for (const char* name : {"results.jsonl", "results.csv", "runs"})
       fs::remove_all(fs::path(o.out_dir) / name, ec);
-  }
   create_folder(o.out_dir);
   const std::string text = record.dump(2) + "\n";
   write_file_atomic(file.string(), text.data(), text.size());

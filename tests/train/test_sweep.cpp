@@ -90,6 +90,16 @@ TEST(SweepConfig, ErrorsNameTheFieldAndTheRun) {
   const std::string e = error_of(s);
   EXPECT_TRUE(test::contains(e, "01-mask_ratio=1.5") && test::contains(e, "mask_ratio")) << e;
   EXPECT_EQ(error_of(tiny_sweep()), "");
+  // A base that is JSON but no object: said, not the JSON library's type error.
+  const std::string dir = test::train_tmp("sweep_base_array");
+  const std::string file = write_sweep(dir, tiny_sweep(), json::array({1, 2}));
+  try {
+    load_sweep(file);
+    ADD_FAILURE() << "a base that is an array loaded";
+  } catch (const ConfigError& err) {
+    EXPECT_TRUE(test::contains(err.what(), "base must be a training config, a JSON object"))
+        << err.what();
+  }
 }
 
 TEST(SweepConfig, TwoAxesExpandWithNestedFieldsAndMergedObjects) {
@@ -203,6 +213,13 @@ TEST(SweepRunner, StopsAtACheckpointAndResumesTheUnfinishedRun) {
   o.out_dir = dir + "/mine";
   EXPECT_THROW(run_sweep(changed, dir, o), UsageError);
   EXPECT_EQ(test::slurp(dir + "/mine/notes.txt"), "keep me");
+  // Not even with --force: that starts over only a sweep's folder, and this
+  // one's "runs" are the user's own (mae train's default folder).
+  fs::create_directories(dir + "/mine/runs/my_run");
+  std::ofstream(dir + "/mine/runs/my_run/checkpoint.safetensors") << "weights";
+  o.force = true;
+  EXPECT_THROW(run_sweep(changed, dir, o), UsageError);
+  EXPECT_EQ(test::slurp(dir + "/mine/runs/my_run/checkpoint.safetensors"), "weights");
 }
 
 TEST(SweepRunner, ReusesAnIdenticalRunOfAnotherSweep) {
