@@ -142,7 +142,9 @@ int run_train(int argc, const char* const* argv) {
               "also write TensorBoard event files (events.out.tfevents.*) beside metrics.jsonl",
               "on")
       .flag("quiet", "no progress display (messages and the summary only)")
-      .flag("force", "start a new run in an output directory that holds one, replacing it");
+      .flag("force",
+            "start a new run in an output directory that holds one (or files a run writes), "
+            "replacing it");
   add_dist_options(args, "train");
   if (!parse_command(args, argc, argv))
     return 0;
@@ -153,8 +155,10 @@ int run_train(int argc, const char* const* argv) {
     try {
       return plan_run(run_request(args), std::time(nullptr));
     } catch (const RunFolderInUse& e) {
-      throw UsageError(std::string(e.what()) + ". Continue it with --resume " + e.dir() +
-                       ", choose another --out, or pass --force to start over");
+      throw UsageError(std::string(e.what()) +
+                       (e.holds_run() ? ". Continue it with --resume " + e.dir() +
+                                            ", choose another --out, or pass --force to start over"
+                                      : ". Choose another --out, or pass --force to replace them"));
     }
   }();
   TrainOptions options = plan.options;

@@ -1,10 +1,17 @@
 #include "train/run_plan.h"
 
+#include "base/config_json.h"
+#include "base/config_kind.h"
 #include "base/errors.h"
+#include "data/written_by_mae.h"
 #include "formats/safetensors.h"
+#include "train/metrics_log.h"
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 namespace mae {
 namespace fs = std::filesystem;
@@ -60,8 +67,54 @@ void apply_overrides(const RunRequest& r, TrainConfig& c) {
     c.data.path = r.data_path;
 }
 
-// A new run in `dir` would replace the checkpoint and model of the run there.
+bool is_training_config(const fs::path& file) {
+  try {
+    return config_kind(nlohmann::json::parse(read_config_file(file.string(), "file"))) ==
+           ConfigKind::Training;
+  } catch (const nlohmann::json::exception&) {
+  } catch (const Error&) {
+  }
+  return false;
+}
+
+// Empty, or its first line a logged step, as MetricsLog writes them.
+bool is_metrics_log(const fs::path& file) {
+  std::ifstream in(file);
+  std::string line;
+  if (!std::getline(in, line))
+    return true;
+  const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() && j.contains("step");
+}
+
+// The files a run writes that are there but not a run's: a HuggingFace
+// model's config.json, a model or a log mae did not write.
+std::vector<std::string> others_files(const fs::path& dir) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  const auto there = [&](const char* name) { return fs::is_regular_file(dir / name, ec); };
+  if (there("config.json") && !is_training_config(dir / "config.json"))
+    found.push_back("config.json");
+  for (const char* model : {"model.safetensors", "best_model.safetensors"})
+    if (there(model) && !written_by_mae((dir / model).string()))
+      found.push_back(model);
+  if (there(kMetricsName) && !is_metrics_log(dir / kMetricsName))
+    found.push_back(kMetricsName);
+  return found;
+}
+
+// A new run in `dir` would replace the checkpoint and model of the run there,
+// or files of the same names that are not a run's (a model folder given as --out).
 void refuse_to_replace_a_run(const std::string& dir) {
+  if (const auto others = others_files(dir); !others.empty()) {
+    std::string names;
+    for (const std::string& n : others)
+      names += (names.empty() ? "" : ", ") + n;
+    throw RunFolderInUse(dir,
+                         dir + " is no run folder but holds files a run writes (" + names +
+                             "): a new run there would replace them",
+                         false);
+  }
   const fs::path checkpoint = fs::path(dir) / kTrainStateName;
   std::error_code ec;
   if (!fs::exists(checkpoint, ec))

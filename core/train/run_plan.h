@@ -39,16 +39,20 @@ struct RunRequest {
   bool force = false; // start a new run in a folder that holds one, replacing it
 };
 
-// A new run aimed at a folder that holds one. The message says what would be
-// lost; each front end adds how to go on in its own words (a flag, a field).
+// A new run aimed at a folder that holds one, or files of the names a run
+// writes that are not a run's (holds_run() false: nothing to resume). The
+// message says what would be lost; each front end adds how to go on in its
+// own words (a flag, a field).
 class RunFolderInUse : public UsageError {
 public:
-  RunFolderInUse(std::string dir, const std::string& what)
-      : UsageError(what), dir_(std::move(dir)) {}
+  RunFolderInUse(std::string dir, const std::string& what, bool holds_run = true)
+      : UsageError(what), dir_(std::move(dir)), holds_run_(holds_run) {}
   const std::string& dir() const { return dir_; }
+  bool holds_run() const { return holds_run_; }
 
 private:
   std::string dir_;
+  bool holds_run_;
 };
 
 struct RunPlan {

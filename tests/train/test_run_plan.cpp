@@ -115,6 +115,39 @@ TEST(RunPlan, ResumingUsesTheConfigTheCheckpointRecordsAndItsFolder) {
   EXPECT_EQ(plan_run(r, 0).options.out_dir, r.out_dir);
 }
 
+// A model folder given as --out (a HuggingFace model, say) is no run, but a
+// run would replace its config.json and model.safetensors: refused, unless
+// --force. A killed run's own files (no checkpoint yet) are not in the way.
+TEST(RunPlan, ANewRunDoesNotReplaceFilesNoRunWrote) {
+  RunRequest r;
+  r.config_path = kConfig;
+  r.out_dir = test::train_tmp("plan_hf_folder");
+  const std::string hf_config = R"({"model_type": "vit_mae", "hidden_size": 768})";
+  std::ofstream(r.out_dir + "/config.json") << hf_config;
+  write_safetensors(r.out_dir + "/model.safetensors", {}, {});
+  try {
+    plan_run(r, 0);
+    FAIL() << "no error";
+  } catch (const RunFolderInUse& e) {
+    EXPECT_NE(std::string(e.what()).find("(config.json, model.safetensors)"), std::string::npos)
+        << e.what();
+    EXPECT_FALSE(e.holds_run()); // nothing to resume there
+  }
+  EXPECT_EQ(slurp(r.out_dir + "/config.json"), hf_config);
+  r.force = true;
+  EXPECT_EQ(plan_run(r, 0).options.out_dir, r.out_dir);
+
+  r.force = false;
+  r.out_dir = test::train_tmp("plan_killed_run");
+  std::ofstream(r.out_dir + "/config.json") << slurp(kConfig);
+  std::ofstream(r.out_dir + "/metrics.jsonl") << R"({"step": 10, "epoch": 0, "loss": 0.9})"
+                                              << "\n";
+  write_safetensors(r.out_dir + "/model.safetensors", {}, {{"format", "mae-studio"}});
+  EXPECT_EQ(plan_run(r, 0).options.out_dir, r.out_dir);
+  std::ofstream(r.out_dir + "/metrics.jsonl") << "my lab notes\n";
+  EXPECT_THROW(plan_run(r, 0), RunFolderInUse);
+}
+
 TEST(RunPlan, ResumingSomethingThatIsNotARunSaysSo) {
   RunRequest r;
   r.resume = test::train_tmp("plan_not_a_run");

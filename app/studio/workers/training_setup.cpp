@@ -62,8 +62,11 @@ TrainingLaunch prepare_training(const TrainingForm& form, std::time_t now) {
   try {
     plan = plan_run(request, now);
   } catch (const RunFolderInUse& e) {
-    throw UsageError(std::string(e.what()) + ". To continue it, put " + e.dir() +
-                     " in the 'resume' field; to start anew, choose another output folder.");
+    throw UsageError(std::string(e.what()) +
+                     (e.holds_run() ? ". To continue it, put " + e.dir() +
+                                          " in the 'resume' field; to start anew, choose another "
+                                          "output folder."
+                                    : ". Choose another output folder."));
   }
   TrainingLaunch launch;
   launch.config = std::move(plan.config);
