@@ -730,10 +730,16 @@ void App::send_requests() {
   sent_this_frame_ = false;
   if (!st.model || !st.image)
     return;
-  // A custom mask waits for the model it was painted for (a view being opened).
   if (st.mask.strategy == MaskStrategy::Custom &&
-      st.mask.custom.size() != static_cast<size_t>(st.model->config.num_patches()))
-    return;
+      st.mask.custom.size() != static_cast<size_t>(st.model->config.num_patches())) {
+    // A custom mask waits for the model it was painted for (a view being
+    // opened); painted for another model's patches, it gives way.
+    if (!st.loading_model.empty())
+      return;
+    st.mask.strategy = MaskStrategy::Random;
+    st.mask.custom.clear();
+    st.status = "the painted mask was for another model's patch grid: back to random masking";
+  }
   if (st.tab == Tab::Attention)
     send_attention_request();
   const bool compare = st.tab == Tab::Compare;

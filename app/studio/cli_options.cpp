@@ -6,11 +6,21 @@
 #include "cli11_help.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
 namespace mae::studio {
 namespace {
+
+// CLI11's Range lets "nan" through: every comparison with NaN is false.
+const CLI::Validator kFinite(
+    [](std::string& text) {
+      return std::isfinite(std::strtod(text.c_str(), nullptr))
+                 ? std::string()
+                 : "expects a finite number, got '" + text + "'";
+    },
+    "", "FINITE");
 
 // An existing file at an output option is replaced only when mae wrote it or
 // --force says so: `--screenshot holiday.png` must not destroy the photo.
@@ -64,6 +74,7 @@ void define_options(CLI::App& app, CliOptions& o, TextOptions& t) {
       ->type_name("IMG");
   app.add_option("--ratio", o.ratio, "masking ratio in [0.05, 0.95] (default 0.75)")
       ->type_name("R")
+      ->check(kFinite)
       ->check(CLI::Range(0.05, 0.95));
   app.add_option("--strategy", t.strategy, "random | block | grid (default random)")
       ->type_name("S");
@@ -125,6 +136,7 @@ void define_options(CLI::App& app, CliOptions& o, TextOptions& t) {
                  "scale of text and controls, 0.5 to 4 (default: View > UI scale, else the "
                  "monitor's content scale: 2 on a 200 % screen)")
       ->type_name("S")
+      ->check(kFinite)
       ->check(CLI::Range(0.5f, 4.0f));
   app.add_option("--train", o.train_config, "start training with this config on the Training tab")
       ->type_name("CONFIG.json");

@@ -62,6 +62,8 @@ PackReport pack_image_folder(const std::string& input, const std::string& out_di
           images[i - start] = prepare(load_image(scan.files[i]), o);
         } catch (const Error& e) {
           errors[i - start] = e.what();
+        } catch (const std::exception& e) { // OpenCV's or an allocation's: one picture lost,
+          errors[i - start] = scan.files[i] + ": " + e.what(); // not the pack (nor a terminate)
         }
       }
     };

@@ -187,6 +187,8 @@ std::vector<SweepRun> expand_sweep(const SweepConfig& sweep, const std::string& 
   } catch (const nlohmann::json::exception& e) {
     throw ConfigError(base_path + ": not valid JSON: " + json_error_text(e));
   }
+  if (!base.is_object()) // the axes set its fields
+    throw ConfigError(base_path + ": the sweep's base must be a training config, a JSON object");
   std::vector<SweepRun> runs;
   const size_t n0 = sweep.axes[0].values.size();
   const size_t n1 = sweep.axes.size() > 1 ? sweep.axes[1].values.size() : 1;

@@ -875,6 +875,23 @@ TEST(StudioGui, PaintedMasksAreReconstructed) {
   EXPECT_GT(region_diff(r.shot, panel(r, "masked"), base.shot, panel(base, "masked")), 1.0);
 }
 
+// A mask painted for one model's patch grid gives way to random masking when
+// a model with another grid opens, instead of waiting for ever.
+TEST(StudioGui, APaintedMaskGivesWayToAModelWithAnotherGrid) {
+  const std::string dir = temp_dir("paint_other_grid");
+  const StudioRun painted = studio(
+      dir, "--model " + q(kModel) + " --keys 4 --paint 3 --save-view " + q(dir + "/view.json"));
+  ASSERT_EQ(painted.result.code, 0) << painted.result.err;
+  ASSERT_EQ(painted.layout.at("explorer")[0].at("strategy"), "custom");
+  const std::string other = std::string(MAE_SOURCE_DIR) + "/assets/models/default.safetensors";
+  const StudioRun r = studio(temp_dir("paint_other_grid_2"),
+                             "--state " + q(dir + "/view.json") + " --drop " + q(other));
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  const json& item = r.layout.at("explorer")[0];
+  EXPECT_EQ(item.at("strategy"), "random");
+  EXPECT_EQ(item.at("patches").get<int>(), 196);
+}
+
 // A saved view reopens the same figure, byte for byte, in a new process.
 TEST(StudioGui, SavedViewsReopenTheSameFigure) {
   const std::string dir = temp_dir("view");

@@ -486,6 +486,14 @@ TEST(StudioCli, ParsesTheTrainingOptions) {
   EXPECT_THROW(parse({"--train-explore"}), UsageError);
 }
 
+// CLI11's ranges alone would let NaN through (every comparison is false).
+TEST(StudioCli, NotANumberIsRefused) {
+  for (const char* option : {"--ratio", "--ui-scale"})
+    for (const char* text : {"nan", "inf", "-nan"})
+      EXPECT_THROW(parse({option, text}), UsageError) << option << " " << text;
+  EXPECT_DOUBLE_EQ(parse({"--ratio", "0.5"}).ratio, 0.5);
+}
+
 } // namespace
 } // namespace mae::studio
 
