@@ -627,80 +627,91 @@ void App::run_commands() {
   std::vector<Command> commands;
   commands.swap(state_.commands);
   for (const Command& c : commands) {
-    switch (c.kind) {
-    case Command::Kind::Open:
-      open_path(c.path);
-      break;
-    case Command::Kind::LoadModelWithArch: {
-      LoadOptions o;
-      o.arch = c.arch;
-      load_model(c.path, o, c.slot);
-      break;
+    // Our errors are told where they happen; anything else (a library's
+    // exception) still becomes a message, not the end of the app.
+    try {
+      run_command(c);
+    } catch (const std::exception& e) {
+      state_.errors.push_back(
+          {"Something went wrong", (c.path.empty() ? "" : "File: " + c.path + "\n\n") + e.what()});
     }
-    case Command::Kind::ChooseSweep:
-      choose_sweep(c.path);
-      break;
-    case Command::Kind::StartSweep:
-    case Command::Kind::PauseSweep:
-    case Command::Kind::ResumeSweep:
-    case Command::Kind::StopSweep:
-      run_sweep_command(c.kind);
-      break;
-    case Command::Kind::OpenGetModels:
-      open_get_models();
-      break;
-    case Command::Kind::FetchModel:
-      fetch_model_named(c.path);
-      break;
-    case Command::Kind::CancelFetch:
-      if (fetch_worker_)
-        fetch_worker_->cancel();
-      break;
-    case Command::Kind::OpenSecondModel:
-      if (classify_path(c.path) == TargetKind::Model)
-        load_model(c.path, {}, ModelSlot::Second);
-      else
-        state_.errors.push_back({"Cannot open the second model",
-                                 "File: " + c.path +
-                                     "\n\nNot a model: .safetensors, official .pth, or a "
-                                     "HuggingFace folder (config.json + model.safetensors)."});
-      break;
-    case Command::Kind::ExportFigure:
-      export_figure(c.path);
-      break;
-    case Command::Kind::SaveView:
-      save_view(c.path);
-      break;
-    case Command::Kind::OpenView:
-      open_view(c.path);
-      break;
-    case Command::Kind::ExportSweep:
-      export_sweep(c.path);
-      break;
-    case Command::Kind::OpenLesson:
-      open_lesson(c.path);
-      break;
-    case Command::Kind::TogglePresent:
-      set_present(!state_.present.on);
-      break;
-    case Command::Kind::Quit:
-      glfwSetWindowShouldClose(window_, GLFW_TRUE);
-      break;
-    case Command::Kind::ChooseTrainConfig:
-      choose_train_config(c.path);
-      break;
-    case Command::Kind::ExportCurves:
-      export_curves(c.path);
-      break;
-    case Command::Kind::StartTraining:
-    case Command::Kind::PauseTraining:
-    case Command::Kind::ResumeTraining:
-    case Command::Kind::StopTraining:
-    case Command::Kind::SaveCheckpoint:
-    case Command::Kind::OpenInExplorer:
-      run_training_command(c.kind);
-      break;
-    }
+  }
+}
+
+void App::run_command(const Command& c) {
+  switch (c.kind) {
+  case Command::Kind::Open:
+    open_path(c.path);
+    break;
+  case Command::Kind::LoadModelWithArch: {
+    LoadOptions o;
+    o.arch = c.arch;
+    load_model(c.path, o, c.slot);
+    break;
+  }
+  case Command::Kind::ChooseSweep:
+    choose_sweep(c.path);
+    break;
+  case Command::Kind::StartSweep:
+  case Command::Kind::PauseSweep:
+  case Command::Kind::ResumeSweep:
+  case Command::Kind::StopSweep:
+    run_sweep_command(c.kind);
+    break;
+  case Command::Kind::OpenGetModels:
+    open_get_models();
+    break;
+  case Command::Kind::FetchModel:
+    fetch_model_named(c.path);
+    break;
+  case Command::Kind::CancelFetch:
+    if (fetch_worker_)
+      fetch_worker_->cancel();
+    break;
+  case Command::Kind::OpenSecondModel:
+    if (classify_path(c.path) == TargetKind::Model)
+      load_model(c.path, {}, ModelSlot::Second);
+    else
+      state_.errors.push_back({"Cannot open the second model",
+                               "File: " + c.path +
+                                   "\n\nNot a model: .safetensors, official .pth, or a "
+                                   "HuggingFace folder (config.json + model.safetensors)."});
+    break;
+  case Command::Kind::ExportFigure:
+    export_figure(c.path);
+    break;
+  case Command::Kind::SaveView:
+    save_view(c.path);
+    break;
+  case Command::Kind::OpenView:
+    open_view(c.path);
+    break;
+  case Command::Kind::ExportSweep:
+    export_sweep(c.path);
+    break;
+  case Command::Kind::OpenLesson:
+    open_lesson(c.path);
+    break;
+  case Command::Kind::TogglePresent:
+    set_present(!state_.present.on);
+    break;
+  case Command::Kind::Quit:
+    glfwSetWindowShouldClose(window_, GLFW_TRUE);
+    break;
+  case Command::Kind::ChooseTrainConfig:
+    choose_train_config(c.path);
+    break;
+  case Command::Kind::ExportCurves:
+    export_curves(c.path);
+    break;
+  case Command::Kind::StartTraining:
+  case Command::Kind::PauseTraining:
+  case Command::Kind::ResumeTraining:
+  case Command::Kind::StopTraining:
+  case Command::Kind::SaveCheckpoint:
+  case Command::Kind::OpenInExplorer:
+    run_training_command(c.kind);
+    break;
   }
 }
 

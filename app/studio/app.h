@@ -73,6 +73,7 @@ private:
   void draw_main_window();
   void handle_worker_events();
   void run_commands();
+  void run_command(const Command& c);
   void open_path(const std::string& path);
   // A .json: a lesson, a view, a training config or a sweep, each to its place.
   void open_document(const std::string& path);
