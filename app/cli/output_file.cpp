@@ -46,13 +46,6 @@ void refuse_overwriting_inputs(const std::string& option, const std::string& out
   }
 }
 
-void refuse_replacing_others(const Args& args, const std::string& name) {
-  if (args.flag_set("force"))
-    return;
-  if (const std::string why = replacing_refusal("--" + name, args.get(name)); !why.empty())
-    throw UsageError(why);
-}
-
 void check_output_file(const Args& args, const std::string& name,
                        const std::vector<std::string>& extensions,
                        const std::vector<std::string>& inputs) {
@@ -65,7 +58,7 @@ void check_output_file(const Args& args, const std::string& name,
       names += (names.empty() ? "" : " or ") + e;
     throw UsageError(option + " " + out + " must end in " + names + ": that is the format written");
   }
-  refuse_replacing_others(args, name);
+  refuse_replacing(option, out, args.flag_set("force"));
 }
 
 } // namespace mae::cli

@@ -26,14 +26,11 @@ void add_force_option(Args& args);
 void refuse_overwriting_inputs(const std::string& option, const std::string& out,
                                const std::vector<std::string>& inputs);
 
-// Refuses an existing regular file at option `name`'s value that mae did not
-// write, unless --force is given (the command adds it with add_force_option).
-void refuse_replacing_others(const Args& args, const std::string& name);
-
 // An output file's checks, for option `name` ("out"): refuse_overwriting_inputs;
 // a name that does not end in one of `extensions` (".png"), since the format
 // written does not follow the name (a figure sent to notes.txt would replace
-// the notes with a PNG); then refuse_replacing_others.
+// the notes with a PNG); then an existing file mae did not write, unless
+// --force is given (core's refuse_replacing; add_force_option adds it).
 void check_output_file(const Args& args, const std::string& name,
                        const std::vector<std::string>& extensions,
                        const std::vector<std::string>& inputs);

@@ -4,6 +4,7 @@
 
 #include "base/errors.h"
 #include "data/image_io.h"
+#include "data/written_by_mae.h"
 #include "eval/figure.h"
 #include "eval/figure_video.h"
 #include "eval/reconstructor.h"
@@ -87,7 +88,7 @@ int run_reconstruct(int argc, const char* const* argv) {
   // With --sweep, the video's container (or a folder of frames) follows the name.
   if (args.has("sweep")) {
     refuse_overwriting_inputs("--out", out, {args.get("image"), args.get("model")});
-    refuse_replacing_others(args, "out");
+    refuse_replacing("--out", out, args.flag_set("force"));
   } else
     check_output_file(args, "out", {".png"}, {args.get("image"), args.get("model")});
   const FigureInput in = load_figure_input(args, "reconstruct");

@@ -577,11 +577,7 @@ void App::open_document(const std::string& path) {
   UiState& st = state_;
   ConfigKind kind = ConfigKind::Unknown;
   try {
-    kind = config_kind(nlohmann::json::parse(read_config_file(path, "file")));
-  } catch (const nlohmann::json::exception& e) {
-    st.errors.push_back(
-        {"Cannot open this file", "File: " + path + "\n\nNot valid JSON: " + json_error_text(e)});
-    return;
+    kind = config_kind(parse_json(read_config_file(path, "file"), path));
   } catch (const Error& e) {
     st.errors.push_back({"Cannot open this file", "File: " + path + "\n\n" + e.what()});
     return;

@@ -25,15 +25,13 @@ const CLI::Validator kFinite(
 // An existing file at an output option is replaced only when mae wrote it or
 // --force says so: `--screenshot holiday.png` must not destroy the photo.
 void refuse_replacing_others(const CliOptions& o) {
-  if (o.force)
-    return;
   const std::pair<const char*, const std::string&> outputs[] = {
       {"--screenshot", o.screenshot},     {"--layout", o.layout},
       {"--export", o.export_figure},      {"--save-view", o.save_view},
       {"--export-sweep", o.export_sweep}, {"--train-csv", o.train_csv}};
   for (const auto& [option, path] : outputs)
-    if (const std::string why = path.empty() ? "" : replacing_refusal(option, path); !why.empty())
-      throw UsageError(why);
+    if (!path.empty())
+      refuse_replacing(option, path, o.force);
 }
 
 constexpr const char* kHeadless = "headless test mode (render, write the files, exit 0)";

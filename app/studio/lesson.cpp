@@ -65,12 +65,7 @@ Slide read_slide(const nlohmann::json& j, const ViewState& before, const fs::pat
 
 Lesson read_lesson(const std::string& path) {
   const std::string text = read_config_file(path, "lesson");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(path + ": not valid JSON: " + json_error_text(e));
-  }
+  const nlohmann::json j = parse_json(text, path);
   std::error_code ec;
   const fs::path base = fs::absolute(path, ec).parent_path();
   Lesson lesson;
@@ -124,7 +119,7 @@ std::vector<std::string> shipped_lessons() {
 
 std::string lesson_title(const std::string& path) {
   try {
-    const auto j = nlohmann::json::parse(read_config_file(path, "lesson"));
+    const auto j = parse_json_or_discarded(read_config_file(path, "lesson"));
     if (j.is_object() && j.contains("title") && j["title"].is_string() &&
         !j["title"].get<std::string>().empty())
       return j["title"].get<std::string>();

@@ -1,5 +1,6 @@
 #include "recent_files.h"
 
+#include "base/config_json.h"
 #include "config_home.h"
 #include "formats/atomic_file.h"
 
@@ -15,17 +16,17 @@ namespace fs = std::filesystem;
 RecentFiles::RecentFiles(std::string file) : file_(std::move(file)) {
   if (file_.empty())
     return;
-  std::ifstream in(file_);
-  if (!in)
+  std::error_code ec;
+  if (!std::filesystem::exists(file_, ec))
     return;
   try {
-    const auto j = nlohmann::json::parse(in);
+    const auto j = parse_json(read_config_file(file_, "recent-files list"), "recent files");
     for (const auto& e : j.at("recent")) {
       RecentFile r{e.at("path").get<std::string>(), e.value("kind", std::string("image"))};
       if (!r.path.empty() && entries_.size() < kMaxEntries)
         entries_.push_back(std::move(r));
     }
-  } catch (const nlohmann::json::exception& e) {
+  } catch (const std::exception& e) { // ours (unreadable, not JSON) or nlohmann's (not a list)
     entries_.clear();
     last_error_ = file_ + ": ignored, not a recent-files list (" + e.what() + ")";
   }

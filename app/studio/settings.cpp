@@ -72,7 +72,7 @@ LoadedSettings load_settings(const std::string& path) {
     text << in.rdbuf();
     if (!in)
       throw ConfigError("cannot read the file");
-    const auto j = nlohmann::json::parse(text.str());
+    const auto j = parse_json(text.str(), "settings");
     out.settings = j.get<Settings>();
     return out;
   } catch (const std::exception& e) {

@@ -19,6 +19,40 @@ std::string json_error_text(const nlohmann::json::exception& e) {
   return s;
 }
 
+namespace {
+
+constexpr int kMostJsonDepth = 64;
+struct TooDeep {};
+
+nlohmann::json parse_depth_limited(std::string_view text) {
+  return nlohmann::json::parse(text, [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    if (depth > kMostJsonDepth)
+      throw TooDeep{};
+    return true;
+  });
+}
+
+} // namespace
+
+nlohmann::json parse_json(std::string_view text, const std::string& label) {
+  try {
+    return parse_depth_limited(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError(label + ": not valid JSON: " + json_error_text(e));
+  } catch (const TooDeep&) {
+    throw ConfigError(label + ": not valid JSON: values nested deeper than " +
+                      std::to_string(kMostJsonDepth) + " levels, more than any config");
+  }
+}
+
+nlohmann::json parse_json_or_discarded(std::string_view text) noexcept {
+  try {
+    return parse_depth_limited(text);
+  } catch (...) { // malformed, too deep, or out of memory: not ours either way
+    return nlohmann::json(nlohmann::json::value_t::discarded);
+  }
+}
+
 std::string read_config_file(const std::string& path, const std::string& what) {
   if (const std::string why = why_not_regular_file(path); !why.empty())
     throw ConfigError("cannot open " + what + " '" + path + "': " + why);

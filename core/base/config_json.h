@@ -11,6 +11,7 @@
 #include <limits>
 #include <set>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 namespace mae {
@@ -21,6 +22,16 @@ std::string json_error_text(const nlohmann::json::exception& e);
 
 // The file's text; ConfigError("cannot open <what> '<path>'") when unreadable.
 std::string read_config_file(const std::string& path, const std::string& what);
+
+// JSON text parsed, refusing values nested deeper than any config (64 levels):
+// nlohmann parses iteratively but copies, compares and dumps recursively, so a
+// file of [[[[...]]]] 100,000 deep would overflow the stack later.
+// ConfigError("<label>: not valid JSON: <why>") when malformed or too deep.
+nlohmann::json parse_json(std::string_view text, const std::string& label);
+
+// As parse_json, but a discarded value (is_discarded()) instead of an error:
+// for files that are only probed ("is this ours?").
+nlohmann::json parse_json_or_discarded(std::string_view text) noexcept;
 
 // Throws ConfigError("config field '<field>': <why>") unless `ok`.
 inline void require_field(bool ok, const std::string& field, const std::string& why) {
@@ -73,12 +84,7 @@ void read_field(const nlohmann::json& j, const char* key, T& out, const std::str
 // plainly another kind of config.
 template <typename Config>
 Config parse_config_json(const std::string& text, const std::string& label) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(label + ": not valid JSON: " + json_error_text(e));
-  }
+  const nlohmann::json j = parse_json(text, label);
   Config c;
   try {
     from_json(j, c);

@@ -99,13 +99,10 @@ StateDict to_state_dict(const TensorList& list, const std::string& label) {
 }
 
 nlohmann::json read_json_file(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in)
-    throw CheckpointError("cannot open " + path.string());
   try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw CheckpointError(path.string() + ": not valid JSON: " + json_error_text(e));
+    return parse_json(read_config_file(path.string(), "file"), path.string());
+  } catch (const ConfigError& e) {
+    throw CheckpointError(e.what());
   }
 }
 
@@ -117,7 +114,7 @@ constexpr const char* kWhatAModelIs =
 [[noreturn]] void refuse_json_as_model(const std::string& path) {
   std::string kind;
   try {
-    const ConfigKind k = config_kind(nlohmann::json::parse(read_config_file(path, "file")));
+    const ConfigKind k = config_kind(parse_json_or_discarded(read_config_file(path, "file")));
     if (k == ConfigKind::HuggingFace)
       throw CheckpointError(path + " is a HuggingFace model's config.json: give its folder, " +
                             fs::path(path).parent_path().string() + ", as the model");

@@ -1,5 +1,6 @@
 #include "checkpoint/normalization_io.h"
 
+#include "base/config_json.h"
 #include "base/errors.h"
 
 #include <nlohmann/json.hpp>
@@ -13,7 +14,9 @@ Normalization normalization_from_metadata(const std::map<std::string, std::strin
     return Normalization::imagenet(channels);
   Normalization n;
   try {
-    const auto j = nlohmann::json::parse(it->second);
+    const auto j = parse_json_or_discarded(it->second);
+    if (j.is_discarded())
+      throw CheckpointError("metadata 'normalization' is not JSON");
     n.mean = j.at("mean").get<std::vector<float>>();
     n.std = j.at("std").get<std::vector<float>>();
   } catch (const nlohmann::json::exception& e) {

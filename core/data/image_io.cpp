@@ -29,7 +29,7 @@ constexpr int64_t kMaxPixels = int64_t{1} << 26; // 67 Mpx: 8192 x 8192
 constexpr int kMaxSide = 1 << 16;
 constexpr double kMaxAspect = 32;
 
-// OpenCV's own limit, for the formats whose header we do not read (TIFF, ...).
+// OpenCV's own limit, for the headers we do not read (BigTIFF, ...).
 const bool kOpencvLimitSet = [] {
   ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxPixels * 4).c_str(), 0);
   return true;
@@ -121,6 +121,32 @@ std::optional<ImageSize> webp_size(const uint8_t* d, size_t n) {
   return std::nullopt;
 }
 
+// ImageWidth (256) and ImageLength (257) of the first IFD, in the file's byte
+// order; classic TIFF only (BigTIFF is left to OpenCV's pixel limit).
+std::optional<ImageSize> tiff_size(const uint8_t* d, size_t n) {
+  const bool big = d[0] == 'M';
+  const auto u16 = [&](size_t at) -> uint32_t {
+    return big ? uint32_t{d[at]} << 8 | d[at + 1] : le16(d + at);
+  };
+  const auto u32 = [&](size_t at) { return big ? be32(d + at) : le32(d + at); };
+  if (n < 8)
+    return std::nullopt;
+  const size_t ifd = u32(4);
+  if (ifd > n || n - ifd < 2)
+    return std::nullopt;
+  const size_t entries = u16(ifd);
+  int64_t size[2] = {-1, -1};
+  for (size_t k = 0; k < entries && ifd + 2 + 12 * (k + 1) <= n; ++k) {
+    const size_t e = ifd + 2 + 12 * k;
+    const uint32_t tag = u16(e), type = u16(e + 2);
+    if ((tag == 256 || tag == 257) && (type == 3 || type == 4))
+      size[tag - 256] = type == 3 ? u16(e + 8) : u32(e + 8);
+  }
+  if (size[0] < 0 || size[1] < 0)
+    return std::nullopt;
+  return ImageSize{size[0], size[1]};
+}
+
 // Any decoded Mat -> 8-bit gray or RGB.
 Image from_mat(cv::Mat m, const std::string& label) {
   if (m.empty())
@@ -201,7 +227,8 @@ std::optional<ImageSize> image_header_size(const uint8_t* d, size_t n) {
     return webp_size(d, n);
   case ImageFormat::Pnm:
     return pnm_size(d, n);
-  case ImageFormat::Tiff: // OpenCV reads the size itself
+  case ImageFormat::Tiff:
+    return tiff_size(d, n);
   case ImageFormat::None:
     break;
   }

@@ -20,7 +20,7 @@ Image load_image(const std::string& path, std::string* warning = nullptr);
 Image decode_image(const uint8_t* data, size_t size, const std::string& label,
                    std::string* warning = nullptr);
 
-// Width and height from a PNG, JPEG, GIF, BMP, WebP or PNM header, without
+// Width and height from a PNG, JPEG, GIF, BMP, WebP, PNM or TIFF header, without
 // decoding; nothing for other formats or a header too short to tell.
 struct ImageSize {
   int64_t width = 0, height = 0;

@@ -1,5 +1,6 @@
 #include "data/shards.h"
 
+#include "base/config_json.h"
 #include "base/errors.h"
 #include "base/regular_file.h"
 #include "base/whole_number.h"
@@ -129,9 +130,10 @@ ShardDataset::ShardDataset(const std::string& dir) : dir_(dir) {
     throw DataError(index_path + ": channels must be 1 or 3");
   std::vector<int64_t> shard_sizes;
   try {
-    classes_ = nlohmann::json::parse(index.metadata.at("classes")).get<std::vector<std::string>>();
+    classes_ =
+        parse_json_or_discarded(index.metadata.at("classes")).get<std::vector<std::string>>();
     shard_sizes =
-        nlohmann::json::parse(index.metadata.at("shard_sizes")).get<std::vector<int64_t>>();
+        parse_json_or_discarded(index.metadata.at("shard_sizes")).get<std::vector<int64_t>>();
   } catch (const std::exception&) {
     throw DataError(index_path + ": metadata 'classes' or 'shard_sizes' is malformed");
   }

@@ -1,5 +1,6 @@
 #include "data/written_by_mae.h"
 
+#include "base/config_json.h"
 #include "base/errors.h"
 #include "base/file_extension.h"
 #include "base/regular_file.h"
@@ -39,8 +40,12 @@ bool csv_written_by_mae(const std::string& path) {
 }
 
 bool json_written_by_mae(const std::string& path) {
-  std::ifstream in(path);
-  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false); // no throw: discarded
+  nlohmann::json j;
+  try {
+    j = parse_json_or_discarded(read_config_file(path, "file"));
+  } catch (const Error&) { // unreadable, or larger than anything mae writes
+    return false;
+  }
   if (!j.is_object() || !j.contains("format") || !j["format"].is_string())
     return false;
   return j["format"].get<std::string>().rfind(kStudioJsonFormatPrefix, 0) == 0;
@@ -73,16 +78,16 @@ bool written_by_mae(const std::string& path) {
   return check && why_not_regular_file(path).empty() && check(path);
 }
 
-std::string replacing_refusal(const std::string& option, const std::string& path) {
-  if (!why_not_regular_file(path).empty() || written_by_mae(path))
-    return "";
+void refuse_replacing(const std::string& option, const std::string& path, bool force) {
+  if (force || !why_not_regular_file(path).empty() || written_by_mae(path))
+    return;
   const std::string ext = lower_extension(path);
   const std::string why = marks_its_files(path) ? "and mae did not write it (it may be yours)"
                           : ext.empty()
                               ? "(mae cannot tell its own files without an extension from yours)"
                               : "(mae cannot tell its own " + ext + " files from yours)";
-  return option + " " + path + " already exists " + why +
-         ": choose another name, or pass --force to replace it";
+  throw UsageError(option + " " + path + " already exists " + why +
+                   ": choose another name, or pass --force to replace it");
 }
 
 } // namespace mae

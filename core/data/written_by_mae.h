@@ -26,10 +26,10 @@ bool marks_its_files(const std::string& path);
 // the app's JSON files). False otherwise, unreadable files included.
 bool written_by_mae(const std::string& path);
 
-// Why writing `path`, given as `option` ("--out"), must not replace what is
-// there: "--out holiday.png already exists and mae did not write it ...".
-// Empty when it may: nothing there, not a regular file (the write itself
-// refuses a folder or a device), or a file mae wrote.
-std::string replacing_refusal(const std::string& option, const std::string& path);
+// Throws UsageError when writing `path`, given as `option` ("--out"), would
+// replace what is there without `force`: "--out holiday.png already exists and
+// mae did not write it ...". Passes when nothing is there, not a regular file
+// (the write itself refuses a folder or a device), or a file mae wrote.
+void refuse_replacing(const std::string& option, const std::string& path, bool force);
 
 } // namespace mae

@@ -79,10 +79,8 @@ void from_json(const nlohmann::json& j, CatalogEntry& e) {
 }
 
 std::vector<CatalogEntry> load_catalog(const std::string& path) {
-  const std::string text = read_config_file(path, "model catalog");
-  nlohmann::json j;
+  const nlohmann::json j = parse_json(read_config_file(path, "model catalog"), path);
   try {
-    j = nlohmann::json::parse(text);
     require_field(j.is_object() && j.contains("models") && j["models"].is_array(), "models",
                   "must be an array of models");
     check_known_fields(j, {"models"});

@@ -202,7 +202,10 @@ uint64_t read_u64_le(const uint8_t* p) {
 // the first), so it is refused, as the reference implementation does.
 json parse_header_json(const std::string& label, const uint8_t* p, size_t n) {
   std::vector<std::set<std::string>> open_objects; // keys seen, per open object
-  const json::parser_callback_t check_keys = [&](int, json::parse_event_t event, json& parsed) {
+  const json::parser_callback_t check_keys = [&](int depth, json::parse_event_t event,
+                                                 json& parsed) {
+    if (depth > 8) // a header is 3 deep; nlohmann's copies and dumps recurse
+      fail(label, "header nests values deeper than any safetensors header");
     if (event == json::parse_event_t::object_start) {
       open_objects.emplace_back();
     } else if (event == json::parse_event_t::object_end) {

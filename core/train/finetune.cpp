@@ -4,6 +4,7 @@
 #include "train/metrics_log.h"
 #include "train/tensorboard_log.h"
 
+#include "base/config_json.h"
 #include "base/errors.h"
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/normalization_io.h"
@@ -130,7 +131,7 @@ nlohmann::json metadata_json(const std::map<std::string, std::string>& meta, con
   const auto it = meta.find(key);
   if (it == meta.end())
     throw CheckpointError(path + ": no '" + key + "' in its metadata");
-  auto j = nlohmann::json::parse(it->second, nullptr, /*allow_exceptions=*/false);
+  auto j = parse_json_or_discarded(it->second);
   if (j.is_discarded())
     throw CheckpointError(path + ": its '" + key + "' metadata is not JSON");
   return j;

@@ -1,5 +1,6 @@
 #include "train/metrics_log.h"
 
+#include "base/config_json.h"
 #include "base/errors.h"
 #include "base/regular_file.h"
 #include "formats/atomic_file.h"
@@ -27,7 +28,7 @@ MetricsLog::MetricsLog(std::string path, int64_t resume_step) : path_(std::move(
     std::ifstream in(path_);
     std::string line;
     while (std::getline(in, line)) {
-      const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      const auto j = parse_json_or_discarded(line);
       if (j.is_object() && j.contains("step") && j["step"].is_number() &&
           j["step"].get<int64_t>() <= resume_step)
         kept += line + "\n";
@@ -90,7 +91,7 @@ std::vector<MetricsRecord> read_metrics(const std::string& path) {
   std::vector<MetricsRecord> out;
   std::string line;
   while (std::getline(in, line)) {
-    const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    const auto j = parse_json_or_discarded(line);
     if (!j.is_object() || !j.contains("step") || !j["step"].is_number())
       continue;
     MetricsRecord r;

@@ -69,12 +69,11 @@ void apply_overrides(const RunRequest& r, TrainConfig& c) {
 
 bool is_training_config(const fs::path& file) {
   try {
-    return config_kind(nlohmann::json::parse(read_config_file(file.string(), "file"))) ==
+    return config_kind(parse_json_or_discarded(read_config_file(file.string(), "file"))) ==
            ConfigKind::Training;
-  } catch (const nlohmann::json::exception&) {
-  } catch (const Error&) {
+  } catch (const Error&) { // unreadable
+    return false;
   }
-  return false;
 }
 
 // Empty, or its first line a logged step, as MetricsLog writes them.
@@ -83,7 +82,7 @@ bool is_metrics_log(const fs::path& file) {
   std::string line;
   if (!std::getline(in, line))
     return true;
-  const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  const auto j = parse_json_or_discarded(line);
   return j.is_object() && j.contains("step");
 }
 

@@ -181,12 +181,8 @@ nlohmann::json sweep_run_json(const nlohmann::json& base, const SweepConfig& swe
 
 std::vector<SweepRun> expand_sweep(const SweepConfig& sweep, const std::string& sweep_dir) {
   const std::string base_path = (fs::path(sweep_dir) / sweep.base).string();
-  nlohmann::json base;
-  try {
-    base = nlohmann::json::parse(read_config_file(base_path, "base training config"));
-  } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(base_path + ": not valid JSON: " + json_error_text(e));
-  }
+  const nlohmann::json base =
+      parse_json(read_config_file(base_path, "base training config"), base_path);
   if (!base.is_object()) // the axes set its fields
     throw ConfigError(base_path + ": the sweep's base must be a training config, a JSON object");
   std::vector<SweepRun> runs;

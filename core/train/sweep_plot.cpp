@@ -58,12 +58,7 @@ std::vector<ReferenceSeries> read_reference(const SweepConfig& sweep,
   if (sweep.reference.file.empty())
     return {};
   const std::string path = (std::filesystem::path(sweep_dir) / sweep.reference.file).string();
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_config_file(path, "paper reference"));
-  } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(path + ": not valid JSON: " + json_error_text(e));
-  }
+  const nlohmann::json j = parse_json(read_config_file(path, "paper reference"), path);
   const auto table = j.find(sweep.reference.table);
   if (table == j.end() || !table->is_object() || !table->contains("rows") ||
       !(*table)["rows"].is_array())

@@ -1,5 +1,6 @@
 #include "train/sweep_runner.h"
 
+#include "base/config_json.h"
 #include "base/errors.h"
 #include "formats/atomic_file.h"
 #include "train/finetune.h"
@@ -66,9 +67,10 @@ nlohmann::json sweep_record(const SweepConfig& sweep, const std::vector<SweepRun
 
 nlohmann::json read_record(const fs::path& folder) {
   try {
-    std::ifstream in(folder / "sweep.json");
-    return in ? nlohmann::json::parse(in) : nlohmann::json();
-  } catch (const nlohmann::json::exception&) {
+    const auto j =
+        parse_json_or_discarded(read_config_file((folder / "sweep.json").string(), "file"));
+    return j.is_discarded() ? nlohmann::json() : j;
+  } catch (const Error&) { // none there, or unreadable: no sweep's record
     return nlohmann::json();
   }
 }
@@ -268,7 +270,7 @@ std::vector<SweepRunResult> read_sweep_results(const std::string& out_dir) {
   std::vector<SweepRunResult> out;
   std::ifstream in(fs::path(out_dir) / "results.jsonl");
   for (std::string line; std::getline(in, line);) {
-    const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    const auto j = parse_json_or_discarded(line);
     if (!j.is_object() || !j.contains("id") || !j["id"].is_string() || !j.contains("index") ||
         !j["index"].is_number_integer())
       continue;

@@ -62,5 +62,28 @@ TEST(ConfigJson, AFileFarLargerThanAnyConfigIsRefusedUnread) {
   std::filesystem::remove(path);
 }
 
+// [[[[...]]]] 100,000 deep parses (nlohmann's parser is iterative) but would
+// overflow the stack when copied, compared or dumped: refused while parsing.
+TEST(ConfigJson, ValuesNestedDeeperThanAnyConfigAreRefused) {
+  const std::string deep =
+      R"({"axes": [{"values": )" + std::string(100000, '[') + std::string(100000, ']') + "}]}";
+  try {
+    parse_json(deep, "sweep.json");
+    ADD_FAILURE() << "parsed";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "sweep.json: not valid JSON: values nested deeper than 64 levels, more than any "
+              "config");
+  }
+  EXPECT_TRUE(parse_json_or_discarded(deep).is_discarded());
+  EXPECT_TRUE(parse_json_or_discarded("{\"n\": ").is_discarded());
+  EXPECT_EQ(error_of(deep).find("my.json: not valid JSON: values nested deeper"), 0u);
+  // 64 levels is still JSON; real configs are 3 or 4 deep.
+  const std::string at_limit = std::string(63, '[') + "1" + std::string(63, ']');
+  EXPECT_FALSE(parse_json_or_discarded(at_limit).is_discarded());
+  const auto j = parse_json(R"({"a": {"b": [[1, 2], {"c": null}]}})", "x");
+  EXPECT_EQ(j["a"]["b"][0][1], 2);
+}
+
 } // namespace
 } // namespace mae

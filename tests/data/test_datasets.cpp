@@ -1,4 +1,5 @@
 // Crops, Fashion-MNIST, packed shards, image folders.
+#include "error_of.h"
 #include "slurp.h"
 #include "train_test_util.h"
 
@@ -16,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <fstream>
 
@@ -128,6 +130,62 @@ TEST(Shards, IndexMetadataThatIsNoNumberIsADataError) {
 }
 
 #ifdef MAE_WITH_OPENCV
+// A classic TIFF of w x h 8-bit gray pixels, all 0x80, in either byte order;
+// without pixels when only its header is to be read.
+std::string tiff(uint32_t w, uint32_t h, bool big_endian, bool with_pixels) {
+  std::string t = big_endian ? std::string("MM\0*", 4) : std::string("II*\0", 4);
+  const auto put = [&](uint32_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i)
+      t += static_cast<char>(v >> (8 * (big_endian ? bytes - 1 - i : i)));
+  };
+  put(8, 4);
+  const uint32_t pixels_at = 8 + 2 + 9 * 12 + 4;
+  const std::vector<std::array<uint32_t, 3>> entries = {
+      // tag, type (3 short, 4 long), value
+      {256, 4, w},         {257, 4, h}, {258, 3, 8}, {259, 3, 1},    {262, 3, 1},
+      {273, 4, pixels_at}, {277, 3, 1}, {278, 4, h}, {279, 4, w * h}};
+  put(static_cast<uint32_t>(entries.size()), 2);
+  for (const auto& [tag, type, value] : entries) {
+    put(tag, 2);
+    put(type, 2);
+    put(1, 4);
+    if (type == 3) {
+      put(value, 2);
+      put(0, 2);
+    } else {
+      put(value, 4);
+    }
+  }
+  put(0, 4); // no next IFD
+  if (with_pixels)
+    t += std::string(w * h, '\x80');
+  return t;
+}
+
+// TIFF's size comes from its header like the other formats', so a strip of
+// 100000 x 10 pixels is refused before OpenCV allocates it.
+TEST(ImageIo, TiffSizeIsReadFromItsHeaderInEitherByteOrder) {
+  for (const bool big : {false, true}) {
+    const std::string small = tiff(5, 3, big, true);
+    const auto* bytes = reinterpret_cast<const uint8_t*>(small.data());
+    const auto size = image_header_size(bytes, small.size());
+    ASSERT_TRUE(size);
+    EXPECT_EQ(size->width, 5);
+    EXPECT_EQ(size->height, 3);
+    const Image img = decode_image(bytes, small.size(), "small.tif");
+    EXPECT_EQ(img.width, 5);
+    EXPECT_EQ(img.height, 3);
+    EXPECT_EQ(img.pixels.at(0), 0x80);
+    const std::string strip = tiff(100000, 10, big, false);
+    const std::string e = test::error_of([&] {
+      decode_image(reinterpret_cast<const uint8_t*>(strip.data()), strip.size(), "strip.tif");
+    });
+    EXPECT_NE(e.find("strip.tif: 100000 x 10 pixels is more elongated"), std::string::npos) << e;
+  }
+  const std::string cut = tiff(5, 3, false, false).substr(0, 20); // IFD cut short
+  EXPECT_FALSE(image_header_size(reinterpret_cast<const uint8_t*>(cut.data()), cut.size()));
+}
+
 TEST(ImageFolder, ClassesFromSubdirectoriesAndPackSkipsCorruptFiles) {
   const std::string root = test::train_tmp("folder_in"), out = test::train_tmp("folder_shards");
   for (int i = 0; i < 12; ++i) {

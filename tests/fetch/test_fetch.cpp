@@ -272,7 +272,7 @@ TEST(FetchCatalog, TheShippedCatalogLoadsAndBadOnesNameTheField) {
       {R"({"models": [{"name": "a", "files": [{"url": "http://x/y", "sha256": "xyz"}]}]})",
        "files[].sha256"},
       {R"({"models": {}})", "models"},
-      {"{", "not a valid model catalog"},
+      {"{", "c.json: not valid JSON: line 1, column 2"},
   };
   for (const auto& [text, field] : bad) {
     std::ofstream(dir + "/c.json") << text;

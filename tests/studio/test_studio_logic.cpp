@@ -354,7 +354,7 @@ TEST(StudioSettings, ACorruptFileIsSetAsideWithAMessage) {
   const std::string dir = temp_dir("studio_settings_bad");
   const std::string file = dir + "/settings.json";
   const std::pair<std::string, std::string> cases[] = {
-      {"{ not json", "parse error"},
+      {"{ not json", "settings: not valid JSON: line 1, column 4"},
       {R"({"ui_scale": 9})", "ui_scale"},
       {R"({"tab": "kitchen"})", "tab"},
       {R"({"window": {"width": 100, "height": 800}})", "window.width"},

@@ -3,6 +3,7 @@
 #include "train_test_util.h"
 
 #include "../cli_runner.h"
+#include "error_of.h"
 
 #include "base/errors.h"
 #include "data/fashion_mnist.h"
@@ -100,6 +101,22 @@ TEST(SweepConfig, ErrorsNameTheFieldAndTheRun) {
     EXPECT_TRUE(test::contains(err.what(), "base must be a training config, a JSON object"))
         << err.what();
   }
+}
+
+// A sweep whose values nest 100,000 deep, in the sweep file or its base: a
+// message (copying such a value overflowed the stack and closed the app).
+TEST(SweepConfig, ValuesNestedTooDeepAreRefusedNotACrash) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const std::string dir = test::train_tmp("sweep_deep");
+  const std::string file = write_sweep(dir, tiny_sweep());
+  std::ofstream(file) << R"({"name": "deep", "base": "base.json", "axes": [{"field": "blr", )"
+                      << R"("values": )" << deep << "}]}";
+  const std::string e = test::error_of([&] { load_sweep(file); });
+  EXPECT_TRUE(test::contains(e, "nested deeper than 64 levels")) << e;
+  write_sweep(dir, tiny_sweep());
+  std::ofstream(dir + "/base.json") << R"({"name": )" << deep << "}";
+  const std::string b = test::error_of([&] { expand_sweep(load_sweep(file), dir); });
+  EXPECT_TRUE(test::contains(b, "base.json: not valid JSON: values nested deeper")) << b;
 }
 
 TEST(SweepConfig, TwoAxesExpandWithNestedFieldsAndMergedObjects) {
