@@ -1,4 +1,5 @@
 #include "checkpoint/checkpoint.h"
+#include "checkpoint/layer_key.h"
 
 #include "base/config_json.h"
 #include "base/config_kind.h"
@@ -18,7 +19,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -144,12 +144,9 @@ const torch::Tensor* find(const StateDict& sd, const std::string& name) {
 
 int count_layers(const StateDict& sd, const std::string& prefix) {
   std::set<int> ids;
-  const std::regex re("^" + prefix + R"(\.(\d+)\.)");
-  for (const auto& [n, t] : sd) {
-    std::smatch m;
-    if (std::regex_search(n, m, re))
-      ids.insert(std::stoi(m[1]));
-  }
+  for (const auto& [n, t] : sd)
+    if (const auto key = layer_key(n, prefix))
+      ids.insert(key->index);
   return static_cast<int>(ids.size());
 }
 
@@ -423,7 +420,11 @@ LoadedModel load_model(const std::string& path, const LoadOptions& options) {
     out.config_source =
         raw.format == CheckpointFormat::HuggingFace ? "config.json" : "checkpoint metadata";
   } else {
-    config = infer_config(raw.tensors, &out.notices);
+    try {
+      config = infer_config(raw.tensors, &out.notices);
+    } catch (const CheckpointError& e) {
+      throw CheckpointError(path + ": " + e.what());
+    }
     out.config_source = "inferred from tensor shapes";
   }
   const bool with_decoder = has_decoder_keys(raw.tensors);

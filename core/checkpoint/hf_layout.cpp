@@ -1,14 +1,29 @@
 // HuggingFace ViTMAE key names -> facebookresearch/mae key names.
 #include "base/errors.h"
 #include "checkpoint/checkpoint.h"
+#include "checkpoint/layer_key.h"
 
 #include <torch/torch.h>
 
 #include <map>
-#include <regex>
+#include <optional>
 
 namespace mae {
 namespace {
+
+// "attention.attention.<query|key|value>.<weight|bias>": the slot in the fused
+// qkv (0, 1, 2) and "weight" or "bias".
+std::optional<std::pair<size_t, std::string>> qkv_piece(const std::string& rest) {
+  const std::string head = "attention.attention.";
+  if (rest.rfind(head, 0) != 0)
+    return std::nullopt;
+  const char* const parts[] = {"query", "key", "value"};
+  for (size_t slot = 0; slot < 3; ++slot)
+    for (const char* kind : {"weight", "bias"})
+      if (rest == head + parts[slot] + "." + kind)
+        return std::make_pair(slot, std::string(kind));
+  return std::nullopt;
+}
 
 // Per-layer suffixes shared by the encoder and decoder layers.
 const std::pair<const char*, const char*> kLayerSuffixes[] = {
@@ -55,8 +70,10 @@ bool is_hf_layout(const StateDict& tensors) {
 StateDict official_from_hf(const StateDict& hf, const std::string& label) {
   // encoder.layer.N.* (ViTMAEModel / ViTMAEForPreTraining), decoder.decoder_layers.N.*
   // (hub checkpoints) and decoder.decoder_encoder.layer.N.* (transformers 5).
-  static const std::regex layer_re(
-      R"(^(encoder\.layer|decoder\.decoder_layers|decoder\.decoder_encoder\.layer)\.(\d+)\.(.*)$)");
+  const std::pair<const char*, const char*> layer_prefixes[] = {
+      {"encoder.layer", "blocks."},
+      {"decoder.decoder_layers", "decoder_blocks."},
+      {"decoder.decoder_encoder.layer", "decoder_blocks."}};
   StateDict out;
   // q, k, v pieces per fused key, in that order.
   std::map<std::string, std::array<torch::Tensor, 3>> qkv;
@@ -68,19 +85,18 @@ StateDict official_from_hf(const StateDict& hf, const std::string& label) {
     for (const auto& [from, to] : kFixedNames)
       if (name == from)
         out.emplace_back(to, tensor), mapped = true;
-    std::smatch m;
-    if (!mapped && std::regex_match(name, m, layer_re)) {
-      const std::string prefix =
-          (m[1] == "encoder.layer" ? "blocks." : "decoder_blocks.") + m[2].str() + ".";
-      const std::string rest = m[3];
-      static const std::regex qkv_re(R"(^attention\.attention\.(query|key|value)\.(weight|bias)$)");
-      std::smatch q;
-      if (std::regex_match(rest, q, qkv_re)) {
-        const std::string fused = prefix + "attn.qkv." + q[2].str();
-        const int slot = q[1] == "query" ? 0 : q[1] == "key" ? 1 : 2;
+    std::optional<LayerKey> layer;
+    std::string prefix;
+    for (const auto& [from, to] : layer_prefixes)
+      if (!mapped && !layer && (layer = layer_key(name, from)))
+        prefix = to + std::to_string(layer->index) + ".";
+    if (layer) {
+      const std::string& rest = layer->rest;
+      if (const auto piece = qkv_piece(rest)) {
+        const std::string fused = prefix + "attn.qkv." + piece->second;
         if (!qkv.count(fused))
           qkv_order.push_back(fused);
-        qkv[fused][slot] = tensor;
+        qkv[fused][piece->first] = tensor;
         mapped = true;
       } else {
         for (const auto& [from, to] : kLayerSuffixes)

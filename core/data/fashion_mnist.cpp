@@ -18,11 +18,20 @@ std::vector<uint8_t> read_gzip(const std::string& path) {
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f)
     throw DataError("cannot open '" + path + "'");
+  // Fashion-MNIST is 47 MB unpacked, the largest IDX sets under 1 GB: a file
+  // that inflates past that is no dataset (or a gzip bomb), refused unread.
+  constexpr size_t kMostBytes = size_t{1} << 30;
   std::vector<uint8_t> out;
   uint8_t buf[1 << 16];
   int n = 0;
-  while ((n = gzread(f, buf, sizeof buf)) > 0)
+  while ((n = gzread(f, buf, sizeof buf)) > 0) {
+    if (out.size() + static_cast<size_t>(n) > kMostBytes) {
+      gzclose(f);
+      throw DataError("'" + path +
+                      "' unpacks to more than 1 GB: not an IDX dataset this tool reads");
+    }
     out.insert(out.end(), buf, buf + n);
+  }
   int err = Z_OK;
   const char* msg = gzerror(f, &err);
   const std::string reason = msg ? msg : "";
@@ -44,11 +53,12 @@ std::vector<uint32_t> idx_dims(const std::vector<uint8_t>& b, uint32_t magic, si
     throw DataError("'" + path + "' is not an IDX file of the expected kind");
   std::vector<uint32_t> dims;
   size_t total = 1;
+  bool overflow = false;
   for (size_t i = 0; i < ndims; ++i) {
     dims.push_back(big_endian(b, 4 + 4 * i));
-    total *= dims.back();
+    overflow = overflow || __builtin_mul_overflow(total, size_t{dims.back()}, &total);
   }
-  if (b.size() != 4 + 4 * ndims + total)
+  if (overflow || b.size() != 4 + 4 * ndims + total)
     throw DataError("'" + path + "' is truncated or has trailing bytes");
   return dims;
 }
@@ -67,6 +77,9 @@ FashionMnist read_fashion_mnist(const std::string& dir, bool train) {
   if (idims[0] != ldims[0])
     throw DataError("'" + images_path + "' has " + std::to_string(idims[0]) + " images but '" +
                     labels_path + "' has " + std::to_string(ldims[0]) + " labels");
+  if (idims[1] < 1 || idims[1] > 4096 || idims[2] < 1 || idims[2] > 4096)
+    throw DataError("'" + images_path + "' has pictures of " + std::to_string(idims[2]) + " x " +
+                    std::to_string(idims[1]) + " pixels: not a picture dataset");
   FashionMnist out;
   out.count = idims[0];
   out.rows = static_cast<int>(idims[1]);

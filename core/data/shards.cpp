@@ -160,12 +160,18 @@ ShardDataset::ShardDataset(const std::string& dir) : dir_(dir) {
     shard_bytes_.push_back(st.st_size);
   }
   // Every image must lie inside its shard: load() then never reads out of bounds.
-  for (size_t i = 0; i < n; ++i) {
+  // Sides are bounded first, so that neither the size nor the end can overflow.
+  constexpr int64_t kMostSide = 1 << 16;
+  const auto fits = [&](size_t i) {
+    if (shard_[i] < 0 || static_cast<size_t>(shard_[i]) >= shard_fds_.size() || height_[i] <= 0 ||
+        width_[i] <= 0 || height_[i] > kMostSide || width_[i] > kMostSide)
+      return false;
     const int64_t bytes = int64_t{height_[i]} * width_[i] * channels_;
-    const bool ok = shard_[i] >= 0 && static_cast<size_t>(shard_[i]) < shard_fds_.size() &&
-                    height_[i] > 0 && width_[i] > 0 && offset_[i] >= 0 &&
-                    offset_[i] + bytes <= shard_bytes_[static_cast<size_t>(shard_[i])] &&
-                    label_[i] >= -1 && label_[i] < static_cast<int32_t>(classes_.size());
+    const int64_t shard_bytes = shard_bytes_[static_cast<size_t>(shard_[i])];
+    return offset_[i] >= 0 && offset_[i] <= shard_bytes && bytes <= shard_bytes - offset_[i];
+  };
+  for (size_t i = 0; i < n; ++i) {
+    const bool ok = fits(i) && label_[i] >= -1 && label_[i] < static_cast<int32_t>(classes_.size());
     if (!ok)
       throw DataError(index_path + ": entry " + std::to_string(i) + " does not fit its shard");
   }

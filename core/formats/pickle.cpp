@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
-#include <unordered_map>
+#include <map>
 #include <unordered_set>
 
 namespace mae {
@@ -523,7 +523,9 @@ private:
   const UnpickleLimits& limits_;
   std::vector<PickleValuePtr> stack_;
   std::vector<size_t> marks_;
-  std::unordered_map<uint64_t, PickleValuePtr> memo_;
+  // Ordered, not hashed: the indices are the file's to choose, and with the
+  // identity hash multiples of the bucket count made every lookup linear.
+  std::map<uint64_t, PickleValuePtr> memo_;
   size_t made_ = 0;
   uint64_t cycle_steps_ = 0;
   size_t budget_ = 0; // bytes charge() allows in all

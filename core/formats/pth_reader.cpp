@@ -52,6 +52,28 @@ std::string key_text(const PickleValue& k) {
   return k.kind == Kind::String ? k.text : describe(k);
 }
 
+// Keys as a message lists them: the first `max_items`, each cut to 80
+// characters. A pickle can repeat one memoised megabyte key a million times
+// for a few bytes each; copying every one would take terabytes.
+std::vector<std::string> shown_keys(const PickleValue& dict, size_t max_items,
+                                    const std::string& skip = "") {
+  std::vector<std::string> out;
+  size_t listed = 0;
+  for (const auto& kv : dict.entries) {
+    if (kv.first->kind == Kind::String && kv.first->text == skip)
+      continue;
+    if (++listed > max_items)
+      continue;
+    std::string k = key_text(*kv.first);
+    if (k.size() > 80)
+      k = k.substr(0, 77) + "...";
+    out.push_back(std::move(k));
+  }
+  if (listed > max_items)
+    out.push_back("... (" + std::to_string(listed) + " in all)");
+  return out;
+}
+
 std::string join(const std::vector<std::string>& items, size_t max_items) {
   std::string s;
   for (size_t i = 0; i < items.size() && i < max_items; ++i)
@@ -195,11 +217,7 @@ private:
       if (state->kind != Kind::Dict)
         fail("key 'model' holds " + describe(*state) + ", not a state dict");
       out.had_model_key = true;
-      for (const auto& kv : root.entries) {
-        const std::string k = key_text(*kv.first);
-        if (k != "model")
-          out.ignored_keys.push_back(k);
-      }
+      out.ignored_keys = shown_keys(root, 20, "model");
     } else {
       check_bare_state_dict(root);
       state = &root;
@@ -209,13 +227,11 @@ private:
   }
 
   void check_bare_state_dict(const PickleValue& root) const {
-    std::vector<std::string> keys;
-    for (const auto& kv : root.entries)
-      keys.push_back(key_text(*kv.first));
     for (const auto& kv : root.entries) {
       if (!is_tensor_object(*kv.second))
         fail("no 'model' key, and the top level is not a state dict (key '" + key_text(*kv.first) +
-             "' holds " + describe(*kv.second) + "); top-level keys: " + join(keys, 20));
+             "' holds " + describe(*kv.second) +
+             "); top-level keys: " + join(shown_keys(root, 20), 21));
     }
   }
 
@@ -227,7 +243,7 @@ private:
         fail("the state dict has a non-string key (" + describe(*k) + ")");
       TensorView view = tensor(*v, k->text, 0);
       // A repeated key keeps its first position and its last value, as in Python.
-      auto [it, fresh] = position.emplace(k->text, tensors.size());
+      auto [it, fresh] = position.try_emplace(k->text, tensors.size()); // no copy when seen
       if (fresh)
         tensors.emplace_back(k->text, std::move(view));
       else
@@ -317,20 +333,22 @@ private:
     }
     if (numel > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
       fail("tensor '" + key + "' size " + shape_text(t.shape) + " overflows");
-    const std::string where = "tensor '" + key + "' (offset " + std::to_string(offset) + ", size " +
-                              shape_text(t.shape) + ", stride " + shape_text(t.strides) + ")";
+    const auto where = [&] { // only when failing: `key` may be long
+      return "tensor '" + key + "' (offset " + std::to_string(offset) + ", size " +
+             shape_text(t.shape) + ", stride " + shape_text(t.strides) + ")";
+    };
     if (numel == 0) {
       if (offset > s.numel)
-        fail(where + " starts past the end of its storage '" + s.key + "' (" +
+        fail(where() + " starts past the end of its storage '" + s.key + "' (" +
              std::to_string(s.numel) + " elements)");
     } else if (last >= s.numel) {
-      fail(where + " reaches element " + std::to_string(last) + " but its storage '" + s.key +
+      fail(where() + " reaches element " + std::to_string(last) + " but its storage '" + s.key +
            "' has only " + std::to_string(s.numel) + " elements");
     }
     // Only self-overlapping views (expand, stride 0) have more elements than
     // their storage; refusing them bounds what a copy of the tensor can cost.
     if (numel > s.numel)
-      fail(where + " has " + std::to_string(numel) + " elements but its storage '" + s.key +
+      fail(where() + " has " + std::to_string(numel) + " elements but its storage '" + s.key +
            "' only " + std::to_string(s.numel) + "; such expanded views are not supported");
 
     t.owner = zip_.bytes();

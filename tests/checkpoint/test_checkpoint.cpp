@@ -4,6 +4,7 @@
 
 #include "base/errors.h"
 #include "checkpoint/checkpoint.h"
+#include "checkpoint/layer_key.h"
 #include "formats/safetensors.h"
 #include "model/masking.h"
 
@@ -223,6 +224,31 @@ TEST(Checkpoint, HfLayoutFusesQueryKeyValueInOrder) {
   hf.pop_back();
   EXPECT_THROW(official_from_hf(hf, "x"), CheckpointError);
   EXPECT_THROW(official_from_hf({{"vit.pooler.dense.weight", q}}, "x"), CheckpointError);
+}
+
+// Layer names a megabyte long overflowed the stack in std::regex's matcher;
+// now they are unexpected keys, and a 12-digit layer number is no layer.
+TEST(Checkpoint, LayerNamesAMegabyteLongAreUnexpectedKeys) {
+  const auto w = torch::zeros({1});
+  const std::string dir = test::temp_dir("long_names");
+  write_plain(dir + "/hf.safetensors", {{"encoder.layer.0." + std::string(1 << 20, 'x'), w}});
+  std::string msg = test::error_of([&] { load_model(dir + "/hf.safetensors"); });
+  EXPECT_NE(msg.find("unexpected keys in a HuggingFace ViTMAE checkpoint"), std::string::npos)
+      << msg.substr(0, 300);
+  // Enough of an official file for the layers to be counted.
+  write_plain(dir + "/official.safetensors",
+              {{"patch_embed.proj.weight", torch::zeros({8, 3, 4, 4})},
+               {"pos_embed", torch::zeros({1, 5, 8})},
+               {"blocks." + std::string(1 << 20, '1') + ".w", w},
+               {"blocks.999999999999.w", w}});
+  msg = test::error_of([&] { load_model(dir + "/official.safetensors"); });
+  EXPECT_EQ(msg.rfind(dir + "/official.safetensors: ", 0), 0u) << msg.substr(0, 300);
+  EXPECT_EQ(layer_key("blocks.999999999999.w", "blocks"), std::nullopt);
+  EXPECT_EQ(layer_key("decoder_blocks.7.mlp", "blocks"), std::nullopt);
+  const auto key = layer_key("blocks.12.attn.qkv.weight", "blocks");
+  ASSERT_TRUE(key);
+  EXPECT_EQ(key->index, 12);
+  EXPECT_EQ(key->rest, "attn.qkv.weight");
 }
 
 } // namespace

@@ -7,6 +7,7 @@
 #include "data/crop_box.h"
 #include "data/fashion_mnist.h"
 #include "data/shards.h"
+#include "formats/safetensors.h"
 
 #ifdef MAE_WITH_OPENCV
 #include "data/image_folder.h"
@@ -20,6 +21,8 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <map>
 
 namespace fs = std::filesystem;
 
@@ -73,6 +76,20 @@ TEST(FashionMnist, MissingOrCorruptFilesAreDataErrors) {
   std::ofstream(dir + "/train-images-idx3-ubyte.gz") << "not gzip at all";
   std::ofstream(dir + "/train-labels-idx1-ubyte.gz") << "not gzip at all";
   EXPECT_THROW(read_fashion_mnist(dir, true), DataError);
+  // zlib reads a file that is not gzip as it is: IDX headers written plainly.
+  const auto write = [&](const std::string& name, const std::string& bytes) {
+    std::ofstream(dir + "/" + name, std::ios::binary) << bytes;
+  };
+  write("train-labels-idx1-ubyte.gz", std::string("\0\0\x08\x01\0\0\0\x04\0\0\0\0", 12));
+  // 4 x 2^31 x 2^31 pixels is 2^64 bytes: the size wrapped to 0 and passed.
+  write("train-images-idx3-ubyte.gz",
+        std::string("\0\0\x08\x03\0\0\0\x04\x80\0\0\0\x80\0\0\0", 16));
+  std::string e = test::error_of([&] { read_fashion_mnist(dir, true); });
+  EXPECT_NE(e.find("train-images-idx3-ubyte.gz' is truncated"), std::string::npos) << e;
+  // Pictures with no pixels: the sizes are checked.
+  write("train-images-idx3-ubyte.gz", std::string("\0\0\x08\x03\0\0\0\x04\0\0\0\0\0\0\0\x05", 16));
+  e = test::error_of([&] { read_fashion_mnist(dir, true); });
+  EXPECT_NE(e.find("pictures of 5 x 0 pixels"), std::string::npos) << e;
 }
 
 TEST(Shards, RoundTripPixelsLabelsAndSizes) {
@@ -106,6 +123,40 @@ TEST(Shards, MalformedDirectoriesAreDataErrors) {
   } catch (const DataError& e) {
     EXPECT_NE(std::string(e.what()).find("shard-00000.bin"), std::string::npos) << e.what();
   }
+}
+
+// The index's first entry rewritten: sides near 2^31 (their size overflowed
+// the in-shard check) or an offset near 2^63 (its end did).
+TEST(Shards, EntriesWhoseSizeOrEndWouldOverflowAreRefused) {
+  const std::string dir = test::train_tmp("shards_overflow");
+  test::write_synthetic_shards(dir, 4, 3, false, 100000);
+  const std::string index_path = dir + "/index.safetensors";
+  const std::string original = test::slurp(index_path);
+  const auto rewrite = [&](const std::map<std::string, int64_t>& first_entry) {
+    { std::ofstream(index_path, std::ios::binary | std::ios::trunc) << original; }
+    const SafetensorsFile index = read_safetensors(index_path);
+    std::vector<std::vector<uint8_t>> data;
+    std::vector<SafetensorsEntry> entries;
+    for (const auto& [name, view] : index.tensors) {
+      data.push_back(view.contiguous_bytes());
+      const auto it = first_entry.find(name);
+      if (it != first_entry.end() && view.dtype == DType::I32)
+        reinterpret_cast<int32_t*>(data.back().data())[0] = static_cast<int32_t>(it->second);
+      if (it != first_entry.end() && view.dtype == DType::I64)
+        reinterpret_cast<int64_t*>(data.back().data())[0] = it->second;
+    }
+    for (size_t i = 0; i < index.tensors.size(); ++i)
+      entries.push_back({index.tensors[i].first, index.tensors[i].second.dtype,
+                         index.tensors[i].second.shape, data[i].data(), data[i].size()});
+    write_safetensors(index_path, entries, index.metadata);
+    return test::error_of([&] { ShardDataset ds(dir); });
+  };
+  const int32_t side = std::numeric_limits<int32_t>::max(); // 3 x side^2 wraps int64
+  std::string e = rewrite({{"height", side}, {"width", side}});
+  EXPECT_NE(e.find("entry 0 does not fit its shard"), std::string::npos) << e;
+  e = rewrite({{"offset", std::numeric_limits<int64_t>::max() - 10}});
+  EXPECT_NE(e.find("entry 0 does not fit its shard"), std::string::npos) << e;
+  EXPECT_EQ(rewrite({{"offset", 0}}), "<no error>"); // the rewrite itself keeps a valid index
 }
 
 TEST(Shards, IndexMetadataThatIsNoNumberIsADataError) {

@@ -281,6 +281,46 @@ TEST(PthBad, NoModelKeyListsTopLevelKeys) {
   EXPECT_ERROR_HAS(mae::read_pth(fixture("no_model.pth")), "top-level keys: epoch, optimizer, lr");
 }
 
+// A zip holding only "archive/data.pkl" = `pickle`, stored (the reader checks no CRC).
+std::string pth_of_pickle(const std::string& pickle) {
+  std::string z;
+  const auto put = [&](uint32_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i)
+      z += static_cast<char>(v >> (8 * i));
+  };
+  const std::string name = "archive/data.pkl";
+  const auto size = static_cast<uint32_t>(pickle.size());
+  put(0x04034b50, 4), put(20, 2), put(0, 2), put(0, 2), put(0, 4), put(0, 4);
+  put(size, 4), put(size, 4), put(static_cast<uint32_t>(name.size()), 2), put(0, 2);
+  z += name + pickle;
+  const auto directory = static_cast<uint32_t>(z.size());
+  put(0x02014b50, 4), put(20, 2), put(20, 2), put(0, 2), put(0, 2), put(0, 4), put(0, 4);
+  put(size, 4), put(size, 4), put(static_cast<uint32_t>(name.size()), 2), put(0, 2), put(0, 2);
+  put(0, 2), put(0, 2), put(0, 4), put(0, 4);
+  z += name;
+  const auto directory_size = static_cast<uint32_t>(z.size()) - directory;
+  put(0x06054b50, 4), put(0, 2), put(0, 2), put(1, 2), put(1, 2), put(directory_size, 4);
+  put(directory, 4), put(0, 2);
+  return z;
+}
+
+// One memoised 64 KiB key repeated 100,000 times costs 5 bytes a time; the
+// message lists 20 keys, cut short, instead of copying 6 GB of them.
+TEST(PthBad, ARepeatedLongKeyIsListedNotCopied) {
+  const std::string key(1 << 16, 'a');
+  std::string p = std::string("\x80\x02}X", 4);
+  for (int i = 0; i < 4; ++i)
+    p += static_cast<char>(key.size() >> (8 * i));
+  p += key + "q\x01Nq\x02s";
+  for (int i = 0; i < 100000; ++i)
+    p += "h\x01h\x02s";
+  p += ".";
+  const std::string msg =
+      mae::test::error_of([&] { mae::parse_pth(bytes_of(pth_of_pickle(p)), "long_keys.pth"); });
+  EXPECT_NE(msg.find("holds None"), std::string::npos) << msg.substr(0, 300);
+  EXPECT_NE(msg.find("aaa..., ... (100001 in all)"), std::string::npos) << msg.substr(0, 300);
+}
+
 TEST(PthBad, NonTensorValueNamesTheKey) {
   EXPECT_ERROR_HAS(mae::read_pth(fixture("bad_value.pth")),
                    "state dict key 'step' holds int 5, not a tensor");
