@@ -168,21 +168,14 @@ std::string model_config_json(const ModelConfig& c) {
 }
 
 ModelConfig model_config_from_hf(const nlohmann::json& hf, const std::string& label) {
-  auto get_int = [&](const char* key, int fallback) {
-    auto it = hf.find(key);
-    if (it == hf.end())
-      return fallback;
-    if (!it->is_number_integer())
-      throw ConfigError(label + ": field '" + key + "' must be an integer");
-    return it->get<int>();
-  };
-  auto get_num = [&](const char* key, double fallback) {
-    auto it = hf.find(key);
-    if (it == hf.end())
-      return fallback;
-    if (!it->is_number())
-      throw ConfigError(label + ": field '" + key + "' must be a number");
-    return it->get<double>();
+  // The field, type- and range-checked (2^32 + 768 is no 768), or `fallback`.
+  const auto get = [&](const char* key, auto fallback) {
+    try {
+      read_field(hf, key, fallback);
+    } catch (const ConfigError& e) {
+      throw ConfigError(label + ": " + e.what());
+    }
+    return fallback;
   };
   if (!hf.is_object())
     throw ConfigError(label + ": config.json must be a JSON object");
@@ -197,21 +190,21 @@ ModelConfig model_config_from_hf(const nlohmann::json& hf, const std::string& la
 
   // ViTMAEConfig's defaults are ViT-B/16.
   ModelConfig c;
-  c.img_size = get_int("image_size", 224);
-  c.patch_size = get_int("patch_size", 16);
-  c.in_chans = get_int("num_channels", 3);
-  c.embed_dim = get_int("hidden_size", 768);
-  c.depth = get_int("num_hidden_layers", 12);
-  c.num_heads = get_int("num_attention_heads", 12);
-  c.decoder_embed_dim = get_int("decoder_hidden_size", 512);
-  c.decoder_depth = get_int("decoder_num_hidden_layers", 8);
-  c.decoder_num_heads = get_int("decoder_num_attention_heads", 16);
-  const int intermediate = get_int("intermediate_size", 3072);
-  const int decoder_intermediate = get_int("decoder_intermediate_size", 2048);
+  c.img_size = get("image_size", 224);
+  c.patch_size = get("patch_size", 16);
+  c.in_chans = get("num_channels", 3);
+  c.embed_dim = get("hidden_size", 768);
+  c.depth = get("num_hidden_layers", 12);
+  c.num_heads = get("num_attention_heads", 12);
+  c.decoder_embed_dim = get("decoder_hidden_size", 512);
+  c.decoder_depth = get("decoder_num_hidden_layers", 8);
+  c.decoder_num_heads = get("decoder_num_attention_heads", 16);
+  const int intermediate = get("intermediate_size", 3072);
+  const int decoder_intermediate = get("decoder_intermediate_size", 2048);
   c.mlp_ratio = static_cast<double>(intermediate) / c.embed_dim;
   c.norm_pix_loss = hf.value("norm_pix_loss", false);
-  c.layer_norm_eps = get_num("layer_norm_eps", 1e-12);
-  c.mask_ratio = get_num("mask_ratio", 0.75);
+  c.layer_norm_eps = get("layer_norm_eps", 1e-12);
+  c.mask_ratio = get("mask_ratio", 0.75);
   try {
     c.validate();
   } catch (const ConfigError& e) {

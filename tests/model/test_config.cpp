@@ -89,6 +89,24 @@ TEST(Config, HuggingFaceConfigMapsToOfficialNames) {
   bad = hf;
   bad["decoder_intermediate_size"] = 1000;
   EXPECT_THROW(model_config_from_hf(bad, "config.json"), ConfigError);
+  // 2^32 + 768 read as an int was 768: ViT-B from a file that says otherwise.
+  bad = hf;
+  bad["hidden_size"] = (int64_t{1} << 32) + 768;
+  try {
+    model_config_from_hf(bad, "config.json");
+    ADD_FAILURE() << "a hidden_size of 2^32 + 768 loaded";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "config.json: config field 'hidden_size': is out of range");
+  }
+  bad = hf;
+  bad["layer_norm_eps"] = "small";
+  try {
+    model_config_from_hf(bad, "config.json");
+    ADD_FAILURE() << "a layer_norm_eps that is a string loaded";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "config.json: config field 'layer_norm_eps': must be a number");
+  }
 }
 
 TEST(Flops, ViTBaseForwardIs19Point6Gflop) {
