@@ -74,7 +74,9 @@ std::vector<std::string> shown_keys(const PickleValue& dict, size_t max_items,
   return out;
 }
 
-std::string join(const std::vector<std::string>& items, size_t max_items) {
+// Lists at most `max_items`; shown_keys' lists are already cut, so they pass none.
+std::string join(const std::vector<std::string>& items,
+                 size_t max_items = std::numeric_limits<size_t>::max()) {
   std::string s;
   for (size_t i = 0; i < items.size() && i < max_items; ++i)
     s += (i ? ", " : "") + items[i];
@@ -231,7 +233,7 @@ private:
       if (!is_tensor_object(*kv.second))
         fail("no 'model' key, and the top level is not a state dict (key '" + key_text(*kv.first) +
              "' holds " + describe(*kv.second) +
-             "); top-level keys: " + join(shown_keys(root, 20), 21));
+             "); top-level keys: " + join(shown_keys(root, 20)));
     }
   }
 
