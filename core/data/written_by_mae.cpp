@@ -5,6 +5,7 @@
 #include "base/file_extension.h"
 #include "base/regular_file.h"
 #include "data/png_mark.h"
+#include "data/video_mark.h"
 #include "formats/file_bytes.h"
 #include "formats/safetensors.h"
 
@@ -64,6 +65,8 @@ WrittenByMae owner_check(const std::string& path) {
     return csv_written_by_mae;
   if (ext == ".json")
     return json_written_by_mae;
+  if (video_can_be_marked(path))
+    return video_written_by_mae;
   return nullptr;
 }
 

@@ -18,11 +18,11 @@ constexpr const char* kForwardFormat = "mae-forward";
 constexpr const char* kStudioJsonFormatPrefix = "mae-studio";
 
 // True when files named `path` (by its extension) carry mae's mark: PNG,
-// safetensors, CSV and JSON do; videos and traces do not.
+// safetensors, CSV, JSON, .mp4 and .avi do; traces and other files do not.
 bool marks_its_files(const std::string& path);
 
-// True when `path` is a regular file with mae's mark (a PNG marked by
-// png_mark, a model or forward's tensors, one of the tables above, one of
+// True when `path` is a regular file with mae's mark (a PNG or a video marked
+// by png_mark or video_mark, a model or forward's tensors, one of the tables above, one of
 // the app's JSON files). False otherwise, unreadable files included.
 bool written_by_mae(const std::string& path);
 

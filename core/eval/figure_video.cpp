@@ -2,6 +2,7 @@
 
 #include "base/errors.h"
 #include "base/file_extension.h"
+#include "data/video_mark.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -110,6 +111,8 @@ int FigureVideo::finish() {
   if (m.frames == 0)
     throw ImageError(m.path + ": no frames to write");
   m.writer.release();
+  if (m.video)
+    mark_video(m.temp); // so that making it again replaces it without --force
   std::error_code ec;
   if (!m.video)
     fs::remove(m.path, ec); // the empty folder it replaces

@@ -170,7 +170,8 @@ TEST(Cli, AFigureWithoutOutIsNamedAfterItsInput) {
 }
 
 // A ratio sweep as a video for slides: an .avi that reads back with one frame
-// per ratio, or a folder of PNG frames; bad sweeps and used folders are refused.
+// per ratio (made again without asking), or a folder of PNG frames; bad sweeps
+// and used folders are refused.
 TEST(Cli, ReconstructSweepWritesAVideoOrFrames) {
   namespace fs = std::filesystem;
   const std::string dir = test::temp_dir("cli_sweep");
@@ -189,6 +190,10 @@ TEST(Cli, ReconstructSweepWritesAVideoOrFrames) {
   EXPECT_NEAR(video.get(cv::CAP_PROP_FPS), 5.0, 0.01);
   // More is removed at 0.9 than at 0.1: the masked panels differ.
   EXPECT_GT(cv::norm(frames.front(), frames.back(), cv::NORM_L1) / frames[0].total(), 5.0);
+  // Made again with other ratios: mae's own video is replaced without --force.
+  r = mae_cli(common + "--sweep 0.1:0.5:0.2 --out " + q(dir + "/sweep.avi"), dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "3 frames")) << r.out;
 
   r = mae_cli(common + "--sweep 0.9:0.5:0.1 --out " + q(dir + "/frames"), dir);
   ASSERT_EQ(r.code, 0) << r.err;

@@ -541,11 +541,10 @@ TEST_F(Hostile, OutputsReplaceOnlyWhatMaeWroteUnlessForced) {
                {"eval-recon", "--model", model_, "--images", kFixtures + "/images", "--seeds", "1",
                 "--csv", d + "/scores.csv"},
                2, "--csv " + d + "/scores.csv already exists");
-  // A video carries no sign of its writer: an existing one needs --force.
   write_bytes(d + "/film.mp4", "the user's film");
   expect_error("video_over_theirs",
                with(figure, {"--sweep", "0.5:0.7:0.1", "--out", d + "/film.mp4"}), 2,
-               "mae cannot tell its own .mp4 files from yours");
+               "--out " + d + "/film.mp4 already exists and mae did not write it");
   EXPECT_EQ(read_bytes(d + "/film.mp4"), "the user's film");
   EXPECT_EQ(read_bytes(d + "/holiday.png"), read_bytes(photo));
   EXPECT_EQ(read_bytes(d + "/theirs.safetensors"), read_bytes(kHf + "/model.safetensors"));
