@@ -65,8 +65,14 @@ void add_dist_options(Args& args, const std::string& what) {
 std::optional<int> launch_if_asked(const Args& args, const std::string& command, int argc,
                                    const char* const* argv, const std::vector<std::string>& drop,
                                    const std::vector<std::string>& extra) {
-  if (!args.has("nproc") || dist_settings(args))
+  if (!args.has("nproc"))
     return std::nullopt;
+  // Workers never get --nproc: both means a launcher's variables and ours.
+  if (const std::optional<DistEnv> env = dist_settings(args))
+    throw UsageError("--nproc starts processes of its own, but this one is already rank " +
+                     std::to_string(env->rank) + " of " + std::to_string(env->world_size) +
+                     " (WORLD_SIZE is set, as torchrun sets it): drop --nproc under a launcher, "
+                     "or unset WORLD_SIZE and RANK");
   const long long n = args.get_int("nproc");
   const long long most = 4 * std::max(1u, std::thread::hardware_concurrency());
   if (n < 1 || n > most)

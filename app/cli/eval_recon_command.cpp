@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "common.h"
 
+#include "base/csv_cell.h"
 #include "base/errors.h"
 #include "data/image_folder.h"
 #include "data/image_io.h"
@@ -117,9 +118,10 @@ struct Evaluation {
   std::string csv = std::string(kEvalReconCsvHeader) + "\n";
 };
 
-// Scores every picture, printing its row as soon as it is known.
-Evaluation evaluate(Reconstructor& model, const std::vector<std::string>& files,
-                    const EvalOptions& o) {
+// Scores every picture, printing its row as soon as it is known. Rows name
+// a folder's pictures by their path in it: two sub/a.jpg are not one.
+Evaluation evaluate(Reconstructor& model, const std::string& images,
+                    const std::vector<std::string>& files, const EvalOptions& o) {
   const ModelConfig& c = model.info().config;
   std::printf("%-36s %10s %10s %10s %8s\n", "image", "MAE", "Telea", "mean-fill", "vs Telea");
   Evaluation e;
@@ -135,10 +137,11 @@ Evaluation evaluate(Reconstructor& model, const std::vector<std::string>& files,
     if (e.figure_inputs.size() < o.figure_rows)
       e.figure_inputs.push_back(input);
     const Scores s = score_image(model, input, o.mask, o.seeds);
-    const std::string name = fs::path(file).filename().string();
+    const std::string name = file == images ? fs::path(file).filename().string()
+                                            : fs::path(file).lexically_relative(images).string();
     print_row(name, s);
     std::fflush(stdout); // also into a pipe
-    e.csv += name + "," + std::to_string(s.mae) + "," + std::to_string(s.telea) + "," +
+    e.csv += csv_cell(name) + "," + std::to_string(s.mae) + "," + std::to_string(s.telea) + "," +
              std::to_string(s.mean_fill) + "\n";
     e.total.mae += s.mae, e.total.telea += s.telea, e.total.mean_fill += s.mean_fill;
     ++e.scored;
@@ -189,7 +192,7 @@ int run_eval_recon(int argc, const char* const* argv) {
     if (args.has(option))
       check_output_file(args, option, {extension}, inputs_on_disk);
   auto model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
-  const Evaluation e = evaluate(*model, files, o);
+  const Evaluation e = evaluate(*model, args.get("images"), files, o);
   if (e.scored == 0)
     throw DataError("--images: none of the " + std::to_string(files.size()) + " pictures in '" +
                     args.get("images") + "' could be read");

@@ -72,8 +72,8 @@ int run_forward(int argc, const char* const* argv) {
   torch::Tensor pixels = read_f32(inputs, "pixel_values", in_path);
   if (!pixels.defined())
     throw UsageError(in_path + ": no 'pixel_values' tensor");
-  if (pixels.dim() != 4)
-    throw UsageError(in_path + ": pixel_values must be [B,C,H,W]");
+  if (pixels.dim() != 4 || pixels.size(0) == 0) // no picture: a loss of 0 would mean nothing
+    throw UsageError(in_path + ": pixel_values must be [B,C,H,W] with at least one picture");
   MaskSettings mask;
   mask.ratio = args.has("ratio") ? args.get_double("ratio") : model->config().mask_ratio;
   if (!(mask.ratio >= 0 && mask.ratio < 1))

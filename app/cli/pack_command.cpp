@@ -34,6 +34,8 @@ int run_pack(int argc, const char* const* argv) {
   o.short_side = args.get_int32("short-side");
   o.channels = args.get_int32("channels");
   o.max_aspect = args.get_double("max-aspect");
+  if (!(o.max_aspect >= 1 && o.max_aspect <= 32)) // 3e7 overflowed the crop's int
+    throw UsageError("--max-aspect must be in [1, 32], got " + args.get("max-aspect"));
   const long long mb = args.get_int("shard-mb");
   if (mb < 1 || mb > 16384)
     throw UsageError("--shard-mb must be in [1, 16384]");

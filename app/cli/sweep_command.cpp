@@ -30,7 +30,10 @@ void print_table(const SweepConfig& sweep, const std::vector<SweepRunResult>& re
       else
         std::printf(" %12s", "-");
     }
-    std::printf(" %10.4f\n", r.final_loss.value_or(0));
+    if (r.final_loss)
+      std::printf(" %10.4f\n", *r.final_loss);
+    else
+      std::printf(" %10s\n", "-");
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include "base/config_json.h"
 #include "base/errors.h"
+#include "base/regular_file.h"
 #include "formats/atomic_file.h"
 #include "view_state.h"
 
@@ -61,24 +62,38 @@ void from_json(const nlohmann::json& j, Settings& s) {
   }
 }
 
+namespace {
+
+// `path`, or `path.1`, `path.2`, ...: the first name nothing has, so that a
+// settings file moved aside never replaces one moved aside before.
+std::string free_name(const std::string& path) {
+  std::error_code ec;
+  std::string name = path;
+  for (int i = 1; fs::symlink_status(name, ec).type() != fs::file_type::not_found && i < 1000; ++i)
+    name = path + "." + std::to_string(i);
+  return name;
+}
+
+} // namespace
+
 LoadedSettings load_settings(const std::string& path) {
   LoadedSettings out;
   std::error_code ec;
   if (path.empty() || !fs::exists(path, ec))
     return out;
+  // A FIFO would hang the app's start; a folder is nothing to move aside.
+  if (const std::string why = why_not_regular_file(path); !why.empty()) {
+    out.message = "The settings file " + path + " is ignored: " + why + ". The defaults are used.";
+    return out;
+  }
   try {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in)
-      throw ConfigError("cannot read the file");
-    const auto j = parse_json(text.str(), "settings");
+    const auto j = parse_json(read_config_file(path, "settings file"), "settings");
     out.settings = j.get<Settings>();
     return out;
   } catch (const std::exception& e) {
     // nlohmann's parse and type errors, or ours: all mean "not our settings".
     out.settings = Settings{};
-    const std::string aside = path + ".bad";
+    const std::string aside = free_name(path + ".bad");
     fs::rename(path, aside, ec);
     out.message = "The settings file " + path + " could not be read (" + e.what() + "). " +
                   (ec ? "It is ignored." : "It was moved to " + aside + ".") +

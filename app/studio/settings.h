@@ -32,7 +32,9 @@ struct LoadedSettings {
 };
 
 // Missing file: the defaults, no message. Unreadable or invalid: the defaults,
-// the file renamed to <path>.bad (replacing an older one) and a message.
+// the file renamed to <path>.bad (or .bad.1, ...: never over an older one) and
+// a message. Not a regular file (a FIFO would hang the start): the defaults and
+// a message, the thing left where it is.
 LoadedSettings load_settings(const std::string& path);
 
 // Atomic (write + rename). Returns "" or why it could not be written.

@@ -4,6 +4,7 @@
 #include "base/errors.h"
 #include "base/sha256.h"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace mae::studio {
@@ -88,11 +89,15 @@ void ViewState::validate(bool files_required) const {
                   : sha == &image_sha256 ? "image.sha256"
                                          : "second_model.sha256",
                   "must be 64 lowercase hex digits");
-  require_field(mask.strategy == MaskStrategy::Custom ||
-                    (mask.ratio >= kMinRatio && mask.ratio <= kMaxRatio),
-                "mask.ratio", "must be in [0.05, 0.95]");
+  // A custom mask keeps the slider's ratio too: random masking falls back to
+  // it when the mask does not fit the model's grid.
+  require_field(mask.ratio >= kMinRatio && mask.ratio <= kMaxRatio, "mask.ratio",
+                "must be in [0.05, 0.95]");
   require_field(mask.strategy != MaskStrategy::Custom || !mask.custom.empty(), "mask.custom",
                 "a custom mask needs its patches");
+  require_field(mask.strategy != MaskStrategy::Custom ||
+                    std::find(mask.custom.begin(), mask.custom.end(), 0) != mask.custom.end(),
+                "mask.custom", "must keep at least one patch (a '0')");
   for (const auto* v : {&explorer_view, &compare_view})
     require_field(v->zoom >= 1 && v->zoom <= 64 && v->cx >= 0 && v->cx <= 1 && v->cy >= 0 &&
                       v->cy <= 1,

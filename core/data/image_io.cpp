@@ -235,6 +235,21 @@ std::optional<ImageSize> image_header_size(const uint8_t* d, size_t n) {
   return std::nullopt;
 }
 
+// The shape limits every picture meets, read from its header where we can
+// and from the decoded picture otherwise (formats OpenCV knows by content).
+void check_proportions(int64_t w, int64_t h, const std::string& label) {
+  const std::string what = std::to_string(w) + " x " + std::to_string(h) + " pixels";
+  if (w <= 0 || h <= 0)
+    throw ImageError(label + ": the header says " + what + ": an empty or corrupt image");
+  if (static_cast<double>(std::max(w, h)) / std::min(w, h) > kMaxAspect)
+    throw ImageError(label + ": " + what + " is more elongated than " +
+                     std::to_string(static_cast<int>(kMaxAspect)) +
+                     ":1; crop it to the part to look at");
+  if (w > kMaxSide || h > kMaxSide)
+    throw ImageError(label + ": " + what + " is larger than the " + std::to_string(kMaxSide) +
+                     "-pixel sides this tool decodes");
+}
+
 Image decode_image(const uint8_t* data, size_t size, const std::string& label,
                    std::string* warning) {
   if (size == 0)
@@ -242,18 +257,11 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& label,
   if (size > static_cast<size_t>(INT32_MAX))
     throw ImageError(label + ": " + std::to_string(size >> 20) + " MiB is too large a file");
   int flags = cv::IMREAD_UNCHANGED | cv::IMREAD_ANYDEPTH;
-  if (const auto dims = image_header_size(data, size)) {
+  const auto dims = image_header_size(data, size);
+  if (dims) {
     const auto [w, h] = *dims;
     const std::string what = std::to_string(w) + " x " + std::to_string(h) + " pixels";
-    if (w <= 0 || h <= 0)
-      throw ImageError(label + ": the header says " + what + ": an empty or corrupt image");
-    if (static_cast<double>(std::max(w, h)) / std::min(w, h) > kMaxAspect)
-      throw ImageError(label + ": " + what + " is more elongated than " +
-                       std::to_string(static_cast<int>(kMaxAspect)) +
-                       ":1; crop it to the part to look at");
-    if (w > kMaxSide || h > kMaxSide)
-      throw ImageError(label + ": " + what + " is larger than the " + std::to_string(kMaxSide) +
-                       "-pixel sides this tool decodes");
+    check_proportions(w, h, label);
     if (w * h > kMaxPixels) {
       // JPEG decodes at 1/2, 1/4 or 1/8 scale in libjpeg itself.
       int scale = 2;
@@ -273,12 +281,16 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& label,
     *warning = "the JPEG data is truncated: decoded partially, the missing part grey";
   cv::Mat buf(1, static_cast<int>(size), CV_8UC1, const_cast<uint8_t*>(data));
   cv::Mat m;
+  Image image;
   try {
     m = cv::imdecode(buf, flags);
-    return from_mat(m, label);
+    image = from_mat(m, label);
   } catch (const cv::Exception& e) {
     throw ImageError(label + ": cannot decode image: " + e.what());
   }
+  if (!dims) // a Sun raster, say: 1 x 40000 pixels was packed as 9 million
+    check_proportions(image.width, image.height, label);
+  return image;
 }
 
 Image load_image(const std::string& path, std::string* warning) {

@@ -1,7 +1,7 @@
 // `mae pack`: an image folder to shards (shards.h). Images are decoded on
-// worker threads, resized so that the short side is `short_side` (area when
-// shrinking, bicubic when enlarging), the long side centre-cropped to at
-// most max_aspect times that, and converted to `channels`. Unreadable files
+// worker threads, the long side centre-cropped to at most max_aspect times
+// the short one (in [1, 32]), resized so that the short side is `short_side`
+// (area when shrinking, bicubic when enlarging), and converted to `channels`. Unreadable files
 // are skipped and counted. The output is the same for any thread count.
 #pragma once
 

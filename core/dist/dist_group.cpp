@@ -76,7 +76,9 @@ DistGroup::DistGroup(const DistEnv& env, const std::string& device_type)
     throw DistError(what_failed("joining the store at " + env.master_addr + ":" +
                                     std::to_string(env.master_port),
                                 e, env) +
-                    (so.isServer ? ". Is the port in use? Choose another with MASTER_PORT."
+                    // Rank 0 serves the store and joins it at MASTER_ADDR: either may fail.
+                    (so.isServer ? ". Is the port in use (choose another with MASTER_PORT), or "
+                                   "MASTER_ADDR not an address of this machine?"
                                  : ". Is rank 0 running, and MASTER_ADDR/MASTER_PORT right?"));
   }
   try {

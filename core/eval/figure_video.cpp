@@ -32,9 +32,14 @@ cv::Mat bgr_of(const Image& frame) {
 std::vector<double> sweep_ratios(double from, double to, double step) {
   if (!(from >= 0 && from < 1) || !(to >= 0 && to < 1) || !(step > 0))
     throw UsageError("a ratio sweep runs between ratios in [0, 1) by a positive step");
-  const int n = static_cast<int>(std::floor(std::fabs(to - from) / step + 1e-6)) + 1;
-  if (n > 400)
-    throw UsageError("the sweep makes " + std::to_string(n) + " frames; at most 400");
+  // Counted as a double: a step of 1e-30 makes more frames than an int holds.
+  const double frames = std::floor(std::fabs(to - from) / step + 1e-6) + 1;
+  if (frames > 400)
+    throw UsageError(
+        "the sweep makes " +
+        (frames < 1e12 ? std::to_string(int64_t(frames)) : std::string("more than 10^12")) +
+        " frames; at most 400");
+  const int n = static_cast<int>(frames);
   std::vector<double> ratios;
   const double dir = to >= from ? 1 : -1;
   for (int i = 0; i < n; ++i)

@@ -37,7 +37,9 @@ std::string lower(std::string s) {
 struct Transfer {
   const DownloadRequest* request = nullptr;
   std::FILE* file = nullptr;
-  int64_t offset = 0; // bytes already in the part when this transfer started
+  int64_t offset = 0;  // bytes already in the part when this transfer started
+  int64_t written = 0; // bytes this transfer added
+  bool too_long = false;
   bool checked_status = false;
   std::string linked_etag; // HuggingFace: the LFS file's SHA-256
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
@@ -74,7 +76,18 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
       t->offset = 0;
     }
   }
-  return std::fwrite(data, size, count, t->file) * size;
+  // A server that sends more than the file's size (or than any model, when
+  // the catalog gives none) would fill the disk: stop at once.
+  const int64_t expected = t->request->expected_size;
+  const int64_t limit = expected >= 0 ? expected : kMaxDownloadBytes;
+  const auto n = static_cast<int64_t>(size * count);
+  if (t->offset + t->written + n > limit) {
+    t->too_long = true;
+    return 0;
+  }
+  const size_t put = std::fwrite(data, size, count, t->file) * size;
+  t->written += static_cast<int64_t>(put);
+  return put;
 }
 
 int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
@@ -127,6 +140,9 @@ int64_t file_size_or_zero(const std::string& path) {
     throw FetchError("the transfer was interrupted" + resume);
   case CURLE_WRITE_ERROR:
     throw FetchError("cannot write " + r.part_path + " (disk full?)");
+  case CURLE_TOO_MANY_REDIRECTS:
+    fs::remove(r.part_path);
+    throw FetchError("the server redirected " + r.url + " more than 10 times (a loop?)");
   default:
     throw FetchError(std::string("download failed: ") + curl_text + resume);
   }
@@ -197,6 +213,13 @@ void download_file(const DownloadRequest& r) {
     // The part is already the whole file (or not of this file): start over once.
     fs::remove(r.part_path);
     return download_file(r);
+  }
+  if (t.too_long) {
+    fs::remove(r.part_path);
+    throw FetchError("the server sent more than the " +
+                     (r.expected_size >= 0 ? std::to_string(r.expected_size) + " bytes expected"
+                                           : mb(kMaxDownloadBytes) + " any model needs") +
+                     " from " + r.url + "; the download was deleted");
   }
   if (code != CURLE_OK)
     fail_transfer(code, status, r, error[0] ? error : curl_easy_strerror(code));

@@ -17,6 +17,10 @@ struct DownloadProgress {
   double bytes_per_s = 0;
 };
 
+// The most a download may hold when the catalog gives no size: the largest
+// official checkpoints (ViT-H) are about 2.5 GB.
+constexpr int64_t kMaxDownloadBytes = int64_t{16} << 30;
+
 struct DownloadRequest {
   std::string url;
   std::string part_path; // where the bytes go; kept after an interruption, to resume
@@ -31,8 +35,9 @@ struct DownloadRequest {
 
 // Downloads into part_path, resuming from its current size. On success the
 // file is complete and verified. Throws FetchError with one line saying what
-// happened and whether running again resumes; a wrong size or checksum deletes
-// the part (it cannot be resumed into a good file).
+// happened and whether running again resumes; a wrong size or checksum, or
+// more bytes than expected_size (kMaxDownloadBytes without one), deletes the
+// part (it cannot be resumed into a good file).
 void download_file(const DownloadRequest& request);
 
 } // namespace mae

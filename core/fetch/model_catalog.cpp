@@ -37,6 +37,10 @@ bool is_plain_name(const std::string& s) {
          s.find('\\') == std::string::npos && s.find('\0') == std::string::npos;
 }
 
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
 } // namespace
 
 void from_json(const nlohmann::json& j, CatalogFile& f) {
@@ -49,6 +53,9 @@ void from_json(const nlohmann::json& j, CatalogFile& f) {
   f.name = f.url.substr(f.url.find_last_of('/') + 1);
   read_field(j, "name", f.name, "files[].");
   require_field(is_plain_name(f.name), "files[].name", "must be a file name, got '" + f.name + "'");
+  // Each file downloads into "<name>.part": one named so would share it.
+  require_field(!ends_with(f.name, ".part"), "files[].name",
+                "must not end in .part (the name of a download under way), got '" + f.name + "'");
   read_field(j, "size", f.size, "files[].");
   require_field(f.size == -1 || f.size > 0, "files[].size", "must be positive");
   read_field(j, "sha256", f.sha256, "files[].");

@@ -149,7 +149,7 @@ NamedTensors AdamW::state() const {
 
 void AdamW::load_state(const std::map<std::string, torch::Tensor>& tensors, int64_t steps) {
   torch::NoGradGuard no_grad;
-  const auto restore = [&](const std::string& key, torch::Tensor& into) {
+  const auto restore = [&](const std::string& key, torch::Tensor& into, bool squares) {
     auto it = tensors.find(key);
     if (it == tensors.end())
       throw TrainError("optimizer state has no '" + key + "'");
@@ -157,11 +157,13 @@ void AdamW::load_state(const std::map<std::string, torch::Tensor>& tensors, int6
       throw TrainError("optimizer state '" + key + "' has the wrong shape");
     if (!torch::isfinite(it->second).all().item<bool>())
       throw TrainError("optimizer state '" + key + "' holds NaN or infinite values");
+    if (squares && it->second.lt(0).any().item<bool>()) // a square root of it divides
+      throw TrainError("optimizer state '" + key + "' holds negative values");
     into.copy_(it->second);
   };
   for_each_param(groups_, [&](const std::string& name, const torch::Tensor&, size_t slot, bool) {
-    restore("exp_avg/" + name, exp_avg_[slot]);
-    restore("exp_avg_sq/" + name, exp_avg_sq_[slot]);
+    restore("exp_avg/" + name, exp_avg_[slot], false);
+    restore("exp_avg_sq/" + name, exp_avg_sq_[slot], true);
   });
   steps_ = steps;
   sync_step_counters();

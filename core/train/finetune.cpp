@@ -141,16 +141,28 @@ int64_t saved_step(const std::map<std::string, std::string>& meta, const std::st
   return metadata_int(meta, "step", path, 0, std::numeric_limits<int64_t>::max());
 }
 
-// The accuracies so far into `r`; returns the seconds already spent.
+// The accuracies so far into `r` (one per epoch begun, at most); returns
+// the seconds already spent.
 double read_progress(const std::map<std::string, std::string>& meta, const std::string& path,
-                     FinetuneResult& r) {
+                     int64_t most_epochs, FinetuneResult& r) {
+  double elapsed = 0;
   try {
     r.epoch_top1 = metadata_json(meta, "epoch_top1", path).get<std::vector<double>>();
     r.test_top1 = metadata_json(meta, "test_top1", path).get<double>();
-    return metadata_json(meta, "elapsed_s", path).get<double>();
+    elapsed = metadata_json(meta, "elapsed_s", path).get<double>();
   } catch (const nlohmann::json::exception& e) {
     throw CheckpointError(path + ": damaged metadata (" + e.what() + ")");
   }
+  const auto fraction = [](double v) { return v >= 0 && v <= 1; };
+  if (static_cast<int64_t>(r.epoch_top1.size()) > most_epochs ||
+      !std::all_of(r.epoch_top1.begin(), r.epoch_top1.end(), fraction))
+    throw CheckpointError(path + ": 'epoch_top1' in its metadata is not at most " +
+                          std::to_string(most_epochs) + " accuracies in [0, 1]");
+  if (!fraction(r.test_top1))
+    throw CheckpointError(path + ": 'test_top1' in its metadata is not an accuracy in [0, 1]");
+  if (!(elapsed >= 0 && elapsed < 1e9)) // ~30 years
+    throw CheckpointError(path + ": 'elapsed_s' in its metadata is not a time in seconds");
+  return elapsed;
 }
 
 // The saved state to continue from, or none for a fresh start.
@@ -359,10 +371,11 @@ void FinetuneRun::resume_or_start() {
     check_resume_world_size(resumed->metadata, state_path_, world_);
     restore_finetune_state(*resumed, state_path_, model_, *optimizer_);
     start_step_ = saved_step(resumed->metadata, state_path_);
-    elapsed_before_ = read_progress(resumed->metadata, state_path_, r_);
     if (start_step_ > r_.total_steps)
       throw CheckpointError(state_path_ + ": saved at step " + std::to_string(start_step_) +
                             " of a " + std::to_string(r_.total_steps) + "-step fine-tune");
+    elapsed_before_ =
+        read_progress(resumed->metadata, state_path_, start_step_ / steps_per_epoch_ + 1, r_);
   }
   if (dist_) // rank 0's weights everywhere (equal anyway: same seed, same file)
     broadcast_module(*dist_, *model_);
@@ -470,6 +483,11 @@ void FinetuneRun::report(int64_t step, double lr, bool epoch_end) {
   p.total_steps = r_.total_steps;
   p.epoch = static_cast<double>(p.step) / static_cast<double>(steps_per_epoch_);
   p.loss = mean_over_ranks(loss_sum_) / static_cast<double>(loss_count_);
+  if (!std::isfinite(*p.loss)) // the mean over ranks: every rank stops here
+    throw TrainError("the loss became NaN or infinite by step " + std::to_string(step + 1) +
+                     "; fine-tuning stopped and the last saved state" +
+                     (state_path_.empty() ? std::string() : " in '" + o_.out_dir + "'") +
+                     " is kept. Lower blr or check the model's weights.");
   p.lr = lr;
   const double dt = seconds_since(last_report_);
   const int64_t steps = p.step - reported_step_;

@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+#include <limits>
 #include <sstream>
 #include <type_traits>
 
@@ -27,7 +29,8 @@ template <class Map> typename Map::key_type state_key(const Map&, const torch::T
     return static_cast<Key>(p.unsafeGetTensorImpl());
 }
 
-// tensors[name] (read under `prefix`), shaped like `like`.
+// tensors[name] (read under `prefix`), shaped like `like` and finite: the
+// file is the user's, and NaN weights would fine-tune to NaN without a word.
 torch::Tensor need(const StateTensors& tensors, const char* prefix, const std::string& name,
                    const torch::Tensor& like, const std::string& path) {
   const auto it = tensors.find(name);
@@ -36,7 +39,22 @@ torch::Tensor need(const StateTensors& tensors, const char* prefix, const std::s
   if (it->second.sizes() != like.sizes())
     throw CheckpointError(path + ": tensor '" + prefix + name +
                           "' has the wrong shape for this model");
+  if (!torch::isfinite(it->second).all().item<bool>())
+    throw CheckpointError(path + ": tensor '" + prefix + name + "' holds NaN or infinite values");
   return it->second.to(like.device());
+}
+
+// A parameter's AdamW step count: a whole number no larger than the state's.
+int64_t param_steps(const StateTensors& steps, const std::string& name, int64_t saved,
+                    const std::string& path) {
+  const auto it = steps.find(name);
+  if (it == steps.end() || it->second.numel() != 1)
+    throw CheckpointError(path + ": no step count for '" + name + "'");
+  const double v = it->second.item<double>();
+  if (!(v >= 0 && v <= static_cast<double>(saved) && v == std::floor(v)))
+    throw CheckpointError(path + ": the step count of '" + name +
+                          "' is not a whole number in [0, " + std::to_string(saved) + "]");
+  return static_cast<int64_t>(v);
 }
 
 } // namespace
@@ -81,6 +99,8 @@ void restore_finetune_state(const StateFile& f, const std::string& path, ViTClas
   const StateTensors avg = with_prefix(f.tensors, kAvgPrefix);
   const StateTensors avg_sq = with_prefix(f.tensors, kAvgSqPrefix);
   const StateTensors steps = with_prefix(f.tensors, kStepPrefix);
+  const int64_t saved =
+      metadata_int(f.metadata, "step", path, 0, std::numeric_limits<int64_t>::max());
   auto& state = optimizer.state();
   for (auto& [name, p] : classifier_parameters(model)) {
     p.copy_(need(weights, kModelPrefix, name, p, path));
@@ -89,10 +109,9 @@ void restore_finetune_state(const StateFile& f, const std::string& path, ViTClas
     auto s = std::make_unique<torch::optim::AdamWParamState>();
     s->exp_avg(need(avg, kAvgPrefix, name, p, path).clone());
     s->exp_avg_sq(need(avg_sq, kAvgSqPrefix, name, p, path).clone());
-    const auto step = steps.find(name);
-    if (step == steps.end() || step->second.numel() != 1)
-      throw CheckpointError(path + ": no step count for '" + name + "'");
-    s->step(static_cast<int64_t>(step->second.item<float>()));
+    if (s->exp_avg_sq().lt(0).any().item<bool>()) // a mean of squares
+      throw CheckpointError(path + ": tensor '" + kAvgSqPrefix + name + "' holds negative values");
+    s->step(param_steps(steps, name, saved, path));
     state[state_key(state, p)] = std::move(s);
   }
 }

@@ -31,8 +31,8 @@ void save_finetune_state(const std::string& path, ViTClassifier& model,
 StateFile read_finetune_state(const std::string& path, bool with_tensors = true);
 
 // Puts a state read above into a model and optimizer built as for a fresh run
-// (same recipe). Throws CheckpointError naming a
-// missing or mis-shaped tensor.
+// (same recipe). Throws CheckpointError naming a missing, mis-shaped or
+// non-finite tensor, negative second moments or an impossible step count.
 void restore_finetune_state(const StateFile& state, const std::string& path, ViTClassifier& model,
                             torch::optim::AdamW& optimizer);
 

@@ -4,20 +4,41 @@
 #include "base/errors.h"
 #include "base/regular_file.h"
 #include "formats/atomic_file.h"
+#include "train/train_config.h"
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <sstream>
 
 namespace mae {
 namespace {
 
+// A value as mae writes them; anything vaster (1e300) is no training's and
+// would stretch a plot's axes to infinity.
 std::optional<double> number(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_number())
     return std::nullopt;
-  return it->get<double>();
+  const double v = it->get<double>();
+  if (!(std::abs(v) <= 1e12))
+    return std::nullopt;
+  return v;
+}
+
+// A line's step: a whole number a run can reach (5.7 or 1e300 is no step).
+std::optional<int64_t> step_of(const nlohmann::json& j) {
+  if (!j.is_object())
+    return std::nullopt;
+  auto it = j.find("step");
+  if (it == j.end() || !it->is_number_integer() ||
+      (it->is_number_unsigned() && it->get<uint64_t>() > uint64_t(kMaxTrainSteps)))
+    return std::nullopt;
+  const auto step = it->get<int64_t>();
+  if (step < 0 || step > kMaxTrainSteps)
+    return std::nullopt;
+  return step;
 }
 
 } // namespace
@@ -25,12 +46,14 @@ std::optional<double> number(const nlohmann::json& j, const char* key) {
 MetricsLog::MetricsLog(std::string path, int64_t resume_step) : path_(std::move(path)) {
   std::string kept;
   if (resume_step >= 0 && std::filesystem::exists(path_)) {
+    // A FIFO would block the read for ever; a folder would read as nothing.
+    if (const std::string why = why_not_regular_file(path_); !why.empty())
+      throw DataError("cannot go on with the metrics file '" + path_ + "': " + why);
     std::ifstream in(path_);
     std::string line;
     while (std::getline(in, line)) {
-      const auto j = parse_json_or_discarded(line);
-      if (j.is_object() && j.contains("step") && j["step"].is_number() &&
-          j["step"].get<int64_t>() <= resume_step)
+      const auto step = step_of(parse_json_or_discarded(line));
+      if (step && *step <= resume_step)
         kept += line + "\n";
     }
   }
@@ -92,10 +115,11 @@ std::vector<MetricsRecord> read_metrics(const std::string& path) {
   std::string line;
   while (std::getline(in, line)) {
     const auto j = parse_json_or_discarded(line);
-    if (!j.is_object() || !j.contains("step") || !j["step"].is_number())
+    const auto step = step_of(j);
+    if (!step)
       continue;
     MetricsRecord r;
-    r.step = j["step"].get<int64_t>();
+    r.step = *step;
     r.epoch = number(j, "epoch").value_or(0.0);
     r.loss = number(j, "loss");
     r.lr = number(j, "lr");

@@ -7,18 +7,22 @@
 #include <torch/torch.h>
 
 #include <cerrno>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 namespace mae {
 namespace {
 
+// Generator states are bytes; everything else (weights, moments, step
+// counts) F32, which the loaders then copy without converting.
 torch::Tensor owning_tensor(const TensorView& v, const std::string& path, const std::string& name) {
-  torch::ScalarType type = torch::kFloat32;
-  if (v.dtype == DType::U8)
-    type = torch::kUInt8;
-  else if (v.dtype != DType::F32)
+  const bool bytes = name.rfind("rng/", 0) == 0;
+  const DType expected = bytes ? DType::U8 : DType::F32;
+  if (v.dtype != expected)
     throw CheckpointError(path + ": tensor '" + name + "' is " + dtype_name(v.dtype) +
-                          ", expected F32 or U8");
+                          ", expected " + dtype_name(expected));
+  const torch::ScalarType type = bytes ? torch::kUInt8 : torch::kFloat32;
   return torch::from_blob(const_cast<uint8_t*>(v.data), v.shape, type).clone();
 }
 
@@ -70,6 +74,23 @@ int64_t metadata_int(const std::map<std::string, std::string>& m, const std::str
   if (v < lo || v > hi)
     throw CheckpointError(path + ": '" + key + "' in the saved state is " + text + ", outside [" +
                           std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return v;
+}
+
+double metadata_double(const std::map<std::string, std::string>& m, const std::string& key,
+                       const std::string& path, double lo) {
+  auto it = m.find(key);
+  if (it == m.end())
+    throw CheckpointError(path + ": no '" + key + "' in the saved state");
+  const std::string& text = it->second;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(v) || v < lo) {
+    char bound[32];
+    std::snprintf(bound, sizeof bound, "%g", lo);
+    throw CheckpointError(path + ": '" + key + "' in the saved state is not a finite number of " +
+                          "at least " + bound + ": \"" + text.substr(0, 40) + "\"");
+  }
   return v;
 }
 

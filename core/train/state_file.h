@@ -28,7 +28,7 @@ void write_state_file(const std::string& path, const std::string& format,
                       const std::function<void()>& before_rename = {});
 
 // Throws CheckpointError when the file is not of `format` ("PATH: not a
-// <what> (<hint>)") or holds a tensor other than F32 / U8. Without
+// <what> (<hint>)") or holds a tensor other than F32 (U8 under "rng/"). Without
 // `with_tensors`, the metadata alone: the file is mapped, so the tensors'
 // bytes are then never read.
 StateFile read_state_file(const std::string& path, const std::string& format,
@@ -39,6 +39,10 @@ StateFile read_state_file(const std::string& path, const std::string& format,
 // input, so anything else is a CheckpointError naming the key.
 int64_t metadata_int(const std::map<std::string, std::string>& metadata, const std::string& key,
                      const std::string& path, int64_t lo, int64_t hi);
+
+// A finite number no less than `lo` from a state's metadata, likewise.
+double metadata_double(const std::map<std::string, std::string>& metadata, const std::string& key,
+                       const std::string& path, double lo);
 
 // Refuses (UsageError) to resume a state written by another number of
 // processes than `world`: the global batch, the learning rate and the data

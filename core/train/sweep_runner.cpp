@@ -1,16 +1,20 @@
 #include "train/sweep_runner.h"
 
 #include "base/config_json.h"
+#include "base/csv_cell.h"
 #include "base/errors.h"
+#include "base/regular_file.h"
 #include "formats/atomic_file.h"
 #include "train/finetune.h"
 #include "train/linear_probe.h"
+#include "train/metrics_log.h"
 #include "train/trainer.h"
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -28,9 +32,31 @@ nlohmann::json optional_json(const std::optional<double>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
-std::optional<double> optional_number(const nlohmann::json& j, const char* key) {
+// j[key] when it is a number in [lo, hi]: results.jsonl is a file the user
+// can edit, and "knn": -5 is no accuracy.
+std::optional<double> optional_number(const nlohmann::json& j, const char* key, double lo = 0,
+                                      double hi = 1e12) {
   const auto it = j.find(key);
-  return it != j.end() && it->is_number() ? std::optional<double>(it->get<double>()) : std::nullopt;
+  if (it == j.end() || !it->is_number())
+    return std::nullopt;
+  const double v = it->get<double>();
+  return v >= lo && v <= hi ? std::optional<double>(v) : std::nullopt;
+}
+
+// j[key] when it is a whole number in [0, hi] (4294967296 is no run index 0).
+std::optional<int64_t> optional_whole(const nlohmann::json& j, const char* key, int64_t hi) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer() ||
+      (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(hi)))
+    return std::nullopt;
+  const auto v = it->get<int64_t>();
+  return v >= 0 && v <= hi ? std::optional<int64_t>(v) : std::nullopt;
+}
+
+// A run's id names its folder under runs/: one plain name, never a path.
+bool plain_name(const std::string& id) {
+  return !id.empty() && id != "." && id != ".." && id.find('/') == std::string::npos &&
+         id.find('\0') == std::string::npos;
 }
 
 nlohmann::json result_json(const SweepRunResult& r) {
@@ -115,7 +141,8 @@ std::optional<SweepRunResult> reuse_run(const nlohmann::json& record, const Swee
   const nlohmann::json evaluations = evaluation_settings(record["sweep"]);
   for (const std::string& folder : o.reuse) {
     const nlohmann::json other = read_record(folder);
-    if (!other.is_object() || !other.contains("run_configs") || !other.contains("sweep") ||
+    if (!other.is_object() || !other.contains("run_configs") || !other["run_configs"].is_array() ||
+        !other.contains("sweep") || !other["sweep"].is_object() ||
         evaluation_settings(other["sweep"]) != evaluations)
       continue;
     const auto& configs = other["run_configs"];
@@ -129,7 +156,8 @@ std::optional<SweepRunResult> reuse_run(const nlohmann::json& record, const Swee
       if (fs::is_directory(from, ec)) { // shipped results (docs/ablations) keep no runs
         fs::remove_all(to, ec);
         fs::create_directories(to.parent_path(), ec);
-        fs::copy(from, to, fs::copy_options::recursive, ec);
+        // Links are copied as links: one to / would copy the whole disk.
+        fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
         if (ec)
           throw UsageError("cannot copy " + from.string() + " to " + to.string() + ": " +
                            ec.message());
@@ -143,6 +171,19 @@ std::optional<SweepRunResult> reuse_run(const nlohmann::json& record, const Swee
       return r;
     }
   }
+  return std::nullopt;
+}
+
+// The last loss a run logged: a run resumed at its end trains no step, and
+// so reports none of its own.
+std::optional<double> last_logged_loss(const fs::path& metrics) {
+  std::error_code ec;
+  if (!fs::exists(metrics, ec))
+    return std::nullopt;
+  const std::vector<MetricsRecord> records = read_metrics(metrics.string());
+  for (auto it = records.rbegin(); it != records.rend(); ++it)
+    if (it->loss)
+      return it->loss;
   return std::nullopt;
 }
 
@@ -191,7 +232,7 @@ std::optional<SweepRunResult> run_one(const SweepConfig& sweep, const SweepRun& 
   if (s.stopped_early)
     return std::nullopt;
   r.steps = s.step;
-  r.final_loss = s.last.loss;
+  r.final_loss = s.last.loss ? s.last.loss : last_logged_loss(dir / kMetricsName);
   r.train_seconds = seconds_since(start);
   start = Clock::now();
   if (sweep.evaluates("knn")) {
@@ -243,15 +284,6 @@ std::optional<SweepRunResult> run_one(const SweepConfig& sweep, const SweepRun& 
   return r;
 }
 
-std::string csv_cell(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos)
-    return s;
-  std::string out = "\"";
-  for (char c : s)
-    out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 } // namespace
 
 std::vector<std::string> sibling_sweeps(const std::string& out_dir) {
@@ -268,25 +300,34 @@ std::vector<std::string> sibling_sweeps(const std::string& out_dir) {
 
 std::vector<SweepRunResult> read_sweep_results(const std::string& out_dir) {
   std::vector<SweepRunResult> out;
-  std::ifstream in(fs::path(out_dir) / "results.jsonl");
+  const std::string path = (fs::path(out_dir) / "results.jsonl").string();
+  std::error_code ec;
+  if (!fs::exists(path, ec))
+    return out;
+  if (const std::string why = why_not_regular_file(path); !why.empty())
+    throw DataError("cannot read the sweep's results '" + path + "': " + why);
+  std::ifstream in(path);
   for (std::string line; std::getline(in, line);) {
     const auto j = parse_json_or_discarded(line);
-    if (!j.is_object() || !j.contains("id") || !j["id"].is_string() || !j.contains("index") ||
-        !j["index"].is_number_integer())
+    if (!j.is_object() || !j.contains("id") || !j["id"].is_string() ||
+        !plain_name(j["id"].get<std::string>()))
+      continue;
+    const auto index = optional_whole(j, "index", std::numeric_limits<int>::max());
+    if (!index)
       continue;
     SweepRunResult r;
-    r.index = j["index"].get<int>();
+    r.index = static_cast<int>(*index);
     r.id = j["id"].get<std::string>();
     if (j.contains("labels") && j["labels"].is_array())
       for (const auto& l : j["labels"])
         r.labels.push_back(l.is_string() ? l.get<std::string>() : l.dump());
     if (j.contains("values") && j["values"].is_array())
       r.values.assign(j["values"].begin(), j["values"].end());
-    r.knn = optional_number(j, "knn");
-    r.linear_probe = optional_number(j, "linear_probe");
-    r.finetune = optional_number(j, "finetune");
+    r.knn = optional_number(j, "knn", 0, 1);
+    r.linear_probe = optional_number(j, "linear_probe", 0, 1);
+    r.finetune = optional_number(j, "finetune", 0, 1);
     r.final_loss = optional_number(j, "final_loss");
-    r.steps = static_cast<int64_t>(optional_number(j, "steps").value_or(0));
+    r.steps = optional_whole(j, "steps", kMaxTrainSteps).value_or(0);
     r.train_seconds = optional_number(j, "train_seconds").value_or(0);
     r.eval_seconds = optional_number(j, "eval_seconds").value_or(0);
     if (j.contains("reused_from") && j["reused_from"].is_string())
@@ -325,6 +366,10 @@ SweepSummary run_sweep(const SweepConfig& sweep, const std::string& sweep_dir,
   const std::vector<SweepRun> runs = expand_sweep(sweep, sweep_dir);
   const nlohmann::json record = sweep_record(sweep, runs);
   claim_folder(o, record);
+  const fs::path results_file = fs::path(o.out_dir) / "results.jsonl";
+  if (std::error_code ec; fs::exists(results_file, ec)) // before any run trains
+    if (const std::string why = why_not_regular_file(results_file.string()); !why.empty())
+      throw DataError("cannot add to " + results_file.string() + ": " + why);
   SweepSummary summary;
   summary.runs = static_cast<int>(runs.size());
   std::map<std::string, SweepRunResult> done;
@@ -357,10 +402,10 @@ SweepSummary run_sweep(const SweepConfig& sweep, const std::string& sweep_dir,
       break;
     }
     {
-      std::ofstream out(fs::path(o.out_dir) / "results.jsonl", std::ios::app);
+      std::ofstream out(results_file, std::ios::app);
       out << result_json(*r).dump() << "\n" << std::flush;
       if (!out)
-        throw UsageError("cannot write " + (fs::path(o.out_dir) / "results.jsonl").string());
+        throw DataError("cannot write " + results_file.string() + " (is the disk full?)");
     }
     done[run.id] = *r;
     ++summary.ran_now;

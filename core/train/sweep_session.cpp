@@ -120,9 +120,9 @@ struct SweepSession::Impl {
     };
     o.keep_going = [this] { return keep_going(); };
     draft.state = SweepState::Running;
-    draft.results = read_sweep_results(o.out_dir);
-    publish();
     try {
+      draft.results = read_sweep_results(o.out_dir);
+      publish();
       const SweepSummary s = run_sweep(sweep, sweep_dir, o);
       draft.results = s.results;
       draft.state = s.stopped ? SweepState::Stopped : SweepState::Finished;

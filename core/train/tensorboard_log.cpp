@@ -72,10 +72,15 @@ TensorBoardLog::TensorBoardLog(const std::string& dir) {
   char host[256] = "localhost";
   gethostname(host, sizeof host - 1);
   const auto seconds = static_cast<long long>(now_seconds());
-  path_ = (std::filesystem::path(dir) / ("events.out.tfevents." + std::to_string(seconds) + "." +
-                                         host + "." + std::to_string(getpid())))
-              .string();
-  file_ = std::fopen(path_.c_str(), "wb");
+  const std::string name =
+      (std::filesystem::path(dir) / ("events.out.tfevents." + std::to_string(seconds) + "." + host +
+                                     "." + std::to_string(getpid())))
+          .string();
+  // Always a new file, never through a link or over one: a run resumed in the
+  // same second by the same process (the app) replaced its first events.
+  path_ = name;
+  for (int i = 1; !(file_ = std::fopen(path_.c_str(), "wbx")) && errno == EEXIST && i < 100; ++i)
+    path_ = name + "." + std::to_string(i);
   if (!file_)
     throw TrainError("cannot create the TensorBoard event file '" + path_ +
                      "': " + std::strerror(errno) + " (--tensorboard off skips it)");

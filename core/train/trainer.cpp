@@ -285,6 +285,10 @@ void Trainer::Impl::resume_from(const std::string& path) {
     throw TrainError("cannot resume from '" + path +
                      "' with another seed: the data order and masks would change");
   step = metadata_int(state.metadata, "step", path, 0, kMaxTrainSteps);
+  if (step > length.total_steps) // else it would "finish" at once with a shorter config saved
+    throw UsageError(path + " was saved at step " + std::to_string(step) + ", beyond this run's " +
+                     std::to_string(length.total_steps) + " steps: give --steps " +
+                     std::to_string(step) + " or more to go on");
   skipped_steps = metadata_int(state.metadata, "skipped_steps", path, 0, step);
   check_resume_world_size(state.metadata, path, config.world_size);
   if (state.metadata.count("cpu_threads"))
@@ -302,14 +306,16 @@ void Trainer::Impl::resume_from(const std::string& path) {
   last_finite_check = step;
   if (state.metadata.count("window_steps")) {
     Window w;
-    w.steps = metadata_int(state.metadata, "window_steps", path, 0, step);
     w.first_step = metadata_int(state.metadata, "window_first_step", path, 0, step);
-    w.loss_sum = std::strtod(state.metadata.at("window_loss_sum").c_str(), nullptr);
+    w.steps = metadata_int(state.metadata, "window_steps", path, 0, step - w.first_step);
+    w.loss_sum = metadata_double(state.metadata, "window_loss_sum", path, 0);
     resumed_window = w;
   }
   if (state.metadata.count("best_heldout_mse") && state.metadata.count("heldout_eval")) {
-    const double best = std::strtod(state.metadata.at("best_heldout_mse").c_str(), nullptr);
-    if (std::isfinite(best) && best >= 0) { // else the best starts over
+    const std::string& text = state.metadata.at("best_heldout_mse");
+    char* end = nullptr;
+    const double best = std::strtod(text.c_str(), &end);
+    if (!text.empty() && *end == '\0' && std::isfinite(best) && best >= 0) { // else it starts over
       recon_key = state.metadata.at("heldout_eval");
       best_mse = best;
       best_step = metadata_int(state.metadata, "best_heldout_step", path, 0, step);

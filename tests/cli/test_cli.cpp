@@ -376,6 +376,19 @@ TEST(Cli, EvalReconComparesAgainstBaselines) {
               dir);
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "none of the 1 pictures")) << r.err;
+  // Rows name a picture by its path in the folder, quoted where it holds a
+  // comma: "a,b.jpg" made a row of five fields and two a.jpg one name.
+  std::filesystem::create_directories(dir + "/named/sub");
+  for (const char* name : {"/named/a,b.jpg", "/named/a.jpg", "/named/sub/a.jpg"})
+    std::filesystem::copy_file(test::data_path("images/photo.jpg"), dir + name);
+  r = mae_cli("eval-recon --model " + q(test::fixture("hf")) + " --images " + q(dir + "/named/") +
+                  " --seeds 1 --csv " + q(dir + "/named.csv"),
+              dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string named = test::slurp(dir + "/named.csv");
+  EXPECT_TRUE(contains(named, "\n\"a,b.jpg\",")) << named;
+  EXPECT_TRUE(contains(named, "\na.jpg,")) << named;
+  EXPECT_TRUE(contains(named, "\nsub/a.jpg,")) << named;
 }
 
 TEST(Cli, BenchTimesTrainingStepsAndTracesThem) {

@@ -237,6 +237,33 @@ TEST(ImageIo, TiffSizeIsReadFromItsHeaderInEitherByteOrder) {
   EXPECT_FALSE(image_header_size(reinterpret_cast<const uint8_t*>(cut.data()), cut.size()));
 }
 
+// A Sun raster: OpenCV knows it by its content whatever the file is called,
+// and image_header_size does not read it.
+std::string sun_raster(uint32_t w, uint32_t h) {
+  std::string r;
+  for (uint32_t v : {0x59a66a95u, w, h, 8u, 0u, 1u, 0u, 0u})
+    for (int shift = 24; shift >= 0; shift -= 8)
+      r += static_cast<char>((v >> shift) & 0xff);
+  return r + std::string(((w + 1) & ~1u) * h, '\x40'); // rows padded to 16 bits
+}
+
+// Formats whose header we do not read meet the shape limits once decoded: a
+// 1 x 40000 raster named thin.png was packed (resized) as 9 million pixels.
+TEST(ImageIo, PicturesKnownByContentMeetTheSameShapeLimits) {
+  const std::string small = sun_raster(5, 3), strip = sun_raster(1, 100);
+  const auto bytes = [](const std::string& s) {
+    return reinterpret_cast<const uint8_t*>(s.data());
+  };
+  ASSERT_FALSE(image_header_size(bytes(small), small.size()));
+  const Image img = decode_image(bytes(small), small.size(), "small.png");
+  EXPECT_EQ(img.width, 5);
+  EXPECT_EQ(img.height, 3);
+  const std::string e =
+      test::error_of([&] { decode_image(bytes(strip), strip.size(), "thin.png"); });
+  EXPECT_EQ(e, "thin.png: 1 x 100 pixels is more elongated than 32:1; crop it to the part to "
+               "look at");
+}
+
 TEST(ImageFolder, ClassesFromSubdirectoriesAndPackSkipsCorruptFiles) {
   const std::string root = test::train_tmp("folder_in"), out = test::train_tmp("folder_shards");
   for (int i = 0; i < 12; ++i) {

@@ -407,6 +407,14 @@ TEST(DistTrain, BenchReportsTheWorldSizeAndTheAllReduceTime) {
   const Proc bad = start("bench --mode infer --nproc 2", {}, dir + "/bad.log");
   EXPECT_EQ(finish(bad), 2);
   EXPECT_NE(test::slurp(bad.log).find("only with --mode train"), std::string::npos);
+  // Under a launcher's variables, --nproc was dropped without a word.
+  const Proc both = start("bench --mode train --nproc 2", {{"WORLD_SIZE", "1"}, {"RANK", "0"}},
+                          dir + "/both.log");
+  EXPECT_EQ(finish(both), 2);
+  EXPECT_NE(test::slurp(both.log).find("--nproc starts processes of its own, but this one is "
+                                       "already rank 0 of 1"),
+            std::string::npos)
+      << test::slurp(both.log);
 }
 
 // The user's way: `mae train --nproc 2` against one process on the whole

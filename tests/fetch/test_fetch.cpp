@@ -133,6 +133,13 @@ TEST_F(FetchTest, AWrongSizeOrChecksumDeletesThePart) {
   const std::string size = error_of(r);
   EXPECT_TRUE(contains(size, "wrong size")) << size;
   EXPECT_FALSE(fs::exists(r.part_path));
+  // Longer than promised: stopped where the promise ends (an endless stream
+  // filled the disk first, then failed the size check).
+  r.expected_size = 100000;
+  const std::string longer = error_of(r);
+  EXPECT_TRUE(contains(longer, "the server sent more than the 100000 bytes expected from"))
+      << longer;
+  EXPECT_FALSE(fs::exists(r.part_path));
 
   r.expected_size = -1;
   r.expected_sha256 = std::string(64, 'a');
@@ -268,6 +275,9 @@ TEST(FetchCatalog, TheShippedCatalogLoadsAndBadOnesNameTheField) {
       {R"({"models": [{"name": "a", "files": [{"url": "http://x/../y", "name": "../y"}]}]})",
        "files[].name"},
       {R"({"models": [{"name": "a/b", "files": [{"url": "http://x/y"}]}]})", "models[].name"},
+      // Another file's download would resume into it.
+      {R"({"models": [{"name": "a", "files": [{"url": "http://x/y", "name": "w.pth.part"}]}]})",
+       "must not end in .part"},
       {R"({"models": [{"name": "a", "files": []}]})", "models[].files"},
       {R"({"models": [{"name": "a", "files": [{"url": "http://x/y", "sha256": "xyz"}]}]})",
        "files[].sha256"},

@@ -387,6 +387,61 @@ TEST_F(Hostile, TamperedResumeStatesAreRefused) {
                         }
                       }),
          "random number generator");
+  // The logging window: a missing sum was std::map::at's "map::at"; NaN was logged as the loss.
+  resume("no_window_sum",
+         tampered_run("no_window_sum",
+                      [](auto& meta, auto&, auto&) { meta.erase("window_loss_sum"); }),
+         "no 'window_loss_sum'");
+  resume("nan_window_sum",
+         tampered_run("nan_window_sum",
+                      [](auto& meta, auto&, auto&) { meta["window_loss_sum"] = "nan"; }),
+         "'window_loss_sum' in the saved state is not a finite number");
+  resume("window_too_long",
+         tampered_run("window_too_long",
+                      [](auto& meta, auto&, auto&) {
+                        meta["window_first_step"] = meta["step"];
+                        meta["window_steps"] = meta["step"];
+                      }),
+         "'window_steps'");
+  // Weights as bytes were converted to floats without a word.
+  resume("u8_weights",
+         tampered_run("u8_weights",
+                      [](auto&, auto& bytes, SafetensorsFile& f) {
+                        size_t i = 0;
+                        for (auto& [n, t] : f.tensors) {
+                          if (n.rfind("model/", 0) == 0) {
+                            bytes[i].resize(bytes[i].size() / 4);
+                            t.dtype = DType::U8;
+                          }
+                          ++i;
+                        }
+                      }),
+         "is U8, expected F32");
+  // AdamW divides by the square root of its second moments.
+  resume("negative_moments",
+         tampered_run("negative_moments",
+                      [](auto&, auto& bytes, SafetensorsFile& f) {
+                        size_t i = 0;
+                        for (const auto& [n, t] : f.tensors) {
+                          if (n.find("exp_avg_sq/") != std::string::npos)
+                            for (size_t b = 0; b + 4 <= bytes[i].size(); b += 4)
+                              bytes[i][b + 3] = static_cast<uint8_t>(bytes[i][b + 3] | 0x80);
+                          ++i;
+                        }
+                      }),
+         "holds negative values");
+  // A FIFO in place of metrics.jsonl waited for ever.
+  const std::string fifo = tampered_run("metrics_fifo", [](auto&, auto&, auto&) {});
+  fs::remove(fifo + "/metrics.jsonl");
+  ASSERT_EQ(::mkfifo((fifo + "/metrics.jsonl").c_str(), 0600), 0);
+  resume("metrics_fifo", fifo, "it is a FIFO");
+  // Saved at step 2, resumed as a 1-step run: it "finished" and saved the shorter config.
+  const std::string past = tampered_run("past_the_end", [](auto&, auto&, auto&) {});
+  const std::string config_before = read_bytes(past + "/config.json");
+  expect_error("past_the_end",
+               {"train", "--resume", past, "--steps", "1", "--device", "cpu", "--threads", "1"}, 2,
+               "was saved at step 2, beyond this run's 1 steps: give --steps 2 or more");
+  EXPECT_EQ(read_bytes(past + "/config.json"), config_before);
 }
 
 // ---- arguments ---------------------------------------------------------
@@ -401,6 +456,20 @@ TEST_F(Hostile, ArgumentsOutOfRange) {
     return v;
   };
   expect_error("seed_overflow", with({"--seed", "99999999999999999999999"}), 2, "out of range");
+  // A batch of no pictures printed "loss 0" and exited 0.
+  write_safetensors(d + "/empty.safetensors",
+                    {{"pixel_values", DType::F32, {0, 3, 32, 32}, nullptr, 0}}, {});
+  expect_error("forward_empty_batch",
+               {"forward", "--model", kHf, "--inputs", d + "/empty.safetensors", "--out",
+                d + "/t.safetensors"},
+               2, "pixel_values must be [B,C,H,W] with at least one picture");
+  // Counts that overflowed an int: 3e7 x the short side, 0.9 / 1e-30 frames.
+  expect_error("pack_aspect", {"pack", "--input", d, "--out", d + "/pack", "--max-aspect", "3e7"},
+               2, "--max-aspect must be in [1, 32], got 3e7");
+  expect_error("sweep_tiny_step",
+               {"reconstruct", "--model", model_, "--image", kPhoto, "--sweep", "0:0.9:1e-30",
+                "--out", d + "/sweep.avi"},
+               2, "the sweep makes more than 10^12 frames; at most 400");
   // A cast would make -1 the seed 18446744073709551615.
   expect_error("seed_negative", with({"--seed", "-1"}), 2,
                "--seed must be a whole number from 0, got -1");

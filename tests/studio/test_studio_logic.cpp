@@ -13,6 +13,7 @@
 #include "base/errors.h"
 #include "cli_runner.h"
 #include "data/image_io.h"
+#include "error_of.h"
 #include "runtime/assets.h"
 
 #include <gtest/gtest.h>
@@ -22,6 +23,7 @@
 #include <fstream>
 #include <mutex>
 #include <regex>
+#include <sys/stat.h>
 #include <thread>
 
 namespace mae::studio {
@@ -363,6 +365,7 @@ TEST(StudioSettings, ACorruptFileIsSetAsideWithAMessage) {
       {R"({"colour": 1})", "colour"},
       {R"([1, 2])", "settings"},
   };
+  int i = 0;
   for (const auto& [text, field] : cases) {
     write_text(file, text);
     const LoadedSettings loaded = load_settings(file);
@@ -370,8 +373,20 @@ TEST(StudioSettings, ACorruptFileIsSetAsideWithAMessage) {
     EXPECT_NE(loaded.message.find(field), std::string::npos) << text << ": " << loaded.message;
     EXPECT_EQ(loaded.settings.tab, Tab::Explorer);
     EXPECT_FALSE(fs::exists(file)) << text;
-    EXPECT_EQ(test::slurp(file + ".bad"), text);
+    // Each beside the ones set aside before, none over another.
+    const std::string aside = file + ".bad" + (i ? "." + std::to_string(i) : "");
+    EXPECT_EQ(test::slurp(aside), text);
+    EXPECT_NE(loaded.message.find("moved to " + aside + "."), std::string::npos) << loaded.message;
+    ++i;
   }
+  // A FIFO (it hung the start) and a folder are named and left where they are.
+  ASSERT_EQ(::mkfifo(file.c_str(), 0600), 0);
+  EXPECT_NE(load_settings(file).message.find("it is a FIFO"), std::string::npos);
+  EXPECT_EQ(fs::status(file).type(), fs::file_type::fifo);
+  fs::remove(file);
+  fs::create_directories(file + "/inside");
+  EXPECT_NE(load_settings(file).message.find("it is a directory"), std::string::npos);
+  EXPECT_TRUE(fs::exists(file + "/inside"));
   // Nowhere to write: an error to say, not an exception.
   write_text(dir + "/blocker", "a file where a folder should be");
   EXPECT_NE(save_settings(dir + "/blocker/settings.json", Settings{}), "");
@@ -419,6 +434,12 @@ TEST(StudioCli, RejectsBadValues) {
   EXPECT_THROW(parse({"--view", "grid"}), UsageError);
   EXPECT_THROW(parse({"--frames", "0"}), UsageError);
   EXPECT_THROW(parse({"--size", "big"}), UsageError);
+  // 2^32 + 320 wrapped to 320 in sscanf's int.
+  EXPECT_EQ(test::error_of([] {
+              parse({"--size", "4294967616x4294967536"});
+            }),
+            "--size must be within 320x240 and 16384x16384, not '4294967616x4294967536'");
+  EXPECT_EQ(parse({"--size", "1024x768"}).width, 1024);
   EXPECT_THROW(parse({"--model"}), UsageError);
   EXPECT_THROW(parse({"--frobnicate"}), UsageError);
   // A misspelt option says which one was meant, before "--image is required"
@@ -579,6 +600,11 @@ TEST(StudioViewState, RoundTripsAndNamesBadFields) {
     return std::string("<no error>");
   };
   EXPECT_NE(error_with("/mask/custom", "10x1").find("'mask.custom'"), std::string::npos);
+  // A custom mask's ratio is checked too (random masking falls back to it), and
+  // one that removes every patch is no mask.
+  EXPECT_NE(error_with("/mask/ratio", -1e300).find("'mask.ratio'"), std::string::npos);
+  EXPECT_NE(error_with("/mask/custom", "1111").find("'mask.custom': must keep at least one patch"),
+            std::string::npos);
   EXPECT_NE(error_with("/tab", "nowhere").find("'tab'"), std::string::npos);
   EXPECT_NE(error_with("/format", "something else").find("'format'"), std::string::npos);
   EXPECT_NE(error_with("/model/sha256", "xyz").find("'model.sha256'"), std::string::npos);

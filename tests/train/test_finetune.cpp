@@ -19,8 +19,10 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -290,6 +292,52 @@ TEST_F(Finetune, ResumeFromTheCommandLine) {
   EXPECT_NE(r.code, 0);
   EXPECT_TRUE(test::contains(r.err, "not a fine-tune state")) << r.err;
   EXPECT_FALSE(test::contains(r.err, "internal error")) << r.err;
+
+  // A tampered state is refused by name, not fine-tuned into NaN (it printed
+  // "loss -nan" and saved NaN weights with exit 0) or past a step cast.
+  const auto refused = [&](const std::string& name, const std::string& phrase,
+                           const std::function<void(const std::string&, std::vector<float>&,
+                                                    std::map<std::string, std::string>&)>& edit) {
+    const std::string copy = test::train_tmp("finetune_tampered_" + name);
+    fs::copy(dir, copy, fs::copy_options::recursive);
+    const std::string file = copy + "/finetune_state.safetensors";
+    const SafetensorsFile f = read_safetensors(file);
+    std::map<std::string, std::string> meta = f.metadata;
+    std::vector<std::vector<float>> values;
+    std::vector<SafetensorsEntry> entries;
+    for (const auto& [n, t] : f.tensors) {
+      const std::vector<uint8_t> bytes = t.contiguous_bytes();
+      values.emplace_back(bytes.size() / 4);
+      std::memcpy(values.back().data(), bytes.data(), bytes.size());
+      edit(n, values.back(), meta);
+      entries.push_back({n, t.dtype, t.shape, values.back().data(), bytes.size()});
+    }
+    write_safetensors(file, entries, meta);
+    const test::RunResult t = test::run_binary(MAE_CLI, "finetune --resume '" + copy + "'", copy);
+    EXPECT_EQ(t.code, 1) << name << "\n" << t.err;
+    EXPECT_TRUE(test::contains(t.err, phrase)) << name << ": " << t.err;
+  };
+  const float nan = std::nanf("");
+  refused("nan_weights", "holds NaN or infinite values", [&](const auto& n, auto& v, auto&) {
+    if (n.rfind("model/", 0) == 0)
+      std::fill(v.begin(), v.end(), nan);
+  });
+  refused("negative_moments", "holds negative values", [](const auto& n, auto& v, auto&) {
+    if (n.rfind("exp_avg_sq/", 0) == 0)
+      std::fill(v.begin(), v.end(), -1.0f);
+  });
+  refused("nan_step", "is not a whole number in [0,", [&](const auto& n, auto& v, auto&) {
+    if (n.rfind("step/", 0) == 0)
+      std::fill(v.begin(), v.end(), nan);
+  });
+  refused("huge_step", "is not a whole number in [0,", [](const auto& n, auto& v, auto&) {
+    if (n.rfind("step/", 0) == 0)
+      std::fill(v.begin(), v.end(), 1e30f);
+  });
+  refused("elapsed", "'elapsed_s'",
+          [](const auto&, auto&, auto& meta) { meta["elapsed_s"] = "-1e300"; });
+  refused("accuracies", "'epoch_top1'",
+          [](const auto&, auto&, auto& meta) { meta["epoch_top1"] = "[-3, 1e300]"; });
 }
 
 // The recipe behind docs/ablations.md's fine-tuning numbers loads and is the

@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
 
@@ -65,6 +66,30 @@ TEST(MetricsLog, ReadingWhatIsNoFileThrows) {
   EXPECT_THROW(read_metrics(dir + "/missing.jsonl"), DataError);
   ASSERT_TRUE(::mkfifo(fifo.c_str(), 0600) == 0 || errno == EEXIST);
   EXPECT_THROW(read_metrics(fifo), DataError);
+}
+
+// A step that is no whole number a run reaches is no line; values no run
+// writes (1e300 stretched a plot's axes to NaN) are no values.
+TEST(MetricsLog, LinesNoRunWroteArePassedOver) {
+  const std::string dir = test::train_tmp("metrics_hostile"), path = dir + "/metrics.jsonl";
+  std::ofstream(path) << R"({"step": 5.7, "loss": 1.0}
+{"step": 1e300, "loss": 1.0}
+{"step": -3, "loss": 1.0}
+{"step": 18446744073709551615, "loss": 1.0}
+{"step": 7, "loss": 1e308, "knn_acc": -1e308, "lr": 0.001}
+)";
+  const std::vector<MetricsRecord> records = read_metrics(path);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].step, 7);
+  EXPECT_FALSE(records[0].loss);
+  EXPECT_FALSE(records[0].knn_accuracy);
+  EXPECT_DOUBLE_EQ(*records[0].lr, 0.001);
+  // A resume keeps only the run's own lines up to its step, and refuses a FIFO.
+  { MetricsLog resumed(path, 10); }
+  EXPECT_EQ(read_metrics(path).size(), 1u);
+  std::filesystem::remove(path);
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  EXPECT_THROW(MetricsLog(path, 10), DataError);
 }
 
 #ifdef MAE_WITH_OPENCV

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -287,6 +288,57 @@ TEST(SweepRunner, ReusesAnIdenticalRunOfAnotherSweep) {
   EXPECT_EQ(sibling_sweeps(o.out_dir), (std::vector<std::string>{dir + "/a", dir + "/b"}));
   o.reuse = {o.out_dir};
   EXPECT_THROW(run_sweep(load_sweep(write_sweep(dir, third)), dir, o), UsageError);
+
+  // A folder whose sweep.json lists no run configs is passed over (it was the
+  // JSON library's type error), and the next one is reused.
+  fs::create_directories(dir + "/odd");
+  std::ofstream(dir + "/odd/sweep.json")
+      << R"({"format": "mae-studio sweep", "sweep": 5, "run_configs": "oops"})";
+  fs::copy_file(dir + "/a/results.jsonl", dir + "/odd/results.jsonl");
+  json only = first;
+  only["axes"][0]["values"] = {0.25};
+  o.out_dir = dir + "/d";
+  o.reuse = {dir + "/odd", dir + "/a"};
+  const SweepSummary d = run_sweep(load_sweep(write_sweep(dir, only)), dir, o);
+  ASSERT_EQ(d.finished, 1);
+  EXPECT_EQ(d.results[0].reused_from, dir + "/a");
+}
+
+// results.jsonl is the user's to edit: an id that is a path (--reuse copied
+// that folder in), an index that wraps, accuracies and steps no run has are
+// passed over; a FIFO is named, not waited on.
+TEST(SweepRunner, ResultLinesNoRunWroteArePassedOver) {
+  const std::string dir = test::train_tmp("sweep_hostile_results");
+  std::ofstream(dir + "/results.jsonl")
+      << R"({"index": 0, "id": "..", "knn": 0.5})"
+      << "\n"
+      << R"({"index": 0, "id": "/tmp", "knn": 0.5})"
+      << "\n"
+      << R"({"index": 0, "id": "runs/x", "knn": 0.5})"
+      << "\n"
+      << R"({"index": 4294967296, "id": "wraps", "knn": 0.5})"
+      << "\n"
+      << R"({"index": 1.5, "id": "half", "knn": 0.5})"
+      << "\n"
+      << R"({"index": 1, "id": "01-ok", "knn": -5, "finetune": 1e300, "linear_probe": 0.5,)"
+      << R"( "final_loss": 0.25, "steps": 1e300})"
+      << "\n";
+  const std::vector<SweepRunResult> results = read_sweep_results(dir);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].id, "01-ok");
+  EXPECT_EQ(results[0].index, 1);
+  EXPECT_FALSE(results[0].knn);
+  EXPECT_FALSE(results[0].finetune);
+  EXPECT_EQ(results[0].linear_probe, 0.5);
+  EXPECT_EQ(results[0].final_loss, 0.25);
+  EXPECT_EQ(results[0].steps, 0);
+
+  fs::remove(dir + "/results.jsonl");
+  ASSERT_EQ(::mkfifo((dir + "/results.jsonl").c_str(), 0600), 0);
+  EXPECT_EQ(test::error_of([&] { read_sweep_results(dir); }),
+            "cannot read the sweep's results '" + dir +
+                "/results.jsonl': it is a FIFO, not a regular file (reading it could wait "
+                "forever)");
 }
 
 TEST(SweepCli, WritesTheTableAndThePlot) {
