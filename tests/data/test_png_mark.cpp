@@ -2,6 +2,7 @@
 // its own figure (made again without asking) from the user's picture.
 #include "data/image_io.h"
 #include "data/png_mark.h"
+#include "slurp.h"
 #include "test_util.h"
 
 #include <gtest/gtest.h>
@@ -14,15 +15,6 @@ namespace mae {
 namespace {
 
 namespace fs = std::filesystem;
-
-void write_text(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 TEST(PngMark, OurFiguresCarryItAndDecodeToTheSamePixels) {
   const std::string dir = test::temp_dir("png_mark_ours");
@@ -44,13 +36,13 @@ TEST(PngMark, OtherPicturesAndFilesDoNotCarryIt) {
   // A photograph written by another program.
   EXPECT_TRUE(fs::exists(std::string(MAE_SOURCE_DIR) + "/assets/images/chelsea.png"));
   EXPECT_FALSE(png_written_by_mae(std::string(MAE_SOURCE_DIR) + "/assets/images/chelsea.png"));
-  write_text(dir + "/notes.png", "my notes, named .png by mistake");
+  test::write_file(dir + "/notes.png", "my notes, named .png by mistake");
   EXPECT_FALSE(png_written_by_mae(dir + "/notes.png"));
   EXPECT_FALSE(png_written_by_mae(dir + "/missing.png"));
   EXPECT_FALSE(png_written_by_mae(dir));
   // Our figure cut short before its mark ends is no longer known as ours.
   write_png(dir + "/figure.png", Image(4, 4, 1, 200));
-  write_text(dir + "/cut.png", read_text(dir + "/figure.png").substr(0, 40));
+  test::write_file(dir + "/cut.png", test::slurp(dir + "/figure.png").substr(0, 40));
   EXPECT_FALSE(png_written_by_mae(dir + "/cut.png"));
   // A FIFO is answered at once, not waited on.
   ASSERT_EQ(::mkfifo((dir + "/fifo.png").c_str(), 0600), 0);

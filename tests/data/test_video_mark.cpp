@@ -4,6 +4,7 @@
 #include "data/video_mark.h"
 #include "data/written_by_mae.h"
 #include "eval/figure_video.h"
+#include "slurp.h"
 #include "test_util.h"
 
 #include <gtest/gtest.h>
@@ -17,15 +18,6 @@ namespace mae {
 namespace {
 
 namespace fs = std::filesystem;
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 std::string le32(uint32_t v) {
   std::string s;
@@ -57,10 +49,10 @@ TEST(VideoMark, OurVideosCarryItAndStillPlay) {
   EXPECT_TRUE(video_written_by_mae(dir + "/sweep.avi"));
   EXPECT_TRUE(written_by_mae(dir + "/sweep.avi"));
   EXPECT_EQ(frames_read(dir + "/sweep.avi"), 3);
-  const std::string avi = read_bytes(dir + "/sweep.avi");
+  const std::string avi = test::slurp(dir + "/sweep.avi");
   EXPECT_EQ(avi.substr(8, 4), "AVI ");
   // The RIFF chunk grew to hold the mark: its size still reaches the end.
-  EXPECT_EQ(read_bytes(dir + "/sweep.avi").substr(4, 4),
+  EXPECT_EQ(test::slurp(dir + "/sweep.avi").substr(4, 4),
             le32(static_cast<uint32_t>(avi.size() - 8)));
 
   cv::VideoWriter probe;
@@ -74,17 +66,17 @@ TEST(VideoMark, OurVideosCarryItAndStillPlay) {
 
 TEST(VideoMark, OtherFilesDoNotCarryIt) {
   const std::string dir = test::temp_dir("video_mark_others");
-  write_bytes(dir + "/film.mp4", "the user's film");
+  test::write_file(dir + "/film.mp4", "the user's film");
   EXPECT_FALSE(written_by_mae(dir + "/film.mp4"));
   EXPECT_FALSE(video_written_by_mae(dir + "/missing.avi"));
   EXPECT_FALSE(video_written_by_mae(dir));
   // Our video with its last byte cut off is no longer known as ours, nor is
   // our mark under another extension.
   write_video(dir + "/sweep.avi", 2);
-  const std::string ours = read_bytes(dir + "/sweep.avi");
-  write_bytes(dir + "/cut.avi", ours.substr(0, ours.size() - 1));
+  const std::string ours = test::slurp(dir + "/sweep.avi");
+  test::write_file(dir + "/cut.avi", ours.substr(0, ours.size() - 1));
   EXPECT_FALSE(video_written_by_mae(dir + "/cut.avi"));
-  write_bytes(dir + "/sweep.mp4", ours);
+  test::write_file(dir + "/sweep.mp4", ours);
   EXPECT_FALSE(video_written_by_mae(dir + "/sweep.mp4"));
   // A FIFO is answered at once, not waited on.
   ASSERT_EQ(::mkfifo((dir + "/fifo.avi").c_str(), 0600), 0);
@@ -96,9 +88,9 @@ TEST(VideoMark, OtherFilesDoNotCarryIt) {
 TEST(VideoMark, AnAviIsMarkedInItsLastRiffChunkOrNotAtAll) {
   const std::string dir = test::temp_dir("video_mark_riff");
   const std::string first = "RIFF" + le32(4) + "AVI ", second = "RIFF" + le32(6) + "AVIXab";
-  write_bytes(dir + "/two.avi", first + second);
+  test::write_file(dir + "/two.avi", first + second);
   mark_video(dir + "/two.avi");
-  const std::string marked = read_bytes(dir + "/two.avi");
+  const std::string marked = test::slurp(dir + "/two.avi");
   EXPECT_TRUE(video_written_by_mae(dir + "/two.avi"));
   EXPECT_EQ(marked.substr(0, first.size()), first);
   EXPECT_EQ(marked.substr(first.size() + 4, 4),
@@ -106,9 +98,9 @@ TEST(VideoMark, AnAviIsMarkedInItsLastRiffChunkOrNotAtAll) {
 
   for (const std::string& odd : {first + "tail", std::string("RIFF") + le32(400) + "AVI ",
                                  std::string("not a riff file at all")}) {
-    write_bytes(dir + "/odd.avi", odd);
+    test::write_file(dir + "/odd.avi", odd);
     mark_video(dir + "/odd.avi");
-    EXPECT_EQ(read_bytes(dir + "/odd.avi"), odd);
+    EXPECT_EQ(test::slurp(dir + "/odd.avi"), odd);
     EXPECT_FALSE(video_written_by_mae(dir + "/odd.avi"));
   }
 }

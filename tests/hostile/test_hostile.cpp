@@ -9,6 +9,7 @@
 // MAE_HOSTILE_CLI=<path to another mae> runs the same cases against another
 // build (e.g. an older one, to count what it got wrong).
 #include "limited_run.h"
+#include "slurp.h"
 
 #include "formats/safetensors.h"
 
@@ -46,17 +47,6 @@ std::string dir_for(const std::string& name) {
   fs::remove_all(d);
   fs::create_directories(d);
   return d.string();
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 std::string le64(uint64_t v) {
@@ -158,12 +148,12 @@ std::string Hostile::root_, Hostile::model_, Hostile::config_, Hostile::run_;
 
 TEST_F(Hostile, CheckpointsThatAreNotCheckpoints) {
   const std::string d = dir_for("ckpt_files");
-  write_bytes(d + "/garbage.safetensors", "this is not a checkpoint at all");
+  test::write_file(d + "/garbage.safetensors", "this is not a checkpoint at all");
   expect_error("garbage", {"info", d + "/garbage.safetensors"}, 1, "garbage.safetensors");
-  write_bytes(d + "/huge_header.safetensors", le64(uint64_t{1} << 62) + "{}");
+  test::write_file(d + "/huge_header.safetensors", le64(uint64_t{1} << 62) + "{}");
   expect_error("huge_header", {"info", d + "/huge_header.safetensors"}, 1, "huge_header");
-  const std::string model = read_bytes(model_);
-  write_bytes(d + "/cut.safetensors", model.substr(0, model.size() / 2));
+  const std::string model = test::slurp(model_);
+  test::write_file(d + "/cut.safetensors", model.substr(0, model.size() / 2));
   expect_error("cut", {"info", d + "/cut.safetensors"}, 1, "cut.safetensors");
   fs::create_directories(d + "/dir.safetensors");
   expect_error("directory", {"info", d + "/dir.safetensors"}, 1, "dir.safetensors");
@@ -187,7 +177,7 @@ TEST_F(Hostile, SpecialFilesAreRefusedAtOnce) {
 
 TEST_F(Hostile, ASafetensorsHeaderLengthStartingWith0x80IsStillSafetensors) {
   // Re-pad our file's header so its length's first byte is 0x80 (the pickle PROTO opcode).
-  const std::string bytes = read_bytes(model_);
+  const std::string bytes = test::slurp(model_);
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i)
     n = n << 8 | static_cast<uint8_t>(bytes[static_cast<size_t>(i)]);
@@ -197,19 +187,19 @@ TEST_F(Hostile, ASafetensorsHeaderLengthStartingWith0x80IsStillSafetensors) {
     padded += 256;
   header.resize(padded, ' ');
   const std::string d = dir_for("proto_byte");
-  write_bytes(d + "/m.safetensors", le64(padded) + header + bytes.substr(8 + n));
-  ASSERT_EQ(static_cast<uint8_t>(read_bytes(d + "/m.safetensors")[0]), 0x80);
+  test::write_file(d + "/m.safetensors", le64(padded) + header + bytes.substr(8 + n));
+  ASSERT_EQ(static_cast<uint8_t>(test::slurp(d + "/m.safetensors")[0]), 0x80);
   expect_success("proto_byte", {"info", d + "/m.safetensors"});
 }
 
 TEST_F(Hostile, ConfigsAskingForHugeModelsAllocateNothing) {
   const std::string d = dir_for("huge_hf");
   fs::copy(kHf, d + "/hf", fs::copy_options::recursive);
-  std::string config = read_bytes(kHf + "/config.json");
+  std::string config = test::slurp(kHf + "/config.json");
   const size_t at = config.find("\"num_hidden_layers\"");
   ASSERT_NE(at, std::string::npos);
   config.replace(at, config.find(',', at) - at, "\"num_hidden_layers\": 1000000");
-  write_bytes(d + "/hf/config.json", config);
+  test::write_file(d + "/hf/config.json", config);
   expect_error("hf_layers", {"info", d + "/hf"}, 1, "depth", 30);
   // Our own file whose recorded architecture asks for a 2^20-wide, million-block model.
   SafetensorsFile f = read_safetensors(model_);
@@ -272,18 +262,18 @@ TEST_F(Hostile, ImagesThatAreNotImagesOrTooLarge) {
                   d + "/" + name + "_fig.png", "--threads", "1"},
                  code, phrase, 30);
   };
-  write_bytes(d + "/text.png", "this is text, not a PNG\n");
+  test::write_file(d + "/text.png", "this is text, not a PNG\n");
   recon("text_png", d + "/text.png", 1, "text.png");
-  write_bytes(d + "/strip.png", png_header(1, 100000));
+  test::write_file(d + "/strip.png", png_header(1, 100000));
   recon("strip_png", d + "/strip.png", 1, "elongated");
-  write_bytes(d + "/huge.png", png_header(30000, 30000));
+  test::write_file(d + "/huge.png", png_header(30000, 30000));
   recon("huge_png", d + "/huge.png", 1, "Mpx");
   fs::create_directories(d + "/dir.png");
   recon("dir_png", d + "/dir.png", 1, "directory");
   recon("no_image", d + "/missing.png", 1, "missing.png");
   // A JPEG cut short decodes partially, and says so.
-  const std::string jpeg = read_bytes(kPhoto);
-  write_bytes(d + "/cut.jpg", jpeg.substr(0, jpeg.size() / 2));
+  const std::string jpeg = test::slurp(kPhoto);
+  test::write_file(d + "/cut.jpg", jpeg.substr(0, jpeg.size() / 2));
   const auto r =
       expect_success("cut_jpeg", {"reconstruct", "--model", model_, "--image", d + "/cut.jpg",
                                   "--out", d + "/cut_fig.png", "--threads", "1"});
@@ -294,7 +284,7 @@ TEST_F(Hostile, ImagesThatAreNotImagesOrTooLarge) {
 
 TEST_F(Hostile, ConfigsWithNumbersNoRunCanUse) {
   const std::string d = dir_for("configs");
-  const std::string base = read_bytes(config_);
+  const std::string base = test::slurp(config_);
   const auto with = [&](const std::string& name, const std::string& key, const std::string& value,
                         const std::string& phrase) {
     std::string text = base;
@@ -302,7 +292,7 @@ TEST_F(Hostile, ConfigsWithNumbersNoRunCanUse) {
     ASSERT_NE(at, std::string::npos) << key;
     const size_t end = text.find_first_of(",}", at);
     text.replace(at, end - at, "\"" + key + "\": " + value);
-    write_bytes(d + "/" + name + ".json", text);
+    test::write_file(d + "/" + name + ".json", text);
     expect_error(name,
                  {"train", "--config", d + "/" + name + ".json", "--out", d + "/" + name,
                   "--device", "cpu", "--threads", "1", "--quiet"},
@@ -316,7 +306,7 @@ TEST_F(Hostile, ConfigsWithNumbersNoRunCanUse) {
   // through ViT-B/16 need some 2 TB; refused before anything is allocated.
   std::string vit_b = R"({"name": "big", "arch": "mae_vit_base_patch16", "batch_size": 20000,
     "total_steps": 2, "data": {"type": "synthetic", "synthetic_count": 16, "synthetic_size": 20}})";
-  write_bytes(d + "/batch_memory.json", vit_b);
+  test::write_file(d + "/batch_memory.json", vit_b);
   const auto big = expect_error("batch_memory",
                                 {"train", "--config", d + "/batch_memory.json", "--out", d + "/b",
                                  "--device", "cpu", "--threads", "1", "--quiet"},
@@ -328,10 +318,10 @@ TEST_F(Hostile, ConfigsWithNumbersNoRunCanUse) {
                1, "--batch: 8192 images need", 30);
   std::string epochs = base;
   epochs.replace(epochs.find("\"total_steps\": 2"), 16, "\"epochs\": 1e300");
-  write_bytes(d + "/epochs.json", epochs);
+  test::write_file(d + "/epochs.json", epochs);
   expect_error("epochs_1e300", {"train", "--config", d + "/epochs.json", "--out", d + "/e"}, 1,
                "epochs");
-  write_bytes(d + "/not_json.json", "{ this is not json");
+  test::write_file(d + "/not_json.json", "{ this is not json");
   expect_error("not_json", {"train", "--config", d + "/not_json.json"}, 1, "not valid JSON");
   fs::create_directories(d + "/config.json");
   expect_error("dir_config", {"train", "--config", d + "/config.json"}, 1, "directory");
@@ -437,11 +427,11 @@ TEST_F(Hostile, TamperedResumeStatesAreRefused) {
   resume("metrics_fifo", fifo, "it is a FIFO");
   // Saved at step 2, resumed as a 1-step run: it "finished" and saved the shorter config.
   const std::string past = tampered_run("past_the_end", [](auto&, auto&, auto&) {});
-  const std::string config_before = read_bytes(past + "/config.json");
+  const std::string config_before = test::slurp(past + "/config.json");
   expect_error("past_the_end",
                {"train", "--resume", past, "--steps", "1", "--device", "cpu", "--threads", "1"}, 2,
                "was saved at step 2, beyond this run's 1 steps: give --steps 2 or more");
-  EXPECT_EQ(read_bytes(past + "/config.json"), config_before);
+  EXPECT_EQ(test::slurp(past + "/config.json"), config_before);
 }
 
 // ---- arguments ---------------------------------------------------------
@@ -522,8 +512,8 @@ TEST_F(Hostile, OutputsNeverReplaceInputsNodesOrLinks) {
   const std::string d = dir_for("outputs");
   fs::copy(kPhoto, d + "/photo.jpg");
   fs::copy(model_, d + "/model.safetensors");
-  const std::string photo = read_bytes(d + "/photo.jpg"),
-                    model = read_bytes(d + "/model.safetensors");
+  const std::string photo = test::slurp(d + "/photo.jpg"),
+                    model = test::slurp(d + "/model.safetensors");
   expect_error("out_is_image",
                {"reconstruct", "--model", d + "/model.safetensors", "--image", d + "/photo.jpg",
                 "--out", d + "/photo.jpg"},
@@ -537,7 +527,7 @@ TEST_F(Hostile, OutputsNeverReplaceInputsNodesOrLinks) {
                "input");
   // The format written does not follow the name: an output named for another
   // kind of file (the user's notes, another model) is refused, not replaced.
-  write_bytes(d + "/notes.txt", "my notes");
+  test::write_file(d + "/notes.txt", "my notes");
   expect_error("figure_to_text",
                {"reconstruct", "--model", model_, "--image", kPhoto, "--out", d + "/notes.txt"}, 2,
                "must end in .png");
@@ -549,7 +539,7 @@ TEST_F(Hostile, OutputsNeverReplaceInputsNodesOrLinks) {
   expect_error("csv_to_figure",
                {"eval-recon", "--model", model_, "--images", d, "--csv", d + "/notes.txt"}, 2,
                "must end in .csv");
-  EXPECT_EQ(read_bytes(d + "/notes.txt"), "my notes");
+  EXPECT_EQ(test::slurp(d + "/notes.txt"), "my notes");
 
   // An output folder that cannot be made (inside a file) is named, with why.
   const std::string inside_file = d + "/notes.txt/out";
@@ -558,8 +548,8 @@ TEST_F(Hostile, OutputsNeverReplaceInputsNodesOrLinks) {
                "cannot create the folder " + inside_file + ": Not a directory");
   expect_error("pack_out_in_file", {"pack", "--input", d, "--out", inside_file}, 1,
                "cannot create the folder");
-  EXPECT_EQ(read_bytes(d + "/photo.jpg"), photo);
-  EXPECT_EQ(read_bytes(d + "/model.safetensors"), model);
+  EXPECT_EQ(test::slurp(d + "/photo.jpg"), photo);
+  EXPECT_EQ(test::slurp(d + "/model.safetensors"), model);
 
   // A device node stays a device node (a copy of /dev/null's numbers, in our folder).
   const std::string node = d + "/node.png";
@@ -581,11 +571,11 @@ TEST_F(Hostile, OutputsNeverReplaceInputsNodesOrLinks) {
   // A new run never replaces a finished one; the same command twice gets a new folder.
   const std::string run = d + "/run";
   fs::copy(run_, run, fs::copy_options::recursive);
-  const std::string checkpoint = read_bytes(run + "/checkpoint.safetensors");
+  const std::string checkpoint = test::slurp(run + "/checkpoint.safetensors");
   expect_error("train_over_run",
                {"train", "--config", config_, "--out", run, "--device", "cpu", "--threads", "1"}, 2,
                "--resume");
-  EXPECT_EQ(read_bytes(run + "/checkpoint.safetensors"), checkpoint);
+  EXPECT_EQ(test::slurp(run + "/checkpoint.safetensors"), checkpoint);
 }
 
 // An output name that already holds a file: mae's own figure, model or table
@@ -596,7 +586,7 @@ TEST_F(Hostile, OutputsReplaceOnlyWhatMaeWroteUnlessForced) {
   const std::string photo = std::string(MAE_SOURCE_DIR) + "/assets/images/chelsea.png";
   fs::copy(photo, d + "/holiday.png");
   fs::copy(kHf + "/model.safetensors", d + "/theirs.safetensors");
-  write_bytes(d + "/scores.csv", "name,score\nmine,1\n");
+  test::write_file(d + "/scores.csv", "name,score\nmine,1\n");
   const std::vector<std::string> figure{"reconstruct", "--model", model_, "--image", kPhoto};
   auto with = [](std::vector<std::string> args, std::initializer_list<std::string> more) {
     args.insert(args.end(), more);
@@ -610,20 +600,20 @@ TEST_F(Hostile, OutputsReplaceOnlyWhatMaeWroteUnlessForced) {
                {"eval-recon", "--model", model_, "--images", kFixtures + "/images", "--seeds", "1",
                 "--csv", d + "/scores.csv"},
                2, "--csv " + d + "/scores.csv already exists");
-  write_bytes(d + "/film.mp4", "the user's film");
+  test::write_file(d + "/film.mp4", "the user's film");
   expect_error("video_over_theirs",
                with(figure, {"--sweep", "0.5:0.7:0.1", "--out", d + "/film.mp4"}), 2,
                "--out " + d + "/film.mp4 already exists and mae did not write it");
-  EXPECT_EQ(read_bytes(d + "/film.mp4"), "the user's film");
-  EXPECT_EQ(read_bytes(d + "/holiday.png"), read_bytes(photo));
-  EXPECT_EQ(read_bytes(d + "/theirs.safetensors"), read_bytes(kHf + "/model.safetensors"));
-  EXPECT_EQ(read_bytes(d + "/scores.csv"), "name,score\nmine,1\n");
+  EXPECT_EQ(test::slurp(d + "/film.mp4"), "the user's film");
+  EXPECT_EQ(test::slurp(d + "/holiday.png"), test::slurp(photo));
+  EXPECT_EQ(test::slurp(d + "/theirs.safetensors"), test::slurp(kHf + "/model.safetensors"));
+  EXPECT_EQ(test::slurp(d + "/scores.csv"), "name,score\nmine,1\n");
 
   // What mae wrote is made again without asking: a figure with other settings, a model, a table.
   expect_success("figure_new", with(figure, {"--out", d + "/figure.png"}));
-  const std::string first = read_bytes(d + "/figure.png");
+  const std::string first = test::slurp(d + "/figure.png");
   expect_success("figure_again", with(figure, {"--out", d + "/figure.png", "--ratio", "0.5"}));
-  EXPECT_NE(read_bytes(d + "/figure.png"), first);
+  EXPECT_NE(test::slurp(d + "/figure.png"), first);
   expect_success("model_again", {"convert", model_, "--out", d + "/ours.safetensors"});
   expect_success("model_again_f16",
                  {"convert", model_, "--out", d + "/ours.safetensors", "--dtype", "f16"});
@@ -644,14 +634,14 @@ TEST_F(Hostile, OutputsReplaceOnlyWhatMaeWroteUnlessForced) {
 
   // --force replaces the user's file, as asked.
   expect_success("figure_forced", with(figure, {"--out", d + "/holiday.png", "--force"}));
-  EXPECT_NE(read_bytes(d + "/holiday.png"), read_bytes(photo));
+  EXPECT_NE(test::slurp(d + "/holiday.png"), test::slurp(photo));
 }
 
 TEST_F(Hostile, KilledWritesLeaveNoTemporaryFilesBehind) {
   const std::string dir = dir_for("stale_temps");
   fs::copy(run_, dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
   // A temporary file of a writer that no longer exists (pid 2^22 - 1 is above pid_max's default).
-  write_bytes(dir + "/checkpoint.safetensors.tmp-4194303", "half a checkpoint");
+  test::write_file(dir + "/checkpoint.safetensors.tmp-4194303", "half a checkpoint");
   expect_success("resume_cleans", {"train", "--resume", dir, "--steps", "3", "--device", "cpu",
                                    "--threads", "1", "--quiet"});
   EXPECT_FALSE(fs::exists(dir + "/checkpoint.safetensors.tmp-4194303"));

@@ -6,6 +6,7 @@
 #include "recent_files.h"
 #include "save_target.h"
 #include "settings.h"
+#include "slurp.h"
 #include "text_wrap.h"
 #include "view_state.h"
 #include "workers/inference_worker.h"
@@ -37,10 +38,6 @@ std::string temp_dir(const std::string& name) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir.string();
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
 }
 
 // A worker and the events it posted, waited for with a timeout.
@@ -197,7 +194,7 @@ TEST(StudioWorker, FailedLoadsKeepThePreviousModel) {
 TEST(StudioWorker, ImagesLoadWithAPreviewAndBadOnesFail) {
   const std::string dir = temp_dir("studio_worker_images");
   write_png(dir + "/big.png", Image(3000, 1000, 1, 90));
-  write_text(dir + "/text.png", "not a picture\n");
+  test::write_file(dir + "/text.png", "not a picture\n");
   WorkerHarness h;
   h.worker.load_image(dir + "/big.png");
   h.drain();
@@ -262,19 +259,19 @@ TEST(StudioFiles, StartupModelFallsBackAndSaysSo) {
   const std::string dir = temp_dir("studio_startup");
   const std::string models = dir + "/models";
   fs::create_directories(models);
-  write_text(dir + "/x.pth", "1");
+  test::write_file(dir + "/x.pth", "1");
   EXPECT_EQ(choose_startup_model(dir + "/x.pth", models + "/default.safetensors", models).path,
             dir + "/x.pth");
   const StartupModel none = choose_startup_model("", models + "/default.safetensors", models);
   EXPECT_TRUE(none.path.empty());
   EXPECT_NE(none.note.find("no model loaded"), std::string::npos) << none.note;
-  write_text(models + "/small.safetensors", "1");
-  write_text(models + "/large.safetensors", "123456");
+  test::write_file(models + "/small.safetensors", "1");
+  test::write_file(models + "/large.safetensors", "123456");
   const StartupModel fallback = choose_startup_model("", models + "/default.safetensors", models);
   EXPECT_EQ(fs::path(fallback.path).filename(), "large.safetensors");
   EXPECT_NE(fallback.note.find("default.safetensors not found"), std::string::npos)
       << fallback.note;
-  write_text(models + "/default.safetensors", "1");
+  test::write_file(models + "/default.safetensors", "1");
   const StartupModel def = choose_startup_model("", models + "/default.safetensors", models);
   EXPECT_EQ(fs::path(def.path).filename(), "default.safetensors");
   EXPECT_TRUE(def.note.empty());
@@ -303,7 +300,7 @@ TEST(StudioFiles, RecentFilesPersistDeduplicateAndCap) {
   EXPECT_EQ(fs::path(again.entries()[1].path).filename(), "img5.png");
   EXPECT_EQ(fs::path(again.entries()[2].path).filename(), "img19.png");
 
-  write_text(file, "{ not json");
+  test::write_file(file, "{ not json");
   RecentFiles corrupt(file);
   EXPECT_TRUE(corrupt.entries().empty());
   EXPECT_FALSE(corrupt.last_error().empty());
@@ -367,7 +364,7 @@ TEST(StudioSettings, ACorruptFileIsSetAsideWithAMessage) {
   };
   int i = 0;
   for (const auto& [text, field] : cases) {
-    write_text(file, text);
+    test::write_file(file, text);
     const LoadedSettings loaded = load_settings(file);
     EXPECT_NE(loaded.message.find(file), std::string::npos) << loaded.message;
     EXPECT_NE(loaded.message.find(field), std::string::npos) << text << ": " << loaded.message;
@@ -388,7 +385,7 @@ TEST(StudioSettings, ACorruptFileIsSetAsideWithAMessage) {
   EXPECT_NE(load_settings(file).message.find("it is a directory"), std::string::npos);
   EXPECT_TRUE(fs::exists(file + "/inside"));
   // Nowhere to write: an error to say, not an exception.
-  write_text(dir + "/blocker", "a file where a folder should be");
+  test::write_file(dir + "/blocker", "a file where a folder should be");
   EXPECT_NE(save_settings(dir + "/blocker/settings.json", Settings{}), "");
 }
 
@@ -461,7 +458,7 @@ TEST(StudioCli, OutputsReplaceOnlyWhatMaeWroteUnlessForced) {
   const std::string dir = temp_dir("studio_outputs");
   const std::string photo = dir + "/holiday.png", film = dir + "/film.avi";
   fs::copy_file(std::string(MAE_SOURCE_DIR) + "/assets/images/chelsea.png", photo);
-  write_text(film, "not really a film");
+  test::write_file(film, "not really a film");
   const std::pair<const char*, std::string> refused[] = {
       {"--screenshot", photo}, {"--export", photo}, {"--export-sweep", film}};
   for (const auto& [option, path] : refused) {
@@ -478,9 +475,10 @@ TEST(StudioCli, OutputsReplaceOnlyWhatMaeWroteUnlessForced) {
   EXPECT_EQ(parse({"--screenshot", photo.c_str(), "--force"}).screenshot, photo);
 
   write_png(dir + "/shot.png", load_image(photo)); // what the app writes: marked
-  write_text(dir + "/view.json", R"({"format": "mae-studio view", "version": 1})");
-  write_text(dir + "/notes.json", R"({"format": "my notes"})");
-  write_text(dir + "/curves.csv", "step,loss,lr,img_per_s,knn_accuracy,heldout_mse\n1,0.5,,,,\n");
+  test::write_file(dir + "/view.json", R"({"format": "mae-studio view", "version": 1})");
+  test::write_file(dir + "/notes.json", R"({"format": "my notes"})");
+  test::write_file(dir + "/curves.csv",
+                   "step,loss,lr,img_per_s,knn_accuracy,heldout_mse\n1,0.5,,,,\n");
   EXPECT_NO_THROW(parse({"--screenshot", (dir + "/shot.png").c_str(), "--save-view",
                          (dir + "/view.json").c_str(), "--layout", (dir + "/new.json").c_str()}));
   EXPECT_THROW(parse({"--layout", (dir + "/notes.json").c_str()}), UsageError);
