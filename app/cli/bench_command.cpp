@@ -25,8 +25,11 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 
@@ -53,7 +56,9 @@ public:
   // The run's description and its thread probe, for the bench's notes.
   void on_message(const std::string& line) override { messages_.push_back(line); }
   const std::vector<std::string>& messages() const { return messages_; }
-  void after_step(Trainer& trainer) override {
+  // The clock starts before the first timed step (with no warm-up, before
+  // the first step: after_step never sees step 0).
+  bool before_step(Trainer& trainer) override {
     if (trainer.step() == warmup_) {
       cuda_synchronize();
       cuda_reset_peak_memory();
@@ -61,6 +66,9 @@ public:
         trace_ = std::make_unique<OpTrace>(profile_path_);
       start_ = Clock::now();
     }
+    return true;
+  }
+  void after_step(Trainer& trainer) override {
     if (trainer.step() == trainer.total_steps()) {
       cuda_synchronize();
       seconds_ = std::chrono::duration<double>(Clock::now() - start_).count();
@@ -107,12 +115,33 @@ TrainConfig bench_train_config(const Args& args, const ModelConfig& model) {
   return c;
 }
 
+std::filesystem::path bench_scratch_folder() {
+  std::string name = (std::filesystem::temp_directory_path() / "mae-bench-XXXXXX").string();
+  if (!::mkdtemp(name.data()))
+    throw UsageError("cannot make a scratch folder in " +
+                     std::filesystem::temp_directory_path().string() + ": " + std::strerror(errno));
+  return name;
+}
+
+struct ScratchGuard {
+  std::filesystem::path folder;
+  ~ScratchGuard() {
+    std::error_code ec;
+    std::filesystem::remove_all(folder, ec);
+  }
+};
+
 BenchResult bench_train(const Args& args, const ModelConfig& model,
                         std::vector<std::string>& notes) {
   const TrainConfig config = bench_train_config(args, model);
   TrainOptions options;
   options.dist = join_dist_group(args, args.get("device"));
-  options.out_dir = (std::filesystem::temp_directory_path() / "mae-bench").string();
+  // A folder of its own, removed after: concurrent benches shared one, and
+  // each left its event file there.
+  const std::filesystem::path scratch = bench_scratch_folder();
+  const ScratchGuard remove_after{scratch};
+  options.out_dir = scratch.string();
+  options.tensorboard = false;
   options.device = args.get("device");
   options.save_final = false;
   options.probe_threads = threads_automatic();
@@ -330,8 +359,15 @@ int run_bench(int argc, const char* const* argv) {
     return 0;
   if (args.has("nproc") && args.get("mode") != "train")
     throw UsageError("--nproc times data-parallel training: only with --mode train");
+  const std::string mode = args.get("mode");
+  if (args.has("profile") && mode != "train" && mode != "infer")
+    throw UsageError("--profile traces --mode train or infer, not " + mode);
   if (args.has("profile"))
     check_output_file(args, "profile", {".json"}, {});
+  if (args.has("model-config") && args.has("arch"))
+    throw UsageError("give --arch or --model-config, not both");
+  if (!(args.get_double("peak-tflops") > 0))
+    throw UsageError("--peak-tflops must be positive, got " + args.get("peak-tflops"));
   if (const std::optional<int> code = launch_if_asked(args, "bench", argc, argv, {}, {}))
     return *code;
   ModelConfig model = args.has("model-config") ? load_model_config(args.get("model-config"))
@@ -343,7 +379,6 @@ int run_bench(int argc, const char* const* argv) {
     throw UsageError("--steps must be in [1, 1000000]");
   if (args.get_int("warmup") < 0 || args.get_int("warmup") > 1000000)
     throw UsageError("--warmup must be in [0, 1000000]");
-  const std::string mode = args.get("mode");
   if (mode == "norm") {
     bench_norm(args, model);
     return 0;

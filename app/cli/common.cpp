@@ -91,6 +91,10 @@ bool parse_command(Args& args, int argc, const char* const* argv, unsigned share
     add_runtime_options(args, shared & kDevice);
   if (!args.parse(argc, argv))
     return false;
+  // An empty output is no place: finetune trained and then saved nothing.
+  for (const char* out : {"out", "csv", "figure", "profile"})
+    if (args.has(out) && args.get(out).empty())
+      throw UsageError(std::string("--") + out + " must name a file or folder, not \"\"");
   if (shared & kThreads)
     apply_runtime_options(args);
   return true;
@@ -176,6 +180,9 @@ DataConfig labelled_data(const Args& args) {
   d.val_path = args.get_or("val-path", "");
   if (d.type != "fmnist" && d.type != "folder" && d.type != "shards")
     throw UsageError("--data must be fmnist, folder or shards");
+  if (d.type == "fmnist" && !d.val_path.empty()) // it has its own test split
+    throw UsageError(
+        "--val-path is for --data folder or shards; Fashion-MNIST brings its test set");
   if (d.type != "fmnist" && d.path.empty())
     throw UsageError("--data " + d.type + " needs --path");
   return d;
@@ -184,15 +191,20 @@ DataConfig labelled_data(const Args& args) {
 namespace {
 volatile std::sig_atomic_t g_interrupted = 0;
 
-extern "C" void on_interrupt(int) {
+// Ctrl-C, and what a scheduler, `docker stop` or a closed terminal sends:
+// each asks the work to stop and save once; the same signal again kills.
+constexpr int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
+extern "C" void on_interrupt(int signal) {
   g_interrupted = 1;
-  std::signal(SIGINT, SIG_DFL);
+  std::signal(signal, SIG_DFL);
 }
 } // namespace
 
 void catch_interrupt() {
   g_interrupted = 0;
-  std::signal(SIGINT, on_interrupt);
+  for (int signal : kStopSignals)
+    std::signal(signal, on_interrupt);
 }
 
 bool interrupted() {
@@ -200,7 +212,8 @@ bool interrupted() {
 }
 
 void release_interrupt() {
-  std::signal(SIGINT, SIG_DFL);
+  for (int signal : kStopSignals)
+    std::signal(signal, SIG_DFL);
 }
 
 bool on_off(const Args& args, const std::string& option) {

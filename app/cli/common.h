@@ -52,8 +52,9 @@ std::vector<float> parse_float_list(const std::string& text, const std::string& 
 void add_labelled_data_options(Args& args);
 DataConfig labelled_data(const Args& args);
 
-// Ctrl-C during long work: the first one sets interrupted() (the command
-// stops after its current step and saves), a second one kills.
+// Ctrl-C (or SIGTERM, SIGHUP) during long work: the first one sets
+// interrupted() (the command stops after its current step and saves), a
+// second one kills.
 void catch_interrupt();
 bool interrupted();
 void release_interrupt(); // back to the default handler

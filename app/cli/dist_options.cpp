@@ -88,7 +88,7 @@ std::optional<int> launch_if_asked(const Args& args, const std::string& command,
   const LaunchResult r = launch_local(worker, static_cast<int>(n), port);
   if (r.exit_code != 0)
     throw DistError(r.message);
-  return 0;
+  return r.stopped ? kStoppedExitCode : 0;
 }
 
 std::shared_ptr<DistGroup> join_dist_group(const Args& args, const std::string& device) {

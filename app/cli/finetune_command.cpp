@@ -4,6 +4,7 @@
 
 #include "base/config_json.h"
 #include "base/errors.h"
+#include "dist/local_launch.h" // kStoppedExitCode
 #include "model/model_config.h"
 #include "train/finetune.h"
 #include "train/progress_bar.h"
@@ -197,7 +198,7 @@ int run_finetune(int argc, const char* const* argv) {
   release_interrupt();
   bar.finish();
   print_result(r, o.out_dir);
-  return 0;
+  return r.stopped_early ? kStoppedExitCode : 0;
 }
 
 } // namespace mae::cli

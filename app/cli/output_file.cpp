@@ -46,10 +46,20 @@ void refuse_overwriting_inputs(const std::string& option, const std::string& out
   }
 }
 
+void refuse_missing_folder(const std::string& option, const std::string& out) {
+  const fs::path folder = fs::path(out).parent_path();
+  std::error_code ec;
+  if (folder.empty() || fs::is_directory(folder, ec))
+    return;
+  throw UsageError(option + " " + out + ": the folder " + folder.string() +
+                   (fs::exists(folder, ec) ? " is not a folder" : " does not exist"));
+}
+
 void check_output_file(const Args& args, const std::string& name,
                        const std::vector<std::string>& extensions,
                        const std::vector<std::string>& inputs) {
   const std::string option = "--" + name, out = args.get(name);
+  refuse_missing_folder(option, out);
   refuse_overwriting_inputs(option, out, inputs);
   const std::string ext = lower_extension(out);
   if (std::find(extensions.begin(), extensions.end(), ext) == extensions.end()) {

@@ -26,7 +26,12 @@ void add_force_option(Args& args);
 void refuse_overwriting_inputs(const std::string& option, const std::string& out,
                                const std::vector<std::string>& inputs);
 
-// An output file's checks, for option `name` ("out"): refuse_overwriting_inputs;
+// Refuses (UsageError) an output whose folder does not exist or is a file:
+// said before the work, not after an hour of it (or as a library's trace).
+void refuse_missing_folder(const std::string& option, const std::string& out);
+
+// An output file's checks, for option `name` ("out"): refuse_missing_folder;
+// refuse_overwriting_inputs;
 // a name that does not end in one of `extensions` (".png"), since the format
 // written does not follow the name (a figure sent to notes.txt would replace
 // the notes with a PNG); then an existing file mae did not write, unless

@@ -37,6 +37,15 @@ int run_probe(int argc, const char* const* argv) {
   o.epochs = args.get_int32("epochs");
   o.batch_size = args.get_int32("batch-size");
   o.blr = args.get_double("blr");
+  // Named by option, before the features are computed (1e300 overflowed later).
+  if (o.epochs < 1 || o.epochs > 10000)
+    throw UsageError("--epochs must be in [1, 10000]");
+  if (o.batch_size < 1 || o.batch_size > 65536)
+    throw UsageError("--batch-size must be in [1, 65536]");
+  if (!(o.blr > 0 && o.blr <= 100))
+    throw UsageError("--blr must be in (0, 100]");
+  if (args.flag_set("raw-pixels") && args.has("pool"))
+    throw UsageError("--pool chooses how encoder tokens are pooled; --raw-pixels has none");
   if (args.get_int("max-train") < 0 || args.get_int("max-test") < 0)
     throw UsageError("--max-train/--max-test must not be negative");
   o.max_train = static_cast<size_t>(args.get_int("max-train"));

@@ -87,6 +87,7 @@ int run_reconstruct(int argc, const char* const* argv) {
   const std::string out = args.get("out");
   // With --sweep, the video's container (or a folder of frames) follows the name.
   if (args.has("sweep")) {
+    refuse_missing_folder("--out", out);
     refuse_overwriting_inputs("--out", out, {args.get("image"), args.get("model")});
     refuse_replacing("--out", out, args.flag_set("force"));
   } else

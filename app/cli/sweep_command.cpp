@@ -3,6 +3,7 @@
 
 #include "base/errors.h"
 #include "data/image_io.h"
+#include "dist/local_launch.h" // kStoppedExitCode
 #include "train/progress_bar.h"
 #include "train/sweep_plot.h"
 #include "train/sweep_runner.h"
@@ -141,7 +142,7 @@ int run_sweep(int argc, const char* const* argv) {
   else
     std::printf("%d runs finished (%d now)\n", s.finished, s.ran_now);
   std::printf("results: %s/results.csv\nplot:    %s\n", o.out_dir.c_str(), plot.c_str());
-  return 0;
+  return s.stopped ? kStoppedExitCode : 0;
 }
 
 } // namespace mae::cli

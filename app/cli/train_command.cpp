@@ -5,6 +5,7 @@
 #include "runtime/runtime.h"
 
 #include "base/errors.h"
+#include "dist/local_launch.h" // kStoppedExitCode
 #include "train/progress_bar.h"
 #include "train/run_plan.h"
 #include "train/trainer.h"
@@ -180,11 +181,12 @@ int run_train(int argc, const char* const* argv) {
   const TrainSummary s = trainer.run(observer);
   release_interrupt();
   observer.finish();
+  const int code = s.stopped_early ? kStoppedExitCode : 0;
   if (silent)
-    return 0;
+    return code;
 
   print_summary(s, observer, options);
-  return 0;
+  return code;
 }
 
 } // namespace mae::cli

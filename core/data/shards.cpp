@@ -67,9 +67,7 @@ ShardWriter::ShardWriter(std::string dir, int channels, int short_side,
   if (channels_ != 1 && channels_ != 3)
     throw UsageError("shards hold 1- or 3-channel images");
   create_folder(dir_);
-  std::error_code ec;
-  // An index left from an earlier pack would describe other shards.
-  fs::remove(fs::path(dir_) / kShardIndexName, ec);
+  remove_stale_temps(dir_); // the half shards of a killed pack
 }
 
 void ShardWriter::add(const Image& image, int label) {
@@ -86,6 +84,12 @@ void ShardWriter::add(const Image& image, int label) {
 }
 
 void ShardWriter::flush_shard() {
+  // An index left from an earlier pack would describe other shards: gone
+  // with the first new shard, not before (a pack of nothing readable kept it).
+  if (shard_sizes_.empty()) {
+    std::error_code ec;
+    fs::remove(fs::path(dir_) / kShardIndexName, ec);
+  }
   write_file_atomic((fs::path(dir_) / shard_name(shard_sizes_.size())).string(), current_.data(),
                     current_.size());
   shard_sizes_.push_back(static_cast<int64_t>(current_.size()));

@@ -111,7 +111,12 @@ LaunchResult launch_local(const std::vector<std::string>& argv, int nproc, int p
     const int rank = static_cast<int>(it - pids.begin());
     *it = -1;
     --running;
-    const bool failed = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    const bool exited = WIFEXITED(status);
+    if (exited && WEXITSTATUS(status) == kStoppedExitCode) {
+      result.stopped = true;
+      continue;
+    }
+    const bool failed = !(exited && WEXITSTATUS(status) == 0);
     if (failed && result.exit_code == 0) {
       // The first failure is the cause; the others follow from it.
       result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;

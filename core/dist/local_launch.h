@@ -8,9 +8,15 @@
 
 namespace mae {
 
+// What train, finetune and sweep exit with when a stop (Ctrl-C, SIGTERM) cut
+// them short, saved (as a shell's 128 + SIGINT): `mae train ... && next` must
+// not go on with half a run. A launched rank exiting so has not failed.
+constexpr int kStoppedExitCode = 130;
+
 struct LaunchResult {
-  int exit_code = 0;   // 0 when every rank finished cleanly
-  std::string message; // which rank failed and how; empty on success
+  int exit_code = 0;    // 0 when every rank finished (or stopped) cleanly
+  bool stopped = false; // a rank exited with kStoppedExitCode
+  std::string message;  // which rank failed and how; empty on success
 };
 
 // A TCP port on 127.0.0.1 that nothing listens on right now.

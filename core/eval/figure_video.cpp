@@ -116,8 +116,19 @@ int FigureVideo::finish() {
   if (m.frames == 0)
     throw ImageError(m.path + ": no frames to write");
   m.writer.release();
-  if (m.video)
+  if (m.video) {
+    // OpenCV's writer says nothing of a full disk: read the video back
+    // before it replaces a good one.
+    cv::VideoCapture check(m.temp);
+    int readable = 0;
+    for (cv::Mat frame; check.read(frame);)
+      ++readable;
+    if (readable != m.frames)
+      throw ImageError(m.path + ": only " + std::to_string(readable) + " of " +
+                       std::to_string(m.frames) +
+                       " frames could be written (is the disk full?); nothing was replaced");
     mark_video(m.temp); // so that making it again replaces it without --force
+  }
   std::error_code ec;
   if (!m.video)
     fs::remove(m.path, ec); // the empty folder it replaces

@@ -202,7 +202,7 @@ ModelConfig model_config_from_hf(const nlohmann::json& hf, const std::string& la
   const int intermediate = get("intermediate_size", 3072);
   const int decoder_intermediate = get("decoder_intermediate_size", 2048);
   c.mlp_ratio = static_cast<double>(intermediate) / c.embed_dim;
-  c.norm_pix_loss = hf.value("norm_pix_loss", false);
+  c.norm_pix_loss = get("norm_pix_loss", false); // "yes" was the JSON library's type error
   c.layer_norm_eps = get("layer_norm_eps", 1e-12);
   c.mask_ratio = get("mask_ratio", 0.75);
   try {

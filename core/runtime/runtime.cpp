@@ -77,10 +77,23 @@ void tune_allocator() {
 }
 
 std::string exception_text(const std::exception& e) {
-  if (const auto* c10_error = dynamic_cast<const c10::Error*>(&e))
-    return c10_error->what_without_backtrace();
+  constexpr const char* kTooMuch =
+      "out of memory: the run asks for more memory than this machine has (a smaller batch, "
+      "model or picture needs less)";
+  if (const auto* c10_error = dynamic_cast<const c10::Error*>(&e)) {
+    const std::string text = c10_error->what_without_backtrace();
+    // LibTorch's allocator: "[enforce fail at alloc_cpu.cpp:75] ... can't allocate memory".
+    if (text.find("can't allocate memory") != std::string::npos ||
+        text.find("CUDA out of memory") != std::string::npos) {
+      const size_t asked = text.find("you tried to allocate"); // "... N bytes."
+      const size_t end = text.find('.', asked);
+      return std::string(kTooMuch) +
+             (asked == std::string::npos ? "" : ": " + text.substr(asked, end - asked));
+    }
+    return text;
+  }
   if (dynamic_cast<const std::bad_alloc*>(&e))
-    return "out of memory (std::bad_alloc): the input asks for more memory than this machine has";
+    return std::string(kTooMuch) + " (std::bad_alloc)";
   return e.what();
 }
 

@@ -339,6 +339,10 @@ void FinetuneRun::build_model() {
   model_ = ViTClassifier(loaded_.model, r_.num_classes, cfg_.drop_path);
   model_->to(device_);
   model_->train();
+  const auto depth = static_cast<int64_t>(model_->encoder->blocks->size());
+  if (cfg_.last_blocks > depth) // 100 of 2 trained every block without a word
+    throw UsageError("--last-blocks " + std::to_string(cfg_.last_blocks) + ": the model has " +
+                     std::to_string(depth) + " blocks");
   freeze_below(model_, cfg_.last_blocks);
   groups_ = layer_decay_groups(*model_, static_cast<int64_t>(loaded_.model->config().depth),
                                cfg_.layer_decay, cfg_.weight_decay);
@@ -403,6 +407,7 @@ void FinetuneRun::open_logs() {
   if (o_.out_dir.empty() || !writer_)
     return;
   create_folder(o_.out_dir);
+  remove_stale_temps(o_.out_dir); // a killed save's half state, say
   metrics_ = std::make_unique<MetricsLog>((fs::path(o_.out_dir) / "metrics.jsonl").string(),
                                           start_step_ > 0 ? start_step_ : -1);
   if (o_.tensorboard && TensorBoardLog::available())
@@ -624,6 +629,15 @@ void refuse_replacing_finetune(const FinetuneOptions& o) {
 
 FinetuneResult run_finetune(const std::string& model_path, const LoadOptions& load,
                             const FinetuneOptions& o) {
+  // The state and finetune.json record these paths as JSON, which holds
+  // UTF-8 only: said before training, not as a JSON error after it.
+  for (const std::string* path : {&model_path, &o.data.path, &o.data.val_path, &o.out_dir})
+    try {
+      (void)nlohmann::json(*path).dump();
+    } catch (const nlohmann::json::exception&) {
+      throw UsageError("fine-tuning records its paths as UTF-8 text, and '" + *path +
+                       "' is not: rename it");
+    }
   return FinetuneRun(model_path, load, o).run();
 }
 

@@ -70,6 +70,11 @@ void MetricsLog::append(const TrainProgress& p) {
 void MetricsLog::append_line(const std::string& json) {
   out_ << json << "\n";
   out_.flush();
+  // The run's record: a full disk stops the run now, with its last
+  // checkpoint, not hundreds of unlogged steps later at the final save.
+  if (!out_)
+    throw TrainError("cannot write to '" + path_ +
+                     "' (is the disk full?): stopped; the last checkpoint is kept");
 }
 
 std::string metrics_line(const TrainProgress& p) {

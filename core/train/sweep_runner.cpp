@@ -174,6 +174,14 @@ std::optional<SweepRunResult> reuse_run(const nlohmann::json& record, const Swee
   return std::nullopt;
 }
 
+bool ends_mid_line(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary | std::ios::ate);
+  if (!in || in.tellg() <= 0)
+    return false;
+  in.seekg(-1, std::ios::end);
+  return in.get() != '\n';
+}
+
 // The last loss a run logged: a run resumed at its end trains no step, and
 // so reports none of its own.
 std::optional<double> last_logged_loss(const fs::path& metrics) {
@@ -403,7 +411,9 @@ SweepSummary run_sweep(const SweepConfig& sweep, const std::string& sweep_dir,
     }
     {
       std::ofstream out(results_file, std::ios::app);
-      out << result_json(*r).dump() << "\n" << std::flush;
+      // A line a kill cut short is ended first, so this one stands alone.
+      out << (ends_mid_line(results_file) ? "\n" : "") << result_json(*r).dump() << "\n"
+          << std::flush;
       if (!out)
         throw DataError("cannot write " + results_file.string() + " (is the disk full?)");
     }

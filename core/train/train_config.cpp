@@ -143,6 +143,9 @@ LoaderConfig TrainConfig::loader() const {
 }
 
 void TrainConfig::validate() const {
+  // It names the run's folder (runs/<name>-<time>): "../x" wrote outside runs/.
+  require_field(name.find('/') == std::string::npos && name != "." && name != "..", "name",
+                "must be a plain name, no '/' (it names the run's folder), got \"" + name + "\"");
   model.validate();
   normalization.validate(model.in_chans);
   augment.validate();
@@ -153,6 +156,19 @@ void TrainConfig::validate() const {
                     "\"");
   require_field(data.type != "synthetic" || (data.synthetic_count > 0 && data.synthetic_size > 0),
                 "data.synthetic_count", "synthetic data needs a positive count and size");
+  require_field(data.synthetic_count <= 1000000, "data.synthetic_count", "must be at most 1000000");
+  require_field(data.synthetic_size <= 4096, "data.synthetic_size",
+                "must be at most 4096 pixels a side");
+  // The loss is over the removed patches, and the encoder needs one to see.
+  const int64_t patches = model.grid_size() * model.grid_size();
+  const int64_t kept = mask_settings().num_kept(model.grid_size(), model.grid_size());
+  require_field(kept >= 1 && kept < patches, "mask_ratio",
+                std::to_string(model.mask_ratio) + " keeps " + std::to_string(kept) + " of " +
+                    std::to_string(patches) +
+                    " patches; training needs at least one kept and one removed");
+  // Normalised per patch, a one-value patch is 0/0.
+  require_field(!model.norm_pix_loss || model.patch_size * model.patch_size * model.in_chans >= 2,
+                "norm_pix_loss", "needs patches of at least two values");
   require_field(data.type == "fmnist" || data.type == "synthetic" || !data.path.empty(),
                 "data.path", "a \"" + data.type + "\" data source needs a path");
   require_field(data.type != "fmnist" || model.in_chans == 1 || model.in_chans == 3,
@@ -165,8 +181,10 @@ void TrainConfig::validate() const {
                 "batch_size",
                 std::to_string(batch_size) + " images of " + std::to_string(model.img_size) +
                     " px make a batch of more than 4 G values; use accum_iter instead");
-  require_field(std::isfinite(blr) && blr > 0, "blr", "must be positive");
-  require_field(std::isfinite(lr) && lr >= 0, "lr", "must not be negative (0: derive from blr)");
+  // Bounds far above any recipe's: 1e300 overflowed float after the run began.
+  require_field(std::isfinite(blr) && blr > 0 && blr <= 10, "blr", "must be in (0, 10]");
+  require_field(std::isfinite(lr) && lr >= 0 && lr <= 10, "lr",
+                "must be in [0, 10] (0: derive from blr)");
   require_field(std::isfinite(min_lr) && min_lr >= 0 && min_lr <= peak_lr(), "min_lr",
                 "must be in [0, peak lr " + std::to_string(peak_lr()) + "]");
   require_field((total_steps > 0) != (epochs > 0), "total_steps",
@@ -181,8 +199,8 @@ void TrainConfig::validate() const {
                 "warmup_epochs", "must be in [0, 1000000]");
   require_field(warmup_steps == 0 || warmup_epochs == 0, "warmup_steps",
                 "give at most one of \"warmup_steps\" and \"warmup_epochs\"");
-  require_field(std::isfinite(weight_decay) && weight_decay >= 0, "weight_decay",
-                "must not be negative");
+  require_field(std::isfinite(weight_decay) && weight_decay >= 0 && weight_decay <= 10,
+                "weight_decay", "must be in [0, 10]");
   require_field(std::isfinite(clip_grad) && clip_grad >= 0, "clip_grad",
                 "must not be negative (0: off)");
   require_field(log_every > 0, "log_every", "must be positive");

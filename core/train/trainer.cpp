@@ -168,6 +168,7 @@ struct Trainer::Impl {
   Impl(const TrainConfig& c, const TrainOptions& o);
   void open_data();
   void resume_from(const std::string& path);
+  void forget_previous_run();
   void init_from(const std::string& path);
   void choose_probe_subsets();
   void prepare_recon_eval();
@@ -243,6 +244,7 @@ Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), op
     create_folder(options.out_dir);
     if (const int stale = remove_stale_temps(options.out_dir))
       notes.push_back("cleaned:  " + std::to_string(stale) + " temporary files of killed writes");
+    forget_previous_run();
     const std::string config_text = train_config_json(config) + "\n";
     write_file_atomic((fs::path(options.out_dir) / "config.json").string(), config_text.data(),
                       config_text.size());
@@ -269,6 +271,22 @@ void Trainer::Impl::open_data() {
   notes.push_back("data:     " + data->describe());
   if (held_out)
     notes.push_back("held out: " + held_out->describe());
+}
+
+// A new run in a folder that held one (--force, or the app's Replace): the
+// old run's checkpoint, models, previews and events go before its config and
+// metrics are replaced, so that a kill before the first checkpoint leaves no
+// folder of two runs that --resume would take for one.
+void Trainer::Impl::forget_previous_run() {
+  const fs::path dir(options.out_dir);
+  std::error_code ec;
+  if (!options.resume.empty() && fs::equivalent(options.resume, dir / kTrainStateName, ec))
+    return; // continuing in place
+  for (const char* name : {kTrainStateName, kTrainModelName, kBestModelName, kPreviewFileName})
+    fs::remove(dir / name, ec);
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().filename().string().rfind("events.out.tfevents.", 0) == 0)
+      fs::remove(it->path(), ec);
 }
 
 void Trainer::Impl::resume_from(const std::string& path) {

@@ -284,15 +284,31 @@ TEST(Cli, AttentionRefusesBadIndicesAndOverwritingItsInput) {
     EXPECT_FALSE(std::filesystem::exists(dir + "/att.png")) << option;
   }
 
-  // A figure for a folder that is not there names the figure, not a temporary file.
+  // A figure for a folder that is not there is refused before any work, by
+  // the figure's name (not a temporary file's); so are a sweep video (it was
+  // OpenCV's assertion and "no encoder") and a trace (LibTorch's stack, exit 0).
   auto missing =
       mae_cli("attention --model " + q(test::fixture("hf")) + " --image " +
                   q(test::data_path("images/photo.jpg")) + " --out " + q(dir + "/no/att.png"),
               dir);
-  EXPECT_EQ(missing.code, 1);
-  EXPECT_TRUE(contains(missing.err, "cannot write " + dir + "/no/att.png: the folder " + dir +
-                                        "/no does not exist"))
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_TRUE(contains(missing.err,
+                       "--out " + dir + "/no/att.png: the folder " + dir + "/no does not exist"))
       << missing.err;
+  missing = mae_cli("reconstruct --model " + q(test::fixture("hf")) + " --image " +
+                        q(test::data_path("images/photo.jpg")) + " --sweep 0.1:0.5:0.2 --out " +
+                        q(dir + "/no/sweep.avi"),
+                    dir);
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_TRUE(contains(missing.err,
+                       "--out " + dir + "/no/sweep.avi: the folder " + dir + "/no does not exist"))
+      << missing.err;
+  missing =
+      mae_cli("bench --model-config " + q(test::fixture("mae_config.json")) +
+                  " --batch 2 --steps 1 --warmup 1 --device cpu --profile " + q(dir + "/no/t.json"),
+              dir);
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_TRUE(contains(missing.err, "--profile " + dir + "/no/t.json: the folder")) << missing.err;
 
   // --out naming the input image is refused and leaves the image as it was.
   std::filesystem::copy_file(test::data_path("images/photo.jpg"), dir + "/in.jpg");

@@ -294,6 +294,13 @@ TEST(ImageFolder, ClassesFromSubdirectoriesAndPackSkipsCorruptFiles) {
     EXPECT_EQ(std::min(img.width, img.height), 16);
     EXPECT_EQ(img.channels, 3);
   }
+  // Packing a folder of nothing readable over it fails and leaves the pack
+  // usable (its index went first, before anything new was written).
+  const std::string junk = test::train_tmp("folder_junk");
+  fs::create_directories(junk + "/x");
+  std::ofstream(junk + "/x/a.png") << "not a png";
+  EXPECT_THROW(pack_image_folder(junk, out, o), DataError);
+  EXPECT_EQ(ShardDataset(out).size(), 12u);
 }
 
 // A link back to a parent folder, and a second link to a folder already

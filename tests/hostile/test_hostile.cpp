@@ -302,6 +302,30 @@ TEST_F(Hostile, ConfigsWithNumbersNoRunCanUse) {
   with("batch_wrap", "batch_size", "4294967312", "batch_size");
   with("steps_1e18", "total_steps", "1000000000000000000", "total_steps");
   with("img_wrap", "img_size", "4294967324", "img_size");
+  with("synthetic_huge", "synthetic_size", "100000", "data.synthetic_size"); // 30 GB a picture
+  with("name_escapes", "name", "\"../../escape\"", "'name'");                // wrote outside runs/
+  // Fields the base lacks, added to the model (mask, loss) or the top (rates).
+  const auto adding = [&](const std::string& name, const std::string& after,
+                          const std::string& fields, const std::string& phrase) {
+    std::string text = base;
+    text.insert(text.find(after) + after.size(), ", " + fields);
+    test::write_file(d + "/" + name + ".json", text);
+    expect_error(name,
+                 {"train", "--config", d + "/" + name + ".json", "--out", d + "/" + name,
+                  "--device", "cpu", "--threads", "1", "--quiet"},
+                 1, phrase, 30);
+  };
+  adding("keeps_nothing", "\"mlp_ratio\": 2.0", "\"mask_ratio\": 0.999",
+         "'mask_ratio': 0.999000 keeps 0 of 16 patches");
+  adding("removes_nothing", "\"mlp_ratio\": 2.0", "\"mask_ratio\": 0", "'mask_ratio'");
+  adding("one_value_patches", "\"batch_size\": 8",
+         "\"normalization\": {\"mean\": [0.5], \"std\": [0.5]}, \"model\": {\"img_size\": 16, "
+         "\"patch_size\": 1, \"in_chans\": 1, \"embed_dim\": 32, \"depth\": 1, \"num_heads\": 2, "
+         "\"decoder_embed_dim\": 16, \"decoder_depth\": 1, \"decoder_num_heads\": 2, "
+         "\"norm_pix_loss\": true}",
+         "'norm_pix_loss'");
+  adding("lr_1e300", "\"batch_size\": 8", "\"lr\": 1e300", "'lr'"); // overflowed float later
+  adding("decay_1e300", "\"batch_size\": 8", "\"weight_decay\": 1e300", "'weight_decay'");
   // Within every bound but this machine's memory: 20000 images of 224 px
   // through ViT-B/16 need some 2 TB; refused before anything is allocated.
   std::string vit_b = R"({"name": "big", "arch": "mae_vit_base_patch16", "batch_size": 20000,
@@ -446,6 +470,32 @@ TEST_F(Hostile, ArgumentsOutOfRange) {
     return v;
   };
   expect_error("seed_overflow", with({"--seed", "99999999999999999999999"}), 2, "out of range");
+  // Outputs and options that were dropped without a word.
+  expect_error("finetune_out_empty", {"finetune", "--model", model_, "--out", ""}, 2,
+               "--out must name a file or folder, not \"\"");
+  expect_error(
+      "bench_profile_data",
+      {"bench", "--mode", "data", "--profile", d + "/p.json", "--arch", "mae_vit_micro_patch4_28"},
+      2, "--profile traces --mode train or infer, not data");
+  expect_error("bench_arch_and_config",
+               {"bench", "--arch", "mae_vit_micro_patch4_28", "--model-config",
+                kFixtures + "/vitmae/rgb32_p4/mae_config.json"},
+               2, "give --arch or --model-config, not both");
+  expect_error("bench_peak_0", {"bench", "--peak-tflops", "0", "--arch", "mae_vit_micro_patch4_28"},
+               2, "--peak-tflops must be positive");
+  expect_error("probe_val_path_fmnist",
+               {"probe", "--model", model_, "--data", "fmnist", "--val-path", d}, 2,
+               "--val-path is for --data folder or shards");
+  expect_error("probe_blr_1e300", {"probe", "--model", model_, "--blr", "1e300"}, 2,
+               "--blr must be in (0, 100]");
+  expect_error("probe_pool_raw", {"probe", "--raw-pixels", "--pool", "mean"}, 2,
+               "--raw-pixels has none");
+  // A HuggingFace config.json's boolean that is text was the JSON library's type error.
+  fs::copy(kHf, d + "/hf_text_bool", fs::copy_options::recursive);
+  std::string hf_config = test::slurp(d + "/hf_text_bool/config.json");
+  hf_config.insert(hf_config.rfind('}'), ", \"norm_pix_loss\": \"yes\""); // the last one counts
+  test::write_file(d + "/hf_text_bool/config.json", hf_config);
+  expect_error("hf_text_bool", {"info", d + "/hf_text_bool"}, 1, "'norm_pix_loss'");
   // A batch of no pictures printed "loss 0" and exited 0.
   write_safetensors(d + "/empty.safetensors",
                     {{"pixel_values", DType::F32, {0, 3, 32, 32}, nullptr, 0}}, {});

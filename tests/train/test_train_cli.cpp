@@ -1,5 +1,6 @@
 // `mae train`, `mae pack`, `mae plot-metrics` and `mae probe` end to end: the
 // built binary, its exit codes, the files it writes.
+#include "slurp.h"
 #include "train_test_util.h"
 
 #include "data/fashion_mnist.h"
@@ -13,13 +14,19 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -198,6 +205,61 @@ TEST(TrainCli, TrainsResumesAndPlots) {
   EXPECT_NE(r.output.find("empty.jsonl holds no metric lines"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dir + "/none.png"));
 #endif
+}
+
+// `mae ARGS` started in the background, its output into `log`; returns once
+// `out`/metrics.jsonl holds `lines` lines (or a minute has passed).
+pid_t start_training(const std::string& args, const std::string& log, const std::string& out,
+                     size_t lines) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string cmd = "exec " + std::string(MAE_CLI) + " " + args + " > " + log + " 2>&1";
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (line_count(out + "/metrics.jsonl") < lines && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  return pid;
+}
+
+// What a scheduler's preemption or `docker stop` sends (SIGTERM) stops a run
+// as Ctrl-C does: at a step, with a checkpoint, and exit status 130 so that a
+// script does not go on with half a run; it killed the run, unsaved, before.
+TEST(TrainCli, ATerminateSignalStopsAtACheckpointAndExits130) {
+  const std::string dir = test::train_tmp("cli_sigterm"), shards = dir + "/shards",
+                    out = dir + "/run", log = dir + "/log.txt";
+  test::write_synthetic_shards(shards, 48, 1, true);
+  const std::string config = write_config(dir, shards, R"({"probe_every": 0})");
+  const pid_t pid = start_training("train --config " + config + " --out " + out +
+                                       " --steps 100000 --device cpu --threads 1",
+                                   log, out, 3);
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  const std::string output = test::slurp(log);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by a signal\n" << output;
+  EXPECT_EQ(WEXITSTATUS(status), 130) << output;
+  EXPECT_NE(output.find("stopped at step"), std::string::npos) << output;
+  EXPECT_NE(output.find("continue with: mae train --resume"), std::string::npos) << output;
+  const int64_t stopped = read_metrics(out + "/metrics.jsonl").back().step;
+  const CliRun r = mae_cli("train --resume " + out + " --steps " + std::to_string(stopped + 2) +
+                           " --device cpu --threads 1 --quiet");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("at step " + std::to_string(stopped)), std::string::npos) << r.output;
+
+  // A new run replacing it (--force), killed before its first checkpoint,
+  // leaves no checkpoint of the old run beside its own metrics: --resume took
+  // the two for one run. (Its metrics go first, so that the wait below is
+  // for the new run's first line.)
+  fs::remove(out + "/metrics.jsonl");
+  const pid_t again = start_training("train --config " + config + " --out " + out +
+                                         " --force --steps 100000 --device cpu --threads 1",
+                                     log, out, 1);
+  ASSERT_EQ(kill(again, SIGKILL), 0);
+  ASSERT_EQ(waitpid(again, &status, 0), again);
+  EXPECT_FALSE(fs::exists(out + "/checkpoint.safetensors"));
+  EXPECT_FALSE(fs::exists(out + "/model.safetensors"));
 }
 
 // recon_eval_every on unlabelled photos: the summary compares the best
