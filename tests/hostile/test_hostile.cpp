@@ -140,6 +140,17 @@ protected:
     return dir;
   }
 
+  // The same, editing each tensor (its name, its bytes, its dtype and shape).
+  static std::string tampered_tensors(
+      const std::string& name,
+      const std::function<void(const std::string&, std::vector<uint8_t>&, TensorView&)>& edit) {
+    return tampered_run(name, [&](auto&, auto& bytes, SafetensorsFile& f) {
+      size_t i = 0;
+      for (auto& [n, t] : f.tensors)
+        edit(n, bytes[i++], t);
+    });
+  }
+
   static std::string root_, model_, config_, run_;
 };
 std::string Hostile::root_, Hostile::model_, Hostile::config_, Hostile::run_;
@@ -376,30 +387,21 @@ TEST_F(Hostile, TamperedResumeStatesAreRefused) {
       tampered_run("no_model_config", [](auto& meta, auto&, auto&) { meta.erase("mae_config"); }),
       "mae_config");
   resume("nan_optimizer",
-         tampered_run("nan_optimizer",
-                      [](auto&, auto& bytes, SafetensorsFile& f) {
-                        size_t i = 0;
-                        for (const auto& [n, t] : f.tensors) {
-                          if (n.rfind("optimizer/", 0) == 0 ||
-                              n.find("exp_avg") != std::string::npos)
-                            for (size_t b = 0; b + 4 <= bytes[i].size(); b += 4)
-                              bytes[i][b + 3] = 0x7F, bytes[i][b + 2] = 0xC0;
-                          ++i;
-                        }
-                      }),
+         tampered_tensors("nan_optimizer",
+                          [](const std::string& n, std::vector<uint8_t>& bytes, TensorView&) {
+                            if (n.find("exp_avg") != std::string::npos)
+                              for (size_t b = 0; b + 4 <= bytes.size(); b += 4)
+                                bytes[b + 3] = 0x7F, bytes[b + 2] = 0xC0;
+                          }),
          "NaN");
   resume("short_rng",
-         tampered_run("short_rng",
-                      [](auto&, auto& bytes, SafetensorsFile& f) {
-                        size_t i = 0;
-                        for (auto& [n, t] : f.tensors) {
-                          if (n.find("rng") != std::string::npos) {
-                            bytes[i].resize(16);
-                            t.shape = {16};
-                          }
-                          ++i;
-                        }
-                      }),
+         tampered_tensors("short_rng",
+                          [](const std::string& n, std::vector<uint8_t>& bytes, TensorView& t) {
+                            if (n.find("rng") != std::string::npos) {
+                              bytes.resize(16);
+                              t.shape = {16};
+                            }
+                          }),
          "random number generator");
   // The logging window: a missing sum was std::map::at's "map::at"; NaN was logged as the loss.
   resume("no_window_sum",
@@ -419,30 +421,22 @@ TEST_F(Hostile, TamperedResumeStatesAreRefused) {
          "'window_steps'");
   // Weights as bytes were converted to floats without a word.
   resume("u8_weights",
-         tampered_run("u8_weights",
-                      [](auto&, auto& bytes, SafetensorsFile& f) {
-                        size_t i = 0;
-                        for (auto& [n, t] : f.tensors) {
-                          if (n.rfind("model/", 0) == 0) {
-                            bytes[i].resize(bytes[i].size() / 4);
-                            t.dtype = DType::U8;
-                          }
-                          ++i;
-                        }
-                      }),
+         tampered_tensors("u8_weights",
+                          [](const std::string& n, std::vector<uint8_t>& bytes, TensorView& t) {
+                            if (n.rfind("model/", 0) == 0) {
+                              bytes.resize(bytes.size() / 4);
+                              t.dtype = DType::U8;
+                            }
+                          }),
          "is U8, expected F32");
   // AdamW divides by the square root of its second moments.
   resume("negative_moments",
-         tampered_run("negative_moments",
-                      [](auto&, auto& bytes, SafetensorsFile& f) {
-                        size_t i = 0;
-                        for (const auto& [n, t] : f.tensors) {
-                          if (n.find("exp_avg_sq/") != std::string::npos)
-                            for (size_t b = 0; b + 4 <= bytes[i].size(); b += 4)
-                              bytes[i][b + 3] = static_cast<uint8_t>(bytes[i][b + 3] | 0x80);
-                          ++i;
-                        }
-                      }),
+         tampered_tensors("negative_moments",
+                          [](const std::string& n, std::vector<uint8_t>& bytes, TensorView&) {
+                            if (n.find("exp_avg_sq/") != std::string::npos)
+                              for (size_t b = 0; b + 4 <= bytes.size(); b += 4)
+                                bytes[b + 3] = static_cast<uint8_t>(bytes[b + 3] | 0x80);
+                          }),
          "holds negative values");
   // A FIFO in place of metrics.jsonl waited for ever.
   const std::string fifo = tampered_run("metrics_fifo", [](auto&, auto&, auto&) {});
