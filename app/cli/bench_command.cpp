@@ -111,6 +111,12 @@ TrainConfig bench_train_config(const Args& args, const ModelConfig& model) {
   c.bf16 = !args.flag_set("fp32");
   c.cuda_graph = !args.flag_set("no-graph");
   c.num_workers = args.get_int32("workers");
+  // Said as the options typed, before the config's own check names its fields.
+  if (c.num_workers < 0 || c.num_workers > 64)
+    throw UsageError("--workers must be in [0, 64]");
+  if (int64_t{c.batch_size} * model.in_chans * model.img_size * model.img_size > (int64_t{1} << 32))
+    throw UsageError("--batch " + std::to_string(c.batch_size) + ": images of " +
+                     std::to_string(model.img_size) + " px make a batch of more than 4 G values");
   c.validate();
   return c;
 }

@@ -141,7 +141,8 @@ int64_t file_size_or_zero(const std::string& path) {
   case CURLE_WRITE_ERROR:
     throw FetchError("cannot write " + r.part_path + " (disk full?)");
   case CURLE_TOO_MANY_REDIRECTS:
-    fs::remove(r.part_path);
+    if (have == 0) // nothing came: no part to resume
+      fs::remove(r.part_path);
     throw FetchError("the server redirected " + r.url + " more than 10 times (a loop?)");
   default:
     throw FetchError(std::string("download failed: ") + curl_text + resume);

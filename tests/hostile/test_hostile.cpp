@@ -475,6 +475,9 @@ TEST_F(Hostile, ArgumentsOutOfRange) {
                {"bench", "--arch", "mae_vit_micro_patch4_28", "--model-config",
                 kFixtures + "/vitmae/rgb32_p4/mae_config.json"},
                2, "give --arch or --model-config, not both");
+  expect_error("bench_workers_100",
+               {"bench", "--workers", "100", "--arch", "mae_vit_micro_patch4_28"}, 2,
+               "--workers must be in [0, 64]"); // was the config's 'num_workers'
   expect_error("bench_peak_0", {"bench", "--peak-tflops", "0", "--arch", "mae_vit_micro_patch4_28"},
                2, "--peak-tflops must be positive");
   expect_error("probe_val_path_fmnist",
