@@ -263,12 +263,14 @@ void finish(const CLI::App& app, CliOptions& o, const TextOptions& t) {
   if (given("--size")) {
     // Each side read whole: sscanf's %d wrapped 4294967616 to 320.
     const size_t x = t.size.find('x');
-    if (x == std::string::npos || !whole_number(t.size.substr(0, x), -(1LL << 62), 1LL << 62) ||
-        !whole_number(t.size.substr(x + 1), -(1LL << 62), 1LL << 62))
-      throw UsageError("--size must look like 1600x1000, not '" + t.size + "'");
-    const auto w = whole_number(t.size.substr(0, x), 320, 16384);
-    const auto h = whole_number(t.size.substr(x + 1), 240, 16384);
+    constexpr long long kAny = 1LL << 62;
+    const auto w =
+        x == std::string::npos ? std::nullopt : whole_number(t.size.substr(0, x), -kAny, kAny);
+    const auto h =
+        x == std::string::npos ? std::nullopt : whole_number(t.size.substr(x + 1), -kAny, kAny);
     if (!w || !h)
+      throw UsageError("--size must look like 1600x1000, not '" + t.size + "'");
+    if (*w < 320 || *w > 16384 || *h < 240 || *h > 16384)
       throw UsageError("--size must be within 320x240 and 16384x16384, not '" + t.size + "'");
     o.width = static_cast<int>(*w), o.height = static_cast<int>(*h), o.size_given = true;
   }

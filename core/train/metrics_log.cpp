@@ -2,6 +2,7 @@
 
 #include "base/config_json.h"
 #include "base/errors.h"
+#include "base/json_number.h"
 #include "base/regular_file.h"
 #include "formats/atomic_file.h"
 #include "train/train_config.h"
@@ -18,27 +19,12 @@ namespace {
 // A value as mae writes them; anything vaster (1e300) is no training's and
 // would stretch a plot's axes to infinity.
 std::optional<double> number(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number())
-    return std::nullopt;
-  const double v = it->get<double>();
-  if (!(std::abs(v) <= 1e12))
-    return std::nullopt;
-  return v;
+  return json_number(j, key, -1e12, 1e12);
 }
 
 // A line's step: a whole number a run can reach (5.7 or 1e300 is no step).
 std::optional<int64_t> step_of(const nlohmann::json& j) {
-  if (!j.is_object())
-    return std::nullopt;
-  auto it = j.find("step");
-  if (it == j.end() || !it->is_number_integer() ||
-      (it->is_number_unsigned() && it->get<uint64_t>() > uint64_t(kMaxTrainSteps)))
-    return std::nullopt;
-  const auto step = it->get<int64_t>();
-  if (step < 0 || step > kMaxTrainSteps)
-    return std::nullopt;
-  return step;
+  return json_whole(j, "step", kMaxTrainSteps);
 }
 
 } // namespace

@@ -77,21 +77,29 @@ int64_t metadata_int(const std::map<std::string, std::string>& m, const std::str
   return v;
 }
 
+std::optional<double> metadata_number(const std::map<std::string, std::string>& m,
+                                      const std::string& key) {
+  auto it = m.find(key);
+  if (it == m.end() || it->second.empty())
+    return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(it->second.c_str(), &end);
+  return *end == '\0' && std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
+}
+
 double metadata_double(const std::map<std::string, std::string>& m, const std::string& key,
                        const std::string& path, double lo) {
   auto it = m.find(key);
   if (it == m.end())
     throw CheckpointError(path + ": no '" + key + "' in the saved state");
-  const std::string& text = it->second;
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || !std::isfinite(v) || v < lo) {
+  const std::optional<double> v = metadata_number(m, key);
+  if (!v || *v < lo) {
     char bound[32];
     std::snprintf(bound, sizeof bound, "%g", lo);
     throw CheckpointError(path + ": '" + key + "' in the saved state is not a finite number of " +
-                          "at least " + bound + ": \"" + text.substr(0, 40) + "\"");
+                          "at least " + bound + ": \"" + it->second.substr(0, 40) + "\"");
   }
-  return v;
+  return *v;
 }
 
 void check_resume_world_size(const std::map<std::string, std::string>& metadata,

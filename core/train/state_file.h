@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,6 +40,11 @@ StateFile read_state_file(const std::string& path, const std::string& format,
 // input, so anything else is a CheckpointError naming the key.
 int64_t metadata_int(const std::map<std::string, std::string>& metadata, const std::string& key,
                      const std::string& path, int64_t lo, int64_t hi);
+
+// The finite number metadata[key] spells, all of it; nullopt when absent or
+// not one ("nan", "1e999", "2x").
+std::optional<double> metadata_number(const std::map<std::string, std::string>& metadata,
+                                      const std::string& key);
 
 // A finite number no less than `lo` from a state's metadata, likewise.
 double metadata_double(const std::map<std::string, std::string>& metadata, const std::string& key,

@@ -3,6 +3,7 @@
 #include "base/config_json.h"
 #include "base/csv_cell.h"
 #include "base/errors.h"
+#include "base/json_number.h"
 #include "base/regular_file.h"
 #include "formats/atomic_file.h"
 #include "train/finetune.h"
@@ -32,25 +33,10 @@ nlohmann::json optional_json(const std::optional<double>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
-// j[key] when it is a number in [lo, hi]: results.jsonl is a file the user
-// can edit, and "knn": -5 is no accuracy.
+// A number results.jsonl may hold: the user can edit it, and "knn": -5 is no accuracy.
 std::optional<double> optional_number(const nlohmann::json& j, const char* key, double lo = 0,
                                       double hi = 1e12) {
-  const auto it = j.find(key);
-  if (it == j.end() || !it->is_number())
-    return std::nullopt;
-  const double v = it->get<double>();
-  return v >= lo && v <= hi ? std::optional<double>(v) : std::nullopt;
-}
-
-// j[key] when it is a whole number in [0, hi] (4294967296 is no run index 0).
-std::optional<int64_t> optional_whole(const nlohmann::json& j, const char* key, int64_t hi) {
-  const auto it = j.find(key);
-  if (it == j.end() || !it->is_number_integer() ||
-      (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(hi)))
-    return std::nullopt;
-  const auto v = it->get<int64_t>();
-  return v >= 0 && v <= hi ? std::optional<int64_t>(v) : std::nullopt;
+  return json_number(j, key, lo, hi);
 }
 
 // A run's id names its folder under runs/: one plain name, never a path.
@@ -320,7 +306,7 @@ std::vector<SweepRunResult> read_sweep_results(const std::string& out_dir) {
     if (!j.is_object() || !j.contains("id") || !j["id"].is_string() ||
         !plain_name(j["id"].get<std::string>()))
       continue;
-    const auto index = optional_whole(j, "index", std::numeric_limits<int>::max());
+    const auto index = json_whole(j, "index", std::numeric_limits<int>::max());
     if (!index)
       continue;
     SweepRunResult r;
@@ -335,7 +321,7 @@ std::vector<SweepRunResult> read_sweep_results(const std::string& out_dir) {
     r.linear_probe = optional_number(j, "linear_probe", 0, 1);
     r.finetune = optional_number(j, "finetune", 0, 1);
     r.final_loss = optional_number(j, "final_loss");
-    r.steps = optional_whole(j, "steps", kMaxTrainSteps).value_or(0);
+    r.steps = json_whole(j, "steps", kMaxTrainSteps).value_or(0);
     r.train_seconds = optional_number(j, "train_seconds").value_or(0);
     r.eval_seconds = optional_number(j, "eval_seconds").value_or(0);
     if (j.contains("reused_from") && j["reused_from"].is_string())

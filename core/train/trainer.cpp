@@ -330,12 +330,10 @@ void Trainer::Impl::resume_from(const std::string& path) {
     resumed_window = w;
   }
   if (state.metadata.count("best_heldout_mse") && state.metadata.count("heldout_eval")) {
-    const std::string& text = state.metadata.at("best_heldout_mse");
-    char* end = nullptr;
-    const double best = std::strtod(text.c_str(), &end);
-    if (!text.empty() && *end == '\0' && std::isfinite(best) && best >= 0) { // else it starts over
+    const std::optional<double> best = metadata_number(state.metadata, "best_heldout_mse");
+    if (best && *best >= 0) { // else the best starts over
       recon_key = state.metadata.at("heldout_eval");
-      best_mse = best;
+      best_mse = *best;
       best_step = metadata_int(state.metadata, "best_heldout_step", path, 0, step);
     }
   }
