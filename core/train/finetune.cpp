@@ -39,6 +39,8 @@ namespace fs = std::filesystem;
 namespace F = torch::nn::functional;
 using Clock = std::chrono::steady_clock;
 
+constexpr int64_t kLogEvery = 20; // steps per metrics line, besides each epoch's end
+
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
@@ -246,6 +248,9 @@ private:
   bool agreed_stop();
   double mean_over_ranks(double value);
   double evaluate();
+  void read_window(const std::map<std::string, std::string>& meta);
+  void refuse_nonfinite(double loss, int64_t step) const;
+  void close_window_for_stop(int64_t step);
   void report(int64_t step, double lr, bool epoch_end);
   void save_state(int64_t step);
   void write_outputs();
@@ -380,9 +385,20 @@ void FinetuneRun::resume_or_start() {
                             " of a " + std::to_string(r_.total_steps) + "-step fine-tune");
     elapsed_before_ =
         read_progress(resumed->metadata, state_path_, start_step_ / steps_per_epoch_ + 1, r_);
+    read_window(resumed->metadata);
   }
   if (dist_) // rank 0's weights everywhere (equal anyway: same seed, same file)
     broadcast_module(*dist_, *model_);
+}
+
+// The losses of the steps after the last metrics line (states from before
+// this was saved have none: the resume then logs one shorter window).
+void FinetuneRun::read_window(const std::map<std::string, std::string>& meta) {
+  if (!meta.count("window_steps"))
+    return;
+  loss_count_ = metadata_int(meta, "window_steps", state_path_, 0,
+                             std::min<int64_t>(start_step_, kLogEvery - 1));
+  loss_sum_ = loss_count_ > 0 ? metadata_double(meta, "window_loss_sum", state_path_, 0) : 0;
 }
 
 std::string FinetuneRun::plan_line() const {
@@ -482,17 +498,30 @@ double FinetuneRun::evaluate() {
   return total / static_cast<double>(std::max<int64_t>(1, n));
 }
 
+// `loss` is a mean over ranks, so every rank stops here together.
+void FinetuneRun::refuse_nonfinite(double loss, int64_t step) const {
+  if (!std::isfinite(loss))
+    throw TrainError("the loss became NaN or infinite by step " + std::to_string(step + 1) +
+                     "; fine-tuning stopped and the last saved state" +
+                     (state_path_.empty() ? std::string() : " in '" + o_.out_dir + "'") +
+                     " is kept. Lower blr or check the model's weights.");
+}
+
+// A stop between two metrics lines keeps the open window's losses (the mean
+// over ranks, the same on each) for the resume to log the line an unbroken
+// run logs.
+void FinetuneRun::close_window_for_stop(int64_t step) {
+  loss_sum_ = mean_over_ranks(loss_sum_);
+  refuse_nonfinite(loss_sum_, step);
+}
+
 void FinetuneRun::report(int64_t step, double lr, bool epoch_end) {
   TrainProgress p;
   p.step = step + 1;
   p.total_steps = r_.total_steps;
   p.epoch = static_cast<double>(p.step) / static_cast<double>(steps_per_epoch_);
   p.loss = mean_over_ranks(loss_sum_) / static_cast<double>(loss_count_);
-  if (!std::isfinite(*p.loss)) // the mean over ranks: every rank stops here
-    throw TrainError("the loss became NaN or infinite by step " + std::to_string(step + 1) +
-                     "; fine-tuning stopped and the last saved state" +
-                     (state_path_.empty() ? std::string() : " in '" + o_.out_dir + "'") +
-                     " is kept. Lower blr or check the model's weights.");
+  refuse_nonfinite(*p.loss, step);
   p.lr = lr;
   const double dt = seconds_since(last_report_);
   const int64_t steps = p.step - reported_step_;
@@ -546,7 +575,9 @@ void FinetuneRun::save_state(int64_t step) {
        {"mae_config", model_config_json(loaded_.model->config())},
        {"epoch_top1", nlohmann::json(r_.epoch_top1).dump()},
        {"test_top1", nlohmann::json(r_.test_top1).dump()},
-       {"elapsed_s", nlohmann::json(elapsed_before_ + seconds_since(start_)).dump()}});
+       {"elapsed_s", nlohmann::json(elapsed_before_ + seconds_since(start_)).dump()},
+       {"window_loss_sum", metadata_text(loss_sum_)},
+       {"window_steps", std::to_string(loss_count_)}});
 }
 
 void FinetuneRun::write_outputs() {
@@ -591,10 +622,11 @@ FinetuneResult FinetuneRun::run() {
     r_.steps = step + 1;
     const bool epoch_end = (step + 1) % steps_per_epoch_ == 0 || step + 1 == r_.total_steps;
     const bool stop = agreed_stop();
-    if ((step + 1) % 20 == 0 || epoch_end || stop)
+    if ((step + 1) % kLogEvery == 0 || epoch_end)
       report(step, lr, epoch_end);
     const bool stopping = stop && step + 1 < r_.total_steps;
     if (stopping) {
+      close_window_for_stop(step);
       r_.stopped_early = true;
       if (!epoch_end)
         r_.test_top1 = evaluate();

@@ -77,6 +77,12 @@ int64_t metadata_int(const std::map<std::string, std::string>& m, const std::str
   return v;
 }
 
+std::string metadata_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
 std::optional<double> metadata_number(const std::map<std::string, std::string>& m,
                                       const std::string& key) {
   auto it = m.find(key);

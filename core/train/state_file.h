@@ -46,6 +46,9 @@ int64_t metadata_int(const std::map<std::string, std::string>& metadata, const s
 std::optional<double> metadata_number(const std::map<std::string, std::string>& metadata,
                                       const std::string& key);
 
+// `v` as metadata text that reads back as the same double.
+std::string metadata_text(double v);
+
 // A finite number no less than `lo` from a state's metadata, likewise.
 double metadata_double(const std::map<std::string, std::string>& metadata, const std::string& key,
                        const std::string& path, double lo);

@@ -67,12 +67,6 @@ std::string heldout_eval_key(const TrainConfig& c, int64_t pictures) {
          std::to_string(c.model.mask_ratio) + "|" + std::to_string(c.model.img_size) + " px";
 }
 
-std::string exact(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-
 // Weights read from a file: NaN or infinite values mean a damaged file, not a start.
 void require_finite(const StateDict& weights, const std::string& path) {
   for (const auto& [name, t] : weights)
@@ -466,7 +460,7 @@ void Trainer::Impl::keep_if_best(double mse, TrainObserver& observer) {
   best_step = step;
   auto metadata = model_metadata();
   metadata["step"] = std::to_string(step);
-  metadata["heldout_masked_mse"] = exact(mse);
+  metadata["heldout_masked_mse"] = metadata_text(mse);
   metadata["heldout_eval"] = recon_key;
   save_model((fs::path(options.out_dir) / kBestModelName).string(), model, metadata);
   char line[128];
@@ -869,9 +863,9 @@ void Trainer::save_checkpoint(const std::string& dir, const std::function<void()
     metadata["world_size"] = std::to_string(m.config.world_size);
   metadata["data_order"] = data_order.dump();
   metadata["mask_rng"] = mask_rng.dump();
-  metadata["window_loss_sum"] = exact(m.loss_sum.item<double>());
+  metadata["window_loss_sum"] = metadata_text(m.loss_sum.item<double>());
   if (m.best_mse) {
-    metadata["best_heldout_mse"] = exact(*m.best_mse);
+    metadata["best_heldout_mse"] = metadata_text(*m.best_mse);
     metadata["best_heldout_step"] = std::to_string(m.best_step);
     metadata["heldout_eval"] = m.recon_key;
   }

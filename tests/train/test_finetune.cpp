@@ -218,6 +218,14 @@ std::vector<int64_t> logged_steps(const std::string& dir) {
   return steps;
 }
 
+std::vector<double> logged_losses(const std::string& dir) {
+  std::vector<double> losses;
+  std::ifstream metrics(dir + "/metrics.jsonl");
+  for (std::string line; std::getline(metrics, line);)
+    losses.push_back(nlohmann::json::parse(line).at("loss").get<double>());
+  return losses;
+}
+
 TEST_F(Finetune, StoppedAndResumedEndsWhereOneStraightRunEnds) {
   o.config.epochs = 1.5; // 47 steps: the stop falls mid-way through the second epoch
   const std::string straight_dir = test::train_tmp("finetune_straight");
@@ -227,10 +235,10 @@ TEST_F(Finetune, StoppedAndResumedEndsWhereOneStraightRunEnds) {
 
   o.out_dir = test::train_tmp("finetune_split");
   int calls = 0;
-  o.keep_going = [&] { return ++calls < 40; };
+  o.keep_going = [&] { return ++calls < 37; }; // between two metrics lines (20, 40)
   const FinetuneResult first = run_finetune(model_path, {}, o);
   ASSERT_TRUE(first.stopped_early);
-  ASSERT_EQ(first.steps, 40);
+  ASSERT_EQ(first.steps, 37);
   EXPECT_TRUE(fs::exists(o.out_dir + "/finetune_state.safetensors"));
   // A new fine-tune there is refused, and the refusal says how to go on.
   try {
@@ -240,7 +248,7 @@ TEST_F(Finetune, StoppedAndResumedEndsWhereOneStraightRunEnds) {
     EXPECT_NE(std::string(e.what()).find("--resume"), std::string::npos) << e.what();
   }
   const FinetuneResume info = finetune_resume_info(o.out_dir);
-  EXPECT_EQ(info.step, 40);
+  EXPECT_EQ(info.step, 37);
   EXPECT_EQ(info.total_steps, 47);
   EXPECT_EQ(info.model_path, fs::absolute(model_path).string());
   EXPECT_DOUBLE_EQ(info.config.epochs, 1.5);
@@ -255,9 +263,14 @@ TEST_F(Finetune, StoppedAndResumedEndsWhereOneStraightRunEnds) {
   EXPECT_TRUE(torch::equal(classifier_weights(o.out_dir), classifier_weights(straight_dir)));
   EXPECT_EQ(resumed.epoch_top1, straight.epoch_top1);
   EXPECT_DOUBLE_EQ(resumed.test_top1, straight.test_top1);
-  // metrics.jsonl has each logged step once, in order.
+  // metrics.jsonl has the straight run's lines: no extra one at the stop,
+  // and step 40's loss the mean of all 20 steps, across the stop.
   const auto steps = logged_steps(o.out_dir);
   EXPECT_EQ(steps, logged_steps(straight_dir));
+  const auto losses = logged_losses(o.out_dir), straight_losses = logged_losses(straight_dir);
+  ASSERT_EQ(losses.size(), straight_losses.size());
+  for (size_t i = 0; i < losses.size(); ++i)
+    EXPECT_DOUBLE_EQ(losses[i], straight_losses[i]) << "line " << i;
   // Resuming a finished fine-tune gives its result and trains nothing.
   const FinetuneResult again = run_finetune(model_path, {}, o);
   EXPECT_EQ(again.steps, 47);
@@ -338,6 +351,12 @@ TEST_F(Finetune, ResumeFromTheCommandLine) {
           [](const auto&, auto&, auto& meta) { meta["elapsed_s"] = "-1e300"; });
   refused("accuracies", "'epoch_top1'",
           [](const auto&, auto&, auto& meta) { meta["epoch_top1"] = "[-3, 1e300]"; });
+  refused("window_steps", "'window_steps'",
+          [](const auto&, auto&, auto& meta) { meta["window_steps"] = "25"; });
+  refused("window_loss", "'window_loss_sum'", [](const auto&, auto&, auto& meta) {
+    meta["window_steps"] = "3";
+    meta["window_loss_sum"] = "nan";
+  });
 }
 
 // The recipe behind docs/ablations.md's fine-tuning numbers loads and is the
