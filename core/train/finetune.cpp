@@ -6,6 +6,7 @@
 
 #include "base/config_json.h"
 #include "base/errors.h"
+#include "base/folder_lock.h"
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/normalization_io.h"
 #include "data/augment.h"
@@ -279,6 +280,7 @@ private:
   int64_t loss_count_ = 0, reported_step_ = 0;
   std::unique_ptr<MetricsLog> metrics_;
   std::unique_ptr<TensorBoardLog> tensorboard_;
+  FolderLock folder_lock_;
 };
 
 FinetuneRun::FinetuneRun(const std::string& model_path, const LoadOptions& load,
@@ -423,7 +425,8 @@ void FinetuneRun::open_logs() {
   if (o_.out_dir.empty() || !writer_)
     return;
   create_folder(o_.out_dir);
-  remove_stale_temps(o_.out_dir); // a killed save's half state, say
+  folder_lock_ = FolderLock(o_.out_dir); // before the first file there changes
+  remove_stale_temps(o_.out_dir);        // a killed save's half state, say
   metrics_ = std::make_unique<MetricsLog>((fs::path(o_.out_dir) / "metrics.jsonl").string(),
                                           start_step_ > 0 ? start_step_ : -1);
   if (o_.tensorboard && TensorBoardLog::available())

@@ -3,6 +3,7 @@
 #include "base/config_json.h"
 #include "base/csv_cell.h"
 #include "base/errors.h"
+#include "base/folder_lock.h"
 #include "base/json_number.h"
 #include "base/regular_file.h"
 #include "formats/atomic_file.h"
@@ -87,7 +88,8 @@ nlohmann::json read_record(const fs::path& folder) {
   }
 }
 
-void claim_folder(const SweepOptions& o, const nlohmann::json& record) {
+// Held for the whole sweep: one sweep a folder at a time.
+FolderLock claim_folder(const SweepOptions& o, const nlohmann::json& record) {
   for (const std::string& folder : o.reuse)
     if (fs::path(folder).lexically_normal() == fs::path(o.out_dir).lexically_normal())
       throw UsageError("--reuse " + folder + " is the sweep's own folder");
@@ -104,12 +106,14 @@ void claim_folder(const SweepOptions& o, const nlohmann::json& record) {
     throw UsageError(o.out_dir +
                      " holds a different sweep (its sweep.json differs): choose another "
                      "folder, or start over with --force");
+  create_folder(o.out_dir);
+  FolderLock lock(o.out_dir); // before anything there changes
   if (holds_sweep && o.force) // the sweep's own results and runs, nothing else
     for (const char* name : {"results.jsonl", "results.csv", "runs"})
       fs::remove_all(fs::path(o.out_dir) / name, ec);
-  create_folder(o.out_dir);
   const std::string text = record.dump(2) + "\n";
   write_file_atomic(file.string(), text.data(), text.size());
+  return lock;
 }
 
 // A run's config without its name (the sweep's name and the run's id).
@@ -359,7 +363,7 @@ SweepSummary run_sweep(const SweepConfig& sweep, const std::string& sweep_dir,
     throw UsageError("a sweep needs an output folder");
   const std::vector<SweepRun> runs = expand_sweep(sweep, sweep_dir);
   const nlohmann::json record = sweep_record(sweep, runs);
-  claim_folder(o, record);
+  const FolderLock lock = claim_folder(o, record);
   const fs::path results_file = fs::path(o.out_dir) / "results.jsonl";
   if (std::error_code ec; fs::exists(results_file, ec)) // before any run trains
     if (const std::string why = why_not_regular_file(results_file.string()); !why.empty())

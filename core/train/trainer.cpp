@@ -2,6 +2,7 @@
 
 #include "base/config_json.h"
 #include "base/errors.h"
+#include "base/folder_lock.h"
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/normalization_io.h"
 #include "data/augment.h"
@@ -127,6 +128,7 @@ struct Trainer::Impl {
   torch::Tensor static_images, static_scores;
   std::unique_ptr<MetricsLog> metrics;
   std::unique_ptr<TensorBoardLog> tensorboard; // rank 0, when asked and built with protobuf
+  FolderLock folder_lock;                      // rank 0's, while it writes the run folder
   std::vector<std::string> notes;
 
   int64_t step = 0;
@@ -236,6 +238,7 @@ Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), op
   prepare_recon_eval();
   if (writer()) {
     create_folder(options.out_dir);
+    folder_lock = FolderLock(options.out_dir); // before the first file there changes
     if (const int stale = remove_stale_temps(options.out_dir))
       notes.push_back("cleaned:  " + std::to_string(stale) + " temporary files of killed writes");
     forget_previous_run();
@@ -831,6 +834,7 @@ TrainSummary Trainer::run(TrainObserver& observer) {
   }
   if (m.options.save_final && m.last_saved_step != m.step)
     save_checkpoint(m.options.out_dir);
+  m.folder_lock.release(); // the app keeps a finished Trainer: the folder is free for others
   if (m.dist())
     m.dist()->barrier(); // the others leave once rank 0 has written
   fill_summary(m, summary);

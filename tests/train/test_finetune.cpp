@@ -1,10 +1,12 @@
 // Fine-tuning: layer-wise lr decay, partial fine-tuning, drop path, and a
 // short run on Fashion-MNIST.
 #include "cli_runner.h"
+#include "error_of.h"
 #include "train_test_util.h"
 
 #include "base/config_json.h"
 #include "base/errors.h"
+#include "base/folder_lock.h"
 #include "checkpoint/checkpoint.h"
 #include "data/fashion_mnist.h"
 #include "formats/safetensors.h"
@@ -255,6 +257,11 @@ TEST_F(Finetune, StoppedAndResumedEndsWhereOneStraightRunEnds) {
 
   o.keep_going = nullptr;
   o.resume = true;
+  { // not while another process writes there
+    const FolderLock other_process(o.out_dir);
+    const std::string why = test::error_of([&] { run_finetune(model_path, {}, o); });
+    EXPECT_TRUE(test::contains(why, "is in use")) << why;
+  }
   const FinetuneResult resumed = run_finetune(model_path, {}, o);
   EXPECT_FALSE(resumed.stopped_early);
   EXPECT_EQ(resumed.steps, 47);

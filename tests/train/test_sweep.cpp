@@ -6,6 +6,7 @@
 #include "error_of.h"
 
 #include "base/errors.h"
+#include "base/folder_lock.h"
 #include "data/fashion_mnist.h"
 #include "train/sweep_config.h"
 #include "train/sweep_plot.h"
@@ -220,6 +221,16 @@ TEST(SweepRunner, StopsAtACheckpointAndResumesTheUnfinishedRun) {
   EXPECT_EQ(csv.rfind("run,mask_ratio,knn,linear_probe,finetune,", 0), 0u) << csv;
   const Image plot = plot_sweep(sweep, results, {});
   EXPECT_EQ(plot.width, 1000);
+
+  // While another process writes there, even --force changes nothing.
+  {
+    const FolderLock other_process(o.out_dir);
+    SweepOptions forced = o;
+    forced.force = true;
+    const std::string why = test::error_of([&] { run_sweep(sweep, dir, forced); });
+    EXPECT_TRUE(test::contains(why, "is in use")) << why;
+    EXPECT_EQ(test::slurp(o.out_dir + "/results.jsonl"), both);
+  }
 
   // Another sweep in the same folder is refused, and so is a folder of other files.
   json other = tiny_sweep();

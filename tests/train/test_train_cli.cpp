@@ -230,10 +230,24 @@ TEST(TrainCli, ATerminateSignalStopsAtACheckpointAndExits130) {
   const std::string dir = test::train_tmp("cli_sigterm"), shards = dir + "/shards",
                     out = dir + "/run", log = dir + "/log.txt";
   test::write_synthetic_shards(shards, 48, 1, true);
-  const std::string config = write_config(dir, shards, R"({"probe_every": 0})");
+  const std::string config =
+      write_config(dir, shards, R"({"probe_every": 0, "checkpoint_every": 2})");
   const pid_t pid = start_training("train --config " + config + " --out " + out +
                                        " --steps 100000 --device cpu --threads 1",
                                    log, out, 3);
+  // While it runs, a second process sent to its folder (a resume, a --force
+  // run) is refused before it touches a file, naming the first.
+  for (int i = 0; i < 3000 && !fs::exists(out + "/checkpoint.safetensors"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (const std::string& second :
+       {"train --resume " + out + " --steps 100000",
+        "train --config " + config + " --out " + out + " --force --steps 100000"}) {
+    const CliRun busy = mae_cli(second + " --device cpu --threads 1");
+    EXPECT_EQ(busy.code, 2) << busy.output;
+    EXPECT_NE(busy.output.find("is in use: another mae process (pid " + std::to_string(pid)),
+              std::string::npos)
+        << busy.output;
+  }
   ASSERT_EQ(kill(pid, SIGTERM), 0);
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
