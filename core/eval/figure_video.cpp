@@ -3,6 +3,7 @@
 #include "base/errors.h"
 #include "base/file_extension.h"
 #include "data/video_mark.h"
+#include "formats/atomic_file.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -25,6 +26,32 @@ cv::Mat bgr_of(const Image& frame) {
   cv::Mat bgr;
   cv::cvtColor(rgb, bgr, frame.channels == 1 ? cv::COLOR_GRAY2BGR : cv::COLOR_RGB2BGR);
   return bgr;
+}
+
+// What a killed attempt at `target` left beside it (see the temporary's name
+// below): a video file, or a folder of our frame_NNNN.png files and nothing
+// else; a file of the same name that is anything more is left alone.
+void remove_killed_attempts(const fs::path& target, const std::string& ext) {
+  const auto only_frames = [](const fs::path& dir) {
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (!it->is_regular_file(ec) || name.size() != 14 || name.rfind("frame_", 0) != 0 ||
+          name.compare(10, 4, ".png") != 0 || name.find_first_not_of("0123456789", 6) != 10)
+        return false;
+    }
+    return !ec;
+  };
+  for (const std::string& temp :
+       stale_temps_of(target.parent_path().empty() ? "." : target.parent_path().string(),
+                      target.stem().string(), ext)) {
+    std::error_code ec;
+    const fs::file_status st = fs::symlink_status(temp, ec);
+    if (!ext.empty() && fs::is_regular_file(st))
+      fs::remove(temp, ec);
+    else if (ext.empty() && fs::is_directory(st) && only_frames(temp))
+      fs::remove_all(temp, ec);
+  }
 }
 
 } // namespace
@@ -71,6 +98,7 @@ FigureVideo::FigureVideo(const std::string& path, double fps) : impl_(std::make_
   m.temp = (p.parent_path() / (p.stem().string() + ".tmp-" + std::to_string(::getpid()) +
                                (m.video ? ext : std::string())))
                .string();
+  remove_killed_attempts(p, m.video ? ext : std::string());
   std::error_code ec;
   if (!m.video && fs::exists(path, ec) && !(fs::is_directory(path, ec) && fs::is_empty(path, ec)))
     throw ImageError(path + ": exists and is not an empty folder; a sequence of frames needs "

@@ -162,7 +162,52 @@ std::string write_target(const std::string& path) {
   return target;
 }
 
+// The pid in "<stem>.tmp-<pid><suffix>" (any stem when `stem` is null), or 0.
+long temp_pid(const std::string& name, const std::string* stem, const std::string& suffix) {
+  const size_t at = stem ? stem->size() : name.rfind(".tmp-");
+  if (at == std::string::npos || (stem && name.compare(0, at, *stem) != 0) ||
+      name.compare(at, 5, ".tmp-") != 0 || name.size() < at + 5 + suffix.size() ||
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return 0;
+  const std::string digits = name.substr(at + 5, name.size() - at - 5 - suffix.size());
+  if (digits.empty() || digits.size() > 9 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    return 0;
+  return std::stol(digits);
+}
+
+// No process `pid` (ESRCH): its writes ended with it. A live one, even
+// another program that took the pid since, keeps its file.
+bool writer_gone(long pid) {
+  return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
+
+// A killed write of `path` leaves "<path>.tmp-<pid>": the next write of the
+// same path removes it (a half model can be gigabytes). Regular files only.
+void remove_stale_temps_for(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  for (const std::string& temp : stale_temps_of(parent_dir(path), name)) {
+    struct stat st {};
+    if (::lstat(temp.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+      ::unlink(temp.c_str());
+  }
+}
+
 } // namespace
+
+std::vector<std::string> stale_temps_of(const std::string& dir, const std::string& stem,
+                                        const std::string& suffix) {
+  std::vector<std::string> found;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d)
+    return found;
+  while (const dirent* e = ::readdir(d))
+    if (writer_gone(temp_pid(e->d_name, &stem, suffix)))
+      found.push_back(dir + "/" + e->d_name);
+  ::closedir(d);
+  return found;
+}
 
 std::string temp_path_for(const std::string& path) {
   return path + ".tmp-" + std::to_string(static_cast<long>(::getpid()));
@@ -173,6 +218,7 @@ void write_file_atomic(const std::string& requested,
                        const std::function<void()>& before_rename) {
   const std::string path = write_target(requested);
   const std::string tmp = temp_path_for(path);
+  remove_stale_temps_for(path);
   try {
     write_temp(path, tmp, writer);
     if (before_rename)
@@ -208,21 +254,10 @@ int remove_stale_temps(const std::string& dir) {
   if (!d)
     return 0;
   int removed = 0;
-  while (const dirent* e = ::readdir(d)) {
-    const std::string name = e->d_name;
-    const size_t at = name.rfind(".tmp-");
-    if (at == std::string::npos || at + 5 == name.size())
-      continue;
-    char* end = nullptr;
-    const long pid = std::strtol(name.c_str() + at + 5, &end, 10);
-    if (*end != '\0' || pid <= 0)
-      continue;
-    // Still being written by a live process (ESRCH: no such process).
-    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
-      continue;
-    if (::unlink((dir + "/" + name).c_str()) == 0)
+  while (const dirent* e = ::readdir(d))
+    if (writer_gone(temp_pid(e->d_name, nullptr, "")) &&
+        ::unlink((dir + "/" + e->d_name).c_str()) == 0)
       ++removed;
-  }
   ::closedir(d);
   return removed;
 }

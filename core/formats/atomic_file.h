@@ -16,7 +16,8 @@ namespace mae {
 // The temporary name used while writing `path`: "<path>.tmp-<pid>".
 std::string temp_path_for(const std::string& path);
 
-// Calls `writer` on a stream to "<path>.tmp-<pid>", flushes and fsyncs it,
+// Calls `writer` on a stream to "<path>.tmp-<pid>" (first removing such
+// files a killed write of `path` left: their process has ended), flushes and fsyncs it,
 // calls `before_rename` (a test hook: make it throw to simulate a crash
 // between write and rename), then renames it over `path`. A symbolic link is
 // written through to its target; anything but a regular file (a directory, a
@@ -38,5 +39,10 @@ void create_folder(const std::string& dir);
 // Removes the temporary files in `dir` left by writers that were killed (their
 // process no longer exists); returns how many.
 int remove_stale_temps(const std::string& dir);
+
+// The entries of `dir` named "<stem>.tmp-<pid><suffix>" whose process has
+// ended: what a killed writer of "<stem><suffix>" left there.
+std::vector<std::string> stale_temps_of(const std::string& dir, const std::string& stem,
+                                        const std::string& suffix = "");
 
 } // namespace mae

@@ -3,6 +3,7 @@
 // user's film.
 #include "data/video_mark.h"
 #include "data/written_by_mae.h"
+#include "dead_pid.h"
 #include "eval/figure_video.h"
 #include "slurp.h"
 #include "test_util.h"
@@ -62,6 +63,27 @@ TEST(VideoMark, OurVideosCarryItAndStillPlay) {
   write_video(dir + "/sweep.mp4", 4);
   EXPECT_TRUE(written_by_mae(dir + "/sweep.mp4"));
   EXPECT_EQ(frames_read(dir + "/sweep.mp4"), 4);
+}
+
+// A sweep video killed mid-way leaves "NAME.tmp-PID.avi" (or a frames
+// folder "NAME.tmp-PID"): making it again removes them, not a folder of the
+// same name that holds anything but our frames.
+TEST(VideoMark, MakingItAgainRemovesWhatAKilledAttemptLeft) {
+  const std::string dir = test::temp_dir("video_mark_killed"), dead = test::dead_pid();
+  std::ofstream(dir + "/sweep.tmp-" + dead + ".avi") << "half a video";
+  fs::create_directories(dir + "/frames.tmp-" + dead);
+  std::ofstream(dir + "/frames.tmp-" + dead + "/frame_0000.png") << "png";
+  const std::string mine = dir + "/mine.tmp-" + dead;
+  fs::create_directories(mine);
+  std::ofstream(mine + "/frame_0000.png") << "png";
+  std::ofstream(mine + "/notes.txt") << "keep me";
+  write_video(dir + "/sweep.avi", 2);
+  EXPECT_FALSE(fs::exists(dir + "/sweep.tmp-" + dead + ".avi"));
+  write_video(dir + "/frames", 2);
+  EXPECT_FALSE(fs::exists(dir + "/frames.tmp-" + dead));
+  EXPECT_TRUE(fs::exists(dir + "/frames/frame_0001.png"));
+  write_video(dir + "/mine", 1);
+  EXPECT_EQ(test::slurp(mine + "/notes.txt"), "keep me");
 }
 
 TEST(VideoMark, OtherFilesDoNotCarryIt) {

@@ -1,5 +1,6 @@
 // safetensors reading/writing and the atomic file helpers.
 #include "base/errors.h"
+#include "dead_pid.h"
 #include "error_of.h"
 #include "formats/atomic_file.h"
 #include "formats/file_bytes.h"
@@ -260,6 +261,28 @@ TEST(AtomicFile, ThrowingWriterLeavesNoTempFile) {
   EXPECT_FALSE(fs::exists(mae::temp_path_for(path)));
   const std::vector<uint8_t> b = file_bytes(path);
   EXPECT_EQ(std::string(b.begin(), b.end()), "old");
+}
+
+// A write killed mid-way leaves "<path>.tmp-<pid>" (a half model can be
+// gigabytes): the next write of that path removes it, and nothing else.
+TEST(AtomicFile, TheNextWriteRemovesWhatAKilledOneLeft) {
+  const std::string dir = tmp_dir() + "/killed";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string path = dir + "/model.safetensors", dead = mae::test::dead_pid(),
+                    dead_too = mae::test::dead_pid();
+  const auto put = [](const std::string& file) { std::ofstream(file) << "half"; };
+  put(path + ".tmp-" + dead);                      // a killed write of this path
+  put(path + ".tmp-" + std::to_string(getppid())); // a live writer's
+  put(dir + "/other.safetensors.tmp-" + dead);     // another path's
+  put(dir + "/notes.txt");
+  fs::create_symlink(dir + "/notes.txt", dir + "/model.safetensors.tmp-" + dead_too);
+  mae::write_file_atomic(path, "new", 3);
+  EXPECT_FALSE(fs::exists(path + ".tmp-" + dead));
+  EXPECT_TRUE(fs::exists(path + ".tmp-" + std::to_string(getppid())));
+  EXPECT_TRUE(fs::exists(dir + "/other.safetensors.tmp-" + dead));
+  EXPECT_TRUE(fs::is_symlink(dir + "/model.safetensors.tmp-" + dead_too));
+  EXPECT_TRUE(fs::exists(dir + "/notes.txt"));
 }
 
 TEST(AtomicFile, WritesLargeStreams) {
