@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -167,6 +168,45 @@ std::string model_config_json(const ModelConfig& c) {
   return j.dump();
 }
 
+namespace {
+
+// `message` (about our fields) in the words of a HuggingFace config.json: a
+// user who wrote num_channels is not told about in_chans.
+std::string in_hf_names(std::string message) {
+  static const std::pair<const char*, const char*> names[] = {
+      {"img_size", "image_size"},
+      {"in_chans", "num_channels"},
+      {"embed_dim", "hidden_size"},
+      {"depth", "num_hidden_layers"},
+      {"num_heads", "num_attention_heads"},
+      {"decoder_embed_dim", "decoder_hidden_size"},
+      {"decoder_depth", "decoder_num_hidden_layers"},
+      {"decoder_num_heads", "decoder_num_attention_heads"},
+      {"mlp_ratio", "intermediate_size / hidden_size"}};
+  const auto word_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  };
+  std::string out;
+  for (size_t i = 0; i < message.size();) {
+    size_t end = i;
+    while (end < message.size() && word_char(message[end]))
+      ++end;
+    if (end == i) {
+      out += message[i++];
+      continue;
+    }
+    std::string word = message.substr(i, end - i);
+    for (const auto& [ours, theirs] : names)
+      if (word == ours)
+        word = theirs;
+    out += word;
+    i = end;
+  }
+  return out;
+}
+
+} // namespace
+
 ModelConfig model_config_from_hf(const nlohmann::json& hf, const std::string& label) {
   // The field, type- and range-checked (2^32 + 768 is no 768), or `fallback`.
   const auto get = [&](const char* key, auto fallback) {
@@ -185,6 +225,9 @@ ModelConfig model_config_from_hf(const nlohmann::json& hf, const std::string& la
   if (hf.contains("hidden_act") && hf["hidden_act"] != "gelu")
     throw ConfigError(label + ": hidden_act " + hf["hidden_act"].dump() +
                       " is not supported (only gelu)");
+  if (hf.contains("qkv_bias") && !hf["qkv_bias"].is_boolean())
+    throw ConfigError(label + ": qkv_bias must be true or false, not " +
+                      hf["qkv_bias"].dump().substr(0, 40));
   if (hf.contains("qkv_bias") && hf["qkv_bias"] != true)
     throw ConfigError(label + ": qkv_bias false is not supported");
 
@@ -208,7 +251,7 @@ ModelConfig model_config_from_hf(const nlohmann::json& hf, const std::string& la
   try {
     c.validate();
   } catch (const ConfigError& e) {
-    throw ConfigError(label + ": " + e.what());
+    throw ConfigError(label + ": " + in_hf_names(e.what()));
   }
   // One mlp_ratio serves both halves in the official model.
   if (c.decoder_mlp_hidden() != decoder_intermediate || c.mlp_hidden() != intermediate)

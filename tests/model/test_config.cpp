@@ -1,4 +1,5 @@
 #include "base/errors.h"
+#include "error_of.h"
 #include "model/flops.h"
 #include "model/model_config.h"
 
@@ -107,6 +108,21 @@ TEST(Config, HuggingFaceConfigMapsToOfficialNames) {
     EXPECT_EQ(std::string(e.what()),
               "config.json: config field 'layer_norm_eps': must be a number");
   }
+  // Errors are in the file's own words: num_channels, not our in_chans.
+  const auto error_for = [&](const char* key, const nlohmann::json& value) {
+    auto edited = hf;
+    edited[key] = value;
+    return test::error_of([&] { model_config_from_hf(edited, "config.json"); });
+  };
+  EXPECT_EQ(error_for("num_channels", 40),
+            "config.json: config field 'num_channels': must be in [1, 16], got 40");
+  EXPECT_EQ(error_for("num_attention_heads", 7),
+            "config.json: config field 'num_attention_heads': hidden_size 768 is not divisible "
+            "by num_attention_heads 7");
+  EXPECT_EQ(error_for("decoder_num_hidden_layers", -1),
+            "config.json: config field 'decoder_num_hidden_layers': must be in [0, 512], got -1");
+  EXPECT_EQ(error_for("qkv_bias", 1), "config.json: qkv_bias must be true or false, not 1");
+  EXPECT_EQ(error_for("qkv_bias", false), "config.json: qkv_bias false is not supported");
 }
 
 TEST(Flops, ViTBaseForwardIs19Point6Gflop) {
