@@ -20,13 +20,19 @@ void require_batch_fits(const TrainConfig& config, int64_t available_bytes,
   if (need <= available)
     return;
   const double fits = std::floor((available - m.fixed_bytes) / m.per_image_bytes);
+  if (fits < 1) // the model is what is too large, whatever the batch
+    throw ConfigError("config field 'model': this model (" + config.model.summary() +
+                      ") needs at least " + format_bytes(m.total(1)) +
+                      " to train even one image at a time (" + format_bytes(m.fixed_bytes) +
+                      " of weights and optimizer state, " + format_bytes(m.per_image_bytes) +
+                      " of activations an image), and " + format_bytes(available) +
+                      " of memory is available: choose a smaller model, or a machine with more "
+                      "memory");
   std::string msg = field + ": " + std::to_string(config.batch_size) + " images need at least " +
                     format_bytes(need) + " for one training step (" +
                     format_bytes(m.per_image_bytes) + " of activations each, plus " +
                     format_bytes(m.fixed_bytes) + " of weights and optimizer state), and " +
                     format_bytes(available) + " of memory is available";
-  if (fits < 1)
-    throw ConfigError(msg + ": this model does not fit here even one image at a time");
   const auto b = static_cast<int64_t>(fits);
   msg += "; at most " + std::to_string(b) + " fit";
   // A config can keep its effective batch; a flag (mae bench --batch) just asks for fewer.

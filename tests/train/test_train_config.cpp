@@ -120,8 +120,10 @@ TEST(TrainConfig, BatchesTooLargeForMemoryAreRefusedWithOneThatFits) {
   EXPECT_THROW(require_batch_fits(c, eight_gb), ConfigError);
   // Unknown memory: nothing is refused; too little for the weights: said so.
   EXPECT_NO_THROW(require_batch_fits(c, -1));
-  EXPECT_NE(test::error_of([&] { require_batch_fits(c, 1 << 20); }).find("even one image"),
-            std::string::npos);
+  const std::string too_large = test::error_of([&] { require_batch_fits(c, 1 << 20); });
+  EXPECT_EQ(too_large.rfind("config field 'model': ", 0), 0u) << too_large;
+  EXPECT_NE(too_large.find("even one image at a time"), std::string::npos) << too_large;
+  EXPECT_EQ(too_large.find("batch_size"), std::string::npos) << too_large;
 }
 
 TEST(TrainConfig, ShippedConfigsLoad) {
