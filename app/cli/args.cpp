@@ -129,8 +129,9 @@ bool Args::parse(int argc, const char* const* argv) {
   } catch (const CLI::ParseError& e) {
     throw UsageError(cli11::parse_error_text(e) + " (see mae " + command_ + " --help)");
   }
-  if (!app.remaining().empty())
-    refuse_stray_word(app.remaining().front(), raw);
+  for (const std::string& word : app.remaining())
+    if (word != "--") // CLI11 keeps the separator among the extras
+      refuse_stray_word(word, raw);
   for (auto& [name, values] : raw)
     if (!values.empty())
       values_[name] = std::move(values);

@@ -99,6 +99,8 @@ inline void refuse_unknown_options(const CLI::App& app, const std::vector<std::s
     for (const std::string& name : o->get_lnames())
       known.push_back("--" + name);
   for (const std::string& arg : args) {
+    if (arg == "--")
+      return; // the words after it are positionals, whatever they start with
     if (arg.size() <= 2 || arg.compare(0, 2, "--") != 0)
       continue;
     const std::string name = arg.substr(0, arg.find('='));

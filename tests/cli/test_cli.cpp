@@ -133,6 +133,13 @@ TEST(Cli, InfoDescribesTheModel) {
   r = mae_raw("info a.safetensors --model b.safetensors", dir);
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.err, "--model given more than once")) << r.err;
+  // After "--" a word is the model, even one that starts with "--".
+  std::filesystem::copy(test::fixture("hf_t5"), dir + "/--odd");
+  const std::string cmd = "cd " + q(dir) + " && " + q(MAE_CLI_PATH) + " info -- --odd > " +
+                          q(dir + "/odd.txt") + " 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << test::slurp(dir + "/odd.txt");
+  EXPECT_TRUE(contains(test::slurp(dir + "/odd.txt"), "encoder 64x2 (4 heads)"))
+      << test::slurp(dir + "/odd.txt");
   r = mae_cli("info " + q(test::fixture("official.pth")) + " --arch mae_vit_base_patch16", dir);
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "shape mismatches")) << r.err;
