@@ -24,6 +24,17 @@ bool distributed_available() {
 
 namespace {
 
+// c10d logs a failure itself before it throws (glog lines ahead of our
+// message, which carries their text anyway): only fatal lines are shown.
+void quiet_c10_logging() {
+#ifdef C10_USE_GLOG
+  FLAGS_minloglevel = google::GLOG_FATAL;
+#else
+  using namespace c10;        // where c10's own flags live; gflags' are global
+  FLAGS_caffe2_log_level = 3; // FATAL
+#endif
+}
+
 // c10d's messages, without their C++ stack traces, with what to do.
 std::string what_failed(const std::string& during, const std::exception& e, const DistEnv& env) {
   std::string text = e.what();
@@ -64,6 +75,7 @@ DistGroup::DistGroup(const DistEnv& env, const std::string& device_type)
   if (backend != "gloo")
     throw UsageError("--dist-backend " + env.backend + ": expected auto, gloo or nccl");
   (void)device_type;
+  quiet_c10_logging();
   c10d::TCPStoreOptions so;
   so.port = env.master_port;
   so.isServer = env.rank == 0 && !env.agent_store;
