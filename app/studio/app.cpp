@@ -58,16 +58,28 @@ constexpr const char* kNotImageOrModel =
     ".pth, or a HuggingFace folder (config.json + model.safetensors). Also lessons, saved views, "
     "training configs and sweeps (.json).";
 
+// A painted mask has no ratio to vary and fits only the patch grid it was
+// painted on: where it cannot serve, random masking removing the same share does.
+MaskSettings unpainted(const MaskSettings& m, const ModelConfig& painted_on) {
+  if (m.strategy != MaskStrategy::Custom)
+    return m;
+  const int g = painted_on.grid_size();
+  return {MaskStrategy::Random, m.applied_ratio(g, g), m.seed, {}};
+}
+
 std::vector<MaskSettings> compare_settings(const UiState& st) {
+  const MaskSettings plain = unpainted(st.mask, st.model->config);
   std::vector<MaskSettings> out;
   if (st.compare_mode == CompareMode::Models) {
-    out = {st.mask, st.mask};
+    const bool same_grid =
+        st.second_model && st.second_model->config.num_patches() == st.model->config.num_patches();
+    out = {st.mask, same_grid ? st.mask : plain};
   } else if (st.compare_mode == CompareMode::Ratios) {
     for (double r : {0.5, 0.75, 0.9})
-      out.push_back({st.mask.strategy, r, st.mask.seed, {}});
+      out.push_back({plain.strategy, r, st.mask.seed, {}});
   } else {
     for (MaskStrategy s : {MaskStrategy::Random, MaskStrategy::Block, MaskStrategy::Grid})
-      out.push_back({s, st.mask.ratio, st.mask.seed, {}});
+      out.push_back({s, plain.ratio, st.mask.seed, {}});
   }
   return out;
 }

@@ -892,6 +892,42 @@ TEST(StudioGui, APaintedMaskGivesWayToAModelWithAnotherGrid) {
   EXPECT_EQ(item.at("patches").get<int>(), 196);
 }
 
+// A painted mask on the Compare tab: it has no ratio to vary, and fits only
+// its own model's patch grid. The columns use random masks there instead of
+// an error popup ("the custom mask has 0 patches").
+TEST(StudioGui, APaintedMaskOnTheCompareTab) {
+  // A view painted on the Explorer, reopened on the Compare tab.
+  const std::string dir = temp_dir("paint_compare");
+  const StudioRun painted =
+      studio(dir, "--model " + q(kModel) + " --paint 3 --save-view " + q(dir + "/view.json"));
+  ASSERT_EQ(painted.result.code, 0) << painted.result.err;
+  json view = json::parse(test::slurp(dir + "/view.json"));
+  ASSERT_EQ(view.at("mask").at("strategy"), "custom");
+  view["tab"] = "compare";
+  const auto reopened = [&](const char* mode, const std::string& more) {
+    view["compare_mode"] = mode;
+    const std::string file = dir + "/" + mode + ".json";
+    std::ofstream(file) << view.dump();
+    return studio(temp_dir(std::string("paint_compare_") + mode), "--state " + q(file) + more);
+  };
+  const StudioRun ratios = reopened("ratios", "");
+  ASSERT_EQ(ratios.result.code, 0) << ratios.result.err;
+  EXPECT_TRUE(ratios.layout.at("popups").empty()) << ratios.layout.at("popups").dump();
+  ASSERT_EQ(ratios.layout.at("compare").size(), 3u);
+  for (const json& item : ratios.layout.at("compare"))
+    EXPECT_EQ(item.at("strategy"), "random") << item.dump();
+  // Beside a model of another patch grid (8 x 8 here, 14 x 14 there).
+  const std::string other = std::string(MAE_SOURCE_DIR) + "/assets/models/default.safetensors";
+  const StudioRun models = reopened("models", " --compare-model " + q(other));
+  ASSERT_EQ(models.result.code, 0) << models.result.err;
+  EXPECT_TRUE(models.layout.at("popups").empty()) << models.layout.at("popups").dump();
+  const json& items = models.layout.at("compare");
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].at("strategy"), "custom");
+  EXPECT_EQ(items[1].at("strategy"), "random");
+  EXPECT_EQ(items[1].at("patches").get<int>(), 196);
+}
+
 // A saved view reopens the same figure, byte for byte, in a new process.
 TEST(StudioGui, SavedViewsReopenTheSameFigure) {
   const std::string dir = temp_dir("view");

@@ -130,6 +130,23 @@ void compare_column(PanelContext& ctx, size_t i, float side, float gap) {
   ImGui::EndGroup();
 }
 
+// What a painted mask becomes here (app.cpp's compare_settings): it has no
+// ratio to vary, and fits only its own model's patch grid.
+void painted_mask_note(const UiState& st) {
+  if (st.mask.strategy != MaskStrategy::Custom)
+    return;
+  const char* note = nullptr;
+  if (st.compare_mode != CompareMode::Models)
+    note = "Your painted mask has no ratio or strategy to vary: these columns use random masks "
+           "(its seed; in the strategies row, the share of patches it removes).";
+  else if (st.second_model && st.model &&
+           st.second_model->config.num_patches() != st.model->config.num_patches())
+    note = "The second model cuts the picture into another patch grid, where your painted mask "
+           "does not fit: it gets a random mask removing the same share.";
+  if (note)
+    ImGui::TextWrapped("%s", note);
+}
+
 } // namespace
 
 void draw_compare_panel(PanelContext& ctx) {
@@ -150,6 +167,7 @@ void draw_compare_panel(PanelContext& ctx) {
     centred_message("Choose a second model to set beside " + model_label(st.model_path));
     return;
   }
+  painted_mask_note(st);
   ImGui::Separator();
 
   const std::string waiting = waiting_reason(st, st.compare);
