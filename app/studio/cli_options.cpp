@@ -290,10 +290,13 @@ void finish(const CLI::App& app, CliOptions& o, const TextOptions& t) {
 
 } // namespace
 
+// Any option of the headless group but --force starts it: each one's files
+// are written and the app exits, as the group's heading says.
 bool CliOptions::headless() const {
   return frames > 0 || bench_latency > 0 || !fetch.empty() || !screenshot.empty() ||
          !layout.empty() || !export_figure.empty() || !train_csv.empty() || train_explore ||
-         train_until > 0;
+         train_until > 0 || !drops.empty() || !save_view.empty() || !export_sweep.empty() ||
+         !keys.empty() || !paint.empty() || sweep_run || !dialog.empty();
 }
 
 std::string cli_usage() {

@@ -413,6 +413,21 @@ TEST(StudioCli, ParsesTheTestModeOptions) {
   EXPECT_EQ(o.frames, 3); // the default once headless
   EXPECT_FALSE(parse({}).headless());
   EXPECT_TRUE(parse({"--help"}).help);
+  // Every option of the headless group starts it (alone, they ran for ever
+  // and wrote nothing); --force only qualifies the others.
+  for (const std::vector<const char*>& alone :
+       std::vector<std::vector<const char*>>{{"--save-view", "v.json"},
+                                             {"--export-sweep", "s.mp4"},
+                                             {"--drop", "a.png"},
+                                             {"--paint", "1,2"},
+                                             {"--keys", "Right"},
+                                             {"--sweep-run"},
+                                             {"--dialog", "help"}}) {
+    const CliOptions h = parse(alone);
+    EXPECT_TRUE(h.headless()) << alone[0];
+    EXPECT_EQ(h.frames, 3) << alone[0];
+  }
+  EXPECT_FALSE(parse({"--force"}).headless());
 }
 
 TEST(StudioCli, FilesNamedWithoutAFlagOpenAtStart) {
