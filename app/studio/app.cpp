@@ -100,13 +100,25 @@ int guess_architecture(const std::string& path, const std::vector<std::string>& 
   return 0;
 }
 
-// A query kept across models stays within the new one's layers and heads.
-void clamp_attention_query(AttentionQuery& q, const ModelConfig& c) {
+// A query kept across models (or asked for by --attention-layer, a view)
+// stays within the new one's layers and heads; returns what it changed, for
+// the status line, or "".
+std::string clamp_attention_query(AttentionQuery& q, const ModelConfig& c) {
   const bool decoder = q.stack == AttentionStack::Decoder;
   const int64_t depth = decoder ? c.decoder_depth : c.depth;
   const int64_t heads = decoder ? c.decoder_num_heads : c.num_heads;
-  q.layer = std::clamp<int64_t>(q.layer, 0, std::max<int64_t>(0, depth - 1));
-  q.head = std::clamp<int64_t>(q.head, AttentionQuery::kMeanOfHeads, heads - 1);
+  const int64_t layer = std::clamp<int64_t>(q.layer, 0, std::max<int64_t>(0, depth - 1));
+  const int64_t head = std::clamp<int64_t>(q.head, AttentionQuery::kMeanOfHeads, heads - 1);
+  std::string changed;
+  if (layer != q.layer)
+    changed = "no attention layer " + std::to_string(q.layer) + " (this stack's are 0 to " +
+              std::to_string(depth - 1) + "): showing layer " + std::to_string(layer);
+  if (head != q.head)
+    changed += (changed.empty() ? "" : "; ") + std::string("no head ") + std::to_string(q.head) +
+               " (0 to " + std::to_string(heads - 1) + "): showing head " + std::to_string(head);
+  q.layer = layer;
+  q.head = head;
+  return changed;
 }
 
 // A model that cannot load: the architecture dialog when only the
@@ -497,7 +509,7 @@ void App::main_model_loaded(const WorkerEvent& ev) {
   UiState& st = state_;
   st.model = ev.model;
   st.pos_embed = ev.pos_embed;
-  clamp_attention_query(st.attention.query, ev.model->config);
+  const std::string clamped = clamp_attention_query(st.attention.query, ev.model->config);
   st.model_path = ev.path;
   if (st.loading_model == ev.path)
     st.loading_model.clear();
@@ -506,6 +518,8 @@ void App::main_model_loaded(const WorkerEvent& ev) {
   st.status = "loaded " + model_label(ev.path);
   for (const auto& n : ev.model->notices)
     st.status += " (" + n + ")";
+  if (!clamped.empty())
+    st.status += " (" + clamped + ")";
   st.recent.add(ev.path, "model");
 }
 

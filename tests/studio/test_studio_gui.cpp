@@ -843,13 +843,18 @@ TEST(StudioGui, AttentionShowsTheModelsMapForTheSelectedPatch) {
   for (size_t i = 0; i < expected.weights.size() && removed < 0; ++i)
     if (model->run(input, mask).mask[i])
       removed = static_cast<int>(i);
-  const StudioRun e = studio(temp_dir("attention_removed"),
-                             "--model " + q(kModel) + " --image " + q(image) +
-                                 " --view attention --patch " + std::to_string(removed));
+  const StudioRun e =
+      studio(temp_dir("attention_removed"),
+             "--model " + q(kModel) + " --image " + q(image) + " --view attention --patch " +
+                 std::to_string(removed) + " --attention-layer 40 --attention-head 9");
   ASSERT_EQ(e.result.code, 0) << e.result.err;
   EXPECT_TRUE(contains(e.layout.at("attention").at("error").get<std::string>(), "removed"))
       << e.layout.at("attention").dump();
   EXPECT_TRUE(e.layout.at("popups").empty());
+  // A layer and head the model does not have are said, not silently changed.
+  const std::string status = e.layout.at("status");
+  EXPECT_TRUE(contains(status, "no attention layer 40 (this stack's are 0 to ")) << status;
+  EXPECT_TRUE(contains(status, "no head 9 (0 to ")) << status;
 }
 
 // A painted mask: the custom strategy starts from the mask on screen, each
