@@ -185,6 +185,7 @@ struct Trainer::Impl {
   std::map<std::string, std::string> model_metadata() const;
   void reset_window();
   void repair_model_file(const std::string& checkpoint);
+  bool chooses_threads() const; // the CPU thread count is probed before the first step
   void choose_threads(TrainObserver& observer);
   int resumed_threads = 0; // the thread count a resumed run saved (0: none)
   double allreduce_seconds = 0;
@@ -589,9 +590,14 @@ void Trainer::Impl::graph_train_step(double lr) {
 // forward and backward of a small synthetic batch at each candidate count.
 // The weights, the optimizer and every random stream stay untouched, so the
 // run trains exactly as it would have with the chosen count from the start.
+bool Trainer::Impl::chooses_threads() const {
+  return options.probe_threads && device.is_cpu() && torch::get_num_threads() >= 2 &&
+         step < length.total_steps;
+}
+
 void Trainer::Impl::choose_threads(TrainObserver& observer) {
   const int most = torch::get_num_threads();
-  if (!options.probe_threads || !device.is_cpu() || most < 2 || step >= length.total_steps)
+  if (!chooses_threads())
     return;
   if (resumed_threads > 0) {
     torch::set_num_threads(std::min(resumed_threads, most));
@@ -718,8 +724,10 @@ std::vector<std::string> Trainer::describe() const {
                     m.dist()->backend() + "), global batch " + std::to_string(c.effective_batch()) +
                     " = " + std::to_string(c.batch_size) + " x " + std::to_string(c.accum_iter) +
                     " x " + std::to_string(c.world_size) + " ranks");
-  lines.push_back("device:   " + device_description(m.device) +
-                  (m.device.is_cuda() && c.bf16 ? ", bf16 autocast" : ", float32"));
+  // A count chosen at the start is printed then ("threads:"), not the most it may use.
+  lines.push_back(
+      "device:   " + (m.chooses_threads() ? std::string("CPU") : device_description(m.device)) +
+      (m.device.is_cuda() && c.bf16 ? ", bf16 autocast" : ", float32"));
   lines.push_back("output:   " + m.options.out_dir);
   return lines;
 }
