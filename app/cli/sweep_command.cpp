@@ -45,6 +45,11 @@ SweepConfig sweep_from(const Args& args) {
     const long long steps = args.get_int("steps");
     if (steps <= 0 || steps > kMaxTrainSteps)
       throw UsageError("--steps must be in [1, 2^40]");
+    // Each run's own length would win over it, silently.
+    for (const SweepAxis& axis : sweep.axes)
+      if (axis.field == "total_steps" || axis.field == "epochs")
+        throw UsageError("--steps: this sweep varies the runs' length itself (its axis " +
+                         axis.field + "); shorten its values in " + args.get("SWEEP") + " instead");
     sweep.overrides["total_steps"] = steps;
     sweep.overrides["epochs"] = 0;
   }

@@ -574,6 +574,12 @@ TEST(Cli, AConfigOfAnotherKindIsNamedWithItsCommand) {
   r = mae_cli("sweep " + q(configs + "sweeps/paper_ablations.json") + " --dry-run", dir);
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "the file is the paper's ablation tables")) << r.err;
+  // A sweep of run lengths: --steps would have been overridden by each run's, silently.
+  r = mae_cli("sweep " + q(configs + "sweeps/fig7_schedule.json") + " --dry-run --steps 10", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "--steps: this sweep varies the runs' length itself (its axis "
+                              "total_steps)"))
+      << r.err;
 }
 
 } // namespace
