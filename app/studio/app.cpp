@@ -842,6 +842,8 @@ void App::draw_main_window() {
   ImGui::BeginChild("main", {0, -status_height}, false);
   if (st.present.on)
     draw_slide_header();
+  else
+    draw_lesson_bar();
   if (hidden("tabs")) {
     for (const TabSpec& spec : kTabs)
       if (spec.tab == st.tab) {

@@ -98,6 +98,7 @@ private:
   void set_present(bool on);
   void update_present(double dt); // steps to a requested slide, slides the ratio
   void draw_slide_header();
+  void draw_lesson_bar();
 
   // The Training tab (app_training.cpp).
   void init_training_form();

@@ -15,6 +15,25 @@
 namespace mae::studio {
 namespace {
 
+// The monitor holding the window's centre (the projector the teacher dragged
+// it to), else the primary one.
+GLFWmonitor* monitor_of(GLFWwindow* window) {
+  int x = 0, y = 0, w = 0, h = 0;
+  glfwGetWindowPos(window, &x, &y);
+  glfwGetWindowSize(window, &w, &h);
+  const int cx = x + w / 2, cy = y + h / 2;
+  int count = 0;
+  GLFWmonitor** monitors = glfwGetMonitors(&count);
+  for (int i = 0; i < count; ++i) {
+    int mx = 0, my = 0;
+    glfwGetMonitorPos(monitors[i], &mx, &my);
+    const GLFWvidmode* mode = glfwGetVideoMode(monitors[i]);
+    if (mode && cx >= mx && cx < mx + mode->width && cy >= my && cy < my + mode->height)
+      return monitors[i];
+  }
+  return glfwGetPrimaryMonitor();
+}
+
 constexpr double kRatioPerSecond = 0.6; // how fast the ratio slides to a slide's value
 constexpr float kTitleScale = 1.35f;    // a slide's title, against its text
 
@@ -91,7 +110,7 @@ void App::set_present(bool on) {
   // Full screen on the window's monitor; headless runs keep their size.
   if (options_.headless())
     return;
-  GLFWmonitor* monitor = glfwGetPrimaryMonitor();
+  GLFWmonitor* monitor = monitor_of(window_);
   if (on && monitor && !glfwGetWindowMonitor(window_)) {
     glfwGetWindowPos(window_, &windowed_[0], &windowed_[1]);
     glfwGetWindowSize(window_, &windowed_[2], &windowed_[3]);
@@ -160,6 +179,53 @@ void App::draw_slide_header() {
   st.panel_rects.push_back(
       {"slide_buttons", framebuffer_rect(buttons_min, ImGui::GetItemRectMax())});
   ImGui::EndChild();
+}
+
+// A lesson open in the window (File > Lessons, --lesson) before Present mode:
+// one line naming the slide whose view is shown, with the buttons to step
+// through the slides, present them, or close the lesson.
+void App::draw_lesson_bar() {
+  UiState& st = state_;
+  PresentUi& p = st.present;
+  if (p.on || !p.lesson || p.slide < 0 || p.slide >= static_cast<int>(p.lesson->slides.size()))
+    return;
+  const int count = static_cast<int>(p.lesson->slides.size());
+  const ImVec2 bar_min = ImGui::GetCursorScreenPos();
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextColored(ImGui::GetStyleColorVec4(ImGuiCol_PlotLinesHovered), "%s",
+                     printf_string("Lesson \"%s\", slide %d / %d: %s", p.lesson->title.c_str(),
+                                   p.slide + 1, count,
+                                   p.lesson->slides[static_cast<size_t>(p.slide)].title.c_str())
+                         .c_str());
+  tooltip(p.lesson->slides[static_cast<size_t>(p.slide)].text.c_str());
+  const float buttons = ImGui::GetFrameHeight() * 2 + ImGui::CalcTextSize("Present (F5)").x +
+                        ImGui::CalcTextSize("Close").x + ImGui::GetStyle().FramePadding.x * 4 +
+                        ImGui::GetStyle().ItemSpacing.x * 4;
+  ImGui::SameLine(std::max(ImGui::GetCursorPosX(), ImGui::GetContentRegionMax().x - buttons));
+  ImGui::BeginDisabled(p.slide == 0);
+  if (ImGui::ArrowButton("lesson_previous", ImGuiDir_Left))
+    p.requested = p.slide - 1;
+  ImGui::EndDisabled();
+  tooltip("The slide before: its view (picture, mask, tab) replaces this one");
+  ImGui::SameLine();
+  ImGui::BeginDisabled(p.slide + 1 >= count);
+  if (ImGui::ArrowButton("lesson_next", ImGuiDir_Right))
+    p.requested = p.slide + 1;
+  ImGui::EndDisabled();
+  tooltip("The next slide: its view (picture, mask, tab) replaces this one");
+  ImGui::SameLine();
+  if (ImGui::Button("Present (F5)"))
+    st.commands.push_back({Command::Kind::TogglePresent, "", ""});
+  tooltip("Full screen with large text and each slide's words above the view, for a class "
+          "(Esc leaves)");
+  ImGui::SameLine();
+  if (ImGui::Button("Close")) {
+    p.lesson.reset();
+    p.slide = p.requested = -1;
+    st.status = "closed the lesson";
+  }
+  tooltip("Close the lesson; the view stays as it is");
+  st.panel_rects.push_back({"lesson_bar", framebuffer_rect(bar_min, ImGui::GetItemRectMax())});
 }
 
 } // namespace mae::studio

@@ -984,6 +984,22 @@ TEST(StudioGui, SavedViewsReopenTheSameFigure) {
 // view, the status bar hidden as the slide asks.
 // On a 1280 x 720 projector: the Compare slide drops the inpainting row, so
 // its pictures are large and every caption keeps its number.
+// A lesson opened in the window (before F5): a bar names the slide whose
+// view is shown and steps through them; before, the view changed unexplained.
+TEST(StudioGui, ALessonInTheWindowNamesItsSlide) {
+  const std::string lesson =
+      std::string(MAE_TEST_DATA) + "/../../assets/lessons/mae_in_eight_slides.json";
+  const StudioRun r = studio(temp_dir("lesson_window"), "--lesson " + q(lesson) + " --slide 2");
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  EXPECT_FALSE(r.layout.at("present").at("on").get<bool>());
+  EXPECT_EQ(r.layout.at("present").at("slide"), 1);
+  const Rect bar = panel(r, "lesson_bar");
+  expect_inside(r, bar);
+  EXPECT_GT(bar.w, 400);
+  EXPECT_GT(region_stddev(r.shot, bar), 3.0); // drawn, not blank
+  EXPECT_FALSE(r.layout.at("panels").contains("slide"));
+}
+
 TEST(StudioGui, PresentModeShowsTheLessonsSlides) {
   const std::string lesson =
       std::string(MAE_TEST_DATA) + "/../../assets/lessons/mae_in_eight_slides.json";
