@@ -179,11 +179,13 @@ void App::sync_sweep_plot() {
     if (ex.show_curves && ex.selected >= 0 && ex.selected < static_cast<int>(ex.runs.size())) {
       const SweepRun& run = ex.runs[static_cast<size_t>(ex.selected)];
       const fs::path metrics = fs::path(ex.out_dir) / "runs" / run.id / kMetricsName;
-      sweep_plot_.upload(plot_metrics(read_metrics(metrics.string()), run.id, 1000, 400));
+      sweep_plot_.upload(
+          plot_metrics(read_metrics(metrics.string()), run.id, ex.plot_width, ex.plot_height));
     } else {
       sweep_plot_.upload(
           plot_sweep(*ex.sweep, ex.results,
-                     read_reference(*ex.sweep, fs::path(ex.path).parent_path().string())));
+                     read_reference(*ex.sweep, fs::path(ex.path).parent_path().string()),
+                     ex.plot_width, ex.plot_height, ex.plot_text_scale));
     }
   } catch (const Error& e) {
     sweep_plot_ = Texture();

@@ -14,11 +14,21 @@ void reroll_seed(UiState& state) {
   uint64_t z = state.mask.seed + 0x9E3779B97F4A7C15ull;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  // Keep seeds below 2^53 so that every one can be typed back and round-trips through JSON.
-  state.mask.seed = (z ^ (z >> 31)) & ((1ull << 53) - 1);
+  // Six digits at most: a class can read one off the screen and type it back.
+  const uint64_t seed = (z ^ (z >> 31)) % kMaxRerolledSeed;
+  state.mask.seed = seed == state.mask.seed ? (seed + 1) % kMaxRerolledSeed : seed;
+}
+
+double painted_ratio(const UiState& state) {
+  const auto& m = state.mask.custom;
+  return m.empty() ? state.mask.ratio
+                   : static_cast<double>(std::count(m.begin(), m.end(), uint8_t{1})) /
+                         static_cast<double>(m.size());
 }
 
 void advance_play(UiState& state, double seconds) {
+  if (state.mask.strategy == MaskStrategy::Custom) // no ratio to sweep
+    state.play.playing = false;
   if (!state.play.playing)
     return;
   double r = state.mask.ratio + state.play.direction * state.play.speed * seconds;

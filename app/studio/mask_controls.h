@@ -8,8 +8,12 @@ namespace mae::studio {
 // Clamped to [kMinRatio, kMaxRatio] and rounded to 0.001, so that keyboard
 // steps land on round values.
 void set_ratio(UiState& state, double ratio);
-// A new seed derived from the current one (splitmix64): re-rolls are reproducible.
+constexpr uint64_t kMaxRerolledSeed = 1000000;
+// A new seed below kMaxRerolledSeed derived from the current one
+// (splitmix64): re-rolls are reproducible, and short enough to read out.
 void reroll_seed(UiState& state);
+// The share of patches the custom mask removes (the ratio before one is painted).
+double painted_ratio(const UiState& state);
 // The Explorer's mask on screen (1 = removed), or empty before the first result.
 std::vector<uint8_t> shown_mask(const UiState& state);
 // Switches to the custom strategy, starting from `shown` unless a custom mask
@@ -18,7 +22,8 @@ void start_custom_mask(UiState& state, const std::vector<uint8_t>& shown);
 // Paints one patch of the custom mask: removed or restored. The last kept
 // patch cannot be removed (the encoder needs a token). Returns whether it changed.
 bool paint_patch(UiState& state, int patch, bool removed);
-// Advances the ratio sweep by `seconds`, bouncing at the ends.
+// Advances the ratio sweep by `seconds`, bouncing at the ends; a painted
+// mask has no ratio to sweep, and stops it.
 void advance_play(UiState& state, double seconds);
 
 } // namespace mae::studio

@@ -326,6 +326,10 @@ struct ExperimentsUi {
   int selected = -1;         // the table row clicked
   bool show_curves = false;  // the plot shows the selected run's training curves
   uint64_t plot_version = 1; // bumped when what the plot shows changes
+  // The plot's size in pixels as the panel shows it, and its text's scale:
+  // drawn at that size, not scaled from a fixed bitmap (unreadable projected).
+  int plot_width = 1000, plot_height = 560;
+  double plot_text_scale = 1.0;
   std::string plot_error;
   std::string plot_note; // the line above the plot, as drawn this frame (--layout)
 };

@@ -51,6 +51,17 @@ std::optional<double> accuracy(const SweepRunResult& r, const std::string& proto
   return protocol == "knn" ? r.knn : protocol == "linear_probe" ? r.linear_probe : r.finetune;
 }
 
+// A tick spacing of 1, 2 or 5 times a power of ten giving at most about
+// `most` ticks over `span`.
+double tick_step(double span, int most) {
+  const double raw = span / std::max(2, most - 1),
+               power = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double k : {1.0, 2.0, 5.0})
+    if (k * power >= raw)
+      return k * power;
+  return 10 * power;
+}
+
 } // namespace
 
 std::vector<ReferenceSeries> read_reference(const SweepConfig& sweep,
@@ -92,7 +103,11 @@ std::vector<ReferenceSeries> read_reference(const SweepConfig& sweep,
 }
 
 Image plot_sweep(const SweepConfig& sweep, const std::vector<SweepRunResult>& results,
-                 const std::vector<ReferenceSeries>& reference, int width, int height) {
+                 const std::vector<ReferenceSeries>& reference, int width, int height,
+                 double text_scale) {
+  if (width < 64 || height < 64 || width > 8192 || height > 8192 ||
+      !(text_scale >= 0.5 && text_scale <= 4))
+    throw UsageError("a sweep plot is 64 to 8192 pixels a side, text scale 0.5 to 4");
   const SweepAxis& x_axis = sweep.axes.front();
   const bool two = sweep.axes.size() > 1;
   std::vector<Series> series;
@@ -125,13 +140,35 @@ Image plot_sweep(const SweepConfig& sweep, const std::vector<SweepRunResult>& re
       lo = std::min(lo, y), hi = std::max(hi, y);
   if (lo > hi)
     lo = 0, hi = 1;
-  const double pad = std::max(0.02, (hi - lo) * 0.1);
-  lo = std::max(0.0, lo - pad), hi = std::min(1.0, hi + pad);
-
+  // Sizes in pixels at text scale t: the text keeps its size whatever the
+  // plot's, so a plot drawn at the size it is shown (a projector) stays readable.
+  const auto u = [&](double v) { return static_cast<int>(std::lround(v * text_scale)); };
+  const double t = text_scale;
+  const auto text_width = [&](const std::string& s, double scale) {
+    int base = 0;
+    return cv::getTextSize(s, cv::FONT_HERSHEY_SIMPLEX, scale * t, 1, &base).width;
+  };
   cv::Mat m(height, width, CV_8UC3, cv::Scalar(255, 255, 255));
-  text(m, sweep.title.empty() ? sweep.name : sweep.title, {20, 30}, 0.7, kInk, 2);
-  const int legend_h = 22 * static_cast<int>(series.size());
-  const cv::Rect plot(80, 50 + legend_h, width - 110, height - 120 - legend_h);
+  // The title, smaller where the width cannot hold it.
+  const std::string title = sweep.title.empty() ? sweep.name : sweep.title;
+  const double title_scale =
+      0.7 * std::min(1.0, (width - u(40)) / std::max(1.0, double(text_width(title, 0.7))));
+  text(m, title, {u(20), u(30)}, title_scale * t, kInk, std::max(1, u(2)));
+  // The legend: right of the plot where the width allows (a wide, short
+  // panel), else above it.
+  int legend_w = 0;
+  for (const auto& s : series)
+    legend_w = std::max(legend_w, u(60) + text_width(s.label, 0.45));
+  const bool legend_right = width - legend_w > std::max(u(400), width / 2);
+  const int legend_h = legend_right ? 0 : u(22) * static_cast<int>(series.size());
+  const cv::Rect plot(u(80), u(70) + legend_h,
+                      std::max(1, width - u(80) - u(30) - (legend_right ? legend_w : 0)),
+                      std::max(1, height - u(70) - legend_h - u(60)));
+  // Round ticks (54 %, 56 %, ...) a class can read off, as many as fit.
+  const int most_ticks = std::clamp(plot.height / u(18), 3, 8);
+  const double step = tick_step(std::max(hi - lo, 0.02), most_ticks);
+  lo = std::max(0.0, std::floor(lo / step - 1e-9) * step);
+  hi = std::min(1.0, std::ceil(hi / step + 1e-9) * step);
   cv::rectangle(m, plot, kInk, 1);
   const size_t n = x_axis.values.size();
   const auto px = [&](size_t i) {
@@ -140,30 +177,30 @@ Image plot_sweep(const SweepConfig& sweep, const std::vector<SweepRunResult>& re
   const auto py = [&](double y) {
     return plot.y + plot.height - static_cast<int>(std::lround((y - lo) / (hi - lo) * plot.height));
   };
-  for (int i = 0; i <= 5; ++i) {
-    const double v = lo + (hi - lo) * i / 5.0;
+  for (double v = lo; v <= hi + step / 2; v += step) {
     cv::line(m, {plot.x + 1, py(v)}, {plot.x + plot.width - 1, py(v)}, kGrid, 1);
     char buf[16];
-    std::snprintf(buf, sizeof buf, "%.1f%%", 100 * v);
-    text(m, buf, {15, py(v) + 5}, 0.42);
+    std::snprintf(buf, sizeof buf, step < 0.01 ? "%.1f%%" : "%.0f%%", 100 * v);
+    text(m, buf, {u(15), py(v) + u(5)}, 0.42 * t);
   }
   for (size_t i = 0; i < n; ++i) {
-    const std::string& label = x_axis.labels[i];
-    text(m, label.substr(0, 24),
-         {px(i) - 4 * static_cast<int>(std::min<size_t>(24, label.size())),
-          plot.y + plot.height + 20},
-         0.42);
+    const std::string label = x_axis.labels[i].substr(0, 24);
+    text(m, label, {px(i) - text_width(label, 0.42) / 2, plot.y + plot.height + u(20)}, 0.42 * t);
   }
-  text(m, x_axis.field, {plot.x + plot.width / 2 - 40, plot.y + plot.height + 45}, 0.5);
-  text(m, "top-1", {15, plot.y - 24}, 0.45);
+  text(m, x_axis.field,
+       {plot.x + (plot.width - text_width(x_axis.field, 0.5)) / 2, plot.y + plot.height + u(45)},
+       0.5 * t);
+  text(m, "top-1", {u(15), plot.y - u(12)}, 0.45 * t);
+  const int thick = std::max(2, u(2));
   for (size_t k = 0; k < series.size(); ++k) {
     const Series& s = series[k];
-    const int y = 50 + 22 * static_cast<int>(k) + 6;
+    const int x = legend_right ? plot.x + plot.width + u(20) : u(90);
+    const int y = (legend_right ? plot.y + u(10) : u(50)) + u(22) * static_cast<int>(k) + u(6);
     if (s.reference)
-      dashed(m, {90, y - 5}, {130, y - 5}, s.colour);
+      dashed(m, {x, y - u(5)}, {x + u(40), y - u(5)}, s.colour);
     else
-      cv::line(m, {90, y - 5}, {130, y - 5}, s.colour, 2, cv::LINE_AA);
-    text(m, s.label, {140, y}, 0.45);
+      cv::line(m, {x, y - u(5)}, {x + u(40), y - u(5)}, s.colour, thick, cv::LINE_AA);
+    text(m, s.label, {x + u(50), y}, 0.45 * t);
     for (size_t i = 0; i < s.points.size(); ++i) {
       const cv::Point p(px(s.points[i].first), py(s.points[i].second));
       if (i > 0) {
@@ -171,9 +208,9 @@ Image plot_sweep(const SweepConfig& sweep, const std::vector<SweepRunResult>& re
         if (s.reference)
           dashed(m, q, p, s.colour);
         else
-          cv::line(m, q, p, s.colour, 2, cv::LINE_AA);
+          cv::line(m, q, p, s.colour, thick, cv::LINE_AA);
       }
-      cv::circle(m, p, 4, s.colour, s.reference ? 1 : cv::FILLED, cv::LINE_AA);
+      cv::circle(m, p, u(4), s.colour, s.reference ? 1 : cv::FILLED, cv::LINE_AA);
     }
   }
   Image out(width, height, 3);

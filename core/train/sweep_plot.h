@@ -23,8 +23,11 @@ struct ReferenceSeries {
 // table cannot be read.
 std::vector<ReferenceSeries> read_reference(const SweepConfig& sweep, const std::string& sweep_dir);
 
-// RGB. Unfinished runs are simply missing points.
+// RGB. Unfinished runs are simply missing points. The text is drawn at
+// `text_scale` whatever the size (the app draws it at the size it shows it,
+// larger in Present mode); UsageError outside 64..8192 px or scale 0.5..4.
 Image plot_sweep(const SweepConfig& sweep, const std::vector<SweepRunResult>& results,
-                 const std::vector<ReferenceSeries>& reference, int width = 1000, int height = 560);
+                 const std::vector<ReferenceSeries>& reference, int width = 1000, int height = 560,
+                 double text_scale = 1.0);
 
 } // namespace mae

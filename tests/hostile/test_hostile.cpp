@@ -211,7 +211,7 @@ TEST_F(Hostile, ConfigsAskingForHugeModelsAllocateNothing) {
   ASSERT_NE(at, std::string::npos);
   config.replace(at, config.find(',', at) - at, "\"num_hidden_layers\": 1000000");
   test::write_file(d + "/hf/config.json", config);
-  expect_error("hf_layers", {"info", d + "/hf"}, 1, "depth", 30);
+  expect_error("hf_layers", {"info", d + "/hf"}, 1, "num_hidden_layers", 30);
   // Our own file whose recorded architecture asks for a 2^20-wide, million-block model.
   SafetensorsFile f = read_safetensors(model_);
   std::string mae_config = f.metadata.at("mae_config");

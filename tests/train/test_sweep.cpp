@@ -221,6 +221,12 @@ TEST(SweepRunner, StopsAtACheckpointAndResumesTheUnfinishedRun) {
   EXPECT_EQ(csv.rfind("run,mask_ratio,knn,linear_probe,finetune,", 0), 0u) << csv;
   const Image plot = plot_sweep(sweep, results, {});
   EXPECT_EQ(plot.width, 1000);
+  // Drawn at the size the app shows it, text larger for a projector.
+  const Image small = plot_sweep(sweep, results, {}, 480, 269, 1.3);
+  EXPECT_EQ(small.width, 480);
+  EXPECT_EQ(small.height, 269);
+  EXPECT_THROW(plot_sweep(sweep, results, {}, 10, 10), UsageError);
+  EXPECT_THROW(plot_sweep(sweep, results, {}, 500, 300, 0.0), UsageError);
 
   // While another process writes there, even --force changes nothing.
   {

@@ -52,8 +52,20 @@ void draw_help_window(UiState& st) {
       "Telea inpainting and mean-colour fill: baselines on the same mask;\n"
       "masked-region MSE is measured on the removed pixels only, in [0,1] pixel units.");
   ImGui::BulletText(
+      "Compare (C, again for the next): the same picture at masking ratios 50 / 75 / 90 %,\n"
+      "with random, block and grid masks (the paper's Fig. 6), or two models side by side.");
+  ImGui::BulletText(
       "Training: pick a config in the sidebar and Start; the curves and reconstructions of\n"
       "held-out images follow the run. Open in explorer loads its current weights here.");
+  ImGui::BulletText(
+      "Experiments: the paper's ablations (mask ratio, decoder depth, ...) as sweeps of small\n"
+      "runs: the shipped results, the paper's numbers beside them, Start to run them here.");
+  ImGui::Spacing();
+  ImGui::TextUnformatted("Lessons");
+  ImGui::Separator();
+  ImGui::BulletText(
+      "File > Lessons opens one: each slide sets the view (picture, mask, tab) and says why.\n"
+      "F5 presents it full screen with large text; Left / Right step through the slides.");
   ImGui::End();
 }
 

@@ -70,12 +70,26 @@ void present_shortcuts(UiState& st) {
     st.commands.push_back({Command::Kind::TogglePresent, "", ""});
 }
 
+// The tabs that show the mask: on Training and Experiments these keys would
+// change a mask no one sees.
+bool shows_the_mask(Tab tab) {
+  return tab == Tab::Explorer || tab == Tab::HowItWorks || tab == Tab::Attention ||
+         tab == Tab::Compare;
+}
+
+// Keys of the ratio, seed and sweep with a painted mask: said, not ignored.
+bool painted_mask_keeps(UiState& st) {
+  const bool asked = repeated(GLFW_KEY_LEFT) || repeated(GLFW_KEY_RIGHT) || pressed(GLFW_KEY_R) ||
+                     repeated(GLFW_KEY_UP) || repeated(GLFW_KEY_DOWN) || pressed(GLFW_KEY_SPACE);
+  if (asked)
+    st.status = "your painted mask decides which patches are removed: press 1, 2 or 3 for a "
+                "ratio and a seed again";
+  return asked;
+}
+
 void mask_shortcuts(UiState& st, bool fine) {
-  const double step = fine ? 0.01 : 0.05;
-  if (repeated(GLFW_KEY_LEFT))
-    set_ratio(st, st.mask.ratio - step);
-  if (repeated(GLFW_KEY_RIGHT))
-    set_ratio(st, st.mask.ratio + step);
+  if (!shows_the_mask(st.tab))
+    return;
   if (pressed(GLFW_KEY_1))
     st.mask.strategy = MaskStrategy::Random;
   if (pressed(GLFW_KEY_2))
@@ -84,6 +98,13 @@ void mask_shortcuts(UiState& st, bool fine) {
     st.mask.strategy = MaskStrategy::Grid;
   if (pressed(GLFW_KEY_4))
     start_custom_mask(st, shown_mask(st));
+  if (st.mask.strategy == MaskStrategy::Custom && painted_mask_keeps(st))
+    return;
+  const double step = fine ? 0.01 : 0.05;
+  if (repeated(GLFW_KEY_LEFT))
+    set_ratio(st, st.mask.ratio - step);
+  if (repeated(GLFW_KEY_RIGHT))
+    set_ratio(st, st.mask.ratio + step);
   if (pressed(GLFW_KEY_R))
     reroll_seed(st);
   if (repeated(GLFW_KEY_UP))

@@ -112,7 +112,7 @@ void compare_column(PanelContext& ctx, size_t i, float side, float gap) {
   ImGui::Dummy({0, gap / 2});
   img.image = &tex.reconstruction_visible;
   img.tint = st.display.tint;
-  std::snprintf(caption, sizeof caption, "MSE %.4f", rec.mae_mse);
+  std::snprintf(caption, sizeof caption, "MSE %.4g", rec.mae_mse);
   image_panel(ctx, ("compare_reconstruction_" + id).c_str(),
               fitting({"reconstruction + visible", "reconstruction"}, side), img, st.compare_view,
               side, {fitting({std::string("MAE masked ") + caption, caption}, side)});
@@ -121,7 +121,7 @@ void compare_column(PanelContext& ctx, size_t i, float side, float gap) {
     // The inpainting baseline on the same mask arrives a moment later.
     img.image = rec.baselines_ready ? &tex.telea : nullptr;
     img.tint = false;
-    std::snprintf(caption, sizeof caption, "MSE %.4f", rec.telea_mse);
+    std::snprintf(caption, sizeof caption, "MSE %.4g", rec.telea_mse);
     image_panel(
         ctx, ("compare_telea_" + id).c_str(), "inpainting (Telea)", img, st.compare_view, side,
         {rec.baselines_ready ? fitting({std::string("Telea masked ") + caption, caption}, side)

@@ -100,13 +100,23 @@ void image_section(PanelContext& ctx) {
 void masking_section(PanelContext& ctx) {
   UiState& st = ctx.state;
   section("Masking");
+  // A painted mask decides which patches go: the ratio, seed and sweep do
+  // not apply to it, and say so instead of moving without effect.
+  const bool painted = st.mask.strategy == MaskStrategy::Custom;
+  const char* const painted_tip =
+      "Your painted mask decides which patches are removed: the slider shows the share it "
+      "removes. Choose random, block or grid (keys 1 / 2 / 3) to set a ratio and a seed again";
+  ImGui::BeginDisabled(painted);
   ImGui::PushItemWidth(-1);
-  float ratio = static_cast<float>(st.mask.ratio);
-  if (ImGui::SliderFloat("##ratio", &ratio, kMinRatio, kMaxRatio, "ratio %.2f"))
+  float ratio = static_cast<float>(painted ? painted_ratio(st) : st.mask.ratio);
+  if (ImGui::SliderFloat("##ratio", &ratio, kMinRatio, kMaxRatio,
+                         painted ? "painted: %.2f removed" : "ratio %.2f"))
     set_ratio(st, ratio);
-  tooltip("The share of patches removed (the paper trains at 0.75). Left / Right: -/+ 0.05, "
-          "with Shift 0.01; Ctrl+click to type a value");
+  tooltip(painted ? painted_tip
+                  : "The share of patches removed (the paper trains at 0.75). Left / Right: -/+ "
+                    "0.05, with Shift 0.01; Ctrl+click to type a value");
   ImGui::PopItemWidth();
+  ImGui::EndDisabled();
   const MaskStrategy strategies[] = {MaskStrategy::Random, MaskStrategy::Block, MaskStrategy::Grid,
                                      MaskStrategy::Custom};
   const char* const explain[] = {
@@ -127,24 +137,28 @@ void masking_section(PanelContext& ctx) {
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("%s", explain[i]);
   }
+  ImGui::BeginDisabled(painted);
   ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.55f);
   uint64_t seed = st.mask.seed;
   if (ImGui::InputScalar("##seed", ImGuiDataType_U64, &seed, nullptr, nullptr, "seed %llu"))
     st.mask.seed = seed;
-  tooltip("The random seed of the mask: the same seed, ratio and strategy always remove the "
-          "same patches (Up / Down: +/- 1)");
+  tooltip(painted ? painted_tip
+                  : "The random seed of the mask: the same seed, ratio and strategy always "
+                    "remove the same patches (Up / Down: +/- 1)");
   ImGui::SameLine();
   if (ImGui::Button("Re-roll"))
     reroll_seed(st);
-  tooltip("A new seed, hence a new mask at the same ratio (R)");
+  tooltip(painted ? painted_tip : "A new seed, hence a new mask at the same ratio (R)");
   if (ImGui::Button(st.play.playing ? "Pause" : "Play", {ImGui::GetFontSize() * 4.5f, 0}))
     st.play.playing = !st.play.playing;
-  tooltip("Sweep the ratio back and forth, to watch the reconstruction degrade (Space)");
+  tooltip(painted ? painted_tip
+                  : "Sweep the ratio back and forth, to watch the reconstruction degrade (Space)");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(-1);
   ImGui::SliderFloat("##speed", &st.play.speed, 0.02f, 1.0f, "sweep %.2f/s",
                      ImGuiSliderFlags_Logarithmic);
-  tooltip("How fast Play sweeps the ratio, in ratio units per second");
+  tooltip(painted ? painted_tip : "How fast Play sweeps the ratio, in ratio units per second");
+  ImGui::EndDisabled();
 }
 
 void display_section(PanelContext& ctx) {

@@ -189,27 +189,54 @@ void run_actions(UiState& st) {
     st.commands.push_back({Command::Kind::Open, (fs::path(dir) / kTrainModelName).string(), ""});
     st.show_tab(Tab::Explorer);
   }
-  tooltip(has_run ? "Load this run's pre-trained model in the Explorer: see what it reconstructs"
-                  : "Select a run in the table first");
+  // Shipped results (docs/ablations) hold numbers, not each run's weights.
+  tooltip(!has_run    ? "Select a run in the table first"
+          : has_model ? "Load this run's pre-trained model in the Explorer: see what it "
+                        "reconstructs"
+                      : "This run's model is not on this machine (the shipped results keep "
+                        "the numbers only): press Start to train it here");
   ImGui::EndDisabled();
   ImGui::SameLine();
   const bool has_metrics = has_run && fs::exists(fs::path(dir) / kMetricsName, ec);
   ImGui::BeginDisabled(!has_metrics && !ex.show_curves);
   if (ImGui::Checkbox("training curves", &ex.show_curves))
     ++ex.plot_version;
-  tooltip("Show the selected run's loss curve instead of the sweep's accuracy figure");
+  tooltip(has_metrics || ex.show_curves
+              ? "Show the selected run's loss curve instead of the sweep's accuracy figure"
+          : has_run ? "This run's metrics.jsonl is not on this machine (the shipped results "
+                      "keep the numbers only): press Start to train it here"
+                    : "Select a run in the table first");
   ImGui::EndDisabled();
   ImGui::SameLine();
   // Only some ablations have numbers in the paper (Table 1); figures do not.
   ex.plot_note = ex.show_curves ? "the selected run's training loss"
                  : has_paper_numbers(ex)
                      ? "dashed lines: the paper's ImageNet numbers for the same ablation"
-                     : "the paper gives this ablation as a figure, without numbers to draw";
+                     : "the paper shows this ablation only as a figure: no numbers to draw";
   dim_wrapped(ex.plot_note);
 }
 
+// Asks for the plot again at the size of the space it is shown in (and the
+// text scale of the window's font, larger in Present mode) when either
+// changed by a tenth.
+void fit_plot_to(ExperimentsUi& ex, ImVec2 space) {
+  const ImGuiIO& io = ImGui::GetIO();
+  const float fb = io.DisplayFramebufferScale.x;
+  const int width = std::clamp(static_cast<int>(space.x * fb), 320, 4096);
+  const int height = std::clamp(static_cast<int>(space.y * fb), 200, 4096);
+  const double text = std::clamp(ImGui::GetFontSize() * fb / 16.0, 0.5, 4.0);
+  if (std::abs(width - ex.plot_width) * 10 > ex.plot_width ||
+      std::abs(height - ex.plot_height) * 10 > ex.plot_height ||
+      std::abs(text - ex.plot_text_scale) > 0.05) {
+    ex.plot_width = width;
+    ex.plot_height = height;
+    ex.plot_text_scale = text;
+    ++ex.plot_version;
+  }
+}
+
 void plot(PanelContext& ctx) {
-  const ExperimentsUi& ex = ctx.state.experiments;
+  ExperimentsUi& ex = ctx.state.experiments;
   if (!ex.plot_error.empty()) {
     ImGui::TextDisabled("%s", ex.plot_error.c_str());
     return;
@@ -217,8 +244,12 @@ void plot(PanelContext& ctx) {
   if (ctx.sweep_plot.empty())
     return;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
+  fit_plot_to(ex, avail);
+  // At its own size once redrawn; until then, the last one fitted in.
+  const float fb = ImGui::GetIO().DisplayFramebufferScale.x;
   const float aspect = static_cast<float>(ctx.sweep_plot.height()) / ctx.sweep_plot.width();
-  const float w = std::max(64.0f, std::min(avail.x, avail.y / aspect));
+  const float w = std::max(64.0f, std::min({avail.x, avail.y / aspect,
+                                            static_cast<float>(ctx.sweep_plot.width()) / fb}));
   const ImVec2 min = ImGui::GetCursorScreenPos();
   const ImVec2 max = {min.x + w, min.y + w * aspect};
   ImGui::Image(texture_id(ctx.sweep_plot), {w, w * aspect});

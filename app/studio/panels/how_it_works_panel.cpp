@@ -223,8 +223,8 @@ std::vector<Line> loss_caption(const Forward& fw) {
 
 std::vector<Line> reconstruction_caption(const Forward& fw) {
   return {{"visible patches pasted back", "visible pasted back"},
-          {printf_string("masked MSE %.4f", fw.r.masked_mse),
-           printf_string("MSE %.4f", fw.r.masked_mse)}};
+          {printf_string("masked MSE %.4g", fw.r.masked_mse),
+           printf_string("MSE %.4g", fw.r.masked_mse)}};
 }
 
 const Stage kStageList[kStages] = {

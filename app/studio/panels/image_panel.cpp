@@ -69,6 +69,7 @@ PanelHit image_panel(PanelContext& ctx, const char* name, const std::string& tit
   ImGui::SetCursorScreenPos({x, ImGui::GetCursorScreenPos().y});
   const ImVec2 min = ImGui::GetCursorScreenPos();
   const ImVec2 max = {min.x + side, min.y + side};
+  // no tooltip: each caller shows what the pointer is over (a patch, its error)
   ImGui::InvisibleButton("view", {side, side});
   PanelHit hit;
   hit.min = min;

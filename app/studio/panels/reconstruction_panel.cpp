@@ -73,8 +73,8 @@ void draw_figure_row(PanelContext& ctx, const Reconstruction& rec,
   const std::string mae_text = !r.finite ? std::string("not finite: NaN or infinite weights?")
                                : removed == 0
                                    ? std::string("no removed patches")
-                                   : fitting({printf_string("MAE masked MSE %.4f", rec.mae_mse),
-                                              printf_string("MSE %.4f", rec.mae_mse)},
+                                   : fitting({printf_string("MAE masked MSE %.4g", rec.mae_mse),
+                                              printf_string("MSE %.4g", rec.mae_mse)},
                                              side);
   const std::string size =
       std::to_string(r.original.width) + " x " + std::to_string(r.original.height);
@@ -171,8 +171,8 @@ void draw_baselines(PanelContext& ctx, const Reconstruction& rec, const Reconstr
   telea.image = ready ? &tex.telea : nullptr;
   const PanelHit telea_hit =
       image_panel(ctx, "telea", "inpainting (Telea)", telea, ctx.state.explorer_view, side,
-                  {ready ? fitting({printf_string("Telea masked MSE %.4f", rec.telea_mse),
-                                    printf_string("MSE %.4f", rec.telea_mse)},
+                  {ready ? fitting({printf_string("Telea masked MSE %.4g", rec.telea_mse),
+                                    printf_string("MSE %.4g", rec.telea_mse)},
                                    side)
                          : "computing ..."});
   if (telea_hit.texel)
@@ -182,8 +182,8 @@ void draw_baselines(PanelContext& ctx, const Reconstruction& rec, const Reconstr
   PanelImage mean = picture;
   mean.image = ready ? &tex.mean_fill : nullptr;
   image_panel(ctx, "mean_fill", "mean-colour fill", mean, ctx.state.explorer_view, side,
-              {ready ? fitting({printf_string("mean-fill masked MSE %.4f", rec.mean_fill_mse),
-                                printf_string("MSE %.4f", rec.mean_fill_mse)},
+              {ready ? fitting({printf_string("mean-fill masked MSE %.4g", rec.mean_fill_mse),
+                                printf_string("MSE %.4g", rec.mean_fill_mse)},
                                side)
                      : "computing ..."});
 }
@@ -233,7 +233,7 @@ void draw_numbers(const Reconstruction& rec, float side) {
   // Numbers never wrap (a small window broke them one digit a line): short
   // names where the column cannot hold the long ones.
   const bool narrow =
-      ImGui::CalcTextSize("mean-colour fill  0.0000").x + ImGui::GetStyle().CellPadding.x * 4 >
+      ImGui::CalcTextSize("mean-colour fill  0.00000").x + ImGui::GetStyle().CellPadding.x * 4 >
       side;
   ImGui::PushTextWrapPos(-1.0f);
   if (ImGui::BeginTable("mse", 2, ImGuiTableFlags_SizingFixedFit)) {
@@ -242,8 +242,8 @@ void draw_numbers(const Reconstruction& rec, float side) {
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(name);
       ImGui::TableNextColumn();
-      if (known)
-        ImGui::Text("%.4f", v);
+      if (known) // four significant digits: 0.01007 and 0.01011 differ on screen too
+        ImGui::Text("%.4g", v);
       else
         ImGui::TextDisabled("...");
     };

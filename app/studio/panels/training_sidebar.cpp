@@ -3,6 +3,7 @@
 #include "panels/panels.h"
 
 #include "dialogs/dialogs.h"
+#include "runtime/runtime.h"
 
 #include <imgui_stdlib.h>
 
@@ -119,20 +120,30 @@ void run_section(UiState& st) {
   const std::string hint =
       f.resume.empty() ? "runs/" + name + "-<date>-<time>" : "the resumed run's";
   path_field(st, "out", hint.c_str(), f.out_dir, FileBrowserState::Mode::TrainOutput);
+  ImGui::AlignTextToFramePadding(); // level with the radio buttons beside it
   ImGui::TextUnformatted("device");
+  static const bool has_cuda = cuda_available(); // fixed for the process
   for (const char* d : {"auto", "cpu", "cuda"}) {
     same_line_if_fits(d);
+    const bool cuda = d == std::string("cuda");
+    ImGui::BeginDisabled(cuda && !has_cuda && f.device != "cuda");
     if (ImGui::RadioButton(d, f.device == d))
       f.device = d;
-    tooltip(d == std::string("auto")  ? "CUDA when there is a GPU, else the CPU"
-            : d == std::string("cpu") ? "The CPU, even with a GPU"
-                                      : "The first CUDA GPU");
+    ImGui::EndDisabled();
+    tooltip(d == std::string("auto") ? "CUDA when there is a GPU, else the CPU"
+            : !cuda                  ? "The CPU, even with a GPU"
+            : has_cuda               ? "The first CUDA GPU"
+                       : "No CUDA GPU here (none visible, or this LibTorch was built without "
+                         "CUDA): training runs on the CPU");
   }
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("steps");
+  ImGui::SameLine();
   ImGui::SetNextItemWidth(-1);
   long long steps = f.steps;
   const long long small = 100, big = 1000;
   if (ImGui::InputScalar("##steps", ImGuiDataType_S64, &steps, &small, &big,
-                         steps > 0 ? "%lld steps" : "config's length"))
+                         steps > 0 ? "%lld" : "the config's length"))
     f.steps = std::max(0LL, steps);
   tooltip("Total optimizer steps, replacing the config's length (0: the config's)");
   ImGui::TextUnformatted("resume");
@@ -172,14 +183,18 @@ static void watch_section(UiState& st) {
   path_field(st, "watch", "a run folder (mae train, torchrun)", t.watch_input,
              FileBrowserState::Mode::WatchRun);
   const bool following = !t.watch_dir.empty();
+  ImGui::BeginDisabled(!following && t.watch_input.empty());
   if (ImGui::Button(following ? "Stop following" : "Follow", {-1, 0})) {
     t.watch_dir = following ? std::string() : t.watch_input;
     t.watch_read = {};
   }
-  tooltip(following ? "Stop reading the run's folder (the run itself goes on)"
-                    : "Show the curves and status of a run that another process trains into this "
-                      "folder (mae train in a terminal, torchrun on a cluster with a shared file "
-                      "system), reread every second. Nothing is sent to the run.");
+  ImGui::EndDisabled();
+  tooltip(following               ? "Stop reading the run's folder (the run itself goes on)"
+          : t.watch_input.empty() ? "Type or browse a run folder above first"
+                                  : "Show the curves and status of a run that another process "
+                                    "trains into this folder (mae train in a terminal, torchrun "
+                                    "on a cluster with a shared file system), reread every "
+                                    "second. Nothing is sent to the run.");
   ImGui::EndDisabled();
 }
 

@@ -129,6 +129,7 @@ void draw_plot(PanelContext& ctx, const PlotSpec& spec, PlotOptions& options, Im
               {cursor.x + size.x, cursor.y + plot_h},
               spec.steps.value_or(step_range(*spec.curve)),
               y};
+  // no tooltip: the hover readout below names the step and values under the pointer
   ImGui::InvisibleButton("area", {size.x, plot_h + line + 4});
   const bool hovered = ImGui::IsItemHovered();
 
