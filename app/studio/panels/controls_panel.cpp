@@ -12,12 +12,6 @@
 namespace mae::studio {
 namespace {
 
-// Under 800 px of height the sidebar drops its hints (the tooltips say the
-// same), so that every control stays in view at 1280 x 720.
-bool short_screen() {
-  return ImGui::GetMainViewport()->WorkSize.y < 800;
-}
-
 std::string file_name(const std::string& path) {
   return std::filesystem::path(path).filename().string();
 }
@@ -27,8 +21,14 @@ void model_section(PanelContext& ctx) {
   section("Model");
   if (st.model) {
     ImGui::TextWrapped("%s", model_label(st.model_path).c_str());
-    dim_wrapped(st.model->config.summary());
-    dim_wrapped(st.model->device);
+    // Present mode's large text on a projector: the architecture in the
+    // name's tooltip (and Details), the masking controls in view.
+    if (st.present.on && short_screen()) {
+      tooltip((st.model->config.summary() + "\n" + st.model->device).c_str());
+    } else {
+      dim_wrapped(st.model->config.summary());
+      dim_wrapped(st.model->device);
+    }
   } else {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.75f, 0.3f, 1.0f));
     ImGui::TextWrapped("No model loaded - drop a model file (.safetensors, HuggingFace folder, "

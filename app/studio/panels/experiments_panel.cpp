@@ -273,9 +273,10 @@ void draw_experiments_panel(PanelContext& ctx) {
   }
   controls(st);
   ImGui::Separator();
-  const float rows = static_cast<float>(st.experiments.runs.size() + 1);
-  const float height = std::min(ImGui::GetContentRegionAvail().y * 0.4f,
-                                rows * ImGui::GetTextLineHeightWithSpacing() + 12);
+  const float rows = static_cast<float>(st.experiments.runs.size() + 1); // and the header
+  // Exactly the rows: a table row is a line and its cell padding (no blank row below).
+  const float row = ImGui::GetTextLineHeight() + 2 * ImGui::GetStyle().CellPadding.y;
+  const float height = std::min(ImGui::GetContentRegionAvail().y * 0.4f, rows * row + 4);
   table(st, height);
   run_actions(st);
   plot(ctx);

@@ -272,7 +272,8 @@ const Stage kStageList[kStages] = {
 std::string patch_text(const Forward& fw, int patch) {
   const int row = patch / fw.r.grid_w, col = patch % fw.r.grid_w;
   const size_t i = static_cast<size_t>(patch);
-  std::string text = printf_string("patch %d (row %d, column %d): ", patch, row, col);
+  // Rows and columns as a class counts them, from 1.
+  std::string text = printf_string("patch %d (row %d, column %d): ", patch, row + 1, col + 1);
   const int slot = fw.slot(patch);
   text += slot >= 0 ? printf_string("kept, encoder token %d of %d", slot + 1, fw.kept())
                     : std::string("removed, a mask token for the decoder");
@@ -377,9 +378,9 @@ void draw_overview(UiState& st, const Forward& fw) {
       avail.y - text_height[0] - text_height[1] - gap - line - 4 * style.ItemSpacing.y;
   const float side = std::floor(std::max(32.0f, std::min(width, pictures / 2)));
   caption_line(
-      fitting({printf_string("One forward pass, stage by stage (%.0f ms, %.1f of them to trace "
-                             "the stages). Point at a patch to follow it; click a stage to open "
-                             "it large.",
+      fitting({printf_string("One forward pass, stage by stage (%.0f ms, of which %.1f ms to "
+                             "record the stages). Point at a patch to follow it; click a stage "
+                             "to open it large.",
                              fw.r.inference_ms, fw.r.trace_ms),
                printf_string("One forward pass, stage by stage (%.0f ms). Point at a patch to "
                              "follow it; click a stage to open it large.",

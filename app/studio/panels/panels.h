@@ -67,6 +67,9 @@ void section(const char* title);
 // What the control just drawn does, shown when the pointer rests on it (also
 // while it is disabled, saying why it would be used). Every control has one.
 void tooltip(const char* text);
+// Under 800 px of height the sidebars drop their hints (the tooltips say the
+// same), so that every control stays in view at 1280 x 720.
+bool short_screen();
 // The wider of a button and a radio button or checkbox labelled `label`.
 float labelled_width(const char* label);
 // Before a button, radio button or checkbox of a row: on the same line when

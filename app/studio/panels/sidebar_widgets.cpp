@@ -14,6 +14,10 @@ void section(const char* title) {
   ImGui::Separator();
 }
 
+bool short_screen() {
+  return ImGui::GetMainViewport()->WorkSize.y < 800;
+}
+
 void tooltip(const char* text) {
   if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
     ImGui::SetTooltip("%s", text);

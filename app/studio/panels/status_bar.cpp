@@ -39,7 +39,8 @@ void draw_status_bar(PanelContext& ctx) {
   }
   if (st.latency.last_ms > 0) {
     separator();
-    ImGui::Text("update %.0f ms", st.latency.last_ms);
+    ImGui::Text("on screen after %.0f ms", st.latency.last_ms);
+    tooltip("From the last change (a slider, a key) to its reconstruction on screen");
   }
   separator();
   ImGui::Text("frame %.1f ms", st.frame_ms);

@@ -108,7 +108,7 @@ void data_section(UiState& st) {
                            : type == "fmnist"   ? "the dataset-fashion-mnist package"
                                                 : "an image folder or a mae pack folder";
   path_field(st, "data", hint.c_str(), f.data_path, FileBrowserState::Mode::TrainData);
-  if (type == "fmnist" && f.data_path.empty())
+  if (type == "fmnist" && f.data_path.empty() && !short_screen())
     dim_wrapped("Fashion-MNIST needs no path: the Debian package's files are used.");
 }
 
@@ -155,7 +155,19 @@ void run_section(UiState& st) {
 
 void log_section(const UiState& st) {
   section("Log");
-  ImGui::BeginChild("log", {0, std::max(ImGui::GetContentRegionAvail().y, 100.0f)}, true);
+  const std::vector<std::string>* log = st.training.snapshot ? &st.training.snapshot->log : nullptr;
+  // Too little height left for a box (1280 x 720): its newest line, the rest
+  // in the tooltip, instead of a box below the sidebar's edge.
+  if (ImGui::GetContentRegionAvail().y < ImGui::GetTextLineHeightWithSpacing() * 4) {
+    dim_wrapped(log && !log->empty() ? log->back() : std::string("(no run yet)"));
+    std::string recent;
+    if (log)
+      for (size_t i = log->size() > 20 ? log->size() - 20 : 0; i < log->size(); ++i)
+        recent += (*log)[i] + "\n";
+    tooltip(recent.empty() ? "The run's messages appear here" : recent.c_str());
+    return;
+  }
+  ImGui::BeginChild("log", {0, ImGui::GetContentRegionAvail().y}, true);
   ImGui::PushTextWrapPos(0.0f);
   if (st.training.snapshot)
     for (const std::string& line : st.training.snapshot->log)
