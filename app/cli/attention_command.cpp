@@ -37,7 +37,7 @@ int run_attention(int argc, const char* const* argv) {
   Args args("attention",
             "Where a patch (or the cls token) attends, in one layer and head of the encoder\n"
             "(over the visible patches) or the decoder (over all of them), or through the\n"
-            "attention rollout of the encoder's layers. Writes input | attention over the\n"
+            "attention rollout of the chosen stack's layers. Writes input | attention over the\n"
             "input | the map, the query patch outlined and removed patches greyed.\n"
             "The image is resized (short side) and centre-cropped to the model's size.");
   args.option("model", "MODEL", "model file or HuggingFace directory", default_model_path())

@@ -341,7 +341,9 @@ int run_bench(int argc, const char* const* argv) {
       "Measure training (real `mae train` steps: data, forward, backward, AdamW), inference\n"
       "(batched forward latency) or the input pipeline alone. Prints a table row and a JSON line\n"
       "with img/s, step ms, peak GPU memory, model TFLOP/s (forward + backward = 3x forward) and\n"
-      "the share of --peak-tflops.");
+      "the share of --peak-tflops. On the CPU, --mode train in one process without --threads or\n"
+      "$MAE_THREADS first times a step at the automatic thread count and at one, and measures\n"
+      "the faster.");
   args.option("mode", "train|infer|data|norm",
               "what to measure (norm: the residual add + LayerNorm alone, ATen against "
               "--fused-norm's kernels)",

@@ -36,12 +36,22 @@ LoadOptions load_options(const Args& args) {
   return o;
 }
 
+int threads_option(const Args& args) {
+  if (!args.has("threads"))
+    return 0;
+  const int n = args.get_int32("threads");
+  if (n < 0 || n > 4096)
+    throw UsageError("--threads must be 0 (automatic) or a count up to 4096, got " +
+                     args.get("threads"));
+  return n;
+}
+
 namespace {
 
 void add_runtime_options(Args& args, bool with_device) {
   args.option("threads", "N",
-              "CPU threads (default: $MAE_THREADS, else the cores no other process keeps busy; "
-              "train and bench then time that count against one and keep the faster)");
+              "CPU threads; 0 or not given: $MAE_THREADS, else as many as the cores no other "
+              "process keeps busy");
   if (with_device)
     args.option("device", "auto|cpu|cuda", "where to run", "auto")
         .option("attention", "auto|flash|efficient|cudnn|math",
@@ -66,7 +76,7 @@ void apply_fused_norm(bool on, const std::string& device_name) {
 }
 
 void apply_runtime_options(const Args& args) {
-  configure_threads(args.has("threads") ? args.get_int32("threads") : 0);
+  configure_threads(threads_option(args));
   if (args.has("attention"))
     set_attention_backend(args.get("attention"));
   if (args.has("fused-norm"))

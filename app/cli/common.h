@@ -38,6 +38,9 @@ bool parse_command(Args& args, int argc, const char* const* argv,
 
 LoadOptions load_options(const Args& args);
 
+// --threads: 0 when not given; UsageError outside [0, 4096].
+int threads_option(const Args& args);
+
 // --mean/--std "a,b,c" overrides, validated against the channel count.
 void add_normalization_options(Args& args);
 void apply_normalization_options(const Args& args, Normalization& n, int channels);

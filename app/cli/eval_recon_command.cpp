@@ -174,7 +174,7 @@ int run_eval_recon(int argc, const char* const* argv) {
             "over seeds.");
   args.option("model", "MODEL", "model file or HuggingFace directory", default_model_path())
       .option("images", "DIR", "folder of images (searched recursively), or one image")
-      .option("ratio", "R", "fraction of patches removed", "0.75")
+      .option("ratio", "R", "fraction of patches removed, in (0, 1)", "0.75")
       .option("strategy", "random|block|grid", "masking strategy", "random")
       .option("seeds", "N", "masks per image (seeds 0..N-1)", "5")
       .option("csv", "FILE.csv", "also write the per-image table as CSV")

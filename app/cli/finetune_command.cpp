@@ -139,21 +139,26 @@ int run_finetune(int argc, const char* const* argv) {
               "pre-trained model (model.safetensors, or any format mae info reads); with "
               "--resume, the saved one");
   add_labelled_data_options(args);
-  args.option("recipe", "FILE.json", "fine-tuning recipe (keys as below, e.g. configs/finetune/)")
-      .option("epochs", "E", "epochs (default 10)")
-      .option("batch-size", "B", "batch size of each process (default 128)")
+  args.option("recipe", "FILE.json",
+              "fine-tuning recipe (keys as below, e.g. configs/finetune/); an option given "
+              "overrides its key")
+      .option("epochs", "E", "epochs (default: 10)")
+      .option("batch-size", "B", "batch size of each process (default: 128)")
       .option("blr", "BLR",
               "base lr: lr = blr * global batch / 256, the global batch being B x processes "
-              "(default 2e-3)")
-      .option("layer-decay", "D", "layer-wise lr decay (default 0.75; 1 = none)")
-      .option("drop-path", "P", "stochastic depth of the last block (default 0.1)")
-      .option("label-smoothing", "S", "label smoothing (default 0.1)")
-      .option("last-blocks", "K", "train only the last K blocks (default -1: all; 0: the head)")
-      .option("augment", "shift_flip|none", "training augmentation (default shift_flip)")
-      .option("max-train", "N", "use N training images (default 0: all)")
-      .option("max-test", "N", "use N held-out images (default 0: all)")
-      .option("seed", "N", "order, augmentation and head seed (default 0)")
-      .option("out", "DIR", "output directory (default runs/finetune-<model>-<date>-<time>)")
+              "(default: 2e-3)")
+      .option("layer-decay", "D", "layer-wise lr decay, in (0, 1]; 1 = none (default: 0.75)")
+      .option("drop-path", "P",
+              "stochastic depth rate, in [0, 1): 0 at the first block, rising linearly to P at "
+              "the last (default: 0.1)")
+      .option("label-smoothing", "S", "label smoothing, in [0, 1) (default: 0.1)")
+      .option("last-blocks", "K",
+              "train only the last K blocks; -1: all, 0: only the head (default: -1)")
+      .option("augment", "shift_flip|none", "training augmentation (default: shift_flip)")
+      .option("max-train", "N", "use N training images (0: all) (default: 0)")
+      .option("max-test", "N", "use N held-out images (0: all) (default: 0)")
+      .option("seed", "N", "order, augmentation and head seed (default: 0)")
+      .option("out", "DIR", "output directory (default: runs/finetune-<model>-<date>-<time>)")
       .option("tensorboard", "on|off",
               "also write TensorBoard event files beside metrics.jsonl (loss, lr, "
               "perf/test_acc1)",

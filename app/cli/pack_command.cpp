@@ -4,6 +4,7 @@
 #include "base/errors.h"
 #include "data/pack.h"
 #include "data/shards.h"
+#include "runtime/runtime.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -40,7 +41,7 @@ int run_pack(int argc, const char* const* argv) {
   if (mb < 1 || mb > 16384)
     throw UsageError("--shard-mb must be in [1, 16384]");
   o.shard_bytes = static_cast<size_t>(mb) << 20;
-  o.threads = args.has("threads") ? args.get_int32("threads") : 0;
+  o.threads = thread_count(threads_option(args)); // $MAE_THREADS and busy cores, as the help says
   o.progress = [](size_t done, size_t total) {
     std::fprintf(stderr, "\rpacked %zu/%zu", done, total);
     if (done == total)

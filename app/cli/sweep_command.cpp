@@ -75,7 +75,7 @@ int run_sweep(int argc, const char* const* argv) {
             "folder. Ctrl-C stops at a checkpoint; the same command again keeps the finished\n"
             "runs and resumes the unfinished one.");
   args.positional("SWEEP", "the sweep file, e.g. configs/sweeps/fig5_mask_ratio.json")
-      .option("out", "DIR", "output folder (default runs/sweeps/<name>: running again resumes)")
+      .option("out", "DIR", "output folder (default: runs/sweeps/<name>; running again resumes)")
       .option("steps", "N", "pre-training steps of every run, overriding the sweep's")
       .repeated_option("reuse", "DIR",
                        "another sweep folder (repeatable): a finished run there with the same\n"

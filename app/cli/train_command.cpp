@@ -126,7 +126,9 @@ int run_train(int argc, const char* const* argv) {
       "Pre-train a Masked Autoencoder with the official recipe (AdamW, warmup + cosine lr,\n"
       "random/block/grid masking). Writes checkpoint.safetensors (resumable), model.safetensors\n"
       "(for mae info / reconstruct / the app) and metrics.jsonl to the output directory.\n"
-      "Ctrl-C stops after the current step and saves a checkpoint.");
+      "Ctrl-C stops after the current step and saves a checkpoint. On the CPU, a run in one\n"
+      "process without --threads or $MAE_THREADS first times a step at the automatic thread\n"
+      "count and at one, and trains on the faster (a resumed run keeps the count it chose).");
   args.option("config", "FILE.json", "training config (see configs/train/); optional with --resume")
       .option("resume", "PATH", "continue a run: its directory or its checkpoint.safetensors")
       .option("init", "MODEL",

@@ -41,10 +41,20 @@ public:
   }
 
 private:
-  // The name the option was declared with, without ":INT in [a - b]".
+  // The name the option was declared with, without what CLI11's checks add
+  // (":INT in [a - b]", ":{a,b}"); a colon of the name itself stays
+  // ("shards:DIR", "FROM:TO:STEP").
   static std::string value_name(const CLI::Option* opt) {
     std::string name = opt->get_type_name();
-    name = name.substr(0, name.find(':'));
+    for (size_t colon = name.find(':'); colon != std::string::npos;
+         colon = name.find(':', colon + 1)) {
+      const std::string rest = name.substr(colon + 1);
+      if (rest.find(' ') != std::string::npos || rest.rfind('{', 0) == 0 ||
+          rest.rfind('[', 0) == 0) {
+        name.resize(colon);
+        break;
+      }
+    }
     return name + (opt->get_expected_max() > 1 ? " ..." : "");
   }
   // `left`, then the text in a column from left_, wrapped at width_.

@@ -464,6 +464,12 @@ TEST_F(Hostile, ArgumentsOutOfRange) {
     return v;
   };
   expect_error("seed_overflow", with({"--seed", "99999999999999999999999"}), 2, "out of range");
+  // A negative count was taken for "automatic" without a word.
+  expect_error("threads_negative", with({"--threads", "-5"}), 2,
+               "--threads must be 0 (automatic) or a count up to 4096, got -5");
+  expect_error("pack_threads_negative",
+               {"pack", "--input", d, "--out", d + "/pack", "--threads", "-1"}, 2,
+               "--threads must be 0 (automatic)");
   // Outputs and options that were dropped without a word.
   expect_error("finetune_out_empty", {"finetune", "--model", model_, "--out", ""}, 2,
                "--out must name a file or folder, not \"\"");
