@@ -371,7 +371,10 @@ float App::effective_scale() const {
 // style size scaled with them.
 void App::apply_scale() {
   state_.ui_scale = effective_scale();
-  apply_theme(state_.ui_scale);
+  // Present mode's text a class reads from the back of the room: the font
+  // rebuilt 1.3x larger (sharp), not the atlas stretched.
+  fonts_for_present_ = state_.present.on;
+  apply_theme(state_.ui_scale, fonts_for_present_ ? 1.3f : 1.0f);
   ImGui_ImplOpenGL3_DestroyFontsTexture();
   ImGui_ImplOpenGL3_CreateFontsTexture();
 }
@@ -901,7 +904,7 @@ void App::frame() {
     glfwGetWindowContentScale(window_, &sx, &sy);
     state_.monitor_scale = std::max(1.0f, sx);
   }
-  if (effective_scale() != state_.ui_scale) {
+  if (effective_scale() != state_.ui_scale || fonts_for_present_ != state_.present.on) {
     apply_scale();
     if (state_.ui_scale_choice != settings_.ui_scale)
       save_user_settings(); // a choice made in the menu: kept even if the app dies
@@ -932,8 +935,6 @@ void App::frame() {
   // Headless screenshots must not depend on where the X server's pointer is.
   if (options_.headless())
     ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
-  // Present mode: text a class can read from the back of the room.
-  ImGui::GetIO().FontGlobalScale = state_.present.on ? 1.3f : 1.0f;
   ImGui::NewFrame();
   if (renderer_)
     renderer_->new_frame();

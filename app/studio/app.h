@@ -140,6 +140,7 @@ private:
   std::unique_ptr<FetchWorker> fetch_worker_;   // started by the first Get
   Texture sweep_plot_;
   uint64_t sweep_plot_version_ = 0;
+  bool fonts_for_present_ = false; // the font atlas is Present mode's larger one
   const Image* preview_uploaded_ = nullptr;
   std::string startup_model_;
 

@@ -14,15 +14,15 @@ constexpr float kFontPixels = 16.0f;
 
 } // namespace
 
-void apply_theme(float scale) {
+void apply_theme(float scale, float text_scale) {
   ImGuiIO& io = ImGui::GetIO();
   io.Fonts->Clear();
   std::error_code ec;
   if (std::filesystem::exists(kFont, ec)) {
-    io.Fonts->AddFontFromFileTTF(kFont, std::round(kFontPixels * scale));
+    io.Fonts->AddFontFromFileTTF(kFont, std::round(kFontPixels * scale * text_scale));
   } else {
     ImFontConfig config;
-    config.SizePixels = std::round(13.0f * scale);
+    config.SizePixels = std::round(13.0f * scale * text_scale);
     io.Fonts->AddFontDefault(&config);
   }
   io.Fonts->Build();
