@@ -59,7 +59,7 @@ struct TextOptions {
 // Every option, once: the parser and --help both come from here.
 void define_options(CLI::App& app, CliOptions& o, TextOptions& t) {
   app.formatter(
-      std::make_shared<cli11::HelpFormatter>("usage: mae-studio [options] [IMAGE] [MODEL]", 25));
+      std::make_shared<cli11::HelpFormatter>("usage: mae-studio [options] [FILE ...]", 25));
   app.set_help_flag("--help,-h", "show this help");
   app.add_option("FILES", o.files,
                  "images and models to open, as --image / --model would; lessons, views, training "
@@ -71,13 +71,13 @@ void define_options(CLI::App& app, CliOptions& o, TextOptions& t) {
       ->type_name("MODEL");
   app.add_option("--image", t.image, "picture to start with (default: assets/images/chelsea.png)")
       ->type_name("IMG");
-  app.add_option("--ratio", o.ratio, "masking ratio in [0.05, 0.95] (default 0.75)")
+  app.add_option("--ratio", o.ratio, "masking ratio in [0.05, 0.95] (default: 0.75)")
       ->type_name("R")
       ->check(kFinite)
       ->check(CLI::Range(0.05, 0.95));
-  app.add_option("--strategy", t.strategy, "random | block | grid (default random)")
+  app.add_option("--strategy", t.strategy, "random | block | grid (default: random)")
       ->type_name("S");
-  app.add_option("--seed", o.seed, "mask seed (default 0)")
+  app.add_option("--seed", o.seed, "mask seed (default: 0)")
       ->type_name("N")
       ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 53));
   app.add_option("--view", t.view,
@@ -90,7 +90,7 @@ void define_options(CLI::App& app, CliOptions& o, TextOptions& t) {
       ->type_name("M");
   app.add_option("--sweep", o.sweep, "the Experiments tab on this sweep (see configs/sweeps/)")
       ->type_name("SWEEP.json");
-  app.add_option("--sweep-out", o.sweep_out, "its output folder (default runs/sweeps/<name>)")
+  app.add_option("--sweep-out", o.sweep_out, "its output folder (default: runs/sweeps/<name>)")
       ->type_name("DIR");
   app.add_option("--patch", o.patch,
                  "How it works and Attention: select patch N (row-major), as a click would")
@@ -100,18 +100,19 @@ void define_options(CLI::App& app, CliOptions& o, TextOptions& t) {
       ->type_name("K")
       ->check(CLI::Range(1, 8));
   app.add_option("--attention-stack", t.attention_stack,
-                 "Attention: encoder | decoder (default encoder)")
+                 "Attention: encoder | decoder (default: encoder)")
       ->type_name("S");
   app.add_option("--attention-layer", o.attention.layer,
-                 "Attention: layer N, from 0 as in `mae attention` (default 0)")
+                 "Attention: layer N, from 0 as in `mae attention` (default: 0)")
       ->type_name("N")
       ->check(CLI::Range(0, 4095));
   app.add_option("--attention-head", t.attention_head,
-                 "Attention: head H from 0, or mean (default mean)")
+                 "Attention: head H from 0, or mean (default: mean)")
       ->type_name("H");
   app.add_flag("--rollout", o.attention.rollout,
                "Attention: the rollout through layers 0..N instead of layer N");
-  app.add_option("--device", o.device, "auto | cpu | cuda | cuda:N (default auto)")->type_name("D");
+  app.add_option("--device", o.device, "auto | cpu | cuda | cuda:N (default: auto)")
+      ->type_name("D");
   app.add_option("--threads", o.threads,
                  "CPU threads for inference (default $MAE_THREADS, else the cores no other "
                  "process keeps busy, but one, which the UI keeps)")
@@ -121,7 +122,7 @@ void define_options(CLI::App& app, CliOptions& o, TextOptions& t) {
                  "open a view saved with File > Save view: its model, picture, mask, tab and "
                  "zoom (--model / --image still win)")
       ->type_name("VIEW.json");
-  app.add_option("--lesson", o.lesson, "open a lesson (assets/lessons/ has one) ...")
+  app.add_option("--lesson", o.lesson, "open a lesson (assets/lessons/ has two) ...")
       ->type_name("LESSON.json");
   app.add_option("--slide", t.slide, "... at slide N (from 1)")
       ->type_name("N")
@@ -146,7 +147,7 @@ void define_options(CLI::App& app, CliOptions& o, TextOptions& t) {
       ->type_name("N")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   app.add_option("--train-out", o.train_out,
-                 "the run's folder (default runs/<config name>-<date>-<time>)")
+                 "the run's folder (default: runs/<config name>-<date>-<time>)")
       ->type_name("DIR");
   app.add_option("--watch-run", o.watch_run,
                  "follow a run that another process trains into DIR (mae train, torchrun): its "
@@ -163,7 +164,7 @@ void define_options(CLI::App& app, CliOptions& o, TextOptions& t) {
                ->type_name("FILE")
                ->expected(1, -1));
   headless(app.add_option("--frames", o.frames,
-                          "frames to render once loading and inference are done (default 3)")
+                          "frames to render once loading and inference are done (default: 3)")
                ->type_name("N")
                ->check(CLI::Range(1, 100000)));
   headless(

@@ -212,20 +212,17 @@ torch::Tensor classifier_weights(const std::string& dir) {
   return torch::cat(flat);
 }
 
-std::vector<int64_t> logged_steps(const std::string& dir) {
-  std::vector<int64_t> steps;
+// One field of every line of a run's metrics.jsonl.
+template <typename T> std::vector<T> logged(const std::string& dir, const char* key) {
+  std::vector<T> values;
   std::ifstream metrics(dir + "/metrics.jsonl");
   for (std::string line; std::getline(metrics, line);)
-    steps.push_back(nlohmann::json::parse(line).at("step").get<int64_t>());
-  return steps;
+    values.push_back(nlohmann::json::parse(line).at(key).get<T>());
+  return values;
 }
 
-std::vector<double> logged_losses(const std::string& dir) {
-  std::vector<double> losses;
-  std::ifstream metrics(dir + "/metrics.jsonl");
-  for (std::string line; std::getline(metrics, line);)
-    losses.push_back(nlohmann::json::parse(line).at("loss").get<double>());
-  return losses;
+std::vector<int64_t> logged_steps(const std::string& dir) {
+  return logged<int64_t>(dir, "step");
 }
 
 TEST_F(Finetune, StoppedAndResumedEndsWhereOneStraightRunEnds) {
@@ -274,7 +271,8 @@ TEST_F(Finetune, StoppedAndResumedEndsWhereOneStraightRunEnds) {
   // and step 40's loss the mean of all 20 steps, across the stop.
   const auto steps = logged_steps(o.out_dir);
   EXPECT_EQ(steps, logged_steps(straight_dir));
-  const auto losses = logged_losses(o.out_dir), straight_losses = logged_losses(straight_dir);
+  const auto losses = logged<double>(o.out_dir, "loss"),
+             straight_losses = logged<double>(straight_dir, "loss");
   ASSERT_EQ(losses.size(), straight_losses.size());
   for (size_t i = 0; i < losses.size(); ++i)
     EXPECT_DOUBLE_EQ(losses[i], straight_losses[i]) << "line " << i;

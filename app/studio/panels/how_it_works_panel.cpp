@@ -303,22 +303,30 @@ int line_count(const std::string& text, float width) {
   return 1 + static_cast<int>(std::count(lines.begin(), lines.end(), '\n'));
 }
 
-// The height of a card's text, the title included, in a column `width` wide.
-float card_text_height(const std::vector<std::string>& lines, float width) {
+// The rows a line under a picture may wrap to: a caption two, the formula
+// (dim, the last line of a small card) four, which a narrow column needs.
+int most_rows(bool formula) {
+  return formula ? 4 : 2;
+}
+
+// The height of a card's text, the title included, in a column `width` wide;
+// the last line is the formula unless the stage is open large.
+float card_text_height(const std::vector<std::string>& lines, float width, bool large) {
   const float spacing = ImGui::GetStyle().ItemSpacing.y;
   float height = ImGui::GetTextLineHeightWithSpacing();
-  for (const std::string& line : lines) { // as text_line draws them
-    const int rows = line_count(line, width);
-    height += (rows <= 2 ? rows : 1) * ImGui::GetTextLineHeight() + spacing;
+  for (size_t i = 0; i < lines.size(); ++i) { // as text_line draws them
+    const int rows = line_count(lines[i], width);
+    const bool formula = !large && i + 1 == lines.size();
+    height += (rows <= most_rows(formula) ? rows : 1) * ImGui::GetTextLineHeight() + spacing;
   }
   return height;
 }
 
-// A line of text under a picture: wrapped at `width` when two lines hold it;
+// A line of text under a picture: wrapped at `width` when most_rows hold it;
 // more (a very narrow window) would squeeze the pictures, so it is shortened
 // to one instead, whole in the tooltip. Returns what was shown.
 std::string text_line(const std::string& text, float width, bool dim) {
-  if (line_count(text, width) > 2)
+  if (line_count(text, width) > most_rows(dim))
     return caption_line(text, width, dim);
   if (dim)
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
@@ -372,8 +380,8 @@ void draw_overview(UiState& st, const Forward& fw) {
   // what is left, so no caption or formula is cut on a small screen.
   float text_height[2] = {0, 0};
   for (int k = 0; k < kStages; ++k)
-    text_height[k / 4] =
-        std::max(text_height[k / 4], card_text_height(card_lines(fw, k, width, false), width));
+    text_height[k / 4] = std::max(text_height[k / 4],
+                                  card_text_height(card_lines(fw, k, width, false), width, false));
   const float pictures =
       avail.y - text_height[0] - text_height[1] - gap - line - 4 * style.ItemSpacing.y;
   const float side = std::floor(std::max(32.0f, std::min(width, pictures / 2)));
@@ -409,7 +417,7 @@ void draw_detail(UiState& st, const Forward& fw) {
   // The picture as large as its title and caption lines allow.
   float side = std::floor(std::max(64.0f, std::min(avail.y - 4 * line, avail.x * 0.55f)));
   side = std::floor(std::max(
-      64.0f, std::min(side, avail.y - card_text_height(card_lines(fw, k, side, true), side) -
+      64.0f, std::min(side, avail.y - card_text_height(card_lines(fw, k, side, true), side, true) -
                                 ImGui::GetStyle().ItemSpacing.y)));
   st.how.hover_patch = stage_card(st, fw, k, side, side, true);
   ImGui::SameLine(0, ImGui::GetStyle().ItemSpacing.x * 3);
