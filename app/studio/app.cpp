@@ -508,9 +508,25 @@ void App::start_loading() {
   }
 }
 
+// A one-channel model (Fashion-MNIST's) on the start-up photo reconstructs
+// nothing a class recognises: it gets a Fashion-MNIST picture it was not
+// trained on instead. A picture the user chose stays.
+bool App::picture_for_model(const ModelConfig& c) {
+  const std::string sample = asset_dir() + "/images/fashion_mnist_ankle_boot.png";
+  std::error_code ec;
+  const std::string& shown =
+      state_.loading_image.empty() ? state_.image_path : state_.loading_image;
+  if (c.in_chans != 1 || shown != default_image_path() || !fs::exists(sample, ec))
+    return false;
+  worker_->load_image(sample);
+  state_.loading_image = sample;
+  return true;
+}
+
 void App::main_model_loaded(const WorkerEvent& ev) {
   UiState& st = state_;
   st.model = ev.model;
+  const bool new_picture = picture_for_model(ev.model->config);
   st.pos_embed = ev.pos_embed;
   const std::string clamped = clamp_attention_query(st.attention.query, ev.model->config);
   st.model_path = ev.path;
@@ -523,6 +539,9 @@ void App::main_model_loaded(const WorkerEvent& ev) {
     st.status += " (" + n + ")";
   if (!clamped.empty())
     st.status += " (" + clamped + ")";
+  if (new_picture)
+    st.status += "; showing a Fashion-MNIST picture it never trained on (a photo means nothing "
+                 "to a one-channel model)";
   st.recent.add(ev.path, "model");
 }
 

@@ -99,6 +99,7 @@ private:
   void update_present(double dt); // steps to a requested slide, slides the ratio
   void draw_slide_header();
   void draw_lesson_bar();
+  bool picture_for_model(const ModelConfig& config); // true: it opens another picture
 
   // The Training tab (app_training.cpp).
   void init_training_form();

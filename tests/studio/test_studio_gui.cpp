@@ -933,6 +933,25 @@ TEST(StudioGui, APaintedMaskOnTheCompareTab) {
   EXPECT_EQ(items[1].at("patches").get<int>(), 196);
 }
 
+// The Fashion-MNIST model on the start-up photo showed a class nothing it
+// could recognise: it opens on a Fashion-MNIST picture it never trained on.
+// A picture the user chose stays.
+TEST(StudioGui, TheFashionMnistModelOpensOnAFashionMnistPicture) {
+  const std::string fmnist = std::string(MAE_SOURCE_DIR) + "/assets/models/fmnist.safetensors";
+  const StudioRun r = studio(temp_dir("fmnist_picture"), "--model " + q(fmnist));
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  EXPECT_TRUE(contains(r.layout.at("image").get<std::string>(), "fashion_mnist_ankle_boot.png"))
+      << r.layout.at("image");
+  EXPECT_TRUE(contains(r.layout.at("status").get<std::string>(), "Fashion-MNIST picture"));
+  ASSERT_FALSE(r.layout.at("explorer").empty());
+  EXPECT_EQ(r.layout.at("explorer")[0].at("patches").get<int>(), 49);
+  const std::string coffee = std::string(MAE_SOURCE_DIR) + "/assets/images/coffee.png";
+  const StudioRun chosen =
+      studio(temp_dir("fmnist_picture_chosen"), "--model " + q(fmnist) + " --image " + q(coffee));
+  ASSERT_EQ(chosen.result.code, 0) << chosen.result.err;
+  EXPECT_TRUE(contains(chosen.layout.at("image").get<std::string>(), "coffee.png"));
+}
+
 // A saved view reopens the same figure, byte for byte, in a new process.
 TEST(StudioGui, SavedViewsReopenTheSameFigure) {
   const std::string dir = temp_dir("view");
