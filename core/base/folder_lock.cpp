@@ -14,7 +14,7 @@
 namespace mae {
 namespace {
 
-// The holder's line ("pid 123 on host, since ..."), or empty when unreadable.
+// The holder's line ("pid 123 on host"), or empty when unreadable.
 std::string holder_of(int fd) {
   char buf[160] = {};
   const ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
