@@ -1,5 +1,6 @@
 #include "dialogs/dialogs.h"
 #include "lesson.h"
+#include "panels/panels.h"
 
 #include <imgui.h>
 
@@ -59,6 +60,9 @@ void draw_file_menu(UiState& st) {
         st.commands.push_back({Command::Kind::Open, r.path, ""});
     }
     ImGui::EndMenu();
+  } else if (st.recent.entries().empty()) {
+    tooltip("Nothing opened yet: the pictures, models, lessons and views you open are listed "
+            "here, across starts");
   }
   if (menu_item("Export figure...", "Ctrl+E", false,
                 st.has_figure() ? "The current tab's figure as a PNG"
