@@ -71,9 +71,7 @@ std::vector<MaskSettings> compare_settings(const UiState& st) {
   const MaskSettings plain = unpainted(st.mask, st.model->config);
   std::vector<MaskSettings> out;
   if (st.compare_mode == CompareMode::Models) {
-    const bool same_grid =
-        st.second_model && st.second_model->config.num_patches() == st.model->config.num_patches();
-    out = {st.mask, same_grid ? st.mask : plain};
+    out = {st.mask, second_model_has_other_grid(st) ? plain : st.mask};
   } else if (st.compare_mode == CompareMode::Ratios) {
     for (double r : {0.5, 0.75, 0.9})
       out.push_back({plain.strategy, r, st.mask.seed, {}});

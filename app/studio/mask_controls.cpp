@@ -20,10 +20,14 @@ void reroll_seed(UiState& state) {
 }
 
 double painted_ratio(const UiState& state) {
-  const auto& m = state.mask.custom;
-  return m.empty() ? state.mask.ratio
-                   : static_cast<double>(std::count(m.begin(), m.end(), uint8_t{1})) /
-                         static_cast<double>(m.size());
+  // A painted mask holds one entry per patch of its grid.
+  const auto patches = static_cast<int64_t>(state.mask.custom.size());
+  return patches == 0 ? state.mask.ratio : state.mask.applied_ratio(1, patches);
+}
+
+bool second_model_has_other_grid(const UiState& state) {
+  return state.model && state.second_model &&
+         state.second_model->config.num_patches() != state.model->config.num_patches();
 }
 
 void advance_play(UiState& state, double seconds) {

@@ -14,6 +14,9 @@ constexpr uint64_t kMaxRerolledSeed = 1000000;
 void reroll_seed(UiState& state);
 // The share of patches the custom mask removes (the ratio before one is painted).
 double painted_ratio(const UiState& state);
+// Whether the Compare tab's second model cuts pictures into another patch grid
+// than the main one: a painted mask fits only the grid it was painted on.
+bool second_model_has_other_grid(const UiState& state);
 // The Explorer's mask on screen (1 = removed), or empty before the first result.
 std::vector<uint8_t> shown_mask(const UiState& state);
 // Switches to the custom strategy, starting from `shown` unless a custom mask

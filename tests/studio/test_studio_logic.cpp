@@ -802,6 +802,27 @@ TEST(StudioMask, ReRollsAndAPaintedMask) {
   EXPECT_EQ(st.mask.ratio, ratio);
 }
 
+// A painted mask fits only its own patch grid: the Compare tab's request and
+// its note both ask whether the second model's grid is another one.
+TEST(StudioMask, TheSecondModelsGridIsComparedByPatchCount) {
+  UiState st(temp_dir("studio_grid") + "/recent.json");
+  const auto model = [](int img, int patch) {
+    auto info = std::make_shared<ModelInfo>();
+    info->config.img_size = img;
+    info->config.patch_size = patch;
+    return info;
+  };
+  EXPECT_FALSE(second_model_has_other_grid(st)); // nothing loaded
+  st.model = model(224, 16);
+  EXPECT_FALSE(second_model_has_other_grid(st)); // no second model
+  st.second_model = model(224, 16);
+  EXPECT_FALSE(second_model_has_other_grid(st));
+  st.second_model = model(112, 8); // 14 x 14 patches as well
+  EXPECT_FALSE(second_model_has_other_grid(st));
+  st.second_model = model(224, 32);
+  EXPECT_TRUE(second_model_has_other_grid(st));
+}
+
 TEST(StudioUiState, AFigureToExportIsTheShownTabs) {
   UiState st(temp_dir("studio_has_figure") + "/recent.json");
   EXPECT_FALSE(st.has_figure());

@@ -1,4 +1,5 @@
 #include "dialogs/dialogs.h"
+#include "mask_controls.h"
 #include "panels/panels.h"
 
 #include "checkpoint/model_label.h"
@@ -139,8 +140,7 @@ void painted_mask_note(const UiState& st) {
   if (st.compare_mode != CompareMode::Models)
     note = "Your painted mask has no ratio or strategy to vary: these columns use random masks "
            "(its seed; in the strategies row, the share of patches it removes).";
-  else if (st.second_model && st.model &&
-           st.second_model->config.num_patches() != st.model->config.num_patches())
+  else if (second_model_has_other_grid(st))
     note = "The second model cuts the picture into another patch grid, where your painted mask "
            "does not fit: it gets a random mask removing the same share.";
   if (note)
