@@ -10,6 +10,10 @@
 # BUILD/crashes/<target>/. Exits non-zero if any target found one.
 # FUZZ_BUILD_DIR (default: build-fuzz) is the build folder; the corpus that
 # grows as it runs stays in BUILD/corpus/<target>/ for the next run.
+# FUZZ_SEED=N (CTest's fuzz_smoke sets 1) fixes libFuzzer's seed and starts
+# from the seeds alone, in BUILD/corpus-seeded/: every machine then tries the
+# same inputs in the same order, the slower one stopping sooner, so a finding
+# on CI is found again here with the same command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -49,6 +53,12 @@ summary=()
 for t in "${targets[@]}"; do
   bin="$build/fuzz_$t"
   corpus="$build/corpus/$t"
+  seed=()
+  if [ -n "${FUZZ_SEED:-}" ]; then
+    corpus="$build/corpus-seeded/$t"
+    rm -rf "$corpus"
+    seed=(-seed="$FUZZ_SEED")
+  fi
   seeds="$build/seeds/$t"
   crashes="$build/crashes/$t"
   log="$build/logs/$t.log"
@@ -62,7 +72,7 @@ for t in "${targets[@]}"; do
   before=$(ls "$crashes" | wc -l)
   echo "== fuzz_$t: ${secs} s"
   rc=0
-  "$bin" "${dirs[@]}" "${dict[@]}" -max_total_time="$secs" -print_final_stats=1 \
+  "$bin" "${dirs[@]}" "${dict[@]}" "${seed[@]}" -max_total_time="$secs" -print_final_stats=1 \
     -max_len=65536 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$crashes/" \
     >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

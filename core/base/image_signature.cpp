@@ -1,5 +1,6 @@
 #include "base/image_signature.h"
 
+#include <cctype>
 #include <cstring>
 
 namespace mae {
@@ -13,13 +14,15 @@ ImageFormat image_format(const uint8_t* d, size_t n) {
     return ImageFormat::Gif;
   if (n >= 12 && !std::memcmp(d, "RIFF", 4) && !std::memcmp(d + 8, "WEBP", 4))
     return ImageFormat::WebP;
-  if (n >= 4 && (!std::memcmp(d, "II*\0", 4) || !std::memcmp(d, "MM\0*", 4)))
+  // Classic TIFF and BigTIFF ('+'), in either byte order.
+  if (n >= 4 && (!std::memcmp(d, "II*\0", 4) || !std::memcmp(d, "MM\0*", 4) ||
+                 !std::memcmp(d, "II+\0", 4) || !std::memcmp(d, "MM\0+", 4)))
     return ImageFormat::Tiff;
   if (n >= 2 && d[0] == 'B' && d[1] == 'M')
     return ImageFormat::Bmp;
-  // P1..P6, then the whitespace (or a # comment) that ends netpbm's magic number.
-  if (n >= 3 && d[0] == 'P' && d[1] >= '1' && d[1] <= '6' &&
-      (d[2] == ' ' || d[2] == '\n' || d[2] == '\r' || d[2] == '\t' || d[2] == '#'))
+  // P1..P6, then the whitespace that ends netpbm's magic number: exactly what
+  // OpenCV's PNM decoder asks, so that no other decoder takes such a file.
+  if (n >= 3 && d[0] == 'P' && d[1] >= '1' && d[1] <= '6' && std::isspace(d[2]))
     return ImageFormat::Pnm;
   return ImageFormat::None;
 }

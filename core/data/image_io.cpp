@@ -129,7 +129,7 @@ std::optional<ImageSize> tiff_size(const uint8_t* d, size_t n) {
     return big ? uint32_t{d[at]} << 8 | d[at + 1] : le16(d + at);
   };
   const auto u32 = [&](size_t at) { return big ? be32(d + at) : le32(d + at); };
-  if (n < 8)
+  if (n < 8 || d[2] == '+' || d[3] == '+') // BigTIFF
     return std::nullopt;
   const size_t ifd = u32(4);
   if (ifd > n || n - ifd < 2)
@@ -150,7 +150,7 @@ std::optional<ImageSize> tiff_size(const uint8_t* d, size_t n) {
 // Any decoded Mat -> 8-bit gray or RGB.
 Image from_mat(cv::Mat m, const std::string& label) {
   if (m.empty())
-    throw ImageError(label + ": not an image, or an unsupported/corrupt format");
+    throw ImageError(label + ": cannot decode the image: corrupt or cut short");
   if (m.depth() == CV_16U)
     m.convertTo(m, CV_8U, 1.0 / 257.0);
   else if (m.depth() == CV_32F || m.depth() == CV_64F)
@@ -213,10 +213,6 @@ std::optional<ImageSize> image_header_size(const uint8_t* d, size_t n) {
     break;
   case ImageFormat::Jpeg:
     return jpeg_size(d, n);
-  case ImageFormat::Gif:
-    if (n >= 10)
-      return ImageSize{le16(d + 6), le16(d + 8)};
-    break;
   case ImageFormat::Bmp:
     if (n >= 26) {
       const auto h = static_cast<int32_t>(le32(d + 22));
@@ -229,6 +225,7 @@ std::optional<ImageSize> image_header_size(const uint8_t* d, size_t n) {
     return pnm_size(d, n);
   case ImageFormat::Tiff:
     return tiff_size(d, n);
+  case ImageFormat::Gif: // not decoded
   case ImageFormat::None:
     break;
   }
@@ -256,6 +253,13 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& label,
     throw ImageError(label + ": empty file");
   if (size > static_cast<size_t>(INT32_MAX))
     throw ImageError(label + ": " + std::to_string(size >> 20) + " MiB is too large a file");
+  const ImageFormat format = image_format(data, size);
+  if (format == ImageFormat::None || format == ImageFormat::Gif)
+    // Only decoders we hand files to: OpenCV would try every one it has, and
+    // some (DICOM's) abort the process on a malformed file.
+    throw ImageError(label + ": " +
+                     (format == ImageFormat::Gif ? "GIF is" : "not an image, or a format") +
+                     " not supported; images are PNG, JPEG, BMP, WebP, TIFF or PGM/PPM");
   int flags = cv::IMREAD_UNCHANGED | cv::IMREAD_ANYDEPTH;
   const auto dims = image_header_size(data, size);
   if (dims) {
@@ -288,7 +292,7 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& label,
   } catch (const cv::Exception& e) {
     throw ImageError(label + ": cannot decode image: " + e.what());
   }
-  if (!dims) // a Sun raster, say: 1 x 40000 pixels was packed as 9 million
+  if (!dims) // a BigTIFF, whose header we do not read: a 1 x 40000 strip would be packed as 9 Mpx
     check_proportions(image.width, image.height, label);
   return image;
 }

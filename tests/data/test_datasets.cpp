@@ -237,8 +237,53 @@ TEST(ImageIo, TiffSizeIsReadFromItsHeaderInEitherByteOrder) {
   EXPECT_FALSE(image_header_size(reinterpret_cast<const uint8_t*>(cut.data()), cut.size()));
 }
 
-// A Sun raster: OpenCV knows it by its content whatever the file is called,
-// and image_header_size does not read it.
+// A little-endian BigTIFF of w x h 8-bit gray pixels, all 0x80: a header
+// image_header_size does not read.
+std::string bigtiff(uint32_t w, uint32_t h) {
+  std::string t("II+\0", 4);
+  const auto put = [&](uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i)
+      t += static_cast<char>(v >> (8 * i));
+  };
+  put(8, 2); // offsets are 8 bytes
+  put(0, 2);
+  put(16, 8); // the first IFD
+  const uint64_t pixels_at = 16 + 8 + 9 * 20 + 8;
+  const std::vector<std::array<uint64_t, 3>> entries = {
+      // tag, type (3 short, 4 long), value
+      {256, 4, w},         {257, 4, h}, {258, 3, 8}, {259, 3, 1},    {262, 3, 1},
+      {273, 4, pixels_at}, {277, 3, 1}, {278, 4, h}, {279, 4, w * h}};
+  put(entries.size(), 8);
+  for (const auto& [tag, type, value] : entries) {
+    put(tag, 2);
+    put(type, 2);
+    put(1, 8);
+    put(value, 8); // a short's 2 bytes first, little-endian
+  }
+  put(0, 8); // no next IFD
+  return t + std::string(w * h, '\x80');
+}
+
+const uint8_t* bytes_of(const std::string& s) {
+  return reinterpret_cast<const uint8_t*>(s.data());
+}
+
+// Formats whose header we do not read meet the shape limits once decoded: a
+// 1 x 40000 picture named thin.png was packed (resized) as 9 million pixels.
+TEST(ImageIo, PicturesWithHeadersNotReadMeetTheSameShapeLimits) {
+  const std::string small = bigtiff(5, 3), strip = bigtiff(1, 100);
+  ASSERT_FALSE(image_header_size(bytes_of(small), small.size()));
+  const Image img = decode_image(bytes_of(small), small.size(), "small.png");
+  EXPECT_EQ(img.width, 5);
+  EXPECT_EQ(img.height, 3);
+  EXPECT_EQ(img.pixels.at(0), 0x80);
+  const std::string e =
+      test::error_of([&] { decode_image(bytes_of(strip), strip.size(), "thin.png"); });
+  EXPECT_EQ(e, "thin.png: 1 x 100 pixels is more elongated than 32:1; crop it to the part to "
+               "look at");
+}
+
+// A Sun raster: OpenCV knows it by its content whatever the file is called.
 std::string sun_raster(uint32_t w, uint32_t h) {
   std::string r;
   for (uint32_t v : {0x59a66a95u, w, h, 8u, 0u, 1u, 0u, 0u})
@@ -247,21 +292,31 @@ std::string sun_raster(uint32_t w, uint32_t h) {
   return r + std::string(((w + 1) & ~1u) * h, '\x40'); // rows padded to 16 bits
 }
 
-// Formats whose header we do not read meet the shape limits once decoded: a
-// 1 x 40000 raster named thin.png was packed (resized) as 9 million pixels.
-TEST(ImageIo, PicturesKnownByContentMeetTheSameShapeLimits) {
-  const std::string small = sun_raster(5, 3), strip = sun_raster(1, 100);
-  const auto bytes = [](const std::string& s) {
-    return reinterpret_cast<const uint8_t*>(s.data());
-  };
-  ASSERT_FALSE(image_header_size(bytes(small), small.size()));
-  const Image img = decode_image(bytes(small), small.size(), "small.png");
-  EXPECT_EQ(img.width, 5);
-  EXPECT_EQ(img.height, 3);
-  const std::string e =
-      test::error_of([&] { decode_image(bytes(strip), strip.size(), "thin.png"); });
-  EXPECT_EQ(e, "thin.png: 1 x 100 pixels is more elongated than 32:1; crop it to the part to "
-               "look at");
+// OpenCV tries every decoder it was built with on whatever it is given, and
+// its DICOM one aborts the process on a malformed file (the fuzzer's find,
+// kept in tests/fuzz/regressions/image/): only the formats this tool names
+// reach it, whatever the file is called.
+TEST(ImageIo, OnlyTheFormatsThisToolNamesReachTheDecoders) {
+  // 128 bytes, then "DICM" (how DICOM says what it is), from the fuzzer.
+  const std::string dicom =
+      test::slurp(MAE_SOURCE_DIR "/tests/fuzz/regressions/image/dicom_assert_abort.bin");
+  const std::string pbm_with_comment = "P1#comment\n1 1\n1\n"; // OpenCV's PNM decoder refuses it
+  for (const auto& [name, data] :
+       std::vector<std::pair<std::string, std::string>>{{"dicom.png", dicom},
+                                                        {"raster.png", sun_raster(5, 3)},
+                                                        {"odd.pbm", pbm_with_comment},
+                                                        {"text.jpg", "just some text"}}) {
+    const std::string e = test::error_of([&] { decode_image(bytes_of(data), data.size(), name); });
+    EXPECT_EQ(e, name + ": not an image, or a format not supported; images are PNG, JPEG, BMP, "
+                        "WebP, TIFF or PGM/PPM")
+        << name;
+  }
+  const std::string gif = "GIF89a\x01\x00\x01\x00\x00\x00\x00;";
+  EXPECT_EQ(test::error_of([&] { decode_image(bytes_of(gif), gif.size(), "a.gif"); }),
+            "a.gif: GIF is not supported; images are PNG, JPEG, BMP, WebP, TIFF or PGM/PPM");
+  const std::string cut = "\x89PNG\r\n\x1a\nshort";
+  EXPECT_EQ(test::error_of([&] { decode_image(bytes_of(cut), cut.size(), "cut.png"); }),
+            "cut.png: cannot decode the image: corrupt or cut short");
 }
 
 TEST(ImageFolder, ClassesFromSubdirectoriesAndPackSkipsCorruptFiles) {
