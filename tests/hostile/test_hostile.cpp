@@ -282,6 +282,11 @@ TEST_F(Hostile, ImagesThatAreNotImagesOrTooLarge) {
   fs::create_directories(d + "/dir.png");
   recon("dir_png", d + "/dir.png", 1, "directory");
   recon("no_image", d + "/missing.png", 1, "missing.png");
+  // OpenCV's DICOM decoder aborted the process on these 132 bytes (the fuzzer's find).
+  test::write_file(d + "/scan.png",
+                   test::slurp(std::string(MAE_SOURCE_DIR) +
+                               "/tests/fuzz/regressions/image/dicom_assert_abort.bin"));
+  recon("dicom_png", d + "/scan.png", 1, "scan.png: not an image, or a format not supported");
   // A JPEG cut short decodes partially, and says so.
   const std::string jpeg = test::slurp(kPhoto);
   test::write_file(d + "/cut.jpg", jpeg.substr(0, jpeg.size() / 2));
