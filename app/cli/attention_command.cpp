@@ -60,8 +60,7 @@ int run_attention(int argc, const char* const* argv) {
   const MaskSettings& settings = figure.mask;
   AttentionQuery query;
   query.stack = parse_attention_stack(args.get("stack"));
-  const bool last_layer = args.get("layer") == "last";
-  query.layer = index_option(args, "layer", "last", 0);
+  query.layer = index_option(args, "layer", "last", AttentionQuery::kLastLayer);
   query.head = index_option(args, "head", "mean", AttentionQuery::kMeanOfHeads);
   query.patch = index_option(args, "patch", "cls", AttentionQuery::kClsToken);
   query.rollout = args.flag_set("rollout");
@@ -71,8 +70,7 @@ int run_attention(int argc, const char* const* argv) {
 
   const FigureInput in = load_figure_input(args, "attention");
   const ModelConfig& c = in.model->info().config;
-  if (last_layer)
-    query.layer = query.stack == AttentionStack::Encoder ? c.depth - 1 : c.decoder_depth - 1;
+  query.layer = query.resolved_layer(c);
   const AttentionMap map = in.model->attention(in.image, settings, query);
   write_png(out, attention_figure(in.image, map, in.label, settings, figure.panel_size));
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

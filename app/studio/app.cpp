@@ -99,12 +99,13 @@ int guess_architecture(const std::string& path, const std::vector<std::string>& 
 }
 
 // A query kept across models (or asked for by --attention-layer, a view)
-// stays within the new one's layers and heads; returns what it changed, for
-// the status line, or "".
+// stays within the new one's layers and heads, "the last layer" becoming its
+// index; returns what it changed, for the status line, or "".
 std::string clamp_attention_query(AttentionQuery& q, const ModelConfig& c) {
-  const bool decoder = q.stack == AttentionStack::Decoder;
-  const int64_t depth = decoder ? c.decoder_depth : c.depth;
-  const int64_t heads = decoder ? c.decoder_num_heads : c.num_heads;
+  if (q.layer == AttentionQuery::kLastLayer)
+    q.layer = q.resolved_layer(c);
+  const int64_t depth = q.stack_depth(c);
+  const int64_t heads = q.stack_heads(c);
   const int64_t layer = std::clamp<int64_t>(q.layer, 0, std::max<int64_t>(0, depth - 1));
   const int64_t head = std::clamp<int64_t>(q.head, AttentionQuery::kMeanOfHeads, heads - 1);
   std::string changed;
@@ -117,6 +118,14 @@ std::string clamp_attention_query(AttentionQuery& q, const ModelConfig& c) {
   q.layer = layer;
   q.head = head;
   return changed;
+}
+
+// The attention query fitted to the shown model; what that changed goes on
+// the status line.
+void fit_attention_query(UiState& st) {
+  const std::string clamped = clamp_attention_query(st.attention.query, st.model->config);
+  if (!clamped.empty())
+    st.status += " (" + clamped + ")";
 }
 
 // A model that cannot load: the architecture dialog when only the
@@ -409,6 +418,9 @@ void App::load_view_files(const ViewState& v) {
     worker_->load_image(v.image);
     state_.loading_image = v.image;
   }
+  // With the model already shown: a model on its way is fitted when it comes.
+  if (state_.model && state_.loading_model.empty())
+    fit_attention_query(state_);
 }
 
 void App::export_sweep(const std::string& path) {
@@ -526,7 +538,6 @@ void App::main_model_loaded(const WorkerEvent& ev) {
   st.model = ev.model;
   const bool new_picture = picture_for_model(ev.model->config);
   st.pos_embed = ev.pos_embed;
-  const std::string clamped = clamp_attention_query(st.attention.query, ev.model->config);
   st.model_path = ev.path;
   if (st.loading_model == ev.path)
     st.loading_model.clear();
@@ -535,8 +546,7 @@ void App::main_model_loaded(const WorkerEvent& ev) {
   st.status = "loaded " + model_label(ev.path);
   for (const auto& n : ev.model->notices)
     st.status += " (" + n + ")";
-  if (!clamped.empty())
-    st.status += " (" + clamped + ")";
+  fit_attention_query(st);
   if (new_picture)
     st.status += "; showing a Fashion-MNIST picture it never trained on (a photo means nothing "
                  "to a one-channel model)";

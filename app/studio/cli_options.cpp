@@ -49,10 +49,21 @@ StartView parse_view(const std::string& text) {
                    text + "'");
 }
 
+// A layer or head index from 0 (4095 at most), or the word standing for
+// `sentinel`, as `mae attention` takes them.
+int64_t index_or_word(const std::string& text, const std::string& word, int64_t sentinel,
+                      const std::string& must_be) {
+  if (text == word)
+    return sentinel;
+  if (const auto n = whole_number(text, 0, 4095))
+    return *n;
+  throw UsageError(must_be + " from 0 or " + word + ", not '" + text + "'");
+}
+
 // Options CLI11 reads as text; parse_cli_options turns them into CliOptions'
 // types with the checks and messages of their own.
 struct TextOptions {
-  std::string model, image, strategy, view, attention_stack, attention_head, size;
+  std::string model, image, strategy, view, attention_stack, attention_layer, attention_head, size;
   int slide = 0, how_stage = 0;
 };
 
@@ -102,10 +113,9 @@ void define_options(CLI::App& app, CliOptions& o, TextOptions& t) {
   app.add_option("--attention-stack", t.attention_stack,
                  "Attention: encoder | decoder (default: encoder)")
       ->type_name("S");
-  app.add_option("--attention-layer", o.attention.layer,
-                 "Attention: layer N, from 0 as in `mae attention` (default: 0)")
-      ->type_name("N")
-      ->check(CLI::Range(0, 4095));
+  app.add_option("--attention-layer", t.attention_layer,
+                 "Attention: layer N from 0, or last, as in `mae attention` (default: last)")
+      ->type_name("N");
   app.add_option("--attention-head", t.attention_head,
                  "Attention: head H from 0, or mean (default: mean)")
       ->type_name("H");
@@ -249,18 +259,12 @@ void finish(const CLI::App& app, CliOptions& o, const TextOptions& t) {
     o.how_stage = t.how_stage - 1;
   if (given("--attention-stack"))
     o.attention.stack = parse_attention_stack(t.attention_stack);
-  if (given("--attention-head")) {
-    if (t.attention_head == "mean") {
-      o.attention.head = AttentionQuery::kMeanOfHeads;
-    } else {
-      char* end = nullptr;
-      const long h = std::strtol(t.attention_head.c_str(), &end, 10);
-      if (t.attention_head.empty() || *end != '\0' || h < 0 || h > 4095)
-        throw UsageError("--attention-head must be a head from 0 or mean, not '" +
-                         t.attention_head + "'");
-      o.attention.head = h;
-    }
-  }
+  if (given("--attention-layer"))
+    o.attention.layer = index_or_word(t.attention_layer, "last", AttentionQuery::kLastLayer,
+                                      "--attention-layer must be a layer");
+  if (given("--attention-head"))
+    o.attention.head = index_or_word(t.attention_head, "mean", AttentionQuery::kMeanOfHeads,
+                                     "--attention-head must be a head");
   if (given("--size")) {
     // Each side read whole: sscanf's %d wrapped 4294967616 to 320.
     const size_t x = t.size.find('x');

@@ -52,7 +52,8 @@ struct CliOptions {
   bool present = false;      // ... in Present mode
   std::string save_view;     // headless: File > Save view to this file once loaded
   std::string export_sweep;  // headless: File > Export ratio sweep video to this file
-  AttentionQuery attention;  // Attention: stack, layer, head, rollout
+  // Attention: stack, layer (unless asked, the last, as `mae attention`), head, rollout
+  AttentionQuery attention{AttentionStack::Encoder, AttentionQuery::kLastLayer};
   bool help = false;
 
   // Training from the command line: starts on the Training tab with this

@@ -105,8 +105,8 @@ void ViewState::validate(bool files_required) const {
                   "zoom must be in [1, 64] and the centre in [0, 1]");
   require_field(patch >= -1 && patch < (1 << 20), "patch", "must be -1 (none) or a patch index");
   require_field(how_stage >= -1 && how_stage < 8, "how_stage", "must be in [-1, 7]");
-  require_field(attention.layer >= 0 && attention.layer < 4096, "attention.layer",
-                "must be in [0, 4095]");
+  require_field(attention.layer >= -1 && attention.layer < 4096, "attention.layer",
+                "must be in [-1 (the last), 4095]");
   require_field(attention.head >= -1 && attention.head < 4096, "attention.head",
                 "must be in [-1 (mean), 4095]");
 }

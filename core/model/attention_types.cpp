@@ -22,13 +22,24 @@ AttentionStack parse_attention_stack(const std::string& name) {
   throw UsageError("unknown attention stack '" + name + "' (use encoder or decoder)");
 }
 
+int64_t AttentionQuery::stack_depth(const ModelConfig& config) const {
+  return stack == AttentionStack::Encoder ? config.depth : config.decoder_depth;
+}
+
+int64_t AttentionQuery::stack_heads(const ModelConfig& config) const {
+  return stack == AttentionStack::Encoder ? config.num_heads : config.decoder_num_heads;
+}
+
+int64_t AttentionQuery::resolved_layer(const ModelConfig& config) const {
+  return layer == kLastLayer ? stack_depth(config) - 1 : layer;
+}
+
 void AttentionQuery::validate(const ModelConfig& config, bool has_decoder,
                               int64_t num_patches) const {
-  const bool encoder = stack == AttentionStack::Encoder;
-  if (!encoder && !has_decoder)
+  if (stack == AttentionStack::Decoder && !has_decoder)
     throw UsageError("this is an encoder-only checkpoint: it has no decoder attention");
-  const int64_t depth = encoder ? config.depth : config.decoder_depth;
-  const int64_t heads = encoder ? config.num_heads : config.decoder_num_heads;
+  const int64_t depth = stack_depth(config);
+  const int64_t heads = stack_heads(config);
   const std::string name = to_string(stack);
   if (layer < 0 || layer >= depth)
     throw UsageError("layer " + std::to_string(layer) + " is out of range: the " + name +

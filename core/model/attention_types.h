@@ -21,6 +21,9 @@ AttentionStack parse_attention_stack(const std::string& name);
 struct AttentionQuery {
   static constexpr int64_t kMeanOfHeads = -1; // `head`: the mean over heads
   static constexpr int64_t kClsToken = -1;    // `patch`: the cls token asks
+  // `layer`: the stack's last block, named before the model is known;
+  // resolved_layer() gives its index, which is what the model is asked for.
+  static constexpr int64_t kLastLayer = -1;
 
   AttentionStack stack = AttentionStack::Encoder;
   // The block whose attention is shown; with `rollout`, the last block the
@@ -33,6 +36,12 @@ struct AttentionQuery {
   // Attention rollout (Abnar & Zuidema 2020): heads averaged, the identity
   // added for the residual, rows renormalised, multiplied through the layers.
   bool rollout = false;
+
+  // The number of blocks and of heads in the chosen stack of a model of this config.
+  int64_t stack_depth(const ModelConfig& config) const;
+  int64_t stack_heads(const ModelConfig& config) const;
+  // `layer`, with kLastLayer replaced by the stack's last block.
+  int64_t resolved_layer(const ModelConfig& config) const;
 
   // Throws UsageError naming the argument (layer, head, patch) and its valid
   // range for a model of this config with `num_patches` patches, or a decoder

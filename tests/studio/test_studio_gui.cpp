@@ -855,6 +855,13 @@ TEST(StudioGui, AttentionShowsTheModelsMapForTheSelectedPatch) {
   const std::string status = e.layout.at("status");
   EXPECT_TRUE(contains(status, "no attention layer 40 (this stack's are 0 to ")) << status;
   EXPECT_TRUE(contains(status, "no head 9 (0 to ")) << status;
+
+  // Unasked, the tab starts at the stack's last layer, as `mae attention` does.
+  const StudioRun last = studio(temp_dir("attention_last"), "--model " + q(kModel) + " --image " +
+                                                                q(image) + " --view attention");
+  ASSERT_EQ(last.result.code, 0) << last.result.err;
+  ASSERT_TRUE(last.layout.at("attention").at("ready").get<bool>());
+  EXPECT_EQ(last.layout.at("attention").at("layer"), c.depth - 1);
 }
 
 // A painted mask: the custom strategy starts from the mask on screen, each

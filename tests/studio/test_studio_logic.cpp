@@ -441,6 +441,25 @@ TEST(StudioCli, FilesNamedWithoutAFlagOpenAtStart) {
   EXPECT_THROW(parse({"photo.png", "-x"}), UsageError);
 }
 
+// As `mae attention` takes them: an index from 0, or the word; the app starts
+// at the last layer, where `mae attention` does.
+TEST(StudioCli, AttentionLayerAndHeadAreIndicesOrAWord) {
+  EXPECT_EQ(parse({}).attention.layer, AttentionQuery::kLastLayer);
+  EXPECT_EQ(parse({"--attention-layer", "last"}).attention.layer, AttentionQuery::kLastLayer);
+  EXPECT_EQ(parse({"--attention-layer", "3"}).attention.layer, 3);
+  EXPECT_EQ(parse({"--attention-head", "mean"}).attention.head, AttentionQuery::kMeanOfHeads);
+  EXPECT_EQ(parse({"--attention-head", "0"}).attention.head, 0);
+  EXPECT_EQ(test::error_of([] {
+              parse({"--attention-layer", "-1"});
+            }),
+            "--attention-layer must be a layer from 0 or last, not '-1'");
+  EXPECT_EQ(test::error_of([] {
+              parse({"--attention-head", "2x"});
+            }),
+            "--attention-head must be a head from 0 or mean, not '2x'");
+  EXPECT_THROW(parse({"--attention-layer", "4096"}), UsageError);
+}
+
 TEST(StudioCli, RejectsBadValues) {
   EXPECT_THROW(parse({"--ratio", "0.99"}), UsageError);
   EXPECT_THROW(parse({"--ratio", "abc"}), UsageError);

@@ -32,10 +32,10 @@ void query_controls(UiState& st, const ModelConfig& c) {
     q.stack = AttentionStack::Decoder;
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("The decoder's attention: over every patch, removed ones as mask tokens");
-  const bool decoder = q.stack == AttentionStack::Decoder;
-  const int depth = decoder ? c.decoder_depth : c.depth;
-  const int heads = decoder ? c.decoder_num_heads : c.num_heads;
-  q.layer = std::clamp<int64_t>(q.layer, 0, depth - 1);
+  // Another stack may have fewer layers and heads.
+  const int depth = static_cast<int>(q.stack_depth(c));
+  const int heads = static_cast<int>(q.stack_heads(c));
+  q.layer = std::clamp<int64_t>(q.resolved_layer(c), 0, depth - 1);
   q.head = std::clamp<int64_t>(q.head, AttentionQuery::kMeanOfHeads, heads - 1);
 
   // A narrow window (Present mode's large text) narrows the sliders first,
