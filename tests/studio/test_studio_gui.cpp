@@ -7,6 +7,7 @@
 #include "data/fashion_mnist.h"
 #include "data/image.h"
 #include "data/image_io.h"
+#include "eval/colormap.h"
 #include "eval/reconstructor.h"
 #include "formats/safetensors.h"
 #include "train/preview_file.h"
@@ -837,6 +838,21 @@ TEST(StudioGui, AttentionShowsTheModelsMapForTheSelectedPatch) {
   }
   // The query patch is outlined on the map.
   EXPECT_GT(fraction_near(r.shot, panel(r, "attention_map"), kYellow, 12), 0.001);
+  // Under it, its colour scale: black at 0, pale yellow at the brightest patch's weight.
+  const Rect bar = panel(r, "attention_scale");
+  expect_inside(r, bar);
+  ASSERT_GT(bar.w, 64);
+  const Image ends = colorize({0.0f, 1.0f}, 2, 1, 0.0f, 1.0f, Colormap::Inferno);
+  const int black[3] = {ends.pixels[0], ends.pixels[1], ends.pixels[2]};
+  const int yellow[3] = {ends.pixels[3], ends.pixels[4], ends.pixels[5]};
+  const int end_w = bar.w / 32;
+  EXPECT_GT(fraction_near(r.shot, {bar.x + 1, bar.y + 1, end_w, bar.h - 2}, black, 30), 0.9);
+  EXPECT_GT(
+      fraction_near(r.shot, {bar.x + bar.w - 1 - end_w, bar.y + 1, end_w, bar.h - 2}, yellow, 30),
+      0.9);
+  char top[32];
+  std::snprintf(top, sizeof top, "%.4f", at.at("max_weight").get<float>());
+  EXPECT_EQ(caption(r, "attention_scale"), "0\n" + std::string(top) + "\n");
 
   // A patch the mask removed has no encoder token: said so, nothing crashes.
   int removed = -1;

@@ -47,7 +47,8 @@ void draw_help_window(UiState& st) {
       "click a stage to open it large with its explanation (Esc: back).");
   ImGui::BulletText(
       "Attention: click a patch to see where it attends (any layer and head, encoder or\n"
-      "decoder, or the rollout), and how its position embedding resembles the others'.");
+      "decoder, or the rollout; the last layer first, colour scale below the map), and how\n"
+      "its position embedding resembles the others'.");
   ImGui::BulletText(
       "Telea inpainting and mean-colour fill: baselines on the same mask;\n"
       "masked-region MSE is measured on the removed pixels only, in [0,1] pixel units.");

@@ -100,6 +100,13 @@ int attention_map_view(UiState& st, const AttentionMap& m, const Texture& pictur
                                                 : IM_COL32(20, 20, 24, 215));
   if (m.query.patch >= 0)
     outline_cell(dl, f, static_cast<int>(m.query.patch), kHighlight, 3);
+  const std::string top = printf_string("%.4f", peak);
+  const DrawnRect scale = colour_scale_line(
+      Colormap::Inferno, "0", top, side,
+      "The map's colours: from no attention (black) to the brightest patch's weight (" + top +
+          ", pale yellow). The weights of one query sum to 1 over its tokens, the cls token's "
+          "included.");
+  st.panel_rects.push_back({"attention_scale", scale, {"0", top}});
   std::vector<std::string> shown;
   for (size_t i = 0; i < about.size(); ++i)
     shown.push_back(caption_line(about[i], side, i + 1 == about.size()));
@@ -220,11 +227,12 @@ void draw_attention_panel(PanelContext& ctx) {
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float line = ImGui::GetTextLineHeightWithSpacing();
   const float gap = ImGui::GetStyle().ItemSpacing.x * 3;
-  float side = std::floor(std::max(64.0f, std::min(avail.y - 4 * line, avail.x * 0.58f)));
+  // Under the map: its colour scale, then two or three caption lines.
+  float side = std::floor(std::max(64.0f, std::min(avail.y - 5 * line, avail.x * 0.58f)));
   std::vector<std::string> about =
       at.shown ? map_caption(*at.shown, side) : std::vector<std::string>{};
   if (about.size() > 2) { // the query and its source on two lines, under a smaller map
-    side = std::floor(std::max(64.0f, std::min(side, avail.y - 5 * line)));
+    side = std::floor(std::max(64.0f, std::min(side, avail.y - 6 * line)));
     about = map_caption(*at.shown, side);
   }
 

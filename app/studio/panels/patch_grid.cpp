@@ -85,6 +85,32 @@ std::string caption_line(const std::string& text, float width, bool dim) {
   return shown;
 }
 
+DrawnRect colour_scale_line(Colormap colormap, const std::string& lo, const std::string& hi,
+                            float width, const std::string& tooltip) {
+  const float line = ImGui::GetTextLineHeight();
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  ImGui::Dummy({width, line});
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("%s", tooltip.c_str());
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
+  const float hi_w = ImGui::CalcTextSize(hi.c_str()).x;
+  dl->AddText(at, text, lo.c_str());
+  dl->AddText({at.x + width - hi_w, at.y}, text, hi.c_str());
+  const ImVec2 min{at.x + ImGui::CalcTextSize(lo.c_str()).x + 6, at.y + line * 0.2f};
+  const ImVec2 max{at.x + width - hi_w - 6, at.y + line * 0.85f};
+  constexpr int kSteps = 64;
+  std::vector<float> ramp(kSteps);
+  for (int i = 0; i < kSteps; ++i)
+    ramp[static_cast<size_t>(i)] = static_cast<float>(i) / (kSteps - 1);
+  const Image rgb = colorize(ramp, kSteps, 1, 0.0f, 1.0f, colormap);
+  const float step = (max.x - min.x) / kSteps;
+  for (int i = 0; i < kSteps; ++i)
+    dl->AddRectFilled({min.x + step * i, min.y}, {min.x + step * (i + 1), max.y},
+                      rgb_at(rgb.pixels, static_cast<size_t>(i)));
+  return framebuffer_rect(min, max);
+}
+
 DrawnRect framebuffer_rect(ImVec2 min, ImVec2 max) {
   const ImVec2 fb = ImGui::GetIO().DisplayFramebufferScale;
   DrawnRect r;

@@ -3,6 +3,7 @@
 // filled, outlined, hit-tested; captions that never wrap.
 #pragma once
 
+#include "eval/colormap.h"
 #include "gl/texture.h"
 #include "image_view.h"
 
@@ -43,6 +44,12 @@ ImU32 rgb_at(const std::vector<uint8_t>& rgb, size_t i, uint8_t alpha = 255);
 // One caption line that never wraps: shortened to `width`, the whole line in
 // a tooltip when it was cut. Returns what was shown (for --layout).
 std::string caption_line(const std::string& text, float width, bool dim);
+
+// One line `width` wide: `lo` and `hi` at its ends, the colour scale between
+// them, `tooltip` on hover. Returns the scale's rectangle in framebuffer
+// pixels (for --layout).
+DrawnRect colour_scale_line(Colormap colormap, const std::string& lo, const std::string& hi,
+                            float width, const std::string& tooltip);
 
 // ImGui coordinates to framebuffer pixels, for --layout.
 DrawnRect framebuffer_rect(ImVec2 min, ImVec2 max);
