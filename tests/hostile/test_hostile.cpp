@@ -287,6 +287,11 @@ TEST_F(Hostile, ImagesThatAreNotImagesOrTooLarge) {
                    test::slurp(std::string(MAE_SOURCE_DIR) +
                                "/tests/fuzz/regressions/image/dicom_assert_abort.bin"));
   recon("dicom_png", d + "/scan.png", 1, "scan.png: not an image, or a format not supported");
+  // A BMP with a compression code OpenCV asserts on: refused, nothing thrown past us.
+  test::write_file(d + "/odd.bmp", std::string("BM\0\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0\x02\0\0\0"
+                                               "\x02\0\0\0\x01\0\x18\0\x09\0\0\0",
+                                               34));
+  recon("odd_bmp", d + "/odd.bmp", 1, "odd.bmp: cannot decode the image: corrupt or cut short");
   // A JPEG cut short decodes partially, and says so.
   const std::string jpeg = test::slurp(kPhoto);
   test::write_file(d + "/cut.jpg", jpeg.substr(0, jpeg.size() / 2));
