@@ -1110,6 +1110,13 @@ TEST(StudioGui, KeyboardStepsSlidesAndDrivesTheExplorer) {
   EXPECT_EQ(after.at("explorer_zoom").at("zoom").get<double>(), 1.0);
   EXPECT_EQ(after.at("compare_zoom").at("zoom").get<double>(), 1.0);
   EXPECT_TRUE(after.at("display").at("grid").get<bool>());
+  // Every tab has its key: Training and Experiments had none.
+  for (const auto& [key, tab] :
+       std::vector<std::pair<std::string, std::string>>{{"p", "training"}, {"x", "experiments"}}) {
+    const StudioRun r = studio(temp_dir("keys_tab"), "--model " + q(kModel) + " --keys " + key);
+    ASSERT_EQ(r.result.code, 0) << r.result.err;
+    EXPECT_EQ(r.layout.at("tab"), tab) << key;
+  }
 
   const StudioRun bad = studio(temp_dir("keys_bad"), "--model " + q(kModel) + " --keys Hyper");
   EXPECT_NE(bad.result.code, 0);

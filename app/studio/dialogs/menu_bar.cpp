@@ -129,8 +129,8 @@ void draw_view_menu(UiState& st) {
   for (const auto& [mode, label, tip] : compares)
     if (menu_item(label, nullptr, st.tab == Tab::Compare && st.compare_mode == mode, tip))
       st.compare_mode = mode, st.show_tab(Tab::Compare);
-  tab_item(Tab::Training, "Training", nullptr);
-  tab_item(Tab::Experiments, "Experiments", nullptr);
+  tab_item(Tab::Training, "Training", "P");
+  tab_item(Tab::Experiments, "Experiments", "X");
   ImGui::Separator();
   for (const DisplayToggle& t : kDisplayToggles) {
     bool& on = st.display.*t.flag;

@@ -19,6 +19,8 @@ const std::vector<Shortcut> kShortcuts = {
     {"H", "How it works tab (Esc: back from a stage opened large)"},
     {"A", "Attention tab (click a patch to see where it attends)"},
     {"C", "Compare tab (again: ratios, strategies, two models)"},
+    {"P", "Training tab (pretrain a small MAE, or follow a run)"},
+    {"X", "Experiments tab (the paper's ablations re-run)"},
     {"+ / - / 0", "zoom in / out / reset (also: mouse wheel, drag, double-click)"},
     {"Ctrl+O", "open an image or model"},
     {"Ctrl+E", "export the current figure as PNG"},
@@ -122,6 +124,10 @@ void tab_shortcuts(UiState& st) {
     st.show_tab(Tab::Attention);
   if (pressed(GLFW_KEY_H))
     st.show_tab(Tab::HowItWorks);
+  if (pressed(GLFW_KEY_P))
+    st.show_tab(Tab::Training);
+  if (pressed(GLFW_KEY_X))
+    st.show_tab(Tab::Experiments);
   if (pressed(GLFW_KEY_ESCAPE) && st.tab == Tab::HowItWorks)
     st.how.detail_stage = -1;
   if (pressed(GLFW_KEY_C)) { // again on Compare: the next comparison
