@@ -226,7 +226,10 @@ TEST(StudioGui, MaskedFractionFollowsTheRatio) {
 TEST(StudioGui, CompareViewsShowThreeColumns) {
   for (const std::string view : {"ratios", "strategies"}) {
     const std::string dir = temp_dir("compare_" + view);
-    const StudioRun r = studio(dir, "--model " + q(kModel) + " --view " + view + " --ratio 0.75");
+    // Strategies on a wide screen, where the rows' height limits the grid.
+    const std::string size = view == "strategies" ? " --size 1920x1080" : "";
+    const StudioRun r =
+        studio(dir, "--model " + q(kModel) + " --view " + view + " --ratio 0.75" + size);
     ASSERT_EQ(r.result.code, 0) << r.result.err;
     EXPECT_EQ(r.layout.at("tab"), "compare");
     const json& items = r.layout.at("compare");
@@ -261,6 +264,14 @@ TEST(StudioGui, CompareViewsShowThreeColumns) {
       EXPECT_GT(
           region_diff(r.shot, panel(r, "compare_masked_0"), r.shot, panel(r, "compare_masked_2")),
           5.0);
+      // The width left over goes either side of the grid, not all to its right
+      // (there a third of the screen stood empty).
+      const Rect sidebar_image = panel(r, "source"), first = panel(r, "compare_masked_0"),
+                 original = panel(r, "compare_original");
+      const int left = first.x - (sidebar_image.x + sidebar_image.w);
+      const int right = r.shot.width - (original.x + original.w);
+      EXPECT_GT(left, 150);
+      EXPECT_LT(std::abs(left - right), 50) << left << " " << right;
     }
   }
 }

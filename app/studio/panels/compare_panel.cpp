@@ -182,6 +182,11 @@ void draw_compare_panel(PanelContext& ctx) {
   // of the same mask, and the original beside them, as large as fit.
   const float gap = ImGui::GetStyle().ItemSpacing.x * 2;
   const float side = compare_side(n, st.display.compare_inpainting, gap);
+  // Rows too tall for a wide window leave width over: the grid goes in the middle.
+  const float width = (n + 1) * side + n * gap;
+  const float spare = ImGui::GetContentRegionAvail().x - width;
+  if (spare > 2)
+    ImGui::SetCursorPosX(ImGui::GetCursorPosX() + std::floor(spare / 2));
   for (size_t i = 0; i < n; ++i) {
     if (i)
       ImGui::SameLine(0, gap);
