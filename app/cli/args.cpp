@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -67,6 +68,36 @@ Args& Args::repeated_option(const std::string& name, const std::string& value_na
   return *this;
 }
 
+Args& Args::range(double lo, double hi) {
+  specs_.back().range = std::make_pair(lo, hi);
+  return *this;
+}
+
+namespace {
+
+// 65536, not 65536.000000 or 6.5536e+04.
+std::string number_text(double v) {
+  char buf[32];
+  if (v == std::floor(v) && std::fabs(v) < 1e15)
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  else
+    std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+std::string range_text(const std::pair<double, double>& r) {
+  return "[" + number_text(r.first) + ", " + number_text(r.second) + "]";
+}
+
+} // namespace
+
+void Args::check_range(const std::string& name, double value) const {
+  const Spec* spec = find(name);
+  if (spec && spec->range && !(value >= spec->range->first && value <= spec->range->second))
+    throw UsageError("--" + name + " must be in " + range_text(*spec->range) + ", got " +
+                     get(name));
+}
+
 const Args::Spec* Args::find(const std::string& name) const {
   for (const auto& s : specs_)
     if (s.name == name)
@@ -107,7 +138,8 @@ bool Args::parse(int argc, const char* const* argv) {
       flags[s.name] = app.add_flag("--" + s.name, s.help);
       continue;
     }
-    CLI::Option* o = app.add_option(declared_name(s), raw[s.name], s.help);
+    const std::string help = s.range ? s.help + ", in " + range_text(*s.range) : s.help;
+    CLI::Option* o = app.add_option(declared_name(s), raw[s.name], help);
     o->type_name(s.value_name)->expected(1)->allow_extra_args(false);
     // A required positional is checked after parsing: CLI11 would name its option form.
     if (!s.is_positional) {
@@ -195,6 +227,7 @@ double Args::get_double(const std::string& name) const {
   const double d = std::strtod(v.c_str(), &end);
   if (v.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(d))
     throw UsageError("--" + name + " expects a finite number, got '" + v + "'");
+  check_range(name, d);
   return d;
 }
 
@@ -207,6 +240,7 @@ long long Args::get_int(const std::string& name) const {
     throw UsageError("--" + name + " expects an integer, got '" + v + "'");
   if (errno == ERANGE)
     throw UsageError("--" + name + " " + v + " is out of range");
+  check_range(name, static_cast<double>(n));
   return n;
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mae::cli {
@@ -22,6 +23,9 @@ public:
   Args& positional(const std::string& name, const std::string& help, bool required = true);
   Args& repeated_option(const std::string& name, const std::string& value_name,
                         const std::string& help);
+  // The option declared last takes values in [lo, hi] only: --help says so,
+  // and get_double / get_int refuse anything else, naming the option.
+  Args& range(double lo, double hi);
 
   // Returns false when --help was given (usage already printed).
   bool parse(int argc, const char* const* argv);
@@ -45,8 +49,11 @@ private:
     std::string name, value_name, help;
     std::optional<std::string> default_value;
     bool is_flag = false, is_positional = false, required = false, repeated = false;
+    std::optional<std::pair<double, double>> range{};
   };
   const Spec* find(const std::string& name) const;
+  // `value` (read from --name) checked against the option's range.
+  void check_range(const std::string& name, double value) const;
   std::string declared_name(const Spec& s) const;
   [[noreturn]] void
   refuse_stray_word(const std::string& word,

@@ -111,9 +111,6 @@ TrainConfig bench_train_config(const Args& args, const ModelConfig& model) {
   c.bf16 = !args.flag_set("fp32");
   c.cuda_graph = !args.flag_set("no-graph");
   c.num_workers = args.get_int32("workers");
-  // Said as the options typed, before the config's own check names its fields.
-  if (c.num_workers < 0 || c.num_workers > 64)
-    throw UsageError("--workers must be in [0, 64]");
   if (int64_t{c.batch_size} * model.in_chans * model.img_size * model.img_size > (int64_t{1} << 32))
     throw UsageError("--batch " + std::to_string(c.batch_size) + ": images of " +
                      std::to_string(model.img_size) + " px make a batch of more than 4 G values");
@@ -351,11 +348,15 @@ int run_bench(int argc, const char* const* argv) {
       .option("arch", "NAME", "architecture from configs/models/", "mae_vit_base_patch16")
       .option("model-config", "FILE.json", "architecture file instead of --arch")
       .option("batch", "N", "images per step", "256")
+      .range(1, 65536)
       .option("steps", "N", "timed steps", "30")
+      .range(1, 1000000)
       .option("warmup", "N", "untimed steps first", "10")
+      .range(0, 1000000)
       .option("data", "synthetic|fmnist|shards:DIR",
               "training and data modes: where images come from", "synthetic")
       .option("workers", "N", "data-loading threads (host streaming only)", "4")
+      .range(0, 64)
       .option("peak-tflops", "T", "the card's bf16 peak for the percentage", "790")
       .option("profile", "FILE.json",
               "train and infer modes: write a Chrome trace of the timed steps (" +
@@ -380,13 +381,9 @@ int run_bench(int argc, const char* const* argv) {
     return *code;
   ModelConfig model = args.has("model-config") ? load_model_config(args.get("model-config"))
                                                : builtin_model_config(args.get("arch"));
-  // Bounds before anything is allocated or timed.
-  if (args.get_int("batch") < 1 || args.get_int("batch") > 65536)
-    throw UsageError("--batch must be in [1, 65536]");
-  if (args.get_int("steps") < 1 || args.get_int("steps") > 1000000)
-    throw UsageError("--steps must be in [1, 1000000]");
-  if (args.get_int("warmup") < 0 || args.get_int("warmup") > 1000000)
-    throw UsageError("--warmup must be in [0, 1000000]");
+  // Their ranges checked before anything is allocated or timed.
+  for (const char* name : {"batch", "steps", "warmup"})
+    args.get_int(name);
   if (mode == "norm") {
     bench_norm(args, model);
     return 0;

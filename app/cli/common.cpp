@@ -94,7 +94,8 @@ bool parse_command(Args& args, int argc, const char* const* argv, unsigned share
     args.option("ratio", "R", "fraction of patches removed, in [0, 1)", "0.75")
         .option("strategy", "random|block|grid", "masking strategy", "random")
         .option("seed", "N", "mask seed", "0")
-        .option("panel-size", "PX", "size of each panel in the figure", "224");
+        .option("panel-size", "PX", "size of each panel in the figure", "224")
+        .range(32, 4096);
   if (shared & kOutput)
     add_force_option(args);
   if (shared & kThreads)
@@ -117,10 +118,7 @@ FigureOptions figure_options(const Args& args) {
     throw UsageError("--ratio must be in [0, 1)");
   f.mask.strategy = parse_mask_strategy(args.get("strategy"));
   f.mask.seed = args.get_seed("seed");
-  const int64_t panel = args.get_int("panel-size");
-  if (panel < 32 || panel > 4096)
-    throw UsageError("--panel-size must be in [32, 4096]");
-  f.panel_size = static_cast<int>(panel);
+  f.panel_size = args.get_int32("panel-size");
   return f;
 }
 

@@ -21,8 +21,6 @@ std::optional<DistEnv> dist_settings(const Args& args) {
     return env;
   env->backend = args.get("dist-backend");
   const double timeout = args.get_double("dist-timeout");
-  if (!(timeout >= 1 && timeout <= 86400))
-    throw UsageError("--dist-timeout must be from 1 to 86400 seconds");
   env->timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
   return env;
 }
@@ -58,8 +56,8 @@ void add_dist_options(Args& args, const std::string& what) {
       .option("dist-backend", "auto|gloo|nccl",
               "distributed backend (auto: NCCL on CUDA, else Gloo)", "auto")
       .option("dist-timeout", "SECONDS",
-              "distributed runs: a rank that does not answer within this long stops the run",
-              "300");
+              "distributed runs: a rank that does not answer within this long stops the run", "300")
+      .range(1, 86400);
 }
 
 std::optional<int> launch_if_asked(const Args& args, const std::string& command, int argc,

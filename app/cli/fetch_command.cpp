@@ -52,7 +52,8 @@ int run_fetch(int argc, const char* const* argv) {
       .option("cache", "DIR",
               "where converted models are kept (default: "
               "$XDG_CACHE_HOME/mae-studio/models)")
-      .option("stall-timeout", "S", "stop a transfer slower than 1 KB/s for S seconds", "30");
+      .option("stall-timeout", "S", "stop a transfer slower than 1 KB/s for S seconds", "30")
+      .range(1, 3600);
   if (!parse_command(args, argc, argv, kThreads))
     return 0;
   const std::vector<CatalogEntry> catalog = load_catalog(args.get("catalog"));
@@ -69,8 +70,6 @@ int run_fetch(int argc, const char* const* argv) {
     return 0;
   }
   const long long stall = args.get_int("stall-timeout");
-  if (stall < 1 || stall > 3600)
-    throw UsageError("--stall-timeout must be in [1, 3600] seconds");
 
   const CatalogEntry& entry = find_entry(catalog, args.get("NAME"));
   catch_interrupt();

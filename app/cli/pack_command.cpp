@@ -20,7 +20,9 @@ int run_pack(int argc, const char* const* argv) {
       .option("short-side", "PX", "short side of the stored images", "112")
       .option("channels", "1|3", "stored channels", "3")
       .option("max-aspect", "R", "crop the long side to at most R x the short side", "2")
+      .range(1, 32) // 3e7 overflowed the crop's int
       .option("shard-mb", "MB", "size of each shard file", "256")
+      .range(1, 16384)
       .flag("force", "replace the pack that --out already holds");
   if (!parse_command(args, argc, argv, kThreads))
     return 0;
@@ -35,11 +37,7 @@ int run_pack(int argc, const char* const* argv) {
   o.short_side = args.get_int32("short-side");
   o.channels = args.get_int32("channels");
   o.max_aspect = args.get_double("max-aspect");
-  if (!(o.max_aspect >= 1 && o.max_aspect <= 32)) // 3e7 overflowed the crop's int
-    throw UsageError("--max-aspect must be in [1, 32], got " + args.get("max-aspect"));
   const long long mb = args.get_int("shard-mb");
-  if (mb < 1 || mb > 16384)
-    throw UsageError("--shard-mb must be in [1, 16384]");
   o.shard_bytes = static_cast<size_t>(mb) << 20;
   o.threads = thread_count(threads_option(args)); // $MAE_THREADS and busy cores, as the help says
   o.progress = [](size_t done, size_t total) {

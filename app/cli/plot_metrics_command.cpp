@@ -19,12 +19,12 @@ int run_plot_metrics(int argc, const char* const* argv) {
               "where to write the figure (default: curves.png in the run folder)")
       .option("title", "TEXT", "figure title", "")
       .option("width", "PX", "figure width", "1200")
-      .option("height", "PX", "figure height", "480");
+      .range(400, 8000)
+      .option("height", "PX", "figure height", "480")
+      .range(200, 8000);
   if (!parse_command(args, argc, argv, kOutput))
     return 0;
   const auto width = args.get_int32("width"), height = args.get_int32("height");
-  if (width < 400 || width > 8000 || height < 200 || height > 8000)
-    throw UsageError("--width must be in [400, 8000] and --height in [200, 8000]");
   std::string metrics = args.get("METRICS");
   std::error_code ec;
   if (std::filesystem::is_directory(metrics, ec)) // a run folder, as the app opens one

@@ -18,7 +18,9 @@ int run_probe(int argc, const char* const* argv) {
   args.option("model", "MODEL", "trained model (model.safetensors, or any format mae info reads)");
   add_labelled_data_options(args);
   args.option("epochs", "E", "training epochs of the head", "90")
+      .range(1, 10000)
       .option("batch-size", "B", "head batch size", "1024")
+      .range(1, 65536)
       .option("blr", "BLR", "base lr: lr = blr * batch / 256 (6.4, the official lr, at batch 1024)",
               "1.6")
       .option("max-train", "N", "use N training images (0: all)", "0")
@@ -38,10 +40,6 @@ int run_probe(int argc, const char* const* argv) {
   o.batch_size = args.get_int32("batch-size");
   o.blr = args.get_double("blr");
   // Named by option, before the features are computed (1e300 overflowed later).
-  if (o.epochs < 1 || o.epochs > 10000)
-    throw UsageError("--epochs must be in [1, 10000]");
-  if (o.batch_size < 1 || o.batch_size > 65536)
-    throw UsageError("--batch-size must be in [1, 65536]");
   if (!(o.blr > 0 && o.blr <= 100))
     throw UsageError("--blr must be in (0, 100]");
   if (args.flag_set("raw-pixels") && args.has("pool"))

@@ -72,7 +72,8 @@ int run_reconstruct(int argc, const char* const* argv) {
               "new folder of PNG frames; default: IMG_reconstruction.png, or IMG_sweep.mp4, here)")
       .option("sweep", "FROM:TO:STEP",
               "a ratio sweep instead of one figure, e.g. 0.1:0.95:0.05: one frame per ratio")
-      .option("fps", "N", "frames per second of the --sweep video", "4");
+      .option("fps", "N", "frames per second of the --sweep video", "4")
+      .range(0.1, 120);
   if (!parse_command(args, argc, argv,
                      kModel | kNormalization | kFigure | kOutput | kThreads | kDevice))
     return 0;
@@ -95,8 +96,6 @@ int run_reconstruct(int argc, const char* const* argv) {
   const FigureInput in = load_figure_input(args, "reconstruct");
   if (args.has("sweep")) {
     const double fps = args.get_double("fps");
-    if (!(fps >= 0.1 && fps <= 120))
-      throw UsageError("--fps must be in [0.1, 120]");
     write_sweep(in, figure, args.get("sweep"), fps, out);
     return 0;
   }
