@@ -29,12 +29,6 @@ constexpr int64_t kMaxPixels = int64_t{1} << 26; // 67 Mpx: 8192 x 8192
 constexpr int kMaxSide = 1 << 16;
 constexpr double kMaxAspect = 32;
 
-// OpenCV's own limit, for the headers we do not read (BigTIFF, ...).
-const bool kOpencvLimitSet = [] {
-  ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxPixels * 4).c_str(), 0);
-  return true;
-}();
-
 uint32_t be32(const uint8_t* p) {
   return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
 }
@@ -75,22 +69,30 @@ std::optional<ImageSize> jpeg_size(const uint8_t* d, size_t n) {
   return std::nullopt;
 }
 
-// "P5 640 480 255": whitespace and # comments between the fields.
+// "P5 640 480 255", read as OpenCV's decoder reads it, so that a header it
+// takes for a large picture is never one we take for a small one: before a
+// number, whitespace and # comments (to the line's end); after one, any
+// single byte ("5100/75573" is 5100 by 75573).
 std::optional<ImageSize> pnm_size(const uint8_t* d, size_t n) {
   size_t i = 2;
   int64_t v[2] = {0, 0};
-  for (int k = 0; k < 2; ++k) {
-    while (i < n && (std::isspace(d[i]) || d[i] == '#')) {
-      if (d[i] == '#')
-        while (i < n && d[i] != '\n')
+  for (int64_t& value : v) {
+    while (i < n && !std::isdigit(d[i])) {
+      if (d[i] == '#') {
+        while (i < n && d[i] != '\n' && d[i] != '\r')
           ++i;
-      else
         ++i;
+      } else if (std::isspace(d[i])) {
+        ++i;
+      } else {
+        return std::nullopt; // refused by the decoder as well
+      }
     }
-    if (i == n || !std::isdigit(d[i]))
+    if (i >= n)
       return std::nullopt;
-    while (i < n && std::isdigit(d[i]) && v[k] < (int64_t{1} << 40))
-      v[k] = v[k] * 10 + (d[i++] - '0');
+    while (i < n && std::isdigit(d[i]) && value <= INT32_MAX)
+      value = value * 10 + (d[i++] - '0');
+    ++i; // the byte that ended the number
   }
   return ImageSize{v[0], v[1]};
 }
@@ -100,10 +102,6 @@ bool jpeg_truncated(const uint8_t* d, size_t n) {
   while (n > 2 && d[n - 1] == 0)
     --n;
   return n < 4 || d[n - 2] != 0xFF || d[n - 1] != 0xD9;
-}
-
-bool is_jpeg(const uint8_t* d, size_t n) {
-  return image_format(d, n) == ImageFormat::Jpeg;
 }
 
 // The three WebP flavours keep their sizes in different places.
@@ -122,25 +120,35 @@ std::optional<ImageSize> webp_size(const uint8_t* d, size_t n) {
 }
 
 // ImageWidth (256) and ImageLength (257) of the first IFD, in the file's byte
-// order; classic TIFF only (BigTIFF is left to OpenCV's pixel limit).
+// order; classic TIFF (4-byte offsets, 12-byte entries) or BigTIFF (8, 20).
 std::optional<ImageSize> tiff_size(const uint8_t* d, size_t n) {
-  const bool big = d[0] == 'M';
-  const auto u16 = [&](size_t at) -> uint32_t {
-    return big ? uint32_t{d[at]} << 8 | d[at + 1] : le16(d + at);
+  const bool big_endian = d[0] == 'M';
+  const auto uint = [&](size_t at, int bytes) {
+    uint64_t v = 0;
+    for (int k = 0; k < bytes; ++k)
+      v |= uint64_t{d[at + k]} << (8 * (big_endian ? bytes - 1 - k : k));
+    return v;
   };
-  const auto u32 = [&](size_t at) { return big ? be32(d + at) : le32(d + at); };
-  if (n < 8 || d[2] == '+' || d[3] == '+') // BigTIFF
+  const bool bigtiff = uint(2, 2) == 43;
+  const int offset = bigtiff ? 8 : 4, count = bigtiff ? 8 : 2, entry = bigtiff ? 20 : 12;
+  const size_t header = bigtiff ? 16 : 8;
+  if (n < header)
     return std::nullopt;
-  const size_t ifd = u32(4);
-  if (ifd > n || n - ifd < 2)
+  const uint64_t ifd = uint(header - offset, offset);
+  if (ifd > n || n - ifd < static_cast<uint64_t>(count))
     return std::nullopt;
-  const size_t entries = u16(ifd);
+  const uint64_t entries = uint(ifd, count);
   int64_t size[2] = {-1, -1};
-  for (size_t k = 0; k < entries && ifd + 2 + 12 * (k + 1) <= n; ++k) {
-    const size_t e = ifd + 2 + 12 * k;
-    const uint32_t tag = u16(e), type = u16(e + 2);
-    if ((tag == 256 || tag == 257) && (type == 3 || type == 4))
-      size[tag - 256] = type == 3 ? u16(e + 8) : u32(e + 8);
+  for (uint64_t k = 0; k < entries && ifd + count + entry * (k + 1) <= n; ++k) {
+    const size_t e = ifd + count + entry * k;
+    const uint64_t tag = uint(e, 2), type = uint(e + 2, 2);
+    const size_t value = e + 4 + offset; // after the tag, type and count
+    // SHORT, LONG or (BigTIFF) LONG8, kept within what an int64 holds.
+    if ((tag == 256 || tag == 257) && (type == 3 || type == 4 || type == 16))
+      size[tag - 256] = static_cast<int64_t>(std::min<uint64_t>(uint(value, type == 3   ? 2
+                                                                            : type == 4 ? 4
+                                                                                        : 8),
+                                                                uint64_t{1} << 40));
   }
   if (size[0] < 0 || size[1] < 0)
     return std::nullopt;
@@ -261,27 +269,31 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& label,
                      (format == ImageFormat::Gif ? "GIF is" : "not an image, or a format") +
                      " not supported; images are PNG, JPEG, BMP, WebP, TIFF or PGM/PPM");
   int flags = cv::IMREAD_UNCHANGED | cv::IMREAD_ANYDEPTH;
+  // The size is read before the decoder allocates for it: OpenCV's own limit
+  // (OPENCV_IO_MAX_IMAGE_PIXELS) is read once, as it loads, and is a gigapixel.
   const auto dims = image_header_size(data, size);
-  if (dims) {
-    const auto [w, h] = *dims;
-    const std::string what = std::to_string(w) + " x " + std::to_string(h) + " pixels";
-    check_proportions(w, h, label);
-    if (w * h > kMaxPixels) {
-      // JPEG decodes at 1/2, 1/4 or 1/8 scale in libjpeg itself.
-      int scale = 2;
-      while (is_jpeg(data, size) && scale < 8 && w * h > kMaxPixels * scale * scale)
-        scale *= 2;
-      if (!is_jpeg(data, size) || w * h > kMaxPixels * scale * scale)
-        throw ImageError(label + ": " + what + " is more than the " +
-                         std::to_string(kMaxPixels >> 20) + " Mpx this tool decodes");
-      flags = scale == 2   ? cv::IMREAD_REDUCED_COLOR_2
-              : scale == 4 ? cv::IMREAD_REDUCED_COLOR_4
-                           : cv::IMREAD_REDUCED_COLOR_8;
-      if (warning)
-        *warning = what + ", decoded at 1/" + std::to_string(scale) + " scale";
-    }
+  if (!dims)
+    throw ImageError(label + ": a " + image_format_name(format) +
+                     " header without a readable size: corrupt or cut short");
+  const auto [w, h] = *dims;
+  const std::string what = std::to_string(w) + " x " + std::to_string(h) + " pixels";
+  check_proportions(w, h, label);
+  if (w * h > kMaxPixels) {
+    // JPEG decodes at 1/2, 1/4 or 1/8 scale in libjpeg itself.
+    const bool jpeg = format == ImageFormat::Jpeg;
+    int scale = 2;
+    while (jpeg && scale < 8 && w * h > kMaxPixels * scale * scale)
+      scale *= 2;
+    if (!jpeg || w * h > kMaxPixels * scale * scale)
+      throw ImageError(label + ": " + what + " is more than the " +
+                       std::to_string(kMaxPixels >> 20) + " Mpx this tool decodes");
+    flags = scale == 2   ? cv::IMREAD_REDUCED_COLOR_2
+            : scale == 4 ? cv::IMREAD_REDUCED_COLOR_4
+                         : cv::IMREAD_REDUCED_COLOR_8;
+    if (warning)
+      *warning = what + ", decoded at 1/" + std::to_string(scale) + " scale";
   }
-  if (warning && is_jpeg(data, size) && jpeg_truncated(data, size))
+  if (warning && format == ImageFormat::Jpeg && jpeg_truncated(data, size))
     *warning = "the JPEG data is truncated: decoded partially, the missing part grey";
   cv::Mat buf(1, static_cast<int>(size), CV_8UC1, const_cast<uint8_t*>(data));
   cv::Mat m;
@@ -292,8 +304,9 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& label,
   } catch (const cv::Exception& e) {
     throw ImageError(label + ": cannot decode image: " + e.what());
   }
-  if (!dims) // a BigTIFF, whose header we do not read: a 1 x 40000 strip would be packed as 9 Mpx
-    check_proportions(image.width, image.height, label);
+  // The decoder's reading of the size, should it differ from ours: a 1 x 40000
+  // strip would be packed as 9 Mpx.
+  check_proportions(image.width, image.height, label);
   return image;
 }
 
