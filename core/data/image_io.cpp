@@ -144,11 +144,9 @@ std::optional<ImageSize> tiff_size(const uint8_t* d, size_t n) {
     const uint64_t tag = uint(e, 2), type = uint(e + 2, 2);
     const size_t value = e + 4 + offset; // after the tag, type and count
     // SHORT, LONG or (BigTIFF) LONG8, kept within what an int64 holds.
-    if ((tag == 256 || tag == 257) && (type == 3 || type == 4 || type == 16))
-      size[tag - 256] = static_cast<int64_t>(std::min<uint64_t>(uint(value, type == 3   ? 2
-                                                                            : type == 4 ? 4
-                                                                                        : 8),
-                                                                uint64_t{1} << 40));
+    const int bytes = type == 3 ? 2 : type == 4 ? 4 : type == 16 && bigtiff ? 8 : 0;
+    if ((tag == 256 || tag == 257) && bytes > 0)
+      size[tag - 256] = static_cast<int64_t>(std::min(uint(value, bytes), uint64_t{1} << 40));
   }
   if (size[0] < 0 || size[1] < 0)
     return std::nullopt;
