@@ -102,8 +102,7 @@ int guess_architecture(const std::string& path, const std::vector<std::string>& 
 // stays within the new one's layers and heads, "the last layer" becoming its
 // index; returns what it changed, for the status line, or "".
 std::string clamp_attention_query(AttentionQuery& q, const ModelConfig& c) {
-  if (q.layer == AttentionQuery::kLastLayer)
-    q.layer = q.resolved_layer(c);
+  q.layer = q.resolved_layer(c);
   const int64_t depth = q.stack_depth(c);
   const int64_t heads = q.stack_heads(c);
   const int64_t layer = std::clamp<int64_t>(q.layer, 0, std::max<int64_t>(0, depth - 1));
