@@ -12,20 +12,53 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <map>
+
+#include <sys/stat.h>
 
 namespace mae {
 namespace {
 
-bool safetensors_written_by_mae(const std::string& path) {
+// A safetensors file's metadata; empty when it is not one.
+std::map<std::string, std::string> safetensors_metadata(const std::string& path) {
   try { // only the header is parsed; the mapping reads no tensor
-    const SafetensorsFile f =
-        parse_safetensors(read_file_bytes(path, "safetensors file", false), path);
-    const auto it = f.metadata.find("format");
-    // "mae-studio" is checkpoint.h's kFormatName, spelt out: that header brings in torch.
-    return it != f.metadata.end() && (it->second == "mae-studio" || it->second == kForwardFormat);
+    return parse_safetensors(read_file_bytes(path, "safetensors file", false), path).metadata;
   } catch (const Error&) {
-    return false;
+    return {};
   }
+}
+
+std::string value_of(const std::map<std::string, std::string>& m, const std::string& key) {
+  const auto it = m.find(key);
+  return it == m.end() ? "" : it->second;
+}
+
+bool safetensors_written_by_mae(const std::string& path) {
+  const std::string format = value_of(safetensors_metadata(path), "format");
+  // "mae-studio" is checkpoint.h's kFormatName, spelt out: that header brings in torch.
+  return format == "mae-studio" || format == kForwardFormat;
+}
+
+// "a trained model (step 2400)" for a model that holds training (its own run's
+// or, converted, another's); "" for anything else.
+std::string trained_model(const std::string& path) {
+  if (lower_extension(path) != ".safetensors")
+    return "";
+  const auto metadata = safetensors_metadata(path);
+  // A model's "train_step"; a run's checkpoint's "step".
+  std::string step = value_of(metadata, "train_step");
+  if (step.empty())
+    step = value_of(metadata, "step");
+  if (value_of(metadata, "format") != "mae-studio" || step.empty())
+    return "";
+  return "a trained model (step " + step + ")";
+}
+
+// Nobody may write it (chmod a-w): said so even to root, whom the
+// permission bits do not stop.
+bool read_only(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && (st.st_mode & 0222) == 0;
 }
 
 std::string first_line(const std::string& path) {
@@ -82,7 +115,17 @@ bool written_by_mae(const std::string& path) {
 }
 
 void refuse_replacing(const std::string& option, const std::string& path, bool force) {
-  if (force || !why_not_regular_file(path).empty() || written_by_mae(path))
+  if (force || !why_not_regular_file(path).empty())
+    return;
+  // Hours of training are not "made again" by the next write, nor is a file
+  // someone made read-only, whoever wrote them.
+  std::string held = trained_model(path);
+  if (held.empty() && read_only(path))
+    held = "a read-only file";
+  if (!held.empty())
+    throw UsageError(option + " " + path + " already exists and holds " + held +
+                     ": choose another name, or pass --force to replace it");
+  if (written_by_mae(path))
     return;
   const std::string ext = lower_extension(path);
   const std::string why = marks_its_files(path) ? "and mae did not write it (it may be yours)"

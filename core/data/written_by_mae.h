@@ -29,7 +29,8 @@ bool written_by_mae(const std::string& path);
 // Throws UsageError when writing `path`, given as `option` ("--out"), would
 // replace what is there without `force`: "--out holiday.png already exists and
 // mae did not write it ...". Passes when nothing is there, not a regular file
-// (the write itself refuses a folder or a device), or a file mae wrote.
+// (the write itself refuses a folder or a device), or a file mae wrote, but a
+// trained model (its metadata's train_step) or a read-only file.
 void refuse_replacing(const std::string& option, const std::string& path, bool force);
 
 } // namespace mae

@@ -698,6 +698,27 @@ TEST_F(Hostile, OutputsReplaceOnlyWhatMaeWroteUnlessForced) {
   // --force replaces the user's file, as asked.
   expect_success("figure_forced", with(figure, {"--out", d + "/holiday.png", "--force"}));
   EXPECT_NE(test::slurp(d + "/holiday.png"), test::slurp(photo));
+
+  // A trained model, mae's own, is not made again by forward's tensors or a
+  // conversion of another model: its training would be lost. Nor is a
+  // read-only file replaced, even for root.
+  fs::copy(run_ + "/model.safetensors", d + "/trained.safetensors");
+  const std::string trained = test::slurp(d + "/trained.safetensors");
+  std::vector<std::string> forward_over_trained = forward;
+  forward_over_trained.back() = d + "/trained.safetensors";
+  expect_error("tensors_over_trained", forward_over_trained, 2,
+               "--out " + d +
+                   "/trained.safetensors already exists and holds a trained model (step");
+  expect_error("model_over_trained", {"convert", model_, "--out", d + "/trained.safetensors"}, 2,
+               "holds a trained model");
+  EXPECT_EQ(test::slurp(d + "/trained.safetensors"), trained);
+  fs::permissions(d + "/figure.png",
+                  fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
+                  fs::perm_options::remove);
+  expect_error("figure_over_read_only", with(figure, {"--out", d + "/figure.png"}), 2,
+               "--out " + d + "/figure.png already exists and holds a read-only file");
+  expect_success("model_forced",
+                 {"convert", model_, "--out", d + "/trained.safetensors", "--force"});
 }
 
 TEST_F(Hostile, KilledWritesLeaveNoTemporaryFilesBehind) {
