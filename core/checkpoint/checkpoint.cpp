@@ -419,6 +419,9 @@ LoadedModel load_model(const std::string& path, const LoadOptions& options) {
     config = *raw.config;
     out.config_source =
         raw.format == CheckpointFormat::HuggingFace ? "config.json" : "checkpoint metadata";
+  } else if (options.fallback_config) {
+    config = *options.fallback_config;
+    out.config_source = "the training config";
   } else {
     try {
       config = infer_config(raw.tensors, &out.notices);

@@ -15,6 +15,9 @@ namespace mae {
 struct LoadOptions {
   std::optional<ModelConfig> config; // --config: wins over anything in the file
   std::string arch;                  // --arch NAME from configs/models/
+  // The architecture of a file that states none (an official checkpoint), in
+  // place of inferring it: `mae train --init`'s is the training config's.
+  std::optional<ModelConfig> fallback_config{};
 };
 
 // Per-channel pixel normalisation the model was trained with.

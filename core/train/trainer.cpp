@@ -352,7 +352,9 @@ void Trainer::Impl::init_from(const std::string& path) {
   if (!options.resume.empty())
     throw UsageError("--init starts a new run from a model's weights and --resume continues a "
                      "run: give one of them");
-  LoadedModel loaded = load_model(path);
+  LoadOptions unstated; // an official checkpoint has the config's architecture
+  unstated.fallback_config = config.model;
+  LoadedModel loaded = load_model(path, unstated);
   if (!loaded.model->has_decoder())
     throw UsageError("--init '" + path + "' holds an encoder only: pre-training needs the decoder");
   ModelConfig given = loaded.model->config();

@@ -3,6 +3,7 @@
 #include "trainer_fixture.h"
 
 #include "base/errors.h"
+#include "formats/safetensors.h"
 #include "train/metrics_log.h"
 #include "train/train_state.h"
 #include "train/trainer.h"
@@ -337,6 +338,38 @@ TEST_F(TrainerTest, InitStartsFromAModelsWeights) {
   }
   init.resume = first + "/checkpoint.safetensors";
   EXPECT_THROW(Trainer(c, init), UsageError);
+}
+
+// An official checkpoint states no architecture, and a small one matches no
+// named one to borrow head counts from: --init takes the training config's.
+TEST_F(TrainerTest, InitFromAnOfficialCheckpointTakesTheConfigsArchitecture) {
+  const TrainConfig c = test::tiny_train_config(shards_);
+  const std::string first = test::train_tmp("init_official_first"),
+                    second = test::train_tmp("init_official_second");
+  {
+    Trainer t(c, {first});
+    StopAt stop(2);
+    t.run(stop);
+  }
+  // Its weights under the official names, with no metadata: a third-party export.
+  const auto trained = weights(first + "/model.safetensors");
+  std::vector<SafetensorsEntry> entries;
+  for (const auto& [name, t] : trained)
+    entries.push_back({name, DType::F32, t.sizes().vec(), t.data_ptr(), t.nbytes()});
+  const std::string official = first + "/official.safetensors";
+  write_safetensors(official, entries);
+  EXPECT_THROW(load_model(official), CheckpointError); // no architecture to infer
+
+  TrainOptions init{second};
+  init.init = official;
+  {
+    Trainer t(c, init);
+    StopAt stop(0);
+    t.run(stop);
+  }
+  const auto started = weights(second + "/model.safetensors");
+  for (const auto& [name, w] : trained)
+    EXPECT_TRUE(torch::equal(w, started.at(name))) << name;
 }
 
 TEST_F(TrainerTest, HeldOutReconstructionNeedsHeldOutPictures) {

@@ -223,7 +223,6 @@ void draw_settings_notes(const Reconstruction& rec, float side) {
 // The numbers side by side, and what the figure was made with, in a column
 // `side` wide.
 void draw_numbers(const Reconstruction& rec, float side) {
-  const ReconstructionResult& r = rec.result;
   const bool ready = rec.baselines_ready;
   ImGui::BeginGroup();
   ImGui::PushTextWrapPos(ImGui::GetCursorPos().x + side);
