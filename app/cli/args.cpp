@@ -73,6 +73,11 @@ Args& Args::range(double lo, double hi) {
   return *this;
 }
 
+Args& Args::needs(const std::string& other) {
+  specs_.back().needs = other;
+  return *this;
+}
+
 namespace {
 
 // 65536, not 65536.000000 or 6.5536e+04.
@@ -167,9 +172,13 @@ bool Args::parse(int argc, const char* const* argv) {
   for (auto& [name, values] : raw)
     if (!values.empty())
       values_[name] = std::move(values);
-  for (const Spec& s : specs_)
+  for (const Spec& s : specs_) {
     if (s.is_positional && s.required && !has(s.name))
       throw UsageError(s.name + " is required (see mae " + command_ + " --help)");
+    if (!s.needs.empty() && has(s.name) && !has(s.needs))
+      throw UsageError("--" + s.name + " applies to --" + s.needs + " only: give --" + s.needs +
+                       " as well, or leave --" + s.name + " out");
+  }
   for (const auto& [name, option] : flags)
     if (option->count() > 0)
       values_[name] = {"1"};

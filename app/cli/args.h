@@ -26,6 +26,9 @@ public:
   // The option declared last takes values in [lo, hi] only: --help says so,
   // and get_double / get_int refuse anything else, naming the option.
   Args& range(double lo, double hi);
+  // The option declared last means something only beside --`other`: given
+  // without it, it is refused (rather than silently ignored).
+  Args& needs(const std::string& other);
 
   // Returns false when --help was given (usage already printed).
   bool parse(int argc, const char* const* argv);
@@ -50,6 +53,7 @@ private:
     std::optional<std::string> default_value;
     bool is_flag = false, is_positional = false, required = false, repeated = false;
     std::optional<std::pair<double, double>> range{};
+    std::string needs{};
   };
   const Spec* find(const std::string& name) const;
   // `value` (read from --name) checked against the option's range.

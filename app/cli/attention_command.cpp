@@ -3,6 +3,7 @@
 #include "figure_input.h"
 
 #include "base/errors.h"
+#include "base/image_signature.h"
 #include "base/whole_number.h"
 #include "data/image_io.h"
 #include "eval/attention_figure.h"
@@ -41,7 +42,7 @@ int run_attention(int argc, const char* const* argv) {
             "input | the map, the query patch outlined and removed patches greyed.\n"
             "The image is resized (short side) and centre-cropped to the model's size.");
   args.option("model", "MODEL", "model file or HuggingFace directory", default_model_path())
-      .option("image", "IMG", "input image (png, jpg, bmp, webp, tiff)")
+      .option("image", "IMG", std::string("input image (") + kImageFormatList + ")")
       .option("out", "FIG.png", "where to write the figure (default: IMG_attention.png here)")
       .option("stack", "encoder|decoder", "which transformer's attention", "encoder")
       .option("layer", "N|last",
@@ -64,6 +65,9 @@ int run_attention(int argc, const char* const* argv) {
   query.head = index_option(args, "head", "mean", AttentionQuery::kMeanOfHeads);
   query.patch = index_option(args, "patch", "cls", AttentionQuery::kClsToken);
   query.rollout = args.flag_set("rollout");
+  if (query.rollout && args.has("head"))
+    throw UsageError(
+        "--head has no effect with --rollout, which averages the heads: leave one out");
   args.default_to("out", figure_name(args.get("image"), "attention"));
   const std::string out = args.get("out");
   check_output_file(args, "out", {".png"}, {args.get("image"), args.get("model")});
@@ -74,9 +78,9 @@ int run_attention(int argc, const char* const* argv) {
   const AttentionMap map = in.model->attention(in.image, settings, query);
   write_png(out, attention_figure(in.image, map, in.label, settings, figure.panel_size));
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("wrote %s: %s layer %lld, attention to cls %.4f, map %.1f ms, total %.2f s\n",
-              out.c_str(), to_string(query.stack), static_cast<long long>(query.layer),
-              static_cast<double>(map.cls_weight), map.inference_ms, total);
+  std::printf("wrote %s: %s, attention to cls %.4f, map %.1f ms, total %.2f s\n", out.c_str(),
+              describe_source(map).c_str(), static_cast<double>(map.cls_weight), map.inference_ms,
+              total);
   return 0;
 }
 

@@ -95,8 +95,6 @@ EvalOptions eval_options(const Args& args) {
   // Each seed is a forward pass per picture: 10,000 already takes hours on a CPU.
   o.seeds = args.get_int32("seeds");
   const int figure_images = args.get_int32("figure-images");
-  if (figure_images < 1)
-    throw UsageError("--figure-images must be at least 1");
   o.figure_rows = args.has("figure") ? static_cast<size_t>(figure_images) : 0;
   return o;
 }
@@ -179,7 +177,9 @@ int run_eval_recon(int argc, const char* const* argv) {
       .option("csv", "FILE.csv", "also write the per-image table as CSV")
       .option("figure", "FIG.png",
               "masked | MAE | Telea | original for the first --figure-images images")
-      .option("figure-images", "N", "rows of the figure", "3");
+      .option("figure-images", "N", "rows of the --figure", "3")
+      .range(1, 1000)
+      .needs("figure");
   if (!parse_command(args, argc, argv, kModel | kOutput | kThreads | kDevice))
     return 0;
 

@@ -1,5 +1,5 @@
 // `mae forward`: tensors in, tensors out, for parity checks against other
-// implementations.
+// implementations. What the input file holds is checked as a file is (exit 1).
 #include "commands.h"
 #include "common.h"
 
@@ -23,8 +23,11 @@ torch::Tensor read_f32(const SafetensorsFile& file, const std::string& name,
   if (!v)
     return {};
   if (v->dtype != DType::F32)
-    throw UsageError(path + ": '" + name + "' must be float32, got " + dtype_name(v->dtype));
-  return torch::from_blob(const_cast<uint8_t*>(v->data), v->shape, torch::kFloat32).clone();
+    throw CheckpointError(path + ": '" + name + "' must be float32, got " + dtype_name(v->dtype));
+  torch::Tensor t = torch::from_blob(const_cast<uint8_t*>(v->data), v->shape, torch::kFloat32);
+  if (!torch::isfinite(t).all().item<bool>()) // a loss of nan, written as a result, says nothing
+    throw CheckpointError(path + ": '" + name + "' holds NaN or infinite values");
+  return t.clone();
 }
 
 void write_outputs(const std::string& path, const MaeOutput& out) {
@@ -71,9 +74,9 @@ int run_forward(int argc, const char* const* argv) {
   const SafetensorsFile inputs = read_safetensors(in_path);
   torch::Tensor pixels = read_f32(inputs, "pixel_values", in_path);
   if (!pixels.defined())
-    throw UsageError(in_path + ": no 'pixel_values' tensor");
+    throw CheckpointError(in_path + ": no 'pixel_values' tensor");
   if (pixels.dim() != 4 || pixels.size(0) == 0) // no picture: a loss of 0 would mean nothing
-    throw UsageError(in_path + ": pixel_values must be [B,C,H,W] with at least one picture");
+    throw CheckpointError(in_path + ": pixel_values must be [B,C,H,W] with at least one picture");
   MaskSettings mask;
   mask.ratio = args.has("ratio") ? args.get_double("ratio") : model->config().mask_ratio;
   if (!(mask.ratio >= 0 && mask.ratio < 1))
@@ -83,8 +86,8 @@ int run_forward(int argc, const char* const* argv) {
   torch::Tensor scores = read_f32(inputs, "noise", in_path);
   if (scores.defined()) {
     if (scores.dim() != 2 || scores.size(0) != pixels.size(0) || scores.size(1) != gh * gw)
-      throw UsageError(in_path + ": noise must be [" + std::to_string(pixels.size(0)) + ", " +
-                       std::to_string(gh * gw) + "]");
+      throw CheckpointError(in_path + ": noise must be [" + std::to_string(pixels.size(0)) + ", " +
+                            std::to_string(gh * gw) + "]");
   } else {
     mask.strategy = parse_mask_strategy(args.get("strategy"));
     mask.seed = args.get_seed("seed");
@@ -93,7 +96,8 @@ int run_forward(int argc, const char* const* argv) {
   model->to(device);
   cuda_strict_fp32(); // a parity tool: no TF32 in float32 matmuls and convolutions
   torch::NoGradGuard no_grad;
-  const MaeOutput out = model->forward(pixels.to(device), scores.to(device), mask.num_kept(gh, gw));
+  const MaeOutput out =
+      model->forward(pixels.to(device), scores.to(device), mask.encoder_keeps(gh, gw));
   write_outputs(args.get("out"), out);
   std::cout << "loss " << out.loss.item<double>() << ", wrote " << args.get("out") << "\n";
   for (const auto& n : loaded.notices)

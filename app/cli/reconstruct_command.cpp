@@ -3,6 +3,7 @@
 #include "figure_input.h"
 
 #include "base/errors.h"
+#include "base/image_signature.h"
 #include "data/image_io.h"
 #include "data/written_by_mae.h"
 #include "eval/figure.h"
@@ -66,14 +67,15 @@ int run_reconstruct(int argc, const char* const* argv) {
             "masked | reconstruction | reconstruction + visible | original.\n"
             "The image is resized (short side) and centre-cropped to the model's size.");
   args.option("model", "MODEL", "model file or HuggingFace directory", default_model_path())
-      .option("image", "IMG", "input image (png, jpg, bmp, webp, tiff)")
+      .option("image", "IMG", std::string("input image (") + kImageFormatList + ")")
       .option("out", "FIG.png",
               "where to write the figure (with --sweep: a .mp4, an .avi or a "
               "new folder of PNG frames; default: IMG_reconstruction.png, or IMG_sweep.mp4, here)")
       .option("sweep", "FROM:TO:STEP",
               "a ratio sweep instead of one figure, e.g. 0.1:0.95:0.05: one frame per ratio")
       .option("fps", "N", "frames per second of the --sweep video", "4")
-      .range(0.1, 120);
+      .range(0.1, 120)
+      .needs("sweep");
   if (!parse_command(args, argc, argv,
                      kModel | kNormalization | kFigure | kOutput | kThreads | kDevice))
     return 0;

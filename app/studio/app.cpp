@@ -13,6 +13,7 @@
 
 #include "base/config_json.h"
 #include "base/errors.h"
+#include "base/image_signature.h"
 #include "checkpoint/model_label.h"
 #include "data/image_io.h"
 #include "formats/atomic_file.h"
@@ -53,10 +54,10 @@ const TabSpec kTabs[] = {
 
 // Panels of the Explorer and Compare tabs tell their requests apart by tag.
 constexpr int kExplorerTag = 0, kCompareTag = 1;
-constexpr const char* kNotImageOrModel =
-    "Not an image or a model. Images: png, jpg, bmp, webp, tiff. Models: .safetensors, official "
-    ".pth, or a HuggingFace folder (config.json + model.safetensors). Also lessons, saved views, "
-    "training configs and sweeps (.json).";
+const std::string kNotImageOrModel =
+    std::string("Not an image or a model. Images: ") + kImageFormatList +
+    ". Models: .safetensors, official .pth, or a HuggingFace folder (config.json + "
+    "model.safetensors). Also lessons, saved views, training configs and sweeps (.json).";
 
 // A painted mask has no ratio to vary and fits only the patch grid it was
 // painted on: where it cannot serve, random masking removing the same share does.

@@ -13,6 +13,10 @@ enum class ImageFormat { None, Png, Jpeg, Gif, WebP, Tiff, Bmp, Pnm };
 // The format whose signature `data` starts with; None for anything else.
 ImageFormat image_format(const uint8_t* data, size_t size);
 
+// The formats decoded, as a user names them (file extensions): for help
+// texts and errors.
+inline constexpr const char* kImageFormatList = "png, jpg, bmp, webp, tiff, pgm, ppm";
+
 // "PNG", "JPEG", ...; "" for None.
 const char* image_format_name(ImageFormat format);
 

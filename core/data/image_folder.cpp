@@ -1,6 +1,7 @@
 #include "data/image_folder.h"
 
 #include "base/errors.h"
+#include "base/image_signature.h"
 #include "data/image_io.h"
 
 #include <algorithm>
@@ -35,7 +36,7 @@ FolderScan scan_image_folder(const std::string& root) {
   if (ec)
     throw DataError("cannot list '" + root + "': " + ec.message());
   if (scan.files.empty())
-    throw DataError("image folder '" + root + "' holds no images (png, jpg, bmp, webp, tiff)");
+    throw DataError("image folder '" + root + "' holds no images (" + kImageFormatList + ")");
   std::sort(scan.files.begin(), scan.files.end());
 
   // Classes: the first path component below the root, when every image has one.

@@ -265,7 +265,7 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& label,
     // some (DICOM's) abort the process on a malformed file.
     throw ImageError(label + ": " +
                      (format == ImageFormat::Gif ? "GIF is" : "not an image, or a format") +
-                     " not supported; images are PNG, JPEG, BMP, WebP, TIFF or PGM/PPM");
+                     " not supported; images are " + kImageFormatList);
   int flags = cv::IMREAD_UNCHANGED | cv::IMREAD_ANYDEPTH;
   // The size is read before the decoder allocates for it: OpenCV's own limit
   // (OPENCV_IO_MAX_IMAGE_PIXELS) is read once, as it loads, and is a gigapixel.

@@ -23,7 +23,7 @@ HeldOutReconstruction::HeldOutReconstruction(torch::Tensor images01,
     : images01_(std::move(images01)), normalization_(normalization), patch_size_(patch_size) {
   const int64_t n = images01_.size(0);
   const int64_t gh = images01_.size(2) / patch_size, gw = images01_.size(3) / patch_size;
-  keep_ = settings.num_kept(gh, gw);
+  keep_ = settings.encoder_keeps(gh, gw);
   for (int k = 0; k < masks; ++k) {
     settings.seed = static_cast<uint64_t>(k);
     scores_.push_back(mask_scores(settings, n, gh, gw));

@@ -99,7 +99,7 @@ ReconstructionResult Reconstructor::run(const Image& image, const MaskSettings& 
   const int64_t gh = image.height / p, gw = image.width / p;
 
   const auto scores = mask_scores(settings, 1, gh, gw);
-  const MaeOutput out = model->forward(x, scores, settings.num_kept(gh, gw));
+  const MaeOutput out = model->forward(x, scores, settings.encoder_keeps(gh, gw));
   const auto [recon01, pixel_mask] = reconstruction_tensors(model, x, out, n);
   const auto masked01 = x01 * (1 - pixel_mask) + n.mean * pixel_mask;
   const auto mixed01 = x01 * (1 - pixel_mask) + recon01 * pixel_mask;
@@ -146,7 +146,7 @@ AttentionMap Reconstructor::attention(const Image& image, const MaskSettings& se
   const auto x = n.apply(to_tensor01(image).to(dev));
   const int64_t gh = image.height / c.patch_size, gw = image.width / c.patch_size;
   const auto scores = mask_scores(settings, 1, gh, gw);
-  return attention_map(model, x, scores, settings.num_kept(gh, gw), query);
+  return attention_map(model, x, scores, settings.encoder_keeps(gh, gw), query);
 }
 
 PosEmbedGrid Reconstructor::pos_embed_grid(AttentionStack stack) const {

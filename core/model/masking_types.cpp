@@ -63,6 +63,21 @@ int64_t MaskSettings::num_kept(int64_t grid_h, int64_t grid_w) const {
   return mae::num_kept(grid_h * grid_w, ratio);
 }
 
+int64_t MaskSettings::encoder_keeps(int64_t grid_h, int64_t grid_w) const {
+  const int64_t kept = num_kept(grid_h, grid_w);
+  if (kept >= 1)
+    return kept;
+  // Random and block masks keep L * (1 - ratio), rounded down.
+  const auto L = static_cast<double>(grid_h * grid_w);
+  const double most = std::floor((1.0 - 1.0 / L) * 1e4) / 1e4;
+  char text[160];
+  std::snprintf(text, sizeof text,
+                "mask ratio %g removes all %lld patches: the encoder needs one to see (at most %g "
+                "here)",
+                ratio, static_cast<long long>(grid_h * grid_w), most);
+  throw UsageError(text);
+}
+
 double MaskSettings::applied_ratio(int64_t grid_h, int64_t grid_w) const {
   const int64_t L = grid_h * grid_w;
   return L > 0 ? 1.0 - static_cast<double>(num_kept(grid_h, grid_w)) / static_cast<double>(L) : 0.0;
@@ -85,8 +100,11 @@ std::string MaskSettings::describe(int64_t grid_h, int64_t grid_w) const {
 
 void MaskSettings::validate(int64_t num_patches) const {
   if (strategy != MaskStrategy::Custom) {
-    if (!(ratio >= 0.0 && ratio < 1.0))
-      throw UsageError("mask ratio must be in [0, 1), got " + std::to_string(ratio));
+    if (!(ratio >= 0.0 && ratio < 1.0)) {
+      char text[64];
+      std::snprintf(text, sizeof text, "mask ratio must be in [0, 1), got %g", ratio);
+      throw UsageError(text);
+    }
     return;
   }
   if (static_cast<int64_t>(custom.size()) != num_patches)

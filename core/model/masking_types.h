@@ -40,6 +40,9 @@ struct MaskSettings {
 
   // Patches the encoder sees out of a grid_h x grid_w patch grid.
   int64_t num_kept(int64_t grid_h, int64_t grid_w) const;
+  // num_kept for a forward pass, which needs one patch at least: a ratio
+  // that keeps none throws UsageError naming the largest that keeps one.
+  int64_t encoder_keeps(int64_t grid_h, int64_t grid_w) const;
   // The share of patches removed: the ratio, except for grid and custom masks.
   double applied_ratio(int64_t grid_h, int64_t grid_w) const;
   // "grid, ratio 0.60 (applied 0.59)": the applied ratio only where it differs.

@@ -41,7 +41,7 @@ int asked_threads(int requested) {
   if (n > most)
     throw UsageError(source + " " + std::to_string(n) + ": this machine has " +
                      std::to_string(cores) + " cores; use at most " + std::to_string(most) +
-                     " threads");
+                     " threads (4 a core: more only wait for each other)");
   return std::max(n, 0);
 }
 

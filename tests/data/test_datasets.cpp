@@ -311,13 +311,13 @@ TEST(ImageIo, OnlyTheFormatsThisToolNamesReachTheDecoders) {
                                                         {"odd.pbm", pbm_with_comment},
                                                         {"text.jpg", "just some text"}}) {
     const std::string e = test::error_of([&] { decode_image(bytes_of(data), data.size(), name); });
-    EXPECT_EQ(e, name + ": not an image, or a format not supported; images are PNG, JPEG, BMP, "
-                        "WebP, TIFF or PGM/PPM")
+    EXPECT_EQ(e, name + ": not an image, or a format not supported; images are png, jpg, bmp, "
+                        "webp, tiff, pgm, ppm")
         << name;
   }
   const std::string gif = "GIF89a\x01\x00\x01\x00\x00\x00\x00;";
   EXPECT_EQ(test::error_of([&] { decode_image(bytes_of(gif), gif.size(), "a.gif"); }),
-            "a.gif: GIF is not supported; images are PNG, JPEG, BMP, WebP, TIFF or PGM/PPM");
+            "a.gif: GIF is not supported; images are png, jpg, bmp, webp, tiff, pgm, ppm");
   const std::string cut = "\x89PNG\r\n\x1a\nshort";
   EXPECT_EQ(test::error_of([&] { decode_image(bytes_of(cut), cut.size(), "cut.png"); }),
             "cut.png: a PNG header without a readable size: corrupt or cut short");

@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -515,7 +516,16 @@ TEST_F(Hostile, ArgumentsOutOfRange) {
   expect_error("forward_empty_batch",
                {"forward", "--model", kHf, "--inputs", d + "/empty.safetensors", "--out",
                 d + "/t.safetensors"},
-               2, "pixel_values must be [B,C,H,W] with at least one picture");
+               1, "pixel_values must be [B,C,H,W] with at least one picture");
+  // NaN pixels wrote "loss nan" as a result and exited 0: refused as a bad file.
+  const std::vector<float> nan_pixels(3 * 32 * 32, std::numeric_limits<float>::quiet_NaN());
+  write_safetensors(
+      d + "/nan.safetensors",
+      {{"pixel_values", DType::F32, {1, 3, 32, 32}, nan_pixels.data(), nan_pixels.size() * 4}}, {});
+  expect_error("forward_nan",
+               {"forward", "--model", kHf, "--inputs", d + "/nan.safetensors", "--out",
+                d + "/t.safetensors"},
+               1, "'pixel_values' holds NaN or infinite values");
   // Counts that overflowed an int: 3e7 x the short side, 0.9 / 1e-30 frames.
   expect_error("pack_aspect", {"pack", "--input", d, "--out", d + "/pack", "--max-aspect", "3e7"},
                2, "--max-aspect must be in [1, 32], got 3e7");
@@ -528,6 +538,10 @@ TEST_F(Hostile, ArgumentsOutOfRange) {
                "--seed must be a whole number from 0, got -1");
   expect_error("threads_1000", with({"--threads", "1000"}), 2, "threads");
   expect_error("ratio_nan", with({"--ratio", "nan"}), 2, "ratio");
+  // Within [0, 1) but removing every patch: said so, with the largest ratio that keeps one.
+  expect_error("ratio_all", with({"--ratio", "0.999"}), 2,
+               "mask ratio 0.999 removes all 64 patches: the encoder needs one to see (at most "
+               "0.9843 here)");
   // 2^32 + 2 would wrap to 2 threads in an int; it is refused instead.
   expect_error("threads_wrap", with({"--threads", "4294967298"}), 2,
                "--threads 4294967298 is out of range");

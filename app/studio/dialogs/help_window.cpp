@@ -1,3 +1,4 @@
+#include "base/image_signature.h"
 #include "dialogs/dialogs.h"
 #include "panels/panels.h"
 
@@ -30,7 +31,7 @@ void draw_help_window(UiState& st) {
   ImGui::Spacing();
   ImGui::TextUnformatted("Files");
   ImGui::Separator();
-  ImGui::BulletText("Drop an image (png, jpg, bmp, webp, tiff) on the window to reconstruct it.");
+  ImGui::BulletText("Drop an image (%s) on the window to reconstruct it.", kImageFormatList);
   ImGui::BulletText(
       "Drop a model: our .safetensors, a HuggingFace folder or its model.safetensors,\n"
       "or an official facebookresearch/mae .pth (e.g. mae_visualize_vit_large.pth).");

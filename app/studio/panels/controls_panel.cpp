@@ -3,6 +3,7 @@
 #include "dialogs/dialogs.h"
 #include "mask_controls.h"
 
+#include "base/image_signature.h"
 #include "checkpoint/model_label.h"
 
 #include <algorithm>
@@ -55,7 +56,7 @@ void image_section(PanelContext& ctx) {
   section("Image");
   if (!st.image || ctx.preview.empty()) {
     dim_wrapped(st.loading_image.empty()
-                    ? "No image - drop one on the window (png, jpg, bmp, webp, tiff)."
+                    ? std::string("No image - drop one on the window (") + kImageFormatList + ")."
                     : "loading " + file_name(st.loading_image) + " ...");
     return;
   }

@@ -1,3 +1,4 @@
+#include "base/image_signature.h"
 #include "panels/panels.h"
 
 #include <algorithm>
@@ -153,8 +154,8 @@ std::string waiting_reason(const UiState& st, const TabResults& results) {
   if (!st.image) {
     if (!st.loading_image.empty())
       return "Loading the image ...";
-    return "No image - drop a picture on the window (png, jpg, bmp, webp, tiff) or use File > "
-           "Open...";
+    return std::string("No image - drop a picture on the window (") + kImageFormatList +
+           ") or use File > Open...";
   }
   if (!results.shown) {
     if (!st.reconstruct_error.empty())
