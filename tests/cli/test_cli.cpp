@@ -67,17 +67,15 @@ TEST(Cli, HelpListsEveryCommand) {
 // Options that mean something only beside another were ignored without a word.
 TEST(Cli, OptionsMeaningNothingAloneAreRefused) {
   const std::string dir = test::temp_dir("cli_needs");
-  auto fps = mae_raw("reconstruct --image x.png --fps 10", dir);
-  EXPECT_EQ(fps.code, 2);
-  EXPECT_TRUE(contains(fps.err, "--fps applies to --sweep only: give --sweep as well, or leave "
-                                "--fps out"))
-      << fps.err;
-  auto rows = mae_raw("eval-recon --images . --figure-images 2", dir);
-  EXPECT_EQ(rows.code, 2);
-  EXPECT_TRUE(contains(rows.err, "--figure-images applies to --figure only")) << rows.err;
-  auto head = mae_raw("attention --image x.png --rollout --head 1", dir);
-  EXPECT_EQ(head.code, 2);
-  EXPECT_TRUE(contains(head.err, "--head has no effect with --rollout")) << head.err;
+  const auto refused = [&](const std::string& command, const std::string& phrase) {
+    auto r = mae_raw(command, dir);
+    EXPECT_EQ(r.code, 2) << command;
+    EXPECT_TRUE(contains(r.err, phrase)) << r.err;
+  };
+  refused("reconstruct --image x.png --fps 10",
+          "--fps applies to --sweep only: give --sweep as well, or leave --fps out");
+  refused("eval-recon --images . --figure-images 2", "--figure-images applies to --figure only");
+  refused("attention --image x.png --rollout --head 1", "--head has no effect with --rollout");
 }
 
 TEST(Cli, ForwardReproducesTheFixture) {

@@ -267,20 +267,27 @@ const uint8_t* bytes_of(const std::string& s) {
   return reinterpret_cast<const uint8_t*>(s.data());
 }
 
+// A picture whose header says w x h: read so without decoding, then decoded.
+Image expect_header_then_decode(const std::string& bytes, int w, int h, const std::string& name) {
+  const auto size = image_header_size(bytes_of(bytes), bytes.size());
+  EXPECT_TRUE(size) << name;
+  if (size) {
+    EXPECT_EQ(size->width, w) << name;
+    EXPECT_EQ(size->height, h) << name;
+  }
+  const Image img = decode_image(bytes_of(bytes), bytes.size(), name);
+  EXPECT_EQ(img.width, w) << name;
+  EXPECT_EQ(img.height, h) << name;
+  return img;
+}
+
 // BigTIFF's size is read from its header as well: OpenCV's own pixel limit,
 // which this relied on, is read from the environment once, as it loads, and
 // is a gigapixel. A 1 x 40000 strip named thin.png was packed (resized) as 9
 // million pixels.
 TEST(ImageIo, BigTiffSizeIsReadFromItsHeader) {
-  const std::string small = bigtiff(5, 3), strip = bigtiff(1, 100);
-  const auto size = image_header_size(bytes_of(small), small.size());
-  ASSERT_TRUE(size);
-  EXPECT_EQ(size->width, 5);
-  EXPECT_EQ(size->height, 3);
-  const Image img = decode_image(bytes_of(small), small.size(), "small.png");
-  EXPECT_EQ(img.width, 5);
-  EXPECT_EQ(img.height, 3);
-  EXPECT_EQ(img.pixels.at(0), 0x80);
+  const std::string strip = bigtiff(1, 100);
+  EXPECT_EQ(expect_header_then_decode(bigtiff(5, 3), 5, 3, "small.png").pixels.at(0), 0x80);
   const std::string e =
       test::error_of([&] { decode_image(bytes_of(strip), strip.size(), "thin.png"); });
   EXPECT_EQ(e, "thin.png: 1 x 100 pixels is more elongated than 32:1; crop it to the part to "
@@ -337,14 +344,7 @@ TEST(ImageIo, PnmHeadersAreReadAsTheDecoderReadsThem) {
             "s.ppm: 5100 x 75573 pixels is larger than the 65536-pixel sides this tool decodes");
   // Comments run to the end of a line, \r or \n; the header then decodes.
   const std::string commented = "P5\n# a comment\r3 #another\n2 255\n\x10\x20\x30\x40\x50\x60";
-  const auto c = image_header_size(bytes_of(commented), commented.size());
-  ASSERT_TRUE(c);
-  EXPECT_EQ(c->width, 3);
-  EXPECT_EQ(c->height, 2);
-  const Image img = decode_image(bytes_of(commented), commented.size(), "c.pgm");
-  EXPECT_EQ(img.width, 3);
-  EXPECT_EQ(img.height, 2);
-  EXPECT_EQ(img.pixels.at(5), 0x60);
+  EXPECT_EQ(expect_header_then_decode(commented, 3, 2, "c.pgm").pixels.at(5), 0x60);
 }
 
 TEST(ImageFolder, ClassesFromSubdirectoriesAndPackSkipsCorruptFiles) {
