@@ -95,7 +95,7 @@ bool parse_command(Args& args, int argc, const char* const* argv, unsigned share
         .option("strategy", "random|block|grid", "masking strategy", "random")
         .option("seed", "N", "mask seed", "0")
         .option("panel-size", "PX", "size of each panel in the figure", "224")
-        .range(32, 4096);
+        .range(96, 4096);
   if (shared & kOutput)
     add_force_option(args);
   if (shared & kThreads)

@@ -14,7 +14,45 @@ namespace {
 constexpr int kMargin = 8;
 constexpr int kTitleHeight = 26;
 constexpr int kCaptionLine = 20;
+constexpr double kCaptionScale = 0.45;
 const cv::Scalar kText(30, 30, 30);
+
+int text_width(const std::string& text, double scale) {
+  int baseline = 0;
+  return cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, scale, 1, &baseline).width;
+}
+
+// `text` broken at spaces into lines no wider than `width`, a word wider
+// than that broken where it must: a narrow figure's caption is not cut at
+// its edge.
+std::vector<std::string> wrapped(const std::string& text, int width, double scale) {
+  std::vector<std::string> lines;
+  std::string line;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t end = std::min(text.find(' ', start), text.size());
+    std::string word = text.substr(start, end - start);
+    start = end + 1;
+    const std::string longer = line.empty() ? word : line + " " + word;
+    if (text_width(longer, scale) <= width) {
+      line = longer;
+      continue;
+    }
+    if (!line.empty())
+      lines.push_back(line);
+    // The longest head that fits (one character at least), then the rest.
+    while (word.size() > 1 && text_width(word, scale) > width) {
+      size_t fits = 1;
+      while (fits < word.size() && text_width(word.substr(0, fits + 1), scale) <= width)
+        ++fits;
+      lines.push_back(word.substr(0, fits));
+      word.erase(0, fits);
+    }
+    line = word;
+  }
+  lines.push_back(line);
+  return lines;
+}
 
 void put_text(cv::Mat& canvas, const std::string& text, int x, int y, double scale) {
   cv::putText(canvas, text, cv::Point(x, y), cv::FONT_HERSHEY_SIMPLEX, scale, kText, 1,
@@ -43,8 +81,12 @@ Image compose_figure(const std::vector<FigurePanel>& panels,
   const int rows = (static_cast<int>(panels.size()) + cols - 1) / cols;
   const int cell_h = kTitleHeight + panel_size + kMargin;
   const int width = kMargin + cols * (panel_size + kMargin);
+  std::vector<std::string> lines;
+  for (const std::string& line : caption)
+    for (std::string& part : wrapped(line, width - 2 * kMargin, kCaptionScale))
+      lines.push_back(std::move(part));
   const int height =
-      kMargin + rows * cell_h + static_cast<int>(caption.size()) * kCaptionLine + kMargin;
+      kMargin + rows * cell_h + static_cast<int>(lines.size()) * kCaptionLine + kMargin;
   cv::Mat canvas(height, width, CV_8UC3, cv::Scalar(255, 255, 255));
   for (size_t i = 0; i < panels.size(); ++i) {
     const int x = kMargin + static_cast<int>(i % cols) * (panel_size + kMargin);
@@ -58,8 +100,8 @@ Image compose_figure(const std::vector<FigurePanel>& panels,
     tile.copyTo(canvas(cv::Rect(x, y + kTitleHeight, panel_size, panel_size)));
   }
   int y = kMargin + rows * cell_h + kCaptionLine - 6;
-  for (const auto& line : caption) {
-    put_text(canvas, line, kMargin, y, 0.45);
+  for (const auto& line : lines) {
+    put_text(canvas, line, kMargin, y, kCaptionScale);
     y += kCaptionLine;
   }
   Image out(width, height, 3);

@@ -57,10 +57,10 @@ TEST(Cli, HelpListsEveryCommand) {
   // A bounded option's help gives its range, and the refusal the same one.
   auto recon_help = mae_raw("reconstruct --help", dir);
   EXPECT_TRUE(contains(recon_help.out, "in [0.1, 120] (default: 4)")) << recon_help.out;
-  EXPECT_TRUE(contains(recon_help.out, "in [32, 4096] (default: 224)")) << recon_help.out;
-  auto small_panel = mae_raw("reconstruct --panel-size 31 --image x.png", dir);
+  EXPECT_TRUE(contains(recon_help.out, "in [96, 4096] (default: 224)")) << recon_help.out;
+  auto small_panel = mae_raw("reconstruct --panel-size 95 --image x.png", dir);
   EXPECT_EQ(small_panel.code, 2);
-  EXPECT_TRUE(contains(small_panel.err, "--panel-size must be in [32, 4096], got 31"))
+  EXPECT_TRUE(contains(small_panel.err, "--panel-size must be in [96, 4096], got 95"))
       << small_panel.err;
 }
 
