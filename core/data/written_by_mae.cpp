@@ -51,7 +51,10 @@ std::string trained_model(const std::string& path) {
     step = value_of(metadata, "step");
   if (value_of(metadata, "format") != "mae-studio" || step.empty())
     return "";
-  return "a trained model (step " + step + ")";
+  // The step as the file says it, when it reads as one.
+  return step.size() <= 12 && step.find_first_not_of("0123456789") == std::string::npos
+             ? "a trained model (step " + step + ")"
+             : "a trained model";
 }
 
 // Nobody may write it (chmod a-w): said so even to root, whom the
