@@ -1,8 +1,8 @@
 #version 330 core
 // One panel in the image's texel space: the picture, or the per-patch error
-// heatmap, or a colour bar; then the tint over removed patches and the patch
-// grid. Everything is computed per fragment, so the grid stays one screen
-// pixel wide at any zoom.
+// heatmap; then the tint over removed patches and the patch grid. Everything
+// is computed per fragment, so the grid stays one screen pixel wide at any
+// zoom.
 
 in vec2 v_texel;
 out vec4 frag_color;
@@ -11,7 +11,7 @@ uniform sampler2D u_image;  // RGB (grey textures are swizzled to RGB)
 uniform sampler2D u_mask;   // grid_w x grid_h, red > 0 where a patch was removed
 uniform sampler2D u_values; // grid_w x grid_h per-patch values for the heatmap
 
-uniform int u_mode;         // 0 picture, 1 heatmap, 2 colour bar (left to right)
+uniform int u_mode;         // 0 picture, 1 heatmap
 uniform vec2 u_image_size;  // texels
 uniform vec2 u_grid;        // patches across and down
 uniform bool u_nearest;     // magnified: show crisp texels instead of interpolating
@@ -27,10 +27,6 @@ vec3 colormap(float t); // colormap.glsl
 void main() {
   if (any(lessThan(v_texel, vec2(0.0))) || any(greaterThanEqual(v_texel, u_image_size))) {
     frag_color = vec4(u_background, 1.0);
-    return;
-  }
-  if (u_mode == 2) {
-    frag_color = vec4(colormap(v_texel.x / u_image_size.x), 1.0);
     return;
   }
   vec2 cell_size = u_image_size / u_grid;

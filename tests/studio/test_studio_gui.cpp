@@ -154,6 +154,24 @@ void expect_inside(const StudioRun& r, const Rect& p) {
   EXPECT_LE(p.y + p.h, r.shot.height);
 }
 
+// A colour scale drawn with `colormap` whose ends read "0" and `top`.
+void expect_colour_scale(const StudioRun& r, const std::string& name, Colormap colormap,
+                         const std::string& top) {
+  const Rect bar = panel(r, name);
+  expect_inside(r, bar);
+  ASSERT_GT(bar.w, 64) << name;
+  const Image ends = colorize({0.0f, 1.0f}, 2, 1, 0.0f, 1.0f, colormap);
+  const int low[3] = {ends.pixels[0], ends.pixels[1], ends.pixels[2]};
+  const int high[3] = {ends.pixels[3], ends.pixels[4], ends.pixels[5]};
+  const int end_w = bar.w / 32;
+  EXPECT_GT(fraction_near(r.shot, {bar.x + 1, bar.y + 1, end_w, bar.h - 2}, low, 30), 0.9) << name;
+  EXPECT_GT(
+      fraction_near(r.shot, {bar.x + bar.w - 1 - end_w, bar.y + 1, end_w, bar.h - 2}, high, 30),
+      0.9)
+      << name;
+  EXPECT_EQ(caption(r, name), "0\n" + top + "\n");
+}
+
 const char* const kExplorerPanels[] = {"masked",   "reconstruction", "reconstruction_visible",
                                        "original", "error_heatmap",  "telea",
                                        "mean_fill"};
@@ -196,6 +214,16 @@ TEST(StudioGui, FirstFrameShowsTheReconstructionPanels) {
   EXPECT_GT(region_diff(r.shot, masked, r.shot, panel(r, "reconstruction_visible")), 5.0);
   EXPECT_GT(region_diff(r.shot, masked, r.shot, panel(r, "original")), 5.0);
   EXPECT_GT(region_diff(r.shot, masked, r.shot, panel(r, "telea")), 5.0);
+  // Under the error map, its colour scale from 0 to the worst patch's error, under the panel.
+  const Rect heat = panel(r, "error_heatmap"), scale = panel(r, "error_scale");
+  EXPECT_GT(scale.y, heat.y + heat.h);
+  EXPECT_LT(scale.y, heat.y + heat.h + 40);
+  EXPECT_GE(scale.x, heat.x);
+  EXPECT_LE(scale.x + scale.w, heat.x + heat.w);
+  const std::string top =
+      r.layout.at("panels").at("error_scale").at("caption").at(1).get<std::string>();
+  EXPECT_GT(std::stod(top), 0.0) << top;
+  expect_colour_scale(r, "error_scale", Colormap::Viridis, top);
   // The sidebar shows the whole source picture.
   EXPECT_GT(panel(r, "source").w, 100);
   // The recent-files list remembers what was opened.
@@ -850,20 +878,9 @@ TEST(StudioGui, AttentionShowsTheModelsMapForTheSelectedPatch) {
   // The query patch is outlined on the map.
   EXPECT_GT(fraction_near(r.shot, panel(r, "attention_map"), kYellow, 12), 0.001);
   // Under it, its colour scale: black at 0, pale yellow at the brightest patch's weight.
-  const Rect bar = panel(r, "attention_scale");
-  expect_inside(r, bar);
-  ASSERT_GT(bar.w, 64);
-  const Image ends = colorize({0.0f, 1.0f}, 2, 1, 0.0f, 1.0f, Colormap::Inferno);
-  const int black[3] = {ends.pixels[0], ends.pixels[1], ends.pixels[2]};
-  const int yellow[3] = {ends.pixels[3], ends.pixels[4], ends.pixels[5]};
-  const int end_w = bar.w / 32;
-  EXPECT_GT(fraction_near(r.shot, {bar.x + 1, bar.y + 1, end_w, bar.h - 2}, black, 30), 0.9);
-  EXPECT_GT(
-      fraction_near(r.shot, {bar.x + bar.w - 1 - end_w, bar.y + 1, end_w, bar.h - 2}, yellow, 30),
-      0.9);
   char top[32];
   std::snprintf(top, sizeof top, "%.4f", at.at("max_weight").get<float>());
-  EXPECT_EQ(caption(r, "attention_scale"), "0\n" + std::string(top) + "\n");
+  expect_colour_scale(r, "attention_scale", Colormap::Inferno, top);
 
   // A patch the mask removed has no encoder token: said so, nothing crashes.
   int removed = -1;

@@ -42,7 +42,7 @@ void draw_help_window(UiState& st) {
   ImGui::Separator();
   ImGui::BulletText(
       "masked | reconstruction | reconstruction + visible | original: the paper's figure.");
-  ImGui::BulletText("per-patch error: MSE of each reconstructed patch (colour bar below it).");
+  ImGui::BulletText("per-patch error: MSE of each reconstructed patch (its colour scale below it).");
   ImGui::BulletText(
       "How it works: the same forward as eight stages; point at a patch to follow it,\n"
       "click a stage to open it large with its explanation (Esc: back).");

@@ -52,16 +52,6 @@ DrawnRect ImageRenderer::draw(ImDrawList* list, ImVec2 min, ImVec2 max, const Pa
   job.self = this;
   job.image = image;
   job.rect[0] = x0, job.rect[1] = y0, job.rect[2] = x1, job.rect[3] = y1;
-  if (image.mode == PanelImage::Mode::ColourBar || !image.image) {
-    // Stretched over the whole rectangle: the colour bar runs 0..1 left to right.
-    job.texels[2] = job.texels[3] = 1.0f;
-    job.pixels_per_texel = 1.0f;
-    jobs_.push_back(job);
-    list->AddCallback(&ImageRenderer::run_job, &jobs_.back());
-    list->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
-    return {static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(x1 - x0),
-            static_cast<int>(y1 - y0), 1.0f};
-  }
   const int w = image.image->width(), h = image.image->height();
   const float scale = scale_for({max.x - min.x, max.y - min.y}, w, h, view, image.integer_zoom);
 

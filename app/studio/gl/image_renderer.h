@@ -15,7 +15,7 @@
 namespace mae::studio {
 
 struct PanelImage {
-  enum class Mode { Picture = 0, Heatmap = 1, ColourBar = 2 };
+  enum class Mode { Picture = 0, Heatmap = 1 };
   Mode mode = Mode::Picture;
   const Texture* image = nullptr;  // Picture; also gives the size in Heatmap mode
   const Texture* mask = nullptr;   // grid_w x grid_h, for the tint
@@ -39,7 +39,8 @@ public:
   void new_frame() { jobs_.clear(); }
 
   // Queues `image` into the panel [min, max) (ImGui coordinates), showing the
-  // part that `view` selects. Returns the picture's on-screen rectangle.
+  // part that `view` selects (`image.image` must be set). Returns the
+  // picture's on-screen rectangle.
   DrawnRect draw(ImDrawList* list, ImVec2 min, ImVec2 max, const PanelImage& image,
                  const ImageView& view);
 

@@ -25,9 +25,9 @@ void model_section(PanelContext& ctx) {
     // Present mode's large text on a projector: the architecture in the
     // name's tooltip (and Details), the masking controls in view.
     if (st.present.on && short_screen()) {
-      tooltip((st.model->config.summary() + "\n" + st.model->device).c_str());
+      tooltip((st.model->config.summary(st.model->has_decoder) + "\n" + st.model->device).c_str());
     } else {
-      dim_wrapped(st.model->config.summary());
+      dim_wrapped(st.model->config.summary(st.model->has_decoder));
       dim_wrapped(st.model->device);
     }
   } else {

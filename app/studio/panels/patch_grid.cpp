@@ -85,20 +85,19 @@ std::string caption_line(const std::string& text, float width, bool dim) {
   return shown;
 }
 
-DrawnRect colour_scale_line(Colormap colormap, const std::string& lo, const std::string& hi,
-                            float width, const std::string& tooltip) {
+DrawnRect draw_colour_scale(ImVec2 at, float width, Colormap colormap, const std::string& lo,
+                            const std::string& hi, const std::string& tooltip) {
   const float line = ImGui::GetTextLineHeight();
-  const ImVec2 at = ImGui::GetCursorScreenPos();
-  ImGui::Dummy({width, line});
-  if (ImGui::IsItemHovered())
+  if (ImGui::IsWindowHovered() && ImGui::IsMouseHoveringRect(at, {at.x + width, at.y + line}))
     ImGui::SetTooltip("%s", tooltip.c_str());
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
   const float hi_w = ImGui::CalcTextSize(hi.c_str()).x;
   dl->AddText(at, text, lo.c_str());
   dl->AddText({at.x + width - hi_w, at.y}, text, hi.c_str());
-  const ImVec2 min{at.x + ImGui::CalcTextSize(lo.c_str()).x + 6, at.y + line * 0.2f};
-  const ImVec2 max{at.x + width - hi_w - 6, at.y + line * 0.85f};
+  const float gap = ImGui::GetStyle().ItemInnerSpacing.x; // scales with --ui-scale
+  const ImVec2 min{at.x + ImGui::CalcTextSize(lo.c_str()).x + gap, at.y + line * 0.2f};
+  const ImVec2 max{at.x + width - hi_w - gap, at.y + line * 0.85f};
   constexpr int kSteps = 64;
   std::vector<float> ramp(kSteps);
   for (int i = 0; i < kSteps; ++i)
@@ -109,6 +108,13 @@ DrawnRect colour_scale_line(Colormap colormap, const std::string& lo, const std:
     dl->AddRectFilled({min.x + step * i, min.y}, {min.x + step * (i + 1), max.y},
                       rgb_at(rgb.pixels, static_cast<size_t>(i)));
   return framebuffer_rect(min, max);
+}
+
+DrawnRect colour_scale_line(Colormap colormap, const std::string& lo, const std::string& hi,
+                            float width, const std::string& tooltip) {
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  ImGui::Dummy({width, ImGui::GetTextLineHeight()});
+  return draw_colour_scale(at, width, colormap, lo, hi, tooltip);
 }
 
 DrawnRect framebuffer_rect(ImVec2 min, ImVec2 max) {

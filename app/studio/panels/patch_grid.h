@@ -45,9 +45,14 @@ ImU32 rgb_at(const std::vector<uint8_t>& rgb, size_t i, uint8_t alpha = 255);
 // a tooltip when it was cut. Returns what was shown (for --layout).
 std::string caption_line(const std::string& text, float width, bool dim);
 
-// One line `width` wide: `lo` and `hi` at its ends, the colour scale between
-// them, `tooltip` on hover. Returns the scale's rectangle in framebuffer
-// pixels (for --layout).
+// A line of text's height, `width` wide, at `at`: `lo` and `hi` at its ends,
+// the colour scale between them, `tooltip` on hover. Moves no cursor (it may
+// fill a line a panel has already reserved). Returns the scale's rectangle in
+// framebuffer pixels (for --layout).
+DrawnRect draw_colour_scale(ImVec2 at, float width, Colormap colormap, const std::string& lo,
+                            const std::string& hi, const std::string& tooltip);
+
+// draw_colour_scale on a line of its own at the cursor.
 DrawnRect colour_scale_line(Colormap colormap, const std::string& lo, const std::string& hi,
                             float width, const std::string& tooltip);
 

@@ -130,7 +130,7 @@ void draw_figure_row(PanelContext& ctx, const Reconstruction& rec,
   }
 }
 
-// Where MAE errs: the per-patch error over the picture, with a colour bar
+// Where MAE errs: the per-patch error over the picture, with its colour scale
 // 0 ... max error in its caption line.
 void draw_error_heatmap(PanelContext& ctx, const Reconstruction& rec,
                         const ReconstructionTextures& tex, const PanelImage& picture, float side) {
@@ -147,19 +147,13 @@ void draw_error_heatmap(PanelContext& ctx, const Reconstruction& rec,
                                    ctx.state.explorer_view, side, {""});
   if (hit.texel)
     patch_tooltip(*hit.texel, rec);
-  if (!ctx.renderer)
-    return;
-  const float line = ImGui::GetTextLineHeight();
-  const float y = hit.max.y + ImGui::GetStyle().ItemSpacing.y;
-  const std::string lo = "0", hi = printf_string("%.3f", max_error);
-  const float lo_w = ImGui::CalcTextSize(lo.c_str()).x, hi_w = ImGui::CalcTextSize(hi.c_str()).x;
-  ImDrawList* dl = ImGui::GetWindowDrawList();
-  dl->AddText({hit.min.x, y}, ImGui::GetColorU32(ImGuiCol_Text), lo.c_str());
-  dl->AddText({hit.max.x - hi_w, y}, ImGui::GetColorU32(ImGuiCol_Text), hi.c_str());
-  PanelImage bar;
-  bar.mode = PanelImage::Mode::ColourBar;
-  ctx.renderer->draw(dl, {hit.min.x + lo_w + 6, y + line * 0.2f},
-                     {hit.max.x - hi_w - 6, y + line * 0.85f}, bar, ImageView{});
+  // The colour scale fills the caption line image_panel reserved.
+  const std::string hi = printf_string("%.3f", max_error);
+  const DrawnRect scale = draw_colour_scale(
+      {hit.min.x, hit.max.y + ImGui::GetStyle().ItemSpacing.y}, side, Colormap::Viridis, "0", hi,
+      "The map's colours: from no error (dark purple) to the worst patch's (" + hi +
+          ", yellow), the mean squared error of its pixels in [0, 1].");
+  ctx.state.panel_rects.push_back({"error_scale", scale, {"0", hi}});
 }
 
 // What two classical fills make of the same mask; they arrive a moment after
