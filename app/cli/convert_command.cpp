@@ -40,7 +40,8 @@ int run_convert(int argc, const char* const* argv) {
   save_model(args.get("out"), loaded.model, metadata, dtype);
   for (const auto& n : loaded.notices)
     std::cerr << "note: " << n << "\n";
-  std::cout << "wrote " << args.get("out") << " (" << loaded.model->config().summary() << ")\n";
+  std::cout << "wrote " << args.get("out") << " ("
+            << loaded.model->config().summary(loaded.model->has_decoder()) << ")\n";
   return 0;
 }
 

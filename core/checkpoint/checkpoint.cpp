@@ -126,6 +126,31 @@ constexpr const char* kWhatAModelIs =
   throw CheckpointError(path + ": a JSON file, not a model" + kind + ". " + kWhatAModelIs);
 }
 
+// A run's other safetensors files, named as what they are: "tensor
+// 'rng/torch_cpu' has dtype U8" told the user nothing.
+void refuse_run_file(const SafetensorsFile& st, const std::string& path) {
+  bool train_state = false, finetune_state = false, pictures = !st.tensors.empty();
+  for (const auto& [name, view] : st.tensors) {
+    train_state = train_state || name.rfind("optim/", 0) == 0;
+    finetune_state = finetune_state || name.rfind("exp_avg/", 0) == 0;
+    pictures = pictures && view.dtype == DType::U8;
+  }
+  const fs::path folder = fs::path(path).parent_path().empty() ? "." : fs::path(path).parent_path();
+  if (train_state)
+    throw CheckpointError(path +
+                          ": a training run's state (weights with optimizer moments), "
+                          "not a model: the run's model is " +
+                          (folder / "model.safetensors").string() + ", and mae train --resume " +
+                          folder.string() + " continues the run");
+  if (finetune_state)
+    throw CheckpointError(path +
+                          ": a fine-tuning run's state, not a model: mae finetune --resume " +
+                          folder.string() + " continues the run");
+  if (pictures)
+    throw CheckpointError(path + ": pictures (a training run's previews), not a model. " +
+                          kWhatAModelIs);
+}
+
 std::string join_limited(const std::vector<std::string>& items, size_t limit) {
   std::string s;
   for (size_t i = 0; i < items.size() && i < limit; ++i)
@@ -183,6 +208,7 @@ RawCheckpoint read_tensor_file(const std::string& path) {
     }
   } else {
     const SafetensorsFile st = parse_safetensors(bytes, path);
+    refuse_run_file(st, path);
     raw.tensors = to_state_dict(st.tensors, path);
     raw.metadata = st.metadata;
     auto it = st.metadata.find("format");
@@ -245,6 +271,15 @@ void check_config_matches_tensors(const ModelConfig& c, const StateDict& sd, boo
                         " (checked before building the model); shape mismatches:" + text);
 }
 
+// An architecture error with what reading the file noticed (a config.json
+// missing, or a key in it left to its default): often the cause.
+std::string with_notes(const std::string& error, const std::vector<std::string>& notices) {
+  std::string text = error;
+  for (const std::string& n : notices)
+    text += "\nnote: " + n;
+  return text;
+}
+
 } // namespace
 
 const char* to_string(CheckpointFormat f) {
@@ -278,6 +313,11 @@ RawCheckpoint read_checkpoint(const std::string& path) {
   } else {
     if (lower_extension(path) == ".json")
       refuse_json_as_model(path);
+    if (lower_extension(path) == ".jsonl")
+      throw CheckpointError(path +
+                            ": a JSON-lines log (a run's metrics.jsonl: plot it with mae "
+                            "plot-metrics), not a model. " +
+                            kWhatAModelIs);
     hf_config = fs::path(path).parent_path() / "config.json";
   }
   RawCheckpoint raw = read_tensor_file(file.string());
@@ -285,9 +325,11 @@ RawCheckpoint read_checkpoint(const std::string& path) {
     raw.tensors = official_from_hf(raw.tensors, file.string());
     raw.format = CheckpointFormat::HuggingFace;
     if (fs::exists(hf_config))
-      raw.config = model_config_from_hf(read_json_file(hf_config), hf_config.string());
+      raw.config =
+          model_config_from_hf(read_json_file(hf_config), hf_config.string(), &raw.notices);
     else
-      raw.notices.push_back("no config.json beside the HuggingFace weights");
+      raw.notices.push_back("no config.json beside the HuggingFace weights (" + hf_config.string() +
+                            ")");
   } else if (raw.format == CheckpointFormat::MaeStudio) {
     auto it = raw.metadata.find("mae_config");
     if (it == raw.metadata.end())
@@ -426,7 +468,7 @@ LoadedModel load_model(const std::string& path, const LoadOptions& options) {
     try {
       config = infer_config(raw.tensors, &out.notices);
     } catch (const CheckpointError& e) {
-      throw CheckpointError(path + ": " + e.what());
+      throw CheckpointError(with_notes(path + ": " + e.what(), raw.notices));
     }
     out.config_source = "inferred from tensor shapes";
   }
@@ -435,7 +477,11 @@ LoadedModel load_model(const std::string& path, const LoadOptions& options) {
     out.notices.push_back(
         "encoder-only checkpoint: it has no decoder, so it cannot reconstruct images "
         "(features and probes work)");
-  check_config_matches_tensors(config, raw.tensors, with_decoder, path, out.config_source);
+  try {
+    check_config_matches_tensors(config, raw.tensors, with_decoder, path, out.config_source);
+  } catch (const CheckpointError& e) {
+    throw CheckpointError(with_notes(e.what(), raw.notices));
+  }
   std::vector<std::string> nonfinite;
   for (const auto& [name, t] : raw.tensors)
     if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>())

@@ -92,11 +92,15 @@ void ModelConfig::validate() const {
                     " M this tool builds");
 }
 
-std::string ModelConfig::summary() const {
+std::string ModelConfig::summary(bool with_decoder) const {
   std::ostringstream s;
-  s << "ViT encoder " << embed_dim << "x" << depth << " (" << num_heads << " heads), decoder "
-    << decoder_embed_dim << "x" << decoder_depth << " (" << decoder_num_heads << " heads), patch "
-    << patch_size << ", " << img_size << "px, " << in_chans
+  s << "ViT encoder " << embed_dim << "x" << depth << " (" << num_heads << " heads), ";
+  if (with_decoder)
+    s << "decoder " << decoder_embed_dim << "x" << decoder_depth << " (" << decoder_num_heads
+      << " heads)";
+  else
+    s << "no decoder";
+  s << ", patch " << patch_size << ", " << img_size << "px, " << in_chans
     << (in_chans == 1 ? " channel" : " channels");
   if (norm_pix_loss)
     s << ", norm-pix targets";
@@ -205,20 +209,72 @@ std::string in_hf_names(std::string message) {
   return out;
 }
 
+// The config.json keys that shape the model, each with ViTMAEConfig's
+// default (ViT-B/16) as JSON text.
+struct HfShapeKey {
+  const char* name;
+  const char* fallback;
+};
+constexpr HfShapeKey kHfShapeKeys[] = {{"image_size", "224"},
+                                       {"patch_size", "16"},
+                                       {"num_channels", "3"},
+                                       {"hidden_size", "768"},
+                                       {"num_hidden_layers", "12"},
+                                       {"num_attention_heads", "12"},
+                                       {"intermediate_size", "3072"},
+                                       {"decoder_hidden_size", "512"},
+                                       {"decoder_num_hidden_layers", "8"},
+                                       {"decoder_num_attention_heads", "16"},
+                                       {"decoder_intermediate_size", "2048"},
+                                       {"norm_pix_loss", "false"},
+                                       {"layer_norm_eps", "1e-12"},
+                                       {"mask_ratio", "0.75"}};
+
+// transformers fills a missing key with its default and ignores a misspelt
+// one, so "hiden_size" would build a ViT-B and blame the weights: a key one
+// typo away from an absent shape key is refused, and every absent shape key
+// is named in `defaulted`.
+void check_hf_keys(const nlohmann::json& hf, const std::string& label,
+                   std::vector<std::string>* defaulted) {
+  std::vector<std::string> absent;
+  for (const HfShapeKey& k : kHfShapeKeys)
+    if (!hf.contains(k.name))
+      absent.push_back(k.name);
+  for (const auto& item : hf.items()) {
+    const std::string near = nearest_name(item.key(), absent);
+    if (!near.empty())
+      throw ConfigError(label + ": unknown key '" + item.key() + "' (did you mean '" + near +
+                        "'?)");
+  }
+  if (defaulted)
+    for (const HfShapeKey& k : kHfShapeKeys)
+      if (!hf.contains(k.name))
+        defaulted->push_back(label + " has no " + k.name + ": HuggingFace's default " + k.fallback +
+                             " taken");
+}
+
+// The field, type- and range-checked (2^32 + 768 is no 768), or its default.
+template <typename T>
+T hf_field(const nlohmann::json& hf, const char* key, const std::string& label) {
+  T value{};
+  for (const HfShapeKey& k : kHfShapeKeys)
+    if (std::string(k.name) == key)
+      value = nlohmann::json::parse(k.fallback).get<T>();
+  try {
+    read_field(hf, key, value);
+  } catch (const ConfigError& e) {
+    throw ConfigError(label + ": " + e.what());
+  }
+  return value;
+}
+
 } // namespace
 
-ModelConfig model_config_from_hf(const nlohmann::json& hf, const std::string& label) {
-  // The field, type- and range-checked (2^32 + 768 is no 768), or `fallback`.
-  const auto get = [&](const char* key, auto fallback) {
-    try {
-      read_field(hf, key, fallback);
-    } catch (const ConfigError& e) {
-      throw ConfigError(label + ": " + e.what());
-    }
-    return fallback;
-  };
+ModelConfig model_config_from_hf(const nlohmann::json& hf, const std::string& label,
+                                 std::vector<std::string>* defaulted) {
   if (!hf.is_object())
     throw ConfigError(label + ": config.json must be a JSON object");
+  check_hf_keys(hf, label, defaulted);
   if (hf.contains("model_type") && hf["model_type"] != "vit_mae")
     throw ConfigError(label + ": model_type is " + hf["model_type"].dump() +
                       ", expected \"vit_mae\"");
@@ -231,23 +287,22 @@ ModelConfig model_config_from_hf(const nlohmann::json& hf, const std::string& la
   if (hf.contains("qkv_bias") && hf["qkv_bias"] != true)
     throw ConfigError(label + ": qkv_bias false is not supported");
 
-  // ViTMAEConfig's defaults are ViT-B/16.
   ModelConfig c;
-  c.img_size = get("image_size", 224);
-  c.patch_size = get("patch_size", 16);
-  c.in_chans = get("num_channels", 3);
-  c.embed_dim = get("hidden_size", 768);
-  c.depth = get("num_hidden_layers", 12);
-  c.num_heads = get("num_attention_heads", 12);
-  c.decoder_embed_dim = get("decoder_hidden_size", 512);
-  c.decoder_depth = get("decoder_num_hidden_layers", 8);
-  c.decoder_num_heads = get("decoder_num_attention_heads", 16);
-  const int intermediate = get("intermediate_size", 3072);
-  const int decoder_intermediate = get("decoder_intermediate_size", 2048);
+  c.img_size = hf_field<int>(hf, "image_size", label);
+  c.patch_size = hf_field<int>(hf, "patch_size", label);
+  c.in_chans = hf_field<int>(hf, "num_channels", label);
+  c.embed_dim = hf_field<int>(hf, "hidden_size", label);
+  c.depth = hf_field<int>(hf, "num_hidden_layers", label);
+  c.num_heads = hf_field<int>(hf, "num_attention_heads", label);
+  c.decoder_embed_dim = hf_field<int>(hf, "decoder_hidden_size", label);
+  c.decoder_depth = hf_field<int>(hf, "decoder_num_hidden_layers", label);
+  c.decoder_num_heads = hf_field<int>(hf, "decoder_num_attention_heads", label);
+  const int intermediate = hf_field<int>(hf, "intermediate_size", label);
+  const int decoder_intermediate = hf_field<int>(hf, "decoder_intermediate_size", label);
   c.mlp_ratio = static_cast<double>(intermediate) / c.embed_dim;
-  c.norm_pix_loss = get("norm_pix_loss", false); // "yes" was the JSON library's type error
-  c.layer_norm_eps = get("layer_norm_eps", 1e-12);
-  c.mask_ratio = get("mask_ratio", 0.75);
+  c.norm_pix_loss = hf_field<bool>(hf, "norm_pix_loss", label); // "yes" is a type error
+  c.layer_norm_eps = hf_field<double>(hf, "layer_norm_eps", label);
+  c.mask_ratio = hf_field<double>(hf, "mask_ratio", label);
   try {
     c.validate();
   } catch (const ConfigError& e) {

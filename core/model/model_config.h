@@ -42,8 +42,10 @@ struct ModelConfig {
 
   // Throws ConfigError naming the offending field.
   void validate() const;
-  // "ViT-L/16 224px, encoder 1024x24 (16 heads), decoder 512x8 (16 heads)".
-  std::string summary() const;
+  // "ViT encoder 1024x24 (16 heads), decoder 512x8 (16 heads), patch 16,
+  // 224px, 3 channels"; an encoder-only model (`with_decoder` false) says
+  // "no decoder".
+  std::string summary(bool with_decoder = true) const;
 
   bool operator==(const ModelConfig& o) const;
   bool operator!=(const ModelConfig& o) const { return !(*this == o); }
@@ -59,8 +61,11 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
 ModelConfig load_model_config(const std::string& path);
 std::string model_config_json(const ModelConfig& c);
 
-// HuggingFace ViTMAEConfig (config.json) to ours.
-ModelConfig model_config_from_hf(const nlohmann::json& hf, const std::string& label);
+// HuggingFace ViTMAEConfig (config.json) to ours. A key one typo away from a
+// shape key the file lacks is an error; each shape key it lacks takes
+// HuggingFace's default and, with `defaulted`, a line there saying so.
+ModelConfig model_config_from_hf(const nlohmann::json& hf, const std::string& label,
+                                 std::vector<std::string>* defaulted = nullptr);
 
 // Named architectures from configs/models/ (compiled in).
 std::vector<std::string> builtin_model_names();

@@ -53,7 +53,7 @@ std::string ModelInfo::describe() const {
   std::ostringstream s;
   s << "model:        " << path << "\n"
     << "format:       " << format << "\n"
-    << "architecture: " << config.summary() << "\n"
+    << "architecture: " << config.summary(has_decoder) << "\n"
     << "config from:  " << config_source << "\n"
     << "patches:      " << config.grid_size() << "x" << config.grid_size() << " = "
     << config.num_patches() << " of " << config.patch_size << "x" << config.patch_size << "\n"

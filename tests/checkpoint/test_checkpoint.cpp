@@ -1,5 +1,6 @@
 // Loading errors and the formats beyond the parity fixture.
 #include "error_of.h"
+#include "slurp.h"
 #include "test_util.h"
 
 #include "base/errors.h"
@@ -9,6 +10,7 @@
 #include "model/masking.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -184,6 +186,40 @@ TEST(Checkpoint, AlignedAndUnalignedFloatDataLoadExactly) {
   }
 }
 
+// A run's other files where a model goes are named as what they are ("tensor
+// 'rng/torch_cpu' has dtype U8" said nothing).
+TEST(Checkpoint, ARunsOtherFilesAreNamedNotReadAsWeights) {
+  const std::string dir = test::temp_dir("run_files");
+  const float w[4] = {1, 2, 3, 4};
+  const uint8_t rng[8] = {};
+  write_safetensors(dir + "/checkpoint.safetensors",
+                    {{"model/cls_token", DType::F32, {1, 1, 4}, w, sizeof w},
+                     {"optim/cls_token.exp_avg", DType::F32, {1, 1, 4}, w, sizeof w},
+                     {"rng/torch_cpu", DType::U8, {8}, rng, sizeof rng}});
+  EXPECT_EQ(test::error_of([&] { load_model(dir + "/checkpoint.safetensors"); }),
+            dir +
+                "/checkpoint.safetensors: a training run's state (weights with optimizer "
+                "moments), not a model: the run's model is " +
+                dir + "/model.safetensors, and mae train --resume " + dir + " continues the run");
+  write_safetensors(dir + "/finetune_state.safetensors",
+                    {{"model/head.weight", DType::F32, {4}, w, sizeof w},
+                     {"exp_avg/head.weight", DType::F32, {4}, w, sizeof w}});
+  EXPECT_NE(test::error_of([&] {
+              load_model(dir + "/finetune_state.safetensors");
+            }).find("a fine-tuning run's state, not a model: mae finetune --resume " + dir),
+            std::string::npos);
+  write_safetensors(dir + "/previews.safetensors", {{"0.masked", DType::U8, {8}, rng, sizeof rng}});
+  EXPECT_NE(test::error_of([&] {
+              load_model(dir + "/previews.safetensors");
+            }).find("previews.safetensors: pictures (a training run's previews), not a model"),
+            std::string::npos);
+  test::write_file(dir + "/metrics.jsonl", "{\"step\": 0}\n");
+  EXPECT_NE(test::error_of([&] {
+              load_model(dir + "/metrics.jsonl");
+            }).find("metrics.jsonl: a JSON-lines log"),
+            std::string::npos);
+}
+
 TEST(Checkpoint, BadFilesGiveClearErrors) {
   const std::string dir = test::temp_dir("bad_files");
   EXPECT_NE(test::error_of([&] { load_model(dir + "/nope.safetensors"); }).find("no such file"),
@@ -208,6 +244,36 @@ TEST(Checkpoint, BadFilesGiveClearErrors) {
             std::string::npos);
   // A directory without weights.
   EXPECT_NE(test::error_of([&] { load_model(dir); }).find("model.safetensors"), std::string::npos);
+}
+
+// When the architecture fails, the error says what reading the folder noticed:
+// usually the cause.
+TEST(Checkpoint, HfArchitectureErrorsNameAMissingConfigOrKey) {
+  namespace fs = std::filesystem;
+  const std::string dir = test::temp_dir("hf_without_config");
+  fs::create_directories(dir + "/bare");
+  fs::copy_file(test::fixture("hf/model.safetensors"), dir + "/bare/model.safetensors");
+  std::string msg = test::error_of([&] { load_model(dir + "/bare"); });
+  EXPECT_NE(msg.find("pass --config FILE.json or --arch NAME\nnote: no config.json beside the "
+                     "HuggingFace weights (" +
+                     dir + "/bare/config.json)"),
+            std::string::npos)
+      << msg;
+
+  // A config.json without hidden_size builds HuggingFace's 768 wide model.
+  fs::create_directories(dir + "/partial");
+  fs::copy_file(test::fixture("hf/model.safetensors"), dir + "/partial/model.safetensors");
+  nlohmann::json config = nlohmann::json::parse(test::slurp(test::fixture("hf/config.json")));
+  config.erase("hidden_size");
+  config["intermediate_size"] = 3072; // 4 x 768, so that the config itself is valid
+  test::write_file(dir + "/partial/config.json", config.dump());
+  msg = test::error_of([&] { load_model(dir + "/partial"); });
+  EXPECT_NE(msg.find("cls_token: checkpoint [1, 1, 64], model [1, 1, 768]"), std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("\nnote: " + dir +
+                     "/partial/config.json has no hidden_size: HuggingFace's default 768 taken"),
+            std::string::npos)
+      << msg;
 }
 
 TEST(Checkpoint, HfLayoutFusesQueryKeyValueInOrder) {

@@ -2,6 +2,7 @@
 #include "error_of.h"
 #include "model/flops.h"
 #include "model/model_config.h"
+#include "model/model_info.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -123,6 +124,57 @@ TEST(Config, HuggingFaceConfigMapsToOfficialNames) {
             "config.json: config field 'decoder_num_hidden_layers': must be in [0, 512], got -1");
   EXPECT_EQ(error_for("qkv_bias", 1), "config.json: qkv_bias must be true or false, not 1");
   EXPECT_EQ(error_for("qkv_bias", false), "config.json: qkv_bias false is not supported");
+}
+
+TEST(Config, HuggingFaceConfigSaysWhatItTookFromDefaults) {
+  const auto hf = nlohmann::json::parse(
+      R"({"model_type": "vit_mae", "hidden_size": 192, "num_hidden_layers": 12,
+    "num_attention_heads": 3, "intermediate_size": 768, "decoder_hidden_size": 256, "decoder_num_hidden_layers": 3,
+    "decoder_num_attention_heads": 8, "decoder_intermediate_size": 1024, "image_size": 224, "patch_size": 16,
+    "num_channels": 3, "layer_norm_eps": 1e-6, "mask_ratio": 0.75, "norm_pix_loss": true,
+    "hidden_dropout_prob": 0.0, "initializer_range": 0.02, "transformers_version": "4.44.0"})");
+  std::vector<std::string> defaulted;
+  const ModelConfig whole = model_config_from_hf(hf, "config.json", &defaulted);
+  EXPECT_TRUE(defaulted.empty()) << defaulted.front();
+  EXPECT_EQ(whole.embed_dim, 192);
+
+  // A misspelt shape key is not HuggingFace's silent ViT-B default.
+  auto typo = hf;
+  typo["hiden_size"] = 192;
+  typo.erase("hidden_size");
+  EXPECT_EQ(test::error_of([&] { model_config_from_hf(typo, "config.json"); }),
+            "config.json: unknown key 'hiden_size' (did you mean 'hidden_size'?)");
+  typo = hf;
+  typo["num_hidden_layer"] = 12;
+  typo.erase("num_hidden_layers");
+  EXPECT_EQ(test::error_of([&] { model_config_from_hf(typo, "config.json"); }),
+            "config.json: unknown key 'num_hidden_layer' (did you mean 'num_hidden_layers'?)");
+
+  // A key simply missing takes HuggingFace's default, and says so.
+  auto missing = hf;
+  missing.erase("norm_pix_loss");
+  missing.erase("mask_ratio");
+  const ModelConfig c = model_config_from_hf(missing, "config.json", &defaulted);
+  EXPECT_FALSE(c.norm_pix_loss);
+  EXPECT_DOUBLE_EQ(c.mask_ratio, 0.75);
+  ASSERT_EQ(defaulted.size(), 2u);
+  EXPECT_EQ(defaulted[0], "config.json has no norm_pix_loss: HuggingFace's default false taken");
+  EXPECT_EQ(defaulted[1], "config.json has no mask_ratio: HuggingFace's default 0.75 taken");
+}
+
+// An encoder-only model has no decoder to describe (mae info printed ViT-B's
+// default decoder beside "decoder none").
+TEST(Config, EncoderOnlyModelsNameNoDecoder) {
+  ModelInfo info;
+  info.config = builtin_model_config("mae_vit_base_patch16");
+  info.encoder_params = 85'000'000;
+  EXPECT_NE(info.describe().find("decoder 512x8 (16 heads)"), std::string::npos);
+  info.has_decoder = false;
+  const std::string text = info.describe();
+  EXPECT_EQ(text.find("512x8"), std::string::npos) << text;
+  EXPECT_NE(text.find("ViT encoder 768x12 (12 heads), no decoder, patch 16"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("decoder none"), std::string::npos) << text;
 }
 
 TEST(Flops, ViTBaseForwardIs19Point6Gflop) {
