@@ -3,11 +3,54 @@
 #include "base/nearest_name.h"
 #include "base/regular_file.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <vector>
 
 namespace mae {
+
+namespace {
+
+// Bytes of a valid UTF-8 character at s[i] (1 for ASCII), 0 when invalid.
+size_t utf8_length(const std::string& s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  const size_t n = c < 0x80           ? 1
+                   : (c >> 5) == 0x6  ? 2
+                   : (c >> 4) == 0xE  ? 3
+                   : (c >> 3) == 0x1E ? 4
+                                      : 0;
+  if (n == 0 || i + n > s.size())
+    return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2)
+      return 0;
+  return n;
+}
+
+// The parser quotes what it last read: from a binary file given as a config,
+// raw bytes that would reach the terminal. Control bytes and broken UTF-8 as \xNN.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t n = utf8_length(s, i);
+    if (n == 0 || c < 0x20 || c == 0x7F) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02X", c);
+      out += hex;
+      ++i;
+    } else {
+      out.append(s, i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
+} // namespace
 
 std::string json_error_text(const nlohmann::json::exception& e) {
   std::string s = e.what();
@@ -16,18 +59,32 @@ std::string json_error_text(const nlohmann::json::exception& e) {
   for (const std::string noise : {"parse error at ", "parse error: "})
     if (s.rfind(noise, 0) == 0)
       s.erase(0, noise.size());
-  return s;
+  return printable(s);
 }
 
 namespace {
 
 constexpr int kMostJsonDepth = 64;
 struct TooDeep {};
+struct DuplicateKey {
+  std::string key;
+};
 
-nlohmann::json parse_depth_limited(std::string_view text) {
-  return nlohmann::json::parse(text, [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+// Depth-limited, and a key twice in one object is refused: the JSON library
+// keeps the last silently, and which one the user meant is a guess.
+nlohmann::json parse_checked(std::string_view text) {
+  using Event = nlohmann::json::parse_event_t;
+  std::vector<std::set<std::string>> keys; // one set per open object
+  return nlohmann::json::parse(text, [&](int depth, Event event, nlohmann::json& parsed) {
     if (depth > kMostJsonDepth)
       throw TooDeep{};
+    if (event == Event::object_start)
+      keys.emplace_back();
+    else if (event == Event::object_end && !keys.empty())
+      keys.pop_back();
+    else if (event == Event::key && !keys.empty() &&
+             !keys.back().insert(parsed.get<std::string>()).second)
+      throw DuplicateKey{parsed.get<std::string>()};
     return true;
   });
 }
@@ -36,18 +93,21 @@ nlohmann::json parse_depth_limited(std::string_view text) {
 
 nlohmann::json parse_json(std::string_view text, const std::string& label) {
   try {
-    return parse_depth_limited(text);
+    return parse_checked(text);
   } catch (const nlohmann::json::exception& e) {
     throw ConfigError(label + ": not valid JSON: " + json_error_text(e));
   } catch (const TooDeep&) {
     throw ConfigError(label + ": not valid JSON: values nested deeper than " +
                       std::to_string(kMostJsonDepth) + " levels, more than any config");
+  } catch (const DuplicateKey& d) {
+    throw ConfigError(label + ": the key '" + d.key.substr(0, 80) +
+                      "' appears twice in one object: keep the one you mean");
   }
 }
 
 nlohmann::json parse_json_or_discarded(std::string_view text) noexcept {
   try {
-    return parse_depth_limited(text);
+    return parse_checked(text);
   } catch (...) { // malformed, too deep, or out of memory: not ours either way
     return nlohmann::json(nlohmann::json::value_t::discarded);
   }

@@ -380,6 +380,13 @@ bool is_legacy_torch_save(const FileBytes& b) {
          std::memcmp(b.data() + i, kLegacyMagic, sizeof kLegacyMagic) == 0;
 }
 
+// Protocols 0 and 1 have no PROTO mark: an opcode that can open a pickle
+// first, STOP last.
+bool looks_like_old_pickle(const FileBytes& b) {
+  return b.size() >= 2 && b[0] != 0 && std::strchr("(}])cNIFSVLdlt", b[0]) != nullptr &&
+         b[b.size() - 1] == '.';
+}
+
 [[noreturn]] void reject_non_zip(const FileBytes& b, const std::string& label) {
   if (is_legacy_torch_save(b))
     throw CheckpointError(
@@ -387,7 +394,7 @@ bool is_legacy_torch_save(const FileBytes& b) {
         ": this is the legacy (pre-1.6) torch.save format, which is not supported; convert it "
         "with a current PyTorch: python -c \"import torch; p='" +
         label + "'; torch.save(torch.load(p), p)\"");
-  if (b.size() >= 2 && b[0] == 0x80 && b[1] <= 5)
+  if ((b.size() >= 2 && b[0] == 0x80 && b[1] <= 5) || looks_like_old_pickle(b))
     throw CheckpointError(label +
                           ": a plain Python pickle, not a PyTorch checkpoint (torch.save writes "
                           "a zip archive)");

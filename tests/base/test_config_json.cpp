@@ -85,5 +85,31 @@ TEST(ConfigJson, ValuesNestedDeeperThanAnyConfigAreRefused) {
   EXPECT_EQ(j["a"]["b"][0][1], 2);
 }
 
+// A binary file given as a config: the parser's "last read" quoted its raw
+// bytes to the terminal.
+TEST(ConfigJson, ParseErrorsQuoteNoRawBytes) {
+  const std::string e = error_of(std::string("\xff\xfe\x00", 3));
+  EXPECT_EQ(e.find('\xff'), std::string::npos) << e;
+  EXPECT_NE(e.find("last read: '\\xFF'"), std::string::npos) << e;
+  // Control bytes the library itself writes as <U+001B>.
+  EXPECT_EQ(error_of("\x1b[2J").find('\x1b'), std::string::npos);
+}
+
+// The JSON library keeps the last of two equal keys without a word: which one
+// the user meant is a guess, so neither is taken.
+TEST(ConfigJson, AKeyTwiceInOneObjectIsRefused) {
+  EXPECT_EQ(error_of(R"({"batch_size": 64, "lr": 0, "batch_size": 8})"),
+            "my.json: the key 'batch_size' appears twice in one object: keep the one you mean");
+  EXPECT_EQ(error_of(R"({"data": {"type": "fmnist", "type": "folder"}})"),
+            "my.json: the key 'type' appears twice in one object: keep the one you mean");
+  // The same key in two objects, or in an object and the one inside it, is fine.
+  const auto j = parse_json(
+      R"({"a": {"type": 1}, "b": {"type": 2}, "type": {"type": 3}, "l": [{"k": 1}, {"k": 2}]})",
+      "x");
+  EXPECT_EQ(j["type"]["type"], 3);
+  EXPECT_EQ(j["l"][1]["k"], 2);
+  EXPECT_TRUE(parse_json_or_discarded(R"({"k": 1, "k": 2})").is_discarded());
+}
+
 } // namespace
 } // namespace mae

@@ -238,6 +238,14 @@ TEST(PthBad, LegacyFormat) {
 
 TEST(PthBad, PlainPickle) {
   EXPECT_ERROR_HAS(mae::read_pth(fixture("plain_pickle.pth")), "not a PyTorch checkpoint");
+  // Protocols 0 and 1 (pickle.dumps({}, 0) and ({}, 1)) have no PROTO opcode.
+  EXPECT_ERROR_HAS(mae::parse_pth(bytes_of("(dp0\n."), "p0.pth"),
+                   "p0.pth: a plain Python pickle, not a PyTorch checkpoint");
+  EXPECT_ERROR_HAS(mae::parse_pth(bytes_of("}q\x00."s), "p1.pth"),
+                   "p1.pth: a plain Python pickle, not a PyTorch checkpoint");
+  // Text that merely ends in a full stop is neither.
+  EXPECT_ERROR_HAS(mae::parse_pth(bytes_of("Hello, world."), "text.pth"),
+                   "text.pth: not a PyTorch checkpoint (it is neither");
 }
 
 TEST(PthBad, NotACheckpointAtAll) {
