@@ -78,6 +78,11 @@ Args& Args::needs(const std::string& other) {
   return *this;
 }
 
+Args& Args::required() {
+  specs_.back().required = true;
+  return *this;
+}
+
 namespace {
 
 // 65536, not 65536.000000 or 6.5536e+04.
@@ -143,7 +148,8 @@ bool Args::parse(int argc, const char* const* argv) {
       flags[s.name] = app.add_flag("--" + s.name, s.help);
       continue;
     }
-    const std::string help = s.range ? s.help + ", in " + range_text(*s.range) : s.help;
+    const std::string help = (s.range ? s.help + ", in " + range_text(*s.range) : s.help) +
+                             (s.required && !s.is_positional ? " (required)" : "");
     CLI::Option* o = app.add_option(declared_name(s), raw[s.name], help);
     o->type_name(s.value_name)->expected(1)->allow_extra_args(false);
     // A required positional is checked after parsing: CLI11 would name its option form.
@@ -173,8 +179,9 @@ bool Args::parse(int argc, const char* const* argv) {
     if (!values.empty())
       values_[name] = std::move(values);
   for (const Spec& s : specs_) {
-    if (s.is_positional && s.required && !has(s.name))
-      throw UsageError(s.name + " is required (see mae " + command_ + " --help)");
+    if (s.required && !has(s.name))
+      throw UsageError((s.is_positional ? "" : "--") + s.name + " is required (see mae " +
+                       command_ + " --help)");
     if (!s.needs.empty() && has(s.name) && !has(s.needs))
       throw UsageError("--" + s.name + " applies to --" + s.needs + " only: give --" + s.needs +
                        " as well, or leave --" + s.name + " out");

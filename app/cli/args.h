@@ -29,6 +29,8 @@ public:
   // The option declared last means something only beside --`other`: given
   // without it, it is refused (rather than silently ignored).
   Args& needs(const std::string& other);
+  // The option declared last must be given: --help says "(required)".
+  Args& required();
 
   // Returns false when --help was given (usage already printed).
   bool parse(int argc, const char* const* argv);

@@ -43,6 +43,7 @@ int run_attention(int argc, const char* const* argv) {
             "The image is resized (short side) and centre-cropped to the model's size.");
   args.option("model", "MODEL", "model file or HuggingFace directory", default_model_path())
       .option("image", "IMG", std::string("input image (") + kImageFormatList + ")")
+      .required()
       .option("out", "FIG.png", "where to write the figure (default: IMG_attention.png here)")
       .option("stack", "encoder|decoder", "which transformer's attention", "encoder")
       .option("layer", "N|last",

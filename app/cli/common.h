@@ -38,7 +38,8 @@ bool parse_command(Args& args, int argc, const char* const* argv,
 
 LoadOptions load_options(const Args& args);
 
-// --threads: 0 when not given; UsageError outside [0, 4096].
+// --threads: 0 when not given; UsageError below 0 (the runtime refuses more
+// than this machine takes, naming its cores).
 int threads_option(const Args& args);
 
 // --mean/--std "a,b,c" overrides, validated against the channel count.

@@ -119,7 +119,6 @@ struct Evaluation {
 Evaluation evaluate(Reconstructor& model, const std::string& images,
                     const std::vector<std::string>& files, const EvalOptions& o) {
   const ModelConfig& c = model.info().config;
-  std::printf("%-36s %10s %10s %10s %8s\n", "image", "MAE", "Telea", "mean-fill", "vs Telea");
   Evaluation e;
   for (const auto& file : files) {
     Image input;
@@ -135,6 +134,8 @@ Evaluation evaluate(Reconstructor& model, const std::string& images,
     const Scores s = score_image(model, input, o.mask, o.seeds);
     const std::string name = file == images ? fs::path(file).filename().string()
                                             : fs::path(file).lexically_relative(images).string();
+    if (e.scored == 0) // no table over nothing when no picture can be read
+      std::printf("%-36s %10s %10s %10s %8s\n", "image", "MAE", "Telea", "mean-fill", "vs Telea");
     print_row(name, s);
     std::fflush(stdout); // also into a pipe
     e.csv += csv_cell(name) + "," + std::to_string(s.mae) + "," + std::to_string(s.telea) + "," +
@@ -147,6 +148,16 @@ Evaluation evaluate(Reconstructor& model, const std::string& images,
     e.total = {e.total.mae / n, e.total.telea / n, e.total.mean_fill / n};
   }
   return e;
+}
+
+// Why there is nothing to score, in words that fit the count.
+std::string unread(const std::vector<std::string>& files, const std::string& images) {
+  if (files.size() == 1 && files[0] == images)
+    return "'" + images + "' could not be read";
+  if (files.size() == 1)
+    return "the one picture in '" + images + "' could not be read";
+  return "none of the " + std::to_string(files.size()) + " pictures in '" + images +
+         "' could be read";
 }
 
 void print_summary(const Evaluation& e, const EvalOptions& o) {
@@ -170,6 +181,7 @@ int run_eval_recon(int argc, const char* const* argv) {
             "over seeds.");
   args.option("model", "MODEL", "model file or HuggingFace directory", default_model_path())
       .option("images", "DIR", "folder of images (searched recursively), or one image")
+      .required()
       .option("ratio", "R", "fraction of patches removed, in (0, 1)", "0.75")
       .option("strategy", "random|block|grid", "masking strategy", "random")
       .option("seeds", "N", "masks per image (seeds 0..N-1)", "5")
@@ -193,8 +205,7 @@ int run_eval_recon(int argc, const char* const* argv) {
   auto model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
   const Evaluation e = evaluate(*model, args.get("images"), files, o);
   if (e.scored == 0)
-    throw DataError("--images: none of the " + std::to_string(files.size()) + " pictures in '" +
-                    args.get("images") + "' could be read");
+    throw DataError("--images: " + unread(files, args.get("images")));
   print_summary(e, o);
   if (args.has("csv"))
     write_file_atomic(args.get("csv"), e.csv.data(), e.csv.size());

@@ -59,7 +59,9 @@ int run_forward(int argc, const char* const* argv) {
       "[B,1+keep,D].");
   args.option("model", "MODEL", "model file or HuggingFace directory")
       .option("inputs", "IN.safetensors", "input tensors")
+      .required()
       .option("out", "OUT.safetensors", "output tensors")
+      .required()
       .option("ratio", "R", "mask ratio (default: the model's mask_ratio)")
       .option("strategy", "random|block|grid", "masking strategy when no noise is given", "random")
       .option("seed", "N", "mask seed when no noise is given", "0");

@@ -68,6 +68,7 @@ int run_reconstruct(int argc, const char* const* argv) {
             "The image is resized (short side) and centre-cropped to the model's size.");
   args.option("model", "MODEL", "model file or HuggingFace directory", default_model_path())
       .option("image", "IMG", std::string("input image (") + kImageFormatList + ")")
+      .required()
       .option("out", "FIG.png",
               "where to write the figure (with --sweep: a .mp4, an .avi or a "
               "new folder of PNG frames; default: IMG_reconstruction.png, or IMG_sweep.mp4, here)")

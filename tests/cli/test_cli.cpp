@@ -420,7 +420,9 @@ TEST(Cli, EvalReconComparesAgainstBaselines) {
   r = mae_cli("eval-recon --model " + q(test::fixture("hf")) + " --images " + q(dir + "/mixed"),
               dir);
   EXPECT_EQ(r.code, 1);
-  EXPECT_TRUE(contains(r.err, "none of the 1 pictures")) << r.err;
+  EXPECT_TRUE(contains(r.err, "--images: the one picture in '" + dir + "/mixed' could not be read"))
+      << r.err;
+  EXPECT_EQ(r.out, ""); // no table header over no rows
   // Rows name a picture by its path in the folder, quoted where it holds a
   // comma: "a,b.jpg" made a row of five fields and two a.jpg one name.
   std::filesystem::create_directories(dir + "/named/sub");
@@ -546,7 +548,13 @@ TEST(Cli, BadInputsFailWithClearMessages) {
 
   r = mae_cli("reconstruct --model " + q(test::fixture("hf")) + " --out x.png", dir);
   EXPECT_EQ(r.code, 2);
-  EXPECT_TRUE(contains(r.err, "--image")) << r.err;
+  EXPECT_TRUE(contains(r.err, "--image is required (see mae reconstruct --help)")) << r.err;
+  // --help says which options must be given.
+  r = mae_cli("eval-recon --help", dir);
+  EXPECT_TRUE(contains(r.out, "or one image (required)")) << r.out;
+  r = mae_cli("eval-recon", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "--images is required")) << r.err;
 
   r = mae_cli("reconstruct --model " + q(test::fixture("hf")) + " --image " +
                   q(test::data_path("images/photo.jpg")) + " --out x.png --ratio 1.5",
