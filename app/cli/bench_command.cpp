@@ -173,6 +173,8 @@ BenchResult bench_train(const Args& args, const ModelConfig& model,
 // at a time with a sync after each: latency, as the reconstruction view sees it.
 BenchResult bench_infer(const Args& args, const ModelConfig& config) {
   const torch::Device device = resolve_device(args.get("device"));
+  if (device.is_cpu())
+    require_forward_fits(config, args.get_int("batch"), available_host_memory_bytes(), "--batch");
   MaskedAutoencoderViT model(config);
   model->to(device);
   model->eval();
@@ -366,6 +368,7 @@ int run_bench(int argc, const char* const* argv) {
   add_dist_options(args, "benchmark training (--mode train)");
   if (!parse_command(args, argc, argv, kOutput | kThreads | kDevice))
     return 0;
+  check_dist_options(args);
   if (args.has("nproc") && args.get("mode") != "train")
     throw UsageError("--nproc times data-parallel training: only with --mode train");
   const std::string mode = args.get("mode");

@@ -2,6 +2,8 @@
 
 #include "model/masking_types.h"
 
+#include <algorithm>
+
 namespace mae {
 namespace {
 
@@ -28,6 +30,19 @@ int64_t mae_parameter_count(const ModelConfig& c) {
                           c.decoder_depth * block_params(Dd, c.decoder_mlp_hidden()) + 2 * Dd +
                           Dd * P + P;
   return encoder + decoder;
+}
+
+TrainMemory mae_forward_memory(const ModelConfig& c, double mask_ratio) {
+  const double L = c.num_patches();
+  const double keep = static_cast<double>(num_kept(c.num_patches(), mask_ratio));
+  const double block = std::max(
+      block_activations(1 + keep, c.embed_dim, c.mlp_hidden(), c.num_heads),
+      block_activations(1 + L, c.decoder_embed_dim, c.decoder_mlp_hidden(), c.decoder_num_heads));
+  const double image = static_cast<double>(c.in_chans) * c.img_size * c.img_size;
+  TrainMemory m;
+  m.fixed_bytes = 4.0 * static_cast<double>(mae_parameter_count(c));
+  m.per_image_bytes = 4.0 * (2 * image + block);
+  return m;
 }
 
 TrainMemory mae_train_memory(const ModelConfig& c, double mask_ratio) {

@@ -25,4 +25,9 @@ struct TrainMemory {
 // and its attention probabilities, over the tokens it sees.
 TrainMemory mae_train_memory(const ModelConfig& c, double mask_ratio);
 
+// Forward passes under no_grad (`fixed_bytes`: the float32 weights alone): a
+// lower bound, the input twice (pixels and patches) and the largest one
+// block's activations.
+TrainMemory mae_forward_memory(const ModelConfig& c, double mask_ratio);
+
 } // namespace mae

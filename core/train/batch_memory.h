@@ -17,4 +17,8 @@ namespace mae {
 void require_batch_fits(const TrainConfig& config, int64_t available_bytes,
                         const std::string& field = "config field 'batch_size'");
 
+// The same for `batch` images through forward passes alone (inference).
+void require_forward_fits(const ModelConfig& model, int64_t batch, int64_t available_bytes,
+                          const std::string& field);
+
 } // namespace mae

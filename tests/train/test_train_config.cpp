@@ -126,6 +126,30 @@ TEST(TrainConfig, BatchesTooLargeForMemoryAreRefusedWithOneThatFits) {
   EXPECT_EQ(too_large.find("batch_size"), std::string::npos) << too_large;
 }
 
+// mae bench --mode infer: forward passes keep no activations for a backward.
+TEST(TrainConfig, ForwardBatchesTooLargeForMemoryAreRefused) {
+  const ModelConfig base = builtin_model_config("mae_vit_base_patch16");
+  const int64_t eight_gb = int64_t{8} << 30;
+  const std::string msg =
+      test::error_of([&] { require_forward_fits(base, 65536, eight_gb, "--batch"); });
+  EXPECT_EQ(msg.rfind("--batch: 65536 images need at least ", 0), 0u) << msg;
+  EXPECT_NE(msg.find("for one forward pass"), std::string::npos) << msg;
+  const auto at = msg.find("at most ") + 8;
+  const int fits = std::stoi(msg.substr(at));
+  EXPECT_NO_THROW(require_forward_fits(base, fits, eight_gb, "--batch"));
+  EXPECT_THROW(require_forward_fits(base, fits + 1, eight_gb, "--batch"), ConfigError);
+  // Far more than training's batch: no optimizer state, no activations kept.
+  TrainConfig train;
+  train.model = base;
+  train.batch_size = fits / 4;
+  EXPECT_THROW(require_batch_fits(train, eight_gb, "--batch"), ConfigError);
+  EXPECT_NO_THROW(require_forward_fits(base, 64, -1, "--batch"));
+  EXPECT_NE(test::error_of([&] {
+              require_forward_fits(base, 1, 1 << 20, "--batch");
+            }).find("to run even one image at a time"),
+            std::string::npos);
+}
+
 TEST(TrainConfig, ShippedConfigsLoad) {
   for (const auto& entry : fs::directory_iterator(std::string(MAE_SOURCE_DIR) + "/configs/train")) {
     SCOPED_TRACE(entry.path().string());
