@@ -48,6 +48,13 @@ std::vector<std::string> worker_argv(const std::string& command, int argc, const
 
 } // namespace
 
+void check_dist_options(const Args& args) {
+  const std::string backend = args.get("dist-backend");
+  if (backend != "auto" && backend != "gloo" && backend != "nccl")
+    throw UsageError("--dist-backend " + backend + ": expected auto, gloo or nccl");
+  (void)args.get_double("dist-timeout"); // refuses what is no number in its range
+}
+
 void add_dist_options(Args& args, const std::string& what) {
   args.option("nproc", "N",
               "data-parallel: " + what +

@@ -17,6 +17,10 @@ namespace mae::cli {
 
 void add_dist_options(Args& args, const std::string& what);
 
+// --dist-backend and --dist-timeout, checked right after parsing, before any
+// file is written or rank started (and in a run of one process too).
+void check_dist_options(const Args& args);
+
 // With --nproc N > 1 and no torchrun variables: runs `command` again in N
 // worker processes (argv without --nproc and the options in `drop`, plus
 // `extra`), waits for them and returns the exit code. Nothing otherwise.

@@ -171,6 +171,7 @@ int run_finetune(int argc, const char* const* argv) {
   add_dist_options(args, "fine-tune");
   if (!parse_command(args, argc, argv, kModel | kThreads | kDevice))
     return 0;
+  check_dist_options(args);
 
   FinetunePlan plan = plan_finetune(args);
   FinetuneOptions& o = plan.options;

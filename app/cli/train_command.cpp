@@ -72,11 +72,8 @@ RunRequest run_request(const Args& args) {
     if (request.steps <= 0 || request.steps > kMaxTrainSteps)
       throw UsageError("--steps must be in [1, 2^40]");
   }
-  if (args.has("batch-size")) {
+  if (args.has("batch-size"))
     request.batch_size = args.get_int("batch-size");
-    if (request.batch_size <= 0)
-      throw UsageError("--batch-size must be positive");
-  }
   request.device = args.get("device");
   request.force = args.flag_set("force");
   return request;
@@ -141,6 +138,7 @@ int run_train(int argc, const char* const* argv) {
       .option("batch-size", "B",
               "images a step in each process, overriding the config's batch_size (with --nproc N "
               "a step takes N x B and the lr follows)")
+      .range(1, 65536) // the config's own bound
       .option("tensorboard", "on|off",
               "also write TensorBoard event files (events.out.tfevents.*) beside metrics.jsonl",
               "on")
@@ -151,6 +149,7 @@ int run_train(int argc, const char* const* argv) {
   add_dist_options(args, "train");
   if (!parse_command(args, argc, argv))
     return 0;
+  check_dist_options(args);
   if (!args.has("config") && !args.has("resume"))
     throw UsageError("give --config FILE.json (or --resume PATH)");
 

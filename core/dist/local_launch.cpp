@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 
 namespace mae {
 
@@ -46,16 +48,33 @@ std::string describe_status(int status) {
   return "stopped";
 }
 
+// The stop signals the launcher passes on to its ranks.
+constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP};
+volatile std::sig_atomic_t g_received = 0;
+
+void on_stop_signal(int signal) {
+  g_received = signal;
+}
+
 pid_t spawn(const std::vector<std::string>& argv, const DistEnv& env, int rank, int threads) {
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0)
     throw UsageError(std::string("cannot start a worker process: ") + std::strerror(errno));
   if (pid > 0)
     return pid;
+  // A group of its own: a terminal's Ctrl-C reaches the launcher alone, which
+  // passes it on once (twice would kill instead of stopping at a step).
+  ::setpgid(0, 0);
+  // A launcher killed outright (SIGKILL, OOM) must not leave ranks training.
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (::getppid() != parent)
+    std::_Exit(1);
   for (const auto& [name, value] : dist_env_variables(env, rank))
     ::setenv(name.c_str(), value.c_str(), 1);
   ::setenv("MAE_THREADS", std::to_string(threads).c_str(), 0);
-  ::signal(SIGINT, SIG_DFL); // the launcher ignores Ctrl-C; its workers must not
+  for (int signal : kForwarded) // the launcher's handlers are not the worker's
+    ::signal(signal, SIG_DFL);
   ::unsetenv("TORCHELASTIC_USE_AGENT_STORE");
   std::vector<char*> args;
   for (const auto& a : argv)
@@ -77,34 +96,41 @@ LaunchResult launch_local(const std::vector<std::string>& argv, int nproc, int p
   env.master_port = static_cast<uint16_t>(port);
   const int cores = std::max(1u, std::thread::hardware_concurrency());
   const int threads = std::max(1, cores / nproc);
-  // Ctrl-C goes to every rank, which stop together; the launcher waits for them.
-  struct sigaction ignore {
-  }, old_int{};
-  ignore.sa_handler = SIG_IGN;
-  ::sigaction(SIGINT, &ignore, &old_int);
+  // A stop signal (Ctrl-C, a scheduler's SIGTERM, SIGHUP) is passed on to
+  // every rank, which stop together at a step; the launcher waits for them.
+  struct sigaction forward {};
+  forward.sa_handler = on_stop_signal;
+  sigemptyset(&forward.sa_mask);
+  struct sigaction old[std::size(kForwarded)];
+  g_received = 0;
+  for (size_t i = 0; i < std::size(kForwarded); ++i)
+    ::sigaction(kForwarded[i], &forward, &old[i]);
   std::vector<pid_t> pids;
   for (int r = 0; r < nproc; ++r)
     pids.push_back(spawn(argv, env, r, threads));
+  const auto signal_all = [&](int signal) {
+    for (pid_t p : pids)
+      if (p > 0)
+        ::kill(p, signal);
+  };
   LaunchResult result;
   int running = nproc;
   auto deadline = std::chrono::steady_clock::time_point::max();
   while (running > 0) {
+    if (const int signal = g_received) {
+      g_received = 0;
+      signal_all(signal);
+    }
     int status = 0;
-    const pid_t pid = ::waitpid(
-        -1, &status, deadline == std::chrono::steady_clock::time_point::max() ? 0 : WNOHANG);
-    if (pid == 0) {
+    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid == 0 || (pid < 0 && errno == EINTR)) {
       if (std::chrono::steady_clock::now() > deadline)
-        for (pid_t p : pids)
-          if (p > 0)
-            ::kill(p, SIGKILL);
+        signal_all(SIGKILL);
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       continue;
     }
-    if (pid < 0) {
-      if (errno == EINTR)
-        continue;
+    if (pid < 0)
       break;
-    }
     const auto it = std::find(pids.begin(), pids.end(), pid);
     if (it == pids.end())
       continue;
@@ -122,13 +148,12 @@ LaunchResult launch_local(const std::vector<std::string>& argv, int nproc, int p
       result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
       result.message = "rank " + std::to_string(rank) + " of " + std::to_string(nproc) + " " +
                        describe_status(status) + "; the other ranks were stopped";
-      for (pid_t p : pids)
-        if (p > 0)
-          ::kill(p, SIGTERM);
+      signal_all(SIGTERM);
       deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_s);
     }
   }
-  ::sigaction(SIGINT, &old_int, nullptr);
+  for (size_t i = 0; i < std::size(kForwarded); ++i)
+    ::sigaction(kForwarded[i], &old[i], nullptr);
   return result;
 }
 

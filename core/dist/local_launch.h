@@ -26,7 +26,9 @@ int free_local_port();
 // distributed variables of each rank added to this process's environment
 // (and MAE_THREADS = cores / nproc unless set). When a rank fails, the others
 // get SIGTERM (then SIGKILL after `grace_s`) and the result names the rank.
-// Ctrl-C reaches every rank (one process group); the launcher waits for them.
+// SIGINT, SIGTERM and SIGHUP to the launcher are passed on to every rank
+// (each in a process group of its own, so a terminal's Ctrl-C arrives once),
+// and the launcher waits for them; a rank whose launcher dies gets SIGTERM.
 LaunchResult launch_local(const std::vector<std::string>& argv, int nproc, int port,
                           int grace_s = 10);
 

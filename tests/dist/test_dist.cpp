@@ -529,6 +529,50 @@ TEST(DistFinetune, NprocTwoMatchesOneProcessOnTheWholeBatch) {
       << test::slurp(resume.log);
 }
 
+// Processes whose command line holds `text`.
+int processes_with(const std::string& text) {
+  int n = 0;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    n += cmdline.find(text) != std::string::npos;
+  }
+  return n;
+}
+
+// A scheduler's SIGTERM (or a Ctrl-C sent to the launcher alone) stopped the
+// launcher and left its ranks training; now every rank stops at a step.
+TEST(DistTrain, StopSignalsToTheLauncherStopEveryRank) {
+  if (!distributed_available())
+    GTEST_SKIP() << "this build has no c10d with Gloo (libgloo-dev)";
+  const std::string dir = test::train_tmp("dist_stop");
+  test::write_synthetic_shards(dir + "/shards", 64, 1, false);
+  TrainConfig c = test::tiny_train_config(dir + "/shards");
+  c.batch_size = 4;
+  c.accum_iter = 1;
+  c.total_steps = 100000;
+  c.checkpoint_every = 2;
+  c.num_workers = 1;
+  c.probe_every = 0;
+  const std::string config = dir + "/long.json";
+  std::ofstream(config) << train_config_json(c);
+  for (const int signal : {SIGTERM, SIGINT}) {
+    const std::string run = dir + "/stopped_by_" + std::to_string(signal);
+    const Proc launcher =
+        start("train --config '" + config + "' --out '" + run + "' --nproc 2 --dist-timeout 20",
+              {{"MAE_THREADS", "1"}}, run + ".log");
+    for (int i = 0; i < 600 && !fs::exists(run + "/checkpoint.safetensors"); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    kill(launcher.pid, signal);
+    EXPECT_EQ(finish(launcher), 130) << test::slurp(launcher.log);
+    EXPECT_EQ(processes_with("--out " + run), 0) << "ranks left running";
+    const std::string said = test::slurp(launcher.log);
+    EXPECT_NE(said.find("stopped at step"), std::string::npos) << said;
+    EXPECT_NO_THROW(read_safetensors(run + "/checkpoint.safetensors"));
+  }
+}
+
 // A rank that never comes: the one that did gives up within --dist-timeout
 // with a message; a rank killed mid-run: the other stops with one too, and
 // the run's last checkpoint stays readable.

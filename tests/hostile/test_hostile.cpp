@@ -340,13 +340,29 @@ TEST_F(Hostile, ConfigsWithNumbersNoRunCanUse) {
   adding("keeps_nothing", "\"mlp_ratio\": 2.0", "\"mask_ratio\": 0.999",
          "'mask_ratio': 0.999000 keeps 0 of 16 patches");
   adding("removes_nothing", "\"mlp_ratio\": 2.0", "\"mask_ratio\": 0", "'mask_ratio'");
-  adding("one_value_patches", "\"batch_size\": 8",
-         "\"normalization\": {\"mean\": [0.5], \"std\": [0.5]}, \"model\": {\"img_size\": 16, "
-         "\"patch_size\": 1, \"in_chans\": 1, \"embed_dim\": 32, \"depth\": 1, \"num_heads\": 2, "
-         "\"decoder_embed_dim\": 16, \"decoder_depth\": 1, \"decoder_num_heads\": 2, "
-         "\"norm_pix_loss\": true}",
-         "'norm_pix_loss'");
+  {
+    // Gray 1 x 1 patches: norm_pix_loss would divide by the spread of one value.
+    std::string text = base;
+    const std::pair<std::string, std::string> edits[] = {
+        {"\"patch_size\": 4", "\"patch_size\": 1"},
+        {"\"in_chans\": 3", "\"in_chans\": 1"},
+        {"\"mlp_ratio\": 2.0", "\"mlp_ratio\": 2.0, \"norm_pix_loss\": true"},
+        {"\"batch_size\": 8",
+         "\"batch_size\": 8, \"normalization\": {\"mean\": [0.5], \"std\": [0.5]}"}};
+    for (const auto& [from, to] : edits) {
+      ASSERT_NE(text.find(from), std::string::npos) << from;
+      text.replace(text.find(from), from.size(), to);
+    }
+    test::write_file(d + "/one_value_patches.json", text);
+    expect_error("one_value_patches",
+                 {"train", "--config", d + "/one_value_patches.json", "--out",
+                  d + "/one_value_patches", "--device", "cpu", "--threads", "1", "--quiet"},
+                 1, "'norm_pix_loss'", 30);
+  }
   adding("lr_1e300", "\"batch_size\": 8", "\"lr\": 1e300", "'lr'"); // overflowed float later
+  // The JSON library kept the last of two without a word.
+  adding("batch_twice", "\"batch_size\": 8", "\"batch_size\": 4",
+         "the key 'batch_size' appears twice in one object");
   adding("decay_1e300", "\"batch_size\": 8", "\"weight_decay\": 1e300", "'weight_decay'");
   // Within every bound but this machine's memory: 20000 images of 224 px
   // through ViT-B/16 need some 2 TB; refused before anything is allocated.
@@ -477,7 +493,7 @@ TEST_F(Hostile, ArgumentsOutOfRange) {
   expect_error("seed_overflow", with({"--seed", "99999999999999999999999"}), 2, "out of range");
   // A negative count was taken for "automatic" without a word.
   expect_error("threads_negative", with({"--threads", "-5"}), 2,
-               "--threads must be 0 (automatic) or a count up to 4096, got -5");
+               "--threads must be 0 (automatic) or a count of threads, got -5");
   expect_error("pack_threads_negative",
                {"pack", "--input", d, "--out", d + "/pack", "--threads", "-1"}, 2,
                "--threads must be 0 (automatic)");
@@ -570,7 +586,18 @@ TEST_F(Hostile, ArgumentsOutOfRange) {
   expect_error("train_steps_huge", {"train", "--config", config_, "--steps", "99999999999999"}, 2,
                "--steps must be in [1, 2^40]");
   expect_error("train_batch_0", {"train", "--config", config_, "--batch-size", "0"}, 2,
-               "--batch-size must be positive");
+               "--batch-size must be in [1, 65536], got 0");
+  // Past the config's bound: the option is named, not the config file.
+  expect_error("train_batch_huge", {"train", "--config", config_, "--batch-size", "100000"}, 2,
+               "--batch-size must be in [1, 65536], got 100000");
+  // Distributed options are checked before anything starts, with or without --nproc.
+  expect_error("dist_timeout_word", {"train", "--config", config_, "--dist-timeout", "abc"}, 2,
+               "--dist-timeout");
+  expect_error("dist_timeout_0", {"train", "--config", config_, "--dist-timeout", "0"}, 2,
+               "--dist-timeout must be in [1, 86400], got 0");
+  expect_error("dist_backend",
+               {"train", "--config", config_, "--dist-backend", "mpi", "--nproc", "2"}, 2,
+               "--dist-backend mpi: expected auto, gloo or nccl");
   expect_error("sweep_steps_huge",
                {"sweep", kFixtures + "/../../configs/sweeps/fig5_mask_ratio.json", "--steps",
                 "99999999999999", "--dry-run"},
