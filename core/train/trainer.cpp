@@ -41,6 +41,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <sstream>
 
@@ -84,6 +85,22 @@ bool same_recipe(TrainConfig a, TrainConfig b) {
     c->num_workers = c->prefetch = 0;
   }
   return train_config_json(a) == train_config_json(b);
+}
+
+// The fields in which `theirs` (a checkpoint's, a model file's) differs from
+// `ours` (the config's): "mask_ratio 0.75 there, 0.5 in the config". The
+// summaries alone can read the same (neither shows the mask ratio).
+std::string model_differences(const ModelConfig& theirs, const ModelConfig& ours) {
+  const nlohmann::json a = theirs, b = ours;
+  std::string text;
+  for (const auto& item : b.items()) {
+    const auto there = a.find(item.key());
+    if (there == a.end() || *there == item.value())
+      continue;
+    text += (text.empty() ? "" : ", ") + item.key() + " " + there->dump() + " there, " +
+            item.value().dump() + " in the config";
+  }
+  return text;
 }
 
 } // namespace
@@ -165,6 +182,8 @@ struct Trainer::Impl {
   void open_data();
   void resume_from(const std::string& path);
   void forget_previous_run();
+  void carry_over_history();
+  void note_schedule_change(const LrSchedule& before);
   void init_from(const std::string& path);
   void choose_probe_subsets();
   void prepare_recon_eval();
@@ -243,9 +262,14 @@ Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), op
     if (const int stale = remove_stale_temps(options.out_dir))
       notes.push_back("cleaned:  " + std::to_string(stale) + " temporary files of killed writes");
     forget_previous_run();
-    const std::string config_text = train_config_json(config) + "\n";
-    write_file_atomic((fs::path(options.out_dir) / "config.json").string(), config_text.data(),
-                      config_text.size());
+    carry_over_history();
+    // A finished run resumed under another config trains nothing: its
+    // config.json stays the one it trained with.
+    const fs::path config_file = fs::path(options.out_dir) / "config.json";
+    if (step < length.total_steps || !fs::exists(config_file)) {
+      const std::string config_text = train_config_json(config) + "\n";
+      write_file_atomic(config_file.string(), config_text.data(), config_text.size());
+    }
     metrics = std::make_unique<MetricsLog>((fs::path(options.out_dir) / kMetricsName).string(),
                                            options.resume.empty() ? -1 : step);
     if (options.tensorboard && TensorBoardLog::available()) {
@@ -287,6 +311,36 @@ void Trainer::Impl::forget_previous_run() {
       fs::remove(it->path(), ec);
 }
 
+// Resumed into another folder (--resume A --out B): B gets A's metrics and
+// best weights, so that its curves and its best model are the whole run's
+// (the summary named a best_model.safetensors B did not have).
+void Trainer::Impl::carry_over_history() {
+  if (options.resume.empty())
+    return;
+  const fs::path from = fs::path(options.resume).parent_path(), to(options.out_dir);
+  std::error_code ec;
+  if (fs::equivalent(from.empty() ? "." : from, to, ec))
+    return;
+  const auto copy = [&](const char* name) {
+    std::ifstream in(from / name, std::ios::binary);
+    if (!in)
+      return false;
+    write_file_atomic((to / name).string(), [&](std::ostream& out) {
+      if (in.peek() != std::ifstream::traits_type::eof()) // << of nothing fails the stream
+        out << in.rdbuf();
+    });
+    return true;
+  };
+  if (copy(kMetricsName))
+    notes.push_back("history:  " + std::string(kMetricsName) + " up to step " +
+                    std::to_string(step) + " from " + from.string());
+  if (best_mse && !copy(kBestModelName)) {
+    notes.push_back("recon:    " + (from / kBestModelName).string() +
+                    " is missing: the best weights start over");
+    best_mse.reset();
+  }
+}
+
 void Trainer::Impl::resume_from(const std::string& path) {
   const TrainState state = read_train_state(path);
   auto model_text = state.metadata.find("mae_config");
@@ -294,8 +348,8 @@ void Trainer::Impl::resume_from(const std::string& path) {
     throw CheckpointError(path + ": no 'mae_config' in the training state");
   const ModelConfig saved = parse_model_config(model_text->second, path);
   if (saved != config.model)
-    throw TrainError("cannot resume from '" + path + "': it holds a different model (" +
-                     saved.summary() + ") than the config's (" + config.model.summary() + ")");
+    throw TrainError("cannot resume from '" + path + "': its model differs from the config's (" +
+                     model_differences(saved, config.model) + ")");
   auto seed = state.metadata.find("seed");
   if (seed == state.metadata.end() || seed->second != std::to_string(config.seed))
     throw TrainError("cannot resume from '" + path +
@@ -339,11 +393,34 @@ void Trainer::Impl::resume_from(const std::string& path) {
     repair_model_file(path);
   restore_cpu_rng(state.torch_cpu_rng, path);
   auto saved_config = state.metadata.find("train_config");
-  if (saved_config != state.metadata.end() &&
-      !same_recipe(parse_train_config(saved_config->second, path), config))
-    notes.push_back(
-        "note:     the config differs from the checkpoint's; continuing with the new one");
+  if (saved_config != state.metadata.end()) {
+    const TrainConfig saved_recipe = parse_train_config(saved_config->second, path);
+    if (!same_recipe(saved_recipe, config))
+      notes.push_back(
+          "note:     the config differs from the checkpoint's; continuing with the new one");
+    note_schedule_change(lr_schedule(saved_recipe, training_length(saved_recipe, data->size())));
+  }
   notes.push_back("resumed:  " + path + " at step " + std::to_string(step));
+  if (step == length.total_steps)
+    notes.push_back("note:     the run had finished its " + std::to_string(step) +
+                    " steps: nothing to train (give --steps N, more than " + std::to_string(step) +
+                    ", to train on)");
+}
+
+// A resumed run of another length has another cosine: its lr jumps from
+// where the stopped run was (extending a finished run restarts it from near
+// min_lr). Said, so that a bump in the loss curve has a reason.
+void Trainer::Impl::note_schedule_change(const LrSchedule& before) {
+  if (before.total_steps == schedule.total_steps || step >= length.total_steps)
+    return;
+  char line[200];
+  std::snprintf(line, sizeof line,
+                "note:     the lr schedule now spans %lld steps (was %lld): the lr at step %lld "
+                "goes from %.3g to %.3g",
+                static_cast<long long>(schedule.total_steps),
+                static_cast<long long>(before.total_steps), static_cast<long long>(step),
+                before.at(step), schedule.at(step));
+  notes.push_back(line);
 }
 
 // The architecture of `path` must be the config's; mask ratio and loss are the
@@ -361,8 +438,8 @@ void Trainer::Impl::init_from(const std::string& path) {
   given.mask_ratio = config.model.mask_ratio;
   given.norm_pix_loss = config.model.norm_pix_loss;
   if (given != config.model)
-    throw UsageError("--init '" + path + "' holds another architecture (" + given.summary() +
-                     ") than the config's (" + config.model.summary() + ")");
+    throw UsageError("--init '" + path + "' holds another architecture than the config's (" +
+                     model_differences(given, config.model) + ")");
   const StateDict weights = model_state_dict(loaded.model);
   require_finite(weights, path);
   load_state_dict(model, weights, path);
@@ -758,6 +835,10 @@ void report_start(Trainer& trainer, Trainer::Impl& m, TrainObserver& observer,
                   TrainSummary& summary) {
   if (!(probing(m) || m.recon) || m.step != 0)
     return;
+  // Seconds to minutes on a CPU before the first step: said, not silent.
+  observer.on_message(std::string("start:    measuring the untrained model (") +
+                      (probing(m) ? "k-NN probe" : "") + (probing(m) && m.recon ? ", " : "") +
+                      (m.recon ? "held-out reconstruction" : "") + ") before the first step");
   const Evaluation e = evaluate(trainer, m, probing(m), m.recon != nullptr, observer);
   summary.initial_knn_accuracy = e.knn;
   summary.initial_heldout_mse = e.heldout_mse;

@@ -9,6 +9,7 @@
 #include "train/trainer.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -268,6 +269,17 @@ TEST_F(TrainerTest, HeldOutReconstructionKeepsTheBestWeights) {
     ASSERT_TRUE(s.initial_heldout_mse && s.best_heldout_mse);
     EXPECT_LE(*s.best_heldout_mse, *s.initial_heldout_mse);
   }
+  // Resumed into another folder: its metrics and best model are the whole
+  // run's (it named a best_model.safetensors it did not have).
+  const std::string branch = test::train_tmp("heldout_branch");
+  TrainSummary branched;
+  {
+    TrainOptions o{branch};
+    o.resume = out + "/checkpoint.safetensors";
+    Trainer t(c, o);
+    Quiet q;
+    branched = t.run(q);
+  }
   TrainOptions resume{out};
   resume.resume = out + "/checkpoint.safetensors";
   Trainer t(c, resume);
@@ -292,6 +304,14 @@ TEST_F(TrainerTest, HeldOutReconstructionKeepsTheBestWeights) {
   const LoadedModel m = load_model(out + "/best_model.safetensors");
   EXPECT_EQ(m.metadata.at("step"), std::to_string(best_step));
   EXPECT_DOUBLE_EQ(std::stod(m.metadata.at("heldout_masked_mse")), best);
+  std::vector<int64_t> branch_steps;
+  for (const auto& r : read_metrics(branch + "/metrics.jsonl"))
+    if (r.heldout_mse)
+      branch_steps.push_back(r.step);
+  EXPECT_EQ(branch_steps, steps);
+  EXPECT_EQ(branched.best_heldout_step, best_step);
+  EXPECT_EQ(branched.best_model_path, branch + "/best_model.safetensors");
+  EXPECT_EQ(load_model(branched.best_model_path).metadata.at("step"), std::to_string(best_step));
 
   // The file holds that step's weights: those of a run stopped there.
   const std::string stopped = test::train_tmp("heldout_stopped");
@@ -334,7 +354,27 @@ TEST_F(TrainerTest, InitStartsFromAModelsWeights) {
     Trainer t(rgb, init);
     FAIL() << "another architecture was accepted";
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("another architecture"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("another architecture than the config's (in_chans 1 "
+                                         "there, 3 in the config)"),
+              std::string::npos)
+        << e.what();
+  }
+  // A resume under a config that changed the model names what changed: the
+  // two summaries read the same when only the mask ratio did.
+  TrainConfig other = c;
+  other.model.mask_ratio = c.model.mask_ratio + 0.125;
+  TrainOptions again{first};
+  again.resume = first + "/checkpoint.safetensors";
+  try {
+    Trainer t(other, again);
+    FAIL() << "a resume with another mask ratio was accepted";
+  } catch (const TrainError& e) {
+    const nlohmann::json saved = c.model.mask_ratio, wanted = other.model.mask_ratio;
+    EXPECT_NE(std::string(e.what()).find("its model differs from the config's (mask_ratio " +
+                                         saved.dump() + " there, " + wanted.dump() +
+                                         " in the config)"),
+              std::string::npos)
+        << e.what();
   }
   init.resume = first + "/checkpoint.safetensors";
   EXPECT_THROW(Trainer(c, init), UsageError);
