@@ -98,6 +98,8 @@ void to_json(nlohmann::json& j, const SweepConfig& c) {
          {"max_train", c.linear_probe.max_train},
          {"max_test", c.linear_probe.max_test}}},
        {"finetune", c.finetune}};
+  // The note is words for the reader, not part of the experiment: a sweep's
+  // record (sweep.json beside its results) is the same with or without it.
   if (!c.reference.file.empty())
     j["reference"] = {{"file", c.reference.file}, {"table", c.reference.table}};
 }
@@ -157,9 +159,10 @@ void from_json(const nlohmann::json& j, SweepConfig& c) {
     }
   }
   if (j.contains("reference")) {
-    check_known_fields(j["reference"], {"file", "table"}, "reference.");
+    check_known_fields(j["reference"], {"file", "table", "note"}, "reference.");
     read_field(j["reference"], "file", c.reference.file, "reference.");
     read_field(j["reference"], "table", c.reference.table, "reference.");
+    read_field(j["reference"], "note", c.reference.note, "reference.");
   }
 }
 

@@ -45,6 +45,7 @@ struct SweepProbeSettings { // the linear probe after each run
 struct SweepReference {
   std::string file; // relative to the sweep file
   std::string table;
+  std::string note; // without a file: why the paper's numbers are not drawn
 };
 
 struct SweepConfig {

@@ -155,12 +155,37 @@ Image plot_sweep(const SweepConfig& sweep, const std::vector<SweepRunResult>& re
       0.7 * std::min(1.0, (width - u(40)) / std::max(1.0, double(text_width(title, 0.7))));
   text(m, title, {u(20), u(30)}, title_scale * t, kInk, std::max(1, u(2)));
   // The legend: right of the plot where the width allows (a wide, short
-  // panel), else above it.
+  // panel), else above it, its entries side by side as far as they fit (one
+  // a line left a projector's short panel a plot a few pixels high).
   int legend_w = 0;
   for (const auto& s : series)
     legend_w = std::max(legend_w, u(60) + text_width(s.label, 0.45));
   const bool legend_right = width - legend_w > std::max(u(400), width / 2);
-  const int legend_h = legend_right ? 0 : u(22) * static_cast<int>(series.size());
+  std::vector<cv::Point> legend_at; // each entry's offset from the legend's corner
+  int legend_h = 0;
+  const auto flow_legend = [&] {
+    legend_at.clear();
+    int x = 0, row = 0;
+    for (size_t k = 0; k < series.size(); ++k) {
+      const int entry_w = u(60) + text_width(series[k].label, 0.45);
+      if (legend_right) {
+        legend_at.emplace_back(0, u(22) * static_cast<int>(k));
+        continue;
+      }
+      if (x > 0 && u(90) + x + entry_w > width - u(20))
+        x = 0, ++row;
+      legend_at.emplace_back(u(90) + x, u(22) * row);
+      x += entry_w + u(20);
+    }
+    legend_h = legend_right ? 0 : u(22) * (row + 1);
+  };
+  flow_legend();
+  if (legend_h > u(44)) { // more than two lines: the paper's series by protocol alone
+    for (Series& s : series)
+      if (s.reference && s.label.find(" (") != std::string::npos)
+        s.label.erase(s.label.find(" ("));
+    flow_legend();
+  }
   const cv::Rect plot(u(80), u(70) + legend_h,
                       std::max(1, width - u(80) - u(30) - (legend_right ? legend_w : 0)),
                       std::max(1, height - u(70) - legend_h - u(60)));
@@ -194,8 +219,8 @@ Image plot_sweep(const SweepConfig& sweep, const std::vector<SweepRunResult>& re
   const int thick = std::max(2, u(2));
   for (size_t k = 0; k < series.size(); ++k) {
     const Series& s = series[k];
-    const int x = legend_right ? plot.x + plot.width + u(20) : u(90);
-    const int y = (legend_right ? plot.y + u(10) : u(50)) + u(22) * static_cast<int>(k) + u(6);
+    const int x = legend_right ? plot.x + plot.width + u(20) : legend_at[k].x;
+    const int y = (legend_right ? plot.y + u(10) : u(50)) + legend_at[k].y + u(6);
     if (s.reference)
       dashed(m, {x, y - u(5)}, {x + u(40), y - u(5)}, s.colour);
     else

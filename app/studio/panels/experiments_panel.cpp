@@ -212,6 +212,8 @@ void run_actions(UiState& st) {
   ex.plot_note = ex.show_curves ? "the selected run's training loss"
                  : has_paper_numbers(ex)
                      ? "dashed lines: the paper's ImageNet numbers for the same ablation"
+                 : ex.sweep && !ex.sweep->reference.note.empty()
+                     ? ex.sweep->reference.note
                      : "the paper shows this ablation only as a figure: no numbers to draw";
   dim_wrapped(ex.plot_note);
 }
