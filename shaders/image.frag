@@ -34,7 +34,9 @@ void main() {
 
   vec3 color;
   if (u_mode == 1) {
-    color = colormap(texelFetch(u_values, cell, 0).r / max(u_value_max, 1e-8));
+    float value = texelFetch(u_values, cell, 0).r;
+    // Below 0: a patch with no value to show (a visible one), grey.
+    color = value < 0.0 ? vec3(0.32) : colormap(value / max(u_value_max, 1e-8));
   } else if (u_nearest) {
     color = texelFetch(u_image, ivec2(floor(v_texel)), 0).rgb;
   } else {

@@ -15,7 +15,12 @@ std::string wrap_paragraph(const std::string& paragraph, float width,
     const size_t word_start = paragraph.find_first_not_of(' ', at);
     if (word_start == std::string::npos)
       break;
-    const size_t word_end = std::min(paragraph.find(' ', word_start), paragraph.size());
+    size_t word_end = std::min(paragraph.find(' ', word_start), paragraph.size());
+    // "75 %": a number and its per cent sign stay on one line.
+    for (size_t next = paragraph.find_first_not_of(' ', word_end);
+         next != std::string::npos && paragraph[next] == '%';
+         next = paragraph.find_first_not_of(' ', word_end))
+      word_end = std::min(paragraph.find(' ', next), paragraph.size());
     const std::string spaces = paragraph.substr(at, word_start - at);
     const std::string word = paragraph.substr(word_start, word_end - word_start);
     at = word_end;

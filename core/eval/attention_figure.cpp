@@ -1,6 +1,7 @@
 #include "eval/attention_figure.h"
 
 #include "base/errors.h"
+#include "base/patch_label.h"
 #include "data/image_io.h"
 #include "eval/colormap.h"
 #include "eval/figure.h"
@@ -39,12 +40,7 @@ void outline(Image& image, const AttentionMap& map) {
 std::string describe_query(const AttentionMap& map) {
   if (map.query.patch == AttentionQuery::kClsToken)
     return "query: cls token";
-  char text[96];
-  std::snprintf(text, sizeof text, "query: patch %lld (row %lld, col %lld)",
-                static_cast<long long>(map.query.patch),
-                static_cast<long long>(map.query.patch / map.grid_w),
-                static_cast<long long>(map.query.patch % map.grid_w));
-  return text;
+  return "query: " + patch_label(map.query.patch, map.grid_w);
 }
 
 std::string describe_source(const AttentionMap& map) {

@@ -224,6 +224,23 @@ TEST(StudioGui, FirstFrameShowsTheReconstructionPanels) {
       r.layout.at("panels").at("error_scale").at("caption").at(1).get<std::string>();
   EXPECT_GT(std::stod(top), 0.0) << top;
   expect_colour_scale(r, "error_scale", Colormap::Viridis, top);
+  // The map colours the removed patches only: a visible one is grey (the
+  // decoder's output there is in no loss and in no picture shown).
+  const std::string mask = r.layout.at("explorer").at(0).at("mask").get<std::string>();
+  const int grid = r.layout.at("explorer").at(0).at("grid").at(0).get<int>();
+  ASSERT_EQ(mask.size(), static_cast<size_t>(grid * grid));
+  int grey_visible = 0, grey_removed = 0;
+  for (int p = 0; p < grid * grid; ++p) {
+    const int x = heat.x + static_cast<int>((p % grid + 0.5) * heat.w / grid);
+    const int y = heat.y + static_cast<int>((p / grid + 0.5) * heat.h / grid);
+    const uint8_t* px = &r.shot.pixels[(static_cast<size_t>(y) * r.shot.width + x) * 3];
+    const bool grey =
+        std::abs(px[0] - 82) < 8 && std::abs(px[1] - 82) < 8 && std::abs(px[2] - 82) < 8;
+    (mask[static_cast<size_t>(p)] == '1' ? grey_removed : grey_visible) += grey;
+  }
+  const auto removed = std::count(mask.begin(), mask.end(), '1');
+  EXPECT_EQ(grey_visible, grid * grid - removed);
+  EXPECT_EQ(grey_removed, 0);
   // The sidebar shows the whole source picture.
   EXPECT_GT(panel(r, "source").w, 100);
   // The recent-files list remembers what was opened.

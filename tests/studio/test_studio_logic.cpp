@@ -682,6 +682,9 @@ TEST(StudioText, WordWrapBreaksOnlyAtSpaces) {
   // The spaces between words on a line stay as they were; none start a line.
   EXPECT_EQ(word_wrapped("5 / 8   The loss counts", 40, chars), "5 / 8   The loss counts");
   EXPECT_EQ(word_wrapped("5 / 8   The loss counts", 9, chars), "5 / 8\nThe loss\ncounts");
+  // A per cent sign stays with its number ("At 75 / % to 90 %" on a slide).
+  EXPECT_EQ(word_wrapped("At 75 % to 90 %", 6, chars), "At\n75 %\nto\n90 %");
+  EXPECT_EQ(word_wrapped("found (76.2 %), then", 12, chars), "found\n(76.2 %),\nthen");
 }
 
 TEST(StudioLesson, TheShippedLessonLoadsAndSlidesBuildOnEachOther) {

@@ -42,7 +42,9 @@ void draw_help_window(UiState& st) {
   ImGui::Separator();
   ImGui::BulletText(
       "masked | reconstruction | reconstruction + visible | original: the paper's figure.");
-  ImGui::BulletText("per-patch error: MSE of each reconstructed patch (its colour scale below it).");
+  ImGui::BulletText(
+      "per-patch error: MSE of each removed patch's reconstruction (scale below it);\n"
+      "visible patches are grey, as they are in no loss.");
   ImGui::BulletText(
       "How it works: the same forward as eight stages; point at a patch to follow it,\n"
       "click a stage to open it large with its explanation (Esc: back).");

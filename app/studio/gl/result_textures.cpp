@@ -22,7 +22,14 @@ void ResultTextures::sync(const std::shared_ptr<const ReconstructionSet>& set) {
       t.mean_fill.upload(r.mean_fill);
     }
     t.mask.upload_bytes(r.result.mask, r.result.grid_w, r.result.grid_h);
-    t.error.upload_floats(r.result.patch_error, r.result.grid_w, r.result.grid_h);
+    // The error map shows what MAE reconstructs, the removed patches: a
+    // visible one is -1, drawn grey (the decoder's output there is in no
+    // loss and in no picture the app shows).
+    std::vector<float> removed_error = r.result.patch_error;
+    for (size_t p = 0; p < removed_error.size() && p < r.result.mask.size(); ++p)
+      if (!r.result.mask[p])
+        removed_error[p] = -1.0f;
+    t.error.upload_floats(removed_error, r.result.grid_w, r.result.grid_h);
   }
 }
 

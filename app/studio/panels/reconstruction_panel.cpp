@@ -1,3 +1,4 @@
+#include "base/patch_label.h"
 #include "mask_controls.h"
 #include "panels/panels.h"
 #include "panels/patch_grid.h"
@@ -19,8 +20,12 @@ void patch_tooltip(const ImVec2& texel, const Reconstruction& rec, const char* n
   const int gy = std::clamp(static_cast<int>(texel.y) / r.patch_size, 0, r.grid_h - 1);
   const size_t i = static_cast<size_t>(gy) * r.grid_w + gx;
   ImGui::BeginTooltip();
-  ImGui::Text("patch (%d, %d): %s", gx, gy, r.mask[i] ? "removed" : "visible");
-  ImGui::Text("reconstruction MSE %.4f", r.patch_error[i]);
+  ImGui::Text("%s: %s", patch_label(static_cast<int64_t>(i), r.grid_w).c_str(),
+              r.mask[i] ? "removed" : "visible");
+  if (r.mask[i])
+    ImGui::Text("reconstruction MSE %.4f", r.patch_error[i]);
+  else // the decoder's output there is in no loss and no picture shown
+    ImGui::TextUnformatted("shown as it is: not reconstructed, not in the loss");
   if (note) {
     ImGui::Separator();
     ImGui::PushTextWrapPos(ImGui::GetFontSize() * 24);
@@ -135,9 +140,10 @@ void draw_figure_row(PanelContext& ctx, const Reconstruction& rec,
 void draw_error_heatmap(PanelContext& ctx, const Reconstruction& rec,
                         const ReconstructionTextures& tex, const PanelImage& picture, float side) {
   const ReconstructionResult& r = rec.result;
-  float max_error = 1e-6f;
-  for (float e : r.patch_error)
-    max_error = std::max(max_error, e);
+  float max_error = 1e-6f; // over the removed patches, the only ones the map colours
+  for (size_t i = 0; i < r.patch_error.size() && i < r.mask.size(); ++i)
+    if (r.mask[i])
+      max_error = std::max(max_error, r.patch_error[i]);
   PanelImage heat = picture;
   heat.mode = PanelImage::Mode::Heatmap;
   heat.image = &tex.original;
@@ -151,8 +157,9 @@ void draw_error_heatmap(PanelContext& ctx, const Reconstruction& rec,
   const std::string hi = printf_string("%.3f", max_error);
   const DrawnRect scale = draw_colour_scale(
       {hit.min.x, hit.max.y + ImGui::GetStyle().ItemSpacing.y}, side, Colormap::Viridis, "0", hi,
-      "The map's colours: from no error (dark purple) to the worst patch's (" + hi +
-          ", yellow), the mean squared error of its pixels in [0, 1].");
+      "The map's colours: from no error (dark purple) to the worst removed patch's (" + hi +
+          ", yellow), the mean squared error of its pixels in [0, 1]. Visible patches are "
+          "grey: MAE does not reconstruct them, and they are in no loss.");
   ctx.state.panel_rects.push_back({"error_scale", scale, {"0", hi}});
 }
 
