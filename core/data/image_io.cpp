@@ -209,10 +209,9 @@ Image copy_of(const cv::Mat& m) {
   return out;
 }
 
-} // namespace
-
-std::optional<ImageSize> image_header_size(const uint8_t* d, size_t n) {
-  switch (image_format(d, n)) {
+// The size in the header of a picture whose format is known already.
+std::optional<ImageSize> header_size(ImageFormat format, const uint8_t* d, size_t n) {
+  switch (format) {
   case ImageFormat::Png:
     if (n >= 24)
       return ImageSize{be32(d + 16), be32(d + 20)};
@@ -236,6 +235,12 @@ std::optional<ImageSize> image_header_size(const uint8_t* d, size_t n) {
     break;
   }
   return std::nullopt;
+}
+
+} // namespace
+
+std::optional<ImageSize> image_header_size(const uint8_t* d, size_t n) {
+  return header_size(image_format(d, n), d, n);
 }
 
 // The shape limits every picture meets, read from its header where we can
@@ -269,7 +274,7 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& label,
   int flags = cv::IMREAD_UNCHANGED | cv::IMREAD_ANYDEPTH;
   // The size is read before the decoder allocates for it: OpenCV's own limit
   // (OPENCV_IO_MAX_IMAGE_PIXELS) is read once, as it loads, and is a gigapixel.
-  const auto dims = image_header_size(data, size);
+  const auto dims = header_size(format, data, size);
   if (!dims)
     throw ImageError(label + ": a " + image_format_name(format) +
                      " header without a readable size: corrupt or cut short");

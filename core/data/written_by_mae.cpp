@@ -33,18 +33,19 @@ std::string value_of(const std::map<std::string, std::string>& m, const std::str
   return it == m.end() ? "" : it->second;
 }
 
-bool safetensors_written_by_mae(const std::string& path) {
-  const std::string format = value_of(safetensors_metadata(path), "format");
+bool marked_by_mae(const std::map<std::string, std::string>& metadata) {
+  const std::string format = value_of(metadata, "format");
   // "mae-studio" is checkpoint.h's kFormatName, spelt out: that header brings in torch.
   return format == "mae-studio" || format == kForwardFormat;
 }
 
+bool safetensors_written_by_mae(const std::string& path) {
+  return marked_by_mae(safetensors_metadata(path));
+}
+
 // "a trained model (step 2400)" for a model that holds training (its own run's
 // or, converted, another's); "" for anything else.
-std::string trained_model(const std::string& path) {
-  if (lower_extension(path) != ".safetensors")
-    return "";
-  const auto metadata = safetensors_metadata(path);
+std::string trained_model(const std::map<std::string, std::string>& metadata) {
   // A model's "train_step"; a run's checkpoint's "step".
   std::string step = value_of(metadata, "train_step");
   if (step.empty())
@@ -121,14 +122,16 @@ void refuse_replacing(const std::string& option, const std::string& path, bool f
   if (force || !why_not_regular_file(path).empty())
     return;
   // Hours of training are not "made again" by the next write, nor is a file
-  // someone made read-only, whoever wrote them.
-  std::string held = trained_model(path);
+  // someone made read-only, whoever wrote them. A safetensors header is read once.
+  const bool tensors = lower_extension(path) == ".safetensors";
+  const auto metadata = tensors ? safetensors_metadata(path) : std::map<std::string, std::string>{};
+  std::string held = trained_model(metadata);
   if (held.empty() && read_only(path))
     held = "a read-only file";
   if (!held.empty())
     throw UsageError(option + " " + path + " already exists and holds " + held +
                      ": choose another name, or pass --force to replace it");
-  if (written_by_mae(path))
+  if (tensors ? marked_by_mae(metadata) : written_by_mae(path))
     return;
   const std::string ext = lower_extension(path);
   const std::string why = marks_its_files(path) ? "and mae did not write it (it may be yours)"
