@@ -349,6 +349,21 @@ std::string tiny_config(const std::string& dir, int batch, int steps) {
   return path;
 }
 
+// A run far longer than a test waits for, checkpointed every 2 steps: for
+// the kills and stops.
+std::string long_config(const std::string& dir) {
+  TrainConfig c = test::tiny_train_config(dir + "/shards");
+  c.batch_size = 4;
+  c.accum_iter = 1;
+  c.total_steps = 100000;
+  c.checkpoint_every = 2;
+  c.num_workers = 1;
+  c.probe_every = 0;
+  const std::string path = dir + "/long.json";
+  std::ofstream(path) << train_config_json(c);
+  return path;
+}
+
 // The trainer's way: buckets averaged while the backward runs (the reducer's
 // hooks), on the last of two micro-batches a step only. The same parameters
 // as one model on the whole batch, and the sums did start during the backward.
@@ -548,15 +563,7 @@ TEST(DistTrain, StopSignalsToTheLauncherStopEveryRank) {
     GTEST_SKIP() << "this build has no c10d with Gloo (libgloo-dev)";
   const std::string dir = test::train_tmp("dist_stop");
   test::write_synthetic_shards(dir + "/shards", 64, 1, false);
-  TrainConfig c = test::tiny_train_config(dir + "/shards");
-  c.batch_size = 4;
-  c.accum_iter = 1;
-  c.total_steps = 100000;
-  c.checkpoint_every = 2;
-  c.num_workers = 1;
-  c.probe_every = 0;
-  const std::string config = dir + "/long.json";
-  std::ofstream(config) << train_config_json(c);
+  const std::string config = long_config(dir);
   for (const int signal : {SIGTERM, SIGINT}) {
     const std::string run = dir + "/stopped_by_" + std::to_string(signal);
     const Proc launcher =
@@ -597,15 +604,7 @@ TEST(DistTrain, AMissingOrDeadRankStopsTheOthersWithAMessage) {
   EXPECT_NE(said.find("rank 0 of 2"), std::string::npos) << said;
   EXPECT_EQ(said.find("Exception raised from"), std::string::npos) << said; // no C++ trace
 
-  // A long run, for the kills below.
-  TrainConfig c = test::tiny_train_config(dir + "/shards");
-  c.batch_size = 4;
-  c.accum_iter = 1;
-  c.total_steps = 100000;
-  c.checkpoint_every = 2;
-  c.num_workers = 1;
-  const std::string long_config = dir + "/long.json";
-  std::ofstream(long_config) << train_config_json(c);
+  const std::string long_run = long_config(dir);
   // Killed mid-run, once rank 0 has written a checkpoint: the survivor's log.
   const auto survivor_of = [&](int killed, const std::string& run) {
     std::vector<Proc> ranks;
@@ -615,7 +614,7 @@ TEST(DistTrain, AMissingOrDeadRankStopsTheOthersWithAMessage) {
       env["RANK"] = r;
       env["MASTER_PORT"] = port;
       ranks.push_back(
-          start("train --config '" + long_config + "' --out '" + run + "' --dist-timeout 20", env,
+          start("train --config '" + long_run + "' --out '" + run + "' --dist-timeout 20", env,
                 run + ".rank" + r + ".log"));
     }
     for (int i = 0; i < 600 && !fs::exists(run + "/checkpoint.safetensors"); ++i)
