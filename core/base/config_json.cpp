@@ -100,7 +100,7 @@ nlohmann::json parse_json(std::string_view text, const std::string& label) {
     throw ConfigError(label + ": not valid JSON: values nested deeper than " +
                       std::to_string(kMostJsonDepth) + " levels, more than any config");
   } catch (const DuplicateKey& d) {
-    throw ConfigError(label + ": the key '" + d.key.substr(0, 80) +
+    throw ConfigError(label + ": the key '" + printable(d.key.substr(0, 80)) +
                       "' appears twice in one object: keep the one you mean");
   }
 }

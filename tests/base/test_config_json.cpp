@@ -109,6 +109,9 @@ TEST(ConfigJson, AKeyTwiceInOneObjectIsRefused) {
   EXPECT_EQ(j["type"]["type"], 3);
   EXPECT_EQ(j["l"][1]["k"], 2);
   EXPECT_TRUE(parse_json_or_discarded(R"({"k": 1, "k": 2})").is_discarded());
+  // The key is quoted without its control bytes.
+  EXPECT_EQ(error_of(R"({"k\u001b": 1, "k\u001b": 2})"),
+            "my.json: the key 'k\\x1B' appears twice in one object: keep the one you mean");
 }
 
 } // namespace
