@@ -374,14 +374,25 @@ float App::effective_scale() const {
   return state_.ui_scale_choice > 0 ? state_.ui_scale_choice : state_.monitor_scale;
 }
 
+// Present mode's text a class reads from the back of the room: 1.3x, the
+// size every slide is laid out to fit at 1024 x 768, and as much more as the
+// window is taller than 800 px (a 1080p projector's text was 768's), in
+// tenths so that a resize does not rebuild the fonts at every pixel.
+float App::text_scale() const {
+  if (!state_.present.on)
+    return 1.0f;
+  int width = 0, height = 0;
+  framebuffer_size(width, height);
+  const float logical = static_cast<float>(height) / std::max(1.0f, effective_scale());
+  return std::round(13.0f * std::max(1.0f, logical / 800.0f)) / 10.0f;
+}
+
 // Fonts rebuilt at the new size (sharp text, not a stretched atlas) and every
 // style size scaled with them.
 void App::apply_scale() {
   state_.ui_scale = effective_scale();
-  // Present mode's text a class reads from the back of the room: the font
-  // rebuilt 1.3x larger (sharp), not the atlas stretched.
-  fonts_for_present_ = state_.present.on;
-  apply_theme(state_.ui_scale, fonts_for_present_ ? 1.3f : 1.0f);
+  fonts_text_scale_ = text_scale();
+  apply_theme(state_.ui_scale, fonts_text_scale_);
   ImGui_ImplOpenGL3_DestroyFontsTexture();
   ImGui_ImplOpenGL3_CreateFontsTexture();
 }
@@ -931,7 +942,7 @@ void App::frame() {
     glfwGetWindowContentScale(window_, &sx, &sy);
     state_.monitor_scale = std::max(1.0f, sx);
   }
-  if (effective_scale() != state_.ui_scale || fonts_for_present_ != state_.present.on) {
+  if (effective_scale() != state_.ui_scale || fonts_text_scale_ != text_scale()) {
     apply_scale();
     if (state_.ui_scale_choice != settings_.ui_scale)
       save_user_settings(); // a choice made in the menu: kept even if the app dies

@@ -68,6 +68,7 @@ private:
   void save_user_settings();
   void place_window();
   float effective_scale() const;
+  float text_scale() const; // the fonts' size over the UI's: larger in Present mode
   void apply_scale();
   void start_loading();
   void draw_main_window();
@@ -141,7 +142,7 @@ private:
   std::unique_ptr<FetchWorker> fetch_worker_;   // started by the first Get
   Texture sweep_plot_;
   uint64_t sweep_plot_version_ = 0;
-  bool fonts_for_present_ = false; // the font atlas is Present mode's larger one
+  float fonts_text_scale_ = 1.0f; // what the font atlas was built at (text_scale())
   const Image* preview_uploaded_ = nullptr;
   std::string startup_model_;
 
