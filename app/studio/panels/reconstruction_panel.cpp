@@ -24,8 +24,8 @@ void patch_tooltip(const ImVec2& texel, const Reconstruction& rec, const char* n
               r.mask[i] ? "removed" : "visible");
   if (r.mask[i])
     ImGui::Text("reconstruction MSE %.4f", r.patch_error[i]);
-  else // the decoder's output there is in no loss and no picture shown
-    ImGui::TextUnformatted("shown as it is: not reconstructed, not in the loss");
+  else // the decoder's output there is in no loss
+    ImGui::TextUnformatted("given to the encoder; not in the loss");
   if (note) {
     ImGui::Separator();
     ImGui::PushTextWrapPos(ImGui::GetFontSize() * 24);
