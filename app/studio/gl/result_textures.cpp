@@ -2,6 +2,14 @@
 
 namespace mae::studio {
 
+std::vector<float> removed_patch_errors(const ReconstructionResult& r) {
+  std::vector<float> errors = r.patch_error;
+  for (size_t p = 0; p < errors.size() && p < r.mask.size(); ++p)
+    if (!r.mask[p])
+      errors[p] = -1.0f;
+  return errors;
+}
+
 void ResultTextures::sync(const std::shared_ptr<const ReconstructionSet>& set) {
   if (set == uploaded_)
     return;
@@ -22,14 +30,7 @@ void ResultTextures::sync(const std::shared_ptr<const ReconstructionSet>& set) {
       t.mean_fill.upload(r.mean_fill);
     }
     t.mask.upload_bytes(r.result.mask, r.result.grid_w, r.result.grid_h);
-    // The error map shows what MAE reconstructs, the removed patches: a
-    // visible one is -1, drawn grey (the decoder's output there is in no
-    // loss and in no picture the app shows).
-    std::vector<float> removed_error = r.result.patch_error;
-    for (size_t p = 0; p < removed_error.size() && p < r.result.mask.size(); ++p)
-      if (!r.result.mask[p])
-        removed_error[p] = -1.0f;
-    t.error.upload_floats(removed_error, r.result.grid_w, r.result.grid_h);
+    t.error.upload_floats(removed_patch_errors(r.result), r.result.grid_w, r.result.grid_h);
   }
 }
 

@@ -16,6 +16,11 @@ struct ReconstructionTextures {
   Texture error; // grid_w x grid_h per-patch MSE
 };
 
+// What the error map shows: each removed patch's MSE, -1 for a visible one
+// (drawn grey: the decoder's output there is in no loss). Its maximum is the
+// top of the map's colour scale.
+std::vector<float> removed_patch_errors(const ReconstructionResult& r);
+
 class ResultTextures {
 public:
   // Uploads `set` unless it is already the one on the GPU.

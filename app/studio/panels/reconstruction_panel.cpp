@@ -140,10 +140,9 @@ void draw_figure_row(PanelContext& ctx, const Reconstruction& rec,
 void draw_error_heatmap(PanelContext& ctx, const Reconstruction& rec,
                         const ReconstructionTextures& tex, const PanelImage& picture, float side) {
   const ReconstructionResult& r = rec.result;
-  float max_error = 1e-6f; // over the removed patches, the only ones the map colours
-  for (size_t i = 0; i < r.patch_error.size() && i < r.mask.size(); ++i)
-    if (r.mask[i])
-      max_error = std::max(max_error, r.patch_error[i]);
+  float max_error = 1e-6f;
+  for (float e : removed_patch_errors(r))
+    max_error = std::max(max_error, e);
   PanelImage heat = picture;
   heat.mode = PanelImage::Mode::Heatmap;
   heat.image = &tex.original;
