@@ -36,6 +36,7 @@ public:
       bar_.update(p);
   }
   bool before_step(Trainer&) override { return !interrupted(); }
+  bool stop_asked() override { return interrupted(); }
 
   void finish() { bar_.finish(); }
   std::optional<double> first_loss() const { return first_loss_; }
@@ -47,6 +48,20 @@ private:
 };
 
 // "held-out masked MSE: 0.0412 at step 0 -> best 0.0297 at step 800 (Telea 0.0328: -9.3%)"
+// What to do about a folder that is in the way, in this command's flags.
+std::string how_to_go_on(const RunFolderInUse& e) {
+  switch (e.holds()) {
+  case RunFolderInUse::Holds::Run:
+    return ". Continue it with --resume " + e.dir() +
+           ", choose another --out, or pass --force to start over";
+  case RunFolderInUse::Holds::FilesARunWrites:
+    return ". Choose another --out, or pass --force to replace them";
+  case RunFolderInUse::Holds::OtherFiles:
+    break;
+  }
+  return ". Choose a new or empty --out, or pass --force to write the run beside them";
+}
+
 void print_heldout_summary(const TrainSummary& s) {
   std::printf("held-out masked MSE:");
   if (s.initial_heldout_mse)
@@ -145,7 +160,7 @@ int run_train(int argc, const char* const* argv) {
       .flag("quiet", "no progress display (messages and the summary only)")
       .flag("force",
             "start a new run in an output directory that holds one (or files a run writes), "
-            "replacing it");
+            "replacing it, or that holds other files");
   add_dist_options(args, "train");
   if (!parse_command(args, argc, argv))
     return 0;
@@ -157,10 +172,7 @@ int run_train(int argc, const char* const* argv) {
     try {
       return plan_run(run_request(args), std::time(nullptr));
     } catch (const RunFolderInUse& e) {
-      throw UsageError(std::string(e.what()) +
-                       (e.holds_run() ? ". Continue it with --resume " + e.dir() +
-                                            ", choose another --out, or pass --force to start over"
-                                      : ". Choose another --out, or pass --force to replace them"));
+      throw UsageError(std::string(e.what()) + how_to_go_on(e));
     }
   }();
   TrainOptions options = plan.options;

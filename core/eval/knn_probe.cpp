@@ -30,7 +30,12 @@ torch::Tensor encoder_features(MaskedAutoencoderViT& model, const ImageDataset& 
                                const torch::Device& device, bool bf16, int64_t batch_size,
                                const FeatureProgress& progress) {
   torch::NoGradGuard no_grad;
-  const bool was_training = model->is_training();
+  // Restored on every way out: `progress` may throw to abandon the pass.
+  struct EvalMode {
+    MaskedAutoencoderViT& model;
+    const bool was_training = model->is_training();
+    ~EvalMode() { model->train(was_training); }
+  } eval_mode{model};
   model->eval();
   const ModelConfig& c = model->config();
   std::vector<torch::Tensor> out;
@@ -46,7 +51,6 @@ torch::Tensor encoder_features(MaskedAutoencoderViT& model, const ImageDataset& 
     if (progress)
       progress(end, indices.size());
   }
-  model->train(was_training);
   return torch::cat(out);
 }
 

@@ -22,7 +22,8 @@ namespace mae {
 // token, or both side by side (twice the width, for a linear read-out).
 enum class FeaturePooling { MeanPatch, Cls, ClsAndMean };
 
-// Called after each batch with the images done so far and the total.
+// Called after each batch with the images done so far and the total; it may
+// throw to abandon the pass (the model's train mode is restored).
 using FeatureProgress = std::function<void(size_t done, size_t total)>;
 
 // [N, D] float32 on `device`: the encoder over the centre view of

@@ -3,15 +3,18 @@
 #include "base/config_json.h"
 #include "base/config_kind.h"
 #include "base/errors.h"
+#include "base/folder_lock.h"
 #include "data/written_by_mae.h"
 #include "formats/safetensors.h"
 #include "train/metrics_log.h"
+#include "train/preview_file.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 namespace mae {
 namespace fs = std::filesystem;
@@ -41,8 +44,8 @@ namespace {
 TrainConfig recorded_config(const std::string& checkpoint, const std::string& resume) {
   std::error_code ec;
   if (!fs::is_regular_file(checkpoint, ec))
-    throw UsageError("cannot resume from " + resume + ": " + checkpoint +
-                     " does not exist (not a run folder?)");
+    throw CheckpointError("cannot resume from " + resume + ": " + checkpoint +
+                          " does not exist (not a run folder?)"); // a missing input, as --config's
   const SafetensorsFile f = read_safetensors(checkpoint);
   auto it = f.metadata.find("train_config");
   if (it == f.metadata.end())
@@ -102,6 +105,38 @@ std::vector<std::string> others_files(const fs::path& dir) {
   return found;
 }
 
+// The names of a run's files: what a killed run (or a finished one's
+// curves.png) may have left.
+bool is_run_file(const std::string& name) {
+  static const std::set<std::string> names = {"config.json",   kTrainStateName, kTrainModelName,
+                                              kBestModelName,  kMetricsName,    kPreviewFileName,
+                                              kFolderLockName, "curves.png"};
+  return names.count(name) || name.rfind("events.out.tfevents.", 0) == 0 ||
+         name.find(".tmp-") != std::string::npos; // an atomic write's temporary
+}
+
+// A folder that holds anything else is the user's (a home folder, a project):
+// a run's files are not to be mixed into it unasked.
+void refuse_others_folder(const std::string& dir) {
+  std::vector<std::string> others;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (!is_run_file(it->path().filename().string()))
+      others.push_back(it->path().filename().string());
+  if (others.empty())
+    return;
+  std::sort(others.begin(), others.end());
+  std::string names;
+  for (size_t i = 0; i < std::min<size_t>(others.size(), 3); ++i)
+    names += (i ? ", " : "") + others[i];
+  if (others.size() > 3)
+    names += " and " + std::to_string(others.size() - 3) + " more";
+  throw RunFolderInUse(dir,
+                       dir + " is not empty and holds no run (" + names +
+                           "): a run's files would be mixed with them",
+                       RunFolderInUse::Holds::OtherFiles);
+}
+
 // A new run in `dir` would replace the checkpoint and model of the run there,
 // or files of the same names that are not a run's (a model folder given as --out).
 void refuse_to_replace_a_run(const std::string& dir) {
@@ -112,12 +147,14 @@ void refuse_to_replace_a_run(const std::string& dir) {
     throw RunFolderInUse(dir,
                          dir + " is no run folder but holds files a run writes (" + names +
                              "): a new run there would replace them",
-                         false);
+                         RunFolderInUse::Holds::FilesARunWrites);
   }
   const fs::path checkpoint = fs::path(dir) / kTrainStateName;
   std::error_code ec;
-  if (!fs::exists(checkpoint, ec))
+  if (!fs::exists(checkpoint, ec)) {
+    refuse_others_folder(dir);
     return;
+  }
   std::string at;
   try {
     const auto meta = read_safetensors(checkpoint.string()).metadata;

@@ -10,8 +10,9 @@
 //   folder; else <runs_root>/<config name>-<YYYYmmdd-HHMMSS> (local time), so
 //   that running the same command twice never writes into the same folder.
 // - A run never writes into a folder that holds another run (its checkpoint
-//   would be replaced) unless `force` is set: only a resume continues a run
-//   in its own folder.
+//   would be replaced), nor into one that holds anything but a run's files
+//   (a home folder, a project: the run's files would mix with the user's),
+//   unless `force` is set: only a resume continues a run in its own folder.
 // - Overrides (steps, data) are applied, then the config is validated, errors
 //   naming the file it came from.
 #pragma once
@@ -39,20 +40,22 @@ struct RunRequest {
   bool force = false; // start a new run in a folder that holds one, replacing it
 };
 
-// A new run aimed at a folder that holds one, or files of the names a run
-// writes that are not a run's (holds_run() false: nothing to resume). The
-// message says what would be lost; each front end adds how to go on in its
-// own words (a flag, a field).
+// A new run aimed at a folder that holds one, files of the names a run writes
+// that are not a run's, or files of the user's (a run would write beside
+// them). The message says what is in the way; each front end adds how to go
+// on in its own words (a flag, a field).
 class RunFolderInUse : public UsageError {
 public:
-  RunFolderInUse(std::string dir, const std::string& what, bool holds_run = true)
-      : UsageError(what), dir_(std::move(dir)), holds_run_(holds_run) {}
+  enum class Holds { Run, FilesARunWrites, OtherFiles };
+  RunFolderInUse(std::string dir, const std::string& what, Holds holds = Holds::Run)
+      : UsageError(what), dir_(std::move(dir)), holds_(holds) {}
   const std::string& dir() const { return dir_; }
-  bool holds_run() const { return holds_run_; }
+  bool holds_run() const { return holds_ == Holds::Run; }
+  Holds holds() const { return holds_; }
 
 private:
   std::string dir_;
-  bool holds_run_;
+  Holds holds_;
 };
 
 struct RunPlan {

@@ -196,7 +196,8 @@ public:
     if (o_.progress)
       o_.progress(run_, p);
   }
-  bool before_step(Trainer&) override { return !o_.keep_going || o_.keep_going(); }
+  bool before_step(Trainer&) override { return !stop_asked(); }
+  bool stop_asked() override { return o_.keep_going && !o_.keep_going(); }
 
 private:
   const SweepOptions& o_;
@@ -235,7 +236,10 @@ std::optional<SweepRunResult> run_one(const SweepConfig& sweep, const SweepRun& 
   start = Clock::now();
   if (sweep.evaluates("knn")) {
     stage("k-NN probe");
-    r.knn = s.final_knn_accuracy ? s.final_knn_accuracy : trainer.probe();
+    r.knn = s.final_knn_accuracy ? s.final_knn_accuracy
+                                 : trainer.probe([&] { return observer.stop_asked(); });
+    if (!r.knn && observer.stop_asked())
+      return std::nullopt;
   }
   const std::string model = (dir / kTrainModelName).string();
   if (sweep.evaluates("linear_probe")) {

@@ -821,8 +821,11 @@ bool probing(const Trainer::Impl& m) {
 Evaluation evaluate(Trainer& trainer, Trainer::Impl& m, bool probe_now, bool recon_now,
                     TrainObserver& observer) {
   Evaluation e;
-  if (probe_now)
-    e.knn = trainer.probe();
+  if (probe_now) {
+    e.knn = trainer.probe([&] { return observer.stop_asked(); });
+    if (!e.knn)
+      observer.on_message("k-NN probe: abandoned (stopping)");
+  }
   if (recon_now)
     e.heldout_mse = trainer.heldout_mse();
   if (e.heldout_mse)
@@ -982,15 +985,26 @@ void Trainer::export_model(const std::string& path, bool half) {
   save_model(path, m.model, m.model_metadata(), half ? torch::kFloat16 : torch::kFloat32);
 }
 
-std::optional<double> Trainer::probe() {
+std::optional<double> Trainer::probe(const std::function<bool()>& stop) {
   Impl& m = *impl_;
   if (m.bank_indices.empty() || m.query_indices.empty())
     return std::nullopt;
-  const auto pooling = FeaturePooling::MeanPatch;
-  const auto bank = encoder_features(m.model, *m.data, m.bank_indices, m.config.normalization,
-                                     pooling, m.device, m.config.bf16);
-  const auto queries = encoder_features(m.model, *m.query_data, m.query_indices,
-                                        m.config.normalization, pooling, m.device, m.config.bf16);
+  struct Abandoned {};
+  const FeatureProgress poll = [&](size_t, size_t) {
+    if (stop && stop())
+      throw Abandoned{};
+  };
+  const auto features = [&](const ImageDataset& data, const std::vector<size_t>& indices) {
+    return encoder_features(m.model, data, indices, m.config.normalization,
+                            FeaturePooling::MeanPatch, m.device, m.config.bf16, 256, poll);
+  };
+  torch::Tensor bank, queries;
+  try {
+    bank = features(*m.data, m.bank_indices);
+    queries = features(*m.query_data, m.query_indices);
+  } catch (const Abandoned&) {
+    return std::nullopt;
+  }
   return knn_accuracy(bank, dataset_labels(*m.data, m.bank_indices, m.device), queries,
                       dataset_labels(*m.query_data, m.query_indices, m.device),
                       static_cast<int64_t>(m.data->classes().size()), m.config.probe_k,

@@ -67,6 +67,9 @@ public:
   virtual void on_progress(const TrainProgress& /*p*/) {}
   // Before every step. Returning false stops the run early (with a checkpoint).
   virtual bool before_step(Trainer& /*trainer*/) { return true; }
+  // Asked during the k-NN probe (seconds on a CPU): true abandons it, and the
+  // next before_step() is expected to stop the run.
+  virtual bool stop_asked() { return false; }
   virtual void after_step(Trainer& /*trainer*/) {}
 };
 
@@ -115,8 +118,9 @@ public:
   void export_model(const std::string& path, bool half = false);
 
   // k-NN top-1 accuracy of the encoder (see knn_probe.h); nullopt when the
-  // data has no labels.
-  std::optional<double> probe();
+  // data has no labels, or when `stop` (asked after each batch of features)
+  // says to abandon it.
+  std::optional<double> probe(const std::function<bool()>& stop = {});
   // The held-out masked-region MSE of the current weights (recon_eval_every);
   // nullopt when it is off or on ranks other than 0.
   std::optional<double> heldout_mse();

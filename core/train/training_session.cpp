@@ -172,6 +172,12 @@ struct TrainingSession::Impl : TrainObserver {
     return true;
   }
 
+  // A stop waiting in the mailbox, taken by the next before_step().
+  bool stop_asked() override {
+    return commands.any(
+        [](const Command& c) { return c.kind == Command::Stop || c.kind == Command::Shutdown; });
+  }
+
   void after_step(Trainer& trainer) override {
     draft.step = trainer.step();
     const bool refresh = options.preview_every > 0 && trainer.step() % options.preview_every == 0;

@@ -273,7 +273,7 @@ TEST(TrainingSetup, ResumingUsesTheRunsFolderAndTheConfigItsCheckpointRecords) {
   try {
     prepare_training(f, 0);
     FAIL() << "no error";
-  } catch (const UsageError& e) {
+  } catch (const CheckpointError& e) {
     EXPECT_NE(std::string(e.what()).find("checkpoint.safetensors"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("not a run folder"), std::string::npos) << e.what();
   }

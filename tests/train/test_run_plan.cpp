@@ -143,9 +143,35 @@ TEST(RunPlan, ANewRunDoesNotReplaceFilesNoRunWrote) {
   std::ofstream(r.out_dir + "/metrics.jsonl") << R"({"step": 10, "epoch": 0, "loss": 0.9})"
                                               << "\n";
   write_safetensors(r.out_dir + "/model.safetensors", {}, {{"format", "mae-studio"}});
+  for (const char* left :
+       {"events.out.tfevents.1.host", "curves.png", ".mae-lock", "model.safetensors.tmp-99999"})
+    std::ofstream(r.out_dir + "/" + left) << "x";
   EXPECT_EQ(plan_run(r, 0).options.out_dir, r.out_dir);
   std::ofstream(r.out_dir + "/metrics.jsonl") << "my lab notes\n";
   EXPECT_THROW(plan_run(r, 0), RunFolderInUse);
+}
+
+// A folder of the user's (a home folder, a project, /) is not a run's: the
+// run's six files would be mixed with what is there. Refused, naming what is
+// there, unless --force.
+TEST(RunPlan, ANewRunDoesNotWriteIntoAFolderOfOtherFiles) {
+  RunRequest r;
+  r.config_path = kConfig;
+  r.out_dir = test::train_tmp("plan_others_folder");
+  for (const char* name : {"thesis.tex", "a.png", "b.png", "notes.txt", "data"})
+    std::ofstream(r.out_dir + "/" + name) << "mine";
+  try {
+    plan_run(r, 0);
+    FAIL() << "no error";
+  } catch (const RunFolderInUse& e) {
+    EXPECT_EQ(e.holds(), RunFolderInUse::Holds::OtherFiles);
+    EXPECT_NE(std::string(e.what()).find("holds no run (a.png, b.png, data and 2 more)"),
+              std::string::npos)
+        << e.what();
+  }
+  r.force = true;
+  EXPECT_EQ(plan_run(r, 0).options.out_dir, r.out_dir);
+  EXPECT_EQ(slurp(r.out_dir + "/notes.txt"), "mine");
 }
 
 TEST(RunPlan, ResumingSomethingThatIsNotARunSaysSo) {
@@ -154,7 +180,7 @@ TEST(RunPlan, ResumingSomethingThatIsNotARunSaysSo) {
   try {
     plan_run(r, 0);
     FAIL() << "no error";
-  } catch (const UsageError& e) {
+  } catch (const CheckpointError& e) {
     EXPECT_NE(std::string(e.what()).find("not a run folder"), std::string::npos) << e.what();
   }
   // A checkpoint without a recorded config needs one given.

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -246,6 +247,43 @@ TEST_F(TrainerTest, ProbeAndPreviews) {
   EXPECT_EQ(previews[0].masked.width, 16);
   EXPECT_EQ(previews[0].reconstruction_visible.channels, 3);
   EXPECT_EQ(previews[0].original.pixels.size(), 16u * 16 * 3);
+}
+
+// Ctrl-C during the k-NN probe (seconds on a CPU) abandons it: the run stops
+// at that step with its checkpoint, the metrics line has no accuracy.
+TEST_F(TrainerTest, AStopAskedDuringTheProbeAbandonsIt) {
+  struct StopDuringProbe : TrainObserver {
+    int64_t steps = 0;
+    int asked = 0;
+    std::vector<std::string> lines;
+    void after_step(Trainer& t) override { steps = t.step(); }
+    bool stop_asked() override {
+      ++asked;
+      return steps >= 3;
+    }
+    bool before_step(Trainer&) override { return steps < 3; }
+    void on_message(const std::string& line) override { lines.push_back(line); }
+  } observer;
+  TrainConfig c = test::tiny_train_config(shards_, 3);
+  c.probe_every = 3;
+  c.log_every = 1;
+  const std::string out = test::train_tmp("probe_abandoned");
+  Trainer t(c, {out});
+  const TrainSummary s = t.run(observer);
+  EXPECT_TRUE(s.initial_knn_accuracy); // asked, not stopping: measured
+  EXPECT_FALSE(s.final_knn_accuracy);
+  EXPECT_TRUE(s.stopped_early);
+  EXPECT_EQ(s.step, 3);
+  EXPECT_GE(observer.asked, 2);
+  EXPECT_NE(
+      std::find(observer.lines.begin(), observer.lines.end(), "k-NN probe: abandoned (stopping)"),
+      observer.lines.end());
+  const auto records = read_metrics(out + "/" + kMetricsName);
+  ASSERT_FALSE(records.empty());
+  EXPECT_EQ(records.back().step, 3);
+  EXPECT_FALSE(records.back().knn_accuracy);
+  EXPECT_EQ(read_train_state(out + "/checkpoint.safetensors").metadata.at("step"), "3");
+  EXPECT_TRUE(t.probe()); // nothing asked: measured
 }
 
 // recon_eval_every: the held-out masked-region MSE is logged every N steps,

@@ -66,7 +66,7 @@ TrainingLaunch prepare_training(const TrainingForm& form, std::time_t now) {
                      (e.holds_run() ? ". To continue it, put " + e.dir() +
                                           " in the 'resume' field; to start anew, choose another "
                                           "output folder."
-                                    : ". Choose another output folder."));
+                                    : ". Choose a new or empty output folder."));
   }
   TrainingLaunch launch;
   launch.config = std::move(plan.config);
