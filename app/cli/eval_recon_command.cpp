@@ -125,7 +125,7 @@ Evaluation evaluate(Reconstructor& model, const std::string& images,
     try { // one unreadable picture in a large folder costs its row, not the evaluation
       input = convert_channels(resize_center_crop(load_image(file), c.img_size), c.in_chans);
     } catch (const ImageError& err) {
-      std::fprintf(stderr, "skipped %s\n", err.what());
+      std::fprintf(stderr, "skipped: %s\n", err.what());
       ++e.skipped;
       continue;
     }

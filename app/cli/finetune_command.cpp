@@ -14,9 +14,23 @@
 #include <ctime>
 #include <filesystem>
 #include <optional>
+#include <utility>
 
 namespace mae::cli {
 namespace {
+
+// The flags that set a recipe key.
+constexpr std::pair<const char*, const char*> kRecipeFlags[] = {
+    {"epochs", "epochs"},
+    {"batch-size", "batch_size"},
+    {"blr", "blr"},
+    {"layer-decay", "layer_decay"},
+    {"drop-path", "drop_path"},
+    {"label-smoothing", "label_smoothing"},
+    {"last-blocks", "last_blocks"},
+    {"augment", "augment"},
+    {"max-train", "max_train"},
+    {"max-test", "max_test"}};
 
 // The recipe: defaults, then --recipe FILE.json, then single flags.
 FinetuneConfig recipe(const Args& args) {
@@ -49,7 +63,15 @@ FinetuneConfig recipe(const Args& args) {
   try {
     c.validate();
   } catch (const ConfigError& e) {
-    throw UsageError(std::string("fine-tuning recipe: ") + e.what());
+    // A bad value typed as a flag is named as the flag, not as the recipe's key.
+    const std::string what = e.what();
+    for (const auto& [flag, key] : kRecipeFlags) {
+      const std::string prefix = std::string("config field '") + key + "': ";
+      if (args.has(flag) && what.rfind(prefix, 0) == 0)
+        throw UsageError("--" + std::string(flag) + " " + args.get(flag) + ": " +
+                         what.substr(prefix.size()));
+    }
+    throw UsageError(std::string("fine-tuning recipe: ") + what);
   }
   return c;
 }
@@ -67,8 +89,15 @@ FinetuneResume resume_from(const Args& args) {
   if (args.has("out") && std::filesystem::path(args.get("out")).lexically_normal() !=
                              std::filesystem::path(r.out_dir).lexically_normal())
     throw UsageError("--resume continues in " + r.out_dir + ": drop --out");
-  if (args.has("model"))
-    r.model_path = args.get("model"); // the pre-trained model, moved since
+  if (args.has("model")) { // the pre-trained model, moved since
+    std::error_code ec;
+    namespace fs = std::filesystem;
+    if (fs::exists(r.model_path, ec) && !fs::equivalent(r.model_path, args.get("model"), ec))
+      throw UsageError("--resume continues from the model it started from, " + r.model_path +
+                       ", which is still there: drop --model (it is for a model moved since), "
+                       "or start a new fine-tune");
+    r.model_path = args.get("model");
+  }
   return r;
 }
 
@@ -137,16 +166,16 @@ int run_finetune(int argc, const char* const* argv) {
       "one of two threads.");
   args.option("model", "MODEL",
               "pre-trained model (model.safetensors, or any format mae info reads); with "
-              "--resume, the saved one");
+              "--resume, the one it started from (give it only if it has moved)");
   add_labelled_data_options(args);
   args.option("recipe", "FILE.json",
               "fine-tuning recipe (keys as below, e.g. configs/finetune/); an option given "
               "overrides its key")
-      .option("epochs", "E", "epochs (default: 10)")
-      .option("batch-size", "B", "batch size of each process (default: 128)")
+      .option("epochs", "E", "epochs, in (0, 10000] (default: 10)")
+      .option("batch-size", "B", "batch size of each process, in [1, 65536] (default: 128)")
       .option("blr", "BLR",
-              "base lr: lr = blr * global batch / 256, the global batch being B x processes "
-              "(default: 2e-3)")
+              "base lr, in (0, 10): lr = blr * global batch / 256, the global batch being B x "
+              "processes (default: 2e-3)")
       .option("layer-decay", "D", "layer-wise lr decay, in (0, 1]; 1 = none (default: 0.75)")
       .option("drop-path", "P",
               "stochastic depth rate, in [0, 1): 0 at the first block, rising linearly to P at "

@@ -31,12 +31,19 @@ int run_plot_metrics(int argc, const char* const* argv) {
     metrics = (std::filesystem::path(metrics) / kMetricsName).string();
   args.default_to("out", (std::filesystem::path(metrics).parent_path() / "curves.png").string());
   check_output_file(args, "out", {".png"}, {metrics});
-  const auto records = read_metrics(metrics);
+  size_t skipped = 0;
+  const auto records = read_metrics(metrics, &skipped);
   if (records.empty())
     throw DataError(metrics + " holds no metric lines (a run writes one at every logged step)");
+  if (skipped > 0)
+    std::fprintf(stderr,
+                 "mae plot-metrics: note: %zu %s no metric record%s (a JSON object with a "
+                 "\"step\"), left out\n",
+                 skipped, skipped == 1 ? "line is" : "lines are", skipped == 1 ? "" : "s");
   const std::string title = args.get("title").empty() ? metrics : args.get("title");
   write_png(args.get("out"), plot_metrics(records, title, width, height));
-  std::printf("wrote %s (%zu metric lines)\n", args.get("out").c_str(), records.size());
+  std::printf("wrote %s (%zu metric line%s)\n", args.get("out").c_str(), records.size(),
+              records.size() == 1 ? "" : "s");
   return 0;
 }
 

@@ -21,7 +21,8 @@ int run_probe(int argc, const char* const* argv) {
       .range(1, 10000)
       .option("batch-size", "B", "head batch size", "1024")
       .range(1, 65536)
-      .option("blr", "BLR", "base lr: lr = blr * batch / 256 (6.4, the official lr, at batch 1024)",
+      .option("blr", "BLR",
+              "base lr, in (0, 100]: lr = blr * batch / 256 (6.4, the official lr, at batch 1024)",
               "1.6")
       .option("max-train", "N", "use N training images (0: all)", "0")
       .option("max-test", "N", "use N held-out images (0: all)", "0")

@@ -107,7 +107,9 @@ int run_reconstruct(int argc, const char* const* argv) {
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const bool removed_any = std::count(r.mask.begin(), r.mask.end(), uint8_t{1}) > 0;
   char mse[64] = "no removed patches (nothing to reconstruct)";
-  if (removed_any)
+  if (removed_any && !std::isfinite(r.masked_mse))
+    std::snprintf(mse, sizeof mse, "masked-region MSE not finite");
+  else if (removed_any)
     std::snprintf(mse, sizeof mse, "masked-region MSE %.5f", r.masked_mse);
   std::printf("wrote %s: %s, inference %.1f ms, total %.2f s\n", out.c_str(), mse, r.inference_ms,
               total);

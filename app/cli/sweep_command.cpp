@@ -4,11 +4,13 @@
 #include "base/errors.h"
 #include "data/image_io.h"
 #include "dist/local_launch.h" // kStoppedExitCode
+#include "runtime/assets.h"
 #include "train/progress_bar.h"
 #include "train/sweep_plot.h"
 #include "train/sweep_runner.h"
 #include "train/train_config.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -39,8 +41,8 @@ void print_table(const SweepConfig& sweep, const std::vector<SweepRunResult>& re
 }
 
 // The sweep file, with --steps replacing every run's length.
-SweepConfig sweep_from(const Args& args) {
-  SweepConfig sweep = load_sweep(args.get("SWEEP"));
+SweepConfig sweep_from(const Args& args, const std::string& file) {
+  SweepConfig sweep = load_sweep(file);
   if (args.has("steps")) {
     const long long steps = args.get_int("steps");
     if (steps <= 0 || steps > kMaxTrainSteps)
@@ -49,7 +51,7 @@ SweepConfig sweep_from(const Args& args) {
     for (const SweepAxis& axis : sweep.axes)
       if (axis.field == "total_steps" || axis.field == "epochs")
         throw UsageError("--steps: this sweep varies the runs' length itself (its axis " +
-                         axis.field + "); shorten its values in " + args.get("SWEEP") + " instead");
+                         axis.field + "); shorten its values in " + file + " instead");
     sweep.overrides["total_steps"] = steps;
     sweep.overrides["epochs"] = 0;
   }
@@ -65,6 +67,35 @@ void print_dry_run(const SweepConfig& sweep, const std::vector<SweepRun>& runs) 
     std::printf("  %-36s %lld steps\n", r.id.c_str(), static_cast<long long>(r.config.total_steps));
 }
 
+// The shipped sweeps, each with its runs and title.
+void print_list() {
+  const fs::path folder = fs::path(config_dir()) / "sweeps";
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().extension() == ".json")
+      files.push_back(it->path());
+  std::sort(files.begin(), files.end());
+  std::printf("the paper's ablations on Fashion-MNIST, in %s (run one: mae sweep NAME):\n",
+              folder.c_str());
+  for (const fs::path& file : files)
+    try {
+      const SweepConfig sweep = load_sweep(file.string());
+      const auto runs = expand_sweep(sweep, folder.string());
+      std::printf("  %-24s %zu runs  %s\n", file.stem().c_str(), runs.size(), sweep.title.c_str());
+    } catch (const Error&) { // paper_ablations.json: the paper's tables, no sweep
+    }
+}
+
+// A sweep file, or the name of a shipped one ("fig5_mask_ratio").
+std::string sweep_file(const std::string& given) {
+  std::error_code ec;
+  if (fs::exists(given, ec) || given.find('/') != std::string::npos)
+    return given;
+  const fs::path shipped = fs::path(config_dir()) / "sweeps" / (given + ".json");
+  return fs::is_regular_file(shipped, ec) ? shipped.string() : given;
+}
+
 } // namespace
 
 int run_sweep(int argc, const char* const* argv) {
@@ -74,7 +105,10 @@ int run_sweep(int argc, const char* const* argv) {
             "fine-tuning). Writes runs/, results.jsonl, results.csv and plot.png to the output\n"
             "folder. Ctrl-C stops at a checkpoint; the same command again keeps the finished\n"
             "runs and resumes the unfinished one.");
-  args.positional("SWEEP", "the sweep file, e.g. configs/sweeps/fig5_mask_ratio.json")
+  args.positional("SWEEP",
+                  "the sweep file, e.g. configs/sweeps/fig5_mask_ratio.json, or a shipped\n"
+                  "sweep's name (fig5_mask_ratio; see --list)",
+                  false)
       .option("out", "DIR", "output folder (default: runs/sweeps/<name>; running again resumes)")
       .option("steps", "N", "pre-training steps of every run, overriding the sweep's")
       .repeated_option("reuse", "DIR",
@@ -82,12 +116,21 @@ int run_sweep(int argc, const char* const* argv) {
                        "config and evaluations is copied, not trained again (most sweeps share\n"
                        "their baseline run)")
       .flag("dry-run", "list the runs and their settings, and run nothing")
+      .flag("list", "list the shipped sweeps")
       .flag("force", "start over in a folder that holds another sweep (or other files)")
       .flag("quiet", "no progress display (messages and the table only)");
   if (!parse_command(args, argc, argv))
     return 0;
-  const std::string file = args.get("SWEEP");
-  const SweepConfig sweep = sweep_from(args);
+  if (args.flag_set("list")) {
+    print_list();
+    return 0;
+  }
+  if (!args.has("SWEEP")) {
+    print_list();
+    throw UsageError("give a sweep: a file or one of the names above");
+  }
+  const std::string file = sweep_file(args.get("SWEEP"));
+  const SweepConfig sweep = sweep_from(args, file);
   const std::string dir = fs::path(file).parent_path().string();
   const std::vector<SweepRun> runs = expand_sweep(sweep, dir);
   if (args.flag_set("dry-run")) {
@@ -138,15 +181,20 @@ int run_sweep(int argc, const char* const* argv) {
   const SweepSummary s = run_sweep(sweep, dir, o);
   release_interrupt();
   bar.finish();
-  if (!s.results.empty())
+  if (!s.results.empty()) {
     write_png(plot, plot_sweep(sweep, s.results, reference));
-  print_table(sweep, s.results);
+    print_table(sweep, s.results);
+  }
   if (s.stopped)
     std::printf("stopped: %d of %d runs finished; continue with the same command\n", s.finished,
                 s.runs);
   else
     std::printf("%d runs finished (%d now)\n", s.finished, s.ran_now);
-  std::printf("results: %s/results.csv\nplot:    %s\n", o.out_dir.c_str(), plot.c_str());
+  // results.csv and plot.png are written once a run has finished.
+  if (!s.results.empty())
+    std::printf("results: %s/results.csv\nplot:    %s\n", o.out_dir.c_str(), plot.c_str());
+  else
+    std::printf("no run has finished yet: results.csv and plot.png come with the first\n");
   return s.stopped ? kStoppedExitCode : 0;
 }
 

@@ -27,6 +27,24 @@ namespace fs = std::filesystem;
 namespace mae {
 namespace {
 
+const char* float_name(torch::ScalarType t) {
+  switch (t) {
+  case torch::kFloat64:
+    return "float64";
+  case torch::kFloat16:
+    return "float16";
+  case torch::kBFloat16:
+    return "bfloat16";
+  default:
+    return "float32";
+  }
+}
+
+std::string nonfinite_text(const std::vector<std::string>& names) {
+  return std::to_string(names.size()) + (names.size() == 1 ? " tensor holds" : " tensors hold") +
+         " NaN or infinite values (" + names.front() + (names.size() > 1 ? ", ..." : "") + ")";
+}
+
 torch::ScalarType scalar_type(DType d, const std::string& label, const std::string& name) {
   switch (d) {
   case DType::F64:
@@ -69,12 +87,15 @@ DType dtype_of(torch::ScalarType t) {
 // Aligned float32 weights become views of the file buffer, which each view
 // keeps alive (loading copies them into the model, so a second copy here
 // would only cost time: 0.45 s for ViT-L); others become float32 copies.
-// Nothing writes to these tensors.
-StateDict to_state_dict(const TensorList& list, const std::string& label) {
+// Nothing writes to these tensors. `stored` gets the file's float type
+// ("float16"; "mixed" when the tensors differ).
+StateDict to_state_dict(const TensorList& list, const std::string& label, std::string* stored) {
   StateDict out;
   out.reserve(list.size());
+  std::set<std::string> types;
   for (const auto& [name, view] : list) {
     const auto type = scalar_type(view.dtype, label, name);
+    types.insert(float_name(type));
     std::vector<int64_t> strides = view.strides;
     if (strides.empty()) {
       strides.assign(view.shape.size(), 1);
@@ -95,6 +116,7 @@ StateDict to_state_dict(const TensorList& list, const std::string& label) {
     out.emplace_back(name,
                      t.to(torch::kFloat32, /*non_blocking=*/false, /*copy=*/true).contiguous());
   }
+  *stored = types.size() == 1 ? *types.begin() : types.empty() ? "" : "mixed";
   return out;
 }
 
@@ -198,7 +220,7 @@ RawCheckpoint read_tensor_file(const std::string& path) {
   }
   if (container != Container::Safetensors) {
     const PthFile pth = parse_pth(bytes, path);
-    raw.tensors = to_state_dict(pth.tensors, path);
+    raw.tensors = to_state_dict(pth.tensors, path, &raw.stored_dtype);
     raw.format = CheckpointFormat::OfficialPth;
     if (!pth.ignored_keys.empty()) {
       std::string keys;
@@ -209,7 +231,7 @@ RawCheckpoint read_tensor_file(const std::string& path) {
   } else {
     const SafetensorsFile st = parse_safetensors(bytes, path);
     refuse_run_file(st, path);
-    raw.tensors = to_state_dict(st.tensors, path);
+    raw.tensors = to_state_dict(st.tensors, path, &raw.stored_dtype);
     raw.metadata = st.metadata;
     auto it = st.metadata.find("format");
     raw.format = it != st.metadata.end() && it->second == kFormatName
@@ -482,19 +504,23 @@ LoadedModel load_model(const std::string& path, const LoadOptions& options) {
   } catch (const CheckpointError& e) {
     throw CheckpointError(with_notes(e.what(), raw.notices));
   }
-  std::vector<std::string> nonfinite;
   for (const auto& [name, t] : raw.tensors)
     if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>())
-      nonfinite.push_back(name);
-  if (!nonfinite.empty())
-    out.notices.push_back(std::to_string(nonfinite.size()) +
-                          " tensors hold NaN or infinite values (" + nonfinite.front() +
-                          (nonfinite.size() > 1 ? ", ..." : "") +
-                          "): the model's reconstructions will not be finite");
+      out.nonfinite_tensors.push_back(name);
+  out.stored_dtype = raw.stored_dtype;
+  if (!out.nonfinite_tensors.empty())
+    out.notices.push_back(nonfinite_text(out.nonfinite_tensors) +
+                          ": the model's reconstructions will not be finite");
   out.model = MaskedAutoencoderViT(config, with_decoder, /*initialize=*/false);
   load_state_dict(out.model, raw.tensors, path);
   out.model->eval();
   return out;
+}
+
+void require_finite_weights(const LoadedModel& loaded, const std::string& use) {
+  if (!loaded.nonfinite_tensors.empty())
+    throw CheckpointError(loaded.path + ": " + nonfinite_text(loaded.nonfinite_tensors) + ": " +
+                          use + " of these weights would mean nothing");
 }
 
 void save_model(const std::string& path, MaskedAutoencoderViT& model,

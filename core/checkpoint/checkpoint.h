@@ -31,7 +31,13 @@ struct LoadedModel {
   std::string config_source; // where the architecture came from, for `mae info`
   std::vector<std::string> notices;
   std::map<std::string, std::string> metadata; // our files: everything in __metadata__
+  std::string stored_dtype;                    // the file's float type: "float16", "mixed", ...
+  std::vector<std::string> nonfinite_tensors;  // holding NaN or infinite values
 };
+
+// For work whose numbers would mean nothing (probes, fine-tuning): throws
+// CheckpointError naming the tensors with NaN or infinite values and `use`.
+void require_finite_weights(const LoadedModel& loaded, const std::string& use);
 
 LoadedModel load_model(const std::string& path, const LoadOptions& options = {});
 
@@ -43,6 +49,7 @@ struct RawCheckpoint {
   std::map<std::string, std::string> metadata;
   std::optional<ModelConfig> config; // from metadata or config.json
   std::vector<std::string> notices;
+  std::string stored_dtype; // the file's float type, before conversion to float32
 };
 RawCheckpoint read_checkpoint(const std::string& path);
 

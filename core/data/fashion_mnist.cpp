@@ -14,7 +14,8 @@ std::vector<uint8_t> read_gzip(const std::string& path) {
   if (!std::filesystem::exists(path))
     throw DataError(
         "Fashion-MNIST file '" + path +
-        "' not found (install the Debian package dataset-fashion-mnist, or set data.path)");
+        "' not found (install the Debian package dataset-fashion-mnist, or give the folder "
+        "holding it: --path, or data.path in a config)");
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f)
     throw DataError("cannot open '" + path + "'");

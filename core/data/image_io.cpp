@@ -119,6 +119,27 @@ std::optional<ImageSize> webp_size(const uint8_t* d, size_t n) {
   return std::nullopt;
 }
 
+// The size of a BMP whose header OpenCV's reader takes without an exception
+// (which it prints to std::cerr itself): a positive header size, a known
+// compression, a palette of at most 256 colours, all of it in the file.
+std::optional<ImageSize> bmp_size(const uint8_t* d, size_t n) {
+  if (n < 26)
+    return std::nullopt;
+  const auto header = static_cast<int32_t>(le32(d + 14));
+  if (header <= 0 || n < 14 + static_cast<size_t>(header))
+    return std::nullopt;
+  if (header >= 36) {
+    const uint32_t bits = le16(d + 28), compression = le32(d + 30), colours = le32(d + 46);
+    if (compression > 3) // RGB, RLE8, RLE4, bit fields
+      return std::nullopt;
+    if (bits <= 8 && (colours > 256 ||
+                      n < 14 + static_cast<size_t>(header) + 4 * (colours ? colours : 1u << bits)))
+      return std::nullopt;
+  }
+  const auto h = static_cast<int32_t>(le32(d + 22));
+  return ImageSize{static_cast<int32_t>(le32(d + 18)), h < 0 ? -int64_t{h} : int64_t{h}};
+}
+
 // ImageWidth (256) and ImageLength (257) of the first IFD, in the file's byte
 // order; classic TIFF (4-byte offsets, 12-byte entries) or BigTIFF (8, 20).
 std::optional<ImageSize> tiff_size(const uint8_t* d, size_t n) {
@@ -219,11 +240,7 @@ std::optional<ImageSize> header_size(ImageFormat format, const uint8_t* d, size_
   case ImageFormat::Jpeg:
     return jpeg_size(d, n);
   case ImageFormat::Bmp:
-    if (n >= 26) {
-      const auto h = static_cast<int32_t>(le32(d + 22));
-      return ImageSize{static_cast<int32_t>(le32(d + 18)), h < 0 ? -int64_t{h} : int64_t{h}};
-    }
-    break;
+    return bmp_size(d, n);
   case ImageFormat::WebP:
     return webp_size(d, n);
   case ImageFormat::Pnm:

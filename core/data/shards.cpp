@@ -2,6 +2,7 @@
 
 #include "base/config_json.h"
 #include "base/errors.h"
+#include "base/plural.h"
 #include "base/regular_file.h"
 #include "base/whole_number.h"
 #include "formats/atomic_file.h"
@@ -72,7 +73,7 @@ ShardWriter::ShardWriter(std::string dir, int channels, int short_side,
 
 void ShardWriter::add(const Image& image, int label) {
   if (image.channels != channels_ || image.empty())
-    throw DataError("shard images must have " + std::to_string(channels_) + " channels");
+    throw DataError("shard images must have " + count_of(channels_, "channel"));
   if (!current_.empty() && current_.size() + image.pixels.size() > shard_bytes_)
     flush_shard();
   shard_.push_back(static_cast<int32_t>(shard_sizes_.size()));
@@ -208,7 +209,7 @@ Image ShardDataset::load(size_t i) const {
 
 std::string ShardDataset::describe() const {
   std::string s = "shards '" + dir_ + "' (" + std::to_string(size()) + " images, short side " +
-                  std::to_string(short_side_) + ", " + std::to_string(channels_) + " channels";
+                  std::to_string(short_side_) + ", " + count_of(channels_, "channel");
   if (!classes_.empty())
     s += ", " + std::to_string(classes_.size()) + " classes";
   return s + ")";

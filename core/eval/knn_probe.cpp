@@ -54,6 +54,21 @@ torch::Tensor encoder_features(MaskedAutoencoderViT& model, const ImageDataset& 
   return torch::cat(out);
 }
 
+std::string input_conversion_note(const ImageDataset& data, size_t index, const ModelConfig& c) {
+  const Image first = data.load(index);
+  if (first.width == c.img_size && first.height == c.img_size && first.channels == c.in_chans)
+    return "";
+  const auto shape = [](int64_t w, int64_t h, int64_t channels) {
+    return std::to_string(w) + " x " + std::to_string(h) + (channels == 1 ? " gray" : " RGB");
+  };
+  return "the pictures (" + shape(first.width, first.height, first.channels) +
+         ") are not the model's input (" + shape(c.img_size, c.img_size, c.in_chans) +
+         "): each is resized and centre-cropped" +
+         (first.channels == c.in_chans ? std::string()
+          : c.in_chans == 3            ? ", its gray repeated over 3 channels"
+                                       : ", its colours made gray");
+}
+
 torch::Tensor dataset_labels(const ImageDataset& data, const std::vector<size_t>& indices,
                              const torch::Device& device) {
   std::vector<int64_t> labels;

@@ -14,6 +14,7 @@
 #include <torch/types.h>
 
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace mae {
@@ -33,6 +34,10 @@ torch::Tensor encoder_features(MaskedAutoencoderViT& model, const ImageDataset& 
                                const Normalization& normalization, FeaturePooling pooling,
                                const torch::Device& device, bool bf16, int64_t batch_size = 256,
                                const FeatureProgress& progress = {});
+
+// What encoder_features does to data[index] to fit the model's input, when
+// its size or channels differ; empty when it fits.
+std::string input_conversion_note(const ImageDataset& data, size_t index, const ModelConfig& c);
 
 // Labels of data[indices] as int64 on `device`.
 torch::Tensor dataset_labels(const ImageDataset& data, const std::vector<size_t>& indices,

@@ -68,6 +68,11 @@ std::unique_ptr<Reconstructor> Reconstructor::load(const std::string& path,
   info.encoder_params = total - info.decoder_params;
   info.device = device_description(impl->device);
   info.normalization = normalization_from_metadata(impl->loaded.metadata, c.in_chans);
+  info.normalization_source = impl->loaded.metadata.count(kNormalizationKey)
+                                  ? "recorded in the file"
+                                  : "not recorded in the file: ImageNet's taken, as the official "
+                                    "models use; --mean and --std give others";
+  info.stored_dtype = impl->loaded.stored_dtype;
   info.notices = impl->loaded.notices;
   info.metadata = impl->loaded.metadata;
   return std::unique_ptr<Reconstructor>(new Reconstructor(std::move(impl)));
@@ -80,6 +85,7 @@ const ModelInfo& Reconstructor::info() const {
 void Reconstructor::set_normalization(const Normalization& n) {
   n.validate(impl_->info.config.in_chans);
   impl_->info.normalization = n;
+  impl_->info.normalization_source = "given";
 }
 
 ReconstructionResult Reconstructor::run(const Image& image, const MaskSettings& settings,
@@ -87,7 +93,7 @@ ReconstructionResult Reconstructor::run(const Image& image, const MaskSettings& 
   auto& model = impl_->loaded.model;
   const ModelConfig& c = model->config();
   if (!model->has_decoder())
-    throw UsageError("this is an encoder-only checkpoint: reconstruction needs a decoder");
+    throw CheckpointError("this is an encoder-only checkpoint: reconstruction needs a decoder");
   check_image(c, image);
   const int p = c.patch_size;
   const auto start = std::chrono::steady_clock::now();

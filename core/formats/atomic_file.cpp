@@ -249,6 +249,22 @@ void create_folder(const std::string& dir) {
     throw CheckpointError("cannot create the folder " + dir + ": " + ec.message());
 }
 
+void require_folder_path(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (fs::path p = fs::path(dir).lexically_normal(); !p.empty(); p = p.parent_path()) {
+    if (fs::exists(p, ec)) {
+      if (!fs::is_directory(p, ec))
+        throw UsageError(p.string() +
+                         (p == fs::path(dir).lexically_normal() ? "" : " (in " + dir + ")") +
+                         " is a file: the output is a folder of files");
+      return;
+    }
+    if (p == p.parent_path())
+      return;
+  }
+}
+
 int remove_stale_temps(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
   if (!d)

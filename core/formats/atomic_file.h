@@ -36,6 +36,10 @@ void write_file_atomic(const std::string& path, const void* data, size_t size,
 // plainly).
 void create_folder(const std::string& dir);
 
+// Before any work for an output folder: UsageError when `dir`, or the nearest
+// of its parents that exists, is a file (create_folder would fail later).
+void require_folder_path(const std::string& dir);
+
 // Removes the temporary files in `dir` left by writers that were killed (their
 // process no longer exists); returns how many.
 int remove_stale_temps(const std::string& dir);

@@ -1,6 +1,7 @@
 #include "model/mae_model.h"
 
 #include "base/errors.h"
+#include "base/plural.h"
 #include "model/masking.h"
 #include "model/pos_embed.h"
 
@@ -115,8 +116,8 @@ std::pair<int64_t, int64_t> MaskedAutoencoderViTImpl::grid_of(const torch::Tenso
     throw UsageError("images must be [B, C, H, W], got " + std::to_string(imgs.dim()) +
                      " dimensions");
   if (imgs.size(1) != config_.in_chans)
-    throw UsageError("model expects " + std::to_string(config_.in_chans) +
-                     " channels, images have " + std::to_string(imgs.size(1)));
+    throw UsageError("model expects " + count_of(config_.in_chans, "channel") + ", images have " +
+                     std::to_string(imgs.size(1)));
   if (imgs.size(2) % p != 0 || imgs.size(3) % p != 0 || imgs.size(2) == 0 || imgs.size(3) == 0)
     throw UsageError("image size " + std::to_string(imgs.size(2)) + "x" +
                      std::to_string(imgs.size(3)) +

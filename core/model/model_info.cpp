@@ -41,6 +41,13 @@ void Normalization::validate(int channels) const {
 
 namespace {
 
+std::string numbers(const std::vector<float>& v) {
+  std::ostringstream s;
+  for (size_t i = 0; i < v.size(); ++i)
+    s << (i ? ", " : "") << v[i];
+  return s.str();
+}
+
 std::string millions(int64_t n) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(2) << static_cast<double>(n) / 1e6 << " M";
@@ -59,7 +66,11 @@ std::string ModelInfo::describe() const {
     << config.num_patches() << " of " << config.patch_size << "x" << config.patch_size << "\n"
     << "parameters:   encoder " << millions(encoder_params) << ", decoder "
     << (has_decoder ? millions(decoder_params) : std::string("none")) << ", total "
-    << millions(encoder_params + decoder_params) << "\n"
+    << millions(encoder_params + decoder_params)
+    << (stored_dtype.empty() ? "" : ", stored as " + stored_dtype) << "\n"
+    << "pixels:       normalised by mean " << numbers(normalization.mean) << ", std "
+    << numbers(normalization.std)
+    << (normalization_source.empty() ? "" : " (" + normalization_source + ")") << "\n"
     << "mask ratio:   " << config.mask_ratio << " (training)\n"
     << "layer norm:   eps " << config.layer_norm_eps << "\n"
     << "targets:      " << (config.norm_pix_loss ? "per-patch normalised pixels" : "pixels")

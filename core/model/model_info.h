@@ -40,7 +40,9 @@ struct ModelInfo {
   int64_t encoder_params = 0;
   int64_t decoder_params = 0;
   std::string device;
+  std::string stored_dtype; // the file's float type: "float16", "mixed"; empty: not known
   Normalization normalization;
+  std::string normalization_source; // "recorded in the file", "given", ...
   std::vector<std::string> notices;
   std::map<std::string, std::string> metadata;
 

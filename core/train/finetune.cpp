@@ -196,8 +196,10 @@ FinetuneResume finetune_resume_info(const std::string& path) {
   std::error_code ec;
   const fs::path file =
       fs::is_directory(path, ec) ? fs::path(path) / kFinetuneStateName : fs::path(path);
+  if (!fs::exists(path, ec)) // a missing input, as a missing model's
+    throw CheckpointError("cannot resume from " + path + ": it does not exist");
   if (!fs::exists(file, ec))
-    throw UsageError(path + ": no fine-tune to resume (no " + kFinetuneStateName + ")");
+    throw CheckpointError(path + ": no fine-tune to resume (no " + kFinetuneStateName + ")");
   const StateFile state = read_finetune_state(file.string(), /*with_tensors=*/false);
   const auto& meta = state.metadata;
   FinetuneResume r;
@@ -296,6 +298,9 @@ FinetuneRun::FinetuneRun(const std::string& model_path, const LoadOptions& load,
   if (writer_)
     refuse_replacing_finetune(o);
   loaded_ = load_model(model_path, load);
+  require_finite_weights(loaded_, "fine-tuning");
+  for (const std::string& n : loaded_.notices)
+    log("note: " + n);
   norm_.emplace(normalization_from_metadata(loaded_.metadata, loaded_.model->config().in_chans),
                 torch::TensorOptions().device(device_));
   load_data();
@@ -323,6 +328,8 @@ void FinetuneRun::load_data() {
     throw DataError("fewer training images (" + std::to_string(train_idx.size()) +
                     ") than processes (" + std::to_string(world_) + ")");
   r_.num_classes = static_cast<int64_t>(train->classes().size());
+  if (const std::string note = input_conversion_note(*train, train_idx.front(), mc); !note.empty())
+    log("note: " + note);
   log("loading " + std::to_string(train_idx.size()) + " training and " +
       std::to_string(test_idx.size()) + " test images");
   x_train_ = load_images(*train, train_idx, mc, device_);
@@ -652,6 +659,8 @@ FinetuneResult FinetuneRun::run() {
 } // namespace
 
 void refuse_replacing_finetune(const FinetuneOptions& o) {
+  if (!o.out_dir.empty())
+    require_folder_path(o.out_dir);
   if (o.out_dir.empty() || o.force || o.resume)
     return;
   std::error_code ec;

@@ -85,6 +85,9 @@ LinearProbeResult run_linear_probe(const std::string& model_path, const LoadOpti
   };
   const torch::Device device = resolve_device(o.device);
   LoadedModel loaded = load_model(model_path, load);
+  require_finite_weights(loaded, "a linear probe");
+  for (const std::string& n : loaded.notices)
+    log("note: " + n);
   loaded.model->to(device);
   const Normalization norm =
       normalization_from_metadata(loaded.metadata, loaded.model->config().in_chans);
@@ -98,6 +101,11 @@ LinearProbeResult run_linear_probe(const std::string& model_path, const LoadOpti
                     "data val_path)");
   const auto train_idx = subset(*train, o.max_train, o.seed, 10);
   const auto test_idx = subset(*test, o.max_test, o.seed, 11);
+  if (!train_idx.empty())
+    if (const std::string note =
+            input_conversion_note(*train, train_idx.front(), loaded.model->config());
+        !note.empty())
+      log("note: " + note + "; an encoder pre-trained on other pictures may probe near chance");
   log("features: " + std::to_string(train_idx.size()) + " training and " +
       std::to_string(test_idx.size()) + " test images " +
       (o.raw_pixels                              ? "(raw pixels, no encoder)"

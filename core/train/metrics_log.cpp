@@ -95,7 +95,7 @@ MetricsRecord metrics_record(const TrainProgress& p) {
   return r;
 }
 
-std::vector<MetricsRecord> read_metrics(const std::string& path) {
+std::vector<MetricsRecord> read_metrics(const std::string& path, size_t* skipped) {
   // A directory would read as no lines and a FIFO would block: say why instead.
   if (const std::string why = why_not_regular_file(path); !why.empty())
     throw DataError("cannot read metrics file '" + path + "': " + why);
@@ -107,8 +107,11 @@ std::vector<MetricsRecord> read_metrics(const std::string& path) {
   while (std::getline(in, line)) {
     const auto j = parse_json_or_discarded(line);
     const auto step = step_of(j);
-    if (!step)
+    if (!step) {
+      if (skipped && line.find_first_not_of(" \t\r") != std::string::npos)
+        ++*skipped;
       continue;
+    }
     MetricsRecord r;
     r.step = *step;
     r.epoch = number(j, "epoch").value_or(0.0);

@@ -41,8 +41,9 @@ private:
 std::string metrics_line(const TrainProgress& p);
 // What read_metrics gives back for the line of `p`.
 MetricsRecord metrics_record(const TrainProgress& p);
-// Skips lines that are not JSON objects with a step (a torn last line).
-// Throws DataError when `path` is no regular file.
-std::vector<MetricsRecord> read_metrics(const std::string& path);
+// Skips lines that are not JSON objects with a step (a torn last line),
+// counting the non-blank ones in `skipped`. Throws DataError when `path` is
+// no regular file.
+std::vector<MetricsRecord> read_metrics(const std::string& path, size_t* skipped = nullptr);
 
 } // namespace mae

@@ -43,8 +43,18 @@ void panel(cv::Mat& m, cv::Rect area, const Series& s, const std::string& title,
   double lo = fy(s.front().second), hi = lo;
   for (const auto& [x, y] : s)
     lo = std::min(lo, fy(y)), hi = std::max(hi, fy(y));
-  const double pad = std::max((hi - lo) * 0.08, 1e-3);
+  // One point (or a flat curve) still gets an axis whose ticks differ.
+  const double pad = std::max((hi - lo) * 0.08, log_y ? 0.05 : std::max(std::abs(hi) * 0.05, 1e-3));
   lo -= pad, hi += pad;
+  const auto shown = [&](int i) {
+    const double v = lo + (hi - lo) * i / 4.0;
+    return log_y ? std::pow(10.0, v) : v;
+  };
+  int digits = 3; // as many as the five ticks need to read apart
+  while (digits < 7 && number(shown(1), ("%." + std::to_string(digits) + "g").c_str()) ==
+                           number(shown(2), ("%." + std::to_string(digits) + "g").c_str()))
+    ++digits;
+  const std::string tick_format = "%." + std::to_string(digits) + "g";
   const auto px = [&](double x) {
     return plot.x + static_cast<int>(std::lround(x / std::max(max_step, 1.0) * plot.width));
   };
@@ -53,12 +63,10 @@ void panel(cv::Mat& m, cv::Rect area, const Series& s, const std::string& title,
            static_cast<int>(std::lround((fy(y) - lo) / (hi - lo) * plot.height));
   };
   for (int i = 0; i <= 4; ++i) {
-    const double v = lo + (hi - lo) * i / 4.0;
     const int y = plot.y + plot.height - plot.height * i / 4;
     cv::line(m, {plot.x + 1, y}, {plot.x + plot.width - 1, y}, kGrid, 1);
-    const double shown = log_y ? std::pow(10.0, v) : v;
-    text(m, percent ? number(100 * shown, "%.1f%%") : number(shown, "%.3g"), {area.x + 5, y + 5},
-         0.4);
+    text(m, percent ? number(100 * shown(i), "%.1f%%") : number(shown(i), tick_format.c_str()),
+         {area.x + 5, y + 5}, 0.4);
     const double step = max_step * i / 4.0;
     const int x = plot.x + plot.width * i / 4;
     text(m, number(step, "%.0f"), {x - 12, plot.y + plot.height + 18}, 0.4);

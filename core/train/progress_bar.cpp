@@ -75,8 +75,12 @@ std::string count_progress_text(const std::string& label, size_t done, size_t to
     s += bar(frac, bar_width);
   char buf[96];
   const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
-  std::snprintf(buf, sizeof buf, " %3.0f%% %.0f img/s", 100.0 * frac, rate);
+  std::snprintf(buf, sizeof buf, " %3.0f%%", 100.0 * frac);
   s += buf;
+  if (rate > 0) { // not "0 img/s" before the first batch is timed
+    std::snprintf(buf, sizeof buf, " %.0f img/s", rate);
+    s += buf;
+  }
   if (rate > 0 && done < total)
     s += " ETA " + format_duration(static_cast<double>(total - done) / rate);
   return s;
@@ -92,8 +96,12 @@ std::string progress_text(const TrainProgress& p, int bar_width) {
   std::snprintf(buf, sizeof buf, " %3.0f%% ep %.2f", 100.0 * frac, p.epoch);
   s += buf;
   if (p.loss) {
-    std::snprintf(buf, sizeof buf, " loss %.4f lr %.2e %.0f img/s", *p.loss, p.lr, p.images_per_s);
+    std::snprintf(buf, sizeof buf, " loss %.4f lr %.2e", *p.loss, p.lr);
     s += buf;
+    if (p.images_per_s > 0) {
+      std::snprintf(buf, sizeof buf, " %.0f img/s", p.images_per_s);
+      s += buf;
+    }
   }
   if (p.knn_accuracy) {
     std::snprintf(buf, sizeof buf, " knn %.2f%%", 100.0 * *p.knn_accuracy);

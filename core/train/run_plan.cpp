@@ -5,6 +5,7 @@
 #include "base/errors.h"
 #include "base/folder_lock.h"
 #include "data/written_by_mae.h"
+#include "formats/atomic_file.h"
 #include "formats/safetensors.h"
 #include "train/metrics_log.h"
 #include "train/preview_file.h"
@@ -199,6 +200,7 @@ RunPlan plan_run(const RunRequest& r, std::time_t now) {
   std::error_code ec;
   const bool in_place =
       !checkpoint.empty() && fs::equivalent(checkpoint_run_dir(checkpoint), out, ec);
+  require_folder_path(out);
   if (!in_place && !r.force)
     refuse_to_replace_a_run(out);
   plan.options.out_dir = out;

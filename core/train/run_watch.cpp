@@ -1,6 +1,7 @@
 #include "train/run_watch.h"
 
 #include "base/errors.h"
+#include "base/plural.h"
 #include "formats/safetensors.h"
 #include "train/metrics_log.h"
 #include "train/preview_file.h"
@@ -54,7 +55,7 @@ TrainingSnapshot watch_run(const std::string& dir, fs::file_time_type now) {
   const auto quiet_s = std::chrono::duration_cast<std::chrono::seconds>(quiet).count();
   if (s.total_steps > 0 && saved >= s.total_steps) {
     s.state = TrainingState::Finished;
-    s.message = "watching " + dir + ": finished, " + std::to_string(saved) + " steps";
+    s.message = "watching " + dir + ": finished, " + count_of(saved, "step");
   } else if (!ec && quiet < kStaleAfter) {
     s.state = TrainingState::Running;
     s.message = "watching " + dir + ": running, step " + std::to_string(s.step) +

@@ -94,6 +94,7 @@ FolderLock claim_folder(const SweepOptions& o, const nlohmann::json& record) {
     if (fs::path(folder).lexically_normal() == fs::path(o.out_dir).lexically_normal())
       throw UsageError("--reuse " + folder + " is the sweep's own folder");
   const fs::path file = fs::path(o.out_dir) / "sweep.json";
+  require_folder_path(o.out_dir);
   std::error_code ec;
   const nlohmann::json held = read_record(o.out_dir);
   const bool holds_sweep = held.is_object() && held.contains("format") &&
@@ -204,6 +205,38 @@ private:
   const SweepRun& run_;
 };
 
+constexpr const char* kEvaluationsName = "evaluations.json";
+
+// The evaluations of a trained run done before a stop (minutes each on a CPU),
+// kept in its folder with the step they measured: a resumed sweep goes on
+// with the next one.
+class SavedEvaluations {
+public:
+  SavedEvaluations(const fs::path& run_dir, int64_t step)
+      : path_((run_dir / kEvaluationsName).string()), step_(step) {
+    std::error_code ec;
+    if (!fs::is_regular_file(path_, ec) || fs::file_size(path_, ec) > (1 << 16))
+      return;
+    std::ifstream in(path_);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto j = parse_json_or_discarded(text);
+    if (j.is_object() && json_whole(j, "step", kMaxTrainSteps) == step)
+      saved_ = j;
+  }
+  std::optional<double> get(const char* key) const { return optional_number(saved_, key, 0, 1); }
+  void put(const char* key, double value) {
+    saved_["step"] = step_;
+    saved_[key] = value;
+    const std::string text = saved_.dump() + "\n";
+    write_file_atomic(path_, text.data(), text.size());
+  }
+
+private:
+  std::string path_;
+  int64_t step_;
+  nlohmann::json saved_ = nlohmann::json::object();
+};
+
 // Trains (or resumes) one run and evaluates it; nullopt when stopped.
 std::optional<SweepRunResult> run_one(const SweepConfig& sweep, const SweepRun& run,
                                       const SweepOptions& o) {
@@ -215,9 +248,12 @@ std::optional<SweepRunResult> run_one(const SweepConfig& sweep, const SweepRun& 
   TrainOptions t;
   t.out_dir = dir.string();
   t.device = o.device;
+  t.note_finished = false; // re-opened to be evaluated
   std::error_code ec;
   if (fs::exists(dir / kTrainStateName, ec))
     t.resume = (dir / kTrainStateName).string();
+  else // trained afresh: what was measured before is of other weights
+    fs::remove(dir / kEvaluationsName, ec);
   stage(t.resume.empty() ? "training" : "resuming");
   SweepRunResult r;
   r.index = run.index;
@@ -234,15 +270,22 @@ std::optional<SweepRunResult> run_one(const SweepConfig& sweep, const SweepRun& 
   r.final_loss = s.last.loss ? s.last.loss : last_logged_loss(dir / kMetricsName);
   r.train_seconds = seconds_since(start);
   start = Clock::now();
+  SavedEvaluations saved(dir, s.step);
   if (sweep.evaluates("knn")) {
-    stage("k-NN probe");
-    r.knn = s.final_knn_accuracy ? s.final_knn_accuracy
-                                 : trainer.probe([&] { return observer.stop_asked(); });
-    if (!r.knn && observer.stop_asked())
-      return std::nullopt;
+    r.knn = s.final_knn_accuracy ? s.final_knn_accuracy : saved.get("knn");
+    if (!r.knn) {
+      stage("k-NN probe");
+      r.knn = trainer.probe([&] { return observer.stop_asked(); });
+      if (!r.knn && observer.stop_asked())
+        return std::nullopt;
+    }
+    if (r.knn)
+      saved.put("knn", *r.knn);
   }
   const std::string model = (dir / kTrainModelName).string();
-  if (sweep.evaluates("linear_probe")) {
+  if (sweep.evaluates("linear_probe") && (r.linear_probe = saved.get("linear_probe")))
+    stage("linear probe: measured before the stop, kept");
+  else if (sweep.evaluates("linear_probe")) {
     stage("linear probe");
     LinearProbeOptions p;
     p.data = run.config.data;
@@ -263,6 +306,7 @@ std::optional<SweepRunResult> run_one(const SweepConfig& sweep, const SweepRun& 
     if (lp.stopped_early)
       return std::nullopt;
     r.linear_probe = lp.test_top1;
+    saved.put("linear_probe", lp.test_top1);
   }
   if (sweep.evaluates("finetune")) {
     stage("fine-tuning");

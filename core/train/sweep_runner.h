@@ -1,7 +1,9 @@
 // Runs a sweep (sweep_config.h) into one folder:
 //   sweep.json          the sweep as run (its runs' configs resolved)
-//   runs/<id>/          each run's training folder (checkpoint, model, metrics)
-//                       and runs/<id>/finetune/ when fine-tuning is evaluated
+//   runs/<id>/          each run's training folder (checkpoint, model, metrics),
+//                       runs/<id>/finetune/ when fine-tuning is evaluated, and
+//                       runs/<id>/evaluations.json: the k-NN and linear probe
+//                       results of a run stopped before its fine-tuning ended
 //   results.jsonl       one line per finished run (training and evaluations)
 //   results.csv         the same as a table
 // Stopping (keep_going false) ends the current run at a checkpoint; running

@@ -3,6 +3,7 @@
 #include "base/config_json.h"
 #include "base/errors.h"
 #include "base/folder_lock.h"
+#include "base/plural.h"
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/normalization_io.h"
 #include "data/augment.h"
@@ -357,7 +358,7 @@ void Trainer::Impl::resume_from(const std::string& path) {
   step = metadata_int(state.metadata, "step", path, 0, kMaxTrainSteps);
   if (step > length.total_steps) // else it would "finish" at once with a shorter config saved
     throw UsageError(path + " was saved at step " + std::to_string(step) + ", beyond this run's " +
-                     std::to_string(length.total_steps) + " steps: give --steps " +
+                     count_of(length.total_steps, "step") + ": give --steps " +
                      std::to_string(step) + " or more to go on");
   skipped_steps = metadata_int(state.metadata, "skipped_steps", path, 0, step);
   check_resume_world_size(state.metadata, path, config.world_size);
@@ -401,9 +402,9 @@ void Trainer::Impl::resume_from(const std::string& path) {
     note_schedule_change(lr_schedule(saved_recipe, training_length(saved_recipe, data->size())));
   }
   notes.push_back("resumed:  " + path + " at step " + std::to_string(step));
-  if (step == length.total_steps)
-    notes.push_back("note:     the run had finished its " + std::to_string(step) +
-                    " steps: nothing to train (give --steps N, more than " + std::to_string(step) +
+  if (step == length.total_steps && options.note_finished)
+    notes.push_back("note:     the run had finished its " + count_of(step, "step") +
+                    ": nothing to train (give --steps N, more than " + std::to_string(step) +
                     ", to train on)");
 }
 

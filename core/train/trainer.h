@@ -55,6 +55,9 @@ struct TrainOptions {
   // Also write TensorBoard event files beside metrics.jsonl (tensorboard_log.h),
   // where the build has protobuf.
   bool tensorboard = true;
+  // A finished run resumed: say that there is nothing to train, and how to
+  // train on. Off for a sweep, which re-opens its finished runs to evaluate them.
+  bool note_finished = true;
 };
 
 class Trainer;

@@ -1,6 +1,7 @@
 #include "train/training_session.h"
 
 #include "base/errors.h"
+#include "base/plural.h"
 #include "runtime/mailbox.h"
 #include "runtime/runtime.h"
 #include "train/metrics_log.h"
@@ -235,7 +236,7 @@ struct TrainingSession::Impl : TrainObserver {
       if (options.preview_every > 0)
         refresh_previews(trainer);
       draft.message = summary.stopped_early ? "stopped at step " + std::to_string(summary.step)
-                                            : "finished " + std::to_string(summary.step) + " steps";
+                                            : "finished " + count_of(summary.step, "step");
       publish();
       serve(trainer);
     } catch (const std::exception& e) {

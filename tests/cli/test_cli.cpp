@@ -145,6 +145,17 @@ TEST(Cli, InfoDescribesTheModel) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "HuggingFace ViTMAE"));
   EXPECT_TRUE(contains(r.out, "encoder 64x2 (4 heads), decoder 32x1 (4 heads)")) << r.out;
+  // The stored precision and the pixel normalisation, and where it came from:
+  // a model without it reconstructed worse with nothing said.
+  EXPECT_TRUE(contains(r.out, "M, stored as float32\n")) << r.out;
+  EXPECT_TRUE(contains(r.out, "pixels:       normalised by mean 0.485, 0.456, 0.406, std 0.229, "
+                              "0.224, 0.225 (not recorded in the file: ImageNet's taken"))
+      << r.out;
+  const auto shipped = mae_cli(
+      "info " + q(std::string(MAE_TEST_DATA) + "/../../assets/models/default.safetensors"), dir);
+  ASSERT_EQ(shipped.code, 0) << shipped.err;
+  EXPECT_TRUE(contains(shipped.out, "stored as float16")) << shipped.out;
+  EXPECT_TRUE(contains(shipped.out, "(recorded in the file)")) << shipped.out;
   // --model, as every other command names its model, says the same.
   const auto as_option = mae_cli("info --model " + q(test::fixture("hf_t5")), dir);
   EXPECT_EQ(as_option.code, 0) << as_option.err;

@@ -250,6 +250,20 @@ TEST_F(Hostile, NonFiniteWeightsLoadWithAWarning) {
   write_safetensors(d + "/nan.safetensors", entries, f.metadata);
   const auto r = expect_success("nan_info", {"info", d + "/nan.safetensors"});
   EXPECT_NE(r.out.find("NaN or infinite"), std::string::npos) << r.out;
+  // A probe or a fine-tune of them printed "top-1 8.00%" (or failed steps later,
+  // advising a lower blr): refused at load, naming the tensor.
+  expect_error("nan_probe", {"probe", "--model", d + "/nan.safetensors"}, 1,
+               "NaN or infinite values (");
+  expect_error("nan_probe", {"probe", "--model", d + "/nan.safetensors"}, 1,
+               "a linear probe of these weights would mean nothing");
+  expect_error("nan_finetune", {"finetune", "--model", d + "/nan.safetensors", "--out", d + "/ft"},
+               1, "fine-tuning of these weights would mean nothing");
+  EXPECT_FALSE(fs::exists(d + "/ft/finetune.json"));
+  // The figure is made (the warning says why it is noise); the MSE is not "-nan".
+  const auto figure =
+      expect_success("nan_reconstruct", {"reconstruct", "--model", d + "/nan.safetensors",
+                                         "--image", kPhoto, "--out", d + "/nan.png"});
+  EXPECT_NE(figure.out.find("masked-region MSE not finite"), std::string::npos) << figure.out;
 }
 
 // ---- images ------------------------------------------------------------
@@ -269,10 +283,10 @@ TEST_F(Hostile, ImagesThatAreNotImagesOrTooLarge) {
   const std::string d = dir_for("images");
   const auto recon = [&](const std::string& name, const std::string& image, int code,
                          const std::string& phrase) {
-    expect_error(name,
-                 {"reconstruct", "--model", model_, "--image", image, "--out",
-                  d + "/" + name + "_fig.png", "--threads", "1"},
-                 code, phrase, 30);
+    return expect_error(name,
+                        {"reconstruct", "--model", model_, "--image", image, "--out",
+                         d + "/" + name + "_fig.png", "--threads", "1"},
+                        code, phrase, 30);
   };
   test::write_file(d + "/text.png", "this is text, not a PNG\n");
   recon("text_png", d + "/text.png", 1, "text.png");
@@ -288,11 +302,23 @@ TEST_F(Hostile, ImagesThatAreNotImagesOrTooLarge) {
                    test::slurp(std::string(MAE_SOURCE_DIR) +
                                "/tests/fuzz/regressions/image/dicom_assert_abort.bin"));
   recon("dicom_png", d + "/scan.png", 1, "scan.png: not an image, or a format not supported");
-  // A BMP with a compression code OpenCV asserts on: refused, nothing thrown past us.
-  test::write_file(d + "/odd.bmp", std::string("BM\0\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0\x02\0\0\0"
-                                               "\x02\0\0\0\x01\0\x18\0\x09\0\0\0",
-                                               34));
-  recon("odd_bmp", d + "/odd.bmp", 1, "odd.bmp: cannot decode the image: corrupt or cut short");
+  // BMPs whose headers OpenCV asserts on (a compression code, a palette of 999
+  // colours, a header cut short): refused by us, before OpenCV prints its
+  // exception ("imdecode_(''): can't read header: ...") on stderr.
+  const std::string bmp_start("BM\0\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0\x02\0\0\0\x02\0\0\0\x01\0",
+                              28);
+  const std::string zeros(64, '\0');
+  const std::string to_colours(12, '\0'); // image size, resolution: up to the colour count
+  for (const auto& [name, bytes] : std::vector<std::pair<std::string, std::string>>{
+           {"odd_bmp", bmp_start + std::string("\x18\0\x09\0\0\0", 6) + zeros},
+           {"palette_bmp",
+            bmp_start + std::string("\x08\0\0\0\0\0", 6) + to_colours + "\xe7\x03" + zeros},
+           {"short_bmp", bmp_start + std::string("\x18\0\0\0\0\0", 6)}}) {
+    test::write_file(d + "/" + name + ".bmp", bytes);
+    const auto r = recon(name, d + "/" + name + ".bmp", 1,
+                         name + ".bmp: a BMP header without a readable size: corrupt or cut short");
+    EXPECT_EQ(r.err.find("imdecode_"), std::string::npos) << r.err;
+  }
   // A JPEG cut short decodes partially, and says so.
   const std::string jpeg = test::slurp(kPhoto);
   test::write_file(d + "/cut.jpg", jpeg.substr(0, jpeg.size() / 2));
@@ -475,7 +501,7 @@ TEST_F(Hostile, TamperedResumeStatesAreRefused) {
   const std::string config_before = test::slurp(past + "/config.json");
   expect_error("past_the_end",
                {"train", "--resume", past, "--steps", "1", "--device", "cpu", "--threads", "1"}, 2,
-               "was saved at step 2, beyond this run's 1 steps: give --steps 2 or more");
+               "was saved at step 2, beyond this run's 1 step: give --steps 2 or more");
   EXPECT_EQ(test::slurp(past + "/config.json"), config_before);
 }
 

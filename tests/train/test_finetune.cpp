@@ -301,11 +301,21 @@ TEST_F(Finetune, ResumeFromTheCommandLine) {
   r = test::run_binary(MAE_CLI, "finetune --resume '" + dir + "' --epochs 3", dir);
   EXPECT_NE(r.code, 0);
   EXPECT_TRUE(test::contains(r.err, "drop --epochs")) << r.err;
+  // Another model while the one it started from is still there: refused, not
+  // taken silently (--model is for a model that has moved).
+  fs::copy_file(model_path, dir + "/other.safetensors", fs::copy_options::overwrite_existing);
+  r = test::run_binary(
+      MAE_CLI, "finetune --resume '" + dir + "' --model '" + dir + "/other.safetensors'", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(test::contains(r.err, "drop --model")) << r.err;
   // A folder with no fine-tune in it, and a model file given as the state.
   const std::string empty = test::train_tmp("finetune_cli_empty");
   r = test::run_binary(MAE_CLI, "finetune --resume '" + empty + "'", empty);
-  EXPECT_NE(r.code, 0);
+  EXPECT_EQ(r.code, 1); // a missing input
   EXPECT_TRUE(test::contains(r.err, "no fine-tune to resume")) << r.err;
+  r = test::run_binary(MAE_CLI, "finetune --resume '" + empty + "/gone'", empty);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(test::contains(r.err, "gone: it does not exist")) << r.err;
   r = test::run_binary(MAE_CLI, "finetune --resume '" + model_path + "'", empty);
   EXPECT_NE(r.code, 0);
   EXPECT_TRUE(test::contains(r.err, "not a fine-tune state")) << r.err;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -43,6 +44,34 @@ TEST(LinearProbe, LearnsFashionMnistFromFrozenFeatures) {
   EXPECT_EQ(r.test_count, 500);
   EXPECT_EQ(r.num_classes, 10);
   EXPECT_GT(r.test_top1, 0.2); // well above chance (10%), even from random features
+}
+
+// A model whose input the pictures are not (an RGB photo model on gray 28 px
+// Fashion-MNIST scored chance with nothing said): the conversion is noted.
+TEST(LinearProbe, SaysWhenThePicturesAreNotTheModelsInput) {
+  if (!fs::exists(std::string(kFashionMnistDir) + "/train-labels-idx1-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  std::vector<std::string> log;
+  LinearProbeOptions o;
+  o.log = [&](const std::string& line) { log.push_back(line); };
+  for (const int channels : {1, 3}) {
+    log.clear();
+    const std::string path =
+        test::train_tmp("linprobe_input_" + std::to_string(channels)) + "/model.safetensors";
+    MaskedAutoencoderViT model(test::tiny_model(channels)); // 16 px
+    save_model(path, model);
+    o.max_train = 100;
+    o.max_test = 50;
+    o.epochs = 1;
+    o.device = "cpu";
+    run_linear_probe(path, {}, o);
+    const std::string expected =
+        "note: the pictures (28 x 28 gray) are not the model's input (16 x 16 " +
+        std::string(channels == 1 ? "gray" : "RGB") + "): each is resized and centre-cropped" +
+        (channels == 1 ? "" : ", its gray repeated over 3 channels") +
+        "; an encoder pre-trained on other pictures may probe near chance";
+    EXPECT_NE(std::find(log.begin(), log.end(), expected), log.end()) << log.size();
+  }
 }
 
 // --pool mean: the patch-token mean, a different read-out of the same encoder;

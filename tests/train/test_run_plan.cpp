@@ -1,5 +1,6 @@
 // The run plan: the one set of rules `mae train` and the app's Training tab
 // share for the config, the output folder and the checkpoint a run resumes.
+#include "error_of.h"
 #include "slurp.h"
 #include "train_test_util.h"
 
@@ -172,6 +173,14 @@ TEST(RunPlan, ANewRunDoesNotWriteIntoAFolderOfOtherFiles) {
   r.force = true;
   EXPECT_EQ(plan_run(r, 0).options.out_dir, r.out_dir);
   EXPECT_EQ(slurp(r.out_dir + "/notes.txt"), "mine");
+  // A file as the folder (or inside one) is refused here, before the data
+  // loads, not as "Not a directory" when the first file is written.
+  for (const std::string& out : {r.out_dir + "/notes.txt", r.out_dir + "/notes.txt/run"}) {
+    r.out_dir = out;
+    const std::string why = test::error_of([&] { plan_run(r, 0); });
+    EXPECT_NE(why.find("notes.txt"), std::string::npos) << why;
+    EXPECT_NE(why.find("is a file: the output is a folder of files"), std::string::npos) << why;
+  }
 }
 
 TEST(RunPlan, ResumingSomethingThatIsNotARunSaysSo) {

@@ -275,6 +275,50 @@ TEST(SweepRunner, StopsAtACheckpointAndResumesTheUnfinishedRun) {
   EXPECT_EQ(test::slurp(dir + "/mine/runs/my_run/checkpoint.safetensors"), "weights");
 }
 
+// Stopped during the fine-tuning (minutes on a CPU), a run keeps its k-NN and
+// linear probe results: the same command goes on with the fine-tuning instead
+// of measuring them again, and says nothing of a finished run to extend.
+TEST(SweepRunner, AStopDuringFineTuningKeepsTheProbesMeasured) {
+  if (!fs::exists(std::string(kFashionMnistDir) + "/train-labels-idx1-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::string dir = test::train_tmp("sweep_eval_kept");
+  json s = tiny_sweep();
+  s["axes"][0]["values"] = {0.75};
+  const SweepConfig sweep = load_sweep(write_sweep(dir, s));
+  SweepOptions o;
+  o.out_dir = dir + "/out";
+  o.device = "cpu";
+  std::vector<std::string> stages, log;
+  o.on_stage = [&](const SweepRun&, const std::string& stage) { stages.push_back(stage); };
+  o.log = [&](const std::string& line) { log.push_back(line); };
+  int counted = 0;
+  o.count = [&](const SweepRun&, const std::string&, size_t, size_t) { ++counted; };
+  o.keep_going = [&] { return stages.empty() || stages.back() != "fine-tuning"; };
+  const SweepSummary first = run_sweep(sweep, dir, o);
+  ASSERT_TRUE(first.stopped);
+  EXPECT_GT(counted, 0);
+  const json saved =
+      json::parse(test::slurp(o.out_dir + "/runs/00-mask_ratio=0.75/evaluations.json"));
+  EXPECT_EQ(saved["step"], 6);
+  ASSERT_TRUE(saved.contains("knn") && saved.contains("linear_probe")) << saved.dump();
+
+  stages.clear();
+  log.clear();
+  counted = 0;
+  o.keep_going = {};
+  const SweepSummary second = run_sweep(sweep, dir, o);
+  ASSERT_EQ(second.finished, 1);
+  EXPECT_EQ(stages,
+            (std::vector<std::string>{"resuming", "linear probe: measured before the stop, kept",
+                                      "fine-tuning"}));
+  EXPECT_EQ(counted, 0); // no features extracted again
+  EXPECT_EQ(*second.results[0].knn, saved["knn"].get<double>());
+  EXPECT_EQ(*second.results[0].linear_probe, saved["linear_probe"].get<double>());
+  EXPECT_TRUE(second.results[0].finetune);
+  for (const std::string& line : log)
+    EXPECT_FALSE(test::contains(line, "nothing to train")) << line;
+}
+
 TEST(SweepRunner, ReusesAnIdenticalRunOfAnotherSweep) {
   if (!fs::exists(std::string(kFashionMnistDir) + "/train-labels-idx1-ubyte.gz"))
     GTEST_SKIP() << "dataset-fashion-mnist is not installed";
@@ -405,6 +449,23 @@ TEST(SweepCli, WritesTheTableAndThePlot) {
   EXPECT_EQ(e.code, 1);
   EXPECT_TRUE(test::contains(e.err, "axes[0].values")) << e.err;
   EXPECT_FALSE(fs::exists(dir + "/bad"));
+}
+
+// The shipped sweeps are listed, and run by name as well as by file.
+TEST(SweepCli, ListsTheShippedSweepsAndTakesTheirNames) {
+  const std::string dir = test::train_tmp("sweep_list");
+  const auto list = test::run_binary(MAE_CLI, "sweep --list", dir);
+  ASSERT_EQ(list.code, 0) << list.err;
+  EXPECT_TRUE(test::contains(list.out, "fig5_mask_ratio          5 runs  ")) << list.out;
+  EXPECT_TRUE(test::contains(list.out, "table1d_target")) << list.out;
+  EXPECT_FALSE(test::contains(list.out, "paper_ablations")) << list.out; // tables, no sweep
+  const auto none = test::run_binary(MAE_CLI, "sweep", dir);
+  EXPECT_EQ(none.code, 2);
+  EXPECT_TRUE(test::contains(none.out, "fig5_mask_ratio")) << none.out;
+  EXPECT_TRUE(test::contains(none.err, "give a sweep")) << none.err;
+  const auto named = test::run_binary(MAE_CLI, "sweep fig5_mask_ratio --dry-run", dir);
+  ASSERT_EQ(named.code, 0) << named.err;
+  EXPECT_TRUE(test::contains(named.out, "fig5_mask_ratio: 5 runs")) << named.out;
 }
 
 } // namespace

@@ -204,6 +204,15 @@ TEST(TrainCli, TrainsResumesAndPlots) {
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("empty.jsonl holds no metric lines"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dir + "/none.png"));
+  // Lines that are no record are said to be left out, not dropped silently;
+  // one point still gets an axis whose ticks read apart.
+  std::ofstream(dir + "/odd.jsonl") << "GARBAGE\n{\"step\": \"x\"}\n\n"
+                                    << R"({"step": 20, "loss": 1.25})"
+                                    << "\n";
+  r = mae_cli("plot-metrics " + dir + "/odd.jsonl --out " + dir + "/odd.png");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("note: 2 lines are no metric records"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("(1 metric line)"), std::string::npos) << r.output;
 #endif
 }
 
