@@ -71,7 +71,7 @@ std::unique_ptr<Reconstructor> Reconstructor::load(const std::string& path,
   info.normalization_source = impl->loaded.metadata.count(kNormalizationKey)
                                   ? "recorded in the file"
                                   : "not recorded in the file: ImageNet's taken, as the official "
-                                    "models use; --mean and --std give others";
+                                    "models use";
   info.stored_dtype = impl->loaded.stored_dtype;
   info.notices = impl->loaded.notices;
   info.metadata = impl->loaded.metadata;

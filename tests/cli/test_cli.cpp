@@ -404,7 +404,7 @@ TEST(Cli, EvalReconComparesAgainstBaselines) {
                   " --seeds 2 --csv " + q(dir + "/m.csv"),
               dir);
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(contains(r.err, "skipped " + dir + "/mixed/broken.png: ")) << r.err;
+  EXPECT_TRUE(contains(r.err, "skipped: " + dir + "/mixed/broken.png: ")) << r.err;
   EXPECT_TRUE(contains(r.out, "1 image x 2 seeds, random masking at ratio 0.75; 1 unreadable "
                               "skipped"))
       << r.out;
