@@ -19,6 +19,10 @@ FigureInput load_figure_input(const Args& args, const std::string& command) {
                      " is a model, not a picture: give it as --model, and a picture as --image");
   FigureInput in;
   in.model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
+  if (command == "reconstruct" && !in.model->info().has_decoder) // said once, as the error
+    throw CheckpointError(args.get("model") +
+                          ": an encoder-only checkpoint has no decoder, so it cannot reconstruct "
+                          "images (mae attention, probe and finetune take it)");
   for (const std::string& note : in.model->info().notices)
     std::cerr << "mae " << command << ": note: " << note << "\n";
   Normalization n = in.model->info().normalization;

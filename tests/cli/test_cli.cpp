@@ -178,6 +178,31 @@ TEST(Cli, InfoDescribesTheModel) {
   EXPECT_TRUE(contains(r.err, "shape mismatches")) << r.err;
 }
 
+// An encoder-only model cannot reconstruct: said once, as the error (a note
+// said the same first), exit 1 as any model unfit for the command.
+TEST(Cli, ReconstructOfAnEncoderOnlyModelSaysWhyOnce) {
+  const std::string dir = test::temp_dir("cli_encoder_only");
+  std::filesystem::copy(test::fixture("hf"), dir + "/enc");
+  const SafetensorsFile full = read_safetensors(dir + "/enc/model.safetensors");
+  std::vector<std::vector<uint8_t>> bytes;
+  std::vector<SafetensorsEntry> entries;
+  for (const auto& [name, t] : full.tensors)
+    if (name.rfind("decoder.", 0) != 0) {
+      bytes.push_back(t.contiguous_bytes());
+      entries.push_back({name, t.dtype, t.shape, bytes.back().data(), bytes.back().size()});
+    }
+  ASSERT_LT(entries.size(), full.tensors.size());
+  write_safetensors(dir + "/enc/model.safetensors", entries, full.metadata);
+  const auto r =
+      mae_cli("reconstruct --model " + q(dir + "/enc") + " --image " +
+                  q(test::data_path("images/photo.jpg")) + " --out " + q(dir + "/fig.png"),
+              dir);
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_TRUE(contains(r.err, "an encoder-only checkpoint has no decoder")) << r.err;
+  EXPECT_EQ(r.err.find("cannot reconstruct"), r.err.rfind("cannot reconstruct")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/fig.png"));
+}
+
 TEST(Cli, ReconstructWritesTheDemoFigure) {
   const std::string dir = test::temp_dir("cli_reconstruct");
   auto r = mae_cli("reconstruct --model " + q(test::fixture("hf")) + " --image " +
