@@ -437,6 +437,21 @@ TEST(SweepCli, WritesTheTableAndThePlot) {
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results[0].steps, 2);
   EXPECT_FALSE(results[0].finetune.has_value());
+  // --quick: smaller evaluations, recorded as the sweep's (so a full run in
+  // the same folder is another sweep), into a folder of its own by default.
+  s["linear_probe"]["max_train"] = 0; // all
+  s["linear_probe"]["batch_size"] = 1024;
+  fs::create_directories(dir + "/quick");
+  const std::string quick_file = write_sweep(dir + "/quick", s);
+  const std::string quick = "cd '" + dir + "/quick' && '" + MAE_CLI + "' sweep '" + quick_file +
+                            "' --steps 2 --quick --quiet > log.txt 2>&1";
+  ASSERT_EQ(std::system(quick.c_str()), 0) << test::slurp(dir + "/quick/log.txt");
+  const json record =
+      json::parse(test::slurp(dir + "/quick/runs/sweeps/tiny_ratio-quick/sweep.json"));
+  EXPECT_EQ(record["sweep"]["linear_probe"]["max_train"], 2000);
+  EXPECT_EQ(record["sweep"]["linear_probe"]["batch_size"], 256);
+  EXPECT_EQ(record["sweep"]["title"], "tiny (quick evaluations)");
+  EXPECT_EQ(record["run_configs"][0]["probe_bank_size"], 1000);
   const auto r2 = test::run_binary(
       MAE_CLI, "sweep '" + file + "' --out '" + dir + "/out2' --reuse '" + dir + "/out/runs'", dir);
   EXPECT_EQ(r2.code, 2); // a usage error
