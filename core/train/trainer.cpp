@@ -824,7 +824,7 @@ Evaluation evaluate(Trainer& trainer, Trainer::Impl& m, bool probe_now, bool rec
   Evaluation e;
   if (probe_now) {
     e.knn = trainer.probe([&] { return observer.stop_asked(); });
-    if (!e.knn)
+    if (!e.knn && observer.stop_asked()) // not a held-out split with no pictures
       observer.on_message("k-NN probe: abandoned (stopping)");
   }
   if (recon_now)
