@@ -2,6 +2,7 @@
 #include "common.h"
 
 #include "base/errors.h"
+#include "base/plural.h"
 #include "data/image_io.h"
 #include "train/metrics_log.h"
 #include "train/metrics_plot.h"
@@ -42,8 +43,8 @@ int run_plot_metrics(int argc, const char* const* argv) {
                  skipped, skipped == 1 ? "line is" : "lines are", skipped == 1 ? "" : "s");
   const std::string title = args.get("title").empty() ? metrics : args.get("title");
   write_png(args.get("out"), plot_metrics(records, title, width, height));
-  std::printf("wrote %s (%zu metric line%s)\n", args.get("out").c_str(), records.size(),
-              records.size() == 1 ? "" : "s");
+  std::printf("wrote %s (%s)\n", args.get("out").c_str(),
+              count_of(static_cast<int64_t>(records.size()), "metric line").c_str());
   return 0;
 }
 
