@@ -2,6 +2,8 @@
 #include "common.h"
 
 #include "base/errors.h"
+#include "base/foreign_files.h"
+#include "base/name_list.h"
 #include "data/pack.h"
 #include "data/shards.h"
 #include "runtime/runtime.h"
@@ -23,7 +25,7 @@ int run_pack(int argc, const char* const* argv) {
       .range(1, 32) // 3e7 overflowed the crop's int
       .option("shard-mb", "MB", "size of each shard file", "256")
       .range(1, 16384)
-      .flag("force", "replace the pack that --out already holds");
+      .flag("force", "replace the pack that --out already holds (or write among other files)");
   if (!parse_command(args, argc, argv, kThreads))
     return 0;
 
@@ -33,6 +35,12 @@ int run_pack(int argc, const char* const* argv) {
   if (std::filesystem::exists(index, ec) && !args.flag_set("force"))
     throw UsageError("--out " + args.get("out") + " already holds a pack (" + kShardIndexName +
                      "): choose another folder, or pass --force to replace it");
+  // A folder of photos (the input itself), a home folder: shards among them.
+  if (const auto others = foreign_files(args.get("out"), is_pack_file);
+      !others.empty() && !args.flag_set("force"))
+    throw UsageError("--out " + args.get("out") + " is not empty and holds no pack (" +
+                     short_name_list(others) +
+                     "): choose a new or empty folder, or write into this one with --force");
   PackOptions o;
   o.short_side = args.get_int32("short-side");
   o.channels = args.get_int32("channels");

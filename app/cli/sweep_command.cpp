@@ -40,27 +40,6 @@ void print_table(const SweepConfig& sweep, const std::vector<SweepRunResult>& re
   }
 }
 
-// At most `n` of something where 0 means all.
-int64_t at_most(int64_t value, int64_t n) {
-  return value == 0 ? n : std::min(value, n);
-}
-
-// --quick: a first look in minutes, the evaluations on a fifth of the
-// images (their numbers noisier than the tables in docs/ablations.md).
-void make_quick(SweepConfig& sweep) {
-  sweep.title += " (quick evaluations)";
-  sweep.overrides["probe_bank_size"] = 1000;
-  sweep.overrides["probe_query_size"] = 500;
-  SweepProbeSettings& lp = sweep.linear_probe;
-  lp.batch_size = std::min(lp.batch_size, 256); // as many head steps over fewer features
-  lp.max_train = at_most(lp.max_train, 2000);
-  lp.max_test = at_most(lp.max_test, 1000);
-  FinetuneConfig& ft = sweep.finetune;
-  ft.epochs = std::min(ft.epochs, 1.0);
-  ft.max_train = at_most(ft.max_train, 2000);
-  ft.max_test = at_most(ft.max_test, 1000);
-}
-
 // The sweep file, with --steps replacing every run's length and --quick
 // shrinking its evaluations.
 SweepConfig sweep_from(const Args& args, const std::string& file) {
@@ -78,7 +57,7 @@ SweepConfig sweep_from(const Args& args, const std::string& file) {
     sweep.overrides["epochs"] = 0;
   }
   if (args.flag_set("quick"))
-    make_quick(sweep);
+    make_quick(sweep, fs::path(file).parent_path().string());
   return sweep;
 }
 
@@ -166,9 +145,7 @@ int run_sweep(int argc, const char* const* argv) {
     return 0;
   }
   SweepOptions o;
-  o.out_dir = args.get_or(
-      "out", (fs::path("runs") / "sweeps" / (sweep.name + (args.flag_set("quick") ? "-quick" : "")))
-                 .string());
+  o.out_dir = args.get_or("out", default_sweep_dir(sweep, args.flag_set("quick")));
   refuse_overwriting_inputs("--out", o.out_dir, {file});
   o.device = args.get("device");
   o.force = args.flag_set("force");

@@ -40,6 +40,7 @@ std::vector<std::string> find_sweeps(const std::string& dir) {
 void App::init_experiments() {
   ExperimentsUi& ex = state_.experiments;
   ex.sweeps = find_sweeps(sweep_configs_dir());
+  ex.quick = options_.sweep_quick;
   if (!options_.sweep.empty()) {
     choose_sweep(options_.sweep);
     state_.tab = Tab::Experiments;
@@ -69,12 +70,17 @@ void App::choose_sweep(const std::string& path) {
   ex.snapshot.reset();
   ++ex.plot_version;
   try {
-    auto sweep = std::make_shared<const SweepConfig>(load_sweep(path));
-    ex.runs = expand_sweep(*sweep, fs::path(path).parent_path().string());
-    ex.sweep = std::move(sweep);
-    ex.out_dir = !options_.sweep_out.empty() && path == options_.sweep
-                     ? options_.sweep_out
-                     : (fs::path("runs") / "sweeps" / ex.sweep->name).string();
+    const std::string dir = fs::path(path).parent_path().string();
+    SweepConfig sweep = load_sweep(path);
+    if (ex.quick)
+      make_quick(sweep, dir);
+    ex.runs = expand_sweep(sweep, dir);
+    ex.sweep = std::make_shared<const SweepConfig>(std::move(sweep));
+    // --sweep-out is the folder of the sweep asked for, as asked for.
+    ex.out_dir =
+        !options_.sweep_out.empty() && path == options_.sweep && ex.quick == options_.sweep_quick
+            ? options_.sweep_out
+            : default_sweep_dir(*ex.sweep, ex.quick);
     // A sweep run before (here or with `mae sweep`) shows what it has; else
     // the results shipped beside the docs (docs/ablations/<name>/), if any.
     ex.results = read_sweep_results(ex.out_dir);

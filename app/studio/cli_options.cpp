@@ -103,6 +103,9 @@ void define_options(CLI::App& app, CliOptions& o, TextOptions& t) {
       ->type_name("SWEEP.json");
   app.add_option("--sweep-out", o.sweep_out, "its output folder (default: runs/sweeps/<name>)")
       ->type_name("DIR");
+  app.add_flag("--sweep-quick", o.sweep_quick,
+               "its evaluations on a fifth of the images, as the tab's 'quick evaluations' "
+               "(default output runs/sweeps/<name>-quick)");
   app.add_option("--patch", o.patch,
                  "How it works and Attention: select patch N (row-major), as a click would")
       ->type_name("N")

@@ -47,6 +47,7 @@ struct CliOptions {
   std::string sweep;         // the Experiments tab's sweep file
   std::string sweep_out;     // its output folder (default runs/sweeps/<name>)
   bool sweep_run = false;    // headless: start it and wait for it before the frames
+  bool sweep_quick = false;  // its evaluations on a fifth of the images, as `mae sweep --quick`
   std::string lesson;        // a lesson to open (File > Lessons)
   int slide = 0;             // ... at this slide (0-based)
   bool present = false;      // ... in Present mode

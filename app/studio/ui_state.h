@@ -318,8 +318,9 @@ struct ExperimentsUi {
   std::vector<std::string> sweeps; // configs/sweeps/*.json
   std::string path;                // the chosen one
   std::shared_ptr<const SweepConfig> sweep;
-  std::vector<SweepRun> runs;                    // expanded, for the table's rows
-  std::string out_dir;                           // runs/sweeps/<name>
+  std::vector<SweepRun> runs; // expanded, for the table's rows
+  std::string out_dir;        // runs/sweeps/<name>
+  bool quick = false;         // evaluations on a fifth of the images, into runs/sweeps/<name>-quick
   std::shared_ptr<const SweepSnapshot> snapshot; // the session's, taken each frame
   std::vector<SweepRunResult> results;           // finished runs shown
   std::string results_from;  // where they were read: out_dir, or the results shipped in docs/

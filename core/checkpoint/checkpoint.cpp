@@ -517,10 +517,16 @@ LoadedModel load_model(const std::string& path, const LoadOptions& options) {
   return out;
 }
 
-void require_finite_weights(const LoadedModel& loaded, const std::string& use) {
+LoadedModel load_model_to_measure(const std::string& path, const LoadOptions& options,
+                                  const std::string& use,
+                                  const std::function<void(const std::string&)>& note) {
+  LoadedModel loaded = load_model(path, options);
   if (!loaded.nonfinite_tensors.empty())
     throw CheckpointError(loaded.path + ": " + nonfinite_text(loaded.nonfinite_tensors) + ": " +
                           use + " of these weights would mean nothing");
+  for (const std::string& n : loaded.notices)
+    note(n);
+  return loaded;
 }
 
 void save_model(const std::string& path, MaskedAutoencoderViT& model,

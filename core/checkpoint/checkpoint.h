@@ -10,6 +10,7 @@
 #include "model/model_config.h"
 #include "model/model_info.h"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -35,11 +36,14 @@ struct LoadedModel {
   std::vector<std::string> nonfinite_tensors;  // holding NaN or infinite values
 };
 
-// For work whose numbers would mean nothing (probes, fine-tuning): throws
-// CheckpointError naming the tensors with NaN or infinite values and `use`.
-void require_finite_weights(const LoadedModel& loaded, const std::string& use);
-
 LoadedModel load_model(const std::string& path, const LoadOptions& options = {});
+
+// load_model for work whose numbers NaN weights would make meaningless
+// (probes, fine-tuning): throws CheckpointError naming the tensors with NaN or
+// infinite values and `use`; passes each load notice to `note`.
+LoadedModel load_model_to_measure(const std::string& path, const LoadOptions& options,
+                                  const std::string& use,
+                                  const std::function<void(const std::string&)>& note);
 
 // Reads a checkpoint's tensors in official key names (HF layouts mapped, q/k/v
 // fused) plus its format, without building a model.

@@ -23,8 +23,10 @@ struct CropBox {
 // then a centre crop with the ratio clamped) and a coin flip.
 CropBox random_resized_crop(int height, int width, const AugmentConfig& augment, SeededRng& rng);
 
-// The evaluation view: the centred square of side min(height, width), which
-// is what "resize the short side, then centre-crop" keeps.
+// The evaluation view: the centred square of side min(height, width). The
+// official evaluation (Resize(256), CenterCrop(224)) keeps 87.5 % of that
+// side; here the whole short side, so a photo's border counts too
+// (Fashion-MNIST's pictures are the model's size either way).
 CropBox center_square(int height, int width);
 
 // The training view when augmentation is on, else the centre square.

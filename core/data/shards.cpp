@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -60,6 +61,14 @@ int metadata_int(const std::map<std::string, std::string>& m, const std::string&
 }
 
 } // namespace
+
+bool is_pack_file(const std::string& name) {
+  const bool shard =
+      name.size() == std::string("shard-00000.bin").size() && name.rfind("shard-", 0) == 0 &&
+      name.compare(11, 4, ".bin") == 0 &&
+      std::all_of(name.begin() + 6, name.begin() + 11, [](char c) { return c >= '0' && c <= '9'; });
+  return shard || name == kShardIndexName || name.find(".tmp-") != std::string::npos;
+}
 
 ShardWriter::ShardWriter(std::string dir, int channels, int short_side,
                          std::vector<std::string> classes, size_t shard_bytes)
@@ -113,6 +122,9 @@ void ShardWriter::finish() {
                      entry("height", DType::I32, height_), entry("width", DType::I32, width_),
                      entry("label", DType::I32, label_)},
                     metadata);
+  std::error_code ec; // gigabytes the new index does not name
+  for (size_t i = shard_sizes_.size(); fs::remove(fs::path(dir_) / shard_name(i), ec); ++i) {
+  }
 }
 
 ShardDataset::ShardDataset(const std::string& dir) : dir_(dir) {

@@ -23,6 +23,9 @@ namespace mae {
 constexpr const char* kShardIndexName = "index.safetensors";
 constexpr const char* kShardFormat = "mae-studio-shards";
 
+// A pack's own files (the index, shard-NNNNN.bin, a killed write's temporary).
+bool is_pack_file(const std::string& name);
+
 class ShardWriter {
 public:
   // Images added must have `channels` channels. `short_side` is recorded
@@ -31,7 +34,9 @@ public:
               size_t shard_bytes = size_t{256} << 20);
 
   void add(const Image& image, int label);
-  // Writes the last shard, then the index. Throws DataError or CheckpointError on I/O errors.
+  // Writes the last shard, then the index, then deletes the shards beyond
+  // the last that a bigger pack replaced left. Throws DataError or
+  // CheckpointError on I/O errors.
   void finish();
 
   size_t count() const { return height_.size(); }

@@ -21,6 +21,9 @@ ViTClassifierImpl::ViTClassifierImpl(MaskedAutoencoderViT& pretrained, int64_t n
     for (auto& b : encoder->named_buffers())
       b.value().copy_(source_buffers[b.key()]);
   }
+  // Fixed in pre-training, learnt in fine-tuning: timm's ViT, which the
+  // official fine-tuning builds, makes it a trainable parameter (no decay).
+  encoder->pos_embed.set_requires_grad(true);
   const size_t depth = encoder->blocks->size();
   drop_gen_ = at::make_generator<at::CPUGeneratorImpl>(c10::default_rng_seed_val);
   for (size_t i = 0; i < depth; ++i)
@@ -31,8 +34,9 @@ ViTClassifierImpl::ViTClassifierImpl(MaskedAutoencoderViT& pretrained, int64_t n
       "fc_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.embed_dim}).eps(1e-6)));
   head = register_module("head", torch::nn::Linear(c.embed_dim, num_classes));
   torch::NoGradGuard no_grad;
-  // The official head starts near zero: trunc_normal_(std=2e-5), zero bias.
-  head->weight.normal_(0.0, 2e-5).clamp_(-4e-5, 4e-5);
+  // The official head starts near zero: trunc_normal_(std=2e-5), whose
+  // bounds (+-2, absolute) leave it a plain normal; zero bias.
+  head->weight.normal_(0.0, 2e-5);
   head->bias.zero_();
   to(pretrained->cls_token.device());
 }

@@ -3,7 +3,8 @@
 // new LayerNorm (fc_norm) and a linear head. One difference: the encoder's
 // own final norm is kept before the pooling (the official model drops it and
 // relies on fc_norm alone); a second LayerNorm changes little and keeps the
-// encoder the very module that was pre-trained.
+// encoder the very module that was pre-trained. Its position embedding,
+// fixed in pre-training, is learnt here, as in the official fine-tuning.
 #pragma once
 
 #include "model/mae_model.h"

@@ -7,11 +7,15 @@
 #include "base/config_json.h"
 #include "base/errors.h"
 #include "base/folder_lock.h"
+#include "base/foreign_files.h"
+#include "base/name_list.h"
+#include "base/plural.h"
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/normalization_io.h"
 #include "data/augment.h"
 #include "data/data_loader.h"
 #include "data/dataset.h"
+#include "data/labelled_splits.h"
 #include "eval/knn_probe.h"
 #include "formats/atomic_file.h"
 #include "formats/safetensors.h"
@@ -99,7 +103,9 @@ int64_t count_correct(ViTClassifier& model, const torch::Tensor& images,
   return correct;
 }
 
-// Partial fine-tuning: everything below the last `k` blocks is frozen.
+// Partial fine-tuning: everything below the last `k` blocks is frozen, and
+// computes the features it was pre-trained to (no drop path: what trains
+// above would learn from features randomly cut short).
 void freeze_below(ViTClassifier& model, int k) {
   const int64_t depth = static_cast<int64_t>(model->encoder->blocks->size());
   if (k < 0 || k >= depth)
@@ -109,6 +115,8 @@ void freeze_below(ViTClassifier& model, int k) {
     if (layer <= depth - k)
       p.value().set_requires_grad(false);
   }
+  for (int64_t i = 0; i < depth - k; ++i)
+    model->encoder->blocks[static_cast<size_t>(i)]->as<Block>()->set_drop_path(0.0);
 }
 
 void save_classifier(const std::string& path, ViTClassifier& model) {
@@ -297,10 +305,8 @@ FinetuneRun::FinetuneRun(const std::string& model_path, const LoadOptions& load,
   }
   if (writer_)
     refuse_replacing_finetune(o);
-  loaded_ = load_model(model_path, load);
-  require_finite_weights(loaded_, "fine-tuning");
-  for (const std::string& n : loaded_.notices)
-    log("note: " + n);
+  loaded_ = load_model_to_measure(model_path, load, "fine-tuning",
+                                  [&](const std::string& n) { log("note: " + n); });
   norm_.emplace(normalization_from_metadata(loaded_.metadata, loaded_.model->config().in_chans),
                 torch::TensorOptions().device(device_));
   load_data();
@@ -315,13 +321,7 @@ void FinetuneRun::log(const std::string& line) const {
 
 void FinetuneRun::load_data() {
   const ModelConfig& mc = loaded_.model->config();
-  const auto train = open_dataset(o_.data);
-  const auto test = open_held_out_dataset(o_.data);
-  if (!train->labelled())
-    throw DataError(train->describe() + " has no labels: fine-tuning needs classes");
-  if (!test || !test->labelled())
-    throw DataError("fine-tuning reports accuracy on a labelled held-out split (Fashion-MNIST's "
-                    "test set, or data val_path)");
+  const auto [train, test] = open_labelled_splits(o_.data, "fine-tuning");
   const auto train_idx = subset(*train, cfg_.max_train, cfg_.seed, 1);
   const auto test_idx = subset(*test, cfg_.max_test, cfg_.seed, 2);
   if (static_cast<int64_t>(train_idx.size()) < world_)
@@ -344,8 +344,10 @@ void FinetuneRun::load_data() {
   r_.total_steps = std::max<int64_t>(
       1, static_cast<int64_t>(std::ceil(cfg_.epochs * static_cast<double>(steps_per_epoch_))));
   const auto warmup = static_cast<int64_t>(cfg_.warmup_epochs * steps_per_epoch_);
-  schedule_ = {cfg_.peak_lr() * world_, cfg_.min_lr, std::min(r_.total_steps, warmup),
-               r_.total_steps};
+  // The rule's batch is the one trained on: fewer images than batch_size
+  // make a smaller batch, and a smaller rate.
+  schedule_ = {cfg_.blr * static_cast<double>(bs_ * world_) / 256.0, cfg_.min_lr,
+               std::min(r_.total_steps, warmup), r_.total_steps};
 }
 
 void FinetuneRun::build_model() {
@@ -411,21 +413,19 @@ void FinetuneRun::read_window(const std::map<std::string, std::string>& meta) {
 }
 
 std::string FinetuneRun::plan_line() const {
-  const std::string blocks = cfg_.last_blocks < 0
-                                 ? std::string("every block")
-                                 : "the last " + std::to_string(cfg_.last_blocks) + " blocks";
+  const std::string blocks = cfg_.last_blocks < 0 ? std::string("every block")
+                             : cfg_.last_blocks == 0
+                                 ? std::string("the head and final norms")
+                                 : "the last " + count_of(cfg_.last_blocks, "block");
   const std::string ranks =
       world_ > 1 ? " (" + std::to_string(bs_) + " x " + std::to_string(world_) + " ranks)" : "";
-  char line[320];
-  std::snprintf(line, sizeof line,
-                "fine-tuning %s: %lld of %lld parameters train (%s), %lld steps of %lld images%s, "
-                "lr %.2e, layer decay %.2f",
-                fs::path(model_path_).filename().c_str(),
-                static_cast<long long>(r_.trainable_params),
-                static_cast<long long>(r_.total_params), blocks.c_str(),
-                static_cast<long long>(r_.total_steps), static_cast<long long>(bs_ * world_),
-                ranks.c_str(), schedule_.peak_lr, cfg_.layer_decay);
-  return line;
+  char rates[64];
+  std::snprintf(rates, sizeof rates, "lr %.2e, layer decay %.2f", schedule_.peak_lr,
+                cfg_.layer_decay);
+  return "fine-tuning " + fs::path(model_path_).filename().string() + ": " +
+         std::to_string(r_.trainable_params) + " of " + std::to_string(r_.total_params) +
+         " parameters train (" + blocks + "), " + count_of(r_.total_steps, "step") + " of " +
+         count_of(bs_ * world_, "image") + ranks + ", " + rates;
 }
 
 void FinetuneRun::open_logs() {
@@ -434,7 +434,7 @@ void FinetuneRun::open_logs() {
   create_folder(o_.out_dir);
   folder_lock_ = FolderLock(o_.out_dir); // before the first file there changes
   remove_stale_temps(o_.out_dir);        // a killed save's half state, say
-  metrics_ = std::make_unique<MetricsLog>((fs::path(o_.out_dir) / "metrics.jsonl").string(),
+  metrics_ = std::make_unique<MetricsLog>((fs::path(o_.out_dir) / kMetricsName).string(),
                                           start_step_ > 0 ? start_step_ : -1);
   if (o_.tensorboard && TensorBoardLog::available())
     tensorboard_ = std::make_unique<TensorBoardLog>(o_.out_dir);
@@ -656,6 +656,17 @@ FinetuneResult FinetuneRun::run() {
   return r_;
 }
 
+// A fine-tune's own files, and what a killed one leaves (its lock, a save's
+// temporary, its TensorBoard log). Not metrics.jsonl: a pre-training run's
+// (or a killed fine-tune's, which --force replaces) would be started over.
+bool is_finetune_file(const std::string& name) {
+  for (const char* own :
+       {kFinetuneResultName, kClassifierName, kFinetuneStateName, kFolderLockName, "curves.png"})
+    if (name == own)
+      return true;
+  return name.rfind("events.out.tfevents.", 0) == 0 || name.find(".tmp-") != std::string::npos;
+}
+
 } // namespace
 
 void refuse_replacing_finetune(const FinetuneOptions& o) {
@@ -669,6 +680,12 @@ void refuse_replacing_finetune(const FinetuneOptions& o) {
       throw UsageError(o.out_dir + " already holds a fine-tune (" + name +
                        "): continue a stopped one with --resume " + o.out_dir +
                        ", choose another folder, or replace it with --force");
+  // A pre-training run's folder, a home folder: its metrics.jsonl would be
+  // replaced, or a fine-tune's files mixed among the user's.
+  if (const auto others = foreign_files(o.out_dir, is_finetune_file); !others.empty())
+    throw UsageError(o.out_dir + " is not empty and holds no fine-tune (" +
+                     short_name_list(others) +
+                     "): choose another folder, or write into this one with --force");
 }
 
 FinetuneResult run_finetune(const std::string& model_path, const LoadOptions& load,

@@ -65,7 +65,8 @@ struct FinetuneResult {
 };
 
 // UsageError when out_dir holds a fine-tune that `o` would replace without
-// being asked (no force, no resume). run_finetune checks it too; a launcher
+// being asked (no force, no resume), or files that are not a fine-tune's (a
+// pre-training run, a home folder). run_finetune checks it too; a launcher
 // checks before it starts its workers.
 void refuse_replacing_finetune(const FinetuneOptions& o);
 

@@ -19,7 +19,7 @@ struct FinetuneConfig {
   double blr = 2e-3; // lr = blr * batch_size / 256
   double min_lr = 1e-6;
   double warmup_epochs = 1;
-  double layer_decay = 0.75; // the official recipe's (ViT-B)
+  double layer_decay = 0.75; // main_finetune.py's default (ViT-L/H; FINETUNE.md: 0.65 for ViT-B)
   double weight_decay = 0.05;
   double label_smoothing = 0.1;
   double drop_path = 0.1;

@@ -5,6 +5,7 @@
 #include "checkpoint/normalization_io.h"
 #include "data/augment.h"
 #include "data/data_loader.h"
+#include "data/labelled_splits.h"
 #include "eval/knn_probe.h"
 #include "runtime/runtime.h"
 #include "train/lr_schedule.h"
@@ -84,21 +85,13 @@ LinearProbeResult run_linear_probe(const std::string& model_path, const LoadOpti
       o.log(s);
   };
   const torch::Device device = resolve_device(o.device);
-  LoadedModel loaded = load_model(model_path, load);
-  require_finite_weights(loaded, "a linear probe");
-  for (const std::string& n : loaded.notices)
-    log("note: " + n);
+  LoadedModel loaded = load_model_to_measure(model_path, load, "a linear probe",
+                                             [&](const std::string& n) { log("note: " + n); });
   loaded.model->to(device);
   const Normalization norm =
       normalization_from_metadata(loaded.metadata, loaded.model->config().in_chans);
 
-  const auto train = open_dataset(o.data);
-  const auto test = open_held_out_dataset(o.data);
-  if (!train->labelled())
-    throw DataError(train->describe() + " has no labels: a linear probe needs classes");
-  if (!test || !test->labelled())
-    throw DataError("a linear probe needs a labelled held-out split (Fashion-MNIST's test set, or "
-                    "data val_path)");
+  const auto [train, test] = open_labelled_splits(o.data, "a linear probe");
   const auto train_idx = subset(*train, o.max_train, o.seed, 10);
   const auto test_idx = subset(*test, o.max_test, o.seed, 11);
   if (!train_idx.empty())
@@ -153,7 +146,8 @@ LinearProbeResult run_linear_probe(const std::string& model_path, const LoadOpti
   auto linear = torch::nn::Linear(r.feature_dim, r.num_classes);
   {
     torch::NoGradGuard no_grad;
-    linear->weight.normal_(0.0, 0.01).clamp_(-0.02, 0.02); // timm's trunc_normal_(std=0.01)
+    // timm's trunc_normal_(std=0.01): its bounds, +-2 absolute, cut nothing.
+    linear->weight.normal_(0.0, 0.01);
     linear->bias.zero_();
   }
   torch::nn::Sequential head(

@@ -4,6 +4,8 @@
 #include "base/config_kind.h"
 #include "base/errors.h"
 #include "base/folder_lock.h"
+#include "base/foreign_files.h"
+#include "base/name_list.h"
 #include "data/written_by_mae.h"
 #include "formats/atomic_file.h"
 #include "formats/safetensors.h"
@@ -119,21 +121,11 @@ bool is_run_file(const std::string& name) {
 // A folder that holds anything else is the user's (a home folder, a project):
 // a run's files are not to be mixed into it unasked.
 void refuse_others_folder(const std::string& dir) {
-  std::vector<std::string> others;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-    if (!is_run_file(it->path().filename().string()))
-      others.push_back(it->path().filename().string());
+  const std::vector<std::string> others = foreign_files(dir, is_run_file);
   if (others.empty())
     return;
-  std::sort(others.begin(), others.end());
-  std::string names;
-  for (size_t i = 0; i < std::min<size_t>(others.size(), 3); ++i)
-    names += (i ? ", " : "") + others[i];
-  if (others.size() > 3)
-    names += " and " + std::to_string(others.size() - 3) + " more";
   throw RunFolderInUse(dir,
-                       dir + " is not empty and holds no run (" + names +
+                       dir + " is not empty and holds no run (" + short_name_list(others) +
                            "): a run's files would be mixed with them",
                        RunFolderInUse::Holds::OtherFiles);
 }

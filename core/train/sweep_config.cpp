@@ -213,4 +213,33 @@ std::vector<SweepRun> expand_sweep(const SweepConfig& sweep, const std::string& 
   return runs;
 }
 
+namespace {
+
+// At most `n` of something where 0 means all.
+int64_t at_most(int64_t value, int64_t n) {
+  return value == 0 ? n : std::min(value, n);
+}
+
+} // namespace
+
+void make_quick(SweepConfig& sweep, const std::string& sweep_dir) {
+  const TrainConfig first = expand_sweep(sweep, sweep_dir).front().config;
+  sweep.title += " (quick evaluations)";
+  // Never more than the base asks for (a small sweep's probe stays small).
+  sweep.overrides["probe_bank_size"] = std::min(first.probe_bank_size, 1000);
+  sweep.overrides["probe_query_size"] = std::min(first.probe_query_size, 500);
+  SweepProbeSettings& lp = sweep.linear_probe;
+  lp.batch_size = std::min(lp.batch_size, 256); // as many head steps over fewer features
+  lp.max_train = at_most(lp.max_train, 2000);
+  lp.max_test = at_most(lp.max_test, 1000);
+  FinetuneConfig& ft = sweep.finetune;
+  ft.epochs = std::min(ft.epochs, 1.0);
+  ft.max_train = at_most(ft.max_train, 2000);
+  ft.max_test = at_most(ft.max_test, 1000);
+}
+
+std::string default_sweep_dir(const SweepConfig& sweep, bool quick) {
+  return (fs::path("runs") / "sweeps" / (sweep.name + (quick ? "-quick" : ""))).string();
+}
+
 } // namespace mae

@@ -85,6 +85,15 @@ SweepConfig load_sweep(const std::string& path);
 // and field.
 std::vector<SweepRun> expand_sweep(const SweepConfig& sweep, const std::string& sweep_dir);
 
+// A first look in minutes (`mae sweep --quick`, the Experiments tab's "quick
+// evaluations"): the evaluations on at most a fifth of the images, their
+// numbers noisier than the tables in docs/ablations.md. The runs train as
+// before; `sweep_dir` resolves the base config.
+void make_quick(SweepConfig& sweep, const std::string& sweep_dir);
+
+// Where a sweep writes unless told: runs/sweeps/<name>, or <name>-quick.
+std::string default_sweep_dir(const SweepConfig& sweep, bool quick);
+
 // The base config with `overrides` and the run's field values merged in (JSON).
 nlohmann::json sweep_run_json(const nlohmann::json& base, const SweepConfig& sweep,
                               const std::vector<nlohmann::json>& values);

@@ -8,6 +8,7 @@
 #include "checkpoint/normalization_io.h"
 #include "data/augment.h"
 #include "data/batch_source.h"
+#include "data/labelled_splits.h"
 #include "dist/gradient_reducer.h"
 #include "eval/eval_preview.h"
 #include "eval/heldout_reconstruction.h"
@@ -481,7 +482,11 @@ void Trainer::Impl::choose_probe_subsets() {
   SeededRng rng(config.seed, RngStream::Probe);
   const auto bank_size = static_cast<size_t>(config.probe_bank_size);
   const auto query_size = static_cast<size_t>(config.probe_query_size);
-  if (held_out && held_out->labelled()) {
+  const std::string mismatch =
+      held_out && held_out->labelled() ? class_mismatch(*data, *held_out) : "";
+  if (!mismatch.empty())
+    notes.push_back("probe:    " + mismatch + ": the k-NN queries are training images instead");
+  if (held_out && held_out->labelled() && mismatch.empty()) {
     bank_indices = sample_indices(data->size(), bank_size, rng);
     query_data = held_out.get();
     query_indices = sample_indices(held_out->size(), query_size, rng);

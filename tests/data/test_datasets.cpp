@@ -6,6 +6,7 @@
 #include "base/errors.h"
 #include "data/crop_box.h"
 #include "data/fashion_mnist.h"
+#include "data/labelled_splits.h"
 #include "data/shards.h"
 #include "formats/safetensors.h"
 
@@ -178,6 +179,33 @@ TEST(Shards, IndexMetadataThatIsNoNumberIsADataError) {
               std::string::npos)
         << e.what();
   }
+}
+
+// A held-out folder missing a class numbers every class after it
+// differently: its "ramp" images were scored against training's "checker".
+TEST(LabelledSplits, TheHeldOutClassesMustBeTheTrainingOnes) {
+  const std::string dir = test::train_tmp("labelled_splits");
+  test::write_synthetic_shards(dir + "/train", 8, 1, true);
+  ShardWriter held_out(dir + "/val", 1, 18, {"hstripes", "vstripes", "ramp", "spots"});
+  held_out.add(test::synthetic_image(0, 1), 0);
+  held_out.finish();
+  DataConfig data;
+  data.type = "shards";
+  data.path = dir + "/train";
+  data.val_path = dir + "/val";
+  EXPECT_EQ(test::error_of([&] { open_labelled_splits(data, "fine-tuning"); }),
+            "the held-out images' classes are not the training images' (classes only in "
+            "training: checker; classes only held out: spots): fine-tuning would score one "
+            "class's label as another's");
+  data.val_path = dir + "/train";
+  const LabelledSplits same = open_labelled_splits(data, "fine-tuning");
+  EXPECT_EQ(class_mismatch(*same.train, *same.test), "");
+  test::write_synthetic_shards(dir + "/unlabelled", 4, 1, false);
+  data.val_path = dir + "/unlabelled";
+  EXPECT_NE(test::error_of([&] {
+              open_labelled_splits(data, "a linear probe");
+            }).find("a linear probe reports accuracy on a labelled held-out split"),
+            std::string::npos);
 }
 
 #ifdef MAE_WITH_OPENCV
@@ -384,6 +412,22 @@ TEST(ImageFolder, ClassesFromSubdirectoriesAndPackSkipsCorruptFiles) {
   std::ofstream(junk + "/x/a.png") << "not a png";
   EXPECT_THROW(pack_image_folder(junk, out, o), DataError);
   EXPECT_EQ(ShardDataset(out).size(), 12u);
+  // Packed again in bigger shards: the small ones the new index does not
+  // name are deleted (they were gigabytes left behind), nothing else.
+  o.shard_bytes = 1000;
+  EXPECT_GE(pack_image_folder(root, out, o).shards, 5);
+  std::ofstream(out + "/notes.txt") << "mine";
+  o.shard_bytes = size_t{1} << 20;
+  EXPECT_EQ(pack_image_folder(root, out, o).shards, 1);
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(out))
+    left.push_back(e.path().filename().string());
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"index.safetensors", "notes.txt", "shard-00000.bin"}));
+  EXPECT_EQ(ShardDataset(out).size(), 12u);
+  EXPECT_TRUE(is_pack_file("shard-01234.bin"));
+  EXPECT_FALSE(is_pack_file("shard-0123x.bin"));
+  EXPECT_FALSE(is_pack_file("notes.txt"));
 }
 
 // A link back to a parent folder, and a second link to a folder already

@@ -526,6 +526,15 @@ TEST_F(Hostile, ArgumentsOutOfRange) {
   // Outputs and options that were dropped without a word.
   expect_error("finetune_out_empty", {"finetune", "--model", model_, "--out", ""}, 2,
                "--out must name a file or folder, not \"\"");
+  // A folder of the user's as --out: its files were kept, but metrics.jsonl
+  // (a pre-training run's) replaced and a fine-tune's three files mixed in.
+  const std::string mine = d + "/mine";
+  fs::create_directories(mine);
+  std::ofstream(mine + "/thesis.tex") << "mine";
+  std::ofstream(mine + "/metrics.jsonl") << "a pre-training run's";
+  expect_error("finetune_into_others", {"finetune", "--model", model_, "--out", mine}, 2,
+               "holds no fine-tune (metrics.jsonl, thesis.tex): choose another folder");
+  EXPECT_EQ(test::slurp(mine + "/metrics.jsonl"), "a pre-training run's");
   expect_error(
       "bench_profile_data",
       {"bench", "--mode", "data", "--profile", d + "/p.json", "--arch", "mae_vit_micro_patch4_28"},

@@ -435,6 +435,18 @@ TEST(StudioGui, ExperimentsTabRunsASweepAndReopensIt) {
   EXPECT_EQ(again.layout.at("experiments").at("rows"), ex.at("rows"));
   EXPECT_EQ(again.layout.at("experiments").at("results_from"), dir + "/out");
 
+  // Quick evaluations: the same runs, a folder of their own (the full
+  // sweep's results are not theirs), as `mae sweep --quick`.
+  const StudioRun quick = studio(temp_dir("experiments_quick"), open + " --sweep-quick");
+  ASSERT_EQ(quick.result.code, 0) << quick.result.err;
+  const json& qx = quick.layout.at("experiments");
+  EXPECT_TRUE(qx.at("quick").get<bool>());
+  EXPECT_EQ(qx.at("out_dir"), "runs/sweeps/tiny_strategy-quick");
+  EXPECT_EQ(qx.at("title"), "strategies (quick evaluations)");
+  EXPECT_EQ(qx.at("rows").size(), 2u);
+  EXPECT_FALSE(qx.at("rows")[0].at("done").get<bool>());
+  EXPECT_TRUE(quick.layout.at("popups").empty()) << quick.layout.at("popups").dump();
+
   // Results shipped with the docs show where this machine has none yet.
   fs::create_directories(dir + "/docs/ablations/tiny_strategy");
   fs::copy(dir + "/out/results.jsonl", dir + "/docs/ablations/tiny_strategy/results.jsonl");

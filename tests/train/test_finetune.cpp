@@ -27,6 +27,8 @@
 #include <functional>
 #include <sstream>
 
+#include <unistd.h>
+
 namespace fs = std::filesystem;
 
 namespace mae {
@@ -71,8 +73,11 @@ TEST(LayerDecay, EachLayerDownTrainsAtDecayTimesTheOneAbove) {
   EXPECT_DOUBLE_EQ(group_of(groups, "head.bias")->weight_decay, 0.0);
   EXPECT_DOUBLE_EQ(group_of(groups, "encoder.blocks.0.norm1.weight")->weight_decay, 0.0);
   EXPECT_DOUBLE_EQ(group_of(groups, "encoder.cls_token")->weight_decay, 0.0);
-  // The fixed sin-cos table and the decoder are not trained.
-  EXPECT_EQ(group_of(groups, "encoder.pos_embed"), nullptr);
+  // The position embedding, fixed in pre-training, trains here as in the
+  // official fine-tuning (timm's ViT): layer 0, no decay. The decoder does not.
+  ASSERT_NE(group_of(groups, "encoder.pos_embed"), nullptr);
+  EXPECT_DOUBLE_EQ(scale("encoder.pos_embed"), 0.0625);
+  EXPECT_DOUBLE_EQ(group_of(groups, "encoder.pos_embed")->weight_decay, 0.0);
   for (const LayerGroup& g : groups)
     for (const auto& n : g.names)
       EXPECT_EQ(n.find("decoder"), std::string::npos) << n;
@@ -132,6 +137,34 @@ void expect_tensorboard_accuracies(const std::string& dir, const std::vector<dou
     EXPECT_NEAR(acc[i], 100.0 * top1[i], 1e-3) << "epoch " << i + 1;
 }
 
+// A pre-training run's folder given as --out: its metrics.jsonl would have
+// been replaced by the fine-tune's. A home folder: the fine-tune's files mixed
+// among the user's. Both refused, naming what is there, unless forced; a
+// stopped fine-tune's leftovers are its own.
+TEST(FinetuneFolder, AFolderOfOtherFilesIsRefusedUnlessForced) {
+  FinetuneOptions o;
+  o.out_dir = test::train_tmp("finetune_others_folder");
+  for (const char* name : {"train_state.safetensors", "model.safetensors", "metrics.jsonl"})
+    std::ofstream(o.out_dir + "/" + name) << "a pre-training run's";
+  // (a metrics.jsonl alone could be anyone's: only --resume or --force go on from it)
+  const std::string why = test::error_of([&] { refuse_replacing_finetune(o); });
+  EXPECT_NE(why.find("holds no fine-tune (metrics.jsonl, model.safetensors, "
+                     "train_state.safetensors)"),
+            std::string::npos)
+      << why;
+  EXPECT_NE(why.find("--force"), std::string::npos) << why;
+  o.force = true;
+  EXPECT_NO_THROW(refuse_replacing_finetune(o));
+  o.force = false;
+  o.out_dir = test::train_tmp("finetune_stopped_folder");
+  for (const char* name : {".mae-lock", "events.out.tfevents.1.host", "curves.png",
+                           "finetune_state.safetensors.tmp-12"})
+    std::ofstream(o.out_dir + "/" + name) << "a stopped fine-tune's";
+  EXPECT_NO_THROW(refuse_replacing_finetune(o));
+  o.out_dir += "/not-yet";
+  EXPECT_NO_THROW(refuse_replacing_finetune(o));
+}
+
 class Finetune : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -139,7 +172,9 @@ protected:
       GTEST_SKIP() << "dataset-fashion-mnist is not installed";
     torch::manual_seed(0);
     MaskedAutoencoderViT model(fmnist_model(2));
-    model_path = test::train_tmp("finetune_model") + "/model.safetensors";
+    // One folder a process: CTest runs these tests side by side.
+    model_path =
+        test::train_tmp("finetune_model_" + std::to_string(::getpid())) + "/model.safetensors";
     save_model(model_path, model);
     o.config.max_train = 2000;
     o.config.max_test = 500;
@@ -210,6 +245,38 @@ torch::Tensor classifier_weights(const std::string& dir) {
                        .reshape({-1})
                        .clone());
   return torch::cat(flat);
+}
+
+// Fewer training images than batch_size make one smaller batch: the rate is
+// the rule's for that batch (1e-2 x 100 / 256), not for the 128 asked for.
+TEST_F(Finetune, TheRateFollowsTheBatchTrainedOn) {
+  o.config.max_train = 100;
+  o.config.batch_size = 128;
+  o.config.epochs = 1;
+  o.out_dir = test::train_tmp("finetune_small_batch");
+  std::string lines;
+  o.log = [&](const std::string& line) { lines += line + "\n"; };
+  const FinetuneResult r = run_finetune(model_path, {}, o);
+  EXPECT_EQ(r.steps, 1);
+  EXPECT_TRUE(test::contains(lines, "1 step of 100 images, lr 3.91e-03")) << lines;
+}
+
+// The head alone (the paper's Fig. 9 at 0 blocks) learns from the features
+// the frozen encoder was pre-trained to give: drop path, which cut its
+// blocks at random, is off there, so its rate changes nothing.
+TEST_F(Finetune, FrozenBlocksDropNoPaths) {
+  o.config.last_blocks = 0;
+  o.config.epochs = 0.1;
+  o.config.drop_path = 0.5;
+  const std::string with_drop = test::train_tmp("finetune_frozen_drop");
+  o.out_dir = with_drop;
+  const FinetuneResult dropping = run_finetune(model_path, {}, o);
+  o.config.drop_path = 0;
+  o.out_dir = test::train_tmp("finetune_frozen_plain");
+  const FinetuneResult plain = run_finetune(model_path, {}, o);
+  ASSERT_EQ(dropping.steps, plain.steps);
+  EXPECT_EQ(dropping.test_top1, plain.test_top1);
+  EXPECT_TRUE(torch::equal(classifier_weights(with_drop), classifier_weights(o.out_dir)));
 }
 
 // One field of every line of a run's metrics.jsonl.

@@ -65,6 +65,34 @@ std::string error_of(const json& sweep) {
   return "";
 }
 
+// Quick evaluations shrink what is big and keep what is small: a base's
+// 200-image k-NN bank was raised to 1000 (slower, not quicker).
+TEST(SweepConfig, QuickEvaluationsUseAtMostAFifthOfTheImages) {
+  const std::string dir = test::train_tmp("sweep_quick");
+  json base = tiny_base();
+  base["probe_bank_size"] = 5000;
+  base["probe_query_size"] = 1000;
+  SweepConfig s = load_sweep(write_sweep(dir, tiny_sweep(), base));
+  s.linear_probe.max_train = 0; // all
+  s.finetune.epochs = 3;
+  make_quick(s, dir);
+  EXPECT_EQ(s.title, "tiny (quick evaluations)");
+  const SweepRun run = expand_sweep(s, dir).front();
+  EXPECT_EQ(run.config.probe_bank_size, 1000);
+  EXPECT_EQ(run.config.probe_query_size, 500);
+  EXPECT_EQ(s.linear_probe.max_train, 2000);
+  EXPECT_EQ(s.linear_probe.max_test, 100); // the sweep's own, smaller
+  EXPECT_EQ(s.finetune.epochs, 1.0);
+  EXPECT_EQ(s.finetune.max_train, 200);
+  EXPECT_EQ(default_sweep_dir(s, true), "runs/sweeps/tiny_ratio-quick");
+  EXPECT_EQ(default_sweep_dir(s, false), "runs/sweeps/tiny_ratio");
+
+  SweepConfig small = load_sweep(write_sweep(dir, tiny_sweep()));
+  make_quick(small, dir);
+  EXPECT_EQ(expand_sweep(small, dir).front().config.probe_bank_size, 200);
+  EXPECT_EQ(expand_sweep(small, dir).front().config.probe_query_size, 100);
+}
+
 TEST(SweepConfig, ErrorsNameTheFieldAndTheRun) {
   json s = tiny_sweep();
   s["evaluations"] = {"knn", "imagenet"};
@@ -451,7 +479,7 @@ TEST(SweepCli, WritesTheTableAndThePlot) {
   EXPECT_EQ(record["sweep"]["linear_probe"]["max_train"], 2000);
   EXPECT_EQ(record["sweep"]["linear_probe"]["batch_size"], 256);
   EXPECT_EQ(record["sweep"]["title"], "tiny (quick evaluations)");
-  EXPECT_EQ(record["run_configs"][0]["probe_bank_size"], 1000);
+  EXPECT_EQ(record["run_configs"][0]["probe_bank_size"], 200); // the base's, under 1000
   const auto r2 = test::run_binary(
       MAE_CLI, "sweep '" + file + "' --out '" + dir + "/out2' --reuse '" + dir + "/out/runs'", dir);
   EXPECT_EQ(r2.code, 2); // a usage error

@@ -379,6 +379,13 @@ TEST(TrainCli, PackAFolderWithACorruptFileThenTrainOnTheShards) {
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("packed 20 images"), std::string::npos) << r.output;
   EXPECT_NE(fs::last_write_time(dir + "/shards/index.safetensors"), index);
+  // Into the photos' own folder: shards among them, refused unless asked.
+  r = mae_cli("pack --input " + dir + "/photos --out " + dir + "/photos --threads 1");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("holds no pack (corrupt.jpg, p0.png, p1.png and 18 more)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(fs::exists(dir + "/photos/shard-00000.bin"));
 }
 #endif
 

@@ -48,6 +48,12 @@ void sweep_chooser(UiState& st) {
     }
     ImGui::EndCombo();
   }
+  ImGui::SameLine();
+  if (ImGui::Checkbox("quick evaluations", &ex.quick) && !ex.path.empty())
+    st.commands.push_back({Command::Kind::ChooseSweep, ex.path, ""});
+  tooltip("A first look in minutes: the runs train as before, but k-NN, the linear probe and "
+          "fine-tuning use at most a fifth of the images (noisier numbers than the full "
+          "tables), into a folder of its own (<name>-quick)");
   ImGui::EndDisabled();
   if (ex.sweep) {
     ImGui::SameLine();

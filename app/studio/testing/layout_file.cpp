@@ -102,6 +102,8 @@ nlohmann::json experiments_json(const ExperimentsUi& ex) {
   return {{"sweep", ex.sweep ? ex.sweep->name : ""},
           {"state", ex.snapshot ? to_string(ex.snapshot->state) : "idle"},
           {"out_dir", ex.out_dir},
+          {"quick", ex.quick},
+          {"title", ex.sweep ? ex.sweep->title : ""},
           {"results_from", ex.results_from},
           {"sweeps", ex.sweeps.size()},
           {"rows", rows},
