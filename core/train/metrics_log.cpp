@@ -1,11 +1,9 @@
 #include "train/metrics_log.h"
+#include "train/metrics_line.h"
 
-#include "base/config_json.h"
 #include "base/errors.h"
-#include "base/json_number.h"
 #include "base/regular_file.h"
 #include "formats/atomic_file.h"
-#include "train/train_config.h"
 
 #include <nlohmann/json.hpp>
 
@@ -14,20 +12,6 @@
 #include <sstream>
 
 namespace mae {
-namespace {
-
-// A value as mae writes them; anything vaster (1e300) is no training's and
-// would stretch a plot's axes to infinity.
-std::optional<double> number(const nlohmann::json& j, const char* key) {
-  return json_number(j, key, -1e12, 1e12);
-}
-
-// A line's step: a whole number a run can reach (5.7 or 1e300 is no step).
-std::optional<int64_t> step_of(const nlohmann::json& j) {
-  return json_whole(j, "step", kMaxTrainSteps);
-}
-
-} // namespace
 
 MetricsLog::MetricsLog(std::string path, int64_t resume_step) : path_(std::move(path)) {
   std::string kept;
@@ -38,8 +22,8 @@ MetricsLog::MetricsLog(std::string path, int64_t resume_step) : path_(std::move(
     std::ifstream in(path_);
     std::string line;
     while (std::getline(in, line)) {
-      const auto step = step_of(parse_json_or_discarded(line));
-      if (step && *step <= resume_step)
+      const auto r = parse_metrics_line(line);
+      if (r && r->step <= resume_step)
         kept += line + "\n";
     }
   }
@@ -105,23 +89,10 @@ std::vector<MetricsRecord> read_metrics(const std::string& path, size_t* skipped
   std::vector<MetricsRecord> out;
   std::string line;
   while (std::getline(in, line)) {
-    const auto j = parse_json_or_discarded(line);
-    const auto step = step_of(j);
-    if (!step) {
-      if (skipped && line.find_first_not_of(" \t\r") != std::string::npos)
-        ++*skipped;
-      continue;
-    }
-    MetricsRecord r;
-    r.step = *step;
-    r.epoch = number(j, "epoch").value_or(0.0);
-    r.loss = number(j, "loss");
-    r.lr = number(j, "lr");
-    r.images_per_s = number(j, "img_per_s");
-    r.knn_accuracy = number(j, "knn_acc");
-    r.heldout_mse = number(j, "heldout_mse");
-    r.test_top1 = number(j, "test_top1");
-    out.push_back(r);
+    if (const auto r = parse_metrics_line(line))
+      out.push_back(*r);
+    else if (skipped && line.find_first_not_of(" \t\r") != std::string::npos)
+      ++*skipped;
   }
   return out;
 }

@@ -24,7 +24,10 @@ void ProgressBar::show(const std::string& text, bool always) {
     drawn_ = true;
   } else {
     const auto now = std::chrono::steady_clock::now();
-    if (!always && std::chrono::duration<double>(now - last_line_).count() < interval_s_)
+    // The first line always: the steady clock counts from boot, so a
+    // machine up for less than the interval kept it back.
+    const bool first = last_line_ == std::chrono::steady_clock::time_point{};
+    if (!always && !first && std::chrono::duration<double>(now - last_line_).count() < interval_s_)
       return;
     last_line_ = now;
     std::fprintf(out_, "%s\n", text.c_str());

@@ -1,72 +1,219 @@
 #include "train/run_watch.h"
 
+#include "base/config_json.h"
 #include "base/errors.h"
 #include "base/plural.h"
-#include "formats/safetensors.h"
-#include "train/metrics_log.h"
+#include "base/regular_file.h"
+#include "train/metrics_line.h"
 #include "train/preview_file.h"
 #include "train/train_config.h"
 #include "train/trainer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
 
 namespace mae {
 namespace fs = std::filesystem;
 namespace {
 
-// The step the run's checkpoint holds (-1: none yet, or unreadable mid-write).
+constexpr uintmax_t kMostHeaderBytes = 16 << 20; // a checkpoint's JSON header
+
+// The step in a checkpoint's header, read without its tensors (gigabytes
+// for a large model, re-read after every save); -1: none yet, or mid-write.
 int64_t checkpoint_step(const fs::path& file) {
-  std::error_code ec;
-  if (!fs::exists(file, ec))
+  std::ifstream in(file, std::ios::binary);
+  unsigned char len[8];
+  if (!in.read(reinterpret_cast<char*>(len), 8))
+    return -1;
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i)
+    n = n << 8 | len[i];
+  if (n == 0 || n > kMostHeaderBytes)
+    return -1;
+  std::string header(static_cast<size_t>(n), '\0');
+  if (!in.read(header.data(), static_cast<std::streamsize>(n)))
+    return -1;
+  const auto j = parse_json_or_discarded(header);
+  if (!j.is_object() || !j.contains("__metadata__") || !j["__metadata__"].is_object())
+    return -1;
+  const auto& step = j["__metadata__"].value("step", nlohmann::json());
+  if (!step.is_string())
     return -1;
   try {
-    const auto meta = read_safetensors(file.string()).metadata;
-    const auto it = meta.find("step");
-    return it == meta.end() ? -1 : std::stoll(it->second);
+    return std::stoll(step.get<std::string>());
   } catch (const std::exception&) {
     return -1;
   }
 }
 
+std::string seconds_text(int64_t s) {
+  return s < 120 ? count_of(s, "s", "s") : count_of(s / 60, "min", "min");
+}
+
 } // namespace
 
-TrainingSnapshot watch_run(const std::string& dir, fs::file_time_type now) {
-  const fs::path run(dir), metrics = run / kMetricsName, config = run / "config.json";
+RunWatcher::RunWatcher(std::string dir, size_t chunk_bytes)
+    : dir_(std::move(dir)), chunk_bytes_(std::max<size_t>(chunk_bytes, 1)) {
+  draft_.out_dir = dir_;
+  draft_.checkpoint_path = (fs::path(dir_) / kTrainStateName).string();
+  draft_.model_path = (fs::path(dir_) / kTrainModelName).string();
+}
+
+RunWatcher::Mark RunWatcher::mark_of(const fs::path& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0)
+    return {};
   std::error_code ec;
-  if (!fs::is_regular_file(metrics, ec) || !fs::is_regular_file(config, ec))
-    throw DataError(dir + " holds no training run (no " + std::string(kMetricsName) +
-                    " and config.json): choose the folder mae train writes");
-  TrainingSnapshot s;
-  s.out_dir = dir;
-  s.checkpoint_path = (run / kTrainStateName).string();
-  s.model_path = (run / kTrainModelName).string();
-  s.total_steps = load_train_config(config.string()).total_steps;
-  for (const MetricsRecord& r : read_metrics(metrics.string())) {
-    s.step = r.step;
-    s.epoch = r.epoch;
-    add_to_curves(s, r);
+  return {static_cast<uintmax_t>(st.st_size), fs::last_write_time(file, ec), st.st_ino};
+}
+
+// A folder that is no run, or stopped being one (deleted, renamed): which
+// file is missing and why.
+void RunWatcher::require_run() const {
+  std::error_code ec;
+  if (!fs::is_directory(dir_, ec))
+    throw DataError(dir_ + (looked_                ? " no longer exists (deleted or renamed?)"
+                            : fs::exists(dir_, ec) ? " holds no training run: it is a file"
+                                                   : " holds no training run: it does not exist"));
+  for (const char* name : {kMetricsName, "config.json"}) {
+    const std::string path = (fs::path(dir_) / name).string();
+    if (const std::string why = why_not_regular_file(path); !why.empty())
+      throw DataError(dir_ + " holds no training run: " + path + ": " + why +
+                      " (choose the folder mae train writes)");
   }
-  try { // the previews at the last probe; one caught mid-write waits for the next look
-    PreviewFile previews = read_preview_file((run / kPreviewFileName).string());
-    s.previews = std::move(previews.previews);
-    s.preview_step = previews.step;
-  } catch (const CheckpointError&) {
+}
+
+std::shared_ptr<const TrainingSnapshot> RunWatcher::look(Clock::time_point now,
+                                                         fs::file_time_type file_now) {
+  require_run();
+  const fs::path run(dir_);
+  bool changed = !shown_;
+  if (const Mark c = mark_of(run / "config.json"); !(c == config_)) {
+    config_ = c;
+    draft_.total_steps = load_train_config((run / "config.json").string()).total_steps;
+    changed = true;
   }
-  const int64_t saved = checkpoint_step(run / kTrainStateName);
-  const auto quiet = now - fs::last_write_time(metrics, ec);
-  const auto quiet_s = std::chrono::duration_cast<std::chrono::seconds>(quiet).count();
-  if (s.total_steps > 0 && saved >= s.total_steps) {
+  const Mark m = mark_of(run / kMetricsName);
+  if (!looked_) { // dated by its mtime once; a file from the future is taken as new
+    const auto age = std::chrono::duration_cast<Clock::duration>(file_now - m.mtime);
+    last_change_ = now - std::max(age, Clock::duration::zero());
+  } else if (!(m == metrics_)) {
+    last_change_ = now;
+  }
+  looked_ = true;
+  changed |= read_metrics_since(m);
+  changed |= read_checkpoint_and_previews();
+  const std::string before = draft_.message;
+  state_at(now);
+  if (changed || draft_.message != before)
+    shown_ = std::make_shared<const TrainingSnapshot>(draft_);
+  return shown_;
+}
+
+// The lines appended since the last look, at most a chunk of them; a file
+// replaced (a new run in the folder) or cut is read again from its start.
+bool RunWatcher::read_metrics_since(const Mark& m) {
+  if (m.inode != metrics_.inode || m.size < offset_) {
+    TrainingSnapshot fresh;
+    fresh.out_dir = draft_.out_dir;
+    fresh.checkpoint_path = draft_.checkpoint_path;
+    fresh.model_path = draft_.model_path;
+    fresh.total_steps = draft_.total_steps;
+    fresh.previews = std::move(draft_.previews);
+    fresh.preview_step = draft_.preview_step;
+    draft_ = std::move(fresh);
+    offset_ = 0;
+    partial_.clear();
+    skipping_line_ = false;
+  }
+  metrics_ = m;
+  bool added = false;
+  if (m.size > offset_) {
+    std::ifstream in(fs::path(dir_) / kMetricsName, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(offset_));
+    std::string chunk(static_cast<size_t>(std::min<uintmax_t>(m.size - offset_, chunk_bytes_)),
+                      '\0');
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    chunk.resize(static_cast<size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+    offset_ += chunk.size();
+    size_t start = 0;
+    for (size_t end; (end = chunk.find('\n', start)) != std::string::npos; start = end + 1) {
+      if (!skipping_line_)
+        partial_.append(chunk, start, end - start);
+      added |= !skipping_line_ && take_line(partial_);
+      partial_.clear();
+      skipping_line_ = false;
+    }
+    if (!skipping_line_)
+      partial_.append(chunk, start, std::string::npos);
+    if (partial_.size() > kMaxMetricsLine) { // no line mae writes: passed over to its end
+      partial_.clear();
+      skipping_line_ = true;
+    }
+  }
+  caught_up_ = offset_ >= m.size;
+  return added;
+}
+
+bool RunWatcher::take_line(const std::string& line) {
+  const std::optional<MetricsRecord> r = parse_metrics_line(line);
+  if (!r)
+    return false;
+  draft_.step = std::max(draft_.step, r->step);
+  draft_.epoch = r->epoch;
+  add_to_curves(draft_, *r);
+  return true;
+}
+
+// Re-read only when their files changed: the checkpoint's header for its
+// step, the previews at the last probe (one caught mid-write waits for the
+// next change).
+bool RunWatcher::read_checkpoint_and_previews() {
+  const fs::path run(dir_);
+  bool changed = false;
+  if (const Mark c = mark_of(run / kTrainStateName); !(c == checkpoint_)) {
+    checkpoint_ = c;
+    saved_step_ = c.size > 0 ? checkpoint_step(run / kTrainStateName) : -1;
+    changed = true;
+  }
+  if (const Mark p = mark_of(run / kPreviewFileName); !(p == previews_)) {
+    previews_ = p;
+    draft_.previews.clear();
+    draft_.preview_step = -1;
+    if (p.size > 0)
+      try {
+        PreviewFile previews = read_preview_file((run / kPreviewFileName).string());
+        draft_.previews = std::move(previews.previews);
+        draft_.preview_step = previews.step;
+      } catch (const CheckpointError&) {
+      }
+    changed = true;
+  }
+  return changed;
+}
+
+void RunWatcher::state_at(Clock::time_point now) {
+  const int64_t quiet_s =
+      std::chrono::duration_cast<std::chrono::seconds>(now - last_change_).count();
+  TrainingSnapshot& s = draft_;
+  if (s.total_steps > 0 && saved_step_ >= s.total_steps) {
     s.state = TrainingState::Finished;
-    s.message = "watching " + dir + ": finished, " + count_of(saved, "step");
-  } else if (!ec && quiet < kStaleAfter) {
+    s.message = "watching " + dir_ + ": finished, " + count_of(saved_step_, "step");
+  } else if (now - last_change_ < kStaleAfter) {
     s.state = TrainingState::Running;
-    s.message = "watching " + dir + ": running, step " + std::to_string(s.step) +
+    s.message = "watching " + dir_ + ": running, step " + std::to_string(s.step) +
                 (s.total_steps > 0 ? " of " + std::to_string(s.total_steps) : std::string());
   } else {
     s.state = TrainingState::Idle;
-    s.message = "watching " + dir + ": stale, no new metrics for " + std::to_string(quiet_s) +
-                " s (stopped or crashed?); last checkpoint at step " +
-                (saved >= 0 ? std::to_string(saved) : std::string("none"));
+    s.message = "watching " + dir_ + ": stale, no new metrics for " + seconds_text(quiet_s) +
+                " (stopped or crashed?); last checkpoint at step " +
+                (saved_step_ >= 0 ? std::to_string(saved_step_) : std::string("none"));
   }
-  return s;
 }
 
 } // namespace mae

@@ -5,8 +5,12 @@
 
 #include "train/training_session.h"
 
+#include <sys/types.h>
+
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 namespace mae {
@@ -15,12 +19,56 @@ namespace mae {
 // last step is taken to have stopped or crashed.
 constexpr std::chrono::seconds kStaleAfter{120};
 
-// The run in `dir` as a snapshot: its metrics curves, step and total, and a
-// state: Finished once its checkpoint holds the last step, Running while its
-// metrics grow, else Idle with a message saying it went quiet. `now` is the
-// file clock's time. Throws DataError when `dir` holds no run.
-TrainingSnapshot
-watch_run(const std::string& dir,
-          std::filesystem::file_time_type now = std::filesystem::file_time_type::clock::now());
+// A run's folder, looked at again and again: each look reads only what its
+// files gained since the last (a long run's metrics.jsonl is hundreds of
+// megabytes, its checkpoint gigabytes), at most `chunk_bytes` of metrics a
+// look, so that a frame never waits on the whole file.
+class RunWatcher {
+public:
+  using Clock = std::chrono::steady_clock;
+  explicit RunWatcher(std::string dir, size_t chunk_bytes = size_t{32} << 20);
+
+  // The run as a snapshot: its curves, step and total, and a state: Finished
+  // once its checkpoint holds the last step, Running while its metrics grow,
+  // else Idle with a message saying it went quiet. Quiet is timed by this
+  // machine's steady clock from the last change seen (a shared file
+  // system's clock may be minutes off); `file_now` (the file clock's time)
+  // dates only the first look's metrics. The same snapshot while nothing
+  // changed. Throws DataError naming the file when `dir` holds no run.
+  std::shared_ptr<const TrainingSnapshot>
+  look(Clock::time_point now = Clock::now(),
+       std::filesystem::file_time_type file_now = std::filesystem::file_time_type::clock::now());
+
+  const std::string& dir() const { return dir_; }
+  // Every metrics byte written by the last look has been read.
+  bool caught_up() const { return caught_up_; }
+
+private:
+  struct Mark { // what tells a file changed
+    uintmax_t size = 0;
+    std::filesystem::file_time_type mtime{};
+    ino_t inode = 0;
+    bool operator==(const Mark& o) const {
+      return size == o.size && mtime == o.mtime && inode == o.inode;
+    }
+  };
+  static Mark mark_of(const std::filesystem::path& file);
+  void require_run() const;
+  bool read_metrics_since(const Mark& now_mark);
+  bool take_line(const std::string& line);
+  bool read_checkpoint_and_previews();
+  void state_at(Clock::time_point now);
+
+  std::string dir_;
+  size_t chunk_bytes_;
+  TrainingSnapshot draft_;
+  std::shared_ptr<const TrainingSnapshot> shown_;
+  Mark metrics_, config_, checkpoint_, previews_;
+  bool looked_ = false, caught_up_ = false, skipping_line_ = false;
+  uintmax_t offset_ = 0;
+  std::string partial_; // the last line, not yet ended
+  int64_t saved_step_ = -1;
+  Clock::time_point last_change_{};
+};
 
 } // namespace mae

@@ -1430,6 +1430,21 @@ TEST(StudioTraining, FollowsARunAnotherProcessTrains) {
   // No k-NN probe on that run: the fourth plot shows its held-out reconstruction error.
   EXPECT_GT(region_stddev(r.shot, panel(r, "plot_heldout_mse")), 4.0) << "held-out MSE looks blank";
 
+  // A long run's 100,000 points: drawn (ImGui's polyline filled blocks from
+  // about 32,000 points on, and crashed at 350,000).
+  fs::create_directories(dir + "/long");
+  fs::copy_file(kTrainConfig, dir + "/long/config.json");
+  {
+    std::ofstream m(dir + "/long/metrics.jsonl");
+    for (int step = 1; step <= 100000; ++step)
+      m << R"({"step":)" << step << R"(,"loss":)" << 1.0 / (1 + step % 977) << R"(,"lr":0.001})"
+        << "\n";
+  }
+  const StudioRun long_run = studio(dir, "--watch-run " + q(dir + "/long"));
+  ASSERT_EQ(long_run.result.code, 0) << long_run.result.err;
+  EXPECT_EQ(long_run.layout.at("training").at("step"), 100000);
+  EXPECT_GT(region_stddev(long_run.shot, panel(long_run, "plot_loss")), 4.0);
+
   // Not a run folder: said in a popup, and nothing followed.
   const StudioRun bad = studio(dir, "--watch-run " + q(dir + "/nowhere"));
   ASSERT_EQ(bad.result.code, 0) << bad.result.err;

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -126,6 +127,33 @@ TEST(PlotAxis, NearestPointByStep) {
   EXPECT_EQ(nearest_point(c, 15.5), 2);
   EXPECT_EQ(nearest_point(c, 100), 2);
   EXPECT_EQ(nearest_point({}, 3), -1);
+}
+
+// 400,000 points across 500 pixels: at most four a column, the extremes of
+// each kept (the line looks the same), the first and last points the curve's.
+TEST(PlotAxis, LongCurvesAreThinnedToTheirExtremesPerPixelColumn) {
+  std::vector<ScreenPoint> points;
+  for (int i = 0; i < 400000; ++i)
+    points.push_back({10.0f + 500.0f * static_cast<float>(i) / 400000.0f,
+                      100.0f + static_cast<float>((int64_t{i} * 7919) % 1000) / 10.0f});
+  points[123456].y = -50; // a spike
+  const std::vector<ScreenPoint> thin = thin_polyline(points, 10.0f);
+  EXPECT_LE(thin.size(), 4u * 501);
+  EXPECT_GE(thin.size(), 500u);
+  EXPECT_EQ(thin.front().x, points.front().x);
+  EXPECT_EQ(thin.back().x, points.back().x);
+  EXPECT_NE(std::find_if(thin.begin(), thin.end(), [](const ScreenPoint& p) { return p.y == -50; }),
+            thin.end());
+  for (size_t i = 1; i < thin.size(); ++i)
+    EXPECT_GE(thin[i].x, thin[i - 1].x); // in order
+  // Steps out of order zig-zag across columns: still no more than asked for.
+  std::vector<ScreenPoint> zigzag;
+  for (int i = 0; i < 100000; ++i)
+    zigzag.push_back({static_cast<float>(i % 2 ? 0 : 400), 1.0f});
+  EXPECT_LE(thin_polyline(zigzag, 0.0f, 1000).size(), 1001u);
+  // A short curve is left as it is.
+  const std::vector<ScreenPoint> few = {{0, 1}, {5, 2}, {9, 0}};
+  EXPECT_EQ(thin_polyline(few, 0.0f).size(), 3u);
 }
 
 TEST(CurvesCsv, OneRowPerStepWithEmptyCellsForMissingValues) {

@@ -1,5 +1,6 @@
 // Following a run another process trains: its curves and status from the
 // files in its folder, at several moments of the file clock.
+#include "error_of.h"
 #include "trainer_fixture.h"
 
 #include "base/errors.h"
@@ -24,45 +25,137 @@ void write_checkpoint_at(const std::string& dir, int64_t step) {
                     {{"step", std::to_string(step)}});
 }
 
-TEST(RunWatch, CurvesAndStatusFromTheRunsFiles) {
-  const std::string dir = test::train_tmp("run_watch");
-  EXPECT_THROW(watch_run(dir), DataError); // no run there yet
+// A run folder of `total` steps with the given metrics text.
+std::string run_folder(const std::string& name, int64_t total, const std::string& metrics) {
+  const std::string dir = test::train_tmp(name);
   TrainConfig c = test::tiny_train_config(dir);
-  c.total_steps = 30;
+  c.total_steps = total;
   std::ofstream(dir + "/config.json") << train_config_json(c);
-  {
-    std::ofstream m(dir + "/" + kMetricsName);
-    m << R"({"step":10,"epoch":0.5,"loss":0.9,"lr":0.001,"img_per_s":100})"
-      << "\n"
-      << R"({"step":20,"epoch":1.0,"loss":0.7,"lr":0.002,"img_per_s":110,"knn_acc":0.4,"heldout_mse":0.03})"
-      << "\n"
-      << R"({"step":30,"epo)"; // a line being written
-  }
+  std::ofstream(dir + "/" + kMetricsName, std::ios::binary) << metrics;
+  return dir;
+}
+
+void append(const std::string& dir, const std::string& text) {
+  std::ofstream(dir + "/" + kMetricsName, std::ios::app | std::ios::binary) << text;
+}
+
+TEST(RunWatch, CurvesAndStatusFromTheRunsFiles) {
+  const std::string empty = test::train_tmp("run_watch_none");
+  EXPECT_THROW(RunWatcher(empty).look(), DataError); // no run there yet
+  const std::string dir = run_folder(
+      "run_watch", 30,
+      R"({"step":10,"epoch":0.5,"loss":0.9,"lr":0.001,"img_per_s":100})"
+      "\n"
+      R"({"step":20,"epoch":1.0,"loss":0.7,"lr":0.002,"img_per_s":110,"knn_acc":0.4,"heldout_mse":0.03})"
+      "\n"
+      R"({"step":30,"epo)"); // a line being written
   write_checkpoint_at(dir, 20);
   const auto written = fs::last_write_time(dir + "/" + kMetricsName);
+  const auto t0 = RunWatcher::Clock::now();
 
-  TrainingSnapshot s = watch_run(dir, written + std::chrono::seconds(5));
-  EXPECT_EQ(s.state, TrainingState::Running);
-  EXPECT_EQ(s.step, 20);
-  EXPECT_EQ(s.total_steps, 30);
-  ASSERT_EQ(s.loss.size(), 2u);
-  EXPECT_DOUBLE_EQ(s.loss[1].second, 0.7);
-  ASSERT_EQ(s.knn_accuracy.size(), 1u);
-  EXPECT_EQ(s.knn_accuracy[0].first, 20);
-  ASSERT_EQ(s.heldout_mse.size(), 1u);
-  EXPECT_DOUBLE_EQ(s.heldout_mse[0].second, 0.03);
-  EXPECT_NE(s.message.find("running, step 20 of 30"), std::string::npos) << s.message;
+  RunWatcher w(dir);
+  auto s = w.look(t0, written + std::chrono::seconds(5));
+  EXPECT_TRUE(w.caught_up());
+  EXPECT_EQ(s->state, TrainingState::Running);
+  EXPECT_EQ(s->step, 20);
+  EXPECT_EQ(s->total_steps, 30);
+  ASSERT_EQ(s->loss.size(), 2u);
+  EXPECT_DOUBLE_EQ(s->loss[1].second, 0.7);
+  ASSERT_EQ(s->knn_accuracy.size(), 1u);
+  EXPECT_EQ(s->knn_accuracy[0].first, 20);
+  ASSERT_EQ(s->heldout_mse.size(), 1u);
+  EXPECT_DOUBLE_EQ(s->heldout_mse[0].second, 0.03);
+  EXPECT_NE(s->message.find("running, step 20 of 30"), std::string::npos) << s->message;
+  // Nothing changed a second later: the same snapshot, nothing copied.
+  EXPECT_EQ(w.look(t0 + std::chrono::seconds(1)), s);
 
-  // Quiet for longer than kStaleAfter, short of its last step: stale.
-  s = watch_run(dir, written + kStaleAfter + std::chrono::seconds(1));
-  EXPECT_EQ(s.state, TrainingState::Idle);
-  EXPECT_NE(s.message.find("stale"), std::string::npos) << s.message;
-  EXPECT_NE(s.message.find("last checkpoint at step 20"), std::string::npos) << s.message;
+  // The torn line ends, another comes: read from where the last look stopped.
+  append(dir, "ch\":1.2,\"loss\":0.6}\n{\"step\":25,\"loss\":0.65}\n");
+  s = w.look(t0 + std::chrono::seconds(2));
+  ASSERT_EQ(s->loss.size(), 4u);
+  EXPECT_DOUBLE_EQ(s->loss[2].second, 0.6);
+  EXPECT_EQ(s->step, 30); // the highest step seen, not the last line's
+
+  // Quiet for longer than kStaleAfter since the last change seen, short of
+  // its last step: stale.
+  s = w.look(t0 + std::chrono::seconds(2) + kStaleAfter + std::chrono::seconds(1));
+  EXPECT_EQ(s->state, TrainingState::Idle);
+  EXPECT_NE(s->message.find("stale, no new metrics for 2 min"), std::string::npos) << s->message;
+  EXPECT_NE(s->message.find("last checkpoint at step 20"), std::string::npos) << s->message;
 
   // Its checkpoint at the last step: finished, however long ago.
   write_checkpoint_at(dir, 30);
-  s = watch_run(dir, written + std::chrono::hours(5));
-  EXPECT_EQ(s.state, TrainingState::Finished);
+  s = w.look(t0 + std::chrono::hours(5));
+  EXPECT_EQ(s->state, TrainingState::Finished);
+
+  // A new run in the folder (`mae train --force`): its metrics from the start.
+  fs::remove(dir + "/" + kMetricsName);
+  append(dir, R"({"step":1,"loss":2.0})"
+              "\n");
+  s = w.look(t0 + std::chrono::hours(6));
+  ASSERT_EQ(s->loss.size(), 1u);
+  EXPECT_EQ(s->step, 1);
+}
+
+// A shared file system's clock minutes ahead (or a file touched into the
+// future) showed "running" for hours; one behind, "stale" at every look.
+// Quiet is timed from the changes this machine sees.
+TEST(RunWatch, QuietIsTimedByThisMachinesClock) {
+  const std::string dir = run_folder("run_watch_clock", 30,
+                                     R"({"step":5,"loss":1.0})"
+                                     "\n");
+  const auto written = fs::last_write_time(dir + "/" + kMetricsName);
+  const auto t0 = RunWatcher::Clock::now();
+  RunWatcher ahead(dir);
+  EXPECT_EQ(ahead.look(t0, written - std::chrono::hours(3))->state, TrainingState::Running);
+  EXPECT_EQ(ahead.look(t0 + kStaleAfter + std::chrono::seconds(1))->state, TrainingState::Idle);
+
+  RunWatcher behind(dir);
+  EXPECT_EQ(behind.look(t0, written + std::chrono::minutes(10))->state, TrainingState::Idle);
+  append(dir, R"({"step":6,"loss":0.9})"
+              "\n");
+  EXPECT_EQ(behind.look(t0 + std::chrono::seconds(1))->state, TrainingState::Running);
+}
+
+// A long metrics file is read a chunk a look (a frame never waits on all of
+// it); a line no run writes (megabytes of an array) is passed over unparsed.
+TEST(RunWatch, LongFilesAreReadAChunkALookAndHugeLinesPassedOver) {
+  std::string text;
+  for (int step = 1; step <= 2000; ++step)
+    text += "{\"step\":" + std::to_string(step) + ",\"loss\":0.5}\n";
+  text += "{\"step\":2001,\"x\":[" + std::string(200000, '1') + "]}\n";
+  text += "{\"step\":2002,\"loss\":0.25}\n";
+  const std::string dir = run_folder("run_watch_long", 3000, text);
+  RunWatcher w(dir, 4096);
+  std::shared_ptr<const TrainingSnapshot> s;
+  int looks = 0;
+  do {
+    s = w.look();
+    ++looks;
+  } while (!w.caught_up() && looks < 1000);
+  EXPECT_TRUE(w.caught_up());
+  EXPECT_GT(looks, 10);
+  ASSERT_EQ(s->loss.size(), 2001u);
+  EXPECT_DOUBLE_EQ(s->loss.back().second, 0.25);
+  EXPECT_EQ(s->step, 2002);
+}
+
+// What is wrong with a folder is said, file and reason.
+TEST(RunWatch, AFolderThatIsNoRunSaysWhichFileAndWhy) {
+  const std::string dir = run_folder("run_watch_errors", 30, "");
+  fs::remove(dir + "/" + kMetricsName);
+  fs::create_directory(dir + "/" + kMetricsName);
+  std::string why = test::error_of([&] { RunWatcher(dir).look(); });
+  EXPECT_NE(why.find(kMetricsName), std::string::npos) << why;
+  EXPECT_NE(why.find("directory"), std::string::npos) << why;
+  fs::remove(dir + "/" + kMetricsName);
+  std::ofstream(dir + "/" + kMetricsName) << R"({"step":1,"loss":1})"
+                                          << "\n";
+  RunWatcher w(dir);
+  EXPECT_EQ(w.look()->step, 1);
+  fs::remove_all(dir);
+  why = test::error_of([&] { w.look(); });
+  EXPECT_NE(why.find("no longer exists"), std::string::npos) << why;
 }
 
 // A real run's previews.safetensors (written at its last probe) reaches the
@@ -75,21 +168,22 @@ TEST_F(TrainerTest, AFollowedRunShowsThePreviewsOfItsLastProbe) {
   Trainer trainer(c, o);
   Quiet q;
   trainer.run(q);
-  TrainingSnapshot s = watch_run(o.out_dir);
-  EXPECT_EQ(s.preview_step, 4);
-  ASSERT_EQ(s.previews.size(), 4u);
+  RunWatcher w(o.out_dir);
+  auto s = w.look();
+  EXPECT_EQ(s->preview_step, 4);
+  ASSERT_EQ(s->previews.size(), 4u);
   const auto live = trainer.previews(4); // the same fixed images and mask
   for (size_t i = 0; i < live.size(); ++i) {
-    EXPECT_EQ(s.previews[i].original.pixels, live[i].original.pixels) << i;
-    EXPECT_EQ(s.previews[i].masked.pixels, live[i].masked.pixels) << i;
-    EXPECT_EQ(s.previews[i].reconstruction_visible.width, live[i].reconstruction_visible.width);
+    EXPECT_EQ(s->previews[i].original.pixels, live[i].original.pixels) << i;
+    EXPECT_EQ(s->previews[i].masked.pixels, live[i].masked.pixels) << i;
+    EXPECT_EQ(s->previews[i].reconstruction_visible.width, live[i].reconstruction_visible.width);
   }
 
   std::ofstream(o.out_dir + "/" + kPreviewFileName, std::ios::trunc) << "not a preview file";
-  s = watch_run(o.out_dir);
-  EXPECT_TRUE(s.previews.empty());
-  EXPECT_EQ(s.preview_step, -1);
-  EXPECT_EQ(s.step, 4); // the curves are still there
+  s = w.look();
+  EXPECT_TRUE(s->previews.empty());
+  EXPECT_EQ(s->preview_step, -1);
+  EXPECT_EQ(s->step, 4); // the curves are still there
 }
 
 } // namespace

@@ -286,6 +286,28 @@ TEST_F(TrainerTest, AStopAskedDuringTheProbeAbandonsIt) {
   EXPECT_TRUE(t.probe()); // nothing asked: measured
 }
 
+// A held-out split whose classes are not the training ones (a folder missing
+// one): its labels would be compared as numbers with the wrong classes. The
+// k-NN probe queries training images instead, and says why.
+TEST_F(TrainerTest, AHeldOutSplitOfOtherClassesIsNotProbed) {
+  const std::string held = test::train_tmp("other_classes_" + std::to_string(::getpid()));
+  ShardWriter w(held, 1, 18, {"hstripes", "vstripes", "ramp"});
+  for (int i = 0; i < 6; ++i)
+    w.add(test::synthetic_image(i, 1), i % 3);
+  w.finish();
+  TrainConfig c = test::tiny_train_config(shards_);
+  c.data.val_path = held;
+  c.probe_every = 1;
+  Trainer t(c, {test::train_tmp("other_classes_run")});
+  const auto lines = t.describe();
+  const auto probe = std::find_if(lines.begin(), lines.end(), [](const std::string& l) {
+    return l.rfind("probe:    the held-out images' classes", 0) == 0;
+  });
+  ASSERT_NE(probe, lines.end()) << ::testing::PrintToString(lines);
+  EXPECT_NE(probe->find("classes only in training: checker"), std::string::npos) << *probe;
+  EXPECT_NE(probe->find("the k-NN queries are training images instead"), std::string::npos);
+}
+
 // recon_eval_every: the held-out masked-region MSE is logged every N steps,
 // the weights of its lowest value are kept in best_model.safetensors, and a
 // resumed run goes on from the best it had.

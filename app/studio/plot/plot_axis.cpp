@@ -174,4 +174,37 @@ int nearest_point(const Curve& curve, double step) {
   return static_cast<int>((take_before ? before : after) - curve.begin());
 }
 
+std::vector<ScreenPoint> thin_polyline(const std::vector<ScreenPoint>& points, float left,
+                                       size_t most) {
+  std::vector<ScreenPoint> out;
+  const auto column = [&](const ScreenPoint& p) {
+    return static_cast<long long>(std::floor(p.x - left));
+  };
+  for (size_t i = 0; i < points.size();) {
+    // A run of points in one column: keep its extremes in the order they came.
+    size_t end = i + 1, low = i, high = i;
+    while (end < points.size() && column(points[end]) == column(points[i])) {
+      if (points[end].y < points[low].y)
+        low = end;
+      if (points[end].y > points[high].y)
+        high = end;
+      ++end;
+    }
+    size_t keep[] = {i, std::min(low, high), std::max(low, high), end - 1};
+    for (size_t k = 0; k < 4; ++k)
+      if (k == 0 || keep[k] != keep[k - 1])
+        out.push_back(points[keep[k]]);
+    i = end;
+  }
+  if (out.size() > most) { // steps out of order (a hand-edited file): every n-th
+    const size_t stride = (out.size() + most - 1) / most;
+    std::vector<ScreenPoint> fewer;
+    for (size_t i = 0; i < out.size(); i += stride)
+      fewer.push_back(out[i]);
+    fewer.push_back(out.back());
+    out.swap(fewer);
+  }
+  return out;
+}
+
 } // namespace mae::studio

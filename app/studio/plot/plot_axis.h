@@ -52,4 +52,17 @@ std::string format_value(double value);
 // The index of the point whose step is nearest to `step`; -1 when empty.
 int nearest_point(const Curve& curve, double step);
 
+// A point of a polyline on screen.
+struct ScreenPoint {
+  float x = 0, y = 0;
+};
+
+// The points that draw as all of `points` do: in each pixel column (from
+// `left`) its first, lowest, highest and last point, in order, and never
+// more than `most` in all. A long run has hundreds of
+// thousands of points; ImGui's polyline keeps them on the stack and counts
+// vertices in 16 bits (it drew filled blocks, then crashed).
+std::vector<ScreenPoint> thin_polyline(const std::vector<ScreenPoint>& points, float left,
+                                       size_t most = 16384);
+
 } // namespace mae::studio

@@ -76,11 +76,14 @@ void draw_x_ticks(ImDrawList* dl, const PlotFrame& f, const std::vector<Tick>& t
 
 // The curve as a line, with dots where points are few enough to tell apart.
 void draw_curve(ImDrawList* dl, const PlotFrame& f, const PlotSpec& spec, bool log) {
-  std::vector<ImVec2> points;
-  points.reserve(spec.curve->size());
+  std::vector<ScreenPoint> all;
+  all.reserve(spec.curve->size());
   for (const auto& [step, value] : *spec.curve)
     if (const auto a = to_axis(value, log))
-      points.push_back({f.sx(static_cast<double>(step)), f.sy(*a)});
+      all.push_back({f.sx(static_cast<double>(step)), f.sy(*a)});
+  std::vector<ImVec2> points;
+  for (const ScreenPoint& p : thin_polyline(all, f.min.x))
+    points.push_back({p.x, p.y});
   const float scale = ImGui::GetFontSize() / 16.0f;
   if (points.size() > 1)
     dl->AddPolyline(points.data(), static_cast<int>(points.size()), spec.colour, 0, 2.0f * scale);

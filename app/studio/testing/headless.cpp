@@ -242,7 +242,9 @@ void HeadlessRun::run_fetch() {
 }
 
 void HeadlessRun::report_watch() {
-  frame(); // the first frame reads the folder
+  frame(); // the first frame reads the folder, a long metrics file a chunk a frame
+  for (int i = 0; i < 1000 && !app_.training().watch_caught_up(); ++i)
+    frame();
   const UiState& st = app_.state();
   if (const auto& s = st.training.snapshot)
     std::printf("following: %s, step %lld of %lld, %zu loss points: %s\n", to_string(s->state),

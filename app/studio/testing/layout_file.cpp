@@ -174,7 +174,8 @@ std::string layout_json(const UiState& st, int fb_w, int fb_h) {
   j["how"] = {{"patch", st.how.highlighted()},
               {"stage", st.how.detail_stage},
               {"patch_text", st.how.hover_text}};
-  return j.dump(2) + "\n";
+  // A folder's name need not be UTF-8; JSON is: such bytes become U+FFFD.
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 } // namespace mae::studio

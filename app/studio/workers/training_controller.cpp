@@ -90,20 +90,34 @@ void TrainingController::poll(UiState& st) {
     check_export(st);
 }
 
-// Rereads the followed run's folder once a second; a folder that stops being
-// one is reported once and no longer followed.
+// Looks at the followed run's folder once a second (every frame while a
+// long metrics file is still being read in, a chunk a frame); a folder that
+// stops being a run is reported once and no longer followed.
 void TrainingController::watch(UiState& st) {
   TrainingUi& t = st.training;
-  if (t.watch_dir.empty() || Clock::now() - t.watch_read < std::chrono::seconds(1))
+  if (t.watch_dir.empty()) {
+    watcher_.reset();
+    return;
+  }
+  if (!watcher_ || watcher_->dir() != t.watch_dir)
+    watcher_ = std::make_unique<RunWatcher>(t.watch_dir);
+  else if (watcher_->caught_up() && Clock::now() - t.watch_read < std::chrono::seconds(1))
     return;
   t.watch_read = Clock::now();
   try {
-    t.snapshot = std::make_shared<const TrainingSnapshot>(watch_run(t.watch_dir));
+    t.snapshot = watcher_->look();
     t.run_dir = t.watch_dir;
+    if (!watcher_->caught_up() && wake_)
+      wake_(); // the next chunk in the next frame
   } catch (const Error& e) {
     st.errors.push_back({"Cannot follow the run", e.what()});
     t.watch_dir.clear();
+    watcher_.reset();
   }
+}
+
+bool TrainingController::watch_caught_up() const {
+  return !watcher_ || watcher_->caught_up();
 }
 
 void TrainingController::check_export(UiState& st) {

@@ -7,6 +7,7 @@
 
 #include "ui_state.h"
 
+#include "train/run_watch.h"
 #include "train/training_session.h"
 
 #include <ctime>
@@ -35,6 +36,9 @@ public:
   // Once a frame, before the panels draw.
   void poll(UiState& st);
 
+  // The followed run's metrics are read to their end (or no run is followed).
+  bool watch_caught_up() const;
+
   // A run is under way (Running or Paused): closing the window stops it first.
   bool active() const;
   // Stops a run with a checkpoint and joins its worker (before the window goes).
@@ -46,6 +50,7 @@ private:
 
   std::function<void()> wake_;
   std::unique_ptr<TrainingSession> session_; // destroyed: stops with a checkpoint, joins
+  std::unique_ptr<RunWatcher> watcher_;      // the followed run's folder, as last read
 };
 
 // Where "Open in explorer" writes the weights it loads.
