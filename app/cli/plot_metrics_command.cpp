@@ -4,6 +4,7 @@
 #include "base/errors.h"
 #include "base/plural.h"
 #include "data/image_io.h"
+#include "train/metrics_line.h"
 #include "train/metrics_log.h"
 #include "train/metrics_plot.h"
 
@@ -39,8 +40,9 @@ int run_plot_metrics(int argc, const char* const* argv) {
   if (skipped > 0)
     std::fprintf(stderr,
                  "mae plot-metrics: note: %zu %s no metric record%s (a JSON object with a "
-                 "\"step\"), left out\n",
-                 skipped, skipped == 1 ? "line is" : "lines are", skipped == 1 ? "" : "s");
+                 "\"step\", under %zu KiB), left out\n",
+                 skipped, skipped == 1 ? "line is" : "lines are", skipped == 1 ? "" : "s",
+                 kMaxMetricsLine / 1024);
   const std::string title = args.get("title").empty() ? metrics : args.get("title");
   write_png(args.get("out"), plot_metrics(records, title, width, height));
   std::printf("wrote %s (%s)\n", args.get("out").c_str(),
