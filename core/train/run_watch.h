@@ -26,7 +26,7 @@ constexpr std::chrono::seconds kStaleAfter{120};
 class RunWatcher {
 public:
   using Clock = std::chrono::steady_clock;
-  explicit RunWatcher(std::string dir, size_t chunk_bytes = size_t{32} << 20);
+  explicit RunWatcher(std::string dir, size_t chunk_bytes = size_t{8} << 20);
 
   // The run as a snapshot: its curves, step and total, and a state: Finished
   // once its checkpoint holds the last step, Running while its metrics grow,

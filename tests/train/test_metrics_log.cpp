@@ -77,16 +77,22 @@ TEST(MetricsLog, LinesNoRunWroteArePassedOver) {
 {"step": -3, "loss": 1.0}
 {"step": 18446744073709551615, "loss": 1.0}
 {"step": 7, "loss": 1e308, "knn_acc": -1e308, "lr": 0.001}
+{"step": 8, "loss": -0.5, "knn_acc": 5, "test_top1": 0.75, "heldout_mse": -1}
 )";
   const std::vector<MetricsRecord> records = read_metrics(path);
-  ASSERT_EQ(records.size(), 1u);
+  ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[0].step, 7);
   EXPECT_FALSE(records[0].loss);
   EXPECT_FALSE(records[0].knn_accuracy);
   EXPECT_DOUBLE_EQ(*records[0].lr, 0.001);
+  // No loss below 0, no accuracy above 1 (a 5 plotted as 500 %).
+  EXPECT_FALSE(records[1].loss);
+  EXPECT_FALSE(records[1].knn_accuracy);
+  EXPECT_FALSE(records[1].heldout_mse);
+  EXPECT_DOUBLE_EQ(*records[1].test_top1, 0.75);
   // A resume keeps only the run's own lines up to its step, and refuses a FIFO.
   { MetricsLog resumed(path, 10); }
-  EXPECT_EQ(read_metrics(path).size(), 1u);
+  EXPECT_EQ(read_metrics(path).size(), 2u);
   std::filesystem::remove(path);
   ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
   EXPECT_THROW(MetricsLog(path, 10), DataError);
