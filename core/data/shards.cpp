@@ -67,7 +67,7 @@ bool is_pack_file(const std::string& name) {
       name.size() == std::string("shard-00000.bin").size() && name.rfind("shard-", 0) == 0 &&
       name.compare(11, 4, ".bin") == 0 &&
       std::all_of(name.begin() + 6, name.begin() + 11, [](char c) { return c >= '0' && c <= '9'; });
-  return shard || name == kShardIndexName || name.find(".tmp-") != std::string::npos;
+  return shard || name == kShardIndexName || is_temp_name(name);
 }
 
 ShardWriter::ShardWriter(std::string dir, int channels, int short_side,

@@ -213,6 +213,10 @@ std::string temp_path_for(const std::string& path) {
   return path + ".tmp-" + std::to_string(static_cast<long>(::getpid()));
 }
 
+bool is_temp_name(const std::string& name) {
+  return name.find(".tmp-") != std::string::npos;
+}
+
 void write_file_atomic(const std::string& requested,
                        const std::function<void(std::ostream&)>& writer,
                        const std::function<void()>& before_rename) {

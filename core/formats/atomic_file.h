@@ -15,6 +15,8 @@ namespace mae {
 
 // The temporary name used while writing `path`: "<path>.tmp-<pid>".
 std::string temp_path_for(const std::string& path);
+// A file name of that form: a write under way, or one a killed writer left.
+bool is_temp_name(const std::string& name);
 
 // Calls `writer` on a stream to "<path>.tmp-<pid>" (first removing such
 // files a killed write of `path` left: their process has ended), flushes and fsyncs it,

@@ -664,7 +664,7 @@ bool is_finetune_file(const std::string& name) {
        {kFinetuneResultName, kClassifierName, kFinetuneStateName, kFolderLockName, "curves.png"})
     if (name == own)
       return true;
-  return name.rfind("events.out.tfevents.", 0) == 0 || name.find(".tmp-") != std::string::npos;
+  return is_tensorboard_event_file(name) || is_temp_name(name);
 }
 
 } // namespace

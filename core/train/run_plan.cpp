@@ -11,6 +11,7 @@
 #include "formats/safetensors.h"
 #include "train/metrics_log.h"
 #include "train/preview_file.h"
+#include "train/tensorboard_log.h"
 
 #include <nlohmann/json.hpp>
 
@@ -114,8 +115,7 @@ bool is_run_file(const std::string& name) {
   static const std::set<std::string> names = {"config.json",   kTrainStateName, kTrainModelName,
                                               kBestModelName,  kMetricsName,    kPreviewFileName,
                                               kFolderLockName, "curves.png"};
-  return names.count(name) || name.rfind("events.out.tfevents.", 0) == 0 ||
-         name.find(".tmp-") != std::string::npos; // an atomic write's temporary
+  return names.count(name) || is_tensorboard_event_file(name) || is_temp_name(name);
 }
 
 // A folder that holds anything else is the user's (a home folder, a project):

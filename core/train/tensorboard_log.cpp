@@ -142,4 +142,8 @@ void TensorBoardLog::image(const std::string&, int64_t, int, int, int, const std
 
 #endif
 
+bool is_tensorboard_event_file(const std::string& name) {
+  return name.rfind("events.out.tfevents.", 0) == 0;
+}
+
 } // namespace mae

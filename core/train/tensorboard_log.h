@@ -18,6 +18,9 @@ uint32_t masked_crc32c(const void* data, size_t size);
 // One record: `data` framed as TFRecord does.
 std::string tfrecord(const std::string& data);
 
+// The name of an event file (events.out.tfevents.*).
+bool is_tensorboard_event_file(const std::string& name);
+
 class TensorBoardLog {
 public:
   // Whether this build writes event files (Debian's libprotobuf found).
