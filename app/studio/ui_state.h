@@ -5,6 +5,7 @@
 
 #include "display_options.h"
 #include "image_view.h"
+#include "plot/plot_axis.h"
 #include "recent_files.h"
 #include "workers/fetch_status.h"
 #include "workers/inference_worker.h"
@@ -291,6 +292,7 @@ struct TrainingForm : RunRequest {
 // One plot's own settings; the ranges follow the data.
 struct PlotOptions {
   bool log_y = false;
+  PlotCache cache; // the curve as last drawn
 };
 
 struct TrainingUi {
@@ -304,12 +306,11 @@ struct TrainingUi {
   std::string export_message_before;                // the snapshot's note when it was asked
   bool stop_requested = false; // Stop pressed: the run ends after its current step
   bool quitting = false;       // the window was closed mid-run: stop, then quit
-  PlotOptions loss_plot{true}, lr_plot, speed_plot, knn_plot;
+  PlotOptions loss_plot{true, {}}, lr_plot, speed_plot, knn_plot;
   // A run another process trains (mae train, torchrun), followed read-only
   // from its folder while no run of the app's own is under way.
   std::string watch_input; // the folder field
   std::string watch_dir;   // the folder followed; empty: none
-  Clock::time_point watch_read{};
 };
 
 // The Experiments tab: a sweep (configs/sweeps/), its runs and their results,

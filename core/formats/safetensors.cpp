@@ -2,12 +2,14 @@
 
 #include "base/config_json.h"
 #include "base/errors.h"
+#include "base/regular_file.h"
 #include "formats/atomic_file.h"
 #include "formats/file_bytes.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <limits>
 #include <set>
 
@@ -229,6 +231,28 @@ json parse_header_json(const std::string& label, const uint8_t* p, size_t n) {
   }
 }
 
+// The header's length from the file's first 8 bytes (`size` is the file's).
+uint64_t header_length(const std::string& label, const uint8_t* first, uint64_t size) {
+  if (size < 8)
+    fail(label, "file is too short for a safetensors header (" + std::to_string(size) +
+                    " bytes, the 8-byte header length alone needs 8)");
+  const uint64_t n = read_u64_le(first);
+  if (n > kMaxHeaderBytes)
+    fail(label, "header length " + std::to_string(n) +
+                    " is absurdly large (over 100 MB); not a safetensors file or corrupt");
+  if (n > size - 8)
+    fail(label, "header length " + std::to_string(n) + " runs past the end of the file (" +
+                    std::to_string(size) + " bytes)");
+  return n;
+}
+
+json parse_header(const std::string& label, const uint8_t* p, size_t n) {
+  json header = parse_header_json(label, p, n);
+  if (!header.is_object())
+    fail(label, "header is a JSON " + std::string(header.type_name()) + ", not an object");
+  return header;
+}
+
 } // namespace
 
 const TensorView* SafetensorsFile::find(const std::string& name) const {
@@ -242,20 +266,8 @@ SafetensorsFile parse_safetensors(SharedBytes bytes, const std::string& label) {
   if (!bytes)
     fail(label, "no data");
   const size_t size = bytes->size();
-  if (size < 8)
-    fail(label, "file is too short for a safetensors header (" + std::to_string(size) +
-                    " bytes, the 8-byte header length alone needs 8)");
-  const uint64_t n = read_u64_le(bytes->data());
-  if (n > kMaxHeaderBytes)
-    fail(label, "header length " + std::to_string(n) +
-                    " is absurdly large (over 100 MB); not a safetensors file or corrupt");
-  if (n > size - 8)
-    fail(label, "header length " + std::to_string(n) + " runs past the end of the file (" +
-                    std::to_string(size) + " bytes)");
-
-  const json header = parse_header_json(label, bytes->data() + 8, static_cast<size_t>(n));
-  if (!header.is_object())
-    fail(label, "header is a JSON " + std::string(header.type_name()) + ", not an object");
+  const uint64_t n = header_length(label, bytes->data(), size);
+  const json header = parse_header(label, bytes->data() + 8, static_cast<size_t>(n));
 
   SafetensorsFile file;
   std::vector<Entry> entries;
@@ -278,6 +290,25 @@ SafetensorsFile parse_safetensors(SharedBytes bytes, const std::string& label) {
 
 SafetensorsFile read_safetensors(const std::string& path) {
   return parse_safetensors(read_file_bytes(path, "safetensors file"), path);
+}
+
+std::map<std::string, std::string> read_safetensors_metadata(const std::string& path) {
+  if (const std::string why = why_not_regular_file(path); !why.empty())
+    fail(path, "cannot read the safetensors file: " + why);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in)
+    fail(path, "cannot open the safetensors file");
+  const auto size = static_cast<uint64_t>(std::max<std::streamoff>(in.tellg(), 0));
+  uint8_t first[8] = {};
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(first), size < 8 ? 0 : 8);
+  const uint64_t n = header_length(path, first, size);
+  std::vector<uint8_t> text(static_cast<size_t>(n));
+  if (!in.read(reinterpret_cast<char*>(text.data()), static_cast<std::streamsize>(n)))
+    fail(path, "file ended inside its header (it shrank while being read?)");
+  const json header = parse_header(path, text.data(), text.size());
+  const auto meta = header.find("__metadata__");
+  return meta == header.end() ? std::map<std::string, std::string>() : parse_metadata(path, *meta);
 }
 
 std::vector<uint8_t> safetensors_header(const std::vector<SafetensorsEntry>& entries,

@@ -26,6 +26,10 @@ struct SafetensorsFile {
 // Tensor views point into the file bytes, which they keep alive; they are
 // contiguous (empty strides) and may be unaligned if the writer did not pad.
 SafetensorsFile read_safetensors(const std::string& path);
+// The "__metadata__" alone, read from the header without the tensors (a
+// checkpoint's step, looked at every second while its gigabytes change).
+// Checks the header as read_safetensors does, but not the tensor entries.
+std::map<std::string, std::string> read_safetensors_metadata(const std::string& path);
 // `label` names the source in error messages (usually the path).
 SafetensorsFile parse_safetensors(SharedBytes bytes, const std::string& label);
 

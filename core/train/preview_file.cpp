@@ -22,6 +22,12 @@ Image read_image(const SafetensorsFile& f, const std::string& name, const std::s
   if (!t || t->dtype != DType::U8 || t->shape.size() != 3 || t->shape[0] < 1 || t->shape[1] < 1 ||
       (t->shape[2] != 1 && t->shape[2] != 3))
     throw CheckpointError(path + ": '" + name + "' is not a uint8 HxWx1 or HxWx3 image");
+  // Previews are model inputs, a few hundred pixels a side: a larger one would be
+  // copied whole into memory for nothing a run writes.
+  if (t->shape[0] > kMostPreviewSide || t->shape[1] > kMostPreviewSide)
+    throw CheckpointError(path + ": '" + name + "' is " + std::to_string(t->shape[0]) + "x" +
+                          std::to_string(t->shape[1]) + " pixels, larger than any preview (" +
+                          std::to_string(kMostPreviewSide) + " a side at most)");
   Image img(static_cast<int>(t->shape[1]), static_cast<int>(t->shape[0]),
             static_cast<int>(t->shape[2]));
   img.pixels = t->contiguous_bytes();

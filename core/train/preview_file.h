@@ -15,6 +15,7 @@
 namespace mae {
 
 constexpr const char* kPreviewFileName = "previews.safetensors";
+constexpr int64_t kMostPreviewSide = 4096; // pixels; larger is not a preview file
 
 struct PreviewFile {
   int64_t step = -1;

@@ -1,52 +1,31 @@
 #include "train/run_watch.h"
 
-#include "base/config_json.h"
 #include "base/errors.h"
 #include "base/plural.h"
 #include "base/regular_file.h"
+#include "formats/safetensors.h"
 #include "train/metrics_line.h"
 #include "train/preview_file.h"
 #include "train/train_config.h"
 #include "train/trainer.h"
 
-#include <nlohmann/json.hpp>
-
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cstring>
 #include <fstream>
 
 namespace mae {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr uintmax_t kMostHeaderBytes = 16 << 20; // a checkpoint's JSON header
-
 // The step in a checkpoint's header, read without its tensors (gigabytes
 // for a large model, re-read after every save); -1: none yet, or mid-write.
 int64_t checkpoint_step(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  unsigned char len[8];
-  if (!in.read(reinterpret_cast<char*>(len), 8))
-    return -1;
-  uint64_t n = 0;
-  for (int i = 7; i >= 0; --i)
-    n = n << 8 | len[i];
-  if (n == 0 || n > kMostHeaderBytes)
-    return -1;
-  std::string header(static_cast<size_t>(n), '\0');
-  if (!in.read(header.data(), static_cast<std::streamsize>(n)))
-    return -1;
-  const auto j = parse_json_or_discarded(header);
-  if (!j.is_object() || !j.contains("__metadata__") || !j["__metadata__"].is_object())
-    return -1;
-  const auto& step = j["__metadata__"].value("step", nlohmann::json());
-  if (!step.is_string())
-    return -1;
   try {
-    return std::stoll(step.get<std::string>());
-  } catch (const std::exception&) {
+    const auto meta = read_safetensors_metadata(file.string());
+    const auto step = meta.find("step");
+    return step == meta.end() ? -1 : std::stoll(step->second);
+  } catch (const std::exception&) { // CheckpointError, or a step that is no number
     return -1;
   }
 }

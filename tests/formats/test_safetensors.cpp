@@ -145,6 +145,47 @@ TEST(Safetensors, MissingFileNamesThePath) {
   EXPECT_NE(msg.find("No such file"), std::string::npos) << msg;
 }
 
+// The metadata alone comes from the header: a checkpoint whose tensors are cut
+// short (being rewritten) still names its step, and nothing past the header is
+// read. A damaged header, a FIFO or a missing file is a CheckpointError.
+TEST(Safetensors, MetadataIsReadFromTheHeaderAlone) {
+  const std::string path = tmp_dir() + "/meta_only.safetensors";
+  const std::vector<float> w(1000, 0.5f);
+  mae::write_safetensors(path, {{"w", DType::F32, {1000}, w.data(), w.size() * 4}},
+                         {{"step", "42"}, {"format", "test"}});
+  const uint64_t header_end = 8 + header_length(file_bytes(path));
+  fs::resize_file(path, header_end + 10);
+  EXPECT_THROW(mae::read_safetensors(path), CheckpointError);
+  const auto meta = mae::read_safetensors_metadata(path);
+  EXPECT_EQ(meta.size(), 2u);
+  EXPECT_EQ(meta.at("step"), "42");
+
+  mae::write_safetensors(path, {{"w", DType::F32, {1000}, w.data(), w.size() * 4}});
+  EXPECT_TRUE(mae::read_safetensors_metadata(path).empty());
+
+  fs::resize_file(path, 8 + header_length(file_bytes(path)) - 3); // inside the header
+  EXPECT_NE(mae::test::error_of([&] {
+              mae::read_safetensors_metadata(path);
+            }).find("runs past the end of the file"),
+            std::string::npos);
+  std::ofstream(path, std::ios::trunc | std::ios::binary) << "abc";
+  EXPECT_NE(mae::test::error_of([&] { mae::read_safetensors_metadata(path); }).find("too short"),
+            std::string::npos);
+  const auto bad = file_with_header(R"({"__metadata__":{"step":3}})", 0);
+  std::ofstream(path, std::ios::trunc | std::ios::binary)
+      .write(reinterpret_cast<const char*>(bad->data()), static_cast<std::streamsize>(bad->size()));
+  EXPECT_NE(mae::test::error_of([&] { mae::read_safetensors_metadata(path); }).find("not a string"),
+            std::string::npos);
+
+  const std::string fifo = tmp_dir() + "/meta_pipe";
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string why = mae::test::error_of([&] { mae::read_safetensors_metadata(fifo); });
+  EXPECT_NE(why.find(fifo), std::string::npos) << why;
+  EXPECT_NE(why.find("FIFO"), std::string::npos) << why;
+  EXPECT_THROW(mae::read_safetensors_metadata(tmp_dir() + "/none.safetensors"), CheckpointError);
+}
+
 // --- writing --------------------------------------------------------------------
 
 TEST(Safetensors, RoundTripsEveryDtypeAndMetadata) {

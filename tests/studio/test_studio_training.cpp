@@ -156,6 +156,28 @@ TEST(PlotAxis, LongCurvesAreThinnedToTheirExtremesPerPixelColumn) {
   EXPECT_EQ(thin_polyline(few, 0.0f).size(), 3u);
 }
 
+// A plot keeps its curve's range and points while the curve is the same one:
+// same object, length and last point (snapshots never change; curves grow).
+TEST(PlotAxis, ACachedCurveIsRecognisedUntilItGrowsOrTheAxisChanges) {
+  Curve curve = {{1, 0.5}, {2, 0.25}, {3, 4.0}};
+  PlotCache cache;
+  EXPECT_FALSE(cache.holds(curve, false));
+  cache.reset(curve, false);
+  EXPECT_TRUE(cache.holds(curve, false));
+  ASSERT_TRUE(cache.values.has_value());
+  EXPECT_DOUBLE_EQ(cache.values->lo, value_range(curve, false)->lo);
+  EXPECT_DOUBLE_EQ(cache.values->hi, value_range(curve, false)->hi);
+  EXPECT_TRUE(cache.points.empty() && cache.frame.empty()); // made by the next draw
+  EXPECT_FALSE(cache.holds(curve, true));                   // a log axis: another range
+  const Curve copy = curve;
+  EXPECT_FALSE(cache.holds(copy, false)); // another snapshot's curve
+  curve.push_back({4, 0.1});
+  EXPECT_FALSE(cache.holds(curve, false));
+  cache.reset(curve, true);
+  EXPECT_TRUE(cache.holds(curve, true));
+  EXPECT_DOUBLE_EQ(cache.values->lo, value_range(curve, true)->lo);
+}
+
 TEST(CurvesCsv, OneRowPerStepWithEmptyCellsForMissingValues) {
   TrainingSnapshot s;
   s.loss = {{2, 1.5}, {4, 0.75}};
@@ -338,6 +360,59 @@ template <class Done> bool poll_until(TrainingController& c, UiState& st, Done d
   return false;
 }
 
+// A folder as another process's run leaves it: a config and metrics lines.
+std::string run_folder_by_hand(const std::string& dir, int64_t last_step) {
+  fs::create_directories(dir);
+  fs::copy_file(kGuiConfig, dir + "/config.json", fs::copy_options::overwrite_existing);
+  std::ofstream m(dir + "/metrics.jsonl", std::ios::app);
+  for (int64_t step = 10; step <= last_step; step += 10)
+    m << R"({"step":)" << step << R"(,"loss":)" << 1.0 / static_cast<double>(step) << "}\n";
+  return dir;
+}
+
+// Following a run reads its folder on the follower's thread: the UI thread
+// only takes the news, woken as each comes. A folder that is no run is
+// reported once and no longer followed.
+TEST(TrainingController, FollowsARunFolderFromItsOwnThread) {
+  const std::string dir = temp_dir("follow");
+  const std::string run = run_folder_by_hand(dir + "/run", 30);
+  UiState st(dir + "/recent.json");
+  std::atomic<int> wakes{0};
+  TrainingController c([&] { ++wakes; });
+  EXPECT_TRUE(c.watch_caught_up()); // nothing followed
+  st.training.watch_dir = run;
+  c.poll(st);
+  ASSERT_TRUE(poll_until(c, st, [&] {
+    return c.watch_caught_up() && st.training.snapshot && st.training.snapshot->step == 30;
+  }));
+  EXPECT_GE(wakes.load(), 1);
+  EXPECT_EQ(st.training.run_dir, run);
+  EXPECT_EQ(st.training.snapshot->loss.size(), 3u);
+
+  // The run goes on: its next line shows within a look or two.
+  std::ofstream(run + "/metrics.jsonl", std::ios::app) << R"({"step":40,"loss":0.02})"
+                                                       << "\n";
+  ASSERT_TRUE(poll_until(c, st, [&] { return st.training.snapshot->step == 40; }));
+
+  st.training.watch_dir = dir + "/nowhere";
+  ASSERT_TRUE(poll_until(c, st, [&] { return !st.errors.empty(); }));
+  EXPECT_EQ(st.errors.size(), 1u);
+  EXPECT_EQ(st.errors.front().title, "Cannot follow the run");
+  EXPECT_NE(st.errors.front().message.find("nowhere"), std::string::npos)
+      << st.errors.front().message;
+  EXPECT_TRUE(st.training.watch_dir.empty());
+  EXPECT_TRUE(c.watch_caught_up());
+
+  // Followed again, from its start.
+  st.training.watch_dir = run;
+  st.training.snapshot.reset();
+  ASSERT_TRUE(poll_until(c, st, [&] {
+    return c.watch_caught_up() && st.training.snapshot && st.training.snapshot->step == 40;
+  }));
+  EXPECT_EQ(st.training.snapshot->loss.size(), 4u);
+  EXPECT_EQ(st.errors.size(), 1u);
+}
+
 TEST(TrainingController, DataErrorsFailTheRunAndAreReportedOnce) {
   const std::string dir = temp_dir("data_error");
   UiState st(dir + "/recent.json");
@@ -396,6 +471,15 @@ TEST(TrainingController, TrainsThenOpensItsWeightsInTheExplorer) {
   EXPECT_EQ(st.commands[0].path, explorer_model_path(dir + "/run"));
   EXPECT_EQ(st.tab, Tab::Explorer);
   EXPECT_TRUE(st.errors.empty());
+
+  // Another process's run, followed once this one has finished, replaces it
+  // on the tab (it was never read while the finished session was kept).
+  st.training.watch_dir = run_folder_by_hand(dir + "/other", 20);
+  ASSERT_TRUE(poll_until(c, st, [&] { return st.training.snapshot->out_dir == dir + "/other"; }));
+  EXPECT_EQ(st.training.snapshot->step, 20);
+  st.training.watch_dir.clear(); // stop following: the finished run shows again
+  c.poll(st);
+  EXPECT_EQ(st.training.snapshot->out_dir, dir + "/run");
 }
 
 } // namespace

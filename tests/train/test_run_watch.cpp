@@ -186,5 +186,26 @@ TEST_F(TrainerTest, AFollowedRunShowsThePreviewsOfItsLastProbe) {
   EXPECT_EQ(s->step, 4); // the curves are still there
 }
 
+// A preview file naming an image larger than any preview (a hostile or
+// corrupt file: it would be copied whole into memory) is refused, saying so.
+TEST(RunWatch, APreviewLargerThanAnyIsRefused) {
+  const std::string dir = test::train_tmp("run_watch_big_preview");
+  const std::string path = dir + "/" + kPreviewFileName;
+  std::vector<uint8_t> column(static_cast<size_t>(kMostPreviewSide) + 1, 7);
+  std::vector<SafetensorsEntry> entries;
+  for (const char* part : {"0.masked", "0.reconstruction_visible", "0.original"})
+    entries.push_back(
+        {part, DType::U8, {kMostPreviewSide + 1, 1, 1}, column.data(), column.size()});
+  write_safetensors(path, entries, {{"step", "5"}, {"rows", "1"}});
+  const std::string why = test::error_of([&] { read_preview_file(path); });
+  EXPECT_NE(why.find("larger than any preview"), std::string::npos) << why;
+
+  column.resize(static_cast<size_t>(kMostPreviewSide));
+  for (SafetensorsEntry& e : entries)
+    e = {e.name, DType::U8, {kMostPreviewSide, 1, 1}, column.data(), column.size()};
+  write_safetensors(path, entries, {{"step", "5"}, {"rows", "1"}});
+  EXPECT_EQ(read_preview_file(path).previews.at(0).original.height, kMostPreviewSide);
+}
+
 } // namespace
 } // namespace mae

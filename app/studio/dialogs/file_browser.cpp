@@ -210,7 +210,6 @@ void choose_folder(UiState& st, const std::string& dir) {
   case Mode::WatchRun:
     st.training.watch_input = dir;
     st.training.watch_dir = dir;
-    st.training.watch_read = {};
     break;
   default:
     return;

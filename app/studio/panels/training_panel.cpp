@@ -52,6 +52,8 @@ void status_line(const UiState& st, const TrainingSnapshot& s) {
     state = "stopping (saving a checkpoint) ...";
   else if (s.state == TrainingState::Finished && s.stopped_early)
     state = "stopped";
+  else if (s.state == TrainingState::Idle && !t.watch_dir.empty())
+    state = "stale"; // a followed run that went quiet short of its last step
   ImGui::TextColored(state_colour(s.state), "%s", state.c_str());
   separator();
   ImGui::Text("step %lld / %lld", static_cast<long long>(s.step),

@@ -196,10 +196,8 @@ static void watch_section(UiState& st) {
              FileBrowserState::Mode::WatchRun);
   const bool following = !t.watch_dir.empty();
   ImGui::BeginDisabled(!following && t.watch_input.empty());
-  if (ImGui::Button(following ? "Stop following" : "Follow", {-1, 0})) {
+  if (ImGui::Button(following ? "Stop following" : "Follow", {-1, 0}))
     t.watch_dir = following ? std::string() : t.watch_input;
-    t.watch_read = {};
-  }
   ImGui::EndDisabled();
   tooltip(following               ? "Stop reading the run's folder (the run itself goes on)"
           : t.watch_input.empty() ? "Type or browse a run folder above first"

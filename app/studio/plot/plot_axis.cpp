@@ -207,4 +207,14 @@ std::vector<ScreenPoint> thin_polyline(const std::vector<ScreenPoint>& points, f
   return out;
 }
 
+void PlotCache::reset(const Curve& c, bool log_axis) {
+  curve = &c;
+  size = c.size();
+  last = c.empty() ? std::pair<int64_t, double>{} : c.back();
+  log = log_axis;
+  values = value_range(c, log_axis);
+  frame.clear();
+  points.clear();
+}
+
 } // namespace mae::studio

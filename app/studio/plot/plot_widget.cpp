@@ -74,15 +74,29 @@ void draw_x_ticks(ImDrawList* dl, const PlotFrame& f, const std::vector<Tick>& t
   }
 }
 
-// The curve as a line, with dots where points are few enough to tell apart.
-void draw_curve(ImDrawList* dl, const PlotFrame& f, const PlotSpec& spec, bool log) {
+// The curve's thinned screen points, made again only when the curve, the
+// plot's place or its axes changed since the last frame.
+const std::vector<ScreenPoint>& screen_points(const PlotFrame& f, const PlotSpec& spec, bool log,
+                                              PlotCache& cache) {
+  const std::vector<double> frame = {f.min.x, f.min.y, f.max.x, f.max.y,
+                                     f.x.lo,  f.x.hi,  f.y.lo,  f.y.hi};
+  if (frame == cache.frame)
+    return cache.points;
   std::vector<ScreenPoint> all;
   all.reserve(spec.curve->size());
   for (const auto& [step, value] : *spec.curve)
     if (const auto a = to_axis(value, log))
       all.push_back({f.sx(static_cast<double>(step)), f.sy(*a)});
+  cache.points = thin_polyline(all, f.min.x);
+  cache.frame = frame;
+  return cache.points;
+}
+
+// The curve as a line, with dots where points are few enough to tell apart.
+void draw_curve(ImDrawList* dl, const PlotFrame& f, const PlotSpec& spec, bool log,
+                PlotCache& cache) {
   std::vector<ImVec2> points;
-  for (const ScreenPoint& p : thin_polyline(all, f.min.x))
+  for (const ScreenPoint& p : screen_points(f, spec, log, cache))
     points.push_back({p.x, p.y});
   const float scale = ImGui::GetFontSize() / 16.0f;
   if (points.size() > 1)
@@ -116,7 +130,10 @@ void draw_plot(PanelContext& ctx, const PlotSpec& spec, PlotOptions& options, Im
   const float top = ImGui::GetCursorScreenPos().y;
   title_row(spec, options, size.x);
   const bool log = spec.log_toggle && options.log_y;
-  const std::optional<Range> values = value_range(*spec.curve, log);
+  PlotCache& cache = options.cache;
+  if (!cache.holds(*spec.curve, log))
+    cache.reset(*spec.curve, log);
+  const std::optional<Range> values = cache.values;
   const Range y = values.value_or(Range{0, 1});
   const float line = ImGui::GetTextLineHeight();
   const int max_y_ticks = std::max(2, static_cast<int>(size.y / (line * 2.2f)));
@@ -145,7 +162,7 @@ void draw_plot(PanelContext& ctx, const PlotSpec& spec, PlotOptions& options, Im
   dl->AddRect(f.min, f.max, kAxisLine);
   dl->PushClipRect(f.min, f.max, true);
   if (values)
-    draw_curve(dl, f, spec, log);
+    draw_curve(dl, f, spec, log, cache);
   else {
     const char* empty = "no data yet";
     const ImVec2 t = ImGui::CalcTextSize(empty);

@@ -242,9 +242,14 @@ void HeadlessRun::run_fetch() {
 }
 
 void HeadlessRun::report_watch() {
-  frame(); // the first frame reads the folder, a long metrics file a chunk a frame
-  for (int i = 0; i < 1000 && !app_.training().watch_caught_up(); ++i)
+  // The follower reads the folder on its thread, a long metrics file a chunk
+  // at a time; frames come as its news does.
+  frame();
+  const Clock::time_point start = Clock::now();
+  while (!app_.training().watch_caught_up() && Clock::now() - start < std::chrono::minutes(2)) {
+    app_.wait_events(0.1);
     frame();
+  }
   const UiState& st = app_.state();
   if (const auto& s = st.training.snapshot)
     std::printf("following: %s, step %lld of %lld, %zu loss points: %s\n", to_string(s->state),

@@ -3,7 +3,6 @@
 #include "workers/training_setup.h"
 
 #include "base/errors.h"
-#include "train/run_watch.h"
 
 #include <filesystem>
 
@@ -75,11 +74,10 @@ void TrainingController::open_in_explorer(UiState& st) {
 }
 
 void TrainingController::poll(UiState& st) {
-  if (!session_) {
-    watch(st);
-    return;
-  }
+  watch(st);
   TrainingUi& t = st.training;
+  if (!session_ || !t.watch_dir.empty()) // a followed run shows instead of a finished own one
+    return;
   t.snapshot = session_->snapshot();
   const TrainingSnapshot& s = *t.snapshot;
   if (s.state == TrainingState::Failed && t.seen_state != TrainingState::Failed)
@@ -90,34 +88,37 @@ void TrainingController::poll(UiState& st) {
     check_export(st);
 }
 
-// Looks at the followed run's folder once a second (every frame while a
-// long metrics file is still being read in, a chunk a frame); a folder that
-// stops being a run is reported once and no longer followed.
+// Tells the follower which folder the tab shows and takes what it read; a
+// folder that is no run is reported once and no longer followed.
 void TrainingController::watch(UiState& st) {
   TrainingUi& t = st.training;
-  if (t.watch_dir.empty()) {
-    watcher_.reset();
-    return;
+  if (t.watch_dir != followed_) {
+    if (!watcher_)
+      watcher_ = std::make_unique<WatchWorker>(wake_);
+    watcher_->follow(t.watch_dir);
+    followed_ = t.watch_dir;
+    caught_up_ = t.watch_dir.empty();
   }
-  if (!watcher_ || watcher_->dir() != t.watch_dir)
-    watcher_ = std::make_unique<RunWatcher>(t.watch_dir);
-  else if (watcher_->caught_up() && Clock::now() - t.watch_read < std::chrono::seconds(1))
+  if (!watcher_)
     return;
-  t.watch_read = Clock::now();
-  try {
-    t.snapshot = watcher_->look();
+  for (WatchNews& news : watcher_->take_news()) {
+    if (news.dir != followed_)
+      continue; // about a folder left since
+    if (!news.error.empty()) {
+      st.errors.push_back({"Cannot follow the run", news.error});
+      t.watch_dir.clear();
+      followed_.clear();
+      caught_up_ = true;
+      return;
+    }
+    t.snapshot = std::move(news.snapshot);
     t.run_dir = t.watch_dir;
-    if (!watcher_->caught_up() && wake_)
-      wake_(); // the next chunk in the next frame
-  } catch (const Error& e) {
-    st.errors.push_back({"Cannot follow the run", e.what()});
-    t.watch_dir.clear();
-    watcher_.reset();
+    caught_up_ = news.caught_up;
   }
 }
 
 bool TrainingController::watch_caught_up() const {
-  return !watcher_ || watcher_->caught_up();
+  return caught_up_;
 }
 
 void TrainingController::check_export(UiState& st) {

@@ -7,8 +7,8 @@
 
 #include "ui_state.h"
 
-#include "train/run_watch.h"
 #include "train/training_session.h"
+#include "workers/watch_worker.h"
 
 #include <ctime>
 #include <functional>
@@ -18,8 +18,8 @@ namespace mae::studio {
 
 class TrainingController {
 public:
-  // `wake` runs on the session's worker whenever it publishes a snapshot
-  // (the app posts an empty GLFW event), so the UI sleeps between them.
+  // `wake` runs on the session's and the follower's workers whenever they
+  // publish (the app posts an empty GLFW event), so the UI sleeps between.
   explicit TrainingController(std::function<void()> wake = {}) : wake_(std::move(wake)) {}
 
   // Starts a run from st.training.form, replacing a finished one. Throws
@@ -50,7 +50,9 @@ private:
 
   std::function<void()> wake_;
   std::unique_ptr<TrainingSession> session_; // destroyed: stops with a checkpoint, joins
-  std::unique_ptr<RunWatcher> watcher_;      // the followed run's folder, as last read
+  std::unique_ptr<WatchWorker> watcher_;     // started the first time a run is followed
+  std::string followed_;                     // the folder posted to it last
+  bool caught_up_ = true;                    // its newest news had every metrics line
 };
 
 // Where "Open in explorer" writes the weights it loads.
