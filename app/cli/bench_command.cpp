@@ -9,6 +9,7 @@
 #include "checkpoint/checkpoint.h"
 #include "data/batch_source.h"
 #include "data/dataset.h"
+#include "dist/local_launch.h"
 #include "model/add_layer_norm.h"
 #include "model/flops.h"
 #include "model/masking.h"
@@ -19,6 +20,7 @@
 #include "runtime/op_trace.h"
 #include "runtime/runtime.h"
 #include "train/batch_memory.h"
+#include "train/progress_bar.h"
 #include "train/trainer.h"
 
 #include <nlohmann/json.hpp>
@@ -47,18 +49,46 @@ struct BenchResult {
   bool silent = false; // a rank other than 0: rank 0 reports
 };
 
+// The steps done of warm-up + timed ones, on stderr (a bar on a terminal, a
+// line every 10 s otherwise): a slow model's bench was silent for minutes.
+class BenchProgress {
+public:
+  BenchProgress(int64_t total, bool show)
+      : bar_(stderr, ProgressBar::stderr_is_tty()), total_(total), show_(show) {}
+  ~BenchProgress() {
+    if (show_)
+      bar_.finish();
+  }
+  void step_done(int64_t done) {
+    if (!show_)
+      return;
+    const double secs = std::chrono::duration<double>(Clock::now() - start_).count();
+    bar_.show(count_progress_text("bench steps", static_cast<size_t>(done),
+                                  static_cast<size_t>(total_), secs, bar_.tty() ? 24 : 0),
+              done == total_);
+  }
+
+private:
+  ProgressBar bar_;
+  int64_t total_;
+  bool show_;
+  Clock::time_point start_ = Clock::now();
+};
+
 // Times steps [warmup, warmup + steps) of a real training run, and traces
 // them where a profile file is named.
 class StepTimer : public TrainObserver {
 public:
-  StepTimer(int64_t warmup, std::string profile)
-      : warmup_(warmup), profile_path_(std::move(profile)) {}
+  StepTimer(int64_t warmup, int64_t total, std::string profile, bool show)
+      : warmup_(warmup), profile_path_(std::move(profile)), progress_(total, show) {}
   // The run's description and its thread probe, for the bench's notes.
   void on_message(const std::string& line) override { messages_.push_back(line); }
   const std::vector<std::string>& messages() const { return messages_; }
   // The clock starts before the first timed step (with no warm-up, before
   // the first step: after_step never sees step 0).
   bool before_step(Trainer& trainer) override {
+    if (interrupted())
+      return false;
     if (trainer.step() == warmup_) {
       cuda_synchronize();
       cuda_reset_peak_memory();
@@ -68,7 +98,9 @@ public:
     }
     return true;
   }
+  bool stop_asked() override { return interrupted(); }
   void after_step(Trainer& trainer) override {
+    progress_.step_done(trainer.step());
     if (trainer.step() == trainer.total_steps()) {
       cuda_synchronize();
       seconds_ = std::chrono::duration<double>(Clock::now() - start_).count();
@@ -85,6 +117,7 @@ private:
   Clock::time_point start_;
   double seconds_ = 0;
   std::vector<std::string> messages_;
+  BenchProgress progress_;
 };
 
 TrainConfig bench_train_config(const Args& args, const ModelConfig& model) {
@@ -151,7 +184,8 @@ BenchResult bench_train(const Args& args, const ModelConfig& model,
   if (resolve_device(options.device).is_cpu())
     require_batch_fits(config, available_host_memory_bytes(), "--batch");
   Trainer trainer(config, options);
-  StepTimer timer(args.get_int("warmup"), args.get_or("profile", ""));
+  const bool rank0 = !options.dist || options.dist->rank() == 0;
+  StepTimer timer(args.get_int("warmup"), config.total_steps, args.get_or("profile", ""), rank0);
   const TrainSummary summary = trainer.run(timer);
   notes.insert(notes.end(), timer.messages().begin(), timer.messages().end());
   const double steps = static_cast<double>(args.get_int("steps"));
@@ -190,7 +224,8 @@ BenchResult bench_infer(const Args& args, const ModelConfig& config) {
   std::unique_ptr<OpTrace> trace;
   MaskSettings mask;
   mask.ratio = config.mask_ratio;
-  for (int64_t i = 0; i < warmup + steps; ++i) {
+  BenchProgress progress(warmup + steps, true);
+  for (int64_t i = 0; i < warmup + steps && !interrupted(); ++i) {
     if (i == warmup && !profile.empty())
       trace = std::make_unique<OpTrace>(profile);
     const auto t = Clock::now();
@@ -203,9 +238,12 @@ BenchResult bench_infer(const Args& args, const ModelConfig& config) {
     cuda_synchronize();
     if (i >= warmup)
       ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
+    progress.step_done(i + 1);
   }
   if (trace)
     trace->stop();
+  if (ms.empty())
+    return {}; // interrupted
   std::sort(ms.begin(), ms.end());
   const double median = ms[ms.size() / 2];
   return {1e3 * static_cast<double>(B) / median, median};
@@ -223,12 +261,14 @@ BenchResult bench_data(const Args& args, const ModelConfig& model,
   notes.push_back("batches:  " + source.describe());
   const int64_t warmup = args.get_int("warmup"), steps = args.get_int("steps");
   Clock::time_point start;
-  for (int64_t i = 0; i < warmup + steps; ++i) {
+  BenchProgress progress(warmup + steps, true);
+  for (int64_t i = 0; i < warmup + steps && !interrupted(); ++i) {
     if (i == warmup) {
       cuda_synchronize();
       start = Clock::now();
     }
     source.next();
+    progress.step_done(i + 1);
   }
   cuda_synchronize();
   const double s = std::chrono::duration<double>(Clock::now() - start).count();
@@ -396,6 +436,7 @@ int run_bench(int argc, const char* const* argv) {
                                 : args.get("arch");
   std::vector<std::string> notes;
   BenchResult r;
+  catch_interrupt(); // Ctrl-C: stop between steps; the scratch folder is removed
   if (mode == "train")
     r = bench_train(args, model, notes);
   else if (mode == "infer")
@@ -404,6 +445,11 @@ int run_bench(int argc, const char* const* argv) {
     r = bench_data(args, model, notes);
   else
     throw UsageError("--mode must be train, infer, data or norm");
+  if (interrupted()) {
+    std::fprintf(stderr, "interrupted: nothing measured\n");
+    return kStoppedExitCode;
+  }
+  release_interrupt();
   if (r.silent)
     return 0;
   for (const auto& n : notes)

@@ -6,9 +6,40 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <iostream>
 
 namespace mae::cli {
+namespace {
+
+// f16 tops out at 65504: a larger weight would be stored as infinity, and the
+// model would reconstruct NaN. Refused, naming the tensors, before any write.
+void refuse_f16_overflow(torch::nn::Module& model) {
+  constexpr double kMostHalf = 65504.0;
+  std::string first;
+  double largest = 0;
+  int count = 0;
+  for (const auto& item : model.named_parameters()) {
+    const double most = item.value().detach().abs().max().item<double>();
+    if (std::isfinite(most) && most > kMostHalf) {
+      if (++count == 1)
+        first = item.key();
+      largest = std::max(largest, most);
+    }
+  }
+  char most[32];
+  std::snprintf(most, sizeof most, "%g", largest);
+  if (count > 0)
+    throw UsageError("--dtype f16: " + std::to_string(count) +
+                     (count == 1 ? " tensor holds" : " tensors hold") +
+                     " values beyond f16's range of +-65504 (" + first + ", up to " + most +
+                     "), which would be stored as infinity; use --dtype bf16 (f32's range) or "
+                     "f32");
+}
+
+} // namespace
 
 int run_convert(int argc, const char* const* argv) {
   Args args("convert",
@@ -37,6 +68,8 @@ int run_convert(int argc, const char* const* argv) {
     if (k != "format" && k != "format_version" && k != "mae_config")
       metadata[k] = v;
   metadata["converted_from"] = std::string(to_string(loaded.format));
+  if (dtype == torch::kFloat16)
+    refuse_f16_overflow(*loaded.model);
   save_model(args.get("out"), loaded.model, metadata, dtype);
   for (const auto& n : loaded.notices)
     std::cerr << "note: " << n << "\n";

@@ -203,6 +203,7 @@ int run_eval_recon(int argc, const char* const* argv) {
     if (args.has(option))
       check_output_file(args, option, {extension}, inputs_on_disk);
   auto model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
+  model->require_finite_weights("an evaluation");
   const Evaluation e = evaluate(*model, args.get("images"), files, o);
   if (e.scored == 0)
     throw DataError("--images: " + unread(files, args.get("images")));

@@ -23,9 +23,9 @@ std::string figure_name(const std::string& input, const std::string& what,
 }
 
 void add_force_option(Args& args) {
-  args.flag("force", "replace an existing output file that mae did not write, a trained model or "
-                     "a read-only file (mae's own figures, tables and untrained models are "
-                     "replaced without asking)");
+  args.flag("force", "replace an existing output file that mae did not write, a trained, "
+                     "converted or downloaded model, or a read-only file (mae's own figures, "
+                     "tables and untrained models are replaced without asking)");
 }
 
 void refuse_overwriting_inputs(const std::string& option, const std::string& out,

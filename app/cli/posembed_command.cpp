@@ -30,6 +30,13 @@ int run_posembed(int argc, const char* const* argv) {
   auto model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
   for (const std::string& note : model->info().notices)
     std::cerr << "mae posembed: note: " << note << "\n";
+  // One tile per position, each a map of every position: a 112x112 grid (patch 2)
+  // is 157 M similarities and a figure 25,000 pixels a side.
+  const int g = model->info().config.grid_size();
+  if (g > kMostPosEmbedGrid)
+    throw UsageError("the model's patch grid is " + std::to_string(g) + "x" + std::to_string(g) +
+                     ": posembed draws one tile per position, for grids up to " +
+                     std::to_string(kMostPosEmbedGrid) + "x" + std::to_string(kMostPosEmbedGrid));
   const PosEmbedGrid grid = model->pos_embed_grid(stack);
   const std::string label = std::filesystem::path(args.get("model")).filename().string();
   write_png(out, pos_embed_figure(grid, label));

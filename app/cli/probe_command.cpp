@@ -19,8 +19,10 @@ int run_probe(int argc, const char* const* argv) {
   add_labelled_data_options(args);
   args.option("epochs", "E", "training epochs of the head", "90")
       .range(1, 10000)
-      .option("batch-size", "B", "head batch size", "1024")
-      .range(1, 65536)
+      .option("batch-size", "B",
+              "head batch size (at least 2: the head's BatchNorm needs two images to normalise)",
+              "1024")
+      .range(2, 65536)
       .option("blr", "BLR",
               "base lr, in (0, 100]: lr = blr * batch / 256 (6.4, the official lr, at batch 1024)",
               "1.6")

@@ -4,8 +4,10 @@
 
 #include "base/errors.h"
 #include "base/image_signature.h"
+#include "base/plural.h"
 #include "data/image_io.h"
 #include "data/written_by_mae.h"
+#include "dist/local_launch.h"
 #include "eval/figure.h"
 #include "eval/figure_video.h"
 #include "eval/reconstructor.h"
@@ -37,14 +39,22 @@ std::vector<double> parse_sweep(const std::string& text) {
 }
 
 // The ratio sweep as a video (or a folder of frames): the same image, seed
-// and strategy at each ratio.
-void write_sweep(const FigureInput& in, const FigureOptions& figure, const std::string& sweep,
-                 double fps, const std::string& out) {
+// and strategy at each ratio. Ctrl-C between frames removes the half-made
+// video (FigureVideo's destructor) and exits kStoppedExitCode.
+int write_sweep(const FigureInput& in, const FigureOptions& figure, const std::string& sweep,
+                double fps, const std::string& out) {
   const std::vector<double> ratios = parse_sweep(sweep);
   FigureVideo video(out, fps);
   ProgressBar bar(stderr, ProgressBar::stderr_is_tty());
   const auto start = std::chrono::steady_clock::now();
+  catch_interrupt();
   for (size_t i = 0; i < ratios.size(); ++i) {
+    if (interrupted()) {
+      bar.finish();
+      std::fprintf(stderr, "interrupted after %zu of %zu frames: %s not written\n", i,
+                   ratios.size(), out.c_str());
+      return kStoppedExitCode;
+    }
     MaskSettings s = figure.mask;
     s.ratio = ratios[i];
     video.add(demo_figure(in.model->run(in.image, s), in.label, s, figure.panel_size));
@@ -54,9 +64,11 @@ void write_sweep(const FigureInput& in, const FigureOptions& figure, const std::
              i + 1 == ratios.size());
   }
   bar.finish();
+  release_interrupt();
   const int frames = video.finish();
-  std::printf("wrote %s: %d frames, ratio %.2f to %.2f at %.0f frames/s\n", out.c_str(), frames,
-              ratios.front(), ratios.back(), fps);
+  std::printf("wrote %s: %s, ratio %.2f to %.2f at %.0f frames/s\n", out.c_str(),
+              count_of(frames, "frame").c_str(), ratios.front(), ratios.back(), fps);
+  return 0;
 }
 
 } // namespace
@@ -99,8 +111,7 @@ int run_reconstruct(int argc, const char* const* argv) {
   const FigureInput in = load_figure_input(args, "reconstruct");
   if (args.has("sweep")) {
     const double fps = args.get_double("fps");
-    write_sweep(in, figure, args.get("sweep"), fps, out);
-    return 0;
+    return write_sweep(in, figure, args.get("sweep"), fps, out);
   }
   const ReconstructionResult r = in.model->run(in.image, settings);
   write_png(out, demo_figure(r, in.label, settings, figure.panel_size));

@@ -1,5 +1,6 @@
 #include "base/config_json.h"
 
+#include "base/image_signature.h"
 #include "base/nearest_name.h"
 #include "base/regular_file.h"
 
@@ -95,6 +96,16 @@ nlohmann::json parse_json(std::string_view text, const std::string& label) {
   try {
     return parse_checked(text);
   } catch (const nlohmann::json::exception& e) {
+    // A model or a picture given for a config: say so, not "last read: '0M'".
+    if (text.find('\0') != std::string_view::npos) {
+      const ImageFormat image =
+          image_format(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+      throw ConfigError(label + ": not a JSON text file: it holds binary data (" +
+                        (image != ImageFormat::None
+                             ? std::string("a ") + image_format_name(image) + " picture"
+                             : std::string("a model or an archive?")) +
+                        ")");
+    }
     throw ConfigError(label + ": not valid JSON: " + json_error_text(e));
   } catch (const TooDeep&) {
     throw ConfigError(label + ": not valid JSON: values nested deeper than " +

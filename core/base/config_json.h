@@ -26,7 +26,8 @@ std::string read_config_file(const std::string& path, const std::string& what);
 // JSON text parsed, refusing values nested deeper than any config (64 levels):
 // nlohmann parses iteratively but copies, compares and dumps recursively, so a
 // file of [[[[...]]]] 100,000 deep would overflow the stack later.
-// ConfigError("<label>: not valid JSON: <why>") when malformed or too deep.
+// ConfigError("<label>: not valid JSON: <why>") when malformed or too deep,
+// "<label>: not a JSON text file ..." when it holds binary data (a model).
 nlohmann::json parse_json(std::string_view text, const std::string& label);
 
 // As parse_json, but a discarded value (is_discarded()) instead of an error:

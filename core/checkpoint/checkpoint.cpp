@@ -1,5 +1,6 @@
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/layer_key.h"
+#include "checkpoint/normalization_io.h"
 
 #include "base/config_json.h"
 #include "base/config_kind.h"
@@ -504,6 +505,11 @@ LoadedModel load_model(const std::string& path, const LoadOptions& options) {
   } catch (const CheckpointError& e) {
     throw CheckpointError(with_notes(e.what(), raw.notices));
   }
+  try { // every later reader of the metadata finds it sound
+    normalization_from_metadata(out.metadata, config.in_chans);
+  } catch (const CheckpointError& e) {
+    throw CheckpointError(path + ": " + e.what());
+  }
   for (const auto& [name, t] : raw.tensors)
     if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>())
       out.nonfinite_tensors.push_back(name);
@@ -517,13 +523,17 @@ LoadedModel load_model(const std::string& path, const LoadOptions& options) {
   return out;
 }
 
+void require_finite_weights(const LoadedModel& loaded, const std::string& use) {
+  if (!loaded.nonfinite_tensors.empty())
+    throw CheckpointError(loaded.path + ": " + nonfinite_text(loaded.nonfinite_tensors) + ": " +
+                          use + " of these weights would mean nothing");
+}
+
 LoadedModel load_model_to_measure(const std::string& path, const LoadOptions& options,
                                   const std::string& use,
                                   const std::function<void(const std::string&)>& note) {
   LoadedModel loaded = load_model(path, options);
-  if (!loaded.nonfinite_tensors.empty())
-    throw CheckpointError(loaded.path + ": " + nonfinite_text(loaded.nonfinite_tensors) + ": " +
-                          use + " of these weights would mean nothing");
+  require_finite_weights(loaded, use);
   for (const std::string& n : loaded.notices)
     note(n);
   return loaded;

@@ -20,7 +20,9 @@ Normalization normalization_from_metadata(const std::map<std::string, std::strin
     n.mean = j.at("mean").get<std::vector<float>>();
     n.std = j.at("std").get<std::vector<float>>();
   } catch (const nlohmann::json::exception& e) {
-    throw CheckpointError(std::string("metadata 'normalization' is malformed: ") + e.what());
+    throw CheckpointError(
+        "metadata 'normalization' must be {\"mean\": [numbers], \"std\": [numbers]} (" +
+        json_error_text(e) + ")");
   }
   try {
     n.validate(channels);

@@ -6,11 +6,11 @@
 #include "base/regular_file.h"
 #include "data/png_mark.h"
 #include "data/video_mark.h"
-#include "formats/file_bytes.h"
 #include "formats/safetensors.h"
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -21,8 +21,8 @@ namespace {
 
 // A safetensors file's metadata; empty when it is not one.
 std::map<std::string, std::string> safetensors_metadata(const std::string& path) {
-  try { // only the header is parsed; the mapping reads no tensor
-    return parse_safetensors(read_file_bytes(path, "safetensors file", false), path).metadata;
+  try {
+    return read_safetensors_metadata(path); // the header alone
   } catch (const Error&) {
     return {};
   }
@@ -43,15 +43,22 @@ bool safetensors_written_by_mae(const std::string& path) {
   return marked_by_mae(safetensors_metadata(path));
 }
 
-// "a trained model (step 2400)" for a model that holds training (its own run's
-// or, converted, another's); "" for anything else.
+// "a trained model (step 2400)" for a model that holds training (its own
+// run's, or another's it was converted or downloaded from); "" for anything
+// else. Such weights are not made again by the next write.
 std::string trained_model(const std::map<std::string, std::string>& metadata) {
+  if (value_of(metadata, "format") != "mae-studio")
+    return "";
   // A model's "train_step"; a run's checkpoint's "step".
   std::string step = value_of(metadata, "train_step");
   if (step.empty())
     step = value_of(metadata, "step");
-  if (value_of(metadata, "format") != "mae-studio" || step.empty())
-    return "";
+  if (step.empty()) {
+    if (!value_of(metadata, "fetched_from").empty())
+      return "a downloaded model (mae fetch)";
+    const std::string from = value_of(metadata, "converted_from");
+    return from.empty() ? "" : "a model converted from a " + from + " checkpoint";
+  }
   // The step as the file says it, when it reads as one.
   return step.size() <= 12 && step.find_first_not_of("0123456789") == std::string::npos
              ? "a trained model (step " + step + ")"
@@ -119,6 +126,16 @@ bool written_by_mae(const std::string& path) {
 }
 
 void refuse_replacing(const std::string& option, const std::string& path, bool force) {
+  // Writes follow links (atomic_file's write_target): a "figure.png" linking
+  // to a model would turn the model into a PNG, --force or not.
+  std::error_code ec;
+  if (std::filesystem::is_symlink(path, ec)) {
+    const std::string target = std::filesystem::canonical(path, ec).string();
+    if (!ec && lower_extension(target) != lower_extension(path))
+      throw UsageError(option + " " + path + " is a link to " + target +
+                       ", a file of another kind, which the write would replace: remove the "
+                       "link or choose another name");
+  }
   if (force || !why_not_regular_file(path).empty())
     return;
   // Hours of training are not "made again" by the next write, nor is a file

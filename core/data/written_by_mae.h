@@ -30,7 +30,8 @@ bool written_by_mae(const std::string& path);
 // replace what is there without `force`: "--out holiday.png already exists and
 // mae did not write it ...". Passes when nothing is there, not a regular file
 // (the write itself refuses a folder or a device), or a file mae wrote, but a
-// trained model (its metadata's train_step) or a read-only file.
+// model that holds training (a train_step, or converted_from / fetched_from:
+// another's training) or a read-only file.
 void refuse_replacing(const std::string& option, const std::string& path, bool force);
 
 } // namespace mae

@@ -49,6 +49,9 @@ std::string describe_source(const AttentionMap& map) {
   if (q.rollout)
     std::snprintf(text, sizeof text, "%s rollout, layers 0-%lld", to_string(q.stack),
                   static_cast<long long>(q.layer));
+  else if (q.head == AttentionQuery::kMeanOfHeads && map.num_heads == 1)
+    std::snprintf(text, sizeof text, "%s layer %lld, its one head", to_string(q.stack),
+                  static_cast<long long>(q.layer));
   else if (q.head == AttentionQuery::kMeanOfHeads)
     std::snprintf(text, sizeof text, "%s layer %lld, mean of %lld heads", to_string(q.stack),
                   static_cast<long long>(q.layer), static_cast<long long>(map.num_heads));

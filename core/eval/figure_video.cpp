@@ -100,6 +100,12 @@ FigureVideo::FigureVideo(const std::string& path, double fps) : impl_(std::make_
                .string();
   remove_killed_attempts(p, m.video ? ext : std::string());
   std::error_code ec;
+  // "sweep.gif" made a folder of that name: a name with another extension is
+  // taken for a video format that is not written.
+  if (!m.video && !ext.empty() && !fs::is_directory(path, ec))
+    throw ImageError(path + ": " + ext +
+                     " is not written; a sweep is a .mp4, an .avi or a folder of PNG frames (a "
+                     "name without an extension)");
   if (!m.video && fs::exists(path, ec) && !(fs::is_directory(path, ec) && fs::is_empty(path, ec)))
     throw ImageError(path + ": exists and is not an empty folder; a sequence of frames needs "
                             "a new folder (or give a .mp4 or .avi file)");

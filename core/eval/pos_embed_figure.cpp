@@ -5,6 +5,7 @@
 #include "eval/figure.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace mae {
@@ -25,8 +26,17 @@ Image pos_embed_figure(const PosEmbedGrid& grid, const std::string& model_label)
   const int side = std::max(gw * (tile_w + kGap), gh * (tile_h + kGap)) + kGap;
   // As the classic figure: colours from the grid's lowest similarity to 1 (sin-cos tables
   // never go far below 0, and a fixed -1..1 scale would wash them out).
-  float lo = *std::min_element(grid.similarity.begin(), grid.similarity.end());
-  lo = std::min(lo, 0.99f);
+  float lo = 0.99f;
+  bool any_finite = false;
+  for (const float v : grid.similarity)
+    if (std::isfinite(v)) {
+      lo = std::min(lo, v);
+      any_finite = true;
+    }
+  if (!any_finite)
+    throw ImageError("position-embedding figure: no similarity is finite (the model's " +
+                     std::string(to_string(grid.stack)) +
+                     " position embeddings hold NaN or infinite values)");
   Image canvas(side, side, 3, 255);
   for (size_t patch = 0; patch < L; ++patch) {
     const std::vector<float> row(grid.similarity.begin() + patch * L,

@@ -10,6 +10,9 @@
 
 namespace mae {
 
+// The largest patch grid drawn (a tile per position: 64x64 makes ~8,000 px a side).
+constexpr int kMostPosEmbedGrid = 64;
+
 // grid_h x grid_w tiles, the tile at (row, column) showing that patch's row of
 // the similarity; colours (viridis) from the grid's lowest similarity to 1; a
 // title and a caption.

@@ -78,6 +78,10 @@ std::unique_ptr<Reconstructor> Reconstructor::load(const std::string& path,
   return std::unique_ptr<Reconstructor>(new Reconstructor(std::move(impl)));
 }
 
+void Reconstructor::require_finite_weights(const std::string& use) const {
+  mae::require_finite_weights(impl_->loaded, use);
+}
+
 const ModelInfo& Reconstructor::info() const {
   return impl_->info;
 }

@@ -43,6 +43,10 @@ public:
   ~Reconstructor();
 
   const ModelInfo& info() const;
+  // For measurements that NaN weights would make meaningless (eval-recon's
+  // errors would be those of NaN turned into pixels): CheckpointError naming
+  // the tensors and `use`.
+  void require_finite_weights(const std::string& use) const;
   // `image` must have the model's channel count and sides that are multiples
   // of the patch size (resize_center_crop to the model's img_size does it).
   // `trace`: also fill result.trace, the How-it-works stages (a few ms more).

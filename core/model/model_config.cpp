@@ -3,6 +3,7 @@
 #include "base/config_json.h"
 #include "base/errors.h"
 #include "base/nearest_name.h"
+#include "base/plural.h"
 
 #include <nlohmann/json.hpp>
 
@@ -94,10 +95,10 @@ void ModelConfig::validate() const {
 
 std::string ModelConfig::summary(bool with_decoder) const {
   std::ostringstream s;
-  s << "ViT encoder " << embed_dim << "x" << depth << " (" << num_heads << " heads), ";
+  s << "ViT encoder " << embed_dim << "x" << depth << " (" << count_of(num_heads, "head") << "), ";
   if (with_decoder)
-    s << "decoder " << decoder_embed_dim << "x" << decoder_depth << " (" << decoder_num_heads
-      << " heads)";
+    s << "decoder " << decoder_embed_dim << "x" << decoder_depth << " ("
+      << count_of(decoder_num_heads, "head") << ")";
   else
     s << "no decoder";
   s << ", patch " << patch_size << ", " << img_size << "px, " << in_chans

@@ -93,7 +93,7 @@ std::string exception_text(const std::exception& e) {
     return text;
   }
   if (dynamic_cast<const std::bad_alloc*>(&e))
-    return std::string(kTooMuch) + " (std::bad_alloc)";
+    return kTooMuch;
   return e.what();
 }
 

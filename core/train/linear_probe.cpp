@@ -78,8 +78,13 @@ double accuracy(torch::nn::Sequential& head, const torch::Tensor& x, const torch
 
 LinearProbeResult run_linear_probe(const std::string& model_path, const LoadOptions& load,
                                    const LinearProbeOptions& o) {
-  if (o.epochs <= 0 || o.batch_size <= 0 || !(o.blr > 0))
-    throw UsageError("epochs, batch size and blr must be positive");
+  if (o.epochs <= 0 || !(o.blr > 0))
+    throw UsageError("epochs and blr must be positive");
+  // The head's BatchNorm normalises over the batch: one image has no spread.
+  if (o.batch_size < 2)
+    throw UsageError("the probe's batch size must be at least 2 (its BatchNorm normalises over "
+                     "the batch), got " +
+                     std::to_string(o.batch_size));
   const auto log = [&](const std::string& s) {
     if (o.log)
       o.log(s);
@@ -94,6 +99,10 @@ LinearProbeResult run_linear_probe(const std::string& model_path, const LoadOpti
   const auto [train, test] = open_labelled_splits(o.data, "a linear probe");
   const auto train_idx = subset(*train, o.max_train, o.seed, 10);
   const auto test_idx = subset(*test, o.max_test, o.seed, 11);
+  if (train_idx.size() < 2) // checked before minutes of feature extraction
+    throw DataError("a linear probe needs at least 2 training images (its BatchNorm normalises "
+                    "over a batch), got " +
+                    std::to_string(train_idx.size()));
   if (!train_idx.empty())
     if (const std::string note =
             input_conversion_note(*train, train_idx.front(), loaded.model->config());

@@ -88,9 +88,13 @@ TEST(ConfigJson, ValuesNestedDeeperThanAnyConfigAreRefused) {
 // A binary file given as a config: the parser's "last read" quoted its raw
 // bytes to the terminal.
 TEST(ConfigJson, ParseErrorsQuoteNoRawBytes) {
-  const std::string e = error_of(std::string("\xff\xfe\x00", 3));
+  const std::string e = error_of("\xff\xfe");
   EXPECT_EQ(e.find('\xff'), std::string::npos) << e;
   EXPECT_NE(e.find("last read: '\\xFF'"), std::string::npos) << e;
+  // With NUL bytes it is no text at all (a model given as the config): said so.
+  const std::string binary = error_of(std::string("\xff\xfe\x00", 3));
+  EXPECT_NE(binary.find("not a JSON text file: it holds binary data"), std::string::npos) << binary;
+  EXPECT_EQ(binary.find('\xff'), std::string::npos) << binary;
   // Control bytes the library itself writes as <U+001B>.
   EXPECT_EQ(error_of("\x1b[2J").find('\x1b'), std::string::npos);
 }

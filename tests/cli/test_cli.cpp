@@ -3,8 +3,10 @@
 #include "cli_runner.h"
 #include "test_util.h"
 
+#include "checkpoint/checkpoint.h"
 #include "data/image_io.h"
 #include "formats/safetensors.h"
+#include "model/mae_model.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -137,6 +139,25 @@ TEST(Cli, OfficialPthNeedsAnArchitectureAndConvertsToOurs) {
   }
   EXPECT_TRUE(torch::equal(test::load_tensor(dir + "/a.safetensors", "pred"),
                            test::load_tensor(dir + "/b.safetensors", "pred")));
+
+  // Weights past f16's range would be stored as infinity: refused before any write.
+  LoadedModel big = load_model(dir + "/ours.safetensors");
+  {
+    torch::NoGradGuard no_grad;
+    big.model->named_parameters()["blocks.0.attn.qkv.weight"].mul_(1e6);
+  }
+  save_model(dir + "/big.safetensors", big.model);
+  r = mae_cli("convert " + q(dir + "/big.safetensors") + " --dtype f16 --out " +
+                  q(dir + "/big16.safetensors"),
+              dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "1 tensor holds values beyond f16's range")) << r.err;
+  EXPECT_TRUE(contains(r.err, "blocks.0.attn.qkv.weight")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/big16.safetensors"));
+  r = mae_cli("convert " + q(dir + "/big.safetensors") + " --dtype bf16 --out " +
+                  q(dir + "/big16.safetensors"),
+              dir);
+  EXPECT_EQ(r.code, 0) << r.err;
 }
 
 TEST(Cli, InfoDescribesTheModel) {
@@ -273,6 +294,21 @@ TEST(Cli, ReconstructSweepWritesAVideoOrFrames) {
     EXPECT_EQ(r.code, 2) << bad;
     EXPECT_TRUE(contains(r.err, "--sweep")) << r.err;
   }
+  // Another extension is no format written (a folder "sweep.gif" was made).
+  r = mae_cli(common + "--sweep 0.1:0.5:0.2 --out " + q(dir + "/sweep.gif"), dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, ".gif is not written")) << r.err;
+  EXPECT_FALSE(fs::exists(dir + "/sweep.gif"));
+  // Ctrl-C mid-sweep (the shipped model, 380 frames): the half-made video is
+  // removed, and the exit says it stopped.
+  r = test::run_binary("timeout",
+                       "--preserve-status -s INT 4 " + q(MAE_CLI_PATH) + " reconstruct --image " +
+                           q(test::data_path("images/photo.jpg")) +
+                           " --sweep 0:0.95:0.0025 --threads 1 --out " + q(dir + "/stopped.avi"),
+                       dir);
+  EXPECT_EQ(r.code, 130) << r.err;
+  EXPECT_TRUE(contains(r.err, "stopped.avi not written")) << r.err;
+  EXPECT_FALSE(fs::exists(dir + "/stopped.avi"));
   for (const auto& e : fs::directory_iterator(dir))
     EXPECT_EQ(e.path().string().find(".tmp-"), std::string::npos) << e.path();
 }
@@ -305,6 +341,25 @@ TEST(Cli, AttentionAndPosEmbedWriteTheirFigures) {
     EXPECT_EQ(fig.width, 8 + side + 8) << stack;
     EXPECT_GT(fig.height, side) << stack;
   }
+  // A 65x65 patch grid would be a figure of some 9,000 px a side (a patch-2
+  // model's, 25,000): refused before the similarities are computed.
+  ModelConfig fine;
+  fine.img_size = 65;
+  fine.patch_size = 1;
+  fine.embed_dim = 8;
+  fine.depth = 1;
+  fine.num_heads = 1;
+  fine.decoder_embed_dim = 8;
+  fine.decoder_depth = 1;
+  fine.decoder_num_heads = 1;
+  MaskedAutoencoderViT fine_model(fine);
+  save_model(dir + "/fine.safetensors", fine_model);
+  auto r = mae_cli("posembed --model " + q(dir + "/fine.safetensors") + " --out " +
+                       q(dir + "/pe_fine.png"),
+                   dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "patch grid is 65x65")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/pe_fine.png"));
 }
 
 // The model and the picture given the wrong way round: each named as what it is.
@@ -500,6 +555,20 @@ TEST(Cli, BenchTimesTrainingStepsAndTracesThem) {
   r = mae_cli("bench --model-config " + config + " --device cpu --attention fastest", dir);
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.err, "auto, flash, efficient, cudnn, math")) << r.err;
+
+  // Ctrl-C stops it between steps, its scratch folder removed (one was left
+  // in /tmp at each interrupt).
+  const std::string scratch = dir + "/tmp";
+  std::filesystem::create_directories(scratch);
+  r = test::run_binary("env",
+                       "TMPDIR=" + q(scratch) + " timeout --preserve-status -s INT 4 " +
+                           q(MAE_CLI_PATH) + " bench --model-config " + config +
+                           " --batch 4 --steps 1000000 --warmup 1 --device cpu --threads 1",
+                       dir);
+  EXPECT_EQ(r.code, 130) << r.err;
+  EXPECT_TRUE(contains(r.err, "interrupted: nothing measured")) << r.err;
+  EXPECT_TRUE(contains(r.err, "bench steps")) << r.err; // the first progress line
+  EXPECT_TRUE(std::filesystem::is_empty(scratch));
 }
 
 // Beside a busy core, the automatic thread count leaves that core alone:

@@ -11,6 +11,7 @@
 #include "limited_run.h"
 #include "slurp.h"
 
+#include "data/fashion_mnist.h"
 #include "formats/safetensors.h"
 
 #include <gtest/gtest.h>
@@ -234,6 +235,33 @@ TEST_F(Hostile, ConfigsAskingForHugeModelsAllocateNothing) {
   expect_error("junk_version", {"info", d + "/junk_version.safetensors"}, 1, "1junk");
 }
 
+// A model's recorded normalisation of the wrong shape: named with its file,
+// in words ("[json.exception.type_error.302] type must be array" before).
+TEST_F(Hostile, AMalformedNormalisationNamesTheFile) {
+  SafetensorsFile f = read_safetensors(model_);
+  std::vector<SafetensorsEntry> entries;
+  for (const auto& [n, t] : f.tensors)
+    entries.push_back({n, t.dtype, t.shape, t.data, t.nbytes()});
+  const std::string d = dir_for("bad_normalization");
+  for (const char* bad : {R"({"mean": "grey", "std": [1, 1, 1]})", R"({"mean": [0.5]})", "[1]"}) {
+    auto meta = f.metadata;
+    meta["normalization"] = bad;
+    write_safetensors(d + "/norm.safetensors", entries, meta);
+    for (const char* command : {"info", "reconstruct"}) {
+      std::vector<std::string> args{command};
+      if (std::string(command) == "info")
+        args.push_back(d + "/norm.safetensors");
+      else
+        args.insert(args.end(), {"--model", d + "/norm.safetensors", "--image", kPhoto, "--out",
+                                 d + "/fig.png"});
+      const auto r =
+          expect_error(std::string("norm_") + command, args, 1, d + "/norm.safetensors: metadata");
+      EXPECT_EQ(r.err.find("json.exception"), std::string::npos) << r.err;
+    }
+  }
+  EXPECT_FALSE(fs::exists(d + "/fig.png"));
+}
+
 TEST_F(Hostile, NonFiniteWeightsLoadWithAWarning) {
   SafetensorsFile f = read_safetensors(model_);
   std::vector<std::vector<uint8_t>> keep;
@@ -259,6 +287,16 @@ TEST_F(Hostile, NonFiniteWeightsLoadWithAWarning) {
   expect_error("nan_finetune", {"finetune", "--model", d + "/nan.safetensors", "--out", d + "/ft"},
                1, "fine-tuning of these weights would mean nothing");
   EXPECT_FALSE(fs::exists(d + "/ft/finetune.json"));
+  // eval-recon scored NaN turned into pixels: "MAE MSE 0.22254 (+1920%)".
+  expect_error("nan_eval_recon",
+               {"eval-recon", "--model", d + "/nan.safetensors", "--images", kPhoto, "--seeds", "1",
+                "--csv", d + "/nan.csv"},
+               1, "an evaluation of these weights would mean nothing");
+  EXPECT_FALSE(fs::exists(d + "/nan.csv"));
+  // posembed said "colorize: the range must have hi > lo".
+  expect_error("nan_posembed",
+               {"posembed", "--model", d + "/nan.safetensors", "--out", d + "/pe.png"}, 1,
+               "encoder position embeddings hold NaN or infinite values");
   // The figure is made (the warning says why it is noise); the MSE is not "-nan".
   const auto figure =
       expect_success("nan_reconstruct", {"reconstruct", "--model", d + "/nan.safetensors",
@@ -555,6 +593,20 @@ TEST_F(Hostile, ArgumentsOutOfRange) {
                "--blr must be in (0, 100]");
   expect_error("probe_pool_raw", {"probe", "--raw-pixels", "--pool", "mean"}, 2,
                "--raw-pixels has none");
+  // A model or a picture given as the config: said so ("last read: '0M'" before).
+  expect_error("config_is_a_model", {"train", "--config", model_}, 1,
+               "not a JSON text file: it holds binary data (a model or an archive?)");
+  expect_error("config_is_a_picture", {"train", "--config", kPhoto}, 1,
+               "it holds binary data (a JPEG picture)");
+  // The head's BatchNorm failed on a batch of one, after minutes of features,
+  // in LibTorch's words ("Expected more than 1 value per channel").
+  expect_error("probe_batch_1", {"probe", "--model", model_, "--raw-pixels", "--batch-size", "1"},
+               2, "--batch-size must be in [2, 65536], got 1");
+  if (fs::exists(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz"))
+    expect_error(
+        "probe_one_image",
+        {"probe", "--model", model_, "--raw-pixels", "--max-train", "1", "--max-test", "5"}, 1,
+        "a linear probe needs at least 2 training images");
   // A HuggingFace config.json's boolean that is text was the JSON library's type error.
   fs::copy(kHf, d + "/hf_text_bool", fs::copy_options::recursive);
   std::string hf_config = test::slurp(d + "/hf_text_bool/config.json");
@@ -568,6 +620,14 @@ TEST_F(Hostile, ArgumentsOutOfRange) {
                {"forward", "--model", kHf, "--inputs", d + "/empty.safetensors", "--out",
                 d + "/t.safetensors"},
                1, "pixel_values must be [B,C,H,W] with at least one picture");
+  // Smaller than a patch: "removes all 0 patches ... (at most -inf here)".
+  const std::vector<float> tiny(3 * 3 * 3, 0.5f);
+  write_safetensors(d + "/tiny.safetensors",
+                    {{"pixel_values", DType::F32, {1, 3, 3, 3}, tiny.data(), tiny.size() * 4}}, {});
+  expect_error("forward_smaller_than_a_patch",
+               {"forward", "--model", kHf, "--inputs", d + "/tiny.safetensors", "--out",
+                d + "/t.safetensors"},
+               2, "pixel_values are 3x3 pixels, not a grid of the model's patches");
   // NaN pixels wrote "loss nan" as a result and exited 0: refused as a bad file.
   const std::vector<float> nan_pixels(3 * 32 * 32, std::numeric_limits<float>::quiet_NaN());
   write_safetensors(
@@ -754,9 +814,12 @@ TEST_F(Hostile, OutputsReplaceOnlyWhatMaeWroteUnlessForced) {
   const std::string first = test::slurp(d + "/figure.png");
   expect_success("figure_again", with(figure, {"--out", d + "/figure.png", "--ratio", "0.5"}));
   EXPECT_NE(test::slurp(d + "/figure.png"), first);
-  expect_success("model_again", {"convert", model_, "--out", d + "/ours.safetensors"});
-  expect_success("model_again_f16",
-                 {"convert", model_, "--out", d + "/ours.safetensors", "--dtype", "f16"});
+  // A converted model holds another's training: made again only when asked.
+  expect_success("model_new", {"convert", model_, "--out", d + "/ours.safetensors"});
+  expect_error("model_again", {"convert", model_, "--out", d + "/ours.safetensors"}, 2,
+               "/ours.safetensors already exists and holds a model converted from a");
+  expect_success("model_again_f16", {"convert", model_, "--out", d + "/ours.safetensors", "--dtype",
+                                     "f16", "--force"});
   const std::vector<std::string> eval{"eval-recon",          "--model", model_, "--images",
                                       kFixtures + "/images", "--seeds", "1",    "--csv",
                                       d + "/ours.csv"};
@@ -789,11 +852,23 @@ TEST_F(Hostile, OutputsReplaceOnlyWhatMaeWroteUnlessForced) {
   expect_error("model_over_trained", {"convert", model_, "--out", d + "/trained.safetensors"}, 2,
                "holds a trained model");
   EXPECT_EQ(test::slurp(d + "/trained.safetensors"), trained);
+  const std::string converted = test::slurp(d + "/ours.safetensors");
+  std::vector<std::string> forward_over_converted = forward;
+  forward_over_converted.back() = d + "/ours.safetensors";
+  expect_error("tensors_over_converted", forward_over_converted, 2,
+               "holds a model converted from a");
+  EXPECT_EQ(test::slurp(d + "/ours.safetensors"), converted);
   fs::permissions(d + "/figure.png",
                   fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
                   fs::perm_options::remove);
   expect_error("figure_over_read_only", with(figure, {"--out", d + "/figure.png"}), 2,
                "--out " + d + "/figure.png already exists and holds a read-only file");
+  // A figure's name that links to the model: the PNG would have replaced it, even with --force.
+  fs::create_symlink(d + "/trained.safetensors", d + "/link.png");
+  expect_error("figure_through_link", with(figure, {"--out", d + "/link.png", "--force"}), 2,
+               "--out " + d + "/link.png is a link to " +
+                   fs::canonical(d + "/trained.safetensors").string());
+  EXPECT_EQ(test::slurp(d + "/trained.safetensors"), trained);
   expect_success("model_forced",
                  {"convert", model_, "--out", d + "/trained.safetensors", "--force"});
 }
