@@ -46,7 +46,8 @@ struct BenchResult {
   // averaging's share of a step (rank 0); img_per_s is then all ranks' sum.
   int world_size = 1;
   double rank_img_per_s = 0, allreduce_ms = 0;
-  bool silent = false; // a rank other than 0: rank 0 reports
+  bool silent = false;  // a rank other than 0: rank 0 reports
+  bool stopped = false; // a Ctrl-C cut the run short (on any rank)
 };
 
 // The steps done of warm-up + timed ones, on stderr (a bar on a terminal, a
@@ -187,6 +188,11 @@ BenchResult bench_train(const Args& args, const ModelConfig& model,
   const bool rank0 = !options.dist || options.dist->rank() == 0;
   StepTimer timer(args.get_int("warmup"), config.total_steps, args.get_or("profile", ""), rank0);
   const TrainSummary summary = trainer.run(timer);
+  if (summary.stopped_early) {
+    BenchResult stopped;
+    stopped.stopped = true;
+    return stopped;
+  }
   notes.insert(notes.end(), timer.messages().begin(), timer.messages().end());
   const double steps = static_cast<double>(args.get_int("steps"));
   BenchResult r;
@@ -445,7 +451,7 @@ int run_bench(int argc, const char* const* argv) {
     r = bench_data(args, model, notes);
   else
     throw UsageError("--mode must be train, infer, data or norm");
-  if (interrupted()) {
+  if (interrupted() || r.stopped) { // here, or on another rank
     std::fprintf(stderr, "interrupted: nothing measured\n");
     return kStoppedExitCode;
   }

@@ -86,11 +86,11 @@ int run_forward(int argc, const char* const* argv) {
   const int64_t p = model->config().patch_size;
   const int64_t gh = pixels.size(2) / p, gw = pixels.size(3) / p;
   if (gh == 0 || gw == 0 || pixels.size(2) % p != 0 || pixels.size(3) % p != 0)
-    throw UsageError(in_path + ": pixel_values are " + std::to_string(pixels.size(2)) + "x" +
-                     std::to_string(pixels.size(3)) +
-                     " pixels, not a grid of the model's patches: sides must be positive "
-                     "multiples of " +
-                     std::to_string(p));
+    throw CheckpointError(in_path + ": pixel_values are " + std::to_string(pixels.size(2)) + "x" +
+                          std::to_string(pixels.size(3)) +
+                          " pixels, not a grid of the model's patches: sides must be positive "
+                          "multiples of " +
+                          std::to_string(p));
   torch::Tensor scores = read_f32(inputs, "noise", in_path);
   if (scores.defined()) {
     if (scores.dim() != 2 || scores.size(0) != pixels.size(0) || scores.size(1) != gh * gw)

@@ -47,7 +47,6 @@ int write_sweep(const FigureInput& in, const FigureOptions& figure, const std::s
   FigureVideo video(out, fps);
   ProgressBar bar(stderr, ProgressBar::stderr_is_tty());
   const auto start = std::chrono::steady_clock::now();
-  catch_interrupt();
   for (size_t i = 0; i < ratios.size(); ++i) {
     if (interrupted()) {
       bar.finish();
@@ -104,10 +103,13 @@ int run_reconstruct(int argc, const char* const* argv) {
   // With --sweep, the video's container (or a folder of frames) follows the name.
   if (args.has("sweep")) {
     refuse_missing_folder("--out", out);
+    check_sweep_output(out);
     refuse_overwriting_inputs("--out", out, {args.get("image"), args.get("model")});
     refuse_replacing("--out", out, args.flag_set("force"));
   } else
     check_output_file(args, "out", {".png"}, {args.get("image"), args.get("model")});
+  if (args.has("sweep"))
+    catch_interrupt(); // from here: a Ctrl-C during the model's load stops before the first frame
   const FigureInput in = load_figure_input(args, "reconstruct");
   if (args.has("sweep")) {
     const double fps = args.get_double("fps");

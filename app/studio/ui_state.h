@@ -298,12 +298,12 @@ struct PlotOptions {
 struct TrainingUi {
   TrainingForm form;
   std::shared_ptr<const TrainingSnapshot> snapshot; // the session's, taken each frame
-  uint64_t session_id = 0;                          // counts Starts: keys the preview textures
-  std::string run_dir;                              // the run's output directory
-  std::string config_label;                         // the config it was started from
-  TrainingState seen_state = TrainingState::Idle;   // the state already reported
-  std::string exporting_model;                      // "Open in explorer": the file awaited
-  std::string export_message_before;                // the snapshot's note when it was asked
+  uint64_t session_id = 0;  // counts the runs shown (Starts, follows): keys the preview textures
+  std::string run_dir;      // the run's output directory
+  std::string config_label; // the config it was started from
+  TrainingState seen_state = TrainingState::Idle; // the state already reported
+  std::string exporting_model;                    // "Open in explorer": the file awaited
+  std::string export_message_before;              // the snapshot's note when it was asked
   bool stop_requested = false; // Stop pressed: the run ends after its current step
   bool quitting = false;       // the window was closed mid-run: stop, then quit
   PlotOptions loss_plot{true, {}}, lr_plot, speed_plot, knn_plot;

@@ -97,6 +97,10 @@ nlohmann::json parse_json(std::string_view text, const std::string& label) {
     return parse_checked(text);
   } catch (const nlohmann::json::exception& e) {
     // A model or a picture given for a config: say so, not "last read: '0M'".
+    const bool utf16 = text.size() >= 2 && ((text[0] == '\xff' && text[1] == '\xfe') ||
+                                            (text[0] == '\xfe' && text[1] == '\xff'));
+    if (utf16)
+      throw ConfigError(label + ": UTF-16 text; save it as UTF-8 (JSON's encoding)");
     if (text.find('\0') != std::string_view::npos) {
       const ImageFormat image =
           image_format(reinterpret_cast<const uint8_t*>(text.data()), text.size());

@@ -38,12 +38,12 @@ struct LoadedModel {
 
 LoadedModel load_model(const std::string& path, const LoadOptions& options = {});
 
-// load_model for work whose numbers NaN weights would make meaningless
-// (probes, fine-tuning): throws CheckpointError naming the tensors with NaN or
-// infinite values and `use`; passes each load notice to `note`.
 // Throws CheckpointError naming the tensors of `loaded` with NaN or infinite
 // values and `use` ("a linear probe"), as load_model_to_measure does.
 void require_finite_weights(const LoadedModel& loaded, const std::string& use);
+// load_model for work whose numbers NaN weights would make meaningless
+// (probes, fine-tuning): throws CheckpointError naming the tensors with NaN or
+// infinite values and `use`; passes each load notice to `note`.
 LoadedModel load_model_to_measure(const std::string& path, const LoadOptions& options,
                                   const std::string& use,
                                   const std::function<void(const std::string&)>& note);

@@ -131,7 +131,8 @@ void refuse_replacing(const std::string& option, const std::string& path, bool f
   std::error_code ec;
   if (std::filesystem::is_symlink(path, ec)) {
     const std::string target = std::filesystem::canonical(path, ec).string();
-    if (!ec && lower_extension(target) != lower_extension(path))
+    const std::string kind = lower_extension(target);
+    if (!ec && !kind.empty() && kind != lower_extension(path)) // no extension: a store's blob
       throw UsageError(option + " " + path + " is a link to " + target +
                        ", a file of another kind, which the write would replace: remove the "
                        "link or choose another name");

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 namespace mae {
 namespace fs = std::filesystem;
@@ -85,6 +86,19 @@ struct FigureVideo::Impl {
   bool finished = false;
 };
 
+void check_sweep_output(const std::string& path) {
+  // Picture and video formats that are not written: "sweep.gif" made a folder
+  // of that name. Other dotted names ("frames_v1.2") are folders.
+  static const std::set<std::string> kNotWritten = {
+      ".gif", ".apng", ".png", ".jpg",  ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".webm",
+      ".mov", ".mkv",  ".mpg", ".mpeg", ".m4v",  ".wmv",  ".flv", ".ogv", ".3gp"};
+  const std::string ext = lower_extension(path);
+  std::error_code ec;
+  if (kNotWritten.count(ext) && !fs::is_directory(path, ec))
+    throw UsageError(path + ": " + ext +
+                     " is not written; a sweep is a .mp4, an .avi or a folder of PNG frames");
+}
+
 FigureVideo::FigureVideo(const std::string& path, double fps) : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.path = path;
@@ -100,12 +114,7 @@ FigureVideo::FigureVideo(const std::string& path, double fps) : impl_(std::make_
                .string();
   remove_killed_attempts(p, m.video ? ext : std::string());
   std::error_code ec;
-  // "sweep.gif" made a folder of that name: a name with another extension is
-  // taken for a video format that is not written.
-  if (!m.video && !ext.empty() && !fs::is_directory(path, ec))
-    throw ImageError(path + ": " + ext +
-                     " is not written; a sweep is a .mp4, an .avi or a folder of PNG frames (a "
-                     "name without an extension)");
+  check_sweep_output(path);
   if (!m.video && fs::exists(path, ec) && !(fs::is_directory(path, ec) && fs::is_empty(path, ec)))
     throw ImageError(path + ": exists and is not an empty folder; a sequence of frames needs "
                             "a new folder (or give a .mp4 or .avi file)");

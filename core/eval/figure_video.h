@@ -17,6 +17,10 @@ namespace mae {
 // in [0, 1): at most 400. Throws UsageError saying why not.
 std::vector<double> sweep_ratios(double from, double to, double step);
 
+// Throws UsageError when `path` names a picture or video format that is not
+// written (.gif, .webm, ...): checked before any work.
+void check_sweep_output(const std::string& path);
+
 class FigureVideo {
 public:
   // Throws ImageError when the path cannot take a video (an existing folder

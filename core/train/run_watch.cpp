@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 namespace mae {
@@ -114,6 +116,9 @@ bool RunWatcher::read_metrics_since(const Mark& m) {
   bool added = false;
   if (m.size > offset_) {
     std::ifstream in(fs::path(dir_) / kMetricsName, std::ios::binary);
+    if (!in) // another user's 0600 file on a shared file system: never readable
+      throw DataError((fs::path(dir_) / kMetricsName).string() + ": cannot be read (" +
+                      std::strerror(errno) + ")");
     in.seekg(static_cast<std::streamoff>(offset_));
     std::string chunk(static_cast<size_t>(std::min<uintmax_t>(m.size - offset_, chunk_bytes_)),
                       '\0');

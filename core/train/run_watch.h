@@ -42,6 +42,8 @@ public:
   const std::string& dir() const { return dir_; }
   // Every metrics byte written by the last look has been read.
   bool caught_up() const { return caught_up_; }
+  // Metrics bytes read so far: a look that moves it made progress.
+  uintmax_t bytes_read() const { return offset_; }
 
 private:
   struct Mark { // what tells a file changed

@@ -88,13 +88,16 @@ TEST(ConfigJson, ValuesNestedDeeperThanAnyConfigAreRefused) {
 // A binary file given as a config: the parser's "last read" quoted its raw
 // bytes to the terminal.
 TEST(ConfigJson, ParseErrorsQuoteNoRawBytes) {
-  const std::string e = error_of("\xff\xfe");
+  const std::string e = error_of("\xff\xff");
   EXPECT_EQ(e.find('\xff'), std::string::npos) << e;
   EXPECT_NE(e.find("last read: '\\xFF'"), std::string::npos) << e;
   // With NUL bytes it is no text at all (a model given as the config): said so.
-  const std::string binary = error_of(std::string("\xff\xfe\x00", 3));
+  const std::string binary = error_of(std::string("\xff\xff\x00", 3));
   EXPECT_NE(binary.find("not a JSON text file: it holds binary data"), std::string::npos) << binary;
   EXPECT_EQ(binary.find('\xff'), std::string::npos) << binary;
+  // UTF-16 (a Windows editor's "Unicode") has NUL bytes too, but is text.
+  const std::string utf16 = error_of(std::string("\xff\xfe{\0}\0", 6));
+  EXPECT_NE(utf16.find("UTF-16 text; save it as UTF-8"), std::string::npos) << utf16;
   // Control bytes the library itself writes as <U+001B>.
   EXPECT_EQ(error_of("\x1b[2J").find('\x1b'), std::string::npos);
 }

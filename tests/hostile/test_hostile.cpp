@@ -627,7 +627,7 @@ TEST_F(Hostile, ArgumentsOutOfRange) {
   expect_error("forward_smaller_than_a_patch",
                {"forward", "--model", kHf, "--inputs", d + "/tiny.safetensors", "--out",
                 d + "/t.safetensors"},
-               2, "pixel_values are 3x3 pixels, not a grid of the model's patches");
+               1, "pixel_values are 3x3 pixels, not a grid of the model's patches");
   // NaN pixels wrote "loss nan" as a result and exited 0: refused as a bad file.
   const std::vector<float> nan_pixels(3 * 32 * 32, std::numeric_limits<float>::quiet_NaN());
   write_safetensors(

@@ -1443,6 +1443,8 @@ TEST(StudioTraining, FollowsARunAnotherProcessTrains) {
   const StudioRun long_run = studio(dir, "--watch-run " + q(dir + "/long"));
   ASSERT_EQ(long_run.result.code, 0) << long_run.result.err;
   EXPECT_EQ(long_run.layout.at("training").at("step"), 100000);
+  EXPECT_TRUE(contains(long_run.result.out, "frame time while reading the run"))
+      << long_run.result.out;
   EXPECT_GT(region_stddev(long_run.shot, panel(long_run, "plot_loss")), 4.0);
 
   // Not a run folder: said in a popup, and nothing followed.

@@ -156,26 +156,31 @@ TEST(PlotAxis, LongCurvesAreThinnedToTheirExtremesPerPixelColumn) {
   EXPECT_EQ(thin_polyline(few, 0.0f).size(), 3u);
 }
 
-// A plot keeps its curve's range and points while the curve is the same one:
-// same object, length and last point (snapshots never change; curves grow).
-TEST(PlotAxis, ACachedCurveIsRecognisedUntilItGrowsOrTheAxisChanges) {
-  Curve curve = {{1, 0.5}, {2, 0.25}, {3, 4.0}};
+// A plot keeps its curve's range and points while it draws the same curve
+// of the same snapshot (which never changes once published).
+TEST(PlotAxis, ACachedCurveIsRecognisedUntilTheSnapshotOrTheAxisChanges) {
+  auto snapshot = std::make_shared<TrainingSnapshot>();
+  snapshot->loss = {{1, 0.5}, {2, 0.25}, {3, 4.0}};
+  const Curve& curve = snapshot->loss;
   PlotCache cache;
-  EXPECT_FALSE(cache.holds(curve, false));
-  cache.reset(curve, false);
-  EXPECT_TRUE(cache.holds(curve, false));
+  EXPECT_FALSE(cache.holds(snapshot, curve, false));
+  cache.reset(snapshot, curve, false);
+  EXPECT_TRUE(cache.holds(snapshot, curve, false));
   ASSERT_TRUE(cache.values.has_value());
   EXPECT_DOUBLE_EQ(cache.values->lo, value_range(curve, false)->lo);
   EXPECT_DOUBLE_EQ(cache.values->hi, value_range(curve, false)->hi);
   EXPECT_TRUE(cache.points.empty() && cache.frame.empty()); // made by the next draw
-  EXPECT_FALSE(cache.holds(curve, true));                   // a log axis: another range
-  const Curve copy = curve;
-  EXPECT_FALSE(cache.holds(copy, false)); // another snapshot's curve
-  curve.push_back({4, 0.1});
-  EXPECT_FALSE(cache.holds(curve, false));
-  cache.reset(curve, true);
-  EXPECT_TRUE(cache.holds(curve, true));
-  EXPECT_DOUBLE_EQ(cache.values->lo, value_range(curve, true)->lo);
+  EXPECT_FALSE(cache.holds(snapshot, curve, true));         // a log axis: another range
+  EXPECT_FALSE(cache.holds(snapshot, snapshot->lr, false)); // another curve
+  const auto next = std::make_shared<TrainingSnapshot>(*snapshot);
+  EXPECT_FALSE(cache.holds(next, next->loss, false)); // the next snapshot
+  // The cache keeps its snapshot alive: a new one cannot take its address.
+  std::weak_ptr<TrainingSnapshot> kept = snapshot;
+  snapshot.reset();
+  EXPECT_FALSE(kept.expired());
+  cache.reset(next, next->loss, true);
+  EXPECT_TRUE(kept.expired());
+  EXPECT_DOUBLE_EQ(cache.values->lo, value_range(next->loss, true)->lo);
 }
 
 TEST(CurvesCsv, OneRowPerStepWithEmptyCellsForMissingValues) {
@@ -477,9 +482,12 @@ TEST(TrainingController, TrainsThenOpensItsWeightsInTheExplorer) {
   st.training.watch_dir = run_folder_by_hand(dir + "/other", 20);
   ASSERT_TRUE(poll_until(c, st, [&] { return st.training.snapshot->out_dir == dir + "/other"; }));
   EXPECT_EQ(st.training.snapshot->step, 20);
+  EXPECT_EQ(st.training.run_dir, dir + "/other");
   st.training.watch_dir.clear(); // stop following: the finished run shows again
   c.poll(st);
   EXPECT_EQ(st.training.snapshot->out_dir, dir + "/run");
+  // ... and its buttons act on its folder, not the other run's.
+  EXPECT_EQ(st.training.run_dir, dir + "/run");
 }
 
 } // namespace

@@ -187,7 +187,7 @@ void plots(PanelContext& ctx, const TrainingSnapshot& s, float height) {
   for (int i = 0; i < 4; ++i) {
     if (i % columns)
       ImGui::SameLine(0, gap);
-    draw_plot(ctx, entries[i].spec, *entries[i].options, {width, plot_h});
+    draw_plot(ctx, entries[i].spec, *entries[i].options, {width, plot_h}, t.snapshot);
   }
 }
 

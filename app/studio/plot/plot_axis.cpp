@@ -207,10 +207,10 @@ std::vector<ScreenPoint> thin_polyline(const std::vector<ScreenPoint>& points, f
   return out;
 }
 
-void PlotCache::reset(const Curve& c, bool log_axis) {
+void PlotCache::reset(std::shared_ptr<const void> by, const Curve& c, bool log_axis) {
+  owner = std::move(by);
   curve = &c;
   size = c.size();
-  last = c.empty() ? std::pair<int64_t, double>{} : c.back();
   log = log_axis;
   values = value_range(c, log_axis);
   frame.clear();

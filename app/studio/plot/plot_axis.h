@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -68,23 +69,23 @@ std::vector<ScreenPoint> thin_polyline(const std::vector<ScreenPoint>& points, f
 // A plot's curve as last drawn: its value range and its thinned screen
 // points, kept from frame to frame while the curve and the plot's frame stay
 // the same. A long run's hundreds of thousands of points are then mapped and
-// thinned once a snapshot, not once a frame. Snapshots never change once
-// published and curves only grow, so a curve at the same address with the
-// same length and last point is the same curve.
+// thinned once a snapshot, not once a frame. `owner` is what holds the curve
+// (the snapshot, never changed once published), kept alive here so that its
+// address cannot be reused: the same owner and curve is the same data.
 struct PlotCache {
+  std::shared_ptr<const void> owner;
   const Curve* curve = nullptr;
   size_t size = 0;
-  std::pair<int64_t, double> last{};
   bool log = false;
   std::optional<Range> values; // value_range(*curve, log)
   std::vector<double> frame;   // the plot area and axis ranges the points were made for
   std::vector<ScreenPoint> points;
 
-  bool holds(const Curve& c, bool log_axis) const {
-    return curve == &c && size == c.size() && log == log_axis && (c.empty() || last == c.back());
+  bool holds(const std::shared_ptr<const void>& by, const Curve& c, bool log_axis) const {
+    return owner == by && curve == &c && size == c.size() && log == log_axis;
   }
   // Takes `c` as the cached curve, its range computed and no points yet.
-  void reset(const Curve& c, bool log_axis);
+  void reset(std::shared_ptr<const void> by, const Curve& c, bool log_axis);
 };
 
 } // namespace mae::studio

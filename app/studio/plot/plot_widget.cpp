@@ -124,15 +124,16 @@ void hover(ImDrawList* dl, const PlotFrame& f, const PlotSpec& spec, bool log) {
 
 } // namespace
 
-void draw_plot(PanelContext& ctx, const PlotSpec& spec, PlotOptions& options, ImVec2 size) {
+void draw_plot(PanelContext& ctx, const PlotSpec& spec, PlotOptions& options, ImVec2 size,
+               const std::shared_ptr<const void>& owner) {
   ImGui::PushID(spec.name);
   ImGui::BeginGroup();
   const float top = ImGui::GetCursorScreenPos().y;
   title_row(spec, options, size.x);
   const bool log = spec.log_toggle && options.log_y;
   PlotCache& cache = options.cache;
-  if (!cache.holds(*spec.curve, log))
-    cache.reset(*spec.curve, log);
+  if (!cache.holds(owner, *spec.curve, log))
+    cache.reset(owner, *spec.curve, log);
   const std::optional<Range> values = cache.values;
   const Range y = values.value_or(Range{0, 1});
   const float line = ImGui::GetTextLineHeight();

@@ -7,6 +7,7 @@
 #include "panels/panels.h"
 #include "plot/plot_axis.h"
 
+#include <memory>
 #include <optional>
 
 namespace mae::studio {
@@ -21,7 +22,9 @@ struct PlotSpec {
   std::optional<Range> steps; // a step range shared with other plots
 };
 
-// Draws at the cursor in a `size` box (title row included).
-void draw_plot(PanelContext& ctx, const PlotSpec& spec, PlotOptions& options, ImVec2 size);
+// Draws at the cursor in a `size` box (title row included). `owner` holds the
+// curve and never changes it (the snapshot; see PlotCache).
+void draw_plot(PanelContext& ctx, const PlotSpec& spec, PlotOptions& options, ImVec2 size,
+               const std::shared_ptr<const void>& owner);
 
 } // namespace mae::studio

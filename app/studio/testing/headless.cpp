@@ -38,6 +38,14 @@ double percentile(std::vector<double> v, double p) {
                     static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
 }
 
+// "  frame time while training: median 4.10 ms, p90 ..., max ... over 87 frames"
+void print_frame_times(const char* during, const std::vector<double>& frame_ms) {
+  std::printf("  frame time while %s: median %.2f ms, p90 %.2f ms, max %.2f ms over %zu frames\n",
+              during, median(frame_ms), percentile(frame_ms, 0.9),
+              frame_ms.empty() ? 0.0 : *std::max_element(frame_ms.begin(), frame_ms.end()),
+              frame_ms.size());
+}
+
 // A --keys name as GLFW's key code, with the modifier held around it (0: none).
 struct KeyPress {
   int key = 0, modifier = 0;
@@ -243,18 +251,24 @@ void HeadlessRun::run_fetch() {
 
 void HeadlessRun::report_watch() {
   // The follower reads the folder on its thread, a long metrics file a chunk
-  // at a time; frames come as its news does.
-  frame();
+  // at a time, while frames come at 30 Hz as on screen.
   const Clock::time_point start = Clock::now();
-  while (!app_.training().watch_caught_up() && Clock::now() - start < std::chrono::minutes(2)) {
-    app_.wait_events(0.1);
+  std::vector<double> frame_ms;
+  do {
+    const Clock::time_point t0 = Clock::now();
     frame();
-  }
+    glFinish();
+    frame_ms.push_back(ms_since(t0));
+    app_.wait_events(1.0 / 30);
+  } while (!app_.training().watch_caught_up() && Clock::now() - start < std::chrono::minutes(2));
+  frame(); // the last news
   const UiState& st = app_.state();
   if (const auto& s = st.training.snapshot)
-    std::printf("following: %s, step %lld of %lld, %zu loss points: %s\n", to_string(s->state),
-                static_cast<long long>(s->step), static_cast<long long>(s->total_steps),
-                s->loss.size(), s->message.c_str());
+    std::printf("following: %s, step %lld of %lld, %zu loss points, read in %.1f s: %s\n",
+                to_string(s->state), static_cast<long long>(s->step),
+                static_cast<long long>(s->total_steps), s->loss.size(),
+                std::chrono::duration<double>(Clock::now() - start).count(), s->message.c_str());
+  print_frame_times("reading the run", frame_ms);
   std::fflush(stdout);
   if (!options_.train_csv.empty())
     app_.state().commands.push_back({Command::Kind::ExportCurves, options_.train_csv, ""});
@@ -287,11 +301,7 @@ void HeadlessRun::run_training() {
     std::printf("training: %s at step %lld of %lld after %.1f s\n", to_string(s->state),
                 static_cast<long long>(s->step), static_cast<long long>(s->total_steps),
                 std::chrono::duration<double>(Clock::now() - start).count());
-  std::printf("  frame time while training: median %.2f ms, p90 %.2f ms, max %.2f ms over %zu "
-              "frames\n",
-              median(frame_ms), percentile(frame_ms, 0.9),
-              frame_ms.empty() ? 0.0 : *std::max_element(frame_ms.begin(), frame_ms.end()),
-              frame_ms.size());
+  print_frame_times("training", frame_ms);
   std::fflush(stdout);
   if (!options_.train_csv.empty())
     st.commands.push_back({Command::Kind::ExportCurves, options_.train_csv, ""});

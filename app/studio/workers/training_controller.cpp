@@ -26,7 +26,7 @@ void TrainingController::start(UiState& st, std::time_t now) {
   TrainingLaunch launch = prepare_training(st.training.form, now);
   TrainingUi& t = st.training;
   t.watch_dir.clear(); // the app's own run replaces a followed one
-  t.run_dir = launch.options.train.out_dir;
+  t.run_dir = own_run_dir_ = launch.options.train.out_dir;
   t.config_label = launch.config_label;
   t.exporting_model.clear();
   t.stop_requested = false;
@@ -78,6 +78,9 @@ void TrainingController::poll(UiState& st) {
   TrainingUi& t = st.training;
   if (!session_ || !t.watch_dir.empty()) // a followed run shows instead of a finished own one
     return;
+  // Back from following: Save checkpoint, Open in explorer and Export CSV
+  // act on the app's own run folder again, never the followed one.
+  t.run_dir = own_run_dir_;
   t.snapshot = session_->snapshot();
   const TrainingSnapshot& s = *t.snapshot;
   if (s.state == TrainingState::Failed && t.seen_state != TrainingState::Failed)
@@ -98,6 +101,7 @@ void TrainingController::watch(UiState& st) {
     watcher_->follow(t.watch_dir);
     followed_ = t.watch_dir;
     caught_up_ = t.watch_dir.empty();
+    ++t.session_id; // another run shown: the preview textures are made again
   }
   if (!watcher_)
     return;
@@ -109,6 +113,7 @@ void TrainingController::watch(UiState& st) {
       t.watch_dir.clear();
       followed_.clear();
       caught_up_ = true;
+      ++t.session_id;
       return;
     }
     t.snapshot = std::move(news.snapshot);

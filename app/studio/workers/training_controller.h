@@ -41,8 +41,12 @@ public:
 
   // A run is under way (Running or Paused): closing the window stops it first.
   bool active() const;
-  // Stops a run with a checkpoint and joins its worker (before the window goes).
-  void close() { session_.reset(); }
+  // Stops a run with a checkpoint and joins the workers (before the window
+  // goes: they wake the UI through GLFW).
+  void close() {
+    session_.reset();
+    watcher_.reset();
+  }
 
 private:
   void check_export(UiState& st);
@@ -50,6 +54,7 @@ private:
 
   std::function<void()> wake_;
   std::unique_ptr<TrainingSession> session_; // destroyed: stops with a checkpoint, joins
+  std::string own_run_dir_;                  // the session's folder
   std::unique_ptr<WatchWorker> watcher_;     // started the first time a run is followed
   std::string followed_;                     // the folder posted to it last
   bool caught_up_ = true;                    // its newest news had every metrics line

@@ -31,9 +31,11 @@ void WatchWorker::follow(const std::string& dir) {
 void WatchWorker::run() {
   std::unique_ptr<RunWatcher> watcher;
   std::shared_ptr<const TrainingSnapshot> shown;
-  bool shown_caught_up = false;
+  bool shown_caught_up = false, progressed = false;
   while (!closing_) {
-    const bool reading_in = watcher && !watcher->caught_up();
+    // No pause while looks read on and there is more to read; a look that
+    // read nothing waits like the others (no spinning on a stuck file).
+    const bool reading_in = watcher && !watcher->caught_up() && progressed;
     std::optional<std::string> dir =
         reading_in ? folders_.take()
                    : folders_.wait_for(watcher ? kLookEvery : std::chrono::hours(1));
@@ -46,13 +48,18 @@ void WatchWorker::run() {
     if (!watcher)
       continue;
     try {
+      const uintmax_t before = watcher->bytes_read();
       auto snapshot = watcher->look();
+      progressed = watcher->bytes_read() != before;
       // Unchanged (the same snapshot, the same reading-in state): no news, no redraw.
       if (snapshot == shown && watcher->caught_up() == shown_caught_up)
         continue;
       shown = snapshot;
       shown_caught_up = watcher->caught_up();
-      news_.post({watcher->dir(), std::move(snapshot), shown_caught_up, ""});
+      // A snapshot the UI has not taken yet is replaced, not queued beside:
+      // a long run's curves are a hundred megabytes a copy.
+      news_.post_replacing({watcher->dir(), std::move(snapshot), shown_caught_up, ""},
+                           [](const WatchNews& queued) { return queued.error.empty(); });
     } catch (const std::exception& e) { // DataError, or the file system failing under it
       news_.post({watcher->dir(), nullptr, false, e.what()});
       watcher.reset();
