@@ -2,6 +2,7 @@
 #include "busy_core.h"
 #include "cli_runner.h"
 #include "test_util.h"
+#include "tiny_models.h"
 
 #include "checkpoint/checkpoint.h"
 #include "data/image_io.h"
@@ -359,16 +360,7 @@ TEST(Cli, AttentionAndPosEmbedWriteTheirFigures) {
   }
   // A 65x65 patch grid would be a figure of some 9,000 px a side (a patch-2
   // model's, 25,000): refused before the similarities are computed.
-  ModelConfig fine;
-  fine.img_size = 65;
-  fine.patch_size = 1;
-  fine.embed_dim = 8;
-  fine.depth = 1;
-  fine.num_heads = 1;
-  fine.decoder_embed_dim = 8;
-  fine.decoder_depth = 1;
-  fine.decoder_num_heads = 1;
-  MaskedAutoencoderViT fine_model(fine);
+  MaskedAutoencoderViT fine_model(test::model_config(65, 1, 3, 8, 1, 1, 8, 1, 1));
   save_model(dir + "/fine.safetensors", fine_model);
   auto r = mae_cli("posembed --model " + q(dir + "/fine.safetensors") + " --out " +
                        q(dir + "/pe_fine.png"),
