@@ -459,6 +459,11 @@ void App::save_view(const std::string& path) {
     state_.status = "saved the view to " + path;
   } catch (const Error& e) {
     state_.errors.push_back({"Cannot save the view", "File: " + path + "\n\n" + e.what()});
+  } catch (const nlohmann::json::type_error&) { // a file name that is not UTF-8
+    state_.errors.push_back(
+        {"Cannot save the view", "File: " + path +
+                                     "\n\nThe model's or the picture's file name is not UTF-8 "
+                                     "text, which a view (JSON) cannot hold: rename the file"});
   }
 }
 

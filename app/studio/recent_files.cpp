@@ -1,6 +1,7 @@
 #include "recent_files.h"
 
 #include "base/config_json.h"
+#include "base/utf8_text.h"
 #include "config_home.h"
 #include "formats/atomic_file.h"
 
@@ -53,7 +54,8 @@ bool RecentFiles::add(const std::string& path, const std::string& kind) {
   nlohmann::json j;
   j["recent"] = nlohmann::json::array();
   for (const auto& r : entries_)
-    j["recent"].push_back({{"path", r.path}, {"kind", r.kind}});
+    if (is_utf8(r.path)) // JSON holds only UTF-8: such a file opens, but is not listed
+      j["recent"].push_back({{"path", r.path}, {"kind", r.kind}});
   const std::string text = j.dump(2) + "\n";
   try {
     create_folder(fs::path(file_).parent_path().string());

@@ -3,6 +3,7 @@
 #include "base/image_signature.h"
 #include "base/nearest_name.h"
 #include "base/regular_file.h"
+#include "base/utf8_text.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -14,22 +15,6 @@
 namespace mae {
 
 namespace {
-
-// Bytes of a valid UTF-8 character at s[i] (1 for ASCII), 0 when invalid.
-size_t utf8_length(const std::string& s, size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  const size_t n = c < 0x80           ? 1
-                   : (c >> 5) == 0x6  ? 2
-                   : (c >> 4) == 0xE  ? 3
-                   : (c >> 3) == 0x1E ? 4
-                                      : 0;
-  if (n == 0 || i + n > s.size())
-    return 0;
-  for (size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2)
-      return 0;
-  return n;
-}
 
 // The parser quotes what it last read: from a binary file given as a config,
 // raw bytes that would reach the terminal. Control bytes and broken UTF-8 as \xNN.

@@ -152,10 +152,10 @@ void refuse_replacing(const std::string& option, const std::string& path, bool f
   if (tensors ? marked_by_mae(metadata) : written_by_mae(path))
     return;
   const std::string ext = lower_extension(path);
-  const std::string why = marks_its_files(path) ? "and mae did not write it (it may be yours)"
-                          : ext.empty()
-                              ? "(mae cannot tell its own files without an extension from yours)"
-                              : "(mae cannot tell its own " + ext + " files from yours)";
+  const std::string why =
+      marks_its_files(path) ? "and MAE Studio did not write it (it may be yours)"
+      : ext.empty() ? "(MAE Studio cannot tell its own files without an extension from yours)"
+                    : "(MAE Studio cannot tell its own " + ext + " files from yours)";
   throw UsageError(option + " " + path + " already exists " + why +
                    ": choose another name, or pass --force to replace it");
 }

@@ -28,7 +28,7 @@ bool written_by_mae(const std::string& path);
 
 // Throws UsageError when writing `path`, given as `option` ("--out"), would
 // replace what is there without `force`: "--out holiday.png already exists and
-// mae did not write it ...". Passes when nothing is there, not a regular file
+// MAE Studio did not write it ...". Passes when nothing is there, not a regular file
 // (the write itself refuses a folder or a device), or a file mae wrote, but a
 // model that holds training (a train_step, or converted_from / fetched_from:
 // another's training) or a read-only file.

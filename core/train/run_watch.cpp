@@ -109,6 +109,7 @@ bool RunWatcher::read_metrics_since(const Mark& m) {
     fresh.preview_step = draft_.preview_step;
     draft_ = std::move(fresh);
     offset_ = 0;
+    unread_lines_ = 0;
     partial_.clear();
     skipping_line_ = false;
   }
@@ -129,7 +130,10 @@ bool RunWatcher::read_metrics_since(const Mark& m) {
     for (size_t end; (end = chunk.find('\n', start)) != std::string::npos; start = end + 1) {
       if (!skipping_line_)
         partial_.append(chunk, start, end - start);
-      added |= !skipping_line_ && take_line(partial_);
+      if (!skipping_line_ && take_line(partial_))
+        added = true;
+      else if (skipping_line_ || partial_.find_first_not_of(" \t\r") != std::string::npos)
+        ++unread_lines_; // said in the status: curves missing points are not silent
       partial_.clear();
       skipping_line_ = false;
     }
@@ -198,6 +202,9 @@ void RunWatcher::state_at(Clock::time_point now) {
                 " (stopped or crashed?); last checkpoint at step " +
                 (saved_step_ >= 0 ? std::to_string(saved_step_) : std::string("none"));
   }
+  if (unread_lines_ > 0)
+    s.message += "; " + count_of(unread_lines_, "metrics line") +
+                 " left out (not what a run writes: edited, or another file)";
 }
 
 } // namespace mae

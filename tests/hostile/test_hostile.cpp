@@ -793,7 +793,7 @@ TEST_F(Hostile, OutputsReplaceOnlyWhatMaeWroteUnlessForced) {
     return args;
   };
   expect_error("figure_over_photo", with(figure, {"--out", d + "/holiday.png"}), 2,
-               "--out " + d + "/holiday.png already exists and mae did not write it");
+               "--out " + d + "/holiday.png already exists and MAE Studio did not write it");
   expect_error("model_over_theirs", {"convert", model_, "--out", d + "/theirs.safetensors"}, 2,
                "pass --force to replace it");
   expect_error("csv_over_theirs",
@@ -803,7 +803,7 @@ TEST_F(Hostile, OutputsReplaceOnlyWhatMaeWroteUnlessForced) {
   test::write_file(d + "/film.mp4", "the user's film");
   expect_error("video_over_theirs",
                with(figure, {"--sweep", "0.5:0.7:0.1", "--out", d + "/film.mp4"}), 2,
-               "--out " + d + "/film.mp4 already exists and mae did not write it");
+               "--out " + d + "/film.mp4 already exists and MAE Studio did not write it");
   EXPECT_EQ(test::slurp(d + "/film.mp4"), "the user's film");
   EXPECT_EQ(test::slurp(d + "/holiday.png"), test::slurp(photo));
   EXPECT_EQ(test::slurp(d + "/theirs.safetensors"), test::slurp(kHf + "/model.safetensors"));

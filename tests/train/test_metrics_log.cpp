@@ -68,31 +68,32 @@ TEST(MetricsLog, ReadingWhatIsNoFileThrows) {
   EXPECT_THROW(read_metrics(fifo), DataError);
 }
 
-// A step that is no whole number a run reaches is no line; values no run
-// writes (1e300 stretched a plot's axes to NaN) are no values.
+// A step that is no whole number a run reaches is no line, nor is a line
+// with a value no run writes (1e300 stretched a plot's axes to NaN, a
+// hand-edited knn_acc of 5 plotted as 500 %, a loss "NaN" in quotes counted
+// its step). A null (how a NaN loss is written) is no value, the line kept.
 TEST(MetricsLog, LinesNoRunWroteArePassedOver) {
   const std::string dir = test::train_tmp("metrics_hostile"), path = dir + "/metrics.jsonl";
   std::ofstream(path) << R"({"step": 5.7, "loss": 1.0}
 {"step": 1e300, "loss": 1.0}
 {"step": -3, "loss": 1.0}
 {"step": 18446744073709551615, "loss": 1.0}
-{"step": 7, "loss": 1e308, "knn_acc": -1e308, "lr": 0.001}
-{"step": 8, "loss": -0.5, "knn_acc": 5, "test_top1": 0.75, "heldout_mse": -1}
+{"step": 7, "loss": 1e308, "knn_acc": 0.5, "lr": 0.001}
+{"step": 8, "loss": -0.5, "test_top1": 0.75}
+{"step": 9, "loss": 0.5, "knn_acc": 5}
+{"step": 10, "loss": "NaN"}
+{"step": 4, "loss": null, "knn_acc": 0.25, "lr": 0.001, "heldout_mse": 0.03}
 )";
   const std::vector<MetricsRecord> records = read_metrics(path);
-  ASSERT_EQ(records.size(), 2u);
-  EXPECT_EQ(records[0].step, 7);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].step, 4);
   EXPECT_FALSE(records[0].loss);
-  EXPECT_FALSE(records[0].knn_accuracy);
+  EXPECT_DOUBLE_EQ(*records[0].knn_accuracy, 0.25);
   EXPECT_DOUBLE_EQ(*records[0].lr, 0.001);
-  // No loss below 0, no accuracy above 1 (a 5 plotted as 500 %).
-  EXPECT_FALSE(records[1].loss);
-  EXPECT_FALSE(records[1].knn_accuracy);
-  EXPECT_FALSE(records[1].heldout_mse);
-  EXPECT_DOUBLE_EQ(*records[1].test_top1, 0.75);
+  EXPECT_DOUBLE_EQ(*records[0].heldout_mse, 0.03);
   // A resume keeps only the run's own lines up to its step, and refuses a FIFO.
   { MetricsLog resumed(path, 10); }
-  EXPECT_EQ(read_metrics(path).size(), 2u);
+  EXPECT_EQ(read_metrics(path).size(), 1u);
   std::filesystem::remove(path);
   ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
   EXPECT_THROW(MetricsLog(path, 10), DataError);

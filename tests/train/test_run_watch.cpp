@@ -138,6 +138,11 @@ TEST(RunWatch, LongFilesAreReadAChunkALookAndHugeLinesPassedOver) {
   ASSERT_EQ(s->loss.size(), 2001u);
   EXPECT_DOUBLE_EQ(s->loss.back().second, 0.25);
   EXPECT_EQ(s->step, 2002);
+  // Lines left out are counted in the status: the huge one, and these.
+  append(dir, "garbage line\n[1,2]\n\n{\"step\":9000,\"loss\":\"NaN\"}\n");
+  s = w.look();
+  EXPECT_EQ(s->step, 2002); // not 9000: that line is not a run's
+  EXPECT_NE(s->message.find("; 4 metrics lines left out"), std::string::npos) << s->message;
 }
 
 // What is wrong with a folder is said, file and reason.

@@ -167,6 +167,10 @@ void handle_shortcuts(UiState& st) {
     st.commands.push_back({Command::Kind::TogglePresent, "", ""});
   if (pressed(GLFW_KEY_F1))
     st.show_help = !st.show_help;
+  if (st.show_help && pressed(GLFW_KEY_ESCAPE)) { // closes Help first, as other dialogs
+    st.show_help = false;
+    return;
+  }
   if (st.present.on) {
     present_shortcuts(st);
     return;

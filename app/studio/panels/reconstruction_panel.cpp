@@ -241,10 +241,12 @@ void draw_numbers(const Reconstruction& rec, float side) {
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(name);
       ImGui::TableNextColumn();
-      if (known) // four significant digits: 0.01007 and 0.01011 differ on screen too
-        ImGui::Text("%.4g", v);
-      else
+      if (!known)
         ImGui::TextDisabled("...");
+      else if (!std::isfinite(v)) // NaN weights
+        ImGui::TextDisabled("not finite");
+      else // four significant digits: 0.01007 and 0.01011 differ on screen too
+        ImGui::Text("%.4g", v);
     };
     row("MAE", rec.mae_mse, true);
     row(narrow ? "Telea" : "Telea inpainting", rec.telea_mse, ready);
@@ -252,7 +254,7 @@ void draw_numbers(const Reconstruction& rec, float side) {
     ImGui::EndTable();
   }
   ImGui::PopTextWrapPos();
-  if (ready && best_baseline > 0) {
+  if (ready && best_baseline > 0 && std::isfinite(rec.mae_mse)) {
     const double change = 100.0 * (rec.mae_mse - best_baseline) / best_baseline;
     ImGui::PushStyleColor(ImGuiCol_Text, change < 0 ? ImVec4(0.45f, 0.85f, 0.45f, 1.0f)
                                                     : ImVec4(1.0f, 0.6f, 0.35f, 1.0f));

@@ -10,7 +10,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 
 namespace mae::studio {
 
@@ -156,8 +158,12 @@ void InferenceWorker::do_reconstruct(const ReconstructRequest& request) {
       r.model_label = slot(which).label;
       r.result = slot(which).model->run(input, r.settings, request.trace);
       const ReconstructionResult& res = r.result;
-      r.mae_mse = masked_mse(res.reconstruction, res.original, res.mask, res.grid_h, res.grid_w,
-                             res.patch_size);
+      // NaN weights: the 8-bit picture holds clamped NaN, whose error would
+      // be a plausible number; the float error says what it is.
+      r.mae_mse = std::isfinite(res.masked_mse)
+                      ? masked_mse(res.reconstruction, res.original, res.mask, res.grid_h,
+                                   res.grid_w, res.patch_size)
+                      : std::numeric_limits<double>::quiet_NaN();
       set->items.push_back(std::move(r));
     }
     set->worker_ms = elapsed_ms();
