@@ -159,8 +159,8 @@ bool RunWatcher::take_line(const std::string& line) {
 }
 
 // Re-read only when their files changed: the checkpoint's header for its
-// step, the previews at the last probe (one caught mid-write waits for the
-// next change).
+// step, the previews at the last probe (a damaged file is said in the status
+// until it changes).
 bool RunWatcher::read_checkpoint_and_previews() {
   const fs::path run(dir_);
   bool changed = false;
@@ -173,12 +173,14 @@ bool RunWatcher::read_checkpoint_and_previews() {
     previews_ = p;
     draft_.previews.clear();
     draft_.preview_step = -1;
+    preview_problem_.clear();
     if (p.size > 0)
       try {
         PreviewFile previews = read_preview_file((run / kPreviewFileName).string());
         draft_.previews = std::move(previews.previews);
         draft_.preview_step = previews.step;
-      } catch (const CheckpointError&) {
+      } catch (const CheckpointError& e) {
+        preview_problem_ = e.what();
       }
     changed = true;
   }
@@ -202,6 +204,8 @@ void RunWatcher::state_at(Clock::time_point now) {
                 " (stopped or crashed?); last checkpoint at step " +
                 (saved_step_ >= 0 ? std::to_string(saved_step_) : std::string("none"));
   }
+  if (!preview_problem_.empty())
+    s.message += "; previews not shown: " + preview_problem_;
   if (unread_lines_ > 0)
     s.message += "; " + count_of(unread_lines_, "metrics line") +
                  " left out (not what a run writes: edited, or another file)";

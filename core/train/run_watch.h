@@ -70,7 +70,8 @@ private:
   uintmax_t offset_ = 0;
   std::string partial_; // the last line, not yet ended
   int64_t saved_step_ = -1;
-  int64_t unread_lines_ = 0; // lines no run writes, passed over
+  int64_t unread_lines_ = 0;    // lines no run writes, passed over
+  std::string preview_problem_; // why previews.safetensors could not be read
   Clock::time_point last_change_{};
 };
 

@@ -189,6 +189,9 @@ TEST_F(TrainerTest, AFollowedRunShowsThePreviewsOfItsLastProbe) {
   EXPECT_TRUE(s->previews.empty());
   EXPECT_EQ(s->preview_step, -1);
   EXPECT_EQ(s->step, 4); // the curves are still there
+  EXPECT_NE(s->message.find("; previews not shown: " + o.out_dir + "/" + kPreviewFileName),
+            std::string::npos)
+      << s->message;
 }
 
 // A preview file naming an image larger than any preview (a hostile or
