@@ -104,6 +104,18 @@ bool jpeg_truncated(const uint8_t* d, size_t n) {
   return n < 4 || d[n - 2] != 0xFF || d[n - 1] != 0xD9;
 }
 
+// A PNG cut short ends before its IEND chunk. libpng would fail on it
+// anyway, after printing "libpng error: Read Error" on stderr itself.
+bool png_truncated(const uint8_t* d, size_t n) {
+  size_t i = 8; // the signature
+  while (n >= 12 && i <= n - 12) {
+    if (!std::memcmp(d + i + 4, "IEND", 4))
+      return false;
+    i += size_t{12} + be32(d + i); // length, type, data, CRC
+  }
+  return true;
+}
+
 // The three WebP flavours keep their sizes in different places.
 std::optional<ImageSize> webp_size(const uint8_t* d, size_t n) {
   if (n < 30)
@@ -313,6 +325,9 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& label,
     if (warning)
       *warning = what + ", decoded at 1/" + std::to_string(scale) + " scale";
   }
+  if (format == ImageFormat::Png && png_truncated(data, size))
+    throw ImageError(label + ": the PNG data is cut short (it ends before its last chunk): a "
+                             "partial copy or download?");
   if (warning && format == ImageFormat::Jpeg && jpeg_truncated(data, size))
     *warning = "the JPEG data is truncated: decoded partially, the missing part grey";
   cv::Mat buf(1, static_cast<int>(size), CV_8UC1, const_cast<uint8_t*>(data));

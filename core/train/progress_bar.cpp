@@ -43,6 +43,13 @@ void ProgressBar::message(const std::string& line) {
   std::fflush(out_);
 }
 
+void ProgressBar::clear() {
+  if (drawn_)
+    std::fputs("\r\033[K", out_);
+  drawn_ = false;
+  std::fflush(out_);
+}
+
 void ProgressBar::finish() {
   if (drawn_)
     std::fputc('\n', out_);

@@ -23,6 +23,8 @@ public:
   void message(const std::string& line);
   // Ends the bar's line.
   void finish();
+  // Erases the bar's line, for output of another stream on the same terminal.
+  void clear();
 
   static bool stderr_is_tty();
 

@@ -14,6 +14,7 @@
 #include "data/image_folder.h"
 #include "data/image_io.h"
 #include "data/pack.h"
+#include "data/png_encode.h"
 #endif
 
 #include <gtest/gtest.h>
@@ -356,6 +357,28 @@ TEST(ImageIo, OnlyTheFormatsThisToolNamesReachTheDecoders) {
   const std::string cut = "\x89PNG\r\n\x1a\nshort";
   EXPECT_EQ(test::error_of([&] { decode_image(bytes_of(cut), cut.size(), "cut.png"); }),
             "cut.png: a PNG header without a readable size: corrupt or cut short");
+}
+
+// A PNG cut after its header is named as such, and libpng prints nothing of
+// its own on stderr; data after the IEND chunk is no harm.
+TEST(ImageIo, ACutPngIsNamedWithoutTheDecodersOutput) {
+  Image img;
+  img.width = 16, img.height = 8, img.channels = 3;
+  img.pixels.assign(16 * 8 * 3, 0);
+  for (size_t i = 0; i < img.pixels.size(); ++i)
+    img.pixels[i] = static_cast<uint8_t>(i * 7);
+  const std::string whole = encode_png(img);
+  EXPECT_EQ(decode_image(bytes_of(whole + "trailing"), whole.size() + 8, "t.png").pixels,
+            img.pixels);
+  testing::internal::CaptureStderr();
+  for (const size_t keep : {whole.size() - 1, whole.size() - 12, size_t{40}}) {
+    const std::string cut = whole.substr(0, keep);
+    EXPECT_EQ(test::error_of([&] { decode_image(bytes_of(cut), cut.size(), "cut.png"); }),
+              "cut.png: the PNG data is cut short (it ends before its last chunk): a partial copy "
+              "or download?")
+        << keep;
+  }
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
 }
 
 // A PNM header is read as OpenCV reads it: any one byte ends a number, so

@@ -186,5 +186,21 @@ TEST(ProgressBar, PlainLinesAreThrottled) {
   EXPECT_EQ(std::string(buf, n), "one\nthree\n");
 }
 
+// On a terminal the bar is erased before another stream writes a line there
+// (eval-recon's table rows), and only when one is drawn.
+TEST(ProgressBar, ClearErasesADrawnBarOnce) {
+  std::FILE* f = std::tmpfile();
+  ProgressBar bar(f, /*tty=*/true);
+  bar.clear();
+  bar.show("masks 1/2");
+  bar.clear();
+  bar.clear();
+  std::rewind(f);
+  char buf[64] = {};
+  const size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  EXPECT_EQ(std::string(buf, n), "\rmasks 1/2\033[K\r\033[K");
+}
+
 } // namespace
 } // namespace mae
