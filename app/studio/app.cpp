@@ -1,4 +1,5 @@
 #include "app.h"
+#include "failure_text.h"
 
 #include "config_home.h"
 #include "dialogs/dialogs.h"
@@ -193,18 +194,6 @@ void glfw_error(int code, const char* text) {
 }
 
 } // namespace
-
-std::string failure_text(const std::string& path, const std::string& reason, const char* kind,
-                         const std::string& kept) {
-  std::string why = reason;
-  if (why.rfind(path + ": ", 0) == 0)
-    why = why.substr(path.size() + 2);
-  std::string text = "File: " + path + "\n\n" + why;
-  if (!kept.empty())
-    text += std::string("\n\nKeeping the current ") + kind + ", " +
-            fs::path(kept).filename().string() + ".";
-  return text;
-}
 
 App::App(const CliOptions& options)
     : options_(options), state_(RecentFiles::default_location()),
@@ -408,7 +397,7 @@ std::optional<ViewState> App::read_and_apply_view(const std::string& path) {
     state_.status = "opened the view " + path;
     return v;
   } catch (const Error& e) {
-    state_.errors.push_back({"Cannot open the view", "File: " + path + "\n\n" + e.what()});
+    state_.errors.push_back({"Cannot open the view", failure_text(path, e.what())});
     return std::nullopt;
   }
 }
@@ -458,7 +447,7 @@ void App::save_view(const std::string& path) {
     write_file_atomic(path, text.data(), text.size());
     state_.status = "saved the view to " + path;
   } catch (const Error& e) {
-    state_.errors.push_back({"Cannot save the view", "File: " + path + "\n\n" + e.what()});
+    state_.errors.push_back({"Cannot save the view", failure_text(path, e.what())});
   } catch (const nlohmann::json::type_error&) { // a file name that is not UTF-8
     state_.errors.push_back(
         {"Cannot save the view", "File: " + path +
@@ -594,8 +583,7 @@ void App::handle_worker_events() {
       st.status = "exported the ratio sweep to " + ev.path + " (" + ev.message + ")";
       break;
     case WorkerEvent::Kind::SweepFailed:
-      st.errors.push_back(
-          {"Cannot export the ratio sweep", "File: " + ev.path + "\n\n" + ev.message});
+      st.errors.push_back({"Cannot export the ratio sweep", failure_text(ev.path, ev.message)});
       break;
     case WorkerEvent::Kind::ImageLoaded:
     case WorkerEvent::Kind::ImageFailed:
@@ -651,7 +639,7 @@ void App::open_document(const std::string& path) {
   try {
     kind = config_kind(parse_json(read_config_file(path, "file"), path));
   } catch (const Error& e) {
-    st.errors.push_back({"Cannot open this file", "File: " + path + "\n\n" + e.what()});
+    st.errors.push_back({"Cannot open this file", failure_text(path, e.what())});
     return;
   }
   switch (kind) {
@@ -687,7 +675,7 @@ void App::export_figure(const std::string& path) {
     write_png(path, current_figure(state_));
     state_.status = "exported " + path;
   } catch (const Error& e) {
-    state_.errors.push_back({"Cannot export the figure", "File: " + path + "\n\n" + e.what()});
+    state_.errors.push_back({"Cannot export the figure", failure_text(path, e.what())});
   }
 }
 
@@ -701,7 +689,7 @@ void App::run_commands() {
       run_command(c);
     } catch (const std::exception& e) {
       state_.errors.push_back(
-          {"Something went wrong", (c.path.empty() ? "" : "File: " + c.path + "\n\n") + e.what()});
+          {"Something went wrong", c.path.empty() ? e.what() : failure_text(c.path, e.what())});
     }
   }
 }

@@ -21,11 +21,6 @@
 
 namespace mae::studio {
 
-// "File: <path>", the reason without repeating the path, and what is kept
-// (`kind` "model", "image", ...: "Keeping the current model, x.safetensors.").
-std::string failure_text(const std::string& path, const std::string& reason, const char* kind,
-                         const std::string& kept);
-
 class App {
 public:
   // Opens the window (throws Error when there is no display or no GL 3.3).

@@ -1,6 +1,7 @@
 // The App's side of the Experiments tab: the sweeps on offer, the chosen
 // one's runs, the SweepSession that runs it, and the figure of its results.
 #include "app.h"
+#include "failure_text.h"
 
 #include "workers/training_setup.h"
 

@@ -2,6 +2,7 @@
 // a view, the ratio sliding to its value so that a class sees the change),
 // full screen with large text.
 #include "app.h"
+#include "failure_text.h"
 
 #include "lesson.h"
 #include "panels/panels.h"
@@ -49,7 +50,7 @@ void App::open_lesson(const std::string& path) {
     p.requested = 0;
     state_.status = "opened the lesson " + path + " (F5: present)";
   } catch (const Error& e) {
-    state_.errors.push_back({"Cannot open the lesson", "File: " + path + "\n\n" + e.what()});
+    state_.errors.push_back({"Cannot open the lesson", failure_text(path, e.what())});
   }
 }
 

@@ -2,6 +2,7 @@
 // config shown in it, and the training Commands, whose errors end up in the
 // error popup naming the file and the reason.
 #include "app.h"
+#include "failure_text.h"
 
 #include "plot/curves_csv.h"
 #include "workers/training_setup.h"
@@ -91,7 +92,7 @@ void App::export_curves(const std::string& path) {
     write_curves_csv(path, *state_.training.snapshot);
     state_.status = "exported the curves to " + path;
   } catch (const Error& e) {
-    state_.errors.push_back({"Cannot export the curves", "File: " + path + "\n\n" + e.what()});
+    state_.errors.push_back({"Cannot export the curves", failure_text(path, e.what())});
   }
 }
 

@@ -1,6 +1,7 @@
 // mae-studio's GL-free parts: the inference worker's queue, file routing,
 // the start-up model choice, the recent-files list and the command line.
 #include "cli_options.h"
+#include "failure_text.h"
 #include "lesson.h"
 #include "mask_controls.h"
 #include "open_target.h"
@@ -75,6 +76,18 @@ std::shared_ptr<const Image> test_picture(int w = 48, int h = 40) {
       for (int c = 0; c < 3; ++c)
         img.row(y)[x * 3 + c] = static_cast<uint8_t>(x * 5 + y * 3 + c * 40);
   return std::make_shared<const Image>(img);
+}
+
+// An error popup names its file once: a reason that starts with the path
+// (as every core error does) loses it; one about another file keeps it.
+TEST(FailureText, NamesTheFileOnce) {
+  EXPECT_EQ(failure_text("/d/l.json", "/d/l.json: slide 2: field 'ratio': must be a number"),
+            "File: /d/l.json\n\nslide 2: field 'ratio': must be a number");
+  EXPECT_EQ(failure_text("/d/l.json", "/d/l.jsonx: no such file"),
+            "File: /d/l.json\n\n/d/l.jsonx: no such file");
+  EXPECT_EQ(failure_text("/m/new.safetensors", "/m/new.safetensors: truncated", "model",
+                         "/m/old.safetensors"),
+            "File: /m/new.safetensors\n\ntruncated\n\nKeeping the current model, old.safetensors.");
 }
 
 TEST(StudioWorker, LoadsAModelAndReconstructsWithBaselines) {

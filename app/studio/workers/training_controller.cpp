@@ -1,4 +1,5 @@
 #include "workers/training_controller.h"
+#include "failure_text.h"
 
 #include "workers/training_setup.h"
 
@@ -142,8 +143,8 @@ void TrainingController::check_export(UiState& st) {
                              s.message.rfind("exported model to", 0) != 0;
   if (export_failed || s.state == TrainingState::Failed) {
     st.errors.push_back({"Cannot open the run in the Explorer",
-                         "File: " + t.exporting_model + "\n\n" +
-                             (export_failed ? s.message : "the run failed: " + s.error)});
+                         failure_text(t.exporting_model,
+                                      export_failed ? s.message : "the run failed: " + s.error)});
     t.exporting_model.clear();
   }
 }
