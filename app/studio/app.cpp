@@ -321,7 +321,9 @@ void App::save_user_settings() {
   s.compare_mode = state_.compare_mode;
   s.display = state_.display;
   s.ui_scale = state_.ui_scale_choice;
-  if (window_) {
+  // A headless run's --size is for its screenshot, not the user's next window.
+  const bool keep_geometry = options_.headless() && options_.size_given;
+  if (window_ && !keep_geometry) {
     if (state_.present.on) { // the windowed geometry, not the full screen
       s.window_x = windowed_[0], s.window_y = windowed_[1];
       s.window_width = windowed_[2], s.window_height = windowed_[3];
@@ -516,8 +518,15 @@ void App::start_loading() {
     state_.commands.push_back({Command::Kind::StartTraining, "", ""});
   if (!options_.lesson.empty()) {
     open_lesson(options_.lesson);
-    if (state_.present.lesson)
-      state_.present.requested = options_.slide;
+    if (const auto& lesson = state_.present.lesson) {
+      const int count = static_cast<int>(lesson->slides.size());
+      state_.present.requested = std::min(options_.slide, count - 1);
+      if (options_.slide >= count)
+        state_.errors.push_back({"No such slide", "--slide " + std::to_string(options_.slide + 1) +
+                                                      ": '" + lesson->title + "' has " +
+                                                      std::to_string(count) +
+                                                      " slides. Showing the last."});
+    }
     if (options_.present)
       set_present(true);
   }

@@ -15,10 +15,26 @@ namespace {
 constexpr const char* kFormat = "mae-studio lesson";
 const char* const kHideable[] = {"sidebar", "tabs", "status"};
 
+// Relative to the lesson's folder; else to the shipped lessons' folder, so
+// that a copy of a shipped lesson, edited elsewhere, still finds
+// "../models/default.safetensors".
 std::string resolved(const std::string& path, const fs::path& base) {
   if (path.empty() || fs::path(path).is_absolute())
     return path;
-  return (base / path).lexically_normal().string();
+  const fs::path here = (base / path).lexically_normal();
+  const fs::path shipped = (fs::path(asset_dir()) / "lessons" / path).lexically_normal();
+  std::error_code ec;
+  return fs::exists(here, ec) || !fs::exists(shipped, ec) ? here.string() : shipped.string();
+}
+
+// A missing picture or model is named when the lesson opens, not in front
+// of the class at its slide.
+void require_exists(const std::string& path, const char* field) {
+  std::error_code ec;
+  require_field(path.empty() || fs::exists(path, ec), field,
+                "'" + path +
+                    "' does not exist (paths are relative to the lesson's folder, or to the "
+                    "shipped assets/lessons/)");
 }
 
 Slide read_slide(const nlohmann::json& j, const ViewState& before, const fs::path& base) {
@@ -37,7 +53,11 @@ Slide read_slide(const nlohmann::json& j, const ViewState& before, const fs::pat
     s.view = view;
     s.view.model = view.model.empty() ? before.model : resolved(view.model, base);
     s.view.image = view.image.empty() ? before.image : resolved(view.image, base);
-    s.view.model_sha256 = s.view.image_sha256 = "";
+    s.view.second_model = resolved(view.second_model, base);
+    s.view.model_sha256 = s.view.image_sha256 = s.view.second_model_sha256 = "";
+    require_exists(s.view.model, "model");
+    require_exists(s.view.image, "image");
+    require_exists(s.view.second_model, "second_model");
   }
   if (const auto h = j.find("hide"); h != j.end()) {
     require_field(h->is_array(), "hide", "must be a list of sidebar, tabs, status");
@@ -81,6 +101,8 @@ Lesson read_lesson(const std::string& path) {
     read_field(j, "image", view.image);
     view.model = resolved(view.model, base);
     view.image = resolved(view.image, base);
+    require_exists(view.model, "model");
+    require_exists(view.image, "image");
     const auto slides = j.find("slides");
     require_field(slides != j.end() && slides->is_array() && !slides->empty(), "slides",
                   "must be a non-empty list");

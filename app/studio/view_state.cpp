@@ -38,6 +38,25 @@ const nlohmann::json& object_at(const nlohmann::json& j, const char* key) {
   return *it;
 }
 
+// "image": {"path": ..., "sha256": ...} as a view file writes it, or the
+// path alone as a teacher writes a slide by hand.
+void read_file_field(const nlohmann::json& j, const char* key, std::string& path,
+                     std::string& sha256) {
+  const auto it = j.find(key);
+  if (it == j.end())
+    return;
+  const std::string prefix = std::string(key) + ".";
+  require_field(it->is_object() || it->is_string(), key,
+                "must be a path, or an object {\"path\": ..., \"sha256\": ...}");
+  if (it->is_string()) {
+    path = it->get<std::string>();
+    sha256.clear();
+    return;
+  }
+  read_field(*it, "path", path, prefix);
+  read_field(*it, "sha256", sha256, prefix);
+}
+
 // Relative to `base` when inside it, else absolute.
 std::string portable_path(const std::string& path, const fs::path& base) {
   if (path.empty())
@@ -158,14 +177,13 @@ void from_json(const nlohmann::json& j, ViewState& v) {
 
 void read_view_fields(const nlohmann::json& j, ViewState& v) {
   require_field(j.is_object(), "(view)", "must be a JSON object");
-  read_field(object_at(j, "model"), "path", v.model, "model.");
-  read_field(object_at(j, "model"), "sha256", v.model_sha256, "model.");
-  read_field(object_at(j, "image"), "path", v.image, "image.");
-  read_field(object_at(j, "image"), "sha256", v.image_sha256, "image.");
-  read_field(object_at(j, "second_model"), "path", v.second_model, "second_model.");
-  read_field(object_at(j, "second_model"), "sha256", v.second_model_sha256, "second_model.");
+  read_file_field(j, "model", v.model, v.model_sha256);
+  read_file_field(j, "image", v.image, v.image_sha256);
+  read_file_field(j, "second_model", v.second_model, v.second_model_sha256);
   const nlohmann::json& mask = object_at(j, "mask");
-  std::string strategy = "random", custom;
+  // A field left out keeps its value: a slide sets what it names on top of
+  // the slide before, and a view file starts from the defaults.
+  std::string strategy = to_string(v.mask.strategy);
   read_field(mask, "strategy", strategy, "mask.");
   try {
     // "custom" is no command-line strategy (it needs the mask), but a view has it.
@@ -175,13 +193,16 @@ void read_view_fields(const nlohmann::json& j, ViewState& v) {
   }
   read_field(mask, "ratio", v.mask.ratio, "mask.");
   read_field(mask, "seed", v.mask.seed, "mask.");
-  read_field(mask, "custom", custom, "mask.");
-  require_field(custom.find_first_not_of("01") == std::string::npos, "mask.custom",
-                "must be a string of 0 (kept) and 1 (removed), one per patch");
-  v.mask.custom.clear();
-  for (char c : custom)
-    v.mask.custom.push_back(c == '1');
-  std::string tab = "explorer", compare = to_string(v.compare_mode);
+  if (mask.contains("custom")) {
+    std::string custom;
+    read_field(mask, "custom", custom, "mask.");
+    require_field(custom.find_first_not_of("01") == std::string::npos, "mask.custom",
+                  "must be a string of 0 (kept) and 1 (removed), one per patch");
+    v.mask.custom.clear();
+    for (char c : custom)
+      v.mask.custom.push_back(c == '1');
+  }
+  std::string tab = tab_key(v.tab), compare = to_string(v.compare_mode);
   read_field(j, "tab", tab);
   v.tab = parse_tab(tab);
   read_field(j, "compare_mode", compare);
@@ -196,7 +217,7 @@ void read_view_fields(const nlohmann::json& j, ViewState& v) {
   read_field(j, "patch", v.patch);
   read_field(j, "how_stage", v.how_stage);
   const nlohmann::json& at = object_at(j, "attention");
-  std::string stack = "encoder";
+  std::string stack = to_string(v.attention.stack);
   read_field(at, "stack", stack, "attention.");
   require_field(stack == "encoder" || stack == "decoder", "attention.stack",
                 "must be encoder or decoder");

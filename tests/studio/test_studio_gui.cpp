@@ -1195,6 +1195,34 @@ TEST(StudioGui, KeyboardStepsSlidesAndDrivesTheExplorer) {
   EXPECT_TRUE(contains(bad.result.err, "--keys: unknown key 'Hyper'")) << bad.result.err;
 }
 
+// A clicker's next on the last slide keeps what the teacher changed there
+// (it showed the slide again); Esc on a stage opened large goes back to the
+// stages before it leaves Present mode; a slide past the end is said.
+TEST(StudioGui, PresentModeKeysKeepTheTeachersChanges) {
+  const std::string lesson =
+      std::string(MAE_TEST_DATA) + "/../../assets/lessons/mae_in_eight_slides.json";
+  const StudioRun last = studio(temp_dir("present_last"),
+                                "--lesson " + q(lesson) + " --slide 8 --keys Right,Right,F5,Right");
+  ASSERT_EQ(last.result.code, 0) << last.result.err;
+  const json& p = last.layout.at("present");
+  EXPECT_TRUE(p.at("on").get<bool>());
+  EXPECT_EQ(p.at("slide"), 7);
+  EXPECT_NEAR(p.at("ratio").get<double>(), 0.85, 1e-9);
+
+  const StudioRun stage = studio(temp_dir("present_esc"),
+                                 "--lesson " + q(lesson) + " --slide 3 --present --keys Escape");
+  ASSERT_EQ(stage.result.code, 0) << stage.result.err;
+  EXPECT_TRUE(stage.layout.at("present").at("on").get<bool>());
+  EXPECT_EQ(stage.layout.at("how").at("stage"), -1);
+
+  const StudioRun past = studio(temp_dir("present_past"), "--lesson " + q(lesson) + " --slide 99");
+  ASSERT_EQ(past.result.code, 0) << past.result.err;
+  EXPECT_EQ(past.layout.at("present").at("slide"), 7);
+  const json* e = popup(past, "error");
+  ASSERT_NE(e, nullptr) << past.layout.at("popups").dump();
+  EXPECT_TRUE(contains(e->at("text").get<std::string>(), "has 8 slides")) << e->dump();
+}
+
 // The lesson's How-it-works and Attention slides on a 1280 x 720 projector:
 // nothing cut in Present mode's large text, in the sidebar or the tab.
 TEST(StudioGui, PresentModeCutsNothingOnASmallProjector) {
@@ -1225,9 +1253,9 @@ TEST(StudioGui, PresentModeCutsNothingOnASmallProjector) {
         << name << ": " << caption(attention, name);
   }
   EXPECT_TRUE(std::regex_search(caption(attention, "attention_map"),
-                                std::regex(R"(query: patch 52 .*\ndecoder layer 2)")))
+                                std::regex(R"(query: patch 94 .*\ndecoder layer 2)")))
       << caption(attention, "attention_map");
-  EXPECT_TRUE(contains(caption(attention, "pos_embed_decoder"), "similarity to patch 52"))
+  EXPECT_TRUE(contains(caption(attention, "pos_embed_decoder"), "similarity to patch 94"))
       << caption(attention, "pos_embed_decoder");
 }
 

@@ -720,7 +720,9 @@ TEST(StudioLesson, TheShippedLessonLoadsAndSlidesBuildOnEachOther) {
 
   // A slide keeps what the slide before set, unless it says otherwise.
   const fs::path dir = fs::path(MAE_TEST_TMP) / "lesson";
-  fs::create_directories(dir);
+  fs::create_directories(dir / "pictures");
+  std::ofstream((dir / "m.safetensors").string()) << "a model";
+  std::ofstream((dir / "pictures/cat.png").string()) << "a picture";
   std::ofstream((dir / "l.json").string()) << R"({"format": "mae-studio lesson",
     "model": "m.safetensors", "image": "pictures/cat.png", "slides": [
       {"title": "one", "text": "a", "view": {"mask": {"ratio": 0.5, "seed": 3}, "tab": "how"}},
@@ -747,9 +749,62 @@ TEST(StudioLesson, TheShippedLessonLoadsAndSlidesBuildOnEachOther) {
   EXPECT_EQ(any.slides[1].view.image, (dir / "pictures/cat.png").lexically_normal().string());
 }
 
+// What a slide leaves out stays as the slide before set it: the tab, the
+// strategy, the attention stack (they fell back to explorer, random and
+// encoder). A picture may be named by its path alone.
+TEST(StudioLesson, ALeftOutFieldKeepsTheSlideBeforesValue) {
+  const fs::path dir = fs::path(MAE_TEST_TMP) / "lesson_keeps";
+  fs::create_directories(dir);
+  std::ofstream((dir / "m.safetensors").string()) << "a model";
+  std::ofstream((dir / "cat.png").string()) << "a picture";
+  std::ofstream((dir / "l.json").string()) << R"({"format": "mae-studio lesson",
+    "model": "m.safetensors", "slides": [
+      {"title": "one", "view": {"tab": "attention", "mask": {"strategy": "grid"},
+                                "attention": {"stack": "decoder", "layer": 1}}},
+      {"title": "two", "view": {"patch": 60, "image": "cat.png"}}]})";
+  const Lesson l = read_lesson((dir / "l.json").string());
+  ASSERT_EQ(l.slides.size(), 2u);
+  const ViewState& two = l.slides[1].view;
+  EXPECT_EQ(two.tab, Tab::Attention);
+  EXPECT_EQ(two.mask.strategy, MaskStrategy::Grid);
+  EXPECT_EQ(two.attention.stack, AttentionStack::Decoder);
+  EXPECT_EQ(two.attention.layer, 1);
+  EXPECT_EQ(two.patch, 60);
+  EXPECT_EQ(two.image, (dir / "cat.png").string());
+  // A view file still starts from the defaults.
+  ViewState fresh;
+  read_view_fields(nlohmann::json::object(), fresh);
+  EXPECT_EQ(fresh.tab, Tab::Explorer);
+  EXPECT_EQ(fresh.mask.strategy, MaskStrategy::Random);
+  EXPECT_EQ(fresh.attention.stack, AttentionStack::Encoder);
+}
+
+// A slide's missing picture is named when the lesson opens, not in front of
+// the class; a copy of a shipped lesson saved elsewhere still finds the
+// shipped model and picture it names relative to assets/lessons/.
+TEST(StudioLesson, MissingFilesAreNamedOnOpeningAndCopiesFindTheShippedOnes) {
+  const fs::path dir = fs::path(MAE_TEST_TMP) / "lesson_files" / "copies";
+  fs::create_directories(dir);
+  const fs::path copy = dir / "my_lesson.json";
+  fs::copy_file(shipped_lessons().front(), copy, fs::copy_options::overwrite_existing);
+  const Lesson l = read_lesson(copy.string());
+  EXPECT_TRUE(fs::equivalent(l.slides[0].view.model, default_model_path()))
+      << l.slides[0].view.model;
+  EXPECT_TRUE(fs::exists(l.slides[0].view.image)) << l.slides[0].view.image;
+  std::ofstream((dir / "missing.json").string()) << R"({"format": "mae-studio lesson",
+    "slides": [{"title": "one"}, {"title": "two", "view": {"image": "../nope.png"}}]})";
+  const std::string e = test::error_of([&] { read_lesson((dir / "missing.json").string()); });
+  EXPECT_NE(e.find("slide 2: config field 'image': '" +
+                   (dir / "../nope.png").lexically_normal().string() + "' does not exist"),
+            std::string::npos)
+      << e;
+}
+
 TEST(StudioLesson, ErrorsNameTheSlideAndTheField) {
   const fs::path dir = fs::path(MAE_TEST_TMP) / "lesson_bad";
   fs::create_directories(dir);
+  std::ofstream((dir / "m").string()) << "a model";
+  std::ofstream((dir / "i").string()) << "a picture";
   const auto error_of = [&](const std::string& slides) {
     std::ofstream((dir / "l.json").string())
         << R"({"format": "mae-studio lesson", "model": "m", "image": "i", "slides": )" + slides +
@@ -784,6 +839,8 @@ TEST(StudioLesson, ErrorsNameTheSlideAndTheField) {
 TEST(StudioLesson, ASlideOpensASweepRelativeToTheLesson) {
   const fs::path dir = fs::path(MAE_TEST_TMP) / "lesson_sweep";
   fs::create_directories(dir / "lessons");
+  std::ofstream((dir / "lessons/m").string()) << "a model";
+  std::ofstream((dir / "lessons/i").string()) << "a picture";
   const fs::path sweeps = fs::path(config_dir()) / "sweeps";
   const std::string rel = fs::relative(sweeps / "fig5_mask_ratio.json", dir / "lessons").string();
   std::ofstream((dir / "lessons" / "l.json").string())

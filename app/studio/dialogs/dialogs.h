@@ -25,6 +25,8 @@ struct Shortcut {
 };
 // What handle_shortcuts does, for the Help window (and the README).
 const std::vector<Shortcut>& shortcuts();
+// The keys of Present mode, which replace all the others while it is on.
+const std::vector<Shortcut>& present_shortcuts_table();
 void handle_shortcuts(UiState& state);
 
 // The next window, when it appears: centred, `size` or the screen less a

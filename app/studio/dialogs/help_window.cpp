@@ -16,10 +16,11 @@ void draw_help_window(UiState& st) {
     return;
   }
   st.popups.push_back({"help", "Help", "", current_window_rect()});
-  ImGui::TextUnformatted("Keyboard shortcuts");
+  ImGui::TextUnformatted(st.present.on ? "Keyboard shortcuts while presenting"
+                                       : "Keyboard shortcuts");
   ImGui::Separator();
   if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
-    for (const Shortcut& s : shortcuts()) {
+    for (const Shortcut& s : st.present.on ? present_shortcuts_table() : shortcuts()) {
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(s.keys);
@@ -57,7 +58,7 @@ void draw_help_window(UiState& st) {
       "masked-region MSE is measured on the removed pixels only, in [0,1] pixel units.");
   ImGui::BulletText(
       "Compare (C, again for the next): the same picture at masking ratios 50 / 75 / 90 %%,\n"
-      "with random, block and grid masks (the paper's Fig. 6), or two models side by side.");
+      "with random, block and grid masks (as the paper's Fig. 6), or two models side by side.");
   ImGui::BulletText(
       "Training: pick a config in the sidebar and Start; the curves and reconstructions of\n"
       "held-out images follow the run. Open in explorer loads its current weights here.");

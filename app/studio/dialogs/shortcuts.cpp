@@ -1,5 +1,6 @@
 #include "dialogs/dialogs.h"
 #include "gl/gl.h"
+#include "lesson.h"
 #include "mask_controls.h"
 
 #include <imgui.h>
@@ -29,7 +30,20 @@ const std::vector<Shortcut> kShortcuts = {
     {"Ctrl+Q", "quit"},
 };
 
+// While presenting, these replace all the others (a clicker sends the arrows and Page keys).
+const std::vector<Shortcut> kPresentShortcuts = {
+    {"Right / Page Down / Space", "next slide"},
+    {"Left / Page Up", "previous slide"},
+    {"Esc", "back from a stage opened large, else leave Present mode"},
+    {"F5", "leave Present mode (the other keys work again)"},
+    {"F1", "this help"},
+};
+
 } // namespace
+
+const std::vector<Shortcut>& present_shortcuts_table() {
+  return kPresentShortcuts;
+}
 
 const std::vector<Shortcut>& shortcuts() {
   // The display switches' keys go before the zoom keys.
@@ -64,12 +78,23 @@ void ctrl_shortcuts(UiState& st) {
 
 // Presenting: the arrows (and a clicker's Page keys) step through the slides.
 void present_shortcuts(UiState& st) {
-  if (repeated(GLFW_KEY_RIGHT) || repeated(GLFW_KEY_PAGE_DOWN) || pressed(GLFW_KEY_SPACE))
-    st.present.requested = st.present.slide + 1;
-  if ((repeated(GLFW_KEY_LEFT) || repeated(GLFW_KEY_PAGE_UP)) && st.present.slide > 0)
-    st.present.requested = st.present.slide - 1;
-  if (pressed(GLFW_KEY_ESCAPE))
-    st.commands.push_back({Command::Kind::TogglePresent, "", ""});
+  PresentUi& p = st.present;
+  const int slides = p.lesson ? static_cast<int>(p.lesson->slides.size()) : 0;
+  if (repeated(GLFW_KEY_RIGHT) || repeated(GLFW_KEY_PAGE_DOWN) || pressed(GLFW_KEY_SPACE)) {
+    // Past the last slide would show it again, undoing what the teacher changed on it.
+    if (p.slide + 1 < slides)
+      p.requested = p.slide + 1;
+    else
+      st.status = "the last slide: F5 or Esc ends the presentation";
+  }
+  if ((repeated(GLFW_KEY_LEFT) || repeated(GLFW_KEY_PAGE_UP)) && p.slide > 0)
+    p.requested = p.slide - 1;
+  if (pressed(GLFW_KEY_ESCAPE)) {
+    if (st.tab == Tab::HowItWorks && st.how.detail_stage >= 0)
+      st.how.detail_stage = -1; // back to all stages first, as the help says
+    else
+      st.commands.push_back({Command::Kind::TogglePresent, "", ""});
+  }
 }
 
 // The tabs that show the mask: on Training and Experiments these keys would

@@ -154,9 +154,10 @@ void draw_compare_panel(PanelContext& ctx) {
   mode_button(st, "masking ratios 50 / 75 / 90 %", CompareMode::Ratios,
               "The same picture, strategy and seed at three ratios: how much a higher ratio "
               "loses (the paper's Fig. 2-4 at several ratios)");
-  mode_button(st, "strategies at one ratio (paper Fig. 6)", CompareMode::Strategies,
-              "Random, block and grid masking at the current ratio, as in the paper's Fig. 6: "
-              "random is the hardest to cheat and trains the best");
+  mode_button(st, "strategies at one ratio (cf. paper Fig. 6)", CompareMode::Strategies,
+              "Random, block and grid masking at the current ratio (the paper's Fig. 6 shows "
+              "block at 50 %): a grid's gaps are often filled with the lowest error, an easy "
+              "task; random trains the best encoder (Table 1f)");
   mode_button(st, "two models", CompareMode::Models,
               "The main model and a second one on the same picture and mask: e.g. the default "
               "model against a loaded ViT-L, or a run before and after training");

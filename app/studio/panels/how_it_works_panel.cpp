@@ -157,7 +157,10 @@ int draw_loss(ImDrawList* dl, const Forward& fw, ImVec2 at, float side, int hl) 
                               Colormap::Inferno);
   for (int i = 0; i < fw.t.patches; ++i) {
     const uint8_t* px = heat.pixels.data() + static_cast<size_t>(i) * 3;
-    fill_cell(dl, f, i, fw.removed(i) ? IM_COL32(px[0], px[1], px[2], 255) : kDark);
+    if (fw.removed(i))
+      fill_cell(dl, f, i, IM_COL32(px[0], px[1], px[2], 255));
+    else
+      cross_out_cell(dl, f, i);
   }
   return highlight_and_hover(dl, f, hl);
 }
@@ -218,7 +221,7 @@ std::vector<Line> loss_caption(const Forward& fw) {
     return {{"no removed patches"}, {"no loss"}};
   const int removed = fw.t.patches - fw.kept();
   return {{printf_string("loss %.4f", fw.r.loss)},
-          {printf_string("mean over %d removed (dark: not counted)", removed),
+          {printf_string("mean over %d removed (grey, crossed: not counted)", removed),
            printf_string("mean over %d removed", removed),
            printf_string("over %d removed", removed)}};
 }
@@ -260,12 +263,15 @@ const Stage kStageList[kStages] = {
     {"how_prediction", "6. prediction", draw_prediction, prediction_caption,
      "pred = Decoder(tokens), p x p x C per patch",
      "A small decoder predicts the pixels of every patch. Only the removed ones are trained, "
-     "so its output on visible patches is never checked: it looks pale and speckled there."},
+     "so its output on visible patches is never checked: with some models it is pale, blurred "
+     "or speckled there; how much depends on the model."},
     {"how_loss", "7. loss (removed patches)", draw_loss, loss_caption,
      "loss = mean over removed i of |pred_i - target_i|^2",
      "The loss compares prediction and target on the removed patches only (bright: larger "
-     "error); visible patches do not count. Norm-pix models take as target each patch "
-     "normalised by its own mean and standard deviation: (patch - mean) / std."},
+     "error); visible patches (grey, crossed out) do not count. The target is the patch's "
+     "pixels, normalised with the dataset's mean and standard deviation as the encoder got "
+     "them; norm-pix models, the paper's best, take each patch normalised by its own mean and "
+     "standard deviation instead: (patch - mean) / std."},
     {"how_reconstruction", "8. reconstruction", draw_reconstruction, reconstruction_caption,
      "visible: input; removed: prediction",
      "The demo picture: the visible patches as they were, the removed ones from the "

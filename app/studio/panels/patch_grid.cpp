@@ -56,6 +56,12 @@ void fill_cell(ImDrawList* dl, const Frame& f, int index, ImU32 colour) {
   dl->AddRectFilled(a, {a.x + c.x, a.y + c.y}, colour);
 }
 
+void cross_out_cell(ImDrawList* dl, const Frame& f, int index) {
+  const ImVec2 a = f.cell_min(index), c = f.cell();
+  dl->AddRectFilled(a, {a.x + c.x, a.y + c.y}, IM_COL32(92, 92, 100, 255));
+  dl->AddLine({a.x + 1, a.y + c.y - 1}, {a.x + c.x - 1, a.y + 1}, IM_COL32(150, 150, 160, 255));
+}
+
 void outline_cell(ImDrawList* dl, const Frame& f, int index, ImU32 colour, float thickness) {
   const ImVec2 a = f.cell_min(index), c = f.cell();
   dl->AddRect({a.x + thickness / 2, a.y + thickness / 2},

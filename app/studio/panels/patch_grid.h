@@ -36,6 +36,9 @@ Frame fit(ImVec2 at, float side, int cols, int rows);
 ImTextureID texture_id(const Texture& t);
 void draw_texture(ImDrawList* dl, const Texture& t, const Frame& f);
 void fill_cell(ImDrawList* dl, const Frame& f, int index, ImU32 colour);
+// Grey with a diagonal: a patch left out of a measure (the loss), which no
+// colour of a scale starting at black could say.
+void cross_out_cell(ImDrawList* dl, const Frame& f, int index);
 void outline_cell(ImDrawList* dl, const Frame& f, int index, ImU32 colour, float thickness);
 void grid_lines(ImDrawList* dl, const Frame& f, ImU32 colour);
 // Colour i of packed RGB bytes.

@@ -95,9 +95,11 @@ void draw_figure_row(PanelContext& ctx, const Reconstruction& rec,
   const char* const notes[4] = {
       "Removed patches filled with the mean colour: what the encoder does not see.",
       "The decoder's output for every patch. Only removed patches are trained, so on visible "
-      "patches it looks pale and speckled: that is expected, not a bug. The loss is the model's "
-      "training loss on this mask, in its own target space (normalised pixels, or per-patch "
-      "normalised for norm-pix models), so it does not compare with the MSE next to it.",
+      "patches it can be pale, blurred or speckled: that is expected, not a bug. The loss is the "
+      "model's "
+      "training loss on this mask, in its own target space (pixels normalised with the "
+      "dataset's mean and std, or per patch for norm-pix models), so it does not compare with the "
+      "MSE next to it.",
       "Visible patches as they were, predictions where removed: the paper's figure. The MSE is "
       "over removed pixels only, in [0, 1] pixel units, as for the baselines below.",
       "The model's input: the picture resized and centre-cropped to the model's size."};
@@ -105,7 +107,7 @@ void draw_figure_row(PanelContext& ctx, const Reconstruction& rec,
       {"masked", "masked", &tex.masked, &picture, removed_text},
       {"reconstruction", "reconstruction", &tex.reconstruction, &predicted,
        fitting({printf_string(norm_pix ? "loss %.4f (per-patch normalised)"
-                                       : "loss %.4f (normalised pixels)",
+                                       : "loss %.4f (mean/std-normalised)",
                               r.loss),
                 printf_string("loss %.4f", r.loss)},
                side)},
