@@ -321,9 +321,7 @@ void App::save_user_settings() {
   s.compare_mode = state_.compare_mode;
   s.display = state_.display;
   s.ui_scale = state_.ui_scale_choice;
-  // A headless run's --size is for its screenshot, not the user's next window.
-  const bool keep_geometry = options_.headless() && options_.size_given;
-  if (window_ && !keep_geometry) {
+  if (window_) {
     if (state_.present.on) { // the windowed geometry, not the full screen
       s.window_x = windowed_[0], s.window_y = windowed_[1];
       s.window_width = windowed_[2], s.window_height = windowed_[3];
