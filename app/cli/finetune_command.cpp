@@ -114,6 +114,7 @@ FinetunePlan plan_finetune(const Args& args) {
   p.load = load_options(args);
   p.options.device = args.get("device");
   p.options.tensorboard = on_off(args, "tensorboard");
+  p.options.save_every_s = 60.0 * args.get_double("save-every");
   if (args.has("resume")) {
     if (args.flag_set("force"))
       throw UsageError("--resume continues a fine-tune and --force replaces one: give one");
@@ -142,12 +143,13 @@ void print_result(const FinetuneResult& r, const std::string& out_dir) {
     std::printf("stopped at step %lld of %lld; continue with: mae finetune --resume %s\n",
                 static_cast<long long>(r.steps), static_cast<long long>(r.total_steps),
                 out_dir.c_str());
-  std::printf("fine-tuned top-1: %.2f%% on %lld held-out images (%lld training images, %lld "
+  // Stopped, the accuracy is the unfinished run's: said in the line itself.
+  std::printf("%s top-1: %.2f%% on %lld held-out images (%lld training images, %lld "
               "steps, %lld of %lld parameters trained, %.0f s, %.0f img/s)\n",
-              100.0 * r.test_top1, static_cast<long long>(r.test_count),
-              static_cast<long long>(r.train_count), static_cast<long long>(r.steps),
-              static_cast<long long>(r.trainable_params), static_cast<long long>(r.total_params),
-              r.seconds, r.images_per_s);
+              r.stopped_early ? "so far (unfinished)," : "fine-tuned", 100.0 * r.test_top1,
+              static_cast<long long>(r.test_count), static_cast<long long>(r.train_count),
+              static_cast<long long>(r.steps), static_cast<long long>(r.trainable_params),
+              static_cast<long long>(r.total_params), r.seconds, r.images_per_s);
   std::printf("output: %s\n", out_dir.c_str());
 }
 
@@ -195,6 +197,11 @@ int run_finetune(int argc, const char* const* argv) {
       .option("resume", "DIR",
               "continue a stopped or crashed fine-tune from its output directory (or its "
               "finetune_state.safetensors), with its recipe and data")
+      .option("save-every", "MIN",
+              "minutes between saves of the resume state within an epoch, in [0, 10000] (it is "
+              "also saved at each epoch's end and on Ctrl-C; a crash loses at most this much)",
+              "5")
+      .range(0, 10000)
       .flag("force", "replace a fine-tune already in the output directory")
       .flag("quiet", "no progress display (messages and the summary only)");
   add_dist_options(args, "fine-tune");

@@ -62,7 +62,7 @@ struct DistGroup::Impl {
         heartbeat ? heartbeat->diagnose() : std::string("another rank stopped, crashed or hung");
     who[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(who[0])));
     throw DistError(what_failed(what, e, env) + ". " + who +
-                    " (see its own message); this one stops too. The last checkpoint is kept.");
+                    "; this one stops too. The last checkpoint is kept.");
   }
 };
 

@@ -147,7 +147,9 @@ LaunchResult launch_local(const std::vector<std::string>& argv, int nproc, int p
       // The first failure is the cause; the others follow from it.
       result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
       result.message = "rank " + std::to_string(rank) + " of " + std::to_string(nproc) + " " +
-                       describe_status(status) + "; the other ranks were stopped";
+                       describe_status(status) +
+                       " first (its message above says why: a hung rank makes the others "
+                       "fail); the other ranks were stopped";
       signal_all(SIGTERM);
       deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_s);
     }

@@ -121,7 +121,8 @@ std::string RankHeartbeat::diagnose(std::chrono::milliseconds window) const {
     return "every other rank is still running: one of them is stuck (the collective timed out)";
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(window).count();
   return rank_list(still) + " stopped (no heartbeat for " +
-         (ms % 1000 ? std::to_string(ms) + " ms" : std::to_string(ms / 1000) + " s") + ")";
+         (ms % 1000 ? std::to_string(ms) + " ms" : std::to_string(ms / 1000) + " s") +
+         "): crashed (its own message says why) or hung";
 }
 
 } // namespace mae

@@ -246,8 +246,24 @@ void write_file_atomic(const std::string& path, const void* data, size_t size,
       before_rename);
 }
 
+namespace {
+
+// "a link to 'nowhere', which does not exist", or "": create_directories
+// says only "File exists" of a dangling link.
+std::string dangling_link(const std::filesystem::path& p) {
+  std::error_code ec;
+  if (!std::filesystem::is_symlink(p, ec) || std::filesystem::exists(p, ec))
+    return "";
+  return "it is a link to '" + std::filesystem::read_symlink(p, ec).string() +
+         "', which does not exist";
+}
+
+} // namespace
+
 void create_folder(const std::string& dir) {
   std::error_code ec;
+  if (const std::string why = dangling_link(dir); !why.empty())
+    throw CheckpointError("cannot create the folder " + dir + ": " + why);
   std::filesystem::create_directories(dir, ec);
   if (ec)
     throw CheckpointError("cannot create the folder " + dir + ": " + ec.message());
@@ -257,6 +273,10 @@ void require_folder_path(const std::string& dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
   for (fs::path p = fs::path(dir).lexically_normal(); !p.empty(); p = p.parent_path()) {
+    if (const std::string why = dangling_link(p); !why.empty())
+      throw UsageError(p.string() +
+                       (p == fs::path(dir).lexically_normal() ? "" : " (in " + dir + ")") + ": " +
+                       why);
     if (fs::exists(p, ec)) {
       if (!fs::is_directory(p, ec))
         throw UsageError(p.string() +

@@ -207,7 +207,12 @@ FinetuneResume finetune_resume_info(const std::string& path) {
   if (!fs::exists(path, ec)) // a missing input, as a missing model's
     throw CheckpointError("cannot resume from " + path + ": it does not exist");
   if (!fs::exists(file, ec))
-    throw CheckpointError(path + ": no fine-tune to resume (no " + kFinetuneStateName + ")");
+    throw CheckpointError(
+        path + ": no fine-tune to resume (no " + kFinetuneStateName + ")" +
+        (fs::exists(fs::path(path) / kMetricsName, ec)
+             ? "; a fine-tune killed before its first save (a few minutes in) leaves only its " +
+                   std::string(kMetricsName) + ": start it again there with --force"
+             : ""));
   const StateFile state = read_finetune_state(file.string(), /*with_tensors=*/false);
   const auto& meta = state.metadata;
   FinetuneResume r;
@@ -285,7 +290,7 @@ private:
   int64_t bs_ = 0, steps_per_epoch_ = 1, start_step_ = 0;
   LrSchedule schedule_;
   double elapsed_before_ = 0;
-  Clock::time_point start_, last_report_;
+  Clock::time_point start_, last_report_, last_save_;
   double loss_sum_ = 0;
   int64_t loss_count_ = 0, reported_step_ = 0;
   std::unique_ptr<MetricsLog> metrics_;
@@ -436,6 +441,9 @@ void FinetuneRun::open_logs() {
   remove_stale_temps(o_.out_dir);        // a killed save's half state, say
   metrics_ = std::make_unique<MetricsLog>((fs::path(o_.out_dir) / kMetricsName).string(),
                                           start_step_ > 0 ? start_step_ : -1);
+  if (const int damaged = metrics_->damaged_lines())
+    log(count_of(damaged, "damaged line") + " of " + kMetricsName +
+        " left out (no metrics record)");
   if (o_.tensorboard && TensorBoardLog::available())
     tensorboard_ = std::make_unique<TensorBoardLog>(o_.out_dir);
 }
@@ -572,6 +580,7 @@ void FinetuneRun::report(int64_t step, double lr, bool epoch_end) {
 
 // Everything a resume needs besides the tensors.
 void FinetuneRun::save_state(int64_t step) {
+  last_save_ = Clock::now();
   if (state_path_.empty() || !writer_)
     return;
   save_finetune_state(
@@ -615,7 +624,7 @@ void FinetuneRun::write_outputs() {
 
 FinetuneResult FinetuneRun::run() {
   log(plan_line());
-  start_ = last_report_ = Clock::now();
+  start_ = last_report_ = last_save_ = Clock::now();
   r_.steps = reported_step_ = start_step_;
   if (start_step_ > 0) {
     if (start_step_ == r_.total_steps) {
@@ -632,8 +641,12 @@ FinetuneResult FinetuneRun::run() {
     r_.steps = step + 1;
     const bool epoch_end = (step + 1) % steps_per_epoch_ == 0 || step + 1 == r_.total_steps;
     const bool stop = agreed_stop();
-    if ((step + 1) % kLogEvery == 0 || epoch_end)
+    const bool log_line = (step + 1) % kLogEvery == 0 || epoch_end;
+    if (log_line)
       report(step, lr, epoch_end);
+    // Right after a metrics line its loss window is empty: rank 0's own
+    // state is the whole one, with no collective call.
+    const bool timed_save = log_line && seconds_since(last_save_) >= o_.save_every_s;
     const bool stopping = stop && step + 1 < r_.total_steps;
     if (stopping) {
       close_window_for_stop(step);
@@ -641,7 +654,7 @@ FinetuneResult FinetuneRun::run() {
       if (!epoch_end)
         r_.test_top1 = evaluate();
     }
-    if (epoch_end || stopping)
+    if (epoch_end || stopping || timed_save)
       save_state(step + 1);
     if (stopping)
       break;
@@ -682,7 +695,12 @@ void refuse_replacing_finetune(const FinetuneOptions& o) {
                        ", choose another folder, or replace it with --force");
   // A pre-training run's folder, a home folder: its metrics.jsonl would be
   // replaced, or a fine-tune's files mixed among the user's.
-  if (const auto others = foreign_files(o.out_dir, is_finetune_file); !others.empty())
+  const auto others = foreign_files(o.out_dir, is_finetune_file);
+  if (others == std::vector<std::string>{kMetricsName})
+    throw UsageError(o.out_dir + " holds only a " + kMetricsName +
+                     ": a fine-tune killed before its first save (a few minutes in), or another "
+                     "run's log: start over there with --force, or choose another folder");
+  if (!others.empty())
     throw UsageError(o.out_dir + " is not empty and holds no fine-tune (" +
                      short_name_list(others) +
                      "): choose another folder, or write into this one with --force");

@@ -47,6 +47,10 @@ struct FinetuneOptions {
   std::function<void(const std::string&)> log;        // progress lines
   std::function<void(const TrainProgress&)> progress; // every few steps
   std::function<bool()> keep_going;                   // false: stop after this step
+  // The resume state is saved at each epoch's end, on a stop, and at the
+  // first metrics line this long after the last save: a killed fine-tune
+  // loses minutes, not the epoch (an ImageNet epoch is hours).
+  double save_every_s = 300;
   // Data-parallel (`mae finetune --nproc N`, torchrun): every rank takes
   // config.batch_size images of each step's global batch (the lr follows the
   // global batch, as main_finetune.py's); rank 0 alone logs and writes, and a

@@ -22,9 +22,12 @@ MetricsLog::MetricsLog(std::string path, int64_t resume_step) : path_(std::move(
     std::ifstream in(path_);
     std::string line;
     while (std::getline(in, line)) {
+      const bool torn = in.eof(); // no newline: the line a kill cut
       const auto r = parse_metrics_line(line);
       if (r && r->step <= resume_step)
         kept += line + "\n";
+      else if (!r && !torn && line.find_first_not_of(" \t\r") != std::string::npos)
+        ++damaged_;
     }
   }
   write_file_atomic(path_, kept.data(), kept.size());

@@ -32,9 +32,13 @@ public:
   void append(const TrainProgress& p);
   void append_line(const std::string& json); // one object, no newline
   const std::string& path() const { return path_; }
+  // Resumed: the whole lines it left out that were no metrics record (a torn
+  // last line, a kill's, is not counted), for the run to say so.
+  int damaged_lines() const { return damaged_; }
 
 private:
   std::string path_;
+  int damaged_ = 0;
   std::ofstream out_;
 };
 

@@ -13,6 +13,7 @@
 #include "train/trainer.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -88,6 +89,42 @@ nlohmann::json read_record(const fs::path& folder) {
   }
 }
 
+// Where two sweep records differ, the first few places: in the sweep file
+// ("/axes/0/values"), else in the runs' configs its base config and
+// --steps make ("run 0: /total_steps").
+std::string differences(const nlohmann::json& held, const nlohmann::json& record) {
+  const nlohmann::json null;
+  const auto at = [&](const nlohmann::json& j, const char* key) -> const nlohmann::json& {
+    return j.is_object() && j.contains(key) ? j[key] : null;
+  };
+  const bool same_file = at(held, "sweep") == at(record, "sweep");
+  const char* part = same_file ? "run_configs" : "sweep";
+  std::vector<std::string> paths;
+  for (const auto& op : nlohmann::json::diff(at(held, part), at(record, part))) {
+    std::string path = op.value("path", "");
+    if (same_file && path.size() > 1) { // "/3/total_steps" -> "run 3: /total_steps"
+      const size_t slash = path.find('/', 1);
+      path = "run " + path.substr(1, slash - 1) + ": " +
+             (slash == std::string::npos ? "(all)" : path.substr(slash));
+    }
+    // "/axes/0/values/1" -> "/axes/0/values": the list, not each element.
+    while (path.size() > 1 && std::isdigit(static_cast<unsigned char>(path.back()))) {
+      const size_t slash = path.rfind('/');
+      if (path.find_first_not_of("0123456789", slash + 1) != std::string::npos)
+        break;
+      path.erase(slash);
+    }
+    if (path.empty())
+      path = "(all)";
+    if (std::find(paths.begin(), paths.end(), path) == paths.end())
+      paths.push_back(path);
+  }
+  std::string out;
+  for (size_t i = 0; i < paths.size() && i < 4; ++i)
+    out += (i ? ", " : "") + paths[i];
+  return paths.size() > 4 ? out + " and " + std::to_string(paths.size() - 4) + " more" : out;
+}
+
 // Held for the whole sweep: one sweep a folder at a time.
 FolderLock claim_folder(const SweepOptions& o, const nlohmann::json& record) {
   for (const std::string& folder : o.reuse)
@@ -104,9 +141,10 @@ FolderLock claim_folder(const SweepOptions& o, const nlohmann::json& record) {
     throw UsageError(o.out_dir + " is not empty and holds no sweep: choose a new or empty folder "
                                  "(--force starts over only a folder that holds a sweep)");
   if (holds_sweep && held != record && !o.force)
-    throw UsageError(o.out_dir +
-                     " holds a different sweep (its sweep.json differs): choose another "
-                     "folder, or start over with --force");
+    throw UsageError(o.out_dir + " holds a different sweep (its sweep.json differs at " +
+                     differences(held, record) +
+                     "): choose another folder, or start over with --force (which trains every "
+                     "run again)");
   create_folder(o.out_dir);
   FolderLock lock(o.out_dir); // before anything there changes
   if (holds_sweep && o.force) // the sweep's own results and runs, nothing else

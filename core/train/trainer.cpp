@@ -129,6 +129,22 @@ void publish_previews(Trainer& trainer, const std::string& out_dir, TensorBoardL
 #endif
 }
 
+// A run writes its files in its own folder, replacing them as it goes: one
+// that is a link would have what it points to replaced (another run's model).
+void refuse_linked_run_files(const std::string& dir) {
+  if (dir.empty())
+    return;
+  for (const char* name : {kTrainStateName, kTrainModelName, kBestModelName, kPreviewFileName,
+                           "config.json", kMetricsName}) {
+    const fs::path file = fs::path(dir) / name;
+    std::error_code ec;
+    if (fs::is_symlink(file, ec))
+      throw UsageError(file.string() + " is a link to '" + fs::read_symlink(file, ec).string() +
+                       "': the run would replace what it points to; put a copy of the file in "
+                       "its place, or remove the link");
+  }
+}
+
 } // namespace
 
 struct Trainer::Impl {
@@ -244,6 +260,8 @@ Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), op
       std::make_unique<AdamW>(weight_decay_groups(*model), AdamWOptions{config.weight_decay});
   if (!options.init.empty())
     init_from(options.init);
+  if (writer()) // before a resume repairs the model file
+    refuse_linked_run_files(options.out_dir);
   if (!options.resume.empty())
     resume_from(options.resume);
   if (dist()) {
@@ -274,6 +292,9 @@ Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), op
     }
     metrics = std::make_unique<MetricsLog>((fs::path(options.out_dir) / kMetricsName).string(),
                                            options.resume.empty() ? -1 : step);
+    if (const int damaged = metrics->damaged_lines())
+      notes.push_back("note:     " + count_of(damaged, "damaged line") + " of " + kMetricsName +
+                      " left out (no metrics record)");
     if (options.tensorboard && TensorBoardLog::available()) {
       tensorboard = std::make_unique<TensorBoardLog>(options.out_dir);
       notes.push_back("logs:     " + std::string(kMetricsName) + " and TensorBoard (" +

@@ -126,8 +126,10 @@ TEST(RankHeartbeat, NamesTheRankThatStoppedBeating) {
   EXPECT_EQ(rank0.diagnose(milliseconds(200)),
             "every other rank is still running: one of them is stuck (the collective timed out)");
   rank1.reset(); // rank 1 dies
-  EXPECT_EQ(rank0.diagnose(milliseconds(200)), "rank 1 stopped (no heartbeat for 200 ms)");
-  EXPECT_EQ(rank2.diagnose(milliseconds(1000)), "rank 1 stopped (no heartbeat for 1 s)");
+  EXPECT_EQ(rank0.diagnose(milliseconds(200)),
+            "rank 1 stopped (no heartbeat for 200 ms): crashed (its own message says why) or hung");
+  EXPECT_EQ(rank2.diagnose(milliseconds(1000)),
+            "rank 1 stopped (no heartbeat for 1 s): crashed (its own message says why) or hung");
   store.gone = true; // rank 0, which serves the store, dies
   EXPECT_EQ(rank2.diagnose(milliseconds(100)),
             "the rendezvous store cannot be reached: rank 0, which serves it, stopped");

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace {
 
@@ -288,6 +289,19 @@ TEST(AtomicFile, FailureBeforeRenameKeepsThePreviousFile) {
 
   mae::write_safetensors(path, {{"w", DType::F32, {1}, &v2, 4}});
   EXPECT_FLOAT_EQ(float_at(*mae::read_safetensors(path).find("w"), 0), 2.0f);
+}
+
+// An output folder that is a link to nothing is said to be one: creating it
+// said only "File exists".
+TEST(AtomicFile, ADanglingLinkAsAFolderIsNamed) {
+  const std::string link = tmp_dir() + "/dangling_" + std::to_string(::getpid());
+  fs::remove(link);
+  fs::create_symlink("nowhere", link);
+  const std::string want = "it is a link to 'nowhere', which does not exist";
+  EXPECT_NE(mae::test::error_of([&] { mae::create_folder(link); }).find(want), std::string::npos);
+  EXPECT_NE(mae::test::error_of([&] { mae::require_folder_path(link + "/run"); }).find(want),
+            std::string::npos);
+  fs::remove(link);
 }
 
 TEST(AtomicFile, ThrowingWriterLeavesNoTempFile) {

@@ -351,6 +351,30 @@ TEST_F(Finetune, StoppedAndResumedEndsWhereOneStraightRunEnds) {
   // Another recipe does not resume this state.
   o.config.blr *= 2;
   EXPECT_THROW(run_finetune(model_path, {}, o), UsageError);
+  o.config.blr /= 2;
+
+  // Killed at the first epoch's end (step 31), before its save, with a save
+  // at each metrics line (the default is every 5 minutes): the state of step
+  // 20 is there, and resumed from it the run still ends as the straight one.
+  o.out_dir = test::train_tmp("finetune_killed");
+  o.resume = false;
+  o.save_every_s = 0;
+  int64_t saved_before_kill = -1;
+  o.progress = [&](const TrainProgress& p) {
+    if (p.step != 31)
+      return;
+    saved_before_kill = finetune_resume_info(o.out_dir).step;
+    throw std::runtime_error("killed");
+  };
+  EXPECT_THROW(run_finetune(model_path, {}, o), std::runtime_error);
+  EXPECT_EQ(saved_before_kill, 20);
+  o.progress = nullptr;
+  o.resume = true;
+  const FinetuneResult after_kill = run_finetune(model_path, {}, o);
+  EXPECT_EQ(after_kill.steps, 47);
+  EXPECT_TRUE(torch::equal(classifier_weights(o.out_dir), classifier_weights(straight_dir)));
+  EXPECT_DOUBLE_EQ(after_kill.test_top1, straight.test_top1);
+  EXPECT_EQ(logged_steps(o.out_dir), steps);
 }
 
 TEST_F(Finetune, ResumeFromTheCommandLine) {

@@ -59,6 +59,18 @@ TEST(MetricsLog, ResumeDropsLinesAfterTheCheckpoint) {
   EXPECT_FALSE(metrics_record(probe_only).images_per_s);
 }
 
+// A resume counts the whole lines it leaves out that were damaged, for the
+// run to say; the torn last line of a kill is no damage.
+TEST(MetricsLog, ResumeCountsDamagedLinesButNotATornLastOne) {
+  const std::string path = test::train_tmp("metrics_damaged") + "/metrics.jsonl";
+  std::ofstream(path) << "{\"step\": 1, \"loss\": 0.5}\nrandom bytes\n\n"
+                      << "{\"step\": 2, \"loss\": 0.4}\n{\"step\": 3, \"lo";
+  const MetricsLog resumed(path, 2);
+  EXPECT_EQ(resumed.damaged_lines(), 1);
+  EXPECT_EQ(read_metrics(path).size(), 2u);
+  EXPECT_EQ(MetricsLog(path, 2).damaged_lines(), 0); // left out once, then gone
+}
+
 // A folder would read as no lines and a FIFO would block forever.
 TEST(MetricsLog, ReadingWhatIsNoFileThrows) {
   const std::string dir = test::train_tmp("metrics_not_file"), fifo = dir + "/fifo";

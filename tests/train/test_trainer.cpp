@@ -2,6 +2,9 @@
 // non-finite losses keep the last good checkpoint, probes and previews.
 #include "trainer_fixture.h"
 
+#include "error_of.h"
+#include "slurp.h"
+
 #include "base/errors.h"
 #include "formats/safetensors.h"
 #include "train/metrics_log.h"
@@ -164,6 +167,20 @@ TEST_F(TrainerTest, AResumedRunLogsTheSameLinesAndRepairsItsModelFile) {
     EXPECT_NO_THROW(load_model(split + "/model.safetensors"));
     Quiet q;
     t.run(q);
+  }
+  // A model file that is a link (to another run's model, say) is not
+  // repaired through it: the resume is refused and the file kept.
+  fs::copy_file(straight + "/model.safetensors", split + "/precious.safetensors");
+  const std::string precious = test::slurp(split + "/precious.safetensors");
+  fs::remove(split + "/model.safetensors");
+  fs::create_symlink("precious.safetensors", split + "/model.safetensors");
+  {
+    TrainOptions o{split};
+    o.resume = split + "/checkpoint.safetensors";
+    const std::string why = test::error_of([&] { Trainer(c, o); });
+    EXPECT_NE(why.find("model.safetensors is a link to 'precious.safetensors'"), std::string::npos)
+        << why;
+    EXPECT_EQ(test::slurp(split + "/precious.safetensors"), precious);
   }
   const auto a = read_metrics(straight + "/metrics.jsonl");
   const auto b = read_metrics(split + "/metrics.jsonl");
