@@ -65,7 +65,8 @@ public:
       return;
     const double secs = std::chrono::duration<double>(Clock::now() - start_).count();
     bar_.show(count_progress_text("bench steps", static_cast<size_t>(done),
-                                  static_cast<size_t>(total_), secs, bar_.tty() ? 24 : 0),
+                                  static_cast<size_t>(total_), secs, bar_.tty() ? 24 : 0,
+                                  "steps/s"),
               done == total_);
   }
 

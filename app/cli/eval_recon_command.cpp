@@ -34,7 +34,7 @@ struct Scores {
 Scores score_image(Reconstructor& model, const Image& input, MaskSettings settings, int seeds,
                    const std::function<void()>& mask_done) {
   Scores s;
-  for (int k = 0; k < seeds; ++k, mask_done()) {
+  for (int k = 0; k < seeds; ++k) {
     settings.seed = static_cast<uint64_t>(k);
     const ReconstructionResult r = model.run(input, settings);
     const int gh = r.grid_h, gw = r.grid_w, p = r.patch_size;
@@ -43,6 +43,7 @@ Scores score_image(Reconstructor& model, const Image& input, MaskSettings settin
         masked_mse(inpaint_telea(input, r.mask, gh, gw, p), input, r.mask, gh, gw, p) / seeds;
     s.mean_fill +=
         masked_mse(fill_visible_mean(input, r.mask, gh, gw, p), input, r.mask, gh, gw, p) / seeds;
+    mask_done();
   }
   return s;
 }
@@ -125,18 +126,27 @@ class MaskProgress {
 public:
   explicit MaskProgress(size_t total) : bar_(stderr, ProgressBar::stderr_is_tty()), total_(total) {}
   ~MaskProgress() { bar_.clear(); }
-  void mask_done() {
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    ++done_;
-    if (bar_.tty() || secs >= 10) // a log of a quick evaluation stays the table alone
-      bar_.show(count_progress_text("masks", done_, total_, secs, bar_.tty() ? 24 : 0));
+  void add(size_t masks) {
+    done_ += masks;
+    show();
   }
-  void skipped(size_t masks) { done_ += masks; }
-  // Before a table row on stdout, which shares the terminal.
-  void clear() { bar_.clear(); }
+  // A line of another stream (a table row on stdout, a skipped picture) on
+  // the same terminal: the bar is erased for it and drawn again below it.
+  template <typename Print> void print(Print&& line) {
+    bar_.clear();
+    line();
+    std::fflush(stdout);
+    show();
+  }
 
 private:
+  void show() {
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (bar_.tty() || secs >= 10) // a log of a quick evaluation stays the table alone
+      bar_.show(count_progress_text("masks", done_, total_, secs, bar_.tty() ? 24 : 0, "masks/s"));
+  }
+
   ProgressBar bar_;
   size_t total_, done_ = 0;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
@@ -154,22 +164,21 @@ Evaluation evaluate(Reconstructor& model, const std::string& images,
     try { // one unreadable picture in a large folder costs its row, not the evaluation
       input = convert_channels(resize_center_crop(load_image(file), c.img_size), c.in_chans);
     } catch (const ImageError& err) {
-      progress.clear();
-      progress.skipped(static_cast<size_t>(o.seeds));
-      std::fprintf(stderr, "skipped: %s\n", err.what());
+      progress.print([&] { std::fprintf(stderr, "skipped: %s\n", err.what()); });
+      progress.add(static_cast<size_t>(o.seeds));
       ++e.skipped;
       continue;
     }
     if (e.figure_inputs.size() < o.figure_rows)
       e.figure_inputs.push_back(input);
-    const Scores s = score_image(model, input, o.mask, o.seeds, [&] { progress.mask_done(); });
-    progress.clear();
+    const Scores s = score_image(model, input, o.mask, o.seeds, [&] { progress.add(1); });
     const std::string name = file == images ? fs::path(file).filename().string()
                                             : fs::path(file).lexically_relative(images).string();
-    if (e.scored == 0) // no table over nothing when no picture can be read
-      std::printf("%-36s %10s %10s %10s %8s\n", "image", "MAE", "Telea", "mean-fill", "vs Telea");
-    print_row(name, s);
-    std::fflush(stdout); // also into a pipe
+    progress.print([&] {
+      if (e.scored == 0) // no table over nothing when no picture can be read
+        std::printf("%-36s %10s %10s %10s %8s\n", "image", "MAE", "Telea", "mean-fill", "vs Telea");
+      print_row(name, s); // flushed: also into a pipe
+    });
     e.csv += csv_cell(name) + "," + std::to_string(s.mae) + "," + std::to_string(s.telea) + "," +
              std::to_string(s.mean_fill) + "\n";
     e.total.mae += s.mae, e.total.telea += s.telea, e.total.mean_fill += s.mean_fill;

@@ -198,8 +198,9 @@ int run_finetune(int argc, const char* const* argv) {
               "continue a stopped or crashed fine-tune from its output directory (or its "
               "finetune_state.safetensors), with its recipe and data")
       .option("save-every", "MIN",
-              "minutes between saves of the resume state within an epoch, in [0, 10000] (it is "
-              "also saved at each epoch's end and on Ctrl-C; a crash loses at most this much)",
+              "minutes between saves of the resume state within an epoch, in [0, 10000], at the "
+              "next metrics line (0: at every one); also saved at each epoch's end and on "
+              "Ctrl-C, so a crash loses about this much",
               "5")
       .range(0, 10000)
       .flag("force", "replace a fine-tune already in the output directory")

@@ -59,8 +59,9 @@ int write_sweep(const FigureInput& in, const FigureOptions& figure, const std::s
     video.add(demo_figure(in.model->run(in.image, s), in.label, s, figure.panel_size));
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    bar.show(count_progress_text("frames", i + 1, ratios.size(), secs, bar.tty() ? 24 : 0),
-             i + 1 == ratios.size());
+    bar.show(
+        count_progress_text("frames", i + 1, ratios.size(), secs, bar.tty() ? 24 : 0, "frames/s"),
+        i + 1 == ratios.size());
   }
   bar.finish();
   release_interrupt();

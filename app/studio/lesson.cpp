@@ -22,8 +22,8 @@ std::string resolved(const std::string& path, const fs::path& base) {
   if (path.empty() || fs::path(path).is_absolute())
     return path;
   const fs::path here = (base / path).lexically_normal();
-  const fs::path shipped = (fs::path(asset_dir()) / "lessons" / path).lexically_normal();
   std::error_code ec;
+  const fs::path shipped = (fs::absolute(asset_dir(), ec) / "lessons" / path).lexically_normal();
   return fs::exists(here, ec) || !fs::exists(shipped, ec) ? here.string() : shipped.string();
 }
 
@@ -47,13 +47,14 @@ Slide read_slide(const nlohmann::json& j, const ViewState& before, const fs::pat
   s.view = before;
   if (const auto v = j.find("view"); v != j.end()) {
     ViewState view = before;
-    view.model.clear(), view.image.clear();
+    view.model.clear(), view.image.clear(), view.second_model.clear();
     read_view_fields(*v, view);
     // A slide that names no model or picture keeps the ones before it.
     s.view = view;
     s.view.model = view.model.empty() ? before.model : resolved(view.model, base);
     s.view.image = view.image.empty() ? before.image : resolved(view.image, base);
-    s.view.second_model = resolved(view.second_model, base);
+    s.view.second_model =
+        view.second_model.empty() ? before.second_model : resolved(view.second_model, base);
     s.view.model_sha256 = s.view.image_sha256 = s.view.second_model_sha256 = "";
     require_exists(s.view.model, "model");
     require_exists(s.view.image, "image");

@@ -146,10 +146,14 @@ LaunchResult launch_local(const std::vector<std::string>& argv, int nproc, int p
     if (failed && result.exit_code == 0) {
       // The first failure is the cause; the others follow from it.
       result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+      // A rank that exits says why itself; one killed (out of memory, say)
+      // cannot. A hung rank makes the healthy ones fail first, on a timeout.
       result.message = "rank " + std::to_string(rank) + " of " + std::to_string(nproc) + " " +
                        describe_status(status) +
-                       " first (its message above says why: a hung rank makes the others "
-                       "fail); the other ranks were stopped";
+                       (exited ? " first (its message above says why; if that is a timeout, "
+                                 "another rank hung)"
+                               : " first (out of memory? see dmesg)") +
+                       "; the other ranks were stopped";
       signal_all(SIGTERM);
       deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_s);
     }

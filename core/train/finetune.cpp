@@ -176,6 +176,17 @@ double read_progress(const std::map<std::string, std::string>& meta, const std::
   return elapsed;
 }
 
+// A fine-tune's own files, and what a killed one leaves (its lock, a save's
+// temporary, its TensorBoard log). Not metrics.jsonl: a pre-training run's
+// (or a killed fine-tune's, which --force replaces) would be started over.
+bool is_finetune_file(const std::string& name) {
+  for (const char* own :
+       {kFinetuneResultName, kClassifierName, kFinetuneStateName, kFolderLockName, "curves.png"})
+    if (name == own)
+      return true;
+  return is_tensorboard_event_file(name) || is_temp_name(name);
+}
+
 // The saved state to continue from, or none for a fresh start.
 std::optional<StateFile> state_to_resume(const FinetuneOptions& o, const FinetuneConfig& cfg,
                                          const std::string& path) {
@@ -209,9 +220,11 @@ FinetuneResume finetune_resume_info(const std::string& path) {
   if (!fs::exists(file, ec))
     throw CheckpointError(
         path + ": no fine-tune to resume (no " + kFinetuneStateName + ")" +
-        (fs::exists(fs::path(path) / kMetricsName, ec)
-             ? "; a fine-tune killed before its first save (a few minutes in) leaves only its " +
-                   std::string(kMetricsName) + ": start it again there with --force"
+        (fs::is_directory(path, ec) &&
+                 foreign_files(path, is_finetune_file) == std::vector<std::string>{kMetricsName}
+             ? "; it holds only a " + std::string(kMetricsName) +
+                   ": a fine-tune killed before its first save (a few minutes in), or another "
+                   "run's log"
              : ""));
   const StateFile state = read_finetune_state(file.string(), /*with_tensors=*/false);
   const auto& meta = state.metadata;
@@ -667,17 +680,6 @@ FinetuneResult FinetuneRun::run() {
   if (dist_)
     dist_->barrier(); // the others return once rank 0 has written
   return r_;
-}
-
-// A fine-tune's own files, and what a killed one leaves (its lock, a save's
-// temporary, its TensorBoard log). Not metrics.jsonl: a pre-training run's
-// (or a killed fine-tune's, which --force replaces) would be started over.
-bool is_finetune_file(const std::string& name) {
-  for (const char* own :
-       {kFinetuneResultName, kClassifierName, kFinetuneStateName, kFolderLockName, "curves.png"})
-    if (name == own)
-      return true;
-  return is_tensorboard_event_file(name) || is_temp_name(name);
 }
 
 } // namespace

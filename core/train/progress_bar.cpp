@@ -78,7 +78,7 @@ std::string bar(double frac, int width) {
 } // namespace
 
 std::string count_progress_text(const std::string& label, size_t done, size_t total, double seconds,
-                                int bar_width) {
+                                int bar_width, const char* unit) {
   const double frac = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
   std::string s = label + " " + std::to_string(done) + "/" + std::to_string(total);
   if (bar_width > 0)
@@ -87,8 +87,8 @@ std::string count_progress_text(const std::string& label, size_t done, size_t to
   const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
   std::snprintf(buf, sizeof buf, " %3.0f%%", 100.0 * frac);
   s += buf;
-  if (rate > 0) { // not "0 img/s" before the first batch is timed
-    std::snprintf(buf, sizeof buf, " %.0f img/s", rate);
+  if (rate > 0) { // not "0 img/s" before the first batch is timed; "0.4 steps/s", not "0"
+    std::snprintf(buf, sizeof buf, rate >= 10 ? " %.0f %s" : " %.2g %s", rate, unit);
     s += buf;
   }
   if (rate > 0 && done < total)

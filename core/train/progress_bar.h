@@ -41,7 +41,8 @@ std::string format_duration(double seconds);
 // "step 120/2000 [####------] 6% loss 0.4123 lr 1.20e-04 312 img/s ETA 4:12"
 std::string progress_text(const TrainProgress& p, int bar_width);
 // "features (training) 12800/60000 [#####-------] 21% 431 img/s ETA 1:50"
+// `unit` names the rate: "masks/s" for eval-recon, "frames/s" for a sweep video.
 std::string count_progress_text(const std::string& label, size_t done, size_t total, double seconds,
-                                int bar_width);
+                                int bar_width, const char* unit = "img/s");
 
 } // namespace mae

@@ -119,6 +119,8 @@ std::string differences(const nlohmann::json& held, const nlohmann::json& record
     if (std::find(paths.begin(), paths.end(), path) == paths.end())
       paths.push_back(path);
   }
+  if (paths.empty()) // fields of the record itself, edited by hand
+    return "(other fields)";
   std::string out;
   for (size_t i = 0; i < paths.size() && i < 4; ++i)
     out += (i ? ", " : "") + paths[i];

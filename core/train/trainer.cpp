@@ -131,11 +131,16 @@ void publish_previews(Trainer& trainer, const std::string& out_dir, TensorBoardL
 
 // A run writes its files in its own folder, replacing them as it goes: one
 // that is a link would have what it points to replaced (another run's model).
-void refuse_linked_run_files(const std::string& dir) {
+// A new run removes the old one's checkpoint, models and previews, links
+// included; config.json and metrics.jsonl it rewrites, and a run continued
+// in place keeps (and may repair) all of them.
+void refuse_linked_run_files(const std::string& dir, bool continued_in_place) {
   if (dir.empty())
     return;
-  for (const char* name : {kTrainStateName, kTrainModelName, kBestModelName, kPreviewFileName,
-                           "config.json", kMetricsName}) {
+  std::vector<const char*> names = {"config.json", kMetricsName};
+  if (continued_in_place)
+    names.insert(names.end(), {kTrainStateName, kTrainModelName, kBestModelName, kPreviewFileName});
+  for (const char* name : names) {
     const fs::path file = fs::path(dir) / name;
     std::error_code ec;
     if (fs::is_symlink(file, ec))
@@ -260,8 +265,12 @@ Trainer::Impl::Impl(const TrainConfig& c, const TrainOptions& o) : config(c), op
       std::make_unique<AdamW>(weight_decay_groups(*model), AdamWOptions{config.weight_decay});
   if (!options.init.empty())
     init_from(options.init);
-  if (writer()) // before a resume repairs the model file
-    refuse_linked_run_files(options.out_dir);
+  if (writer()) { // before a resume repairs the model file
+    std::error_code ec;
+    refuse_linked_run_files(options.out_dir, !options.resume.empty() &&
+                                                 fs::equivalent(checkpoint_run_dir(options.resume),
+                                                                options.out_dir, ec));
+  }
   if (!options.resume.empty())
     resume_from(options.resume);
   if (dist()) {

@@ -771,12 +771,6 @@ TEST(StudioLesson, ALeftOutFieldKeepsTheSlideBeforesValue) {
   EXPECT_EQ(two.attention.layer, 1);
   EXPECT_EQ(two.patch, 60);
   EXPECT_EQ(two.image, (dir / "cat.png").string());
-  // A view file still starts from the defaults.
-  ViewState fresh;
-  read_view_fields(nlohmann::json::object(), fresh);
-  EXPECT_EQ(fresh.tab, Tab::Explorer);
-  EXPECT_EQ(fresh.mask.strategy, MaskStrategy::Random);
-  EXPECT_EQ(fresh.attention.stack, AttentionStack::Encoder);
 }
 
 // A slide's missing picture is named when the lesson opens, not in front of

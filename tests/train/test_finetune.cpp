@@ -153,9 +153,21 @@ TEST(FinetuneFolder, AFolderOfOtherFilesIsRefusedUnlessForced) {
             std::string::npos)
       << why;
   EXPECT_NE(why.find("--force"), std::string::npos) << why;
+  // Resuming a pre-training run's folder names no fine-tune's leftovers.
+  const std::string resume_why = test::error_of([&] { finetune_resume_info(o.out_dir); });
+  EXPECT_NE(resume_why.find("no fine-tune to resume"), std::string::npos) << resume_why;
+  EXPECT_EQ(resume_why.find("holds only"), std::string::npos) << resume_why;
   o.force = true;
   EXPECT_NO_THROW(refuse_replacing_finetune(o));
   o.force = false;
+  // What a fine-tune killed before its first save leaves: its log alone.
+  o.out_dir = test::train_tmp("finetune_killed_folder");
+  std::ofstream(o.out_dir + "/metrics.jsonl") << "{\"step\": 20, \"loss\": 2.1}\n";
+  for (const std::string& e : {test::error_of([&] { refuse_replacing_finetune(o); }),
+                               test::error_of([&] { finetune_resume_info(o.out_dir); })})
+    EXPECT_NE(e.find("holds only a metrics.jsonl: a fine-tune killed before its first save"),
+              std::string::npos)
+        << e;
   o.out_dir = test::train_tmp("finetune_stopped_folder");
   for (const char* name : {".mae-lock", "events.out.tfevents.1.host", "curves.png",
                            "finetune_state.safetensors.tmp-12"})

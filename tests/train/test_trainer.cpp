@@ -168,10 +168,10 @@ TEST_F(TrainerTest, AResumedRunLogsTheSameLinesAndRepairsItsModelFile) {
     Quiet q;
     t.run(q);
   }
-  // A model file that is a link (to another run's model, say) is not
-  // repaired through it: the resume is refused and the file kept.
-  fs::copy_file(straight + "/model.safetensors", split + "/precious.safetensors");
-  const std::string precious = test::slurp(split + "/precious.safetensors");
+  // A model file that is a link is not repaired through it (what it points
+  // to would be replaced): the resume is refused and the file kept.
+  const std::string precious = "notes, not this run's model";
+  std::ofstream(split + "/precious.safetensors") << precious;
   fs::remove(split + "/model.safetensors");
   fs::create_symlink("precious.safetensors", split + "/model.safetensors");
   {

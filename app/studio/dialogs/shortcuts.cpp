@@ -36,6 +36,7 @@ const std::vector<Shortcut> kPresentShortcuts = {
     {"Left / Page Up", "previous slide"},
     {"Esc", "back from a stage opened large, else leave Present mode"},
     {"F5", "leave Present mode (the other keys work again)"},
+    {"Ctrl+O / Ctrl+E / Ctrl+Q", "open a file, export the figure, quit"},
     {"F1", "this help"},
 };
 
