@@ -6,18 +6,23 @@
 
 #include "base/errors.h"
 #include "dist/local_launch.h" // kStoppedExitCode
+#include "train/metrics_log.h"
 #include "train/progress_bar.h"
 #include "train/run_plan.h"
+#include "train/tensorboard_log.h"
 #include "train/trainer.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <thread>
 
 namespace mae::cli {
 namespace {
+
+namespace fs = std::filesystem;
 
 class CliObserver : public TrainObserver {
 public:
@@ -130,6 +135,18 @@ void print_summary(const TrainSummary& s, const CliObserver& observer,
                 static_cast<long long>(s.best_heldout_step));
 }
 
+// A run resumed in its folder that holds its metrics but no event file was
+// started with --tensorboard off: it keeps writing the logs it wrote.
+bool resumed_without_tensorboard(const TrainOptions& o) {
+  std::error_code ec;
+  if (o.resume.empty() || !fs::exists(fs::path(o.out_dir) / kMetricsName, ec))
+    return false;
+  for (fs::directory_iterator it(o.out_dir, ec), end; !ec && it != end; it.increment(ec))
+    if (is_tensorboard_event_file(it->path().filename().string()))
+      return false;
+  return true;
+}
+
 } // namespace
 
 int run_train(int argc, const char* const* argv) {
@@ -155,8 +172,8 @@ int run_train(int argc, const char* const* argv) {
               "a step takes N x B and the lr follows)")
       .range(1, 65536) // the config's own bound
       .option("tensorboard", "on|off",
-              "also write TensorBoard event files (events.out.tfevents.*) beside metrics.jsonl",
-              "on")
+              "also write TensorBoard event files (events.out.tfevents.*) beside metrics.jsonl "
+              "(default: on; resumed, as the run did)")
       .flag("quiet", "no progress display (messages and the summary only)")
       .flag("force",
             "start a new run in an output directory that holds one (or files a run writes), "
@@ -177,7 +194,8 @@ int run_train(int argc, const char* const* argv) {
   }();
   TrainOptions options = plan.options;
   options.probe_threads = threads_automatic();
-  options.tensorboard = on_off(args, "tensorboard");
+  options.tensorboard =
+      args.has("tensorboard") ? on_off(args, "tensorboard") : !resumed_without_tensorboard(options);
   options.init = args.get_or("init", ""); // the trainer refuses it with --resume
 
   if (const std::optional<int> code =

@@ -155,6 +155,9 @@ TEST(TrainCli, TensorBoardEventsHoldTheMetrics) {
   r = mae_cli("train --config " + write_config(dir, shards) + " --out " + dir +
               "/quiet_run --steps 1 --device cpu --threads 1 --quiet --tensorboard off");
   ASSERT_EQ(r.code, 0) << r.output;
+  // Resumed without the option, it stays off: a run keeps writing the logs it wrote.
+  r = mae_cli("train --resume " + dir + "/quiet_run --steps 2 --device cpu --threads 1 --quiet");
+  ASSERT_EQ(r.code, 0) << r.output;
   for (const auto& e : fs::directory_iterator(dir + "/quiet_run"))
     EXPECT_NE(e.path().filename().string().rfind("events.", 0), 0u) << e.path();
 }
