@@ -47,6 +47,13 @@ namespace {
 // The config a checkpoint was trained with.
 TrainConfig recorded_config(const std::string& checkpoint, const std::string& resume) {
   std::error_code ec;
+  if (fs::is_regular_file(checkpoint + kReplacedSuffix, ec) && !fs::exists(checkpoint, ec))
+    throw CheckpointError("cannot resume from " + resume +
+                          ": a new run started there with "
+                          "--force stopped before its first checkpoint; the run it replaced is " +
+                          checkpoint + kReplacedSuffix + ": rename it and model.safetensors" +
+                          kReplacedSuffix + " back (drop " + kReplacedSuffix +
+                          ") to resume that one");
   if (!fs::is_regular_file(checkpoint, ec))
     throw CheckpointError("cannot resume from " + resume + ": " + checkpoint +
                           " does not exist (not a run folder?)"); // a missing input, as --config's
@@ -112,9 +119,18 @@ std::vector<std::string> others_files(const fs::path& dir) {
 // The names of a run's files: what a killed run (or a finished one's
 // curves.png) may have left.
 bool is_run_file(const std::string& name) {
-  static const std::set<std::string> names = {"config.json",   kTrainStateName, kTrainModelName,
-                                              kBestModelName,  kMetricsName,    kPreviewFileName,
-                                              kFolderLockName, "curves.png"};
+  static const std::set<std::string> names = {"config.json",
+                                              kTrainStateName,
+                                              kTrainModelName,
+                                              kBestModelName,
+                                              kMetricsName,
+                                              kPreviewFileName,
+                                              kFolderLockName,
+                                              "curves.png",
+                                              std::string(kTrainStateName) + kReplacedSuffix,
+                                              std::string(kTrainModelName) + kReplacedSuffix,
+                                              std::string(kBestModelName) + kReplacedSuffix,
+                                              std::string(kPreviewFileName) + kReplacedSuffix};
   return names.count(name) || is_tensorboard_event_file(name) || is_temp_name(name);
 }
 
@@ -144,6 +160,14 @@ void refuse_to_replace_a_run(const std::string& dir) {
   }
   const fs::path checkpoint = fs::path(dir) / kTrainStateName;
   std::error_code ec;
+  const std::string set_aside = checkpoint.string() + kReplacedSuffix;
+  if (!fs::exists(checkpoint, ec) && fs::exists(set_aside, ec))
+    throw RunFolderInUse(dir,
+                         dir + " holds the run a --force start there replaced, set aside as " +
+                             set_aside +
+                             " (that start stopped before its first checkpoint): "
+                             "a new run would remove it",
+                         RunFolderInUse::Holds::FilesARunWrites);
   if (!fs::exists(checkpoint, ec)) {
     refuse_others_folder(dir);
     return;

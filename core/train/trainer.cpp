@@ -328,16 +328,29 @@ void Trainer::Impl::open_data() {
 }
 
 // A new run in a folder that held one (--force, or the app's Replace): the
-// old run's checkpoint, models, previews and events go before its config and
-// metrics are replaced, so that a kill before the first checkpoint leaves no
-// folder of two runs that --resume would take for one.
+// old run's checkpoint, models and previews are set aside (kReplacedSuffix)
+// and its events go before its config and metrics are replaced, so that a
+// kill before the first checkpoint leaves no folder of two runs that
+// --resume would take for one, and the old run can still be had back.
 void Trainer::Impl::forget_previous_run() {
   const fs::path dir(options.out_dir);
   std::error_code ec;
   if (!options.resume.empty() && fs::equivalent(options.resume, dir / kTrainStateName, ec))
     return; // continuing in place
-  for (const char* name : {kTrainStateName, kTrainModelName, kBestModelName, kPreviewFileName})
-    fs::remove(dir / name, ec);
+  bool set_aside = false;
+  for (const char* name : {kTrainStateName, kTrainModelName, kBestModelName, kPreviewFileName}) {
+    const fs::path file = dir / name;
+    if (!fs::exists(file, ec))
+      continue;
+    fs::rename(file, file.string() + kReplacedSuffix, ec);
+    if (ec)
+      throw CheckpointError("cannot set the previous run's " + file.string() +
+                            " aside: " + ec.message());
+    set_aside = true;
+  }
+  if (set_aside)
+    notes.push_back("replaced: the previous run's checkpoint and models stay as *" +
+                    std::string(kReplacedSuffix) + " until this run's first checkpoint");
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
     if (it->path().filename().string().rfind("events.out.tfevents.", 0) == 0)
       fs::remove(it->path(), ec);
@@ -1011,8 +1024,13 @@ void Trainer::save_checkpoint(const std::string& dir, const std::function<void()
   auto model_metadata = m.model_metadata();
   model_metadata["step"] = std::to_string(m.step);
   save_model((fs::path(dir) / kTrainModelName).string(), m.model, model_metadata);
-  if (dir == m.options.out_dir)
+  if (dir == m.options.out_dir) {
     m.last_saved_step = m.step;
+    // This run has a checkpoint of its own: the one it replaced may go.
+    std::error_code ec;
+    for (const char* name : {kTrainStateName, kTrainModelName, kBestModelName, kPreviewFileName})
+      fs::remove(fs::path(dir) / (std::string(name) + kReplacedSuffix), ec);
+  }
 }
 
 void Trainer::export_model(const std::string& path, bool half) {

@@ -31,6 +31,10 @@ namespace mae {
 constexpr const char* kTrainStateName = "checkpoint.safetensors";
 constexpr const char* kTrainModelName = "model.safetensors";
 constexpr const char* kBestModelName = "best_model.safetensors";
+// A new run in a run's folder (--force) keeps the old run's checkpoint,
+// models and previews under this suffix until it has saved its own: one that
+// dies first (out of memory, say) loses neither run.
+constexpr const char* kReplacedSuffix = ".replaced";
 
 struct TrainOptions {
   std::string out_dir; // required

@@ -8,6 +8,7 @@
 #include "base/errors.h"
 #include "formats/safetensors.h"
 #include "train/metrics_log.h"
+#include "train/run_plan.h"
 #include "train/train_state.h"
 #include "train/trainer.h"
 
@@ -191,6 +192,47 @@ TEST_F(TrainerTest, AResumedRunLogsTheSameLinesAndRepairsItsModelFile) {
     if (a[i].loss) // the window of steps 1-4 spans the resume: the same mean
       EXPECT_EQ(*a[i].loss, *b[i].loss) << "step " << a[i].step;
   }
+}
+
+// A new run in a run's folder (--force) that dies before its first
+// checkpoint loses neither run: the old one's files wait aside, a resume says
+// where, a new run without --force is refused, and they go once a new run
+// has a checkpoint of its own.
+TEST_F(TrainerTest, AReplacingRunKeepsTheOldOneAsideUntilItsFirstCheckpoint) {
+  const TrainConfig c = test::tiny_train_config(shards_);
+  const std::string dir = test::train_tmp("replaced_aside");
+  {
+    Trainer t(c, {dir});
+    StopAt stop(2);
+    t.run(stop);
+  }
+  const std::string old_model = test::slurp(dir + "/model.safetensors");
+  { Trainer dies_before_saving(c, {dir}); }
+  EXPECT_FALSE(fs::exists(dir + "/checkpoint.safetensors"));
+  EXPECT_TRUE(fs::exists(dir + "/checkpoint.safetensors.replaced"));
+  EXPECT_EQ(test::slurp(dir + "/model.safetensors.replaced"), old_model);
+  RunRequest resume;
+  resume.resume = dir;
+  const std::string why = test::error_of([&] { plan_run(resume, 0); });
+  EXPECT_NE(why.find("the run it replaced is " + dir + "/checkpoint.safetensors.replaced"),
+            std::string::npos)
+      << why;
+  const std::string config = dir + "/../replaced_aside_config.json";
+  std::ofstream(config) << train_config_json(c);
+  RunRequest fresh;
+  fresh.config_path = config;
+  fresh.out_dir = dir;
+  EXPECT_THROW(plan_run(fresh, 0), RunFolderInUse);
+  fresh.force = true;
+  EXPECT_NO_THROW(plan_run(fresh, 0));
+  {
+    Trainer t(c, {dir});
+    StopAt stop(1);
+    t.run(stop); // a stop saves a checkpoint
+  }
+  EXPECT_TRUE(fs::exists(dir + "/checkpoint.safetensors"));
+  for (const auto& e : fs::directory_iterator(dir))
+    EXPECT_EQ(e.path().string().find(".replaced"), std::string::npos) << e.path();
 }
 
 TEST_F(TrainerTest, FailedCheckpointWriteKeepsThePreviousOne) {
