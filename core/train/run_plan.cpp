@@ -119,18 +119,14 @@ std::vector<std::string> others_files(const fs::path& dir) {
 // The names of a run's files: what a killed run (or a finished one's
 // curves.png) may have left.
 bool is_run_file(const std::string& name) {
-  static const std::set<std::string> names = {"config.json",
-                                              kTrainStateName,
-                                              kTrainModelName,
-                                              kBestModelName,
-                                              kMetricsName,
-                                              kPreviewFileName,
-                                              kFolderLockName,
-                                              "curves.png",
-                                              std::string(kTrainStateName) + kReplacedSuffix,
-                                              std::string(kTrainModelName) + kReplacedSuffix,
-                                              std::string(kBestModelName) + kReplacedSuffix,
-                                              std::string(kPreviewFileName) + kReplacedSuffix};
+  static const std::set<std::string> names = [] {
+    std::set<std::string> n = {"config.json", kMetricsName, kFolderLockName, "curves.png"};
+    for (const char* file : kReplaceableRunFiles) {
+      n.insert(file);
+      n.insert(std::string(file) + kReplacedSuffix); // set aside by a --force start
+    }
+    return n;
+  }();
   return names.count(name) || is_tensorboard_event_file(name) || is_temp_name(name);
 }
 

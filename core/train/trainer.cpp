@@ -44,6 +44,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <sstream>
 
@@ -139,7 +140,7 @@ void refuse_linked_run_files(const std::string& dir, bool continued_in_place) {
     return;
   std::vector<const char*> names = {"config.json", kMetricsName};
   if (continued_in_place)
-    names.insert(names.end(), {kTrainStateName, kTrainModelName, kBestModelName, kPreviewFileName});
+    names.insert(names.end(), std::begin(kReplaceableRunFiles), std::end(kReplaceableRunFiles));
   for (const char* name : names) {
     const fs::path file = fs::path(dir) / name;
     std::error_code ec;
@@ -338,7 +339,7 @@ void Trainer::Impl::forget_previous_run() {
   if (!options.resume.empty() && fs::equivalent(options.resume, dir / kTrainStateName, ec))
     return; // continuing in place
   bool set_aside = false;
-  for (const char* name : {kTrainStateName, kTrainModelName, kBestModelName, kPreviewFileName}) {
+  for (const char* name : kReplaceableRunFiles) {
     const fs::path file = dir / name;
     if (!fs::exists(file, ec))
       continue;
@@ -1028,7 +1029,7 @@ void Trainer::save_checkpoint(const std::string& dir, const std::function<void()
     m.last_saved_step = m.step;
     // This run has a checkpoint of its own: the one it replaced may go.
     std::error_code ec;
-    for (const char* name : {kTrainStateName, kTrainModelName, kBestModelName, kPreviewFileName})
+    for (const char* name : kReplaceableRunFiles)
       fs::remove(fs::path(dir) / (std::string(name) + kReplacedSuffix), ec);
   }
 }

@@ -16,6 +16,7 @@
 #include "dist/dist_group.h"
 #include "eval/reconstruction_preview.h"
 #include "train/metrics_log.h"
+#include "train/preview_file.h"
 #include "train/train_config.h"
 #include "train/train_progress.h"
 
@@ -35,6 +36,10 @@ constexpr const char* kBestModelName = "best_model.safetensors";
 // models and previews under this suffix until it has saved its own: one that
 // dies first (out of memory, say) loses neither run.
 constexpr const char* kReplacedSuffix = ".replaced";
+// The files a new run in a run's folder sets aside, and a run continued in
+// place writes over (a resume repairs the model file).
+constexpr const char* kReplaceableRunFiles[] = {kTrainStateName, kTrainModelName, kBestModelName,
+                                                kPreviewFileName};
 
 struct TrainOptions {
   std::string out_dir; // required
