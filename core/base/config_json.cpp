@@ -45,6 +45,16 @@ std::string json_error_text(const nlohmann::json::exception& e) {
   for (const std::string noise : {"parse error at ", "parse error: "})
     if (s.rfind(noise, 0) == 0)
       s.erase(0, noise.size());
+  const auto has = [&](const char* text) { return s.find(text) != std::string::npos; };
+  // The two slips of hand-edited JSON, named.
+  if (has("unexpected string literal; expected '}'") ||
+      has("unexpected string literal; expected ']'"))
+    s += " (a ',' missing before it?)";
+  else if (has("unexpected '}'; expected string literal") ||
+           has("unexpected ']'; expected '[', '{', or a literal"))
+    s += " (a ',' after the last item? JSON allows none)";
+  if (const size_t at = s.find("; last read: "); at != std::string::npos)
+    s.replace(at, 13, ", near ");
   return printable(s);
 }
 

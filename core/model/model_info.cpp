@@ -26,8 +26,10 @@ Normalization Normalization::imagenet(int channels) {
 
 void Normalization::validate(int channels) const {
   if (mean.size() != static_cast<size_t>(channels) || std.size() != static_cast<size_t>(channels))
-    throw ConfigError("normalization: mean and std need " + std::to_string(channels) +
-                      " values each");
+    throw ConfigError("normalization: mean and std need one value per image channel: the model "
+                      "takes " +
+                      std::to_string(channels) + ", mean has " + std::to_string(mean.size()) +
+                      " and std " + std::to_string(std.size()));
   // Finite: JSON numbers past float's range become inf here, which a saved
   // config writes as null and cannot read back.
   for (float m : mean)

@@ -147,7 +147,14 @@ void TrainConfig::validate() const {
   require_field(name.find('/') == std::string::npos && name != "." && name != "..", "name",
                 "must be a plain name, no '/' (it names the run's folder), got \"" + name + "\"");
   model.validate();
-  normalization.validate(model.in_chans);
+  try {
+    normalization.validate(model.in_chans);
+  } catch (const ConfigError& e) { // a changed arch leaves the old one's normalization
+    throw ConfigError(std::string(e.what()) +
+                      (arch.empty() ? ""
+                                    : " (the arch " + arch + " takes " +
+                                          std::to_string(model.in_chans) + "-channel images)"));
+  }
   augment.validate();
   require_field(data.type == "fmnist" || data.type == "folder" || data.type == "shards" ||
                     data.type == "synthetic",

@@ -19,6 +19,7 @@
 #include "eval/knn_probe.h"
 #include "formats/atomic_file.h"
 #include "formats/safetensors.h"
+#include "model/flops.h"
 #include "runtime/autocast.h"
 #include "runtime/host_memory.h"
 #include "runtime/runtime.h"
@@ -37,6 +38,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -46,6 +48,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <set>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -79,15 +82,31 @@ void require_finite(const StateDict& weights, const std::string& path) {
       throw CheckpointError(path + ": weight '" + name + "' holds NaN or infinite values");
 }
 
-// Whether two configs train alike, the run length and logging aside.
-bool same_recipe(TrainConfig a, TrainConfig b) {
+// Where two configs train differently, the run length and logging aside:
+// "blr, normalization/mean" (the first few fields), empty when alike.
+std::string recipe_differences(TrainConfig a, TrainConfig b) {
   for (TrainConfig* c : {&a, &b}) {
     c->total_steps = 0;
     c->epochs = 0;
     c->log_every = c->checkpoint_every = c->probe_every = c->recon_eval_every = 0;
     c->num_workers = c->prefetch = 0;
   }
-  return train_config_json(a) == train_config_json(b);
+  std::set<std::string> fields; // "/normalization/mean/0" -> "normalization/mean"
+  for (const auto& op : nlohmann::json::diff(nlohmann::json(a), nlohmann::json(b))) {
+    std::string path = op.value("path", "");
+    while (path.size() > 1 &&
+           path.find_first_not_of("0123456789", path.rfind('/') + 1) == std::string::npos)
+      path.erase(path.rfind('/'));
+    fields.insert(path.substr(1));
+  }
+  std::string text;
+  int shown = 0;
+  for (const std::string& f : fields)
+    if (shown++ < 4)
+      text += (text.empty() ? "" : ", ") + f;
+  if (fields.size() > 4)
+    text += " and " + std::to_string(fields.size() - 4) + " more";
+  return text;
 }
 
 // The fields in which `theirs` (a checkpoint's, a model file's) differs from
@@ -441,9 +460,10 @@ void Trainer::Impl::resume_from(const std::string& path) {
   auto saved_config = state.metadata.find("train_config");
   if (saved_config != state.metadata.end()) {
     const TrainConfig saved_recipe = parse_train_config(saved_config->second, path);
-    if (!same_recipe(saved_recipe, config))
-      notes.push_back(
-          "note:     the config differs from the checkpoint's; continuing with the new one");
+    const std::string changed = recipe_differences(saved_recipe, config);
+    if (!changed.empty())
+      notes.push_back("note:     the config differs from the checkpoint's in " + changed +
+                      "; continuing with the new one");
     note_schedule_change(lr_schedule(saved_recipe, training_length(saved_recipe, data->size())));
   }
   notes.push_back("resumed:  " + path + " at step " + std::to_string(step));
@@ -1049,9 +1069,16 @@ std::optional<double> Trainer::probe(const std::function<bool()>& stop) {
     if (stop && stop())
       throw Abandoned{};
   };
+  // A stop is seen between batches: on a CPU, batches of ~100 GFLOP (seconds,
+  // one ViT-H image) rather than 256 images (minutes for a ViT-H).
+  const ModelConfig& c = m.config.model;
+  const double image_flops = encoder_blocks_flops(c, 1.0 + static_cast<double>(c.num_patches()));
+  const int64_t batch = m.device.is_cuda()
+                            ? 256
+                            : std::clamp<int64_t>(static_cast<int64_t>(1e11 / image_flops), 1, 256);
   const auto features = [&](const ImageDataset& data, const std::vector<size_t>& indices) {
     return encoder_features(m.model, data, indices, m.config.normalization,
-                            FeaturePooling::MeanPatch, m.device, m.config.bf16, 256, poll);
+                            FeaturePooling::MeanPatch, m.device, m.config.bf16, batch, poll);
   };
   torch::Tensor bank, queries;
   try {

@@ -85,12 +85,26 @@ TEST(ConfigJson, ValuesNestedDeeperThanAnyConfigAreRefused) {
   EXPECT_EQ(j["a"]["b"][0][1], 2);
 }
 
+// The usual slips of a hand-edited config are named, beside where they are.
+TEST(ConfigJson, ParseErrorsNameAMissingOrExtraComma) {
+  const std::string missing = error_of("{\n  \"arch\": \"x\"\n  \"blr\": 1\n}");
+  EXPECT_NE(missing.find("line 3, column 7:"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("(a ',' missing before it?)"), std::string::npos) << missing;
+  for (const char* extra : {R"({"arch": "x",})", R"({"a": [1, 2,]})"}) {
+    const std::string e = error_of(extra);
+    EXPECT_NE(e.find("(a ',' after the last item? JSON allows none)"), std::string::npos) << e;
+  }
+  const std::string typo = error_of(R"({"bf16": tru})");
+  EXPECT_NE(typo.find("invalid literal, near '\"bf16\": tru}'"), std::string::npos) << typo;
+  EXPECT_EQ(typo.find("last read"), std::string::npos) << typo;
+}
+
 // A binary file given as a config: the parser's "last read" quoted its raw
 // bytes to the terminal.
 TEST(ConfigJson, ParseErrorsQuoteNoRawBytes) {
   const std::string e = error_of("\xff\xff");
   EXPECT_EQ(e.find('\xff'), std::string::npos) << e;
-  EXPECT_NE(e.find("last read: '\\xFF'"), std::string::npos) << e;
+  EXPECT_NE(e.find("near '\\xFF'"), std::string::npos) << e;
   // With NUL bytes it is no text at all (a model given as the config): said so.
   const std::string binary = error_of(std::string("\xff\xff\x00", 3));
   EXPECT_NE(binary.find("not a JSON text file: it holds binary data"), std::string::npos) << binary;

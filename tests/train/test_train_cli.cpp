@@ -188,6 +188,14 @@ TEST(TrainCli, TrainsResumesAndPlots) {
             std::string::npos)
       << r.output;
   EXPECT_EQ(read_metrics(out + "/metrics.jsonl").back().step, 6);
+  // A resume with a changed recipe names what changed; a longer run alone is no change.
+  EXPECT_EQ(r.output.find("config differs"), std::string::npos) << r.output;
+  r = mae_cli("train --config " + write_config(dir, shards, R"({"blr": 0.0042})") + " --resume " +
+              out + " --steps 7 --device cpu --threads 1 --quiet");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("the config differs from the checkpoint's in blr; continuing"),
+            std::string::npos)
+      << r.output;
 
   r = mae_cli("info " + out + "/model.safetensors");
   EXPECT_EQ(r.code, 0) << r.output;
