@@ -254,8 +254,11 @@ long long Args::get_int(const std::string& name) const {
   const long long n = std::strtoll(v.c_str(), &end, 10);
   if (v.empty() || *end != '\0')
     throw UsageError("--" + name + " expects an integer, got '" + v + "'");
-  if (errno == ERANGE)
+  if (errno == ERANGE) {
+    if (const Spec* spec = find(name); spec && spec->range) // the range a user can give
+      throw UsageError("--" + name + " must be in " + range_text(*spec->range) + ", got " + v);
     throw UsageError("--" + name + " " + v + " is out of range");
+  }
   check_range(name, static_cast<double>(n));
   return n;
 }

@@ -343,13 +343,19 @@ void print_result(const Args& args, const ModelConfig& model, const std::string&
                                        : mae_forward_flops(model, model.mask_ratio);
   const double tflops = mode == "data" ? 0.0 : r.img_per_s * flops / 1e12;
   const double peak = args.get_double("peak-tflops");
-  const std::string device = device_description(resolve_device(args.get("device")));
+  const torch::Device resolved = resolve_device(args.get("device"));
+  const std::string device = device_description(resolved);
   const std::string card = cuda_device_name();
   const double mem_gib = static_cast<double>(cuda_peak_memory_bytes()) / (1 << 30);
+  // The peak is a card's (an H200's bf16 by default): of a CPU it says nothing.
+  const bool on_card = resolved.is_cuda();
+  char share[16] = "";
+  if (on_card)
+    std::snprintf(share, sizeof share, "%5.1f%%", 100 * tflops / peak);
   std::printf("%-12s %-24s %-5s batch %4lld  %9.1f img/s  %8.2f ms/step  %6.2f GiB  %6.1f TFLOP/s  "
-              "%5.1f%%\n",
+              "%s\n",
               "mae-studio", label.c_str(), mode.c_str(), args.get_int("batch"), r.img_per_s,
-              r.step_ms, mem_gib, tflops, 100 * tflops / peak);
+              r.step_ms, mem_gib, tflops, share);
   std::string impl = "mae-studio";
   if (args.flag_set("no-graph"))
     impl += "-nograph";
@@ -366,8 +372,9 @@ void print_result(const Args& args, const ModelConfig& model, const std::string&
                          {"step_ms", r.step_ms},
                          {"peak_mem_gib", mem_gib},
                          {"tflops", tflops},
-                         {"pct_peak", 100 * tflops / peak},
                          {"device", card.empty() ? device : card}};
+  if (on_card)
+    line["pct_peak"] = 100 * tflops / peak;
   if (r.world_size > 1) {
     line["world_size"] = r.world_size;
     line["img_per_s_per_rank"] = r.rank_img_per_s;
@@ -386,10 +393,10 @@ int run_bench(int argc, const char* const* argv) {
       "bench",
       "Measure training (real `mae train` steps: data, forward, backward, AdamW), inference\n"
       "(batched forward latency) or the input pipeline alone. Prints a table row and a JSON line\n"
-      "with img/s, step ms, peak GPU memory, model TFLOP/s (forward + backward = 3x forward) and\n"
-      "the share of --peak-tflops. On the CPU, --mode train in one process without --threads or\n"
-      "$MAE_THREADS first times a step at the automatic thread count and at one, and measures\n"
-      "the faster.");
+      "with img/s, step ms, peak GPU memory, model TFLOP/s (forward + backward = 3x forward) and,\n"
+      "on a card, the share of --peak-tflops. On the CPU, --mode train in one process without\n"
+      "--threads or $MAE_THREADS first times a step at the automatic thread count and at one,\n"
+      "and measures the faster.");
   args.option("mode", "train|infer|data|norm",
               "what to measure (norm: the residual add + LayerNorm alone, ATen against "
               "--fused-norm's kernels)",

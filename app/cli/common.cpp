@@ -94,6 +94,7 @@ bool parse_command(Args& args, int argc, const char* const* argv, unsigned share
     args.option("ratio", "R", "fraction of patches removed, in [0, 1)", "0.75")
         .option("strategy", "random|block|grid", "masking strategy", "random")
         .option("seed", "N", "mask seed", "0")
+        .range(0, static_cast<double>(kMaxMaskSeed))
         .option("panel-size", "PX", "size of each panel in the figure", "224")
         .range(96, 4096);
   if (shared & kOutput)

@@ -2,6 +2,7 @@
 // fill in removed patches? Masked-region MSE in [0,1] pixel space.
 #include "commands.h"
 #include "common.h"
+#include "norm_pix_note.h"
 
 #include "base/csv_cell.h"
 #include "base/errors.h"
@@ -109,6 +110,9 @@ std::vector<std::string> picture_files(const std::string& images) {
   std::error_code ec;
   if (fs::is_regular_file(images, ec) && is_image_path(images))
     return {images};
+  if (fs::is_regular_file(images, ec)) // scan_image_folder would call it no folder
+    throw DataError("--images: '" + images +
+                    "' is neither a picture (PNG, JPEG, BMP, TIFF, WebP) nor a folder of them");
   return scan_image_folder(images).files;
 }
 
@@ -245,6 +249,7 @@ int run_eval_recon(int argc, const char* const* argv) {
       check_output_file(args, option, {extension}, inputs_on_disk);
   auto model = Reconstructor::load(args.get("model"), load_options(args), args.get("device"));
   model->require_finite_weights("an evaluation");
+  note_norm_pix_scores(model->info().config, "eval-recon");
   const Evaluation e = evaluate(*model, args.get("images"), files, o);
   if (e.scored == 0)
     throw DataError("--images: " + unread(files, args.get("images")));

@@ -4,6 +4,7 @@
 #include "common.h"
 
 #include "base/errors.h"
+#include "base/plural.h"
 #include "checkpoint/checkpoint.h"
 #include "formats/safetensors.h"
 #include "model/masking.h"
@@ -64,7 +65,8 @@ int run_forward(int argc, const char* const* argv) {
       .required()
       .option("ratio", "R", "mask ratio (default: the model's mask_ratio)")
       .option("strategy", "random|block|grid", "masking strategy when no noise is given", "random")
-      .option("seed", "N", "mask seed when no noise is given", "0");
+      .option("seed", "N", "mask seed when no noise is given", "0")
+      .range(0, static_cast<double>(kMaxMaskSeed));
   if (!parse_command(args, argc, argv, kModel | kOutput | kThreads | kDevice))
     return 0;
 
@@ -79,6 +81,9 @@ int run_forward(int argc, const char* const* argv) {
     throw CheckpointError(in_path + ": no 'pixel_values' tensor");
   if (pixels.dim() != 4 || pixels.size(0) == 0) // no picture: a loss of 0 would mean nothing
     throw CheckpointError(in_path + ": pixel_values must be [B,C,H,W] with at least one picture");
+  if (pixels.size(1) != model->config().in_chans)
+    throw CheckpointError(in_path + ": pixel_values have " + count_of(pixels.size(1), "channel") +
+                          ", the model takes " + std::to_string(model->config().in_chans));
   MaskSettings mask;
   mask.ratio = args.has("ratio") ? args.get_double("ratio") : model->config().mask_ratio;
   if (!(mask.ratio >= 0 && mask.ratio < 1))

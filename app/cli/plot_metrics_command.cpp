@@ -39,8 +39,9 @@ int run_plot_metrics(int argc, const char* const* argv) {
     throw DataError(metrics + " holds no metric lines (a run writes one at every logged step)");
   if (skipped > 0)
     std::fprintf(stderr,
-                 "mae plot-metrics: note: %zu %s no metric record%s (a JSON object with a "
-                 "\"step\", under %zu KiB), left out\n",
+                 "mae plot-metrics: note: %zu %s no metric record%s (a JSON object under %zu "
+                 "KiB with a whole \"step\"; losses, rates and speeds from 0 to 1e12, "
+                 "accuracies from 0 to 1), left out\n",
                  skipped, skipped == 1 ? "line is" : "lines are", skipped == 1 ? "" : "s",
                  kMaxMetricsLine / 1024);
   const std::string title = args.get("title").empty() ? metrics : args.get("title");

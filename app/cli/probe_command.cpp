@@ -13,7 +13,8 @@ namespace mae::cli {
 int run_probe(int argc, const char* const* argv) {
   Args args("probe",
             "Linear probe of a trained encoder, as the MAE paper's: frozen cls features (or the\n"
-            "mean patch token, --pool mean, or both side by side, --pool both), BatchNorm without\n"
+            "mean patch token, --pool mean, or both joined into one feature, --pool both), "
+            "BatchNorm without\n"
             "affine + a linear head trained with LARS; prints top-1 on the held-out split.");
   args.option("model", "MODEL", "trained model (model.safetensors, or any format mae info reads)");
   add_labelled_data_options(args);
@@ -30,8 +31,8 @@ int run_probe(int argc, const char* const* argv) {
       .option("max-test", "N", "use N held-out images (0: all)", "0")
       .option("seed", "N", "subset and head seed", "0")
       .option("pool", "cls|mean|both",
-              "the feature: the cls token (the paper's), the mean of the patch tokens, or both "
-              "side by side",
+              "the feature: the cls token (the paper's), the mean of the patch tokens, or the "
+              "two joined into one feature",
               "cls")
       .flag("raw-pixels", "the baseline: the same head on the normalised pixels, no encoder");
   if (!parse_command(args, argc, argv, kModel | kThreads | kDevice))

@@ -1,6 +1,7 @@
 #include "commands.h"
 #include "common.h"
 #include "figure_input.h"
+#include "norm_pix_note.h"
 
 #include "base/errors.h"
 #include "base/image_signature.h"
@@ -117,6 +118,7 @@ int run_reconstruct(int argc, const char* const* argv) {
     return write_sweep(in, figure, args.get("sweep"), fps, out);
   }
   const ReconstructionResult r = in.model->run(in.image, settings);
+  note_norm_pix_scores(in.model->info().config, "reconstruct");
   write_png(out, demo_figure(r, in.label, settings, figure.panel_size));
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const bool removed_any = std::count(r.mask.begin(), r.mask.end(), uint8_t{1}) > 0;

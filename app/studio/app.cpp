@@ -560,8 +560,8 @@ void App::main_model_loaded(const WorkerEvent& ev) {
     st.status += " (" + n + ")";
   fit_attention_query(st);
   if (new_picture)
-    st.status += "; showing a Fashion-MNIST picture it never trained on (a photo means nothing "
-                 "to a one-channel model)";
+    st.status += "; showing a Fashion-MNIST picture: a one-channel model has most likely learned "
+                 "from such pictures, not from photos";
   st.recent.add(ev.path, "model");
 }
 
@@ -900,7 +900,7 @@ void App::draw_main_window() {
       const bool shown =
           ImGui::BeginTabItem(spec.label, nullptr, force ? ImGuiTabItemFlags_SetSelected : 0);
       if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("%s", tab_summary(spec.tab));
+        wrapped_tooltip("%s", tab_summary(spec.tab));
       if (!shown)
         continue;
       // A programmatic switch takes effect a frame later; until then the

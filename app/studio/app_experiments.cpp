@@ -73,6 +73,7 @@ void App::choose_sweep(const std::string& path) {
   try {
     const std::string dir = fs::path(path).parent_path().string();
     SweepConfig sweep = load_sweep(path);
+    const std::string full_title = sweep.title;
     if (ex.quick)
       make_quick(sweep, dir);
     ex.runs = expand_sweep(sweep, dir);
@@ -93,6 +94,8 @@ void App::choose_sweep(const std::string& path) {
       if (!ex.results.empty())
         ex.results_from = shipped.lexically_normal().string();
     }
+    ex.title = ex.results_from == ex.out_dir ? ex.sweep->title
+                                             : full_title + " (shipped results, full evaluations)";
   } catch (const Error& e) {
     ex.sweep.reset();
     ex.runs.clear();
@@ -120,6 +123,7 @@ void App::run_sweep_command(Command::Kind kind) {
     if (ex.results_from != ex.out_dir) { // the shipped results give way to this machine's
       ex.results.clear();
       ex.results_from = ex.out_dir;
+      ex.title = ex.sweep->title;
       ++ex.plot_version;
     }
     sweep_session_ = std::make_unique<SweepSession>(
@@ -189,10 +193,11 @@ void App::sync_sweep_plot() {
       sweep_plot_.upload(
           plot_metrics(read_metrics(metrics.string()), run.id, ex.plot_width, ex.plot_height));
     } else {
-      sweep_plot_.upload(
-          plot_sweep(*ex.sweep, ex.results,
-                     read_reference(*ex.sweep, fs::path(ex.path).parent_path().string()),
-                     ex.plot_width, ex.plot_height, ex.plot_text_scale));
+      SweepConfig shown = *ex.sweep;
+      shown.title = ex.title;
+      sweep_plot_.upload(plot_sweep(
+          shown, ex.results, read_reference(*ex.sweep, fs::path(ex.path).parent_path().string()),
+          ex.plot_width, ex.plot_height, ex.plot_text_scale));
     }
   } catch (const Error& e) {
     sweep_plot_ = Texture();

@@ -90,7 +90,7 @@ void define_options(CLI::App& app, CliOptions& o, TextOptions& t) {
       ->type_name("S");
   app.add_option("--seed", o.seed, "mask seed (default: 0)")
       ->type_name("N")
-      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 53));
+      ->check(CLI::Range(uint64_t{0}, kMaxMaskSeed));
   app.add_option("--view", t.view,
                  "single | how | attention | ratios | strategies | models: the tab shown first "
                  "(default: the tab open when the app last closed; models: the Compare tab with "

@@ -30,6 +30,23 @@ bool second_model_has_other_grid(const UiState& state) {
          state.second_model->config.num_patches() != state.model->config.num_patches();
 }
 
+std::string second_model_input_note(const UiState& state) {
+  if (!state.model || !state.second_model)
+    return "";
+  const ModelConfig &a = state.model->config, &b = state.second_model->config;
+  if (a.img_size == b.img_size && a.patch_size == b.patch_size && a.in_chans == b.in_chans)
+    return "";
+  const std::string size = std::to_string(b.img_size), grid = std::to_string(b.grid_size());
+  const std::string seen = b.in_chans == a.in_chans ? "resized"
+                           : b.in_chans == 1        ? "resized and made gray"
+                                                    : "resized, its gray repeated in colour";
+  return "The second model takes " + size + " x " + size + (b.in_chans == 1 ? " gray" : " colour") +
+         " pictures in " + std::to_string(b.patch_size) + "-pixel patches: it sees this one " +
+         seen + ", on its own " + grid + " x " + grid +
+         " grid and mask. Each MSE is on its own model's pixels: compare what each fills in, not "
+         "the two numbers.";
+}
+
 void advance_play(UiState& state, double seconds) {
   if (state.mask.strategy == MaskStrategy::Custom) // no ratio to sweep
     state.play.playing = false;

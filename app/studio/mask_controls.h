@@ -17,6 +17,10 @@ double painted_ratio(const UiState& state);
 // Whether the Compare tab's second model cuts pictures into another patch grid
 // than the main one: a painted mask fits only the grid it was painted on.
 bool second_model_has_other_grid(const UiState& state);
+// What the Compare tab's second model sees when its input is not the main
+// model's (another size, patch or channels), empty when it is the same: each
+// MSE is on its own model's pixels.
+std::string second_model_input_note(const UiState& state);
 // The Explorer's mask on screen (1 = removed), or empty before the first result.
 std::vector<uint8_t> shown_mask(const UiState& state);
 // Switches to the custom strategy, starting from `shown` unless a custom mask

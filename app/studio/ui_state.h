@@ -319,6 +319,9 @@ struct ExperimentsUi {
   std::vector<std::string> sweeps; // configs/sweeps/*.json
   std::string path;                // the chosen one
   std::shared_ptr<const SweepConfig> sweep;
+  // Its title over the results shown: "(quick evaluations)" is not said of
+  // the shipped results, which are full ones.
+  std::string title;
   std::vector<SweepRun> runs; // expanded, for the table's rows
   std::string out_dir;        // runs/sweeps/<name>
   bool quick = false;         // evaluations on a fifth of the images, into runs/sweeps/<name>-quick

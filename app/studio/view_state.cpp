@@ -193,6 +193,11 @@ void read_view_fields(const nlohmann::json& j, ViewState& v) {
   }
   read_field(mask, "ratio", v.mask.ratio, "mask.");
   read_field(mask, "seed", v.mask.seed, "mask.");
+  require_field(v.mask.seed <= kMaxMaskSeed, "mask.seed",
+                "must be from 0 to " + std::to_string(kMaxMaskSeed) +
+                    " (a random mask's 32-bit "
+                    "seed), got " +
+                    std::to_string(v.mask.seed));
   if (mask.contains("custom")) {
     std::string custom;
     read_field(mask, "custom", custom, "mask.");

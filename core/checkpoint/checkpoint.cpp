@@ -58,7 +58,7 @@ torch::ScalarType scalar_type(DType d, const std::string& label, const std::stri
     return torch::kBFloat16;
   default:
     throw CheckpointError(label + ": tensor '" + name + "' has dtype " + dtype_name(d) +
-                          "; weights must be F32, F16 or BF16");
+                          "; weights must be floating point (F64, F32, F16 or BF16)");
   }
 }
 
@@ -206,6 +206,23 @@ bool has_decoder_keys(const StateDict& sd) {
 }
 
 // Reads tensors from a file that is either safetensors or a torch zip.
+// Weights saved from PyTorch's DistributedDataParallel wrapper carry its
+// attribute name: every key "module.blocks.0...". Read without it, and said.
+void strip_wrapper_prefix(RawCheckpoint& raw) {
+  const std::string prefix = "module.";
+  if (raw.tensors.empty())
+    return;
+  for (const auto& [name, t] : raw.tensors)
+    if (name.rfind(prefix, 0) != 0)
+      return;
+  StateDict stripped;
+  for (auto& [name, t] : raw.tensors)
+    stripped.emplace_back(name.substr(prefix.size()), std::move(t));
+  raw.tensors = std::move(stripped);
+  raw.notices.push_back("every weight's name began with 'module.' (saved from a "
+                        "DistributedDataParallel wrapper): read without it");
+}
+
 RawCheckpoint read_tensor_file(const std::string& path) {
   RawCheckpoint raw;
   const SharedBytes bytes = read_file_bytes(path, "checkpoint");
@@ -239,6 +256,7 @@ RawCheckpoint read_tensor_file(const std::string& path) {
                      ? CheckpointFormat::MaeStudio
                      : CheckpointFormat::OfficialSafetensors;
   }
+  strip_wrapper_prefix(raw);
   return raw;
 }
 

@@ -28,6 +28,11 @@ struct GridLattice {
 };
 GridLattice grid_lattice(int64_t grid_h, int64_t grid_w, double ratio);
 
+// The largest mask seed a user may give: a random mask's generator (PyTorch's
+// CPU mt19937, as in the official code) keeps a seed's low 32 bits, so seeds
+// 2^32 apart would give one mask. Training's derived seeds are not checked.
+constexpr uint64_t kMaxMaskSeed = 0xFFFFFFFFu;
+
 // Which patches a reconstruction, a preview or a training batch removes. The
 // ratio is given here once; the kept count follows from it.
 struct MaskSettings {

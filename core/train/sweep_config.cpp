@@ -98,17 +98,19 @@ void to_json(nlohmann::json& j, const SweepConfig& c) {
          {"max_train", c.linear_probe.max_train},
          {"max_test", c.linear_probe.max_test}}},
        {"finetune", c.finetune}};
-  // The note is words for the reader, not part of the experiment: a sweep's
-  // record (sweep.json beside its results) is the same with or without it.
+  // The note and the findings are words for the reader, not part of the
+  // experiment: a sweep's record (sweep.json beside its results) is the same
+  // with or without them.
   if (!c.reference.file.empty())
     j["reference"] = {{"file", c.reference.file}, {"table", c.reference.table}};
 }
 
 void from_json(const nlohmann::json& j, SweepConfig& c) {
   check_known_fields(j, {"name", "title", "base", "overrides", "axes", "evaluations",
-                         "linear_probe", "finetune", "reference"});
+                         "linear_probe", "finetune", "reference", "findings"});
   read_field(j, "name", c.name);
   read_field(j, "title", c.title);
+  read_field(j, "findings", c.findings);
   read_field(j, "base", c.base);
   c.overrides = j.value("overrides", nlohmann::json::object());
   const auto axes = j.value("axes", nlohmann::json::array());

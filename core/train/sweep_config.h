@@ -58,6 +58,9 @@ struct SweepConfig {
   SweepProbeSettings linear_probe;
   FinetuneConfig finetune;
   SweepReference reference; // empty file: none
+  // What the shipped runs found against the paper (docs/ablations.md), for
+  // the Experiments tab: words for the reader, not part of the experiment.
+  std::string findings;
 
   bool evaluates(const std::string& protocol) const;
   // Throws ConfigError naming the field.

@@ -54,7 +54,7 @@ std::optional<double> accuracy(const SweepRunResult& r, const std::string& proto
 // A tick spacing of 1, 2 or 5 times a power of ten giving at most about
 // `most` ticks over `span`.
 double tick_step(double span, int most) {
-  const double raw = span / std::max(2, most - 1),
+  const double raw = span / std::max(1, most - 1),
                power = std::pow(10.0, std::floor(std::log10(raw)));
   for (double k : {1.0, 2.0, 5.0})
     if (k * power >= raw)
@@ -190,7 +190,8 @@ Image plot_sweep(const SweepConfig& sweep, const std::vector<SweepRunResult>& re
                       std::max(1, width - u(80) - u(30) - (legend_right ? legend_w : 0)),
                       std::max(1, height - u(70) - legend_h - u(60)));
   // Round ticks (54 %, 56 %, ...) a class can read off, as many as fit.
-  const int most_ticks = std::clamp(plot.height / u(18), 3, 8);
+  // Two at least (its ends); a third on a short plot overlapped their labels.
+  const int most_ticks = std::clamp(plot.height / u(18), 2, 8);
   const double step = tick_step(std::max(hi - lo, 0.02), most_ticks);
   lo = std::max(0.0, std::floor(lo / step - 1e-9) * step);
   hi = std::min(1.0, std::ceil(hi / step + 1e-9) * step);

@@ -97,7 +97,7 @@ std::string recipe_differences(TrainConfig a, TrainConfig b) {
     while (path.size() > 1 &&
            path.find_first_not_of("0123456789", path.rfind('/') + 1) == std::string::npos)
       path.erase(path.rfind('/'));
-    fields.insert(path.substr(1));
+    fields.insert(path.size() > 1 ? path.substr(1) : "(all)");
   }
   std::string text;
   int shown = 0;

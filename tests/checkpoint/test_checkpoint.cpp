@@ -246,6 +246,27 @@ TEST(Checkpoint, BadFilesGiveClearErrors) {
   EXPECT_NE(test::error_of([&] { load_model(dir); }).find("model.safetensors"), std::string::npos);
 }
 
+// A state dict saved from DistributedDataParallel names every weight
+// "module.<name>": read as the bare model, with a notice, not a shape error.
+TEST(Checkpoint, WeightsOfADdpWrapperLoadWithoutItsPrefix) {
+  MaskedAutoencoderViT model(builtin_model_config("mae_vit_micro_patch4_28"));
+  StateDict wrapped;
+  for (const auto& [n, t] : model_state_dict(model))
+    wrapped.emplace_back("module." + n, t);
+  const std::string dir = test::temp_dir("ddp_prefix");
+  write_plain(dir + "/ddp.safetensors", wrapped);
+  LoadedModel loaded = load_model(dir + "/ddp.safetensors");
+  EXPECT_EQ(loaded.model->config(), model->config());
+  const StateDict a = model_state_dict(loaded.model), b = model_state_dict(model);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i)
+    EXPECT_TRUE(torch::equal(a[i].second, b[i].second)) << a[i].first;
+  bool noted = false;
+  for (const auto& n : loaded.notices)
+    noted = noted || n.find("every weight's name began with 'module.'") != std::string::npos;
+  EXPECT_TRUE(noted);
+}
+
 // When the architecture fails, the error says what reading the folder noticed:
 // usually the cause.
 TEST(Checkpoint, HfArchitectureErrorsNameAMissingConfigOrKey) {

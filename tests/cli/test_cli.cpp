@@ -480,6 +480,22 @@ TEST(Cli, EvalReconComparesAgainstBaselines) {
   EXPECT_GT(mean_fill, 0);
   const Image fig = load_image(dir + "/f.png");
   EXPECT_EQ(fig.width, 8 + 4 * (224 + 8));
+  EXPECT_FALSE(contains(r.err, "norm_pix_loss")) << r.err;
+  // A norm-pix model is scored with its removed patches' true mean and
+  // spread, which the baselines never see: said, beside the table.
+  std::filesystem::create_directories(dir + "/norm_pix");
+  std::filesystem::copy_file(test::fixture("hf/model.safetensors"),
+                             dir + "/norm_pix/model.safetensors");
+  std::string config = test::slurp(test::fixture("hf/config.json"));
+  config.replace(config.find("\"norm_pix_loss\": false"), 22, "\"norm_pix_loss\": true");
+  test::write_file(dir + "/norm_pix/config.json", config);
+  r = mae_cli("eval-recon --model " + q(dir + "/norm_pix") + " --images " +
+                  q(test::data_path("images")) + " --seeds 1",
+              dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "(norm_pix_loss): to be scored in pixels, it is given their true "
+                              "values, which Telea and mean-fill never see"))
+      << r.err;
   r = mae_cli("eval-recon --model " + q(test::fixture("hf")) + " --images " + q(dir + "/nothing"),
               dir);
   EXPECT_EQ(r.code, 1);

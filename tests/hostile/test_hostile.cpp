@@ -554,7 +554,8 @@ TEST_F(Hostile, ArgumentsOutOfRange) {
     v.insert(v.end(), extra.begin(), extra.end());
     return v;
   };
-  expect_error("seed_overflow", with({"--seed", "99999999999999999999999"}), 2, "out of range");
+  expect_error("seed_overflow", with({"--seed", "99999999999999999999999"}), 2,
+               "--seed must be in [0, 4294967295], got 99999999999999999999999");
   // A negative count was taken for "automatic" without a word.
   expect_error("threads_negative", with({"--threads", "-5"}), 2,
                "--threads must be 0 (automatic) or a count of threads, got -5");
@@ -646,7 +647,12 @@ TEST_F(Hostile, ArgumentsOutOfRange) {
                2, "the sweep makes more than 10^12 frames; at most 400");
   // A cast would make -1 the seed 18446744073709551615.
   expect_error("seed_negative", with({"--seed", "-1"}), 2,
-               "--seed must be a whole number from 0, got -1");
+               "--seed must be in [0, 4294967295], got -1");
+  // A random mask's generator keeps 32 bits: 2^32 would be seed 0's mask again.
+  expect_error("seed_2_32", with({"--seed", "4294967296"}), 2,
+               "--seed must be in [0, 4294967295], got 4294967296");
+  expect_error("seed_2_64", with({"--seed", "18446744073709551615"}), 2,
+               "--seed must be in [0, 4294967295], got 18446744073709551615");
   expect_error("threads_1000", with({"--threads", "1000"}), 2, "threads");
   expect_error("ratio_nan", with({"--ratio", "nan"}), 2, "ratio");
   // Within [0, 1) but removing every patch: said so, with the largest ratio that keeps one.

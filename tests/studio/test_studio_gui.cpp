@@ -310,14 +310,35 @@ TEST(StudioGui, CompareViewsShowThreeColumns) {
           region_diff(r.shot, panel(r, "compare_masked_0"), r.shot, panel(r, "compare_masked_2")),
           5.0);
       // The width left over goes either side of the grid, not all to its right
-      // (there a third of the screen stood empty).
+      // (there a third of the screen stood empty); the columns take some of it
+      // for their captions (up to twice a picture's width).
       const Rect sidebar_image = panel(r, "source"), first = panel(r, "compare_masked_0"),
                  original = panel(r, "compare_original");
       const int left = first.x - (sidebar_image.x + sidebar_image.w);
       const int right = r.shot.width - (original.x + original.w);
-      EXPECT_GT(left, 150);
+      EXPECT_GT(left, 40);
       EXPECT_LT(std::abs(left - right), 50) << left << " " << right;
     }
+  }
+}
+
+// Large text on a laptop screen: the pictures are small (three rows must fit
+// the height), but their captions take the width beside them and keep their
+// numbers; before, each read "MSE 0...".
+TEST(StudioGui, CompareCaptionsKeepTheirNumbersInLargeText) {
+  const StudioRun r =
+      studio(temp_dir("compare_large_text"),
+             "--model " + q(kModel) + " --view ratios --size 1280x800 --ui-scale 1.5");
+  ASSERT_EQ(r.result.code, 0) << r.result.err;
+  for (int i = 0; i < 3; ++i) {
+    const std::string id = std::to_string(i);
+    for (const char* row : {"compare_reconstruction_", "compare_telea_"})
+      EXPECT_TRUE(std::regex_search(caption(r, row + id),
+                                    std::regex(R"(^(MAE |Telea )?(masked )?MSE 0\.\d{4}\n$)")))
+          << caption(r, row + id);
+    EXPECT_TRUE(
+        std::regex_search(caption(r, "compare_masked_" + id), std::regex(R"(^\d+ ?(of|/) ?\d+)")))
+        << caption(r, "compare_masked_" + id);
   }
 }
 
@@ -345,6 +366,11 @@ TEST(StudioGui, CompareTwoModelsSideBySide) {
     EXPECT_EQ(item.at("seed"), 3);
   }
   EXPECT_NE(items[0].at("patches"), items[1].at("patches")); // each model's own grid
+  // Its other input is said, and that the two MSEs are on different pixels.
+  EXPECT_TRUE(contains(r.layout.at("compare_note").get<std::string>(),
+                       "The second model takes 224 x 224 colour pictures in 16-pixel patches: it "
+                       "sees this one resized, on its own 14 x 14 grid and mask"))
+      << r.layout.at("compare_note");
   for (int i = 0; i < 2; ++i) {
     const Rect m = panel(r, "compare_masked_" + std::to_string(i));
     const Rect c = panel(r, "compare_reconstruction_" + std::to_string(i));
@@ -396,6 +422,7 @@ TEST(StudioGui, ExperimentsTabRunsASweepAndReopensIt) {
     "probe_bank_size": 200, "probe_query_size": 100, "num_workers": 0})");
   const json sweep = json::parse(R"({
     "name": "tiny_strategy", "title": "strategies", "base": "base.json",
+    "findings": "random wins",
     "axes": [{"field": "mask_strategy", "values": ["random", "grid"]}],
     "evaluations": ["knn"],
     "reference": {"file": "paper.json", "table": "mask_sampling"}})");
@@ -414,6 +441,7 @@ TEST(StudioGui, ExperimentsTabRunsASweepAndReopensIt) {
   EXPECT_EQ(r.layout.at("tab"), "experiments");
   const json& ex = r.layout.at("experiments");
   EXPECT_EQ(ex.at("state"), "finished");
+  EXPECT_EQ(ex.at("findings"), "random wins"); // shown under the title
   EXPECT_EQ(ex.at("plot_error"), "");
   EXPECT_TRUE(contains(ex.at("plot_note").get<std::string>(), "dashed lines: the paper's"));
   ASSERT_EQ(ex.at("rows").size(), 2u);
@@ -456,6 +484,13 @@ TEST(StudioGui, ExperimentsTabRunsASweepAndReopensIt) {
   EXPECT_EQ(shipped.layout.at("experiments").at("rows"), ex.at("rows"));
   EXPECT_TRUE(contains(shipped.layout.at("experiments").at("results_from").get<std::string>(),
                        "docs/ablations/tiny_strategy"));
+  // The shipped results are full evaluations: not titled quick ones in quick mode.
+  const StudioRun shipped_quick =
+      studio(temp_dir("experiments_shipped_quick"),
+             open + " --sweep-quick --sweep-out " + q(dir + "/fresh_quick"));
+  ASSERT_EQ(shipped_quick.result.code, 0) << shipped_quick.result.err;
+  EXPECT_EQ(shipped_quick.layout.at("experiments").at("title"),
+            "strategies (shipped results, full evaluations)");
 
   // A sweep without the paper's numbers does not promise dashed lines.
   json figure = sweep;
@@ -939,6 +974,8 @@ TEST(StudioGui, AttentionShowsTheModelsMapForTheSelectedPatch) {
   EXPECT_TRUE(contains(e.layout.at("attention").at("error").get<std::string>(), "removed"))
       << e.layout.at("attention").dump();
   EXPECT_TRUE(e.layout.at("popups").empty());
+  // In place of a map, the picture to click a visible patch on, not an empty box.
+  EXPECT_GT(region_stddev(e.shot, panel(e, "attention_map")), 10.0);
   // A layer and head the model does not have are said, not silently changed.
   const std::string status = e.layout.at("status");
   EXPECT_TRUE(contains(status, "no attention layer 40 (this stack's are 0 to ")) << status;

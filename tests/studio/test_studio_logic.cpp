@@ -569,7 +569,7 @@ namespace mae::studio {
 namespace {
 
 // Every control of the panels says what it does: each ImGui control call is
-// followed by a tooltip (tooltip(...) or SetTooltip) before the next control.
+// followed by a tooltip (tooltip(...) or wrapped_tooltip) before the next control.
 TEST(StudioSources, EveryControlHasATooltip) {
   const std::regex control(
       R"(ImGui::(Button|SmallButton|ImageButton|InvisibleButton|Checkbox|SliderFloat|SliderInt|SliderScalar|)"
@@ -580,7 +580,7 @@ TEST(StudioSources, EveryControlHasATooltip) {
   const std::regex item(
       R"(ImGui::(Text|TextUnformatted|TextDisabled|TextColored|TextWrapped|BulletText|Image|)"
       R"(Dummy|LabelText)\()");
-  const std::regex tip(R"((\btooltip\(|SetTooltip\(|BeginTooltip\())");
+  const std::regex tip(R"((\btooltip\(|wrapped_tooltip\(|SetTooltip\(|BeginTooltip\())");
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(fs::path(MAE_SOURCE_DIR) / "app/studio"))
     if (e.path().extension() == ".cpp")
@@ -670,6 +670,9 @@ TEST(StudioViewState, RoundTripsAndNamesBadFields) {
   EXPECT_NE(error_with("/model/sha256", "xyz").find("'model.sha256'"), std::string::npos);
   EXPECT_NE(error_with("/explorer_zoom/zoom", 1000).find("'explorer_zoom'"), std::string::npos);
   EXPECT_NE(error_with("/mask/seed", -1).find("'mask.seed'"), std::string::npos);
+  EXPECT_NE(error_with("/mask/seed", 4294967296ull)
+                .find("'mask.seed': must be from 0 to 4294967295 (a random mask's 32-bit seed)"),
+            std::string::npos);
   EXPECT_NE(error_with("/attention/stack", "middle").find("'attention.stack'"), std::string::npos);
 }
 
@@ -907,6 +910,32 @@ TEST(StudioMask, TheSecondModelsGridIsComparedByPatchCount) {
   EXPECT_FALSE(second_model_has_other_grid(st));
   st.second_model = model(224, 32);
   EXPECT_TRUE(second_model_has_other_grid(st));
+}
+
+// A second model with another input sees another picture: the note says how,
+// and that the two MSEs are on different pixels; the same input needs no note.
+TEST(StudioMask, TheSecondModelsOtherInputIsSaid) {
+  UiState st(temp_dir("studio_input_note") + "/recent.json");
+  const auto model = [](int img, int patch, int chans) {
+    auto info = std::make_shared<ModelInfo>();
+    info->config.img_size = img;
+    info->config.patch_size = patch;
+    info->config.in_chans = chans;
+    return info;
+  };
+  EXPECT_EQ(second_model_input_note(st), "");
+  st.model = model(224, 16, 3);
+  st.second_model = model(224, 16, 3);
+  EXPECT_EQ(second_model_input_note(st), "");
+  st.second_model = model(28, 4, 1); // the Fashion-MNIST model beside a photo model
+  EXPECT_EQ(second_model_input_note(st),
+            "The second model takes 28 x 28 gray pictures in 4-pixel patches: it sees this one "
+            "resized and made gray, on its own 7 x 7 grid and mask. Each MSE is on its own "
+            "model's pixels: compare what each fills in, not the two numbers.");
+  std::swap(st.model, st.second_model);
+  EXPECT_NE(second_model_input_note(st).find("224 x 224 colour pictures in 16-pixel patches: it "
+                                             "sees this one resized, its gray repeated in colour"),
+            std::string::npos);
 }
 
 TEST(StudioUiState, AFigureToExportIsTheShownTabs) {

@@ -219,10 +219,17 @@ TEST(TrainCli, TrainsResumesAndPlots) {
   // one point still gets an axis whose ticks read apart.
   std::ofstream(dir + "/odd.jsonl") << "GARBAGE\n{\"step\": \"x\"}\n\n"
                                     << R"({"step": 20, "loss": 1.25})"
+                                    << "\n"
+                                    << R"({"step": 30, "loss": -1})"
                                     << "\n";
   r = mae_cli("plot-metrics " + dir + "/odd.jsonl --out " + dir + "/odd.png");
   EXPECT_EQ(r.code, 0) << r.output;
-  EXPECT_NE(r.output.find("note: 2 lines are no metric records"), std::string::npos) << r.output;
+  // The reason names the value rule: a negative loss is a JSON object with a step.
+  EXPECT_NE(r.output.find("note: 3 lines are no metric records (a JSON object under 64 KiB with a "
+                          "whole \"step\"; losses, rates and speeds from 0 to 1e12, accuracies "
+                          "from 0 to 1)"),
+            std::string::npos)
+      << r.output;
   EXPECT_NE(r.output.find("(1 metric line)"), std::string::npos) << r.output;
 #endif
 }

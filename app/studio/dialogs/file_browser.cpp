@@ -331,8 +331,8 @@ std::string entry_list(FileBrowserState& b, float footer) {
         activate = e.name;
     }
     if (ImGui::IsItemHovered())
-      ImGui::SetTooltip(e.directory && !e.model_folder ? "Double-click to open this folder"
-                                                       : "Click to select, double-click to choose");
+      wrapped_tooltip(e.directory && !e.model_folder ? "Double-click to open this folder"
+                                                     : "Click to select, double-click to choose");
     if (!e.directory) {
       ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - ImGui::GetFontSize() * 6);
       ImGui::TextDisabled("%s", human_size(e.size).c_str());

@@ -43,12 +43,12 @@ void draw_entry_row(UiState& st, size_t i) {
     st.commands.push_back({Command::Kind::FetchModel, e.name, ""});
   ImGui::EndDisabled();
   if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-    ImGui::SetTooltip("%s", cached           ? "Open it from the cache as the main model"
-                            : e.encoder_only ? "The encoder alone: for mae probe and mae "
-                                               "finetune; reconstructions need a decoder, which "
-                                               "it lacks"
-                                             : "Download, check, convert to MAE Studio's format "
-                                               "and open it; an interrupted download resumes");
+    wrapped_tooltip("%s", cached           ? "Open it from the cache as the main model"
+                          : e.encoder_only ? "The encoder alone: for mae probe and mae "
+                                             "finetune; reconstructions need a decoder, which "
+                                             "it lacks"
+                                           : "Download, check, convert to MAE Studio's format "
+                                             "and open it; an interrupted download resumes");
   ImGui::PopID();
 }
 

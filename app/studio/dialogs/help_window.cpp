@@ -58,7 +58,8 @@ void draw_help_window(UiState& st) {
       "masked-region MSE is measured on the removed pixels only, in [0,1] pixel units.");
   ImGui::BulletText(
       "Compare (C, again for the next): the same picture at masking ratios 50 / 75 / 90 %%,\n"
-      "with random, block and grid masks (as the paper's Fig. 6), or two models side by side.");
+      "with random, block and grid masks (the paper's Fig. 6 shows them, block at 50 %%),\n"
+      "or two models side by side.");
   ImGui::BulletText(
       "Training: pick a config in the sidebar and Start; the curves and reconstructions of\n"
       "held-out images follow the run. Open in explorer loads its current weights here.");

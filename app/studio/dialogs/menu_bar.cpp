@@ -17,7 +17,7 @@ bool menu_item(const char* label, const char* shortcut, bool selected, const cha
                bool enabled = true) {
   const bool clicked = ImGui::MenuItem(label, shortcut, selected, enabled);
   if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-    ImGui::SetTooltip("%s", tip);
+    wrapped_tooltip("%s", tip);
   return clicked;
 }
 
@@ -31,16 +31,16 @@ void draw_ui_scale_menu(UiState& st) {
   if (ImGui::MenuItem(label, nullptr, st.ui_scale_choice == 0))
     st.ui_scale_choice = 0;
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Text and controls as large as the screen's scaling asks (GNOME/KDE "
-                      "display settings); follows the window to another monitor");
+    wrapped_tooltip("Text and controls as large as the screen's scaling asks (GNOME/KDE "
+                    "display settings); follows the window to another monitor");
   for (const float scale : {1.0f, 1.25f, 1.5f, 1.75f, 2.0f, 2.5f, 3.0f}) {
     std::snprintf(label, sizeof label, "%.0f %%", scale * 100);
     if (ImGui::MenuItem(label, nullptr, st.ui_scale_choice == scale))
       st.ui_scale_choice = scale;
     if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("Text and controls at %.0f %% on every monitor; remembered for the "
-                        "next start",
-                        scale * 100);
+      wrapped_tooltip("Text and controls at %.0f %% on every monitor; remembered for the "
+                      "next start",
+                      scale * 100);
   }
   ImGui::EndMenu();
 }

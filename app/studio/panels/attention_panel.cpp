@@ -25,13 +25,13 @@ void query_controls(UiState& st, const ModelConfig& c) {
   if (ImGui::RadioButton("encoder", &stack, 0))
     q.stack = AttentionStack::Encoder;
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("The encoder's attention: over the cls token and the visible patches only "
-                      "(removed patches are not tokens there)");
+    wrapped_tooltip("The encoder's attention: over the cls token and the visible patches only "
+                    "(removed patches are not tokens there)");
   same_line_if_fits("decoder");
   if (ImGui::RadioButton("decoder", &stack, 1))
     q.stack = AttentionStack::Decoder;
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("The decoder's attention: over every patch, removed ones as mask tokens");
+    wrapped_tooltip("The decoder's attention: over every patch, removed ones as mask tokens");
   // Another stack may have fewer layers and heads.
   const int depth = static_cast<int>(q.stack_depth(c));
   const int heads = static_cast<int>(q.stack_heads(c));
@@ -54,8 +54,8 @@ void query_controls(UiState& st, const ModelConfig& c) {
   if (ImGui::SliderInt("##layer", &layer, 0, depth - 1, q.rollout ? "rollout 0-%d" : "layer %d"))
     q.layer = layer;
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Which transformer block's attention (0 = the first). With rollout: the "
-                      "last block the rollout runs through.");
+    wrapped_tooltip("Which transformer block's attention (0 = the first). With rollout: the "
+                    "last block the rollout runs through.");
   same_line_if_fits(slider);
   int head = static_cast<int>(q.head); // -1: the mean
   ImGui::SetNextItemWidth(slider);
@@ -64,24 +64,23 @@ void query_controls(UiState& st, const ModelConfig& c) {
     q.head = head;
   ImGui::EndDisabled();
   if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-    ImGui::SetTooltip("One attention head (from 0), or far left for the mean over the block's %d "
-                      "heads (the "
-                      "rollout always averages them)",
-                      heads);
+    wrapped_tooltip("One attention head (from 0), or far left for the mean over the block's %d "
+                    "heads (the rollout always averages them)",
+                    heads);
   same_line_if_fits("rollout");
   ImGui::Checkbox("rollout", &q.rollout);
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Attention rollout (Abnar & Zuidema 2020): each block's heads averaged, "
-                      "the identity added for the residual, rows renormalised, multiplied from "
-                      "the first block through the chosen one");
+    wrapped_tooltip("Attention rollout (Abnar & Zuidema 2020): each block's heads averaged, "
+                    "the identity added for the residual, rows renormalised, multiplied from "
+                    "the first block through the chosen one");
   same_line_if_fits("cls token");
   ImGui::BeginDisabled(st.how.pinned_patch < 0);
   if (ImGui::Button("cls token"))
     st.how.pinned_patch = -1;
   ImGui::EndDisabled();
   if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-    ImGui::SetTooltip("Ask for the cls token's attention instead of a patch's (click a patch on "
-                      "the map to ask for that patch's)");
+    wrapped_tooltip("Ask for the cls token's attention instead of a patch's (click a patch on "
+                    "the map to ask for that patch's)");
 }
 
 // The map over the picture: heat on the stack's tokens, patches that are not
@@ -94,10 +93,12 @@ int attention_map_view(UiState& st, const AttentionMap& m, const Texture& pictur
   draw_texture(dl, picture, f);
   const float peak = std::max(1e-12f, *std::max_element(m.weights.begin(), m.weights.end()));
   const Image heat = colorize(m.weights, m.grid_w, m.grid_h, 0, peak, Colormap::Inferno);
+  // Not tokens: crossed out, as no shade of the scale (black: no attention) could say.
   for (int i = 0; i < m.grid_w * m.grid_h; ++i)
-    fill_cell(dl, f, i,
-              m.visible[static_cast<size_t>(i)] ? rgb_at(heat.pixels, static_cast<size_t>(i), 170)
-                                                : IM_COL32(20, 20, 24, 215));
+    if (m.visible[static_cast<size_t>(i)])
+      fill_cell(dl, f, i, rgb_at(heat.pixels, static_cast<size_t>(i), 170));
+    else
+      cross_out_cell(dl, f, i);
   if (m.query.patch >= 0)
     outline_cell(dl, f, static_cast<int>(m.query.patch), kHighlight, 3);
   const std::string top = printf_string("%.4f", peak);
@@ -111,6 +112,23 @@ int attention_map_view(UiState& st, const AttentionMap& m, const Texture& pictur
   for (size_t i = 0; i < about.size(); ++i)
     shown.push_back(caption_line(about[i], side, i + 1 == about.size()));
   st.panel_rects.push_back({"attention_map", framebuffer_rect(f.min, f.max), shown});
+  return f.hovered_cell();
+}
+
+// A refused query (a removed patch asked of the encoder) leaves no map: the
+// picture with its removed patches crossed out, to click a visible one on.
+// Returns the patch under the pointer.
+int patch_chooser_view(UiState& st, const ReconstructionResult& r, const Texture& picture,
+                       ImVec2 at, float side) {
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const Frame f = fit(at, side, r.grid_w, r.grid_h);
+  draw_texture(dl, picture, f);
+  for (int i = 0; i < r.grid_w * r.grid_h && i < static_cast<int>(r.mask.size()); ++i)
+    if (r.mask[static_cast<size_t>(i)])
+      cross_out_cell(dl, f, i);
+  if (st.how.pinned_patch >= 0 && st.how.pinned_patch < r.grid_w * r.grid_h)
+    outline_cell(dl, f, st.how.pinned_patch, kHighlight, 3);
+  st.panel_rects.push_back({"attention_map", framebuffer_rect(f.min, f.max), {}});
   return f.hovered_cell();
 }
 
@@ -143,13 +161,17 @@ void pos_embed_view(UiState& st, const PosEmbedGrid& g, int selected, const char
     outline_cell(dl, f, row, kHighlight, 2);
     const int hovered = f.hovered_cell();
     if (hovered >= 0)
-      ImGui::SetTooltip("patch %d: cosine similarity %.3f with patch %d's position embedding",
-                        hovered, sim[static_cast<size_t>(hovered)], row);
+      wrapped_tooltip("patch %d: cosine similarity %.3f with patch %d's position embedding\n\n"
+                      "MAE fixes its position embeddings to 2-D sine-cosine tables, not learned: "
+                      "a patch's is most like those of its own row and column. The encoder's "
+                      "and the decoder's follow one formula at their two widths, so their maps "
+                      "look alike.",
+                      hovered, sim[static_cast<size_t>(hovered)], row);
     shown.push_back(caption_line(
-        selected >= 0 ? fitting({printf_string("similarity to patch %d", row),
-                                 printf_string("to patch %d", row)},
-                                width)
-                      : fitting({"similarity to patch 0 (select one)", "to patch 0"}, width),
+        selected == row ? fitting({printf_string("similarity to patch %d", row),
+                                   printf_string("to patch %d", row)},
+                                  width)
+                        : fitting({"similarity to patch 0 (select one)", "to patch 0"}, width),
         width, false));
     shown.push_back(
         caption_line(fitting({printf_string("cosine %.2f (purple) .. %.2f (yellow)", *lo, *hi),
@@ -240,27 +262,38 @@ void draw_attention_panel(PanelContext& ctx) {
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton("map", {side, side});
   const bool clicked = ImGui::IsItemClicked(ImGuiMouseButton_Left);
-  if (at.shown &&
+  const Texture& picture = ctx.explorer.items().front().original;
+  const bool has_map =
+      at.shown &&
       static_cast<int>(at.shown->weights.size()) == at.shown->grid_w * at.shown->grid_h &&
-      !at.shown->weights.empty()) {
-    const AttentionMap& m = *at.shown;
-    const int hovered =
-        attention_map_view(st, m, ctx.explorer.items().front().original, origin, side, about);
-    if (hovered >= 0) {
-      const size_t i = static_cast<size_t>(hovered);
-      if (m.visible[i])
-        ImGui::SetTooltip("patch %d: attention %.4f\nclick to ask where it attends", hovered,
-                          m.weights[i]);
-      else
-        ImGui::SetTooltip("patch %d: removed, not a token of the encoder\nclick to select it "
-                          "(the decoder sees it)",
-                          hovered);
-      if (clicked)
-        st.how.pinned_patch = hovered;
-    }
+      !at.shown->weights.empty();
+  const ReconstructionResult* result = st.explorer.shown && !st.explorer.shown->items.empty()
+                                           ? &st.explorer.shown->items.front().result
+                                           : nullptr;
+  int hovered = -1;
+  if (has_map) {
+    hovered = attention_map_view(st, *at.shown, picture, origin, side, about);
+  } else if (!at.error.empty() && result) {
+    hovered = patch_chooser_view(st, *result, picture, origin, side);
   } else {
     ImGui::GetWindowDrawList()->AddRectFilled(origin, {origin.x + side, origin.y + side}, kDark);
-    caption_line(at.error.empty() ? "Computing the attention ..." : "", side, false);
+    caption_line("Computing the attention ...", side, false);
+  }
+  if (hovered >= 0) {
+    const size_t i = static_cast<size_t>(hovered);
+    const bool removed =
+        has_map ? !at.shown->visible[i] : i < result->mask.size() && result->mask[i] != 0;
+    if (removed)
+      wrapped_tooltip("patch %d: removed, not a token of the encoder\nclick to select it "
+                      "(the decoder sees it)",
+                      hovered);
+    else if (has_map)
+      wrapped_tooltip("patch %d: attention %.4f\nclick to ask where it attends", hovered,
+                      at.shown->weights[i]);
+    else
+      wrapped_tooltip("patch %d: visible\nclick to ask where it attends", hovered);
+    if (clicked)
+      st.how.pinned_patch = hovered;
   }
   if (!at.error.empty()) {
     ImGui::PushTextWrapPos(ImGui::GetCursorPos().x + side);

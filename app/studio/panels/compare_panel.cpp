@@ -33,8 +33,9 @@ bool second_model_bar(UiState& st) {
   ImGui::SameLine();
   if (ImGui::Button(st.second_model ? "Change..." : "Choose..."))
     open_file_browser(st, FileBrowserState::Mode::OpenSecondModel);
-  tooltip("The model set beside the main one (the sidebar's) on the same picture and mask: "
-          "a bigger model, or a run's checkpoint before and after training");
+  tooltip("The model set beside the main one (the sidebar's) on the same picture and mask "
+          "settings: a bigger model, or a run's checkpoint before and after training. A model "
+          "with another input size or patch grid gets its own mask at the same ratio");
   if (!st.loading_second_model.empty()) {
     ImGui::SameLine();
     ImGui::TextDisabled("loading %s ...", model_label(st.loading_second_model).c_str());
@@ -75,8 +76,9 @@ float compare_side(size_t n, bool inpainting, float gap) {
 }
 
 // Column i: the masked picture over the reconstruction + visible (over
-// Telea's inpainting of the same mask when shown), `side` px each.
-void compare_column(PanelContext& ctx, size_t i, float side, float gap) {
+// Telea's inpainting of the same mask when shown), `side` px each, their
+// titles and captions `width` wide (the column's share of a wide window).
+void compare_column(PanelContext& ctx, size_t i, float side, float width, float gap) {
   UiState& st = ctx.state;
   const bool two_models = st.compare_mode == CompareMode::Models;
   const bool inpainting = st.display.compare_inpainting;
@@ -96,37 +98,55 @@ void compare_column(PanelContext& ctx, size_t i, float side, float gap) {
   char ratio[32];
   std::snprintf(ratio, sizeof ratio, "ratio %.2f", rec.settings.ratio);
   const std::string title =
-      two_models ? fitting(label_forms(rec.model_label), side)
+      two_models ? fitting(label_forms(rec.model_label), width)
                  : fitting({rec.settings.describe(rec.result.grid_h, rec.result.grid_w),
                             st.compare_mode == CompareMode::Ratios
                                 ? std::string(ratio)
                                 : std::string(to_string(rec.settings.strategy))},
-                           side);
+                           width);
   const std::string n_removed = std::to_string(removed_count(rec.result)),
                     total = std::to_string(rec.result.mask.size());
   const std::string id = std::to_string(i);
-  image_panel(ctx, ("compare_masked_" + id).c_str(), title, img, st.compare_view, side,
-              {fitting({n_removed + " of " + total + " patches removed",
-                        n_removed + " of " + total + " removed",
-                        n_removed + "/" + total + " removed", n_removed + " / " + total},
-                       side)});
+  const PanelHit masked =
+      image_panel(ctx, ("compare_masked_" + id).c_str(), title, img, st.compare_view, side,
+                  {fitting({n_removed + " of " + total + " patches removed",
+                            n_removed + " of " + total + " removed",
+                            n_removed + "/" + total + " removed", n_removed + " / " + total},
+                           width)},
+                  true, width);
+  if (masked.texel)
+    wrapped_tooltip("%s of %s patches removed: the encoder sees the other %zu, and the "
+                    "decoder predicts the removed ones",
+                    n_removed.c_str(), total.c_str(),
+                    rec.result.mask.size() - static_cast<size_t>(removed_count(rec.result)));
   ImGui::Dummy({0, gap / 2});
   img.image = &tex.reconstruction_visible;
   img.tint = st.display.tint;
-  std::snprintf(caption, sizeof caption, "MSE %.4g", rec.mae_mse);
-  image_panel(ctx, ("compare_reconstruction_" + id).c_str(),
-              fitting({"reconstruction + visible", "reconstruction"}, side), img, st.compare_view,
-              side, {fitting({std::string("MAE masked ") + caption, caption}, side)});
+  std::snprintf(caption, sizeof caption, "MSE %.4f", rec.mae_mse);
+  const PanelHit reconstruction = image_panel(
+      ctx, ("compare_reconstruction_" + id).c_str(),
+      fitting({"reconstruction + visible", "reconstruction"}, width), img, st.compare_view, side,
+      {fitting({std::string("MAE masked ") + caption, caption}, width)}, true, width);
+  if (reconstruction.texel)
+    wrapped_tooltip("The model's prediction of the removed patches, the visible ones pasted "
+                    "back. MSE: the mean squared difference from the original over the removed "
+                    "patches' pixels (0 to 1), lower is better");
   if (inpainting) {
     ImGui::Dummy({0, gap / 2});
     // The inpainting baseline on the same mask arrives a moment later.
     img.image = rec.baselines_ready ? &tex.telea : nullptr;
     img.tint = false;
-    std::snprintf(caption, sizeof caption, "MSE %.4g", rec.telea_mse);
-    image_panel(
-        ctx, ("compare_telea_" + id).c_str(), "inpainting (Telea)", img, st.compare_view, side,
-        {rec.baselines_ready ? fitting({std::string("Telea masked ") + caption, caption}, side)
-                             : "computing ..."});
+    std::snprintf(caption, sizeof caption, "MSE %.4f", rec.telea_mse);
+    const PanelHit telea = image_panel(
+        ctx, ("compare_telea_" + id).c_str(), fitting({"inpainting (Telea)", "Telea"}, width), img,
+        st.compare_view, side,
+        {rec.baselines_ready ? fitting({std::string("Telea masked ") + caption, caption}, width)
+                             : "computing ..."},
+        true, width);
+    if (telea.texel)
+      wrapped_tooltip("OpenCV's Telea inpainting of the same mask: a classical method that fills "
+                      "the removed patches in from their edges and learns nothing. Its MSE is "
+                      "measured as the model's above: a lower one means it did better there");
   }
   ImGui::EndGroup();
 }
@@ -153,13 +173,14 @@ void draw_compare_panel(PanelContext& ctx) {
   UiState& st = ctx.state;
   mode_button(st, "masking ratios 50 / 75 / 90 %", CompareMode::Ratios,
               "The same picture, strategy and seed at three ratios: how much a higher ratio "
-              "loses (the paper's Fig. 2-4 at several ratios)");
+              "loses (the paper's Fig. 4 shows one model at 75, 85 and 95 %)");
   mode_button(st, "strategies at one ratio (cf. paper Fig. 6)", CompareMode::Strategies,
               "Random, block and grid masking at the current ratio (the paper's Fig. 6 shows "
               "block at 50 %): a grid's gaps are often filled with the lowest error, an easy "
               "task; random trains the best encoder (Table 1f)");
   mode_button(st, "two models", CompareMode::Models,
-              "The main model and a second one on the same picture and mask: e.g. the default "
+              "The main model and a second one on the same picture and mask settings: e.g. the "
+              "default "
               "model against a loaded ViT-L, or a run before and after training");
   inpainting_toggle(st);
   const bool two_models = st.compare_mode == CompareMode::Models;
@@ -169,6 +190,8 @@ void draw_compare_panel(PanelContext& ctx) {
     return;
   }
   painted_mask_note(st);
+  if (const std::string note = two_models ? second_model_input_note(st) : ""; !note.empty())
+    ImGui::TextWrapped("%s", note.c_str());
   ImGui::Separator();
 
   const std::string waiting = waiting_reason(st, st.compare);
@@ -183,15 +206,20 @@ void draw_compare_panel(PanelContext& ctx) {
   // of the same mask, and the original beside them, as large as fit.
   const float gap = ImGui::GetStyle().ItemSpacing.x * 2;
   const float side = compare_side(n, st.display.compare_inpainting, gap);
-  // Rows too tall for a wide window leave width over: the grid goes in the middle.
-  const float width = (n + 1) * side + n * gap;
+  // Rows too tall for a wide window leave width over: the captions take up
+  // to twice the pictures' width (large text cut them to "MSE 0..."), and the
+  // grid goes in the middle.
+  const float cols = static_cast<float>(n + 1);
+  const float column = std::floor(
+      std::clamp((ImGui::GetContentRegionAvail().x - (cols - 1) * gap) / cols, side, 2 * side));
+  const float width = cols * column + (cols - 1) * gap;
   const float spare = ImGui::GetContentRegionAvail().x - width;
   if (spare > 2)
     ImGui::SetCursorPosX(ImGui::GetCursorPosX() + std::floor(spare / 2));
   for (size_t i = 0; i < n; ++i) {
     if (i)
       ImGui::SameLine(0, gap);
-    compare_column(ctx, i, side, gap);
+    compare_column(ctx, i, side, column, gap);
   }
   if (n > 0) {
     ImGui::SameLine(0, gap);
@@ -203,7 +231,8 @@ void draw_compare_panel(PanelContext& ctx) {
     original.image = &ctx.compare.items()[0].original;
     image_panel(
         ctx, "compare_original", "original", original, st.compare_view, side,
-        {fitting({two_models ? "the main model's input" : "the model's input", "input"}, side)});
+        {fitting({two_models ? "the main model's input" : "the model's input", "input"}, column)},
+        true, column);
   }
 }
 

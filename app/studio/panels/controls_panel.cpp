@@ -136,13 +136,13 @@ void masking_section(PanelContext& ctx) {
         st.mask.strategy = strategies[i];
     }
     if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("%s", explain[i]);
+      wrapped_tooltip("%s", explain[i]);
   }
   ImGui::BeginDisabled(painted);
   ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.55f);
   uint64_t seed = st.mask.seed;
   if (ImGui::InputScalar("##seed", ImGuiDataType_U64, &seed, nullptr, nullptr, "seed %llu"))
-    st.mask.seed = seed;
+    st.mask.seed = std::min(seed, kMaxMaskSeed); // a random mask's seed has 32 bits
   tooltip(painted ? painted_tip
                   : "The random seed of the mask: the same seed, ratio and strategy always "
                     "remove the same patches (Up / Down: +/- 1)");

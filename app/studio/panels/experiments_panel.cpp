@@ -57,7 +57,11 @@ void sweep_chooser(UiState& st) {
   ImGui::EndDisabled();
   if (ex.sweep) {
     ImGui::SameLine();
-    wrapped_text(ex.sweep->title, ImGui::GetContentRegionAvail().x);
+    // Beside the chooser where there is room; under it in large text, where
+    // it was a column of one word a line.
+    if (ImGui::GetContentRegionAvail().x < ImGui::GetFontSize() * 22)
+      ImGui::NewLine();
+    wrapped_text(ex.title, ImGui::GetContentRegionAvail().x);
   }
 }
 
@@ -91,9 +95,11 @@ void controls(UiState& st) {
   dim_wrapped(ex.results_from == ex.out_dir
                   ? printf_string("%zu of %zu runs done, in %s", ex.results.size(), ex.runs.size(),
                                   ex.out_dir.c_str())
-                  : printf_string("showing the results shipped in %s; Start runs the sweep "
+                  : printf_string("showing the results shipped in %s%s; Start runs the sweep "
                                   "here, into %s",
-                                  ex.results_from.c_str(), ex.out_dir.c_str()));
+                                  ex.results_from.c_str(),
+                                  ex.quick ? " (full evaluations, not quick ones)" : "",
+                                  ex.out_dir.c_str()));
   if (ex.snapshot && active && ex.snapshot->current >= 0) {
     const SweepSnapshot& s = *ex.snapshot;
     char label[160];
@@ -109,6 +115,20 @@ void controls(UiState& st) {
   } else if (ex.snapshot && ex.snapshot->state == SweepState::Failed) {
     ImGui::TextColored({1.0f, 0.45f, 0.4f, 1.0f}, "failed: %s", ex.snapshot->error.c_str());
   }
+}
+
+// What the shipped runs found against the paper: wrapped in a tall window,
+// else one line, whole on hover (the plot needs the height).
+void findings_line(const ExperimentsUi& ex) {
+  if (ex.sweep->findings.empty())
+    return;
+  const std::string text = "What the shipped runs found (docs/ablations.md): " + ex.sweep->findings;
+  if (ImGui::GetContentRegionAvail().y > 30 * ImGui::GetTextLineHeightWithSpacing()) {
+    dim_wrapped(text);
+    return;
+  }
+  ImGui::TextDisabled("%s", shortened(text, ImGui::GetContentRegionAvail().x).c_str());
+  tooltip(text.c_str());
 }
 
 void cell_accuracy(const std::optional<double>& v) {
@@ -132,9 +152,36 @@ void table(UiState& st, float height) {
   ImGui::TableSetupScrollFreeze(0, 1);
   for (const auto& a : ex.sweep->axes)
     ImGui::TableSetupColumn(a.field.c_str());
-  for (const char* c : {"status", "k-NN", "linear probe", "fine-tune", "final loss", "time"})
-    ImGui::TableSetupColumn(c);
-  ImGui::TableHeadersRow();
+  static const char* const kColumns[][2] = {
+      {"status", "done: trained and evaluated in the folder shown; shipped: a result shipped in "
+                 "docs/ablations/, not run on this machine; pending: not run yet"},
+      {"k-NN", "Accuracy of a vote among the nearest training images (the config's probe_k, 20 "
+               "by default) in the frozen encoder's features: a quick read-out of what it "
+               "learned (higher is better)"},
+      {"linear probe", "Accuracy of a linear classifier trained on the frozen encoder's cls "
+                       "token, the paper's linear probing (higher is better)"},
+      {"fine-tune", "Accuracy after a short fine-tuning of the whole encoder (the sweep's "
+                    "finetune settings), the paper's main protocol (higher is better)"},
+      {"final loss", "The training loss at the last step: a better reconstruction, not a better "
+                     "encoder; losses on other targets or ratios are not comparable"},
+      {"time", "Seconds of pre-training and evaluation on the machine that ran it (the shipped "
+               "results: 2 CPU cores, often beside other work)"}};
+  for (const auto& c : kColumns)
+    ImGui::TableSetupColumn(c[0]);
+  // Headers one by one, each with what its column means.
+  ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
+  for (int a = 0; a < axes; ++a) {
+    ImGui::TableSetColumnIndex(a);
+    ImGui::TableHeader(ex.sweep->axes[static_cast<size_t>(a)].field.c_str());
+    tooltip(("The setting this sweep changes: the training config's field '" +
+             ex.sweep->axes[static_cast<size_t>(a)].field + "'")
+                .c_str());
+  }
+  for (int c = 0; c < 6; ++c) {
+    ImGui::TableSetColumnIndex(axes + c);
+    ImGui::TableHeader(kColumns[c][0]);
+    tooltip(kColumns[c][1]);
+  }
   for (size_t i = 0; i < ex.runs.size(); ++i) {
     const SweepRun& run = ex.runs[i];
     const SweepRunResult* r = result_of(ex, run);
@@ -155,7 +202,7 @@ void table(UiState& st, float height) {
     ImGui::TableNextColumn();
     const bool current = running(ex) && ex.snapshot->current == static_cast<int>(i);
     if (r)
-      ImGui::TextUnformatted("done");
+      ImGui::TextUnformatted(ex.results_from == ex.out_dir ? "done" : "shipped");
     else if (current)
       ImGui::TextColored({0.45f, 0.8f, 1.0f, 1.0f}, "%s", ex.snapshot->stage.c_str());
     else
@@ -232,7 +279,10 @@ void fit_plot_to(ExperimentsUi& ex, ImVec2 space) {
   const float fb = io.DisplayFramebufferScale.x;
   const int width = std::clamp(static_cast<int>(space.x * fb), 320, 4096);
   const int height = std::clamp(static_cast<int>(space.y * fb), 200, 4096);
-  const double text = std::clamp(ImGui::GetFontSize() * fb / 16.0, 0.5, 4.0);
+  // The window's text size, smaller in a short space (large text at 1280 x
+  // 800), where the title, legend and axes left the plot a few pixels.
+  const double text =
+      std::clamp(std::min(ImGui::GetFontSize() * fb / 16.0, height / 300.0), 0.75, 4.0);
   if (std::abs(width - ex.plot_width) * 10 > ex.plot_width ||
       std::abs(height - ex.plot_height) * 10 > ex.plot_height ||
       std::abs(text - ex.plot_text_scale) > 0.05) {
@@ -280,6 +330,7 @@ void draw_experiments_panel(PanelContext& ctx) {
     return;
   }
   controls(st);
+  findings_line(st.experiments);
   ImGui::Separator();
   const float rows = static_cast<float>(st.experiments.runs.size() + 1); // and the header
   // Exactly the rows: a table row is a line and its cell padding (no blank row below).

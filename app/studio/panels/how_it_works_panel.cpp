@@ -373,7 +373,7 @@ int stage_card(UiState& st, const Forward& fw, int k, float side, float width, b
       st.how.detail_stage = k;
   }
   if (ImGui::IsItemHovered() && hovered < 0 && !large)
-    ImGui::SetTooltip("%s\n\n%s\n\nClick to open this stage large.", s.explanation, s.formula);
+    wrapped_tooltip("%s\n\n%s\n\nClick to open this stage large.", s.explanation, s.formula);
   ImGui::PopID();
   return hovered;
 }
@@ -434,17 +434,17 @@ void draw_detail(UiState& st, const Forward& fw) {
   if (ImGui::Button("< All stages"))
     st.how.detail_stage = -1;
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Back to the overview of every stage (Esc)");
+    wrapped_tooltip("Back to the overview of every stage (Esc)");
   ImGui::SameLine();
   if (ImGui::ArrowButton("previous", ImGuiDir_Left))
     st.how.detail_stage = (k + kStages - 1) % kStages;
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("The stage before this one");
+    wrapped_tooltip("The stage before this one");
   ImGui::SameLine();
   if (ImGui::ArrowButton("next", ImGuiDir_Right))
     st.how.detail_stage = (k + 1) % kStages;
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("The stage after this one");
+    wrapped_tooltip("The stage after this one");
   ImGui::Spacing();
   ImGui::TextUnformatted(s.title);
   ImGui::Separator();
@@ -485,7 +485,7 @@ void draw_how_it_works_panel(PanelContext& ctx) {
   const int hl = st.how.highlighted();
   st.how.hover_text = hl >= 0 ? patch_text(fw, hl) : "";
   if (st.how.hover_patch >= 0)
-    ImGui::SetTooltip("%s", st.how.hover_text.c_str());
+    wrapped_tooltip("%s", st.how.hover_text.c_str());
 }
 
 } // namespace mae::studio

@@ -2,6 +2,7 @@
 #include "panels/panels.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace mae::studio {
 namespace {
@@ -27,7 +28,7 @@ std::string centred_text(const std::string& text, float x, float width) {
   ImGui::SetCursorScreenPos({x, pos.y});
   ImGui::Dummy({width, ImGui::GetTextLineHeight()});
   if (shown != text && ImGui::IsItemHovered())
-    ImGui::SetTooltip("%s", text.c_str());
+    wrapped_tooltip("%s", text.c_str());
   return shown;
 }
 
@@ -62,12 +63,13 @@ float image_panel_extra_height(int caption_lines) {
 
 PanelHit image_panel(PanelContext& ctx, const char* name, const std::string& title,
                      const PanelImage& image, ImageView& view, float side,
-                     const std::vector<std::string>& caption, bool drag_pans) {
+                     const std::vector<std::string>& caption, bool drag_pans, float text_width) {
   ImGui::PushID(name);
   ImGui::BeginGroup();
   const float x = ImGui::GetCursorScreenPos().x;
-  centred_text(title, x, side);
-  ImGui::SetCursorScreenPos({x, ImGui::GetCursorScreenPos().y});
+  const float width = std::max(side, text_width);
+  centred_text(title, x, width);
+  ImGui::SetCursorScreenPos({x + std::floor((width - side) / 2), ImGui::GetCursorScreenPos().y});
   const ImVec2 min = ImGui::GetCursorScreenPos();
   const ImVec2 max = {min.x + side, min.y + side};
   // no tooltip: each caller shows what the pointer is over (a patch, its error)
@@ -115,7 +117,7 @@ PanelHit image_panel(PanelContext& ctx, const char* name, const std::string& tit
   std::vector<std::string> shown;
   for (const auto& line : caption) {
     ImGui::SetCursorScreenPos({x, ImGui::GetCursorScreenPos().y});
-    shown.push_back(centred_text(line, x, side));
+    shown.push_back(centred_text(line, x, width));
   }
   if (image.image && ctx.renderer)
     ctx.state.panel_rects.back().caption = std::move(shown);

@@ -42,10 +42,13 @@ struct PanelHit {
   std::optional<ImVec2> texel; // the image texel under the pointer
   ImVec2 min, max;             // the picture's square, ImGui coordinates
 };
-// `drag_pans` false leaves dragging to the caller (painting a mask).
+// `drag_pans` false leaves dragging to the caller (painting a mask). A
+// `text_width` wider than `side` gives the title and captions that width, the
+// picture centred under them (a column with room to spare).
 PanelHit image_panel(PanelContext& ctx, const char* name, const std::string& title,
                      const PanelImage& image, ImageView& view, float side,
-                     const std::vector<std::string>& caption, bool drag_pans = true);
+                     const std::vector<std::string>& caption, bool drag_pans = true,
+                     float text_width = 0);
 
 // `text` cut to fit `width` with "...", for one-line captions (the full text
 // then goes in a tooltip).
@@ -67,6 +70,9 @@ void section(const char* title);
 // What the control just drawn does, shown when the pointer rests on it (also
 // while it is disabled, saying why it would be used). Every control has one.
 void tooltip(const char* text);
+// A tooltip now, its text wrapped at about 40 characters' width: on one line,
+// a long explanation ran off a projector's screen.
+void wrapped_tooltip(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // Under 800 px of height the sidebars drop their hints (the tooltips say the
 // same), so that every control stays in view at 1280 x 720.
 bool short_screen();

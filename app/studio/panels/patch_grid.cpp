@@ -87,7 +87,7 @@ std::string caption_line(const std::string& text, float width, bool dim) {
   else
     ImGui::TextUnformatted(shown.c_str());
   if (shown != text && ImGui::IsItemHovered())
-    ImGui::SetTooltip("%s", text.c_str());
+    wrapped_tooltip("%s", text.c_str());
   return shown;
 }
 
@@ -95,7 +95,7 @@ DrawnRect draw_colour_scale(ImVec2 at, float width, Colormap colormap, const std
                             const std::string& hi, const std::string& tooltip) {
   const float line = ImGui::GetTextLineHeight();
   if (ImGui::IsWindowHovered() && ImGui::IsMouseHoveringRect(at, {at.x + width, at.y + line}))
-    ImGui::SetTooltip("%s", tooltip.c_str());
+    wrapped_tooltip("%s", tooltip.c_str());
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
   const float hi_w = ImGui::CalcTextSize(hi.c_str()).x;

@@ -219,7 +219,7 @@ void draw_settings_notes(const Reconstruction& rec, float side) {
     all += (all.empty() ? "" : "\n") + note;
   ImGui::TextDisabled("settings (hover)");
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("%s", all.c_str());
+    wrapped_tooltip("%s", all.c_str());
 }
 
 // The numbers side by side, and what the figure was made with, in a column

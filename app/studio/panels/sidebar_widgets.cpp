@@ -3,6 +3,7 @@
 #include "text_wrap.h"
 
 #include <algorithm>
+#include <cstdarg>
 
 namespace mae::studio {
 
@@ -20,7 +21,18 @@ bool short_screen() {
 
 void tooltip(const char* text) {
   if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-    ImGui::SetTooltip("%s", text);
+    wrapped_tooltip("%s", text);
+}
+
+void wrapped_tooltip(const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  ImGui::BeginTooltip();
+  ImGui::PushTextWrapPos(ImGui::GetFontSize() * 40.0f);
+  ImGui::TextV(fmt, args);
+  ImGui::PopTextWrapPos();
+  ImGui::EndTooltip();
+  va_end(args);
 }
 
 std::string wrap_to_width(const std::string& text, float width) {

@@ -58,10 +58,12 @@ void draw_status_bar(PanelContext& ctx) {
   if (!note.empty()) {
     separator();
     ImGui::TextColored(kWarning, "%s", note.c_str());
+    tooltip(note.c_str()); // whole, where the bar cuts it
   }
   if (!st.status.empty()) {
     separator();
     ImGui::TextDisabled("%s", st.status.c_str());
+    tooltip(st.status.c_str());
   }
 }
 

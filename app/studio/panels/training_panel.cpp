@@ -133,7 +133,7 @@ void buttons(UiState& st, const TrainingSnapshot& s) {
   const std::string& note = s.state == TrainingState::Failed ? s.error : s.message;
   ImGui::TextDisabled("%s", note.c_str());
   if (ImGui::IsItemHovered() && !note.empty())
-    ImGui::SetTooltip("%s", note.c_str());
+    wrapped_tooltip("%s", note.c_str());
 }
 
 // The step range every curve shares, so that the plots line up, with room

@@ -28,7 +28,7 @@ void path_field(UiState& st, const char* id, const char* hint, std::string& valu
   ImGui::SetNextItemWidth(-button - ImGui::GetStyle().ItemSpacing.x);
   ImGui::InputTextWithHint("##path", hint, &value);
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("%s", value.empty() ? hint : value.c_str());
+    wrapped_tooltip("%s", value.empty() ? hint : value.c_str());
   ImGui::SameLine();
   if (ImGui::Button("...", {button, 0}))
     open_file_browser(st, mode);
@@ -68,7 +68,7 @@ void config_section(UiState& st) {
       if (ImGui::Selectable(stem(path).c_str(), path == f.config_path))
         st.commands.push_back({Command::Kind::ChooseTrainConfig, path, ""});
       if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("%s", path.c_str());
+        wrapped_tooltip("%s", path.c_str());
     }
     ImGui::EndCombo();
   }

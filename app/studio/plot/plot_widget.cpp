@@ -40,7 +40,7 @@ void title_row(const PlotSpec& spec, PlotOptions& options, float width) {
     ImGui::SetCursorScreenPos({right, start.y});
     ImGui::Checkbox("log", &options.log_y);
     if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("A logarithmic y axis: the late, small changes of a loss stay visible");
+      wrapped_tooltip("A logarithmic y axis: the late, small changes of a loss stay visible");
     ImGui::PopStyleVar();
     right -= ImGui::GetStyle().ItemSpacing.x * 2;
   }
@@ -118,8 +118,8 @@ void hover(ImDrawList* dl, const PlotFrame& f, const PlotSpec& spec, bool log) {
   dl->AddLine({x, f.min.y}, {x, f.max.y}, kAxisLine);
   if (const auto a = to_axis(value, log))
     dl->AddCircle({x, f.sy(*a)}, 5.0f, IM_COL32(255, 255, 255, 230), 0, 1.5f);
-  ImGui::SetTooltip("step %lld\n%s %s%s", static_cast<long long>(s), spec.title,
-                    format_value(value).c_str(), spec.unit);
+  wrapped_tooltip("step %lld\n%s %s%s", static_cast<long long>(s), spec.title,
+                  format_value(value).c_str(), spec.unit);
 }
 
 } // namespace

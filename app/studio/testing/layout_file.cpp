@@ -1,6 +1,7 @@
 #include "testing/layout_file.h"
 
 #include "lesson.h"
+#include "mask_controls.h"
 
 #include "data/written_by_mae.h"
 
@@ -103,7 +104,8 @@ nlohmann::json experiments_json(const ExperimentsUi& ex) {
           {"state", ex.snapshot ? to_string(ex.snapshot->state) : "idle"},
           {"out_dir", ex.out_dir},
           {"quick", ex.quick},
-          {"title", ex.sweep ? ex.sweep->title : ""},
+          {"title", ex.title},
+          {"findings", ex.sweep ? ex.sweep->findings : ""},
           {"results_from", ex.results_from},
           {"sweeps", ex.sweeps.size()},
           {"rows", rows},
@@ -141,6 +143,7 @@ std::string layout_json(const UiState& st, int fb_w, int fb_h) {
   j["model_note"] = st.model_note;
   j["image_note"] = st.image_note;
   j["status"] = st.status;
+  j["compare_note"] = st.compare_mode == CompareMode::Models ? second_model_input_note(st) : "";
   j["sidebar_overflow"] = st.sidebar_overflow;
   j["sidebar_overflow_x"] = st.sidebar_overflow_x;
   const GetModelsUi& g = st.get_models;
