@@ -192,7 +192,7 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 for r in rows:
     print(f"{r['impl']:22s} {r['arch']:32s} {r['mode']:5s} b{r['batch']:<4d} {r['img_per_s']:9.1f} img/s "
-          f"{r['step_ms']:8.2f} ms {r['peak_mem_gib']:6.2f} GiB {r['tflops']:6.1f} TF/s {r.get('pct_peak', 0.0):5.1f}%  {r['device']}")
+          f"{r['step_ms']:8.2f} ms {r['peak_mem_gib']:6.2f} GiB {r['tflops']:6.1f} TF/s {(format(r['pct_peak'], '5.1f') + '%') if 'pct_peak' in r else '     -'}  {r['device']}")
 def pick(impl, arch, mode):
     for r in rows:
         if r["impl"] == impl and arch in r["arch"] and r["mode"] == mode:

@@ -60,7 +60,7 @@ int run_fetch(int argc, const char* const* argv) {
   const std::string cache = args.has("cache") ? args.get("cache") : default_model_cache();
   std::error_code ec; // refused before --list reports on it
   if (fs::exists(cache, ec) && !fs::is_directory(cache, ec))
-    throw UsageError("--cache '" + cache + "' is a file, not a folder");
+    throw UsageError("the model cache '" + cache + "' is a file, not a folder");
   if (args.flag_set("list") || !args.has("NAME")) {
     if (!args.flag_set("list"))
       throw UsageError("name a model to fetch; the catalog has:\n" + [&] {

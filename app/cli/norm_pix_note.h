@@ -13,7 +13,7 @@ inline void note_norm_pix_scores(const ModelConfig& c, const char* command) {
     std::fprintf(stderr,
                  "mae %s: note: this model predicts each removed patch up to its mean and spread "
                  "(norm_pix_loss): to be scored in pixels, it is given their true values, which "
-                 "Telea and mean-fill never see: its MSE is flattered\n",
+                 "no baseline (Telea, mean-fill) sees: its MSE is flattered\n",
                  command);
 }
 

@@ -13,9 +13,9 @@ namespace mae::cli {
 int run_probe(int argc, const char* const* argv) {
   Args args("probe",
             "Linear probe of a trained encoder, as the MAE paper's: frozen cls features (or the\n"
-            "mean patch token, --pool mean, or both joined into one feature, --pool both), "
-            "BatchNorm without\n"
-            "affine + a linear head trained with LARS; prints top-1 on the held-out split.");
+            "mean patch token, --pool mean, or both joined into one feature, --pool both),\n"
+            "BatchNorm without affine + a linear head trained with LARS; prints top-1 on the\n"
+            "held-out split.");
   args.option("model", "MODEL", "trained model (model.safetensors, or any format mae info reads)");
   add_labelled_data_options(args);
   args.option("epochs", "E", "training epochs of the head", "90")

@@ -118,7 +118,6 @@ int run_reconstruct(int argc, const char* const* argv) {
     return write_sweep(in, figure, args.get("sweep"), fps, out);
   }
   const ReconstructionResult r = in.model->run(in.image, settings);
-  note_norm_pix_scores(in.model->info().config, "reconstruct");
   write_png(out, demo_figure(r, in.label, settings, figure.panel_size));
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const bool removed_any = std::count(r.mask.begin(), r.mask.end(), uint8_t{1}) > 0;
@@ -129,6 +128,8 @@ int run_reconstruct(int argc, const char* const* argv) {
     std::snprintf(mse, sizeof mse, "masked-region MSE %.5f", r.masked_mse);
   std::printf("wrote %s: %s, inference %.1f ms, total %.2f s\n", out.c_str(), mse, r.inference_ms,
               total);
+  if (removed_any)
+    note_norm_pix_scores(in.model->info().config, "reconstruct");
   if (!r.finite)
     std::cerr << "mae reconstruct: warning: the model's output is not finite (NaN or infinite "
                  "weights?): the reconstruction is meaningless\n";

@@ -94,10 +94,12 @@ void App::choose_sweep(const std::string& path) {
       if (!ex.results.empty())
         ex.results_from = shipped.lexically_normal().string();
     }
-    ex.title = ex.results_from == ex.out_dir ? ex.sweep->title
-                                             : full_title + " (shipped results, full evaluations)";
+    ex.title = ex.quick && ex.results_from != ex.out_dir
+                   ? full_title + " (shipped results, full evaluations)"
+                   : ex.sweep->title;
   } catch (const Error& e) {
     ex.sweep.reset();
+    ex.title.clear();
     ex.runs.clear();
     ex.results.clear();
     state_.errors.push_back({"Cannot read the sweep", failure_text(path, e.what(), "sweep", "")});

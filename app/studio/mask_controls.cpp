@@ -30,6 +30,15 @@ bool second_model_has_other_grid(const UiState& state) {
          state.second_model->config.num_patches() != state.model->config.num_patches();
 }
 
+namespace {
+
+// "gray", "colour" (3 channels) or "4-channel".
+std::string channels_name(int n) {
+  return n == 1 ? "gray" : n == 3 ? "colour" : std::to_string(n) + "-channel";
+}
+
+} // namespace
+
 std::string second_model_input_note(const UiState& state) {
   if (!state.model || !state.second_model)
     return "";
@@ -37,12 +46,20 @@ std::string second_model_input_note(const UiState& state) {
   if (a.img_size == b.img_size && a.patch_size == b.patch_size && a.in_chans == b.in_chans)
     return "";
   const std::string size = std::to_string(b.img_size), grid = std::to_string(b.grid_size());
-  const std::string seen = b.in_chans == a.in_chans ? "resized"
-                           : b.in_chans == 1        ? "resized and made gray"
-                                                    : "resized, its gray repeated in colour";
-  return "The second model takes " + size + " x " + size + (b.in_chans == 1 ? " gray" : " colour") +
-         " pictures in " + std::to_string(b.patch_size) + "-pixel patches: it sees this one " +
-         seen + ", on its own " + grid + " x " + grid +
+  // What is done to the picture for it (the inference worker converts the
+  // picture on screen for each model), beyond what the main model sees.
+  const int picture = state.image ? state.image->channels : a.in_chans;
+  std::string seen;
+  if (b.img_size != a.img_size)
+    seen = "resized to " + size + " x " + size;
+  if (b.in_chans == 1 && picture != 1)
+    seen += (seen.empty() ? "" : " and ") + std::string("made gray");
+  else if (b.in_chans != 1 && picture == 1)
+    seen += (seen.empty() ? "" : " and ") + std::string("its gray repeated in ") +
+            std::to_string(b.in_chans) + " channels";
+  return "The second model takes " + size + " x " + size + " " + channels_name(b.in_chans) +
+         " pictures in " + std::to_string(b.patch_size) + "-pixel patches: it sees this picture " +
+         (seen.empty() ? "as the main model does" : seen) + ", on its own " + grid + " x " + grid +
          " grid and mask. Each MSE is on its own model's pixels: compare what each fills in, not "
          "the two numbers.";
 }

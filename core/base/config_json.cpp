@@ -47,8 +47,7 @@ std::string json_error_text(const nlohmann::json::exception& e) {
       s.erase(0, noise.size());
   const auto has = [&](const char* text) { return s.find(text) != std::string::npos; };
   // The two slips of hand-edited JSON, named.
-  if (has("unexpected string literal; expected '}'") ||
-      has("unexpected string literal; expected ']'"))
+  if (has("literal; expected '}'") || has("literal; expected ']'")) // "[0.5 0.4]" too
     s += " (a ',' missing before it?)";
   else if (has("unexpected '}'; expected string literal") ||
            has("unexpected ']'; expected '[', '{', or a literal"))

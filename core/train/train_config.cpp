@@ -147,14 +147,17 @@ void TrainConfig::validate() const {
   require_field(name.find('/') == std::string::npos && name != "." && name != "..", "name",
                 "must be a plain name, no '/' (it names the run's folder), got \"" + name + "\"");
   model.validate();
-  try {
-    normalization.validate(model.in_chans);
-  } catch (const ConfigError& e) { // a changed arch leaves the old one's normalization
-    throw ConfigError(std::string(e.what()) +
-                      (arch.empty() ? ""
-                                    : " (the arch " + arch + " takes " +
-                                          std::to_string(model.in_chans) + "-channel images)"));
+  // A changed arch keeps the old one's normalization: said where the counts come from.
+  const auto chans = static_cast<size_t>(model.in_chans);
+  if (!arch.empty() && (normalization.mean.size() != chans || normalization.std.size() != chans)) {
+    try {
+      normalization.validate(model.in_chans);
+    } catch (const ConfigError& e) {
+      throw ConfigError(std::string(e.what()) + " (the arch " + arch +
+                        " sets the channels: give a normalization for it)");
+    }
   }
+  normalization.validate(model.in_chans);
   augment.validate();
   require_field(data.type == "fmnist" || data.type == "folder" || data.type == "shards" ||
                     data.type == "synthetic",

@@ -91,13 +91,18 @@ std::string recipe_differences(TrainConfig a, TrainConfig b) {
     c->log_every = c->checkpoint_every = c->probe_every = c->recon_eval_every = 0;
     c->num_workers = c->prefetch = 0;
   }
-  std::set<std::string> fields; // "/normalization/mean/0" -> "normalization/mean"
+  // "/normalization/mean/0" (an element) and ".../-" (one appended) -> "normalization/mean"
+  std::set<std::string> fields;
   for (const auto& op : nlohmann::json::diff(nlohmann::json(a), nlohmann::json(b))) {
     std::string path = op.value("path", "");
-    while (path.size() > 1 &&
-           path.find_first_not_of("0123456789", path.rfind('/') + 1) == std::string::npos)
-      path.erase(path.rfind('/'));
-    fields.insert(path.size() > 1 ? path.substr(1) : "(all)");
+    for (size_t slash = path.rfind('/');
+         slash != std::string::npos && slash > 0 &&
+         (path.substr(slash + 1) == "-" ||
+          path.find_first_not_of("0123456789", slash + 1) == std::string::npos);
+         slash = path.rfind('/'))
+      path.erase(slash);
+    if (path.size() > 1)
+      fields.insert(path.substr(1));
   }
   std::string text;
   int shown = 0;

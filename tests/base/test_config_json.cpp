@@ -90,6 +90,8 @@ TEST(ConfigJson, ParseErrorsNameAMissingOrExtraComma) {
   const std::string missing = error_of("{\n  \"arch\": \"x\"\n  \"blr\": 1\n}");
   EXPECT_NE(missing.find("line 3, column 7:"), std::string::npos) << missing;
   EXPECT_NE(missing.find("(a ',' missing before it?)"), std::string::npos) << missing;
+  const std::string numbers = error_of(R"({"mean": [0.485 0.456]})");
+  EXPECT_NE(numbers.find("(a ',' missing before it?)"), std::string::npos) << numbers;
   for (const char* extra : {R"({"arch": "x",})", R"({"a": [1, 2,]})"}) {
     const std::string e = error_of(extra);
     EXPECT_NE(e.find("(a ',' after the last item? JSON allows none)"), std::string::npos) << e;

@@ -369,7 +369,7 @@ TEST(StudioGui, CompareTwoModelsSideBySide) {
   // Its other input is said, and that the two MSEs are on different pixels.
   EXPECT_TRUE(contains(r.layout.at("compare_note").get<std::string>(),
                        "The second model takes 224 x 224 colour pictures in 16-pixel patches: it "
-                       "sees this one resized, on its own 14 x 14 grid and mask"))
+                       "sees this picture resized to 224 x 224, on its own 14 x 14 grid and mask"))
       << r.layout.at("compare_note");
   for (int i = 0; i < 2; ++i) {
     const Rect m = panel(r, "compare_masked_" + std::to_string(i));

@@ -580,7 +580,7 @@ TEST(StudioSources, EveryControlHasATooltip) {
   const std::regex item(
       R"(ImGui::(Text|TextUnformatted|TextDisabled|TextColored|TextWrapped|BulletText|Image|)"
       R"(Dummy|LabelText)\()");
-  const std::regex tip(R"((\btooltip\(|wrapped_tooltip\(|SetTooltip\(|BeginTooltip\())");
+  const std::regex tip(R"((\btooltip\(|wrapped_tooltip\(|BeginTooltip\())");
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(fs::path(MAE_SOURCE_DIR) / "app/studio"))
     if (e.path().extension() == ".cpp")
@@ -929,13 +929,33 @@ TEST(StudioMask, TheSecondModelsOtherInputIsSaid) {
   EXPECT_EQ(second_model_input_note(st), "");
   st.second_model = model(28, 4, 1); // the Fashion-MNIST model beside a photo model
   EXPECT_EQ(second_model_input_note(st),
-            "The second model takes 28 x 28 gray pictures in 4-pixel patches: it sees this one "
-            "resized and made gray, on its own 7 x 7 grid and mask. Each MSE is on its own "
-            "model's pixels: compare what each fills in, not the two numbers.");
+            "The second model takes 28 x 28 gray pictures in 4-pixel patches: it sees this picture "
+            "resized to 28 x 28 and made gray, on its own 7 x 7 grid and mask. Each MSE is on its "
+            "own model's pixels: compare what each fills in, not the two numbers.");
+  // The other way round: what the second model sees depends on the picture
+  // on screen, not on the main model's channels.
   std::swap(st.model, st.second_model);
+  auto gray = std::make_shared<Image>();
+  gray->channels = 1;
+  st.image = gray;
   EXPECT_NE(second_model_input_note(st).find("224 x 224 colour pictures in 16-pixel patches: it "
-                                             "sees this one resized, its gray repeated in colour"),
-            std::string::npos);
+                                             "sees this picture resized to 224 x 224 and its gray "
+                                             "repeated in 3 channels, on its own 14 x 14 grid"),
+            std::string::npos)
+      << second_model_input_note(st);
+  auto colour = std::make_shared<Image>();
+  colour->channels = 3;
+  st.image = colour;
+  EXPECT_NE(second_model_input_note(st).find("it sees this picture resized to 224 x 224, on its "),
+            std::string::npos)
+      << second_model_input_note(st);
+  // Only the patch size differs: the same picture, another grid.
+  st.model = model(224, 16, 3);
+  st.second_model = model(224, 32, 3);
+  EXPECT_NE(second_model_input_note(st).find("it sees this picture as the main model does, on its "
+                                             "own 7 x 7 grid and mask"),
+            std::string::npos)
+      << second_model_input_note(st);
 }
 
 TEST(StudioUiState, AFigureToExportIsTheShownTabs) {

@@ -93,7 +93,7 @@ TEST(TrainConfig, ErrorsNameTheField) {
   EXPECT_NE(config_error("{" + base + R"(, "normalization": {"mean": [0.5, 0.5], "std": [1, 1]}})")
                 .find("normalization: mean and std need one value per image channel: the "
                       "model takes 1, mean has 2 and std 2 (the arch mae_vit_micro_patch4_28 "
-                      "takes 1-channel images)"),
+                      "sets the channels: give a normalization for it)"),
             std::string::npos);
   // Past float's range: inf, which a saved config would write as null. Found by tests/fuzz.
   EXPECT_NE(config_error("{" + base + R"(, "normalization": {"mean": [1e39], "std": [1]}})")

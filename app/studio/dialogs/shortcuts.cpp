@@ -135,7 +135,7 @@ void mask_shortcuts(UiState& st, bool fine) {
     set_ratio(st, st.mask.ratio + step);
   if (pressed(GLFW_KEY_R))
     reroll_seed(st);
-  if (repeated(GLFW_KEY_UP))
+  if (repeated(GLFW_KEY_UP) && st.mask.seed < kMaxMaskSeed)
     ++st.mask.seed;
   if (repeated(GLFW_KEY_DOWN) && st.mask.seed > 0)
     --st.mask.seed;

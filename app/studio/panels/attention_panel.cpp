@@ -270,14 +270,19 @@ void draw_attention_panel(PanelContext& ctx) {
   const ReconstructionResult* result = st.explorer.shown && !st.explorer.shown->items.empty()
                                            ? &st.explorer.shown->items.front().result
                                            : nullptr;
+  const int patch = st.how.pinned_patch;
+  const bool removed_asked = !at.error.empty() && result &&
+                             at.query.stack == AttentionStack::Encoder && patch >= 0 &&
+                             static_cast<size_t>(patch) < result->mask.size() &&
+                             result->mask[static_cast<size_t>(patch)] != 0;
   int hovered = -1;
   if (has_map) {
     hovered = attention_map_view(st, *at.shown, picture, origin, side, about);
-  } else if (!at.error.empty() && result) {
+  } else if (removed_asked) {
     hovered = patch_chooser_view(st, *result, picture, origin, side);
   } else {
     ImGui::GetWindowDrawList()->AddRectFilled(origin, {origin.x + side, origin.y + side}, kDark);
-    caption_line("Computing the attention ...", side, false);
+    caption_line(at.error.empty() ? "Computing the attention ..." : "", side, false);
   }
   if (hovered >= 0) {
     const size_t i = static_cast<size_t>(hovered);

@@ -75,6 +75,17 @@ float compare_side(size_t n, bool inpainting, float gap) {
                       (avail.y - rows * image_panel_extra_height(1) - (rows - 1) * gap) / rows)));
 }
 
+// "MSE 0.0101": four decimals side by side, where %.4g mixed 0.009214 and
+// 0.01007; a tiny error keeps its digits ("MSE 3.21e-05", not 0.0000).
+void mse_caption(char* out, size_t size, double mse) {
+  std::snprintf(out, size, mse >= 1e-3 || mse == 0 ? "MSE %.4f" : "MSE %.2e", mse);
+}
+
+// Said where a norm-pix model's MSE stands beside Telea's.
+constexpr const char* kNormPixFlattered =
+    "a norm-pix model (norm_pix_loss) predicts each removed patch up to its mean and spread: it "
+    "is given their true values, which Telea never sees, so its MSE is flattered";
+
 // Column i: the masked picture over the reconstruction + visible (over
 // Telea's inpainting of the same mask when shown), `side` px each, their
 // titles and captions `width` wide (the column's share of a wide window).
@@ -122,21 +133,23 @@ void compare_column(PanelContext& ctx, size_t i, float side, float width, float 
   ImGui::Dummy({0, gap / 2});
   img.image = &tex.reconstruction_visible;
   img.tint = st.display.tint;
-  std::snprintf(caption, sizeof caption, "MSE %.4f", rec.mae_mse);
+  mse_caption(caption, sizeof caption, rec.mae_mse);
   const PanelHit reconstruction = image_panel(
       ctx, ("compare_reconstruction_" + id).c_str(),
       fitting({"reconstruction + visible", "reconstruction"}, width), img, st.compare_view, side,
       {fitting({std::string("MAE masked ") + caption, caption}, width)}, true, width);
+  const bool norm_pix = rec.result.denormalised_with_true_stats;
   if (reconstruction.texel)
     wrapped_tooltip("The model's prediction of the removed patches, the visible ones pasted "
                     "back. MSE: the mean squared difference from the original over the removed "
-                    "patches' pixels (0 to 1), lower is better");
+                    "patches' pixels (0 to 1), lower is better%s%s",
+                    norm_pix ? ". But " : "", norm_pix ? kNormPixFlattered : "");
   if (inpainting) {
     ImGui::Dummy({0, gap / 2});
     // The inpainting baseline on the same mask arrives a moment later.
     img.image = rec.baselines_ready ? &tex.telea : nullptr;
     img.tint = false;
-    std::snprintf(caption, sizeof caption, "MSE %.4f", rec.telea_mse);
+    mse_caption(caption, sizeof caption, rec.telea_mse);
     const PanelHit telea = image_panel(
         ctx, ("compare_telea_" + id).c_str(), fitting({"inpainting (Telea)", "Telea"}, width), img,
         st.compare_view, side,
@@ -146,7 +159,9 @@ void compare_column(PanelContext& ctx, size_t i, float side, float width, float 
     if (telea.texel)
       wrapped_tooltip("OpenCV's Telea inpainting of the same mask: a classical method that fills "
                       "the removed patches in from their edges and learns nothing. Its MSE is "
-                      "measured as the model's above: a lower one means it did better there");
+                      "measured as the model's above%s%s",
+                      norm_pix ? "; but " : ": a lower one means it did better there",
+                      norm_pix ? kNormPixFlattered : "");
   }
   ImGui::EndGroup();
 }
@@ -234,6 +249,9 @@ void draw_compare_panel(PanelContext& ctx) {
         {fitting({two_models ? "the main model's input" : "the model's input", "input"}, column)},
         true, column);
   }
+  if (std::any_of(set.items.begin(), set.items.begin() + static_cast<std::ptrdiff_t>(n),
+                  [](const Reconstruction& r) { return r.result.denormalised_with_true_stats; }))
+    ImGui::TextWrapped("Note: %s.", kNormPixFlattered);
 }
 
 } // namespace mae::studio

@@ -56,13 +56,23 @@ void sweep_chooser(UiState& st) {
           "tables), into a folder of its own (<name>-quick)");
   ImGui::EndDisabled();
   if (ex.sweep) {
-    ImGui::SameLine();
     // Beside the chooser where there is room; under it in large text, where
     // it was a column of one word a line.
-    if (ImGui::GetContentRegionAvail().x < ImGui::GetFontSize() * 22)
-      ImGui::NewLine();
+    same_line_if_fits(ImGui::GetFontSize() * 22);
     wrapped_text(ex.title, ImGui::GetContentRegionAvail().x);
   }
+}
+
+// How long the shipped runs took, as a guide to Start's: ". The shipped
+// runs took 20 minutes in all ..." (empty when none are shown).
+std::string shipped_time(const ExperimentsUi& ex) {
+  if (ex.results_from == ex.out_dir || ex.results.empty())
+    return "";
+  double seconds = 0;
+  for (const SweepRunResult& r : ex.results)
+    seconds += r.train_seconds + r.eval_seconds;
+  return printf_string(". The shipped runs took about %.0f minutes in all on 2 CPU cores%s",
+                       seconds / 60, ex.quick ? " (quick evaluations take less)" : "");
 }
 
 void controls(UiState& st) {
@@ -76,8 +86,10 @@ void controls(UiState& st) {
     st.commands.push_back({Command::Kind::StartSweep, "", ""});
   ImGui::EndDisabled();
   tooltip(all_done ? "Every run of this sweep has finished: its results are below"
-                   : "Train and evaluate the runs one after another in the folder shown; "
-                     "finished runs are kept, a stopped one resumes from its checkpoint");
+                   : ("Train and evaluate the runs one after another in the folder shown; "
+                      "finished runs are kept, a stopped one resumes from its checkpoint" +
+                      shipped_time(ex))
+                         .c_str());
   ImGui::SameLine();
   ImGui::BeginDisabled(!active);
   if (ImGui::Button(paused ? "Resume" : "Pause"))
@@ -95,11 +107,9 @@ void controls(UiState& st) {
   dim_wrapped(ex.results_from == ex.out_dir
                   ? printf_string("%zu of %zu runs done, in %s", ex.results.size(), ex.runs.size(),
                                   ex.out_dir.c_str())
-                  : printf_string("showing the results shipped in %s%s; Start runs the sweep "
+                  : printf_string("showing the results shipped in %s; Start runs the sweep "
                                   "here, into %s",
-                                  ex.results_from.c_str(),
-                                  ex.quick ? " (full evaluations, not quick ones)" : "",
-                                  ex.out_dir.c_str()));
+                                  ex.results_from.c_str(), ex.out_dir.c_str()));
   if (ex.snapshot && active && ex.snapshot->current >= 0) {
     const SweepSnapshot& s = *ex.snapshot;
     char label[160];
@@ -177,7 +187,7 @@ void table(UiState& st, float height) {
              ex.sweep->axes[static_cast<size_t>(a)].field + "'")
                 .c_str());
   }
-  for (int c = 0; c < 6; ++c) {
+  for (int c = 0; c < static_cast<int>(std::size(kColumns)); ++c) {
     ImGui::TableSetColumnIndex(axes + c);
     ImGui::TableHeader(kColumns[c][0]);
     tooltip(kColumns[c][1]);
