@@ -125,6 +125,8 @@ int run_sweep(int argc, const char* const* argv) {
       .flag("dry-run", "list the runs and their settings, and run nothing")
       .flag("list", "list the shipped sweeps")
       .flag("force", "start over in a folder that holds another sweep (or other files)")
+      .flag("reevaluate", "in a folder whose sweep differs only in its evaluations (evaluations,\n"
+                          "linear_probe, finetune): keep the trained runs and measure them again")
       .flag("quiet", "no progress display (messages and the table only)");
   if (!parse_command(args, argc, argv))
     return 0;
@@ -149,6 +151,7 @@ int run_sweep(int argc, const char* const* argv) {
   refuse_overwriting_inputs("--out", o.out_dir, {file});
   o.device = args.get("device");
   o.force = args.flag_set("force");
+  o.reevaluate = args.flag_set("reevaluate");
   for (const std::string& folder : args.get_all("reuse")) {
     if (!fs::is_regular_file(fs::path(folder) / "sweep.json"))
       throw UsageError("--reuse " + folder + ": not a sweep folder (it has no sweep.json)");

@@ -27,6 +27,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A run's evaluations measured before a stop (SavedEvaluations).
+constexpr const char* kEvaluationsName = "evaluations.json";
+
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
@@ -127,6 +130,18 @@ std::string differences(const nlohmann::json& held, const nlohmann::json& record
   return paths.size() > 4 ? out + " and " + std::to_string(paths.size() - 4) + " more" : out;
 }
 
+// Whether two sweep records train the same runs and differ in their
+// evaluations alone: the runs' weights still stand.
+bool only_evaluations_differ(const nlohmann::json& held, const nlohmann::json& record) {
+  if (!held.is_object() || !held.contains("run_configs") || !held.contains("sweep") ||
+      held["run_configs"] != record["run_configs"] || !held["sweep"].is_object())
+    return false;
+  nlohmann::json a = held["sweep"], b = record["sweep"];
+  for (const auto& item : evaluation_settings(b).items())
+    a.erase(item.key()), b.erase(item.key());
+  return a == b && held.value("format", "") == record.value("format", "");
+}
+
 // Held for the whole sweep: one sweep a folder at a time.
 FolderLock claim_folder(const SweepOptions& o, const nlohmann::json& record) {
   for (const std::string& folder : o.reuse)
@@ -142,16 +157,29 @@ FolderLock claim_folder(const SweepOptions& o, const nlohmann::json& record) {
     // Not even with --force: it would delete whatever "runs" folder is there.
     throw UsageError(o.out_dir + " is not empty and holds no sweep: choose a new or empty folder "
                                  "(--force starts over only a folder that holds a sweep)");
-  if (holds_sweep && held != record && !o.force)
+  const bool evaluations_changed =
+      holds_sweep && held != record && only_evaluations_differ(held, record);
+  if (holds_sweep && held != record && !o.force && !(evaluations_changed && o.reevaluate))
     throw UsageError(o.out_dir + " holds a different sweep (its sweep.json differs at " +
-                     differences(held, record) +
-                     "): choose another folder, or start over with --force (which trains every "
-                     "run again)");
+                     differences(held, record) + "): choose another folder, " +
+                     (evaluations_changed
+                          ? "or measure its trained runs again with --reevaluate (only the "
+                            "evaluations changed; --force would train every run again)"
+                          : "or start over with --force (which trains every run again)"));
   create_folder(o.out_dir);
-  FolderLock lock(o.out_dir); // before anything there changes
-  if (holds_sweep && o.force) // the sweep's own results and runs, nothing else
+  FolderLock lock(o.out_dir);   // before anything there changes
+  if (holds_sweep && o.force) { // the sweep's own results and runs, nothing else
     for (const char* name : {"results.jsonl", "results.csv", "runs"})
       fs::remove_all(fs::path(o.out_dir) / name, ec);
+  } else if (evaluations_changed) { // measured anew; the weights stay
+    for (const char* name : {"results.jsonl", "results.csv"})
+      fs::remove(fs::path(o.out_dir) / name, ec);
+    for (const auto& run : fs::directory_iterator(fs::path(o.out_dir) / "runs", ec))
+      fs::remove(run.path() / kEvaluationsName, ec);
+    if (o.log)
+      o.log("the evaluations changed (" + differences(held, record) +
+            "): the trained runs are kept and measured again");
+  }
   const std::string text = record.dump(2) + "\n";
   write_file_atomic(file.string(), text.data(), text.size());
   return lock;
@@ -244,8 +272,6 @@ private:
   const SweepOptions& o_;
   const SweepRun& run_;
 };
-
-constexpr const char* kEvaluationsName = "evaluations.json";
 
 // The evaluations of a trained run done before a stop (minutes each on a CPU),
 // kept in its folder with the step they measured: a resumed sweep goes on

@@ -37,6 +37,9 @@ struct SweepOptions {
   std::string out_dir;
   std::string device = "auto";
   bool force = false; // run into a folder holding a different sweep, replacing it
+  // A folder whose sweep differs only in its evaluations (linear_probe.epochs,
+  // the list): keep the trained runs, measure them again.
+  bool reevaluate = false;
   // Other sweep folders whose finished runs may stand in for this sweep's:
   // a run with the same resolved config and the same evaluation settings is
   // copied, not trained again (training and evaluation are deterministic).

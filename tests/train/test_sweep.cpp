@@ -295,6 +295,41 @@ TEST(SweepRunner, StopsAtACheckpointAndResumesTheUnfinishedRun) {
   const std::string why = test::error_of([&] { run_sweep(changed, dir, o); });
   EXPECT_TRUE(test::contains(why, "its sweep.json differs at /axes/0/labels, /axes/0/values)"))
       << why;
+  EXPECT_TRUE(test::contains(why, "--force (which trains every run again)")) << why;
+
+  // Only the evaluations changed (a longer linear probe): the refusal points
+  // at --reevaluate, which keeps the trained runs and measures them again.
+  json longer = tiny_sweep();
+  longer["linear_probe"]["epochs"] = 3;
+  const SweepConfig reprobed = load_sweep(write_sweep(dir, longer));
+  const std::string hint = test::error_of([&] { run_sweep(reprobed, dir, o); });
+  EXPECT_TRUE(test::contains(hint, "differs at /sweep/linear_probe/epochs") ||
+              test::contains(hint, "differs at /linear_probe/epochs"))
+      << hint;
+  EXPECT_TRUE(test::contains(hint, "--reevaluate (only the evaluations changed")) << hint;
+  EXPECT_EQ(test::slurp(o.out_dir + "/results.jsonl"), both);
+  SweepOptions reevaluate = o;
+  reevaluate.reevaluate = true;
+  std::vector<std::string> logged;
+  reevaluate.log = [&](const std::string& line) { logged.push_back(line); };
+  stages.clear();
+  const SweepSummary third = run_sweep(reprobed, dir, reevaluate);
+  EXPECT_EQ(third.finished, 2);
+  EXPECT_EQ(third.ran_now, 2);
+  ASSERT_FALSE(logged.empty());
+  EXPECT_TRUE(test::contains(logged.front(), "the trained runs are kept and measured again"))
+      << logged.front();
+  for (const std::string run : {"00-mask_ratio=0.25", "01-mask_ratio=0.75"}) {
+    EXPECT_NE(std::find(stages.begin(), stages.end(), run + ": resuming"), stages.end()) << run;
+    EXPECT_NE(std::find(stages.begin(), stages.end(), run + ": linear probe"), stages.end())
+        << run; // measured again, not "measured before the stop, kept"
+    EXPECT_EQ(std::find(stages.begin(), stages.end(), run + ": training"), stages.end()) << run;
+  }
+  for (const SweepRunResult& r : third.results)
+    EXPECT_EQ(r.steps, 6);
+  // The same weights: the k-NN read-out, whose settings did not change, agrees.
+  ASSERT_TRUE(third.results[0].knn && results[0].knn);
+  EXPECT_DOUBLE_EQ(*third.results[0].knn, *results[0].knn);
   fs::create_directories(dir + "/mine");
   std::ofstream(dir + "/mine/notes.txt") << "keep me";
   o.out_dir = dir + "/mine";
