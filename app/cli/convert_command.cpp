@@ -67,7 +67,8 @@ int run_convert(int argc, const char* const* argv) {
   for (const auto& [k, v] : loaded.metadata)
     if (k != "format" && k != "format_version" && k != "mae_config")
       metadata[k] = v;
-  metadata["converted_from"] = std::string(to_string(loaded.format));
+  // A file converted again (to f16, say) keeps where its weights first came from.
+  metadata.emplace("converted_from", to_string(loaded.format));
   if (dtype == torch::kFloat16)
     refuse_f16_overflow(*loaded.model);
   save_model(args.get("out"), loaded.model, metadata, dtype);

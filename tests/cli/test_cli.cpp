@@ -143,6 +143,15 @@ TEST(Cli, OfficialPthNeedsAnArchitectureAndConvertsToOurs) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "MAE Studio safetensors")) << r.out;
   EXPECT_TRUE(contains(r.out, "encoder 0.11 M")) << r.out;
+  // Converted again, it keeps where its weights first came from.
+  r = mae_cli("convert " + q(dir + "/ours.safetensors") + " --dtype f16 --out " +
+                  q(dir + "/ours16.safetensors"),
+              dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* file : {"/ours.safetensors", "/ours16.safetensors"})
+    EXPECT_EQ(read_safetensors(dir + file).metadata.at("converted_from"),
+              "facebookresearch/mae .pth")
+        << file;
   // The converted file needs no config and gives the same outputs as the HF original.
   for (const auto& [model, out] : {std::pair{dir + "/ours.safetensors", dir + "/a.safetensors"},
                                    std::pair{test::fixture("hf"), dir + "/b.safetensors"}}) {
