@@ -5,6 +5,7 @@
 #include "base/errors.h"
 #include "base/folder_lock.h"
 #include "base/json_number.h"
+#include "base/name_list.h"
 #include "base/regular_file.h"
 #include "formats/atomic_file.h"
 #include "train/finetune.h"
@@ -124,10 +125,7 @@ std::string differences(const nlohmann::json& held, const nlohmann::json& record
   }
   if (paths.empty()) // fields of the record itself, edited by hand
     return "(other fields)";
-  std::string out;
-  for (size_t i = 0; i < paths.size() && i < 4; ++i)
-    out += (i ? ", " : "") + paths[i];
-  return paths.size() > 4 ? out + " and " + std::to_string(paths.size() - 4) + " more" : out;
+  return short_name_list(paths, 4);
 }
 
 // Whether two sweep records train the same runs and differ in their

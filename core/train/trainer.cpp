@@ -3,6 +3,7 @@
 #include "base/config_json.h"
 #include "base/errors.h"
 #include "base/folder_lock.h"
+#include "base/name_list.h"
 #include "base/plural.h"
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/normalization_io.h"
@@ -104,14 +105,7 @@ std::string recipe_differences(TrainConfig a, TrainConfig b) {
     if (path.size() > 1)
       fields.insert(path.substr(1));
   }
-  std::string text;
-  int shown = 0;
-  for (const std::string& f : fields)
-    if (shown++ < 4)
-      text += (text.empty() ? "" : ", ") + f;
-  if (fields.size() > 4)
-    text += " and " + std::to_string(fields.size() - 4) + " more";
-  return text;
+  return short_name_list({fields.begin(), fields.end()}, 4);
 }
 
 // The fields in which `theirs` (a checkpoint's, a model file's) differs from

@@ -128,7 +128,7 @@ void controls(UiState& st) {
 }
 
 // What the shipped runs found against the paper: wrapped in a tall window,
-// else one line, whole on hover (the plot needs the height).
+// else one line, whole on hover where cut (the plot needs the height).
 void findings_line(const ExperimentsUi& ex) {
   if (ex.sweep->findings.empty())
     return;
@@ -137,8 +137,7 @@ void findings_line(const ExperimentsUi& ex) {
     dim_wrapped(text);
     return;
   }
-  ImGui::TextDisabled("%s", shortened(text, ImGui::GetContentRegionAvail().x).c_str());
-  tooltip(text.c_str());
+  caption_line(text, ImGui::GetContentRegionAvail().x, true);
 }
 
 void cell_accuracy(const std::optional<double>& v) {
